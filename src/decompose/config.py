@@ -1,0 +1,107 @@
+"""Project configuration: ``[tool.decompose]`` in pyproject.toml, or decompose.toml.
+
+``decompose.toml`` holds the same keys at its top level. When both exist,
+``decompose.toml`` wins (it is the more specific file). Sections other stages
+read are sub-tables, e.g. ``[tool.decompose.propose]``; :meth:`Config.section`
+returns one as a plain dict.
+
+Top-level keys read by discovery:
+
+``include``  list of glob patterns (relative to the root) of files to scan;
+             default: every ``**/*.py``.
+``exclude``  list of glob patterns to skip (added to the built-in excludes:
+             virtual environments, ``node_modules``, build folders, VCS folders).
+``settings`` dotted name of the Django settings module (else found by search).
+``max_file_bytes`` files larger than this are skipped as generated (default 2 MB).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from decompose.errors import ConfigError
+
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".git/**",
+    ".hg/**",
+    ".venv/**",
+    "venv/**",
+    "env/**",
+    "**/.venv/**",
+    "**/site-packages/**",
+    "**/node_modules/**",
+    "build/**",
+    "dist/**",
+    "**/__pycache__/**",
+    ".tox/**",
+    ".nox/**",
+)
+DEFAULT_MAX_FILE_BYTES = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """What the user configured; every field has a working default."""
+
+    include: tuple[str, ...] = ("**/*.py",)
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    settings: str | None = None
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    source: str | None = None  # the file it came from, for messages
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A sub-table such as ``propose`` or ``check`` (empty dict if absent)."""
+        value = self.raw.get(name, {})
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self.source}: [{name}] must be a table, not {type(value).__name__}")
+        return value
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _str_list(table: dict[str, Any], key: str, source: str) -> tuple[str, ...] | None:
+    if key not in table:
+        return None
+    value = table[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source}: `{key}` must be a list of strings")
+    return tuple(value)
+
+
+def load_config(root: str | Path) -> Config:
+    """Read the configuration of the project at ``root`` (defaults if none)."""
+    root = Path(root)
+    table: dict[str, Any] = {}
+    source: str | None = None
+    dedicated = root / "decompose.toml"
+    pyproject = root / "pyproject.toml"
+    if dedicated.is_file():
+        table = _read_toml(dedicated)
+        source = str(dedicated)
+    elif pyproject.is_file():
+        table = _read_toml(pyproject).get("tool", {}).get("decompose", {})
+        source = f"{pyproject} [tool.decompose]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: must be a table")
+    src = source or "config"
+    include = _str_list(table, "include", src) or ("**/*.py",)
+    exclude = DEFAULT_EXCLUDE + (_str_list(table, "exclude", src) or ())
+    settings = table.get("settings")
+    if settings is not None and not isinstance(settings, str):
+        raise ConfigError(f"{src}: `settings` must be a dotted module name")
+    max_bytes = table.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)
+    if not isinstance(max_bytes, int) or max_bytes <= 0:
+        raise ConfigError(f"{src}: `max_file_bytes` must be a positive integer")
+    return Config(include=include, exclude=exclude, settings=settings, max_file_bytes=max_bytes, source=source, raw=table)

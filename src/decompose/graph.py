@@ -1,0 +1,333 @@
+"""The dependency graph: the value every stage after ``scan`` reads.
+
+A :class:`DependencyGraph` wraps one ``networkx.MultiDiGraph`` whose nodes are
+dotted module names (plus external top-level packages) and whose edges are
+keyed by *kind* (one edge per ``(source, target, kind)``). Every edge carries:
+
+``kind``
+    one of :data:`EDGE_KINDS`.
+``weight``
+    the number of occurrences, i.e. ``len(evidence)``.
+``evidence``
+    a sorted list of :class:`Evidence`: ``path:line`` where the coupling is
+    written, the symbol it uses and flags (``type_checking``, ``local``,
+    ``migration``) that let weights tell weaker couplings apart.
+
+Module nodes carry ``type="module"``, ``app`` (the Django app label, or
+``None`` for code outside any app), ``path`` (POSIX, relative to the project
+root), ``lines``, ``package``, ``migration``, ``test``, and Django facts:
+``models`` (list of ``{"name", "line", "table", "abstract"}``) and
+``atomic_blocks`` (list of ``{"line", "modules"}``: the modules whose names are
+used inside each ``transaction.atomic()`` block). External nodes carry
+``type="external"`` and ``stdlib``.
+
+The app-level view is an aggregation of the module graph (:func:`app_graph`),
+never a second scan. The JSON form (:func:`to_dict` / :func:`from_dict`) is
+versioned by :data:`SCHEMA` / :data:`SCHEMA_VERSION`; see docs/graph-schema.md.
+
+Example::
+
+    >>> g = DependencyGraph.empty(root="shop")
+    >>> g.add_module("orders.models", app="orders", path="orders/models.py")
+    >>> g.add_module("catalog.models", app="catalog", path="catalog/models.py")
+    >>> g.add_evidence("orders.models", "catalog.models", "fk",
+    ...                Evidence("orders/models.py", 12, "catalog.Product"))
+    >>> app_graph(g)["orders"]["catalog"]["fk"]["weight"]
+    1
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from decompose.errors import GraphFormatError
+
+SCHEMA = "decompose.graph"
+SCHEMA_VERSION = 1
+
+EDGE_KINDS: tuple[str, ...] = (
+    "import",
+    "call",
+    "fk",
+    "inherit",
+    "orm",
+    "signal",
+    "url",
+    "string_ref",
+)
+FLAGS: tuple[str, ...] = ("type_checking", "local", "migration")
+
+#: App-level bucket for modules that belong to no Django app.
+OUTSIDE_APPS = "(project)"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Evidence:
+    """Where one coupling is written."""
+
+    path: str
+    line: int
+    symbol: str = ""
+    flags: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"path": self.path, "line": self.line}
+        if self.symbol:
+            d["symbol"] = self.symbol
+        if self.flags:
+            d["flags"] = list(self.flags)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Evidence:
+        return cls(d["path"], int(d["line"]), d.get("symbol", ""), tuple(d.get("flags", ())))
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class AppInfo:
+    """A Django app: its label (``AppConfig.label``), dotted name and folder."""
+
+    label: str
+    name: str
+    path: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"label": self.label, "name": self.name, "path": self.path}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Skipped:
+    """A file the analyser could not read or parse, and why."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DependencyGraph:
+    """The module graph of one project, with what discovery found about it."""
+
+    graph: nx.MultiDiGraph
+    root: str = ""
+    apps: tuple[AppInfo, ...] = ()
+    settings_module: str | None = None
+    skipped: tuple[Skipped, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # -- construction -----------------------------------------------------
+    @classmethod
+    def empty(cls, root: str = "", **kwargs: Any) -> DependencyGraph:
+        return cls(nx.MultiDiGraph(), root=root, **kwargs)
+
+    def add_module(self, name: str, *, app: str | None, path: str, **attrs: Any) -> None:
+        defaults: dict[str, Any] = {
+            "type": "module",
+            "app": app,
+            "path": path,
+            "lines": 0,
+            "package": False,
+            "migration": False,
+            "test": False,
+            "models": [],
+            "atomic_blocks": [],
+        }
+        defaults.update(attrs)
+        self.graph.add_node(name, **defaults)
+
+    def add_external(self, name: str, *, stdlib: bool) -> None:
+        if name not in self.graph:
+            self.graph.add_node(name, type="external", stdlib=stdlib)
+
+    def add_evidence(self, source: str, target: str, kind: str, evidence: Evidence) -> None:
+        """Record one occurrence of a ``kind`` coupling from ``source`` to ``target``."""
+        if kind not in EDGE_KINDS:
+            raise ValueError(f"unknown edge kind {kind!r}")
+        g = self.graph
+        if g.has_edge(source, target, key=kind):
+            data = g.edges[source, target, kind]
+            data["evidence"].append(evidence)
+            data["weight"] += 1
+        else:
+            g.add_edge(source, target, key=kind, kind=kind, weight=1, evidence=[evidence])
+
+    def finalize(self) -> None:
+        """Sort and de-duplicate evidence so output is deterministic."""
+        for _, _, data in self.graph.edges(data=True):
+            ev = sorted(set(data["evidence"]))
+            data["evidence"] = ev
+            data["weight"] = len(ev)
+
+    # -- queries -------------------------------------------------------------
+    def modules(self) -> list[str]:
+        """Internal module names, sorted."""
+        return sorted(n for n, d in self.graph.nodes(data=True) if d.get("type") == "module")
+
+    def externals(self) -> list[str]:
+        return sorted(n for n, d in self.graph.nodes(data=True) if d.get("type") == "external")
+
+    def app_of(self, module: str) -> str | None:
+        return self.graph.nodes[module].get("app")
+
+    def app_labels(self) -> list[str]:
+        return sorted(a.label for a in self.apps)
+
+    def edges(self, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Yield ``(source, target, data)`` for every edge, optionally of some kinds."""
+        wanted = set(kinds) if kinds is not None else None
+        for u, v, _k, d in self.graph.edges(keys=True, data=True):
+            if wanted is None or d["kind"] in wanted:
+                yield u, v, d
+
+    # -- (de)serialisation -------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        nodes = []
+        for name in sorted(self.graph.nodes):
+            attrs = dict(self.graph.nodes[name])
+            nodes.append({"id": name, **{k: attrs[k] for k in sorted(attrs)}})
+        edges = []
+        for u, v, k in sorted(self.graph.edges(keys=True)):
+            d = self.graph.edges[u, v, k]
+            edges.append(
+                {
+                    "source": u,
+                    "target": v,
+                    "kind": d["kind"],
+                    "weight": d["weight"],
+                    "evidence": [e.to_dict() for e in sorted(d["evidence"])],
+                }
+            )
+        return {
+            "schema": SCHEMA,
+            "version": SCHEMA_VERSION,
+            "root": self.root,
+            "settings_module": self.settings_module,
+            "apps": [a.to_dict() for a in sorted(self.apps)],
+            "skipped": [s.to_dict() for s in sorted(self.skipped)],
+            "meta": {k: self.meta[k] for k in sorted(self.meta)},
+            "nodes": nodes,
+            "edges": edges,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DependencyGraph:
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            raise GraphFormatError("not a decompose graph file (missing \"schema\": \"decompose.graph\")")
+        if data.get("version") != SCHEMA_VERSION:
+            raise GraphFormatError(
+                f"graph file has schema version {data.get('version')!r}; this decompose reads version {SCHEMA_VERSION}",
+                hint="re-run `decompose analyze --output graph.json`",
+            )
+        try:
+            g = nx.MultiDiGraph()
+            for n in data["nodes"]:
+                attrs = dict(n)
+                g.add_node(attrs.pop("id"), **attrs)
+            for e in data["edges"]:
+                ev = [Evidence.from_dict(x) for x in e["evidence"]]
+                g.add_edge(e["source"], e["target"], key=e["kind"], kind=e["kind"], weight=int(e["weight"]), evidence=ev)
+            return cls(
+                g,
+                root=data.get("root", ""),
+                apps=tuple(AppInfo(**a) for a in data.get("apps", [])),
+                settings_module=data.get("settings_module"),
+                skipped=tuple(Skipped(**s) for s in data.get("skipped", [])),
+                meta=dict(data.get("meta", {})),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise GraphFormatError(f"malformed graph file: {exc!r}") from None
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DependencyGraph):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def dump(graph: DependencyGraph, path: str | Path) -> None:
+    Path(path).write_text(graph.to_json(), encoding="utf-8")
+
+
+def load(path: str | Path) -> DependencyGraph:
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GraphFormatError(f"{p}: no such file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GraphFormatError(f"{p}: not a JSON graph file ({exc})") from None
+    return DependencyGraph.from_dict(data)
+
+
+def app_graph(
+    graph: DependencyGraph,
+    *,
+    kinds: Iterable[str] | None = None,
+    exclude_flags: Iterable[str] = (),
+    include_external: bool = False,
+    include_outside: bool = True,
+) -> nx.MultiDiGraph:
+    """Aggregate the module graph to apps.
+
+    Nodes are app labels (plus :data:`OUTSIDE_APPS` for code in no app, and
+    external packages when ``include_external``); node attributes ``modules``
+    and ``lines`` sum their members. Edges are keyed by kind, as in the module
+    graph, with summed weights and concatenated evidence; edges inside one app
+    are dropped. Evidence carrying any of ``exclude_flags`` is left out.
+    """
+    g = graph.graph
+    out = nx.MultiDiGraph()
+    for app in graph.app_labels():
+        out.add_node(app, type="app", modules=0, lines=0)
+    excluded = set(exclude_flags)
+
+    def bucket(node: str) -> str | None:
+        d = g.nodes[node]
+        if d.get("type") == "external":
+            return node if include_external else None
+        app = d.get("app")
+        if app is None:
+            return OUTSIDE_APPS if include_outside else None
+        return app
+
+    for n, d in g.nodes(data=True):
+        b = bucket(n)
+        if b is None:
+            continue
+        if b not in out:
+            out.add_node(b, type="external" if d.get("type") == "external" else "app", modules=0, lines=0)
+        if d.get("type") == "module":
+            out.nodes[b]["modules"] += 1
+            out.nodes[b]["lines"] += int(d.get("lines", 0))
+    wanted = set(kinds) if kinds is not None else None
+    for u, v, d in graph.edges(wanted):
+        bu, bv = bucket(u), bucket(v)
+        if bu is None or bv is None or bu == bv:
+            continue
+        ev = [e for e in d["evidence"] if not excluded.intersection(e.flags)]
+        if not ev:
+            continue
+        if out.has_edge(bu, bv, key=d["kind"]):
+            data = out.edges[bu, bv, d["kind"]]
+            data["evidence"].extend(ev)
+            data["weight"] += len(ev)
+        else:
+            out.add_edge(bu, bv, key=d["kind"], kind=d["kind"], weight=len(ev), evidence=list(ev))
+    for _, _, data in out.edges(data=True):
+        data["evidence"].sort()
+    return out
