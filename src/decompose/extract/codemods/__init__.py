@@ -1,0 +1,1 @@
+"""LibCST codemods, one transformer per concern."""

@@ -1,0 +1,1 @@
+"""Generation of the standalone Django service for an extraction plan."""
