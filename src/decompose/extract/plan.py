@@ -378,3 +378,728 @@ class ExtractionPlan:
         import json
 
         return json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# building the plan
+# ---------------------------------------------------------------------------
+
+import ast  # noqa: E402
+import re  # noqa: E402
+from collections import defaultdict  # noqa: E402
+from collections.abc import Iterable, Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from decompose.errors import InputError, UnknownNameError  # noqa: E402
+from decompose.extract import facts as F  # noqa: E402
+from decompose.graph import DependencyGraph  # noqa: E402
+
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_FILE_SKIP_SUFFIXES = (".pyc", ".pyo", ".sqlite3")
+_QUERY_METHODS = {"filter", "get", "exclude", "get_or_create", "update_or_create", "first", "last", "all"}
+_FIELD_LIST_METHODS = {"values", "values_list", "only", "order_by", "defer"}
+
+
+def _app_paths(graph: DependencyGraph) -> dict[str, str]:
+    return {a.label: a.path.rstrip("/") for a in graph.apps}
+
+
+def validate_selection(graph: DependencyGraph, service: str, apps: Sequence[str]) -> tuple[str, ...]:
+    """Check the service name and app selection; return the sorted, unique app labels."""
+    if not _SERVICE_NAME.match(service or ""):
+        raise InputError(f"invalid service name {service!r}: use lowercase letters, digits and underscores")
+    selected = sorted({a.strip() for a in apps if a.strip()})
+    if not selected:
+        raise InputError("empty selection: name at least one app with --apps or a service of --proposal")
+    known = _app_paths(graph)
+    for a in selected:
+        if a in known:
+            continue
+        owner = next((lbl for lbl in sorted(known) if a.startswith(lbl + ".")), None)
+        if owner is not None:
+            raise InputError(f"{a!r} is part of app {owner!r}: only whole apps can be extracted")
+        raise UnknownNameError(f"unknown app {a!r}; apps are: {', '.join(sorted(known)) or '(none)'}")
+    if set(selected) == set(known):
+        raise InputError("the selection holds every app: nothing would stay in the monolith")
+    return tuple(selected)
+
+
+def apps_from_proposal(data: object, service: str, graph: DependencyGraph) -> tuple[str, ...]:
+    """The apps of ``service`` in a proposal JSON value (``decompose propose`` output).
+
+    Accepts ``{"services": {name: [members]}}`` or ``{"services": [{"name", "members"|"apps"|"modules"}]}``;
+    members may be app labels or modules, and modules must make up whole apps.
+    """
+    services: dict[str, list[str]] = {}
+    raw = data.get("services") if isinstance(data, dict) else None
+    if isinstance(raw, dict):
+        services = {str(k): list(v) for k, v in raw.items() if isinstance(v, list)}
+    elif isinstance(raw, list):
+        for s in raw:
+            if isinstance(s, dict) and "name" in s:
+                members = s.get("apps") or s.get("members") or s.get("modules") or []
+                services[str(s["name"])] = [m if isinstance(m, str) else str(m.get("name", "")) for m in members]
+    else:
+        raise InputError('not a proposal file (expected a "services" key)')
+    if service not in services:
+        raise UnknownNameError(f"unknown service {service!r}; the proposal has: {', '.join(sorted(services)) or '(none)'}")
+    members = services[service]
+    known = _app_paths(graph)
+    apps: set[str] = set()
+    modules_by_app: dict[str, set[str]] = defaultdict(set)
+    for m in members:
+        if m in known:
+            apps.add(m)
+        elif m in graph.graph and graph.graph.nodes[m].get("app"):
+            modules_by_app[graph.graph.nodes[m]["app"]].add(m)
+        else:
+            raise UnknownNameError(f"proposal member {m!r} of service {service!r} is neither an app nor a module of an app")
+    for app, mods in sorted(modules_by_app.items()):
+        whole = {n for n in graph.modules() if graph.graph.nodes[n].get("app") == app}
+        missing = sorted(whole - mods)
+        if missing and app not in apps:
+            raise InputError(
+                f"service {service!r} holds part of app {app!r} (missing {missing[0]}"
+                f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}): only whole apps can be extracted"
+            )
+        apps.add(app)
+    return tuple(sorted(apps))
+
+
+def _moved_files(root: Path, app_paths: dict[str, str], apps: Sequence[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for a in apps:
+        base = root / app_paths[a]
+        for p in sorted(base.rglob("*")):
+            rel = p.relative_to(root)
+            if not p.is_file() or any(part in F.SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]):
+                continue
+            if p.name.endswith(_FILE_SKIP_SUFFIXES):
+                continue
+            out.append(rel.as_posix())
+    return tuple(sorted(out))
+
+
+class _Planner:
+    def __init__(self, graph: DependencyGraph, root: Path, service: str, apps: tuple[str, ...]) -> None:
+        self.graph = graph
+        self.root = root
+        self.service = service
+        self.apps = apps
+        self.app_paths = _app_paths(graph)
+        self.p = F.Project(root, self.app_paths)
+        self.moved = {n for n, m in self.p.modules.items() if m.app in apps}
+        self.manual: list[ManualStep] = []
+
+    # -- helpers ---------------------------------------------------------------
+    def is_moved(self, dotted: str | None) -> bool:
+        if not dotted:
+            return False
+        mod = self.p.module_of(dotted)
+        return mod is not None and mod in self.moved
+
+    def is_internal(self, dotted: str | None) -> bool:
+        return bool(dotted) and self.p.module_of(dotted) is not None  # type: ignore[arg-type]
+
+    def model_side(self, mf: F.ModelFacts) -> str:
+        return "service" if mf.module in self.moved else "monolith"
+
+    def annotation_model(self, m: F.Module, ann: ast.AST | None, pname: str | None = None) -> str | None:
+        if ann is not None:
+            nodes = [ann]
+            if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
+                try:
+                    nodes = [ast.parse(ann.value, mode="eval").body]
+                except SyntaxError:
+                    nodes = []
+            for top in nodes:
+                for n in ast.walk(top):
+                    if isinstance(n, (ast.Name, ast.Attribute)):
+                        d = self.p.resolve(m, n)
+                        mf = self.p.model_by_name(d) if d else None
+                        if mf is not None and not mf.abstract:
+                            return mf.label
+            return None
+        if pname:
+            cands = [mf for mf in self.p.models.values() if not mf.abstract and mf.label.split(".")[1].lower() == pname]
+            if len(cands) == 1:
+                return cands[0].label
+        return None
+
+    # -- interface functions -------------------------------------------------
+    def signature(self, m: F.Module, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Param, ...]:
+        a = fn.args
+        out: list[Param] = []
+        positional = [*a.posonlyargs, *a.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+        for i, arg in enumerate(positional):
+            kind = "positional_only" if i < len(a.posonlyargs) else "positional"
+            out.append(self._param(m, arg, defaults[i], kind))
+        if a.vararg:
+            out.append(self._param(m, a.vararg, None, "var_positional"))
+        for arg, d in zip(a.kwonlyargs, a.kw_defaults, strict=True):
+            out.append(self._param(m, arg, d, "keyword_only"))
+        if a.kwarg:
+            out.append(self._param(m, a.kwarg, None, "var_keyword"))
+        return tuple(out)
+
+    def _param(self, m: F.Module, arg: ast.arg, default: ast.expr | None, kind: str) -> Param:
+        ann = ast.unparse(arg.annotation) if arg.annotation is not None else None
+        model = None
+        if kind not in ("var_positional", "var_keyword"):
+            model = self.annotation_model(m, arg.annotation, arg.arg)
+        return Param(arg.arg, ann, ast.unparse(default) if default is not None else None, kind, model)
+
+    def function_facts(self, qual: str, sites: list[Evidence]) -> InterfaceFunction:
+        mod, name = qual.rsplit(".", 1)
+        m = self.p.modules[mod]
+        fn = m.defs[name]
+        assert isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+        params = self.signature(m, fn)
+        returns = ast.unparse(fn.returns) if fn.returns is not None else None
+        returns_model = self.annotation_model(m, fn.returns) if fn.returns is not None else None
+        writes = False
+        raises: set[str] = set()
+        for n in ast.walk(fn):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in F.WRITE_METHODS:
+                writes = True
+            if isinstance(n, ast.Raise) and n.exc is not None:
+                target = n.exc.func if isinstance(n.exc, ast.Call) else n.exc
+                d = self.p.resolve(m, target)
+                if d and self.is_moved(d):
+                    s = self.p.split_symbol(d)
+                    if s:
+                        tm = self.p.modules[s[0]]
+                        d = tm.imports.get(s[1], d) if s[1] not in tm.defs else d
+                    raises.add(d)
+        return InterfaceFunction(
+            module=mod,
+            name=name,
+            params=params,
+            returns=returns,
+            returns_model=returns_model,
+            idempotent=not writes,
+            call_sites=tuple(sorted(set(sites))),
+            raises=tuple(sorted(raises)),
+            line=fn.lineno,
+        )
+
+    # -- scanning uses of the other side --------------------------------------
+    def scan_uses(self, m: F.Module, want: str) -> list[tuple[str, ast.AST, int]]:
+        """References in ``m`` to symbols of the side ``want`` ("moved"|"staying"): (dotted, node, line)."""
+        out: list[tuple[str, ast.AST, int]] = []
+
+        def visit(node: ast.AST) -> None:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                return
+            if isinstance(node, (ast.Name, ast.Attribute)):
+                d = self.p.resolve(m, node)
+                if d and self.is_internal(d) and self.p.module_of(d) != m.name:
+                    moved = self.is_moved(d)
+                    if (want == "moved") == moved and (moved or self.p.module_of(d) not in self.moved):
+                        out.append((d, node, getattr(node, "lineno", 0)))
+                        return
+            for child in ast.iter_child_nodes(node):
+                visit(child)
+
+        visit(m.tree)
+        return out
+
+    def canonical(self, dotted: str) -> tuple[str, str, str] | None:
+        """(kind, qualname, rest) for a reference: kind is function|model|signal|module|other."""
+        s = self.p.split_symbol(dotted)
+        if s is None:
+            return ("module", dotted, "") if dotted in self.p.modules else None
+        mod, rest = s
+        head, _, tail = rest.partition(".")
+        tm = self.p.modules[mod]
+        if head not in tm.defs and head in tm.imports:  # re-export
+            target = tm.imports[head]
+            if target != dotted and self.is_internal(target):
+                return self.canonical(target + (f".{tail}" if tail else ""))
+        qual = f"{mod}.{head}"
+        if qual in self.p.models:
+            return "model", qual, tail
+        if qual in self.p.signals:
+            return "signal", qual, tail
+        node = tm.defs.get(head)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return "function", qual, tail
+        if f"{mod}.{head}" in self.p.modules:
+            return "module", f"{mod}.{head}", tail
+        return "other", qual, tail
+
+    def model_usage(
+        self, m: F.Module, node: ast.AST, parents: dict[ast.AST, ast.AST]
+    ) -> tuple[set[str], set[str], bool, ast.AST]:
+        """Lookups, field names and whether it writes, for a chain starting at a model reference."""
+        lookups: set[str] = set()
+        fields: set[str] = set()
+        writes = False
+        cur = node
+        while True:
+            par = parents.get(cur)
+            if isinstance(par, ast.Attribute) and par.value is cur:
+                if par.attr in F.WRITE_METHODS - {"send", "send_robust", "add", "remove", "clear", "set"}:
+                    writes = True
+                cur = par
+                continue
+            if isinstance(par, ast.Call) and par.func is cur:
+                meth = cur.attr if isinstance(cur, ast.Attribute) else ""
+                if meth in _QUERY_METHODS or meth in ("update", "delete", "count", "exists"):
+                    lookups.update(k.arg for k in par.keywords if k.arg)
+                if meth in _FIELD_LIST_METHODS:
+                    fields.update(
+                        a.value.lstrip("-") for a in par.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    )
+                cur = par
+                continue
+            if isinstance(par, ast.Call) and cur in par.args:  # get_object_or_404(Model, pk=...)
+                lookups.update(k.arg for k in par.keywords if k.arg)
+                cur = par
+            break
+        return lookups, fields, writes, cur
+
+    # -- the plan ------------------------------------------------------------------
+    def build(self) -> ExtractionPlan:
+        p = self.p
+        fn_sites: dict[str, list[Evidence]] = defaultdict(list)
+        model_sites: dict[str, list[Evidence]] = defaultdict(list)
+        model_lookups: dict[str, set[str]] = defaultdict(set)
+        model_fields: dict[str, set[str]] = defaultdict(set)
+        other_sites: dict[str, list[Evidence]] = defaultdict(list)
+        sig_sends: dict[str, list[tuple[str, Evidence, tuple[str, ...]]]] = defaultdict(list)
+        sig_receivers: dict[str, list[tuple[str, str, Evidence]]] = defaultdict(list)
+        touched: dict[str, set[str]] = {"service": set(), "monolith": set()}
+        deps: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
+        dep_kinds: dict[tuple[str, str], set[str]] = defaultdict(set)
+
+        for name in sorted(p.modules):
+            m = p.modules[name]
+            side = "service" if name in self.moved else "monolith"
+            self.signals_in(m, side, sig_sends, sig_receivers)
+            if m.migration:
+                continue
+            parents = F.parent_map(m.tree)
+            if side == "monolith":
+                tracked: dict[str, str] = {}
+                for d, node, line in self.scan_uses(m, "moved"):
+                    c = self.canonical(d)
+                    if c is None:
+                        continue
+                    kind, qual, rest = c
+                    ev = Evidence(m.path, line, qual)
+                    if kind == "function":
+                        fn_sites[qual].append(ev)
+                        f_node = p.modules[qual.rsplit(".", 1)[0]].defs[qual.rsplit(".", 1)[1]]
+                        rm = self.annotation_model(p.modules[qual.rsplit(".", 1)[0]], getattr(f_node, "returns", None))
+                        if rm:
+                            self._track_assign(node, parents, tracked, rm)
+                    elif kind == "model":
+                        mf = p.models[qual]
+                        if mf.abstract:
+                            other_sites[qual].append(ev)
+                            continue
+                        model_sites[mf.label].append(ev)
+                        touched["monolith"].add(mf.table)
+                        lk, fl, writes, top = self.model_usage(m, node, parents)
+                        model_lookups[mf.label].update(lk)
+                        model_fields[mf.label].update(fl)
+                        self._track_assign(top, parents, tracked, mf.label)
+                        if writes:
+                            self.manual.append(
+                                ManualStep(m.path, line, "command endpoint",
+                                           f"staying code writes {mf.label} of service {self.service!r}: "
+                                           "add an interface function for the write and call it instead")
+                            )
+                    elif kind in ("other", "module", "signal"):
+                        other_sites[qual].append(ev)
+                # attribute reads on variables holding moved model instances (or querysets of them)
+                for n in ast.walk(m.tree):
+                    if isinstance(n, (ast.For, ast.comprehension)) and isinstance(n.iter, ast.Name):
+                        if n.iter.id in tracked and isinstance(n.target, ast.Name):
+                            tracked[n.target.id] = tracked[n.iter.id]
+                for n in ast.walk(m.tree):
+                    if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in tracked:
+                        model_fields[tracked[n.value.id]].add(n.attr)
+                self.raw_sql(m)
+            else:
+                for d, node, line in self.scan_uses(m, "staying"):
+                    c = self.canonical(d)
+                    if c is None:
+                        continue
+                    kind, qual, rest = c
+                    ev = Evidence(m.path, line, qual)
+                    mod, _, sym = qual.rpartition(".")
+                    if kind == "module":
+                        mod, sym = qual, ""
+                    role = "ref"
+                    if kind == "model":
+                        mf = p.models[qual]
+                        par = parents.get(node)
+                        in_ann = self._in_annotation(node, parents)
+                        is_fk_target = isinstance(par, ast.Call) and node in par.args and self._is_field_call(par)
+                        role = "abstract" if mf.abstract else "cut" if (in_ann or is_fk_target) else "query"
+                        if role == "query":
+                            touched["service"].add(mf.table)
+                    elif kind == "signal":
+                        role = "signal"
+                    deps[(mod, sym)].append(ev)
+                    dep_kinds[(mod, sym)].add(role)
+            self.atomic_spans(m, side)
+
+        # tables of each side's own models
+        for mf in p.models.values():
+            if not mf.abstract:
+                touched[self.model_side(mf)].add(mf.table)
+
+        interface_functions = tuple(
+            self.function_facts(q, s) for q, s in sorted(fn_sites.items())
+        )
+        for f in interface_functions:
+            if f.returns_model:
+                model_sites.setdefault(f.returns_model, [])
+            self.param_reads(f)
+        interface_models = []
+        for label in sorted(model_sites):
+            mf = p.model_by_label(label)
+            assert mf is not None
+            attnames = [fl.attname for fl in mf.concrete_fields]
+            names = {fl.name: fl.attname for fl in mf.concrete_fields}
+            fields_read = sorted({names.get(x, x) for x in model_fields[label] if x in names or x in attnames or x in ("id", "pk")})
+            interface_models.append(
+                InterfaceModel(
+                    label=label,
+                    module=mf.module,
+                    table=mf.table,
+                    fields_read=tuple(fields_read),
+                    lookups=tuple(sorted(model_lookups[label])),
+                    call_sites=tuple(sorted(set(model_sites[label]))),
+                    fields=tuple(["id", *[a for a in attnames if a != "id"]]),
+                )
+            )
+        for qual, sites in sorted(other_sites.items()):
+            for ev in sorted(set(sites))[:1]:
+                self.manual.append(
+                    ManualStep(ev.path, ev.line, "shared contract",
+                               f"staying code uses {qual} of the moved code ({len(set(sites))} site(s)): "
+                               "copy it to the monolith (e.g. exception or constant) or expose it through the API")
+                )
+
+        fk_cuts = self.fk_cuts()
+        bridges = self.bridges(sig_sends, sig_receivers)
+        dependencies, kernel = self.classify(deps, dep_kinds)
+        manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
+        return ExtractionPlan(
+            service=self.service,
+            apps=self.apps,
+            moved_modules=tuple(sorted(self.moved)),
+            interface_functions=interface_functions,
+            interface_models=tuple(interface_models),
+            dependencies=dependencies,
+            fk_cuts=fk_cuts,
+            tables={k: tuple(sorted(v)) for k, v in sorted(touched.items())},
+            signal_bridges=bridges,
+            manual_steps=manual,
+            app_paths={a: self.app_paths[a] for a in self.apps},
+            moved_files=_moved_files(self.root, self.app_paths, self.apps),
+            shared_kernel=kernel,
+            settings_module=self.graph.settings_module,
+        )
+
+    @staticmethod
+    def _track_assign(node: ast.AST, parents: dict[ast.AST, ast.AST], tracked: dict[str, str], label: str) -> None:
+        cur = node
+        while isinstance(parents.get(cur), (ast.Attribute, ast.Call)):
+            cur = parents[cur]
+        par = parents.get(cur)
+        if isinstance(par, ast.Assign):
+            for t in par.targets:
+                if isinstance(t, ast.Name):
+                    tracked[t.id] = label
+        elif isinstance(par, (ast.For, ast.comprehension)) and par.iter is cur and isinstance(par.target, ast.Name):
+            tracked[par.target.id] = label
+
+    @staticmethod
+    def _in_annotation(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+        cur = node
+        while cur in parents:
+            par = parents[cur]
+            if isinstance(par, ast.arg) and par.annotation is cur:
+                return True
+            if isinstance(par, (ast.FunctionDef, ast.AsyncFunctionDef)) and par.returns is cur:
+                return True
+            if isinstance(par, ast.AnnAssign) and par.annotation is cur:
+                return True
+            if isinstance(par, (ast.stmt,)):
+                return False
+            cur = par
+        return False
+
+    @staticmethod
+    def _is_field_call(call: ast.Call) -> bool:
+        fn = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id if isinstance(call.func, ast.Name) else ""
+        return fn in F.RELATION_TYPES
+
+    def param_reads(self, f: InterfaceFunction) -> None:
+        """Attribute reads on staying-model parameters inside a moved function: API composition."""
+        m = self.p.modules[f.module]
+        fn = m.defs[f.name]
+        staying = {p.name: p.model for p in f.params if p.model and not self._label_moved(p.model)}
+        if not staying:
+            return
+        for n in ast.walk(fn):
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in staying:
+                if n.attr not in ("id", "pk"):
+                    self.manual.append(
+                        ManualStep(m.path, n.lineno, "API composition",
+                                   f"{f.qualname} reads {n.value.id}.{n.attr} of {staying[n.value.id]}, which stays in "
+                                   "the monolith: pass the value as a parameter or fetch it from the monolith's API")
+                    )
+
+    def _label_moved(self, label: str) -> bool:
+        mf = self.p.model_by_label(label)
+        return mf is not None and mf.module in self.moved
+
+    def raw_sql(self, m: F.Module) -> None:
+        tables = {mf.table for mf in self.p.models.values() if mf.module in self.moved and not mf.abstract}
+        if not tables:
+            return
+        pat = re.compile(r"\b(" + "|".join(re.escape(t) for t in sorted(tables)) + r")\b")
+        for n in ast.walk(m.tree):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and " " in n.value and pat.search(n.value):
+                self.manual.append(
+                    ManualStep(m.path, n.lineno, "API composition",
+                               f"raw SQL names table {pat.search(n.value).group(1)} that moves to {self.service!r}: "  # type: ignore[union-attr]
+                               "replace it with calls to the service's API")
+                )
+
+    def atomic_spans(self, m: F.Module, side: str) -> None:
+        for n in ast.walk(m.tree):
+            bodies: list[ast.AST] = []
+            if isinstance(n, (ast.With, ast.AsyncWith)):
+                for item in n.items:
+                    e = item.context_expr
+                    e = e.func if isinstance(e, ast.Call) else e
+                    if self.p.resolve(m, e) in F.ATOMIC:
+                        bodies = list(n.body)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for dec in n.decorator_list:
+                    e = dec.func if isinstance(dec, ast.Call) else dec
+                    if self.p.resolve(m, e) in F.ATOMIC:
+                        bodies = list(n.body)
+            if not bodies:
+                continue
+            sides: set[str] = {side}
+            for b in bodies:
+                for x in ast.walk(b):
+                    if isinstance(x, (ast.Name, ast.Attribute)):
+                        d = self.p.resolve(m, x)
+                        if d and self.is_internal(d):
+                            c = self.canonical(d)
+                            if c and c[0] in ("model", "function"):
+                                sides.add("service" if self.is_moved(d) else "monolith")
+            if len(sides) > 1:
+                self.manual.append(
+                    ManualStep(m.path, n.lineno, "saga",
+                               "transaction.atomic() spans the monolith and the service: one database transaction "
+                               "cannot hold both; use a saga (compensating calls) or an outbox")
+                )
+
+    def signals_in(
+        self,
+        m: F.Module,
+        side: str,
+        sends: dict[str, list[tuple[str, Evidence, tuple[str, ...]]]],
+        receivers: dict[str, list[tuple[str, str, Evidence]]],
+    ) -> None:
+        if m.migration:
+            return
+        for n in ast.walk(m.tree):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("send", "send_robust"):
+                sig = self.p.signal_of(m, n.func.value)
+                if sig:
+                    args = tuple(sorted(k.arg for k in n.keywords if k.arg and k.arg != "sender"))
+                    sends[sig].append((side, Evidence(m.path, n.lineno, sig), args))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "connect" and n.args:
+                sig = self.p.signal_of(m, n.func.value)
+                target = self.p.resolve(m, n.args[0])
+                if sig and target:
+                    receivers[sig].append((side, target, Evidence(m.path, n.lineno, sig)))
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for dec in n.decorator_list:
+                    if isinstance(dec, ast.Call) and dec.args and (self.p.resolve(m, dec.func) or "").endswith("receiver"):
+                        first = dec.args[0]
+                        sigs = first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]
+                        for s in sigs:
+                            sig = self.p.signal_of(m, s)
+                            if sig:
+                                sender = next((k.value for k in dec.keywords if k.arg == "sender"), None)
+                                sym = sig
+                                if sig in F.BUILTIN_SIGNALS and sender is not None:
+                                    sd = self.p.resolve(m, sender)
+                                    mf = self.p.model_by_name(sd) if sd else None
+                                    sym = f"{sig}:{mf.label if mf else ast.unparse(sender)}"
+                                receivers[sig].append((side, f"{m.name}.{n.name}", Evidence(m.path, n.lineno, sym)))
+
+    def bridges(
+        self,
+        sends: dict[str, list[tuple[str, Evidence, tuple[str, ...]]]],
+        receivers: dict[str, list[tuple[str, str, Evidence]]],
+    ) -> tuple[SignalBridge, ...]:
+        out: list[SignalBridge] = []
+        for sig in sorted(set(sends) | set(receivers)):
+            if sig in F.BUILTIN_SIGNALS:
+                for side, target, ev in receivers.get(sig, []):
+                    label = ev.symbol.split(":", 1)[1] if ":" in ev.symbol else ""
+                    mf = self.p.model_by_label(label) if label else None
+                    if mf is not None and self.model_side(mf) != side:
+                        self.manual.append(
+                            ManualStep(ev.path, ev.line, "domain event / outbox",
+                                       f"{target} receives {sig.rsplit('.', 1)[1]} of {label}, which is saved on the "
+                                       "other side: send an explicit domain event (bridged signal) or use an outbox")
+                        )
+                continue
+            send_sides = {s for s, _, _ in sends.get(sig, [])}
+            recv = receivers.get(sig, [])
+            for sender_side in sorted(send_sides):
+                far = sorted({t for s, t, _ in recv if s != sender_side})
+                if not far:
+                    continue
+                evs = [e for s, e, _ in sends[sig] if s == sender_side] + [e for s, _, e in recv if s != sender_side]
+                args = sorted({a for s, _, aa in sends[sig] if s == sender_side for a in aa})
+                out.append(SignalBridge(sig, sender_side, tuple(far), tuple(sorted(set(evs))), tuple(args)))
+        return tuple(out)
+
+    def fk_cuts(self) -> tuple[ForeignKeyCut, ...]:
+        out: list[ForeignKeyCut] = []
+        for q in sorted(self.p.models):
+            mf = self.p.models[q]
+            if mf.abstract:
+                continue
+            src_moved = mf.module in self.moved
+            m = self.p.modules[mf.module]
+            for fl in mf.fields:
+                if not fl.is_relation or not fl.target:
+                    continue
+                tgt = self.p.model_by_label(fl.target)
+                tgt_moved = tgt is not None and tgt.module in self.moved
+                if src_moved == tgt_moved:
+                    continue
+                out.append(
+                    ForeignKeyCut(
+                        direction="from_moved" if src_moved else "to_moved",
+                        model=mf.label,
+                        field=fl.name,
+                        target=fl.target,
+                        column=fl.column,
+                        nullable=fl.nullable,
+                        evidence=Evidence(m.path, fl.line, fl.target),
+                        field_type=fl.type,
+                        on_delete=fl.on_delete,
+                    )
+                )
+                if fl.type == "ManyToManyField":
+                    self.manual.append(
+                        ManualStep(m.path, fl.line, "API composition",
+                                   f"{mf.label}.{fl.name} is a many-to-many relation across the boundary: "
+                                   "its join table must become a table of ids on one side")
+                    )
+        return tuple(sorted(out, key=lambda c: (c.direction, c.model, c.field)))
+
+    def _kernel_ok(self, mod: str, seen: dict[str, bool]) -> bool:
+        if mod in seen:
+            return seen[mod]
+        seen[mod] = True  # optimistic for cycles
+        m = self.p.modules.get(mod)
+        ok = m is not None and mod not in self.moved and not m.migration and not m.test
+        if ok and self.graph.settings_module:
+            top = self.graph.settings_module.split(".")[0]
+            ok = mod != top and not mod.startswith(top + ".")
+        if ok and m is not None:
+            if any(mf.module == mod and not mf.abstract for mf in self.p.models.values()):
+                ok = False
+            elif any(s.startswith(mod + ".") and s.rsplit(".", 1)[0] == mod for s in self.p.signals):
+                ok = False
+            elif m.path.rsplit("/", 1)[-1] in ("views.py", "urls.py", "admin.py", "apps.py"):
+                ok = False
+            else:
+                for target in sorted(set(m.imports.values())):
+                    dep = self.p.module_of(target)
+                    if dep is not None and dep != mod and not self._kernel_ok(dep, seen):
+                        ok = False
+                        break
+        seen[mod] = ok
+        return ok
+
+    def _kernel_closure(self, mods: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        kernel_seen: dict[str, bool] = {}
+        stack = list(mods)
+        while stack:
+            mod = stack.pop()
+            if mod in out or mod in self.moved or mod not in self.p.modules:
+                continue
+            out.add(mod)
+            parts = mod.split(".")
+            for i in range(1, len(parts)):
+                pkg = ".".join(parts[:i])
+                if pkg in self.p.modules:
+                    stack.append(pkg)
+            for target in self.p.modules[mod].imports.values():
+                dep = self.p.module_of(target)
+                if dep is not None and self._kernel_ok(dep, kernel_seen):
+                    stack.append(dep)
+        return out
+
+    def classify(
+        self, deps: dict[tuple[str, str], list[Evidence]], kinds: dict[tuple[str, str], set[str]]
+    ) -> tuple[tuple[Dependency, ...], tuple[str, ...]]:
+        out: list[Dependency] = []
+        seen: dict[str, bool] = {}
+        kernel_roots: set[str] = set()
+        importers: dict[str, set[str]] = defaultdict(set)
+        for name, m in self.p.modules.items():
+            for target in m.imports.values():
+                dep = self.p.module_of(target)
+                if dep and dep != name:
+                    importers[dep].add(name)
+        for (mod, sym), evs in sorted(deps.items()):
+            k = kinds[(mod, sym)]
+            what = f"{mod}.{sym}" if sym else mod
+            if "signal" in k:
+                cls, reason = "bridge", "a signal defined in the monolith: the service keeps its own copy and the monolith posts the event"
+            elif k <= {"cut", "abstract"} and "cut" in k:
+                cls, reason = "cut", "a staying model used only as a relation target or annotation: becomes a plain id"
+            elif "query" in k:
+                cls, reason = "callback", "the moved code queries a model that stays: call the monolith's API (API composition)"
+            elif self._kernel_ok(mod, seen):
+                cls, reason = "shared_kernel", "no models, signals or views and depends only on other shared code: copied into the service"
+                kernel_roots.add(mod)
+            elif importers[mod] and importers[mod] <= self.moved:
+                cls, reason = "moves", "used only by the moved code: it should move with the service"
+            else:
+                cls, reason = "callback", "staying code with its own data or dependencies: call it back over HTTP"
+            out.append(Dependency(mod, sym, cls, reason, tuple(sorted(set(evs)))))
+            if cls == "callback":
+                ev = sorted(set(evs))[0]
+                self.manual.append(
+                    ManualStep(ev.path, ev.line, "API composition",
+                               f"moved code uses {what}, which stays in the monolith: expose it through the monolith's "
+                               "API and call it from the service")
+                )
+            if cls == "moves":
+                kernel_roots.add(mod)
+        kernel = self._kernel_closure(kernel_roots)
+        return tuple(out), tuple(sorted(kernel))
+
+
+def build_plan(graph: DependencyGraph, root: Path, service: str, apps: Sequence[str]) -> ExtractionPlan:
+    """Plan the extraction of ``apps`` (whole Django apps) into the service ``service``.
+
+    ``graph`` provides the apps (labels and folders) and the settings module;
+    the details come from the source files under ``root``, read as text.
+    """
+    root = F.require_dir(Path(root))
+    selected = validate_selection(graph, service, apps)
+    return _Planner(graph, root, service, selected).build()
