@@ -18,6 +18,19 @@ Conventions (see the extraction contract):
 - ``GET /healthz`` needs no token; everything else needs
   ``Authorization: Bearer <DECOMPOSE_SERVICE_TOKEN>``.
 
+Response shapes (all JSON):
+
+- function: 200 ``{"result": <value>}``; a model instance becomes its DTO
+  (``{attname: value}`` of its concrete fields, Decimal as string, datetimes in
+  ISO 8601); a list/tuple/queryset becomes a list of those.
+- list: 200 ``{"count": n, "results": [<DTO>, ...]}`` ordered by id.
+- retrieve: 200 ``<DTO>``; 404 ``{"error": ...}`` for an unknown id.
+- event: 202 ``{"receivers": n}``.
+- errors: 400 ``{"error": msg, "details": {...}}`` (malformed JSON, wrong
+  types, unknown filter), 401 (no or wrong token), 404, and 422
+  ``{"error": str(exc), "type": ExceptionClassName}`` when the moved code
+  raises (one of ``Endpoint.raises``, or ValueError/TypeError/ValidationError).
+
 Example::
 
     >>> from decompose.extract.plan import InterfaceFunction
@@ -143,7 +156,9 @@ def model_endpoints(m: InterfaceModel) -> tuple[Endpoint, Endpoint]:
 
 
 def event_endpoint(s: SignalBridge) -> Endpoint:
-    params = tuple(Param(a, None, None, "keyword_only", None) for a in s.arguments)
+    params = tuple(
+        Param(a, "int" if a == "id" or a.endswith("_id") else None, None, "keyword_only", None) for a in s.arguments
+    )
     return Endpoint(
         name=f"event_{s.name}",
         method="POST",
@@ -175,3 +190,56 @@ def endpoints(plan: ExtractionPlan) -> tuple[Endpoint, ...]:
             raise InputError(f"two interface symbols map to the same endpoint {key}; rename one of them")
         seen.add(key)
     return tuple(out)
+
+
+_SCALARS: dict[str, dict[str, Any]] = {
+    "int": {"type": "integer", "format": "int64"},
+    "str": {"type": "string"},
+    "bool": {"type": "boolean"},
+    "float": {"type": "number"},
+    "Decimal": {"type": "string", "format": "decimal"},
+    "decimal.Decimal": {"type": "string", "format": "decimal"},
+    "date": {"type": "string", "format": "date"},
+    "datetime.date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "datetime.datetime": {"type": "string", "format": "date-time"},
+    "dict": {"type": "object"},
+    "list": {"type": "array", "items": {}},
+    "tuple": {"type": "array", "items": {}},
+    "UUID": {"type": "string", "format": "uuid"},
+    "uuid.UUID": {"type": "string", "format": "uuid"},
+}
+
+
+def wire_type(p: Param) -> tuple[str, bool]:
+    """``(scalar type name, nullable)`` of a parameter on the wire.
+
+    Model instances travel as ids (``"int"``); ``X | None`` / ``Optional[X]``
+    are nullable; generics reduce to their origin (``list[int]`` → ``list``);
+    anything unknown is ``"any"``.
+    """
+    if p.model:
+        return "int", False
+    ann = (p.annotation or "").strip().strip("'\"")
+    nullable = False
+    if ann.startswith(("Optional[", "typing.Optional[")) and ann.endswith("]"):
+        ann, nullable = ann[ann.index("[") + 1 : -1].strip(), True
+    parts = [x.strip() for x in ann.split("|")] if "|" in ann and "[" not in ann else [ann]
+    if "None" in parts:
+        nullable = True
+        parts = [x for x in parts if x != "None"]
+    ann = parts[0] if len(parts) == 1 else ""
+    base = ann.split("[", 1)[0].replace("typing.", "")
+    base = {"Dict": "dict", "List": "list", "Tuple": "tuple", "Mapping": "dict", "Sequence": "list"}.get(base, base)
+    return (base if base in _SCALARS else "any"), nullable or p.default == "None"
+
+
+def param_schema(p: Param) -> dict[str, Any]:
+    """The OpenAPI 3.0 schema of one parameter."""
+    t, nullable = wire_type(p)
+    schema = dict(_SCALARS.get(t, {}))
+    if p.model:
+        schema["description"] = f"id of {p.model}"
+    if nullable:
+        schema["nullable"] = True
+    return schema

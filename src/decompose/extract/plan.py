@@ -127,6 +127,8 @@ class InterfaceModel:
     call_sites: tuple[Evidence, ...]
     #: every concrete field of the model (name, as its attname: ``order_id`` for a FK ``order``)
     fields: tuple[str, ...] = ()
+    #: attname → Django field class name in the service ("BigAutoField", "DecimalField", ...)
+    field_types: dict[str, str] = field(default_factory=dict)
 
     @property
     def app_label(self) -> str:
@@ -142,6 +144,7 @@ class InterfaceModel:
             "module": self.module,
             "table": self.table,
             "fields": list(self.fields),
+            "field_types": {k: self.field_types[k] for k in self.fields if k in self.field_types},
             "fields_read": list(self.fields_read),
             "lookups": list(self.lookups),
             "call_sites": _ev_list(self.call_sites),
@@ -157,6 +160,7 @@ class InterfaceModel:
             lookups=tuple(d.get("lookups", ())),
             call_sites=_ev_tuple(d.get("call_sites")),
             fields=tuple(d.get("fields", ())),
+            field_types=dict(d.get("field_types", {})),
         )
 
 
@@ -776,6 +780,7 @@ class _Planner:
                     lookups=tuple(sorted(model_lookups[label])),
                     call_sites=tuple(sorted(set(model_sites[label]))),
                     fields=tuple(["id", *[a for a in attnames if a != "id"]]),
+                    field_types=self.service_field_types(mf),
                 )
             )
         for qual, sites in sorted(other_sites.items()):
@@ -806,6 +811,18 @@ class _Planner:
             shared_kernel=kernel,
             settings_module=self.graph.settings_module,
         )
+
+    def service_field_types(self, mf: F.ModelFacts) -> dict[str, str]:
+        """attname → field class in the service (a cut relation becomes BigIntegerField)."""
+        out = {"id": "BigAutoField"}
+        for fl in mf.concrete_fields:
+            if fl.is_relation:
+                out[fl.attname] = "BigIntegerField"
+            elif fl.name == "id" or fl.type.endswith("AutoField"):
+                out[fl.attname] = fl.type
+            else:
+                out[fl.attname] = fl.type
+        return out
 
     @staticmethod
     def _track_assign(node: ast.AST, parents: dict[ast.AST, ast.AST], tracked: dict[str, str], label: str) -> None:
