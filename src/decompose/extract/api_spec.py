@@ -77,7 +77,7 @@ class Endpoint:
     @property
     def django_route(self) -> str:
         """The path as a Django ``path()`` route, without the leading slash."""
-        return self.path.lstrip("/").replace("{id}", "<int:pk>")
+        return self.path.lstrip("/").replace("{id}", "<int:id>")
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,444 @@
+"""LibCST codemods applied to the code that MOVES into the service.
+
+One transformer per concern; :func:`rewrite_moved_module` and
+:func:`rewrite_migration` chain them for one file. Never string surgery: every
+change is a change of the syntax tree, so formatting and comments elsewhere
+survive byte-for-byte.
+
+- :class:`RetargetImports` — ``from orders.signals import order_placed`` →
+  ``from payments_service.signals import order_placed`` (bridged signals); a
+  name of a staying model that becomes an id is dropped from its import; a
+  name that stays in the monolith and must become a call back gets a
+  ``# TODO(decompose): ...`` comment.
+- :class:`AnnotationsToId` — ``order: Order`` → ``order: int`` for cut models.
+- :class:`ForeignKeyToId` — ``order = models.ForeignKey("orders.Order", ...)``
+  → ``order_id = models.BigIntegerField(db_index=True)``: same column, no FK.
+- :class:`RenameCutLookups` — ``Payment.objects.create(order=...)`` →
+  ``order_id=...`` (also ``order__id`` / ``order__pk`` lookups).
+- :class:`IdParams` — ``order.id`` / ``order.pk`` → ``order`` inside functions
+  whose ``order`` parameter now receives the id.
+- :class:`DropStayingSender` — ``@receiver(sig, sender=Order)`` loses
+  ``sender=`` when the sender class stays in the monolith.
+- :class:`MigrationCuts` — the same FK → id change inside migrations, and
+  dependencies on staying apps dropped.
+
+Example::
+
+    >>> import libcst as cst
+    >>> src = "from orders.signals import order_placed\\n"
+    >>> cst.parse_module(src).visit(RetargetImports({"orders.signals.order_placed": "svc.signals"})).code
+    'from svc.signals import order_placed\\n'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import libcst as cst
+
+TODO = "# TODO(decompose): "
+
+
+def _dotted(node: cst.BaseExpression | None) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _root_name(node: cst.BaseExpression) -> str | None:
+    """The name a call/attribute chain starts from: ``Payment.objects.filter(x).get`` → ``Payment``."""
+    while True:
+        if isinstance(node, cst.Name):
+            return node.value
+        if isinstance(node, cst.Attribute):
+            node = node.value
+        elif isinstance(node, cst.Call):
+            node = node.func
+        else:
+            return None
+
+
+def _alias_name(a: cst.ImportAlias) -> str:
+    return _dotted(a.name) or ""
+
+
+def _bound_name(a: cst.ImportAlias) -> str:
+    if a.asname is not None and isinstance(a.asname.name, cst.Name):
+        return a.asname.name.value
+    return _alias_name(a)
+
+
+class RetargetImports(cst.CSTTransformer):
+    """Point imports of some symbols at another module, drop some, flag others.
+
+    ``mapping``: dotted symbol → new module (``None`` drops the name).
+    ``todo``: dotted symbol → message for a ``# TODO(decompose):`` comment.
+    Relative imports are left alone (they stay inside the moved app).
+    """
+
+    def __init__(self, mapping: Mapping[str, str | None], todo: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self.mapping = dict(mapping)
+        self.todo = dict(todo or {})
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
+        if len(updated_node.body) != 1 or not isinstance(updated_node.body[0], cst.ImportFrom):
+            return updated_node
+        imp = updated_node.body[0]
+        if imp.relative or imp.module is None or isinstance(imp.names, cst.ImportStar):
+            return updated_node
+        module = _dotted(imp.module) or ""
+        groups: dict[str | None, list[cst.ImportAlias]] = {}
+        order: list[str | None] = []
+        todos: list[str] = []
+        dropped = False
+        for alias in imp.names:
+            full = f"{module}.{_alias_name(alias)}"
+            if full in self.todo:
+                todos.append(self.todo[full])
+            if full in self.mapping:
+                target = self.mapping[full]
+                if target is None:
+                    dropped = True
+                    continue
+            else:
+                target = module
+            if target not in groups:
+                groups[target] = []
+                order.append(target)
+            groups[target].append(alias)
+        if not dropped and order == [module] and not todos:
+            return updated_node
+        if not order:
+            return cst.RemoveFromParent()
+        out: list[cst.BaseStatement] = []
+        for i, target in enumerate(order):
+            aliases = groups[target]
+            aliases = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in aliases]
+            new_imp = imp.with_changes(
+                module=cst.parse_expression(target),  # type: ignore[arg-type]
+                names=aliases,
+                lpar=None if len(aliases) == 1 else imp.lpar,
+                rpar=None if len(aliases) == 1 else imp.rpar,
+            )
+            if new_imp.lpar is None and new_imp.rpar is not None or new_imp.rpar is None and new_imp.lpar is not None:
+                new_imp = new_imp.with_changes(lpar=None, rpar=None)
+            line = updated_node.with_changes(body=[new_imp])
+            if i == 0 and todos:
+                comments = [cst.EmptyLine(comment=cst.Comment(TODO + t)) for t in sorted(set(todos))]
+                line = line.with_changes(leading_lines=[*updated_node.leading_lines, *comments])
+            elif i > 0:
+                line = line.with_changes(leading_lines=[])
+            out.append(line)
+        return cst.FlattenSentinel(out) if len(out) > 1 else out[0]
+
+
+class AnnotationsToId(cst.CSTTransformer):
+    """Inside annotations, replace the given model names by ``int`` (their id)."""
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = set(names)
+        self.depth = 0
+
+    def visit_Annotation(self, node: cst.Annotation) -> bool:
+        self.depth += 1
+        return True
+
+    def leave_Annotation(self, original_node: cst.Annotation, updated_node: cst.Annotation) -> cst.Annotation:
+        self.depth -= 1
+        return updated_node
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        if self.depth and updated_node.value in self.names:
+            return updated_node.with_changes(value="int")
+        return updated_node
+
+    def leave_SimpleString(self, original_node: cst.SimpleString, updated_node: cst.SimpleString) -> cst.SimpleString:
+        if self.depth and updated_node.evaluated_value in self.names:
+            return updated_node.with_changes(value=updated_node.prefix + updated_node.quote + "int" + updated_node.quote)
+        return updated_node
+
+
+def _id_field(func: cst.BaseExpression, *, unique: bool, nullable: bool, db_column: str | None) -> cst.Call:
+    prefix = func.value if isinstance(func, cst.Attribute) else None
+    new_func: cst.BaseExpression = (
+        cst.Attribute(prefix, cst.Name("BigIntegerField")) if prefix is not None else cst.Name("BigIntegerField")
+    )
+    args = [cst.Arg(cst.Name("True"), keyword=cst.Name("unique" if unique else "db_index"))]
+    if nullable:
+        args += [cst.Arg(cst.Name("True"), keyword=cst.Name("null")), cst.Arg(cst.Name("True"), keyword=cst.Name("blank"))]
+    if db_column:
+        args.append(cst.Arg(cst.SimpleString(repr(db_column)), keyword=cst.Name("db_column")))
+    eq = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+    args = [a.with_changes(equal=eq) for a in args]
+    return cst.Call(new_func, args=[a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in args[:-1]] + args[-1:])
+
+
+class ForeignKeyToId(cst.CSTTransformer):
+    """``field = ForeignKey(...)`` → ``field_id = BigIntegerField(...)`` for the given (class, field) pairs.
+
+    ``cuts`` maps ``(ClassName, field)`` → ``(target label, column, nullable, unique)``.
+    """
+
+    def __init__(self, cuts: Mapping[tuple[str, str], tuple[str, str, bool, bool]]) -> None:
+        super().__init__()
+        self.cuts = dict(cuts)
+        self.classes: list[str] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.classes.append(node.name.value)
+        return True
+
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        self.classes.pop()
+        return updated_node
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine:
+        if not self.classes or len(updated_node.body) != 1:
+            return updated_node
+        st = updated_node.body[0]
+        if not (isinstance(st, cst.Assign) and len(st.targets) == 1 and isinstance(st.targets[0].target, cst.Name)):
+            return updated_node
+        name = st.targets[0].target.value
+        key = (self.classes[-1], name)
+        if key not in self.cuts or not isinstance(st.value, cst.Call):
+            return updated_node
+        target, column, nullable, unique = self.cuts[key]
+        attname = f"{name}_id"
+        call = _id_field(st.value.func, unique=unique, nullable=nullable, db_column=None if column == attname else column)
+        new = st.with_changes(targets=[st.targets[0].with_changes(target=cst.Name(attname))], value=call)
+        note = cst.EmptyLine(
+            comment=cst.Comment(f"# decompose: was a relation to {target}, which stays in the monolith; same column {column}")
+        )
+        return updated_node.with_changes(body=[new], leading_lines=[*updated_node.leading_lines, note])
+
+
+def _rename_lookup(key: str, renames: Mapping[str, str]) -> str:
+    head, sep, rest = key.partition("__")
+    if head not in renames:
+        return key
+    att = renames[head]
+    if not sep:
+        return att
+    first, sep2, more = rest.partition("__")
+    if first in ("id", "pk"):
+        return att + (f"__{more}" if sep2 else "")
+    if first in ("in", "isnull", "exact", "gt", "gte", "lt", "lte"):
+        return f"{att}__{rest}"
+    return key
+
+
+class RenameCutLookups(cst.CSTTransformer):
+    """Keyword ``order=`` / ``order__id=`` → ``order_id=`` in calls rooted at the given model names."""
+
+    def __init__(self, renames: Mapping[str, Mapping[str, str]]) -> None:
+        super().__init__()
+        self.renames = {k: dict(v) for k, v in renames.items()}
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        root = _root_name(updated_node.func)
+        if root not in self.renames:
+            return updated_node
+        table = self.renames[root]
+        args = []
+        changed = False
+        for a in updated_node.args:
+            if a.keyword is not None:
+                new = _rename_lookup(a.keyword.value, table)
+                if new != a.keyword.value:
+                    a = a.with_changes(keyword=cst.Name(new))
+                    changed = True
+            args.append(a)
+        return updated_node.with_changes(args=args) if changed else updated_node
+
+
+class IdParams(cst.CSTTransformer):
+    """``p.id`` / ``p.pk`` → ``p`` inside the named top-level functions, for the named parameters."""
+
+    def __init__(self, params: Mapping[str, set[str]]) -> None:
+        super().__init__()
+        self.params = {k: set(v) for k, v in params.items()}
+        self.stack: list[str] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.stack.append(node.name.value)
+        return True
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        self.stack.pop()
+        return updated_node
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        if not self.stack or self.stack[0] not in self.params:
+            return updated_node
+        if (
+            isinstance(updated_node.value, cst.Name)
+            and updated_node.value.value in self.params[self.stack[0]]
+            and updated_node.attr.value in ("id", "pk")
+        ):
+            return updated_node.value
+        return updated_node
+
+
+class DropStayingSender(cst.CSTTransformer):
+    """Remove ``sender=X`` from ``@receiver(...)`` decorators when ``X`` is one of ``names``."""
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = set(names)
+
+    def leave_Decorator(self, original_node: cst.Decorator, updated_node: cst.Decorator) -> cst.Decorator:
+        call = updated_node.decorator
+        if not isinstance(call, cst.Call) or not (_dotted(call.func) or "").endswith("receiver"):
+            return updated_node
+        args = [
+            a for a in call.args if not (a.keyword is not None and a.keyword.value == "sender" and _dotted(a.value) in self.names)
+        ]
+        if len(args) == len(call.args):
+            return updated_node
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(decorator=call.with_changes(args=args))
+
+
+class MigrationCuts(cst.CSTTransformer):
+    """FK → id inside migrations, and no dependencies on apps that stay in the monolith.
+
+    ``cuts`` maps ``(model_name_lower, field)`` → ``(column, nullable, unique)``.
+    """
+
+    def __init__(self, cuts: Mapping[tuple[str, str], tuple[str, bool, bool]], staying_apps: Sequence[str]) -> None:
+        super().__init__()
+        self.cuts = dict(cuts)
+        self.staying = set(staying_apps)
+
+    def _field(self, model: str, name: str, call: cst.BaseExpression) -> cst.BaseExpression | None:
+        spec = self.cuts.get((model.lower(), name))
+        if spec is None or not isinstance(call, cst.Call):
+            return None
+        column, nullable, unique = spec
+        attname = f"{name}_id"
+        return _id_field(call.func, unique=unique, nullable=nullable, db_column=None if column == attname else column)
+
+    @staticmethod
+    def _str_kw(call: cst.Call, kw: str) -> str | None:
+        for a in call.args:
+            if a.keyword is not None and a.keyword.value == kw and isinstance(a.value, cst.SimpleString):
+                v = a.value.evaluated_value
+                return v if isinstance(v, str) else None
+        return None
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        fn = (_dotted(updated_node.func) or "").rsplit(".", 1)[-1]
+        if fn == "CreateModel":
+            model = self._str_kw(updated_node, "name")
+            if model is None and updated_node.args and isinstance(updated_node.args[0].value, cst.SimpleString):
+                model = str(updated_node.args[0].value.evaluated_value)
+            if model is None:
+                return updated_node
+            args = []
+            for a in updated_node.args:
+                if a.keyword is not None and a.keyword.value == "fields" and isinstance(a.value, cst.List):
+                    elements = []
+                    for el in a.value.elements:
+                        t = el.value
+                        if isinstance(t, cst.Tuple) and len(t.elements) >= 2 and isinstance(t.elements[0].value, cst.SimpleString):
+                            fname = str(t.elements[0].value.evaluated_value)
+                            new = self._field(model, fname, t.elements[1].value)
+                            if new is not None:
+                                q = t.elements[0].value.quote
+                                t = t.with_changes(
+                                    elements=[
+                                        t.elements[0].with_changes(value=cst.SimpleString(f"{q}{fname}_id{q}")),
+                                        t.elements[1].with_changes(value=new),
+                                        *t.elements[2:],
+                                    ]
+                                )
+                                el = el.with_changes(value=t)
+                        elements.append(el)
+                    a = a.with_changes(value=a.value.with_changes(elements=elements))
+                args.append(a)
+            return updated_node.with_changes(args=args)
+        if fn in ("AddField", "AlterField", "RemoveField"):
+            model = self._str_kw(updated_node, "model_name")
+            name = self._str_kw(updated_node, "name")
+            if model is None or name is None or (model.lower(), name) not in self.cuts:
+                return updated_node
+            args = []
+            for a in updated_node.args:
+                if a.keyword is not None and a.keyword.value == "name" and isinstance(a.value, cst.SimpleString):
+                    q = a.value.quote
+                    a = a.with_changes(value=cst.SimpleString(f"{q}{name}_id{q}"))
+                elif a.keyword is not None and a.keyword.value == "field":
+                    new = self._field(model, name, a.value)
+                    if new is not None:
+                        a = a.with_changes(value=new)
+                args.append(a)
+            return updated_node.with_changes(args=args)
+        return updated_node
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        if not (
+            len(updated_node.targets) == 1
+            and isinstance(updated_node.targets[0].target, cst.Name)
+            and updated_node.targets[0].target.value == "dependencies"
+            and isinstance(updated_node.value, cst.List)
+        ):
+            return updated_node
+        kept = []
+        for el in updated_node.value.elements:
+            t = el.value
+            if (
+                isinstance(t, cst.Tuple)
+                and t.elements
+                and isinstance(t.elements[0].value, cst.SimpleString)
+                and t.elements[0].value.evaluated_value in self.staying
+            ):
+                continue
+            kept.append(el)
+        if len(kept) == len(updated_node.value.elements):
+            return updated_node
+        if kept:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT) if len(kept) == 1 else kept[-1]
+            return updated_node.with_changes(value=updated_node.value.with_changes(elements=kept))
+        return updated_node.with_changes(value=cst.List([]))
+
+
+def rewrite_moved_module(
+    source: str,
+    *,
+    imports: Mapping[str, str | None],
+    todo: Mapping[str, str],
+    annotation_ids: set[str],
+    fk_cuts: Mapping[tuple[str, str], tuple[str, str, bool, bool]],
+    lookup_renames: Mapping[str, Mapping[str, str]],
+    id_params: Mapping[str, set[str]],
+    staying_senders: set[str],
+) -> str:
+    """Apply every moved-code transformer to one module's source."""
+    tree = cst.parse_module(source)
+    for t in (
+        DropStayingSender(staying_senders),
+        AnnotationsToId(annotation_ids),
+        ForeignKeyToId(fk_cuts),
+        RenameCutLookups(lookup_renames),
+        IdParams(id_params),
+        RetargetImports(imports, todo),
+    ):
+        tree = tree.visit(t)
+    return tree.code
+
+
+def rewrite_migration(
+    source: str, *, cuts: Mapping[tuple[str, str], tuple[str, bool, bool]], staying_apps: Sequence[str]
+) -> str:
+    return cst.parse_module(source).visit(MigrationCuts(cuts, staying_apps)).code

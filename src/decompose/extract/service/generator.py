@@ -1,0 +1,481 @@
+"""Build every file of the standalone service for an :class:`ExtractionPlan`.
+
+:func:`service_files` returns ``{relative path: text}``; nothing is written
+here (see :mod:`decompose.extract.changeset`). The output is a pure function
+of the plan and the project's files, so the same input gives byte-identical
+files.
+
+Layout of ``extracted/<service>/``::
+
+    manage.py  requirements.txt  requirements-dev.txt  pytest.ini  Dockerfile  .dockerignore
+    README.md  EXTRACTION.md  extraction-plan.json  openapi.json
+    <service>_service/   settings, urls, wsgi, rest (runtime), api (generated views),
+                         signals (copies of bridged signals), tests/test_api.py
+    <app>/ ...           the moved apps, rewritten by LibCST codemods
+    <kernel>/ ...        shared-kernel modules, vendored under their own names
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from decompose.errors import InputError
+from decompose.extract import facts as F
+from decompose.extract.api_spec import API_PREFIX, HEALTH_PATH, TOKEN_ENV, Endpoint, endpoints, wire_type
+from decompose.extract.codemods.moved_imports import _rename_lookup, rewrite_migration, rewrite_moved_module
+from decompose.extract.plan import ExtractionPlan, plan_markdown
+from decompose.extract.service.openapi import camel, document_json, dto_name
+
+#: Settings the generated settings module defines itself (never copied from the monolith).
+OWN_SETTINGS = {
+    "BASE_DIR", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "INSTALLED_APPS", "MIDDLEWARE", "ROOT_URLCONF",
+    "WSGI_APPLICATION", "TEMPLATES", "DATABASES", "DEFAULT_AUTO_FIELD", "LANGUAGE_CODE", "TIME_ZONE",
+    "USE_I18N", "USE_TZ", "REST_FRAMEWORK", "SPECTACULAR_SETTINGS", "APPEND_SLASH", "SERVICE_TOKEN",
+}  # fmt: skip
+
+
+def _template(name: str, **values: str) -> str:
+    text = resources.files("decompose.extract.service").joinpath("templates", name).read_text(encoding="utf-8")
+    return Template(text).substitute(values)
+
+
+class _Context:
+    def __init__(self, plan: ExtractionPlan, root: Path, app_paths: dict[str, str]) -> None:
+        self.plan = plan
+        self.root = root
+        self.p = F.Project(root, app_paths)
+        self.pkg = plan.package
+        self.moved = set(plan.moved_modules)
+        self.staying_apps = sorted(set(app_paths) - set(plan.apps))
+        dep_class = {(d.module, d.symbol): d for d in plan.dependencies}
+        self.retarget: dict[str, str | None] = {}
+        self.todo: dict[str, str] = {}
+        self.cut_names: set[str] = set()  # dotted staying models that become ids
+        bridged = {b.signal for b in plan.signal_bridges}
+        self.bridged = sorted(bridged)
+        for (mod, sym), d in dep_class.items():
+            dotted = f"{mod}.{sym}" if sym else mod
+            if d.classification == "bridge" and dotted in bridged:
+                self.retarget[dotted] = f"{self.pkg}.signals"
+            elif d.classification == "cut":
+                self.retarget[dotted] = None
+                self.cut_names.add(dotted)
+            elif d.classification == "callback":
+                self.todo[dotted] = f"{dotted} stays in the monolith: call it through the monolith's API"
+        # FK cuts on the service side, by model
+        self.fk_by_class: dict[str, dict[tuple[str, str], tuple[str, str, bool, bool]]] = defaultdict(dict)
+        self.mig_cuts: dict[str, dict[tuple[str, str], tuple[str, bool, bool]]] = defaultdict(dict)
+        self.renames: dict[str, dict[str, str]] = defaultdict(dict)  # model qualname → field → attname
+        for c in plan.fk_cuts:
+            if c.direction != "from_moved" or c.field_type == "ManyToManyField":
+                continue
+            mf = self.p.model_by_label(c.model)
+            if mf is None:
+                continue
+            unique = c.field_type == "OneToOneField"
+            self.fk_by_class[mf.module][(mf.qualname.rsplit(".", 1)[1], c.field)] = (c.target, c.column, c.nullable, unique)
+            app = c.model.split(".", 1)[0]
+            self.mig_cuts[app][(c.model.split(".", 1)[1].lower(), c.field)] = (c.column, c.nullable, unique)
+            self.renames[mf.qualname][c.field] = f"{c.field}_id"
+
+    def module_for_path(self, rel: str) -> F.Module | None:
+        return self.p.modules.get(F.module_name(rel)) if rel.endswith(".py") else None
+
+    def rewrite(self, rel: str, text: str) -> str:
+        m = self.module_for_path(rel)
+        if m is None:
+            return text
+        if m.migration:
+            app = m.app or ""
+            return rewrite_migration(text, cuts=self.mig_cuts.get(app, {}), staying_apps=self.staying_apps)
+        local_cut = {local for local, target in m.imports.items() if target in self.cut_names}
+        renames = {}
+        for local, target in sorted(m.imports.items()):
+            if target in self.renames:
+                renames[local] = self.renames[target]
+        for name in m.defs:
+            if f"{m.name}.{name}" in self.renames:
+                renames[name] = self.renames[f"{m.name}.{name}"]
+        id_params: dict[str, set[str]] = {}
+        for f in self.plan.interface_functions:
+            if f.module == m.name:
+                staying = {p.name for p in f.params if p.model and not self._moved_label(p.model)}
+                if staying:
+                    id_params[f.name] = staying
+        return rewrite_moved_module(
+            text,
+            imports=self.retarget,
+            todo=self.todo,
+            annotation_ids=local_cut,
+            fk_cuts=self.fk_by_class.get(m.name, {}),
+            lookup_renames=renames,
+            id_params=id_params,
+            staying_senders=local_cut,
+        )
+
+    def _moved_label(self, label: str) -> bool:
+        return label.split(".", 1)[0] in self.plan.apps
+
+    def model_qualname(self, label: str) -> str:
+        mf = self.p.model_by_label(label)
+        if mf is None:
+            raise InputError(f"model {label} not found in the source")
+        return mf.qualname
+
+    # -- settings the moved code reads --------------------------------------------------
+    def copied_settings(self) -> tuple[str, list[str]]:
+        names: set[str] = set()
+        for mod in sorted(self.moved):
+            m = self.p.modules.get(mod)
+            if m is None or m.migration:
+                continue
+            for n in ast.walk(m.tree):
+                if isinstance(n, ast.Attribute) and isinstance(n.value, (ast.Name, ast.Attribute)):
+                    if self.p.resolve(m, n.value) == "django.conf.settings" and n.attr.isupper():
+                        names.add(n.attr)
+        names -= OWN_SETTINGS
+        if not names:
+            return "", []
+        settings_mod = self.p.modules.get(self.plan.settings_module or "")
+        values: dict[str, str] = {}
+        if settings_mod is not None:
+            for st in settings_mod.tree.body:
+                if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
+                    try:
+                        ast.literal_eval(st.value)
+                    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                        continue
+                    values[st.targets[0].id] = ast.unparse(st.value)
+        lines = [f"# Settings the moved code reads, copied from {self.plan.settings_module or 'the monolith'}."]
+        missing = []
+        for n in sorted(names):
+            if n in values:
+                lines.append(f"{n} = {values[n]}")
+            else:
+                missing.append(n)
+        return "\n".join(lines) + "\n", missing
+
+
+def _serializer_field(p_kind: tuple[str, bool], required: bool, help_text: str | None = None) -> str:
+    t, nullable = p_kind
+    base = {
+        "int": "serializers.IntegerField(min_value=-9223372036854775808, max_value=9223372036854775807{x})",
+        "str": "serializers.CharField(allow_blank=True, trim_whitespace=False{x})",
+        "bool": "serializers.BooleanField({x0})",
+        "float": "serializers.FloatField({x0})",
+        "Decimal": "serializers.DecimalField(max_digits=30, decimal_places=10{x})",
+        "decimal.Decimal": "serializers.DecimalField(max_digits=30, decimal_places=10{x})",
+        "date": "serializers.DateField({x0})",
+        "datetime.date": "serializers.DateField({x0})",
+        "datetime": "serializers.DateTimeField({x0})",
+        "datetime.datetime": "serializers.DateTimeField({x0})",
+        "dict": "serializers.DictField({x0})",
+        "list": "serializers.ListField({x0})",
+        "tuple": "serializers.ListField({x0})",
+        "UUID": "serializers.UUIDField({x0})",
+        "uuid.UUID": "serializers.UUIDField({x0})",
+    }.get(t, "serializers.JSONField({x0})")
+    extras = []
+    if not required:
+        extras.append("required=False")
+    if nullable or t == "any":
+        extras.append("allow_null=True")
+    if help_text:
+        extras.append(f"help_text={help_text!r}")
+    joined = ", ".join(extras)
+    return base.replace("{x0}", joined).replace("{x}", f", {joined}" if joined else "")
+
+
+def _dto_field(field_type: str) -> str:
+    from decompose.extract.service.openapi import django_field_schema
+
+    s = django_field_schema(field_type)
+    t, fmt = s.get("type"), s.get("format")
+    if t == "integer":
+        return "serializers.IntegerField(read_only=True)"
+    if t == "boolean":
+        return "serializers.BooleanField(read_only=True)"
+    if t == "number":
+        return "serializers.FloatField(read_only=True)"
+    if t == "string":
+        return {
+            "decimal": "serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True)",
+            "date": "serializers.DateField(read_only=True)",
+            "date-time": "serializers.DateTimeField(read_only=True)",
+            "time": "serializers.TimeField(read_only=True)",
+            "uuid": "serializers.UUIDField(read_only=True)",
+        }.get(fmt or "", "serializers.CharField(read_only=True)")
+    return "serializers.JSONField(read_only=True)"
+
+
+def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
+    plan = ctx.plan
+    imports: set[str] = set()
+    out: list[str] = []
+    models = {m.label: m for m in plan.interface_models}
+    # DTO serializers (documentation of what rest.dto returns)
+    for label in sorted(models):
+        m = models[label]
+        out.append(f"class {dto_name(label)}(serializers.Serializer):")
+        out.append(f'    """{label} as plain data (table {m.table}); relations travel as ids."""')
+        out.append("")
+        for f in m.fields:
+            out.append(f"    {f} = {_dto_field(m.field_types.get(f, ''))}")
+        out.append("")
+        out.append("")
+    for e in eps:
+        cls = camel(e.name)
+        if e.kind in ("function", "event"):
+            fields = [p for p in e.params if p.kind not in ("var_positional", "var_keyword")]
+            out.append(f"class {cls}Request(serializers.Serializer):")
+            out.append(f'    """JSON body of {e.method} {e.path}."""')
+            out.append("")
+            for p in fields:
+                required = p.default is None
+                help_text = f"id of {p.model}" if p.model else None
+                out.append(f"    {p.name} = {_serializer_field(wire_type(p), required, help_text)}")
+            out.append("")
+            out.append("")
+        if e.kind == "function":
+            out.append(f"class {cls}Response(serializers.Serializer):")
+            result = f"{dto_name(e.returns_model)}()" if e.returns_model in models else "serializers.JSONField(allow_null=True)"
+            out.append(f"    result = {result}")
+            out.append("")
+            out.append("")
+        if e.kind == "list":
+            out.append(f"class {cls}Response(serializers.Serializer):")
+            out.append("    count = serializers.IntegerField()")
+            out.append(f"    results = {dto_name(e.target)}(many=True)")
+            out.append("")
+            out.append("")
+    for e in eps:
+        cls = camel(e.name)
+        out.append(f"class {cls}(APIView):")
+        out.append(f'    """{e.method} {e.path} → {e.target}"""')
+        out.append("")
+        if e.kind == "function":
+            mod, fn = e.target.rsplit(".", 1)
+            imports.add(mod)
+            raises = []
+            for r in e.raises:
+                rmod = ctx.p.module_of(r)
+                if rmod:
+                    imports.add(rmod)
+                    raises.append(r)
+            out.append(
+                f'    @extend_schema(operation_id="{e.name}", request={cls}Request, '
+                f"responses={{200: {cls}Response, **rest.ERRORS}})"
+            )
+            out.append("    def post(self, request: Request) -> Response:")
+            out.append(f"        data = rest.validate({cls}Request, request)")
+            for p in e.params:
+                if p.model and ctx._moved_label(p.model):
+                    q = ctx.model_qualname(p.model)
+                    imports.add(q.rsplit(".", 1)[0])
+                    out.append(f'        if data.get("{p.name}") is not None:')
+                    out.append(f'            data["{p.name}"] = rest.get_or_404({q}, data["{p.name}"])')
+            positional = [p.name for p in e.params if p.kind == "positional_only"]
+            args = "".join(f'data.pop("{n}"), ' for n in positional) + "**data"
+            tup = "(" + ", ".join(raises) + ",)" if raises else "()"
+            out.append(f"        with rest.domain_call({tup}):")
+            out.append(f"            result = {mod}.{fn}({args})")
+            out.append('        return Response({"result": rest.jsonable(result)})')
+        elif e.kind == "list":
+            q = ctx.model_qualname(e.target)
+            imports.add(q.rsplit(".", 1)[0])
+            renames = ctx.renames.get(q, {})
+            lookups = {f: _rename_lookup(f, renames) for f in e.filters}
+            out.append(f"    LOOKUPS = {lookups!r}")
+            out.append("")
+            params = ", ".join(f'OpenApiParameter("{f}", str, required=False)' for f in e.filters)
+            out.append(
+                f'    @extend_schema(operation_id="{e.name}", parameters=[{params}], '
+                f"responses={{200: {cls}Response, **rest.ERRORS}})"
+            )
+            out.append("    def get(self, request: Request) -> Response:")
+            out.append(f"        rows = rest.filtered({q}, request.query_params.dict(), self.LOOKUPS)")
+            out.append('        return Response({"count": len(rows), "results": [rest.dto(r) for r in rows]})')
+        elif e.kind == "retrieve":
+            q = ctx.model_qualname(e.target)
+            imports.add(q.rsplit(".", 1)[0])
+            out.append(
+                f'    @extend_schema(operation_id="{e.name}", responses={{200: {dto_name(e.target)}, **rest.ERRORS}})'
+            )
+            out.append("    def get(self, request: Request, id: int) -> Response:")
+            out.append(f"        return Response(rest.dto(rest.get_or_404({q}, id)))")
+        else:  # event
+            name = e.target.rsplit(".", 1)[1]
+            out.append(
+                f'    @extend_schema(operation_id="{e.name}", request={cls}Request, '
+                "responses={202: rest.EventAccepted, **rest.ERRORS})"
+            )
+            out.append("    def post(self, request: Request) -> Response:")
+            out.append(f"        data = rest.validate({cls}Request, request)")
+            out.append("        with rest.domain_call():")
+            out.append(f"            responses = signals.{name}.send(sender=None, **data)")
+            out.append('        return Response({"receivers": len(responses)}, status=202)')
+        out.append("")
+        out.append("")
+    head = [
+        f'"""REST API of the {plan.service} service, generated by decompose from api_spec.endpoints().',
+        "",
+        "Do not edit by hand: regenerate with `decompose extract`. One view per endpoint; model",
+        "instances cross the wire as ids or DTO dicts (rest.dto), never as shared objects.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+    ]
+    head += [f"import {m}" for m in sorted(imports)]
+    if imports:
+        head.append("")
+    head += [
+        "from drf_spectacular.utils import OpenApiParameter, extend_schema",
+        "from rest_framework import serializers",
+        "from rest_framework.request import Request",
+        "from rest_framework.response import Response",
+        "from rest_framework.views import APIView",
+        "",
+        f"from {ctx.pkg} import rest" + (", signals" if any(e.kind == "event" for e in eps) else ""),
+        "",
+        "",
+        "",
+    ]
+    body = "\n".join(out).rstrip() + "\n"
+    return "\n".join(head) + body
+
+
+def urls_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
+    lines = [
+        f'"""URLs of the {ctx.plan.service} service: /healthz, the OpenAPI documents and the generated API."""',
+        "",
+        "from django.urls import path",
+        "from drf_spectacular.views import SpectacularAPIView",
+        "",
+        f"from {ctx.pkg} import api, rest",
+        "",
+        "urlpatterns = [",
+        f'    path("{HEALTH_PATH.lstrip("/")}", rest.healthz, name="healthz"),',
+        f'    path("{API_PREFIX.lstrip("/")}/openapi.json", rest.OpenAPIDocument.as_view(), name="openapi"),',
+        f'    path("{API_PREFIX.lstrip("/")}/schema/", SpectacularAPIView.as_view(), name="schema"),',
+    ]
+    for e in eps:
+        lines.append(f'    path("{e.django_route}", api.{camel(e.name)}.as_view(), name="{e.name}"),')
+    lines += [
+        "]",
+        "",
+        f'handler404 = "{ctx.pkg}.rest.not_found"',
+        f'handler500 = "{ctx.pkg}.rest.server_error"',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def signals_module(ctx: _Context) -> str:
+    lines = [
+        f'"""Signals of the monolith that the {ctx.plan.service} service receives (or sends) as events.',
+        "",
+        "Each is a copy of the monolith's signal; the moved code's imports were rewritten to use it.",
+        f"The other side posts the event to {API_PREFIX}/events/<name>, which sends the copy here.",
+        '"""',
+        "",
+        "from django.dispatch import Signal",
+        "",
+    ]
+    for b in ctx.plan.signal_bridges:
+        where = "the monolith posts it" if b.sender_side == "monolith" else "the service sends it; forward it to the monolith"
+        lines.append(f"#: copy of {b.signal} ({where}); arguments: {', '.join(b.arguments) or '-'}")
+        lines.append(f"{b.name} = Signal()")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def api_tests_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
+    ops = [(e.method, e.path) for e in eps]
+    posts = [e.path for e in eps if e.method == "POST"]
+    retrieves = [e.path for e in eps if e.kind == "retrieve"]
+    return _template(
+        "test_api.py.tmpl",
+        service=ctx.plan.service,
+        package=ctx.pkg,
+        operations=repr(ops),
+        posts=repr(posts),
+        retrieves=repr(retrieves),
+    )
+
+
+def readme(ctx: _Context, eps: tuple[Endpoint, ...], missing_settings: list[str]) -> str:
+    plan = ctx.plan
+    rows = "\n".join(f"| `{e.method}` | `{e.path}` | {e.kind} | `{e.target}` |" for e in eps) or "| | | (none) | |"
+    kernel = ", ".join(f"`{m}`" for m in plan.shared_kernel) or "(none)"
+    missing = (
+        "\n\nThe moved code reads settings that could not be copied (not literal values in the monolith's "
+        "settings); define them in `" + ctx.pkg + "/settings.py`: " + ", ".join(f"`{n}`" for n in missing_settings) + "."
+        if missing_settings
+        else ""
+    )
+    return _template(
+        "README.md.tmpl",
+        service=plan.service,
+        package=ctx.pkg,
+        apps=", ".join(f"`{a}`" for a in plan.apps),
+        endpoints=rows,
+        kernel=kernel,
+        token_env=TOKEN_ENV,
+        missing=missing,
+    )
+
+
+def service_files(plan: ExtractionPlan, root: Path, app_paths: dict[str, str]) -> dict[str, str]:
+    """Every file of the service, ``{path relative to extracted/<service>/: text}``.
+
+    ``app_paths`` maps *every* app label of the project to its folder (the
+    plan holds only the moved ones); staying labels are needed to cut
+    migration dependencies.
+    """
+    ctx = _Context(plan, root, app_paths)
+    eps = endpoints(plan)
+    pkg = ctx.pkg
+    files: dict[str, str] = {}
+    for rel in plan.moved_files:
+        data = (root / rel).read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{rel}: not UTF-8 text; binary files cannot be moved yet") from None
+        files[rel] = ctx.rewrite(rel, text) if rel.endswith(".py") else text
+    for mod in plan.shared_kernel:
+        m = ctx.p.modules.get(mod)
+        if m is not None:
+            files[m.path] = m.source
+    copied, missing = ctx.copied_settings()
+    installed = "".join(f'    "{plan.app_paths[a].replace("/", ".")}",\n' for a in plan.apps)
+    files["manage.py"] = _template("manage.py.tmpl", service=plan.service, package=pkg)
+    files[f"{pkg}/__init__.py"] = f'"""The {plan.service} service (generated by decompose)."""\n'
+    files[f"{pkg}/settings.py"] = _template(
+        "settings.py.tmpl", service=plan.service, package=pkg, installed_apps=installed,
+        copied_settings=("\n" + copied) if copied else "",
+    ).rstrip("\n") + "\n"
+    files[f"{pkg}/wsgi.py"] = _template("wsgi.py.tmpl", service=plan.service, package=pkg)
+    files[f"{pkg}/rest.py"] = _template("rest.py.tmpl", service=plan.service)
+    files[f"{pkg}/auth.py"] = _template("auth.py.tmpl", service=plan.service)
+    files[f"{pkg}/api.py"] = api_module(ctx, eps)
+    files[f"{pkg}/urls.py"] = urls_module(ctx, eps)
+    if plan.signal_bridges:
+        files[f"{pkg}/signals.py"] = signals_module(ctx)
+    files[f"{pkg}/tests/__init__.py"] = ""
+    files[f"{pkg}/tests/test_api.py"] = api_tests_module(ctx, eps)
+    files["requirements.txt"] = _template("requirements.txt.tmpl", service=plan.service, extra_requirements="").rstrip("\n") + "\n"
+    files["requirements-dev.txt"] = _template("requirements-dev.txt.tmpl")
+    files["pytest.ini"] = _template("pytest.ini.tmpl", package=pkg)
+    files["Dockerfile"] = _template("Dockerfile.tmpl", service=plan.service, package=pkg)
+    files[".dockerignore"] = _template("dockerignore.tmpl")
+    files["openapi.json"] = document_json(plan, eps)
+    files["README.md"] = readme(ctx, eps, missing)
+    files["EXTRACTION.md"] = plan_markdown(plan)
+    files["extraction-plan.json"] = plan.to_json()
+    return {k: files[k] for k in sorted(files)}
