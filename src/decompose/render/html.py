@@ -1,0 +1,217 @@
+"""One self-contained, offline HTML page to explore a :class:`View`.
+
+The page inlines its CSS, its script and the vendored Cytoscape.js library
+(``static/cytoscape.min.js``, MIT, version in :data:`CYTOSCAPE_VERSION`), and the
+graph as JSON, so it works from ``file://`` with no network. Features: pan and
+zoom, search by name, click a node to highlight what it depends on and what
+depends on it with each edge's kind, weight and evidence in a side panel,
+edge-kind toggles, colour by app or by proposed service with a legend, and an
+adjacency matrix (DSM) of apps ordered by service.
+
+Node positions are computed here with Graphviz when it is installed (``dot``
+for small graphs, ``sfdp`` above :data:`SFDP_ABOVE` nodes) and passed to the
+page (Cytoscape's ``preset`` layout): a browser force layout of 1,000+ nodes
+takes long, Graphviz takes a few seconds. Without Graphviz the page lays
+itself out (``cose`` for small graphs, ``concentric`` for large ones).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from importlib import resources
+from typing import Any, Literal
+
+from decompose import __version__
+from decompose.errors import ToolMissingError
+from decompose.graph import OUTSIDE_APPS, DependencyGraph, app_graph
+from decompose.render.dot import KIND_STYLE, PALETTE, find_dot
+from decompose.render.view import EXTERNAL, ProposalLike, View, ViewOptions, service_of_app
+
+CYTOSCAPE_VERSION = "3.34.4"
+#: Above this many nodes the server-side layout uses ``sfdp`` instead of ``dot``.
+SFDP_ABOVE = 300
+#: Above this many nodes the page switches to cheaper drawing (straight edges, labels hidden when zoomed out).
+LARGE_ABOVE = 400
+#: Evidence entries kept per edge in the page (the weight still counts all).
+MAX_EVIDENCE = 30
+LAYOUT_TIMEOUT = 300
+
+LayoutChoice = Literal["auto", "graphviz", "browser"]
+
+
+def _static(name: str) -> str:
+    return resources.files("decompose.render").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def _colors(names: list[str]) -> dict[str, str]:
+    return {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(sorted(set(names)))}
+
+
+def graphviz_layout(view: View, *, engine: str | None = None) -> dict[str, tuple[float, float]]:
+    """Node id → (x, y) in screen orientation, laid out by Graphviz (``dot`` or ``sfdp``)."""
+    engine = engine or ("dot" if len(view.nodes) <= SFDP_ABOVE else "sfdp")
+    exe = find_dot(engine)
+    index = {n.id: i for i, n in enumerate(view.nodes)}
+    lines = [
+        "digraph L {",
+        'graph [rankdir=LR, overlap=prism, splines=false, outputorder=nodesfirst, start=1, nodesep=0.25, ranksep=0.6];',
+        'node [shape=box, fixedsize=true, fontsize=9];',
+    ]
+    for n in view.nodes:
+        longest = max(len(part) for part in n.label.split("\n")) if view.level == "app" else 1
+        width = max(0.9, 0.1 * longest + 0.3) if view.level == "app" else 0.4
+        lines.append(f'n{index[n.id]} [width={width:.2f}, height={0.6 if view.level == "app" else 0.3}];')
+    pairs = sorted({(index[e.source], index[e.target]) for e in view.edges if e.source != e.target})
+    lines.extend(f"n{a} -> n{b};" for a, b in pairs)
+    lines.append("}")
+    try:
+        proc = subprocess.run(
+            [exe, "-Tjson0"],
+            input="\n".join(lines).encode(),
+            capture_output=True,
+            check=False,
+            timeout=LAYOUT_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        return {}
+    if proc.returncode != 0:
+        return {}
+    data = json.loads(proc.stdout)
+    ids = [n.id for n in view.nodes]
+    out: dict[str, tuple[float, float]] = {}
+    for obj in data.get("objects", [])[int(data.get("_subgraph_cnt", 0)) :]:
+        name = obj.get("name", "")
+        if not name.startswith("n") or "pos" not in obj:
+            continue
+        x, y = (float(v) for v in obj["pos"].split(","))
+        out[ids[int(name[1:])]] = (round(x * 1.4, 1), round(-y * 1.4, 1))
+    return out
+
+
+def _dsm(graph: DependencyGraph, view: View, options: ViewOptions, proposal: ProposalLike | None) -> dict[str, Any]:
+    ag = app_graph(graph, kinds=options.kinds)
+    apps = [a for a in ag.nodes if ag.nodes[a].get("type") == "app"]
+    if view.level == "app" and options.focus is not None:
+        shown = {n.id for n in view.nodes}
+        apps = [a for a in apps if a in shown]
+    services: list[str] | None = None
+    if proposal is not None:
+        svc = {a: service_of_app(proposal, graph, a) or "" for a in apps}
+        apps.sort(key=lambda a: (svc[a], a))
+        services = [svc[a] for a in apps]
+    else:
+        apps.sort()
+    pos = {a: i for i, a in enumerate(apps)}
+    cells: dict[tuple[int, int], dict[str, Any]] = {}
+    for u, v, _k, d in sorted(ag.edges(keys=True, data=True), key=lambda t: (t[0], t[1], t[2])):
+        if u not in pos or v not in pos or d["weight"] < options.min_weight:
+            continue
+        c = cells.setdefault((pos[u], pos[v]), {"r": pos[u], "c": pos[v], "k": {}, "ev": {}})
+        c["k"][d["kind"]] = int(d["weight"])
+        c["ev"][d["kind"]] = [[e.path, e.line, e.symbol] for e in d["evidence"][:10]]
+    return {"apps": apps, "services": services, "cells": [cells[k] for k in sorted(cells)]}
+
+
+def page_data(
+    graph: DependencyGraph,
+    view: View,
+    options: ViewOptions = ViewOptions(),
+    proposal: ProposalLike | None = None,
+    *,
+    layout: LayoutChoice = "auto",
+) -> dict[str, Any]:
+    """The JSON the page reads: nodes (with positions when laid out here), edges, colours, DSM."""
+    positions: dict[str, tuple[float, float]] = {}
+    if layout in ("auto", "graphviz"):
+        try:
+            positions = graphviz_layout(view)
+        except ToolMissingError:
+            if layout == "graphviz":
+                raise
+    large = len(view.nodes) > LARGE_ABOVE
+    nodes = []
+    for n in view.nodes:
+        label = n.label
+        if n.type == "app":
+            label = f"{n.id}\n{n.modules} module{'s' if n.modules != 1 else ''}"
+        d: dict[str, Any] = {
+            "id": n.id,
+            "label": label,
+            "type": n.type,
+            "app": n.app,
+            "service": n.service,
+            "modules": n.modules,
+            "lines": n.lines,
+            "path": n.path,
+        }
+        if n.id in positions:
+            d["x"], d["y"] = positions[n.id]
+        nodes.append(d)
+    edges = [
+        {
+            "s": e.source,
+            "t": e.target,
+            "k": e.kind,
+            "w": e.weight,
+            "c": e.cycle,
+            "ev": [[x.path, x.line, x.symbol] for x in e.evidence[:MAX_EVIDENCE]],
+            "more": max(0, e.weight - min(len(e.evidence), MAX_EVIDENCE)),
+        }
+        for e in view.edges
+    ]
+    internal = [n for n in view.nodes if n.type != "external"]
+    group_colors = {
+        "app": _colors([n.app or OUTSIDE_APPS for n in internal]),
+        "service": _colors([n.service for n in internal if n.service]) if proposal is not None else {},
+    }
+    if any(n.type == "external" for n in view.nodes):
+        group_colors["app"][EXTERNAL] = "#f0f0f0"
+    title = f"{graph.root or 'project'}: {view.level} graph"
+    if options.focus:
+        title += f" around {options.focus} (depth {options.depth})"
+    return {
+        "title": title,
+        "level": view.level,
+        "hasProposal": proposal is not None,
+        "large": large,
+        "layout": "preset" if positions and len(positions) == len(view.nodes) else ("cose" if not large else "concentric"),
+        "kinds": [{"kind": k, "color": c, "style": s} for k, (c, s, _a) in KIND_STYLE.items()],
+        "groupColors": group_colors,
+        "nodes": nodes,
+        "edges": edges,
+        "dsm": _dsm(graph, view, options, proposal),
+    }
+
+
+def _script_json(data: Any) -> str:
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+    # Safe inside <script>: no "</script>", no "<!--".
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def to_html(
+    graph: DependencyGraph,
+    view: View,
+    options: ViewOptions = ViewOptions(),
+    proposal: ProposalLike | None = None,
+    *,
+    layout: LayoutChoice = "auto",
+) -> str:
+    """The whole page as one string (deterministic for the same input)."""
+    data = page_data(graph, view, options, proposal, layout=layout)
+    parts = {
+        "VERSION": __version__,
+        "TITLE": _escape(data["title"]),
+        "CSS": _static("page.css"),
+        "DATA": _script_json(data),
+        "CYTOSCAPE": f"/* Cytoscape.js {CYTOSCAPE_VERSION}, MIT licence, https://js.cytoscape.org */\n"
+        + _static("cytoscape.min.js"),
+        "APP": _static("page.js"),
+    }
+    return re.sub(r"/\*@(\w+)@\*/", lambda m: parts[m.group(1)], _static("page.html"))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,317 @@
+/* decompose: interactive dependency graph page. Data is inlined as JSON; no network. */
+(function () {
+  "use strict";
+  var t0 = performance.now();
+  var D = JSON.parse(document.getElementById("decompose-data").textContent);
+  var KIND = {};
+  D.kinds.forEach(function (k) { KIND[k.kind] = k; });
+  var CYCLE = "#e41a1c";
+  var EXTERNAL = "#f0f0f0";
+  var state = { colorBy: D.hasProposal ? "service" : "app", hiddenKinds: {}, selected: null, view: "graph" };
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function colorOf(n) {
+    if (n.type === "external") return EXTERNAL;
+    var key = state.colorBy === "service" ? n.service : n.app;
+    return (D.groupColors[state.colorBy] || {})[key] || "#cccccc";
+  }
+
+  document.getElementById("title").textContent = D.title;
+  document.title = D.title;
+
+  // ---- graph ------------------------------------------------------------
+  var elements = [];
+  D.nodes.forEach(function (n) {
+    var longest = Math.max.apply(null, String(n.label).split("\n").map(function (l) { return l.length; }));
+    var w = 18, h = 18;
+    if (D.level === "app") {
+      w = Math.max(60, 7.2 * longest + 18);
+      h = Math.max(34, Math.min(90, 26 + 6 * Math.sqrt(n.modules || 1)));
+    }
+    var e = { group: "nodes", data: { id: n.id, label: n.label, type: n.type, app: n.app, service: n.service,
+      lines: n.lines, modules: n.modules, path: n.path, color: colorOf(n), w: w, h: h } };
+    if (n.x !== undefined) e.position = { x: n.x, y: n.y };
+    elements.push(e);
+  });
+  D.edges.forEach(function (e, i) {
+    var k = KIND[e.k];
+    elements.push({ group: "edges", classes: e.c ? "cycle" : "",
+      data: { id: "e" + i, source: e.s, target: e.t, kind: e.k, weight: e.w, idx: i,
+        color: e.c ? CYCLE : k.color, lstyle: k.style, width: Math.min(8, 1 + Math.log2(e.w)) } });
+  });
+
+  var large = D.large;
+  var cy = cytoscape({
+    container: document.getElementById("cy"),
+    elements: elements,
+    minZoom: 0.02, maxZoom: 6,
+    textureOnViewport: large, hideEdgesOnViewport: large, pixelRatio: large ? 1 : "auto",
+    style: [
+      { selector: "node", style: {
+        "label": "data(label)", "background-color": "data(color)", "border-width": 1, "border-color": "#777",
+        "font-size": D.level === "app" ? 12 : 9, "text-valign": D.level === "app" ? "center" : "bottom",
+        "text-halign": "center", "text-wrap": "wrap", "text-max-width": 140,
+        "width": "data(w)", "height": "data(h)",
+        "shape": D.level === "app" ? "round-rectangle" : "ellipse",
+        "min-zoomed-font-size": large ? 7 : 0 } },
+      { selector: "node[type = 'external']", style: { "border-style": "dashed", "color": "#666" } },
+      { selector: "edge", style: {
+        "line-color": "data(color)", "target-arrow-color": "data(color)", "target-arrow-shape": "triangle",
+        "line-style": "data(lstyle)", "width": "data(width)", "arrow-scale": 0.8,
+        "curve-style": large ? "straight" : "bezier", "opacity": 0.8 } },
+      { selector: "edge.cycle", style: { "width": "mapData(weight, 1, 50, 2.5, 8)", "opacity": 1 } },
+      { selector: ".hidden", style: { "display": "none" } },
+      { selector: ".faded", style: { "opacity": 0.1, "text-opacity": 0.2 } },
+      { selector: "node.focus", style: { "border-width": 4, "border-color": "#000" } },
+      { selector: "node.dep", style: { "border-width": 3, "border-color": "#1f77b4" } },
+      { selector: "node.rdep", style: { "border-width": 3, "border-color": "#2ca02c" } },
+      { selector: "edge.hl", style: { "opacity": 1, "width": 3, "label": "data(weight)", "font-size": 10,
+        "text-background-color": "#fff", "text-background-opacity": 0.8 } },
+      { selector: "node.match", style: { "border-width": 4, "border-color": "#f5b700", "z-index": 10 } }
+    ],
+    layout: D.layout === "preset" ? { name: "preset", fit: true, padding: 20 }
+      : D.layout === "cose" ? { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90, numIter: 1500 }
+      : { name: "concentric", animate: false, concentric: function (n) { return n.degree(); }, levelWidth: function () { return 4; } }
+  });
+
+  function visibleEdges(coll) { return coll.filter(function (e) { return !e.hasClass("hidden"); }); }
+
+  function clearHighlight() {
+    cy.elements().removeClass("faded focus dep rdep hl");
+  }
+  function kindBadge(kind) {
+    var b = el("span", { "class": "kind" }, kind);
+    b.style.background = KIND[kind].color;
+    return b;
+  }
+  function evidenceList(ev, more) {
+    var ul = el("ul");
+    ev.forEach(function (x) {
+      ul.appendChild(el("li", { "class": "ev" }, x[0] + ":" + x[1] + (x[2] ? "  " + x[2] : "")));
+    });
+    if (more > 0) ul.appendChild(el("li", { "class": "ev muted" }, "… and " + more + " more"));
+    return ul;
+  }
+  function edgeItem(edge, peerId) {
+    var e = D.edges[edge.data("idx")];
+    var li = el("li", { "class": "edge", "data-kind": e.k });
+    li.appendChild(kindBadge(e.k));
+    var peer = el("span", { "class": "peer" }, peerId);
+    peer.addEventListener("click", function () { select(cy.getElementById(peerId), true); });
+    li.appendChild(peer);
+    li.appendChild(el("span", { "class": "muted" }, "  weight " + e.w));
+    if (e.c) li.appendChild(el("span", { "class": "cycle-note" }, "  in a cycle"));
+    li.appendChild(evidenceList(e.ev, e.more));
+    return li;
+  }
+  function select(node, center) {
+    clearHighlight();
+    state.selected = node;
+    var body = document.getElementById("panel-body");
+    body.textContent = "";
+    if (!node || node.empty()) { state.selected = null; return; }
+    var out = visibleEdges(node.outgoers("edge"));
+    var inc = visibleEdges(node.incomers("edge"));
+    cy.elements().addClass("faded");
+    node.removeClass("faded").addClass("focus");
+    out.removeClass("faded").addClass("hl");
+    out.targets().removeClass("faded").addClass("dep");
+    inc.removeClass("faded").addClass("hl");
+    inc.sources().removeClass("faded").addClass("rdep");
+    var d = node.data();
+    body.appendChild(el("h2", null, d.id));
+    var facts = d.type === "external" ? "external package" :
+      (d.type === "app" ? d.modules + " modules, " + d.lines + " lines" : (d.path || "") + " · " + d.lines + " lines · app " + d.app);
+    if (d.service) facts += " · service " + d.service;
+    body.appendChild(el("div", { "class": "muted" }, facts));
+    var sortE = function (a, b) { return b.data("weight") - a.data("weight") || (a.id() < b.id() ? -1 : 1); };
+    var h = el("h3", null, "Depends on (" + out.targets().length + " nodes, " + out.length + " edges)");
+    h.id = "deps-title";
+    body.appendChild(h);
+    var ul = el("ul", { id: "deps" });
+    out.sort(sortE).forEach(function (e) { ul.appendChild(edgeItem(e, e.target().id())); });
+    body.appendChild(ul);
+    h = el("h3", null, "Used by (" + inc.sources().length + " nodes, " + inc.length + " edges)");
+    h.id = "rdeps-title";
+    body.appendChild(h);
+    ul = el("ul", { id: "rdeps" });
+    inc.sort(sortE).forEach(function (e) { ul.appendChild(edgeItem(e, e.source().id())); });
+    body.appendChild(ul);
+    if (center) cy.animate({ center: { eles: node }, zoom: Math.max(cy.zoom(), 0.8) }, { duration: 200 });
+  }
+  cy.on("tap", "node", function (evt) { select(evt.target, false); });
+  cy.on("tap", function (evt) { if (evt.target === cy) { select(null); } });
+
+  // ---- search -----------------------------------------------------------
+  var search = document.getElementById("search");
+  var matches = cy.collection();
+  function runSearch() {
+    var q = search.value.trim().toLowerCase();
+    matches.removeClass("match");
+    matches = q ? cy.nodes().filter(function (n) { return n.id().toLowerCase().indexOf(q) >= 0; }) : cy.collection();
+    matches.addClass("match");
+    document.getElementById("search-count").textContent = q ? matches.length + " found" : "";
+    return matches;
+  }
+  search.addEventListener("input", runSearch);
+  search.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Enter") return;
+    var m = runSearch();
+    if (m.length) {
+      var q = search.value.trim().toLowerCase();
+      var exact = m.filter(function (n) { return n.id().toLowerCase() === q; });
+      select(exact.length ? exact[0] : m.sort(function (a, b) { return a.id().length - b.id().length; })[0], true);
+    }
+  });
+
+  // ---- edge kinds ---------------------------------------------------------
+  var kindsBox = document.getElementById("kinds");
+  var present = {};
+  D.edges.forEach(function (e) { present[e.k] = (present[e.k] || 0) + 1; });
+  D.kinds.forEach(function (k) {
+    if (!present[k.kind]) return;
+    var lab = el("label", { title: present[k.kind] + " edges" });
+    var box = el("input", { type: "checkbox", "data-kind": k.kind, id: "kind-" + k.kind });
+    box.checked = true;
+    box.addEventListener("change", function () {
+      state.hiddenKinds[k.kind] = !box.checked;
+      cy.batch(function () {
+        cy.edges().filter(function (e) { return e.data("kind") === k.kind; })
+          .toggleClass("hidden", !box.checked);
+      });
+      if (state.selected) select(state.selected, false);
+      renderDsm();
+    });
+    var sw = el("span", { "class": "swatch" });
+    sw.style.background = k.color;
+    if (k.style !== "solid") sw.style.background = "repeating-linear-gradient(90deg," + k.color + " 0 4px, transparent 4px 7px)";
+    lab.appendChild(box); lab.appendChild(sw); lab.appendChild(document.createTextNode(k.kind));
+    kindsBox.appendChild(lab);
+  });
+
+  // ---- colour by / legend -----------------------------------------------
+  var colorBy = document.getElementById("color-by");
+  if (!D.hasProposal) colorBy.querySelector("option[value=service]").disabled = true;
+  colorBy.value = state.colorBy;
+  function renderLegend() {
+    var box = document.getElementById("legend");
+    box.textContent = "";
+    box.appendChild(el("strong", null, state.colorBy === "service" ? "Proposed services" : "Apps"));
+    var colors = D.groupColors[state.colorBy] || {};
+    Object.keys(colors).sort().forEach(function (g) {
+      var row = el("div", { "class": "legend-item", "data-group": g });
+      var dot = el("span", { "class": "dot" });
+      dot.style.background = colors[g];
+      row.appendChild(dot); row.appendChild(document.createTextNode(" " + g));
+      box.appendChild(row);
+    });
+    if (D.edges.some(function (e) { return e.c; })) {
+      var row = el("div");
+      var sw = el("span", { "class": "swatch" }); sw.style.background = CYCLE;
+      row.appendChild(sw); row.appendChild(document.createTextNode(" edge inside an app cycle"));
+      box.appendChild(row);
+    }
+  }
+  colorBy.addEventListener("change", function () {
+    state.colorBy = colorBy.value;
+    cy.batch(function () {
+      cy.nodes().forEach(function (n) { n.data("color", colorOf(n.data())); });
+    });
+    renderLegend();
+  });
+  renderLegend();
+
+  // ---- adjacency matrix (DSM) -------------------------------------------
+  function renderDsm() {
+    var box = document.getElementById("dsm");
+    if (box.hidden) return;
+    box.textContent = "";
+    var M = D.dsm, n = M.apps.length;
+    var cells = {};
+    var max = 1;
+    M.cells.forEach(function (c) {
+      var w = 0;
+      Object.keys(c.k).forEach(function (k) { if (!state.hiddenKinds[k]) w += c.k[k]; });
+      if (w > 0) { cells[c.r + "," + c.c] = { w: w, cell: c }; max = Math.max(max, w); }
+    });
+    box.appendChild(el("p", { "class": "muted" }, "Row depends on column (summed weight of the shown edge kinds). Apps ordered by "
+      + (M.services ? "proposed service" : "name") + "; red outline: the two apps depend on each other."));
+    var table = el("table", { "class": "dsm" });
+    var head = el("tr");
+    head.appendChild(el("th"));
+    var svcStart = function (i) { return M.services && i > 0 && M.services[i] !== M.services[i - 1]; };
+    M.apps.forEach(function (a, j) {
+      var th = el("th", { "class": "col" + (svcStart(j) ? " svc-start-col" : ""), title: a }, a);
+      head.appendChild(th);
+    });
+    table.appendChild(head);
+    for (var i = 0; i < n; i++) {
+      var tr = el("tr", { "class": svcStart(i) ? "svc-start-row" : "" });
+      var label = M.apps[i] + (M.services ? "  [" + M.services[i] + "]" : "");
+      tr.appendChild(el("th", { "class": "row" }, label));
+      for (var j = 0; j < n; j++) {
+        var td = el("td", { "class": (svcStart(j) ? "svc-start-col " : "") });
+        if (i === j) { td.className += "diag"; tr.appendChild(td); continue; }
+        var v = cells[i + "," + j];
+        if (v) {
+          td.textContent = v.w;
+          td.className += "cell" + (cells[j + "," + i] ? " cycle" : "");
+          var a = 0.15 + 0.85 * Math.log(1 + v.w) / Math.log(1 + max);
+          td.style.background = "rgba(31,119,180," + a.toFixed(2) + ")";
+          if (a > 0.6) td.style.color = "#fff";
+          td.title = M.apps[i] + " → " + M.apps[j] + ": " + Object.keys(v.cell.k).map(function (k) { return k + " " + v.cell.k[k]; }).join(", ");
+          td.addEventListener("click", showCell.bind(null, v.cell));
+        }
+        tr.appendChild(td);
+      }
+      table.appendChild(tr);
+    }
+    box.appendChild(table);
+  }
+  function showCell(c) {
+    var M = D.dsm, body = document.getElementById("panel-body");
+    body.textContent = "";
+    body.appendChild(el("h2", null, M.apps[c.r] + " → " + M.apps[c.c]));
+    var ul = el("ul");
+    Object.keys(c.k).sort().forEach(function (k) {
+      if (state.hiddenKinds[k]) return;
+      var li = el("li", { "class": "edge", "data-kind": k });
+      li.appendChild(kindBadge(k));
+      li.appendChild(el("span", { "class": "muted" }, "weight " + c.k[k]));
+      li.appendChild(evidenceList(c.ev[k] || [], c.k[k] - (c.ev[k] || []).length));
+      ul.appendChild(li);
+    });
+    body.appendChild(ul);
+  }
+  function setView(v) {
+    state.view = v;
+    document.getElementById("cy").hidden = v !== "graph";
+    document.getElementById("cy").style.display = v === "graph" ? "" : "none";
+    document.getElementById("dsm").hidden = v !== "dsm";
+    document.getElementById("view-graph").classList.toggle("active", v === "graph");
+    document.getElementById("view-dsm").classList.toggle("active", v === "dsm");
+    if (v === "dsm") renderDsm(); else { cy.resize(); }
+  }
+  document.getElementById("view-graph").addEventListener("click", function () { setView("graph"); });
+  document.getElementById("view-dsm").addEventListener("click", function () { setView("dsm"); });
+  document.getElementById("fit").addEventListener("click", function () { cy.fit(undefined, 20); });
+
+  // For scripted checks (tests, benchmarks): the live graph and timings.
+  window.decompose = { cy: cy, select: select, setView: setView, state: state, data: D, timings: {} };
+  cy.ready(function () {
+    if (cy.zoom() > 1.4) { cy.zoom(1.4); cy.center(); }
+    window.decompose.timings.init = performance.now() - t0;
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        window.decompose.timings.firstRender = performance.now() - t0;
+        window.decompose.ready = true;
+        document.body.setAttribute("data-ready", "true");
+      });
+    });
+  });
+})();
