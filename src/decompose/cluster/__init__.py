@@ -1,0 +1,7 @@
+"""Service boundary proposals: derive a weighted coupling graph, cluster it, score and explain.
+
+Modules: :mod:`.proposal` (the Proposal value and its files), :mod:`.coupling`
+(DependencyGraph → weighted graph), :mod:`.algorithms` (graph → partition),
+:mod:`.metrics` ((graph, partition) → number), :mod:`.evaluate` (MoJo / MoJoFM),
+:mod:`.propose` (the stage: config + graph → Proposal).
+"""
