@@ -354,3 +354,67 @@ def require_dir(root: Path) -> Path:
     if not root.is_dir():
         raise InputError(f"{root}: not a directory")
     return root
+
+
+def _literal_strings(node: ast.AST) -> list[str]:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _literal_strings(node.left) + _literal_strings(node.right)
+    return []
+
+
+def discover(root: Path) -> tuple[str | None, list[tuple[str, str, str]]]:
+    """The settings module and ``(label, dotted name, folder)`` of every local Django app, statically.
+
+    Used when no graph from the analyser is at hand: INSTALLED_APPS is read from
+    the first settings file defining it; entries that are folders under
+    ``root`` are the project's apps (``x.apps.XConfig`` entries name their
+    package). Without settings, every package holding an ``apps.py`` is an app.
+    """
+    require_dir(root)
+    settings_module: str | None = None
+    entries: list[str] = []
+    for p in iter_python_files(root):
+        rel = p.relative_to(root).as_posix()
+        if not (p.name == "settings.py" or "/settings/" in f"/{rel}"):
+            continue
+        try:
+            tree = ast.parse(p.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError, ValueError):
+            continue
+        for st in tree.body:
+            if isinstance(st, (ast.Assign, ast.AugAssign)):
+                targets = st.targets if isinstance(st, ast.Assign) else [st.target]
+                if any(isinstance(t, ast.Name) and t.id == "INSTALLED_APPS" for t in targets):
+                    entries += _literal_strings(st.value)
+                    settings_module = settings_module or module_name(rel)
+        if entries:
+            break
+    apps: list[tuple[str, str, str]] = []
+    candidates: list[str] = []
+    if entries:
+        for e in entries:
+            parts = e.split(".")
+            if len(parts) >= 3 and parts[-2] == "apps" and parts[-1][:1].isupper():
+                parts = parts[:-2]
+            candidates.append(".".join(parts))
+    else:
+        candidates = sorted(module_name(p.relative_to(root).as_posix()) for p in iter_python_files(root) if p.name == "apps.py")
+        candidates = [c.rsplit(".", 1)[0] for c in candidates]
+    for name in candidates:
+        folder = root / name.replace(".", "/")
+        if not folder.is_dir():
+            continue
+        label = name.rsplit(".", 1)[-1]
+        apps_py = folder / "apps.py"
+        if apps_py.is_file():
+            try:
+                for n in ast.walk(ast.parse(apps_py.read_text(encoding="utf-8"))):
+                    if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str):
+                        if any(isinstance(t, ast.Name) and t.id == "label" for t in n.targets):
+                            label = n.value.value
+            except (SyntaxError, UnicodeDecodeError, ValueError):
+                pass
+        apps.append((label, name, name.replace(".", "/")))
+    return settings_module, sorted(set(apps))
