@@ -162,5 +162,8 @@ def render_image(dot_text: str, fmt: str, output: str | Path | None = None, *, p
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise InputError(f"Graphviz `{program} -T{fmt}` failed: {msg[0] if msg else 'exit ' + str(proc.returncode)}")
     if output is not None:
-        Path(output).write_bytes(proc.stdout)
+        try:
+            Path(output).write_bytes(proc.stdout)
+        except OSError as exc:
+            raise InputError(f"cannot write {output}: {exc.strerror}") from None
     return proc.stdout

@@ -1,0 +1,97 @@
+"""`decompose graph`: draw the dependency graph as DOT, SVG, PNG or one offline HTML page."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from decompose.errors import InputError
+
+FORMATS = ("dot", "svg", "png", "html")
+_SUFFIX = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".html": "html", ".htm": "html"}
+
+
+@click.command("graph")
+@click.argument("source", required=False, default=".", metavar="[PATH | graph.json]")
+@click.option("-o", "--output", required=True, help="File to write (`-` writes DOT to stdout).")
+@click.option("--level", type=click.Choice(["app", "module"]), default="app", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Default: from the output's suffix.")
+@click.option("--proposal", type=click.Path(dir_okay=False), default=None, help="Group and color by proposed service.")
+@click.option("--kinds", default=None, help="Edge kinds to show, comma-separated (default: all).")
+@click.option("--focus", default=None, help="Show only the neighbourhood of this app (or module).")
+@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Neighbourhood radius for --focus.")
+@click.option("--hide-external", is_flag=True, help="Leave out third-party and stdlib packages.")
+@click.option("--min-weight", type=click.IntRange(min=1), default=1, show_default=True, help="Hide lighter edges.")
+def command(
+    source: str,
+    output: str,
+    level: str,
+    fmt: str | None,
+    proposal: str | None,
+    kinds: str | None,
+    focus: str | None,
+    depth: int,
+    hide_external: bool,
+    min_weight: int,
+) -> None:
+    """Draw the app (or module) dependency graph of a project or of a graph.json."""
+    from decompose.analysis import load_graph_or_analyze
+    from decompose.render import ViewOptions, build_view, parse_kinds, render_image, to_dot, to_html
+
+    if fmt is None:
+        if output == "-":
+            fmt = "dot"
+        else:
+            fmt = _SUFFIX.get(Path(output).suffix.lower())
+            if fmt is None:
+                raise InputError(f"cannot tell the format of {output!r} from its suffix", hint="pass --format dot|svg|png|html")
+    if output == "-" and fmt != "dot":
+        raise InputError("only DOT can be written to stdout", hint="pass -o FILE")
+    options = ViewOptions(
+        level=level,  # type: ignore[arg-type]
+        kinds=parse_kinds(kinds),
+        focus=focus,
+        depth=depth,
+        hide_external=hide_external,
+        min_weight=min_weight,
+    )
+    prop = None
+    if proposal is not None:
+        from decompose.cluster.proposal import load_proposal
+
+        prop = load_proposal(proposal)
+    if fmt in ("svg", "png"):
+        from decompose.render.dot import find_dot
+
+        find_dot()  # fail before a long analysis if Graphviz is missing
+    graph = load_graph_or_analyze(source)
+    view = build_view(graph, options, prop)
+    if fmt == "html":
+        text = to_html(graph, view, options, prop)
+        _write_text(output, text)
+    else:
+        dot = to_dot(view)
+        if fmt == "dot":
+            _write_text(output, dot)
+        else:
+            render_image(dot, fmt, output)
+    if output != "-":
+        Console(stderr=True).print(
+            f"wrote {output} ({fmt}, {options.level} level: {len(view.nodes)} nodes, {len(view.edges)} edges"
+            + (f", {len(view.cycles)} app cycle(s)" if view.cycles else "")
+            + ")",
+            highlight=False,
+        )
+
+
+def _write_text(output: str, text: str) -> None:
+    if output == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror}") from None
