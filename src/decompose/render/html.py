@@ -27,7 +27,7 @@ from decompose import __version__
 from decompose.errors import ToolMissingError
 from decompose.graph import OUTSIDE_APPS, DependencyGraph, app_graph
 from decompose.render.dot import KIND_STYLE, PALETTE, find_dot
-from decompose.render.view import EXTERNAL, ProposalLike, View, ViewOptions, service_of_app
+from decompose.render.view import EXTERNAL, SHARED_KERNEL, UNASSIGNED, ProposalLike, View, ViewOptions, service_of_app
 
 CYTOSCAPE_VERSION = "3.34.4"
 #: Above this many nodes the server-side layout uses ``sfdp`` instead of ``dot``.
@@ -99,7 +99,9 @@ def _dsm(graph: DependencyGraph, view: View, options: ViewOptions, proposal: Pro
     services: list[str] | None = None
     if proposal is not None:
         svc = {a: service_of_app(proposal, graph, a) or "" for a in apps}
-        apps.sort(key=lambda a: (svc[a], a))
+        # real services first, then the shared kernel, then what the proposal leaves out
+        rank = {SHARED_KERNEL: 1, UNASSIGNED: 2}
+        apps.sort(key=lambda a: (rank.get(svc[a], 0), svc[a], a))
         services = [svc[a] for a in apps]
     else:
         apps.sort()
