@@ -1,0 +1,112 @@
+"""`decompose graph` end to end: formats, options, errors, and the sample monolith."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pydot
+import pytest
+from click.testing import CliRunner
+
+from decompose.cli import cli
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pydot's parser on pyparsing 3.2
+
+FIXTURE = Path(__file__).parent / "fixtures" / "render" / "minishop.graph.json"
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_monolith"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["graph", *args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_dot_from_graph_json_to_stdout_and_file(tmp_path):
+    code, out, _ = run(str(FIXTURE), "-o", "-", "--kinds", "fk", "--hide-external")
+    assert code == 0
+    d = pydot.graph_from_dot_data(out)[0]
+    kinds = {e.get("kind") for e in d.get_edges()}
+    assert kinds == {"fk"}
+    target = tmp_path / "g.gv"
+    code, _, err = run(str(FIXTURE), "-o", str(target), "--level", "module", "--focus", "cart")
+    assert code == 0 and "wrote" in err
+    text = target.read_text()
+    assert text.startswith("digraph") and "subgraph cluster_" in text and '"cart.services"' in text
+    assert '"accounts.views"' not in text  # outside cart's neighbourhood
+
+
+def test_html_from_graph_json(tmp_path):
+    target = tmp_path / "g.html"
+    code, _, _ = run(str(FIXTURE), "-o", str(target), "--min-weight", "2")
+    assert code == 0
+    html = target.read_text()
+    data = json.loads(html.split('id="decompose-data">', 1)[1].split("</script>", 1)[0])
+    assert {(e["s"], e["t"], e["k"]) for e in data["edges"]} == {("cart", "catalog", "orm"), ("orders", "payments", "call")}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "g.txt"], "cannot tell the format"),
+        (["-o", "-", "--format", "svg"], "only DOT can be written to stdout"),
+        (["-o", "g.dot", "--kinds", "import,nope"], "unknown edge kind"),
+        (["-o", "g.dot", "--focus", "nope"], "no such app"),
+    ],
+)
+def test_user_mistakes_give_one_line_and_exit_2(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(str(FIXTURE), *args)
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_missing_graphviz_exits_2_with_install_hint(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PATH"}
+    env["PATH"] = ""
+    proc = subprocess.run(
+        [sys.executable, "-m", "decompose", "graph", str(FIXTURE), "-o", str(tmp_path / "g.svg")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "apt-get install graphviz" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "g.svg").exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.graphviz
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_sample_monolith_images(tmp_path, fmt):
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz not installed")  # scripts/test.sh installs it
+    target = tmp_path / f"sample.{fmt}"
+    code, _, err = run(str(SAMPLE), "-o", str(target), "--hide-external")
+    assert code == 0, err
+    data = target.read_bytes()
+    if fmt == "png":
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    else:
+        text = data.decode()
+        for app in ("orders", "payments", "catalog", "accounts"):
+            assert f"<title>{app}</title>" in text
+    code, _, err = run(str(SAMPLE), "-o", str(tmp_path / f"modules.{fmt}"), "--level", "module", "--hide-external")
+    assert code == 0, err
+
+
+@pytest.mark.e2e
+def test_sample_monolith_dot_is_deterministic(tmp_path):
+    a, b = tmp_path / "a.dot", tmp_path / "b.dot"
+    assert run(str(SAMPLE), "-o", str(a), "--level", "module")[0] == 0
+    assert run(str(SAMPLE), "-o", str(b), "--level", "module")[0] == 0
+    assert a.read_bytes() == b.read_bytes()
+    d = pydot.graph_from_dot_data(a.read_text())[0]
+    labels = {sg.get("label").strip('"') for sg in d.get_subgraphs()}
+    assert {"orders", "payments", "catalog", "accounts"} <= labels
