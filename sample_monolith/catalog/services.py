@@ -2,9 +2,10 @@
 from typing import Any
 
 from django.db.models import Count
+from django.utils.text import slugify
 
 from catalog.exceptions import CategoryNotFound, ProductNotFound
-from catalog.models import Category, Product, ProductQuerySet
+from catalog.models import Brand, Category, Product, ProductQuerySet, Tag
 
 
 def list_products(*, category_slug: str | None = None, query: str = "", brand_slug: str | None = None) -> ProductQuerySet:
@@ -83,4 +84,28 @@ def deactivate_product(product_id: int) -> Product:
     product = get_product(product_id, active_only=False)
     product.is_active = False
     product.save(update_fields=["is_active", "updated_at"])
+    return product
+
+
+def create_category(name: str, slug: str, *, parent_slug: str | None = None, position: int = 0) -> Category:
+    parent = get_category(parent_slug) if parent_slug else None
+    return Category.objects.create(name=name, slug=slug, parent=parent, position=position)
+
+
+def create_product(
+    *, sku: str, name: str, category_slug: str, slug: str | None = None, description: str = "",
+    weight_grams: int = 500, tags: list[str] | None = None, brand: str | None = None,
+) -> Product:
+    """Back-office: add a product to the catalogue."""
+    product = Product.objects.create(
+        sku=sku,
+        name=name,
+        slug=slug or slugify(f"{name}-{sku}"),
+        category=get_category(category_slug),
+        brand=Brand.objects.get_or_create(name=brand, defaults={"slug": slugify(brand)})[0] if brand else None,
+        description=description,
+        weight_grams=weight_grams,
+    )
+    if tags:
+        product.tags.set(Tag.objects.get_or_create(name=tag)[0] for tag in tags)
     return product

@@ -164,3 +164,14 @@ def low_stock(threshold: int) -> list[dict[str, Any]]:
         if available <= threshold:
             rows.append({"product_id": product.pk, "sku": product.sku, "name": product.name, "available": available})
     return sorted(rows, key=lambda row: (row["available"], row["sku"]))
+
+
+def create_warehouse(code: str, name: str, *, city: str = "", priority: int = 10) -> Warehouse:
+    return Warehouse.objects.create(code=code, name=name, city=city, priority=priority)
+
+
+def set_warehouse_active(code: str, active: bool) -> Warehouse:
+    warehouse = get_warehouse(code)
+    warehouse.is_active = active
+    warehouse.save(update_fields=["is_active"])
+    return warehouse

@@ -171,3 +171,24 @@ def release_coupon(order_id: int) -> bool:
         Coupon.objects.filter(pk=redemption.coupon_id, times_used__gt=0).update(times_used=F("times_used") - 1)
         redemption.delete()
     return True
+
+
+def create_price_list(code: str, name: str, *, currency: str = "EUR", is_default: bool = False) -> PriceList:
+    return PriceList.objects.create(code=code, name=name, currency=currency, is_default=is_default)
+
+
+def create_coupon(code: str, *, kind: str = Coupon.Kind.PERCENT, value: Decimal, **options: Any) -> Coupon:
+    coupon = Coupon(code=code, kind=kind, value=value, **options)
+    coupon.full_clean()
+    coupon.save()
+    return coupon
+
+
+def create_discount(
+    name: str, percent: Decimal, *, category_ids: list[int] | None = None, product_ids: list[int] | None = None,
+    **options: Any,
+) -> Discount:
+    discount = Discount.objects.create(name=name, percent=percent, **options)
+    discount.categories.set(category_ids or [])
+    discount.products.set(product_ids or [])
+    return discount

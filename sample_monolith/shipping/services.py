@@ -1,5 +1,6 @@
 """Public API of shipping: delivery options and prices, parcels and tracking."""
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -8,7 +9,7 @@ from django.utils import timezone
 from core.money import Money
 from core.utils import generate_reference
 from shipping.exceptions import ShipmentNotFound, ShippingError, UnknownShippingMethod
-from shipping.models import Shipment, ShipmentItem, ShippingMethod, TrackingEvent
+from shipping.models import Carrier, Shipment, ShipmentItem, ShippingMethod, TrackingEvent
 from shipping.signals import shipment_delivered, shipment_dispatched
 
 
@@ -153,3 +154,20 @@ def shipment_as_dict(shipment: Shipment) -> dict[str, Any]:
 
 def track(tracking_number: str) -> dict[str, Any]:
     return shipment_as_dict(get_shipment_by_tracking(tracking_number))
+
+
+def add_shipping_method(
+    code: str, name: str, *, carrier_code: str, carrier_name: str = "", price: Decimal,
+    free_over: Decimal | None = None, min_days: int = 2, max_days: int = 5,
+) -> ShippingMethod:
+    """Back-office: offer a delivery option (creating its carrier on first use)."""
+    carrier, _ = Carrier.objects.get_or_create(
+        code=carrier_code,
+        defaults={
+            "name": carrier_name or carrier_code.title(),
+            "tracking_url_template": f"https://track.example.com/{carrier_code}/{{tracking_number}}",
+        },
+    )
+    return ShippingMethod.objects.create(
+        code=code, name=name, carrier=carrier, price=price, free_over=free_over, min_days=min_days, max_days=max_days
+    )
