@@ -140,7 +140,23 @@ def to_dot(view: View, *, name: str = "decompose") -> str:
             g.add_node(make_node(n))
     for e in view.edges:
         g.add_edge(pydot.Edge(e.source, e.target, **_edge_attrs(e)))
+    legend = _legend(view)
+    if legend:
+        g.set("label", legend)
+        g.set("labelloc", "b")
+        g.set("labeljust", "l")
     return g.to_string()
+
+
+def _legend(view: View) -> str:
+    """An HTML-like graph label naming the edge kinds shown, in their colours."""
+    kinds = [k for k in KIND_STYLE if any(e.kind == k for e in view.edges)]
+    if not kinds:
+        return ""
+    parts = [f'<FONT COLOR="{KIND_STYLE[k][0]}">{k}</FONT> ({KIND_STYLE[k][1]})' for k in kinds]
+    if any(e.cycle for e in view.edges):
+        parts.append(f'<FONT COLOR="{CYCLE_COLOR}"><B>app cycle</B></FONT> (bold)')
+    return "<<FONT POINT-SIZE=\"10\">edges, labelled with their weight: " + " · ".join(parts) + "</FONT>>"
 
 
 def find_dot(program: str = "dot") -> str:
