@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Sum
 
 from core.models import TimeStampedModel
-from core.money import Money
+from core.money import Money, quantize
 
 
 class Payment(TimeStampedModel):
@@ -34,7 +34,7 @@ class Payment(TimeStampedModel):
 
     @property
     def refunded_amount(self) -> Decimal:
-        return self.refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        return quantize(self.refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0"))
 
     @property
     def refundable(self) -> Money:
