@@ -214,13 +214,15 @@ _SCALARS: dict[str, dict[str, Any]] = {
 def wire_type(p: Param) -> tuple[str, bool]:
     """``(scalar type name, nullable)`` of a parameter on the wire.
 
-    Model instances travel as ids (``"int"``); ``X | None`` / ``Optional[X]``
-    are nullable; generics reduce to their origin (``list[int]`` → ``list``);
-    anything unknown is ``"any"``.
+    Model instances travel as ids (``"int"``), except a model that stays in
+    the monolith whose fields the moved function reads (``p.fields``): it
+    travels as a DTO object ``{"id": ..., <fields>}`` (``"ref"``).
+    ``X | None`` / ``Optional[X]`` are nullable; generics reduce to their
+    origin (``list[int]`` → ``list``); anything unknown is ``"any"``.
     """
-    if p.model:
-        return "int", False
     ann = (p.annotation or "").strip().strip("'\"")
+    if p.model:
+        return ("ref" if p.fields else "int"), p.default == "None" or "None" in ann or "Optional" in ann
     nullable = False
     if ann.startswith(("Optional[", "typing.Optional[")) and ann.endswith("]"):
         ann, nullable = ann[ann.index("[") + 1 : -1].strip(), True
@@ -238,7 +240,14 @@ def param_schema(p: Param) -> dict[str, Any]:
     """The OpenAPI 3.0 schema of one parameter."""
     t, nullable = wire_type(p)
     schema = dict(_SCALARS.get(t, {}))
-    if p.model:
+    if t == "ref":
+        schema = {
+            "type": "object",
+            "properties": {"id": {"type": "integer", "format": "int64"}, **{f: {} for f in p.fields}},
+            "required": ["id", *p.fields],
+            "description": f"{p.model} as a DTO: its id and the fields the service reads",
+        }
+    elif p.model:
         schema["description"] = f"id of {p.model}"
     if nullable:
         schema["nullable"] = True

@@ -53,6 +53,10 @@ class Param:
     default: str | None
     kind: str
     model: str | None = None
+    #: for a model that STAYS in the monolith: the fields the moved function reads
+    #: from it. The caller then sends a DTO ``{"id": ..., <fields>}`` instead of
+    #: the bare id, so the service needs no call back to read them.
+    fields: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,11 +65,15 @@ class Param:
             "default": self.default,
             "kind": self.kind,
             "model": self.model,
+            "fields": list(self.fields),
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Param:
-        return cls(d["name"], d.get("annotation"), d.get("default"), d.get("kind", "positional"), d.get("model"))
+        return cls(
+            d["name"], d.get("annotation"), d.get("default"), d.get("kind", "positional"), d.get("model"),
+            tuple(d.get("fields", ())),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +327,10 @@ class ExtractionPlan:
     shared_kernel: tuple[str, ...] = ()
     #: the monolith's settings module, e.g. "shop.settings".
     settings_module: str | None = None
+    #: staying apps that depend on no other local app: vendored whole (and installed) in the service.
+    kernel_apps: tuple[str, ...] = ()
+    #: test files of the moved apps that need the monolith (they stay with it): path → reason.
+    staying_tests: dict[str, str] = field(default_factory=dict)
 
     @property
     def package(self) -> str:
@@ -343,6 +355,8 @@ class ExtractionPlan:
             "moved_modules": list(self.moved_modules),
             "moved_files": list(self.moved_files),
             "shared_kernel": list(self.shared_kernel),
+            "kernel_apps": list(self.kernel_apps),
+            "staying_tests": {k: self.staying_tests[k] for k in sorted(self.staying_tests)},
             "interface_functions": [f.to_dict() for f in self.interface_functions],
             "interface_models": [m.to_dict() for m in self.interface_models],
             "dependencies": [d.to_dict() for d in self.dependencies],
@@ -374,6 +388,8 @@ class ExtractionPlan:
                 moved_files=tuple(d.get("moved_files", ())),
                 shared_kernel=tuple(d.get("shared_kernel", ())),
                 settings_module=d.get("settings_module"),
+                kernel_apps=tuple(d.get("kernel_apps", ())),
+                staying_tests=dict(d.get("staying_tests", {})),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise GraphFormatError(f"malformed extraction plan: {exc!r}") from None
@@ -389,6 +405,7 @@ class ExtractionPlan:
 # ---------------------------------------------------------------------------
 
 import ast  # noqa: E402
+import dataclasses  # noqa: E402
 import re  # noqa: E402
 from collections import defaultdict  # noqa: E402
 from collections.abc import Iterable, Sequence  # noqa: E402
@@ -494,6 +511,9 @@ class _Planner:
         self.p = F.Project(root, self.app_paths)
         self.moved = {n for n, m in self.p.modules.items() if m.app in apps}
         self.manual: list[ManualStep] = []
+        self.kernel_apps: set[str] = set()
+        self.used_kernel_apps: set[str] = set()
+        self._find_kernel_apps()
 
     # -- helpers ---------------------------------------------------------------
     def is_moved(self, dotted: str | None) -> bool:
@@ -560,6 +580,15 @@ class _Planner:
         fn = m.defs[name]
         assert isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
         params = self.signature(m, fn)
+        staying = {p.name for p in params if p.model and not self._label_moved(p.model)}
+        reads: dict[str, set[str]] = defaultdict(set)
+        for n in ast.walk(fn):
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in staying:
+                if n.attr not in ("id", "pk"):
+                    reads[n.value.id].add(n.attr)
+        params = tuple(
+            dataclasses.replace(p, fields=tuple(sorted(reads[p.name]))) if reads.get(p.name) else p for p in params
+        )
         returns = ast.unparse(fn.returns) if fn.returns is not None else None
         returns_model = self.annotation_model(m, fn.returns) if fn.returns is not None else None
         writes = False
@@ -677,6 +706,7 @@ class _Planner:
         touched: dict[str, set[str]] = {"service": set(), "monolith": set()}
         deps: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
         dep_kinds: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.module_deps: dict[str, set[tuple[str, str]]] = defaultdict(set)
 
         for name in sorted(p.modules):
             m = p.modules[name]
@@ -750,6 +780,7 @@ class _Planner:
                         role = "signal"
                     deps[(mod, sym)].append(ev)
                     dep_kinds[(mod, sym)].add(role)
+                    self.module_deps[m.name].add((mod, sym))
             self.atomic_spans(m, side)
 
         # tables of each side's own models
@@ -794,6 +825,7 @@ class _Planner:
         fk_cuts = self.fk_cuts()
         bridges = self.bridges(sig_sends, sig_receivers)
         dependencies, kernel = self.classify(deps, dep_kinds)
+        staying_tests = self.staying_tests(dependencies)
         manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
         return ExtractionPlan(
             service=self.service,
@@ -807,9 +839,11 @@ class _Planner:
             signal_bridges=bridges,
             manual_steps=manual,
             app_paths={a: self.app_paths[a] for a in self.apps},
-            moved_files=_moved_files(self.root, self.app_paths, self.apps),
+            moved_files=tuple(f for f in _moved_files(self.root, self.app_paths, self.apps) if f not in staying_tests),
             shared_kernel=kernel,
             settings_module=self.graph.settings_module,
+            kernel_apps=tuple(sorted(self.used_kernel_apps)),
+            staying_tests=staying_tests,
         )
 
     def service_field_types(self, mf: F.ModelFacts) -> dict[str, str]:
@@ -859,19 +893,21 @@ class _Planner:
         return fn in F.RELATION_TYPES
 
     def param_reads(self, f: InterfaceFunction) -> None:
-        """Attribute reads on staying-model parameters inside a moved function: API composition."""
+        """Reads THROUGH a staying-model parameter (``order.user.email``): the DTO cannot carry them."""
         m = self.p.modules[f.module]
         fn = m.defs[f.name]
         staying = {p.name: p.model for p in f.params if p.model and not self._label_moved(p.model)}
         if not staying:
             return
+        parents = F.parent_map(fn)
         for n in ast.walk(fn):
             if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in staying:
-                if n.attr not in ("id", "pk"):
+                if n.attr not in ("id", "pk") and isinstance(parents.get(n), ast.Attribute):
                     self.manual.append(
                         ManualStep(m.path, n.lineno, "API composition",
-                                   f"{f.qualname} reads {n.value.id}.{n.attr} of {staying[n.value.id]}, which stays in "
-                                   "the monolith: pass the value as a parameter or fetch it from the monolith's API")
+                                   f"{f.qualname} reads {n.value.id}.{n.attr}.{parents[n].attr} through "  # type: ignore[attr-defined]
+                                   f"{staying[n.value.id]}, which stays in the monolith: pass the value as a "
+                                   "parameter or fetch it from the monolith's API")
                     )
 
     def _label_moved(self, label: str) -> bool:
@@ -1024,9 +1060,60 @@ class _Planner:
                     )
         return tuple(sorted(out, key=lambda c: (c.direction, c.model, c.field)))
 
+    def _find_kernel_apps(self) -> None:
+        """Staying apps whose code imports no other local app (except other such apps)."""
+        settings_top = (self.graph.settings_module or "").split(".")[0]
+        candidates = {a for a in self.app_paths if a not in self.apps}
+        changed = True
+        while changed:
+            changed = False
+            for app in sorted(candidates):
+                ok = True
+                for m in self.p.modules.values():
+                    if m.app != app or m.test or m.migration:
+                        continue
+                    for target in m.imports.values():
+                        dep = self.p.module_of(target)
+                        if dep is None:
+                            continue
+                        dm = self.p.modules[dep]
+                        if dm.app == app or (dm.app is None and not (settings_top and dep.split(".")[0] == settings_top)
+                                             and self._plain_kernel(dep, {})):
+                            continue
+                        ok = False
+                        break
+                    if not ok:
+                        break
+                if not ok:
+                    candidates.discard(app)
+                    changed = True
+        self.kernel_apps = candidates
+
+    def _plain_kernel(self, mod: str, seen: dict[str, bool]) -> bool:
+        """A module outside any app that imports only stdlib/third-party or other such modules."""
+        if mod in seen:
+            return seen[mod]
+        seen[mod] = True
+        m = self.p.modules.get(mod)
+        ok = m is not None and m.app is None and not m.test and not any(
+            mf.module == mod and not mf.abstract for mf in self.p.models.values()
+        )
+        if ok and m is not None:
+            for target in m.imports.values():
+                dep = self.p.module_of(target)
+                if dep is not None and dep != mod and not self._plain_kernel(dep, seen):
+                    ok = False
+                    break
+        seen[mod] = ok
+        return ok
+
     def _kernel_ok(self, mod: str, seen: dict[str, bool]) -> bool:
         if mod in seen:
             return seen[mod]
+        mm = self.p.modules.get(mod)
+        if mm is not None and mm.app in self.kernel_apps:
+            seen[mod] = True
+            return True
         seen[mod] = True  # optimistic for cycles
         m = self.p.modules.get(mod)
         ok = m is not None and mod not in self.moved and not m.migration and not m.test
@@ -1084,10 +1171,14 @@ class _Planner:
         for (mod, sym), evs in sorted(deps.items()):
             k = kinds[(mod, sym)]
             what = f"{mod}.{sym}" if sym else mod
-            if "signal" in k:
+            app = self.p.modules[mod].app if mod in self.p.modules else None
+            if app in self.kernel_apps:
+                cls, reason = "shared_kernel", f"app {app!r} depends on no other local app: vendored whole into the service"
+                self.used_kernel_apps.add(app)  # type: ignore[arg-type]
+            elif "signal" in k:
                 cls, reason = "bridge", "a signal defined in the monolith: the service keeps its own copy and the monolith posts the event"
             elif k <= {"cut", "abstract"} and "cut" in k:
-                cls, reason = "cut", "a staying model used only as a relation target or annotation: becomes a plain id"
+                cls, reason = "cut", "a staying model used as a relation target, annotation or sender: a reference by id"
             elif "query" in k:
                 cls, reason = "callback", "the moved code queries a model that stays: call the monolith's API (API composition)"
             elif self._kernel_ok(mod, seen):
@@ -1102,13 +1193,73 @@ class _Planner:
                 ev = sorted(set(evs))[0]
                 self.manual.append(
                     ManualStep(ev.path, ev.line, "API composition",
-                               f"moved code uses {what}, which stays in the monolith: expose it through the monolith's "
-                               "API and call it from the service")
+                               f"moved code uses {what}, which stays in the monolith: the service calls it back at "
+                               f"POST /api/v1/callbacks/{what} on the monolith, which must expose it")
                 )
             if cls == "moves":
                 kernel_roots.add(mod)
-        kernel = self._kernel_closure(kernel_roots)
+        kernel = {m for m in self._kernel_closure(kernel_roots) if self.p.modules[m].app not in self.kernel_apps}
+        # kernel apps the moved code or the vendored modules use, and what those use in turn
+        used = set(self.used_kernel_apps)
+        frontier = sorted(kernel) + sorted(n for n, mm in self.p.modules.items() if mm.app in used)
+        visited: set[str] = set()
+        while frontier:
+            mod = frontier.pop()
+            if mod in visited:
+                continue
+            visited.add(mod)
+            for target in sorted(self.p.modules[mod].imports.values()):
+                dep = self.p.module_of(target)
+                if dep is None:
+                    continue
+                app = self.p.modules[dep].app
+                if app in self.kernel_apps and app not in used:
+                    used.add(app)  # type: ignore[arg-type]
+                    frontier += sorted(n for n, mm in self.p.modules.items() if mm.app == app)
+                elif app is None and dep not in kernel and self._plain_kernel(dep, {}):
+                    kernel |= self._kernel_closure([dep])
+                    frontier.append(dep)
+        self.used_kernel_apps = used
         return tuple(out), tuple(sorted(kernel))
+
+    _BUILTIN_FIXTURES = frozenset(
+        "db transactional_db client admin_client admin_user django_user_model django_username_field rf settings "
+        "live_server mailoutbox django_assert_num_queries django_assert_max_num_queries "
+        "django_capture_on_commit_callbacks django_db_setup django_db_blocker async_client async_rf "
+        "monkeypatch tmp_path tmp_path_factory tmpdir tmpdir_factory capsys capfd caplog request recwarn "
+        "pytestconfig cache record_property doctest_namespace".split()
+    )
+
+    def staying_tests(self, dependencies: tuple[Dependency, ...]) -> dict[str, str]:
+        """Test modules of the moved apps that need the monolith: they stay with it."""
+        cls = {(d.module, d.symbol): d.classification for d in dependencies}
+        fixtures: set[str] = set()
+        tests = [self.p.modules[n] for n in sorted(self.moved) if self.p.modules[n].test]
+        for m in tests:
+            for node in m.tree.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                    "fixture" in ast.unparse(d) for d in node.decorator_list
+                ):
+                    fixtures.add(node.name)
+        out: dict[str, str] = {}
+        for m in tests:
+            needs = sorted(
+                f"{mod}.{sym}" if sym else mod
+                for mod, sym in self.module_deps.get(m.name, ())
+                if cls.get((mod, sym)) not in ("shared_kernel", "bridge")
+            )
+            if needs:
+                out[m.path] = f"uses {', '.join(needs[:3])}{' ...' if len(needs) > 3 else ''}, which stays in the monolith"
+                continue
+            missing: set[str] = set()
+            for node in ast.walk(m.tree):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+                    for a in node.args.args:
+                        if a.arg not in fixtures and a.arg not in self._BUILTIN_FIXTURES and a.arg != "self":
+                            missing.add(a.arg)
+            if missing:
+                out[m.path] = f"needs fixtures defined by the monolith: {', '.join(sorted(missing))}"
+        return out
 
 
 def build_plan(graph: DependencyGraph, root: Path, service: str, apps: Sequence[str]) -> ExtractionPlan:

@@ -6,19 +6,19 @@ change is a change of the syntax tree, so formatting and comments elsewhere
 survive byte-for-byte.
 
 - :class:`RetargetImports` — ``from orders.signals import order_placed`` →
-  ``from payments_service.signals import order_placed`` (bridged signals); a
-  name of a staying model that becomes an id is dropped from its import; a
-  name that stays in the monolith and must become a call back gets a
-  ``# TODO(decompose): ...`` comment.
-- :class:`AnnotationsToId` — ``order: Order`` → ``order: int`` for cut models.
+  ``from payments_service.signals import order_placed`` (bridged signals);
+  ``from orders.models import Order`` / ``from orders.services import mark_paid``
+  → ``from payments_service.monolith import ...`` (references by id, HTTP call
+  backs), with a ``# TODO(decompose): ...`` comment where a call back is needed.
 - :class:`ForeignKeyToId` — ``order = models.ForeignKey("orders.Order", ...)``
-  → ``order_id = models.BigIntegerField(db_index=True)``: same column, no FK.
-- :class:`RenameCutLookups` — ``Payment.objects.create(order=...)`` →
-  ``order_id=...`` (also ``order__id`` / ``order__pk`` lookups).
-- :class:`IdParams` — ``order.id`` / ``order.pk`` → ``order`` inside functions
-  whose ``order`` parameter now receives the id.
-- :class:`DropStayingSender` — ``@receiver(sig, sender=Order)`` loses
-  ``sender=`` when the sender class stays in the monolith.
+  → ``order_id = models.BigIntegerField(db_index=True)``: same column, no FK,
+  plus an ``order`` property returning a reference by id (and a setter), so
+  ``Payment(order=o)`` and ``payment.order.pk`` keep working.
+- :class:`RenameCutLookups` — ``Payment.objects.filter(order=...)`` →
+  ``order_id=...`` (also ``order__id`` / ``order__pk``), and cut names dropped
+  from ``select_related(...)``.
+- :class:`DropStayingSender` — ``@receiver(order_placed, sender=Order)`` loses
+  ``sender=`` for bridged signals (the bridge sends with ``sender=None``).
 - :class:`MigrationCuts` — the same FK → id change inside migrations, and
   dependencies on staying apps dropped.
 
@@ -138,33 +138,6 @@ class RetargetImports(cst.CSTTransformer):
         return cst.FlattenSentinel(out) if len(out) > 1 else out[0]
 
 
-class AnnotationsToId(cst.CSTTransformer):
-    """Inside annotations, replace the given model names by ``int`` (their id)."""
-
-    def __init__(self, names: set[str]) -> None:
-        super().__init__()
-        self.names = set(names)
-        self.depth = 0
-
-    def visit_Annotation(self, node: cst.Annotation) -> bool:
-        self.depth += 1
-        return True
-
-    def leave_Annotation(self, original_node: cst.Annotation, updated_node: cst.Annotation) -> cst.Annotation:
-        self.depth -= 1
-        return updated_node
-
-    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
-        if self.depth and updated_node.value in self.names:
-            return updated_node.with_changes(value="int")
-        return updated_node
-
-    def leave_SimpleString(self, original_node: cst.SimpleString, updated_node: cst.SimpleString) -> cst.SimpleString:
-        if self.depth and updated_node.evaluated_value in self.names:
-            return updated_node.with_changes(value=updated_node.prefix + updated_node.quote + "int" + updated_node.quote)
-        return updated_node
-
-
 def _id_field(func: cst.BaseExpression, *, unique: bool, nullable: bool, db_column: str | None) -> cst.Call:
     prefix = func.value if isinstance(func, cst.Attribute) else None
     new_func: cst.BaseExpression = (
@@ -186,18 +159,53 @@ class ForeignKeyToId(cst.CSTTransformer):
     ``cuts`` maps ``(ClassName, field)`` → ``(target label, column, nullable, unique)``.
     """
 
-    def __init__(self, cuts: Mapping[tuple[str, str], tuple[str, str, bool, bool]]) -> None:
+    def __init__(self, cuts: Mapping[tuple[str, str], tuple[str, str, bool, bool]], refs_module: str | None = None) -> None:
         super().__init__()
         self.cuts = dict(cuts)
         self.classes: list[str] = []
+        self.refs_module = refs_module
+        self.changed = False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self.classes.append(node.name.value)
         return True
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
-        self.classes.pop()
-        return updated_node
+        cls = self.classes.pop()
+        if self.refs_module is None or not isinstance(updated_node.body, cst.IndentedBlock):
+            return updated_node
+        body: list[cst.BaseStatement] = list(updated_node.body.body)
+        for st in updated_node.body.body:
+            if isinstance(st, cst.SimpleStatementLine) and isinstance(st.body[0], cst.Assign):
+                t = st.body[0].targets[0].target
+                if isinstance(t, cst.Name) and t.value.endswith("_id") and (cls, t.value[:-3]) in self.cuts:
+                    name = t.value[:-3]
+                    target = self.cuts[(cls, name)][0]
+                    alias = self.refs_module.rsplit(".", 1)[-1]
+                    code = (
+                        f"@property\n"
+                        f"def {name}(self):\n"
+                        f'    """{target} stays in the monolith: a reference by id (decompose)."""\n'
+                        f'    return {alias}.ref("{target}", self.{name}_id)\n'
+                    )
+                    setter = f"@{name}.setter\ndef {name}(self, value):\n    self.{name}_id = {alias}.ref_id(value)\n"
+                    body.append(cst.parse_statement(code).with_changes(leading_lines=[cst.EmptyLine(indent=False)]))
+                    body.append(cst.parse_statement(setter).with_changes(leading_lines=[cst.EmptyLine(indent=False)]))
+        return updated_node.with_changes(body=updated_node.body.with_changes(body=body))
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        if not self.changed or self.refs_module is None:
+            return updated_node
+        pkg, _, mod = self.refs_module.rpartition(".")
+        imp = cst.parse_statement(f"from {pkg} import {mod}")
+        body = list(updated_node.body)
+        # after the last top-level import
+        idx = 0
+        for i, st in enumerate(body):
+            if isinstance(st, cst.SimpleStatementLine) and isinstance(st.body[0], (cst.Import, cst.ImportFrom)):
+                idx = i + 1
+        body.insert(idx, imp)
+        return updated_node.with_changes(body=body)
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
@@ -215,6 +223,7 @@ class ForeignKeyToId(cst.CSTTransformer):
         attname = f"{name}_id"
         call = _id_field(st.value.func, unique=unique, nullable=nullable, db_column=None if column == attname else column)
         new = st.with_changes(targets=[st.targets[0].with_changes(target=cst.Name(attname))], value=call)
+        self.changed = True
         note = cst.EmptyLine(
             comment=cst.Comment(f"# decompose: was a relation to {target}, which stays in the monolith; same column {column}")
         )
@@ -243,11 +252,27 @@ class RenameCutLookups(cst.CSTTransformer):
         super().__init__()
         self.renames = {k: dict(v) for k, v in renames.items()}
 
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+    QUERY_METHODS = frozenset({"filter", "exclude", "get", "get_or_create", "update_or_create", "update", "order_by"})
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         root = _root_name(updated_node.func)
-        if root not in self.renames:
+        if root not in self.renames or not isinstance(updated_node.func, cst.Attribute):
             return updated_node
         table = self.renames[root]
+        method = updated_node.func.attr.value
+        if method in ("select_related", "prefetch_related"):
+            kept = [
+                a for a in updated_node.args
+                if not (isinstance(a.value, cst.SimpleString) and str(a.value.evaluated_value).split("__")[0] in table)
+            ]
+            if len(kept) == len(updated_node.args):
+                return updated_node
+            if not kept:
+                return updated_node.func.value
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return updated_node.with_changes(args=kept)
+        if method not in self.QUERY_METHODS:
+            return updated_node
         args = []
         changed = False
         for a in updated_node.args:
@@ -260,50 +285,20 @@ class RenameCutLookups(cst.CSTTransformer):
         return updated_node.with_changes(args=args) if changed else updated_node
 
 
-class IdParams(cst.CSTTransformer):
-    """``p.id`` / ``p.pk`` → ``p`` inside the named top-level functions, for the named parameters."""
-
-    def __init__(self, params: Mapping[str, set[str]]) -> None:
-        super().__init__()
-        self.params = {k: set(v) for k, v in params.items()}
-        self.stack: list[str] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self.stack.append(node.name.value)
-        return True
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
-        self.stack.pop()
-        return updated_node
-
-    def leave_Attribute(
-        self, original_node: cst.Attribute, updated_node: cst.Attribute
-    ) -> cst.BaseExpression:
-        if not self.stack or self.stack[0] not in self.params:
-            return updated_node
-        if (
-            isinstance(updated_node.value, cst.Name)
-            and updated_node.value.value in self.params[self.stack[0]]
-            and updated_node.attr.value in ("id", "pk")
-        ):
-            return updated_node.value
-        return updated_node
-
-
 class DropStayingSender(cst.CSTTransformer):
-    """Remove ``sender=X`` from ``@receiver(...)`` decorators when ``X`` is one of ``names``."""
+    """Remove ``sender=`` from ``@receiver(sig, ...)`` decorators whose signal is one of ``signals`` (local names)."""
 
-    def __init__(self, names: set[str]) -> None:
+    def __init__(self, signals: set[str]) -> None:
         super().__init__()
-        self.names = set(names)
+        self.signals = set(signals)
 
     def leave_Decorator(self, original_node: cst.Decorator, updated_node: cst.Decorator) -> cst.Decorator:
         call = updated_node.decorator
-        if not isinstance(call, cst.Call) or not (_dotted(call.func) or "").endswith("receiver"):
+        if not isinstance(call, cst.Call) or not (_dotted(call.func) or "").endswith("receiver") or not call.args:
             return updated_node
-        args = [
-            a for a in call.args if not (a.keyword is not None and a.keyword.value == "sender" and _dotted(a.value) in self.names)
-        ]
+        if _dotted(call.args[0].value) not in self.signals:
+            return updated_node
+        args = [a for a in call.args if not (a.keyword is not None and a.keyword.value == "sender")]
         if len(args) == len(call.args):
             return updated_node
         args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
@@ -418,20 +413,17 @@ def rewrite_moved_module(
     *,
     imports: Mapping[str, str | None],
     todo: Mapping[str, str],
-    annotation_ids: set[str],
     fk_cuts: Mapping[tuple[str, str], tuple[str, str, bool, bool]],
     lookup_renames: Mapping[str, Mapping[str, str]],
-    id_params: Mapping[str, set[str]],
-    staying_senders: set[str],
+    bridged_signals: set[str],
+    refs_module: str | None = None,
 ) -> str:
     """Apply every moved-code transformer to one module's source."""
     tree = cst.parse_module(source)
     for t in (
-        DropStayingSender(staying_senders),
-        AnnotationsToId(annotation_ids),
-        ForeignKeyToId(fk_cuts),
+        DropStayingSender(bridged_signals),
+        ForeignKeyToId(fk_cuts, refs_module),
         RenameCutLookups(lookup_renames),
-        IdParams(id_params),
         RetargetImports(imports, todo),
     ):
         tree = tree.visit(t)

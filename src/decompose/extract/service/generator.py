@@ -54,18 +54,44 @@ class _Context:
         dep_class = {(d.module, d.symbol): d for d in plan.dependencies}
         self.retarget: dict[str, str | None] = {}
         self.todo: dict[str, str] = {}
-        self.cut_names: set[str] = set()  # dotted staying models that become ids
-        bridged = {b.signal for b in plan.signal_bridges}
-        self.bridged = sorted(bridged)
-        for (mod, sym), d in dep_class.items():
+        #: staying model label → local class name in monolith.py; staying function → its def
+        self.remote_models: dict[str, str] = {}
+        self.callbacks: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        #: signals defined in staying code that the service needs a copy of
+        self.signal_copies: list[str] = sorted(
+            b.signal for b in plan.signal_bridges if self.p.module_of(b.signal) not in self.moved
+        )
+        monolith_mod = f"{self.pkg}.monolith"
+        for (mod, sym), d in sorted(dep_class.items()):
             dotted = f"{mod}.{sym}" if sym else mod
-            if d.classification == "bridge" and dotted in bridged:
+            if d.classification == "bridge" and dotted in self.signal_copies:
                 self.retarget[dotted] = f"{self.pkg}.signals"
-            elif d.classification == "cut":
-                self.retarget[dotted] = None
-                self.cut_names.add(dotted)
+            elif d.classification in ("cut", "callback") and sym and "." not in sym:
+                mf = self.p.models.get(dotted)
+                node = self.p.modules[mod].defs.get(sym) if mod in self.p.modules else None
+                if mf is not None:
+                    self.remote_models[mf.label] = sym
+                    self.retarget[dotted] = monolith_mod
+                    if d.classification == "callback":
+                        self.todo[dotted] = (
+                            f"{mf.label} stays in the monolith; here it is a reference by id (monolith.{sym}), "
+                            "its queries must become calls to the monolith's API"
+                        )
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.callbacks[dotted] = node
+                    self.retarget[dotted] = monolith_mod
+                    self.todo[dotted] = f"{dotted} is called back over HTTP (monolith.{sym}); the monolith must expose it"
+                else:
+                    self.todo[dotted] = f"{dotted} stays in the monolith and cannot be imported here: rewrite this use"
             elif d.classification == "callback":
-                self.todo[dotted] = f"{dotted} stays in the monolith: call it through the monolith's API"
+                self.todo[dotted] = f"{dotted} stays in the monolith and cannot be imported here: rewrite this use"
+        for f in plan.interface_functions:
+            for prm in f.params:
+                if prm.model and not self._moved_label(prm.model) and prm.model not in self.remote_models:
+                    self.remote_models[prm.model] = prm.model.split(".", 1)[1]
+        for c in plan.fk_cuts:
+            if c.direction == "from_moved" and c.target not in self.remote_models:
+                self.remote_models[c.target] = c.target.split(".", 1)[1]
         # FK cuts on the service side, by model
         self.fk_by_class: dict[str, dict[tuple[str, str], tuple[str, str, bool, bool]]] = defaultdict(dict)
         self.mig_cuts: dict[str, dict[tuple[str, str], tuple[str, bool, bool]]] = defaultdict(dict)
@@ -92,7 +118,7 @@ class _Context:
         if m.migration:
             app = m.app or ""
             return rewrite_migration(text, cuts=self.mig_cuts.get(app, {}), staying_apps=self.staying_apps)
-        local_cut = {local for local, target in m.imports.items() if target in self.cut_names}
+        bridged_local = {local for local, target in m.imports.items() if target in self.signal_copies}
         renames = {}
         for local, target in sorted(m.imports.items()):
             if target in self.renames:
@@ -100,21 +126,14 @@ class _Context:
         for name in m.defs:
             if f"{m.name}.{name}" in self.renames:
                 renames[name] = self.renames[f"{m.name}.{name}"]
-        id_params: dict[str, set[str]] = {}
-        for f in self.plan.interface_functions:
-            if f.module == m.name:
-                staying = {p.name for p in f.params if p.model and not self._moved_label(p.model)}
-                if staying:
-                    id_params[f.name] = staying
         return rewrite_moved_module(
             text,
             imports=self.retarget,
             todo=self.todo,
-            annotation_ids=local_cut,
             fk_cuts=self.fk_by_class.get(m.name, {}),
             lookup_renames=renames,
-            id_params=id_params,
-            staying_senders=local_cut,
+            bridged_signals=bridged_local,
+            refs_module=f"{self.pkg}.monolith",
         )
 
     def _moved_label(self, label: str) -> bool:
@@ -129,7 +148,10 @@ class _Context:
     # -- settings the moved code reads --------------------------------------------------
     def copied_settings(self) -> tuple[str, list[str]]:
         names: set[str] = set()
-        for mod in sorted(self.moved):
+        kernel = set(self.plan.shared_kernel) | {
+            n for n, mm in self.p.modules.items() if mm.app in self.plan.kernel_apps
+        }
+        for mod in sorted(self.moved | kernel):
             m = self.p.modules.get(mod)
             if m is None or m.migration:
                 continue
@@ -236,6 +258,15 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
             out.append("")
             for p in fields:
                 required = p.default is None
+                if p.model and not ctx._moved_label(p.model):
+                    extras = [f"fields={p.fields!r}"]
+                    if not required:
+                        extras.append("required=False")
+                    if wire_type(p)[1]:
+                        extras.append("allow_null=True")
+                    extras.append(f"help_text={f'{p.model}: its id or a DTO with id and the fields read'!r}")
+                    out.append(f"    {p.name} = rest.RefField({', '.join(extras)})")
+                    continue
                 help_text = f"id of {p.model}" if p.model else None
                 out.append(f"    {p.name} = {_serializer_field(wire_type(p), required, help_text)}")
             out.append("")
@@ -278,6 +309,9 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
                     imports.add(q.rsplit(".", 1)[0])
                     out.append(f'        if data.get("{p.name}") is not None:')
                     out.append(f'            data["{p.name}"] = rest.get_or_404({q}, data["{p.name}"])')
+                elif p.model:
+                    out.append(f'        if "{p.name}" in data:')
+                    out.append(f'            data["{p.name}"] = monolith.from_dto("{p.model}", data["{p.name}"])')
             positional = [p.name for p in e.params if p.kind == "positional_only"]
             args = "".join(f'data.pop("{n}"), ' for n in positional) + "**data"
             tup = "(" + ", ".join(raises) + ",)" if raises else "()"
@@ -314,9 +348,13 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
                 "responses={202: rest.EventAccepted, **rest.ERRORS})"
             )
             out.append("    def post(self, request: Request) -> Response:")
-            out.append(f"        data = rest.validate({cls}Request, request)")
+            out.append(f"        data = monolith.refs_in_payload(rest.validate({cls}Request, request))")
             out.append("        with rest.domain_call():")
-            out.append(f"            responses = signals.{name}.send(sender=None, **data)")
+            if ctx.p.module_of(e.target) in ctx.moved:
+                imports.add(ctx.p.module_of(e.target))  # type: ignore[arg-type]
+                out.append(f"            responses = {e.target}.send(sender=None, **data)")
+            else:
+                out.append(f"            responses = signals.{name}.send(sender=None, **data)")
             out.append('        return Response({"receivers": len(responses)}, status=202)')
         out.append("")
         out.append("")
@@ -340,7 +378,7 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
         "from rest_framework.response import Response",
         "from rest_framework.views import APIView",
         "",
-        f"from {ctx.pkg} import rest" + (", signals" if any(e.kind == "event" for e in eps) else ""),
+        f"from {ctx.pkg} import monolith, rest" + (", signals" if ctx.signal_copies else ""),
         "",
         "",
         "",
@@ -387,11 +425,115 @@ def signals_module(ctx: _Context) -> str:
         "",
     ]
     for b in ctx.plan.signal_bridges:
-        where = "the monolith posts it" if b.sender_side == "monolith" else "the service sends it; forward it to the monolith"
+        if b.signal not in ctx.signal_copies:
+            continue
+        where = "the monolith posts it" if b.sender_side == "monolith" else "the service sends it; events.py forwards it"
         lines.append(f"#: copy of {b.signal} ({where}); arguments: {', '.join(b.arguments) or '-'}")
         lines.append(f"{b.name} = Signal()")
         lines.append("")
     return "\n".join(lines)
+
+
+def monolith_module(ctx: _Context) -> str:
+    text = _template("monolith.py.tmpl", service=ctx.plan.service).rstrip("\n") + "\n"
+    parts: list[str] = []
+    if ctx.remote_models:
+        parts.append("# Models of the monolith the moved code refers to (references by id).")
+        for label in sorted(ctx.remote_models):
+            parts.append(f'{ctx.remote_models[label]} = _ref_class("{label}")')
+    for dotted in sorted(ctx.callbacks):
+        fn = ctx.callbacks[dotted]
+        a = fn.args
+        sig_parts: list[str] = []
+        names: list[str] = []
+        positional = [*a.posonlyargs, *a.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+        for arg, d in zip(positional, defaults, strict=True):
+            sig_parts.append(arg.arg + (f"={ast.unparse(d)}" if d is not None else ""))
+            names.append(arg.arg)
+        if a.posonlyargs:
+            sig_parts.insert(len(a.posonlyargs), "/")
+        if a.vararg:
+            sig_parts.append(f"*{a.vararg.arg}")
+        elif a.kwonlyargs:
+            sig_parts.append("*")
+        for arg, d in zip(a.kwonlyargs, a.kw_defaults, strict=True):
+            sig_parts.append(arg.arg + (f"={ast.unparse(d)}" if d is not None else ""))
+            names.append(arg.arg)
+        if a.kwarg:
+            sig_parts.append(f"**{a.kwarg.arg}")
+        payload = ", ".join(f'"{n}": {n}' for n in names)
+        if a.vararg:
+            payload += (", " if payload else "") + f'"{a.vararg.arg}": list({a.vararg.arg})'
+        if a.kwarg:
+            payload += (", " if payload else "") + f"**{a.kwarg.arg}"
+        mod = ctx.p.modules[ctx.p.module_of(dotted) or ""]
+        returns = None
+        if fn.returns is not None:
+            for n in ast.walk(fn.returns):
+                if isinstance(n, (ast.Name, ast.Attribute)):
+                    d = ctx.p.resolve(mod, n)
+                    mf = ctx.p.model_by_name(d) if d else None
+                    if mf is not None and not mf.abstract:
+                        returns = mf.label
+                        break
+        parts.append("")
+        parts.append("")
+        parts.append(f"def {fn.name}({', '.join(sig_parts)}):")
+        parts.append(f'    """{dotted} of the monolith, called back over HTTP."""')
+        ret = f', returns="{returns}"' if returns else ""
+        parts.append(f'    return call("{dotted}", {{{payload}}}{ret})')
+    if parts:
+        text += "\n\n" + "\n".join(parts).lstrip("\n") + "\n"
+    return text
+
+
+def events_module(ctx: _Context) -> str | None:
+    outgoing = [b for b in ctx.plan.signal_bridges if b.sender_side == "service"]
+    if not outgoing:
+        return None
+    lines = [
+        f'"""Signals sent in the {ctx.plan.service} service whose receivers stayed in the monolith: forwarded.',
+        "",
+        "Connected in apps.py (ready). Generated by decompose.",
+        '"""',
+        "",
+        "from django.dispatch import receiver",
+        "",
+    ]
+    mods = sorted({ctx.p.module_of(b.signal) for b in outgoing if ctx.p.module_of(b.signal) in ctx.moved})
+    lines += [f"import {m}" for m in mods if m]
+    if mods:
+        lines.append("")
+    lines.append(f"from {ctx.pkg} import monolith" + (", signals" if any(b.signal in ctx.signal_copies for b in outgoing) else ""))
+    for b in outgoing:
+        ref = b.signal if b.signal not in ctx.signal_copies else f"signals.{b.name}"
+        lines += [
+            "",
+            "",
+            f'@receiver({ref}, dispatch_uid="decompose.forward.{b.name}")',
+            f"def forward_{b.name}(sender, **kwargs):",
+            f'    """Post {b.name} to the monolith (receivers: {", ".join(b.receivers)})."""',
+            f'    monolith.post_event("{b.name}", {{k: v for k, v in kwargs.items() if k != "signal"}})',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def apps_module(ctx: _Context, with_events: bool) -> str:
+    cls = camel(ctx.pkg) + "Config"
+    lines = [
+        f'"""App config of the {ctx.plan.service} service package (generated by decompose)."""',
+        "",
+        "from django.apps import AppConfig",
+        "",
+        "",
+        f"class {cls}(AppConfig):",
+        f'    name = "{ctx.pkg}"',
+        '    default_auto_field = "django.db.models.BigAutoField"',
+    ]
+    if with_events:
+        lines += ["", "    def ready(self) -> None:", f"        from {ctx.pkg} import events  # noqa: F401"]
+    return "\n".join(lines) + "\n"
 
 
 def api_tests_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
@@ -452,8 +594,23 @@ def service_files(plan: ExtractionPlan, root: Path, app_paths: dict[str, str]) -
         m = ctx.p.modules.get(mod)
         if m is not None:
             files[m.path] = m.source
+    for app in plan.kernel_apps:
+        folder = root / app_paths[app]
+        for f in sorted(folder.rglob("*")):
+            rel = f.relative_to(root).as_posix()
+            parts = f.relative_to(folder).parts
+            if not f.is_file() or any(x in F.SKIP_DIRS or x.startswith(".") for x in parts[:-1]):
+                continue
+            if "tests" in parts[:-1] or f.name.startswith("test_") or f.name in ("tests.py", "conftest.py"):
+                continue
+            if f.suffix in (".pyc", ".pyo", ".sqlite3"):
+                continue
+            try:
+                files[rel] = f.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                raise InputError(f"{rel}: not UTF-8 text; binary files cannot be vendored yet") from None
     copied, missing = ctx.copied_settings()
-    installed = "".join(f'    "{plan.app_paths[a].replace("/", ".")}",\n' for a in plan.apps)
+    installed = "".join(f'    "{app_paths[a].replace("/", ".")}",\n' for a in (*plan.kernel_apps, *plan.apps))
     files["manage.py"] = _template("manage.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/__init__.py"] = f'"""The {plan.service} service (generated by decompose)."""\n'
     files[f"{pkg}/settings.py"] = _template(
@@ -461,11 +618,16 @@ def service_files(plan: ExtractionPlan, root: Path, app_paths: dict[str, str]) -
         copied_settings=("\n" + copied) if copied else "",
     ).rstrip("\n") + "\n"
     files[f"{pkg}/wsgi.py"] = _template("wsgi.py.tmpl", service=plan.service, package=pkg)
-    files[f"{pkg}/rest.py"] = _template("rest.py.tmpl", service=plan.service)
+    files[f"{pkg}/rest.py"] = _template("rest.py.tmpl", service=plan.service, package=pkg)
+    files[f"{pkg}/monolith.py"] = monolith_module(ctx)
+    events = events_module(ctx)
+    if events is not None:
+        files[f"{pkg}/events.py"] = events
+    files[f"{pkg}/apps.py"] = apps_module(ctx, events is not None)
     files[f"{pkg}/auth.py"] = _template("auth.py.tmpl", service=plan.service)
     files[f"{pkg}/api.py"] = api_module(ctx, eps)
     files[f"{pkg}/urls.py"] = urls_module(ctx, eps)
-    if plan.signal_bridges:
+    if ctx.signal_copies:
         files[f"{pkg}/signals.py"] = signals_module(ctx)
     files[f"{pkg}/tests/__init__.py"] = ""
     files[f"{pkg}/tests/test_api.py"] = api_tests_module(ctx, eps)
