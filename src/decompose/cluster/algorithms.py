@@ -1,0 +1,643 @@
+"""Clustering algorithms: plain functions ``(graph, ...) -> partition``.
+
+``graph`` is a weighted undirected ``networkx.Graph`` (edge attribute
+``weight``; self-loops allowed), as :func:`decompose.cluster.coupling.build_coupling`
+derives it. A *partition* is a list of clusters, each a sorted tuple of nodes,
+the list sorted by its first node: the same input and seed give the same
+partition.
+
+Every algorithm honours :class:`Constraints` the same way:
+
+* ``together`` groups, and members pinned to the same service, are contracted
+  into one super-node before clustering, so no algorithm can separate them;
+* ``apart`` groups, and members pinned to different services, are
+  *cannot-link* pairs. The agglomerative and hill-climbing algorithms refuse
+  such merges and moves natively; for Louvain, Leiden and label propagation,
+  whose internals are a library's, :func:`repair` moves the weaker of each
+  conflicting pair to the cluster it is most tied to among those it may join
+  (or to a cluster of its own) afterwards.
+
+With ``n_clusters``, algorithms that choose their own count are followed by
+average-linkage merging of their clusters down to ``n_clusters`` (never
+merging a cannot-link pair), or, when they found fewer, by bisecting the
+largest cluster (average linkage inside it) until there are ``n_clusters``;
+agglomerative clustering stops at ``n_clusters`` by itself.
+
+Example::
+
+    >>> g = nx.Graph()
+    >>> g.add_weighted_edges_from([("a", "b", 5), ("b", "c", 5), ("c", "d", 0.1), ("d", "e", 5), ("e", "f", 5)])
+    >>> louvain(g, seed=1)
+    [('a', 'b', 'c'), ('d', 'e', 'f')]
+    >>> louvain(g, Constraints(apart=(("a", "b"),)), seed=1)
+    [('a',), ('b', 'c'), ('d', 'e', 'f')]
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from decompose.errors import ConfigError, UnknownNameError
+
+Partition = list[tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    """The architect's constraints on a partition.
+
+    ``pin`` maps a member to a service name; ``together`` and ``apart`` are
+    groups of members (every pair of an ``apart`` group must be separated).
+    """
+
+    pin: dict[str, str] = field(default_factory=dict)
+    together: tuple[tuple[str, ...], ...] = ()
+    apart: tuple[tuple[str, ...], ...] = ()
+
+    def members(self) -> set[str]:
+        out = set(self.pin)
+        for g in (*self.together, *self.apart):
+            out.update(g)
+        return out
+
+    def check(self, nodes: Iterable[str], *, kernel: Iterable[str] = ()) -> None:
+        """Raise a one-line error for unknown members or contradictions."""
+        known = set(nodes)
+        shared = set(kernel)
+        for m in sorted(self.members()):
+            if m in shared:
+                raise ConfigError(f"[propose] constraint on {m!r}, which is in the shared kernel (no service holds it)")
+            if m not in known:
+                raise UnknownNameError(f"[propose] constraint names {m!r}, which is not a member of the graph")
+        sup = _supernodes(sorted(known), self)
+        for group in self.apart:
+            ids = [sup[m] for m in group]
+            if len(set(ids)) != len(ids):
+                raise ConfigError(f"[propose] `apart` group {list(group)} contradicts `together` or `pin`")
+        pins: dict[str, str] = {}
+        for m, s in sorted(self.pin.items()):
+            if sup[m] in pins and pins[sup[m]] != s:
+                raise ConfigError(f"[propose] {m!r} is kept together with a member pinned to {pins[sup[m]]!r}, but pinned to {s!r}")
+            pins[sup[m]] = s
+
+    def cannot_link(self, sup: Mapping[str, str]) -> set[frozenset[str]]:
+        """Pairs of super-nodes that must end in different clusters."""
+        out: set[frozenset[str]] = set()
+        for group in self.apart:
+            ids = sorted({sup[m] for m in group})
+            for i, a in enumerate(ids):
+                for b in ids[i + 1 :]:
+                    out.add(frozenset((a, b)))
+        pinned: dict[str, str] = {sup[m]: s for m, s in self.pin.items()}
+        keys = sorted(pinned)
+        for i, a in enumerate(keys):
+            for b in keys[i + 1 :]:
+                if pinned[a] != pinned[b]:
+                    out.add(frozenset((a, b)))
+        return out
+
+
+def _supernodes(nodes: list[str], c: Constraints) -> dict[str, str]:
+    """node → representative (smallest name) of its together/same-pin group."""
+    parent = {n: n for n in nodes}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            lo, hi = sorted((ra, rb))
+            parent[hi] = lo
+
+    for group in c.together:
+        for m in group[1:]:
+            if m in parent and group[0] in parent:
+                union(group[0], m)
+    by_service: dict[str, list[str]] = defaultdict(list)
+    for m, s in sorted(c.pin.items()):
+        if m in parent:
+            by_service[s].append(m)
+    for ms in by_service.values():
+        for m in ms[1:]:
+            union(ms[0], m)
+    return {n: find(n) for n in nodes}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Contracted:
+    graph: nx.Graph  # super-nodes; weight; self-loops hold inner weight
+    members: dict[str, tuple[str, ...]]  # super-node → members
+    size: dict[str, int]
+    cannot: set[frozenset[str]]
+
+
+def _contract(g: nx.Graph, c: Constraints) -> _Contracted:
+    nodes = sorted(g.nodes)
+    sup = _supernodes(nodes, c)
+    h = nx.Graph()
+    members: dict[str, list[str]] = defaultdict(list)
+    for n in nodes:
+        members[sup[n]].append(n)
+    for s in sorted(members):
+        h.add_node(s)
+    for u, v, d in sorted(g.edges(data=True), key=lambda e: (min(e[0], e[1]), max(e[0], e[1]))):
+        a, b = sup[u], sup[v]
+        w = float(d.get("weight", 1.0))
+        if h.has_edge(a, b):
+            h[a][b]["weight"] += w
+        else:
+            h.add_edge(a, b, weight=w)
+    return _Contracted(h, {k: tuple(v) for k, v in members.items()}, {k: len(v) for k, v in members.items()}, c.cannot_link(sup))
+
+
+def _expand(clusters: Iterable[Iterable[str]], con: _Contracted) -> Partition:
+    out = []
+    for cl in clusters:
+        ms: list[str] = []
+        for s in cl:
+            ms.extend(con.members[s])
+        if ms:
+            out.append(tuple(sorted(ms)))
+    return sorted(out)
+
+
+def _normalise(clusters: Iterable[Iterable[str]]) -> list[list[str]]:
+    return sorted((sorted(c) for c in clusters if c), key=lambda c: c[0])
+
+
+def _conflicts(node: str, cluster: Iterable[str], cannot: set[frozenset[str]]) -> bool:
+    return any(frozenset((node, o)) in cannot for o in cluster if o != node)
+
+
+def repair(h: nx.Graph, clusters: list[list[str]], cannot: set[frozenset[str]]) -> list[list[str]]:
+    """Separate every cannot-link pair that shares a cluster (greedy, deterministic).
+
+    In each cluster the nodes most tied to it stay; a node that conflicts with
+    one already kept moves to the allowed cluster it has the most weight to,
+    or to a new cluster when none is allowed or tied.
+    """
+    if not cannot:
+        return _normalise(clusters)
+    clusters = [list(c) for c in _normalise(clusters)]
+    changed = True
+    while changed:
+        changed = False
+        where = {n: i for i, c in enumerate(clusters) for n in c}
+        for i, cl in enumerate(clusters):
+            if not any(frozenset((a, b)) in cannot for a in cl for b in cl if a < b):
+                continue
+            inner = set(cl)
+            ranked = sorted(cl, key=lambda n: (-sum(d["weight"] for m, d in h[n].items() if m in inner and m != n), n))
+            kept: list[str] = []
+            for n in ranked:
+                if not _conflicts(n, kept, cannot):
+                    kept.append(n)
+                    continue
+                pull: dict[int, float] = defaultdict(float)
+                for m, d in h[n].items():
+                    j = where[m]
+                    if j != i and m != n:
+                        pull[j] += d["weight"]
+                options = sorted(
+                    (j for j in pull if pull[j] > 0 and not _conflicts(n, clusters[j], cannot)),
+                    key=lambda j: (-pull[j], j),
+                )
+                if options:
+                    clusters[options[0]].append(n)
+                    where[n] = options[0]
+                else:
+                    clusters.append([n])
+                    where[n] = len(clusters) - 1
+            clusters[i] = kept
+            changed = True
+            break
+    return _normalise(clusters)
+
+
+def _modularity_delta_merge(w_ij: float, tot_i: float, tot_j: float, m2: float) -> float:
+    return 2 * w_ij / m2 - 2 * tot_i * tot_j / (m2 * m2)
+
+
+def _merge_to(
+    h: nx.Graph,
+    clusters: list[list[str]],
+    size: Mapping[str, int],
+    cannot: set[frozenset[str]],
+    n_clusters: int | None,
+) -> list[list[str]]:
+    """Average-linkage merging of ``clusters`` (never across a cannot-link pair).
+
+    With ``n_clusters`` it merges until that many clusters remain (merging
+    unconnected clusters, smallest first, if it must). Without, it follows the
+    merge order and stops at the step of highest modularity.
+    """
+    cl: dict[int, list[str]] = {i: list(c) for i, c in enumerate(_normalise(clusters))}
+    if n_clusters is not None and len(cl) <= n_clusters:
+        return _normalise(cl.values())
+    where = {n: i for i, c in cl.items() for n in c}
+    csize = {i: sum(size[n] for n in c) for i, c in cl.items()}
+    deg = {n: sum(d["weight"] * (2 if m == n else 1) for m, d in h[n].items()) for n in h}
+    tot = {i: sum(deg[n] for n in c) for i, c in cl.items()}
+    m2 = sum(deg.values()) or 1.0
+    links: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for u, v, d in h.edges(data=True):
+        a, b = where[u], where[v]
+        if a != b:
+            links[a][b] += d["weight"]
+            links[b][a] += d["weight"]
+    forbid: dict[int, set[int]] = defaultdict(set)
+    for pair in cannot:
+        a, b = sorted(pair)
+        ca, cb = where[a], where[b]
+        forbid[ca].add(cb)
+        forbid[cb].add(ca)
+    version = {i: 0 for i in cl}
+    heap: list[tuple[float, int, int, int, int]] = []
+
+    def push(a: int, b: int) -> None:
+        if b in forbid[a]:
+            return
+        lo, hi = min(a, b), max(a, b)
+        sim = links[a][b] / (csize[a] * csize[b])
+        heapq.heappush(heap, (-sim, lo, hi, version[lo], version[hi]))
+
+    for a in sorted(links):
+        for b in sorted(links[a]):
+            if a < b:
+                push(a, b)
+    history: list[tuple[int, int]] = []
+    q_gain = 0.0
+    best_gain, best_step = 0.0, 0
+    next_id = max(cl) + 1 if cl else 0
+
+    def merge(a: int, b: int) -> None:
+        nonlocal next_id, q_gain
+        q_gain += _modularity_delta_merge(links[a].get(b, 0.0), tot[a], tot[b], m2)
+        k = next_id
+        next_id += 1
+        cl[k] = cl.pop(a) + cl.pop(b)
+        csize[k] = csize.pop(a) + csize.pop(b)
+        tot[k] = tot.pop(a) + tot.pop(b)
+        version[k] = 0
+        version.pop(a)
+        version.pop(b)
+        merged: dict[int, float] = defaultdict(float)
+        for src in (a, b):
+            for x, wx in links.pop(src, {}).items():
+                if x not in (a, b):
+                    merged[x] += wx
+                    links[x].pop(src, None)
+        links[k] = merged
+        for x, wx in merged.items():
+            links[x][k] = wx
+        f = (forbid.pop(a, set()) | forbid.pop(b, set())) - {a, b}
+        forbid[k] = f
+        for x in f:
+            forbid[x].discard(a)
+            forbid[x].discard(b)
+            forbid[x].add(k)
+        for x in sorted(merged):
+            push(k, x)
+        history.append((a, b))
+
+    target = n_clusters if n_clusters is not None else 1
+    while len(cl) > target and heap:
+        negsim, lo, hi, vlo, vhi = heapq.heappop(heap)
+        if lo not in cl or hi not in cl or version[lo] != vlo or version[hi] != vhi:
+            continue
+        merge(lo, hi)
+        if n_clusters is None and q_gain > best_gain + 1e-12:
+            best_gain, best_step = q_gain, len(history)
+        if n_clusters is None and -negsim <= 0:
+            break
+    if n_clusters is None:
+        # replay up to the best step
+        return _replay(clusters, history[:best_step])
+    while len(cl) > n_clusters:
+        ids = sorted(cl, key=lambda i: (csize[i], min(cl[i])))
+        pair = next(((a, b) for x, a in enumerate(ids) for b in ids[x + 1 :] if b not in forbid[a]), None)
+        if pair is None:
+            break
+        merge(min(pair), max(pair))
+    return _normalise(cl.values())
+
+
+def _replay(clusters: list[list[str]], history: list[tuple[int, int]]) -> list[list[str]]:
+    cl: dict[int, list[str]] = {i: list(c) for i, c in enumerate(_normalise(clusters))}
+    next_id = len(cl)
+    for a, b in history:
+        cl[next_id] = cl.pop(a) + cl.pop(b)
+        next_id += 1
+    return _normalise(cl.values())
+
+
+# -- the algorithms ------------------------------------------------------------
+
+
+def _run(
+    g: nx.Graph,
+    constraints: Constraints | None,
+    n_clusters: int | None,
+    core: Callable[[_Contracted], list[list[str]]],
+    *,
+    native: bool = False,
+) -> Partition:
+    c = constraints or Constraints()
+    c.check(g.nodes)
+    if n_clusters is not None and n_clusters < 1:
+        raise ConfigError("the number of services must be at least 1")
+    if g.number_of_nodes() == 0:
+        return []
+    con = _contract(g, c)
+    clusters = core(con)
+    if not native:
+        clusters = repair(con.graph, clusters, con.cannot)
+    if n_clusters is not None:
+        clusters = _merge_to(con.graph, clusters, con.size, con.cannot, n_clusters)
+        clusters = _split_to(con.graph, clusters, con.size, con.cannot, n_clusters)
+    return _expand(clusters, con)
+
+
+def _split_to(
+    h: nx.Graph,
+    clusters: list[list[str]],
+    size: Mapping[str, int],
+    cannot: set[frozenset[str]],
+    n_clusters: int,
+) -> list[list[str]]:
+    """Bisect the largest splittable cluster (average linkage inside it) until ``n_clusters`` exist."""
+    out = _normalise(clusters)
+    while len(out) < n_clusters:
+        splittable = [c for c in out if len(c) > 1]
+        if not splittable:
+            break
+        big = max(splittable, key=lambda c: sum(size[n] for n in c))  # first of the largest
+        halves = _merge_to(h.subgraph(big), [[n] for n in big], size, {p for p in cannot if p <= set(big)}, 2)
+        out = _normalise([c for c in out if c is not big] + halves)
+    return out
+
+
+def louvain(
+    g: nx.Graph,
+    constraints: Constraints | None = None,
+    *,
+    seed: int = 0,
+    n_clusters: int | None = None,
+    resolution: float = 1.0,
+) -> Partition:
+    """Louvain modularity optimisation (``networkx.community.louvain_communities``)."""
+
+    def core(con: _Contracted) -> list[list[str]]:
+        comms = nx.community.louvain_communities(con.graph, weight="weight", resolution=resolution, seed=seed)
+        return _normalise(comms)
+
+    return _run(g, constraints, n_clusters, core)
+
+
+def leiden(
+    g: nx.Graph,
+    constraints: Constraints | None = None,
+    *,
+    seed: int = 0,
+    n_clusters: int | None = None,
+    resolution: float = 1.0,
+) -> Partition:
+    """Leiden modularity optimisation (``leidenalg`` on ``igraph``, Traag et al. 2019).
+
+    networkx 3.x only declares ``leiden_communities`` for external backends,
+    so this uses the reference implementation by the algorithm's author.
+    """
+    import igraph as ig
+    import leidenalg
+
+    def core(con: _Contracted) -> list[list[str]]:
+        nodes = sorted(con.graph.nodes)
+        index = {n: i for i, n in enumerate(nodes)}
+        edges = sorted((min(index[u], index[v]), max(index[u], index[v]), d["weight"]) for u, v, d in con.graph.edges(data=True))
+        ig_graph = ig.Graph(n=len(nodes), edges=[(a, b) for a, b, _ in edges])
+        weights = [w for _, _, w in edges]
+        part = leidenalg.find_partition(
+            ig_graph,
+            leidenalg.RBConfigurationVertexPartition,
+            weights=weights,
+            resolution_parameter=resolution,
+            n_iterations=-1,
+            seed=seed,
+        )
+        return _normalise([[nodes[i] for i in comm] for comm in part])
+
+    return _run(g, constraints, n_clusters, core)
+
+
+def label_propagation(
+    g: nx.Graph,
+    constraints: Constraints | None = None,
+    *,
+    seed: int = 0,
+    n_clusters: int | None = None,
+) -> Partition:
+    """Weighted asynchronous label propagation (``networkx.community.asyn_lpa_communities``), seeded."""
+
+    def core(con: _Contracted) -> list[list[str]]:
+        h = con.graph.copy()
+        h.remove_edges_from(list(nx.selfloop_edges(h)))
+        return _normalise(nx.community.asyn_lpa_communities(h, weight="weight", seed=seed))
+
+    return _run(g, constraints, n_clusters, core)
+
+
+def agglomerative(
+    g: nx.Graph,
+    constraints: Constraints | None = None,
+    *,
+    seed: int = 0,
+    n_clusters: int | None = None,
+) -> Partition:
+    """Average-linkage agglomerative clustering.
+
+    Similarity of two clusters is the weight between them divided by the
+    product of their sizes (in members). It merges the most similar pair
+    (never a cannot-link pair) until ``n_clusters`` remain; without
+    ``n_clusters`` it cuts the dendrogram where modularity peaks. ``seed`` is
+    accepted for a uniform signature; the algorithm is deterministic.
+    """
+
+    def core(con: _Contracted) -> list[list[str]]:
+        return _merge_to(con.graph, [[n] for n in sorted(con.graph.nodes)], con.size, con.cannot, n_clusters)
+
+    return _run(g, constraints, n_clusters, core, native=True)
+
+
+def hill_climbing(
+    g: nx.Graph,
+    constraints: Constraints | None = None,
+    *,
+    seed: int = 0,
+    n_clusters: int | None = None,
+    restarts: int = 3,
+) -> Partition:
+    """Bunch-style hill climbing on TurboMQ (Mitchell & Mancoridis).
+
+    From a start partition (singletons first, then seeded random partitions
+    for each restart) it visits nodes in a seeded random order and moves each
+    to the neighbouring cluster (or a fresh one) that most increases TurboMQ,
+    never next to a cannot-link partner, until a whole pass improves nothing.
+    Then, as Louvain does for modularity, the clusters become nodes and the
+    climb repeats one level up (so whole clusters move too), until a level
+    changes nothing. The best result over the restarts wins.
+    """
+
+    def core(con: _Contracted) -> list[list[str]]:
+        rng = random.Random(seed)
+        nodes = sorted(con.graph.nodes)
+        best: tuple[float, list[list[str]]] | None = None
+        for r in range(max(1, restarts)):
+            if r == 0:
+                start = {n: i for i, n in enumerate(nodes)}
+            else:
+                k = max(1, int(len(nodes) ** 0.5))
+                start = {n: rng.randrange(k) for n in nodes}
+                start = _split_conflicts(start, con.cannot, len(nodes) + k)
+            score, cand = _multilevel_climb(con.graph, start, con.cannot, rng)
+            if best is None or score > best[0] + 1e-12:
+                best = (score, cand)
+        assert best is not None
+        return best[1]
+
+    return _run(g, constraints, n_clusters, core, native=True)
+
+
+def _multilevel_climb(
+    h: nx.Graph, start: dict[str, int], cannot: set[frozenset[str]], rng: random.Random
+) -> tuple[float, list[list[str]]]:
+    owned: dict[str, list[str]] = {n: [n] for n in h.nodes}  # level node → original nodes
+    level, assign, level_cannot = h, start, cannot
+    while True:
+        score, assign = _climb(level, assign, level_cannot, rng)
+        groups: dict[int, list[str]] = defaultdict(list)
+        for n in sorted(level.nodes):
+            groups[assign[n]].append(n)
+        if len(groups) == level.number_of_nodes():
+            break
+        # one level up: each cluster a node, inner weight a self-loop
+        names = {c: min(ms) for c, ms in groups.items()}
+        up = nx.Graph()
+        up.add_nodes_from(sorted(names.values()))
+        for u, v, d in level.edges(data=True):
+            a, b = names[assign[u]], names[assign[v]]
+            if up.has_edge(a, b):
+                up[a][b]["weight"] += d["weight"]
+            else:
+                up.add_edge(a, b, weight=d["weight"])
+        owned = {names[c]: [x for m in ms for x in owned[m]] for c, ms in groups.items()}
+        level_cannot = {frozenset((names[assign[a]], names[assign[b]])) for a, b in (sorted(p) for p in level_cannot)}
+        level = up
+        assign = {n: i for i, n in enumerate(sorted(up.nodes))}
+    clusters: dict[int, list[str]] = defaultdict(list)
+    for n in sorted(level.nodes):
+        clusters[assign[n]].extend(owned[n])
+    return score, _normalise(clusters.values())
+
+
+def _split_conflicts(assign: dict[str, int], cannot: set[frozenset[str]], fresh: int) -> dict[str, int]:
+    out = dict(assign)
+    for pair in sorted(cannot, key=sorted):
+        a, b = sorted(pair)
+        if out[a] == out[b]:
+            out[b] = fresh
+            fresh += 1
+    return out
+
+
+def _climb(h: nx.Graph, assign: dict[str, int], cannot: set[frozenset[str]], rng: random.Random) -> tuple[float, dict[str, int]]:
+    nodes = sorted(h.nodes)
+    selfw = {n: (h[n][n]["weight"] if h.has_edge(n, n) else 0.0) for n in nodes}
+    nbrs = {n: [(m, d["weight"]) for m, d in sorted(h[n].items()) if m != n] for n in nodes}
+    k = {n: sum(w for _, w in nbrs[n]) for n in nodes}
+    partner: dict[str, set[str]] = defaultdict(set)
+    for pair in cannot:
+        a, b = sorted(pair)
+        partner[a].add(b)
+        partner[b].add(a)
+    assign = dict(assign)
+    mu: dict[int, float] = defaultdict(float)
+    eps: dict[int, float] = defaultdict(float)
+    members: dict[int, set[str]] = defaultdict(set)
+    for n in nodes:
+        members[assign[n]].add(n)
+        mu[assign[n]] += selfw[n]
+    for u, v, d in h.edges(data=True):
+        if u == v:
+            continue
+        if assign[u] == assign[v]:
+            mu[assign[u]] += d["weight"]
+        else:
+            eps[assign[u]] += d["weight"]
+            eps[assign[v]] += d["weight"]
+
+    def cf(m: float, e: float) -> float:
+        return 0.0 if m <= 0 else 2 * m / (2 * m + e)
+
+    fresh = max(assign.values()) + 1 if assign else 0
+    improved = True
+    while improved:
+        improved = False
+        order = list(nodes)
+        rng.shuffle(order)
+        for v in order:
+            a = assign[v]
+            to: dict[int, float] = defaultdict(float)
+            for m, w in nbrs[v]:
+                to[assign[m]] += w
+            w_a = to.get(a, 0.0)
+            mu_a = mu[a] - w_a - selfw[v]
+            eps_a = eps[a] + w_a - (k[v] - w_a)
+            base = cf(mu[a], eps[a])
+            left = cf(mu_a, eps_a)
+            best_gain, best_c = 1e-12, None
+            options = sorted(c for c in to if c != a)
+            if len(members[a]) > 1:
+                options.append(-1)  # a fresh cluster of its own
+            for c in options:
+                if c != -1 and partner[v] and partner[v] & members[c]:
+                    continue
+                w_c = to.get(c, 0.0) if c != -1 else 0.0
+                mu_c, eps_c = (mu[c], eps[c]) if c != -1 else (0.0, 0.0)
+                gain = (left + cf(mu_c + w_c + selfw[v], eps_c - w_c + (k[v] - w_c))) - (base + cf(mu_c, eps_c))
+                if gain > best_gain:
+                    best_gain, best_c = gain, c
+            if best_c is None:
+                continue
+            if best_c == -1:
+                best_c = fresh
+                fresh += 1
+            w_c = to.get(best_c, 0.0)
+            mu[a], eps[a] = mu_a, eps_a
+            mu[best_c] = mu[best_c] + w_c + selfw[v]
+            eps[best_c] = eps[best_c] - w_c + (k[v] - w_c)
+            members[a].discard(v)
+            members[best_c].add(v)
+            assign[v] = best_c
+            improved = True
+    score = sum(cf(mu[c], eps[c]) for c in members if members[c])
+    return score, assign
+
+
+#: The algorithms ``decompose propose`` knows, in the order it tries them.
+ALGORITHMS: dict[str, Callable[..., Partition]] = {
+    "louvain": louvain,
+    "leiden": leiden,
+    "label_propagation": label_propagation,
+    "agglomerative": agglomerative,
+    "hill_climbing": hill_climbing,
+}

@@ -1,0 +1,404 @@
+"""The ``propose`` stage: graph + settings → :class:`~decompose.cluster.proposal.Proposal`.
+
+Steps: derive the weighted member graph (:mod:`.coupling`), set the shared
+kernel aside (configured members plus *omnipresent* ones: used by at least
+``kernel_ratio`` of the other members, as ACDC and Bunch treat omnipresent
+modules), run one algorithm or all of them (``auto``: the best combined score
+wins, the others are kept as runners-up), name the services, score them with
+every metric and explain every placement.
+
+Settings come from ``[tool.decompose.propose]`` (or ``[propose]`` in
+decompose.toml); the CLI options override them. See :class:`ProposeSettings`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from decompose.cluster.algorithms import ALGORITHMS, Constraints, Partition
+from decompose.cluster.coupling import CouplingGraph, Weights, build_coupling
+from decompose.cluster.evaluate import mno, mojo, mojofm
+from decompose.cluster.metrics import all_metrics
+from decompose.cluster.proposal import Candidate, Explanation, Proposal, Tie
+from decompose.errors import ConfigError, InputError, UnknownNameError
+from decompose.graph import OUTSIDE_APPS, DependencyGraph
+
+KNOWN_KEYS = (
+    "level",
+    "algorithm",
+    "services",
+    "seed",
+    "weights",
+    "flag_weights",
+    "pin",
+    "together",
+    "apart",
+    "shared_kernel",
+    "kernel_ratio",
+    "weak_ratio",
+    "include_tests",
+    "include_outside",
+    "resolution",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProposeSettings:
+    """What ``propose`` does; every field has a working default.
+
+    ``services`` is a number of services or ``None`` (the algorithm decides).
+    ``shared_kernel`` lists members always kept out of services;
+    ``kernel_ratio`` (``0`` disables detection) is the share of other members
+    that must depend on a member for it to be omnipresent. A placement is
+    weak when its pull to another service reaches ``weak_ratio`` × its
+    cohesion.
+    """
+
+    level: str = "app"
+    algorithm: str = "auto"
+    services: int | None = None
+    seed: int = 0
+    weights: Weights = field(default_factory=Weights)
+    constraints: Constraints = field(default_factory=Constraints)
+    shared_kernel: tuple[str, ...] = ()
+    kernel_ratio: float = 0.7
+    weak_ratio: float = 0.8
+    include_tests: bool = False
+    include_outside: bool = False
+    resolution: float = 1.0
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any], source: str = "[propose]") -> ProposeSettings:
+        unknown = sorted(set(section) - set(KNOWN_KEYS))
+        if unknown:
+            raise ConfigError(f"{source}: unknown key {unknown[0]!r}; known keys: {', '.join(KNOWN_KEYS)}")
+        s = section
+        level = s.get("level", "app")
+        if level not in ("app", "module"):
+            raise ConfigError(f"{source}: `level` must be \"app\" or \"module\"")
+        algorithm = s.get("algorithm", "auto")
+        if algorithm != "auto" and algorithm not in ALGORITHMS:
+            raise ConfigError(f"{source}: unknown `algorithm` {algorithm!r}; choose auto or {', '.join(ALGORITHMS)}")
+        services = parse_services(s.get("services", "auto"), source)
+        seed = s.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ConfigError(f"{source}: `seed` must be an integer")
+        pin = s.get("pin", {})
+        if not isinstance(pin, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in pin.items()):
+            raise ConfigError(f'{source}: `pin` must be a table of member = "service"')
+        groups: dict[str, tuple[tuple[str, ...], ...]] = {}
+        for key in ("together", "apart"):
+            value = s.get(key, [])
+            if not isinstance(value, list) or not all(
+                isinstance(g, list) and len(g) >= 2 and all(isinstance(m, str) for m in g) for g in value
+            ):
+                raise ConfigError(f'{source}: `{key}` must be a list of lists of at least two members, e.g. [["orders", "cart"]]')
+            groups[key] = tuple(tuple(g) for g in value)
+        kernel = s.get("shared_kernel", [])
+        if not isinstance(kernel, list) or not all(isinstance(m, str) for m in kernel):
+            raise ConfigError(f"{source}: `shared_kernel` must be a list of members")
+        ratios: dict[str, float] = {}
+        for key, default in (("kernel_ratio", 0.7), ("weak_ratio", 0.8), ("resolution", 1.0)):
+            value = s.get(key, default)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ConfigError(f"{source}: `{key}` must be a number ≥ 0")
+            ratios[key] = float(value)
+        flags: dict[str, bool] = {}
+        for key in ("include_tests", "include_outside"):
+            value = s.get(key, False)
+            if not isinstance(value, bool):
+                raise ConfigError(f"{source}: `{key}` must be true or false")
+            flags[key] = value
+        return cls(
+            level=level,
+            algorithm=algorithm,
+            services=services,
+            seed=seed,
+            weights=Weights.from_config(s.get("weights"), s.get("flag_weights")),
+            constraints=Constraints(pin=dict(pin), together=groups["together"], apart=groups["apart"]),
+            shared_kernel=tuple(sorted(kernel)),
+            kernel_ratio=ratios["kernel_ratio"],
+            weak_ratio=ratios["weak_ratio"],
+            include_tests=flags["include_tests"],
+            include_outside=flags["include_outside"],
+            resolution=ratios["resolution"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "algorithm": self.algorithm,
+            "services": self.services if self.services is not None else "auto",
+            "seed": self.seed,
+            "weights": dict(sorted(self.weights.kinds.items())),
+            "flag_weights": dict(sorted(self.weights.flags.items())),
+            "pin": dict(sorted(self.constraints.pin.items())),
+            "together": [list(g) for g in self.constraints.together],
+            "apart": [list(g) for g in self.constraints.apart],
+            "shared_kernel": list(self.shared_kernel),
+            "kernel_ratio": self.kernel_ratio,
+            "weak_ratio": self.weak_ratio,
+            "include_tests": self.include_tests,
+            "include_outside": self.include_outside,
+            "resolution": self.resolution,
+        }
+
+
+def parse_services(value: Any, source: str = "--services") -> int | None:
+    """``"auto"`` → ``None``; a positive integer (or its text) → itself."""
+    if value is None or value == "auto":
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{source}: services must be a positive number or \"auto\", not {value!r}")
+    return value
+
+
+# -- shared kernel ---------------------------------------------------------------
+
+
+def detect_kernel(cg: CouplingGraph, ratio: float, *, protect: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """Omnipresent members: depended on by at least ``ratio`` of the other members.
+
+    Needs at least four members (below that every member is "everywhere").
+    Members in ``protect`` (pinned or otherwise constrained) are never chosen.
+    """
+    members = cg.members()
+    if ratio <= 0 or len(members) < 4:
+        return []
+    need = ratio * (len(members) - 1)
+    out = []
+    for m in members:
+        if m in protect:
+            continue
+        dependents = {u for u in cg.directed.predecessors(m) if u != m}
+        if len(dependents) >= need:
+            out.append(m)
+    return out
+
+
+# -- naming, explanations --------------------------------------------------------------
+
+
+def name_services(cg: CouplingGraph, partition: Partition, pin: Mapping[str, str], graph: DependencyGraph) -> dict[str, tuple[str, ...]]:
+    """A readable, unique, deterministic name per cluster.
+
+    A cluster holding pinned members takes their service name. Otherwise at
+    app level it is named after its most coupled app (the member with the
+    most weight inside the cluster), at module level after the app most of
+    its modules belong to. Clashes get ``-2``, ``-3``...
+    """
+    named: dict[str, tuple[str, ...]] = {}
+    taken: set[str] = set()
+    rest: list[tuple[str, ...]] = []
+    for cluster in partition:
+        pins = sorted({pin[m] for m in cluster if m in pin})
+        if pins:
+            named[pins[0]] = cluster
+            taken.add(pins[0])
+        else:
+            rest.append(cluster)
+    for cluster in sorted(rest, key=lambda c: (-len(c), c)):
+        inner = set(cluster)
+        if cg.level == "app":
+            base = max(
+                cluster,
+                key=lambda m: (sum(d["weight"] for n, d in cg.graph[m].items() if n in inner and n != m), cg.sizes.get(m, 0), [-ord(ch) for ch in m]),
+            )
+        else:
+            apps = Counter((graph.app_of(m) if m in graph.graph else None) or OUTSIDE_APPS for m in cluster)
+            base = sorted(apps.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        base = base.strip("()") or "service"
+        name, k = base, 2
+        while name in taken:
+            name, k = f"{base}-{k}", k + 1
+        taken.add(name)
+        named[name] = cluster
+    return {k: named[k] for k in sorted(named)}
+
+
+def explain(
+    cg: CouplingGraph,
+    services: Mapping[str, tuple[str, ...]],
+    *,
+    weak_ratio: float,
+    constraints: Constraints = Constraints(),
+    top: int = 3,
+) -> tuple[Explanation, ...]:
+    """One :class:`Explanation` per member in a service (see its docstring)."""
+    where = {m: s for s, ms in services.items() for m in ms}
+    notes: dict[str, list[str]] = defaultdict(list)
+    for m, s in constraints.pin.items():
+        notes[m].append(f"pinned to {s}")
+    for g in constraints.together:
+        for m in g:
+            notes[m].append("kept together with " + ", ".join(x for x in g if x != m))
+    for g in constraints.apart:
+        for m in g:
+            notes[m].append("kept apart from " + ", ".join(x for x in g if x != m))
+    out = []
+    for m in sorted(where):
+        s = where[m]
+        ties: list[Tie] = []
+        rivals: list[Tie] = []
+        pulls: dict[str, float] = defaultdict(float)
+        for n, d in cg.graph[m].items():
+            if n == m or n not in where:
+                continue
+            if where[n] == s:
+                ties.append(Tie(n, d["weight"]))
+            else:
+                rivals.append(Tie(n, d["weight"]))
+                pulls[where[n]] += d["weight"]
+        ties.sort(key=lambda t: (-t.weight, t.name))
+        rivals.sort(key=lambda t: (-t.weight, t.name))
+        cohesion = sum(t.weight for t in ties)
+        pull_service, pull = (None, 0.0)
+        if pulls:
+            pull_service, pull = sorted(pulls.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        alone = len(services[s]) == 1
+        weak = not alone and pull > 0 and pull >= weak_ratio * cohesion
+        if alone:
+            reason = "alone in its service"
+            if pull_service:
+                reason += f"; strongest pull {pull:g} towards {pull_service}"
+        elif cohesion == 0:
+            reason = "no coupling to the rest of its service" + (f"; pulled by {pull_service} ({pull:g})" if pull_service else "")
+            weak = True
+        elif weak:
+            reason = f"weak: pull {pull:g} towards {pull_service} vs {cohesion:g} inside ({ties[0].name} strongest)"
+        else:
+            reason = f"{cohesion:g} inside (strongest {ties[0].name} {ties[0].weight:g})" + (
+                f" vs {pull:g} towards {pull_service}" if pull_service else "; nothing pulls it elsewhere"
+            )
+        constraint = "; ".join(notes[m]) if m in notes else None
+        out.append(Explanation(m, s, cohesion, pull, pull_service, tuple(ties[:top]), tuple(rivals[:top]), weak, constraint, reason))
+    return tuple(out)
+
+
+# -- the stage ---------------------------------------------------------------------------
+
+
+def _coupling(graph: DependencyGraph, settings: ProposeSettings) -> CouplingGraph:
+    cg = build_coupling(
+        graph,
+        settings.level,
+        weights=settings.weights,
+        include_tests=settings.include_tests,
+        include_outside=settings.include_outside,
+    )
+    if cg.graph.number_of_nodes() == 0:
+        raise InputError(f"the graph has no {'apps' if settings.level == 'app' else 'modules'} to cluster")
+    return cg
+
+
+def _kernel(cg: CouplingGraph, settings: ProposeSettings) -> list[str]:
+    for m in settings.shared_kernel:
+        if m not in cg.graph:
+            raise UnknownNameError(f"[propose] shared_kernel names {m!r}, which is not a member of the graph")
+    protect = settings.constraints.members()
+    detected = detect_kernel(cg, settings.kernel_ratio, protect=protect)
+    return sorted(set(settings.shared_kernel) | set(detected))
+
+
+def run_algorithm(name: str, cg: CouplingGraph, settings: ProposeSettings) -> Partition:
+    """Run one named algorithm on the member graph ``cg`` (kernel already removed)."""
+    if name not in ALGORITHMS:
+        raise ConfigError(f"unknown algorithm {name!r}; choose auto or {', '.join(ALGORITHMS)}")
+    kwargs: dict[str, Any] = {"seed": settings.seed, "n_clusters": settings.services}
+    if name in ("louvain", "leiden"):
+        kwargs["resolution"] = settings.resolution
+    return ALGORITHMS[name](cg.graph, settings.constraints, **kwargs)
+
+
+def propose(graph: DependencyGraph, settings: ProposeSettings | None = None) -> Proposal:
+    """Cluster ``graph`` into services (see the module docstring)."""
+    settings = settings or ProposeSettings()
+    full = _coupling(graph, settings)
+    kernel = _kernel(full, settings)
+    settings.constraints.check(full.graph.nodes, kernel=kernel)
+    cg = full.subgraph(set(full.members()) - set(kernel))
+    names = list(ALGORITHMS) if settings.algorithm == "auto" else [settings.algorithm]
+    results: list[tuple[float, int, str, Partition, dict[str, float]]] = []
+    for i, name in enumerate(names):
+        part = run_algorithm(name, cg, settings) if cg.graph.number_of_nodes() else []
+        metrics = all_metrics(cg, part)
+        results.append((metrics["score"], i, name, part, metrics))
+    results.sort(key=lambda r: (-round(r[0], 9), r[1]))
+    _, _, best_name, best_part, best_metrics = results[0]
+    services = name_services(cg, best_part, settings.constraints.pin, graph)
+    candidates = tuple(Candidate(name, sc, int(m["services"]), m) for sc, _, name, _, m in results)
+    unassigned = _unassigned(graph, settings, full)
+    return Proposal(
+        level=settings.level,
+        services=services,
+        shared_kernel=tuple(kernel),
+        algorithm=best_name,
+        seed=settings.seed,
+        metrics=best_metrics,
+        explanations=explain(cg, services, weak_ratio=settings.weak_ratio, constraints=settings.constraints),
+        candidates=candidates if len(candidates) > 1 else (),
+        unassigned=unassigned,
+        settings=settings.to_dict(),
+    )
+
+
+def _unassigned(graph: DependencyGraph, settings: ProposeSettings, cg: CouplingGraph) -> tuple[str, ...]:
+    """At app level, the app-less bucket when it exists but was left out."""
+    if settings.level == "app" and not settings.include_outside:
+        if any(graph.app_of(m) is None and not graph.graph.nodes[m].get("test") for m in graph.modules()):
+            return (OUTSIDE_APPS,)
+    return ()
+
+
+def evaluate(graph: DependencyGraph, proposal: Proposal, settings: ProposeSettings | None = None) -> Proposal:
+    """Score and explain a hand-written proposal with the same metrics (its partition is kept)."""
+    settings = replace(settings or ProposeSettings(), level=proposal.level)
+    full = _coupling(graph, settings)
+    known = set(full.members())
+    for m in proposal.members():
+        if m not in known:
+            raise UnknownNameError(f"proposal member {m!r} is not a{'n app' if proposal.level == 'app' else ' module'} of the graph")
+    cg = full.subgraph(known - set(proposal.shared_kernel))
+    metrics = all_metrics(cg, proposal.partition())
+    missing = sorted(set(cg.members()) - set(proposal.partition()))
+    return replace(
+        proposal,
+        metrics=metrics,
+        explanations=explain(cg, proposal.services, weak_ratio=settings.weak_ratio, constraints=settings.constraints),
+        unassigned=tuple(sorted(set(proposal.unassigned) | set(missing))),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A proposal against a reference: MoJo, both one-way ``mno`` and MoJoFM (percent)."""
+
+    mojo: int
+    mno: int
+    mno_reverse: int
+    mojofm: float
+    objects: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mojo": self.mojo, "mno": self.mno, "mno_reverse": self.mno_reverse, "mojofm": self.mojofm, "objects": self.objects}
+
+
+def compare(proposal: Proposal, reference: Proposal) -> Comparison:
+    """Compare two proposals of one level; the shared kernel counts as one more cluster."""
+    if proposal.level != reference.level:
+        raise InputError(f"cannot compare a {proposal.level}-level proposal with a {reference.level}-level reference")
+
+    def clusters(p: Proposal) -> list[set[str]]:
+        out = [set(ms) for _, ms in sorted(p.services.items())]
+        if p.shared_kernel:
+            out.append(set(p.shared_kernel))
+        return out
+
+    a, b = clusters(proposal), clusters(reference)
+    common = set().union(*a) & set().union(*b) if a and b else set()
+    return Comparison(mojo(a, b), mno(a, b), mno(b, a), mojofm(a, b), len(common))
