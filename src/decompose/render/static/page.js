@@ -146,6 +146,9 @@
   }
   cy.on("tap", "node", function (evt) { select(evt.target, false); });
   cy.on("tap", function (evt) { if (evt.target === cy) { select(null); } });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key === "Escape" && state.view === "graph") { select(null); }
+  });
 
   // ---- search -----------------------------------------------------------
   var search = document.getElementById("search");
@@ -293,6 +296,7 @@
     document.getElementById("cy").hidden = v !== "graph";
     document.getElementById("cy").style.display = v === "graph" ? "" : "none";
     document.getElementById("dsm").hidden = v !== "dsm";
+    document.getElementById("legend").hidden = v !== "graph";
     document.getElementById("view-graph").classList.toggle("active", v === "graph");
     document.getElementById("view-dsm").classList.toggle("active", v === "dsm");
     if (v === "dsm") renderDsm(); else { cy.resize(); }
