@@ -110,3 +110,22 @@ def test_sample_monolith_dot_is_deterministic(tmp_path):
     d = pydot.graph_from_dot_data(a.read_text())[0]
     labels = {sg.get("label").strip('"') for sg in d.get_subgraphs()}
     assert {"orders", "payments", "catalog", "accounts"} <= labels
+
+
+def test_proposal_groups_modules_by_service(tmp_path):
+    from decompose.cluster.proposal import Proposal, dump_proposal
+
+    proposal = tmp_path / "proposal.json"
+    dump_proposal(
+        Proposal(level="app", services={"commerce": ("cart", "orders", "payments"), "catalog": ("catalog",)}, shared_kernel=("accounts",)),
+        proposal,
+    )
+    target = tmp_path / "g.dot"
+    code, _, err = run(str(FIXTURE), "-o", str(target), "--level", "module", "--proposal", str(proposal), "--hide-external")
+    assert code == 0, err
+    d = pydot.graph_from_dot_data(target.read_text())[0]
+    clusters = {sg.get("label").strip('"'): {n.get_name().strip('"') for n in sg.get_nodes()} for sg in d.get_subgraphs()}
+    assert set(clusters) == {"commerce", "catalog", "(shared kernel)", "(unassigned)"}
+    assert "payments.gateway" in clusters["commerce"] and "accounts.models" in clusters["(shared kernel)"]
+    code, _, err = run(str(FIXTURE), "-o", str(target), "--proposal", str(tmp_path / "missing.json"))
+    assert code == 2 and "missing.json" in err
