@@ -18,7 +18,11 @@ SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".m
 FIELD_SUFFIXES = ("Field", "ForeignKey")
 RELATION_TYPES = ("ForeignKey", "OneToOneField", "ManyToManyField")
 SIGNAL_CLASSES = {"django.dispatch.Signal", "django.dispatch.dispatcher.Signal"}
-MODEL_BASES = {"django.db.models.Model", "django.db.models.base.Model"}
+MODEL_BASES = {
+    "django.db.models.Model", "django.db.models.base.Model",
+    "django.contrib.auth.models.AbstractUser", "django.contrib.auth.models.AbstractBaseUser",
+    "django.contrib.auth.base_user.AbstractBaseUser", "django.contrib.auth.models.PermissionsMixin",
+}  # fmt: skip
 ATOMIC = {"django.db.transaction.atomic"}
 BUILTIN_SIGNALS = {
     f"django.db.models.signals.{n}"
@@ -133,6 +137,13 @@ class Project:
             )
             self._index(m)
             self.modules[name] = m
+        self.auth_user_model = "auth.User"
+        for m in self.modules.values():
+            if m.name.endswith("settings") or ".settings." in f".{m.name}.":
+                node = m.defs.get("AUTH_USER_MODEL")
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                    self.auth_user_model = node.value.value
+                    break
         self.models: dict[str, ModelFacts] = {}  # qualname → facts
         self._find_models()
         self.signals: set[str] = set()
@@ -315,7 +326,7 @@ class Project:
         if dotted is None:
             return None
         if dotted.endswith("AUTH_USER_MODEL"):
-            return "auth.User"
+            return self.auth_user_model
         mf = self.model_by_name(dotted)
         return mf.label if mf else None
 

@@ -591,11 +591,9 @@ class _Planner:
         )
         returns = ast.unparse(fn.returns) if fn.returns is not None else None
         returns_model = self.annotation_model(m, fn.returns) if fn.returns is not None else None
-        writes = False
+        writes = self.writes(qual, set())
         raises: set[str] = set()
         for n in ast.walk(fn):
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in F.WRITE_METHODS:
-                writes = True
             if isinstance(n, ast.Raise) and n.exc is not None:
                 target = n.exc.func if isinstance(n.exc, ast.Call) else n.exc
                 d = self.p.resolve(m, target)
@@ -616,6 +614,27 @@ class _Planner:
             raises=tuple(sorted(raises)),
             line=fn.lineno,
         )
+
+    def writes(self, qual: str, seen: set[str]) -> bool:
+        """Whether a moved function writes (ORM writes, signal sends), itself or through moved functions it calls."""
+        if qual in seen:
+            return False
+        seen.add(qual)
+        mod, _, name = qual.rpartition(".")
+        m = self.p.modules.get(mod)
+        fn = m.defs.get(name) if m else None
+        if m is None or not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        for n in ast.walk(fn):
+            if isinstance(n, ast.Call):
+                if isinstance(n.func, ast.Attribute) and n.func.attr in F.WRITE_METHODS:
+                    return True
+                d = self.p.resolve(m, n.func)
+                if d and self.is_moved(d):
+                    c = self.canonical(d)
+                    if c and c[0] == "function" and self.writes(c[1], seen):
+                        return True
+        return False
 
     # -- scanning uses of the other side --------------------------------------
     def scan_uses(self, m: F.Module, want: str) -> list[tuple[str, ast.AST, int]]:
@@ -773,7 +792,8 @@ class _Planner:
                         par = parents.get(node)
                         in_ann = self._in_annotation(node, parents)
                         is_fk_target = isinstance(par, ast.Call) and node in par.args and self._is_field_call(par)
-                        role = "abstract" if mf.abstract else "cut" if (in_ann or is_fk_target) else "query"
+                        is_sender = isinstance(par, ast.keyword) and par.arg == "sender"
+                        role = "abstract" if mf.abstract else "cut" if (in_ann or is_fk_target or is_sender) else "query"
                         if role == "query":
                             touched["service"].add(mf.table)
                     elif kind == "signal":
@@ -814,7 +834,10 @@ class _Planner:
                     field_types=self.service_field_types(mf),
                 )
             )
+        bridged_signals = {b.signal for b in self.bridges(sig_sends, sig_receivers)}
         for qual, sites in sorted(other_sites.items()):
+            if qual in bridged_signals:
+                continue
             for ev in sorted(set(sites))[:1]:
                 self.manual.append(
                     ManualStep(ev.path, ev.line, "shared contract",
@@ -1231,34 +1254,90 @@ class _Planner:
     )
 
     def staying_tests(self, dependencies: tuple[Dependency, ...]) -> dict[str, str]:
-        """Test modules of the moved apps that need the monolith: they stay with it."""
+        """Tests of the moved apps that need the monolith: they stay with it.
+
+        Decided per top-level definition of each test module: a test (or
+        fixture, or helper) needs the monolith when it uses staying code other
+        than the shared kernel and bridged signals, a fixture nobody in the
+        moved tests defines, or another definition that needs the monolith.
+        Keys are ``path::name`` for single definitions, ``path`` when no test
+        of the module can run in the service.
+        """
         cls = {(d.module, d.symbol): d.classification for d in dependencies}
-        fixtures: set[str] = set()
         tests = [self.p.modules[n] for n in sorted(self.moved) if self.p.modules[n].test]
+        defs: dict[tuple[str, str], ast.AST] = {}
+        fixture_names: set[str] = set()
         for m in tests:
             for node in m.tree.body:
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                    "fixture" in ast.unparse(d) for d in node.decorator_list
-                ):
-                    fixtures.add(node.name)
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    defs[(m.name, node.name)] = node
+                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                        "fixture" in ast.unparse(d) for d in node.decorator_list
+                    ):
+                        fixture_names.add(node.name)
+        reasons: dict[tuple[str, str], str] = {}
+        refs: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+        for m in tests:
+            parents = F.parent_map(m.tree)
+
+            def top(node: ast.AST) -> ast.AST | None:
+                cur = node
+                while parents.get(cur) is not None and parents[cur] is not m.tree:
+                    cur = parents[cur]
+                return cur if parents.get(cur) is m.tree else None
+
+            for d, node, _line in self.scan_uses(m, "staying"):
+                c = self.canonical(d)
+                t = top(node)
+                if c is None or not isinstance(t, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    continue
+                kind, qual, _rest = c
+                mod, _, sym = qual.rpartition(".")
+                if kind == "module":
+                    mod, sym = qual, ""
+                if cls.get((mod, sym)) in ("shared_kernel", "bridge"):
+                    continue
+                reasons.setdefault((m.name, t.name), f"uses {qual}, which stays in the monolith")
+            for (mod_name, name), node in defs.items():
+                if mod_name != m.name:
+                    continue
+                funcs = [node] if not isinstance(node, ast.ClassDef) else [
+                    f for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                ]
+                for f in funcs:
+                    for a in [*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs]:
+                        if a.arg in ("self", "cls") or a.arg in self._BUILTIN_FIXTURES:
+                            continue
+                        if a.arg in fixture_names:
+                            for key in defs:
+                                if key[1] == a.arg:
+                                    refs[(mod_name, name)].add(key)
+                        elif f.name.startswith("test") or any("fixture" in ast.unparse(d) for d in f.decorator_list):
+                            reasons.setdefault((mod_name, name), f"needs the fixture {a.arg!r} of the monolith")
+                for n in ast.walk(node):
+                    if isinstance(n, ast.Name) and (mod_name, n.id) in defs and n.id != name:
+                        refs[(mod_name, name)].add((mod_name, n.id))
+        changed = True
+        while changed:
+            changed = False
+            for key, targets in sorted(refs.items()):
+                if key in reasons:
+                    continue
+                for t in sorted(targets):
+                    if t in reasons:
+                        reasons[key] = f"uses {t[1]}, which needs the monolith"
+                        changed = True
+                        break
         out: dict[str, str] = {}
         for m in tests:
-            needs = sorted(
-                f"{mod}.{sym}" if sym else mod
-                for mod, sym in self.module_deps.get(m.name, ())
-                if cls.get((mod, sym)) not in ("shared_kernel", "bridge")
-            )
-            if needs:
-                out[m.path] = f"uses {', '.join(needs[:3])}{' ...' if len(needs) > 3 else ''}, which stays in the monolith"
+            mine = {name for (mod_name, name) in defs if mod_name == m.name}
+            test_defs = {n for n in mine if n.startswith(("test", "Test"))}
+            staying = {n for n in mine if (m.name, n) in reasons}
+            if test_defs and test_defs <= staying:
+                out[m.path] = "every test needs the monolith (" + reasons[(m.name, sorted(test_defs)[0])] + ")"
                 continue
-            missing: set[str] = set()
-            for node in ast.walk(m.tree):
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
-                    for a in node.args.args:
-                        if a.arg not in fixtures and a.arg not in self._BUILTIN_FIXTURES and a.arg != "self":
-                            missing.add(a.arg)
-            if missing:
-                out[m.path] = f"needs fixtures defined by the monolith: {', '.join(sorted(missing))}"
+            for n in sorted(staying):
+                out[f"{m.path}::{n}"] = reasons[(m.name, n)]
         return out
 
 

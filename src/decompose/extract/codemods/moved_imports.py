@@ -172,7 +172,20 @@ class ForeignKeyToId(cst.CSTTransformer):
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
         cls = self.classes.pop()
-        if self.refs_module is None or not isinstance(updated_node.body, cst.IndentedBlock):
+        if not isinstance(updated_node.body, cst.IndentedBlock):
+            return updated_node
+        cut_names = {f for (c, f) in self.cuts if c == cls}
+        if cut_names:
+            updated_node = updated_node.with_changes(
+                body=updated_node.body.with_changes(
+                    body=[
+                        st.visit(RenameFieldStrings(cut_names))
+                        if isinstance(st, cst.ClassDef) and st.name.value == "Meta" else st
+                        for st in updated_node.body.body
+                    ]
+                )
+            )
+        if self.refs_module is None:
             return updated_node
         body: list[cst.BaseStatement] = list(updated_node.body.body)
         for st in updated_node.body.body:
@@ -228,6 +241,71 @@ class ForeignKeyToId(cst.CSTTransformer):
             comment=cst.Comment(f"# decompose: was a relation to {target}, which stays in the monolith; same column {column}")
         )
         return updated_node.with_changes(body=[new], leading_lines=[*updated_node.leading_lines, note])
+
+
+class RenameFieldStrings(cst.CSTTransformer):
+    """Inside Meta / migration options: ``"user"`` → ``"user_id"`` in ``fields=[...]``, ``ordering``,
+    ``unique_together``, ``index_together`` (also ``"-user"``)."""
+
+    KEYS = frozenset({"fields", "ordering", "unique_together", "index_together"})
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = set(names)
+        self.depth = 0
+
+    def _enter(self, key: str | None) -> None:
+        if key in self.KEYS:
+            self.depth += 1
+
+    def _leave(self, key: str | None) -> None:
+        if key in self.KEYS:
+            self.depth -= 1
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        self._enter(node.keyword.value if node.keyword else None)
+        return True
+
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        self._leave(original_node.keyword.value if original_node.keyword else None)
+        return updated_node
+
+    @staticmethod
+    def _dict_key(node: cst.DictElement) -> str | None:
+        return node.key.evaluated_value if isinstance(node.key, cst.SimpleString) else None  # type: ignore[return-value]
+
+    def visit_DictElement(self, node: cst.DictElement) -> bool:
+        self._enter(self._dict_key(node))
+        return True
+
+    def leave_DictElement(self, original_node: cst.DictElement, updated_node: cst.DictElement) -> cst.DictElement:
+        self._leave(self._dict_key(original_node))
+        return updated_node
+
+    @staticmethod
+    def _assign_key(node: cst.Assign) -> str | None:
+        t = node.targets[0].target if len(node.targets) == 1 else None
+        return t.value if isinstance(t, cst.Name) else None
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        self._enter(self._assign_key(node))
+        return True
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        self._leave(self._assign_key(original_node))
+        return updated_node
+
+    def leave_SimpleString(self, original_node: cst.SimpleString, updated_node: cst.SimpleString) -> cst.SimpleString:
+        if not self.depth:
+            return updated_node
+        v = updated_node.evaluated_value
+        if not isinstance(v, str):
+            return updated_node
+        sign, name = ("-", v[1:]) if v.startswith("-") else ("", v)
+        if name in self.names:
+            q = updated_node.quote
+            return updated_node.with_changes(value=f"{updated_node.prefix}{q}{sign}{name}_id{q}")
+        return updated_node
 
 
 def _rename_lookup(key: str, renames: Mapping[str, str]) -> str:
@@ -340,8 +418,11 @@ class MigrationCuts(cst.CSTTransformer):
                 model = str(updated_node.args[0].value.evaluated_value)
             if model is None:
                 return updated_node
+            names = {f for (mdl, f) in self.cuts if mdl == model.lower()}
             args = []
             for a in updated_node.args:
+                if a.keyword is not None and a.keyword.value == "options" and names:
+                    a = a.with_changes(value=a.value.visit(RenameFieldStrings(names)))
                 if a.keyword is not None and a.keyword.value == "fields" and isinstance(a.value, cst.List):
                     elements = []
                     for el in a.value.elements:
@@ -363,6 +444,16 @@ class MigrationCuts(cst.CSTTransformer):
                     a = a.with_changes(value=a.value.with_changes(elements=elements))
                 args.append(a)
             return updated_node.with_changes(args=args)
+        if fn in ("AddIndex", "AddConstraint", "AlterUniqueTogether", "AlterIndexTogether", "AlterModelOptions",
+                  "RemoveIndex", "RemoveConstraint"):
+            model = self._str_kw(updated_node, "model_name") or self._str_kw(updated_node, "name")
+            names = {f for (mdl, f) in self.cuts if model is not None and mdl == model.lower()}
+            if names:
+                return updated_node.with_changes(
+                    args=[a if a.keyword is not None and a.keyword.value in ("model_name", "name") else
+                          a.with_changes(value=a.value.visit(RenameFieldStrings(names))) for a in updated_node.args]
+                )
+            return updated_node
         if fn in ("AddField", "AlterField", "RemoveField"):
             model = self._str_kw(updated_node, "model_name")
             name = self._str_kw(updated_node, "name")
@@ -408,6 +499,21 @@ class MigrationCuts(cst.CSTTransformer):
         return updated_node.with_changes(value=cst.List([]))
 
 
+class DropDefinitions(cst.CSTTransformer):
+    """Remove top-level functions/classes by name (tests that stay with the monolith)."""
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = set(names)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        body = [
+            st for st in updated_node.body
+            if not (isinstance(st, (cst.FunctionDef, cst.ClassDef)) and st.name.value in self.names)
+        ]
+        return updated_node.with_changes(body=body)
+
+
 def rewrite_moved_module(
     source: str,
     *,
@@ -417,10 +523,12 @@ def rewrite_moved_module(
     lookup_renames: Mapping[str, Mapping[str, str]],
     bridged_signals: set[str],
     refs_module: str | None = None,
+    drop: set[str] | None = None,
 ) -> str:
     """Apply every moved-code transformer to one module's source."""
     tree = cst.parse_module(source)
     for t in (
+        DropDefinitions(drop or set()),
         DropStayingSender(bridged_signals),
         ForeignKeyToId(fk_cuts, refs_module),
         RenameCutLookups(lookup_renames),

@@ -35,6 +35,7 @@ OWN_SETTINGS = {
     "BASE_DIR", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "INSTALLED_APPS", "MIDDLEWARE", "ROOT_URLCONF",
     "WSGI_APPLICATION", "TEMPLATES", "DATABASES", "DEFAULT_AUTO_FIELD", "LANGUAGE_CODE", "TIME_ZONE",
     "USE_I18N", "USE_TZ", "REST_FRAMEWORK", "SPECTACULAR_SETTINGS", "APPEND_SLASH", "SERVICE_TOKEN",
+    "AUTH_USER_MODEL", "STATIC_URL", "STATIC_ROOT", "MEDIA_ROOT", "MEDIA_URL", "LOGIN_URL", "AUTH_PASSWORD_VALIDATORS",
 }  # fmt: skip
 
 
@@ -126,8 +127,10 @@ class _Context:
         for name in m.defs:
             if f"{m.name}.{name}" in self.renames:
                 renames[name] = self.renames[f"{m.name}.{name}"]
+        drop = {k.split("::", 1)[1] for k in self.plan.staying_tests if k.startswith(f"{rel}::")}
         return rewrite_moved_module(
             text,
+            drop=drop,
             imports=self.retarget,
             todo=self.todo,
             fk_cuts=self.fk_by_class.get(m.name, {}),
