@@ -159,9 +159,9 @@ def ifn(cg: CouplingGraph, partition: PartitionLike) -> float:
 
 
 def ned_bounds(cg: CouplingGraph, partition: PartitionLike) -> tuple[int, int]:
-    """Default non-extreme size range: [1, ⌈N/2⌉] members at app level, [2, ⌈N/2⌉] at module level."""
+    """Default non-extreme size range: [1, ⌈2N/3⌉] members at app level, [2, ⌈2N/3⌉] at module level."""
     n = len(_prep(cg, partition))
-    return (1 if cg.level == "app" else 2), max(2, math.ceil(n / 2))
+    return (1 if cg.level == "app" else 2), max(2, math.ceil(2 * n / 3))
 
 
 def ned(cg: CouplingGraph, partition: PartitionLike, *, bounds: tuple[int, int] | None = None) -> float:

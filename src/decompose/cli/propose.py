@@ -1,0 +1,172 @@
+"""`decompose propose`: cluster the graph into candidate services, score and explain them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+ALGORITHM_CHOICES = ("auto", "louvain", "leiden", "label_propagation", "agglomerative", "hill_climbing")
+
+# (metric, label, better) for the terminal table
+_SHOWN = (
+    ("score", "combined score", "higher"),
+    ("services", "services", ""),
+    ("modularity", "modularity Q", "higher"),
+    ("mq", "MQ", "higher"),
+    ("turbomq", "TurboMQ", "higher"),
+    ("sm", "SM", "higher"),
+    ("icp", "ICP (cross-service weight share)", "lower"),
+    ("ifn", "IFN (symbols used across a boundary)", "lower"),
+    ("ned", "NED (members in non-extreme services)", "higher"),
+    ("cross_service_fks", "cross-service foreign keys", "lower"),
+    ("shared_tables", "tables used by >1 service", "lower"),
+    ("spanning_atomic_blocks", "atomic() blocks spanning services", "lower"),
+    ("largest_share", "largest service share", "lower"),
+    ("gini", "size Gini", "lower"),
+)
+
+
+def _config_root(source: str) -> Path | None:
+    p = Path(source)
+    if p.is_dir():
+        return p
+    return None
+
+
+@click.command("propose")
+@click.argument("source", required=False, default=".", metavar="[PATH | graph.json]")
+@click.option("--level", type=click.Choice(["app", "module"]), default=None, help="Cluster apps (default) or modules.")
+@click.option("--services", "services", default=None, metavar="N|auto", help="Number of services (default: auto).")
+@click.option("--algorithm", type=click.Choice(ALGORITHM_CHOICES), default=None, help="Default: auto (best combined score).")
+@click.option("--seed", type=int, default=None, help="Random seed (default 0).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the proposal JSON here.")
+@click.option("--evaluate", "evaluate_file", type=click.Path(dir_okay=False), default=None, help="Score this partition (proposal JSON or decomposition TOML) instead of clustering.")
+@click.option("--reference", type=click.Path(dir_okay=False), default=None, help="Compare with a reference (MoJo, MoJoFM).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="json: the proposal (and comparison) on stdout.")
+def command(
+    source: str,
+    level: str | None,
+    services: str | None,
+    algorithm: str | None,
+    seed: int | None,
+    output: str | None,
+    evaluate_file: str | None,
+    reference: str | None,
+    fmt: str,
+) -> None:
+    """Propose service boundaries for a project (or a graph.json) with metrics and explanations."""
+    from dataclasses import replace
+
+    from decompose.cluster.pipeline import ProposeSettings, compare, evaluate, parse_services, propose
+    from decompose.cluster.proposal import dump_proposal, load_proposal
+    from decompose.config import load_config
+
+    root = _config_root(source)
+    section: dict[str, Any] = {}
+    where = "[propose]"
+    if root is not None:
+        config = load_config(root)
+        section = config.section("propose")
+        where = f"{config.source} [propose]" if config.source else where
+    settings = ProposeSettings.from_config(section, where)
+    overrides: dict[str, Any] = {}
+    if level is not None:
+        overrides["level"] = level
+    if services is not None:
+        overrides["services"] = parse_services(services)
+    if algorithm is not None:
+        overrides["algorithm"] = algorithm
+    if seed is not None:
+        overrides["seed"] = seed
+    settings = replace(settings, **overrides)
+    given = load_proposal(evaluate_file) if evaluate_file else None
+    ref = load_proposal(reference) if reference else None
+    graph = _load_graph(source)
+    result = evaluate(graph, given, settings) if given is not None else propose(graph, settings)
+    comparison = compare(result, ref) if ref is not None else None
+    if output:
+        dump_proposal(result, output)
+    err = Console(stderr=True, highlight=False)
+    if fmt == "json":
+        data = result.to_dict()
+        if comparison is not None:
+            data["comparison"] = comparison.to_dict()
+        sys.stdout.write(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    else:
+        _print(err, result, comparison, evaluated=given is not None)
+    if output:
+        err.print(f"proposal written to {output}")
+
+
+def _load_graph(source: str) -> Any:
+    if source.endswith(".json") and Path(source).is_file():
+        from decompose.graph import load
+
+        return load(source)
+    from decompose.analysis import load_graph_or_analyze
+
+    return load_graph_or_analyze(source)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:.3f}"
+
+
+def _print(console: Console, p: Any, comparison: Any, *, evaluated: bool) -> None:
+    title = "Evaluated partition" if evaluated else f"Proposed services ({p.algorithm}, seed {p.seed})"
+    t = Table(title=title, title_justify="left")
+    t.add_column("service")
+    t.add_column("members", overflow="fold")
+    t.add_column("size", justify="right")
+    t.add_column("weak", justify="right")
+    weak = {e.member for e in p.explanations if e.weak}
+    for name, members in sorted(p.services.items()):
+        shown = ", ".join(members) if len(members) <= 12 else ", ".join(members[:12]) + f", … (+{len(members) - 12})"
+        t.add_row(name, shown, str(len(members)), str(sum(1 for m in members if m in weak)) or "0")
+    if p.shared_kernel:
+        t.add_row("(shared kernel)", ", ".join(p.shared_kernel), str(len(p.shared_kernel)), "")
+    if p.unassigned:
+        t.add_row("(not clustered)", ", ".join(p.unassigned), str(len(p.unassigned)), "")
+    console.print(t)
+    m = Table(title="Metrics", title_justify="left")
+    m.add_column("metric")
+    m.add_column("value", justify="right")
+    m.add_column("better")
+    for key, label, better in _SHOWN:
+        if key in p.metrics:
+            m.add_row(label, _fmt(p.metrics[key]), better)
+    console.print(m)
+    if p.candidates:
+        c = Table(title="Algorithms (best first)", title_justify="left")
+        for col in ("algorithm", "score", "services", "Q", "ICP", "largest share"):
+            c.add_column(col, justify="left" if col == "algorithm" else "right")
+        for cand in p.candidates:
+            c.add_row(
+                cand.algorithm,
+                f"{cand.score:.3f}",
+                str(cand.services),
+                f"{cand.metrics.get('modularity', 0):.3f}",
+                f"{cand.metrics.get('icp', 0):.3f}",
+                f"{cand.metrics.get('largest_share', 0):.2f}",
+            )
+        console.print(c)
+    weak_rows = [e for e in p.explanations if e.weak]
+    if weak_rows:
+        w = Table(title=f"Weak placements ({len(weak_rows)})", title_justify="left")
+        w.add_column("member")
+        w.add_column("service")
+        w.add_column("why", overflow="fold")
+        for e in weak_rows[:30]:
+            w.add_row(e.member, e.service, e.reason)
+        console.print(w)
+    if comparison is not None:
+        console.print(
+            f"Against the reference: MoJoFM {comparison.mojofm:.2f}%  MoJo {comparison.mojo}"
+            f"  (moves+joins to the reference {comparison.mno}, back {comparison.mno_reverse}; {comparison.objects} members compared)"
+        )

@@ -1,0 +1,74 @@
+"""`decompose propose` through its click command, on a graph.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from decompose.cli.propose import command
+from decompose.graph import dump
+
+from test_propose_pipeline import shop
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cluster"
+
+
+@pytest.fixture()
+def graph_file(tmp_path: Path) -> Path:
+    path = tmp_path / "graph.json"
+    dump(shop(), path)
+    return path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(command, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_table_output_and_proposal_file(graph_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "proposal.json"
+    code, stdout, stderr = run(str(graph_file), "--output", str(out))
+    assert code == 0, stderr
+    assert stdout == ""
+    for text in ("Proposed services", "shared kernel", "modularity Q", "Algorithms (best first)", "leiden"):
+        assert text in stderr
+    data = json.loads(out.read_text())
+    assert data["schema"] == "decompose.proposal" and data["shared_kernel"] == ["core"]
+
+
+def test_json_is_deterministic(graph_file: Path) -> None:
+    one = run(str(graph_file), "--format", "json", "--algorithm", "leiden", "--services", "3")[1]
+    two = run(str(graph_file), "--format", "json", "--algorithm", "leiden", "--services", "3")[1]
+    assert one == two
+    data = json.loads(one)
+    assert data["algorithm"] == "leiden" and len(data["services"]) == 3 and data["candidates"] == []
+
+
+def test_evaluate_and_reference(graph_file: Path) -> None:
+    ref = FIXTURES / "shop_reference.toml"
+    code, stdout, stderr = run(str(graph_file), "--evaluate", str(ref), "--reference", str(ref), "--format", "json")
+    assert code == 0, stderr
+    data = json.loads(stdout)
+    assert data["comparison"]["mojofm"] == 100.0
+    assert data["metrics"]["services"] == 2
+    code, _, stderr = run(str(graph_file), "--reference", str(ref))
+    assert code == 0 and "MoJoFM" in stderr
+
+
+def test_bad_inputs_are_one_line_errors(graph_file: Path, tmp_path: Path) -> None:
+    from decompose.cli import cli
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[services.x]\napps = ['ghost']\n")
+    for args in (
+        [str(graph_file), "--services", "zero"],
+        [str(graph_file), "--evaluate", str(bad)],
+        [str(graph_file), "--reference", str(tmp_path / "missing.toml")],
+        [str(tmp_path / "nothing.json")],
+    ):
+        result = CliRunner().invoke(cli, ["propose", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith("decompose: error:") and result.stderr.count("\n") == 1, result.stderr
