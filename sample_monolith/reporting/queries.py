@@ -8,7 +8,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, DecimalField, F, Sum, Value
+from django.db.models import Avg, Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 
 from catalog.models import Category
@@ -59,17 +59,18 @@ def top_products(start: date, end: date, limit: int = 10) -> list[dict[str, Any]
 
 
 def revenue_by_category(start: date, end: date) -> list[dict[str, Any]]:
-    rows = (
-        OrderLine.objects.filter(order__in=sold_orders(start, end))
-        .values(category=F("product__category__name"))
+    """Units and revenue per category that holds products, best first; unsold categories show zero."""
+    sold = {
+        row["product__category_id"]: row
+        for row in OrderLine.objects.filter(order__in=sold_orders(start, end))
+        .values("product__category_id")
         .annotate(units=Sum("quantity"), revenue=Sum("line_total"))
-        .order_by("-revenue", "category")
-    )
-    return list(rows)
-
-
-def category_names() -> list[str]:
-    return list(Category.objects.order_by("name").values_list("name", flat=True))
+    }
+    rows = []
+    for category in Category.objects.filter(products__isnull=False).distinct():
+        row = sold.get(category.pk, {})
+        rows.append({"category": category.name, "units": row.get("units", 0), "revenue": row.get("revenue") or Decimal("0")})
+    return sorted(rows, key=lambda r: (-r["revenue"], r["category"]))
 
 
 def payment_status_counts(start: date, end: date) -> dict[str, int]:
