@@ -331,3 +331,23 @@ def app_graph(
     for _, _, data in out.edges(data=True):
         data["evidence"].sort()
     return out
+
+
+def build(project: Any, facts: Any, *, skipped: tuple[Skipped, ...] = (), warnings: tuple[str, ...] = ()) -> DependencyGraph:
+    """Build the module graph from a discovered ``Project`` and ``{module: ModuleFacts}``.
+
+    See :mod:`decompose.builder` for how uses are resolved to the module that
+    defines them; :func:`decompose.analysis.analyze` runs the whole pipeline.
+    """
+    from decompose.builder import build_graph
+
+    return build_graph(project, facts, skipped=skipped, warnings=warnings)
+
+
+def without_externals(graph: DependencyGraph) -> DependencyGraph:
+    """A copy of ``graph`` without external (third-party and stdlib) nodes and their edges."""
+    g = graph.graph.copy()
+    g.remove_nodes_from([n for n, d in graph.graph.nodes(data=True) if d.get("type") == "external"])
+    return DependencyGraph(
+        g, root=graph.root, apps=graph.apps, settings_module=graph.settings_module, skipped=graph.skipped, meta=dict(graph.meta)
+    )

@@ -1,0 +1,316 @@
+"""Build: every file's :class:`ModuleFacts` + the discovered project -> one :class:`DependencyGraph`.
+
+Reached through :func:`decompose.graph.build`. Direction of every edge: from the
+module whose code writes the coupling to the module that *defines* the thing
+used. Uses are followed through re-exports (``from .models import Order`` in a
+package ``__init__``) and star imports to the defining module; ``import`` edges
+stay exactly as written, as grimp reports them.
+
+Lazy model references (``"app_label.Model"``) resolve by app *label* to the
+module defining the model (else the app's ``models`` module);
+``settings.AUTH_USER_MODEL`` through the settings read at discovery.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from decompose.graph import AppInfo, DependencyGraph, Evidence, Skipped
+from decompose.scan.django import MODEL_BASES
+from decompose.scan.facts import ANALYSER_VERSION, ModuleFacts, Use
+
+if TYPE_CHECKING:  # pragma: no cover
+    from decompose.project import Project
+
+_STDLIB = frozenset(sys.stdlib_module_names)
+
+
+class _Resolver:
+    def __init__(self, project: Project, facts: Mapping[str, ModuleFacts]) -> None:
+        self.facts = facts
+        self.modules = frozenset(facts)
+        self.toplevel = frozenset(m.split(".", 1)[0] for m in facts)
+        self.exports = {m: dict(f.exports) for m, f in facts.items()}
+        self.stars = {
+            m: [i.module for i in f.imports if i.name == "*" and i.module in self.modules] for m, f in facts.items()
+        }
+        self.apps_by_label: dict[str, AppInfo] = {a.label: a for a in project.apps}
+        names = sorted(((a.name, a.label) for a in project.apps), key=lambda x: -len(x[0]))
+        self.app_of: dict[str, str | None] = {}
+        for m in facts:
+            label = None
+            for name, lab in names:
+                if m == name or m.startswith(name + "."):
+                    label = lab
+                    break
+            self.app_of[m] = label
+        self.settings = project.settings
+        self.models: dict[str, dict[str, tuple[str, str]]] = {}  # label -> lower name -> (module, Name)
+
+    # -- chains ----------------------------------------------------------------
+    def locate(self, chain: str) -> tuple[str, list[str]] | None:
+        parts = chain.split(".")
+        if parts[0] not in self.toplevel:
+            return None
+        for i in range(len(parts), 0, -1):
+            m = ".".join(parts[:i])
+            if m in self.modules:
+                return m, parts[i:]
+        return None
+
+    def provides(self, module: str, name: str, depth: int = 0) -> bool:
+        f = self.facts[module]
+        if name in f.defs or name in self.exports[module]:
+            return True
+        if depth < 5:
+            return any(self.provides(s, name, depth + 1) for s in self.stars[module])
+        return False
+
+    def follow(self, module: str, rest: list[str], depth: int = 0) -> tuple[str, list[str]]:
+        """Through re-exports to the module that defines ``rest[0]``."""
+        if not rest or depth > 10:
+            return module, rest
+        name = rest[0]
+        f = self.facts[module]
+        if name in f.defs:
+            return module, rest
+        if name in self.exports[module]:
+            loc = self.locate(self.exports[module][name])
+            if loc is None:
+                return module, rest
+            return self.follow(loc[0], loc[1] + rest[1:], depth + 1)
+        if f"{module}.{name}" in self.modules:
+            return self.follow(f"{module}.{name}", rest[1:], depth + 1)
+        for s in self.stars[module]:
+            if self.provides(s, name):
+                return self.follow(s, rest, depth + 1)
+        return module, rest
+
+    def resolve_chain(self, chain: str) -> tuple[str, str] | None:
+        """(module, symbol) defining what ``chain`` names, or None if it is not in the project."""
+        loc = self.locate(chain)
+        if loc is None:
+            return None
+        module, rest = self.follow(*loc)
+        return module, rest[0] if rest else ""
+
+    def resolve_star(self, source: str, dotted: str) -> tuple[str, str] | None:
+        name = dotted.split(".", 1)[0]
+        for s in self.stars.get(source, ()):
+            if self.provides(s, name):
+                return self.resolve_chain(f"{s}.{dotted}")
+        return None
+
+    def resolve_label(self, label_model: str, source: str | None = None) -> tuple[str, str] | None:
+        if "." in label_model:
+            label, _, model = label_model.rpartition(".")
+        else:
+            label, model = (self.app_of.get(source) if source else None) or "", label_model
+        app = self.apps_by_label.get(label)
+        if app is None:
+            return None
+        hit = self.models.get(label, {}).get(model.lower())
+        if hit is not None:
+            return hit
+        for m in (f"{app.name}.models", app.name):
+            if m in self.modules:
+                return m, model
+        return None
+
+    def resolve_setting(self, name: str) -> tuple[str, str] | None:
+        value = self.settings.get(name)
+        if isinstance(value, str) and "." in value:
+            return self.resolve_label(value)
+        return None
+
+    def resolve_use(self, source: str, use: Use) -> tuple[str, str, str] | None:
+        """(kind, target module, symbol) for one use, or None when it leaves the project."""
+        ref, target, kind = use.ref, use.target, use.kind
+        if ref in ("chain", "signal"):
+            if target.startswith("django.conf.settings."):
+                hit = self.resolve_setting(target.rsplit(".", 1)[-1]) if kind in ("fk", "signal") else None
+            else:
+                hit = self.resolve_chain(target)
+            if hit is not None and ref == "signal":
+                mod, sym = hit
+                if sym not in self.facts[mod].signals:
+                    kind = "call"
+        elif ref == "star":
+            hit = self.resolve_star(source, target)
+        elif ref in ("label", "bare"):
+            hit = self.resolve_label(target, source)
+        elif ref == "dotted":
+            hit = self.resolve_chain(target)
+        elif ref == "migration":
+            label, _, name = target.partition(":")
+            app = self.apps_by_label.get(label)
+            hit = None
+            if app is not None:
+                for m in (f"{app.name}.migrations.{name}", f"{app.name}.migrations"):
+                    if m in self.modules:
+                        hit = (m, f"{label}.{name}")
+                        break
+        elif ref == "setting_dep":
+            value = self.settings.get(target)
+            app = self.apps_by_label.get(value.rpartition(".")[0]) if isinstance(value, str) else None
+            hit = None
+            if app is not None:
+                for m in (f"{app.name}.migrations", f"{app.name}.models", app.name):
+                    if m in self.modules:
+                        hit = (m, str(value))
+                        break
+        else:
+            hit = None
+        if hit is None:
+            return None
+        return kind, hit[0], hit[1]
+
+    # -- models ----------------------------------------------------------------
+    def find_models(self) -> dict[str, list[dict[str, object]]]:
+        classes = {f"{m}.{c.name}": (m, c) for m, f in self.facts.items() for c in f.classes}
+        memo: dict[str, bool] = {}
+
+        def base_qualname(module: str, base: str) -> str | None:
+            if base.startswith("*"):
+                hit = self.resolve_star(module, base[1:])
+            else:
+                hit = self.resolve_chain(base)
+            if hit is None:
+                return base  # external: keep the dotted name
+            return f"{hit[0]}.{hit[1]}" if hit[1] else hit[0]
+
+        def is_model(q: str, depth: int = 0) -> bool:
+            if q in memo:
+                return memo[q]
+            memo[q] = False
+            if q in MODEL_BASES:
+                result = True
+            elif q in classes and depth < 20:
+                module, c = classes[q]
+                result = any(is_model(b, depth + 1) for b in (base_qualname(module, b) for b in c.bases) if b)
+            else:
+                last = q.rsplit(".", 1)[-1]
+                result = ".models" in q and q.split(".", 1)[0] not in self.toplevel and last.endswith(("Model", "User", "Page"))
+            memo[q] = result
+            return result
+
+        out: dict[str, list[dict[str, object]]] = {}
+        tables: dict[str, str | None] = {}
+        found: list[tuple[str, str, object]] = []
+        for q in sorted(classes):
+            module, c = classes[q]
+            if q in MODEL_BASES or not is_model(q):
+                continue
+            found.append((q, module, c))
+        # tables: proxies take their concrete parent's, so resolve parents first
+        for _ in range(3):
+            for q, module, c in found:
+                meta = dict(c.meta)  # type: ignore[attr-defined]
+                label = meta.get("app_label") or self.app_of.get(module)
+                if meta.get("abstract") is True:
+                    tables[q] = None
+                elif isinstance(meta.get("db_table"), str):
+                    tables[q] = meta["db_table"]  # type: ignore[assignment]
+                elif meta.get("proxy") is True:
+                    parents = [base_qualname(module, b) for b in c.bases]  # type: ignore[attr-defined]
+                    tables[q] = next((tables[p] for p in parents if p and tables.get(p)), None)
+                else:
+                    tables[q] = f"{label}_{c.name.lower()}" if label else None  # type: ignore[attr-defined]
+        for q, module, c in found:
+            meta = dict(c.meta)  # type: ignore[attr-defined]
+            label = meta.get("app_label") or self.app_of.get(module)
+            out.setdefault(module, []).append(
+                {"name": c.name, "line": c.line, "table": tables.get(q), "abstract": meta.get("abstract") is True}  # type: ignore[attr-defined]
+            )
+            if isinstance(label, str):
+                self.models.setdefault(label, {}).setdefault(c.name.lower(), (module, c.name))  # type: ignore[attr-defined]
+        return out
+
+
+def build_graph(
+    project: Project,
+    facts: Mapping[str, ModuleFacts],
+    *,
+    skipped: tuple[Skipped, ...] = (),
+    warnings: tuple[str, ...] = (),
+) -> DependencyGraph:
+    """The module graph of ``project`` from the facts of its files (see :func:`decompose.graph.build`)."""
+    r = _Resolver(project, facts)
+    files = {f.module: f for f in project.files}
+    graph = DependencyGraph.empty(
+        root=project.root.name,
+        apps=tuple(sorted(project.apps)),
+        settings_module=project.settings_module,
+        skipped=tuple(sorted(set(project.skipped) | set(skipped))),
+        meta={
+            "analyser_version": ANALYSER_VERSION,
+            "warnings": sorted(set(project.warnings) | set(warnings)),
+            "config": project.config.source,
+        },
+    )
+    models = r.find_models()
+    for m in sorted(facts):
+        f, sf = facts[m], files[m]
+        graph.add_module(
+            m,
+            app=r.app_of[m],
+            path=sf.path,
+            lines=f.lines,
+            package=sf.is_package,
+            migration=sf.migration,
+            test=sf.test,
+            models=models.get(m, []),
+        )
+    add = graph.add_evidence
+    settings_modules = set(project.settings_modules)
+    for m in sorted(facts):
+        f, sf = facts[m], files[m]
+        path = sf.path
+        extra = ("migration",) if sf.migration else ()
+        for imp in f.imports:
+            flags = tuple(sorted(set(imp.flags) | set(extra)))
+            top = imp.module.split(".", 1)[0]
+            if top not in r.toplevel:
+                graph.add_external(top, stdlib=top in _STDLIB)
+                sym = f"{imp.module}.{imp.name}" if imp.name and imp.name != "*" else imp.module
+                add(m, top, "import", Evidence(path, imp.line, sym, flags))
+                continue
+            if imp.name and imp.name != "*" and f"{imp.module}.{imp.name}" in r.modules:
+                target, sym = f"{imp.module}.{imp.name}", ""
+            else:
+                loc = r.locate(imp.module)
+                if loc is None:
+                    continue
+                target = loc[0]
+                sym = imp.name if not loc[1] else loc[1][0]
+            if target != m:
+                add(m, target, "import", Evidence(path, imp.line, sym, flags))
+        for use in f.uses:
+            hit = r.resolve_use(m, use)
+            if hit is None:
+                continue
+            kind, target, sym = hit
+            if target != m:
+                flags = tuple(sorted(set(use.flags) | set(extra)))
+                add(m, target, kind, Evidence(path, use.line, sym, flags))
+        if m in settings_modules:
+            for value, line in f.dotted_strings:
+                label, _, model = value.partition(".")
+                hit = r.models.get(label, {}).get(model.lower()) if "." not in model else None
+                hit = hit or r.resolve_chain(value)
+                if hit is not None and hit[0] != m:
+                    add(m, hit[0], "string_ref", Evidence(path, line, hit[1] or value.rsplit(".", 1)[-1]))
+        blocks = []
+        for block in f.atomic_blocks:
+            mods = set()
+            for chain in block.chains:
+                hit = r.resolve_star(m, chain[1:]) if chain.startswith("*") else r.resolve_chain(chain)
+                if hit is not None and hit[0] != m:
+                    mods.add(hit[0])
+            blocks.append({"line": block.line, "modules": sorted(mods)})
+        if blocks:
+            graph.graph.nodes[m]["atomic_blocks"] = blocks
+    graph.finalize()
+    return graph

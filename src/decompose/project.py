@@ -1,0 +1,398 @@
+"""Discover a project: its Python files and module names, Django apps, settings, config.
+
+Discovery reads the file tree and, as text, the few files that describe the
+project (``manage.py``, the settings module, ``apps.py``). It never imports or
+runs any of them.
+
+- **Import root**: the folder holding ``manage.py`` (the analysed folder, or the
+  only ``manage.py`` two levels below it), else ``src/`` for a src layout, else
+  the analysed folder. Module names are dotted paths relative to it (files
+  outside it are named relative to the analysed folder).
+- **Settings**: ``--settings``, else ``settings`` in the config, else the
+  ``DJANGO_SETTINGS_MODULE`` default written in ``manage.py``/``wsgi.py``/``asgi.py``,
+  else a module named ``settings`` (or ``settings/__init__``) that assigns
+  ``INSTALLED_APPS``.
+- **Apps**: the internal entries of ``INSTALLED_APPS`` (an app module, or the
+  dotted path of an ``AppConfig``). Without settings: every package holding an
+  ``apps.py`` with an ``AppConfig`` or a ``models`` module. The app label is
+  ``AppConfig.label`` when set, else the last part of its name.
+
+Example::
+
+    >>> project = discover("sample_monolith")          # doctest: +SKIP
+    >>> [a.label for a in project.apps][:3]             # doctest: +SKIP
+    ['accounts', 'cart', 'catalog']
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from decompose.config import Config, load_config
+from decompose.errors import InputError
+from decompose.graph import AppInfo, Skipped
+from decompose.scan.facts import ModuleFacts
+from decompose.scan.python import ScanError, scan_source
+
+_SETTINGS_DEFAULT = re.compile(rb"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
+_TEST_NAME = re.compile(r"(^test_.*|.*_tests?|^tests?|^conftest)\.py$")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One Python file to scan."""
+
+    module: str
+    path: str  # POSIX, relative to the project root
+    abspath: str
+    is_package: bool
+    migration: bool
+    test: bool
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """What discovery found: the input of scan and build."""
+
+    root: Path
+    import_root: Path
+    config: Config
+    files: tuple[SourceFile, ...]
+    apps: tuple[AppInfo, ...] = ()
+    settings_module: str | None = None
+    #: the settings module and the internal modules it star-imports (settings split in files)
+    settings_modules: tuple[str, ...] = ()
+    #: settings constants read statically (``AUTH_USER_MODEL``, ``ROOT_URLCONF``...)
+    settings: dict[str, object] = field(default_factory=dict)
+    #: labels of INSTALLED_APPS entries that are not part of the project (``auth`` -> ``django.contrib.auth``)
+    external_apps: dict[str, str] = field(default_factory=dict)
+    skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def file(self, module: str) -> SourceFile | None:
+        for f in self.files:
+            if f.module == module:
+                return f
+        return None
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def _is_test(parts: tuple[str, ...]) -> bool:
+    return any(p in ("tests", "test") for p in parts[:-1]) or bool(_TEST_NAME.match(parts[-1]))
+
+
+def _choose_import_root(root: Path) -> Path:
+    if (root / "manage.py").is_file():
+        return root
+    found = sorted(root.glob("*/manage.py")) + sorted(root.glob("*/*/manage.py"))
+    found = [f for f in found if not any(part.startswith(".") or part in ("venv", "node_modules") for part in f.relative_to(root).parts)]
+    if len(found) == 1:
+        return found[0].parent
+    src = root / "src"
+    if src.is_dir() and not any(p.is_dir() and (p / "__init__.py").is_file() for p in root.iterdir()):
+        return src
+    return root
+
+
+def _walk(root: Path, config: Config, skipped: list[Skipped], warnings: list[str]) -> list[tuple[str, str, os.stat_result]]:
+    """(relative POSIX path, absolute path, stat) of every .py file to scan; problems go to ``skipped``."""
+    include = [_glob_regex(p) for p in config.include]
+    exclude = [_glob_regex(p) for p in config.exclude]
+    out: list[tuple[str, str, os.stat_result]] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    root_s = str(root)
+
+    def walk(dirpath: str, rel: str) -> None:
+        try:
+            st = os.stat(dirpath)
+        except OSError as exc:
+            skipped.append(Skipped(rel or ".", f"cannot read folder: {_oserror(exc)}"))
+            return
+        key = (st.st_dev, st.st_ino)
+        if key in seen_dirs:
+            skipped.append(Skipped(rel, "symlink loop (folder already visited)"))
+            return
+        seen_dirs.add(key)
+        try:
+            entries = sorted(os.scandir(dirpath), key=lambda e: e.name)
+        except OSError as exc:
+            skipped.append(Skipped(rel or ".", f"cannot read folder: {_oserror(exc)}"))
+            return
+        for entry in entries:
+            name = entry.name
+            relpath = f"{rel}/{name}" if rel else name
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if name.startswith(".") or name == "__pycache__":
+                    continue
+                probe = relpath + "/x.py"
+                if any(rx.match(probe) for rx in exclude):
+                    continue
+                walk(entry.path, relpath)
+                continue
+            if not name.endswith(".py"):
+                continue
+            if any(rx.match(relpath) for rx in exclude) or not any(rx.match(relpath) for rx in include):
+                continue
+            try:
+                st = os.stat(entry.path)
+            except OSError as exc:
+                skipped.append(Skipped(relpath, f"cannot read: {_oserror(exc)}"))
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                skipped.append(Skipped(relpath, "not a regular file"))
+                continue
+            if st.st_size > config.max_file_bytes:
+                skipped.append(
+                    Skipped(relpath, f"too large ({st.st_size:,} bytes > max_file_bytes {config.max_file_bytes:,}; generated?)")
+                )
+                continue
+            out.append((relpath, entry.path, st))
+
+    walk(root_s, "")
+    return out
+
+
+def _oserror(exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    if exc.errno == errno.ENOENT and os.path.islink(exc.filename or ""):
+        return "dangling symlink"
+    return exc.strerror or str(exc)
+
+
+def _module_name(rel_parts: tuple[str, ...]) -> tuple[str, bool] | None:
+    stem = rel_parts[-1][:-3]
+    if "." in stem:
+        return None
+    if stem == "__init__":
+        parts = rel_parts[:-1]
+        if not parts:
+            return None
+        return ".".join(parts), True
+    return ".".join((*rel_parts[:-1], stem)), False
+
+
+def _read_facts(path: Path, module: str, is_package: bool = False) -> ModuleFacts | None:
+    try:
+        return scan_source(module, path.read_bytes(), is_package=is_package)
+    except (OSError, ScanError):
+        return None
+
+
+def discover(path: str | Path = ".", settings: str | None = None) -> Project:
+    """Find the files, module names, Django apps and settings of the project at ``path``."""
+    root = Path(path)
+    if not root.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if not root.is_dir():
+        raise InputError(f"{path}: not a folder", hint="pass the folder that holds the project (where manage.py is)")
+    root = root.resolve()
+    config = load_config(root)
+    import_root = _choose_import_root(root)
+    skipped: list[Skipped] = []
+    warnings: list[str] = []
+    found = _walk(root, config, skipped, warnings)
+    if not found and not skipped:
+        raise InputError(f"{path}: no Python files found", hint="pass the folder that holds the project")
+
+    files: list[SourceFile] = []
+    namespace_dirs: set[str] = set()
+    seen_modules: dict[str, str] = {}
+    for relpath, abspath, st in found:
+        p = Path(abspath)
+        base = import_root if import_root != root and (root / relpath).is_relative_to(import_root) else root
+        rel_parts = (root / relpath).relative_to(base).parts
+        named = _module_name(rel_parts)
+        if named is None:
+            skipped.append(Skipped(relpath, "file name is not a module name"))
+            continue
+        module, is_package = named
+        if module in seen_modules:
+            skipped.append(Skipped(relpath, f"same module name {module!r} as {seen_modules[module]}"))
+            continue
+        seen_modules[module] = relpath
+        # a folder with .py files but no __init__.py below the import root: a namespace package
+        for i in range(1, len(rel_parts)):
+            d = base.joinpath(*rel_parts[:i])
+            if not (d / "__init__.py").is_file():
+                namespace_dirs.add(d.relative_to(root).as_posix())
+        parts = tuple(relpath.split("/"))
+        files.append(
+            SourceFile(
+                module=module,
+                path=relpath,
+                abspath=str(p),
+                is_package=is_package,
+                migration="migrations" in rel_parts[:-1],
+                test=_is_test(parts),
+                size=st.st_size,
+                mtime_ns=st.st_mtime_ns,
+            )
+        )
+    for d in sorted(namespace_dirs):
+        warnings.append(f"{d}/: no __init__.py; its files are analysed as a namespace package")
+    if not files:
+        raise InputError(f"{path}: no Python files could be read", hint="see the skipped files above")
+    by_module = {f.module: f for f in files}
+
+    settings_module = _find_settings(root, import_root, settings or config.settings, by_module)
+    settings_modules: list[str] = []
+    constants: dict[str, object] = {}
+    if settings_module is not None:
+        _read_settings(settings_module, by_module, settings_modules, constants, depth=0)
+    apps, external_apps = _find_apps(root, by_module, constants.get("INSTALLED_APPS"))
+    return Project(
+        root=root,
+        import_root=import_root,
+        config=config,
+        files=tuple(files),
+        apps=tuple(sorted(apps)),
+        settings_module=settings_module,
+        settings_modules=tuple(settings_modules),
+        settings=constants,
+        external_apps=external_apps,
+        skipped=tuple(sorted(skipped)),
+        warnings=tuple(warnings),
+    )
+
+
+def _find_settings(root: Path, import_root: Path, named: str | None, by_module: dict[str, SourceFile]) -> str | None:
+    if named:
+        if named not in by_module:
+            raise InputError(f"settings module {named!r} not found under {root}", hint="pass --settings with a dotted module name")
+        return named
+    for launcher in ("manage.py", "wsgi.py", "asgi.py"):
+        for f in by_module.values():
+            if f.path.rsplit("/", 1)[-1] == launcher:
+                try:
+                    m = _SETTINGS_DEFAULT.search(Path(f.abspath).read_bytes())
+                except OSError:
+                    continue
+                if m and m.group(1).decode() in by_module:
+                    return m.group(1).decode()
+    candidates = sorted(
+        (m for m in by_module if m == "settings" or m.endswith(".settings")),
+        key=lambda m: (m.count("."), m),
+    )
+    for m in candidates:
+        f = by_module[m]
+        facts = _read_facts(Path(f.abspath), m, f.is_package)
+        if facts is not None and facts.constant("INSTALLED_APPS") is not None:
+            return m
+    return None
+
+
+def _read_settings(module: str, by_module: dict[str, SourceFile], seen: list[str], constants: dict[str, object], depth: int) -> None:
+    """Constants of the settings module, following ``from .base import *`` (settings split in files)."""
+    if module in seen or depth > 5:
+        return
+    seen.append(module)
+    f = by_module[module]
+    facts = _read_facts(Path(f.abspath), module, f.is_package)
+    if facts is None:
+        return
+    for imp in facts.imports:
+        if imp.name == "*" and imp.module in by_module:
+            _read_settings(imp.module, by_module, seen, constants, depth + 1)
+    constants.update(dict(facts.constants))
+
+
+def _app_configs(module: str, by_module: dict[str, SourceFile]) -> list[tuple[str, dict[str, object]]]:
+    """(class name, constant attributes) of the AppConfig subclasses in ``module``."""
+    f = by_module.get(module)
+    if f is None:
+        return []
+    facts = _read_facts(Path(f.abspath), module, f.is_package)
+    if facts is None:
+        return []
+    out = []
+    for c in facts.classes:
+        if any(b.rsplit(".", 1)[-1] == "AppConfig" for b in c.bases):
+            out.append((c.name, dict(c.attrs)))
+    return out
+
+
+def _package_path(module: str, by_module: dict[str, SourceFile]) -> str:
+    f = by_module.get(module)
+    if f is None:
+        return module.replace(".", "/")
+    return f.path.rsplit("/", 1)[0] if f.is_package else f.path
+
+
+def _find_apps(root: Path, by_module: dict[str, SourceFile], installed: object) -> tuple[list[AppInfo], dict[str, str]]:
+    apps: dict[str, AppInfo] = {}
+    external: dict[str, str] = {}
+    if isinstance(installed, tuple):
+        for entry in installed:
+            if entry in by_module and by_module[entry].is_package:
+                configs = _app_configs(f"{entry}.apps", by_module)
+                chosen = [c for c in configs if c[1].get("default") is True] or (configs if len(configs) == 1 else [])
+                attrs = chosen[0][1] if chosen else {}
+                name = str(attrs.get("name", entry))
+                label = str(attrs.get("label") or name.rsplit(".", 1)[-1])
+                apps[label] = AppInfo(label, name, _package_path(entry, by_module))
+                continue
+            mod, _, cls = entry.rpartition(".")
+            if mod in by_module:
+                attrs = dict(next((a for n, a in _app_configs(mod, by_module) if n == cls), {}))
+                name = str(attrs.get("name", mod.rsplit(".apps", 1)[0] if mod.endswith(".apps") else mod))
+                label = str(attrs.get("label") or name.rsplit(".", 1)[-1])
+                apps[label] = AppInfo(label, name, _package_path(name, by_module))
+                continue
+            top = entry.split(".")[0]
+            if top not in {m.split(".")[0] for m in by_module}:
+                parts = entry.split(".")
+                if len(parts) > 2 and parts[-2] == "apps":
+                    parts = parts[:-2]
+                external[parts[-1]] = ".".join(parts)
+        return list(apps.values()), external
+    # no settings: packages with an AppConfig in apps.py, or with a models module
+    for module, f in sorted(by_module.items()):
+        if not f.is_package or f.migration or f.test:
+            continue
+        configs = _app_configs(f"{module}.apps", by_module) if f"{module}.apps" in by_module else []
+        if configs or f"{module}.models" in by_module:
+            attrs = configs[0][1] if len(configs) == 1 else {}
+            name = str(attrs.get("name", module))
+            label = str(attrs.get("label") or name.rsplit(".", 1)[-1])
+            if label not in apps:
+                apps[label] = AppInfo(label, name, f.path.rsplit("/", 1)[0])
+    return list(apps.values()), external
+
+
+def stdlib_names() -> frozenset[str]:
+    return frozenset(sys.stdlib_module_names)

@@ -1,0 +1,192 @@
+"""Django constructs the scanner recognises, by their shape in the source.
+
+Nothing here imports Django: a ``ForeignKey`` is any call whose name ends in
+``ForeignKey``, a receiver any ``receiver(...)`` call, a transaction block any
+``with ...atomic(...)``. The shapes produce :class:`~decompose.scan.facts.Use`
+records; which module they point to is decided by the build step.
+
+Migrations are scanned cheaply: only their ``dependencies`` list is read (by
+locating it in the text and parsing that slice), never the whole file.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING, Any
+
+from decompose.scan.facts import ModuleFacts, Use
+
+if TYPE_CHECKING:  # pragma: no cover
+    from decompose.scan.python import _Scanner
+
+#: Attributes of a model class whose use is an ORM coupling (``Order.objects.filter``).
+MANAGER_ATTRS = frozenset({"objects", "_default_manager", "_base_manager", "DoesNotExist", "MultipleObjectsReturned"})
+FK_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "ParentalManyToManyField"})
+SIGNAL_CLASSES = frozenset({"Signal", "ModelSignal"})
+SIGNAL_METHODS = frozenset({"send", "send_robust", "connect", "disconnect", "asend", "asend_robust"})
+#: Bases that make a class a Django model.
+MODEL_BASES = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
+APPCONFIG_BASES = frozenset({"django.apps.AppConfig", "django.apps.config.AppConfig"})
+
+
+def _parts(node: ast.AST) -> list[str] | None:
+    out: list[str] = []
+    while isinstance(node, ast.Attribute):
+        out.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        out.append(node.id)
+        out.reverse()
+        return out
+    return None
+
+
+def _str(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _kw(node: ast.Call, name: str) -> ast.AST | None:
+    for kw in node.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def is_atomic(expr: ast.AST) -> bool:
+    """``transaction.atomic``, ``atomic()``, ``transaction.atomic(using="x")``."""
+    if isinstance(expr, ast.Call):
+        expr = expr.func
+    parts = _parts(expr)
+    return bool(parts) and parts[-1] == "atomic"  # type: ignore[index]
+
+
+def class_constants(node: ast.ClassDef) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Constant ``str``/``bool`` attributes of a class body and of its inner ``class Meta``."""
+    attrs: dict[str, Any] = {}
+    meta: dict[str, Any] = {}
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            v = stmt.value
+            if isinstance(v, ast.Constant) and isinstance(v.value, (str, bool)):
+                attrs[stmt.targets[0].id] = v.value
+        elif isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            meta, _ = class_constants(stmt)
+    return attrs, meta
+
+
+def _model_ref(sc: _Scanner, kind: str, node: ast.AST | None, line: int) -> None:
+    """A reference to a model: a name/attribute chain, or a lazy ``"app.Model"`` / ``"Model"`` string."""
+    if node is None:
+        return
+    s = _str(node)
+    if s is not None:
+        if s == "self" or not s:
+            return
+        sc.uses.append(Use(kind, "label" if "." in s else "bare", s, line, sc.ctx_flags()))
+        return
+    parts = _parts(node)
+    if parts:
+        sc.cand(kind, parts, line)
+
+
+def call_uses(sc: _Scanner, node: ast.Call, parts: list[str]) -> bool:
+    """Record the Django couplings a call expresses. True if the call needs no generic ``call`` use."""
+    last = parts[-1]
+    line = node.lineno
+    args = node.args
+    if last in FK_FIELDS:
+        _model_ref(sc, "fk", args[0] if args else _kw(node, "to"), line)
+        return False
+    if last == "include" and (args or _kw(node, "arg")):
+        target = args[0] if args else _kw(node, "arg")
+        if isinstance(target, ast.Tuple) and target.elts:
+            target = target.elts[0]
+        s = _str(target)
+        if s is not None:
+            sc.uses.append(Use("url", "dotted", s, line, sc.ctx_flags()))
+        elif target is not None and (p := _parts(target)):
+            sc.cand("url", p, line)
+        return False
+    if last == "get_model" and args:
+        strs = [_str(a) for a in args[:2]]
+        if len(strs) == 2 and strs[0] and strs[1]:
+            sc.uses.append(Use("string_ref", "label", f"{strs[0]}.{strs[1]}", line, sc.ctx_flags()))
+        elif strs[0] and "." in strs[0]:
+            sc.uses.append(Use("string_ref", "label", strs[0], line, sc.ctx_flags()))
+        return False
+    if last == "import_string" and args and (s := _str(args[0])):
+        sc.uses.append(Use("string_ref", "dotted", s, line, sc.ctx_flags()))
+        return False
+    if last == "receiver" and args:
+        sig = args[0]
+        for el in sig.elts if isinstance(sig, (ast.List, ast.Tuple)) else [sig]:
+            p = _parts(el)
+            if p:
+                sc.cand("signal", p, line)
+        _model_ref(sc, "signal", _kw(node, "sender"), line)
+        return False
+    if last in SIGNAL_METHODS and len(parts) >= 2:
+        sc.cand("signal", parts[:-1], line, ref="signal")
+        if last in ("connect", "disconnect"):
+            _model_ref(sc, "signal", _kw(node, "sender"), line)
+        return True
+    return False
+
+
+# -- migrations -------------------------------------------------------------------
+
+_DEPS = re.compile(rb"^[ \t]*dependencies\s*=\s*[\[(]", re.M)
+
+
+def _slice_brackets(source: bytes, start: int) -> bytes | None:
+    """From ``start`` (an opening bracket), the text up to its matching bracket; strings are skipped."""
+    depth = 0
+    i = start
+    n = len(source)
+    quote: int | None = None
+    while i < n:
+        c = source[i]
+        if quote is not None:
+            if c == 0x5C:  # backslash
+                i += 2
+                continue
+            if c == quote:
+                quote = None
+        elif c in (0x22, 0x27):
+            quote = c
+        elif c in (0x5B, 0x28, 0x7B):
+            depth += 1
+        elif c in (0x5D, 0x29, 0x7D):
+            depth -= 1
+            if depth == 0:
+                return source[start : i + 1]
+        i += 1
+    return None
+
+
+def scan_migration(module: str, source: bytes, *, is_package: bool, lines: int) -> ModuleFacts:
+    """Only a migration's ``dependencies`` (cross-app ordering), flagged ``migration``."""
+    uses: list[Use] = []
+    m = _DEPS.search(source)
+    if m is not None:
+        body = _slice_brackets(source, m.end() - 1)
+        first_line = source.count(b"\n", 0, m.start()) + 1
+        try:
+            node = ast.parse(b"(" + body + b")", mode="eval").body if body else None
+        except (SyntaxError, ValueError):
+            node = None
+        elts = node.elts if isinstance(node, (ast.List, ast.Tuple)) else []
+        for el in elts:
+            line = first_line + el.lineno - 1
+            if isinstance(el, ast.Tuple) and len(el.elts) == 2:
+                app, name = _str(el.elts[0]), _str(el.elts[1])
+                if app and name:
+                    uses.append(Use("string_ref", "migration", f"{app}:{name}", line, ("migration",)))
+            elif isinstance(el, ast.Call) and el.args:
+                p = _parts(el.args[0])
+                if p and p[0] == "settings":
+                    uses.append(Use("string_ref", "setting_dep", p[-1], line, ("migration",)))
+    return ModuleFacts(module=module, is_package=is_package, lines=lines, uses=tuple(sorted(set(uses))))

@@ -1,0 +1,109 @@
+"""Scan many files: in-process for a few, in a process pool across the cores when it pays.
+
+Each worker reads its files, hashes them, and either loads the cached result or
+scans and stores it; only the compact results travel back. Work is sent in
+chunks (a few per worker) so the pool's per-task overhead stays small, and
+results are returned in input order whatever order the chunks finish in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from decompose.scan.cache import Result, content_key, load_object, store_object
+from decompose.scan.python import ScanError, scan_source
+
+#: Below this much source, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 600_000
+PARALLEL_MIN_FILES = 24
+
+#: (module, absolute path, is_package, migration)
+Job = tuple[str, str, bool, bool]
+#: (module, content key or "" if unreadable, facts or skip reason)
+Done = tuple[str, str, Result]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _read_error(exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.ELOOP:
+        return "cannot read: symlink loop"
+    if exc.errno == errno.EISDIR:
+        return "cannot read: is a folder"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+def scan_file(job: Job, cache_dir: Path | None) -> Done:
+    """Read, hash and scan one file (or take its result from the cache)."""
+    module, abspath, is_package, migration = job
+    try:
+        with open(abspath, "rb") as fh:
+            source = fh.read()
+    except OSError as exc:
+        return module, "", _read_error(exc)
+    key = content_key(module, is_package, migration, source)
+    cached = load_object(cache_dir, key)
+    if cached is not None:
+        return module, key, cached
+    try:
+        result: Result = scan_source(module, source, is_package=is_package, migration=migration)
+    except ScanError as exc:
+        result = exc.reason
+    store_object(cache_dir, key, result)
+    return module, key, result
+
+
+def _scan_chunk(jobs: list[Job], cache_dir: Path | None) -> list[Done]:
+    return [scan_file(j, cache_dir) for j in jobs]
+
+
+def scan_files(
+    jobs: Sequence[Job],
+    *,
+    sizes: Sequence[int] | None = None,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Done]:
+    """Scan ``jobs``; results in the same order. ``progress(done, total)`` is called as files finish."""
+    total = len(jobs)
+    workers = default_jobs() if workers is None else max(1, workers)
+    total_bytes = sum(sizes) if sizes is not None else PARALLEL_MIN_BYTES
+    if workers == 1 or total < PARALLEL_MIN_FILES or total_bytes < PARALLEL_MIN_BYTES:
+        out = []
+        for i, job in enumerate(jobs, 1):
+            out.append(scan_file(job, cache_dir))
+            if progress is not None and (i % 25 == 0 or i == total):
+                progress(i, total)
+        return out
+    # chunks of similar byte size, ~6 per worker, biggest first for balance
+    n_chunks = min(total, workers * 6)
+    order = sorted(range(total), key=lambda i: -(sizes[i] if sizes is not None else 0))
+    chunks: list[list[int]] = [[] for _ in range(n_chunks)]
+    loads = [0] * n_chunks
+    for i in order:
+        c = loads.index(min(loads))
+        chunks[c].append(i)
+        loads[c] += (sizes[i] if sizes is not None else 1) + 2000
+    results: list[Done | None] = [None] * total
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_scan_chunk, [jobs[i] for i in chunk], cache_dir): chunk for chunk in chunks if chunk}
+        for fut in as_completed(futures):
+            chunk = futures[fut]
+            for i, r in zip(chunk, fut.result()):
+                results[i] = r
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+    return [r for r in results if r is not None]

@@ -1,0 +1,197 @@
+"""What ``decompose analyze`` tells a person: per-app metrics, strongest couplings, app import cycles.
+
+:func:`summarize` is a pure function of the graph (testable, no I/O);
+:func:`print_summary` renders it with rich.
+
+Metrics and cycles leave out external packages, migrations and test modules
+(the per-app module and line counts include them):
+
+``fan-in`` (Ca)   modules outside the app that depend on a module of the app
+``fan-out`` (Ce)  modules outside the app that a module of the app depends on
+``instability``   Ce / (Ca + Ce): 0 = everything leans on it, 1 = it leans on everything
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import networkx as nx
+
+from decompose.graph import EDGE_KINDS, OUTSIDE_APPS, DependencyGraph, app_graph
+
+
+@dataclass(frozen=True, slots=True)
+class AppRow:
+    label: str
+    modules: int
+    lines: int
+    fan_in: int
+    fan_out: int
+    instability: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Coupling:
+    kind: str
+    source: str
+    target: str
+    weight: int
+    example: str  # "path:line symbol"
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    source: str
+    target: str
+    weight: int
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    """A cycle of app imports; ``closing`` is its lightest hop, the cheapest one to cut."""
+
+    apps: tuple[str, ...]
+    hops: tuple[Hop, ...]
+    closing: Hop
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    apps: tuple[AppRow, ...]
+    couplings: tuple[Coupling, ...]
+    cycles: tuple[Cycle, ...]
+    skipped: tuple[tuple[str, str], ...]
+    warnings: tuple[str, ...]
+    modules: int
+    lines: int
+    externals: int
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.skipped) + len(self.warnings)
+
+
+def _ev(e: object) -> str:
+    sym = getattr(e, "symbol", "")
+    return f"{e} {sym}".strip()
+
+
+def summarize(graph: DependencyGraph, *, top: int = 3, max_cycles: int = 10) -> Summary:
+    """Per-app metrics, the ``top`` strongest cross-app couplings of each kind, and app import cycles."""
+    g = graph.graph
+    bucket: dict[str, str] = {}
+    for n, d in g.nodes(data=True):
+        if d.get("type") == "module" and not d.get("test") and not d.get("migration"):
+            bucket[n] = d.get("app") or OUTSIDE_APPS
+    fan_in: dict[str, set[str]] = defaultdict(set)
+    fan_out: dict[str, set[str]] = defaultdict(set)
+    for u, v, d in graph.edges():
+        if u not in bucket or v not in bucket or bucket[u] == bucket[v]:
+            continue
+        if all("migration" in e.flags for e in d["evidence"]):
+            continue
+        fan_out[bucket[u]].add(v)
+        fan_in[bucket[v]].add(u)
+    agg = app_graph(graph, exclude_flags=("migration",))
+    rows = []
+    labels = graph.app_labels() + ([OUTSIDE_APPS] if OUTSIDE_APPS in agg else [])
+    for label in labels:
+        nd = agg.nodes[label] if label in agg else {"modules": 0, "lines": 0}
+        ca, ce = len(fan_in[label]), len(fan_out[label])
+        rows.append(AppRow(label, nd["modules"], nd["lines"], ca, ce, round(ce / (ca + ce), 2) if ca + ce else None))
+    couplings = []
+    for kind in EDGE_KINDS:
+        edges = sorted(
+            ((d["weight"], u, v, d) for u, v, k, d in agg.edges(keys=True, data=True) if k == kind),
+            key=lambda t: (-t[0], t[1], t[2]),
+        )
+        for w, u, v, d in edges[:top]:
+            couplings.append(Coupling(kind, u, v, w, _ev(d["evidence"][0])))
+    # app import cycles (runtime imports: TYPE_CHECKING-only imports cannot loop at import time)
+    simple = nx.DiGraph()
+    for u, v, d in graph.edges(("import",)):
+        bu, bv = bucket.get(u), bucket.get(v)
+        if bu is None or bv is None or bu == bv or OUTSIDE_APPS in (bu, bv):
+            continue
+        ev = [e for e in d["evidence"] if "type_checking" not in e.flags]
+        if not ev:
+            continue
+        if simple.has_edge(bu, bv):
+            simple.edges[bu, bv]["evidence"].extend(ev)
+            simple.edges[bu, bv]["weight"] += len(ev)
+        else:
+            simple.add_edge(bu, bv, weight=len(ev), evidence=list(ev))
+    for _, _, d in simple.edges(data=True):
+        d["evidence"].sort()
+    cycles = []
+    for comp in sorted((sorted(c) for c in nx.strongly_connected_components(simple) if len(c) > 1)):
+        sub = simple.subgraph(comp)
+        found = []
+        for cyc in nx.simple_cycles(sub, length_bound=4):
+            i = cyc.index(min(cyc))
+            found.append(tuple(cyc[i:] + cyc[:i]))
+            if len(found) >= 200:
+                break
+        for cyc in sorted(set(found), key=lambda c: (len(c), c))[:max_cycles]:
+            hops = []
+            for a, b in zip(cyc, cyc[1:] + cyc[:1]):
+                d = simple.edges[a, b]
+                hops.append(Hop(a, b, d["weight"], tuple(_ev(e) for e in d["evidence"][:3])))
+            closing = min(hops, key=lambda h: (h.weight, h.source, h.target))
+            cycles.append(Cycle(cyc, tuple(hops), closing))
+        if len(cycles) >= max_cycles:
+            break
+    modules = [d for d in g.nodes.values() if d.get("type") == "module"]
+    return Summary(
+        apps=tuple(rows),
+        couplings=tuple(couplings),
+        cycles=tuple(cycles[:max_cycles]),
+        skipped=tuple((s.path, s.reason) for s in graph.skipped),
+        warnings=tuple(graph.meta.get("warnings", ())),
+        modules=len(modules),
+        lines=sum(int(d.get("lines", 0)) for d in modules),
+        externals=sum(1 for d in g.nodes.values() if d.get("type") == "external"),
+    )
+
+
+def print_summary(summary: Summary, console: object, *, headline: str | None = None) -> None:
+    """Render ``summary`` as rich tables on ``console`` (a ``rich.console.Console``)."""
+    from rich.table import Table
+
+    c = console
+    if headline:
+        c.print(headline)  # type: ignore[attr-defined]
+    t = Table(title="Apps", title_justify="left")
+    for col in ("app", "modules", "lines", "fan-in", "fan-out", "instability"):
+        t.add_column(col, justify="left" if col == "app" else "right")
+    for r in summary.apps:
+        t.add_row(r.label, str(r.modules), str(r.lines), str(r.fan_in), str(r.fan_out), "-" if r.instability is None else f"{r.instability:.2f}")
+    c.print(t)  # type: ignore[attr-defined]
+    if summary.couplings:
+        t = Table(title="Strongest cross-app couplings by kind", title_justify="left")
+        for col in ("kind", "from", "to", "weight", "e.g."):
+            t.add_column(col, justify="right" if col == "weight" else "left")
+        for cp in summary.couplings:
+            t.add_row(cp.kind, cp.source, cp.target, str(cp.weight), cp.example)
+        c.print(t)  # type: ignore[attr-defined]
+    if summary.cycles:
+        t = Table(title="App import cycles (lightest hop = the one to cut)", title_justify="left")
+        for col in ("cycle", "closing hop", "weight", "evidence"):
+            t.add_column(col)
+        for cy in summary.cycles:
+            h = cy.closing
+            t.add_row(" -> ".join((*cy.apps, cy.apps[0])), f"{h.source} -> {h.target}", str(h.weight), ", ".join(h.evidence))
+        c.print(t)  # type: ignore[attr-defined]
+    else:
+        c.print("No import cycles between apps.")  # type: ignore[attr-defined]
+    if summary.skipped:
+        t = Table(title=f"Skipped files ({len(summary.skipped)})", title_justify="left")
+        t.add_column("file")
+        t.add_column("reason")
+        for path, reason in summary.skipped:
+            t.add_row(path, reason)
+        c.print(t)  # type: ignore[attr-defined]
+    for w in summary.warnings:
+        c.print(f"[yellow]warning:[/] {w}", highlight=False)  # type: ignore[attr-defined]
