@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from catalog.models import Brand, Category, Product, ProductImage, Tag
 
@@ -6,6 +7,7 @@ from catalog.models import Brand, Category, Product, ProductImage, Tag
 class ProductImageInline(admin.TabularInline):
     model = ProductImage
     extra = 0
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Category)
