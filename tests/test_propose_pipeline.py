@@ -162,3 +162,18 @@ def test_bad_config_is_a_one_line_error(section: dict) -> None:
 def test_empty_graph_is_input_error() -> None:
     with pytest.raises(InputError):
         propose(DependencyGraph.empty())
+
+
+def test_omnipresent_client_gets_its_own_service_and_pulls_nothing() -> None:
+    g = shop()
+    g.add_module("web.views", app="web", path="web/views.py")
+    for i, a in enumerate(APPS[1:]):
+        for k in range(4):
+            g.add_evidence("web.views", f"{a}.services", "call", Evidence("web/views.py", 10 * i + k, f"{a}.services.page"))
+    p = propose(g)
+    assert p.services[p.service_of("web")] == ("web",)
+    assert "omnipresent client" in p.explanation("web").reason
+    assert all(e.pull_service != p.service_of("web") for e in p.explanations)
+    assert "web" in {t.name for e in p.explanations if e.member == "catalog" for t in e.rivals}
+    q = propose(g, ProposeSettings(client_ratio=0))  # detection off: it is clustered like any app
+    assert len(q.services[q.service_of("web")]) > 1

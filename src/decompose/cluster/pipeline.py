@@ -38,6 +38,7 @@ KNOWN_KEYS = (
     "apart",
     "shared_kernel",
     "kernel_ratio",
+    "client_ratio",
     "weak_ratio",
     "include_tests",
     "include_outside",
@@ -52,7 +53,10 @@ class ProposeSettings:
     ``services`` is a number of services or ``None`` (the algorithm decides).
     ``shared_kernel`` lists members always kept out of services;
     ``kernel_ratio`` (``0`` disables detection) is the share of other members
-    that must depend on a member for it to be omnipresent. A placement is
+    that must depend on a member for it to be omnipresent. ``client_ratio``
+    (``0`` disables) is the share of other members a member must depend on to
+    be an omnipresent *client* (a storefront, an admin site, a reporting app):
+    it becomes a service of its own, outside clustering, as Bunch does. A placement is
     weak when its pull to another service reaches ``weak_ratio`` × its
     cohesion.
     """
@@ -65,6 +69,7 @@ class ProposeSettings:
     constraints: Constraints = field(default_factory=Constraints)
     shared_kernel: tuple[str, ...] = ()
     kernel_ratio: float = 0.7
+    client_ratio: float = 0.7
     weak_ratio: float = 0.8
     include_tests: bool = False
     include_outside: bool = False
@@ -101,7 +106,7 @@ class ProposeSettings:
         if not isinstance(kernel, list) or not all(isinstance(m, str) for m in kernel):
             raise ConfigError(f"{source}: `shared_kernel` must be a list of members")
         ratios: dict[str, float] = {}
-        for key, default in (("kernel_ratio", 0.7), ("weak_ratio", 0.8), ("resolution", 1.0)):
+        for key, default in (("kernel_ratio", 0.7), ("client_ratio", 0.7), ("weak_ratio", 0.8), ("resolution", 1.0)):
             value = s.get(key, default)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ConfigError(f"{source}: `{key}` must be a number ≥ 0")
@@ -121,6 +126,7 @@ class ProposeSettings:
             constraints=Constraints(pin=dict(pin), together=groups["together"], apart=groups["apart"]),
             shared_kernel=tuple(sorted(kernel)),
             kernel_ratio=ratios["kernel_ratio"],
+            client_ratio=ratios["client_ratio"],
             weak_ratio=ratios["weak_ratio"],
             include_tests=flags["include_tests"],
             include_outside=flags["include_outside"],
@@ -140,6 +146,7 @@ class ProposeSettings:
             "apart": [list(g) for g in self.constraints.apart],
             "shared_kernel": list(self.shared_kernel),
             "kernel_ratio": self.kernel_ratio,
+            "client_ratio": self.client_ratio,
             "weak_ratio": self.weak_ratio,
             "include_tests": self.include_tests,
             "include_outside": self.include_outside,
@@ -179,6 +186,15 @@ def detect_kernel(cg: CouplingGraph, ratio: float, *, protect: set[str] = frozen
         if len(dependents) >= need:
             out.append(m)
     return out
+
+
+def detect_clients(cg: CouplingGraph, ratio: float, *, protect: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """Omnipresent clients: members that depend on at least ``ratio`` of the other members."""
+    members = cg.members()
+    if ratio <= 0 or len(members) < 4:
+        return []
+    need = ratio * (len(members) - 1)
+    return [m for m in members if m not in protect and len({v for v in cg.directed.successors(m) if v != m}) >= need]
 
 
 # -- naming, explanations --------------------------------------------------------------
@@ -228,8 +244,13 @@ def explain(
     weak_ratio: float,
     constraints: Constraints = Constraints(),
     top: int = 3,
+    ignore: frozenset[str] = frozenset(),
 ) -> tuple[Explanation, ...]:
-    """One :class:`Explanation` per member in a service (see its docstring)."""
+    """One :class:`Explanation` per member in a service (see its docstring).
+
+    Services in ``ignore`` (omnipresent clients) are shown as rivals but do
+    not pull: a storefront using everything is no reason to move anything.
+    """
     where = {m: s for s, ms in services.items() for m in ms}
     notes: dict[str, list[str]] = defaultdict(list)
     for m, s in constraints.pin.items():
@@ -253,7 +274,8 @@ def explain(
                 ties.append(Tie(n, d["weight"]))
             else:
                 rivals.append(Tie(n, d["weight"]))
-                pulls[where[n]] += d["weight"]
+                if where[n] not in ignore:
+                    pulls[where[n]] += d["weight"]
         ties.sort(key=lambda t: (-t.weight, t.name))
         rivals.sort(key=lambda t: (-t.weight, t.name))
         cohesion = sum(t.weight for t in ties)
@@ -322,10 +344,15 @@ def propose(graph: DependencyGraph, settings: ProposeSettings | None = None) -> 
     kernel = _kernel(full, settings)
     settings.constraints.check(full.graph.nodes, kernel=kernel)
     cg = full.subgraph(set(full.members()) - set(kernel))
+    clients = detect_clients(cg, settings.client_ratio, protect=settings.constraints.members())
+    inner = cg.subgraph(set(cg.members()) - set(clients))
+    if settings.services is not None and clients:
+        settings = replace(settings, services=max(1, settings.services - len(clients)))
     names = list(ALGORITHMS) if settings.algorithm == "auto" else [settings.algorithm]
     results: list[tuple[float, int, str, Partition, dict[str, float]]] = []
     for i, name in enumerate(names):
-        part = run_algorithm(name, cg, settings) if cg.graph.number_of_nodes() else []
+        part = run_algorithm(name, inner, settings) if inner.graph.number_of_nodes() else []
+        part = sorted([*part, *((c,) for c in clients)])
         metrics = all_metrics(cg, part)
         results.append((metrics["score"], i, name, part, metrics))
     results.sort(key=lambda r: (-round(r[0], 9), r[1]))
@@ -340,11 +367,35 @@ def propose(graph: DependencyGraph, settings: ProposeSettings | None = None) -> 
         algorithm=best_name,
         seed=settings.seed,
         metrics=best_metrics,
-        explanations=explain(cg, services, weak_ratio=settings.weak_ratio, constraints=settings.constraints),
+        explanations=_mark_clients(
+            explain(
+                cg,
+                services,
+                weak_ratio=settings.weak_ratio,
+                constraints=settings.constraints,
+                ignore=frozenset(s for s, ms in services.items() if set(ms) <= set(clients)),
+            ),
+            clients,
+            cg,
+        ),
         candidates=candidates if len(candidates) > 1 else (),
         unassigned=unassigned,
         settings=settings.to_dict(),
     )
+
+
+def _mark_clients(explanations: tuple[Explanation, ...], clients: list[str], cg: CouplingGraph) -> tuple[Explanation, ...]:
+    out = []
+    for e in explanations:
+        if e.member in clients:
+            used = len(set(cg.directed.successors(e.member)))
+            e = replace(
+                e,
+                weak=False,
+                reason=f"omnipresent client: uses {used} of the other {len(cg.members()) - 1} members; kept as its own service (a composition layer)",
+            )
+        out.append(e)
+    return tuple(out)
 
 
 def _unassigned(graph: DependencyGraph, settings: ProposeSettings, cg: CouplingGraph) -> tuple[str, ...]:
