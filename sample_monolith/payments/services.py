@@ -14,7 +14,7 @@ from core.utils import generate_reference, period_bounds
 from orders.models import Order
 from orders.services import mark_paid
 from payments.exceptions import PaymentError, PaymentNotFound
-from payments.gateway import card_last4, get_gateway
+from payments.gateway import GatewayResponse, card_last4, get_gateway
 from payments.models import GatewayTransaction, Payment, Refund
 from payments.signals import payment_captured, payment_refunded
 
@@ -24,6 +24,19 @@ def _get(payment_id: int) -> Payment:
         return Payment.objects.select_related("order").get(pk=payment_id)
     except Payment.DoesNotExist as exc:
         raise PaymentNotFound(f"no payment {payment_id}") from exc
+
+
+def _record(payment: Payment, kind: str, amount: Decimal, response: GatewayResponse) -> GatewayTransaction:
+    """Keep every exchange with the gateway, successful or not."""
+    return GatewayTransaction.objects.create(
+        payment=payment,
+        kind=kind,
+        amount=amount,
+        success=response.success,
+        gateway_reference=response.reference,
+        message=response.message,
+        raw_response=response.raw,
+    )
 
 
 def authorize_payment(order: Order, card_token: str) -> Payment:
@@ -42,15 +55,7 @@ def authorize_payment(order: Order, card_token: str) -> Payment:
             gateway_reference=response.reference,
             failure_reason="" if response.success else response.message,
         )
-        GatewayTransaction.objects.create(
-            payment=payment,
-            kind=GatewayTransaction.Kind.AUTHORIZE,
-            amount=amount.amount,
-            success=response.success,
-            gateway_reference=response.reference,
-            message=response.message,
-            raw_response=response.raw,
-        )
+        _record(payment, GatewayTransaction.Kind.AUTHORIZE, amount.amount, response)
     return payment
 
 
@@ -60,18 +65,10 @@ def capture_payment(payment_id: int) -> Payment:
     if payment.status != Payment.Status.AUTHORIZED:
         raise PaymentError(f"payment {payment.reference} is {payment.status}, only authorised payments can be captured")
     response = get_gateway().capture(payment.gateway_reference, Money(payment.amount, payment.currency))
+    _record(payment, GatewayTransaction.Kind.CAPTURE, payment.amount, response)
+    if not response.success:
+        raise PaymentError(f"capture failed: {response.message}")
     with transaction.atomic():
-        GatewayTransaction.objects.create(
-            payment=payment,
-            kind=GatewayTransaction.Kind.CAPTURE,
-            amount=payment.amount,
-            success=response.success,
-            gateway_reference=response.reference,
-            message=response.message,
-            raw_response=response.raw,
-        )
-        if not response.success:
-            raise PaymentError(f"capture failed: {response.message}")
         payment.status = Payment.Status.CAPTURED
         payment.gateway_reference = response.reference
         payment.captured_at = timezone.now()
@@ -88,15 +85,7 @@ def void_payment(payment_id: int) -> Payment:
     if payment.status != Payment.Status.AUTHORIZED:
         raise PaymentError(f"payment {payment.reference} is {payment.status}, only authorised payments can be voided")
     response = get_gateway().void(payment.gateway_reference)
-    GatewayTransaction.objects.create(
-        payment=payment,
-        kind=GatewayTransaction.Kind.VOID,
-        amount=payment.amount,
-        success=response.success,
-        gateway_reference=response.reference,
-        message=response.message,
-        raw_response=response.raw,
-    )
+    _record(payment, GatewayTransaction.Kind.VOID, payment.amount, response)
     if not response.success:
         raise PaymentError(f"void failed: {response.message}")
     payment.status = Payment.Status.VOIDED
@@ -114,18 +103,10 @@ def refund_payment(payment_id: int, amount: Decimal | None = None, reason: str =
     if money.amount <= 0 or money > refundable:
         raise PaymentError(f"refund must be between 0.01 and {refundable.amount}")
     response = get_gateway().refund(payment.gateway_reference, money)
+    _record(payment, GatewayTransaction.Kind.REFUND, money.amount, response)
+    if not response.success:
+        raise PaymentError(f"refund failed: {response.message}")
     with transaction.atomic():
-        GatewayTransaction.objects.create(
-            payment=payment,
-            kind=GatewayTransaction.Kind.REFUND,
-            amount=money.amount,
-            success=response.success,
-            gateway_reference=response.reference,
-            message=response.message,
-            raw_response=response.raw,
-        )
-        if not response.success:
-            raise PaymentError(f"refund failed: {response.message}")
         refund = Refund.objects.create(
             payment=payment, amount=money.amount, reason=reason, gateway_reference=response.reference
         )

@@ -4,7 +4,7 @@ import pytest
 
 from orders.services import get_order
 from payments.exceptions import PaymentError
-from payments.gateway import FakeGateway, card_last4, get_gateway
+from payments.gateway import FakeGateway, GatewayResponse, card_last4, get_gateway
 from payments.services import (
     authorize_payment,
     capture_payment,
@@ -82,5 +82,21 @@ def test_order_without_payment_has_no_status(db):
     assert payment_status(123456) is None
 
 
+def test_failed_capture_is_recorded_and_changes_nothing(settings, buy, shop, customer):
+    order = buy(customer, (shop.novel, 1)).order
+    settings.PAYMENT_GATEWAY_BACKEND = "payments.tests.test_services.CaptureFailsGateway"
+    payment = latest_payment(order.pk)
+    with pytest.raises(PaymentError, match="capture failed: provider down"):
+        capture_payment(payment.pk)
+    assert payment_status(order.pk) == "authorized"
+    assert get_order(order.pk).status == "placed"
+    assert [(t.kind, t.success) for t in payment.transactions.all()] == [("authorize", True), ("capture", False)]
+
+
 class RecordingGateway(FakeGateway):
     pass
+
+
+class CaptureFailsGateway(FakeGateway):
+    def capture(self, authorization, amount):
+        return GatewayResponse(False, message="provider down")
