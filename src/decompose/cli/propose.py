@@ -157,13 +157,17 @@ def _print(console: Console, p: Any, comparison: Any, *, evaluated: bool) -> Non
             )
         console.print(c)
     weak_rows = [e for e in p.explanations if e.weak]
-    if weak_rows:
-        w = Table(title=f"Weak placements ({len(weak_rows)})", title_justify="left")
+    rows = list(p.explanations) if len(p.explanations) <= 40 else weak_rows
+    if rows:
+        title = "Placements" if rows is not weak_rows else f"Weak placements ({len(weak_rows)} of {len(p.explanations)})"
+        w = Table(title=title, title_justify="left")
         w.add_column("member")
         w.add_column("service")
+        w.add_column("weak")
         w.add_column("why", overflow="fold")
-        for e in weak_rows[:30]:
-            w.add_row(e.member, e.service, e.reason)
+        for e in rows[:60]:
+            why = e.reason + (f" [{e.constraint}]" if e.constraint else "")
+            w.add_row(e.member, e.service, "yes" if e.weak else "", why)
         console.print(w)
     if comparison is not None:
         console.print(

@@ -237,6 +237,15 @@ def name_services(cg: CouplingGraph, partition: Partition, pin: Mapping[str, str
     return {k: named[k] for k in sorted(named)}
 
 
+def _kinds(cg: CouplingGraph, a: str, b: str) -> str:
+    """What a tie is made of, both directions: ``"2 fk, 3 orm"``."""
+    counts: Counter[str] = Counter()
+    for u, v in ((a, b), (b, a)):
+        if cg.directed.has_edge(u, v):
+            counts.update(cg.directed[u][v]["kinds"])
+    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def explain(
     cg: CouplingGraph,
     services: Mapping[str, tuple[str, ...]],
@@ -284,19 +293,19 @@ def explain(
             pull_service, pull = sorted(pulls.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         alone = len(services[s]) == 1
         weak = not alone and pull > 0 and pull >= weak_ratio * cohesion
+        rival = next((t for t in rivals if where[t.name] == pull_service), None)
+        pulled = f"{pull:g} towards {pull_service} ({rival.name}: {_kinds(cg, m, rival.name)})" if rival else ""
         if alone:
-            reason = "alone in its service"
-            if pull_service:
-                reason += f"; strongest pull {pull:g} towards {pull_service}"
+            reason = "alone in its service" + (f"; strongest pull {pulled}" if pulled else "")
         elif cohesion == 0:
-            reason = "no coupling to the rest of its service" + (f"; pulled by {pull_service} ({pull:g})" if pull_service else "")
+            reason = "no coupling to the rest of its service" + (f"; pulled {pulled}" if pulled else "")
             weak = True
-        elif weak:
-            reason = f"weak: pull {pull:g} towards {pull_service} vs {cohesion:g} inside ({ties[0].name} strongest)"
         else:
-            reason = f"{cohesion:g} inside (strongest {ties[0].name} {ties[0].weight:g})" + (
-                f" vs {pull:g} towards {pull_service}" if pull_service else "; nothing pulls it elsewhere"
-            )
+            inside = f"{cohesion:g} inside (strongest {ties[0].name}: {_kinds(cg, m, ties[0].name)})"
+            if weak:
+                reason = f"weak: pull {pulled} vs {inside}"
+            else:
+                reason = inside + (f" vs {pulled}" if pulled else "; nothing pulls it elsewhere")
         constraint = "; ".join(notes[m]) if m in notes else None
         out.append(Explanation(m, s, cohesion, pull, pull_service, tuple(ties[:top]), tuple(rivals[:top]), weak, constraint, reason))
     return tuple(out)
