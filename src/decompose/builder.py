@@ -301,7 +301,7 @@ def build_graph(
                 hit = r.models.get(label, {}).get(model.lower()) if "." not in model else None
                 hit = hit or r.resolve_chain(value)
                 if hit is not None and hit[0] != m:
-                    add(m, hit[0], "string_ref", Evidence(path, line, hit[1] or value.rsplit(".", 1)[-1]))
+                    add(m, hit[0], "string_ref", Evidence(path, line, hit[1]))
         blocks = []
         for block in f.atomic_blocks:
             mods = set()
