@@ -42,6 +42,9 @@ def _register() -> None:
 
     for module in (analyze,):
         cli.add_command(module.command)
+    cli.add_command(__import__("decompose.cli.graph", fromlist=["command"]).command)
+    cli.add_command(__import__("decompose.cli.extract", fromlist=["command"]).command)
+    cli.add_command(__import__("decompose.cli.propose", fromlist=["command"]).command)
 
 
 _register()
