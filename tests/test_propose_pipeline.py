@@ -177,3 +177,9 @@ def test_omnipresent_client_gets_its_own_service_and_pulls_nothing() -> None:
     assert "web" in {t.name for e in p.explanations if e.member == "catalog" for t in e.rivals}
     q = propose(g, ProposeSettings(client_ratio=0))  # detection off: it is clustered like any app
     assert len(q.services[q.service_of("web")]) > 1
+
+
+def test_module_level_auto_is_byte_identical() -> None:
+    g, _ = synthetic_graph(300, seed=9)
+    settings = ProposeSettings(level="module")
+    assert propose(g, settings).to_json() == propose(g, settings).to_json()

@@ -131,6 +131,11 @@ def main(argv: list[str] | None = None) -> None:
         m = all_metrics(cg, part)
         t_metrics = time.perf_counter() - t
         print(f"{name:18s} {t_algo:6.2f}s  {int(m['services']):5d} services  Q={m['modularity']:.3f}  metrics {t_metrics:.2f}s")
+    from decompose.cluster.pipeline import ProposeSettings, propose
+
+    t = time.perf_counter()
+    p = propose(g, ProposeSettings(level="module"))
+    print(f"propose --level module (auto: all five, scored, explained) {time.perf_counter() - t:.2f}s → {p.algorithm}, {len(p.services)} services")
 
 
 if __name__ == "__main__":  # pragma: no cover
