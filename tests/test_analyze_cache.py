@@ -1,0 +1,94 @@
+"""The facts cache and the process pool: same graph however it is computed, shared safely."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from decompose.analysis import CACHE_DIRNAME, analyze, run_analysis
+from decompose.scan import parallel
+
+FIXTURE = Path(__file__).parent / "fixtures" / "analyze" / "hardcases"
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    dest = tmp_path / "hardcases"
+    shutil.copytree(FIXTURE, dest)
+    return dest
+
+
+def test_warm_run_reads_no_file_and_gives_the_same_graph(project, tmp_path):
+    cache = tmp_path / "cache"
+    cold = run_analysis(project, cache_dir=cache)
+    assert cold.stats.scanned == cold.stats.files and cold.stats.cached == 0
+    warm = run_analysis(project, cache_dir=cache)
+    assert warm.stats.scanned == 0 and warm.stats.cached == warm.stats.files
+    assert warm.graph == cold.graph
+    assert warm.graph.to_json() == analyze(project, use_cache=False).to_json()
+
+
+def test_changed_file_is_rescanned_and_touched_file_hits_the_object_store(project, tmp_path):
+    cache = tmp_path / "cache"
+    base = run_analysis(project, cache_dir=cache)
+    objects = sorted(p.name for p in (cache / "objects").rglob("*.pickle"))
+    # touched, same bytes: stat differs, content hash does not
+    views = project / "billing" / "views.py"
+    os.utime(views, ns=(1, 1))
+    again = run_analysis(project, cache_dir=cache)
+    assert again.stats.scanned == 1 and again.graph == base.graph
+    assert sorted(p.name for p in (cache / "objects").rglob("*.pickle")) == objects
+    # changed bytes: new facts, new edge
+    views.write_text("from shop_orders.models import Order\n\ndef index(request):\n    return Order.objects.all()\n")
+    changed = run_analysis(project, cache_dir=cache)
+    assert changed.stats.scanned == 1
+    assert changed.graph.graph.has_edge("billing.views", "shop_orders.models", key="orm")
+    assert not base.graph.graph.has_edge("billing.views", "shop_orders.models", key="orm")
+
+
+def test_default_cache_folder_and_no_cache(project):
+    analyze(project, use_cache=False)
+    assert not (project / CACHE_DIRNAME).exists()
+    analyze(project)
+    assert (project / CACHE_DIRNAME / ".gitignore").read_text().strip().endswith("*")
+    # the cache folder holds no .py, so it never shows up as a module
+    assert not any(m.startswith(".") for m in analyze(project).modules())
+
+
+def test_a_corrupt_cache_is_ignored(project, tmp_path):
+    cache = tmp_path / "cache"
+    good = analyze(project, cache_dir=cache)
+    for p in cache.rglob("*.pickle"):
+        p.write_bytes(b"not a pickle")
+    assert analyze(project, cache_dir=cache) == good
+
+
+def test_two_concurrent_runs_share_a_cache(project, tmp_path):
+    cache = tmp_path / "shared"
+    cmd = [sys.executable, "-m", "decompose", "analyze", str(project), "--cache-dir", str(cache), "--format", "json", "-q"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [o[1] for o in outs]
+    assert outs[0][0] == outs[1][0] == outs[2][0]
+    assert not list(cache.rglob(".tmp-*"))
+    assert analyze(project, cache_dir=cache).to_json().encode() == outs[0][0]
+
+
+def test_process_pool_gives_the_same_graph(tmp_path):
+    root = tmp_path / "many"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    filler = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(500))
+    for i in range(40):
+        (root / "app" / f"m{i}.py").write_text(f"from app.m{(i + 1) % 40} import f1\n\nf1({i})\n" + filler)
+    total = sum(p.stat().st_size for p in root.rglob("*.py"))
+    assert total > parallel.PARALLEL_MIN_BYTES and 40 > parallel.PARALLEL_MIN_FILES  # really goes through the pool
+    pooled = analyze(root, use_cache=False, jobs=2)
+    serial = analyze(root, use_cache=False, jobs=1)
+    assert pooled.to_json() == serial.to_json()
+    assert pooled.graph.has_edge("app.m39", "app.m0", key="call")
