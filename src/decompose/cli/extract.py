@@ -21,7 +21,8 @@ def load_project(path: str) -> tuple[object, Path]:
     except ImportError:
         load_graph_or_analyze = None
     if load_graph_or_analyze is not None:
-        graph = load_graph_or_analyze(path)
+        # no analysis cache: extraction (even --plan / --dry-run) writes nothing into the project
+        graph = load_graph_or_analyze(path, use_cache=False) if p.is_dir() else load_graph_or_analyze(path)
         if p.is_dir():
             return graph, p
         root = Path(graph.root)

@@ -592,17 +592,7 @@ class _Planner:
         returns = ast.unparse(fn.returns) if fn.returns is not None else None
         returns_model = self.annotation_model(m, fn.returns) if fn.returns is not None else None
         writes = self.writes(qual, set())
-        raises: set[str] = set()
-        for n in ast.walk(fn):
-            if isinstance(n, ast.Raise) and n.exc is not None:
-                target = n.exc.func if isinstance(n.exc, ast.Call) else n.exc
-                d = self.p.resolve(m, target)
-                if d and self.is_moved(d):
-                    s = self.p.split_symbol(d)
-                    if s:
-                        tm = self.p.modules[s[0]]
-                        d = tm.imports.get(s[1], d) if s[1] not in tm.defs else d
-                    raises.add(d)
+        raises = self.raises(qual, set())
         return InterfaceFunction(
             module=mod,
             name=name,
@@ -635,6 +625,32 @@ class _Planner:
                     if c and c[0] == "function" and self.writes(c[1], seen):
                         return True
         return False
+
+    def raises(self, qual: str, seen: set[str]) -> set[str]:
+        """Exception classes (dotted, where defined) a moved function raises, itself or through moved calls."""
+        if qual in seen:
+            return set()
+        seen.add(qual)
+        mod, _, name = qual.rpartition(".")
+        m = self.p.modules.get(mod)
+        fn = m.defs.get(name) if m else None
+        if m is None or not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return set()
+        out: set[str] = set()
+        for n in ast.walk(fn):
+            if isinstance(n, ast.Raise) and n.exc is not None:
+                target = n.exc.func if isinstance(n.exc, ast.Call) else n.exc
+                d = self.p.resolve(m, target)
+                c = self.canonical(d) if d else None
+                if c and c[0] == "other" and (self.is_moved(c[1]) or self._kernel_ok(self.p.module_of(c[1]) or "", {})):
+                    out.add(c[1])
+            elif isinstance(n, ast.Call):
+                d = self.p.resolve(m, n.func)
+                if d and self.is_moved(d):
+                    c = self.canonical(d)
+                    if c and c[0] == "function":
+                        out |= self.raises(c[1], seen)
+        return out
 
     # -- scanning uses of the other side --------------------------------------
     def scan_uses(self, m: F.Module, want: str) -> list[tuple[str, ast.AST, int]]:

@@ -352,12 +352,12 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
             )
             out.append("    def post(self, request: Request) -> Response:")
             out.append(f"        data = monolith.refs_in_payload(rest.validate({cls}Request, request))")
-            out.append("        with rest.domain_call():")
             if ctx.p.module_of(e.target) in ctx.moved:
                 imports.add(ctx.p.module_of(e.target))  # type: ignore[arg-type]
-                out.append(f"            responses = {e.target}.send(sender=None, **data)")
+                sig = e.target
             else:
-                out.append(f"            responses = signals.{name}.send(sender=None, **data)")
+                sig = f"signals.{name}"
+            out.append(f"        responses = rest.deliver({sig}, data)")
             out.append('        return Response({"receivers": len(responses)}, status=202)')
         out.append("")
         out.append("")
