@@ -183,3 +183,30 @@ def test_module_level_auto_is_byte_identical() -> None:
     g, _ = synthetic_graph(300, seed=9)
     settings = ProposeSettings(level="module")
     assert propose(g, settings).to_json() == propose(g, settings).to_json()
+
+
+def test_evaluate_ignores_members_left_out_of_clustering() -> None:
+    g = shop()
+    g.add_module("orders.tests", app="orders", path="orders/tests.py", test=True)
+    ref = Proposal(level="module", services={"o": ("orders.models", "orders.services", "orders.tests"), "c": ("catalog.models",)})
+    scored = evaluate(g, ref)
+    assert scored.metrics["services"] == 2
+    assert "catalog.services" in scored.unassigned and "orders.tests" not in scored.unassigned
+
+
+def test_same_output_whatever_the_hash_seed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from decompose.cluster.synthetic import synthetic_graph\n"
+        "from decompose.cluster.pipeline import propose, ProposeSettings\n"
+        "g, _ = synthetic_graph(300, seed=5)\n"
+        "print(propose(g, ProposeSettings(level='module')).to_json())\n"
+    )
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        outs.append(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout)
+    assert outs[0] == outs[1] and outs[0].startswith("{")

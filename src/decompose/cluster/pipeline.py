@@ -420,8 +420,10 @@ def evaluate(graph: DependencyGraph, proposal: Proposal, settings: ProposeSettin
     settings = replace(settings or ProposeSettings(), level=proposal.level)
     full = _coupling(graph, settings)
     known = set(full.members())
+    # members the graph has but clustering leaves out (tests, migrations, the app-less shell) are ignored
+    present = set(graph.modules()) | set(graph.app_labels()) | {OUTSIDE_APPS}
     for m in proposal.members():
-        if m not in known:
+        if m not in known and m not in present:
             raise UnknownNameError(f"proposal member {m!r} is not a{'n app' if proposal.level == 'app' else ' module'} of the graph")
     cg = full.subgraph(known - set(proposal.shared_kernel))
     metrics = all_metrics(cg, proposal.partition())
@@ -429,7 +431,12 @@ def evaluate(graph: DependencyGraph, proposal: Proposal, settings: ProposeSettin
     return replace(
         proposal,
         metrics=metrics,
-        explanations=explain(cg, proposal.services, weak_ratio=settings.weak_ratio, constraints=settings.constraints),
+        explanations=explain(
+            cg,
+            {name: tuple(m for m in ms if m in cg.graph) for name, ms in proposal.services.items()},
+            weak_ratio=settings.weak_ratio,
+            constraints=settings.constraints,
+        ),
         unassigned=tuple(sorted(set(proposal.unassigned) | set(missing))),
     )
 
