@@ -123,10 +123,15 @@ def apply_files(root: Path, changes: Mapping[str, str | None]) -> None:
             backup = dest.with_name(f".{dest.name}.decompose-bak") if dest.exists() else None
             if backup is not None:
                 shutil.copy2(dest, backup)
-            if tmp is None:
-                dest.unlink(missing_ok=True)
-            else:
-                os.replace(tmp, dest)
+            try:
+                if tmp is None:
+                    dest.unlink(missing_ok=True)
+                else:
+                    os.replace(tmp, dest)
+            except BaseException:
+                if backup is not None:
+                    backup.unlink(missing_ok=True)
+                raise
             done.append((dest, backup))
     except BaseException:
         for dest, backup in reversed(done):
