@@ -100,3 +100,12 @@ def test_all_metrics_names() -> None:
     cg = build_coupling(small(), "module")
     out = M.all_metrics(cg, BY_APP)
     assert list(out) == list(M.METRICS)
+
+
+def test_modularity_matches_networkx() -> None:
+    import networkx as nx
+
+    g, _ = synthetic_graph(300, seed=6)
+    cg = build_coupling(g, "module")
+    part = [tuple(sorted(c)) for c in nx.community.louvain_communities(cg.graph, seed=1)]
+    assert M.modularity(cg, part) == pytest.approx(nx.community.modularity(cg.graph, part, weight="weight"))
