@@ -1,0 +1,31 @@
+"""Client modules of extracted services, generated into the monolith.
+
+:func:`client_files` returns the files of the package ``<project>.services``:
+
+- ``runtime.py`` — HTTP (httpx, timeouts), bounded retries with backoff and jitter for
+  idempotent calls only, a circuit breaker per service (pybreaker), one
+  ``ServiceUnavailable`` exception, the ``local``/``remote`` switch, DTO wrappers;
+- ``<service>.py`` — one function per interface function of the service, with the
+  same name and signature as the moved function (call sites change only their
+  import); bridged signals (forwarders for monolith → service, re-exported signal
+  objects for service → monolith);
+- ``inbound.py`` / ``urls.py`` — what the monolith serves to its services: bridged
+  events (``POST /api/v1/events/<name>``) and call backs (``POST /api/v1/callbacks/<dotted>``);
+- ``apps.py`` — connects the bridges at start-up when a service is remote.
+
+All of it derives from :func:`decompose.extract.api_spec.endpoints`, the one place
+that names endpoints, so the client and the service cannot disagree.
+
+Example::
+
+    >>> from decompose.extract.plan import ExtractionPlan
+    >>> plan = ExtractionPlan("billing", ("billing",), (), (), (), (), (), {}, (), ())
+    >>> sorted(client_files(plan, "shop"))[:2]
+    ['shop/services/__init__.py', 'shop/services/apps.py']
+"""
+
+from __future__ import annotations
+
+from decompose.extract.client.generator import client_files, client_module, project_package, services_package
+
+__all__ = ["client_files", "client_module", "project_package", "services_package"]

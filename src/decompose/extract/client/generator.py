@@ -1,0 +1,278 @@
+"""Generate ``<project>/services/``: the runtime, one client module per service, inbound views."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from importlib import resources
+from string import Template
+
+from decompose.errors import InputError
+from decompose.extract.api_spec import Endpoint, endpoints
+from decompose.extract.plan import ExtractionPlan, InterfaceFunction, Param, SignalBridge
+
+_KIND_ORDER = ("positional_only", "positional", "var_positional", "keyword_only", "var_keyword")
+
+
+def project_package(plan: ExtractionPlan) -> str:
+    """The monolith's project package (``shop`` for settings ``shop.settings``)."""
+    if not plan.settings_module or "." not in plan.settings_module:
+        raise InputError("the monolith's settings module is unknown: cannot place the client package (give a project with settings)")
+    return plan.settings_module.rsplit(".", 1)[0]
+
+
+def services_package(plan: ExtractionPlan) -> str:
+    return f"{project_package(plan)}.services"
+
+
+def client_module(plan: ExtractionPlan) -> str:
+    """Dotted name of the service's client module, e.g. ``shop.services.payments``."""
+    return f"{services_package(plan)}.{_ident(plan.service)}"
+
+
+def _ident(name: str) -> str:
+    out = re.sub(r"\W", "_", name)
+    return out + "_" if keyword.iskeyword(out) else out
+
+
+def _template(name: str) -> str:
+    return resources.files("decompose.extract.client").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _signature(params: tuple[Param, ...]) -> str:
+    """The parameter list of a function, as in its source (annotations kept as text)."""
+    parts: list[str] = []
+    kinds = [p.kind for p in params]
+    star_done = "var_positional" in kinds
+    for i, p in enumerate(params):
+        if p.kind == "keyword_only" and not star_done:
+            parts.append("*")
+            star_done = True
+        prefix = {"var_positional": "*", "var_keyword": "**"}.get(p.kind, "")
+        text = prefix + p.name
+        if p.annotation:
+            text += f": {p.annotation}"
+        if p.default is not None:
+            text += f" = {p.default}" if p.annotation else f"={p.default}"
+        parts.append(text)
+        if p.kind == "positional_only" and (i + 1 == len(params) or params[i + 1].kind != "positional_only"):
+            parts.append("/")
+    return ", ".join(parts)
+
+
+def _call_args(params: tuple[Param, ...]) -> str:
+    """Arguments passing every parameter on to the local function unchanged."""
+    out: list[str] = []
+    for p in params:
+        if p.kind == "positional_only":
+            out.append(p.name)
+        elif p.kind == "var_positional":
+            out.append(f"*{p.name}")
+        elif p.kind == "var_keyword":
+            out.append(f"**{p.name}")
+        else:
+            out.append(f"{p.name}={p.name}")
+    return ", ".join(out)
+
+
+def _payload(params: tuple[Param, ...]) -> str:
+    items: list[str] = []
+    extra = ""
+    for p in params:
+        if p.kind == "var_positional":
+            continue  # not expressible as JSON fields; reported by the plan
+        if p.kind == "var_keyword":
+            extra = f", **{p.name}"
+            continue
+        value = p.name
+        if p.model:
+            value = f"runtime.ref({p.name}, {tuple(p.fields)!r})" if p.fields else f"runtime.ref({p.name})"
+        items.append(f"{p.name!r}: {value}")
+    return "{" + ", ".join(items) + "}" if not extra else "{" + ", ".join(items) + extra + "}"
+
+
+def _dict_literal(d: dict[str, object], indent: str = "    ") -> str:
+    if not d:
+        return "{}"
+    lines = ["{"]
+    for k in sorted(d):
+        lines.append(f"{indent}{k!r}: {d[k]!r},")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+class _Gen:
+    def __init__(self, plan: ExtractionPlan) -> None:
+        self.plan = plan
+        self.eps = {e.target: e for e in endpoints(plan) if e.kind == "function"}
+        self.types = {m.label: dict(sorted(m.field_types.items())) for m in plan.interface_models}
+        rel: dict[str, dict[str, tuple[str, str]]] = {}
+        for c in plan.fk_cuts:
+            if c.direction == "from_moved" and c.field_type != "ManyToManyField":
+                rel.setdefault(c.model, {})[c.field] = (c.target, c.column)
+        self.relations = {k: dict(sorted(v.items())) for k, v in sorted(rel.items())}
+
+    def model_label_for(self, name: str) -> str | None:
+        """The moved model an event argument names (``payment`` → ``payments.Payment``)."""
+        for label in sorted(set(self.types) | set(self.relations)):
+            if label.split(".", 1)[1].lower() == name.lower():
+                return label
+        return None
+
+    def remote_expr(self, label: str | None, expr: str) -> str:
+        if not label:
+            return expr
+        types = "_TYPES.get(%r)" % label
+        rels = "_RELATIONS.get(%r)" % label
+        return f"runtime.remote({label!r}, {expr}, {types}, {rels})"
+
+    def function(self, f: InterfaceFunction) -> str:
+        ep: Endpoint = self.eps[f.qualname]
+        sig = _signature(f.params)
+        ret = f" -> {f.returns}" if f.returns else ""
+        raises = {r.rsplit(".", 1)[-1]: r for r in f.raises}
+        lines = [
+            f"def {f.name}({sig}){ret}:",
+            f'    """{ep.method} {ep.path} when remote; ``{f.qualname}`` in-process when local."""',
+            "    if runtime.is_local(SERVICE):",
+            f"        from {f.module} import {f.name} as local",
+            "",
+            f"        return local({_call_args(f.params)})",
+            "    result = runtime.call_function(",
+            f"        SERVICE, {ep.path!r}, {_payload(f.params)},",
+            f"        idempotent={f.idempotent!r}, raises={dict(sorted(raises.items()))!r},",
+            "    )",
+            f"    return {self.remote_expr(f.returns_model, 'result')}",
+        ]
+        return "\n".join(lines) + "\n"
+
+    def bridges(self) -> tuple[list[str], list[str]]:
+        """(outgoing forwarders monolith → service, incoming signals service → monolith)."""
+        out: list[str] = []
+        inc: list[str] = []
+        for b in sorted(self.plan.signal_bridges, key=lambda s: s.signal):
+            (out if b.sender_side == "monolith" else inc).append(b.signal)
+        return out, inc
+
+    def events_in(self, bridges: list[SignalBridge]) -> dict[str, object]:
+        table: dict[str, object] = {}
+        for b in bridges:
+            labels = {a: self.model_label_for(a) for a in b.arguments}
+            table[b.name] = (b.signal.rsplit(".", 1)[-1], {k: v for k, v in sorted(labels.items()) if v})
+        return table
+
+
+def _service_module(plan: ExtractionPlan) -> str:
+    g = _Gen(plan)
+    pkg = services_package(plan)
+    out_signals, in_signals = g.bridges()
+    in_bridges = [b for b in plan.signal_bridges if b.sender_side != "monolith"]
+    in_bridges.sort(key=lambda b: b.signal)
+    callbacks = sorted({f"{d.module}.{d.symbol}" if d.symbol else d.module for d in plan.dependencies if d.classification == "callback"})
+    head = [
+        f'"""Client of the {plan.service} service (generated by decompose; regenerate, do not edit).',
+        "",
+        f"Same names and signatures as the code that moved into the service ({', '.join(plan.apps)}):",
+        "call sites only changed their import. ``local`` mode calls that code in-process,",
+        f"``remote`` mode calls the service over HTTP (see {pkg}.runtime for the switch,",
+        "timeouts, retries and the circuit breaker). Model instances passed in travel as ids",
+        "(or DTOs with the fields the service reads); model instances returned are read-only",
+        "``runtime.Remote`` DTOs.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Any",
+        "",
+        "from django.dispatch import Signal",
+        "",
+        f"from {pkg} import runtime",
+        "",
+        f"SERVICE = {plan.service!r}",
+        f"APPS = {tuple(plan.apps)!r}",
+        "",
+        "#: Django field types of the models the service returns, to type DTO values back.",
+        f"_TYPES: dict[str, dict[str, str]] = {_nested(g.types)}",
+        "#: Foreign keys of moved models to models of this monolith: readable as objects on DTOs.",
+        f"_RELATIONS: dict[str, dict[str, tuple[str, str]]] = {_nested(g.relations)}",
+        "#: Functions of this monolith the service may call back (POST /api/v1/callbacks/<name>).",
+        f"CALLBACKS: tuple[str, ...] = {_tuple(callbacks)}",
+        "#: Signals the service sends and this monolith receives: name → (signal, {argument: model label}).",
+        f"EVENTS_IN: dict[str, tuple[str, dict[str, str]]] = {_nested(g.events_in(in_bridges))}",
+        "#: Signals this monolith sends and the service receives (forwarded when remote).",
+        f"EVENTS_OUT: tuple[str, ...] = {_tuple(out_signals)}",
+        "",
+    ]
+    body: list[str] = []
+    if in_bridges:
+        body.append("# -- signals sent by the service: the original objects when local, fresh ones when remote")
+        body.append("if runtime.is_local(SERVICE):")
+        for b in in_bridges:
+            mod, name = b.signal.rsplit(".", 1)
+            body.append(f"    from {mod} import {name}  # noqa: F401 (re-exported)")
+        body.append("else:")
+        for b in in_bridges:
+            body.append(f"    {b.name} = Signal()")
+        body.append("")
+    funcs = sorted(plan.interface_functions, key=lambda f: f.name)
+    names = [f.name for f in funcs]
+    if len(set(names)) != len(names):
+        raise InputError(f"service {plan.service}: two interface functions share a name; the client module needs unique names")
+    for f in funcs:
+        body.append("")
+        body.append(g.function(f))
+    body.append("")
+    body.append("def _forwarder(name: str) -> Any:")
+    body.append("    def forward(sender: Any, **kwargs: Any) -> None:")
+    body.append("        kwargs.pop(\"signal\", None)")
+    body.append("        runtime.post_event(SERVICE, name, kwargs)")
+    body.append("")
+    body.append("    return forward")
+    body.append("")
+    body.append("")
+    body.append("def connect_bridges() -> None:")
+    body.append('    """Forward EVENTS_OUT to the service (called at start-up when the service is remote)."""')
+    body.append("    from django.utils.module_loading import import_string")
+    body.append("")
+    body.append("    for dotted in EVENTS_OUT:")
+    body.append("        name = dotted.rsplit(\".\", 1)[-1]")
+    body.append("        import_string(dotted).connect(_forwarder(name), weak=False, dispatch_uid=f\"decompose.{SERVICE}.{name}\")")
+    body.append("")
+    text = "\n".join(head) + "\n".join(body)
+    return re.sub(r"\n{3,}(?=\S)", "\n\n\n", text).rstrip("\n") + "\n"
+
+
+def _tuple(items: list[str]) -> str:
+    if not items:
+        return "()"
+    return "(\n" + "".join(f"    {i!r},\n" for i in items) + ")"
+
+
+def _nested(d: dict[str, object]) -> str:
+    if not d:
+        return "{}"
+    out = ["{"]
+    for k in sorted(d):
+        out.append(f"    {k!r}: {d[k]!r},")
+    out.append("}")
+    return "\n".join(out)
+
+
+def client_files(plan: ExtractionPlan, project: str | None = None) -> dict[str, str]:
+    """The files of ``<project>/services/`` for ``plan``: ``{path relative to the project root: text}``.
+
+    The runtime, app config and inbound views are the same for every service; the
+    client module ``<project>/services/<service>.py`` is the service's own.
+    """
+    project = project or project_package(plan)
+    base = project.replace(".", "/") + "/services"
+    subst = {"project": project, "package": f"{project}.services"}
+    files = {
+        f"{base}/__init__.py": Template(_template("init.py.tmpl")).substitute(subst),
+        f"{base}/runtime.py": Template(_template("runtime.py.tmpl")).substitute(subst),
+        f"{base}/apps.py": Template(_template("apps.py.tmpl")).substitute(subst),
+        f"{base}/inbound.py": Template(_template("inbound.py.tmpl")).substitute(subst),
+        f"{base}/urls.py": Template(_template("urls.py.tmpl")).substitute(subst),
+        f"{base}/{_ident(plan.service)}.py": _service_module(plan),
+    }
+    return files
