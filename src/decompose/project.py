@@ -232,10 +232,12 @@ def discover(path: str | Path = ".", settings: str | None = None) -> Project:
     files: list[SourceFile] = []
     namespace_dirs: set[str] = set()
     seen_modules: dict[str, str] = {}
+    packages = {rel.rpartition("/")[0] for rel, _, _ in found if rel == "__init__.py" or rel.endswith("/__init__.py")}
+    prefix = import_root.relative_to(root).as_posix() if import_root != root else ""
+    checked: set[str] = set()
     for relpath, abspath, st in found:
-        p = Path(abspath)
-        base = import_root if import_root != root and (root / relpath).is_relative_to(import_root) else root
-        rel_parts = (root / relpath).relative_to(base).parts
+        base = prefix if prefix and relpath.startswith(prefix + "/") else ""
+        rel_parts = tuple((relpath[len(base) + 1 :] if base else relpath).split("/"))
         named = _module_name(rel_parts)
         if named is None:
             skipped.append(Skipped(relpath, "file name is not a module name"))
@@ -247,18 +249,20 @@ def discover(path: str | Path = ".", settings: str | None = None) -> Project:
         seen_modules[module] = relpath
         # a folder with .py files but no __init__.py below the import root: a namespace package
         for i in range(1, len(rel_parts)):
-            d = base.joinpath(*rel_parts[:i])
-            if not (d / "__init__.py").is_file():
-                namespace_dirs.add(d.relative_to(root).as_posix())
-        parts = tuple(relpath.split("/"))
+            d = "/".join(rel_parts[:i])
+            d = f"{base}/{d}" if base else d
+            if d not in checked:
+                checked.add(d)
+                if d not in packages:
+                    namespace_dirs.add(d)
         files.append(
             SourceFile(
                 module=module,
                 path=relpath,
-                abspath=str(p),
+                abspath=abspath,
                 is_package=is_package,
                 migration="migrations" in rel_parts[:-1],
-                test=_is_test(parts),
+                test=_is_test(rel_parts),
                 size=st.st_size,
                 mtime_ns=st.st_mtime_ns,
             )
