@@ -101,7 +101,7 @@ def fetch(spec: Spec, cache: Path) -> Path:
     wheels = sorted(dl.glob(f"{spec.name.replace('-', '_')}-{spec.version}-*.whl"))
     if not wheels:
         cmd = [PY, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
-               "-q", f"{spec.name}=={spec.version}", "-d", str(dl)]
+               "--retries", "2", "--timeout", "30", "-q", f"{spec.name}=={spec.version}", "-d", str(dl)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         wheels = sorted(dl.glob(f"{spec.name.replace('-', '_')}-{spec.version}-*.whl"))
         if proc.returncode != 0 or not wheels:
@@ -352,6 +352,8 @@ def import_agreement(graph_json: Path, root: Path, packages: list[str], examples
                 where = f"no details: {exc}"
             only["grimp"][why].append(f"{e[0]} -> {e[1]}  ({where})")
     common = d_modules & g_modules
+    nm_both = {e for e in both if ".migrations." not in e[0]}
+    nm_either = {e for e in either if ".migrations." not in e[0]}
     both_c = {e for e in both if e[0] in common and e[1] in common}
     either_c = {e for e in either if e[0] in common and e[1] in common}
     return {
@@ -367,6 +369,7 @@ def import_agreement(graph_json: Path, root: Path, packages: list[str], examples
         "either": len(either),
         "agreement": len(both) / len(either) if either else 1.0,
         "agreement_common_modules": len(both_c) / len(either_c) if either_c else 1.0,
+        "agreement_outside_migrations": len(nm_both) / len(nm_either) if nm_either else 1.0,
         "only_counts": {k: dict(v.most_common()) for k, v in counts.items()},
         "only_examples": {k: dict(v) for k, v in only.items()},
     }
@@ -475,7 +478,8 @@ def report(results: list[dict[str, Any]], command: str) -> str:
         lines.append(
             f"{r['project']}: import edges decompose {a['decompose_edges']}, grimp {a['grimp_edges']}, "
             f"both {a['both']}, either {a['either']}: agreement {a['agreement']:.1%} "
-            f"({a['agreement_common_modules']:.1%} over modules both know)"
+            f"({a['agreement_common_modules']:.1%} over modules both know, "
+            f"{a['agreement_outside_migrations']:.1%} with importers outside migrations packages)"
         )
         lines.append(
             f"  modules: decompose {a['decompose_modules']}, grimp {a['grimp_modules']}; "
