@@ -818,6 +818,8 @@ class _Planner:
                     dep_kinds[(mod, sym)].add(role)
                     self.module_deps[m.name].add((mod, sym))
             self.atomic_spans(m, side)
+            if side == "service" and not m.test:
+                self.dynamic_refs(m)
 
         # tables of each side's own models
         for mf in p.models.values():
@@ -965,6 +967,31 @@ class _Planner:
                                f"raw SQL names table {pat.search(n.value).group(1)} that moves to {self.service!r}: "  # type: ignore[union-attr]
                                "replace it with calls to the service's API")
                 )
+
+    def dynamic_refs(self, m: F.Module) -> None:
+        """References the import graph cannot see: the user model and URL names of the monolith."""
+        user_app = self.p.auth_user_model.split(".", 1)[0]
+        url_namespaces = set(self.apps)
+        for n in ast.walk(m.tree):
+            if not isinstance(n, ast.Call):
+                continue
+            fn = self.p.resolve(m, n.func) or ""
+            if fn == "django.contrib.auth.get_user_model" and user_app not in self.apps:
+                self.manual.append(
+                    ManualStep(m.path, n.lineno, "API composition",
+                               f"get_user_model() is {self.p.auth_user_model}, which stays in the monolith: the service "
+                               "has no users; send the user's data with the call (or event) or fetch it from the monolith")
+                )
+            elif fn in ("django.urls.reverse", "django.shortcuts.redirect", "django.urls.reverse_lazy") and n.args:
+                first = n.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str) and ":" in first.value:
+                    namespace = first.value.split(":", 1)[0]
+                    if namespace not in url_namespaces:
+                        self.manual.append(
+                            ManualStep(m.path, n.lineno, "API composition",
+                                       f"reverse({first.value!r}) names a URL of the monolith: the service cannot "
+                                       "build it; receive the link (or the monolith's base URL) with the call or event")
+                        )
 
     def atomic_spans(self, m: F.Module, side: str) -> None:
         for n in ast.walk(m.tree):
@@ -1207,6 +1234,7 @@ class _Planner:
                 dep = self.p.module_of(target)
                 if dep and dep != name:
                     importers[dep].add(name)
+        test_paths = {m.path for m in self.p.modules.values() if m.test}
         for (mod, sym), evs in sorted(deps.items()):
             k = kinds[(mod, sym)]
             what = f"{mod}.{sym}" if sym else mod
@@ -1228,8 +1256,9 @@ class _Planner:
             else:
                 cls, reason = "callback", "staying code with its own data or dependencies: call it back over HTTP"
             out.append(Dependency(mod, sym, cls, reason, tuple(sorted(set(evs)))))
-            if cls == "callback":
-                ev = sorted(set(evs))[0]
+            code_evs = sorted(e for e in set(evs) if e.path not in test_paths)
+            if cls == "callback" and code_evs:
+                ev = code_evs[0]
                 self.manual.append(
                     ManualStep(ev.path, ev.line, "API composition",
                                f"moved code uses {what}, which stays in the monolith: the service calls it back at "
@@ -1392,7 +1421,11 @@ def plan_markdown(plan: ExtractionPlan) -> str:
         notes = ["read-only (safe to retry)" if f.idempotent else "writes (not retried)"]
         if f.returns_model:
             notes.append(f"returns a `{f.returns_model}` (sent as a DTO)")
-        models_in = [f"`{p.name}` is a `{p.model}` (sent as its id)" for p in f.params if p.model]
+        models_in = [
+            f"`{p.name}` is a `{p.model}` (sent as "
+            + (f"a DTO with id, {', '.join(p.fields)})" if p.fields else "its id)")
+            for p in f.params if p.model
+        ]
         notes += models_in
         if f.raises:
             notes.append("raises " + ", ".join(f"`{r}`" for r in f.raises) + " (→ 422)")
@@ -1418,8 +1451,21 @@ def plan_markdown(plan: ExtractionPlan) -> str:
         what = f"{d.module}.{d.symbol}" if d.symbol else d.module
         where = ", ".join(f"`{e.path}:{e.line}`" for e in d.evidence[:5])
         out.append(f"- `{what}` — **{d.classification}**: {d.reason} ({where})")
+    if plan.kernel_apps:
+        out += ["", "Kernel apps vendored whole (and installed) in the service: "
+                + ", ".join(f"`{a}`" for a in plan.kernel_apps) + "."]
     if plan.shared_kernel:
-        out += ["", "Shared kernel copied into the service: " + ", ".join(f"`{m}`" for m in plan.shared_kernel) + "."]
+        out += ["", "Shared-kernel modules copied into the service: " + ", ".join(f"`{m}`" for m in plan.shared_kernel) + "."]
+    out += ["", "## Tests", ""]
+    if plan.staying_tests:
+        out.append("Tests of the moved apps that need the monolith stay with it (they are not copied):")
+        out.append("")
+        for key in sorted(plan.staying_tests):
+            out.append(f"- `{key}` — {plan.staying_tests[key]}")
+    else:
+        out.append("Every test of the moved apps moves with them.")
+    moved_tests = [f for f in plan.moved_files if "/tests/" in f"/{f}" and f.endswith(".py") and not f.endswith("__init__.py")]
+    out += ["", f"Test modules that move: {', '.join(f'`{t}`' for t in moved_tests) or '(none)'}."]
     out += ["", "## Data", "", "### Foreign keys across the boundary", ""]
     if not plan.fk_cuts:
         out.append("None.")
