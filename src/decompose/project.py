@@ -113,7 +113,12 @@ def _choose_import_root(root: Path) -> Path:
     if (root / "manage.py").is_file():
         return root
     found = sorted(root.glob("*/manage.py")) + sorted(root.glob("*/*/manage.py"))
-    found = [f for f in found if not any(part.startswith(".") or part in ("venv", "node_modules") for part in f.relative_to(root).parts)]
+    found = [
+        f
+        for f in found
+        if not any(part.startswith(".") or part in ("venv", "node_modules") for part in f.relative_to(root).parts)
+        and not (f.parent / "__init__.py").is_file()  # inside a package (e.g. a test project): not a root
+    ]
     if len(found) == 1:
         return found[0].parent
     src = root / "src"
