@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,8 +98,11 @@ def test_sample_monolith_images(tmp_path, fmt):
         text = data.decode()
         for app in ("orders", "payments", "catalog", "accounts"):
             assert f"<title>{app}</title>" in text
-    code, _, err = run(str(SAMPLE), "-o", str(tmp_path / f"modules.{fmt}"), "--level", "module", "--hide-external")
-    assert code == 0, err
+    if fmt == "svg":  # module level, one cluster per app (a PNG of it takes long to draw)
+        code, _, err = run(str(SAMPLE), "-o", str(tmp_path / "modules.svg"), "--level", "module", "--hide-external")
+        assert code == 0, err
+        text = (tmp_path / "modules.svg").read_text()
+        assert '<g id="clust' in text and "<title>orders.services</title>" in text
 
 
 @pytest.mark.e2e
@@ -107,8 +111,8 @@ def test_sample_monolith_dot_is_deterministic(tmp_path):
     assert run(str(SAMPLE), "-o", str(a), "--level", "module")[0] == 0
     assert run(str(SAMPLE), "-o", str(b), "--level", "module")[0] == 0
     assert a.read_bytes() == b.read_bytes()
-    d = pydot.graph_from_dot_data(a.read_text())[0]
-    labels = {sg.get("label").strip('"') for sg in d.get_subgraphs()}
+    # (pydot's parser takes seconds on a graph this size: read the cluster labels directly)
+    labels = set(re.findall(r'subgraph cluster_\w+ \{\nlabel="?([^";\n]+)"?;', a.read_text()))
     assert {"orders", "payments", "catalog", "accounts"} <= labels
 
 

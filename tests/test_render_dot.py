@@ -222,3 +222,19 @@ def test_missing_graphviz_is_a_tool_missing_error(monkeypatch):
     monkeypatch.setenv("PATH", "")
     with pytest.raises(ToolMissingError, match="apt-get install graphviz"):
         render_image("digraph {}", "svg")
+
+
+def test_hide_tests_and_migrations(minishop):
+    minishop.add_module("reviews_tests", app=None, path="tests/test_all.py", test=True)
+    minishop.add_evidence("reviews_tests", "catalog.models", "import", Evidence("tests/test_all.py", 1))
+    minishop.add_module("catalog.migrations.0001_initial", app="catalog", path="catalog/migrations/0001_initial.py", migration=True)
+    minishop.add_evidence("catalog.migrations.0001_initial", "accounts.models", "fk", Evidence("catalog/migrations/0001_initial.py", 9))
+    pairs = {(e.source, e.target, e.kind) for e in build_view(minishop).edges}
+    assert {("(project)", "catalog", "import"), ("catalog", "accounts", "fk")} <= pairs
+    view = build_view(minishop, ViewOptions(hide_tests=True, hide_migrations=True))
+    pairs = {(e.source, e.target, e.kind) for e in view.edges}
+    assert ("(project)", "catalog", "import") not in pairs and ("catalog", "accounts", "fk") not in pairs
+    assert view.node("catalog").modules == 2
+    only_tests = build_view(minishop, ViewOptions(level="module", hide_tests=True))
+    ids = {n.id for n in only_tests.nodes}
+    assert "reviews_tests" not in ids and "catalog.migrations.0001_initial" in ids

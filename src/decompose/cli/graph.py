@@ -25,6 +25,8 @@ _SUFFIX = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".html": "
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Neighbourhood radius for --focus.")
 @click.option("--hide-external", is_flag=True, help="Leave out third-party and stdlib packages.")
 @click.option("--min-weight", type=click.IntRange(min=1), default=1, show_default=True, help="Hide lighter edges.")
+@click.option("--hide-tests", is_flag=True, help="Leave out test modules and their edges.")
+@click.option("--hide-migrations", is_flag=True, help="Leave out migration modules.")
 def command(
     source: str,
     output: str,
@@ -36,6 +38,8 @@ def command(
     depth: int,
     hide_external: bool,
     min_weight: int,
+    hide_tests: bool,
+    hide_migrations: bool,
 ) -> None:
     """Draw the app (or module) dependency graph of a project or of a graph.json."""
     from decompose.analysis import load_graph_or_analyze
@@ -57,6 +61,8 @@ def command(
         depth=depth,
         hide_external=hide_external,
         min_weight=min_weight,
+        hide_tests=hide_tests,
+        hide_migrations=hide_migrations,
     )
     prop = None
     if proposal is not None:

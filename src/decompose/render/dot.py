@@ -93,7 +93,7 @@ def _edge_attrs(e: ViewEdge) -> dict[str, str]:
 def to_dot(view: View, *, name: str = "decompose") -> str:
     """The view as DOT text (deterministic)."""
     g = pydot.Dot(name, graph_type="digraph")
-    g.set_graph_defaults(rankdir="LR", fontname="Helvetica", fontsize="11", compound="true")
+    g.set_graph_defaults(rankdir="LR", fontname="Helvetica", fontsize="11", compound="true", newrank="true")
     g.set_node_defaults(fontname="Helvetica", fontsize="10", shape="box", style="rounded,filled")
     g.set_edge_defaults(fontname="Helvetica", fontsize="9")
     colors = group_colors(view)

@@ -27,7 +27,16 @@ from decompose import __version__
 from decompose.errors import ToolMissingError
 from decompose.graph import OUTSIDE_APPS, DependencyGraph, app_graph
 from decompose.render.dot import KIND_STYLE, PALETTE, find_dot
-from decompose.render.view import EXTERNAL, SHARED_KERNEL, UNASSIGNED, ProposalLike, View, ViewOptions, service_of_app
+from decompose.render.view import (
+    EXTERNAL,
+    SHARED_KERNEL,
+    UNASSIGNED,
+    ProposalLike,
+    View,
+    ViewOptions,
+    filtered_graph,
+    service_of_app,
+)
 
 CYTOSCAPE_VERSION = "3.34.4"
 #: Above this many nodes the server-side layout uses ``sfdp`` instead of ``dot``.
@@ -91,7 +100,7 @@ def graphviz_layout(view: View, *, engine: str | None = None) -> dict[str, tuple
 
 
 def _dsm(graph: DependencyGraph, view: View, options: ViewOptions, proposal: ProposalLike | None) -> dict[str, Any]:
-    ag = app_graph(graph, kinds=options.kinds)
+    ag = app_graph(filtered_graph(graph, options), kinds=options.kinds)
     apps = [a for a in ag.nodes if ag.nodes[a].get("type") == "app"]
     if view.level == "app" and options.focus is not None:
         shown = {n.id for n in view.nodes}

@@ -58,6 +58,8 @@ class ViewOptions:
     depth: int = 1
     hide_external: bool = False
     min_weight: int = 1
+    hide_tests: bool = False
+    hide_migrations: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,7 @@ def build_view(
         raise InputError("--depth must be 0 or more")
     if options.min_weight < 1:
         raise InputError("--min-weight must be 1 or more")
+    graph = filtered_graph(graph, options)
     nodes: dict[str, ViewNode] = {}
     raw: list[tuple[str, str, str, int, tuple[Evidence, ...]]] = []
     if options.level == "app":
@@ -228,6 +231,25 @@ def build_view(
         edges=tuple(edges),
         grouped_by="service" if proposal is not None else "app",
         cycles=tuple(sccs),
+    )
+
+
+def filtered_graph(graph: DependencyGraph, options: ViewOptions) -> DependencyGraph:
+    """``graph`` without test modules and/or migrations (and their edges), as ``options`` say."""
+    if not (options.hide_tests or options.hide_migrations):
+        return graph
+    keep = [
+        n
+        for n, d in graph.graph.nodes(data=True)
+        if not (options.hide_tests and d.get("test")) and not (options.hide_migrations and d.get("migration"))
+    ]
+    return DependencyGraph(
+        graph.graph.subgraph(keep).copy(),
+        root=graph.root,
+        apps=graph.apps,
+        settings_module=graph.settings_module,
+        skipped=graph.skipped,
+        meta=dict(graph.meta),
     )
 
 
