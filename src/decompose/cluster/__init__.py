@@ -3,5 +3,6 @@
 Modules: :mod:`.proposal` (the Proposal value and its files), :mod:`.coupling`
 (DependencyGraph → weighted graph), :mod:`.algorithms` (graph → partition),
 :mod:`.metrics` ((graph, partition) → number), :mod:`.evaluate` (MoJo / MoJoFM),
-:mod:`.propose` (the stage: config + graph → Proposal).
+:mod:`.pipeline` (the stage: config + graph → Proposal), :mod:`.synthetic`
+(a synthetic Django-shaped graph for scale checks).
 """

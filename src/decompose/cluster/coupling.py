@@ -111,6 +111,11 @@ class CouplingGraph:
     fks: tuple[tuple[str, str, int], ...]  # (from member, to member, occurrences), cross-member only
     atomic_blocks: tuple[frozenset[str], ...]  # members touched by each transaction.atomic() block
     weights: Weights
+    edge_list: tuple[tuple[str, str, float], ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        # the metrics walk the edges many times: a plain tuple is ~10x faster than a networkx view
+        object.__setattr__(self, "edge_list", tuple((u, v, float(d["weight"])) for u, v, d in self.graph.edges(data=True)))
 
     def members(self) -> list[str]:
         return sorted(self.graph.nodes)

@@ -66,10 +66,9 @@ def modularity(cg: CouplingGraph, partition: PartitionLike) -> float:
     m = 0.0
     inner: dict[Hashable, float] = defaultdict(float)
     degree: dict[Hashable, float] = defaultdict(float)
-    for u, v, d in cg.graph.edges(data=True):
+    for u, v, w in cg.edge_list:
         if u not in a or v not in a:
             continue
-        w = d["weight"]
         m += w
         degree[a[u]] += w
         degree[a[v]] += w
@@ -118,7 +117,7 @@ def sm(cg: CouplingGraph, partition: PartitionLike) -> float:
     sizes = {c: len(ms) for c, ms in _clusters(a).items()}
     inner: dict[Hashable, int] = defaultdict(int)
     between: dict[tuple[Hashable, Hashable], int] = defaultdict(int)
-    for u, v in cg.graph.edges():
+    for u, v, _w in cg.edge_list:
         if u == v or u not in a or v not in a:
             continue
         if a[u] == a[v]:
@@ -131,14 +130,14 @@ def sm(cg: CouplingGraph, partition: PartitionLike) -> float:
 def _mu_eps(cg: CouplingGraph, a: Mapping[str, Hashable]) -> tuple[dict[Hashable, float], dict[Hashable, float]]:
     mu: dict[Hashable, float] = defaultdict(float)
     eps: dict[Hashable, float] = defaultdict(float)
-    for u, v, d in cg.graph.edges(data=True):
+    for u, v, w in cg.edge_list:
         if u not in a or v not in a:
             continue
         if a[u] == a[v]:
-            mu[a[u]] += d["weight"]
+            mu[a[u]] += w
         else:
-            eps[a[u]] += d["weight"]
-            eps[a[v]] += d["weight"]
+            eps[a[u]] += w
+            eps[a[v]] += w
     return mu, eps
 
 
