@@ -72,3 +72,28 @@ def test_bad_inputs_are_one_line_errors(graph_file: Path, tmp_path: Path) -> Non
         result = CliRunner().invoke(cli, ["propose", *args])
         assert result.exit_code == 2, (args, result.output)
         assert result.stderr.startswith("decompose: error:") and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_project_config_is_read(tmp_path: Path) -> None:
+    for app in ("alpha", "beta", "gamma"):
+        (tmp_path / app).mkdir()
+        (tmp_path / app / "__init__.py").write_text("")
+        (tmp_path / app / "apps.py").write_text(
+            f"from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = {app!r}\n"
+        )
+        (tmp_path / app / "models.py").write_text(
+            "from django.db import models\n" + ("from alpha.models import Thing\n" if app != "alpha" else "")
+            + f"\n\nclass {app.title()}(models.Model):\n    name = models.CharField(max_length=9)\n"
+            + ("\n\nclass Thing(models.Model):\n    pass\n" if app == "alpha" else "")
+        )
+    (tmp_path / "decompose.toml").write_text('[propose]\nalgorithm = "agglomerative"\nservices = 2\nkernel_ratio = 0\n')
+    code, stdout, stderr = run(str(tmp_path), "--format", "json")
+    assert code == 0, stderr
+    data = json.loads(stdout)
+    assert data["algorithm"] == "agglomerative" and len(data["services"]) == 2
+    assert data["settings"]["kernel_ratio"] == 0
+    (tmp_path / "decompose.toml").write_text("[propose]\nalgorithm = 'kmeans'\n")
+    from decompose.cli import cli
+
+    result = CliRunner().invoke(cli, ["propose", str(tmp_path)])
+    assert result.exit_code == 2 and "kmeans" in result.stderr
