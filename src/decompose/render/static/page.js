@@ -55,7 +55,7 @@
       { selector: "node", style: {
         "label": "data(label)", "background-color": "data(color)", "border-width": 1, "border-color": "#777",
         "font-size": D.level === "app" ? 12 : 9, "text-valign": D.level === "app" ? "center" : "bottom",
-        "text-halign": "center", "text-wrap": "wrap", "text-max-width": 140,
+        "text-halign": "center", "text-wrap": D.level === "app" ? "wrap" : "none",
         "width": "data(w)", "height": "data(h)",
         "shape": D.level === "app" ? "round-rectangle" : "ellipse",
         "min-zoomed-font-size": large ? 7 : 0 } },
