@@ -50,10 +50,12 @@ def load_project(path: str) -> tuple[object, Path]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Plan output format for --plan.")
 @click.option("--out", default="extracted", show_default=True, type=click.Path(), help="Folder that receives services.")
 @click.option("--dry-run", is_flag=True, help="List every file it would write, with diffs; write nothing.")
-@click.option("--force", is_flag=True, help="Replace an existing service folder.")
+@click.option("--force", is_flag=True, help="Replace an existing service folder; with --apply, rewire a dirty git tree.")
+@click.option("--apply", "apply_", is_flag=True, help="Rewire the monolith in place (atomic). Without it, print its diff.")
+@click.option("--no-rewire", is_flag=True, help="Build the service only; leave the monolith alone.")
 def command(
     path: str, service: str, apps: str | None, proposal: str | None, plan_only: bool, fmt: str, out: str,
-    dry_run: bool, force: bool,
+    dry_run: bool, force: bool, apply_: bool = False, no_rewire: bool = False,
 ) -> None:
     """Extract Django apps of the project at PATH into a standalone service with a REST API."""
     from rich.console import Console
@@ -82,14 +84,32 @@ def command(
         return
     app_paths = {a.label: a.path.rstrip("/") for a in graph.apps}  # type: ignore[attr-defined]
     files = service_files(plan, root, app_paths)
+    rewiring = None
+    if not no_rewire:
+        from decompose.extract.report import rewire_with_report
+
+        rewiring, files["MIGRATION.md"] = rewire_with_report(plan, root, graph)  # type: ignore[arg-type]
     target = Path(out) / service
     changes = Changeset(target, files)
     if dry_run:
         for rel in changes.paths():
             click.echo(f"would write {target / rel}")
         sys.stdout.write(changes.diff())
+        if rewiring is not None:
+            sys.stdout.write(rewiring.diff())
         return
     write_tree(target, files, force=force)
+    if rewiring is not None:
+        from decompose.extract.rewire import apply_changes, write_text_atomic
+
+        monolith_diff = rewiring.diff()
+        write_text_atomic(Path(out) / f"{service}.monolith.diff", monolith_diff)
+        if apply_:
+            written = apply_changes(root, rewiring.changes, force=force)
+            err.print(f"[green]rewired[/] the monolith: {len(written)} files changed, {len(rewiring.todos)} TODOs (see MIGRATION.md)")
+        else:
+            sys.stdout.write(monolith_diff)
+            err.print(f"monolith diff printed ({len(rewiring.effective())} files); nothing written to the monolith: use --apply")
     err.print(
         f"[green]extracted[/] service [bold]{service}[/] ({', '.join(plan.apps)}) into {target}: "
         f"{len(files)} files, {len(plan.interface_functions)} functions, {len(plan.interface_models)} models, "

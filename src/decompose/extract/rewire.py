@@ -1,0 +1,526 @@
+"""Rewire the monolith to use an extracted service (branch by abstraction).
+
+:func:`rewire` computes every change to the monolith as ``{relative path: new text}``
+without writing anything: the client package (:mod:`decompose.extract.client`), the
+call sites re-pointed to it, the settings switch, the URLconf switch, bridged signal
+imports, foreign keys cut to id fields with their migration, and
+``# TODO(decompose): ...`` comments where code cannot be rewritten. Each concern is
+one LibCST codemod (``decompose.extract.codemods.*``).
+
+:func:`apply_changes` writes them all or none, even if interrupted: every new text is
+staged next to its target and every target backed up, a journal is written, then the
+staged files are renamed over their targets; an interrupted run leaves the journal,
+and the next run (or :func:`recover`) restores the backups first.
+
+Running it again on the rewired monolith (with the plan stored in
+``<project>/services/<service>.plan.json``) changes nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+
+from decompose.errors import InputError, UnsafeOperationError
+from decompose.extract import migrations as mig
+from decompose.extract.api_spec import model_endpoints
+from decompose.extract.client import client_files, client_module, services_package
+from decompose.extract.codemods.call_sites import RetargetImports
+from decompose.extract.codemods.fk_to_id import ForeignKeyToIdField
+from decompose.extract.codemods.installed_apps import ServiceSwitchSettings
+from decompose.extract.codemods.signal_bridge import BridgeSignalImports
+from decompose.extract.codemods.todo_comments import AddTodoComments
+from decompose.extract.codemods.urlconf import ServiceSwitchUrls
+from decompose.extract.plan import ExtractionPlan
+
+JOURNAL = ".decompose-journal.json"
+SKIP_DIRS = {"__pycache__", "node_modules", "venv", ".venv", "env", "build", "dist", "site-packages"}
+REQUIREMENTS = ("httpx>=0.27", "pybreaker>=1.0")
+MANAGER_METHODS = ("all", "filter", "exclude", "get", "count", "exists", "first", "last", "create", "add", "remove",
+                   "aggregate", "annotate", "values", "values_list", "order_by", "update", "delete")
+
+
+@dataclass(frozen=True, slots=True)
+class Todo:
+    """Something left for a person: where, which pattern to apply, why."""
+
+    path: str
+    line: int
+    pattern: str
+    message: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "pattern": self.pattern, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class Rewiring:
+    """Every change to the monolith for one service, computed but not written."""
+
+    root: Path
+    service: str
+    changes: dict[str, str]
+    todos: tuple[Todo, ...] = ()
+    #: FK cuts made: "app.Model.field → field_id (column c)"
+    column_changes: tuple[str, ...] = ()
+    rewritten_imports: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    staying_tests: dict[str, str] = field(default_factory=dict)
+
+    def diff(self) -> str:
+        """Unified diff of the monolith, paths relative to its root (``a/...`` → ``b/...``)."""
+        out: list[str] = []
+        for rel in sorted(self.changes):
+            path = self.root / rel
+            old = path.read_text(encoding="utf-8") if path.is_file() else None
+            new = self.changes[rel]
+            if old == new:
+                continue
+            out.extend(
+                difflib.unified_diff(
+                    (old or "").splitlines(keepends=True),
+                    new.splitlines(keepends=True),
+                    fromfile=f"a/{rel}" if old is not None else "/dev/null",
+                    tofile=f"b/{rel}",
+                )
+            )
+        return "".join(out)
+
+    def effective(self) -> dict[str, str]:
+        """Only the files whose text actually changes."""
+        out = {}
+        for rel, text in self.changes.items():
+            path = self.root / rel
+            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+                out[rel] = text
+        return dict(sorted(out.items()))
+
+
+# -- source helpers --------------------------------------------------------------
+
+
+def _module_path(root: Path, dotted: str) -> str | None:
+    base = dotted.replace(".", "/")
+    for cand in (f"{base}.py", f"{base}/__init__.py"):
+        if (root / cand).is_file():
+            return cand
+    return None
+
+
+def _settings_literal(source: str, name: str) -> str | None:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                return node.value.value
+    return None
+
+
+def _staying_files(root: Path, plan: ExtractionPlan) -> list[str]:
+    moved = [plan.app_paths.get(a, a.replace(".", "/")).rstrip("/") for a in plan.apps]
+    services = services_package(plan).replace(".", "/")
+    out = []
+    for p in sorted(root.rglob("*.py")):
+        rel = p.relative_to(root).as_posix()
+        parts = p.relative_to(root).parts
+        if any(x in SKIP_DIRS or x.startswith(".") for x in parts[:-1]):
+            continue
+        if any(rel == m or rel.startswith(m + "/") for m in moved) or rel.startswith(services + "/"):
+            continue
+        if "migrations" in parts[:-1]:
+            continue
+        out.append(rel)
+    return out
+
+
+def _run(codemod: object, module: cst.Module) -> cst.Module:
+    return codemod.transform_module(module)  # type: ignore[attr-defined,no-any-return]
+
+
+# -- what cannot be rewritten ------------------------------------------------------
+
+
+class _TodoFinder(ast.NodeVisitor):
+    """Cross-boundary uses in one staying module that no codemod can rewrite."""
+
+    def __init__(self, rel: str, plan: ExtractionPlan, mapped: Mapping[str, set[str]], reverse_names: set[str],
+                 cut_fields: set[str]) -> None:
+        self.rel = rel
+        self.plan = plan
+        self.mapped = mapped
+        self.moved_roots = tuple(plan.apps)
+        self.reverse = reverse_names
+        self.cut_fields = cut_fields
+        self.moved_tables = set(plan.tables.get("service", ()))
+        self.moved_names: dict[str, str] = {}  # local name → dotted moved symbol
+        self.todos: list[Todo] = []
+        self.models = {m.label.split(".", 1)[1]: m for m in plan.interface_models}
+
+    def _is_moved(self, module: str) -> bool:
+        return any(module == a or module.startswith(a + ".") for a in self.moved_roots)
+
+    def add(self, node: ast.AST, pattern: str, message: str) -> None:
+        self.todos.append(Todo(self.rel, getattr(node, "lineno", 1), pattern, message))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module and not node.level and self._is_moved(node.module):
+            for a in node.names:
+                if a.name in self.mapped.get(node.module, set()):
+                    continue
+                self.moved_names[a.asname or a.name] = f"{node.module}.{a.name}"
+                model = self.models.get(a.name)
+                if model is not None:
+                    eps = model_endpoints(model)
+                    self.add(node, "API composition",
+                             f"{node.module}.{a.name} moved into the {self.plan.service} service: replace ORM queries by "
+                             f"GET {eps[0].path} (filters: {', '.join(model.lookups) or 'none'}) / GET {eps[1].path}")
+                else:
+                    self.add(node, "API composition",
+                             f"{node.module}.{a.name} moved into the {self.plan.service} service and has no endpoint: "
+                             "add it to the service's API or keep a copy here")
+        self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for a in node.names:
+            if self._is_moved(a.name):
+                self.add(node, "API composition",
+                         f"import of {a.name}, which moved into the {self.plan.service} service: use its client module")
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        strs = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if name == "get_model" and strs:
+            app = strs[0].split(".", 1)[0]
+            if app in self.moved_roots or any(self.plan.app_paths.get(x, x).split("/")[-1] == app for x in self.plan.apps):
+                self.add(node, "API composition",
+                         f"apps.get_model({', '.join(map(repr, strs))}): that model moved into the {self.plan.service} "
+                         "service (its app is not installed in remote mode): read it through the service's API")
+        if name in ("select_related", "prefetch_related"):
+            for s in strs:
+                head = s.split("__", 1)[0]
+                if head in self.cut_fields or head in self.reverse:
+                    self.add(node, "API composition",
+                             f"{name}({s!r}) joins across the boundary to the {self.plan.service} service: "
+                             "fetch the related rows from the service's API and combine them here")
+        if name in ("execute", "raw", "executemany", "extra"):
+            for s in strs:
+                hits = sorted(t for t in self.moved_tables if re.search(rf"\b{re.escape(t)}\b", s))
+                if hits:
+                    self.add(node, "API composition",
+                             f"raw SQL on {', '.join(hits)}, which moved into the {self.plan.service} service: "
+                             "call its API instead (or keep a read model fed by its events)")
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in MANAGER_METHODS
+            and isinstance(func.value, ast.Attribute)
+            and func.value.attr in self.reverse
+        ):
+            self.add(node, "API composition",
+                     f".{func.value.attr}.{func.attr}(): a reverse relation to a model of the {self.plan.service} "
+                     "service: ask the service (its list endpoint filtered by this id)")
+        self.generic_visit(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.value, ast.Name) and node.value.id in self.moved_names and node.attr == "objects":
+            self.add(node, "API composition",
+                     f"ORM query on {self.moved_names[node.value.id]}, whose table moved into the {self.plan.service} "
+                     "service: query its API instead (joins and aggregates must be composed here)")
+        self.generic_visit(node)
+
+
+def _reverse_names(root: Path, plan: ExtractionPlan) -> set[str]:
+    """Reverse accessors staying models get from moved models' foreign keys (``order.payments``)."""
+    names: set[str] = set()
+    for c in plan.fk_cuts:
+        if c.direction != "from_moved":
+            continue
+        model = c.model.split(".", 1)[1].lower()
+        rel_name: str | None = None
+        path = root / c.evidence.path
+        if path.is_file():
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"))
+            except SyntaxError:
+                tree = None
+            for node in ast.walk(tree) if tree else ():
+                if isinstance(node, ast.Call) and node.lineno <= c.evidence.line <= (node.end_lineno or node.lineno):
+                    for kw in node.keywords:
+                        if kw.arg == "related_name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                            rel_name = kw.value.value
+        if rel_name and rel_name.endswith("+"):
+            continue
+        names.add(rel_name or (model if c.field_type == "OneToOneField" else f"{model}_set"))
+    return names
+
+
+# -- the rewiring ---------------------------------------------------------------------
+
+
+def stored_plan_path(plan_or_service: ExtractionPlan) -> str:
+    return services_package(plan_or_service).replace(".", "/") + f"/{plan_or_service.service}.plan.json"
+
+
+def load_stored_plan(root: Path, plan: ExtractionPlan) -> ExtractionPlan:
+    """The plan the monolith was rewired with (if any), else ``plan``: a second run changes nothing."""
+    path = root / stored_plan_path(plan)
+    if path.is_file():
+        try:
+            return ExtractionPlan.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, UnicodeDecodeError):
+            raise InputError(f"{path}: not a readable extraction plan; delete it to rewire from scratch") from None
+    return plan
+
+
+def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
+    """Every change to the monolith at ``root`` that makes it use ``plan.service``, unwritten."""
+    root = Path(root)
+    if not plan.settings_module:
+        raise InputError("cannot rewire: the monolith's settings module was not found")
+    settings_rel = _module_path(root, plan.settings_module)
+    if settings_rel is None:
+        raise InputError(f"cannot rewire: settings module {plan.settings_module} not found under {root}")
+    client = client_module(plan)
+    pkg = services_package(plan)
+    changes: dict[str, str] = {}
+    todos: list[Todo] = []
+    rewritten: list[str] = []
+    notes: list[str] = []
+    column_changes: list[str] = []
+    app_modules = tuple(plan.app_paths.get(a, a).replace("/", ".") for a in plan.apps)
+
+    mapping: dict[str, dict[str, str]] = {}
+    for f in plan.interface_functions:
+        mapping.setdefault(f.module, {})[f.name] = client
+    mapped = {k: set(v) for k, v in mapping.items()}
+    for b in plan.signal_bridges:
+        if b.sender_side == "service":
+            mod, name = b.signal.rsplit(".", 1)
+            mapped.setdefault(mod, set()).add(name)
+    signal_modules = sorted({b.signal.rsplit(".", 1)[0] for b in plan.signal_bridges if b.sender_side == "service"})
+    reverse = _reverse_names(root, plan)
+    to_moved = [c for c in plan.fk_cuts if c.direction == "to_moved"]
+    cut_fields = {c.field for c in to_moved}
+    fk_by_file: dict[str, set[tuple[str, str]]] = {}
+    for c in to_moved:
+        fk_by_file.setdefault(c.evidence.path, set()).add((c.model.split(".", 1)[1], c.field))
+    manual_by_file: dict[str, list[Todo]] = {}
+    for s in plan.manual_steps:
+        manual_by_file.setdefault(s.path, []).append(Todo(s.path, s.line, s.pattern, s.message))
+
+    root_urlconf = _settings_literal((root / settings_rel).read_text(encoding="utf-8"), "ROOT_URLCONF")
+    urls_rel = _module_path(root, root_urlconf) if root_urlconf else None
+    if root_urlconf and urls_rel is None:
+        notes.append(f"ROOT_URLCONF {root_urlconf} not found: the moved apps' URLs were not switched")
+    fk_details: dict[str, list[mig.FieldCut]] = {}
+
+    for rel in _staying_files(root, plan):
+        source = (root / rel).read_text(encoding="utf-8")
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as exc:
+            notes.append(f"{rel}: not parsed ({type(exc).__name__}); left unchanged")
+            continue
+        finder = _TodoFinder(rel, plan, mapped, reverse, cut_fields)
+        finder.visit(tree)
+        file_todos = sorted(set(finder.todos + manual_by_file.get(rel, [])), key=lambda t: (t.line, t.message))
+        if rel in fk_by_file:
+            for model, fname in sorted(fk_by_file[rel]):
+                c = next(x for x in to_moved if x.evidence.path == rel and x.field == fname)
+                file_todos.append(Todo(rel, c.evidence.line, "reference by id",
+                                       f"{model}.{fname} now holds the id of {c.target} (in the {plan.service} service): "
+                                       f"read the object through the service's API"))
+        todos.extend(file_todos)
+        touches = bool(file_todos) or rel in (settings_rel, urls_rel) or any(
+            mod in source for mod in (*mapping, *signal_modules)
+        )
+        if not touches:
+            continue  # nothing to rewrite here: skip the (slow) LibCST parse
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError as exc:
+            notes.append(f"{rel}: not parsed by LibCST ({exc.message}); left unchanged")
+            continue
+        by_line: dict[int, list[str]] = {}
+        for t in file_todos:
+            by_line.setdefault(t.line, []).append(f"{t.pattern}: {t.message}")
+        if by_line:
+            module = _run(AddTodoComments(CodemodContext(filename=rel), by_line), module)
+        imports = RetargetImports(CodemodContext(filename=rel), mapping)
+        module = _run(imports, module)
+        rewritten.extend(f"{rel}: {n}" for n in imports.rewritten)
+        signals = BridgeSignalImports(CodemodContext(filename=rel), plan.signal_bridges, client)
+        module = _run(signals, module)
+        rewritten.extend(f"{rel}: {n} (bridged signal)" for n in signals.rewritten)
+        if rel in fk_by_file:
+            fk = ForeignKeyToIdField(CodemodContext(filename=rel), fk_by_file[rel])
+            module = _run(fk, module)
+            for (model, fname), (kind, id_kw, fk_kw) in sorted(fk.details.items()):
+                c = next(x for x in to_moved if x.evidence.path == rel and x.field == fname and x.model.endswith("." + model))
+                app = c.model.split(".", 1)[0]
+                fk_details.setdefault(app, []).append(mig.FieldCut(model, fname, c.target, kind, id_kw, fk_kw))
+                column_changes.append(f"{c.model}.{fname} ({kind} to {c.target}) → {fname}_id, BigIntegerField on column {c.column}")
+        if rel == settings_rel:
+            module = _run(ServiceSwitchSettings(CodemodContext(filename=rel), plan.service, app_modules, pkg), module)
+        if rel == urls_rel:
+            module = _run(ServiceSwitchUrls(CodemodContext(filename=rel), plan.service, app_modules, pkg), module)
+        if module.code != source:
+            changes[rel] = module.code
+
+    for app, cuts in sorted(fk_details.items()):
+        folder = root / plan.app_paths.get(app, app) / "migrations"
+        if mig.existing_cut_migration(folder, plan.service):
+            continue
+        name = mig.migration_name(folder, plan.service)
+        rel = (Path(plan.app_paths.get(app, app)) / "migrations" / f"{name}.py").as_posix()
+        changes[rel] = mig.migration_source(app, mig.leaf_migrations(folder), cuts, plan.service)
+
+    changes.update(client_files(plan))
+    changes[stored_plan_path(plan)] = plan.to_json()
+    req = root / "requirements.txt"
+    if req.is_file():
+        text = req.read_text(encoding="utf-8")
+        names = {re.split(r"[<>=!~\[ ;]", ln.strip(), maxsplit=1)[0].lower() for ln in text.splitlines() if ln.strip()}
+        missing = [r for r in REQUIREMENTS if re.split(r"[<>=]", r)[0] not in names]
+        if missing:
+            changes["requirements.txt"] = text + ("" if text.endswith("\n") or not text else "\n") + "".join(f"{r}\n" for r in missing)
+    staying_tests = dict(plan.staying_tests)
+    return Rewiring(
+        root=root,
+        service=plan.service,
+        changes=dict(sorted(changes.items())),
+        todos=tuple(sorted(set(todos), key=lambda t: (t.path, t.line, t.message))),
+        column_changes=tuple(column_changes),
+        rewritten_imports=tuple(rewritten),
+        notes=tuple(notes),
+        staying_tests=staying_tests,
+    )
+
+
+# -- writing: all or nothing ---------------------------------------------------------
+
+
+def git_dirty(root: Path) -> list[str] | None:
+    """Uncommitted paths of the git work tree holding ``root`` (None when not in git)."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=normal", "--", "."],
+            capture_output=True, text=True, check=False, timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    return [ln[3:] for ln in out.stdout.splitlines() if ln.strip()]
+
+
+def recover(root: Path) -> bool:
+    """Undo an interrupted :func:`apply_changes` from its journal; True if there was one."""
+    root = Path(root)
+    journal = root / JOURNAL
+    if not journal.is_file():
+        return False
+    entries = json.loads(journal.read_text(encoding="utf-8"))["entries"]
+    for e in entries:
+        target = root / e["target"]
+        backup = root / e["backup"] if e.get("backup") else None
+        if backup is not None and backup.is_file():
+            os.replace(backup, target)
+        elif not e["existed"]:
+            target.unlink(missing_ok=True)
+        (root / e["staged"]).unlink(missing_ok=True)
+    journal.unlink()
+    return True
+
+
+def apply_changes(root: Path, changes: Mapping[str, str], *, force: bool = False) -> list[str]:
+    """Write ``changes`` under ``root``, all or nothing; returns the paths written.
+
+    Refuses a dirty git work tree unless ``force`` (so the change can be reviewed and
+    reverted with git). Unchanged files are not touched.
+    """
+    root = Path(root)
+    if recover(root):
+        pass  # an earlier interrupted run was rolled back first
+    todo = {rel: text for rel, text in sorted(changes.items())
+            if not (root / rel).is_file() or (root / rel).read_text(encoding="utf-8") != text}
+    if not todo:
+        return []
+    if not force:
+        dirty = git_dirty(root)
+        if dirty:
+            raise UnsafeOperationError(
+                f"{root}: the git work tree has uncommitted changes ({', '.join(sorted(dirty)[:3])}"
+                f"{', ...' if len(dirty) > 3 else ''})",
+                hint="commit or stash them first, or use --force",
+            )
+    entries: list[dict[str, object]] = []
+    try:
+        for rel, text in todo.items():
+            p = Path(rel)
+            if p.is_absolute() or ".." in p.parts:
+                raise InputError(f"refusing to write outside the project: {rel!r}")
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staged = target.with_name(f".{target.name}.decompose-new")
+            with open(staged, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+            backup = None
+            if target.exists():
+                shutil.copymode(target, staged)
+                backup = target.with_name(f".{target.name}.decompose-bak")
+                shutil.copy2(target, backup)
+            entries.append({
+                "target": rel,
+                "staged": staged.relative_to(root).as_posix(),
+                "backup": backup.relative_to(root).as_posix() if backup else None,
+                "existed": backup is not None,
+            })
+        tmp = root / (JOURNAL + ".tmp")
+        tmp.write_text(json.dumps({"entries": entries}, indent=1), encoding="utf-8")
+        os.replace(tmp, root / JOURNAL)
+        for e in entries:
+            os.replace(root / str(e["staged"]), root / str(e["target"]))
+    except BaseException:
+        if (root / JOURNAL).is_file():
+            recover(root)
+        else:
+            for e in entries:
+                (root / str(e["staged"])).unlink(missing_ok=True)
+                if e["backup"]:
+                    (root / str(e["backup"])).unlink(missing_ok=True)
+        raise
+    for e in entries:
+        if e["backup"]:
+            (root / str(e["backup"])).unlink(missing_ok=True)
+    (root / JOURNAL).unlink()
+    return list(todo)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write one file atomically (temp file + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.decompose-new")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def rewire_many(plans: Iterable[ExtractionPlan], root: Path) -> list[Rewiring]:
+    return [rewire(p, root) for p in plans]
