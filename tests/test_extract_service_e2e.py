@@ -14,8 +14,10 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,18 +30,71 @@ ROOT = Path(__file__).resolve().parents[1]
 EXTRACTED = ROOT / "extracted"
 SERVICES = ("payments", "notifications")
 TOKEN = "e2e-token-0123456789"
+MONOLITH_TOKEN = "monolith-token-42"
+FAILING_ORDER = 13  # the fake monolith answers 500 when asked to mark this order paid
 
 pytestmark = pytest.mark.e2e
 
 
-def _env(tmp: Path) -> dict[str, str]:
+def _env(tmp: Path, monolith_url: str = "") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "MONOLITH_"))}
     env.update(
         DATABASE_URL=f"sqlite:///{tmp / 'service.sqlite3'}",
         DECOMPOSE_SERVICE_TOKEN=TOKEN,
         PYTHONDONTWRITEBYTECODE="1",
     )
+    if monolith_url:
+        env.update(MONOLITH_URL=monolith_url, MONOLITH_TOKEN=MONOLITH_TOKEN, MONOLITH_TIMEOUT="3")
     return env
+
+
+class FakeMonolith:
+    """The monolith's side of call backs and events, on a loopback port: records what it receives."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"null")
+                if self.headers.get("Authorization") != f"Bearer {MONOLITH_TOKEN}":
+                    return self._answer(401, {"error": "token"})
+                outer.received.append((self.path, body))
+                if self.path == "/api/v1/callbacks/orders.services.mark_paid":
+                    if body.get("order_id") == FAILING_ORDER:
+                        return self._answer(500, {"error": "boom"})
+                    return self._answer(200, {"result": {"id": body["order_id"], "status": "paid"}})
+                if self.path.startswith("/api/v1/events/"):
+                    return self._answer(202, {"receivers": 1})
+                return self._answer(404, {"error": "unknown"})
+
+            def _answer(self, status: int, payload: dict) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def monolith() -> Iterator[FakeMonolith]:
+    fake = FakeMonolith()
+    yield fake
+    fake.close()
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -70,13 +125,10 @@ class Running:
         ]
 
 
-@pytest.fixture(scope="module", params=SERVICES)
-def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    name = request.param
+def _start(name: str, tmp: Path, monolith_url: str) -> tuple[Running, subprocess.Popen[str]]:
     folder = EXTRACTED / name
     assert (folder / "manage.py").is_file(), f"{folder} is not committed; run `decompose extract` (see README)"
-    tmp = tmp_path_factory.mktemp(f"svc-{name}")
-    env = _env(tmp)
+    env = _env(tmp, monolith_url)
     py = sys.executable
     check = _run([py, "manage.py", "check"], folder, env)
     assert check.returncode == 0, check.stderr
@@ -88,28 +140,44 @@ def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise AssertionError(f"{name} did not start: {proc.stderr.read() if proc.stderr else ''}")
-            time.sleep(0.2)
-        running = Running(name, folder, base, check.stdout + check.stderr)
-        yield running
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1.0).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"{name} did not start: {proc.stderr.read() if proc.stderr else ''}")
+        time.sleep(0.2)
+    return Running(name, folder, base, check.stdout + check.stderr), proc
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory, monolith: FakeMonolith) -> Iterator:
+    """Starts each service once (own process, own database, free loopback port); stops them all."""
+    started: dict[str, tuple[Running, subprocess.Popen[str]]] = {}
+
+    def get(name: str) -> Running:
+        if name not in started:
+            started[name] = _start(name, tmp_path_factory.mktemp(f"svc-{name}"), monolith.url)
+        return started[name][0]
+
+    yield get
+    for running, proc in started.values():
         running.http.close()
-    finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module", params=SERVICES)
+def service(request: pytest.FixtureRequest, services) -> Running:  # noqa: ANN001
+    return services(request.param)
 
 
 def test_boots_on_a_fresh_database(service: Running) -> None:
@@ -229,3 +297,59 @@ def test_no_input_gives_a_500(service: Running) -> None:
             assert "MONOLITH_URL" in payload["error"] or "monolith" in payload["error"]
 
     check()
+
+
+def test_payments_flow_over_http_with_call_backs_and_events(services, monolith: FakeMonolith) -> None:  # noqa: ANN001
+    """authorize → read → capture (calls the monolith back, forwards the event) → refund; a failing
+    call back gives 503 and leaves the payment as it was (one transaction)."""
+    service = services("payments")
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+
+    def authorize(order_id: int) -> dict:
+        order = {"id": order_id, "total": "25.00", "currency": "EUR", "reference": f"ORD-{order_id}"}
+        r = service.http.post("/api/v1/services/authorize_payment", json={"order": order, "card_token": "tok_visa_4242"}, headers=auth)
+        assert r.status_code == 200, r.text
+        return r.json()["result"]
+
+    payment = authorize(7)
+    assert (payment["status"], payment["order_id"], payment["amount"], payment["card_last4"]) == ("authorized", 7, "25.00", "4242")
+    assert service.http.get(f"/api/v1/payments/payments/{payment['id']}/", headers=auth).json() == payment
+    listed = service.http.get("/api/v1/payments/payments/", headers=auth).json()
+    assert payment in listed["results"] and listed["count"] == len(listed["results"])
+    # only the filters the monolith's code uses are served (none for payments.Payment)
+    assert service.http.get("/api/v1/payments/payments/", params={"order_id": "7"}, headers=auth).status_code == 400
+
+    del monolith.received[:]
+    r = service.http.post("/api/v1/services/capture_payment", json={"payment_id": payment["id"]}, headers=auth)
+    assert r.status_code == 200, r.text
+    assert r.json()["result"]["status"] == "captured"
+    paths = [p for p, _ in monolith.received]
+    assert paths == ["/api/v1/callbacks/orders.services.mark_paid", "/api/v1/events/payment_captured"]
+    assert monolith.received[0][1] == {"order_id": 7}
+    assert monolith.received[1][1]["payment"]["id"] == payment["id"]
+
+    r = service.http.post("/api/v1/services/refund_payment", json={"payment_id": payment["id"], "amount": "5.00"}, headers=auth)
+    assert r.status_code == 200, r.text
+    assert r.json()["result"]["amount"] == "5.00"
+    assert monolith.received[-1][0] == "/api/v1/events/payment_refunded"
+    r = service.http.post("/api/v1/services/refund_payment", json={"payment_id": payment["id"], "amount": "500.00"}, headers=auth)
+    assert r.status_code == 422 and r.json()["type"] == "PaymentError"
+
+    failing = authorize(FAILING_ORDER)
+    r = service.http.post("/api/v1/services/capture_payment", json={"payment_id": failing["id"]}, headers=auth)
+    assert r.status_code == 503 and "500" in r.json()["error"]
+    after = service.http.get(f"/api/v1/payments/payments/{failing['id']}/", headers=auth).json()
+    assert after["status"] == "authorized"
+
+
+def test_notifications_event_bridge_answers_without_500(services) -> None:  # noqa: ANN001
+    """The monolith posts order_placed; the receiver needs monolith URLs and users (manual steps in
+    EXTRACTION.md), so the service answers 422 naming the exception — never a 500."""
+    service = services("notifications")
+    assert "reverse('web:order_detail')" in (service.folder / "EXTRACTION.md").read_text()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    r = service.http.post("/api/v1/events/order_placed", json={"order": {"id": 5, "user_id": 3, "reference": "R5"}}, headers=auth)
+    assert r.status_code == 422, r.text
+    assert r.json()["type"] in ("NoReverseMatch", "DoesNotExist", "RemoteFieldMissing")
+    r = service.http.post("/api/v1/events/order_placed", json={}, headers=auth)
+    assert r.status_code == 400 and "order" in r.json()["details"]
