@@ -1,5 +1,9 @@
 """Run one command in a child process and measure it: wall time, peak memory.
 
+CPU time (user + system, the child and its descendants, from ``os.wait4``) is
+kept next to wall time: on a machine shared with other work it is the steadier
+of the two, since waiting for a core does not count.
+
 Two memory figures per run:
 
 - ``max_rss``: the largest resident set of any single process in the child's
@@ -31,6 +35,7 @@ class Sample:
     wall: float  # seconds
     max_rss: int  # bytes, largest single process
     tree_rss: int  # bytes, peak sum over the process tree (sampled; 0 if /proc is unavailable)
+    cpu: float  # seconds of user + system CPU of the child and its waited-for descendants
     stdout: str
 
 
@@ -112,4 +117,6 @@ def run(cmd: list[str], *, cwd: str | None = None, env: dict[str, str] | None = 
     if check and proc.returncode != 0:
         tail = "\n".join(stderr.strip().splitlines()[-15:])
         raise MeasureError(f"{' '.join(cmd)}\n  exited with {proc.returncode}:\n{tail}")
-    return Sample(wall=wall, max_rss=usage.ru_maxrss * 1024, tree_rss=sampler.peak, stdout=stdout)
+    return Sample(
+        wall=wall, max_rss=usage.ru_maxrss * 1024, tree_rss=sampler.peak, cpu=usage.ru_utime + usage.ru_stime, stdout=stdout
+    )

@@ -48,6 +48,14 @@ def test_measure_sums_the_process_tree_but_max_rss_is_one_process():
     assert sample.tree_rss >= 200 * MB
 
 
+def test_measure_counts_cpu_time_of_the_children():
+    code = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3:\n    pass\n"
+    sample = measure.run([sys.executable, "-c", code])
+    assert sample.cpu >= 0.3
+    idle = measure.run([sys.executable, "-c", "import time; time.sleep(0.5)"])
+    assert idle.cpu < 0.3 <= idle.wall
+
+
 def test_measure_raises_with_the_stderr_of_a_failing_command():
     with pytest.raises(measure.MeasureError, match="boom"):
         measure.run([sys.executable, "-c", "import sys; sys.exit('boom')"])
