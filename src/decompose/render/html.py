@@ -69,9 +69,11 @@ def graphviz_layout(view: View, *, engine: str | None = None) -> dict[str, tuple
         'node [shape=box, fixedsize=true, fontsize=9];',
     ]
     for n in view.nodes:
-        longest = max(len(part) for part in n.label.split("\n")) if view.level == "app" else 1
-        width = max(0.9, 0.1 * longest + 0.3) if view.level == "app" else 0.4
-        lines.append(f'n{index[n.id]} [width={width:.2f}, height={0.6 if view.level == "app" else 0.3}];')
+        if view.level == "app":  # the page's node size (page.js), in inches
+            longest = max(len(n.id), len(f"{n.modules} modules"))
+            lines.append(f"n{index[n.id]} [width={max(60, 7.2 * longest + 18) / 72:.2f}, height=0.75];")
+        else:
+            lines.append(f"n{index[n.id]} [width=0.4, height=0.3];")
     pairs = sorted({(index[e.source], index[e.target]) for e in view.edges if e.source != e.target})
     lines.extend(f"n{a} -> n{b};" for a, b in pairs)
     lines.append("}")
@@ -95,7 +97,8 @@ def graphviz_layout(view: View, *, engine: str | None = None) -> dict[str, tuple
         if not name.startswith("n") or "pos" not in obj:
             continue
         x, y = (float(v) for v in obj["pos"].split(","))
-        out[ids[int(name[1:])]] = (round(x * 1.4, 1), round(-y * 1.4, 1))
+        scale = 1.0 if view.level == "app" else 1.4
+        out[ids[int(name[1:])]] = (round(x * scale, 1), round(-y * scale, 1))
     return out
 
 

@@ -54,7 +54,7 @@
     style: [
       { selector: "node", style: {
         "label": "data(label)", "background-color": "data(color)", "border-width": 1, "border-color": "#777",
-        "font-size": D.level === "app" ? 12 : 9, "text-valign": D.level === "app" ? "center" : "bottom",
+        "font-size": D.level === "app" ? 13 : 9, "text-valign": D.level === "app" ? "center" : "bottom",
         "text-halign": "center", "text-wrap": D.level === "app" ? "wrap" : "none",
         "width": "data(w)", "height": "data(h)",
         "shape": D.level === "app" ? "round-rectangle" : "ellipse",
