@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -120,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         "median_wall_s": statistics.median(r["wall_s"] for r in runs),
         "median_first_render_ms": statistics.median(r["script_to_first_render_ms"] for r in runs),
         "output": str(out),
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
     json.dump(report, sys.stdout, indent=1)
     sys.stdout.write("\n")
