@@ -196,11 +196,11 @@ def test_existing_folder_needs_force(tmp_path: Path) -> None:
     again = _invoke("--service", "payments", "--apps", "payments", "--out", str(tmp_path))
     assert again.exit_code == 2 and "already exists" in again.output and "--force" in again.output
     assert marker.exists()
-    forced = _invoke("--service", "payments", "--apps", "payments", "--out", str(tmp_path), "--force")
+    forced = _invoke("--service", "payments", "--apps", "payments", "--out", str(tmp_path), "--force", "--no-rewire")
     assert forced.exit_code == 0
     assert not marker.exists() and (tmp_path / "payments" / "manage.py").exists()
     # a dry run against the current folder shows no difference
-    dry = _invoke("--service", "payments", "--apps", "payments", "--out", str(tmp_path), "--dry-run")
+    dry = _invoke("--service", "payments", "--apps", "payments", "--out", str(tmp_path), "--dry-run", "--no-rewire")
     assert "+++" not in dry.output
 
 

@@ -5,12 +5,13 @@
   (a DTO). Reading a field nobody sent raises :class:`RemoteFieldMissing`.
 - Call backs: a function of the monolith that the moved code calls is called
   over HTTP at ``POST ${MONOLITH_URL}/api/v1/callbacks/<dotted.name>`` with
-  ``Authorization: Bearer ${MONOLITH_TOKEN}``, a timeout, and no retry (calls
+  ``Authorization: Bearer <token>``, a timeout, and no retry (calls
   back may write). The monolith must expose them (see EXTRACTION.md).
 - Events: a signal sent here whose receivers stayed in the monolith is posted
   to ``${MONOLITH_URL}/api/v1/events/<name>``.
 
-Settings (environment): MONOLITH_URL, MONOLITH_TOKEN, MONOLITH_TIMEOUT (seconds).
+Settings (environment): MONOLITH_URL, MONOLITH_TOKEN (default: DECOMPOSE_SERVICE_TOKEN, the
+token the monolith uses to call this service), MONOLITH_TIMEOUT (seconds, default 5).
 """
 
 from __future__ import annotations
@@ -139,6 +140,11 @@ def _jsonable(value: object) -> object:
     return str(value)
 
 
+def _token() -> str:
+    """MONOLITH_TOKEN, or else the service's own token (the monolith knows it: it calls us with it)."""
+    return os.environ.get("MONOLITH_TOKEN") or os.environ.get("DECOMPOSE_SERVICE_TOKEN", "")
+
+
 def _post(path: str, payload: dict[str, Any]) -> Any:
     base = os.environ.get("MONOLITH_URL", "").rstrip("/")
     if not base:
@@ -150,7 +156,7 @@ def _post(path: str, payload: dict[str, Any]) -> Any:
         method="POST",
         headers={
             "Content-Type": "application/json",
-            "Authorization": f"Bearer {os.environ.get('MONOLITH_TOKEN', '')}",
+            "Authorization": f"Bearer {_token()}",
         },
     )
     timeout = float(os.environ.get("MONOLITH_TIMEOUT", "5"))

@@ -556,7 +556,7 @@ def api_tests_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
 def readme(ctx: _Context, eps: tuple[Endpoint, ...], missing_settings: list[str]) -> str:
     plan = ctx.plan
     rows = "\n".join(f"| `{e.method}` | `{e.path}` | {e.kind} | `{e.target}` |" for e in eps) or "| | | (none) | |"
-    kernel = ", ".join(f"`{m}`" for m in plan.shared_kernel) or "(none)"
+    kernel = ", ".join([*(f"the app `{a}`" for a in plan.kernel_apps), *(f"`{m}`" for m in plan.shared_kernel)]) or "(none)"
     missing = (
         "\n\nThe moved code reads settings that could not be copied (not literal values in the monolith's "
         "settings); define them in `" + ctx.pkg + "/settings.py`: " + ", ".join(f"`{n}`" for n in missing_settings) + "."
