@@ -268,3 +268,15 @@ def test_fixture_copy_is_not_modified(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     after = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
     assert before == after
+
+
+def test_cli_architect_toml_proposal(tmp_path: Path) -> None:
+    toml = tmp_path / "decomposition.toml"
+    toml.write_text('[shared_kernel]\napps = ["core"]\n\n[services.pay]\napps = ["payments"]\n\n[services.notes]\napps = ["notifications"]\n')
+    result = _invoke("--service", "notes", "--proposal", str(toml), "--plan", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["apps"] == ["notifications"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[services.pay\n")
+    broken = _invoke("--service", "pay", "--proposal", str(bad), "--plan")
+    assert broken.exit_code == 2 and "invalid TOML" in broken.output

@@ -41,6 +41,27 @@ def load_project(path: str) -> tuple[object, Path]:
     return graph, p
 
 
+def _read_proposal(path: str) -> object:
+    """A proposal as ``{"services": {name: [members]}}``: `decompose propose` JSON, an architect's
+    decomposition TOML (both through decompose.cluster.proposal), or a bare ``{"services": ...}`` JSON."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the proposal ({exc})") from None
+    if p.suffix.lower() == ".toml" or '"schema"' in text[:200]:
+        from decompose.cluster.proposal import load_proposal
+
+        loaded = load_proposal(p)
+        return {"services": {name: list(members) for name, members in loaded.services.items()}}
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not a JSON proposal ({exc})") from None
+
+
 @click.command("extract")
 @click.argument("path", default=".", type=click.Path())
 @click.option("--service", required=True, help="Name of the new service (lowercase, digits, underscores).")
@@ -69,13 +90,7 @@ def command(
         raise InputError("give exactly one of --apps a,b or --proposal FILE")
     graph, root = load_project(path)
     if proposal is not None:
-        try:
-            data = json.loads(Path(proposal).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"{proposal}: no such file") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"{proposal}: not a JSON proposal ({exc})") from None
-        selected = list(apps_from_proposal(data, service, graph))  # type: ignore[arg-type]
+        selected = list(apps_from_proposal(_read_proposal(proposal), service, graph))  # type: ignore[arg-type]
     else:
         selected = [a for a in (apps or "").split(",")]
     plan = build_plan(graph, root, service, selected)  # type: ignore[arg-type]

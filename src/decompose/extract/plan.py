@@ -415,7 +415,7 @@ from decompose.errors import InputError, UnknownNameError  # noqa: E402
 from decompose.extract import facts as F  # noqa: E402
 from decompose.graph import DependencyGraph  # noqa: E402
 
-_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _FILE_SKIP_SUFFIXES = (".pyc", ".pyo", ".sqlite3")
 _QUERY_METHODS = {"filter", "get", "exclude", "get_or_create", "update_or_create", "first", "last", "all"}
 _FIELD_LIST_METHODS = {"values", "values_list", "only", "order_by", "defer"}
@@ -428,7 +428,7 @@ def _app_paths(graph: DependencyGraph) -> dict[str, str]:
 def validate_selection(graph: DependencyGraph, service: str, apps: Sequence[str]) -> tuple[str, ...]:
     """Check the service name and app selection; return the sorted, unique app labels."""
     if not _SERVICE_NAME.match(service or ""):
-        raise InputError(f"invalid service name {service!r}: use lowercase letters, digits and underscores")
+        raise InputError(f"invalid service name {service!r}: use lowercase letters, digits, '-' and '_'")
     selected = sorted({a.strip() for a in apps if a.strip()})
     if not selected:
         raise InputError("empty selection: name at least one app with --apps or a service of --proposal")
