@@ -48,6 +48,10 @@ class _Resolver:
             self.app_of[m] = label
         self.settings = project.settings
         self.models: dict[str, dict[str, tuple[str, str]]] = {}  # label -> lower name -> (module, Name)
+        #: model qualname -> {attribute: model reached}: forward relation fields and reverse accessors
+        self.rel_attrs: dict[str, dict[str, tuple[str, str]]] = {}
+        #: model qualname -> {lookup name: model reached}: what ``filter(a__b=...)`` follows
+        self.rel_lookups: dict[str, dict[str, tuple[str, str]]] = {}
 
     # -- chains ----------------------------------------------------------------
     def locate(self, chain: str) -> tuple[str, list[str]] | None:
@@ -226,6 +230,95 @@ class _Resolver:
             )
             if isinstance(label, str):
                 self.models.setdefault(label, {}).setdefault(c.name.lower(), (module, c.name))  # type: ignore[attr-defined]
+        self._relations(found, base_qualname)
+        return out
+
+    def _relations(self, found: list[tuple[str, str, object]], base_qualname: object) -> None:
+        """Forward and reverse relations of every model, abstract bases' fields included, MTI parents' inherited."""
+        info = {q: (module, c) for q, module, c in found}
+        bases: dict[str, list[str]] = {}
+        for q, module, c in found:
+            bs = (base_qualname(module, b) for b in c.bases)  # type: ignore[attr-defined, operator]
+            bases[q] = [b for b in bs if b in info]
+
+        def abstract(q: str) -> bool:
+            return dict(info[q][1].meta).get("abstract") is True  # type: ignore[attr-defined]
+
+        def own_fields(q: str, depth: int = 0) -> list[tuple[str, tuple[str, str, str, str, str]]]:
+            """(defining module, field) of ``q`` and of its abstract bases."""
+            module, c = info[q]
+            out = [(module, f) for f in c.fields]  # type: ignore[attr-defined]
+            if depth < 10:
+                for b in bases[q]:
+                    if abstract(b):
+                        out.extend(own_fields(b, depth + 1))
+            return out
+
+        def target_of(module: str, q: str, spec: str) -> tuple[str, str] | None:
+            if spec.startswith("="):
+                s = spec[1:]
+                hit = (info[q][0], q.rpartition(".")[2]) if s == "self" else self.resolve_label(s, module)
+            elif spec.startswith("*"):
+                hit = self.resolve_star(module, spec[1:])
+            elif spec.startswith("django.conf.settings."):
+                hit = self.resolve_setting(spec.rpartition(".")[2])
+            else:
+                hit = self.resolve_chain(spec)
+            return hit if hit is not None and f"{hit[0]}.{hit[1]}" in info else None
+
+        attrs: dict[str, dict[str, tuple[str, str]]] = {q: {} for q in info}
+        looks: dict[str, dict[str, tuple[str, str]]] = {q: {} for q in info}
+        for q in sorted(info):
+            if abstract(q):
+                continue
+            module, c = info[q]
+            name = c.name  # type: ignore[attr-defined]
+            me = (module, name)
+            label = dict(c.meta).get("app_label") or self.app_of.get(module) or ""  # type: ignore[attr-defined]
+            for fmodule, (fname, fkind, spec, rn, rqn) in own_fields(q):
+                t = target_of(fmodule, q, spec)
+                if t is None:
+                    continue
+                attrs[q].setdefault(fname, t)
+                looks[q].setdefault(fname, t)
+                rn = rn.replace("%(class)s", name.lower()).replace("%(app_label)s", str(label))
+                rqn = rqn.replace("%(class)s", name.lower()).replace("%(app_label)s", str(label))
+                if rn.endswith("+"):
+                    continue
+                tq = f"{t[0]}.{t[1]}"
+                accessor = rn or (name.lower() if fkind == "o2o" else name.lower() + "_set")
+                attrs[tq].setdefault(accessor, me)
+                looks[tq].setdefault(rqn or rn or name.lower(), me)
+
+        def inherit(q: str, table: dict[str, dict[str, tuple[str, str]]], depth: int = 0) -> dict[str, tuple[str, str]]:
+            merged = dict(table[q])
+            if depth < 10:
+                for b in bases[q]:
+                    for k, v in inherit(b, table, depth + 1).items():
+                        merged.setdefault(k, v)
+            return merged
+
+        self.rel_attrs = {q: m for q in info if (m := inherit(q, attrs))}
+        self.rel_lookups = {q: m for q in info if (m := inherit(q, looks))}
+
+    def resolve_related(self, target: str) -> list[tuple[str, str]]:
+        """The models reached by a ``related`` use: ``"<model chain>:<attr>...[|a__b]"`` (see ``Use``)."""
+        path, _, lookup = target.partition("|")
+        chain, *hops = path.split(":")
+        hit = self.resolve_chain(chain)
+        if hit is None:
+            return []
+        out: list[tuple[str, str]] = []
+        model = hit
+        for table, names in ((self.rel_attrs, hops), (self.rel_lookups, lookup.split("__") if lookup else ())):
+            for h in names:
+                settled = h.startswith("~")
+                nxt = table.get(f"{model[0]}.{model[1]}", {}).get(h[1:] if settled else h)
+                if nxt is None:
+                    return out
+                if not settled:
+                    out.append(nxt)
+                model = nxt
         return out
 
 
@@ -287,7 +380,14 @@ def build_graph(
                 sym = imp.name if not loc[1] else loc[1][0]
             if target != m:
                 add(m, target, "import", Evidence(path, imp.line, sym, flags))
+        related: set[tuple[str, Evidence]] = set()
         for use in f.uses:
+            if use.ref == "related":
+                flags = tuple(sorted(set(use.flags) | set(extra)))
+                for mod, sym in r.resolve_related(use.target):
+                    if mod != m:
+                        related.add((mod, Evidence(path, use.line, sym, flags)))
+                continue
             hit = r.resolve_use(m, use)
             if hit is None:
                 continue
@@ -295,6 +395,8 @@ def build_graph(
             if target != m:
                 flags = tuple(sorted(set(use.flags) | set(extra)))
                 add(m, target, kind, Evidence(path, use.line, sym, flags))
+        for target, ev in sorted(related):
+            add(m, target, "orm", ev)
         if m in settings_modules:
             for value, line in f.dotted_strings:
                 label, _, model = value.partition(".")

@@ -23,6 +23,37 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Attributes of a model class whose use is an ORM coupling (``Order.objects.filter``).
 MANAGER_ATTRS = frozenset({"objects", "_default_manager", "_base_manager", "DoesNotExist", "MultipleObjectsReturned"})
 FK_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "ParentalManyToManyField"})
+#: relation field -> kind (the default reverse accessor of "o2o" is ``<model>``, else ``<model>_set``)
+FK_KINDS = {
+    "ForeignKey": "fk",
+    "ParentalKey": "fk",
+    "OneToOneField": "o2o",
+    "ManyToManyField": "m2m",
+    "ParentalManyToManyField": "m2m",
+}
+#: attributes of a model class that give a manager of it
+MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+#: queryset/manager methods whose result is (instances of) the same model
+QS_SAME = frozenset(
+    {
+        "all", "filter", "exclude", "get", "first", "last", "earliest", "latest", "create", "order_by",
+        "select_related", "prefetch_related", "distinct", "only", "defer", "annotate", "alias", "using",
+        "select_for_update", "none", "reverse", "iterator", "get_queryset", "union", "intersection",
+        "difference", "complex_filter", "aget", "afirst", "alast", "acreate",
+    }
+)  # fmt: skip
+#: methods whose keyword arguments (and Q objects) are lookups: ``filter(order__customer__email=...)``
+LOOKUP_KW = frozenset({"filter", "exclude", "get", "get_or_create", "update_or_create", "aget"})
+#: methods whose string arguments are relation paths, every segment a relation
+LOOKUP_PATHS = frozenset({"select_related", "prefetch_related"})
+#: methods whose string arguments are field paths (the last segment is a field)
+LOOKUP_FIELDS = frozenset({"values", "values_list", "order_by", "only", "defer"})
+#: names after which a chain of attributes on an instance stops being relations
+NOT_RELATIONS = QS_SAME | {
+    "pk", "id", "save", "delete", "objects", "count", "exists", "update", "values", "values_list",
+    "aggregate", "refresh_from_db", "full_clean", "clean", "get_absolute_url", "DoesNotExist",
+    "bulk_create", "bulk_update", "in_bulk", "add", "remove", "set", "clear", "asave", "adelete",
+}  # fmt: skip
 SIGNAL_CLASSES = frozenset({"Signal", "ModelSignal"})
 SIGNAL_METHODS = frozenset({"send", "send_robust", "connect", "disconnect", "asend", "asend_robust"})
 #: Bases that make a class a Django model.
@@ -75,6 +106,39 @@ def class_constants(node: ast.ClassDef) -> tuple[dict[str, Any], dict[str, Any]]
         elif isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
             meta, _ = class_constants(stmt)
     return attrs, meta
+
+
+def class_fields(node: ast.ClassDef) -> list[tuple[str, str, ast.AST, str, str]]:
+    """Relation fields of a class body: (name, kind, target expression, related_name, related_query_name)."""
+    out = []
+    for stmt in node.body:
+        if type(stmt) is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name:
+            v = stmt.value
+            if type(v) is ast.Call:
+                parts = _parts(v.func)
+                kind = FK_KINDS.get(parts[-1]) if parts else None
+                if kind is not None:
+                    target = v.args[0] if v.args else _kw(v, "to")
+                    if target is not None:
+                        rn = _str(_kw(v, "related_name")) or ""
+                        rqn = _str(_kw(v, "related_query_name")) or ""
+                        out.append((stmt.targets[0].id, kind, target, rn, rqn))
+    return out
+
+
+def is_model_like(node: ast.ClassDef, model_like: set[str]) -> bool:
+    """A class whose body declares model fields (or whose base is such a class of the same module)."""
+    for b in node.bases:
+        if type(b) is ast.Name and b.id in model_like:
+            return True
+    for stmt in node.body:
+        if type(stmt) is ast.Assign and type(stmt.value) is ast.Call:
+            parts = _parts(stmt.value.func)
+            if parts and (parts[-1].endswith(("Field", "Key")) or parts[-1] in FK_KINDS):
+                return True
+            if len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name and stmt.targets[0].id == "objects":
+                return True
+    return False
 
 
 def _model_ref(sc: _Scanner, kind: str, node: ast.AST | None, line: int) -> None:
@@ -130,8 +194,11 @@ def call_uses(sc: _Scanner, node: ast.Call, parts: list[str]) -> bool:
         return False
     if last in SIGNAL_METHODS and len(parts) >= 2:
         sc.cand("signal", parts[:-1], line, ref="signal")
+        sender = _kw(node, "sender")
         if last in ("connect", "disconnect"):
-            _model_ref(sc, "signal", _kw(node, "sender"), line)
+            _model_ref(sc, "signal", sender, line)
+        elif sender is not None and (p := _parts(sender)):  # send(sender=Model): not strings, those are e-mail senders too
+            sc.cand("signal", p, line)
         return True
     return False
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 #: Bump when the facts a scan produces change, so cached facts are recomputed.
-ANALYSER_VERSION = "1"
+ANALYSER_VERSION = "2"
 
 
 class Import(NamedTuple):
@@ -45,6 +45,11 @@ class Use(NamedTuple):
     ``signal``       a chain that is a signal if the target defines one (``x.send()``/``x.connect()``), else a call
     ``migration``    ``"app_label:migration_name"`` from a migration's ``dependencies``
     ``setting_dep``  a migration's ``swappable_dependency(settings.NAME)``
+    ``related``      ``"<model chain>:<attr>:<attr>...[|<lookup>]"``: an instance (or queryset) of a
+                     model whose class is knowable, followed through relation attributes (forward
+                     fields, ``related_name`` / ``<model>_set`` accessors), then through the
+                     segments of an ORM lookup (``order__customer``); the build step keeps the
+                     hops that are relations of the project's models
     """
 
     kind: str  # one of graph.EDGE_KINDS
@@ -62,6 +67,9 @@ class ClassFact(NamedTuple):
     bases: tuple[str, ...]  # chains; "*Name" when the base may come from a star import
     attrs: tuple[tuple[str, str | bool], ...]  # constant class attributes (name, label, ...)
     meta: tuple[tuple[str, str | bool], ...]  # constant attributes of the inner ``class Meta``
+    #: relation fields: (name, "fk" | "o2o" | "m2m", target, related_name, related_query_name);
+    #: target is a chain, "*Name" (star import), or "=" + the string written ("=self", "=app.Model", "=Model")
+    fields: tuple[tuple[str, str, str, str, str], ...] = ()
 
 
 class AtomicFact(NamedTuple):

@@ -28,6 +28,27 @@ from decompose.scan.facts import AtomicFact, ClassFact, Import, ModuleFacts, Use
 
 _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__package__", "__spec__", "__path__"}
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\Z")
+_NAME_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
+
+#: A static type, as far as it is knowable: ``(is_class, root, rest, hops, settled)``. ``root.rest``
+#: names a class (maybe a model) in the module's terms; ``is_class`` False means an instance, queryset
+#: or manager of it, reached through the relation attributes ``hops``, of which the first ``settled``
+#: were written where a variable got its value (their evidence is there, not at each use).
+Type = tuple[bool, str, tuple[str, ...], tuple[str, ...], int]
+#: function-scope markers: the name resolves through the module's bindings (a local import, ``global``)
+_MODULE = (True, "", (), (), 0)
+_GLOBAL = (True, " global", (), (), 0)
+
+
+def _settle(t: Type | None) -> Type | None:
+    """The type as a variable holds it: its hops are evidenced where it was assigned."""
+    if t is None or t[0] or t[4] == len(t[3]):
+        return t
+    return (False, t[1], t[2], t[3], len(t[3]))
+_MISSING = object()
+_SHORTCUTS = frozenset({"get_object_or_404", "get_list_or_404"})
+#: top-level packages a related-use chain never resolves into (saves facts on annotated code)
+_NOT_PROJECT = frozenset(__import__("sys").stdlib_module_names) | {"django", "typing_extensions", "rest_framework"}
 
 
 class ScanError(Exception):
@@ -168,10 +189,10 @@ class _Scanner:
         self.bindings: dict[str, tuple[str, tuple[str, ...]]] = {}
         self.exports: dict[str, str] = {}
         # uses rooted in a bare name, resolved against the bindings at the end:
-        # (kind, ref, root, rest, line, flags)
-        self.cands: list[tuple[str, str, str, tuple[str, ...], int, tuple[str, ...]]] = []
+        # (kind, ref, root, rest, line, flags, suffix)
+        self.cands: list[tuple[str, str, str, tuple[str, ...], int, tuple[str, ...], str]] = []
         self.uses: list[Use] = []
-        self.raw_classes: list[tuple[str, int, list[list[str]], dict[str, Any], dict[str, Any]]] = []
+        self.raw_classes: list[tuple[str, int, list[list[str]], dict[str, Any], dict[str, Any], list[Any]]] = []
         self.atomic: list[tuple[int, set[tuple[str, ...]]]] = []
         self.collectors: list[set[tuple[str, ...]]] = []
         self.defs: set[str] = set()
@@ -184,6 +205,11 @@ class _Scanner:
         self.tc = False
         self.local = 0
         self.cls = 0
+        #: function (and comprehension/lambda) scopes: name -> None (a local of unknown type), a Type, or a marker
+        self.scopes: list[dict[str, Any]] = []
+        #: the type of ``self`` for methods of the model-like class being visited
+        self.self_type: Type | None = None
+        self.model_like: set[str] = set()
         self.dispatch = {
             ast.Import: self.v_import,
             ast.ImportFrom: self.v_importfrom,
@@ -202,6 +228,15 @@ class _Scanner:
             ast.Constant: self.v_constant,
             ast.arg: self.v_arg,
             ast.ExceptHandler: self.v_except,
+            ast.For: self.v_for,
+            ast.AsyncFor: self.v_for,
+            ast.ListComp: self.v_comp,
+            ast.SetComp: self.v_comp,
+            ast.GeneratorExp: self.v_comp,
+            ast.DictComp: self.v_comp,
+            ast.Lambda: self.v_lambda,
+            ast.Global: self.v_global,
+            ast.Nonlocal: self.v_nonlocal,
         }
 
     # -- driver --------------------------------------------------------------
@@ -231,18 +266,167 @@ class _Scanner:
             return ("local",)
         return ()
 
+    # -- scopes ---------------------------------------------------------------
+    def lookup(self, name: str) -> Any:
+        """What ``name`` is in the enclosing function scopes: None / a Type / _MISSING (not local)."""
+        for sc in reversed(self.scopes):
+            v = sc.get(name, _MISSING)
+            if v is not _MISSING:
+                return _MISSING if v is _MODULE or v is _GLOBAL else v
+        return _MISSING
+
+    def store(self, name: str, value: Type | None = None) -> None:
+        """``name`` is bound in the current function scope (a no-op at module and class level)."""
+        if self.scopes:
+            sc = self.scopes[-1]
+            if sc.get(name) is not _GLOBAL:
+                sc[name] = value
+
     def cand(self, kind: str, parts: list[str], line: int, ref: str = "chain") -> None:
-        self.cands.append((kind, ref, parts[0], tuple(parts[1:]), line, ()))
+        root = parts[0]
+        if self.scopes:
+            v = self.lookup(root)
+            if v is not _MISSING:
+                if v is None or not v[0]:
+                    return  # a local value, not what the module imported
+                # a local alias of a class or function (``model = Order``)
+                self.cands.append((kind, ref, v[1], v[2] + tuple(parts[1:]), line, (), ""))
+                return
+        self.cands.append((kind, ref, root, tuple(parts[1:]), line, (), ""))
 
     def touch(self, parts: list[str]) -> None:
         if self.collectors:
+            if self.scopes and self.lookup(parts[0]) is not _MISSING:
+                return
             t = tuple(parts)
             for c in self.collectors:
                 c.add(t)
 
+    # -- static types of model instances -------------------------------------
+    def annot_type(self, node: ast.AST) -> Type | None:
+        """The instance type an annotation names: ``Order``, ``"Order"``, ``Order | None``, ``Optional[Order]``."""
+        t = type(node)
+        if t is ast.Constant:
+            if not isinstance(node.value, str) or not _NAME_PATH.match(node.value):
+                return None
+            parts = node.value.split(".")
+        elif t is ast.BinOp and isinstance(node.op, ast.BitOr):
+            if isinstance(node.right, ast.Constant) and node.right.value is None:
+                return self.annot_type(node.left)
+            if isinstance(node.left, ast.Constant) and node.left.value is None:
+                return self.annot_type(node.right)
+            return None
+        elif t is ast.Subscript:
+            p = _parts(node.value)
+            return self.annot_type(node.slice) if p and p[-1] == "Optional" else None
+        else:
+            parts = _parts(node)  # type: ignore[assignment]
+            if not parts:
+                return None
+        root = parts[0]
+        if root in _BUILTINS or (self.scopes and self.lookup(root) is not _MISSING):
+            return None
+        return (False, root, tuple(parts[1:]), (), 0)
+
+    def expr_type(self, node: ast.AST) -> Type | None:
+        """The static type of an expression, when it is a class reference or a model instance/queryset."""
+        t = type(node)
+        if t is ast.Name:
+            name = node.id  # type: ignore[attr-defined]
+            if self.scopes:
+                v = self.lookup(name)
+                if v is not _MISSING:
+                    return v  # type: ignore[no-any-return]
+            if name in _BUILTINS:
+                return None
+            return (True, name, (), (), 0)
+        if t is ast.Attribute:
+            base = self.expr_type(node.value)  # type: ignore[attr-defined]
+            if base is None:
+                return None
+            attr = node.attr  # type: ignore[attr-defined]
+            if base[0]:
+                if attr in django.MANAGERS:
+                    return (False, base[1], base[2], base[3], base[4])
+                return (True, base[1], base[2] + (attr,), base[3], base[4])
+            if attr in django.QS_SAME:
+                return base
+            return (False, base[1], base[2], base[3] + (attr,), base[4])
+        if t is ast.Call:
+            f = node.func  # type: ignore[attr-defined]
+            ft = type(f)
+            if ft is ast.Attribute:
+                if f.attr in django.QS_SAME:
+                    base = self.expr_type(f.value)
+                    return base if base is not None and not base[0] else None
+                name = f.attr
+            elif ft is ast.Name:
+                name = f.id
+            else:
+                return None
+            if name in _SHORTCUTS and node.args:  # type: ignore[attr-defined]
+                a = self.expr_type(node.args[0])  # type: ignore[attr-defined]
+                return None if a is None else (False, a[1], a[2], a[3], a[4])
+            return None
+        if t is ast.Subscript or t is ast.Await:
+            base = self.expr_type(node.value)  # type: ignore[attr-defined]
+            return base if base is not None and not base[0] else None
+        return None
+
+    def related(self, t: Type, more: tuple[str, ...] | list[str], line: int, lookup: str = "") -> None:
+        """A use of the relations reached from instance type ``t`` through ``more`` attributes (and a lookup)."""
+        hops = t[3] + tuple(more) if more else t[3]
+        for i, h in enumerate(hops):
+            if h in django.NOT_RELATIONS or h.startswith("__"):
+                if lookup:
+                    return
+                hops = hops[:i]
+                break
+        if len(hops) <= t[4] and not lookup:
+            return
+        suffix = "".join((":~" if i < t[4] else ":") + h for i, h in enumerate(hops)) + ("|" + lookup if lookup else "")
+        self.cands.append(("orm", "related", t[1], t[2], line, (), suffix))
+
+    def lookups(self, node: ast.Call, method: str, t: Type) -> None:
+        """Lookups that traverse relations: ``filter(order__customer__email=x)``, ``select_related("a__b")``."""
+        line = node.lineno
+        if method in django.LOOKUP_KW:
+            for kw in node.keywords:
+                if kw.arg and "__" in kw.arg:
+                    self.related(t, (), line, kw.arg.rpartition("__")[0])
+            for a in node.args:
+                self.q_lookups(a, t, line)
+        elif method in django.LOOKUP_PATHS:
+            for a in node.args:
+                s = _const_str(a)
+                if s:
+                    self.related(t, (), line, s)
+        else:
+            for a in node.args:
+                s = _const_str(a)
+                if s and "__" in s:
+                    self.related(t, (), line, s.lstrip("-").rpartition("__")[0])
+
+    def q_lookups(self, node: ast.AST, t: Type, line: int) -> None:
+        if type(node) is ast.Call:
+            p = _parts(node.func)  # type: ignore[attr-defined]
+            if p and p[-1] == "Q":
+                for kw in node.keywords:  # type: ignore[attr-defined]
+                    if kw.arg and "__" in kw.arg:
+                        self.related(t, (), line, kw.arg.rpartition("__")[0])
+                for a in node.args:  # type: ignore[attr-defined]
+                    self.q_lookups(a, t, line)
+        elif type(node) is ast.BinOp:
+            self.q_lookups(node.left, t, line)  # type: ignore[attr-defined]
+            self.q_lookups(node.right, t, line)  # type: ignore[attr-defined]
+        elif type(node) is ast.UnaryOp:
+            self.q_lookups(node.operand, t, line)  # type: ignore[attr-defined]
+
     # -- imports -------------------------------------------------------------
     def bind(self, name: str, chain: str, flags: tuple[str, ...]) -> None:
         self.bound.add(name)
+        if self.scopes:
+            self.scopes[-1][name] = _MODULE
         old = self.bindings.get(name)
         if old is None or (old[1] and not flags):
             self.bindings[name] = (chain, flags)
@@ -298,23 +482,106 @@ class _Scanner:
 
     def v_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         atomic = False
+        kind = ""
         for dec in node.decorator_list:
             if django.is_atomic(dec):
                 atomic = True
+            elif type(dec) is ast.Name and dec.id in ("staticmethod", "classmethod"):
+                kind = dec.id
             self.visit(dec)
-        self.visit(node.args)
+        a = node.args
+        every = [*a.posonlyargs, *a.args, *a.kwonlyargs]
+        if a.vararg is not None:
+            every.append(a.vararg)
+        if a.kwarg is not None:
+            every.append(a.kwarg)
+        self.visit_all(a.defaults)
+        self.visit_all(a.kw_defaults)
+        scope: dict[str, Any] = {}
+        for arg in every:
+            self.bound.add(arg.arg)
+            if arg.annotation is not None:
+                self.visit(arg.annotation)
+                scope[arg.arg] = self.annot_type(arg.annotation)
+            else:
+                scope[arg.arg] = None
+        own = self.self_type
+        if own is not None and kind != "staticmethod":
+            first = (a.posonlyargs or a.args or [None])[0]
+            if first is not None:
+                scope[first.arg] = (True, own[1], own[2], (), 0) if kind == "classmethod" else own
         if node.returns is not None:
             self.visit(node.returns)
         self.bound.add(node.name)
         if self.top:
             self.defs.add(node.name)
+        else:
+            self.store(node.name)
         if atomic:
             self.collectors.append(set())
         self.local += 1
+        self.self_type = None
+        self.scopes.append(scope)
         self.visit_all(node.body)
+        self.scopes.pop()
+        self.self_type = own
         self.local -= 1
         if atomic:
             self.atomic.append((node.lineno, self.collectors.pop()))
+
+    def v_lambda(self, node: ast.Lambda) -> None:
+        a = node.args
+        self.visit_all(a.defaults)
+        self.visit_all(a.kw_defaults)
+        scope: dict[str, Any] = {x.arg: None for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)}
+        for x in (a.vararg, a.kwarg):
+            if x is not None:
+                scope[x.arg] = None
+        self.bound.update(scope)
+        self.scopes.append(scope)
+        self.visit(node.body)
+        self.scopes.pop()
+
+    def v_global(self, node: ast.Global) -> None:
+        if self.scopes:
+            for n in node.names:
+                self.scopes[-1][n] = _GLOBAL
+
+    def v_nonlocal(self, node: ast.Nonlocal) -> None:
+        if self.scopes:
+            for n in node.names:
+                self.scopes[-1].pop(n, None)
+
+    def v_for(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        self.visit(node.target)
+        if self.scopes and type(node.target) is ast.Name:
+            t = self.expr_type(node.iter)
+            if t is not None and not t[0]:
+                self.scopes[-1][node.target.id] = _settle(t)
+        self.visit_all(node.body)
+        self.visit_all(node.orelse)
+
+    def v_comp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        gens = node.generators
+        self.visit(gens[0].iter)
+        scope: dict[str, Any] = {}
+        self.scopes.append(scope)
+        for i, g in enumerate(gens):
+            if i:
+                self.visit(g.iter)
+            self.visit(g.target)
+            if type(g.target) is ast.Name:
+                t = self.expr_type(g.iter)
+                if t is not None and not t[0]:
+                    scope[g.target.id] = _settle(t)
+            self.visit_all(g.ifs)
+        if type(node) is ast.DictComp:
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)  # type: ignore[union-attr]
+        self.scopes.pop()
 
     def v_class(self, node: ast.ClassDef) -> None:
         for dec in node.decorator_list:
@@ -331,13 +598,27 @@ class _Scanner:
         for kw in node.keywords:
             self.visit(kw.value)
         self.bound.add(node.name)
+        own = self.self_type
         if self.top:
             self.defs.add(node.name)
             attrs, meta = django.class_constants(node)
-            self.raw_classes.append((node.name, node.lineno, bases, attrs, meta))
+            fields = []
+            for fname, fkind, target, rn, rqn in django.class_fields(node):
+                s = _const_str(target)
+                spec: str | list[str] | None = "=" + s if s else _parts(target)
+                if spec:
+                    fields.append((fname, fkind, spec, rn, rqn))
+            self.raw_classes.append((node.name, node.lineno, bases, attrs, meta, fields))
+            if django.is_model_like(node, self.model_like):
+                self.model_like.add(node.name)
+                self.self_type = (False, node.name, (), (), 0)
+        else:
+            self.store(node.name)
+            self.self_type = None
         self.cls += 1
         self.visit_all(node.body)
         self.cls -= 1
+        self.self_type = own
 
     def v_with(self, node: ast.With | ast.AsyncWith) -> None:
         atomic = any(django.is_atomic(item.context_expr) for item in node.items)
@@ -352,10 +633,13 @@ class _Scanner:
             self.atomic.append((node.lineno, self.collectors.pop()))
 
     def v_assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
         for t in node.targets:
             self.visit(t)
-        self.visit(node.value)
-        if self.top:
+        if self.scopes:
+            if len(node.targets) == 1 and type(node.targets[0]) is ast.Name:
+                self.scopes[-1][node.targets[0].id] = _settle(self.expr_type(node.value))
+        elif self.top:
             for t in node.targets:
                 if isinstance(t, ast.Name):
                     self.defs.add(t.id)
@@ -415,10 +699,16 @@ class _Scanner:
                 self.constants[node.target.id] = old + new
 
     def v_annassign(self, node: ast.AnnAssign) -> None:
-        self.visit(node.target)
         self.visit(node.annotation)
         if node.value is not None:
             self.visit(node.value)
+        self.visit(node.target)
+        if self.scopes and type(node.target) is ast.Name:
+            t = self.annot_type(node.annotation)
+            if t is None and node.value is not None:
+                t = self.expr_type(node.value)
+            self.scopes[-1][node.target.id] = _settle(t)
+        if node.value is not None:
             if self.top and isinstance(node.target, ast.Name):
                 self.defs.add(node.target.id)
                 self.module_assign(node.target.id, node.value)
@@ -428,25 +718,38 @@ class _Scanner:
     def v_except(self, node: ast.ExceptHandler) -> None:
         if node.name:
             self.bound.add(node.name)
+            self.store(node.name)
         if node.type is not None:
             self.visit(node.type)
         self.visit_all(node.body)
 
     def v_arg(self, node: ast.arg) -> None:
         self.bound.add(node.arg)
+        self.store(node.arg)
         if node.annotation is not None:
             self.visit(node.annotation)
 
     # -- expressions ---------------------------------------------------------
     def v_call(self, node: ast.Call) -> None:
-        parts = _parts(node.func)
+        func = node.func
+        parts = _parts(func)
         if parts is None:
-            self.visit(node.func)
+            self.visit(func)
         else:
-            self.touch(parts)
-            if not django.call_uses(self, node, parts):
-                kind = "orm" if django.MANAGER_ATTRS.intersection(parts[1:]) else "call"
-                self.cand(kind, parts, node.lineno)
+            local = self.lookup(parts[0]) if self.scopes else _MISSING
+            if local is not _MISSING and local is not None and not local[0]:
+                self.related(local, parts[1:], node.lineno)  # order.lines.all()
+            else:
+                self.touch(parts)
+                if not django.call_uses(self, node, parts):
+                    kind = "orm" if django.MANAGER_ATTRS.intersection(parts[1:]) else "call"
+                    self.cand(kind, parts, node.lineno)
+        if type(func) is ast.Attribute:
+            method = func.attr
+            if method in django.LOOKUP_KW or method in django.LOOKUP_PATHS or method in django.LOOKUP_FIELDS:
+                t = self.expr_type(func.value)
+                if t is not None and not t[0]:
+                    self.lookups(node, method, t)
         self.visit_all(node.args)
         for kw in node.keywords:
             self.visit(kw.value)
@@ -454,19 +757,30 @@ class _Scanner:
     def v_attribute(self, node: ast.Attribute) -> None:
         parts = _parts(node)
         if parts is None:
+            if type(node.ctx) is ast.Load:
+                t = self.expr_type(node)
+                if t is not None and not t[0] and t[3]:
+                    self.related(t, (), node.lineno)  # Order.objects.get(...).customer
             self.visit(node.value)
             return
-        if isinstance(node.ctx, ast.Load):
+        if type(node.ctx) is ast.Load:
+            if self.scopes:
+                local = self.lookup(parts[0])
+                if local is not _MISSING and local is not None and not local[0]:
+                    self.related(local, parts[1:], node.lineno)  # order.customer
+                    return
             self.touch(parts)
             if django.MANAGER_ATTRS.intersection(parts[1:]):
                 self.cand("orm", parts, node.lineno)
 
     def v_name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Load):
+        if type(node.ctx) is ast.Load:
             if self.collectors:
                 self.touch([node.id])
         else:
             self.bound.add(node.id)
+            if self.scopes:
+                self.store(node.id)
 
     def v_constant(self, node: ast.Constant) -> None:
         if self.local == 0 and self.cls == 0 and isinstance(node.value, str) and len(node.value) < 200:
@@ -486,10 +800,34 @@ class _Scanner:
             return "star", ".".join((root, *rest)), ()
         return None
 
+    def class_ref(self, parts: list[str]) -> str:
+        """A class named by ``parts`` as a chain; ``*Name`` when it may come from a star import."""
+        r = self.resolve(parts[0], tuple(parts[1:]))
+        if r is not None:
+            return r[1] if r[0] == "chain" else "*" + r[1]
+        if parts[0] in self.defs:
+            return ".".join((self.module, *parts))
+        return ".".join(parts)
+
+    def class_chain(self, root: str, rest: tuple[str, ...]) -> str | None:
+        """The chain of a class named ``root.rest`` by imports or a module-level definition, else None."""
+        b = self.bindings.get(root)
+        if b is not None:
+            return b[0] + "".join("." + r for r in rest)
+        if root in self.defs:
+            return ".".join((self.module, root, *rest))
+        return None
+
     def run(self, tree: ast.Module, lines: int, parser: str) -> ModuleFacts:
         self.visit_all(tree.body)
         uses = list(self.uses)
-        for kind, ref, root, rest, line, flags in self.cands:
+        for kind, ref, root, rest, line, flags, suffix in self.cands:
+            if ref == "related":
+                chain = self.class_chain(root, rest)
+                if chain is not None and chain.partition(".")[0] not in _NOT_PROJECT:
+                    b = self.bindings.get(root)
+                    uses.append(Use(kind, ref, chain + suffix, line, b[1] if b is not None else ()))
+                continue
             r = self.resolve(root, rest)
             if r is None:
                 continue
@@ -499,18 +837,16 @@ class _Scanner:
             allflags = tuple(sorted(set(flags) | set(bflags)))
             uses.append(Use(kind, rref, target, line, allflags))
         classes = []
-        for name, line, bases, attrs, meta in self.raw_classes:
-            resolved = []
-            for parts in bases:
-                r = self.resolve(parts[0], tuple(parts[1:]))
-                if r is not None:
-                    resolved.append(r[1] if r[0] == "chain" else "*" + r[1])
-                elif parts[0] in self.defs:
-                    resolved.append(".".join((self.module, *parts)))
-                else:
-                    resolved.append(".".join(parts))
+        for name, line, bases, attrs, meta, raw_fields in self.raw_classes:
+            resolved = [self.class_ref(parts) for parts in bases]
+            fields = []
+            for fname, fkind, spec, rn, rqn in raw_fields:
+                target = spec if isinstance(spec, str) else self.class_ref(spec)
+                fields.append((fname, fkind, target, rn, rqn))
             classes.append(
-                ClassFact(name, line, tuple(resolved), tuple(sorted(attrs.items())), tuple(sorted(meta.items())))
+                ClassFact(
+                    name, line, tuple(resolved), tuple(sorted(attrs.items())), tuple(sorted(meta.items())), tuple(fields)
+                )
             )
         atomic = []
         for line, used in self.atomic:
