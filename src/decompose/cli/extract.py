@@ -113,6 +113,10 @@ def command(
         if rewiring is not None:
             sys.stdout.write(rewiring.diff())
         return
+    if rewiring is not None and apply_ and not force:
+        from decompose.extract.rewire import ensure_clean
+
+        ensure_clean(root)  # before anything is written
     write_tree(target, files, force=force)
     if rewiring is not None:
         from decompose.extract.rewire import apply_changes, write_text_atomic

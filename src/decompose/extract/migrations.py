@@ -45,7 +45,7 @@ class FieldCut:
     fk_kwargs: Sequence[tuple[str, str]]
 
 
-def leaf_migrations(folder: Path) -> list[str]:
+def leaf_migrations(folder: Path, app_label: str) -> list[str]:
     """Names of the app's leaf migrations: numbered files no other migration of the app depends on."""
     if not folder.is_dir():
         return []
@@ -53,7 +53,7 @@ def leaf_migrations(folder: Path) -> list[str]:
     referenced: set[str] = set()
     for n in names:
         text = (folder / f"{n}.py").read_text(encoding="utf-8", errors="replace")
-        referenced.update(re.findall(r"\(\s*['\"][\w.]+['\"]\s*,\s*['\"](\d{4}_\w+)['\"]\s*\)", text))
+        referenced.update(re.findall(rf"\(\s*['\"]{re.escape(app_label)}['\"]\s*,\s*['\"](\d{{4}}_\w+)['\"]\s*\)", text))
     return [n for n in names if n not in referenced]
 
 

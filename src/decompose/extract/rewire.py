@@ -320,7 +320,9 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
     for c in to_moved:
         fk_by_file.setdefault(c.evidence.path, set()).add((c.model.split(".", 1)[1], c.field))
     manual_by_file: dict[str, list[Todo]] = {}
-    for s in plan.manual_steps:
+    # lines of a stored plan predate the first run's edits: its TODOs are already placed
+    rewired_before = (root / stored_plan_path(plan)).is_file()
+    for s in () if rewired_before else plan.manual_steps:
         manual_by_file.setdefault(s.path, []).append(Todo(s.path, s.line, s.pattern, s.message))
 
     root_urlconf = _settings_literal((root / settings_rel).read_text(encoding="utf-8"), "ROOT_URLCONF")
@@ -338,8 +340,11 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
             continue
         finder = _TodoFinder(rel, plan, mapped, reverse, cut_fields)
         finder.visit(tree)
-        file_todos = sorted(set(finder.todos + manual_by_file.get(rel, [])), key=lambda t: (t.line, t.message))
-        if rel in fk_by_file:
+        manual = manual_by_file.get(rel, [])
+        covered = {(t.line, t.pattern) for t in manual}
+        found = [t for t in finder.todos if (t.line, t.pattern) not in covered]
+        file_todos = sorted(set(found + manual), key=lambda t: (t.line, t.message))
+        if rel in fk_by_file and not rewired_before:
             for model, fname in sorted(fk_by_file[rel]):
                 c = next(x for x in to_moved if x.evidence.path == rel and x.field == fname)
                 file_todos.append(Todo(rel, c.evidence.line, "reference by id",
@@ -358,7 +363,9 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
             continue
         by_line: dict[int, list[str]] = {}
         for t in file_todos:
-            by_line.setdefault(t.line, []).append(f"{t.pattern}: {t.message}")
+            text = f"{t.pattern}: {t.message}"
+            if f"# TODO(decompose): {text}" not in source:  # already marked by an earlier run
+                by_line.setdefault(t.line, []).append(text)
         if by_line:
             module = _run(AddTodoComments(CodemodContext(filename=rel), by_line), module)
         imports = RetargetImports(CodemodContext(filename=rel), mapping)
@@ -388,7 +395,7 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
             continue
         name = mig.migration_name(folder, plan.service)
         rel = (Path(plan.app_paths.get(app, app)) / "migrations" / f"{name}.py").as_posix()
-        changes[rel] = mig.migration_source(app, mig.leaf_migrations(folder), cuts, plan.service)
+        changes[rel] = mig.migration_source(app, mig.leaf_migrations(folder, app), cuts, plan.service)
 
     changes.update(client_files(plan))
     changes[stored_plan_path(plan)] = plan.to_json()
@@ -429,6 +436,17 @@ def git_dirty(root: Path) -> list[str] | None:
     return [ln[3:] for ln in out.stdout.splitlines() if ln.strip()]
 
 
+def ensure_clean(root: Path) -> None:
+    """Raise :class:`UnsafeOperationError` if ``root`` is in a git work tree with uncommitted changes."""
+    dirty = git_dirty(root)
+    if dirty:
+        raise UnsafeOperationError(
+            f"{root}: the git work tree has uncommitted changes ({', '.join(sorted(dirty)[:3])}"
+            f"{', ...' if len(dirty) > 3 else ''})",
+            hint="commit or stash them first, or use --force",
+        )
+
+
 def recover(root: Path) -> bool:
     """Undo an interrupted :func:`apply_changes` from its journal; True if there was one."""
     root = Path(root)
@@ -462,13 +480,7 @@ def apply_changes(root: Path, changes: Mapping[str, str], *, force: bool = False
     if not todo:
         return []
     if not force:
-        dirty = git_dirty(root)
-        if dirty:
-            raise UnsafeOperationError(
-                f"{root}: the git work tree has uncommitted changes ({', '.join(sorted(dirty)[:3])}"
-                f"{', ...' if len(dirty) > 3 else ''})",
-                hint="commit or stash them first, or use --force",
-            )
+        ensure_clean(root)
     entries: list[dict[str, object]] = []
     try:
         for rel, text in todo.items():

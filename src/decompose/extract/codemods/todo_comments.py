@@ -78,6 +78,8 @@ class AddTodoComments(VisitorBasedCodemodCommand):
             return updated
         leading = list(getattr(updated, "leading_lines", ()))
         have = {ln.comment.value for ln in leading if ln.comment is not None}
+        if any(h.startswith(PREFIX) for h in have):
+            return updated  # marked by an earlier run: a second run changes nothing
         # decorators come first in a def/class: the comment goes above them
         for line, (_s, _e, n) in self.best.items():
             if n is original:
