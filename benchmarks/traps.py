@@ -15,6 +15,7 @@ what was seen instead:
     backend/orders/models.py          ForeignKey("shop_catalog.Product"), imports catalog.models
     backend/orders/migrations/        --migrations files, each depending on the previous one
     backend/catalog/pricing.py        Python 3.12+ syntax (type alias, PEP 695 generics) + an import
+    backend/catalog/blocks/migrations/operations.py   a helper, not a Django migration (no Migration class)
     backend/geo/countries_data.py     a generated data module of several MB, imported by geo.models
 
 ``nested`` (manage.py below the import root, like wagtail's ``wagtail/test/manage.py``)::
@@ -140,6 +141,15 @@ def make_backend(root: Path, migrations: int, data_mb: float) -> None:
             dependencies = []
             operations = [migrations.CreateModel(name="Product", fields=[("name", models.CharField(max_length=100))])]
         """)
+    # a helper package named migrations that holds no Django migration (as wagtail/blocks/migrations/)
+    _w(b / "catalog/blocks/__init__.py", "")
+    _w(b / "catalog/blocks/migrations/__init__.py", "")
+    _w(b / "catalog/blocks/migrations/operations.py", """
+        from orders.models import Order
+
+        def rename_block(order: Order, old: str, new: str) -> None:
+            order.save()
+        """)
     _w(b / "geo/__init__.py", "")
     _w(b / "geo/models.py", """
         from django.db import models
@@ -218,6 +228,9 @@ def checks(backend: dict[str, Any], nested: dict[str, Any], migrations: int) -> 
     check(f"{migrations} migrations are modules of the graph", len(migs) == migrations, f"{len(migs)} migration modules")
     chain = sum(1 for s, t in _edges(backend, "string_ref") if s.startswith("orders.migrations.") and t.startswith("orders.migrations."))
     check("migration dependencies read (one edge to the previous migration each)", chain >= migrations - 1, f"{chain} migration->migration edges")
+    check("a helper module in a migrations/ folder without a Migration class keeps its imports",
+          ("catalog.blocks.migrations.operations", "orders.models") in imp,
+          f"edges from it: {sorted(e for e in imp if e[0].startswith('catalog.blocks'))}")
     n_nodes = {n["id"] for n in nested.get("nodes", [])}
     n_imp = _edges(nested, "import")
     check("nested manage.py: modules keep their full dotted names (corelib.testproject.testapp.models)",

@@ -59,6 +59,9 @@ class ScanError(Exception):
         self.reason = reason
 
 
+_MIGRATION_CLASS = re.compile(rb"^class\s+Migration\b", re.M)
+
+
 def count_lines(source: bytes) -> int:
     if not source:
         return 0
@@ -70,7 +73,9 @@ def scan_source(module: str, source: bytes, *, is_package: bool = False, migrati
     if b"\0" in source:
         raise ScanError("contains NUL bytes (binary file?)")
     lines = count_lines(source)
-    if migration:
+    # a module in a migrations/ folder without a Migration class is a helper (wagtail's
+    # blocks/migrations/operations.py), not a Django migration: scan it in full
+    if migration and _MIGRATION_CLASS.search(source):
         return django.scan_migration(module, source, is_package=is_package, lines=lines)
     parser = "ast"
     try:
