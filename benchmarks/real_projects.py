@@ -413,6 +413,17 @@ def machine() -> dict[str, str]:
     }
 
 
+def revision() -> str:
+    """The commit measured, and whether ``src/`` had uncommitted changes (the working tree is what runs)."""
+    repo = HERE.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "?"
+    return (head or "?") + (" + uncommitted changes in src/" if dirty else "")
+
+
 def _fmt(x: float | None, spec: str, suffix: str = "") -> str:
     return "—" if x is None else f"{x:{spec}}{suffix}"
 
@@ -470,6 +481,7 @@ def report(results: list[dict[str, Any]], command: str, load_before: str) -> str
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['os']}; Python {m['python']}, grimp {m['grimp']}; {m['date']}",
         f"Load average (1/5/15 min) before: {load_before}; after: {m['load']}",
+        f"decompose: {revision()}",
         f"Command: {command}",
         "",
         table(results),
@@ -531,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/real_projects.py " + " ".join(argv if argv is not None else sys.argv[1:])
     print(report(results, command.strip(), load_before))
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"machine": machine(), "command": command, "results": results}, indent=2, sort_keys=True) + "\n")
+        Path(args.json_out).write_text(json.dumps({"machine": machine(), "revision": revision(), "command": command, "results": results}, indent=2, sort_keys=True) + "\n")
     failed = [f"{r['project']}: {m}" for r in results for m, x in r["measures"].items() if x["error"]]
     return 1 if failed else 0
 
