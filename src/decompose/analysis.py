@@ -14,23 +14,23 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from decompose.errors import InputError
 from decompose.graph import DependencyGraph, Skipped, build, load, without_externals
-from decompose.project import Project, discover
-from decompose.scan.cache import FactsCache, Result
+from decompose.project import Project, SourceFile, discover
+from decompose.scan.cache import FactsCache, Result, read_pickle, write_pickle
 from decompose.scan.facts import ANALYSER_VERSION, ModuleFacts
 from decompose.scan.parallel import scan_files
 
 CACHE_DIRNAME = ".decompose-cache"
-#: the last built graph with the fingerprint of its inputs: a warm run with nothing changed skips the build
-_GRAPH = f"graph-v{ANALYSER_VERSION}.pickle"
+#: the last built graph, keyed by the fingerprint of its inputs: a run where nothing changed reuses it
+#: (and its JSON text and rendered summary) without loading any facts or building anything
+_BUILT = f"built-v{ANALYSER_VERSION}.pickle"
 Progress = Callable[[int, int], None]
 
 
@@ -45,11 +45,124 @@ class Stats:
     seconds: float
 
 
-@dataclass(frozen=True, slots=True)
+class _Built:
+    """The outputs of one build in the cache folder: a small head plus the graph as pickle and as JSON text.
+
+    Head (``built-v<V>.pickle``): ``{"fingerprint", "skipped", "rendered": {key: text}}``; the graph
+    files are named after the fingerprint, so a head never points at another run's graph.
+    """
+
+    def __init__(self, directory: Path, fingerprint: str, head: dict[str, Any]) -> None:
+        self.directory = directory
+        self.fingerprint = fingerprint
+        self.head = head
+
+    @property
+    def stem(self) -> str:
+        return f"graph-v{ANALYSER_VERSION}-{self.fingerprint[:20]}"
+
+    @classmethod
+    def load(cls, directory: Path | None, fingerprint: str) -> _Built | None:
+        if directory is None:
+            return None
+        head = read_pickle(directory / _BUILT)
+        if not isinstance(head, dict) or head.get("fingerprint") != fingerprint:
+            return None
+        return cls(directory, fingerprint, head)
+
+    @classmethod
+    def store(cls, directory: Path | None, fingerprint: str, graph: DependencyGraph) -> _Built | None:
+        if directory is None:
+            return None
+        built = cls(directory, fingerprint, {"fingerprint": fingerprint, "skipped": len(graph.skipped), "rendered": {}})
+        if not write_pickle(directory / f"{built.stem}.pickle", graph):
+            return None
+        for old in directory.glob(f"graph-v{ANALYSER_VERSION}-*"):
+            if not old.name.startswith(built.stem):
+                try:
+                    old.unlink()
+                except OSError:
+                    pass
+        built.save_head()
+        return built
+
+    def save_head(self) -> None:
+        write_pickle(self.directory / _BUILT, self.head)
+
+    def graph(self) -> DependencyGraph | None:
+        g = read_pickle(self.directory / f"{self.stem}.pickle")
+        return g if isinstance(g, DependencyGraph) else None
+
+    def json_text(self) -> str | None:
+        try:
+            return (self.directory / f"{self.stem}.json").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def store_json(self, text: str) -> None:
+        try:
+            from decompose.scan.cache import _atomic_write
+
+            _atomic_write(self.directory / f"{self.stem}.json", text.encode("utf-8"))
+        except OSError:
+            pass
+
+
 class Analysis:
-    project: Project
-    graph: DependencyGraph
-    stats: Stats
+    """The result of :func:`run_analysis`: the project, how the run went, and the graph.
+
+    When nothing changed since the last run, the graph is not rebuilt: it is read from the cache on
+    first access of :attr:`graph`, and :meth:`to_json` / :meth:`rendering` hand back what the
+    last run computed, without loading the graph at all.
+    """
+
+    __slots__ = ("project", "stats", "_graph", "_built", "_json", "_rebuild")
+
+    def __init__(
+        self,
+        project: Project,
+        stats: Stats,
+        graph: DependencyGraph | None = None,
+        built: _Built | None = None,
+        rebuild: Callable[[], DependencyGraph] | None = None,
+    ) -> None:
+        self.project = project
+        self.stats = stats
+        self._graph = graph
+        self._built = built
+        self._json: str | None = None
+        self._rebuild = rebuild
+
+    @property
+    def graph(self) -> DependencyGraph:
+        if self._graph is None:
+            g = self._built.graph() if self._built is not None else None
+            if g is None and self._rebuild is not None:  # the cached graph vanished (another run replaced it)
+                g = self._rebuild()
+            assert g is not None
+            self._graph = g
+        return self._graph
+
+    def to_json(self) -> str:
+        """The graph as JSON text (see :meth:`DependencyGraph.to_json`)."""
+        if self._json is None:
+            text = self._built.json_text() if self._built is not None and self._graph is None else None
+            if text is None:
+                text = self.graph.to_json()
+                if self._built is not None:
+                    self._built.store_json(text)
+            self._json = text
+        return self._json
+
+    def rendering(self, key: str) -> Any:
+        """What :meth:`remember_rendering` stored under ``key`` for this very graph, or None."""
+        return self._built.head["rendered"].get(key) if self._built is not None else None
+
+    def remember_rendering(self, key: str, value: Any) -> None:
+        """Keep a rendering of this graph (e.g. the summary for one terminal) for the next unchanged run."""
+        if self._built is not None:
+            self._built.head["rendered"][key] = value
+            self._built.save_head()
 
 
 def scan_project(
@@ -61,7 +174,9 @@ def scan_project(
     progress: Progress | None = None,
 ) -> tuple[dict[str, ModuleFacts], tuple[Skipped, ...], int, int]:
     """Facts of every file of ``project``: (facts by module, skipped, scanned count, cached count)."""
-    facts, skipped, scanned, cached, _keys = _scan(project, use_cache=use_cache, cache_dir=cache_dir, jobs=jobs, progress=progress)
+    cache = FactsCache(_cache_dir(project, use_cache, cache_dir))
+    known, todo = _by_stat(project, cache)
+    facts, skipped, scanned, cached, _keys = _scan(project, cache, known, todo, jobs=jobs, progress=progress)
     return facts, skipped, scanned, cached
 
 
@@ -71,49 +186,68 @@ def _cache_dir(project: Project, use_cache: bool, cache_dir: str | Path | None) 
     return Path(cache_dir) if cache_dir is not None else project.root / CACHE_DIRNAME
 
 
+def _by_stat(project: Project, cache: FactsCache) -> tuple[dict[str, str], list[SourceFile]]:
+    """Content keys of the files unchanged since the last run (by stat), and the files to read."""
+    known: dict[str, str] = {}
+    todo = []
+    by_stat = cache.by_stat
+    for f in project.files:
+        key = by_stat(f.path, f.mtime_ns, f.size)
+        if key is None:
+            todo.append(f)
+        else:
+            known[f.path] = key
+    return known, todo
+
+
 def _scan(
     project: Project,
+    cache: FactsCache,
+    known: dict[str, str],
+    todo: list[SourceFile],
     *,
-    use_cache: bool,
-    cache_dir: str | Path | None,
     jobs: int | None,
     progress: Progress | None,
 ) -> tuple[dict[str, ModuleFacts], tuple[Skipped, ...], int, int, dict[str, str]]:
-    directory = _cache_dir(project, use_cache, cache_dir)
-    cache = FactsCache(directory)
-    entries: dict[str, tuple[int, int, str, Result]] = {}
+    stats: dict[str, tuple[int, int, str]] = {}
+    results: dict[str, Result] = {}
     facts: dict[str, ModuleFacts] = {}
     skipped: list[Skipped] = []
-    todo = []
-    for f in project.files:
-        hit = cache.by_stat(f.path, f.mtime_ns, f.size)
-        if hit is not None:
-            entries[f.path] = (f.mtime_ns, f.size, hit[0], hit[1])
-            if isinstance(hit[1], str):
-                skipped.append(Skipped(f.path, hit[1]))
-            else:
-                facts[f.module] = hit[1]
+    previous = cache.results() if known else {}
+
+    def take(f: SourceFile, key: str, result: Result) -> None:
+        if key:
+            stats[f.path] = (f.mtime_ns, f.size, key)
+            results[key] = result
+        if isinstance(result, str):
+            skipped.append(Skipped(f.path, result))
         else:
-            todo.append(f)
-    cached = len(project.files) - len(todo)
-    if todo:
-        obj_dir = directory if cache.writable else None
+            facts[f.module] = result
+
+    scan = list(todo)
+    for f in project.files:
+        key = known.get(f.path)
+        if key is not None:
+            result = previous.get(key)
+            if result is None:
+                scan.append(f)  # the facts index lost it (another run wrote it): read the file again
+            else:
+                take(f, key, result)
+    cached = len(project.files) - len(scan)
+    if scan:
+        directory = cache.directory if cache.writable else None
         done = scan_files(
-            [(f.module, f.abspath, f.is_package, f.migration) for f in todo],
-            sizes=[f.size for f in todo],
-            cache_dir=obj_dir,
+            [(f.module, f.abspath, f.is_package, f.migration) for f in scan],
+            sizes=[f.size for f in scan],
+            cache_dir=directory,
             workers=jobs,
             progress=progress,
         )
-        for f, (_module, key, result) in zip(todo, done):
-            if key:
-                entries[f.path] = (f.mtime_ns, f.size, key, result)
-            if isinstance(result, str):
-                skipped.append(Skipped(f.path, result))
-            else:
-                facts[f.module] = result
-    cache.save_index(entries)
-    return facts, tuple(sorted(skipped)), len(todo), cached, {p: e[2] for p, e in entries.items()}
+        for f, (_module, key, result) in zip(scan, done):
+            take(f, key, result)
+    cache.save(stats, results)
+    keys = {p: e[2] for p, e in stats.items()}
+    return facts, tuple(sorted(skipped)), len(scan), cached, keys
 
 
 def _fingerprint(project: Project, keys: dict[str, str], hide_external: bool) -> str:
@@ -137,30 +271,6 @@ def _fingerprint(project: Project, keys: dict[str, str], hide_external: bool) ->
     return h.hexdigest()
 
 
-def _load_built(directory: Path | None, fingerprint: str) -> DependencyGraph | None:
-    if directory is None:
-        return None
-    try:
-        with open(directory / _GRAPH, "rb") as fh:
-            fp, graph = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
-        return None
-    return graph if fp == fingerprint and isinstance(graph, DependencyGraph) else None
-
-
-def _store_built(directory: Path | None, fingerprint: str, graph: DependencyGraph) -> None:
-    if directory is None:
-        return
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pickle")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump((fingerprint, graph), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, directory / _GRAPH)
-    except OSError:
-        pass
-
-
 def run_analysis(
     path: str | Path = ".",
     *,
@@ -174,25 +284,34 @@ def run_analysis(
     """Analyse the project at ``path``; the graph plus how the run went."""
     start = time.perf_counter()
     project = discover(path, settings)
-    facts, skipped, scanned, cached, keys = _scan(project, use_cache=use_cache, cache_dir=cache_dir, jobs=jobs, progress=progress)
+    directory = _cache_dir(project, use_cache, cache_dir)
+    cache = FactsCache(directory)
+    known, todo = _by_stat(project, cache)
+    n = len(project.files)
+    if not todo and directory is not None:  # nothing changed by stat: is the last build still valid?
+        built = _Built.load(directory, _fingerprint(project, known, hide_external))
+        if built is not None:
+            stats = Stats(files=n, scanned=0, cached=n, skipped=built.head["skipped"], seconds=time.perf_counter() - start)
+
+            def rebuild() -> DependencyGraph:
+                return run_analysis(path, settings=settings, use_cache=False, jobs=jobs, hide_external=hide_external).graph
+
+            return Analysis(project, stats, built=built, rebuild=rebuild)
+    facts, skipped, scanned, cached, keys = _scan(project, cache, known, todo, jobs=jobs, progress=progress)
     if not facts:
         raise InputError(f"{path}: none of its Python files could be analysed", hint="see the skipped files with --format json")
-    directory = _cache_dir(project, use_cache, cache_dir)
     fingerprint = _fingerprint(project, keys, hide_external)
-    graph = _load_built(directory, fingerprint)
+    graph = None
+    built = _Built.load(directory, fingerprint)  # touched files, same content
+    if built is not None:
+        graph = built.graph()
     if graph is None:
         graph = build(project, facts, skipped=skipped)
         if hide_external:
             graph = without_externals(graph)
-        _store_built(directory, fingerprint, graph)
-    stats = Stats(
-        files=len(project.files),
-        scanned=scanned,
-        cached=cached,
-        skipped=len(graph.skipped),
-        seconds=time.perf_counter() - start,
-    )
-    return Analysis(project, graph, stats)
+        built = _Built.store(directory, fingerprint, graph)
+    stats = Stats(files=n, scanned=scanned, cached=cached, skipped=len(graph.skipped), seconds=time.perf_counter() - start)
+    return Analysis(project, stats, graph=graph, built=built)
 
 
 def analyze(

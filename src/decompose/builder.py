@@ -47,6 +47,7 @@ class _Resolver:
                     break
             self.app_of[m] = label
         self.settings = project.settings
+        self._chains: dict[str, tuple[str, str] | None] = {}
         self.models: dict[str, dict[str, tuple[str, str]]] = {}  # label -> lower name -> (module, Name)
         #: model qualname -> {attribute: model reached}: forward relation fields and reverse accessors
         self.rel_attrs: dict[str, dict[str, tuple[str, str]]] = {}
@@ -55,14 +56,17 @@ class _Resolver:
 
     # -- chains ----------------------------------------------------------------
     def locate(self, chain: str) -> tuple[str, list[str]] | None:
-        parts = chain.split(".")
-        if parts[0] not in self.toplevel:
+        """The longest prefix of ``chain`` that is a module of the project, and the rest."""
+        if chain.partition(".")[0] not in self.toplevel:
             return None
-        for i in range(len(parts), 0, -1):
-            m = ".".join(parts[:i])
+        m = chain
+        while True:
             if m in self.modules:
-                return m, parts[i:]
-        return None
+                rest = chain[len(m) + 1 :]
+                return m, rest.split(".") if rest else []
+            m, dot, _ = m.rpartition(".")
+            if not dot:
+                return None
 
     def provides(self, module: str, name: str, depth: int = 0) -> bool:
         f = self.facts[module]
@@ -94,11 +98,18 @@ class _Resolver:
 
     def resolve_chain(self, chain: str) -> tuple[str, str] | None:
         """(module, symbol) defining what ``chain`` names, or None if it is not in the project."""
+        try:
+            return self._chains[chain]
+        except KeyError:
+            pass
         loc = self.locate(chain)
         if loc is None:
-            return None
-        module, rest = self.follow(*loc)
-        return module, rest[0] if rest else ""
+            hit = None
+        else:
+            module, rest = self.follow(*loc)
+            hit = (module, rest[0] if rest else "")
+        self._chains[chain] = hit
+        return hit
 
     def resolve_star(self, source: str, dotted: str) -> tuple[str, str] | None:
         name = dotted.split(".", 1)[0]
@@ -356,15 +367,34 @@ def build_graph(
             test=sf.test,
             models=models.get(m, []),
         )
-    add = graph.add_evidence
+    # evidence by (source, target, kind), added to the graph at the end (sorted, de-duplicated)
+    edges: dict[tuple[str, str, str], set[Evidence]] = {}
+
+    def add(u: str, v: str, kind: str, e: Evidence) -> None:
+        key = (u, v, kind)
+        found = edges.get(key)
+        if found is None:
+            edges[key] = {e}
+        else:
+            found.add(e)
+
+    sorted_flags: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
+
+    def merged(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+        try:
+            return sorted_flags[a, b]
+        except KeyError:
+            v = sorted_flags[a, b] = tuple(sorted(set(a) | set(b)))
+            return v
+
     settings_modules = set(project.settings_modules)
     for m in sorted(facts):
         f, sf = facts[m], files[m]
         path = sf.path
         extra = ("migration",) if sf.migration else ()
         for imp in f.imports:
-            flags = tuple(sorted(set(imp.flags) | set(extra)))
-            top = imp.module.split(".", 1)[0]
+            flags = merged(imp.flags, extra)
+            top = imp.module.partition(".")[0]
             if top not in r.toplevel:
                 graph.add_external(top, stdlib=top in _STDLIB)
                 sym = f"{imp.module}.{imp.name}" if imp.name and imp.name != "*" else imp.module
@@ -383,7 +413,7 @@ def build_graph(
         related: set[tuple[str, Evidence]] = set()
         for use in f.uses:
             if use.ref == "related":
-                flags = tuple(sorted(set(use.flags) | set(extra)))
+                flags = merged(use.flags, extra)
                 for mod, sym in r.resolve_related(use.target):
                     if mod != m:
                         related.add((mod, Evidence(path, use.line, sym, flags)))
@@ -393,9 +423,8 @@ def build_graph(
                 continue
             kind, target, sym = hit
             if target != m:
-                flags = tuple(sorted(set(use.flags) | set(extra)))
-                add(m, target, kind, Evidence(path, use.line, sym, flags))
-        for target, ev in sorted(related):
+                add(m, target, kind, Evidence(path, use.line, sym, merged(use.flags, extra)))
+        for target, ev in related:
             add(m, target, "orm", ev)
         if m in settings_modules:
             for value, line in f.dotted_strings:
@@ -414,5 +443,8 @@ def build_graph(
             blocks.append({"line": block.line, "modules": sorted(mods)})
         if blocks:
             graph.graph.nodes[m]["atomic_blocks"] = blocks
-    graph.finalize()
+    g = graph.graph
+    for (u, v, kind), evs in sorted(edges.items()):
+        ev = sorted(evs)
+        g.add_edge(u, v, key=kind, kind=kind, weight=len(ev), evidence=ev)
     return graph

@@ -44,9 +44,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from decompose.errors import GraphFormatError
+
+
+class _LazyNetworkx:
+    """``networkx`` imported on first use: reading a cached analysis (the warm CLI path) never needs it."""
+
+    def __getattr__(self, name: str) -> Any:
+        import networkx
+
+        globals()["nx"] = networkx
+        return getattr(networkx, name)
+
+
+nx: Any = _LazyNetworkx()
 
 SCHEMA = "decompose.graph"
 SCHEMA_VERSION = 1
@@ -253,7 +264,16 @@ class DependencyGraph:
             raise GraphFormatError(f"malformed graph file: {exc!r}") from None
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+        """The JSON text: one line per top-level key, node and edge (diffable, and written by the C encoder)."""
+        d = self.to_dict()
+        enc = json.JSONEncoder(ensure_ascii=False).encode
+        out = []
+        for k, v in d.items():
+            if isinstance(v, list) and v:
+                out.append(f" {enc(k)}: [\n" + ",\n".join("  " + enc(x) for x in v) + "\n ]")
+            else:
+                out.append(f" {enc(k)}: {enc(v)}")
+        return "{\n" + ",\n".join(out) + "\n}\n"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DependencyGraph):

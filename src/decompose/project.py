@@ -105,6 +105,13 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+def _globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex matching any of ``patterns`` (one match per path instead of one per pattern)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{_glob_regex(p).pattern})" for p in patterns))
+
+
 def _is_test(parts: tuple[str, ...]) -> bool:
     return any(p in ("tests", "test") for p in parts[:-1]) or bool(_TEST_NAME.match(parts[-1]))
 
@@ -129,8 +136,11 @@ def _choose_import_root(root: Path) -> Path:
 
 def _walk(root: Path, config: Config, skipped: list[Skipped], warnings: list[str]) -> list[tuple[str, str, os.stat_result]]:
     """(relative POSIX path, absolute path, stat) of every .py file to scan; problems go to ``skipped``."""
-    include = [_glob_regex(p) for p in config.include]
-    exclude = [_glob_regex(p) for p in config.exclude]
+    include_rx = _globs_regex(config.include)
+    exclude_rx = _globs_regex(config.exclude)
+    included = include_rx.match if include_rx is not None else (lambda _p: None)
+    excluded = exclude_rx.match if exclude_rx is not None else (lambda _p: None)
+    every_py = config.include == ("**/*.py",)
     out: list[tuple[str, str, os.stat_result]] = []
     seen_dirs: set[tuple[int, int]] = set()
     root_s = str(root)
@@ -161,14 +171,13 @@ def _walk(root: Path, config: Config, skipped: list[Skipped], warnings: list[str
             if is_dir:
                 if name.startswith(".") or name == "__pycache__":
                     continue
-                probe = relpath + "/x.py"
-                if any(rx.match(probe) for rx in exclude):
+                if excluded(relpath + "/x.py"):
                     continue
                 walk(entry.path, relpath)
                 continue
             if not name.endswith(".py"):
                 continue
-            if any(rx.match(relpath) for rx in exclude) or not any(rx.match(relpath) for rx in include):
+            if excluded(relpath) or not (every_py or included(relpath)):
                 continue
             try:
                 st = os.stat(entry.path)

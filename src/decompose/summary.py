@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import networkx as nx
-
 from decompose.graph import EDGE_KINDS, OUTSIDE_APPS, DependencyGraph, app_graph
 
 
@@ -80,6 +78,8 @@ def _ev(e: object) -> str:
 
 def summarize(graph: DependencyGraph, *, top: int = 3, max_cycles: int = 10) -> Summary:
     """Per-app metrics, the ``top`` strongest cross-app couplings of each kind, and app import cycles."""
+    import networkx as nx
+
     g = graph.graph
     bucket: dict[str, str] = {}
     for n, d in g.nodes(data=True):
@@ -157,12 +157,16 @@ def summarize(graph: DependencyGraph, *, top: int = 3, max_cycles: int = 10) -> 
 
 
 def print_summary(summary: Summary, console: object, *, headline: str | None = None) -> None:
-    """Render ``summary`` as rich tables on ``console`` (a ``rich.console.Console``)."""
+    """Render ``summary`` as rich tables on ``console`` (a ``rich.console.Console``).
+
+    The headline is printed without highlighting and without wrapping, so a rendering can be kept
+    and its figures replaced (``decompose analyze`` reuses the text when nothing changed).
+    """
     from rich.table import Table
 
     c = console
     if headline:
-        c.print(headline)  # type: ignore[attr-defined]
+        c.print(headline, highlight=False, soft_wrap=True)  # type: ignore[attr-defined]
     t = Table(title="Apps", title_justify="left")
     for col in ("app", "modules", "lines", "fan-in", "fan-out", "instability"):
         t.add_column(col, justify="left" if col == "app" else "right")

@@ -16,6 +16,18 @@ from decompose.errors import DecomposeError
 
 
 class _Group(click.Group):
+    """Commands are imported when used (``decompose analyze`` never loads propose's or graph's imports)."""
+
+    lazy: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            self.add_command(__import__(self.lazy[cmd_name], fromlist=["command"]).command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
@@ -37,14 +49,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    # One line per command module; each module defines `command`.
-    from decompose.cli import analyze
-
-    for module in (analyze,):
-        cli.add_command(module.command)
-    cli.add_command(__import__("decompose.cli.graph", fromlist=["command"]).command)
-    cli.add_command(__import__("decompose.cli.extract", fromlist=["command"]).command)
-    cli.add_command(__import__("decompose.cli.propose", fromlist=["command"]).command)
+    # One line per command module; each module defines `command` (imported on first use).
+    _Group.lazy["analyze"] = "decompose.cli.analyze"
+    _Group.lazy["graph"] = "decompose.cli.graph"
+    _Group.lazy["extract"] = "decompose.cli.extract"
+    _Group.lazy["propose"] = "decompose.cli.propose"
 
 
 _register()

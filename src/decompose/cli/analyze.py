@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from typing import Any
 
 import click
-from rich.console import Console
+
+#: stands for the run's figures in a kept rendering of the headline
+_STATS = "@@decompose-stats@@"
+#: what rich's rendering depends on besides the summary (a kept rendering is reused only when all are equal)
+_RENDER_ENV = ("COLUMNS", "LINES", "TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS")
+
+
+def _render_key(quiet: bool) -> str:
+    """The terminal the summary is rendered for: a kept rendering is valid for an identical one only."""
+    tty = sys.stderr.isatty()
+    try:
+        size = tuple(os.get_terminal_size(sys.stderr.fileno())) if tty else None
+    except (OSError, ValueError, AttributeError):
+        size = None
+    env = tuple(os.environ.get(k) for k in _RENDER_ENV)
+    return repr((quiet, tty, size, env, getattr(sys.stderr, "encoding", None)))
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 class _LazyProgress:
@@ -14,15 +37,18 @@ class _LazyProgress:
 
     DELAY = 0.4
 
-    def __init__(self, console: Console) -> None:
-        self.console = console
+    def __init__(self) -> None:
+        self.console: Any = None
         self.start = time.perf_counter()
-        self.bar = None
-        self.task = None
+        self.bar: Any = None
+        self.task: Any = None
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
-            if not self.console.is_terminal or time.perf_counter() - self.start < self.DELAY or done >= total:
+            if not sys.stderr.isatty() or time.perf_counter() - self.start < self.DELAY or done >= total:
+                return
+            self.console = _console()
+            if not self.console.is_terminal:
                 return
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -64,11 +90,8 @@ def command(
     Nothing of the project is imported or run: every file is read as text.
     """
     from decompose.analysis import run_analysis
-    from decompose.graph import dump
-    from decompose.summary import print_summary, summarize
 
-    console = Console(stderr=True)
-    progress = _LazyProgress(console)
+    progress = _LazyProgress()
     try:
         result = run_analysis(
             path,
@@ -81,25 +104,58 @@ def command(
         )
     finally:
         progress.close()
-    graph = result.graph
     if output:
-        dump(graph, output)
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(result.to_json())
+        except OSError as exc:
+            from decompose.errors import InputError
+
+            raise InputError(f"{output}: cannot write the graph ({exc.strerror or exc})") from None
     if fmt == "json":
-        sys.stdout.write(graph.to_json())
+        sys.stdout.write(result.to_json())
         sys.stdout.flush()
-    summary = summarize(graph)
+    key = _render_key(quiet)
+    kept = result.rendering(key)
+    if kept is None:
+        kept = _render(result.graph, quiet)
+        result.remember_rendering(key, kept)
+    headline, tables, warnings = kept
+    s = result.stats
+    out = sys.stderr
     if not quiet:
-        s = result.stats
-        head = (
-            f"[bold]{graph.root}[/]: {summary.modules} modules, {summary.lines:,} lines, {len(graph.apps)} apps, "
-            f"{summary.externals} external packages; settings {graph.settings_module or '(not found)'}; "
-            f"{s.scanned} files scanned, {s.cached} from cache in {s.seconds:.2f}s"
-        )
-        print_summary(summary, console, headline=head)
-    if output and not quiet:
-        console.print(f"wrote {output}", highlight=False)
+        figures = f"{s.scanned} files scanned, {s.cached} from cache in {s.seconds:.2f}s"
+        out.write(headline.replace(_STATS, figures) + tables)
+        if output:
+            out.write(f"wrote {output}\n")
+    out.write(warnings)
+    out.flush()
+
+
+def _render(graph: Any, quiet: bool) -> tuple[str, str, str]:
+    """(headline with a stand-in for the run's figures, tables, warning line) as rich renders them here."""
+    from decompose.summary import print_summary, summarize
+
+    summary = summarize(graph)
+    console = _console()
+    headline = tables = warnings = ""
+    if not quiet:
+        with console.capture() as cap:
+            console.print(
+                f"[bold]{graph.root}[/]: {summary.modules} modules, {summary.lines:,} lines, {len(graph.apps)} apps, "
+                f"{summary.externals} external packages; settings {graph.settings_module or '(not found)'}; {_STATS}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        headline = cap.get()
+        with console.capture() as cap:
+            print_summary(summary, console)
+        tables = cap.get()
     if summary.warning_count:
-        console.print(
-            f"[yellow]{summary.warning_count} warning(s)[/]: {len(summary.skipped)} file(s) skipped, {len(summary.warnings)} other",
-            highlight=False,
-        )
+        with console.capture() as cap:
+            console.print(
+                f"[yellow]{summary.warning_count} warning(s)[/]: {len(summary.skipped)} file(s) skipped, {len(summary.warnings)} other",
+                highlight=False,
+            )
+        warnings = cap.get()
+    return headline, tables, warnings

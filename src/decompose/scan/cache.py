@@ -3,11 +3,14 @@
 Layout of the cache folder (default ``.decompose-cache/`` in the analysed folder)::
 
     objects/<k[:2]>/<key>.pickle   one scan result, key = blake2b(version, module, flags, bytes)
-    index.pickle                   {path: (mtime_ns, size, key, result)} of the last run
+    stat-v<V>.pickle               {path: (mtime_ns, size, key)} of the last run (small)
+    facts-v<V>.pickle              {key: result} of the last run's files
 
-A warm run loads ``index.pickle`` once and, for each file whose ``stat``
-(mtime + size) is unchanged, takes the result from it without reading the
-file. A changed file is read and hashed; an equal hash (a touched file, another
+A warm run loads the small stat index and, for each file whose ``stat``
+(mtime + size) is unchanged, knows its content key without reading the file;
+the facts themselves are loaded only when the graph must be rebuilt (see
+:mod:`decompose.analysis`, which keeps the last built graph by the keys of its
+inputs). A changed file is read and hashed; an equal hash (a touched file, another
 checkout, another run) hits ``objects/``. Every write goes to a temporary file
 then ``os.replace``, so two runs sharing a cache never see a half-written file;
 the last index written wins, and both are complete. A cache that cannot be
@@ -30,7 +33,35 @@ from typing import Any
 from decompose.scan.facts import ANALYSER_VERSION, ModuleFacts
 
 Result = ModuleFacts | str
-_INDEX = f"index-v{ANALYSER_VERSION}.pickle"
+_STAT = f"stat-v{ANALYSER_VERSION}.pickle"
+_FACTS = f"facts-v{ANALYSER_VERSION}.pickle"
+_LOAD_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError, IndexError, KeyError)
+
+
+def read_pickle(path: Path) -> Any:
+    """The unpickled content of ``path``, or None when it is missing or unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except _LOAD_ERRORS:
+        return None
+
+
+def write_pickle(path: Path, value: Any) -> bool:
+    """Atomically write ``value`` to ``path``; False (never an exception) when it cannot be written."""
+    try:
+        ensure_dir(path.parent)
+        _atomic_write(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        return True
+    except OSError:
+        return False
+
+
+def ensure_dir(directory: Path) -> None:
+    """Create a cache folder (with a ``.gitignore`` so it is never committed)."""
+    if not directory.is_dir():
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / ".gitignore").write_text("# created by decompose\n*\n", encoding="utf-8")
 
 
 def content_key(module: str, is_package: bool, migration: bool, source: bytes) -> str:
@@ -60,46 +91,45 @@ class FactsCache:
 
     def __init__(self, directory: str | Path | None) -> None:
         self.directory = Path(directory) if directory is not None else None
-        self.index: dict[str, tuple[int, int, str, Result]] = {}
+        self.stats: dict[str, tuple[int, int, str]] = {}
+        self._results: dict[str, Result] | None = None
         self.writable = self.directory is not None
         if self.directory is not None:
-            try:
-                with open(self.directory / _INDEX, "rb") as fh:
-                    loaded = pickle.load(fh)
-                if isinstance(loaded, dict):
-                    self.index = loaded
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
-                self.index = {}
+            loaded = read_pickle(self.directory / _STAT)
+            if isinstance(loaded, dict):
+                self.stats = loaded
 
     @property
     def enabled(self) -> bool:
         return self.directory is not None
 
-    def by_stat(self, path: str, mtime_ns: int, size: int) -> tuple[str, Result] | None:
-        """(key, result) when ``path`` has the same mtime and size as in the last run."""
-        hit = self.index.get(path)
+    def by_stat(self, path: str, mtime_ns: int, size: int) -> str | None:
+        """The content key of ``path`` when it has the same mtime and size as in the last run."""
+        hit = self.stats.get(path)
         if hit is not None and hit[0] == mtime_ns and hit[1] == size:
-            return hit[2], hit[3]
+            return hit[2]
         return None
+
+    def results(self) -> dict[str, Result]:
+        """Scan results of the last run's files by content key (loaded on first use)."""
+        if self._results is None:
+            loaded = read_pickle(self.directory / _FACTS) if self.directory is not None else None
+            self._results = loaded if isinstance(loaded, dict) else {}
+        return self._results
 
     def object_path(self, key: str) -> Path:
         assert self.directory is not None
         return self.directory / "objects" / key[:2] / f"{key}.pickle"
 
-    def save_index(self, entries: dict[str, tuple[int, int, str, Result]]) -> None:
-        if self.directory is None or not self.writable or entries == self.index:
+    def save(self, stats: dict[str, tuple[int, int, str]], results: dict[str, Result]) -> None:
+        """Remember this run's files: their stat keys and (when they changed) their results."""
+        if self.directory is None or not self.writable:
             return
-        try:
-            self._ensure_dir()
-            _atomic_write(self.directory / _INDEX, pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
+        if (self._results is None or results.keys() != self._results.keys()) and not write_pickle(self.directory / _FACTS, results):
             self.writable = False
-
-    def _ensure_dir(self) -> None:
-        assert self.directory is not None
-        if not self.directory.is_dir():
-            self.directory.mkdir(parents=True, exist_ok=True)
-            (self.directory / ".gitignore").write_text("# created by decompose\n*\n", encoding="utf-8")
+            return
+        if stats != self.stats and not write_pickle(self.directory / _STAT, stats):
+            self.writable = False
 
 
 def load_object(directory: Path | None, key: str) -> Result | None:
@@ -117,9 +147,7 @@ def store_object(directory: Path | None, key: str, result: Result) -> None:
     if directory is None:
         return
     try:
-        if not directory.is_dir():
-            directory.mkdir(parents=True, exist_ok=True)
-            (directory / ".gitignore").write_text("# created by decompose\n*\n", encoding="utf-8")
+        ensure_dir(directory)
         _atomic_write(directory / "objects" / key[:2] / f"{key}.pickle", pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from decompose.scan.cache import Result, content_key, load_object, store_object
@@ -95,6 +94,8 @@ def scan_files(
         c = loads.index(min(loads))
         chunks[c].append(i)
         loads[c] += (sizes[i] if sizes is not None else 1) + 2000
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     results: list[Done | None] = [None] * total
     done = 0
     with ProcessPoolExecutor(max_workers=workers) as pool:
