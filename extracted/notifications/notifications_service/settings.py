@@ -107,4 +107,5 @@ SPECTACULAR_SETTINGS = {
 
 # Settings the moved code reads, copied from shop.settings.
 DEFAULT_FROM_EMAIL = 'shop@example.com'
+EMAIL_BACKEND = 'django.core.mail.backends.locmem.EmailBackend'
 NOTIFICATION_BACKEND = 'notifications.backends.OutboxBackend'

@@ -169,8 +169,13 @@ def _post(path: str, payload: dict[str, Any]) -> Any:
         raise MonolithUnavailable(f"monolith unreachable at {path}: {exc}") from exc
 
 
+#: A default of a monolith function that is not a literal: not sent, the monolith applies its own.
+DEFAULT: Any = type("MonolithDefault", (), {"__repr__": lambda self: "DEFAULT"})()
+
+
 def call(name: str, kwargs: dict[str, Any], returns: str | None = None) -> Any:
     """Call back monolith function ``name`` with keyword arguments; a returned DTO becomes a reference."""
+    kwargs = {k: v for k, v in kwargs.items() if v is not DEFAULT}
     answer = _post(f"/api/v1/callbacks/{name}", kwargs)
     result = answer.get("result") if isinstance(answer, dict) else answer
     if returns and isinstance(result, dict):

@@ -830,7 +830,7 @@ class _Planner:
             self.function_facts(q, s) for q, s in sorted(fn_sites.items())
         )
         for f in interface_functions:
-            if f.returns_model:
+            if f.returns_model and self._label_moved(f.returns_model):
                 model_sites.setdefault(f.returns_model, [])
             self.param_reads(f)
         interface_models = []
@@ -1298,6 +1298,8 @@ class _Planner:
         "pytestconfig cache record_property doctest_namespace".split()
     )
 
+    _WEB_FIXTURES = frozenset({"client", "admin_client", "async_client", "live_server"})
+
     def staying_tests(self, dependencies: tuple[Dependency, ...]) -> dict[str, str]:
         """Tests of the moved apps that need the monolith: they stay with it.
 
@@ -1351,6 +1353,12 @@ class _Planner:
                 ]
                 for f in funcs:
                     for a in [*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs]:
+                        if a.arg in self._WEB_FIXTURES:
+                            reasons.setdefault(
+                                (mod_name, name),
+                                f"uses the {a.arg!r} fixture: the app's web views are not served by the service",
+                            )
+                            continue
                         if a.arg in ("self", "cls") or a.arg in self._BUILTIN_FIXTURES:
                             continue
                         if a.arg in fixture_names:

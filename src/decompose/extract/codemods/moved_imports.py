@@ -159,9 +159,16 @@ class ForeignKeyToId(cst.CSTTransformer):
     ``cuts`` maps ``(ClassName, field)`` → ``(target label, column, nullable, unique)``.
     """
 
-    def __init__(self, cuts: Mapping[tuple[str, str], tuple[str, str, bool, bool]], refs_module: str | None = None) -> None:
+    def __init__(
+        self,
+        cuts: Mapping[tuple[str, str], tuple[str, str, bool, bool]],
+        refs_module: str | None = None,
+        drop: Mapping[tuple[str, str], str] | None = None,
+    ) -> None:
         super().__init__()
         self.cuts = dict(cuts)
+        #: (class, field) → target of a many-to-many relation to a staying model: removed
+        self.drop = dict(drop or {})
         self.classes: list[str] = []
         self.refs_module = refs_module
         self.changed = False
@@ -230,6 +237,16 @@ class ForeignKeyToId(cst.CSTTransformer):
             return updated_node
         name = st.targets[0].target.value
         key = (self.classes[-1], name)
+        if key in self.drop:
+            note = cst.EmptyLine(
+                comment=cst.Comment(
+                    f"# TODO(decompose): {name} was a many-to-many relation to {self.drop[key]}, which stays in the "
+                    "monolith; its join table stays there too (keep ids here if the service needs them)"
+                )
+            )
+            return updated_node.with_changes(
+                body=[cst.Pass()], leading_lines=[*updated_node.leading_lines, note]
+            )
         if key not in self.cuts or not isinstance(st.value, cst.Call):
             return updated_node
         target, column, nullable, unique = self.cuts[key]
@@ -389,10 +406,26 @@ class MigrationCuts(cst.CSTTransformer):
     ``cuts`` maps ``(model_name_lower, field)`` → ``(column, nullable, unique)``.
     """
 
-    def __init__(self, cuts: Mapping[tuple[str, str], tuple[str, bool, bool]], staying_apps: Sequence[str]) -> None:
+    def __init__(
+        self,
+        cuts: Mapping[tuple[str, str], tuple[str, bool, bool]],
+        staying_apps: Sequence[str],
+        drop: set[tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__()
         self.cuts = dict(cuts)
         self.staying = set(staying_apps)
+        self.drop = set(drop or ())
+
+    def leave_Element(
+        self, original_node: cst.Element, updated_node: cst.Element
+    ) -> cst.Element | cst.RemovalSentinel:
+        call = updated_node.value
+        if isinstance(call, cst.Call) and (_dotted(call.func) or "").rsplit(".", 1)[-1] in ("AddField", "AlterField", "RemoveField"):
+            model, name = self._str_kw(call, "model_name"), self._str_kw(call, "name")
+            if model is not None and (model.lower(), name) in self.drop:
+                return cst.RemoveFromParent()
+        return updated_node
 
     def _field(self, model: str, name: str, call: cst.BaseExpression) -> cst.BaseExpression | None:
         spec = self.cuts.get((model.lower(), name))
@@ -427,6 +460,11 @@ class MigrationCuts(cst.CSTTransformer):
                     elements = []
                     for el in a.value.elements:
                         t = el.value
+                        if (
+                            isinstance(t, cst.Tuple) and t.elements and isinstance(t.elements[0].value, cst.SimpleString)
+                            and (model.lower(), t.elements[0].value.evaluated_value) in self.drop
+                        ):
+                            continue
                         if isinstance(t, cst.Tuple) and len(t.elements) >= 2 and isinstance(t.elements[0].value, cst.SimpleString):
                             fname = str(t.elements[0].value.evaluated_value)
                             new = self._field(model, fname, t.elements[1].value)
@@ -524,13 +562,14 @@ def rewrite_moved_module(
     bridged_signals: set[str],
     refs_module: str | None = None,
     drop: set[str] | None = None,
+    m2m_drop: Mapping[tuple[str, str], str] | None = None,
 ) -> str:
     """Apply every moved-code transformer to one module's source."""
     tree = cst.parse_module(source)
     for t in (
         DropDefinitions(drop or set()),
         DropStayingSender(bridged_signals),
-        ForeignKeyToId(fk_cuts, refs_module),
+        ForeignKeyToId(fk_cuts, refs_module, m2m_drop),
         RenameCutLookups(lookup_renames),
         RetargetImports(imports, todo),
     ):
@@ -539,6 +578,10 @@ def rewrite_moved_module(
 
 
 def rewrite_migration(
-    source: str, *, cuts: Mapping[tuple[str, str], tuple[str, bool, bool]], staying_apps: Sequence[str]
+    source: str,
+    *,
+    cuts: Mapping[tuple[str, str], tuple[str, bool, bool]],
+    staying_apps: Sequence[str],
+    drop: set[tuple[str, str]] | None = None,
 ) -> str:
-    return cst.parse_module(source).visit(MigrationCuts(cuts, staying_apps)).code
+    return cst.parse_module(source).visit(MigrationCuts(cuts, staying_apps, drop)).code

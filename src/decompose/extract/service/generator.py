@@ -35,7 +35,14 @@ OWN_SETTINGS = {
     "BASE_DIR", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "INSTALLED_APPS", "MIDDLEWARE", "ROOT_URLCONF",
     "WSGI_APPLICATION", "TEMPLATES", "DATABASES", "DEFAULT_AUTO_FIELD", "LANGUAGE_CODE", "TIME_ZONE",
     "USE_I18N", "USE_TZ", "REST_FRAMEWORK", "SPECTACULAR_SETTINGS", "APPEND_SLASH", "SERVICE_TOKEN",
-    "AUTH_USER_MODEL", "STATIC_URL", "STATIC_ROOT", "MEDIA_ROOT", "MEDIA_URL", "LOGIN_URL", "AUTH_PASSWORD_VALIDATORS",
+    "AUTH_USER_MODEL", "STATIC_URL", "STATIC_ROOT", "MEDIA_ROOT", "MEDIA_URL", "LOGIN_URL",
+}
+#: Settings Django reads on behalf of the code that imports these modules (copied when it moves).
+IMPLIED_SETTINGS = {
+    "django.core.mail": ("EMAIL_BACKEND", "DEFAULT_FROM_EMAIL", "SERVER_EMAIL", "EMAIL_HOST", "EMAIL_PORT"),
+    "django.contrib.auth.password_validation": ("AUTH_PASSWORD_VALIDATORS",),
+    "django.contrib.auth.hashers": ("PASSWORD_HASHERS",),
+    "django.core.cache": ("CACHES",),
 }  # fmt: skip
 
 
@@ -97,11 +104,17 @@ class _Context:
         self.fk_by_class: dict[str, dict[tuple[str, str], tuple[str, str, bool, bool]]] = defaultdict(dict)
         self.mig_cuts: dict[str, dict[tuple[str, str], tuple[str, bool, bool]]] = defaultdict(dict)
         self.renames: dict[str, dict[str, str]] = defaultdict(dict)  # model qualname → field → attname
+        self.m2m_by_class: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
+        self.m2m_mig: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for c in plan.fk_cuts:
-            if c.direction != "from_moved" or c.field_type == "ManyToManyField":
+            if c.direction != "from_moved":
                 continue
             mf = self.p.model_by_label(c.model)
             if mf is None:
+                continue
+            if c.field_type == "ManyToManyField":
+                self.m2m_by_class[mf.module][(mf.qualname.rsplit(".", 1)[1], c.field)] = c.target
+                self.m2m_mig[c.model.split(".", 1)[0]].add((c.model.split(".", 1)[1].lower(), c.field))
                 continue
             unique = c.field_type == "OneToOneField"
             self.fk_by_class[mf.module][(mf.qualname.rsplit(".", 1)[1], c.field)] = (c.target, c.column, c.nullable, unique)
@@ -118,7 +131,9 @@ class _Context:
             return text
         if m.migration:
             app = m.app or ""
-            return rewrite_migration(text, cuts=self.mig_cuts.get(app, {}), staying_apps=self.staying_apps)
+            return rewrite_migration(
+                text, cuts=self.mig_cuts.get(app, {}), staying_apps=self.staying_apps, drop=self.m2m_mig.get(app, set())
+            )
         bridged_local = {local for local, target in m.imports.items() if target in self.signal_copies}
         renames = {}
         for local, target in sorted(m.imports.items()):
@@ -137,6 +152,7 @@ class _Context:
             lookup_renames=renames,
             bridged_signals=bridged_local,
             refs_module=f"{self.pkg}.monolith",
+            m2m_drop=self.m2m_by_class.get(m.name, {}),
         )
 
     def _moved_label(self, label: str) -> bool:
@@ -162,8 +178,22 @@ class _Context:
                 if isinstance(n, ast.Attribute) and isinstance(n.value, (ast.Name, ast.Attribute)):
                     if self.p.resolve(m, n.value) == "django.conf.settings" and n.attr.isupper():
                         names.add(n.attr)
+        for mod in sorted(self.moved | kernel):
+            m = self.p.modules.get(mod)
+            if m is None or m.migration:
+                continue
+            for target in m.imports.values():
+                for prefix, implied in IMPLIED_SETTINGS.items():
+                    if target == prefix or target.startswith(prefix + "."):
+                        names.update(implied)
+        if self.p.auth_user_model.split(".", 1)[0] in self.plan.apps:
+            names.update(IMPLIED_SETTINGS["django.contrib.auth.password_validation"])
+            names.update(IMPLIED_SETTINGS["django.contrib.auth.hashers"])
+        auth_names = names & {"AUTH_USER_MODEL"}
+        if self.p.auth_user_model.split(".", 1)[0] in self.plan.apps:
+            auth_names = {"AUTH_USER_MODEL"}
         names -= OWN_SETTINGS
-        if not names:
+        if not names and not auth_names:
             return "", []
         settings_mod = self.p.modules.get(self.plan.settings_module or "")
         values: dict[str, str] = {}
@@ -176,11 +206,14 @@ class _Context:
                         continue
                     values[st.targets[0].id] = ast.unparse(st.value)
         lines = [f"# Settings the moved code reads, copied from {self.plan.settings_module or 'the monolith'}."]
+        if "AUTH_USER_MODEL" in auth_names and self.p.auth_user_model.split(".", 1)[0] in self.plan.apps:
+            lines.append(f"AUTH_USER_MODEL = {self.p.auth_user_model!r}")
         missing = []
+        implied = {n for group in IMPLIED_SETTINGS.values() for n in group}
         for n in sorted(names):
             if n in values:
                 lines.append(f"{n} = {values[n]}")
-            else:
+            elif n not in implied:
                 missing.append(n)
         return "\n".join(lines) + "\n", missing
 
@@ -452,7 +485,7 @@ def monolith_module(ctx: _Context) -> str:
         positional = [*a.posonlyargs, *a.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
         for arg, d in zip(positional, defaults, strict=True):
-            sig_parts.append(arg.arg + (f"={ast.unparse(d)}" if d is not None else ""))
+            sig_parts.append(arg.arg + _default(d))
             names.append(arg.arg)
         if a.posonlyargs:
             sig_parts.insert(len(a.posonlyargs), "/")
@@ -461,7 +494,7 @@ def monolith_module(ctx: _Context) -> str:
         elif a.kwonlyargs:
             sig_parts.append("*")
         for arg, d in zip(a.kwonlyargs, a.kw_defaults, strict=True):
-            sig_parts.append(arg.arg + (f"={ast.unparse(d)}" if d is not None else ""))
+            sig_parts.append(arg.arg + _default(d))
             names.append(arg.arg)
         if a.kwarg:
             sig_parts.append(f"**{a.kwarg.arg}")
@@ -486,9 +519,21 @@ def monolith_module(ctx: _Context) -> str:
         parts.append(f'    """{dotted} of the monolith, called back over HTTP."""')
         ret = f', returns="{returns}"' if returns else ""
         parts.append(f'    return call("{dotted}", {{{payload}}}{ret})')
+        # a default that is not a literal (e.g. Coupon.Kind.PERCENT) is left to the monolith: DEFAULT is not sent
     if parts:
         text += "\n\n" + "\n".join(parts).lstrip("\n") + "\n"
     return text
+
+
+def _default(d: ast.expr | None) -> str:
+    """``=<literal>`` for a literal default, ``=DEFAULT`` (the monolith applies its own) otherwise."""
+    if d is None:
+        return ""
+    try:
+        ast.literal_eval(d)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return "=DEFAULT"
+    return f"={ast.unparse(d)}"
 
 
 def events_module(ctx: _Context) -> str | None:
