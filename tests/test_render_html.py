@@ -177,9 +177,21 @@ def test_page_in_headless_chromium(browser, minishop, tmp_path, level):
     deps = set(page.evaluate(f"{cy}.nodes('.dep').map(n => n.id())"))
     rdeps = set(page.evaluate(f"{cy}.nodes('.rdep').map(n => n.id())"))
     if level == "app":
-        assert deps == {"orders", "requests"} and rdeps == {"orders"}
+        # externals are folded into the app that uses them at app level (the default since merged edges)
+        assert deps == {"orders"} and rdeps == {"orders"}
+        assert page.inner_text("#uses") == "uses requests"
         assert "payments/gateway.py:22 Order.objects.filter" in page.inner_text("#deps")
         assert "orders/services.py:30 charge" in page.inner_text("#rdeps")
+        # one drawn edge per pair; the panel still lists each kind's evidence
+        assert page.evaluate(f"{cy}.edges().filter(e => e.source().id() === 'payments' && e.target().id() === 'orders').length") == 1
+        kinds = page.locator("#deps .kind-row").evaluate_all("rows => rows.map(r => r.dataset.kind)")
+        assert kinds == ["fk", "orm", "signal"]  # strongest first
+        assert "payments/models.py" in page.inner_text("#deps")  # the fk's evidence
+        assert "cut to break an app cycle" in page.inner_text("#rdeps")  # orders -> payments is the cut
+        assert page.evaluate(f"{cy}.edges('.feedback').map(e => e.source().id() + '>' + e.target().id()).sort()") == [
+            "accounts>orders",
+            "orders>payments",
+        ]
     else:
         assert deps == {"orders.models", "requests"} and rdeps == {"orders.services"}
         assert "payments/gateway.py:1 requests" in page.inner_text("#deps")

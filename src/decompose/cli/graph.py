@@ -23,10 +23,28 @@ _SUFFIX = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".html": "
 @click.option("--kinds", default=None, help="Edge kinds to show, comma-separated (default: all).")
 @click.option("--focus", default=None, help="Show only the neighbourhood of this app (or module).")
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Neighbourhood radius for --focus.")
-@click.option("--hide-external", is_flag=True, help="Leave out third-party and stdlib packages.")
-@click.option("--min-weight", type=click.IntRange(min=1), default=1, show_default=True, help="Hide lighter edges.")
-@click.option("--hide-tests", is_flag=True, help="Leave out test modules and their edges.")
-@click.option("--hide-migrations", is_flag=True, help="Leave out migration modules.")
+@click.option(
+    "--edges",
+    "edge_mode",
+    type=click.Choice(["merged", "per-kind"]),
+    default="merged",
+    show_default=True,
+    help="One edge per node pair with its kinds merged, or one edge per kind.",
+)
+@click.option(
+    "--external",
+    type=click.Choice(["auto", "nodes", "fold", "hide"]),
+    default="auto",
+    show_default=True,
+    help="External packages: as nodes, folded into the app that uses them (third-party only), or hidden."
+    " auto: fold at app level, nodes at module level.",
+)
+@click.option("--hide-external", is_flag=True, help="Same as --external hide.")
+@click.option("--min-weight", type=click.IntRange(min=1), default=1, show_default=True, help="Hide edge kinds lighter than N (per pair).")
+@click.option("--tests/--no-tests", "tests", default=False, show_default=True, help="Show test modules and their edges.")
+@click.option("--migrations/--no-migrations", default=False, show_default=True, help="Show migrations and their edges.")
+@click.option("--hide-tests", is_flag=True, hidden=True, help="Same as --no-tests (the default).")
+@click.option("--hide-migrations", is_flag=True, hidden=True, help="Same as --no-migrations (the default).")
 def command(
     source: str,
     output: str,
@@ -36,8 +54,12 @@ def command(
     kinds: str | None,
     focus: str | None,
     depth: int,
+    edge_mode: str,
+    external: str,
     hide_external: bool,
     min_weight: int,
+    tests: bool,
+    migrations: bool,
     hide_tests: bool,
     hide_migrations: bool,
 ) -> None:
@@ -61,8 +83,10 @@ def command(
         depth=depth,
         hide_external=hide_external,
         min_weight=min_weight,
-        hide_tests=hide_tests,
-        hide_migrations=hide_migrations,
+        hide_tests=hide_tests or not tests,
+        hide_migrations=hide_migrations or not migrations,
+        edges=edge_mode,  # type: ignore[arg-type]
+        external=external,  # type: ignore[arg-type]
     )
     prop = None
     if proposal is not None:
@@ -86,8 +110,13 @@ def command(
             render_image(dot, fmt, output)
     if output != "-":
         Console(stderr=True).print(
-            f"wrote {output} ({fmt}, {options.level} level: {len(view.nodes)} nodes, {len(view.edges)} edges"
-            + (f", {len(view.cycles)} app cycle(s)" if view.cycles else "")
+            f"wrote {output} ({fmt}, {options.level} level: {len(view.nodes)} nodes, "
+            + (f"{len(view.edges)} edges" if options.edges == "per-kind" else f"{len(view.links)} edges ({len(view.edges)} per kind)")
+            + (
+                f", {len(view.cycles)} app cycle(s); cut {', '.join(f'{a}->{b}' for a, b in view.feedback)} to break them"
+                if view.cycles
+                else ""
+            )
             + ")",
             highlight=False,
         )

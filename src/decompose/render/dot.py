@@ -2,8 +2,14 @@
 
 Nodes and edges are added in sorted order and every attribute is derived
 from the :class:`~decompose.render.view.View`, so the same graph gives
-byte-identical DOT. Edge colour and style tell the kind, the label the weight;
-edges between apps of one dependency cycle are drawn red and bold. At module
+byte-identical DOT. By default one edge is drawn per (source, target) pair,
+its kinds merged: labelled ``fk 3 · call 5 · import 7`` (strongest kind
+first; at module level just the total weight), coloured and styled as its
+strongest kind, and wider the heavier it is. ``--edges per-kind`` draws one
+edge per kind, labelled with its weight. Apps in a dependency cycle get a red
+border; the edges to cut to break the cycles (a minimal-weight feedback arc
+set, see :func:`decompose.render.view.feedback_arcs`) are drawn red and bold,
+and do not constrain the layout, so they point against the flow. At module
 level, modules sit in one ``cluster`` subgraph per app (or per proposed
 service); at app level with a proposal, apps sit in one cluster per service.
 
@@ -20,6 +26,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -27,7 +34,7 @@ from pathlib import Path
 import pydot
 
 from decompose.errors import InputError, ToolMissingError
-from decompose.render.view import EXTERNAL, View, ViewEdge, ViewNode, build_view
+from decompose.render.view import EXTERNAL, View, ViewEdge, ViewLink, ViewNode, build_view
 
 __all__ = ["KIND_STYLE", "CYCLE_COLOR", "to_dot", "render_image", "find_dot", "build_view", "group_colors"]
 
@@ -43,6 +50,17 @@ KIND_STYLE: dict[str, tuple[str, str, str]] = {
     "string_ref": ("#17becf", "dashed", "odot"),
 }
 CYCLE_COLOR = "#e41a1c"
+#: Short kind names for merged edge labels.
+KIND_ABBREV: dict[str, str] = {
+    "import": "imp", "call": "call", "fk": "fk", "inherit": "inh",
+    "orm": "orm", "signal": "sig", "url": "url", "string_ref": "str",
+}  # fmt: skip
+#: Kinds that wire the project together (URLconf includes, dotted paths in settings) rather than
+#: couple code: a merged edge of only these kinds is drawn faint and without a label.
+WIRING_KINDS: frozenset[str] = frozenset({"url", "string_ref"})
+WIRING_COLOR = "#bbbbbb"
+#: Border of an app (or module of an app) in a dependency cycle: quieter than the edges to cut.
+CYCLE_BORDER = "#d6604d"
 
 #: Fill colours for apps / services, assigned in sorted order of group names.
 PALETTE: tuple[str, ...] = (
@@ -65,37 +83,85 @@ def group_colors(view: View) -> dict[str, str]:
 
 def _node_label(n: ViewNode, view: View) -> str:
     if n.type == "app":
-        size = f"{n.modules} module{'s' if n.modules != 1 else ''}, {n.lines} lines"
+        lines = [n.id, f"{n.modules} module{'s' if n.modules != 1 else ''}, {n.lines} lines"]
+        if n.externals:
+            lines.append(_short_list("uses " + ", ".join(n.externals)))
         if view.grouped_by == "service" and n.service:
-            return f"{n.id}\n{size}\n[{n.service}]"
-        return f"{n.id}\n{size}"
+            lines.append(f"[{n.service}]")
+        return "\n".join(lines)
     return n.label
 
 
-def _edge_attrs(e: ViewEdge) -> dict[str, str]:
-    color, style, arrow = KIND_STYLE[e.kind]
-    attrs = {
-        "kind": e.kind,
-        "label": str(e.weight),
-        "color": CYCLE_COLOR if e.cycle else color,
-        "fontcolor": CYCLE_COLOR if e.cycle else color,
-        "style": style if not e.cycle else ("bold" if style == "solid" else f"{style},bold"),
-        "arrowhead": arrow,
-        "penwidth": "2.5" if e.cycle else "1",
-        "tooltip": f"{e.kind} x{e.weight}: " + ", ".join(str(x) for x in e.evidence[:5])
-        + (" ..." if len(e.evidence) > 5 else ""),
-    }
-    if e.cycle:
+def _short_list(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(", ", 1)[0] + ", …"
+
+
+def _tooltip(edges: tuple[ViewEdge, ...]) -> str:
+    parts = []
+    for e in edges:
+        parts.append(
+            f"{e.kind} x{e.weight}: " + ", ".join(str(x) for x in e.evidence[:5]) + (" ..." if len(e.evidence) > 5 else "")
+        )
+    return "; ".join(parts)
+
+
+def _penwidth(weight: int) -> float:
+    return round(min(6.0, 1.0 + 0.8 * math.log2(max(1, weight))), 1)
+
+
+def _styled(attrs: dict[str, str], kind: str, weight: int, cycle: bool, feedback: bool) -> dict[str, str]:
+    color, style, arrow = KIND_STYLE[kind]
+    attrs["color"] = CYCLE_COLOR if feedback else color
+    attrs["fontcolor"] = CYCLE_COLOR if feedback else color
+    attrs["style"] = style if not feedback else ("bold" if style == "solid" else f"{style},bold")
+    attrs["arrowhead"] = arrow
+    attrs["penwidth"] = str(max(3.0, _penwidth(weight)) if feedback else _penwidth(weight))
+    if cycle:
         attrs["cycle"] = "true"
+    if feedback:
+        attrs["feedback"] = "true"
+        attrs["constraint"] = "false"  # drawn against the flow: it is the dependency that closes the cycle
+    return attrs
+
+
+def _edge_attrs(e: ViewEdge) -> dict[str, str]:
+    attrs = {"kind": e.kind, "weight": str(e.weight), "label": str(e.weight), "tooltip": _tooltip((e,))}
+    return _styled(attrs, e.kind, e.weight, e.cycle, e.feedback)
+
+
+def compact_label(link: ViewLink) -> str:
+    """``"fk3 call5 imp7"``: each kind (abbreviated, strongest first) with its weight."""
+    return " ".join(f"{KIND_ABBREV[e.kind]}{e.weight}" for e in link.edges)
+
+
+def _link_attrs(link: ViewLink, level: str) -> dict[str, str]:
+    attrs = {
+        "kind": link.kind,
+        "kinds": ",".join(link.kinds),
+        "weight": str(link.weight),
+        "label": compact_label(link) if level == "app" else str(link.weight),
+        "tooltip": _tooltip(link.edges),
+    }
+    attrs = _styled(attrs, link.kind, link.weight, link.cycle, link.feedback)
+    if not link.feedback and set(link.kinds) <= WIRING_KINDS:
+        attrs.update(label="", color=WIRING_COLOR, fontcolor=WIRING_COLOR, penwidth="1", wiring="true")
     return attrs
 
 
 def to_dot(view: View, *, name: str = "decompose") -> str:
     """The view as DOT text (deterministic)."""
     g = pydot.Dot(name, graph_type="digraph")
-    g.set_graph_defaults(rankdir="LR", fontname="Helvetica", fontsize="11", compound="true", newrank="true")
-    g.set_node_defaults(fontname="Helvetica", fontsize="10", shape="box", style="rounded,filled")
-    g.set_edge_defaults(fontname="Helvetica", fontsize="9")
+    app_level = view.level == "app"
+    graph_attrs = {"fontname": "Helvetica", "fontsize": "11", "compound": "true", "newrank": "true"}
+    if app_level:
+        # Top to bottom (dependents above what they depend on), tight ranks, polyline edges: the most
+        # compact readable picture of a dozen apps with dozens of pairs (tried LR, concentrate, curved).
+        graph_attrs.update(rankdir="TB", nodesep="0.3", ranksep="0.6", splines="polyline", outputorder="edgesfirst")
+    else:
+        graph_attrs.update(rankdir="LR")
+    g.set_graph_defaults(**graph_attrs)
+    g.set_node_defaults(fontname="Helvetica", fontsize="12" if app_level else "10", shape="box", style="rounded,filled")
+    g.set_edge_defaults(fontname="Helvetica", fontsize="9", arrowsize="0.8")
     colors = group_colors(view)
 
     def make_node(n: ViewNode) -> pydot.Node:
@@ -103,14 +169,15 @@ def to_dot(view: View, *, name: str = "decompose") -> str:
             "label": _node_label(n, view),
             "fillcolor": colors[n.group],
             "group_name": n.group,
-            "tooltip": n.path or n.id,
+            "tooltip": (n.path or n.id) + (f" (uses {', '.join(n.externals)})" if n.externals else ""),
         }
         if n.type == "external":
             attrs["style"] = "rounded,dashed,filled"
             attrs["fontcolor"] = "#666666"
-        if n.type == "app" and any(n.id in c for c in view.cycles):
-            attrs["color"] = CYCLE_COLOR
+        if n.cycle is not None:
+            attrs["color"] = CYCLE_BORDER
             attrs["penwidth"] = "2"
+            attrs["tooltip"] += f" (in app cycle {n.cycle + 1})"
         return pydot.Node(n.id, **attrs)
 
     clustered = view.level == "module" or view.grouped_by == "service"
@@ -138,8 +205,12 @@ def to_dot(view: View, *, name: str = "decompose") -> str:
     else:
         for n in view.nodes:
             g.add_node(make_node(n))
-    for e in view.edges:
-        g.add_edge(pydot.Edge(e.source, e.target, **_edge_attrs(e)))
+    if view.edge_mode == "per-kind":
+        for e in view.edges:
+            g.add_edge(pydot.Edge(e.source, e.target, **_edge_attrs(e)))
+    else:
+        for link in view.links:
+            g.add_edge(pydot.Edge(link.source, link.target, **_link_attrs(link, view.level)))
     legend = _legend(view)
     if legend:
         g.set("label", legend)
@@ -149,14 +220,25 @@ def to_dot(view: View, *, name: str = "decompose") -> str:
 
 
 def _legend(view: View) -> str:
-    """An HTML-like graph label naming the edge kinds shown, in their colours."""
+    """An HTML-like graph label: the edge kinds shown in their colours, and what red means."""
     kinds = [k for k in KIND_STYLE if any(e.kind == k for e in view.edges)]
     if not kinds:
         return ""
     parts = [f'<FONT COLOR="{KIND_STYLE[k][0]}">{k}</FONT> ({KIND_STYLE[k][1]})' for k in kinds]
-    if any(e.cycle for e in view.edges):
-        parts.append(f'<FONT COLOR="{CYCLE_COLOR}"><B>app cycle</B></FONT> (bold)')
-    return "<<FONT POINT-SIZE=\"10\">edges, labelled with their weight: " + " · ".join(parts) + "</FONT>>"
+    if view.edge_mode == "per-kind":
+        head = "edges (one per kind), labelled with their weight: "
+    elif view.level == "app":
+        head = "one edge per app pair, labelled kind weight (strongest first), drawn as its strongest kind: "
+    else:
+        head = "one edge per module pair, labelled with its weight, drawn as its strongest kind: "
+    rows = [head + " · ".join(parts)]
+    if view.cycles:
+        what = "apps" if view.level == "app" else "modules of apps"
+        rows.append(
+            f'<FONT COLOR="{CYCLE_COLOR}"><B>red bold edge</B></FONT>: a dependency to cut to break the app cycles'
+            f" (minimal-weight set); <FONT COLOR=\"{CYCLE_BORDER}\">red border</FONT>: {what} in a cycle"
+        )
+    return '<<FONT POINT-SIZE="10">' + "<BR ALIGN=\"LEFT\"/>".join(rows) + '<BR ALIGN="LEFT"/></FONT>>'
 
 
 def find_dot(program: str = "dot") -> str:

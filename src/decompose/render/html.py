@@ -26,9 +26,10 @@ from typing import Any, Literal
 from decompose import __version__
 from decompose.errors import ToolMissingError
 from decompose.graph import OUTSIDE_APPS, DependencyGraph, app_graph
-from decompose.render.dot import KIND_STYLE, PALETTE, find_dot
+from decompose.render.dot import KIND_ABBREV, KIND_STYLE, PALETTE, find_dot
 from decompose.render.view import (
     EXTERNAL,
+    KIND_STRENGTH,
     SHARED_KERNEL,
     UNASSIGNED,
     ProposalLike,
@@ -74,8 +75,9 @@ def graphviz_layout(view: View, *, engine: str | None = None) -> dict[str, tuple
             lines.append(f"n{index[n.id]} [width={max(60, 7.2 * longest + 18) / 72:.2f}, height=0.75];")
         else:
             lines.append(f"n{index[n.id]} [width=0.4, height=0.3];")
-    pairs = sorted({(index[e.source], index[e.target]) for e in view.edges if e.source != e.target})
-    lines.extend(f"n{a} -> n{b};" for a, b in pairs)
+    pairs = sorted({(index[e.source], index[e.target], e.feedback) for e in view.edges if e.source != e.target})
+    # the edges to cut to break a cycle do not rank their ends: the rest flows one way
+    lines.extend(f"n{a} -> n{b}{' [constraint=false]' if fb else ''};" for a, b, fb in pairs)
     lines.append("}")
     try:
         proc = subprocess.run(
@@ -160,6 +162,10 @@ def page_data(
             "lines": n.lines,
             "path": n.path,
         }
+        if n.externals:
+            d["externals"] = list(n.externals)
+        if n.cycle is not None:
+            d["cycle"] = n.cycle
         if n.id in positions:
             d["x"], d["y"] = positions[n.id]
         nodes.append(d)
@@ -170,6 +176,7 @@ def page_data(
             "k": e.kind,
             "w": e.weight,
             "c": e.cycle,
+            "f": e.feedback,
             "ev": [[x.path, x.line, x.symbol] for x in e.evidence[:MAX_EVIDENCE]],
             "more": max(0, e.weight - min(len(e.evidence), MAX_EVIDENCE)),
         }
@@ -192,6 +199,10 @@ def page_data(
         "large": large,
         "layout": "preset" if positions and len(positions) == len(view.nodes) else ("cose" if not large else "concentric"),
         "kinds": [{"kind": k, "color": c, "style": s} for k, (c, s, _a) in KIND_STYLE.items()],
+        "strength": list(KIND_STRENGTH),
+        "abbrev": dict(KIND_ABBREV),
+        "merged": view.edge_mode == "merged",
+        "feedback": [list(p) for p in view.feedback],
         "groupColors": group_colors,
         "nodes": nodes,
         "edges": edges,

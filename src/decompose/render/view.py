@@ -2,8 +2,18 @@
 
 Both renderers (DOT in :mod:`decompose.render.dot`, HTML in
 :mod:`decompose.render.html`) draw a :class:`View`, so the options
-``--level``, ``--kinds``, ``--focus/--depth``, ``--hide-external``,
-``--min-weight`` and ``--proposal`` mean the same thing in every format.
+``--level``, ``--kinds``, ``--focus/--depth``, ``--external``, ``--tests``,
+``--migrations``, ``--edges``, ``--min-weight`` and ``--proposal`` mean the
+same thing in every format.
+
+A view keeps two forms of its edges: ``edges``, one per (source, target,
+kind) with its evidence, and ``links``, one per (source, target) pair with
+the kinds merged (what is drawn by default). Test modules and migrations are
+left out by default (they are not the architecture). Apps that depend on each
+other in a circle form a strongly connected component (``cycles``); of its
+pairs, a minimal-weight set whose removal leaves no cycle (a feedback arc
+set, :func:`feedback_arcs`) is flagged ``feedback``: those are the
+dependencies to cut, and the only ones drawn red.
 
 Example::
 
@@ -20,7 +30,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 import networkx as nx
@@ -29,6 +39,16 @@ from decompose.errors import InputError, UnknownNameError
 from decompose.graph import EDGE_KINDS, OUTSIDE_APPS, DependencyGraph, Evidence, app_graph
 
 Level = Literal["app", "module"]
+EdgeMode = Literal["merged", "per-kind"]
+ExternalMode = Literal["auto", "nodes", "fold", "hide"]
+
+#: Edge kinds from the strongest coupling (hardest to cut when splitting services) to the weakest.
+#: A merged edge is drawn in the style of its strongest kind.
+KIND_STRENGTH: tuple[str, ...] = ("fk", "orm", "inherit", "signal", "call", "import", "string_ref", "url")
+#: External packages every app of a Django project uses; not listed on folded app nodes.
+FRAMEWORK_PACKAGES: frozenset[str] = frozenset({"django"})
+#: Strongly connected components up to this many apps get an exact minimum feedback arc set.
+EXACT_FAS_UP_TO = 14
 
 #: Group of proposal members listed in ``Proposal.shared_kernel``.
 SHARED_KERNEL = "(shared kernel)"
@@ -56,10 +76,22 @@ class ViewOptions:
     kinds: tuple[str, ...] | None = None
     focus: str | None = None
     depth: int = 1
-    hide_external: bool = False
-    min_weight: int = 1
-    hide_tests: bool = False
-    hide_migrations: bool = False
+    hide_external: bool = False  # same as external="hide"
+    min_weight: int = 1  # per edge kind, before kinds are merged
+    hide_tests: bool = True
+    hide_migrations: bool = True
+    edges: EdgeMode = "merged"
+    #: ``nodes``: external packages as nodes; ``fold``: listed on the app (or module) that uses them
+    #: (third-party only, not :data:`FRAMEWORK_PACKAGES`); ``hide``; ``auto``: fold at app level, nodes at module level.
+    external: ExternalMode = "auto"
+
+    @property
+    def external_mode(self) -> Literal["nodes", "fold", "hide"]:
+        if self.hide_external or self.external == "hide":
+            return "hide"
+        if self.external == "auto":
+            return "fold" if self.level == "app" else "nodes"
+        return self.external
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +105,8 @@ class ViewNode:
     modules: int = 0
     lines: int = 0
     path: str = ""
+    externals: tuple[str, ...] = ()  # third-party packages it uses, when externals are folded
+    cycle: int | None = None  # index in View.cycles of the app cycle it belongs to
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +117,35 @@ class ViewEdge:
     weight: int
     evidence: tuple[Evidence, ...]
     cycle: bool  # both ends lie in one strongly connected component of the app graph
+    feedback: bool = False  # its app pair is in the feedback arc set: cutting it breaks an app cycle
+
+
+@dataclass(frozen=True, slots=True)
+class ViewLink:
+    """All shown edges of one (source, target) pair, kinds merged."""
+
+    source: str
+    target: str
+    edges: tuple[ViewEdge, ...]  # strongest kind first (see KIND_STRENGTH)
+    cycle: bool
+    feedback: bool
+
+    @property
+    def kind(self) -> str:
+        """The strongest kind: the one the merged edge is drawn as."""
+        return self.edges[0].kind
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(e.kind for e in self.edges)
+
+    @property
+    def weight(self) -> int:
+        return sum(e.weight for e in self.edges)
+
+    def label(self) -> str:
+        """``"fk 3 · call 5 · import 7"``, strongest kind first."""
+        return " · ".join(f"{e.kind} {e.weight}" for e in self.edges)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +155,10 @@ class View:
     edges: tuple[ViewEdge, ...]
     grouped_by: Literal["app", "service"]
     cycles: tuple[tuple[str, ...], ...]  # app-level strongly connected components (size > 1)
+    links: tuple[ViewLink, ...] = ()
+    edge_mode: EdgeMode = "merged"
+    #: App pairs to cut to break every app cycle (a minimal-weight feedback arc set), sorted.
+    feedback: tuple[tuple[str, str], ...] = field(default=())
 
     def node(self, node_id: str) -> ViewNode:
         for n in self.nodes:
@@ -153,11 +220,22 @@ def build_view(
         raise InputError("--depth must be 0 or more")
     if options.min_weight < 1:
         raise InputError("--min-weight must be 1 or more")
+    if options.edges not in ("merged", "per-kind"):
+        raise InputError(f"unknown edge mode {options.edges!r}", hint="choose merged or per-kind")
+    if options.external not in ("auto", "nodes", "fold", "hide"):
+        raise InputError(f"unknown external mode {options.external!r}", hint="choose nodes, fold or hide")
+    ext_mode = options.external_mode
     graph = filtered_graph(graph, options)
     nodes: dict[str, ViewNode] = {}
     raw: list[tuple[str, str, str, int, tuple[Evidence, ...]]] = []
+    folded = _folded_externals(graph, options) if ext_mode == "fold" else {}
     if options.level == "app":
-        ag = app_graph(graph, kinds=options.kinds, include_external=not options.hide_external)
+        ag = app_graph(
+            graph,
+            kinds=options.kinds,
+            include_external=ext_mode == "nodes",
+            exclude_flags=("migration",) if options.hide_migrations else (),
+        )
         for n, d in ag.nodes(data=True):
             ext = d.get("type") == "external"
             service = None if ext else service_of_app(proposal, graph, n)
@@ -170,6 +248,7 @@ def build_view(
                 service=service,
                 modules=int(d.get("modules", 0)),
                 lines=int(d.get("lines", 0)),
+                externals=folded.get(n, ()),
             )
         for u, v, _k, d in ag.edges(keys=True, data=True):
             raw.append((u, v, d["kind"], int(d["weight"]), tuple(d["evidence"])))
@@ -177,7 +256,7 @@ def build_view(
         g = graph.graph
         for n, d in g.nodes(data=True):
             if d.get("type") == "external":
-                if options.hide_external:
+                if ext_mode != "nodes":
                     continue
                 nodes[n] = ViewNode(n, n, "external", None, EXTERNAL, None)
                 continue
@@ -193,6 +272,7 @@ def build_view(
                 modules=1,
                 lines=int(d.get("lines", 0)),
                 path=str(d.get("path", "")),
+                externals=folded.get(n, ()),
             )
         for u, v, d in graph.edges(options.kinds):
             if u in nodes and v in nodes:
@@ -207,44 +287,203 @@ def build_view(
         nodes = {k: v for k, v in nodes.items() if k in keep}
         raw = [r for r in raw if r[0] in keep and r[1] in keep]
 
-    # App-level cycles, computed from the edges shown.
+    # App-level cycles and the pairs that close them, computed from the edges shown.
     def app_key(node_id: str) -> str | None:
         n = nodes[node_id]
         return None if n.type == "external" else n.app
 
-    ag2 = nx.DiGraph()
-    for u, v, *_ in raw:
+    pairs: dict[tuple[str, str], list[int]] = {}  # app pair -> [weight, strongest kind's rank]
+    for u, v, kind, weight, _ev in raw:
         au, av = app_key(u), app_key(v)
         if au is not None and av is not None and au != av:
-            ag2.add_edge(au, av)
+            p = pairs.setdefault((au, av), [0, len(KIND_STRENGTH)])
+            p[0] += weight
+            p[1] = min(p[1], KIND_STRENGTH.index(kind))
+    ag2 = nx.DiGraph()
+    for (au, av), (weight, rank) in sorted(pairs.items()):
+        # Cost of cutting a pair: its weight; between equal weights, cut the weaker kind of coupling.
+        ag2.add_edge(au, av, weight=weight * (len(KIND_STRENGTH) + 1) + (len(KIND_STRENGTH) - rank))
     sccs = sorted(tuple(sorted(c)) for c in nx.strongly_connected_components(ag2) if len(c) > 1)
     comp = {a: i for i, c in enumerate(sccs) for a in c}
+    feedback = feedback_arcs(ag2)
 
     edges = []
     for u, v, kind, weight, ev in sorted(raw, key=lambda r: (r[0], r[1], r[2])):
         au, av = app_key(u), app_key(v)
         cycle = au is not None and av is not None and au != av and au in comp and comp.get(av) == comp[au]
-        edges.append(ViewEdge(u, v, kind, weight, ev, cycle))
+        edges.append(ViewEdge(u, v, kind, weight, ev, cycle, cycle and (au, av) in feedback))
+    links = []
+    by_pair: dict[tuple[str, str], list[ViewEdge]] = {}
+    for e in edges:
+        by_pair.setdefault((e.source, e.target), []).append(e)
+    for (u, v), group in sorted(by_pair.items()):
+        group.sort(key=lambda e: KIND_STRENGTH.index(e.kind))
+        links.append(ViewLink(u, v, tuple(group), group[0].cycle, group[0].feedback))
+    if comp:
+        nodes = {
+            k: (replace(n, cycle=comp[n.app]) if n.type != "external" and n.app in comp else n) for k, n in nodes.items()
+        }
     return View(
         level=options.level,
         nodes=tuple(nodes[k] for k in sorted(nodes)),
         edges=tuple(edges),
         grouped_by="service" if proposal is not None else "app",
         cycles=tuple(sccs),
+        links=tuple(links),
+        edge_mode=options.edges,
+        feedback=tuple(sorted(feedback)),
     )
+
+
+def feedback_arcs(graph: nx.DiGraph, weight: str = "weight") -> set[tuple[str, str]]:
+    """A minimal-weight set of arcs whose removal leaves ``graph`` without cycles.
+
+    Per strongly connected component: the exact minimum (the cheapest linear order of its
+    nodes, by dynamic programming over subsets) up to :data:`EXACT_FAS_UP_TO` nodes, and
+    Eades–Lin–Smyth's greedy order above that; either way, arcs whose return would not close
+    a cycle are then given back, so the set is also minimal. Deterministic: ties go to the
+    first order in sorted node names.
+
+    Example::
+
+        >>> g = nx.DiGraph()
+        >>> g.add_weighted_edges_from([("a", "b", 5), ("b", "a", 1), ("b", "c", 2), ("c", "b", 3)])
+        >>> sorted(feedback_arcs(g))
+        [('b', 'a'), ('b', 'c')]
+    """
+    out: set[tuple[str, str]] = set()
+    for comp in sorted(sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1):
+        sub = graph.subgraph(comp)
+        w = {(u, v): d.get(weight, 1) for u, v, d in sub.edges(data=True)}
+        order = _exact_order(comp, w) if len(comp) <= EXACT_FAS_UP_TO else _greedy_order(comp, w)
+        pos = {n: i for i, n in enumerate(order)}
+        back = sorted((a for a in w if pos[a[0]] > pos[a[1]]), key=lambda a: (-w[a], a))
+        kept = nx.DiGraph()
+        kept.add_nodes_from(comp)
+        kept.add_edges_from(a for a in sorted(w) if pos[a[0]] < pos[a[1]])
+        for a in back:  # heaviest first: give back every arc that closes no cycle
+            if nx.has_path(kept, a[1], a[0]):
+                out.add(a)
+            else:
+                kept.add_edge(*a)
+    return out
+
+
+def _exact_order(nodes: list[str], w: dict[tuple[str, str], float]) -> list[str]:
+    """The order of ``nodes`` with the least total weight of arcs pointing backwards."""
+    n = len(nodes)
+    idx = {x: i for i, x in enumerate(nodes)}
+    out_w = [[0.0] * n for _ in range(n)]
+    for (u, v), x in w.items():
+        out_w[idx[u]][idx[v]] = x
+    full = (1 << n) - 1
+    # into[v][S]: weight of v's arcs into the node set S (bit i = nodes[i]).
+    into = []
+    for v in range(n):
+        row = out_w[v]
+        t = [0.0] * (full + 1)
+        for s in range(1, full + 1):
+            low = s & -s
+            t[s] = t[s ^ low] + row[low.bit_length() - 1]
+        into.append(t)
+    # cost[S]: the cheapest order of S placed first; putting v right after S\{v} costs v's arcs into S\{v}.
+    cost = [0.0] + [float("inf")] * full
+    last = [-1] * (full + 1)
+    for s in range(1, full + 1):
+        best, arg = float("inf"), -1
+        bits = s
+        while bits:
+            low = bits & -bits
+            bits ^= low
+            v = low.bit_length() - 1
+            c = cost[s ^ low] + into[v][s ^ low]
+            if c < best:
+                best, arg = c, v
+        cost[s], last[s] = best, arg
+    order = []
+    s = full
+    while s:
+        v = last[s]
+        order.append(nodes[v])
+        s ^= 1 << v
+    order.reverse()
+    return order
+
+
+def _greedy_order(nodes: list[str], w: dict[tuple[str, str], float]) -> list[str]:
+    """Eades, Lin and Smyth's heuristic (1993), weighted: sinks to the back, sources to the front,
+    else the node with the largest out-weight minus in-weight to the front."""
+    succ: dict[str, dict[str, float]] = {x: {} for x in nodes}
+    pred: dict[str, dict[str, float]] = {x: {} for x in nodes}
+    for (u, v), x in w.items():
+        succ[u][v] = x
+        pred[v][u] = x
+    left: set[str] = set(nodes)
+    front: list[str] = []
+    back: list[str] = []
+
+    def remove(x: str) -> None:
+        left.discard(x)
+        for y in succ.pop(x):
+            pred[y].pop(x, None)
+        for y in pred.pop(x):
+            succ[y].pop(x, None)
+
+    while left:
+        changed = True
+        while changed:
+            changed = False
+            for x in sorted(left):
+                if not succ[x]:
+                    back.append(x)
+                    remove(x)
+                    changed = True
+                elif not pred[x]:
+                    front.append(x)
+                    remove(x)
+                    changed = True
+        if left:
+            x = max(sorted(left), key=lambda y: sum(succ[y].values()) - sum(pred[y].values()))
+            front.append(x)
+            remove(x)
+    return front + back[::-1]
+
+
+def _folded_externals(graph: DependencyGraph, options: ViewOptions) -> dict[str, tuple[str, ...]]:
+    """App (or module) → third-party packages it uses (not the stdlib, not :data:`FRAMEWORK_PACKAGES`)."""
+    g = graph.graph
+    out: dict[str, set[str]] = {}
+    for u, v, _d in graph.edges(options.kinds):
+        dv = g.nodes[v]
+        if dv.get("type") != "external" or dv.get("stdlib") or v in FRAMEWORK_PACKAGES:
+            continue
+        if g.nodes[u].get("type") != "module":
+            continue
+        key = u if options.level == "module" else (g.nodes[u].get("app") or OUTSIDE_APPS)
+        out.setdefault(key, set()).add(v)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
 def filtered_graph(graph: DependencyGraph, options: ViewOptions) -> DependencyGraph:
     """``graph`` without test modules and/or migrations (and their edges), as ``options`` say."""
     if not (options.hide_tests or options.hide_migrations):
         return graph
-    keep = [
+    g = graph.graph
+    drop = {
         n
-        for n, d in graph.graph.nodes(data=True)
-        if not (options.hide_tests and d.get("test")) and not (options.hide_migrations and d.get("migration"))
-    ]
+        for n, d in g.nodes(data=True)
+        if (options.hide_tests and d.get("test")) or (options.hide_migrations and d.get("migration"))
+    }
+    if not drop:
+        return graph
+    # external packages only those modules used go with them
+    drop |= {
+        n
+        for n, d in g.nodes(data=True)
+        if d.get("type") == "external" and g.in_degree(n) and all(u in drop for u in g.predecessors(n))
+    }
     return DependencyGraph(
-        graph.graph.subgraph(keep).copy(),
+        g.subgraph([n for n in g.nodes if n not in drop]).copy(),
         root=graph.root,
         apps=graph.apps,
         settings_module=graph.settings_module,

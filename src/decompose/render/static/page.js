@@ -6,6 +6,9 @@
   var KIND = {};
   D.kinds.forEach(function (k) { KIND[k.kind] = k; });
   var CYCLE = "#e41a1c";
+  var CYCLE_BORDER = "#d6604d";
+  var STRENGTH = {};
+  D.strength.forEach(function (k, i) { STRENGTH[k] = i; });
   var EXTERNAL = "#f0f0f0";
   var state = { colorBy: D.hasProposal ? "service" : "app", hiddenKinds: {}, selected: null, view: "graph" };
 
@@ -34,15 +37,41 @@
       h = Math.max(34, Math.min(90, 26 + 6 * Math.sqrt(n.modules || 1)));
     }
     var e = { group: "nodes", data: { id: n.id, label: n.label, type: n.type, app: n.app, service: n.service,
-      lines: n.lines, modules: n.modules, path: n.path, color: colorOf(n), w: w, h: h } };
+      lines: n.lines, modules: n.modules, path: n.path, color: colorOf(n), w: w, h: h,
+      externals: n.externals || [], cyc: n.cycle !== undefined && n.cycle !== null } };
     if (n.x !== undefined) e.position = { x: n.x, y: n.y };
     elements.push(e);
   });
-  D.edges.forEach(function (e, i) {
-    var k = KIND[e.k];
-    elements.push({ group: "edges", classes: e.c ? "cycle" : "",
-      data: { id: "e" + i, source: e.s, target: e.t, kind: e.k, weight: e.w, idx: i,
-        color: e.c ? CYCLE : k.color, lstyle: k.style, width: Math.min(8, 1 + Math.log2(e.w)) } });
+  // Drawn edges: one per node pair with its kinds merged (D.merged), or one per kind. Each drawn edge
+  // keeps the indices of its per-kind edges in D.edges, so kind toggles and the panel work the same way.
+  var pairs = [];
+  if (D.merged) {
+    var byPair = {};
+    D.edges.forEach(function (e, i) {
+      var key = e.s + "\u0000" + e.t;
+      if (!byPair[key]) { byPair[key] = { s: e.s, t: e.t, idx: [] }; pairs.push(byPair[key]); }
+      byPair[key].idx.push(i);
+    });
+  } else {
+    D.edges.forEach(function (e, i) { pairs.push({ s: e.s, t: e.t, idx: [i] }); });
+  }
+  pairs.forEach(function (p) {
+    p.idx.sort(function (a, b) { return STRENGTH[D.edges[a].k] - STRENGTH[D.edges[b].k]; });
+  });
+  function shownKinds(p) { return p.idx.filter(function (i) { return !state.hiddenKinds[D.edges[i].k]; }); }
+  function pairData(p) {
+    var vis = shownKinds(p);
+    if (!vis.length) return null;
+    var first = D.edges[vis[0]], w = 0, fb = false;
+    vis.forEach(function (i) { w += D.edges[i].w; fb = fb || D.edges[i].f; });
+    return { kind: first.k, weight: w, feedback: fb,
+      label: vis.map(function (i) { return D.abbrev[D.edges[i].k] + D.edges[i].w; }).join(" "),
+      color: fb ? CYCLE : KIND[first.k].color, lstyle: KIND[first.k].style, width: Math.min(8, 1 + Math.log2(w)) };
+  }
+  pairs.forEach(function (p, j) {
+    var d = pairData(p);
+    d.id = "e" + j; d.source = p.s; d.target = p.t; d.idx = j;
+    elements.push({ group: "edges", classes: d.feedback ? "feedback" : "", data: d });
   });
 
   var large = D.large;
@@ -60,17 +89,18 @@
         "shape": D.level === "app" ? "round-rectangle" : "ellipse",
         "min-zoomed-font-size": large ? 7 : 0 } },
       { selector: "node[type = 'external']", style: { "border-style": "dashed", "color": "#666" } },
+      { selector: "node[?cyc]", style: { "border-width": 2, "border-color": CYCLE_BORDER } },
       { selector: "edge", style: {
         "line-color": "data(color)", "target-arrow-color": "data(color)", "target-arrow-shape": "triangle",
         "line-style": "data(lstyle)", "width": "data(width)", "arrow-scale": 0.8,
         "curve-style": large ? "straight" : "bezier", "opacity": 0.8 } },
-      { selector: "edge.cycle", style: { "width": "mapData(weight, 1, 50, 2.5, 8)", "opacity": 1 } },
+      { selector: "edge.feedback", style: { "width": "mapData(weight, 1, 50, 3, 8)", "opacity": 1, "z-index": 5 } },
       { selector: ".hidden", style: { "display": "none" } },
       { selector: ".faded", style: { "opacity": 0.1, "text-opacity": 0.2 } },
       { selector: "node.focus", style: { "border-width": 4, "border-color": "#000" } },
       { selector: "node.dep", style: { "border-width": 3, "border-color": "#1f77b4" } },
       { selector: "node.rdep", style: { "border-width": 3, "border-color": "#2ca02c" } },
-      { selector: "edge.hl", style: { "opacity": 1, "width": 3, "label": "data(weight)", "font-size": 10,
+      { selector: "edge.hl", style: { "opacity": 1, "width": 3, "label": "data(label)", "font-size": 10,
         "text-background-color": "#fff", "text-background-opacity": 0.8 } },
       { selector: "node.match", style: { "border-width": 4, "border-color": "#f5b700", "z-index": 10 } }
     ],
@@ -98,15 +128,21 @@
     return ul;
   }
   function edgeItem(edge, peerId) {
-    var e = D.edges[edge.data("idx")];
-    var li = el("li", { "class": "edge", "data-kind": e.k });
-    li.appendChild(kindBadge(e.k));
+    var p = pairs[edge.data("idx")];
+    var li = el("li", { "class": "edge", "data-kind": edge.data("kind") });
     var peer = el("span", { "class": "peer" }, peerId);
     peer.addEventListener("click", function () { select(cy.getElementById(peerId), true); });
     li.appendChild(peer);
-    li.appendChild(el("span", { "class": "muted" }, "  weight " + e.w));
-    if (e.c) li.appendChild(el("span", { "class": "cycle-note" }, "  in a cycle"));
-    li.appendChild(evidenceList(e.ev, e.more));
+    li.appendChild(el("span", { "class": "muted" }, "  weight " + edge.data("weight")));
+    if (edge.data("feedback")) li.appendChild(el("span", { "class": "cycle-note" }, "  cut to break an app cycle"));
+    shownKinds(p).forEach(function (i) {
+      var e = D.edges[i];
+      var row = el("div", { "class": "kind-row", "data-kind": e.k });
+      row.appendChild(kindBadge(e.k));
+      row.appendChild(el("span", { "class": "muted" }, "weight " + e.w));
+      row.appendChild(evidenceList(e.ev, e.more));
+      li.appendChild(row);
+    });
     return li;
   }
   function select(node, center) {
@@ -129,6 +165,8 @@
       (d.type === "app" ? d.modules + " modules, " + d.lines + " lines" : (d.path || "") + " · " + d.lines + " lines · app " + d.app);
     if (d.service) facts += " · service " + d.service;
     body.appendChild(el("div", { "class": "muted" }, facts));
+    if (d.externals.length) body.appendChild(el("div", { "class": "muted", id: "uses" }, "uses " + d.externals.join(", ")));
+    if (d.cyc) body.appendChild(el("div", { "class": "cycle-note" }, "in an app dependency cycle"));
     var sortE = function (a, b) { return b.data("weight") - a.data("weight") || (a.id() < b.id() ? -1 : 1); };
     var h = el("h3", null, "Depends on (" + out.targets().length + " nodes, " + out.length + " edges)");
     h.id = "deps-title";
@@ -184,8 +222,11 @@
     box.addEventListener("change", function () {
       state.hiddenKinds[k.kind] = !box.checked;
       cy.batch(function () {
-        cy.edges().filter(function (e) { return e.data("kind") === k.kind; })
-          .toggleClass("hidden", !box.checked);
+        cy.edges().forEach(function (e) {
+          var d = pairData(pairs[e.data("idx")]);
+          e.toggleClass("hidden", d === null);
+          if (d !== null) { e.data(d); e.toggleClass("feedback", d.feedback); }
+        });
       });
       if (state.selected) select(state.selected, false);
       renderDsm();
@@ -213,12 +254,17 @@
       row.appendChild(dot); row.appendChild(document.createTextNode(" " + g));
       box.appendChild(row);
     });
-    if (D.edges.some(function (e) { return e.c; })) {
-      var row = el("div");
-      var sw = el("span", { "class": "swatch" }); sw.style.background = CYCLE;
-      row.appendChild(sw); row.appendChild(document.createTextNode(" edge inside an app cycle"));
+    if (D.edges.some(function (e) { return e.f; })) {
+      var row = el("div", { id: "legend-cut" });
+      var sw = el("span", { "class": "swatch" }); sw.style.background = CYCLE; sw.style.height = "5px";
+      row.appendChild(sw); row.appendChild(document.createTextNode(" dependency to cut to break the app cycles"));
+      box.appendChild(row);
+      row = el("div");
+      var dot = el("span", { "class": "dot" }); dot.style.border = "2px solid " + CYCLE_BORDER; dot.style.background = "#fff";
+      row.appendChild(dot); row.appendChild(document.createTextNode(" app in a cycle"));
       box.appendChild(row);
     }
+    box.appendChild(el("div", { "class": "muted" }, D.merged ? "one edge per pair, drawn as its strongest kind" : "one edge per kind"));
   }
   colorBy.addEventListener("change", function () {
     state.colorBy = colorBy.value;
