@@ -36,7 +36,8 @@ from decompose.errors import InputError, UnsafeOperationError
 from decompose.extract import migrations as mig
 from decompose.extract.api_spec import model_endpoints
 from decompose.extract.client import client_files, client_module, services_package
-from decompose.extract.codemods.call_sites import RetargetImports
+from decompose.extract.client.generator import return_types
+from decompose.extract.codemods.call_sites import RetargetGetModel, RetargetImports
 from decompose.extract.codemods.fk_to_id import ForeignKeyToIdField
 from decompose.extract.codemods.installed_apps import ServiceSwitchSettings
 from decompose.extract.codemods.signal_bridge import BridgeSignalImports
@@ -169,6 +170,7 @@ class _TodoFinder(ast.NodeVisitor):
         self.moved_names: dict[str, str] = {}  # local name → dotted moved symbol
         self.todos: list[Todo] = []
         self.models = {m.label.split(".", 1)[1]: m for m in plan.interface_models}
+        self.imported_models: dict[str, str] = {}
 
     def _is_moved(self, module: str) -> bool:
         return any(module == a or module.startswith(a + ".") for a in self.moved_roots)
@@ -180,6 +182,8 @@ class _TodoFinder(ast.NodeVisitor):
         if node.module and not node.level and self._is_moved(node.module):
             for a in node.names:
                 if a.name in self.mapped.get(node.module, set()):
+                    if a.name in self.models:
+                        self.imported_models[a.asname or a.name] = self.models[a.name].label
                     continue
                 self.moved_names[a.asname or a.name] = f"{node.module}.{a.name}"
                 model = self.models.get(a.name)
@@ -210,7 +214,8 @@ class _TodoFinder(ast.NodeVisitor):
             if app in self.moved_roots or any(self.plan.app_paths.get(x, x).split("/")[-1] == app for x in self.plan.apps):
                 self.add(node, "API composition",
                          f"apps.get_model({', '.join(map(repr, strs))}): that model moved into the {self.plan.service} "
-                         "service (its app is not installed in remote mode): read it through the service's API")
+                         "service: when remote this is a read-only stand-in over its list endpoint; "
+                         "filters/aggregates run here: mind the volume")
         if name in ("select_related", "prefetch_related"):
             for s in strs:
                 head = s.split("__", 1)[0]
@@ -237,6 +242,13 @@ class _TodoFinder(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.value, ast.Name) and node.value.id in self.models and node.attr == "objects" \
+                and node.value.id not in self.moved_names and self.imported_models.get(node.value.id):
+            label = self.imported_models[node.value.id]
+            model = self.models[node.value.id]
+            self.add(node, "API composition",
+                     f"{label} moved into the {self.plan.service} service: this query now reads its list endpoint "
+                     f"(GET {model_endpoints(model)[0].path}) when remote, and filters/aggregates here: mind the volume")
         if isinstance(node.value, ast.Name) and node.value.id in self.moved_names and node.attr == "objects":
             self.add(node, "API composition",
                      f"ORM query on {self.moved_names[node.value.id]}, whose table moved into the {self.plan.service} "
@@ -307,6 +319,8 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
     mapping: dict[str, dict[str, str]] = {}
     for f in plan.interface_functions:
         mapping.setdefault(f.module, {})[f.name] = client
+    for mdl in plan.interface_models:
+        mapping.setdefault(mdl.module, {})[mdl.name] = client
     mapped = {k: set(v) for k, v in mapping.items()}
     for b in plan.signal_bridges:
         if b.sender_side == "service":
@@ -371,6 +385,10 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
         imports = RetargetImports(CodemodContext(filename=rel), mapping)
         module = _run(imports, module)
         rewritten.extend(f"{rel}: {n}" for n in imports.rewritten)
+        if "get_model" in source:
+            getmodel = RetargetGetModel(CodemodContext(filename=rel), {a: plan.service for a in plan.apps}, f"{pkg}.runtime")
+            module = _run(getmodel, module)
+            rewritten.extend(f"{rel}: apps.get_model({n!r}) (remote stand-in when remote)" for n in getmodel.rewritten)
         signals = BridgeSignalImports(CodemodContext(filename=rel), plan.signal_bridges, client)
         module = _run(signals, module)
         rewritten.extend(f"{rel}: {n} (bridged signal)" for n in signals.rewritten)
@@ -397,7 +415,7 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
         rel = (Path(plan.app_paths.get(app, app)) / "migrations" / f"{name}.py").as_posix()
         changes[rel] = mig.migration_source(app, mig.leaf_migrations(folder, app), cuts, plan.service)
 
-    changes.update(client_files(plan))
+    changes.update(client_files(plan, return_types=return_types(plan, root)))
     changes[stored_plan_path(plan)] = plan.to_json()
     req = root / "requirements.txt"
     if req.is_file():

@@ -8,7 +8,7 @@ from importlib import resources
 from string import Template
 
 from decompose.errors import InputError
-from decompose.extract.api_spec import Endpoint, endpoints
+from decompose.extract.api_spec import Endpoint, endpoints, model_endpoints
 from decompose.extract.plan import ExtractionPlan, InterfaceFunction, Param, SignalBridge
 
 _KIND_ORDER = ("positional_only", "positional", "var_positional", "keyword_only", "var_keyword")
@@ -102,8 +102,9 @@ def _dict_literal(d: dict[str, object], indent: str = "    ") -> str:
 
 
 class _Gen:
-    def __init__(self, plan: ExtractionPlan) -> None:
+    def __init__(self, plan: ExtractionPlan, return_types: dict[str, str] | None = None) -> None:
         self.plan = plan
+        self.return_types = dict(return_types or {})
         self.eps = {e.target: e for e in endpoints(plan) if e.kind == "function"}
         self.types = {m.label: dict(sorted(m.field_types.items())) for m in plan.interface_models}
         rel: dict[str, dict[str, tuple[str, str]]] = {}
@@ -142,7 +143,9 @@ class _Gen:
             f"        SERVICE, {ep.path!r}, {_payload(f.params)},",
             f"        idempotent={f.idempotent!r}, raises={dict(sorted(raises.items()))!r},",
             "    )",
-            f"    return {self.remote_expr(f.returns_model, 'result')}",
+            f"    return {self.remote_expr(f.returns_model, 'result')}"
+            if f.returns_model or f.qualname not in self.return_types
+            else f"    return runtime.rebuild({self.return_types[f.qualname]!r}, result)",
         ]
         return "\n".join(lines) + "\n"
 
@@ -162,8 +165,8 @@ class _Gen:
         return table
 
 
-def _service_module(plan: ExtractionPlan) -> str:
-    g = _Gen(plan)
+def _service_module(plan: ExtractionPlan, return_types: dict[str, str] | None = None) -> str:
+    g = _Gen(plan, return_types)
     pkg = services_package(plan)
     out_signals, in_signals = g.bridges()
     in_bridges = [b for b in plan.signal_bridges if b.sender_side != "monolith"]
@@ -202,6 +205,7 @@ def _service_module(plan: ExtractionPlan) -> str:
         "#: Signals this monolith sends and the service receives (forwarded when remote).",
         f"EVENTS_OUT: tuple[str, ...] = {_tuple(out_signals)}",
         "",
+        "",
     ]
     body: list[str] = []
     if in_bridges:
@@ -214,6 +218,23 @@ def _service_module(plan: ExtractionPlan) -> str:
         for b in in_bridges:
             body.append(f"    {b.name} = Signal()")
         body.append("")
+    models = sorted(plan.interface_models, key=lambda m: m.label)
+    if models:
+        body.append("# -- models of the service: the models when local, read-only stand-ins over its API when remote")
+        body.append("if runtime.is_local(SERVICE):")
+        for mdl in models:
+            body.append(f"    from {mdl.module} import {mdl.name}  # noqa: F401 (re-exported)")
+        body.append("else:")
+        for mdl in models:
+            path = model_endpoints(mdl)[0].path
+            body.append(
+                f"    {mdl.name} = runtime.RemoteModel(SERVICE, {mdl.label!r}, {path!r}, "
+                f"_TYPES.get({mdl.label!r}), _RELATIONS.get({mdl.label!r}))"
+            )
+        body.append("")
+    body.append("#: Models of the service by label (runtime.service_model resolves apps.get_model through it).")
+    body.append("MODELS: dict[str, Any] = {" + ", ".join(f"{m.label!r}: {m.name}" for m in models) + "}")
+    body.append("")
     funcs = sorted(plan.interface_functions, key=lambda f: f.name)
     names = [f.name for f in funcs]
     if len(set(names)) != len(names):
@@ -258,11 +279,13 @@ def _nested(d: dict[str, object]) -> str:
     return "\n".join(out)
 
 
-def client_files(plan: ExtractionPlan, project: str | None = None) -> dict[str, str]:
+def client_files(plan: ExtractionPlan, project: str | None = None, return_types: dict[str, str] | None = None) -> dict[str, str]:
     """The files of ``<project>/services/`` for ``plan``: ``{path relative to the project root: text}``.
 
     The runtime, app config and inbound views are the same for every service; the
     client module ``<project>/services/<service>.py`` is the service's own.
+    ``return_types`` maps interface functions (qualname) to the dotted class their
+    result is rebuilt into (e.g. ``core.money.Money``); see :func:`return_types`.
     """
     project = project or project_package(plan)
     base = project.replace(".", "/") + "/services"
@@ -273,6 +296,38 @@ def client_files(plan: ExtractionPlan, project: str | None = None) -> dict[str, 
         f"{base}/apps.py": Template(_template("apps.py.tmpl")).substitute(subst),
         f"{base}/inbound.py": Template(_template("inbound.py.tmpl")).substitute(subst),
         f"{base}/urls.py": Template(_template("urls.py.tmpl")).substitute(subst),
-        f"{base}/{_ident(plan.service)}.py": _service_module(plan),
+        f"{base}/{_ident(plan.service)}.py": _service_module(plan, return_types),
     }
     return files
+
+
+_BUILTIN = {"int", "str", "bool", "float", "dict", "list", "tuple", "set", "None", "Any", "Decimal", "date", "datetime"}
+
+
+def return_types(plan: ExtractionPlan, root: "Path") -> dict[str, str]:
+    """Interface functions returning an instance of a project class (not a model): qualname → dotted class.
+
+    The class name in the return annotation is resolved through the moved module's own
+    imports (read as text with ``ast``), e.g. ``Money`` → ``core.money.Money``.
+    """
+    import ast
+    from pathlib import Path
+
+    out: dict[str, str] = {}
+    for f in plan.interface_functions:
+        ann = (f.returns or "").strip().strip("'\"")
+        if f.returns_model or not ann.isidentifier() or ann in _BUILTIN:
+            continue
+        path = Path(root) / (f.module.replace(".", "/") + ".py")
+        if not path.is_file():
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for a in node.names:
+                    if (a.asname or a.name) == ann:
+                        out[f.qualname] = f"{node.module}.{a.name}"
+    return dict(sorted(out.items()))

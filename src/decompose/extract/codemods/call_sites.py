@@ -23,6 +23,7 @@ from collections.abc import Mapping
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
 
 
@@ -88,3 +89,36 @@ class RetargetImports(VisitorBasedCodemodCommand):
         for extra in parts[1:]:
             lines.append(cst.SimpleStatementLine(body=[extra]))
         return cst.FlattenSentinel(lines) if len(lines) > 1 else lines[0]
+
+
+class RetargetGetModel(VisitorBasedCodemodCommand):
+    """``apps.get_model("payments", "Payment")`` → ``service_model("payments", "payments.Payment")``.
+
+    ``service_model`` (in the client runtime) returns the model itself when the service
+    is local and the read-only stand-in over the service's API when it is remote.
+    ``labels``: app label → service, for the apps that moved.
+    """
+
+    DESCRIPTION = "Resolve moved models through the service's client."
+
+    def __init__(self, context: CodemodContext, labels: Mapping[str, str], runtime_module: str) -> None:
+        super().__init__(context)
+        self.labels = dict(labels)
+        self.runtime = runtime_module
+        self.rewritten: list[str] = []
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        func = updated_node.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if name != "get_model" or any(a.keyword is not None for a in updated_node.args):
+            return updated_node
+        strs = [a.value.evaluated_value for a in updated_node.args if isinstance(a.value, cst.SimpleString)]
+        if len(strs) != len(updated_node.args) or not strs or len(strs) > 2:
+            return updated_node
+        label = ".".join(strs) if len(strs) == 2 else str(strs[0])
+        app = label.split(".", 1)[0]
+        if app not in self.labels or "." not in label:
+            return updated_node
+        self.rewritten.append(label)
+        AddImportsVisitor.add_needed_import(self.context, self.runtime, "service_model")
+        return cst.parse_expression(f'service_model("{self.labels[app]}", "{label}")')
