@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from decompose.errors import InputError
+from decompose.errors import DecomposeError, InputError
 from decompose.graph import DependencyGraph, Skipped, build, load, without_externals
 from decompose.project import Project, SourceFile, discover
 from decompose.scan.cache import FactsCache, Result, read_pickle, write_pickle
@@ -46,10 +46,11 @@ class Stats:
 
 
 class _Built:
-    """The outputs of one build in the cache folder: a small head plus the graph as pickle and as JSON text.
+    """The outputs of one build in the cache folder: a small head plus the graph's JSON text.
 
-    Head (``built-v<V>.pickle``): ``{"fingerprint", "skipped", "rendered": {key: text}}``; the graph
-    files are named after the fingerprint, so a head never points at another run's graph.
+    Head (``built-v<V>.pickle``): ``{"fingerprint", "skipped", "rendered": {key: text}}``; the JSON
+    file (written once someone asked for the JSON) is named after the fingerprint, so a head never
+    points at another run's graph.
     """
 
     def __init__(self, directory: Path, fingerprint: str, head: dict[str, Any]) -> None:
@@ -75,8 +76,6 @@ class _Built:
         if directory is None:
             return None
         built = cls(directory, fingerprint, {"fingerprint": fingerprint, "skipped": len(graph.skipped), "rendered": {}})
-        if not write_pickle(directory / f"{built.stem}.pickle", graph):
-            return None
         for old in directory.glob(f"graph-v{ANALYSER_VERSION}-*"):
             if not old.name.startswith(built.stem):
                 try:
@@ -90,8 +89,15 @@ class _Built:
         write_pickle(self.directory / _BUILT, self.head)
 
     def graph(self) -> DependencyGraph | None:
-        g = read_pickle(self.directory / f"{self.stem}.pickle")
-        return g if isinstance(g, DependencyGraph) else None
+        import json
+
+        text = self.json_text()
+        if text is None:
+            return None
+        try:
+            return DependencyGraph.from_dict(json.loads(text))
+        except (ValueError, DecomposeError):
+            return None
 
     def json_text(self) -> str | None:
         try:
@@ -282,34 +288,47 @@ def run_analysis(
     hide_external: bool = False,
 ) -> Analysis:
     """Analyse the project at ``path``; the graph plus how the run went."""
+    return _run(path, settings, use_cache, cache_dir, jobs, progress, hide_external, reuse=True)
+
+
+def _run(
+    path: str | Path,
+    settings: str | None,
+    use_cache: bool,
+    cache_dir: str | Path | None,
+    jobs: int | None,
+    progress: Progress | None,
+    hide_external: bool,
+    *,
+    reuse: bool,
+) -> Analysis:
     start = time.perf_counter()
     project = discover(path, settings)
     directory = _cache_dir(project, use_cache, cache_dir)
     cache = FactsCache(directory)
     known, todo = _by_stat(project, cache)
     n = len(project.files)
-    if not todo and directory is not None:  # nothing changed by stat: is the last build still valid?
+
+    def rebuild() -> DependencyGraph:
+        return _run(path, settings, use_cache, cache_dir, jobs, None, hide_external, reuse=False).graph
+
+    if reuse and not todo and directory is not None:  # nothing changed by stat: is the last build still valid?
         built = _Built.load(directory, _fingerprint(project, known, hide_external))
         if built is not None:
             stats = Stats(files=n, scanned=0, cached=n, skipped=built.head["skipped"], seconds=time.perf_counter() - start)
-
-            def rebuild() -> DependencyGraph:
-                return run_analysis(path, settings=settings, use_cache=False, jobs=jobs, hide_external=hide_external).graph
-
             return Analysis(project, stats, built=built, rebuild=rebuild)
     facts, skipped, scanned, cached, keys = _scan(project, cache, known, todo, jobs=jobs, progress=progress)
     if not facts:
         raise InputError(f"{path}: none of its Python files could be analysed", hint="see the skipped files with --format json")
     fingerprint = _fingerprint(project, keys, hide_external)
-    graph = None
-    built = _Built.load(directory, fingerprint)  # touched files, same content
-    if built is not None:
-        graph = built.graph()
-    if graph is None:
-        graph = build(project, facts, skipped=skipped)
-        if hide_external:
-            graph = without_externals(graph)
-        built = _Built.store(directory, fingerprint, graph)
+    built = _Built.load(directory, fingerprint) if reuse else None
+    if built is not None:  # touched files, same content: the last build still holds
+        stats = Stats(files=n, scanned=scanned, cached=cached, skipped=built.head["skipped"], seconds=time.perf_counter() - start)
+        return Analysis(project, stats, built=built, rebuild=rebuild)
+    graph = build(project, facts, skipped=skipped)
+    if hide_external:
+        graph = without_externals(graph)
+    built = _Built.store(directory, fingerprint, graph)
     stats = Stats(files=n, scanned=scanned, cached=cached, skipped=len(graph.skipped), seconds=time.perf_counter() - start)
     return Analysis(project, stats, graph=graph, built=built)
 

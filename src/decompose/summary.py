@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from decompose.graph import EDGE_KINDS, OUTSIDE_APPS, DependencyGraph, app_graph
+from decompose.graph import EDGE_KINDS, OUTSIDE_APPS, DependencyGraph
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,21 +94,49 @@ def summarize(graph: DependencyGraph, *, top: int = 3, max_cycles: int = 10) -> 
             continue
         fan_out[bucket[u]].add(v)
         fan_in[bucket[v]].add(u)
-    agg = app_graph(graph, exclude_flags=("migration",))
+    # the app-level aggregation of app_graph(graph, exclude_flags=("migration",)), in plain dicts:
+    # per app (modules, lines); per (app, app, kind) the weight and the first evidence
+    sizes: dict[str, list[int]] = {label: [0, 0] for label in graph.app_labels()}
+    app_of: dict[str, str] = {}
+    for n, d in g.nodes(data=True):
+        if d.get("type") != "module":
+            continue
+        b = d.get("app") or OUTSIDE_APPS
+        app_of[n] = b
+        row = sizes.setdefault(b, [0, 0])
+        row[0] += 1
+        row[1] += int(d.get("lines", 0))
+    agg: dict[tuple[str, str, str], list[object]] = {}
+    for u, v, d in graph.edges():
+        bu, bv = app_of.get(u), app_of.get(v)
+        if bu is None or bv is None or bu == bv:
+            continue
+        ev = [e for e in d["evidence"] if "migration" not in e.flags]
+        if not ev:
+            continue
+        key = (bu, bv, d["kind"])
+        first = min(ev)
+        found = agg.get(key)
+        if found is None:
+            agg[key] = [len(ev), first]
+        else:
+            found[0] += len(ev)  # type: ignore[operator]
+            if first < found[1]:  # type: ignore[operator]
+                found[1] = first
     rows = []
-    labels = graph.app_labels() + ([OUTSIDE_APPS] if OUTSIDE_APPS in agg else [])
+    labels = graph.app_labels() + ([OUTSIDE_APPS] if OUTSIDE_APPS in sizes else [])
     for label in labels:
-        nd = agg.nodes[label] if label in agg else {"modules": 0, "lines": 0}
+        modules, lines = sizes.get(label, (0, 0))
         ca, ce = len(fan_in[label]), len(fan_out[label])
-        rows.append(AppRow(label, nd["modules"], nd["lines"], ca, ce, round(ce / (ca + ce), 2) if ca + ce else None))
+        rows.append(AppRow(label, modules, lines, ca, ce, round(ce / (ca + ce), 2) if ca + ce else None))
     couplings = []
     for kind in EDGE_KINDS:
         edges = sorted(
-            ((d["weight"], u, v, d) for u, v, k, d in agg.edges(keys=True, data=True) if k == kind),
-            key=lambda t: (-t[0], t[1], t[2]),
+            ((w, u, v, first) for (u, v, k), (w, first) in agg.items() if k == kind),
+            key=lambda t: (-t[0], t[1], t[2]),  # type: ignore[operator]
         )
-        for w, u, v, d in edges[:top]:
-            couplings.append(Coupling(kind, u, v, w, _ev(d["evidence"][0])))
+        for w, u, v, first in edges[:top]:
+            couplings.append(Coupling(kind, u, v, w, _ev(first)))  # type: ignore[arg-type]
     # app import cycles (runtime imports: TYPE_CHECKING-only imports cannot loop at import time)
     simple = nx.DiGraph()
     for u, v, d in graph.edges(("import",)):

@@ -125,7 +125,11 @@ class FactsCache:
         """Remember this run's files: their stat keys and (when they changed) their results."""
         if self.directory is None or not self.writable:
             return
-        if (self._results is None or results.keys() != self._results.keys()) and not write_pickle(self.directory / _FACTS, results):
+        old = self._results or {}
+        fresh = sum(1 for k in results if k not in old)
+        # a few changed files are in objects/ already: rewriting the whole index for them costs more
+        # than reading them from there next time (the next unchanged run needs no facts at all)
+        if (not old or fresh > max(20, len(results) // 50)) and not write_pickle(self.directory / _FACTS, results):
             self.writable = False
             return
         if stats != self.stats and not write_pickle(self.directory / _STAT, stats):
