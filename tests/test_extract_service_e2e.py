@@ -293,6 +293,14 @@ def test_no_input_gives_a_500(service: Running) -> None:
         payload = r.json()
         if r.status_code >= 400:
             assert "error" in payload
+        elif path.startswith("/api/v1/events/"):
+            assert r.status_code == 202 and isinstance(payload["receivers"], int)
+        elif method == "POST":
+            assert set(payload) == {"result"}
+        elif path.endswith("s/"):
+            assert payload["count"] == len(payload["results"])
+        else:
+            assert "id" in payload
         if r.status_code == 503:
             assert "MONOLITH_URL" in payload["error"] or "monolith" in payload["error"]
 

@@ -98,7 +98,7 @@ class ServicesLatestPaymentRequest(serializers.Serializer):
 
 
 class ServicesLatestPaymentResponse(serializers.Serializer):
-    result = PaymentsPaymentDTO()
+    result = PaymentsPaymentDTO(allow_null=True)
 
 
 class ServicesPaymentStatusRequest(serializers.Serializer):
@@ -129,7 +129,7 @@ class ServicesRefundOrderRequest(serializers.Serializer):
 
 
 class ServicesRefundOrderResponse(serializers.Serializer):
-    result = PaymentsRefundDTO()
+    result = PaymentsRefundDTO(allow_null=True)
 
 
 class ServicesRefundPaymentRequest(serializers.Serializer):

@@ -73,6 +73,14 @@ class Endpoint:
     returns_model: str | None = None
     idempotent: bool = False
     raises: tuple[str, ...] = ()
+    #: the function's return annotation, as written (function endpoints)
+    returns: str | None = None
+
+    @property
+    def result_nullable(self) -> bool:
+        """Whether a function endpoint's ``result`` may be null (``X | None``, ``Optional[X]``, no annotation)."""
+        r = self.returns or ""
+        return not r or "None" in r or "Optional" in r
 
     @property
     def django_route(self) -> str:
@@ -92,6 +100,7 @@ class Endpoint:
             "returns_model": self.returns_model,
             "idempotent": self.idempotent,
             "raises": list(self.raises),
+            "returns": self.returns,
         }
 
     @classmethod
@@ -108,6 +117,7 @@ class Endpoint:
             returns_model=d.get("returns_model"),
             idempotent=bool(d.get("idempotent", False)),
             raises=tuple(d.get("raises", ())),
+            returns=d.get("returns"),
         )
 
 
@@ -123,6 +133,7 @@ def function_endpoint(f: InterfaceFunction) -> Endpoint:
         returns_model=f.returns_model,
         idempotent=f.idempotent,
         raises=f.raises,
+        returns=f.returns,
     )
 
 

@@ -309,7 +309,10 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
             out.append("")
         if e.kind == "function":
             out.append(f"class {cls}Response(serializers.Serializer):")
-            result = f"{dto_name(e.returns_model)}()" if e.returns_model in models else "serializers.JSONField(allow_null=True)"
+            if e.returns_model in models:
+                result = f"{dto_name(e.returns_model)}({'allow_null=True' if e.result_nullable else ''})"
+            else:
+                result = "serializers.JSONField(allow_null=True)"
             out.append(f"    result = {result}")
             out.append("")
             out.append("")

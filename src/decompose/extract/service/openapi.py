@@ -111,6 +111,8 @@ def document(plan: ExtractionPlan, endpoints: tuple[Endpoint, ...]) -> dict[str,
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
             if e.kind == "function":
                 result = model_ref(e.returns_model) or {"nullable": True}
+                if "$ref" in result and e.result_nullable:
+                    result = {"allOf": [result], "nullable": True}
                 op["responses"] = {
                     "200": _json({"type": "object", "properties": {"result": result}, "required": ["result"]}),
                     **_error_responses(400, 401, 404, 422),
