@@ -29,7 +29,10 @@ def load_project(path: str) -> tuple[object, Path]:
         for cand in (root, Path.cwd() / root, p.parent / root):
             if cand.is_dir():
                 return graph, cand
-        raise InputError(f"{path}: the project folder {graph.root!r} named in the graph file does not exist")
+        raise InputError(
+            f"{path}: the project folder {graph.root!r} named in the graph file does not exist here",
+            hint="run from the folder `decompose analyze` ran in, or pass the project folder instead",
+        )
     if not p.is_dir():
         raise InputError(f"{path}: not a project folder")
     from decompose.extract.facts import discover
@@ -64,9 +67,9 @@ def _read_proposal(path: str) -> object:
 
 @click.command("extract")
 @click.argument("path", default=".", type=click.Path())
-@click.option("--service", required=True, help="Name of the new service (lowercase, digits, underscores).")
+@click.option("--service", required=True, help="Name of the new service (lowercase letters, digits, '-', '_').")
 @click.option("--apps", "apps", default=None, help="Comma-separated app labels that move into the service.")
-@click.option("--proposal", type=click.Path(), default=None, help="A `decompose propose` JSON file; takes the apps of --service.")
+@click.option("--proposal", type=click.Path(), default=None, help="A `decompose propose` JSON file or an architect TOML; takes the apps of --service.")
 @click.option("--plan", "plan_only", is_flag=True, help="Print the plan and write nothing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Plan output format for --plan.")
 @click.option("--out", default="extracted", show_default=True, type=click.Path(), help="Folder that receives services.")
