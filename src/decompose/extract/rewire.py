@@ -159,7 +159,7 @@ class _TodoFinder(ast.NodeVisitor):
     """Cross-boundary uses in one staying module that no codemod can rewrite."""
 
     def __init__(self, rel: str, plan: ExtractionPlan, mapped: Mapping[str, set[str]], reverse_names: set[str],
-                 cut_fields: set[str]) -> None:
+                 cut_fields: set[str], namespaces: set[str] = frozenset()) -> None:
         self.rel = rel
         self.plan = plan
         self.mapped = mapped
@@ -171,6 +171,7 @@ class _TodoFinder(ast.NodeVisitor):
         self.todos: list[Todo] = []
         self.models = {m.label.split(".", 1)[1]: m for m in plan.interface_models}
         self.imported_models: dict[str, str] = {}
+        self.namespaces = namespaces
 
     def _is_moved(self, module: str) -> bool:
         return any(module == a or module.startswith(a + ".") for a in self.moved_roots)
@@ -216,6 +217,12 @@ class _TodoFinder(ast.NodeVisitor):
                          f"apps.get_model({', '.join(map(repr, strs))}): that model moved into the {self.plan.service} "
                          "service: when remote this is a read-only stand-in over its list endpoint; "
                          "filters/aggregates run here: mind the volume")
+        if name in ("reverse", "reverse_lazy", "redirect", "resolve_url") and strs and ":" in strs[0]:
+            namespace = strs[0].split(":", 1)[0]
+            if namespace in self.namespaces:
+                self.add(node, "API gateway",
+                         f"{name}({strs[0]!r}) names a URL of the moved app, served by the {self.plan.service} service "
+                         "when remote: route that path to the service (gateway / reverse proxy) or link to the service")
         if name in ("select_related", "prefetch_related"):
             for s in strs:
                 head = s.split("__", 1)[0]
@@ -254,6 +261,24 @@ class _TodoFinder(ast.NodeVisitor):
                      f"ORM query on {self.moved_names[node.value.id]}, whose table moved into the {self.plan.service} "
                      "service: query its API instead (joins and aggregates must be composed here)")
         self.generic_visit(node)
+
+
+def _namespaces(root: Path, plan: ExtractionPlan) -> set[str]:
+    """URL namespaces (``app_name``) of the moved apps' URLconfs."""
+    out: set[str] = set()
+    for app in plan.apps:
+        path = root / plan.app_paths.get(app, app) / "urls.py"
+        if not path.is_file():
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "app_name" for t in node.targets):
+                if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                    out.add(node.value.value)
+    return out
 
 
 def _reverse_names(root: Path, plan: ExtractionPlan) -> set[str]:
@@ -328,6 +353,7 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
             mapped.setdefault(mod, set()).add(name)
     signal_modules = sorted({b.signal.rsplit(".", 1)[0] for b in plan.signal_bridges if b.sender_side == "service"})
     reverse = _reverse_names(root, plan)
+    namespaces = _namespaces(root, plan)
     to_moved = [c for c in plan.fk_cuts if c.direction == "to_moved"]
     cut_fields = {c.field for c in to_moved}
     fk_by_file: dict[str, set[tuple[str, str]]] = {}
@@ -352,7 +378,7 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
         except SyntaxError as exc:
             notes.append(f"{rel}: not parsed ({type(exc).__name__}); left unchanged")
             continue
-        finder = _TodoFinder(rel, plan, mapped, reverse, cut_fields)
+        finder = _TodoFinder(rel, plan, mapped, reverse, cut_fields, namespaces)
         finder.visit(tree)
         manual = manual_by_file.get(rel, [])
         covered = {(t.line, t.pattern) for t in manual}
