@@ -413,8 +413,35 @@ def machine() -> dict[str, str]:
     }
 
 
+_MEASURED_REV: str | None = None  # set by --rev: the commit whose src/ the children run
+
+
+def use_revision(rev: str) -> str:
+    """Run the analyser of commit ``rev`` (its ``src/`` exported to the cache folder) instead of the working tree."""
+    global _MEASURED_REV
+    repo = HERE.parent
+    proc = subprocess.run(["git", "rev-parse", "--short", f"{rev}^{{commit}}"], cwd=repo, capture_output=True, text=True)
+    sha = proc.stdout.strip()
+    if proc.returncode != 0 or not sha:
+        raise SystemExit(f"real_projects.py: unknown revision {rev!r}")
+    dest = cache_root() / "rev" / sha
+    if not (dest / ".complete").exists():
+        shutil.rmtree(dest, ignore_errors=True)
+        dest.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", sha, "src"], cwd=repo, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+        (dest / ".complete").write_text(sha + "\n")
+    src = str(dest / "src")
+    os.environ["PYTHONPATH"] = src + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
+    sys.path.insert(0, src)
+    _MEASURED_REV = sha
+    return sha
+
+
 def revision() -> str:
     """The commit measured, and whether ``src/`` had uncommitted changes (the working tree is what runs)."""
+    if _MEASURED_REV:
+        return f"{_MEASURED_REV} (exported with git archive, --rev)"
     repo = HERE.parent
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
@@ -525,9 +552,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="rounds per project (medians over them)")
     parser.add_argument("--json", dest="json_out", help="also write the results as JSON here")
     parser.add_argument("--work", help="scratch folder (default: <cache>/work)")
+    parser.add_argument("--rev", help="measure the analyser of this commit (default: the working tree)")
     args = parser.parse_args(argv)
     names = list(PROJECTS) if args.project == "all" else [args.project]
     work = Path(args.work) if args.work else cache_root() / "work"
+    if args.rev:
+        use_revision(args.rev)
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
