@@ -247,8 +247,12 @@ def test_sample_monolith_default_app_graph_is_readable(sample):
     for cycle in summarize(sample).cycles:
         hops = set(zip(cycle.apps, cycle.apps[1:] + cycle.apps[:1]))
         assert hops & set(imports.feedback), cycle.apps
-    red = [(s, t) for s, t, a in dot_edges(to_dot(view)) if a["color"] == CYCLE_COLOR]
+    drawn = {(s, t): a for s, t, a in dot_edges(to_dot(view))}
+    red = [pair for pair, a in drawn.items() if a["color"] == CYCLE_COLOR]
     assert sorted(red) == list(view.feedback)
+    # the project package's URLconf and settings wire apps in: faint; an app's own dotted reference is a coupling
+    assert all(a.get("wiring") == "true" for (s, _t), a in drawn.items() if s == "(project)")
+    assert drawn[("reports", "reviews")]["kinds"] == "string_ref" and "wiring" not in drawn[("reports", "reviews")]
 
 
 @pytest.mark.e2e

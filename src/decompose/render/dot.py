@@ -34,6 +34,7 @@ from pathlib import Path
 import pydot
 
 from decompose.errors import InputError, ToolMissingError
+from decompose.graph import OUTSIDE_APPS
 from decompose.render.view import EXTERNAL, View, ViewEdge, ViewLink, ViewNode, build_view
 
 __all__ = ["KIND_STYLE", "CYCLE_COLOR", "to_dot", "render_image", "find_dot", "build_view", "group_colors"]
@@ -55,8 +56,9 @@ KIND_ABBREV: dict[str, str] = {
     "import": "imp", "call": "call", "fk": "fk", "inherit": "inh",
     "orm": "orm", "signal": "sig", "url": "url", "string_ref": "str",
 }  # fmt: skip
-#: Kinds that wire the project together (URLconf includes, dotted paths in settings) rather than
-#: couple code: a merged edge of only these kinds is drawn faint and without a label.
+#: Kinds that wire the project together rather than couple code: URLconf includes anywhere, and
+#: dotted paths in the project's own package (settings: INSTALLED_APPS, AUTH_USER_MODEL...). At app
+#: level, a merged edge of only these kinds is drawn faint and without a label.
 WIRING_KINDS: frozenset[str] = frozenset({"url", "string_ref"})
 WIRING_COLOR = "#bbbbbb"
 #: Border of an app (or module of an app) in a dependency cycle: quieter than the edges to cut.
@@ -113,7 +115,7 @@ def _styled(attrs: dict[str, str], kind: str, weight: int, cycle: bool, feedback
     color, style, arrow = KIND_STYLE[kind]
     attrs["color"] = CYCLE_COLOR if feedback else color
     attrs["fontcolor"] = CYCLE_COLOR if feedback else color
-    attrs["style"] = style if not feedback else ("bold" if style == "solid" else f"{style},bold")
+    attrs["style"] = "bold" if feedback else style  # solid whatever the kind: a dotted red line would not stand out
     attrs["arrowhead"] = arrow
     attrs["penwidth"] = str(max(3.0, _penwidth(weight)) if feedback else _penwidth(weight))
     if cycle:
@@ -143,7 +145,9 @@ def _link_attrs(link: ViewLink, level: str) -> dict[str, str]:
         "tooltip": _tooltip(link.edges),
     }
     attrs = _styled(attrs, link.kind, link.weight, link.cycle, link.feedback)
-    if not link.feedback and set(link.kinds) <= WIRING_KINDS:
+    kinds = set(link.kinds)
+    wiring = kinds <= {"url"} or (link.source == OUTSIDE_APPS and kinds <= WIRING_KINDS)
+    if level == "app" and not link.feedback and wiring:
         attrs.update(label="", color=WIRING_COLOR, fontcolor=WIRING_COLOR, penwidth="1", wiring="true")
     return attrs
 
@@ -238,7 +242,7 @@ def _legend(view: View) -> str:
             f'<FONT COLOR="{CYCLE_COLOR}"><B>red bold edge</B></FONT>: a dependency to cut to break the app cycles'
             f" (minimal-weight set); <FONT COLOR=\"{CYCLE_BORDER}\">red border</FONT>: {what} in a cycle"
         )
-    return '<<FONT POINT-SIZE="10">' + "<BR ALIGN=\"LEFT\"/>".join(rows) + '<BR ALIGN="LEFT"/></FONT>>'
+    return '<<FONT POINT-SIZE="12">' + "<BR ALIGN=\"LEFT\"/>".join(rows) + '<BR ALIGN="LEFT"/></FONT>>'
 
 
 def find_dot(program: str = "dot") -> str:

@@ -66,7 +66,7 @@
     vis.forEach(function (i) { w += D.edges[i].w; fb = fb || D.edges[i].f; });
     return { kind: first.k, weight: w, feedback: fb,
       label: vis.map(function (i) { return D.abbrev[D.edges[i].k] + D.edges[i].w; }).join(" "),
-      color: fb ? CYCLE : KIND[first.k].color, lstyle: KIND[first.k].style, width: Math.min(8, 1 + Math.log2(w)) };
+      color: fb ? CYCLE : KIND[first.k].color, lstyle: fb ? "solid" : KIND[first.k].style, width: Math.min(8, 1 + Math.log2(w)) };
   }
   pairs.forEach(function (p, j) {
     var d = pairData(p);
@@ -247,13 +247,16 @@
     box.textContent = "";
     box.appendChild(el("strong", null, state.colorBy === "service" ? "Proposed services" : "Apps"));
     var colors = D.groupColors[state.colorBy] || {};
-    Object.keys(colors).sort().forEach(function (g) {
+    var names = Object.keys(colors).sort();
+    var items = el("div", { "class": "items" + (names.length > 8 ? " two" : "") });
+    names.forEach(function (g) {
       var row = el("div", { "class": "legend-item", "data-group": g });
       var dot = el("span", { "class": "dot" });
       dot.style.background = colors[g];
       row.appendChild(dot); row.appendChild(document.createTextNode(" " + g));
-      box.appendChild(row);
+      items.appendChild(row);
     });
+    box.appendChild(items);
     if (D.edges.some(function (e) { return e.f; })) {
       var row = el("div", { id: "legend-cut" });
       var sw = el("span", { "class": "swatch" }); sw.style.background = CYCLE; sw.style.height = "5px";
