@@ -149,3 +149,15 @@ def test_migrations_keep_the_column_and_drop_staying_dependencies() -> None:
 def test_drop_definitions() -> None:
     out = run(DropDefinitions({"test_b", "Helper"}), "def test_a(): ...\ndef test_b(): ...\nclass Helper: ...\n")
     assert out == "def test_a(): ...\n"
+
+
+def test_staying_module_imported_as_a_module_is_replaced_by_the_monolith_module() -> None:
+    src = "from payments import services as payment_services\nimport payments.services as ps\nfrom payments import models\n"
+    out = run(RetargetImports({}, {}, {"payments.services": "svc.monolith"}), src)
+    assert out == (
+        "# TODO(decompose): payments.services stays in the monolith: its functions are called back over HTTP (svc.monolith)\n"
+        "from svc import monolith as payment_services\n"
+        "# TODO(decompose): payments.services stays in the monolith: its functions are called back over HTTP (svc.monolith)\n"
+        "from svc import monolith as ps\n"
+        "from payments import models\n"
+    )

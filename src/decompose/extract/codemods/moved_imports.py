@@ -79,15 +79,39 @@ class RetargetImports(cst.CSTTransformer):
     Relative imports are left alone (they stay inside the moved app).
     """
 
-    def __init__(self, mapping: Mapping[str, str | None], todo: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        mapping: Mapping[str, str | None],
+        todo: Mapping[str, str] | None = None,
+        modules: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.mapping = dict(mapping)
         self.todo = dict(todo or {})
+        #: staying module → module that stands in for it (``from payments import services as ps``
+        #: → ``from svc import monolith as ps``)
+        self.modules = dict(modules or {})
+
+    def _module_alias(self, full: str, bound: str) -> cst.SimpleStatementLine:
+        pkg, _, mod = self.modules[full].rpartition(".")
+        line = cst.parse_statement(f"from {pkg} import {mod}" + (f" as {bound}" if bound != mod else ""))
+        note = f"{full} stays in the monolith: its functions are called back over HTTP ({self.modules[full]})"
+        return line.with_changes(leading_lines=[cst.EmptyLine(comment=cst.Comment(TODO + note))])  # type: ignore[return-value]
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
     ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
-        if len(updated_node.body) != 1 or not isinstance(updated_node.body[0], cst.ImportFrom):
+        if len(updated_node.body) != 1:
+            return updated_node
+        if isinstance(updated_node.body[0], cst.Import) and self.modules:
+            plain = updated_node.body[0]
+            if len(plain.names) == 1 and plain.names[0].asname is not None:
+                full = _alias_name(plain.names[0])
+                if full in self.modules:
+                    line = self._module_alias(full, _bound_name(plain.names[0]))
+                    return line.with_changes(leading_lines=[*updated_node.leading_lines, *line.leading_lines])
+            return updated_node
+        if not isinstance(updated_node.body[0], cst.ImportFrom):
             return updated_node
         imp = updated_node.body[0]
         if imp.relative or imp.module is None or isinstance(imp.names, cst.ImportStar):
@@ -97,8 +121,13 @@ class RetargetImports(cst.CSTTransformer):
         order: list[str | None] = []
         todos: list[str] = []
         dropped = False
+        extra: list[cst.SimpleStatementLine] = []
         for alias in imp.names:
             full = f"{module}.{_alias_name(alias)}"
+            if full in self.modules:
+                extra.append(self._module_alias(full, _bound_name(alias)))
+                dropped = True
+                continue
             if full in self.todo:
                 todos.append(self.todo[full])
             if full in self.mapping:
@@ -114,7 +143,7 @@ class RetargetImports(cst.CSTTransformer):
             groups[target].append(alias)
         if not dropped and order == [module] and not todos:
             return updated_node
-        if not order:
+        if not order and not extra:
             return cst.RemoveFromParent()
         out: list[cst.BaseStatement] = []
         for i, target in enumerate(order):
@@ -134,6 +163,10 @@ class RetargetImports(cst.CSTTransformer):
                 line = line.with_changes(leading_lines=[*updated_node.leading_lines, *comments])
             elif i > 0:
                 line = line.with_changes(leading_lines=[])
+            out.append(line)
+        for i, line in enumerate(extra):
+            if not out and i == 0:
+                line = line.with_changes(leading_lines=[*updated_node.leading_lines, *line.leading_lines])
             out.append(line)
         return cst.FlattenSentinel(out) if len(out) > 1 else out[0]
 
@@ -563,6 +596,7 @@ def rewrite_moved_module(
     refs_module: str | None = None,
     drop: set[str] | None = None,
     m2m_drop: Mapping[tuple[str, str], str] | None = None,
+    module_aliases: Mapping[str, str] | None = None,
 ) -> str:
     """Apply every moved-code transformer to one module's source."""
     tree = cst.parse_module(source)
@@ -571,7 +605,7 @@ def rewrite_moved_module(
         DropStayingSender(bridged_signals),
         ForeignKeyToId(fk_cuts, refs_module, m2m_drop),
         RenameCutLookups(lookup_renames),
-        RetargetImports(imports, todo),
+        RetargetImports(imports, todo, module_aliases),
     ):
         tree = tree.visit(t)
     return tree.code

@@ -93,6 +93,16 @@ class _Context:
                     self.todo[dotted] = f"{dotted} stays in the monolith and cannot be imported here: rewrite this use"
             elif d.classification == "callback":
                 self.todo[dotted] = f"{dotted} stays in the monolith and cannot be imported here: rewrite this use"
+        # staying modules imported as modules whose every use is a call back or a reference
+        self.module_aliases: dict[str, str] = {}
+        by_module: dict[str, set[str]] = defaultdict(set)
+        for (mod, sym), d in dep_class.items():
+            by_module[mod].add(d.classification if f"{mod}.{sym}" in self.retarget or not sym else "other")
+        for mod, classes in by_module.items():
+            if classes and classes <= {"cut", "callback"} and all(
+                self.retarget.get(f"{m}.{s}") == monolith_mod for (m, s) in dep_class if m == mod
+            ):
+                self.module_aliases[mod] = monolith_mod
         for f in plan.interface_functions:
             for prm in f.params:
                 if prm.model and not self._moved_label(prm.model) and prm.model not in self.remote_models:
@@ -153,6 +163,7 @@ class _Context:
             bridged_signals=bridged_local,
             refs_module=f"{self.pkg}.monolith",
             m2m_drop=self.m2m_by_class.get(m.name, {}),
+            module_aliases=self.module_aliases,
         )
 
     def _moved_label(self, label: str) -> bool:
