@@ -1,0 +1,90 @@
+"""Each staying-code codemod on small hand-written sources: exact output, and a second run is a no-op."""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+
+from decompose.extract.codemods.call_sites import RetargetGetModel, RetargetImports
+from decompose.extract.codemods.fk_to_id import ForeignKeyToIdField
+from decompose.extract.codemods.installed_apps import ServiceSwitchSettings
+from decompose.extract.codemods.todo_comments import AddTodoComments
+from decompose.extract.codemods.urlconf import ServiceSwitchUrls
+
+
+def run(codemod_factory, source: str) -> str:  # type: ignore[no-untyped-def]
+    once = codemod_factory().transform_module(cst.parse_module(source)).code
+    twice = codemod_factory().transform_module(cst.parse_module(once)).code
+    assert twice == once, "a second run must change nothing"
+    return once
+
+
+def test_imports_split_between_client_and_original_module_keep_local_position() -> None:
+    src = (
+        "def f():\n"
+        "    from pay.services import charge, helper as h  # local import\n"
+        "    return charge(1), h()\n"
+    )
+    out = run(lambda: RetargetImports(CodemodContext(), {"pay.services": {"charge": "shop.services.pay"}}), src)
+    assert out == (
+        "def f():\n"
+        "    from pay.services import helper as h  # local import\n"
+        "    from shop.services.pay import charge\n"
+        "    return charge(1), h()\n"
+    )
+
+
+def test_get_model_of_a_moved_app_resolves_through_the_client() -> None:
+    src = 'from django.apps import apps\nP = apps.get_model("pay", "Payment")\nU = apps.get_model("accounts.User")\n'
+    out = run(lambda: RetargetGetModel(CodemodContext(), {"pay": "payments"}, "shop.services.runtime"), src)
+    assert 'P = service_model("payments", "pay.Payment")' in out
+    assert 'U = apps.get_model("accounts.User")' in out
+    assert "from shop.services.runtime import service_model" in out
+
+
+def test_settings_switch_for_two_services_then_nothing_more() -> None:
+    src = 'import os\nINSTALLED_APPS = [\n    "core",\n    "pay",\n    "notes.apps.NotesConfig",\n]\nX = 1\n'
+    one = run(lambda: ServiceSwitchSettings(CodemodContext(), "pay", ("pay",), "shop.services"), src)
+    two = run(lambda: ServiceSwitchSettings(CodemodContext(), "notes", ("notes",), "shop.services"), one)
+    assert two.count("DECOMPOSE_SERVICES = {") == 1 and two.count("] + [\"shop.services\"]") == 1
+    assert '"apps": ["pay"]' in two and '"apps": ["notes.apps.NotesConfig"]' in two
+    scope: dict[str, object] = {}
+    exec(compile(two, "settings.py", "exec"), scope)  # noqa: S102 (our own generated settings)
+    assert scope["INSTALLED_APPS"] == ["core", "pay", "notes.apps.NotesConfig", "shop.services"]
+    import os
+
+    os.environ["DECOMPOSE_PAY_MODE"] = "remote"
+    try:
+        exec(compile(two, "settings.py", "exec"), scope)  # noqa: S102
+    finally:
+        del os.environ["DECOMPOSE_PAY_MODE"]
+    assert scope["INSTALLED_APPS"] == ["core", "notes.apps.NotesConfig", "shop.services"]
+
+
+def test_urlconf_switch_keeps_order_and_mounts_the_inbound_endpoints_once() -> None:
+    src = 'from django.urls import include, path\nurlpatterns = [\n    path("a/", include("a.urls")),\n    path("pay/", include(("pay.urls", "pay"))),\n]\n'
+    out = run(lambda: ServiceSwitchUrls(CodemodContext(), "payments", ("pay",), "shop.services"), src)
+    lines = [ln.strip() for ln in out.splitlines()]
+    i = lines.index('path("api/v1/", include("shop.services.urls")),')
+    assert lines[i + 1] == 'path("a/", include("a.urls")),'
+    assert lines[i + 2] == '*([path("pay/", include(("pay.urls", "pay")))] if service_is_local("payments") else []),'
+
+
+def test_fk_becomes_an_id_field_on_the_same_column() -> None:
+    src = (
+        "from django.db import models\n"
+        "from pay.models import Payment\n\n"
+        "class Order(models.Model):\n"
+        '    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, db_column="pay_ref")\n'
+        '    tags = models.ManyToManyField("pay.Tag")\n'
+    )
+    out = run(lambda: ForeignKeyToIdField(CodemodContext(), {("Order", "payment"), ("Order", "tags")}), src)
+    assert 'payment_id = models.BigIntegerField(db_column="pay_ref", unique=True)' in out
+    assert 'tags = models.ManyToManyField("pay.Tag")' in out  # a join table cannot become one column
+    assert "from pay.models import Payment" not in out
+
+
+def test_todo_goes_above_the_innermost_statement_once() -> None:
+    src = "def f():\n    with atomic():\n        a = Order.objects.select_related(\n            'payment'\n        )\n"
+    out = run(lambda: AddTodoComments(CodemodContext(), {4: ["API composition: join across"]}), src)
+    assert out.splitlines()[2] == "        # TODO(decompose): API composition: join across"
