@@ -249,3 +249,31 @@ def test_empty_graph_gives_a_page_and_dot():
         assert view.nodes == () and view.edges == ()
         assert embedded_data(to_html(g, view, options))["nodes"] == []
         assert to_dot(view).startswith("digraph")
+
+
+@pytest.mark.browser
+def test_per_kind_page_draws_one_edge_per_kind(browser, minishop, tmp_path):
+    options = ViewOptions(edges="per-kind", external="nodes")
+    view = build_view(minishop, options)
+    html_path = tmp_path / "per-kind.html"
+    html_path.write_text(to_html(minishop, view, options), encoding="utf-8")
+    page, problems = _open(browser, html_path)
+    cy = "window.decompose.cy"
+    assert page.evaluate(f"{cy}.edges().length") == len(view.edges) > len(view.links)
+    pair = f"{cy}.edges().filter(e => e.source().id() === 'payments' && e.target().id() === 'orders')"
+    assert sorted(page.evaluate(f"{pair}.map(e => e.data('kind'))")) == ["fk", "orm", "signal"]
+    assert page.evaluate(f"{cy}.nodes().map(n => n.id())").count("requests") == 1
+    page.uncheck("#kind-fk")
+    assert page.evaluate(f"{pair}.filter(e => e.style('display') !== 'none').length") == 2
+    assert problems == []
+
+
+def test_merged_page_data_keeps_every_kind_for_the_toggles(minishop):
+    view = build_view(minishop)
+    data = page_data(minishop, view, layout="browser")
+    assert data["merged"] is True and data["strength"][0] == "fk"
+    pairs = {(e["s"], e["t"]) for e in data["edges"]}
+    assert len(pairs) == len(view.links) < len(data["edges"])  # drawn merged, kept per kind
+    assert sorted(tuple(p) for p in data["feedback"]) == [("accounts", "orders"), ("orders", "payments")]
+    assert {(e["s"], e["t"]) for e in data["edges"] if e["f"]} == {("accounts", "orders"), ("orders", "payments")}
+    assert [n["externals"] for n in data["nodes"] if n["id"] == "payments"] == [["requests"]]
