@@ -97,6 +97,8 @@ def test_dry_run_prints_the_diff_and_writes_nothing(mini: Path, tmp_path: Path) 
     assert diff in result.stdout and "--- a/sales/services.py" in diff
     report = (tmp_path / "out" / "billing" / "MIGRATION.md").read_text()
     assert "## Data plan" in report and "`sales/services.py:21`" in report and "| module edges |" in report
+    assert "sales.Order.invoice (ForeignKey to billing.Invoice) → invoice_id, BigIntegerField on column invoice_id" in report
+    assert "sales/migrations/0001_initial.py depends on the migrations of billing" in report
 
 
 def test_apply_is_idempotent_and_refuses_a_dirty_tree(mini: Path, tmp_path: Path) -> None:

@@ -281,6 +281,26 @@ def _namespaces(root: Path, plan: ExtractionPlan) -> set[str]:
     return out
 
 
+def _history_notes(root: Path, plan: ExtractionPlan) -> list[str]:
+    """Staying migrations that depend on a moved app: remote mode cannot load them as they are."""
+    moved_folders = [plan.app_paths.get(a, a).rstrip("/") for a in plan.apps]
+    out: list[str] = []
+    for p in sorted(root.rglob("migrations/*.py")):
+        rel = p.relative_to(root).as_posix()
+        if any(rel.startswith(m + "/") for m in moved_folders) or any(x.startswith(".") for x in p.relative_to(root).parts):
+            continue
+        text = p.read_text(encoding="utf-8", errors="replace")
+        for app in plan.apps:
+            label = app
+            if re.search(rf"\(\s*['\"]{re.escape(label)}['\"]\s*,\s*['\"]", text) or re.search(rf"to=['\"]{re.escape(label)}\.", text):
+                out.append(
+                    f"{rel} depends on the migrations of {label}, which is not installed in remote mode: before switching "
+                    f"to remote, squash or edit this history so it no longer references {label} (the id column stays)"
+                )
+                break
+    return out
+
+
 def _reverse_names(root: Path, plan: ExtractionPlan) -> set[str]:
     """Reverse accessors staying models get from moved models' foreign keys (``order.payments``)."""
     names: set[str] = set()
@@ -441,6 +461,7 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
         rel = (Path(plan.app_paths.get(app, app)) / "migrations" / f"{name}.py").as_posix()
         changes[rel] = mig.migration_source(app, mig.leaf_migrations(folder, app), cuts, plan.service)
 
+    notes.extend(_history_notes(root, plan))
     changes.update(client_files(plan, return_types=return_types(plan, root)))
     changes[stored_plan_path(plan)] = plan.to_json()
     req = root / "requirements.txt"
