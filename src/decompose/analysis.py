@@ -240,20 +240,31 @@ def _scan(
             else:
                 take(f, key, result)
     cached = len(project.files) - len(scan)
+    index = cache.rewrites_index(len(scan), len(project.files))
     if scan:
-        directory = cache.directory if cache.writable else None
+        # objects/ serves the files a run does not put in the index (and other runs sharing the cache)
+        directory = cache.directory if cache.writable and not index else None
         done = scan_files(
             [(f.module, f.abspath, f.is_package, f.migration) for f in scan],
             sizes=[f.size for f in scan],
             cache_dir=directory,
             workers=jobs,
             progress=progress,
+            known=previous,
+            meanwhile=_preload,
         )
         for f, (_module, key, result) in zip(scan, done):
             take(f, key, result)
-    cache.save(stats, results)
+    cache.save(stats, results, index=index)
     keys = {p: e[2] for p, e in stats.items()}
     return facts, tuple(sorted(skipped)), len(scan), cached, keys
+
+
+def _preload() -> None:
+    """Imports the build needs, done while the pool scans (this process is idle then)."""
+    import networkx  # noqa: F401
+
+    import decompose.builder  # noqa: F401
 
 
 def _fingerprint(project: Project, keys: dict[str, str], hide_external: bool) -> str:

@@ -264,15 +264,50 @@ class DependencyGraph:
             raise GraphFormatError(f"malformed graph file: {exc!r}") from None
 
     def to_json(self) -> str:
-        """The JSON text: one line per top-level key, node and edge (diffable, and written by the C encoder)."""
-        d = self.to_dict()
+        """The JSON text of :meth:`to_dict`: one line per top-level key, node and edge (diffable).
+
+        Edges, the bulk of a big graph, are written by hand (strings through the C escaper), the rest
+        by the C encoder: the text equals ``json.dumps`` of each line's value.
+        """
         enc = json.JSONEncoder(ensure_ascii=False).encode
+        s = json.encoder.encode_basestring  # type: ignore[attr-defined]
+        g = self.graph
+        nodes = []
+        for name in sorted(g.nodes):
+            attrs = g.nodes[name]
+            nodes.append("  " + enc({"id": name, **{k: attrs[k] for k in sorted(attrs)}}))
+        edges = []
+        for u, v, k in sorted(g.edges(keys=True)):
+            d = g.edges[u, v, k]
+            evs = []
+            for e in sorted(d["evidence"]):
+                t = f'{{"path": {s(e.path)}, "line": {int(e.line)}'
+                if e.symbol:
+                    t += f', "symbol": {s(e.symbol)}'
+                if e.flags:
+                    t += ', "flags": [' + ", ".join(s(f) for f in e.flags) + "]"
+                evs.append(t + "}")
+            edges.append(
+                f'  {{"source": {s(u)}, "target": {s(v)}, "kind": {s(d["kind"])}, "weight": {int(d["weight"])}, '
+                f'"evidence": [{", ".join(evs)}]}}'
+            )
+        head = {
+            "schema": SCHEMA,
+            "version": SCHEMA_VERSION,
+            "root": self.root,
+            "settings_module": self.settings_module,
+            "apps": [a.to_dict() for a in sorted(self.apps)],
+            "skipped": [x.to_dict() for x in sorted(self.skipped)],
+            "meta": {k: self.meta[k] for k in sorted(self.meta)},
+        }
         out = []
-        for k, v in d.items():
-            if isinstance(v, list) and v:
-                out.append(f" {enc(k)}: [\n" + ",\n".join("  " + enc(x) for x in v) + "\n ]")
+        for key, value in head.items():
+            if isinstance(value, list) and value:
+                out.append(f" {enc(key)}: [\n" + ",\n".join("  " + enc(x) for x in value) + "\n ]")
             else:
-                out.append(f" {enc(k)}: {enc(v)}")
+                out.append(f" {enc(key)}: {enc(value)}")
+        for key, lines in (("nodes", nodes), ("edges", edges)):
+            out.append(f' "{key}": [\n' + ",\n".join(lines) + "\n ]" if lines else f' "{key}": []')
         return "{\n" + ",\n".join(out) + "\n}\n"
 
     def __eq__(self, other: object) -> bool:

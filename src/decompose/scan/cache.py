@@ -121,15 +121,19 @@ class FactsCache:
         assert self.directory is not None
         return self.directory / "objects" / key[:2] / f"{key}.pickle"
 
-    def save(self, stats: dict[str, tuple[int, int, str]], results: dict[str, Result]) -> None:
-        """Remember this run's files: their stat keys and (when they changed) their results."""
+    def rewrites_index(self, changed: int, total: int) -> bool:
+        """Whether a run that scans ``changed`` of ``total`` files rewrites the facts index.
+
+        If not, the few changed files go to ``objects/`` instead (rewriting the whole index for them
+        costs more than reading them from there next time; an unchanged run needs no facts at all).
+        """
+        return not self.stats or changed > max(20, total // 50)
+
+    def save(self, stats: dict[str, tuple[int, int, str]], results: dict[str, Result], *, index: bool) -> None:
+        """Remember this run's files: their stat keys, and their results when ``index``."""
         if self.directory is None or not self.writable:
             return
-        old = self._results or {}
-        fresh = sum(1 for k in results if k not in old)
-        # a few changed files are in objects/ already: rewriting the whole index for them costs more
-        # than reading them from there next time (the next unchanged run needs no facts at all)
-        if (not old or fresh > max(20, len(results) // 50)) and not write_pickle(self.directory / _FACTS, results):
+        if index and not write_pickle(self.directory / _FACTS, results):
             self.writable = False
             return
         if stats != self.stats and not write_pickle(self.directory / _STAT, stats):

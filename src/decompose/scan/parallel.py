@@ -8,8 +8,9 @@ results are returned in input order whatever order the chunks finish in.
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from decompose.scan.cache import Result, content_key, load_object, store_object
@@ -42,8 +43,8 @@ def _read_error(exc: OSError) -> str:
     return f"cannot read: {exc.strerror or exc}"
 
 
-def scan_file(job: Job, cache_dir: Path | None) -> Done:
-    """Read, hash and scan one file (or take its result from the cache)."""
+def scan_file(job: Job, cache_dir: Path | None, known: Mapping[str, Result] | None = None) -> Done:
+    """Read, hash and scan one file (or take its result from ``known`` or the cache's objects)."""
     module, abspath, is_package, migration = job
     try:
         with open(abspath, "rb") as fh:
@@ -51,6 +52,8 @@ def scan_file(job: Job, cache_dir: Path | None) -> Done:
     except OSError as exc:
         return module, "", _read_error(exc)
     key = content_key(module, is_package, migration, source)
+    if known is not None and key in known:
+        return module, key, known[key]
     cached = load_object(cache_dir, key)
     if cached is not None:
         return module, key, cached
@@ -63,7 +66,15 @@ def scan_file(job: Job, cache_dir: Path | None) -> Done:
 
 
 def _scan_chunk(jobs: list[Job], cache_dir: Path | None) -> list[Done]:
-    return [scan_file(j, cache_dir) for j in jobs]
+    # the cyclic GC would traverse every syntax tree being built, over and over; nothing scanned here
+    # makes cycles worth collecting before the chunk ends
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [scan_file(j, cache_dir) for j in jobs]
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def scan_files(
@@ -73,15 +84,22 @@ def scan_files(
     cache_dir: Path | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    known: Mapping[str, Result] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Done]:
-    """Scan ``jobs``; results in the same order. ``progress(done, total)`` is called as files finish."""
+    """Scan ``jobs``; results in the same order. ``progress(done, total)`` is called as files finish.
+
+    ``cache_dir``: where scan results are looked up and stored by content key (None: nowhere);
+    ``known``: results by content key to take first (in-process runs only);
+    ``meanwhile``: work for this process while the pool scans (e.g. imports the next stage needs).
+    """
     total = len(jobs)
     workers = default_jobs() if workers is None else max(1, workers)
     total_bytes = sum(sizes) if sizes is not None else PARALLEL_MIN_BYTES
     if workers == 1 or total < PARALLEL_MIN_FILES or total_bytes < PARALLEL_MIN_BYTES:
         out = []
         for i, job in enumerate(jobs, 1):
-            out.append(scan_file(job, cache_dir))
+            out.append(scan_file(job, cache_dir, known))
             if progress is not None and (i % 25 == 0 or i == total):
                 progress(i, total)
         return out
@@ -100,6 +118,8 @@ def scan_files(
     done = 0
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(_scan_chunk, [jobs[i] for i in chunk], cache_dir): chunk for chunk in chunks if chunk}
+        if meanwhile is not None:
+            meanwhile()
         for fut in as_completed(futures):
             chunk = futures[fut]
             for i, r in zip(chunk, fut.result()):

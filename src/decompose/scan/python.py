@@ -51,6 +51,18 @@ _SHORTCUTS = frozenset({"get_object_or_404", "get_list_or_404"})
 _NOT_PROJECT = frozenset(__import__("sys").stdlib_module_names) | {"django", "typing_extensions", "rest_framework"}
 
 
+#: operator and context fields hold no names: the visitor never descends into them
+_SKIP_FIELDS = frozenset({"op", "ops", "ctx", "type_comment"})
+#: per AST class, the fields that may hold child nodes (filled on first sight of a class)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    fields = tuple(f for f in cls._fields if f not in _SKIP_FIELDS)  # type: ignore[attr-defined]
+    _CHILD_FIELDS[cls] = fields
+    return fields
+
+
 class ScanError(Exception):
     """The file cannot be analysed; ``reason`` says why (listed as skipped, never fatal)."""
 
@@ -246,17 +258,32 @@ class _Scanner:
 
     # -- driver --------------------------------------------------------------
     def visit(self, node: ast.AST) -> None:
-        fn = self.dispatch.get(type(node))
+        cls = node.__class__
+        fn = self.dispatch.get(cls)
         if fn is not None:
             fn(node)
-        else:
-            for child in ast.iter_child_nodes(node):
-                self.visit(child)
+            return
+        fields = _CHILD_FIELDS.get(cls)
+        if fields is None:
+            fields = _child_fields(cls)
+        visit = self.visit
+        AST = ast.AST
+        for name in fields:
+            v = getattr(node, name, None)
+            if v is None:
+                continue
+            if v.__class__ is list:
+                for x in v:
+                    if isinstance(x, AST):
+                        visit(x)
+            elif isinstance(v, AST):
+                visit(v)
 
     def visit_all(self, nodes: list[Any]) -> None:
+        visit = self.visit
         for n in nodes:
             if n is not None:
-                self.visit(n)
+                visit(n)
 
     @property
     def top(self) -> bool:
@@ -273,12 +300,23 @@ class _Scanner:
 
     # -- scopes ---------------------------------------------------------------
     def lookup(self, name: str) -> Any:
-        """What ``name`` is in the enclosing function scopes: None / a Type / _MISSING (not local)."""
-        for sc in reversed(self.scopes):
-            v = sc.get(name, _MISSING)
-            if v is not _MISSING:
-                return _MISSING if v is _MODULE or v is _GLOBAL else v
-        return _MISSING
+        """What ``name`` is in the enclosing function scopes: None / a Type / _MISSING (not local).
+
+        Each scope dict starts as a copy of its parent's, so one look-up answers for the whole chain.
+        """
+        if not self.scopes:
+            return _MISSING
+        v = self.scopes[-1].get(name, _MISSING)
+        return _MISSING if v is _MODULE or v is _GLOBAL else v
+
+    def push(self, own: dict[str, Any]) -> None:
+        """Enter a function, lambda or comprehension scope binding ``own``."""
+        if self.scopes:
+            merged = dict(self.scopes[-1])
+            merged.update(own)
+            self.scopes.append(merged)
+        else:
+            self.scopes.append(own)
 
     def store(self, name: str, value: Type | None = None) -> None:
         """``name`` is bound in the current function scope (a no-op at module and class level)."""
@@ -526,7 +564,7 @@ class _Scanner:
             self.collectors.append(set())
         self.local += 1
         self.self_type = None
-        self.scopes.append(scope)
+        self.push(scope)
         self.visit_all(node.body)
         self.scopes.pop()
         self.self_type = own
@@ -543,7 +581,7 @@ class _Scanner:
             if x is not None:
                 scope[x.arg] = None
         self.bound.update(scope)
-        self.scopes.append(scope)
+        self.push(scope)
         self.visit(node.body)
         self.scopes.pop()
 
@@ -553,9 +591,7 @@ class _Scanner:
                 self.scopes[-1][n] = _GLOBAL
 
     def v_nonlocal(self, node: ast.Nonlocal) -> None:
-        if self.scopes:
-            for n in node.names:
-                self.scopes[-1].pop(n, None)
+        pass  # the enclosing function's binding is already visible in this scope's copy
 
     def v_for(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)
@@ -570,8 +606,8 @@ class _Scanner:
     def v_comp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
         gens = node.generators
         self.visit(gens[0].iter)
-        scope: dict[str, Any] = {}
-        self.scopes.append(scope)
+        self.push({})
+        scope = self.scopes[-1]
         for i, g in enumerate(gens):
             if i:
                 self.visit(g.iter)
