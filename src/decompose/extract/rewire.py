@@ -25,7 +25,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -597,7 +597,3 @@ def write_text_atomic(path: Path, text: str) -> None:
     with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
     os.replace(tmp, path)
-
-
-def rewire_many(plans: Iterable[ExtractionPlan], root: Path) -> list[Rewiring]:
-    return [rewire(p, root) for p in plans]

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
 from importlib import resources
+from pathlib import Path
 from string import Template
 
 from decompose.errors import InputError
 from decompose.extract.api_spec import Endpoint, endpoints, model_endpoints
 from decompose.extract.plan import ExtractionPlan, InterfaceFunction, Param, SignalBridge
-
-_KIND_ORDER = ("positional_only", "positional", "var_positional", "keyword_only", "var_keyword")
 
 
 def project_package(plan: ExtractionPlan) -> str:
@@ -89,16 +89,6 @@ def _payload(params: tuple[Param, ...]) -> str:
             value = f"runtime.ref({p.name}, {tuple(p.fields)!r})" if p.fields else f"runtime.ref({p.name})"
         items.append(f"{p.name!r}: {value}")
     return "{" + ", ".join(items) + "}" if not extra else "{" + ", ".join(items) + extra + "}"
-
-
-def _dict_literal(d: dict[str, object], indent: str = "    ") -> str:
-    if not d:
-        return "{}"
-    lines = ["{"]
-    for k in sorted(d):
-        lines.append(f"{indent}{k!r}: {d[k]!r},")
-    lines.append("}")
-    return "\n".join(lines)
 
 
 class _Gen:
@@ -304,15 +294,12 @@ def client_files(plan: ExtractionPlan, project: str | None = None, return_types:
 _BUILTIN = {"int", "str", "bool", "float", "dict", "list", "tuple", "set", "None", "Any", "Decimal", "date", "datetime"}
 
 
-def return_types(plan: ExtractionPlan, root: "Path") -> dict[str, str]:
+def return_types(plan: ExtractionPlan, root: Path) -> dict[str, str]:
     """Interface functions returning an instance of a project class (not a model): qualname → dotted class.
 
     The class name in the return annotation is resolved through the moved module's own
     imports (read as text with ``ast``), e.g. ``Money`` → ``core.money.Money``.
     """
-    import ast
-    from pathlib import Path
-
     out: dict[str, str] = {}
     for f in plan.interface_functions:
         ann = (f.returns or "").strip().strip("'\"")
