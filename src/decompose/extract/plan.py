@@ -1244,6 +1244,8 @@ class _Planner:
                 self.used_kernel_apps.add(app)  # type: ignore[arg-type]
             elif "signal" in k:
                 cls, reason = "bridge", "a signal defined in the monolith: the service keeps its own copy and the monolith posts the event"
+            elif k == {"abstract"}:
+                cls, reason = "shared_kernel", "an abstract base model: its definition is copied into the service (bases.py)"
             elif k <= {"cut", "abstract"} and "cut" in k:
                 cls, reason = "cut", "a staying model used as a relation target, annotation or sender: a reference by id"
             elif "query" in k:

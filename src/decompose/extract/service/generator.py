@@ -70,8 +70,18 @@ class _Context:
             b.signal for b in plan.signal_bridges if self.p.module_of(b.signal) not in self.moved
         )
         monolith_mod = f"{self.pkg}.monolith"
+        #: abstract base models of staying apps: their definitions are copied into bases.py
+        self.abstract_bases: list[str] = []
         for (mod, sym), d in sorted(dep_class.items()):
             dotted = f"{mod}.{sym}" if sym else mod
+            mf_abs = self.p.models.get(dotted)
+            if (
+                d.classification == "shared_kernel" and mf_abs is not None and mf_abs.abstract
+                and self.p.modules[mod].app not in plan.kernel_apps and mod not in plan.shared_kernel
+            ):
+                self.abstract_bases.append(dotted)
+                self.retarget[dotted] = f"{self.pkg}.bases"
+                continue
             if d.classification == "bridge" and dotted in self.signal_copies:
                 self.retarget[dotted] = f"{self.pkg}.signals"
             elif d.classification in ("cut", "callback") and sym and "." not in sym:
@@ -550,6 +560,30 @@ def _default(d: ast.expr | None) -> str:
     return f"={ast.unparse(d)}"
 
 
+def bases_module(ctx: _Context) -> str | None:
+    """Abstract base models of staying apps, copied (source and the imports it uses)."""
+    if not ctx.abstract_bases:
+        return None
+    imports: set[str] = set()
+    bodies: list[str] = []
+    for dotted in ctx.abstract_bases:
+        mod, _, name = dotted.rpartition(".")
+        m = ctx.p.modules[mod]
+        node = m.defs[name]
+        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        for local in sorted(used & set(m.imports)):
+            target = m.imports[local]
+            base, _, last = target.rpartition(".")
+            if not base:
+                imports.add(f"import {target}" + (f" as {local}" if local != target else ""))
+            else:
+                imports.add(f"from {base} import {last}" + (f" as {local}" if local != last else ""))
+        segment = ast.get_source_segment(m.source, node) or ""
+        bodies.append(f"# copied from {m.path}:{node.lineno} ({dotted}), which stays in the monolith\n{segment}")
+    head = [f'"""Abstract base models of the monolith that moved models inherit from (copied by decompose)."""', ""]
+    return "\n".join(head + sorted(imports) + ["", "", ""]) + "\n\n\n".join(bodies) + "\n"
+
+
 def events_module(ctx: _Context) -> str | None:
     outgoing = [b for b in ctx.plan.signal_bridges if b.sender_side == "service"]
     if not outgoing:
@@ -682,6 +716,9 @@ def service_files(plan: ExtractionPlan, root: Path, app_paths: dict[str, str]) -
     files[f"{pkg}/wsgi.py"] = _template("wsgi.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/rest.py"] = _template("rest.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/monolith.py"] = monolith_module(ctx)
+    bases = bases_module(ctx)
+    if bases is not None:
+        files[f"{pkg}/bases.py"] = bases
     events = events_module(ctx)
     if events is not None:
         files[f"{pkg}/events.py"] = events
