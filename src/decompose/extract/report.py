@@ -80,9 +80,42 @@ def _fig(c: Coupling | None) -> list[str]:
     return [str(c.edges), str(c.weight), f"{c.modules} (client modules: {c.via_client})", kinds]
 
 
-def _table_order(plan: ExtractionPlan) -> list[str]:
-    """Moved tables, referenced ones first (the order to copy them in)."""
-    return sorted(plan.tables.get("service", ()))
+def _table_order(plan: ExtractionPlan, root: Path | None = None) -> list[str]:
+    """Moved tables, referenced ones first (the order to copy them in), read from the moved models' source."""
+    import ast
+
+    tables = sorted(plan.tables.get("service", ()))
+    refs: dict[str, set[str]] = {t: set() for t in tables}
+    by_class: dict[str, str] = {}
+    fks: list[tuple[str, str]] = []
+    for app in plan.apps if root is not None else ():
+        path = Path(root) / plan.app_paths.get(app, app) / "models.py"  # type: ignore[arg-type]
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError):
+            continue
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+            table = f"{app}_{cls.name.lower()}"
+            for node in ast.walk(cls):
+                if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "db_table" for t in node.targets):
+                    if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                        table = node.value.value
+            by_class[cls.name] = table
+            for node in ast.walk(cls):
+                if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+                    "ForeignKey", "OneToOneField") and node.args:
+                    target = node.args[0]
+                    name = target.value if isinstance(target, ast.Constant) else getattr(target, "id", None)
+                    if isinstance(name, str):
+                        fks.append((table, name.rsplit(".", 1)[-1]))
+    for table, target in fks:
+        if table in refs and by_class.get(target) in refs and by_class[target] != table:
+            refs[table].add(by_class[target])
+    order: list[str] = []
+    while len(order) < len(tables):
+        ready = [t for t in tables if t not in order and refs[t] <= set(order)]
+        order.append(ready[0] if ready else next(t for t in tables if t not in order))
+    return order
 
 
 def migration_markdown(plan: ExtractionPlan, rewiring: Rewiring, before: Coupling | None, after: Coupling | None) -> str:
@@ -118,10 +151,11 @@ def migration_markdown(plan: ExtractionPlan, rewiring: Rewiring, before: Couplin
         "",
         "No table and no column is dropped by the monolith. In remote mode the moved apps are",
         "not installed, so their tables stay in the monolith's database, untouched, until their",
-        "data is copied; then, by hand and only then, drop them. Tables to copy to the service, in this order:",
+        "data is copied; then, by hand and only then, drop them. Tables to copy to the service,",
+        "referenced tables first:",
         "",
     ]
-    out += [f"{i}. `{t}`" for i, t in enumerate(_table_order(plan), 1)] or ["(none)"]
+    out += [f"{i}. `{t}`" for i, t in enumerate(_table_order(plan, rewiring.root), 1)] or ["(none)"]
     out += ["", "Column changes in the monolith (migration with `SeparateDatabaseAndState`, same column):", ""]
     out += [f"- {c}" for c in rewiring.column_changes] or ["- (none)"]
     cuts = [c for c in plan.fk_cuts if c.direction == "from_moved"]
