@@ -89,8 +89,12 @@ def command(
 
     Nothing of the project is imported or run: every file is read as text.
     """
+    import gc
+
     from decompose.analysis import run_analysis
 
+    # a short run that builds a big acyclic structure: the cyclic GC would only re-traverse it, over and over
+    gc.disable()
     progress = _LazyProgress()
     try:
         result = run_analysis(

@@ -54,6 +54,7 @@ NOT_RELATIONS = QS_SAME | {
     "aggregate", "refresh_from_db", "full_clean", "clean", "get_absolute_url", "DoesNotExist",
     "bulk_create", "bulk_update", "in_bulk", "add", "remove", "set", "clear", "asave", "adelete",
 }  # fmt: skip
+LOOKUP_ANY = LOOKUP_KW | LOOKUP_PATHS | LOOKUP_FIELDS
 SIGNAL_CLASSES = frozenset({"Signal", "ModelSignal"})
 SIGNAL_METHODS = frozenset({"send", "send_robust", "connect", "disconnect", "asend", "asend_robust"})
 #: Bases that make a class a Django model.
@@ -154,6 +155,10 @@ def _model_ref(sc: _Scanner, kind: str, node: ast.AST | None, line: int) -> None
     parts = _parts(node)
     if parts:
         sc.cand(kind, parts, line)
+
+
+#: last names of the calls :func:`call_uses` looks at (any other call is a plain ``call``)
+CALL_NAMES = FK_FIELDS | SIGNAL_METHODS | {"include", "get_model", "import_string", "receiver"}
 
 
 def call_uses(sc: _Scanner, node: ast.Call, parts: list[str]) -> bool:

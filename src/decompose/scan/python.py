@@ -179,14 +179,23 @@ def _downgrader(cst: Any) -> Any:
 # -- the visitor -------------------------------------------------------------------
 
 
+_Attribute = ast.Attribute
+_Name = ast.Name
+_Load = ast.Load
+
+
 def _parts(node: ast.AST) -> list[str] | None:
     """``a.b.c`` -> ``["a", "b", "c"]``; None if the expression is not a plain dotted name."""
+    cls = node.__class__
+    if cls is _Name:
+        return [node.id]  # type: ignore[attr-defined]
     out: list[str] = []
-    while isinstance(node, ast.Attribute):
-        out.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        out.append(node.id)
+    while cls is _Attribute:
+        out.append(node.attr)  # type: ignore[attr-defined]
+        node = node.value  # type: ignore[attr-defined]
+        cls = node.__class__
+    if cls is _Name:
+        out.append(node.id)  # type: ignore[attr-defined]
         out.reverse()
         return out
     return None
@@ -781,13 +790,14 @@ class _Scanner:
             if local is not _MISSING and local is not None and not local[0]:
                 self.related(local, parts[1:], node.lineno)  # order.lines.all()
             else:
-                self.touch(parts)
-                if not django.call_uses(self, node, parts):
-                    kind = "orm" if django.MANAGER_ATTRS.intersection(parts[1:]) else "call"
+                if self.collectors:
+                    self.touch(parts)
+                if parts[-1] not in django.CALL_NAMES or not django.call_uses(self, node, parts):
+                    kind = "orm" if len(parts) > 1 and not django.MANAGER_ATTRS.isdisjoint(parts[1:]) else "call"
                     self.cand(kind, parts, node.lineno)
-        if type(func) is ast.Attribute:
-            method = func.attr
-            if method in django.LOOKUP_KW or method in django.LOOKUP_PATHS or method in django.LOOKUP_FIELDS:
+        if func.__class__ is _Attribute:
+            method = func.attr  # type: ignore[attr-defined]
+            if method in django.LOOKUP_ANY:
                 t = self.expr_type(func.value)
                 if t is not None and not t[0]:
                     self.lookups(node, method, t)
@@ -804,18 +814,19 @@ class _Scanner:
                     self.related(t, (), node.lineno)  # Order.objects.get(...).customer
             self.visit(node.value)
             return
-        if type(node.ctx) is ast.Load:
+        if node.ctx.__class__ is _Load:
             if self.scopes:
                 local = self.lookup(parts[0])
                 if local is not _MISSING and local is not None and not local[0]:
                     self.related(local, parts[1:], node.lineno)  # order.customer
                     return
-            self.touch(parts)
+            if self.collectors:
+                self.touch(parts)
             if django.MANAGER_ATTRS.intersection(parts[1:]):
                 self.cand("orm", parts, node.lineno)
 
     def v_name(self, node: ast.Name) -> None:
-        if type(node.ctx) is ast.Load:
+        if node.ctx.__class__ is _Load:
             if self.collectors:
                 self.touch([node.id])
         else:
