@@ -108,19 +108,17 @@ def command(
         )
     finally:
         progress.close()
+    key = _render_key(quiet)
+    kept = result.rendering(key)
+    writer = None
     if output:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(result.to_json())
-        except OSError as exc:
-            from decompose.errors import InputError
-
-            raise InputError(f"{output}: cannot write the graph ({exc.strerror or exc})") from None
+        # a fresh graph is both serialised and summarised: on a second core when one is free
+        writer = _write_graph_aside(result, output) if kept is None else None
+        if writer is None:
+            _write_graph(result, output)
     if fmt == "json":
         sys.stdout.write(result.to_json())
         sys.stdout.flush()
-    key = _render_key(quiet)
-    kept = result.rendering(key)
     if kept is None:
         kept = _render(result.graph, quiet)
         result.remember_rendering(key, kept)
@@ -130,10 +128,48 @@ def command(
     if not quiet:
         figures = f"{s.scanned} files scanned, {s.cached} from cache in {s.seconds:.2f}s"
         out.write(headline.replace(_STATS, figures) + tables)
-        if output:
-            out.write(f"wrote {output}\n")
+        out.flush()
+    if writer is not None:
+        _, status = os.waitpid(writer, 0)
+        if status != 0:
+            _write_graph(result, output)  # say why, from this process  # type: ignore[arg-type]
+    if output and not quiet:
+        out.write(f"wrote {output}\n")
     out.write(warnings)
     out.flush()
+
+
+def _write_graph(result: Any, output: str) -> None:
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(result.to_json())
+    except OSError as exc:
+        from decompose.errors import InputError
+
+        raise InputError(f"{output}: cannot write the graph ({exc.strerror or exc})") from None
+
+
+def _write_graph_aside(result: Any, output: str) -> int | None:
+    """Write the graph file from a forked child while this process renders the summary; its pid.
+
+    None (write it here) where fork is unavailable or unsafe (other threads running), or on one core.
+    """
+    import threading
+
+    if not hasattr(os, "fork") or threading.active_count() != 1 or (os.cpu_count() or 1) < 2:
+        return None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid != 0:
+        return pid
+    code = 1
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(result.to_json())  # also kept in the cache for the next unchanged run
+        code = 0
+    finally:
+        os._exit(code)
 
 
 def _render(graph: Any, quiet: bool) -> tuple[str, str, str]:
