@@ -1,0 +1,100 @@
+"""What a run reuses from the last one: same outputs, less work (no timing here: see benchmarks/)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from decompose.analysis import analyze, run_analysis
+
+FIXTURE = Path(__file__).parent / "fixtures" / "analyze" / "hardcases"
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    dest = tmp_path / "hardcases"
+    shutil.copytree(FIXTURE, dest)
+    return dest
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "decompose", *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def _no_figures(text: str) -> str:
+    return re.sub(r"\d+ files scanned, \d+ from cache in [\d.]+s", "FIGURES", text)
+
+
+def test_unchanged_run_gives_the_same_file_summary_and_json_without_networkx_or_rich(project, tmp_path):
+    cache, out1, out2 = tmp_path / "cache", tmp_path / "g1.json", tmp_path / "g2.json"
+    cold = _cli("analyze", str(project), "-o", str(out1), "--cache-dir", str(cache))
+    assert cold.returncode == 0, cold.stderr
+    probe = (
+        "import sys, runpy\n"
+        f"sys.argv = ['decompose', 'analyze', {str(project)!r}, '-o', {str(out2)!r}, '--cache-dir', {str(cache)!r}]\n"
+        "try:\n    runpy.run_module('decompose', run_name='__main__')\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "sys.stdout.write(repr(sorted(m for m in ('networkx', 'rich', 'libcst', 'pydot') if m in sys.modules)))\n"
+    )
+    warm = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stdout == "[]"  # the last build was reused as it was: nothing was built or rendered
+    assert "0 files scanned" in warm.stderr
+    assert _no_figures(warm.stderr) == _no_figures(cold.stderr).replace(str(out1), str(out2))
+    assert out1.read_bytes() == out2.read_bytes() == analyze(project, use_cache=False).to_json().encode()
+
+
+def test_summary_is_rendered_again_for_another_terminal_width(project, tmp_path):
+    cache = tmp_path / "cache"
+    env = dict(os.environ, COLUMNS="200")
+    wide = subprocess.run(
+        [sys.executable, "-m", "decompose", "analyze", str(project), "--cache-dir", str(cache)], capture_output=True, text=True, env=env, check=False
+    )
+    narrow = _cli("analyze", str(project), "--cache-dir", str(cache))
+    assert "0 files scanned" in narrow.stderr
+    assert max(map(len, narrow.stderr.splitlines()[1:])) <= 80 < max(map(len, wide.stderr.splitlines()))
+
+
+def test_a_changed_file_rebuilds_and_a_touched_one_reuses(project, tmp_path):
+    cache = tmp_path / "cache"
+    base = run_analysis(project, cache_dir=cache)
+    base_json = base.to_json()
+    views = project / "billing" / "views.py"
+    os.utime(views, ns=(1, 1))  # same bytes
+    touched = run_analysis(project, cache_dir=cache)
+    assert touched.stats.scanned == 1 and touched.to_json() == base_json
+    views.write_text("from shop_orders.models import Order\n\ndef index(request):\n    return Order.objects.all()\n")
+    changed = run_analysis(project, cache_dir=cache)
+    assert changed.to_json() != base_json
+    assert json.loads(changed.to_json()) == analyze(project, use_cache=False).to_dict()
+
+
+def test_a_corrupt_facts_index_or_graph_text_is_ignored(project, tmp_path):
+    cache = tmp_path / "cache"
+    good = run_analysis(project, cache_dir=cache).to_json()
+    for p in cache.iterdir():
+        if p.is_file() and p.suffix in (".marshal", ".json"):
+            p.write_bytes(b"\x00garbage")
+    (project / "billing" / "views.py").write_text("def index(request):\n    return 1\n")  # forces reading facts
+    again = run_analysis(project, cache_dir=cache)
+    assert json.loads(again.to_json()) == analyze(project, use_cache=False).to_dict()
+    assert json.loads(good)["nodes"]  # the first run was complete
+
+
+def test_lazy_graph_of_an_unchanged_run_equals_a_fresh_one(project, tmp_path):
+    cache = tmp_path / "cache"
+    run_analysis(project, cache_dir=cache).to_json()
+    warm = run_analysis(project, cache_dir=cache)
+    assert warm.stats.scanned == 0
+    assert warm.graph == analyze(project, use_cache=False)
+    # without the kept JSON text the graph is rebuilt from the facts
+    for p in cache.glob("graph-*.json"):
+        p.unlink()
+    assert run_analysis(project, cache_dir=cache).graph == analyze(project, use_cache=False)
