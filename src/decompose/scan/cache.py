@@ -54,17 +54,20 @@ def _from_plain(t: Any) -> Result:
     if isinstance(t, str):
         return t
     return ModuleFacts(
-        t[0], t[1], t[2], tuple(Import._make(x) for x in t[3]), tuple(Use._make(x) for x in t[4]),
-        tuple(ClassFact._make(x) for x in t[5]), tuple(AtomicFact._make(x) for x in t[6]),
+        t[0], t[1], t[2], tuple(map(_IMPORT, t[3])), tuple(map(_USE, t[4])),
+        tuple(map(_CLASS, t[5])), tuple(map(_ATOMIC, t[6])),
         t[7], t[8], t[9], t[10], t[11], t[12], t[13],
     )  # fmt: skip
+
+
+_IMPORT, _USE, _CLASS, _ATOMIC = Import._make, Use._make, ClassFact._make, AtomicFact._make
 
 
 def read_facts(path: Path) -> dict[str, Result] | None:
     """The facts index at ``path`` ({key: result}), or None when it is missing or unreadable."""
     try:
         with open(path, "rb") as fh:
-            plain = marshal.load(fh)
+            plain = marshal.loads(fh.read())  # marshal.load(fh) reads a file object piece by piece: 5x slower
         return {k: _from_plain(v) for k, v in plain.items()}
     except (*_LOAD_ERRORS, AttributeError):
         return None
