@@ -27,7 +27,7 @@ PLAN_SCHEMA = "decompose.extraction-plan"
 PLAN_SCHEMA_VERSION = 1
 
 #: Classes of what the moving code needs from the code that stays.
-DEPENDENCY_CLASSES: tuple[str, ...] = ("shared_kernel", "moves", "callback", "cut")
+DEPENDENCY_CLASSES: tuple[str, ...] = ("shared_kernel", "callback", "cut", "bridge")
 
 
 def _ev_list(items: tuple[Evidence, ...]) -> list[dict[str, Any]]:
@@ -279,9 +279,11 @@ class Dependency:
     """Something the moving code uses from the code that stays, classified.
 
     ``classification`` is one of :data:`DEPENDENCY_CLASSES`: ``shared_kernel``
-    (copied into the service as a library), ``moves`` (must move with the
-    service), ``callback`` (becomes a call back to the monolith) or ``cut``
-    (a model reference that becomes a plain id).
+    (copied into the service: a self-contained app whose data the moved code
+    does not use, a module with no models, or an abstract base model),
+    ``callback`` (called back over HTTP; the reason says when the code should
+    rather move with the service), ``cut`` (a model used as relation target,
+    annotation or sender: a reference by id) or ``bridge`` (a signal).
     """
 
     module: str
@@ -1235,6 +1237,19 @@ class _Planner:
                 if dep and dep != name:
                     importers[dep].add(name)
         test_paths = {m.path for m in self.p.modules.values() if m.test}
+        # an app whose DATA the moved code uses (its concrete models referenced, or targeted by a
+        # moved model's relation) is not a shared kernel, however self-contained its code is
+        data_apps: set[str] = set()
+        for mod, sym in deps:
+            mf = self.p.models.get(f"{mod}.{sym}")
+            if mf is not None and not mf.abstract:
+                data_apps.add(mf.label.split(".", 1)[0])
+        for mf in self.p.models.values():
+            if mf.module in self.moved:
+                for fl in mf.fields:
+                    if fl.is_relation and fl.target:
+                        data_apps.add(fl.target.split(".", 1)[0])
+        self.kernel_apps -= data_apps
         for (mod, sym), evs in sorted(deps.items()):
             k = kinds[(mod, sym)]
             what = f"{mod}.{sym}" if sym else mod
@@ -1254,7 +1269,10 @@ class _Planner:
                 cls, reason = "shared_kernel", "no models, signals or views and depends only on other shared code: copied into the service"
                 kernel_roots.add(mod)
             elif importers[mod] and importers[mod] <= self.moved:
-                cls, reason = "moves", "used only by the moved code: it should move with the service"
+                cls, reason = "callback", (
+                    "used only by the moved code: it should move with the service (add its app to the "
+                    "selection); until then it is called back over HTTP"
+                )
             else:
                 cls, reason = "callback", "staying code with its own data or dependencies: call it back over HTTP"
             out.append(Dependency(mod, sym, cls, reason, tuple(sorted(set(evs)))))
@@ -1266,8 +1284,6 @@ class _Planner:
                                f"moved code uses {what}, which stays in the monolith: the service calls it back at "
                                f"POST /api/v1/callbacks/{what} on the monolith, which must expose it")
                 )
-            if cls == "moves":
-                kernel_roots.add(mod)
         kernel = {m for m in self._kernel_closure(kernel_roots) if self.p.modules[m].app not in self.kernel_apps}
         # kernel apps the moved code or the vendored modules use, and what those use in turn
         used = set(self.used_kernel_apps)

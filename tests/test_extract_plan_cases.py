@@ -1,0 +1,121 @@
+"""Small hand-written projects (built in a temporary folder) for cases the shop fixture does not
+have: abstract bases in a staying app, many-to-many relations to staying models, a staying module
+imported as a module, module-level call-back defaults that are not literals."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+from decompose.extract.plan import build_plan
+from decompose.extract.service.generator import service_files
+from decompose.graph import AppInfo, DependencyGraph
+
+FILES = {
+    "proj/__init__.py": "",
+    "proj/settings.py": 'INSTALLED_APPS = ["people", "mail"]\nAUTH_USER_MODEL = "people.Person"\nMAIL_FROM = "x@example.com"\n',
+    "people/__init__.py": "",
+    "people/models.py": """
+        from django.contrib.auth.models import AbstractUser
+        from django.db import models
+
+
+        class Person(AbstractUser):
+            nickname = models.CharField(max_length=20)
+
+
+        class Contactable(models.Model):
+            email = models.EmailField()
+
+            class Meta:
+                abstract = True
+
+
+        class Tag(models.Model):
+            class Kind(models.TextChoices):
+                A = "a"
+
+            name = models.CharField(max_length=10)
+    """,
+    "people/services.py": """
+        from people.models import Person, Tag
+
+
+        def rename(person_id: int, name: str, *, kind=Tag.Kind.A) -> Person:
+            return Person.objects.get(pk=person_id)
+    """,
+    "mail/__init__.py": "",
+    "mail/models.py": """
+        from django.conf import settings
+        from django.db import models
+
+        from people.models import Contactable, Tag
+
+
+        class Message(Contactable):
+            person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+            tags = models.ManyToManyField(Tag)
+            body = models.TextField()
+    """,
+    "mail/services.py": """
+        from django.conf import settings
+
+        from mail.models import Message
+        from people import services as people_services
+
+
+        def send(person_id: int, body: str) -> Message:
+            people_services.rename(person_id, "x")
+            return Message.objects.create(person_id=person_id, body=body, email=settings.MAIL_FROM)
+    """,
+}
+
+
+def make_project(root: Path) -> DependencyGraph:
+    for rel, text in FILES.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip("\n"))
+    return DependencyGraph.empty(
+        root=str(root), apps=(AppInfo("people", "people", "people"), AppInfo("mail", "mail", "mail")),
+        settings_module="proj.settings",
+    )
+
+
+def test_cases(tmp_path: Path) -> None:
+    graph = make_project(tmp_path)
+    plan = build_plan(graph, tmp_path, "mail", ["mail"])
+    cls = {(d.module, d.symbol): d.classification for d in plan.dependencies}
+    assert cls[("people.models", "Contactable")] == "shared_kernel"  # abstract base: copied
+    assert cls[("people.services", "rename")] == "callback"
+    cuts = {(c.field, c.field_type, c.target) for c in plan.fk_cuts}
+    assert cuts == {("person", "ForeignKey", "people.Person"), ("tags", "ManyToManyField", "people.Tag")}
+    assert any("many-to-many" in s.message for s in plan.manual_steps)
+
+    files = service_files(plan, tmp_path, {"people": "people", "mail": "mail"})
+    for rel, text in files.items():
+        if rel.endswith(".py"):
+            ast.parse(text, filename=rel)  # every generated or rewritten module is valid Python
+    bases = files["mail_service/bases.py"]
+    assert "class Contactable(models.Model):" in bases and "from django.db import models" in bases
+    models = files["mail/models.py"]
+    assert "from mail_service.bases import Contactable" in models
+    assert "person_id = models.BigIntegerField(db_index=True, null=True, blank=True)" in models
+    assert "tags = models.ManyToManyField" not in models and "TODO(decompose): tags was a many-to-many" in models
+    services = files["mail/services.py"]
+    assert "from mail_service import monolith as people_services" in services
+    monolith = files["mail_service/monolith.py"]
+    assert "def rename(person_id, name, *, kind=DEFAULT):" in monolith  # Tag.Kind.A is left to the monolith
+    settings = files["mail_service/settings.py"]
+    assert "MAIL_FROM = 'x@example.com'" in settings
+    assert "AUTH_USER_MODEL" not in settings.split("# Settings the moved code reads")[-1]
+    # the user model's app stays: the plan says so where the service would need users
+    assert plan.kernel_apps == ()
+
+
+def test_user_app_moving_brings_its_settings(tmp_path: Path) -> None:
+    graph = make_project(tmp_path)
+    plan = build_plan(graph, tmp_path, "people", ["people"])
+    settings = service_files(plan, tmp_path, {"people": "people", "mail": "mail"})["people_service/settings.py"]
+    assert "AUTH_USER_MODEL = 'people.Person'" in settings
