@@ -182,6 +182,7 @@ def _downgrader(cst: Any) -> Any:
 _Attribute = ast.Attribute
 _Name = ast.Name
 _Load = ast.Load
+_Constant = ast.Constant
 
 
 def _parts(node: ast.AST) -> list[str] | None:
@@ -275,23 +276,31 @@ class _Scanner:
         fields = _CHILD_FIELDS.get(cls)
         if fields is None:
             fields = _child_fields(cls)
-        visit = self.visit
+        visit_all = self.visit_all
         AST = ast.AST
         for name in fields:
             v = getattr(node, name, None)
             if v is None:
                 continue
             if v.__class__ is list:
-                for x in v:
-                    if isinstance(x, AST):
-                        visit(x)
+                visit_all(v)
             elif isinstance(v, AST):
-                visit(v)
+                visit_all((v,))
 
-    def visit_all(self, nodes: list[Any]) -> None:
+    def visit_all(self, nodes: list[Any] | tuple[Any, ...]) -> None:
+        """Visit ``nodes``; the commonest leaves (constants, names read) are handled inline."""
         visit = self.visit
         for n in nodes:
-            if n is not None:
+            c = n.__class__
+            if c is _Constant:
+                if not self.local and not self.cls:
+                    self.v_constant(n)
+            elif c is _Name:
+                if n.ctx.__class__ is not _Load:
+                    self.v_name(n)
+                elif self.collectors:
+                    self.touch([n.id])
+            elif n is not None and c is not str:
                 visit(n)
 
     @property
