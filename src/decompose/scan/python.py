@@ -795,24 +795,33 @@ class _Scanner:
         if parts is None:
             self.visit(func)
         else:
-            local = self.lookup(parts[0]) if self.scopes else _MISSING
+            scopes = self.scopes
+            local = scopes[-1].get(parts[0], _MISSING) if scopes else _MISSING
+            if local is _MODULE or local is _GLOBAL:
+                local = _MISSING
             if local is not _MISSING and local is not None and not local[0]:
                 self.related(local, parts[1:], node.lineno)  # order.lines.all()
+            elif local is None:  # a call on a local value: only what its arguments name (sender=Model)
+                if parts[-1] in django.CALL_NAMES:
+                    django.call_uses(self, node, parts)
             else:
                 if self.collectors:
                     self.touch(parts)
                 if parts[-1] not in django.CALL_NAMES or not django.call_uses(self, node, parts):
-                    kind = "orm" if len(parts) > 1 and not django.MANAGER_ATTRS.isdisjoint(parts[1:]) else "call"
-                    self.cand(kind, parts, node.lineno)
-        if func.__class__ is _Attribute:
-            method = func.attr  # type: ignore[attr-defined]
-            if method in django.LOOKUP_ANY:
-                t = self.expr_type(func.value)
-                if t is not None and not t[0]:
-                    self.lookups(node, method, t)
-        self.visit_all(node.args)
-        for kw in node.keywords:
-            self.visit(kw.value)
+                    rest = tuple(parts[1:])
+                    kind = "orm" if rest and not django.MANAGER_ATTRS.isdisjoint(rest) else "call"
+                    if local is _MISSING:
+                        self.cands.append((kind, "chain", parts[0], rest, node.lineno, (), ""))
+                    else:  # a local alias of a class or function (``model = Order``)
+                        self.cands.append((kind, "chain", local[1], local[2] + rest, node.lineno, (), ""))
+        if func.__class__ is _Attribute and func.attr in django.LOOKUP_ANY:  # type: ignore[attr-defined]
+            t = self.expr_type(func.value)  # type: ignore[attr-defined]
+            if t is not None and not t[0]:
+                self.lookups(node, func.attr, t)  # type: ignore[attr-defined]
+        if node.args:
+            self.visit_all(node.args)
+        if node.keywords:
+            self.visit_all([kw.value for kw in node.keywords])
 
     def v_attribute(self, node: ast.Attribute) -> None:
         parts = _parts(node)
