@@ -82,6 +82,9 @@ FOUND = [
         },
     ),
     ("reports.services", S, "# signal-send-sender", {("orders.models", "signal", "Order"), ("orders.signals", "signal", "order_paid")}),
+    # models loaded by name: `X = apps.get_model("app", "Model")`, then X.objects...
+    ("reports.services", S, "# alias-module", {("orders.models", "orm", "Shipment")}),
+    ("reports.services", S, "# alias-local", {("catalog.models", "orm", "Category"), ("catalog.models", "orm", "Product")}),
 ]
 
 
@@ -131,3 +134,19 @@ def test_no_self_edges_and_relation_weights_count_lines(graph):
 def test_shadowing_follows_python_scopes(source, used):
     facts = scan_source("shop.views", source)
     assert any(u.kind == "orm" and u.target.startswith("orders.models.Order") for u in facts.uses) is used
+
+
+def test_models_loaded_by_name_are_the_models_they_name():
+    src = (
+        b"from django.contrib.auth import get_user_model\n"
+        b"from oscar.core.loading import get_model\n"
+        b"User = get_user_model()\n"
+        b"Product = get_model('catalogue', 'Product')\n"
+        b"def f(pk):\n"
+        b"    User.objects.get(pk=pk)\n"
+        b"    return Product.objects.filter(stockrecords__partner__name='x')\n"
+    )
+    uses = {(u.kind, u.ref, u.target, u.line) for u in scan_source("shop.views", src).uses}
+    assert ("orm", "model", "@@AUTH_USER_MODEL", 6) in uses
+    assert ("orm", "model", "@catalogue.Product", 7) in uses
+    assert ("orm", "related", "@catalogue.Product|stockrecords__partner", 7) in uses

@@ -152,6 +152,8 @@ class _Resolver:
                 mod, sym = hit
                 if sym not in self.facts[mod].signals:
                     kind = "call"
+        elif ref == "model":
+            hit = self.resolve_model_name(target)
         elif ref == "star":
             hit = self.resolve_star(source, target)
         elif ref in ("label", "bare"):
@@ -312,11 +314,17 @@ class _Resolver:
         self.rel_attrs = {q: m for q in info if (m := inherit(q, attrs))}
         self.rel_lookups = {q: m for q in info if (m := inherit(q, looks))}
 
+    def resolve_model_name(self, target: str) -> tuple[str, str] | None:
+        """``"@app.Model"`` or ``"@@SETTING"`` (a ``model`` use) -> (module, Model)."""
+        if target.startswith("@@"):
+            return self.resolve_setting(target[2:])
+        return self.resolve_label(target[1:])
+
     def resolve_related(self, target: str) -> list[tuple[str, str]]:
         """The models reached by a ``related`` use: ``"<model chain>:<attr>...[|a__b]"`` (see ``Use``)."""
         path, _, lookup = target.partition("|")
         chain, *hops = path.split(":")
-        hit = self.resolve_chain(chain)
+        hit = self.resolve_model_name(chain) if chain.startswith("@") else self.resolve_chain(chain)
         if hit is None:
             return []
         out: list[tuple[str, str]] = []

@@ -157,6 +157,25 @@ def _model_ref(sc: _Scanner, kind: str, node: ast.AST | None, line: int) -> None
         sc.cand(kind, parts, line)
 
 
+#: calls that load a model by name
+MODEL_LOADERS = frozenset({"get_model", "get_user_model"})
+
+
+def loaded_model(node: ast.Call) -> str | None:
+    """``get_model("app", "Model")`` / ``get_model("app.Model")`` -> "@app.Model"; ``get_user_model()`` -> "@@AUTH_USER_MODEL"."""
+    parts = _parts(node.func)
+    if not parts or parts[-1] not in MODEL_LOADERS:
+        return None
+    if parts[-1] == "get_user_model":
+        return None if node.args else "@@AUTH_USER_MODEL"
+    strs = [_str(a) for a in node.args[:2]]
+    if len(strs) == 2 and strs[0] and strs[1]:
+        return f"@{strs[0]}.{strs[1]}"
+    if len(strs) == 1 and strs[0] and "." in strs[0]:
+        return f"@{strs[0]}"
+    return None
+
+
 #: last names of the calls :func:`call_uses` looks at (any other call is a plain ``call``)
 CALL_NAMES = FK_FIELDS | SIGNAL_METHODS | {"include", "get_model", "import_string", "receiver"}
 

@@ -45,7 +45,9 @@ class Use(NamedTuple):
     ``signal``       a chain that is a signal if the target defines one (``x.send()``/``x.connect()``), else a call
     ``migration``    ``"app_label:migration_name"`` from a migration's ``dependencies``
     ``setting_dep``  a migration's ``swappable_dependency(settings.NAME)``
-    ``related``      ``"<model chain>:<attr>:<attr>...[|<lookup>]"``: an instance (or queryset) of a
+    ``model``        ``"@app_label.Model"`` (a model loaded by name: ``X = get_model("app", "Model")``, then
+                     ``X.objects...``) or ``"@@SETTING"`` (``get_user_model()``: the model the setting names)
+    ``related``      ``"<model chain>:<attr>:<attr>...[|<lookup>]"``; the chain may be a ``model`` target: an instance (or queryset) of a
                      model whose class is knowable, followed through relation attributes (forward
                      fields, ``related_name`` / ``<model>_set`` accessors), then through the
                      segments of an ORM lookup (``order__customer``); the build step keeps the

@@ -228,6 +228,9 @@ class _Scanner:
         self.constants: dict[str, Any] = {}
         self.dotted: list[tuple[str, int]] = []
         self.all_names: tuple[str, ...] | None = None
+        #: module-level names bound to a model loaded by name: ``Product = get_model("catalogue", "Product")``
+        #: -> "@catalogue.Product"; ``User = get_user_model()`` -> "@@AUTH_USER_MODEL"
+        self.model_alias: dict[str, str] = {}
         self.star = False
         self.tc = False
         self.local = 0
@@ -428,6 +431,9 @@ class _Scanner:
             if name in _SHORTCUTS and node.args:  # type: ignore[attr-defined]
                 a = self.expr_type(node.args[0])  # type: ignore[attr-defined]
                 return None if a is None else (False, a[1], a[2], a[3], a[4])
+            if name in django.MODEL_LOADERS:
+                model = django.loaded_model(node)  # type: ignore[arg-type]
+                return None if model is None else (True, model, (), (), 0)
             return None
         if t is ast.Subscript or t is ast.Await:
             base = self.expr_type(node.value)  # type: ignore[attr-defined]
@@ -713,6 +719,9 @@ class _Scanner:
             parts = _parts(value.func)
             if parts and parts[-1] in django.SIGNAL_CLASSES:
                 self.signals.add(name)
+            model = django.loaded_model(value)
+            if model is not None:
+                self.model_alias[name] = model
         if name == "__all__":
             vals = self.const_value(value)
             if isinstance(vals, tuple):
@@ -892,6 +901,14 @@ class _Scanner:
         self.visit_all(tree.body)
         uses = list(self.uses)
         for kind, ref, root, rest, line, flags, suffix in self.cands:
+            if root[0] == "@" or (root in self.model_alias and root not in self.bindings):
+                # a model loaded by name (get_model / get_user_model): the use points at the model
+                model = root if root[0] == "@" else self.model_alias[root]
+                if ref == "related":
+                    uses.append(Use(kind, ref, model + suffix, line, ()))
+                elif kind in ("orm", "call", "inherit", "signal", "fk"):
+                    uses.append(Use(kind, "model", model, line, ()))
+                continue
             if ref == "related":
                 chain = self.class_chain(root, rest)
                 if chain is not None and chain.partition(".")[0] not in _NOT_PROJECT:
