@@ -23,7 +23,7 @@ from typing import Any
 from decompose.errors import DecomposeError, InputError
 from decompose.graph import DependencyGraph, Skipped, build, load, without_externals
 from decompose.project import Project, SourceFile, discover
-from decompose.scan.cache import FactsCache, Result, read_pickle, write_pickle
+from decompose.scan.cache import FactsCache, Result, read_pickle, write_bytes, write_pickle
 from decompose.scan.facts import ANALYSER_VERSION, ModuleFacts
 from decompose.scan.parallel import scan_files
 
@@ -67,7 +67,7 @@ class _Built:
         if directory is None:
             return None
         head = read_pickle(directory / _BUILT)
-        if not isinstance(head, dict) or head.get("fingerprint") != fingerprint:
+        if not isinstance(head, dict) or head.get("fingerprint") != fingerprint or not isinstance(head.get("rendered"), dict):
             return None
         return cls(directory, fingerprint, head)
 
@@ -106,12 +106,7 @@ class _Built:
             return None
 
     def store_json(self, text: str) -> None:
-        try:
-            from decompose.scan.cache import _atomic_write
-
-            _atomic_write(self.directory / f"{self.stem}.json", text.encode("utf-8"))
-        except OSError:
-            pass
+        write_bytes(self.directory / f"{self.stem}.json", text.encode("utf-8"))
 
 
 class Analysis:

@@ -91,6 +91,16 @@ def read_pickle(path: Path) -> Any:
         return None
 
 
+def write_bytes(path: Path, data: bytes) -> bool:
+    """Atomically write ``data`` to ``path``; False (never an exception) when it cannot be written."""
+    try:
+        ensure_dir(path.parent)
+        _atomic_write(path, data)
+        return True
+    except OSError:
+        return False
+
+
 def write_pickle(path: Path, value: Any) -> bool:
     """Atomically write ``value`` to ``path``; False (never an exception) when it cannot be written."""
     try:
