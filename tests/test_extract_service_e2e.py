@@ -135,9 +135,10 @@ def _start(name: str, tmp: Path, monolith_url: str) -> tuple[Running, subprocess
     migrate = _run([py, "manage.py", "migrate", "--noinput"], folder, env)
     assert migrate.returncode == 0, migrate.stderr
     port = _free_port()
+    log = (tmp / "runserver.log").open("w")  # a file, not a pipe: a full pipe would block the server
     proc = subprocess.Popen(
         [py, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -149,7 +150,7 @@ def _start(name: str, tmp: Path, monolith_url: str) -> tuple[Running, subprocess
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise AssertionError(f"{name} did not start: {proc.stderr.read() if proc.stderr else ''}")
+            raise AssertionError(f"{name} did not start: {(tmp / 'runserver.log').read_text()[-2000:]}")
         time.sleep(0.2)
     return Running(name, folder, base, check.stdout + check.stderr), proc
 
@@ -322,7 +323,9 @@ def test_payments_flow_over_http_with_call_backs_and_events(services, monolith: 
     payment = authorize(7)
     assert (payment["status"], payment["order_id"], payment["amount"], payment["card_last4"]) == ("authorized", 7, "25.00", "4242")
     assert service.http.get(f"/api/v1/payments/payments/{payment['id']}/", headers=auth).json() == payment
-    listed = service.http.get("/api/v1/payments/payments/", headers=auth).json()
+    listed_response = service.http.get("/api/v1/payments/payments/", headers=auth)
+    assert listed_response.status_code == 200, listed_response.text[:2000]
+    listed = listed_response.json()
     assert payment in listed["results"] and listed["count"] == len(listed["results"])
     # only the filters the monolith's code uses are served (none for payments.Payment)
     assert service.http.get("/api/v1/payments/payments/", params={"order_id": "7"}, headers=auth).status_code == 400

@@ -117,6 +117,13 @@ class OpenAPIDocument(APIView):
         return Response(json.loads(OPENAPI_PATH.read_text(encoding="utf-8")))
 
 
+def plain(value: object) -> object:
+    """Validated nested data (OrderedDicts) as plain dicts."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
 def validate(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     s = serializer_class(data=request.data)
     if not s.is_valid():

@@ -48,6 +48,15 @@ class PaymentsRefundDTO(serializers.Serializer):
     gateway_reference = serializers.CharField(read_only=True)
 
 
+class OrdersOrderRef(serializers.Serializer):
+    """orders.Order of the monolith, as the caller sends it: its id and the fields the service reads."""
+
+    id = serializers.IntegerField(min_value=1, max_value=9223372036854775807)
+    currency = serializers.CharField(allow_blank=True, max_length=3)
+    reference = serializers.CharField(allow_blank=True, max_length=20)
+    total = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+
 class PaymentsPaymentListResponse(serializers.Serializer):
     count = serializers.IntegerField()
     results = PaymentsPaymentDTO(many=True)
@@ -61,7 +70,7 @@ class PaymentsRefundListResponse(serializers.Serializer):
 class ServicesAuthorizePaymentRequest(serializers.Serializer):
     """JSON body of POST /api/v1/services/authorize_payment."""
 
-    order = rest.RefField(fields=('currency', 'reference', 'total'), help_text='orders.Order: its id or a DTO with id and the fields read')
+    order = OrdersOrderRef(help_text='orders.Order: its id and the fields the service reads')
     card_token = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
 
@@ -189,7 +198,7 @@ class ServicesAuthorizePayment(APIView):
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesAuthorizePaymentRequest, request)
         if "order" in data:
-            data["order"] = monolith.from_dto("orders.Order", data["order"])
+            data["order"] = monolith.from_dto("orders.Order", rest.plain(data["order"]))
         with rest.domain_call(()):
             result = payments.services.authorize_payment(**data)
         return Response({"result": rest.jsonable(result)})

@@ -43,6 +43,8 @@ class ModelField:
     nullable: bool = False
     on_delete: str | None = None
     db_column: str | None = None
+    #: literal size options: max_length, max_digits, decimal_places
+    options: dict[str, int] = field(default_factory=dict)
 
     @property
     def is_relation(self) -> bool:
@@ -304,6 +306,10 @@ class Project:
             f.nullable = isinstance(kw.get("null"), ast.Constant) and kw["null"].value is True
             if "db_column" in kw and isinstance(kw["db_column"], ast.Constant):
                 f.db_column = str(kw["db_column"].value)
+            for opt in ("max_length", "max_digits", "decimal_places"):
+                v = kw.get(opt)
+                if isinstance(v, ast.Constant) and isinstance(v.value, int) and not isinstance(v.value, bool):
+                    f.options[opt] = v.value
             if fn in RELATION_TYPES:
                 to = call.args[0] if call.args else kw.get("to")
                 f.target = self._relation_target(m, to, owner_app, owner.label)

@@ -291,6 +291,32 @@ def _dto_field(field_type: str) -> str:
     return "serializers.JSONField(read_only=True)"
 
 
+def _ref_field(f: F.ModelField | None) -> str:
+    """A serializer field validating one field of a monolith model like the model would."""
+    if f is None:
+        return "serializers.JSONField(allow_null=True)"
+    o = f.options
+    null = ", allow_null=True" if f.nullable else ""
+    t = f.type
+    if f.is_relation or "Integer" in t or t.endswith("AutoField"):
+        return f"serializers.IntegerField(min_value=-9223372036854775808, max_value=9223372036854775807{null})"
+    if t == "DecimalField" and "max_digits" in o and "decimal_places" in o:
+        return f"serializers.DecimalField(max_digits={o['max_digits']}, decimal_places={o['decimal_places']}{null})"
+    if t == "DecimalField":
+        return f"serializers.DecimalField(max_digits=30, decimal_places=10{null})"
+    if t in ("CharField", "SlugField", "EmailField", "URLField", "TextField"):
+        size = f", max_length={o['max_length']}" if "max_length" in o else ""
+        kind = {"EmailField": "EmailField", "URLField": "URLField", "SlugField": "SlugField"}.get(t, "CharField")
+        return f"serializers.{kind}(allow_blank=True{size}{null})"
+    simple = {
+        "BooleanField": "BooleanField", "FloatField": "FloatField", "DateField": "DateField",
+        "DateTimeField": "DateTimeField", "TimeField": "TimeField", "UUIDField": "UUIDField",
+    }  # fmt: skip
+    if t in simple:
+        return f"serializers.{simple[t]}({null.lstrip(', ')})"
+    return "serializers.JSONField(allow_null=True)"
+
+
 def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
     plan = ctx.plan
     imports: set[str] = set()
@@ -306,6 +332,28 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
             out.append(f"    {f} = {_dto_field(m.field_types.get(f, ''))}")
         out.append("")
         out.append("")
+    # DTOs of monolith models sent as arguments: validated like the model's own fields
+    ref_serializers: dict[str, str] = {}
+    ref_fields: dict[str, set[str]] = defaultdict(set)
+    for e in eps:
+        for p in e.params:
+            if p.model and not ctx._moved_label(p.model) and p.fields:
+                ref_fields[p.model].update(p.fields)
+    for label in sorted(ref_fields):
+        name = dto_name(label).replace("DTO", "Ref")
+        ref_serializers[label] = name
+        mf = ctx.p.model_by_label(label)
+        by_name = {f.name: f for f in (mf.concrete_fields if mf else [])} | {
+            f.attname: f for f in (mf.concrete_fields if mf else [])
+        }
+        out.append(f"class {name}(serializers.Serializer):")
+        out.append(f'    """{label} of the monolith, as the caller sends it: its id and the fields the service reads."""')
+        out.append("")
+        out.append("    id = serializers.IntegerField(min_value=1, max_value=9223372036854775807)")
+        for f in sorted(ref_fields[label]):
+            out.append(f"    {f} = {_ref_field(by_name.get(f))}")
+        out.append("")
+        out.append("")
     for e in eps:
         cls = camel(e.name)
         if e.kind in ("function", "event"):
@@ -315,6 +363,15 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
             out.append("")
             for p in fields:
                 required = p.default is None
+                if p.model and not ctx._moved_label(p.model) and p.fields:
+                    extras = []
+                    if not required:
+                        extras.append("required=False")
+                    if wire_type(p)[1]:
+                        extras.append("allow_null=True")
+                    extras.append(f"help_text={f'{p.model}: its id and the fields the service reads'!r}")
+                    out.append(f"    {p.name} = {ref_serializers[p.model]}({', '.join(extras)})")
+                    continue
                 if p.model and not ctx._moved_label(p.model):
                     extras = [f"fields={p.fields!r}"]
                     if not required:
@@ -371,7 +428,7 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
                     out.append(f'            data["{p.name}"] = rest.get_or_404({q}, data["{p.name}"])')
                 elif p.model:
                     out.append(f'        if "{p.name}" in data:')
-                    out.append(f'            data["{p.name}"] = monolith.from_dto("{p.model}", data["{p.name}"])')
+                    out.append(f'            data["{p.name}"] = monolith.from_dto("{p.model}", rest.plain(data["{p.name}"]))')
             positional = [p.name for p in e.params if p.kind == "positional_only"]
             args = "".join(f'data.pop("{n}"), ' for n in positional) + "**data"
             tup = "(" + ", ".join(raises) + ",)" if raises else "()"
