@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from decompose.graph import AppInfo, DependencyGraph, Evidence, Skipped
@@ -25,6 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from decompose.project import Project
 
 _STDLIB = frozenset(sys.stdlib_module_names)
+#: Evidence's own order (path, line, symbol, flags), compared in C
+_EVIDENCE_ORDER = attrgetter("path", "line", "symbol", "flags")
 
 
 class _Resolver:
@@ -453,6 +456,6 @@ def build_graph(
             graph.graph.nodes[m]["atomic_blocks"] = blocks
     g = graph.graph
     for (u, v, kind), evs in sorted(edges.items()):
-        ev = sorted(evs)
+        ev = sorted(evs, key=_EVIDENCE_ORDER)
         g.add_edge(u, v, key=kind, kind=kind, weight=len(ev), evidence=ev)
     return graph

@@ -107,6 +107,10 @@ class Evidence:
         return cls(d["path"], int(d["line"]), d.get("symbol", ""), tuple(d.get("flags", ())))
 
 
+#: sort key giving Evidence's own order (its fields in turn), compared in C rather than by __lt__
+_EVIDENCE_ORDER = __import__("operator").attrgetter("path", "line", "symbol", "flags")
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class AppInfo:
     """A Django app: its label (``AppConfig.label``), dotted name and folder."""
@@ -280,7 +284,7 @@ class DependencyGraph:
         for u, v, k in sorted(g.edges(keys=True)):
             d = g.edges[u, v, k]
             evs = []
-            for e in sorted(d["evidence"]):
+            for e in sorted(d["evidence"], key=_EVIDENCE_ORDER):
                 t = f'{{"path": {s(e.path)}, "line": {int(e.line)}'
                 if e.symbol:
                     t += f', "symbol": {s(e.symbol)}'
