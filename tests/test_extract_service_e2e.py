@@ -306,6 +306,11 @@ def test_no_input_gives_a_500(service: Running) -> None:
             assert "MONOLITH_URL" in payload["error"] or "monolith" in payload["error"]
 
     check()
+    # nothing it accepted left the store unreadable
+    for method, path, _op in service.operations():
+        if method == "GET" and "{id}" not in path:
+            r = service.http.get(path, headers=auth)
+            assert r.status_code == 200, (path, r.text[:500])
 
 
 def test_payments_flow_over_http_with_call_backs_and_events(services, monolith: FakeMonolith) -> None:  # noqa: ANN001
