@@ -8,9 +8,9 @@ temporary database; nothing is written into the committed folders (no bytecode, 
 
 from __future__ import annotations
 
+import ast
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -188,12 +188,28 @@ def test_boots_on_a_fresh_database(service: Running) -> None:
     assert health.json() == {"status": "ok", "service": service.name}
 
 
+def _moved_tests(folder: Path) -> set[str]:
+    """``path::test`` of every test function that moved (as copied into the service)."""
+    plan = json.loads((folder / "extraction-plan.json").read_text(encoding="utf-8"))
+    out = set()
+    for rel in plan["moved_files"]:
+        name = rel.rsplit("/", 1)[-1]
+        if rel.endswith(".py") and "/tests/" in f"/{rel}" and name.startswith("test"):
+            tree = ast.parse((folder / rel).read_text(encoding="utf-8"))
+            out |= {f"{rel}::{n.name}" for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test")}
+    return out
+
+
 def test_its_own_suite_passes(service: Running, tmp_path: Path) -> None:
-    """The moved tests and the generated API tests, as `pytest` inside the service folder."""
-    result = _run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"], service.folder, _env(tmp_path))
+    """The moved tests (every one of them) and the generated API tests, as `pytest` inside the service folder."""
+    result = _run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA"], service.folder, _env(tmp_path))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    passed = re.search(r"(\d+) passed", result.stdout)
-    assert passed and int(passed.group(1)) >= len(service.operations()), result.stdout[-500:]
+    passed = {line.split()[1] for line in result.stdout.splitlines() if line.startswith("PASSED ")}
+    moved = _moved_tests(service.folder)
+    assert moved <= {p.split("[", 1)[0] for p in passed}, sorted(moved - passed)
+    api = {p for p in passed if p.startswith(f"{service.name}_service/tests/")}
+    assert len(api) >= len(service.operations()), result.stdout[-500:]
+    assert "SKIPPED" not in result.stdout and "XFAIL" not in result.stdout
 
 
 def test_every_operation_needs_the_token(service: Running) -> None:
