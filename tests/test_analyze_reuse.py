@@ -37,10 +37,9 @@ def test_unchanged_run_gives_the_same_file_summary_and_json_without_networkx_or_
     cold = _cli("analyze", str(project), "-o", str(out1), "--cache-dir", str(cache))
     assert cold.returncode == 0, cold.stderr
     probe = (
-        "import sys, runpy\n"
-        f"sys.argv = ['decompose', 'analyze', {str(project)!r}, '-o', {str(out2)!r}, '--cache-dir', {str(cache)!r}]\n"
-        "try:\n    runpy.run_module('decompose', run_name='__main__')\n"
-        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "import sys\n"
+        "from decompose.cli import cli\n"
+        f"cli.main(args=['analyze', {str(project)!r}, '-o', {str(out2)!r}, '--cache-dir', {str(cache)!r}], standalone_mode=False)\n"
         "sys.stdout.write(repr(sorted(m for m in ('networkx', 'rich', 'libcst', 'pydot') if m in sys.modules)))\n"
     )
     warm = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
@@ -49,6 +48,14 @@ def test_unchanged_run_gives_the_same_file_summary_and_json_without_networkx_or_
     assert "0 files scanned" in warm.stderr
     assert _no_figures(warm.stderr) == _no_figures(cold.stderr).replace(str(out1), str(out2))
     assert out1.read_bytes() == out2.read_bytes() == analyze(project, use_cache=False).to_json().encode()
+
+
+def test_the_console_script_exits_with_the_command_status(project, tmp_path):
+    # `analyze` ends its process without tearing the interpreter down: outputs and exit codes stay whole
+    ok = _cli("analyze", str(project), "--cache-dir", str(tmp_path / "c"), "--format", "json", "-q")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["nodes"] and "warning(s)" in ok.stderr
+    bad = _cli("analyze", str(tmp_path / "missing"))
+    assert bad.returncode == 2 and bad.stderr.startswith("decompose: error:")
 
 
 def test_summary_is_rendered_again_for_another_terminal_width(project, tmp_path):

@@ -61,7 +61,14 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    cli.main(args=argv, prog_name="decompose", standalone_mode=True)
+    try:
+        cli.main(args=argv, prog_name="decompose", standalone_mode=True)
+    except SystemExit as exc:
+        # `analyze` may end the process without freeing what it built (see decompose.cli.analyze.end_process)
+        analyze = sys.modules.get("decompose.cli.analyze")
+        if analyze is not None and analyze.FINISHED:
+            analyze.end_process(exc.code)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
