@@ -3,6 +3,9 @@
     python benchmarks/peers.py ast FILELIST [--workers 2]
         Read and ``ast.parse`` every file listed (one path a line) in a pool of
         worker processes: the floor for any Python analyser built on ``ast``.
+    python benchmarks/peers.py spin [--workers 2]
+        Fixed pure-Python CPU work split over the workers: run with 1 and 2
+        workers, it shows how much a 2-process pool gains on this machine.
     python benchmarks/peers.py grimp ROOT PACKAGE [PACKAGE...]
         grimp's ``build_graph`` over the packages found under ROOT, no cache.
 
@@ -51,6 +54,20 @@ def ast_floor(paths: list[str], workers: int) -> dict[str, int]:
     return {"files": len(paths), "parsed": parsed, "syntax_errors": errors}
 
 
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def spin(workers: int, units: int = 8, unit: int = 1_000_000) -> dict[str, int]:
+    """A fixed amount of pure-Python CPU work split over ``workers`` processes (calibrates parallelism)."""
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(_spin, [unit] * units))
+    return {"workers": workers, "units": units}
+
+
 def grimp_graph(root: str, packages: list[str]) -> dict[str, int]:
     import grimp
 
@@ -65,11 +82,15 @@ def main(argv: list[str] | None = None) -> None:
     a = sub.add_parser("ast")
     a.add_argument("filelist")
     a.add_argument("--workers", type=int, default=2)
+    sp = sub.add_parser("spin")
+    sp.add_argument("--workers", type=int, default=2)
     g = sub.add_parser("grimp")
     g.add_argument("root")
     g.add_argument("packages", nargs="+")
     args = parser.parse_args(argv)
-    if args.peer == "ast":
+    if args.peer == "spin":
+        result = spin(args.workers)
+    elif args.peer == "ast":
         with open(args.filelist, encoding="utf-8") as fh:
             paths = [line.rstrip("\n") for line in fh if line.strip()]
         result = ast_floor(paths, args.workers)

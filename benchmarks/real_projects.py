@@ -503,10 +503,18 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]
     return out
 
 
-def report(results: list[dict[str, Any]], command: str, load_before: str) -> str:
+def parallel_speedup(rounds: int = 3) -> float:
+    """Wall time of fixed CPU work in 1 process over the same work in 2 (2.0 on two idle cores)."""
+    one = statistics.median(run([PY, str(HERE / "peers.py"), "spin", "--workers", "1"]).wall for _ in range(rounds))
+    two = statistics.median(run([PY, str(HERE / "peers.py"), "spin", "--workers", "2"]).wall for _ in range(rounds))
+    return one / two
+
+
+def report(results: list[dict[str, Any]], command: str, load_before: str, speedup: float) -> str:
     m = machine()
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['os']}; Python {m['python']}, grimp {m['grimp']}; {m['date']}",
+        f"2-process speedup of pure CPU work here: {speedup:.2f} × (2.00 on two idle cores)",
         f"Load average (1/5/15 min) before: {load_before}; after: {m['load']}",
         f"decompose: {revision()}",
         f"Command: {command}",
@@ -564,6 +572,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     load_before = machine()["load"]
+    speedup = parallel_speedup()
     try:
         for name in names:
             results.append(bench_project(PROJECTS[name], max(1, args.runs), work / PROJECTS[name].key, log))
@@ -571,9 +580,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"real_projects.py: {exc}", file=sys.stderr)
         return 3
     command = "python benchmarks/real_projects.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    print(report(results, command.strip(), load_before))
+    print(report(results, command.strip(), load_before, speedup))
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"machine": machine(), "revision": revision(), "command": command, "results": results}, indent=2, sort_keys=True) + "\n")
+        Path(args.json_out).write_text(json.dumps({"machine": machine(), "parallel_speedup": speedup, "revision": revision(), "command": command, "results": results}, indent=2, sort_keys=True) + "\n")
     failed = [f"{r['project']}: {m}" for r in results for m, x in r["measures"].items() if x["error"]]
     return 1 if failed else 0
 

@@ -83,6 +83,7 @@ def test_smoke_benchmark_on_django_oscar(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(out.read_text())
     (result,) = data["results"]
+    assert data["parallel_speedup"] > 0
     assert result["project"] == "django-oscar-4.2.1"
     assert result["files"] == n_files
     for name, m in result["measures"].items():
