@@ -40,7 +40,8 @@ _FACTS = f"facts-v{ANALYSER_VERSION}.marshal"
 _LOAD_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError, IndexError, KeyError)
 
 
-def _to_plain(r: Result) -> Any:
+def to_plain(r: Result) -> Any:
+    """A scan result as nested plain tuples (what ``marshal`` writes)."""
     if isinstance(r, str):
         return r
     return (
@@ -50,7 +51,8 @@ def _to_plain(r: Result) -> Any:
     )  # fmt: skip
 
 
-def _from_plain(t: Any) -> Result:
+def from_plain(t: Any) -> Result:
+    """The scan result :func:`to_plain` flattened."""
     if isinstance(t, str):
         return t
     return ModuleFacts(
@@ -68,7 +70,7 @@ def read_facts(path: Path) -> dict[str, Result] | None:
     try:
         with open(path, "rb") as fh:
             plain = marshal.loads(fh.read())  # marshal.load(fh) reads a file object piece by piece: 5x slower
-        return {k: _from_plain(v) for k, v in plain.items()}
+        return {k: from_plain(v) for k, v in plain.items()}
     except (*_LOAD_ERRORS, AttributeError):
         return None
 
@@ -76,7 +78,7 @@ def read_facts(path: Path) -> dict[str, Result] | None:
 def write_facts(path: Path, results: dict[str, Result]) -> bool:
     try:
         ensure_dir(path.parent)
-        _atomic_write(path, marshal.dumps({k: _to_plain(v) for k, v in results.items()}))
+        _atomic_write(path, marshal.dumps({k: to_plain(v) for k, v in results.items()}))
         return True
     except OSError:
         return False
