@@ -25,6 +25,14 @@ what was seen instead:
     corelib/testproject/settings.py   INSTALLED_APPS = ["corelib.testproject.testapp"]
     corelib/testproject/testapp/models.py   imports corelib.util
 
+``repo`` (django-oscar's repository layout: the package under ``src/``, a demo
+project in ``sandbox/`` whose settings are the top-level module ``settings``)::
+
+    setup.py
+    src/shop/{catalogue,orders}/      AppConfig names shop.catalogue, shop.orders
+    sandbox/manage.py                 DJANGO_SETTINGS_MODULE "settings"
+    sandbox/settings.py, urls.py      INSTALLED_APPS = [shop.catalogue..., shop.orders...]; urls imports shop.orders.models
+
 Also: the analysis of the migration-heavy project is timed against the
 2-process ``ast`` floor over the same files.
 """
@@ -192,6 +200,57 @@ def make_nested(root: Path) -> None:
         """)
 
 
+def make_repo(root: Path) -> None:
+    """django-oscar's repository layout: the package under src/, a demo project in sandbox/."""
+    _w(root / "setup.py", "from setuptools import setup\nsetup()\n")
+    _w(root / "src/shop/__init__.py", "")
+    _w(root / "src/shop/orders/__init__.py", "")
+    _w(root / "src/shop/orders/apps.py", """
+        from django.apps import AppConfig
+
+        class OrdersConfig(AppConfig):
+            name = "shop.orders"
+            label = "order"
+        """)
+    _w(root / "src/shop/orders/models.py", """
+        from django.db import models
+
+        from shop.catalogue.models import Product
+
+        class Order(models.Model):
+            product = models.ForeignKey("catalogue.Product", on_delete=models.CASCADE)
+        """)
+    _w(root / "src/shop/catalogue/__init__.py", "")
+    _w(root / "src/shop/catalogue/apps.py", """
+        from django.apps import AppConfig
+
+        class CatalogueConfig(AppConfig):
+            name = "shop.catalogue"
+            label = "catalogue"
+        """)
+    _w(root / "src/shop/catalogue/models.py", """
+        from django.db import models
+
+        class Product(models.Model):
+            name = models.CharField(max_length=10)
+        """)
+    _w(root / "sandbox/manage.py", """
+        import os, sys
+        if __name__ == "__main__":
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
+            from django.core.management import execute_from_command_line
+            execute_from_command_line(sys.argv)
+        """)
+    _w(root / "sandbox/settings.py", """
+        INSTALLED_APPS = [
+            "django.contrib.auth",
+            "shop.catalogue.apps.CatalogueConfig",
+            "shop.orders.apps.OrdersConfig",
+        ]
+        """)
+    _w(root / "sandbox/urls.py", "from shop.orders.models import Order\nurlpatterns = []\n")
+
+
 def analyze(root: Path, cache: Path) -> tuple[dict[str, Any], Sample]:
     shutil.rmtree(cache, ignore_errors=True)
     s = run([PY, "-m", "decompose", "analyze", str(root), "--format", "json", "--cache-dir", str(cache)])
@@ -202,7 +261,7 @@ def _edges(g: dict[str, Any], kind: str) -> set[tuple[str, str]]:
     return {(e["source"], e["target"]) for e in g.get("edges", []) if e.get("kind") == kind}
 
 
-def checks(backend: dict[str, Any], nested: dict[str, Any], migrations: int) -> list[tuple[str, bool, str]]:
+def checks(backend: dict[str, Any], nested: dict[str, Any], repo: dict[str, Any], migrations: int) -> list[tuple[str, bool, str]]:
     out: list[tuple[str, bool, str]] = []
     nodes = {n["id"] for n in backend.get("nodes", [])}
     sample = sorted(n for n in nodes if "." in n)[:6]
@@ -239,6 +298,16 @@ def checks(backend: dict[str, Any], nested: dict[str, Any], migrations: int) -> 
           ("corelib.testproject.testapp.models", "corelib.util") in n_imp, f"import edges {sorted(n_imp)[:6]}")
     n_apps = {a["label"]: a["name"] for a in nested.get("apps", [])}
     check("nested manage.py: app testapp found from its settings", n_apps.get("testapp") == "corelib.testproject.testapp", f"apps {n_apps}")
+    r_nodes = {n["id"] for n in repo.get("nodes", []) if n.get("type") != "external"}
+    r_imp = _edges(repo, "import")
+    r_apps = {a["label"]: a["name"] for a in repo.get("apps", [])}
+    check("src/ + sandbox/manage.py (oscar's repository): the package is named shop.orders.models, not src.shop...",
+          "shop.orders.models" in r_nodes, f"modules {sorted(r_nodes)[:6]}")
+    check("src/ + sandbox/manage.py: apps from the sandbox settings (catalogue, order)",
+          r_apps.get("order") == "shop.orders" and r_apps.get("catalogue") == "shop.catalogue", f"apps {r_apps}")
+    check("src/ + sandbox/manage.py: import edges orders.models -> catalogue.models and sandbox urls -> orders.models",
+          ("shop.orders.models", "shop.catalogue.models") in r_imp and ("urls", "shop.orders.models") in r_imp,
+          f"import edges {sorted(r_imp)}")
     return out
 
 
@@ -252,12 +321,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         make_backend(base / "backend-project", args.migrations, args.data_mb)
         make_nested(base / "nested-project")
+        make_repo(base / "repo-project")
         backend, t_backend = analyze(base / "backend-project", base / "cache-b")
         nested, _ = analyze(base / "nested-project", base / "cache-n")
+        repo, _ = analyze(base / "repo-project", base / "cache-r")
         files = sorted(str(p) for p in (base / "backend-project").rglob("*.py") if p.stat().st_size < 2 * 2**20)
         (base / "files.txt").write_text("".join(f + "\n" for f in files))
         floor = run([PY, str(HERE / "peers.py"), "ast", str(base / "files.txt")])
-        results = checks(backend, nested, args.migrations)
+        results = checks(backend, nested, repo, args.migrations)
         for name, ok, seen in results:
             print(f"[{'ok' if ok else 'MISS'}] {name}" + ("" if ok else f"\n       saw: {seen}"))
         print(f"backend project ({len(files)} files under 2 MB, {args.migrations} migrations): "
