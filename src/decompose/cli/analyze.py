@@ -46,9 +46,18 @@ class _LazyProgress:
         self.start = time.perf_counter()
         self.bar: Any = None
         self.task: Any = None
+        self.preloaded = False
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
+            if done < total and not self.preloaded:
+                # files are being scanned by the pool: this process waits, so it loads what the summary
+                # will need now rather than after the build
+                self.preloaded = True
+                import rich.console  # noqa: F401
+                import rich.table  # noqa: F401
+
+                import decompose.summary  # noqa: F401
             if not sys.stderr.isatty() or time.perf_counter() - self.start < self.DELAY or done >= total:
                 return
             self.console = _console()
