@@ -112,6 +112,9 @@ def _globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{_glob_regex(p).pattern})" for p in patterns))
 
 
+_ENTRY_NAME = __import__("operator").attrgetter("name")
+
+
 def _is_test(parts: tuple[str, ...]) -> bool:
     return any(p in ("tests", "test") for p in parts[:-1]) or bool(_TEST_NAME.match(parts[-1]))
 
@@ -157,7 +160,7 @@ def _walk(root: Path, config: Config, skipped: list[Skipped], warnings: list[str
             return
         seen_dirs.add(key)
         try:
-            entries = sorted(os.scandir(dirpath), key=lambda e: e.name)
+            entries = sorted(os.scandir(dirpath), key=_ENTRY_NAME)
         except OSError as exc:
             skipped.append(Skipped(rel or ".", f"cannot read folder: {_oserror(exc)}"))
             return
@@ -374,6 +377,7 @@ def _package_path(module: str, by_module: dict[str, SourceFile]) -> str:
 def _find_apps(root: Path, by_module: dict[str, SourceFile], installed: object) -> tuple[list[AppInfo], dict[str, str]]:
     apps: dict[str, AppInfo] = {}
     external: dict[str, str] = {}
+    tops: set[str] | None = None  # top-level packages of the project, computed on first need
     if isinstance(installed, tuple):
         for entry in installed:
             if entry in by_module and by_module[entry].is_package:
@@ -392,7 +396,9 @@ def _find_apps(root: Path, by_module: dict[str, SourceFile], installed: object) 
                 apps[label] = AppInfo(label, name, _package_path(name, by_module))
                 continue
             top = entry.split(".")[0]
-            if top not in {m.split(".")[0] for m in by_module}:
+            if tops is None:
+                tops = {m.split(".")[0] for m in by_module}
+            if top not in tops:
                 parts = entry.split(".")
                 if len(parts) > 2 and parts[-2] == "apps":
                     parts = parts[:-2]
