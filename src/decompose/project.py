@@ -137,6 +137,23 @@ def _choose_import_root(root: Path) -> Path:
     return root
 
 
+def _extra_roots(root: Path, import_root: Path) -> list[Path]:
+    """``src/`` of a src layout, besides a project elsewhere (django-oscar: src/oscar + sandbox/manage.py).
+
+    Its packages are importable by their own names (the project installs them), so they are named
+    from ``src/``, not as ``src.*``; a ``src`` that is itself a package stays a package.
+    """
+    src = root / "src"
+    if src == import_root or not src.is_dir() or (src / "__init__.py").is_file():
+        return []
+    try:
+        if any(p.is_dir() and (p / "__init__.py").is_file() for p in src.iterdir()):
+            return [src]
+    except OSError:
+        pass
+    return []
+
+
 def _walk(root: Path, config: Config, skipped: list[Skipped], warnings: list[str]) -> list[tuple[str, str, os.stat_result]]:
     """(relative POSIX path, absolute path, stat) of every .py file to scan; problems go to ``skipped``."""
     include_rx = _globs_regex(config.include)
@@ -250,10 +267,14 @@ def discover(path: str | Path = ".", settings: str | None = None) -> Project:
     namespace_dirs: set[str] = set()
     seen_modules: dict[str, str] = {}
     packages = {rel.rpartition("/")[0] for rel, _, _ in found if rel == "__init__.py" or rel.endswith("/__init__.py")}
-    prefix = import_root.relative_to(root).as_posix() if import_root != root else ""
+    # folders whose files are named from there (deepest first): the import root, and a src/ layout
+    prefixes = sorted(
+        {r.relative_to(root).as_posix() for r in (import_root, *_extra_roots(root, import_root)) if r != root},
+        key=lambda p: (-p.count("/"), p),
+    )
     checked: set[str] = set()
     for relpath, abspath, st in found:
-        base = prefix if prefix and relpath.startswith(prefix + "/") else ""
+        base = next((p for p in prefixes if relpath.startswith(p + "/")), "")
         rel_parts = tuple((relpath[len(base) + 1 :] if base else relpath).split("/"))
         named = _module_name(rel_parts)
         if named is None:

@@ -1,0 +1,68 @@
+"""Repository layouts: where module names start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import dedent
+
+from decompose.analysis import analyze
+
+
+def _w(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dedent(text).lstrip(), encoding="utf-8")
+
+
+def test_src_layout_next_to_a_demo_project(tmp_path):
+    # django-oscar's repository: the package under src/, a demo project (settings as a top-level module) in sandbox/
+    root = tmp_path / "repo"
+    _w(root / "setup.py", "from setuptools import setup\nsetup()\n")
+    _w(root / "src/shop/__init__.py", "")
+    _w(root / "src/shop/orders/__init__.py", "")
+    _w(root / "src/shop/orders/apps.py", """
+        from django.apps import AppConfig
+
+        class OrdersConfig(AppConfig):
+            name = "shop.orders"
+            label = "order"
+        """)
+    _w(root / "src/shop/orders/models.py", """
+        from django.db import models
+        from shop.catalogue.models import Product
+
+        class Order(models.Model):
+            product = models.ForeignKey("catalogue.Product", on_delete=models.CASCADE)
+        """)
+    _w(root / "src/shop/catalogue/__init__.py", "")
+    _w(root / "src/shop/catalogue/models.py", """
+        from django.db import models
+
+        class Product(models.Model):
+            name = models.CharField(max_length=10)
+        """)
+    _w(root / "sandbox/manage.py", """
+        import os
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
+        """)
+    _w(root / "sandbox/settings.py", 'INSTALLED_APPS = ["shop.catalogue", "shop.orders.apps.OrdersConfig"]\n')
+    _w(root / "sandbox/urls.py", "from shop.orders.models import Order\nurlpatterns = []\n")
+    g = analyze(root, use_cache=False)
+    assert {"shop.orders.models", "shop.catalogue.models", "settings", "urls", "setup"} <= set(g.modules())
+    assert not any(m.startswith(("src.", "sandbox.")) for m in g.modules())
+    assert g.settings_module == "settings"
+    assert {(a.label, a.name, a.path) for a in g.apps} == {("catalogue", "shop.catalogue", "src/shop/catalogue"), ("order", "shop.orders", "src/shop/orders")}
+    assert g.graph.has_edge("shop.orders.models", "shop.catalogue.models", key="import")
+    assert g.graph.has_edge("shop.orders.models", "shop.catalogue.models", key="fk")
+    assert g.graph.has_edge("urls", "shop.orders.models", key="import")
+
+
+def test_a_src_package_is_not_a_source_root(tmp_path):
+    root = tmp_path / "proj"
+    _w(root / "manage.py", 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "src.settings")\n')
+    _w(root / "src/__init__.py", "")
+    _w(root / "src/settings.py", 'INSTALLED_APPS = ["src.app"]\n')
+    _w(root / "src/app/__init__.py", "")
+    _w(root / "src/app/models.py", "from src.settings import INSTALLED_APPS\n")
+    g = analyze(root, use_cache=False)
+    assert {"src.settings", "src.app.models"} <= set(g.modules())
+    assert g.graph.has_edge("src.app.models", "src.settings", key="import")
