@@ -105,3 +105,33 @@ def test_lazy_graph_of_an_unchanged_run_equals_a_fresh_one(project, tmp_path):
     for p in cache.glob("graph-*.json"):
         p.unlink()
     assert run_analysis(project, cache_dir=cache).graph == analyze(project, use_cache=False)
+
+
+def test_summary_cycles_match_networkx_on_random_app_graphs():
+    import random
+
+    import networkx as nx
+
+    from decompose.summary import _components, _short_cycles
+
+    rng = random.Random(7)
+    for _ in range(300):
+        n = rng.randint(2, 9)
+        names = [f"a{i}" for i in range(n)]
+        edges = {(a, b) for a in names for b in names if a != b and rng.random() < 0.35}
+        adj: dict[str, dict[str, dict[str, int]]] = {}
+        for a, b in edges:
+            adj.setdefault(a, {})[b] = {}
+        g = nx.DiGraph(sorted(edges))
+        assert sorted(map(sorted, _components(adj))) == sorted(map(sorted, nx.strongly_connected_components(g))) or not edges
+        for comp in nx.strongly_connected_components(g):
+            if len(comp) < 2:
+                continue
+            expected = set()
+            for cyc in nx.simple_cycles(g.subgraph(comp), length_bound=4):
+                i = cyc.index(min(cyc))
+                expected.add(tuple(cyc[i:] + cyc[:i]))
+            found = _short_cycles(adj, sorted(comp), 4, 10_000)
+            assert found is not None and len(found) == len(set(found)) and set(found) == expected
+            if len(expected) > 3:
+                assert _short_cycles(adj, sorted(comp), 4, 3) is None

@@ -18,14 +18,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from decompose.errors import DecomposeError, InputError
-from decompose.graph import DependencyGraph, Skipped, build, load, without_externals
+from decompose.graph import DependencyGraph, Skipped, load
 from decompose.project import Project, SourceFile, discover
 from decompose.scan.cache import FactsCache, Result, read_pickle, write_bytes, write_pickle
 from decompose.scan.facts import ANALYSER_VERSION, ModuleFacts
 from decompose.scan.parallel import scan_files
+
+if TYPE_CHECKING:  # pragma: no cover
+    from decompose.builder import PlainGraph
 
 CACHE_DIRNAME = ".decompose-cache"
 #: the last built graph, keyed by the fingerprint of its inputs: a run where nothing changed reuses it
@@ -72,7 +75,7 @@ class _Built:
         return cls(directory, fingerprint, head)
 
     @classmethod
-    def store(cls, directory: Path | None, fingerprint: str, graph: DependencyGraph) -> _Built | None:
+    def store(cls, directory: Path | None, fingerprint: str, graph: PlainGraph) -> _Built | None:
         if directory is None:
             return None
         built = cls(directory, fingerprint, {"fingerprint": fingerprint, "skipped": len(graph.skipped), "rendered": {}})
@@ -117,7 +120,7 @@ class Analysis:
     last run computed, without loading the graph at all.
     """
 
-    __slots__ = ("project", "stats", "_graph", "_built", "_json", "_rebuild")
+    __slots__ = ("project", "stats", "_graph", "_plain", "_built", "_json", "_rebuild")
 
     def __init__(
         self,
@@ -126,10 +129,12 @@ class Analysis:
         graph: DependencyGraph | None = None,
         built: _Built | None = None,
         rebuild: Callable[[], DependencyGraph] | None = None,
+        plain: PlainGraph | None = None,
     ) -> None:
         self.project = project
         self.stats = stats
         self._graph = graph
+        self._plain = plain
         self._built = built
         self._json: str | None = None
         self._rebuild = rebuild
@@ -137,6 +142,9 @@ class Analysis:
     @property
     def graph(self) -> DependencyGraph:
         if self._graph is None:
+            if self._plain is not None:
+                self._graph = self._plain.to_graph()
+                return self._graph
             g = self._built.graph() if self._built is not None else None
             if g is None and self._rebuild is not None:  # the cached graph vanished (another run replaced it)
                 g = self._rebuild()
@@ -147,13 +155,18 @@ class Analysis:
     def to_json(self) -> str:
         """The graph as JSON text (see :meth:`DependencyGraph.to_json`)."""
         if self._json is None:
-            text = self._built.json_text() if self._built is not None and self._graph is None else None
+            fresh = self._graph is not None or self._plain is not None
+            text = self._built.json_text() if self._built is not None and not fresh else None
             if text is None:
-                text = self.graph.to_json()
+                text = self._plain.to_json() if self._plain is not None else self.graph.to_json()
                 if self._built is not None:
                     self._built.store_json(text)
             self._json = text
         return self._json
+
+    def summary_source(self) -> Any:
+        """What :func:`decompose.summary.summarize` reads: the plain graph just built (no networkx), else the graph."""
+        return self._plain if self._plain is not None else self.graph
 
     def rendering(self, key: str) -> Any:
         """What :meth:`remember_rendering` stored under ``key`` for this very graph, or None."""
@@ -257,8 +270,6 @@ def _scan(
 
 def _preload() -> None:
     """Imports the build needs, done while the pool scans (this process is idle then)."""
-    import networkx  # noqa: F401
-
     import decompose.builder  # noqa: F401
 
 
@@ -331,12 +342,14 @@ def _run(
     if built is not None:  # touched files, same content: the last build still holds
         stats = Stats(files=n, scanned=scanned, cached=cached, skipped=built.head["skipped"], seconds=time.perf_counter() - start)
         return Analysis(project, stats, built=built, rebuild=rebuild)
-    graph = build(project, facts, skipped=skipped)
+    from decompose.builder import build_plain
+
+    plain = build_plain(project, facts, skipped=skipped)
     if hide_external:
-        graph = without_externals(graph)
-    built = _Built.store(directory, fingerprint, graph)
-    stats = Stats(files=n, scanned=scanned, cached=cached, skipped=len(graph.skipped), seconds=time.perf_counter() - start)
-    return Analysis(project, stats, graph=graph, built=built)
+        plain = plain.without_externals()
+    built = _Built.store(directory, fingerprint, plain)
+    stats = Stats(files=n, scanned=scanned, cached=cached, skipped=len(plain.skipped), seconds=time.perf_counter() - start)
+    return Analysis(project, stats, built=built, rebuild=rebuild, plain=plain)
 
 
 def analyze(

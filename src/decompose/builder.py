@@ -14,11 +14,12 @@ module defining the model (else the app's ``models`` module);
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from decompose.graph import AppInfo, DependencyGraph, Evidence, Skipped
+from decompose.graph import AppInfo, DependencyGraph, Evidence, Skipped, graph_json
 from decompose.scan.django import MODEL_BASES
 from decompose.scan.facts import ANALYSER_VERSION, ModuleFacts, Use
 
@@ -26,6 +27,63 @@ if TYPE_CHECKING:  # pragma: no cover
     from decompose.project import Project
 
 _STDLIB = frozenset(sys.stdlib_module_names)
+
+
+@dataclass(slots=True)
+class PlainGraph:
+    """A built graph in plain dicts: what ``decompose analyze`` prints and writes, without networkx.
+
+    :meth:`to_graph` gives the :class:`DependencyGraph` (the same graph :func:`build_graph` returns);
+    :meth:`to_json` its JSON text without building it. ``nodes`` keep the graph's node order,
+    ``edges`` map ``(source, target, kind)`` to sorted evidence, in sorted order.
+    """
+
+    root: str
+    apps: tuple[AppInfo, ...]
+    settings_module: str | None
+    skipped: tuple[Skipped, ...]
+    meta: dict[str, Any]
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    edges: dict[tuple[str, str, str], list[Evidence]] = field(default_factory=dict)
+
+    def app_labels(self) -> list[str]:
+        return sorted(a.label for a in self.apps)
+
+    def iter_nodes(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        return iter(self.nodes.items())
+
+    def iter_edges(self, kinds: tuple[str, ...] | None = None) -> Iterator[tuple[str, str, str, list[Evidence]]]:
+        """``(source, target, kind, evidence)`` of every edge (of ``kinds``)."""
+        for (u, v, k), ev in self.edges.items():
+            if kinds is None or k in kinds:
+                yield u, v, k, ev
+
+    def without_externals(self) -> PlainGraph:
+        nodes = {n: d for n, d in self.nodes.items() if d.get("type") != "external"}
+        edges = {key: ev for key, ev in self.edges.items() if key[0] in nodes and key[1] in nodes}
+        return PlainGraph(self.root, self.apps, self.settings_module, self.skipped, dict(self.meta), nodes, edges)
+
+    def to_graph(self) -> DependencyGraph:
+        graph = DependencyGraph.empty(
+            root=self.root, apps=self.apps, settings_module=self.settings_module, skipped=self.skipped, meta=dict(self.meta)
+        )
+        g = graph.graph
+        for n, attrs in self.nodes.items():
+            g.add_node(n, **attrs)
+        for (u, v, kind), ev in self.edges.items():
+            g.add_edge(u, v, key=kind, kind=kind, weight=len(ev), evidence=list(ev))
+        return graph
+
+    def to_json(self) -> str:
+        return graph_json(
+            self.root,
+            self.settings_module,
+            self.apps,
+            self.skipped,
+            self.meta,
+            ((n, self.nodes[n]) for n in sorted(self.nodes)),
+            ((u, v, k, len(ev), ev) for (u, v, k), ev in self.edges.items()),
+        )
 #: Evidence's own order (path, line, symbol, flags), compared in C
 _EVIDENCE_ORDER = attrgetter("path", "line", "symbol", "flags")
 
@@ -352,9 +410,20 @@ def build_graph(
     warnings: tuple[str, ...] = (),
 ) -> DependencyGraph:
     """The module graph of ``project`` from the facts of its files (see :func:`decompose.graph.build`)."""
+    return build_plain(project, facts, skipped=skipped, warnings=warnings).to_graph()
+
+
+def build_plain(
+    project: Project,
+    facts: Mapping[str, ModuleFacts],
+    *,
+    skipped: tuple[Skipped, ...] = (),
+    warnings: tuple[str, ...] = (),
+) -> PlainGraph:
+    """:func:`build_graph` in plain dicts (no networkx)."""
     r = _Resolver(project, facts)
     files = {f.module: f for f in project.files}
-    graph = DependencyGraph.empty(
+    graph = PlainGraph(
         root=project.root.name,
         apps=tuple(sorted(project.apps)),
         settings_module=project.settings_module,
@@ -365,19 +434,21 @@ def build_graph(
             "config": project.config.source,
         },
     )
+    nodes = graph.nodes
     models = r.find_models()
     for m in sorted(facts):
         f, sf = facts[m], files[m]
-        graph.add_module(
-            m,
-            app=r.app_of[m],
-            path=sf.path,
-            lines=f.lines,
-            package=sf.is_package,
-            migration=sf.migration,
-            test=sf.test,
-            models=models.get(m, []),
-        )
+        nodes[m] = {
+            "type": "module",
+            "app": r.app_of[m],
+            "path": sf.path,
+            "lines": f.lines,
+            "package": sf.is_package,
+            "migration": sf.migration,
+            "test": sf.test,
+            "models": models.get(m, []),
+            "atomic_blocks": [],
+        }
     # evidence by (source, target, kind), added to the graph at the end (sorted, de-duplicated)
     edges: dict[tuple[str, str, str], set[Evidence]] = {}
 
@@ -407,7 +478,8 @@ def build_graph(
             flags = merged(imp.flags, extra)
             top = imp.module.partition(".")[0]
             if top not in r.toplevel:
-                graph.add_external(top, stdlib=top in _STDLIB)
+                if top not in nodes:
+                    nodes[top] = {"type": "external", "stdlib": top in _STDLIB}
                 sym = f"{imp.module}.{imp.name}" if imp.name and imp.name != "*" else imp.module
                 add(m, top, "import", Evidence(path, imp.line, sym, flags))
                 continue
@@ -453,9 +525,6 @@ def build_graph(
                     mods.add(hit[0])
             blocks.append({"line": block.line, "modules": sorted(mods)})
         if blocks:
-            graph.graph.nodes[m]["atomic_blocks"] = blocks
-    g = graph.graph
-    for (u, v, kind), evs in sorted(edges.items()):
-        ev = sorted(evs, key=_EVIDENCE_ORDER)
-        g.add_edge(u, v, key=kind, kind=kind, weight=len(ev), evidence=ev)
+            nodes[m]["atomic_blocks"] = blocks
+    graph.edges = {key: sorted(evs, key=_EVIDENCE_ORDER) for key, evs in sorted(edges.items())}
     return graph

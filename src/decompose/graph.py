@@ -268,51 +268,17 @@ class DependencyGraph:
             raise GraphFormatError(f"malformed graph file: {exc!r}") from None
 
     def to_json(self) -> str:
-        """The JSON text of :meth:`to_dict`: one line per top-level key, node and edge (diffable).
-
-        Edges, the bulk of a big graph, are written by hand (strings through the C escaper), the rest
-        by the C encoder: the text equals ``json.dumps`` of each line's value.
-        """
-        enc = json.JSONEncoder(ensure_ascii=False).encode
-        s = json.encoder.encode_basestring  # type: ignore[attr-defined]
+        """The JSON text of :meth:`to_dict`: one line per top-level key, node and edge (diffable)."""
         g = self.graph
-        nodes = []
-        for name in sorted(g.nodes):
-            attrs = g.nodes[name]
-            nodes.append("  " + enc({"id": name, **{k: attrs[k] for k in sorted(attrs)}}))
-        edges = []
-        for u, v, k in sorted(g.edges(keys=True)):
-            d = g.edges[u, v, k]
-            evs = []
-            for e in sorted(d["evidence"], key=_EVIDENCE_ORDER):
-                t = f'{{"path": {s(e.path)}, "line": {int(e.line)}'
-                if e.symbol:
-                    t += f', "symbol": {s(e.symbol)}'
-                if e.flags:
-                    t += ', "flags": [' + ", ".join(s(f) for f in e.flags) + "]"
-                evs.append(t + "}")
-            edges.append(
-                f'  {{"source": {s(u)}, "target": {s(v)}, "kind": {s(d["kind"])}, "weight": {int(d["weight"])}, '
-                f'"evidence": [{", ".join(evs)}]}}'
-            )
-        head = {
-            "schema": SCHEMA,
-            "version": SCHEMA_VERSION,
-            "root": self.root,
-            "settings_module": self.settings_module,
-            "apps": [a.to_dict() for a in sorted(self.apps)],
-            "skipped": [x.to_dict() for x in sorted(self.skipped)],
-            "meta": {k: self.meta[k] for k in sorted(self.meta)},
-        }
-        out = []
-        for key, value in head.items():
-            if isinstance(value, list) and value:
-                out.append(f" {enc(key)}: [\n" + ",\n".join("  " + enc(x) for x in value) + "\n ]")
-            else:
-                out.append(f" {enc(key)}: {enc(value)}")
-        for key, lines in (("nodes", nodes), ("edges", edges)):
-            out.append(f' "{key}": [\n' + ",\n".join(lines) + "\n ]" if lines else f' "{key}": []')
-        return "{\n" + ",\n".join(out) + "\n}\n"
+        return graph_json(
+            self.root,
+            self.settings_module,
+            self.apps,
+            self.skipped,
+            self.meta,
+            ((name, g.nodes[name]) for name in sorted(g.nodes)),
+            ((u, v, k, d["weight"], d["evidence"]) for u, v, k in sorted(g.edges(keys=True)) for d in (g.edges[u, v, k],)),
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DependencyGraph):
@@ -320,6 +286,57 @@ class DependencyGraph:
         return self.to_dict() == other.to_dict()
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def graph_json(
+    root: str,
+    settings_module: str | None,
+    apps: Iterable[AppInfo],
+    skipped: Iterable[Skipped],
+    meta: dict[str, Any],
+    nodes: Iterable[tuple[str, dict[str, Any]]],
+    edges: Iterable[tuple[str, str, str, int, list[Evidence]]],
+) -> str:
+    """The JSON text of a graph (:meth:`DependencyGraph.to_json`) from its parts.
+
+    ``nodes`` sorted by name, ``edges`` as ``(source, target, kind, weight, evidence)`` sorted by
+    ``(source, target, kind)``. Edges, the bulk of a big graph, are written by hand (strings through
+    the C escaper), the rest by the C encoder: each line's text equals ``json.dumps`` of its value.
+    """
+    enc = json.JSONEncoder(ensure_ascii=False).encode
+    s = json.encoder.encode_basestring  # type: ignore[attr-defined]
+    node_lines = ["  " + enc({"id": name, **{k: attrs[k] for k in sorted(attrs)}}) for name, attrs in nodes]
+    edge_lines = []
+    for u, v, k, weight, evidence in edges:
+        evs = []
+        for e in sorted(evidence, key=_EVIDENCE_ORDER):
+            t = f'{{"path": {s(e.path)}, "line": {int(e.line)}'
+            if e.symbol:
+                t += f', "symbol": {s(e.symbol)}'
+            if e.flags:
+                t += ', "flags": [' + ", ".join(s(f) for f in e.flags) + "]"
+            evs.append(t + "}")
+        edge_lines.append(
+            f'  {{"source": {s(u)}, "target": {s(v)}, "kind": {s(k)}, "weight": {int(weight)}, "evidence": [{", ".join(evs)}]}}'
+        )
+    head = {
+        "schema": SCHEMA,
+        "version": SCHEMA_VERSION,
+        "root": root,
+        "settings_module": settings_module,
+        "apps": [a.to_dict() for a in sorted(apps)],
+        "skipped": [x.to_dict() for x in sorted(skipped)],
+        "meta": {k: meta[k] for k in sorted(meta)},
+    }
+    out = []
+    for key, value in head.items():
+        if isinstance(value, list) and value:
+            out.append(f" {enc(key)}: [\n" + ",\n".join("  " + enc(x) for x in value) + "\n ]")
+        else:
+            out.append(f" {enc(key)}: {enc(value)}")
+    for key, lines in (("nodes", node_lines), ("edges", edge_lines)):
+        out.append(f' "{key}": [\n' + ",\n".join(lines) + "\n ]" if lines else f' "{key}": []')
+    return "{\n" + ",\n".join(out) + "\n}\n"
 
 
 def dump(graph: DependencyGraph, path: str | Path) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from decompose.graph import EDGE_KINDS, OUTSIDE_APPS, DependencyGraph
 
@@ -76,21 +77,90 @@ def _ev(e: object) -> str:
     return f"{e} {sym}".strip()
 
 
-def summarize(graph: DependencyGraph, *, top: int = 3, max_cycles: int = 10) -> Summary:
-    """Per-app metrics, the ``top`` strongest cross-app couplings of each kind, and app import cycles."""
-    import networkx as nx
+def _parts(graph: Any) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, str, str, list[Any]]]]:
+    """(nodes with attributes, edges as (source, target, kind, evidence)) of a graph, networkx or plain."""
+    if isinstance(graph, DependencyGraph):
+        g = graph.graph
+        return list(g.nodes(data=True)), [(u, v, d["kind"], d["evidence"]) for u, v, d in graph.edges()]
+    return list(graph.iter_nodes()), list(graph.iter_edges())
 
-    g = graph.graph
+
+def _components(adj: dict[str, dict[str, Any]]) -> list[set[str]]:
+    """Strongly connected components (Tarjan) of a small digraph given as {node: {successor: ...}}."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[set[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in adj.get(v, {}):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = set()
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.add(w)
+                if w == v:
+                    break
+            out.append(comp)
+
+    for v in sorted(adj):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def _short_cycles(adj: dict[str, dict[str, Any]], comp: list[str], bound: int, cap: int) -> list[tuple[str, ...]] | None:
+    """Every simple cycle of at most ``bound`` nodes inside ``comp``, each from its smallest node; None past ``cap``."""
+    members = set(comp)
+    found: list[tuple[str, ...]] = []
+    for start in sorted(comp):
+        path = [start]
+
+        def extend(v: str) -> bool:
+            for w in adj.get(v, {}):
+                if w == start:
+                    found.append(tuple(path))
+                    if len(found) > cap:
+                        return False
+                elif w in members and w > start and w not in path and len(path) < bound:
+                    path.append(w)
+                    ok = extend(w)
+                    path.pop()
+                    if not ok:
+                        return False
+            return True
+
+        if not extend(start):
+            return None
+    return found
+
+
+def summarize(graph: Any, *, top: int = 3, max_cycles: int = 10) -> Summary:
+    """Per-app metrics, the ``top`` strongest cross-app couplings of each kind, and app import cycles.
+
+    ``graph``: a :class:`DependencyGraph`, or the builder's plain form of one (same summary).
+    """
+    nodes, all_edges = _parts(graph)
     bucket: dict[str, str] = {}
-    for n, d in g.nodes(data=True):
+    for n, d in nodes:
         if d.get("type") == "module" and not d.get("test") and not d.get("migration"):
             bucket[n] = d.get("app") or OUTSIDE_APPS
     fan_in: dict[str, set[str]] = defaultdict(set)
     fan_out: dict[str, set[str]] = defaultdict(set)
-    for u, v, d in graph.edges():
+    for u, v, _k, evidence in all_edges:
         if u not in bucket or v not in bucket or bucket[u] == bucket[v]:
             continue
-        if all("migration" in e.flags for e in d["evidence"]):
+        if all("migration" in e.flags for e in evidence):
             continue
         fan_out[bucket[u]].add(v)
         fan_in[bucket[v]].add(u)
@@ -98,7 +168,7 @@ def summarize(graph: DependencyGraph, *, top: int = 3, max_cycles: int = 10) -> 
     # per app (modules, lines); per (app, app, kind) the weight and the first evidence
     sizes: dict[str, list[int]] = {label: [0, 0] for label in graph.app_labels()}
     app_of: dict[str, str] = {}
-    for n, d in g.nodes(data=True):
+    for n, d in nodes:
         if d.get("type") != "module":
             continue
         b = d.get("app") or OUTSIDE_APPS
@@ -107,14 +177,14 @@ def summarize(graph: DependencyGraph, *, top: int = 3, max_cycles: int = 10) -> 
         row[0] += 1
         row[1] += int(d.get("lines", 0))
     agg: dict[tuple[str, str, str], list[object]] = {}
-    for u, v, d in graph.edges():
+    for u, v, kind, evidence in all_edges:
         bu, bv = app_of.get(u), app_of.get(v)
         if bu is None or bv is None or bu == bv:
             continue
-        ev = [e for e in d["evidence"] if "migration" not in e.flags]
+        ev = [e for e in evidence if "migration" not in e.flags]
         if not ev:
             continue
-        key = (bu, bv, d["kind"])
+        key = (bu, bv, kind)
         first = min(ev)
         found = agg.get(key)
         if found is None:
@@ -138,40 +208,48 @@ def summarize(graph: DependencyGraph, *, top: int = 3, max_cycles: int = 10) -> 
         for w, u, v, first in edges[:top]:
             couplings.append(Coupling(kind, u, v, w, _ev(first)))  # type: ignore[arg-type]
     # app import cycles (runtime imports: TYPE_CHECKING-only imports cannot loop at import time)
-    simple = nx.DiGraph()
-    for u, v, d in graph.edges(("import",)):
+    simple: dict[str, dict[str, dict[str, Any]]] = {}  # app -> app -> {"weight", "evidence"}
+    for u, v, kind, evidence in all_edges:
+        if kind != "import":
+            continue
         bu, bv = bucket.get(u), bucket.get(v)
         if bu is None or bv is None or bu == bv or OUTSIDE_APPS in (bu, bv):
             continue
-        ev = [e for e in d["evidence"] if "type_checking" not in e.flags]
+        ev = [e for e in evidence if "type_checking" not in e.flags]
         if not ev:
             continue
-        if simple.has_edge(bu, bv):
-            simple.edges[bu, bv]["evidence"].extend(ev)
-            simple.edges[bu, bv]["weight"] += len(ev)
+        hop = simple.setdefault(bu, {}).get(bv)
+        if hop is not None:
+            hop["evidence"].extend(ev)
+            hop["weight"] += len(ev)
         else:
-            simple.add_edge(bu, bv, weight=len(ev), evidence=list(ev))
-    for _, _, d in simple.edges(data=True):
-        d["evidence"].sort()
+            simple[bu][bv] = {"weight": len(ev), "evidence": list(ev)}
+    for succ in simple.values():
+        for d in succ.values():
+            d["evidence"].sort()
     cycles = []
-    for comp in sorted((sorted(c) for c in nx.strongly_connected_components(simple) if len(c) > 1)):
-        sub = simple.subgraph(comp)
-        found = []
-        for cyc in nx.simple_cycles(sub, length_bound=4):
-            i = cyc.index(min(cyc))
-            found.append(tuple(cyc[i:] + cyc[:i]))
-            if len(found) >= 200:
-                break
+    for comp in sorted(sorted(c) for c in _components(simple) if len(c) > 1):
+        found = _short_cycles(simple, comp, 4, 200)
+        if found is None:  # more than 200: the first 200 networkx enumerates, as before
+            import networkx as nx
+
+            sub = nx.DiGraph([(a, b) for a in comp for b in simple.get(a, {}) if b in comp])
+            found = []
+            for cyc in nx.simple_cycles(sub, length_bound=4):
+                i = cyc.index(min(cyc))
+                found.append(tuple(cyc[i:] + cyc[:i]))
+                if len(found) >= 200:
+                    break
         for cyc in sorted(set(found), key=lambda c: (len(c), c))[:max_cycles]:
             hops = []
             for a, b in zip(cyc, cyc[1:] + cyc[:1]):
-                d = simple.edges[a, b]
+                d = simple[a][b]
                 hops.append(Hop(a, b, d["weight"], tuple(_ev(e) for e in d["evidence"][:3])))
             closing = min(hops, key=lambda h: (h.weight, h.source, h.target))
             cycles.append(Cycle(cyc, tuple(hops), closing))
         if len(cycles) >= max_cycles:
             break
-    modules = [d for d in g.nodes.values() if d.get("type") == "module"]
+    modules = [d for _n, d in nodes if d.get("type") == "module"]
     return Summary(
         apps=tuple(rows),
         couplings=tuple(couplings),
@@ -180,7 +258,7 @@ def summarize(graph: DependencyGraph, *, top: int = 3, max_cycles: int = 10) -> 
         warnings=tuple(graph.meta.get("warnings", ())),
         modules=len(modules),
         lines=sum(int(d.get("lines", 0)) for d in modules),
-        externals=sum(1 for d in g.nodes.values() if d.get("type") == "external"),
+        externals=sum(1 for _n, d in nodes if d.get("type") == "external"),
     )
 
 

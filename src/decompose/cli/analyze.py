@@ -133,7 +133,7 @@ def command(
         sys.stdout.write(result.to_json())
         sys.stdout.flush()
     if kept is None:
-        kept = _render(result.graph, quiet)
+        kept = _render(result.summary_source(), quiet)
         result.remember_rendering(key, kept)
     headline, tables, warnings = kept
     s = result.stats
