@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.exceptions import AddressNotFound, RegistrationError
 from accounts.models import Address, CustomerProfile, User
+from accounts.signals import user_registered
 from core.exceptions import NotFound
 from core.services import audit
 
@@ -28,6 +29,7 @@ def register_user(username: str, email: str, password: str, **extra: Any) -> Use
     except IntegrityError as exc:
         raise RegistrationError(f"username {username!r} is taken") from exc
     audit("accounts.registered", user, actor_id=user.pk)
+    user_registered.send(sender=User, user=user)
     return user
 
 

@@ -94,7 +94,7 @@ def place_order(user, *, address_id: int, shipping_method: str, coupon_code: str
         order.placed_at = timezone.now()
         order.save(update_fields=["status", "placed_at", "updated_at"])
         audit("orders.placed", order, actor_id=user.pk, total=str(order.total))
-    order_placed.send(sender=Order, order=order)
+    order_placed.send(sender=Order, order=order, order_url=order.get_absolute_url())
     return order
 
 
@@ -179,7 +179,7 @@ def cancel_order(order_id: int, *, reason: str, actor_id: int | None = None) -> 
         order.cancelled_at = timezone.now()
         order.save(update_fields=["status", "cancelled_at", "updated_at"])
         audit("orders.cancelled", order, actor_id=actor_id, reason=reason)
-    order_cancelled.send(sender=Order, order=order, reason=reason)
+    order_cancelled.send(sender=Order, order=order, reason=reason, order_url=order.get_absolute_url())
     return order
 
 

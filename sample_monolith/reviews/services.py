@@ -8,6 +8,7 @@ from catalog.services import get_product
 from orders.services import has_purchased
 from reviews.exceptions import CannotVote, DuplicateReview, ReviewNotFound
 from reviews.models import Review, ReviewReply, ReviewVote
+from reviews.signals import review_submitted
 
 
 def submit_review(user, product_id: int, *, rating: int, title: str, body: str = "") -> Review:
@@ -20,7 +21,7 @@ def submit_review(user, product_id: int, *, rating: int, title: str, body: str =
     verified = has_purchased(user.pk, product.pk)
     try:
         with transaction.atomic():
-            return Review.objects.create(
+            review = Review.objects.create(
                 product=product,
                 user=user,
                 rating=rating,
@@ -31,6 +32,8 @@ def submit_review(user, product_id: int, *, rating: int, title: str, body: str =
             )
     except IntegrityError as exc:
         raise DuplicateReview("you already reviewed this product") from exc
+    review_submitted.send(sender=Review, review=review)
+    return review
 
 
 def _get(review_id: int) -> Review:

@@ -1,4 +1,5 @@
-"""Parcel events, sent with ``sender=Shipment`` and the ``shipment``."""
+"""Parcel events, sent with ``sender=Shipment``, the ``shipment`` and the ``order_url`` of
+the customer's order page."""
 from django.dispatch import Signal
 
 shipment_dispatched = Signal()

@@ -79,3 +79,15 @@ def test_cart_api(client, shop, customer):
     assert response.status_code == 201 and response.json()["item_count"] == 1
     too_many = client.post("/api/cart/items/", {"product_id": shop.novel.pk, "quantity": 5}, content_type="application/json")
     assert too_many.status_code == 409 and too_many.json()["error"] == "out_of_stock"
+
+
+def test_a_withdrawn_product_leaves_carts_but_stays_on_wishlists(shop, customer):
+    from catalog.services import deactivate_product
+
+    add_item(customer, shop.headphones.pk, 1)
+    add_item(customer, shop.novel.pk, 1)
+    add_to_wishlist(customer, shop.novel.pk)
+    deactivate_product(shop.novel.pk)
+    assert [line.sku for line in cart_summary(customer).lines] == ["HP-100"]
+    assert cart_item_count(customer) == 1
+    assert wishlist_product_ids(customer) == [shop.novel.pk]
