@@ -135,3 +135,18 @@ def test_summary_cycles_match_networkx_on_random_app_graphs():
             assert found is not None and len(found) == len(set(found)) and set(found) == expected
             if len(expected) > 3:
                 assert _short_cycles(adj, sorted(comp), 4, 3) is None
+
+
+def test_a_fresh_cli_analysis_builds_no_networkx_graph(project, tmp_path):
+    out = tmp_path / "g.json"
+    probe = (
+        "import sys\n"
+        "from decompose.cli import cli\n"
+        f"cli.main(args=['analyze', {str(project)!r}, '-o', {str(out)!r}, '--no-cache'], standalone_mode=False)\n"
+        "sys.stdout.write(repr('networkx' in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "False"
+    assert out.read_text() == analyze(project, use_cache=False).to_json()
+    assert "Apps" in run.stderr and "import cycles" in run.stderr.lower()
