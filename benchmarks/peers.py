@@ -61,7 +61,7 @@ def _spin(n: int) -> int:
     return total
 
 
-def spin(workers: int, units: int = 8, unit: int = 1_000_000) -> dict[str, int]:
+def spin(workers: int, units: int = 8, unit: int = 2_500_000) -> dict[str, int]:
     """A fixed amount of pure-Python CPU work split over ``workers`` processes (calibrates parallelism)."""
     with ProcessPoolExecutor(max_workers=workers) as pool:
         list(pool.map(_spin, [unit] * units))
