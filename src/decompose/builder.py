@@ -267,7 +267,13 @@ class _Resolver:
                 result = True
             elif q in classes and depth < 20:
                 module, c = classes[q]
-                result = any(is_model(b, depth + 1) for b in (base_qualname(module, b) for b in c.bases) if b)
+                # a base outside the project may be a model base we cannot see (treebeard's MP_Node):
+                # relation fields or a model's Meta (abstract / app_label / db_table) tell it then
+                meta = dict(c.meta)
+                result = any(is_model(b, depth + 1) for b in (base_qualname(module, b) for b in c.bases) if b) or (
+                    bool(c.bases)
+                    and (bool(c.fields) or meta.get("abstract") is True or isinstance(meta.get("app_label"), str) or isinstance(meta.get("db_table"), str))
+                )
             else:
                 last = q.rsplit(".", 1)[-1]
                 result = ".models" in q and q.split(".", 1)[0] not in self.toplevel and last.endswith(("Model", "User", "Page"))
