@@ -66,3 +66,42 @@ def test_a_src_package_is_not_a_source_root(tmp_path):
     g = analyze(root, use_cache=False)
     assert {"src.settings", "src.app.models"} <= set(g.modules())
     assert g.graph.has_edge("src.app.models", "src.settings", key="import")
+
+
+def test_models_on_a_third_party_base_are_models(tmp_path):
+    # django-oscar's Category(MP_Node): the base is not in the project, the Meta and fields say "model"
+    root = tmp_path / "shop"
+    _w(root / "manage.py", 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")\n')
+    _w(root / "shop/__init__.py", "")
+    _w(root / "shop/settings.py", 'INSTALLED_APPS = ["catalogue", "offers"]\n')
+    _w(root / "catalogue/__init__.py", "")
+    _w(root / "catalogue/models.py", """
+        from treebeard.mp_tree import MP_Node
+        from django.db import models
+
+        class Category(MP_Node):
+            name = models.CharField(max_length=10)
+
+            class Meta:
+                app_label = "catalogue"
+
+        class Helper(MP_Node):
+            pass
+        """)
+    _w(root / "offers/__init__.py", "")
+    _w(root / "offers/models.py", """
+        from django.db import models
+
+        class Offer(models.Model):
+            category = models.ForeignKey("catalogue.Category", related_name="offers", on_delete=models.CASCADE)
+        """)
+    _w(root / "offers/views.py", """
+        from catalogue.models import Category
+
+        def offers_of(category: Category):
+            return category.offers.all()
+        """)
+    g = analyze(root, use_cache=False)
+    assert [m["name"] for m in g.graph.nodes["catalogue.models"]["models"]] == ["Category"]
+    ev = g.graph.edges["offers.views", "offers.models", "orm"]["evidence"]
+    assert [(e.line, e.symbol) for e in ev] == [(4, "Offer")]
