@@ -285,10 +285,19 @@ class _Scanner:
             v = getattr(node, name, None)
             if v is None:
                 continue
-            if v.__class__ is list:
+            c = v.__class__
+            if c is list:
                 visit_all(v)
+            elif c is _Constant:
+                if not self.local and not self.cls:
+                    self.v_constant(v)
+            elif c is _Name:
+                if v.ctx.__class__ is not _Load:
+                    self.v_name(v)
+                elif self.collectors:
+                    self.touch([v.id])
             elif isinstance(v, AST):
-                visit_all((v,))
+                self.visit(v)
 
     def visit_all(self, nodes: list[Any] | tuple[Any, ...]) -> None:
         """Visit ``nodes``; the commonest leaves (constants, names read) are handled inline."""
@@ -871,8 +880,7 @@ class _Scanner:
         """(ref, target, binding flags) for a name rooted in ``root``, or None if it is local/builtin."""
         b = self.bindings.get(root)
         if b is not None:
-            chain = b[0] + "".join("." + r for r in rest)
-            return "chain", chain, b[1]
+            return "chain", ".".join((b[0], *rest)) if rest else b[0], b[1]
         if root in self.defs:
             return None
         if self.star and root not in self.bound and root not in _BUILTINS:
@@ -900,8 +908,10 @@ class _Scanner:
     def run(self, tree: ast.Module, lines: int, parser: str) -> ModuleFacts:
         self.visit_all(tree.body)
         uses = list(self.uses)
+        model_alias = self.model_alias
+        sorted_flags: dict[tuple[str, ...], tuple[str, ...]] = {}
         for kind, ref, root, rest, line, flags, suffix in self.cands:
-            if root[0] == "@" or (root in self.model_alias and root not in self.bindings):
+            if root[0] == "@" or (model_alias and root in model_alias and root not in self.bindings):
                 # a model loaded by name (get_model / get_user_model): the use points at the model
                 model = root if root[0] == "@" else self.model_alias[root]
                 if ref == "related":
@@ -921,7 +931,12 @@ class _Scanner:
             rref, target, bflags = r
             if ref != "chain":  # e.g. "signal": keep the special ref, chain target
                 rref = ref if rref == "chain" else rref
-            allflags = tuple(sorted(set(flags) | set(bflags)))
+            if flags:
+                allflags = tuple(sorted(set(flags) | set(bflags)))
+            elif len(bflags) < 2:
+                allflags = bflags
+            else:
+                allflags = sorted_flags.get(bflags) or sorted_flags.setdefault(bflags, tuple(sorted(bflags)))
             uses.append(Use(kind, rref, target, line, allflags))
         classes = []
         for name, line, bases, attrs, meta, raw_fields in self.raw_classes:
