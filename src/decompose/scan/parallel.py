@@ -101,10 +101,16 @@ def scan_files(
     total_bytes = sum(sizes) if sizes is not None else PARALLEL_MIN_BYTES
     if workers == 1 or total < PARALLEL_MIN_FILES or total_bytes < PARALLEL_MIN_BYTES:
         out = []
-        for i, job in enumerate(jobs, 1):
-            out.append(scan_file(job, cache_dir, known))
-            if progress is not None and (i % 25 == 0 or i == total):
-                progress(i, total)
+        enabled = gc.isenabled()
+        gc.disable()  # as in the workers: syntax trees are acyclic garbage, freed by reference counting
+        try:
+            for i, job in enumerate(jobs, 1):
+                out.append(scan_file(job, cache_dir, known))
+                if progress is not None and (i % 25 == 0 or i == total):
+                    progress(i, total)
+        finally:
+            if enabled:
+                gc.enable()
         return out
     # chunks of similar byte size, ~6 per worker, biggest first for balance
     n_chunks = min(total, workers * 6)
