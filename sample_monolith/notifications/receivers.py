@@ -1,13 +1,15 @@
 """Turn other apps' events into customer notifications.
 
-Every receiver listens to an explicit domain event of another app and takes what it
-needs from the event's arguments (the order page's ``order_url`` included), so the
+Every receiver listens to an explicit domain event of another app and uses only the
+event's arguments and other apps' public service functions (the order page's path comes
+from ``orders.services.order_page_url``, not from a URL name of the web layer), so the
 receivers work the same in-process or behind a bridged event in a separate service."""
 from django.dispatch import receiver
 
 from accounts.signals import user_registered
 from notifications.models import Notification
 from notifications.services import get_preferences, notify
+from orders.services import order_page_url
 from orders.signals import order_cancelled, order_placed
 from payments.signals import payment_refunded
 from reviews.signals import review_submitted
@@ -21,31 +23,32 @@ def welcome_new_user(sender, user, **kwargs):
 
 
 @receiver(order_placed, dispatch_uid="notifications.order_placed")
-def order_confirmation(sender, order, order_url="", **kwargs):
-    notify(order.user_id, Notification.Kind.ORDER_PLACED, {"order": order}, link=order_url)
+def order_confirmation(sender, order, **kwargs):
+    notify(order.user_id, Notification.Kind.ORDER_PLACED, {"order": order}, link=order_page_url(order.reference))
 
 
 @receiver(order_cancelled, dispatch_uid="notifications.order_cancelled")
-def order_cancellation(sender, order, reason="", order_url="", **kwargs):
-    notify(order.user_id, Notification.Kind.ORDER_CANCELLED, {"order": order, "reason": reason}, link=order_url)
+def order_cancellation(sender, order, reason="", **kwargs):
+    notify(order.user_id, Notification.Kind.ORDER_CANCELLED, {"order": order, "reason": reason}, link=order_page_url(order.reference))
 
 
 @receiver(payment_refunded, dispatch_uid="notifications.refund")
-def refund_issued(sender, payment, refund, order_url="", **kwargs):
+def refund_issued(sender, payment, refund, **kwargs):
     order = payment.order
-    notify(order.user_id, Notification.Kind.REFUND, {"order": order, "refund": refund}, link=order_url)
+    notify(order.user_id, Notification.Kind.REFUND, {"order": order, "refund": refund}, link=order_page_url(order.reference))
 
 
 @receiver(shipment_dispatched, dispatch_uid="notifications.dispatched")
-def parcel_on_its_way(sender, shipment, order_url="", **kwargs):
+def parcel_on_its_way(sender, shipment, carrier="", **kwargs):
     order = shipment.order
-    notify(order.user_id, Notification.Kind.SHIPMENT_DISPATCHED, {"order": order, "shipment": shipment}, link=order_url)
+    context = {"order": order, "shipment": shipment, "carrier": carrier}
+    notify(order.user_id, Notification.Kind.SHIPMENT_DISPATCHED, context, link=order_page_url(order.reference))
 
 
 @receiver(shipment_delivered, dispatch_uid="notifications.delivered")
-def parcel_delivered(sender, shipment, order_url="", **kwargs):
+def parcel_delivered(sender, shipment, **kwargs):
     order = shipment.order
-    notify(order.user_id, Notification.Kind.SHIPMENT_DELIVERED, {"order": order, "shipment": shipment}, link=order_url)
+    notify(order.user_id, Notification.Kind.SHIPMENT_DELIVERED, {"order": order, "shipment": shipment}, link=order_page_url(order.reference))
 
 
 @receiver(review_submitted, dispatch_uid="notifications.review_received")

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
 from accounts.models import Address
 from catalog.models import Product
@@ -37,9 +36,6 @@ class Order(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.reference
-
-    def get_absolute_url(self) -> str:
-        return reverse("web:order_detail", kwargs={"reference": self.reference})
 
     @property
     def total_money(self) -> Money:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import get_address
@@ -94,7 +95,7 @@ def place_order(user, *, address_id: int, shipping_method: str, coupon_code: str
         order.placed_at = timezone.now()
         order.save(update_fields=["status", "placed_at", "updated_at"])
         audit("orders.placed", order, actor_id=user.pk, total=str(order.total))
-    order_placed.send(sender=Order, order=order, order_url=order.get_absolute_url())
+    order_placed.send(sender=Order, order=order)
     return order
 
 
@@ -124,6 +125,11 @@ def get_order(order_id: int, *, user_id: int | None = None) -> Order:
         return orders.get(pk=order_id)
     except Order.DoesNotExist as exc:
         raise OrderNotFound(f"no order {order_id}") from exc
+
+
+def order_page_url(reference: str) -> str:
+    """The path of the customer's page of an order (for links in messages sent elsewhere)."""
+    return reverse("web:order_detail", kwargs={"reference": reference})
 
 
 def get_order_by_reference(reference: str, *, user_id: int | None = None) -> Order:
@@ -179,7 +185,7 @@ def cancel_order(order_id: int, *, reason: str, actor_id: int | None = None) -> 
         order.cancelled_at = timezone.now()
         order.save(update_fields=["status", "cancelled_at", "updated_at"])
         audit("orders.cancelled", order, actor_id=actor_id, reason=reason)
-    order_cancelled.send(sender=Order, order=order, reason=reason, order_url=order.get_absolute_url())
+    order_cancelled.send(sender=Order, order=order, reason=reason)
     return order
 
 

@@ -114,7 +114,7 @@ def refund_payment(payment_id: int, amount: Decimal | None = None, reason: str =
         payment.status = Payment.Status.REFUNDED if fully else Payment.Status.PARTIALLY_REFUNDED
         payment.save(update_fields=["status", "updated_at"])
         audit("payments.refunded", payment, amount=str(money.amount), reason=reason)
-    payment_refunded.send(sender=Payment, payment=payment, refund=refund, order_url=payment.order.get_absolute_url())
+    payment_refunded.send(sender=Payment, payment=payment, refund=refund)
     return refund
 
 

@@ -3,5 +3,5 @@ from django.dispatch import Signal
 
 # payment=<Payment>
 payment_captured = Signal()
-# payment=<Payment>, refund=<Refund>, order_url=<the order's page>
+# payment=<Payment>, refund=<Refund>
 payment_refunded = Signal()

@@ -87,7 +87,7 @@ def dispatch_shipment(shipment_id: int, *, location: str = "Warehouse") -> Shipm
         TrackingEvent.objects.create(
             shipment=shipment, status=shipment.status, location=location, message="Parcel handed to carrier", occurred_at=now
         )
-    shipment_dispatched.send(sender=Shipment, shipment=shipment, order_url=shipment.order.get_absolute_url())
+    shipment_dispatched.send(sender=Shipment, shipment=shipment, carrier=shipment.method.carrier.name)
     return shipment
 
 
@@ -118,7 +118,7 @@ def mark_delivered(shipment_id: int, *, at: datetime | None = None) -> Shipment:
     shipment.status = Shipment.Status.DELIVERED
     shipment.delivered_at = at or timezone.now()
     shipment.save(update_fields=["status", "delivered_at", "updated_at"])
-    shipment_delivered.send(sender=Shipment, shipment=shipment, order_url=shipment.order.get_absolute_url())
+    shipment_delivered.send(sender=Shipment, shipment=shipment)
     return shipment
 
 

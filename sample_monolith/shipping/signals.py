@@ -1,5 +1,5 @@
-"""Parcel events, sent with ``sender=Shipment``, the ``shipment`` and the ``order_url`` of
-the customer's order page."""
+"""Parcel events, sent with ``sender=Shipment`` and the ``shipment``; shipment_dispatched
+also carries the ``carrier``'s name."""
 from django.dispatch import Signal
 
 shipment_dispatched = Signal()
