@@ -1,10 +1,11 @@
 """Public API of notifications: create, list and read a customer's notifications."""
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+# TODO(decompose): accounts.services.user_summary is called back over HTTP (monolith.user_summary); the monolith must expose it
+from notifications_service.monolith import user_summary
 from core.exceptions import NotFound
 from notifications.backends import get_backend
 from notifications.models import Notification, NotificationPreference, OutboxMessage
@@ -43,19 +44,19 @@ def _wants(preference: NotificationPreference, kind: str) -> bool:
 
 def notify(user_id: int, kind: str, context: dict[str, Any], *, link: str = "") -> Notification | None:
     """Create a notification from the ``notifications/<kind>.txt`` template
-    (first line: subject) and e-mail it if the customer wants e-mail.
-    Returns None when the customer opted out of this kind."""
+    (first line: subject; ``customer`` is accounts' ``user_summary``) and e-mail it if
+    the customer wants e-mail. Returns None when the customer opted out of this kind."""
     preference = get_preferences(user_id)
     if not _wants(preference, kind):
         return None
-    user = get_user_model().objects.get(pk=user_id)
-    rendered = render_to_string(f"notifications/{kind}.txt", {"user": user, **context}).strip()
+    customer = user_summary(user_id)
+    rendered = render_to_string(f"notifications/{kind}.txt", {"customer": customer, **context}).strip()
     subject, _, body = rendered.partition("\n")
     notification = Notification.objects.create(
-        user=user, kind=kind, subject=subject.strip(), body=body.strip(), link=link
+        user_id=user_id, kind=kind, subject=subject.strip(), body=body.strip(), link=link
     )
-    if preference.email_enabled and user.email:
-        get_backend().deliver(notification, user.email)
+    if preference.email_enabled and customer["email"]:
+        get_backend().deliver(notification, customer["email"])
     return notification
 
 

@@ -37,6 +37,12 @@ class EventPaymentRefundedRequest(serializers.Serializer):
     refund = serializers.JSONField(allow_null=True)
 
 
+class EventReviewSubmittedRequest(serializers.Serializer):
+    """JSON body of POST /api/v1/events/review_submitted."""
+
+    review = serializers.JSONField(allow_null=True)
+
+
 class EventShipmentDeliveredRequest(serializers.Serializer):
     """JSON body of POST /api/v1/events/shipment_delivered."""
 
@@ -46,7 +52,14 @@ class EventShipmentDeliveredRequest(serializers.Serializer):
 class EventShipmentDispatchedRequest(serializers.Serializer):
     """JSON body of POST /api/v1/events/shipment_dispatched."""
 
+    carrier = serializers.JSONField(allow_null=True)
     shipment = serializers.JSONField(allow_null=True)
+
+
+class EventUserRegisteredRequest(serializers.Serializer):
+    """JSON body of POST /api/v1/events/user_registered."""
+
+    user = serializers.JSONField(allow_null=True)
 
 
 class ServicesListNotificationsRequest(serializers.Serializer):
@@ -110,6 +123,16 @@ class EventPaymentRefunded(APIView):
         return Response({"receivers": len(responses)}, status=202)
 
 
+class EventReviewSubmitted(APIView):
+    """POST /api/v1/events/review_submitted → reviews.signals.review_submitted"""
+
+    @extend_schema(operation_id="event_review_submitted", request=EventReviewSubmittedRequest, responses={202: rest.EventAccepted, **rest.ERRORS})
+    def post(self, request: Request) -> Response:
+        data = monolith.refs_in_payload(rest.validate(EventReviewSubmittedRequest, request))
+        responses = rest.deliver(signals.review_submitted, data)
+        return Response({"receivers": len(responses)}, status=202)
+
+
 class EventShipmentDelivered(APIView):
     """POST /api/v1/events/shipment_delivered → shipping.signals.shipment_delivered"""
 
@@ -127,6 +150,16 @@ class EventShipmentDispatched(APIView):
     def post(self, request: Request) -> Response:
         data = monolith.refs_in_payload(rest.validate(EventShipmentDispatchedRequest, request))
         responses = rest.deliver(signals.shipment_dispatched, data)
+        return Response({"receivers": len(responses)}, status=202)
+
+
+class EventUserRegistered(APIView):
+    """POST /api/v1/events/user_registered → accounts.signals.user_registered"""
+
+    @extend_schema(operation_id="event_user_registered", request=EventUserRegisteredRequest, responses={202: rest.EventAccepted, **rest.ERRORS})
+    def post(self, request: Request) -> Response:
+        data = monolith.refs_in_payload(rest.validate(EventUserRegisteredRequest, request))
+        responses = rest.deliver(signals.user_registered, data)
         return Response({"receivers": len(responses)}, status=202)
 
 

@@ -54,7 +54,10 @@ class RemoteRef:
     def __getattr__(self, name: str) -> Any:
         data = object.__getattribute__(self, "_data")
         if name in data:
-            return data[name]
+            value = data[name]
+            if isinstance(value, dict) and ("id" in value or "pk" in value):  # a related instance sent with it
+                return from_dto(f"monolith.{name}", value)
+            return value
         if name.endswith("_id") and name[:-3] in data and isinstance(data[name[:-3]], dict):
             return data[name[:-3]].get("id")
         raise RemoteFieldMissing(
@@ -193,7 +196,6 @@ def post_event(name: str, kwargs: dict[str, Any]) -> None:
 
 # Models of the monolith the moved code refers to (references by id).
 User = _ref_class("accounts.User")
-Review = _ref_class("reviews.Review")
 
 
 def register_user(username, email, password, **extra):
@@ -201,9 +203,19 @@ def register_user(username, email, password, **extra):
     return call("accounts.services.register_user", {"username": username, "email": email, "password": password, **extra}, returns="accounts.User")
 
 
+def user_summary(user_id):
+    """accounts.services.user_summary of the monolith, called back over HTTP."""
+    return call("accounts.services.user_summary", {"user_id": user_id})
+
+
 def cancel_order(order_id, *, reason, actor_id=None):
     """orders.services.cancel_order of the monolith, called back over HTTP."""
     return call("orders.services.cancel_order", {"order_id": order_id, "reason": reason, "actor_id": actor_id}, returns="orders.Order")
+
+
+def order_page_url(reference):
+    """orders.services.order_page_url of the monolith, called back over HTTP."""
+    return call("orders.services.order_page_url", {"reference": reference})
 
 
 def capture_payment(payment_id):

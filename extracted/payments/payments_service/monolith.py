@@ -54,7 +54,10 @@ class RemoteRef:
     def __getattr__(self, name: str) -> Any:
         data = object.__getattribute__(self, "_data")
         if name in data:
-            return data[name]
+            value = data[name]
+            if isinstance(value, dict) and ("id" in value or "pk" in value):  # a related instance sent with it
+                return from_dto(f"monolith.{name}", value)
+            return value
         if name.endswith("_id") and name[:-3] in data and isinstance(data[name[:-3]], dict):
             return data[name[:-3]].get("id")
         raise RemoteFieldMissing(
