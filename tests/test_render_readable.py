@@ -252,7 +252,9 @@ def test_sample_monolith_default_app_graph_is_readable(sample):
     assert sorted(red) == list(view.feedback)
     # the project package's URLconf and settings wire apps in: faint; an app's own dotted reference is a coupling
     assert all(a.get("wiring") == "true" for (s, _t), a in drawn.items() if s == "(project)")
-    assert drawn[("reports", "reviews")]["kinds"] == "string_ref" and "wiring" not in drawn[("reports", "reviews")]
+    # (reporting loads Review with apps.get_model and queries it: string_ref plus the orm use that follows)
+    assert "string_ref" in drawn[("reports", "reviews")]["kinds"].split(",")
+    assert "wiring" not in drawn[("reports", "reviews")]
 
 
 @pytest.mark.e2e
