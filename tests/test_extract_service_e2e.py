@@ -68,6 +68,13 @@ class FakeMonolith:
                     if body.get("order_id") == FAILING_ORDER:
                         return self._answer(500, {"error": "boom"})
                     return self._answer(200, {"result": {"id": body["order_id"], "status": "paid"}})
+                if self.path == "/api/v1/callbacks/orders.services.order_page_url":
+                    return self._answer(200, {"result": f"/orders/{body['reference']}/"})
+                if self.path == "/api/v1/callbacks/accounts.services.user_summary":
+                    user_id = body["user_id"]
+                    return self._answer(200, {"result": {"id": user_id, "username": f"u{user_id}", "email": f"u{user_id}@example.com",
+                                                         "name": f"Customer {user_id}", "marketing_opt_in": False,
+                                                         "loyalty_points": 0, "tier": "bronze"}})
                 if self.path.startswith("/api/v1/events/"):
                     return self._answer(202, {"receivers": 1})
                 return self._answer(404, {"error": "unknown"})
@@ -374,14 +381,27 @@ def test_payments_flow_over_http_with_call_backs_and_events(services, monolith: 
     assert after["status"] == "authorized"
 
 
-def test_notifications_event_bridge_answers_without_500(services) -> None:  # noqa: ANN001
-    """The monolith posts order_placed; the receiver needs monolith URLs and users (manual steps in
-    EXTRACTION.md), so the service answers 422 naming the exception — never a 500."""
+def test_notifications_event_bridge_notifies_through_call_backs(services, monolith: FakeMonolith) -> None:  # noqa: ANN001
+    """The monolith posts order_placed; the moved receiver asks the monolith back for the customer and
+    the order's page (call backs listed in EXTRACTION.md) and stores a notification the API then lists.
+    A malformed event is a 400, never a 500."""
     service = services("notifications")
-    assert "reverse('web:order_detail')" in (service.folder / "EXTRACTION.md").read_text()
+    plan = (service.folder / "EXTRACTION.md").read_text()
+    assert "accounts.services.user_summary" in plan and "orders.services.order_page_url" in plan
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    r = service.http.post("/api/v1/events/order_placed", json={"order": {"id": 5, "user_id": 3, "reference": "R5"}}, headers=auth)
-    assert r.status_code == 422, r.text
-    assert r.json()["type"] in ("NoReverseMatch", "DoesNotExist", "RemoteFieldMissing")
+    del monolith.received[:]
+    event = {"order": {"id": 5, "user_id": 3, "reference": "R5", "total": "12.00", "currency": "EUR"}}
+    r = service.http.post("/api/v1/events/order_placed", json=event, headers=auth)
+    assert r.status_code < 300, r.text
+    paths = sorted({p for p, _ in monolith.received})
+    assert paths == ["/api/v1/callbacks/accounts.services.user_summary", "/api/v1/callbacks/orders.services.order_page_url"]
+    assert ("/api/v1/callbacks/orders.services.order_page_url", {"reference": "R5"}) in monolith.received
+    r = service.http.post("/api/v1/services/list_notifications", json={"user_id": 3}, headers=auth)
+    assert r.status_code == 200, r.text
+    listed = r.json()["result"]
+    assert any(n.get("link") == "/orders/R5/" for n in listed), listed
+    r = service.http.post("/api/v1/services/list_notifications", json={"user_id": 4}, headers=auth)
+    assert r.status_code == 200 and r.json()["result"] == []
     r = service.http.post("/api/v1/events/order_placed", json={}, headers=auth)
     assert r.status_code == 400 and "order" in r.json()["details"]
+
