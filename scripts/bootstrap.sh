@@ -7,7 +7,14 @@ cd "$(dirname "$0")/.."
 extras="${1:-django}"
 py="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
-  "$py" -m venv .venv
+  if ! "$py" -m venv .venv 2>/dev/null; then
+    # Debian's python3 ships venv/ensurepip separately (python3-venv)
+    rm -rf .venv
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    fi
+    "$py" -m venv .venv
+  fi
 fi
 stamp=".venv/.decompose-installed-$extras"
 want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)"
