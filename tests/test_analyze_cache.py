@@ -92,3 +92,34 @@ def test_process_pool_gives_the_same_graph(tmp_path):
     serial = analyze(root, use_cache=False, jobs=1)
     assert pooled.to_json() == serial.to_json()
     assert pooled.graph.has_edge("app.m39", "app.m0", key="call")
+
+
+def _many(root: Path, n: int = 40, funcs: int = 500) -> None:
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    filler = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(funcs))
+    for i in range(n):
+        (root / "app" / f"m{i}.py").write_text(f"from app.m{(i + 1) % n} import f1\n\nf1({i})\n" + filler)
+
+
+def test_the_pool_fills_the_index_and_a_run_mixing_kept_and_rescanned_facts_rewrites_it(tmp_path):
+    root, cache = tmp_path / "many", tmp_path / "cache"
+    _many(root, 60, 900)
+    cold = run_analysis(root, cache_dir=cache, jobs=2)  # through the pool: the index is the workers' blobs
+    assert cold.stats.scanned == 61
+    warm = run_analysis(root, cache_dir=cache, jobs=2)
+    assert warm.stats.scanned == 0
+    # enough files changed to rewrite the index, and to go through the pool again: kept facts and
+    # fresh ones end up in it together
+    changed = [root / "app" / f"m{i}.py" for i in range(0, 60, 2)]
+    assert sum(p.stat().st_size for p in changed) > parallel.PARALLEL_MIN_BYTES
+    for i, p in zip(range(0, 60, 2), changed):
+        p.write_text(p.read_text().replace(f"f1({i})", f"f2({i})"))
+    mixed = run_analysis(root, cache_dir=cache, jobs=2)
+    assert mixed.stats.scanned == 30
+    expected = analyze(root, use_cache=False, jobs=1).to_json()
+    assert mixed.to_json() == expected
+    # the next run rebuilds from the index alone (no file is read again) and gets the same graph
+    (cache / next(p.name for p in cache.iterdir() if p.name.startswith("built-"))).unlink()
+    again = run_analysis(root, cache_dir=cache, jobs=2)
+    assert again.stats.scanned == 0 and again.to_json() == expected

@@ -105,3 +105,23 @@ def test_models_on_a_third_party_base_are_models(tmp_path):
     assert [m["name"] for m in g.graph.nodes["catalogue.models"]["models"]] == ["Category"]
     ev = g.graph.edges["offers.views", "offers.models", "orm"]["evidence"]
     assert [(e.line, e.symbol) for e in ev] == [(4, "Offer")]
+
+
+def test_gettext_locale_folders_are_not_walked_but_a_locale_package_is_code(tmp_path):
+    root = tmp_path / "proj"
+    _w(root / "manage.py", "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n")
+    _w(root / "proj/__init__.py", "")
+    _w(root / "proj/settings.py", 'INSTALLED_APPS = ["shop"]\n')
+    _w(root / "shop/__init__.py", "")
+    _w(root / "shop/models.py", "from shop.locale.formats import money\n")
+    _w(root / "shop/locale/fr/LC_MESSAGES/django.po", 'msgid ""\nmsgstr ""\n')
+    _w(root / "shop/locale/fr/LC_MESSAGES/stray.py", "import os\n")  # a gettext folder holds no code
+    _w(root / "shop/locale/__init__.py.txt", "")
+    g = analyze(root, use_cache=False)
+    assert not any(".locale" in m for m in g.modules())
+    # the same name as a real package (it has an __init__.py) is code like any other
+    _w(root / "shop/locale/__init__.py", "")
+    _w(root / "shop/locale/formats.py", "def money(x):\n    return x\n")
+    g = analyze(root, use_cache=False)
+    assert {"shop.locale", "shop.locale.formats", "shop.locale.fr.LC_MESSAGES.stray"} <= set(g.modules())
+    assert g.graph.has_edge("shop.models", "shop.locale.formats", key="import")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from decompose.errors import DecomposeError, InputError
 from decompose.graph import DependencyGraph, Skipped, load
 from decompose.project import Project, SourceFile, discover
-from decompose.scan.cache import FactsCache, Result, read_pickle, write_bytes, write_pickle
+from decompose.scan.cache import FactsCache, Result, facts_blob, read_pickle, write_bytes, write_pickle
 from decompose.scan.facts import ANALYSER_VERSION, ModuleFacts
 from decompose.scan.parallel import scan_files
 
@@ -249,6 +249,7 @@ def _scan(
                 take(f, key, result)
     cached = len(project.files) - len(scan)
     index = cache.rewrites_index(len(scan), len(project.files))
+    blobs: list[bytes] = []
     if scan:
         # objects/ serves the files a run does not put in the index (and other runs sharing the cache)
         directory = cache.directory if cache.writable and not index else None
@@ -260,10 +261,17 @@ def _scan(
             progress=progress,
             known=previous,
             meanwhile=_preload,
+            blobs=blobs if index and cache.writable else None,
         )
         for f, (_module, key, result) in zip(scan, done):
             take(f, key, result)
-    cache.save(stats, results, index=index)
+    if index and cache.writable:
+        # the pool's blobs hold what it scanned, as the workers encoded it; the rest gets one blob of its own
+        in_blobs = {key for f, (_m, key, _r) in zip(scan, done)} if blobs else set()
+        rest = {k: v for k, v in results.items() if k not in in_blobs}
+        if rest or not blobs:
+            blobs.append(facts_blob(rest))
+    cache.save(stats, blobs if index else None)
     keys = {p: e[2] for p, e in stats.items()}
     return facts, tuple(sorted(skipped)), len(scan), cached, keys
 

@@ -191,6 +191,8 @@ def _walk(root: Path, config: Config, skipped: list[Skipped], warnings: list[str
             if is_dir:
                 if name.startswith(".") or name == "__pycache__":
                     continue
+                if name == "locale" and not os.path.isfile(f"{entry.path}/__init__.py"):
+                    continue  # gettext catalogues (<lang>/LC_MESSAGES/*.po), not code: often thousands of folders
                 if excluded(relpath + "/x.py"):
                     continue
                 walk(entry.path, relpath)

@@ -4,8 +4,9 @@ Layout of the cache folder (default ``.decompose-cache/`` in the analysed folder
 
     objects/<k[:2]>/<key>.pickle   one scan result, key = blake2b(version, module, flags, bytes)
     stat-v<V>.pickle               {path: (mtime_ns, size, key)} of the last run (small)
-    facts-v<V>.marshal             {key: result} of the last run's files, as plain tuples (marshal
-                                   writes and reads them several times faster than pickle)
+    facts-v<V>.1.marshal           the last run's results as plain tuples, in blobs of
+                                   (module, key, result) lists (marshal writes and reads them several
+                                   times faster than pickle; see :func:`read_facts`)
 
 A warm run loads the small stat index and, for each file whose ``stat``
 (mtime + size) is unchanged, knows its content key without reading the file;
@@ -36,7 +37,7 @@ from decompose.scan.facts import ANALYSER_VERSION, AtomicFact, ClassFact, Import
 
 Result = ModuleFacts | str
 _STAT = f"stat-v{ANALYSER_VERSION}.pickle"
-_FACTS = f"facts-v{ANALYSER_VERSION}.marshal"
+_FACTS = f"facts-v{ANALYSER_VERSION}.1.marshal"  # .1: the index is a list of blobs
 _LOAD_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError, IndexError, KeyError)
 
 
@@ -66,19 +67,34 @@ _IMPORT, _USE, _CLASS, _ATOMIC = Import._make, Use._make, ClassFact._make, Atomi
 
 
 def read_facts(path: Path) -> dict[str, Result] | None:
-    """The facts index at ``path`` ({key: result}), or None when it is missing or unreadable."""
+    """The facts index at ``path`` ({key: result}), or None when it is missing or unreadable.
+
+    The file is a marshal'd list of blobs, each a marshal'd list of ``(module, key, plain result)``:
+    the very bytes the scan workers send back, so a cold run writes the index without re-encoding it.
+    """
     try:
         with open(path, "rb") as fh:
-            plain = marshal.loads(fh.read())  # marshal.load(fh) reads a file object piece by piece: 5x slower
-        return {k: from_plain(v) for k, v in plain.items()}
+            blobs = marshal.loads(fh.read())  # marshal.load(fh) reads a file object piece by piece: 5x slower
+        out: dict[str, Result] = {}
+        for blob in blobs:
+            for _module, key, plain in marshal.loads(blob):
+                if key:
+                    out[key] = from_plain(plain)
+        return out
     except (*_LOAD_ERRORS, AttributeError):
         return None
 
 
-def write_facts(path: Path, results: dict[str, Result]) -> bool:
+def facts_blob(results: dict[str, Result]) -> bytes:
+    """``results`` as one blob of the facts index (see :func:`read_facts`)."""
+    return marshal.dumps([("", k, to_plain(v)) for k, v in results.items()])
+
+
+def write_facts(path: Path, blobs: list[bytes]) -> bool:
+    """Atomically write the facts index made of ``blobs`` (see :func:`read_facts`)."""
     try:
         ensure_dir(path.parent)
-        _atomic_write(path, marshal.dumps({k: to_plain(v) for k, v in results.items()}))
+        _atomic_write(path, marshal.dumps(blobs))
         return True
     except OSError:
         return False
@@ -185,11 +201,11 @@ class FactsCache:
         """
         return not self.stats or changed > max(20, total // 50)
 
-    def save(self, stats: dict[str, tuple[int, int, str]], results: dict[str, Result], *, index: bool) -> None:
-        """Remember this run's files: their stat keys, and their results when ``index``."""
+    def save(self, stats: dict[str, tuple[int, int, str]], blobs: list[bytes] | None) -> None:
+        """Remember this run's files: their stat keys, and (``blobs`` not None) the facts index."""
         if self.directory is None or not self.writable:
             return
-        if index and not write_facts(self.directory / _FACTS, results):
+        if blobs is not None and not write_facts(self.directory / _FACTS, blobs):
             self.writable = False
             return
         if stats != self.stats and not write_pickle(self.directory / _STAT, stats):

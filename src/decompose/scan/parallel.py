@@ -89,12 +89,16 @@ def scan_files(
     progress: Callable[[int, int], None] | None = None,
     known: Mapping[str, Result] | None = None,
     meanwhile: Callable[[], None] | None = None,
+    blobs: list[bytes] | None = None,
 ) -> list[Done]:
     """Scan ``jobs``; results in the same order. ``progress(done, total)`` is called as files finish.
 
     ``cache_dir``: where scan results are looked up and stored by content key (None: nowhere);
     ``known``: results by content key to take first (in-process runs only);
-    ``meanwhile``: work for this process while the pool scans (e.g. imports the next stage needs).
+    ``meanwhile``: work for this process while the pool scans (e.g. imports the next stage needs);
+    ``blobs``: when given and the pool ran, each chunk's results as the worker encoded them (a list of
+    ``(module, key, plain result)``, marshal'd) are appended to it, for the cache's index. It stays
+    empty when the files were scanned in this process.
     """
     total = len(jobs)
     workers = default_jobs() if workers is None else max(1, workers)
@@ -131,7 +135,10 @@ def scan_files(
             meanwhile()
         for fut in as_completed(futures):
             chunk = futures[fut]
-            for i, (module, key, plain) in zip(chunk, marshal.loads(fut.result())):
+            data = fut.result()
+            if blobs is not None:
+                blobs.append(data)
+            for i, (module, key, plain) in zip(chunk, marshal.loads(data)):
                 results[i] = (module, key, from_plain(plain))
             done += len(chunk)
             if progress is not None:

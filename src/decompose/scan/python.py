@@ -53,14 +53,79 @@ _NOT_PROJECT = frozenset(__import__("sys").stdlib_module_names) | {"django", "ty
 
 #: operator and context fields hold no names: the visitor never descends into them
 _SKIP_FIELDS = frozenset({"op", "ops", "ctx", "type_comment"})
-#: per AST class, the fields that may hold child nodes (filled on first sight of a class)
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+#: ASDL field types that are plain values, never nodes
+_PLAIN_TYPES = frozenset({"identifier", "string", "int", "constant", "bytes", "object", "singleton"})
+_SIGNATURE = re.compile(r"\w+\((.*)\)\Z", re.S)
+
+#: How the visitor descends into a child held in a single-node field: the commonest leaves (a name
+#: read, a constant) are handled inline, anything else goes through the dispatch table ``D``.
+_CHILD = """\
+    v = node.{f}
+    c = v.__class__
+    if c is _Name:
+        if v.ctx.__class__ is not _Load:
+            self.v_name(v)
+        elif self.collectors:
+            self.touch([v.id])
+    elif c is _Constant:
+        if not self.local and not self.cls:
+            self.v_constant(v)
+    elif v is not None:
+        D[c](self, v)
+"""
+_CHILDREN = """\
+    v = node.{f}
+    if v:
+        self.visit_all(v)
+"""
+_ANY = """\
+    v = node.{f}
+    if v.__class__ is list:
+        self.visit_all(v)
+    elif isinstance(v, _AST):
+        self.visit(v)
+"""
 
 
-def _child_fields(cls: type) -> tuple[str, ...]:
-    fields = tuple(f for f in cls._fields if f not in _SKIP_FIELDS)  # type: ignore[attr-defined]
-    _CHILD_FIELDS[cls] = fields
-    return fields
+def _node_fields(cls: type) -> list[tuple[str, str]]:
+    """``(field, "one" | "many" | "any")`` for the fields of ``cls`` that may hold nodes.
+
+    Read from the ASDL signature in the class's docstring (``Compare(expr left, cmpop* ops, ...)``);
+    a class without one gets "any" (decided at run time) for every field.
+    """
+    fields = [f for f in cls._fields if f not in _SKIP_FIELDS]  # type: ignore[attr-defined]
+    m = _SIGNATURE.match((cls.__doc__ or "").strip())
+    if m is None:
+        return [(f, "any") for f in fields]
+    types: dict[str, str] = {}
+    for part in m.group(1).split(","):
+        bits = part.split()
+        if len(bits) == 2:
+            types[bits[1]] = bits[0]
+    out = []
+    for f in fields:
+        t = types.get(f)
+        if t is None:
+            out.append((f, "any"))
+        elif t.rstrip("*?") in _PLAIN_TYPES:
+            continue
+        else:
+            out.append((f, "many" if t.endswith("*") else "one"))
+    return out
+
+
+class _Dispatch(dict):  # type: ignore[type-arg]
+    """AST class -> ``visit(scanner, node)``: the scanner's ``v_*`` handlers, and for every other class a
+    function generated on first sight that visits exactly its node-holding fields (no per-node loop
+    over field names, no ``getattr``)."""
+
+    def __missing__(self, cls: type) -> Any:
+        body = "".join({"one": _CHILD, "many": _CHILDREN, "any": _ANY}[k].format(f=f) for f, k in _node_fields(cls))
+        src = f"def visit(self, node):\n{body or '    pass'}\n"
+        env = {"_Name": _Name, "_Constant": _Constant, "_Load": _Load, "_AST": ast.AST, "D": self}
+        exec(compile(src, f"<decompose visitor for {cls.__name__}>", "exec"), env)  # noqa: S102 - our own template
+        fn = self[cls] = env["visit"]
+        return fn
 
 
 class ScanError(Exception):
@@ -183,6 +248,9 @@ _Attribute = ast.Attribute
 _Name = ast.Name
 _Load = ast.Load
 _Constant = ast.Constant
+_CALL_NAMES = django.CALL_NAMES
+_MANAGER_ATTRS = django.MANAGER_ATTRS
+_LOOKUP_ANY = django.LOOKUP_ANY
 
 
 def _parts(node: ast.AST) -> list[str] | None:
@@ -240,68 +308,14 @@ class _Scanner:
         #: the type of ``self`` for methods of the model-like class being visited
         self.self_type: Type | None = None
         self.model_like: set[str] = set()
-        self.dispatch = {
-            ast.Import: self.v_import,
-            ast.ImportFrom: self.v_importfrom,
-            ast.If: self.v_if,
-            ast.FunctionDef: self.v_function,
-            ast.AsyncFunctionDef: self.v_function,
-            ast.ClassDef: self.v_class,
-            ast.With: self.v_with,
-            ast.AsyncWith: self.v_with,
-            ast.Call: self.v_call,
-            ast.Attribute: self.v_attribute,
-            ast.Name: self.v_name,
-            ast.Assign: self.v_assign,
-            ast.AugAssign: self.v_augassign,
-            ast.AnnAssign: self.v_annassign,
-            ast.Constant: self.v_constant,
-            ast.arg: self.v_arg,
-            ast.ExceptHandler: self.v_except,
-            ast.For: self.v_for,
-            ast.AsyncFor: self.v_for,
-            ast.ListComp: self.v_comp,
-            ast.SetComp: self.v_comp,
-            ast.GeneratorExp: self.v_comp,
-            ast.DictComp: self.v_comp,
-            ast.Lambda: self.v_lambda,
-            ast.Global: self.v_global,
-            ast.Nonlocal: self.v_nonlocal,
-        }
 
     # -- driver --------------------------------------------------------------
     def visit(self, node: ast.AST) -> None:
-        cls = node.__class__
-        fn = self.dispatch.get(cls)
-        if fn is not None:
-            fn(node)
-            return
-        fields = _CHILD_FIELDS.get(cls)
-        if fields is None:
-            fields = _child_fields(cls)
-        visit_all = self.visit_all
-        AST = ast.AST
-        for name in fields:
-            v = getattr(node, name, None)
-            if v is None:
-                continue
-            c = v.__class__
-            if c is list:
-                visit_all(v)
-            elif c is _Constant:
-                if not self.local and not self.cls:
-                    self.v_constant(v)
-            elif c is _Name:
-                if v.ctx.__class__ is not _Load:
-                    self.v_name(v)
-                elif self.collectors:
-                    self.touch([v.id])
-            elif isinstance(v, AST):
-                self.visit(v)
+        _DISPATCH[node.__class__](self, node)
 
     def visit_all(self, nodes: list[Any] | tuple[Any, ...]) -> None:
         """Visit ``nodes``; the commonest leaves (constants, names read) are handled inline."""
-        visit = self.visit
+        D = _DISPATCH
         for n in nodes:
             c = n.__class__
             if c is _Constant:
@@ -313,7 +327,7 @@ class _Scanner:
                 elif self.collectors:
                     self.touch([n.id])
             elif n is not None and c is not str:
-                visit(n)
+                D[c](self, n)
 
     @property
     def top(self) -> bool:
@@ -809,9 +823,24 @@ class _Scanner:
     # -- expressions ---------------------------------------------------------
     def v_call(self, node: ast.Call) -> None:
         func = node.func
-        parts = _parts(func)
+        # _parts(func), inlined: calls are the commonest node the visitor handles
+        cls = func.__class__
+        if cls is _Name:
+            parts: list[str] | None = [func.id]  # type: ignore[attr-defined]
+        else:
+            parts = []
+            n: Any = func
+            while cls is _Attribute:
+                parts.append(n.attr)
+                n = n.value
+                cls = n.__class__
+            if cls is _Name:
+                parts.append(n.id)
+                parts.reverse()
+            else:
+                parts = None
         if parts is None:
-            self.visit(func)
+            _DISPATCH[func.__class__](self, func)
         else:
             scopes = self.scopes
             local = scopes[-1].get(parts[0], _MISSING) if scopes else _MISSING
@@ -820,19 +849,19 @@ class _Scanner:
             if local is not _MISSING and local is not None and not local[0]:
                 self.related(local, parts[1:], node.lineno)  # order.lines.all()
             elif local is None:  # a call on a local value: only what its arguments name (sender=Model)
-                if parts[-1] in django.CALL_NAMES:
+                if parts[-1] in _CALL_NAMES:
                     django.call_uses(self, node, parts)
             else:
                 if self.collectors:
                     self.touch(parts)
-                if parts[-1] not in django.CALL_NAMES or not django.call_uses(self, node, parts):
+                if parts[-1] not in _CALL_NAMES or not django.call_uses(self, node, parts):
                     rest = tuple(parts[1:])
-                    kind = "orm" if rest and not django.MANAGER_ATTRS.isdisjoint(rest) else "call"
+                    kind = "orm" if rest and not _MANAGER_ATTRS.isdisjoint(rest) else "call"
                     if local is _MISSING:
                         self.cands.append((kind, "chain", parts[0], rest, node.lineno, (), ""))
                     else:  # a local alias of a class or function (``model = Order``)
                         self.cands.append((kind, "chain", local[1], local[2] + rest, node.lineno, (), ""))
-        if func.__class__ is _Attribute and func.attr in django.LOOKUP_ANY:  # type: ignore[attr-defined]
+        if func.__class__ is _Attribute and func.attr in _LOOKUP_ANY:  # type: ignore[attr-defined]
             t = self.expr_type(func.value)  # type: ignore[attr-defined]
             if t is not None and not t[0]:
                 self.lookups(node, func.attr, t)  # type: ignore[attr-defined]
@@ -974,3 +1003,33 @@ class _Scanner:
             dotted_strings=tuple(self.dotted),
             parser=parser,
         )
+
+
+_DISPATCH = _Dispatch({
+    ast.Import: _Scanner.v_import,
+    ast.ImportFrom: _Scanner.v_importfrom,
+    ast.If: _Scanner.v_if,
+    ast.FunctionDef: _Scanner.v_function,
+    ast.AsyncFunctionDef: _Scanner.v_function,
+    ast.ClassDef: _Scanner.v_class,
+    ast.With: _Scanner.v_with,
+    ast.AsyncWith: _Scanner.v_with,
+    ast.Call: _Scanner.v_call,
+    ast.Attribute: _Scanner.v_attribute,
+    ast.Name: _Scanner.v_name,
+    ast.Assign: _Scanner.v_assign,
+    ast.AugAssign: _Scanner.v_augassign,
+    ast.AnnAssign: _Scanner.v_annassign,
+    ast.Constant: _Scanner.v_constant,
+    ast.arg: _Scanner.v_arg,
+    ast.ExceptHandler: _Scanner.v_except,
+    ast.For: _Scanner.v_for,
+    ast.AsyncFor: _Scanner.v_for,
+    ast.ListComp: _Scanner.v_comp,
+    ast.SetComp: _Scanner.v_comp,
+    ast.GeneratorExp: _Scanner.v_comp,
+    ast.DictComp: _Scanner.v_comp,
+    ast.Lambda: _Scanner.v_lambda,
+    ast.Global: _Scanner.v_global,
+    ast.Nonlocal: _Scanner.v_nonlocal,
+})  # fmt: skip
