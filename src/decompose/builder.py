@@ -16,7 +16,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from decompose.graph import AppInfo, DependencyGraph, Evidence, Skipped, graph_json
@@ -84,8 +83,6 @@ class PlainGraph:
             ((n, self.nodes[n]) for n in sorted(self.nodes)),
             ((u, v, k, len(ev), ev) for (u, v, k), ev in self.edges.items()),
         )
-#: Evidence's own order (path, line, symbol, flags), compared in C
-_EVIDENCE_ORDER = attrgetter("path", "line", "symbol", "flags")
 
 
 class _Resolver:
@@ -532,5 +529,5 @@ def build_plain(
             blocks.append({"line": block.line, "modules": sorted(mods)})
         if blocks:
             nodes[m]["atomic_blocks"] = blocks
-    graph.edges = {key: sorted(evs, key=_EVIDENCE_ORDER) for key, evs in sorted(edges.items())}
+    graph.edges = {key: sorted(evs) for key, evs in sorted(edges.items())}
     return graph

@@ -80,6 +80,33 @@ def _scan_chunk(jobs: list[Job], cache_dir: Path | None) -> bytes:
             gc.enable()
 
 
+def _guided_chunks(costs: Sequence[int], workers: int) -> list[list[int]]:
+    """Indexes of ``costs`` cut into chunks that shrink as the work runs out (guided scheduling).
+
+    Biggest files first; each chunk takes about ``remaining / (2 * workers)`` of the cost left, down to
+    a floor, so the pool hands out large chunks early (little per-chunk overhead) and small ones at
+    the end, where they even out the workers' finishing times.
+    """
+    order = sorted(range(len(costs)), key=lambda i: -costs[i])
+    remaining = sum(costs)
+    floor = max(1, remaining // (workers * 24))
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    load = 0
+    target = max(floor, remaining // (2 * workers))
+    for i in order:
+        current.append(i)
+        load += costs[i]
+        if load >= target:
+            chunks.append(current)
+            remaining -= load
+            current, load = [], 0
+            target = max(floor, remaining // (2 * workers))
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def scan_files(
     jobs: Sequence[Job],
     *,
@@ -116,15 +143,7 @@ def scan_files(
             if enabled:
                 gc.enable()
         return out
-    # chunks of similar byte size, ~6 per worker, biggest first for balance
-    n_chunks = min(total, workers * 6)
-    order = sorted(range(total), key=lambda i: -(sizes[i] if sizes is not None else 0))
-    chunks: list[list[int]] = [[] for _ in range(n_chunks)]
-    loads = [0] * n_chunks
-    for i in order:
-        c = loads.index(min(loads))
-        chunks[c].append(i)
-        loads[c] += (sizes[i] if sizes is not None else 1) + 2000
+    chunks = _guided_chunks([(sizes[i] if sizes is not None else 1) + 2000 for i in range(total)], workers)
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     results: list[Done | None] = [None] * total
