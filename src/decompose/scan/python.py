@@ -721,17 +721,33 @@ class _Scanner:
             self.atomic.append((node.lineno, self.collectors.pop()))
 
     def v_assign(self, node: ast.Assign) -> None:
-        self.visit(node.value)
-        for t in node.targets:
-            self.visit(t)
+        value = node.value
+        c = value.__class__
+        # self.visit(value) and self.visit(target), with the commonest leaves inlined (as _CHILD does)
+        if c is _Name:
+            if self.collectors:
+                self.touch([value.id])  # type: ignore[attr-defined]
+        elif c is _Constant:
+            if not self.local and not self.cls:
+                self.v_constant(value)  # type: ignore[arg-type]
+        else:
+            _DISPATCH[c](self, value)
+        targets = node.targets
+        for t in targets:
+            if t.__class__ is _Name:
+                self.bound.add(t.id)  # type: ignore[attr-defined]
+                if self.scopes:
+                    self.store(t.id)  # type: ignore[attr-defined]
+            else:
+                _DISPATCH[t.__class__](self, t)
         if self.scopes:
-            if len(node.targets) == 1 and type(node.targets[0]) is ast.Name:
-                self.scopes[-1][node.targets[0].id] = _settle(self.expr_type(node.value))
+            if len(targets) == 1 and targets[0].__class__ is _Name:
+                self.scopes[-1][targets[0].id] = _settle(self.expr_type(value))  # type: ignore[attr-defined]
         elif self.top:
-            for t in node.targets:
+            for t in targets:
                 if isinstance(t, ast.Name):
                     self.defs.add(t.id)
-                    self.module_assign(t.id, node.value)
+                    self.module_assign(t.id, value)
                 elif isinstance(t, (ast.Tuple, ast.List)):
                     for e in t.elts:
                         if isinstance(e, ast.Name):
@@ -871,13 +887,25 @@ class _Scanner:
             self.visit_all([kw.value for kw in node.keywords])
 
     def v_attribute(self, node: ast.Attribute) -> None:
-        parts = _parts(node)
+        # _parts(node), inlined
+        parts: list[str] | None = []
+        n: Any = node
+        cls = _Attribute
+        while cls is _Attribute:
+            parts.append(n.attr)  # type: ignore[union-attr]
+            n = n.value
+            cls = n.__class__
+        if cls is _Name:
+            parts.append(n.id)  # type: ignore[union-attr]
+            parts.reverse()  # type: ignore[union-attr]
+        else:
+            parts = None
         if parts is None:
-            if type(node.ctx) is ast.Load:
+            if node.ctx.__class__ is _Load:
                 t = self.expr_type(node)
                 if t is not None and not t[0] and t[3]:
                     self.related(t, (), node.lineno)  # Order.objects.get(...).customer
-            self.visit(node.value)
+            _DISPATCH[node.value.__class__](self, node.value)
             return
         if node.ctx.__class__ is _Load:
             if self.scopes:
@@ -887,7 +915,7 @@ class _Scanner:
                     return
             if self.collectors:
                 self.touch(parts)
-            if django.MANAGER_ATTRS.intersection(parts[1:]):
+            if not _MANAGER_ATTRS.isdisjoint(parts[1:]):
                 self.cand("orm", parts, node.lineno)
 
     def v_name(self, node: ast.Name) -> None:
