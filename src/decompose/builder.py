@@ -14,6 +14,7 @@ module defining the model (else the app's ``models`` module);
 from __future__ import annotations
 
 import sys
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -453,15 +454,7 @@ def build_plain(
             "atomic_blocks": [],
         }
     # evidence by (source, target, kind), added to the graph at the end (sorted, de-duplicated)
-    edges: dict[tuple[str, str, str], set[Evidence]] = {}
-
-    def add(u: str, v: str, kind: str, e: Evidence) -> None:
-        key = (u, v, kind)
-        found = edges.get(key)
-        if found is None:
-            edges[key] = {e}
-        else:
-            found.add(e)
+    edges: defaultdict[tuple[str, str, str], set[Evidence]] = defaultdict(set)
 
     sorted_flags: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
 
@@ -484,7 +477,7 @@ def build_plain(
                 if top not in nodes:
                     nodes[top] = {"type": "external", "stdlib": top in _STDLIB}
                 sym = f"{imp.module}.{imp.name}" if imp.name and imp.name != "*" else imp.module
-                add(m, top, "import", Evidence(path, imp.line, sym, flags))
+                edges[m, top, "import"].add(Evidence(path, imp.line, sym, flags))
                 continue
             if imp.name and imp.name != "*" and f"{imp.module}.{imp.name}" in r.modules:
                 target, sym = f"{imp.module}.{imp.name}", ""
@@ -495,7 +488,7 @@ def build_plain(
                 target = loc[0]
                 sym = imp.name if not loc[1] else loc[1][0]
             if target != m:
-                add(m, target, "import", Evidence(path, imp.line, sym, flags))
+                edges[m, target, "import"].add(Evidence(path, imp.line, sym, flags))
         related: set[tuple[str, Evidence]] = set()
         for use in f.uses:
             if use.ref == "related":
@@ -509,16 +502,16 @@ def build_plain(
                 continue
             kind, target, sym = hit
             if target != m:
-                add(m, target, kind, Evidence(path, use.line, sym, merged(use.flags, extra)))
+                edges[m, target, kind].add(Evidence(path, use.line, sym, merged(use.flags, extra)))
         for target, ev in related:
-            add(m, target, "orm", ev)
+            edges[m, target, "orm"].add(ev)
         if m in settings_modules:
             for value, line in f.dotted_strings:
                 label, _, model = value.partition(".")
                 hit = r.models.get(label, {}).get(model.lower()) if "." not in model else None
                 hit = hit or r.resolve_chain(value)
                 if hit is not None and hit[0] != m:
-                    add(m, hit[0], "string_ref", Evidence(path, line, hit[1]))
+                    edges[m, hit[0], "string_ref"].add(Evidence(path, line, hit[1]))
         blocks = []
         for block in f.atomic_blocks:
             mods = set()
