@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from decompose.analysis import analyze, load_graph_or_analyze
 from decompose.cli import cli
 from decompose.graph import DependencyGraph, dump, load
+from decompose.summary import summarize
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analyze" / "hardcases"
 
@@ -212,3 +213,23 @@ def test_settings_option_and_errors(project, tmp_path):
     (empty / "docs" / "notes.txt").write_text("no python here")
     r = CliRunner().invoke(cli, ["analyze", str(empty)])
     assert r.exit_code == 2 and "no Python files" in r.stderr
+
+
+def test_piped_summary_is_plain_text_with_every_cell_whole(project, monkeypatch):
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    monkeypatch.setenv("COLUMNS", "40")  # a narrow terminal would cut cells; a pipe has no width
+    err = CliRunner().invoke(cli, ["analyze", str(project), "--no-cache"]).stderr
+    assert not set("│┃━─┏┗…") & set(err)  # no box drawing, nothing shortened
+    graph = analyze(project, use_cache=False)
+    summary = summarize(graph)
+    for cp in summary.couplings:  # each coupling's whole example (path:line symbol) is on its row
+        assert any(cp.source in line and cp.target in line and line.endswith(cp.example) for line in err.splitlines()), cp
+    header = next(line for line in err.splitlines() if line.startswith("app "))
+    assert header.split() == ["app", "modules", "lines", "fan-in", "fan-out", "instability"]
+
+
+def test_a_terminal_gets_rich_tables(project, monkeypatch):
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich's own switch: render as for a terminal
+    err = CliRunner().invoke(cli, ["analyze", str(project), "--no-cache"]).stderr
+    assert "┃" in err and "Strongest cross-app couplings" in err

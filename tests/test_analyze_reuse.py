@@ -60,13 +60,17 @@ def test_the_console_script_exits_with_the_command_status(project, tmp_path):
 
 def test_summary_is_rendered_again_for_another_terminal_width(project, tmp_path):
     cache = tmp_path / "cache"
-    env = dict(os.environ, COLUMNS="200")
-    wide = subprocess.run(
-        [sys.executable, "-m", "decompose", "analyze", str(project), "--cache-dir", str(cache)], capture_output=True, text=True, env=env, check=False
-    )
-    narrow = _cli("analyze", str(project), "--cache-dir", str(cache))
+    cmd = [sys.executable, "-m", "decompose", "analyze", str(project), "--cache-dir", str(cache)]
+    # rendered as for a terminal (rich's TTY_COMPATIBLE): a pipe gets plain text, whatever the width
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")}
+    wide = subprocess.run(cmd, capture_output=True, text=True, env=dict(env, TTY_COMPATIBLE="1", COLUMNS="200"), check=False)
+    narrow = subprocess.run(cmd, capture_output=True, text=True, env=dict(env, TTY_COMPATIBLE="1"), check=False)
     assert "0 files scanned" in narrow.stderr
-    assert max(map(len, narrow.stderr.splitlines()[1:])) <= 80 < max(map(len, wide.stderr.splitlines()))
+
+    def widths(text: str) -> list[int]:
+        return [len(re.sub(r"\x1b\[[0-9;]*m", "", line)) for line in text.splitlines()]
+
+    assert max(widths(narrow.stderr)[1:]) <= 80 < max(widths(wide.stderr))
 
 
 def test_a_changed_file_rebuilds_and_a_touched_one_reuses(project, tmp_path):

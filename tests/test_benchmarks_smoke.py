@@ -34,13 +34,24 @@ def test_measure_reports_wall_time_and_peak_memory_of_one_child():
     assert sample.tree_rss >= 120 * MB
 
 
-def test_measure_sums_the_process_tree_but_max_rss_is_one_process():
+def test_measure_sums_the_process_tree_but_max_rss_is_one_process(tmp_path):
     # two grandchildren holding 100 MB each at the same time: the tree peaks above 200 MB,
     # while no single process goes much over 100 MB
+    # each grandchild holds its 100 MB until both hold theirs (marker files), then a while longer,
+    # so the sampler sees them together however slowly a loaded machine starts them
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    hold = (
+        "import os, sys, time\n"
+        "b = bytearray(100 * 2**20)\n"
+        "open(os.path.join(sys.argv[1], sys.argv[2]), 'w').close()\n"
+        "while len(os.listdir(sys.argv[1])) < 2:\n"
+        "    time.sleep(0.01)\n"
+        "time.sleep(0.4)\n"
+    )
     code = (
         "import subprocess, sys\n"
-        "hold = 'import time; b = bytearray(100 * 2**20); time.sleep(0.6)'\n"
-        "ps = [subprocess.Popen([sys.executable, '-c', hold]) for _ in range(2)]\n"
+        f"ps = [subprocess.Popen([sys.executable, '-c', {hold!r}, {str(marks)!r}, str(i)]) for i in range(2)]\n"
         "[p.wait() for p in ps]\n"
     )
     sample = measure.run([sys.executable, "-c", code])

@@ -1,7 +1,8 @@
 """What ``decompose analyze`` tells a person: per-app metrics, strongest couplings, app import cycles.
 
 :func:`summarize` is a pure function of the graph (testable, no I/O);
-:func:`print_summary` renders it with rich.
+:func:`print_summary` renders it with rich (a terminal), :func:`format_plain` as plain aligned
+text (a pipe or a log: nothing cut to the terminal's width, no box drawing).
 
 Metrics and cycles leave out external packages, migrations and test modules
 (the per-app module and line counts include them):
@@ -305,3 +306,57 @@ def print_summary(summary: Summary, console: object, *, headline: str | None = N
         c.print(t)  # type: ignore[attr-defined]
     for w in summary.warnings:
         c.print(f"[yellow]warning:[/] {w}", highlight=False)  # type: ignore[attr-defined]
+
+
+def format_plain(summary: Summary) -> str:
+    """The tables of :func:`print_summary` as plain aligned text, every cell whole.
+
+    For output that is not a terminal (a pipe, a CI log): no colour, no box drawing, nothing
+    shortened to a terminal's width, so ``grep`` sees every path and symbol.
+    """
+    out: list[str] = []
+
+    def table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]], right: frozenset[int] = frozenset()) -> None:
+        widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+
+        def line(cells: tuple[str, ...]) -> str:
+            return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+        out.append(title)
+        out.append(line(header))
+        out.append(line(tuple("-" * w for w in widths)))
+        out.extend(line(r) for r in rows)
+        out.append("")
+
+    table(
+        "Apps",
+        ("app", "modules", "lines", "fan-in", "fan-out", "instability"),
+        [
+            (r.label, str(r.modules), str(r.lines), str(r.fan_in), str(r.fan_out), "-" if r.instability is None else f"{r.instability:.2f}")
+            for r in summary.apps
+        ],
+        frozenset({1, 2, 3, 4, 5}),
+    )
+    if summary.couplings:
+        table(
+            "Strongest cross-app couplings by kind",
+            ("kind", "from", "to", "weight", "e.g."),
+            [(cp.kind, cp.source, cp.target, str(cp.weight), cp.example) for cp in summary.couplings],
+            frozenset({3}),
+        )
+    if summary.cycles:
+        table(
+            "App import cycles (lightest hop = the one to cut)",
+            ("cycle", "closing hop", "weight", "evidence"),
+            [
+                (" -> ".join((*cy.apps, cy.apps[0])), f"{cy.closing.source} -> {cy.closing.target}", str(cy.closing.weight), ", ".join(cy.closing.evidence))
+                for cy in summary.cycles
+            ],
+            frozenset({2}),
+        )
+    else:
+        out.append("No import cycles between apps.")
+    if summary.skipped:
+        table(f"Skipped files ({len(summary.skipped)})", ("file", "reason"), [(p, r) for p, r in summary.skipped])
+    out.extend(f"warning: {w}" for w in summary.warnings)
+    return "\n".join(out).rstrip("\n") + "\n"

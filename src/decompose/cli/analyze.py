@@ -54,8 +54,9 @@ class _LazyProgress:
                 # files are being scanned by the pool: this process waits, so it loads what the summary
                 # will need now rather than after the build
                 self.preloaded = True
-                import rich.console  # noqa: F401
-                import rich.table  # noqa: F401
+                if _is_terminal():
+                    import rich.console  # noqa: F401
+                    import rich.table  # noqa: F401
 
                 import decompose.summary  # noqa: F401
             if not sys.stderr.isatty() or time.perf_counter() - self.start < self.DELAY or done >= total:
@@ -200,30 +201,41 @@ def _write_graph_aside(result: Any, output: str) -> int | None:
         os._exit(code)
 
 
+def _is_terminal() -> bool:
+    """Whether the summary goes to a terminal (rich tables) rather than a pipe or a log (plain text).
+
+    rich's own overrides count: ``FORCE_COLOR`` or ``TTY_COMPATIBLE=1`` ask for terminal output.
+    """
+    return sys.stderr.isatty() or bool(os.environ.get("FORCE_COLOR")) or os.environ.get("TTY_COMPATIBLE") == "1"
+
+
 def _render(graph: Any, quiet: bool) -> tuple[str, str, str]:
-    """(headline with a stand-in for the run's figures, tables, warning line) as rich renders them here."""
-    from decompose.summary import print_summary, summarize
+    """(headline with a stand-in for the run's figures, tables, warning line), rendered for stderr.
+
+    On a terminal with rich; otherwise as plain text (:func:`decompose.summary.format_plain`), which
+    keeps every cell whole and does not need rich at all.
+    """
+    from decompose.summary import format_plain, print_summary, summarize
 
     summary = summarize(graph)
+    head = (
+        f"{graph.root}: {summary.modules} modules, {summary.lines:,} lines, {len(graph.apps)} apps, "
+        f"{summary.externals} external packages; settings {graph.settings_module or '(not found)'}; {_STATS}"
+    )
+    tail = f"{summary.warning_count} warning(s): {len(summary.skipped)} file(s) skipped, {len(summary.warnings)} other"
+    if not _is_terminal():
+        return ("" if quiet else head + "\n"), ("" if quiet else format_plain(summary)), (tail + "\n" if summary.warning_count else "")
     console = _console()
     headline = tables = warnings = ""
     if not quiet:
         with console.capture() as cap:
-            console.print(
-                f"[bold]{graph.root}[/]: {summary.modules} modules, {summary.lines:,} lines, {len(graph.apps)} apps, "
-                f"{summary.externals} external packages; settings {graph.settings_module or '(not found)'}; {_STATS}",
-                highlight=False,
-                soft_wrap=True,
-            )
+            console.print(f"[bold]{graph.root}[/]" + head[len(graph.root) :], highlight=False, soft_wrap=True)
         headline = cap.get()
         with console.capture() as cap:
             print_summary(summary, console)
         tables = cap.get()
     if summary.warning_count:
         with console.capture() as cap:
-            console.print(
-                f"[yellow]{summary.warning_count} warning(s)[/]: {len(summary.skipped)} file(s) skipped, {len(summary.warnings)} other",
-                highlight=False,
-            )
+            console.print(f"[yellow]{tail.partition(':')[0]}[/]:{tail.partition(':')[2]}", highlight=False)
         warnings = cap.get()
     return headline, tables, warnings
