@@ -7,9 +7,12 @@ of the two, since waiting for a core does not count.
 Two memory figures per run:
 
 - ``max_rss``: the largest resident set of any single process in the child's
-  tree (the child and every descendant it waited for), from ``os.wait4``'s
-  ``ru_maxrss`` — the same figure as ``/usr/bin/time -v``'s "Maximum resident
-  set size".
+  tree: each process's ``VmHWM`` (its peak since it started its program),
+  sampled from ``/proc`` with the tree. Not ``os.wait4``'s ``ru_maxrss`` (what
+  ``/usr/bin/time -v`` prints): Linux carries the *parent's* peak into a child
+  that forks and then runs a program, so that figure is never below the size of
+  the process that launched the command (a large test runner, say). Where
+  ``/proc`` is missing, ``ru_maxrss`` it is.
 - ``tree_rss``: the peak of the *sum* of the resident sets of the child and all
   its live descendants, sampled every 20 ms from ``/proc`` (new descendants are
   looked for every 100 ms). This is what a multi-process tool really costs; it
@@ -69,6 +72,18 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+def _hwm(pid: int) -> int:
+    """The peak resident set of ``pid`` since it started its program (``VmHWM``), in bytes; 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
+
+
 def _rss(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/statm", "rb") as fh:
@@ -82,6 +97,7 @@ class _TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.peak = 0
+        self.process_peak = 0
         self.stop = threading.Event()
         self.available = os.path.isdir("/proc/self")
 
@@ -94,6 +110,7 @@ class _TreeSampler(threading.Thread):
             if tick % 5 == 0:
                 pids = _descendants(self.pid)
             self.peak = max(self.peak, sum(_rss(p) for p in pids))
+            self.process_peak = max(self.process_peak, *(_hwm(p) for p in pids))
             tick += 1
             self.stop.wait(0.02)
 
@@ -118,5 +135,5 @@ def run(cmd: list[str], *, cwd: str | None = None, env: dict[str, str] | None = 
         tail = "\n".join(stderr.strip().splitlines()[-15:])
         raise MeasureError(f"{' '.join(cmd)}\n  exited with {proc.returncode}:\n{tail}")
     return Sample(
-        wall=wall, max_rss=usage.ru_maxrss * 1024, tree_rss=sampler.peak, cpu=usage.ru_utime + usage.ru_stime, stdout=stdout
+        wall=wall, max_rss=sampler.process_peak or usage.ru_maxrss * 1024, tree_rss=sampler.peak, cpu=usage.ru_utime + usage.ru_stime, stdout=stdout
     )
