@@ -248,6 +248,8 @@ _Attribute = ast.Attribute
 _Name = ast.Name
 _Load = ast.Load
 _Constant = ast.Constant
+_Expr = ast.Expr
+_Call = ast.Call
 _CALL_NAMES = django.CALL_NAMES
 _MANAGER_ATTRS = django.MANAGER_ATTRS
 _LOOKUP_ANY = django.LOOKUP_ANY
@@ -326,6 +328,8 @@ class _Scanner:
                     self.v_name(n)
                 elif self.collectors:
                     self.touch([n.id])
+            elif c is _Expr and n.value.__class__ is _Call:
+                self.v_call(n.value)  # a call statement: the commonest statement after assignments
             elif n is not None and c is not str:
                 D[c](self, n)
 
