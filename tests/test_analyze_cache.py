@@ -36,13 +36,13 @@ def test_warm_run_reads_no_file_and_gives_the_same_graph(project, tmp_path):
 def test_changed_file_is_rescanned_and_touched_file_hits_the_object_store(project, tmp_path):
     cache = tmp_path / "cache"
     base = run_analysis(project, cache_dir=cache)
-    objects = sorted(p.name for p in (cache / "objects").rglob("*.pickle"))
+    objects = sorted(p.name for p in (cache / "objects").rglob("*.marshal"))
     # touched, same bytes: stat differs, content hash does not
     views = project / "billing" / "views.py"
     os.utime(views, ns=(1, 1))
     again = run_analysis(project, cache_dir=cache)
     assert again.stats.scanned == 1 and again.graph == base.graph
-    assert sorted(p.name for p in (cache / "objects").rglob("*.pickle")) == objects
+    assert sorted(p.name for p in (cache / "objects").rglob("*.marshal")) == objects
     # changed bytes: new facts, new edge
     views.write_text("from shop_orders.models import Order\n\ndef index(request):\n    return Order.objects.all()\n")
     changed = run_analysis(project, cache_dir=cache)
@@ -63,7 +63,7 @@ def test_default_cache_folder_and_no_cache(project):
 def test_a_corrupt_cache_is_ignored(project, tmp_path):
     cache = tmp_path / "cache"
     good = analyze(project, cache_dir=cache)
-    for p in cache.rglob("*.pickle"):
+    for p in cache.rglob("*.marshal"):
         p.write_bytes(b"not a pickle")
     assert analyze(project, cache_dir=cache) == good
 
@@ -123,3 +123,17 @@ def test_the_pool_fills_the_index_and_a_run_mixing_kept_and_rescanned_facts_rewr
     (cache / next(p.name for p in cache.iterdir() if p.name.startswith("built-"))).unlink()
     again = run_analysis(root, cache_dir=cache, jobs=2)
     assert again.stats.scanned == 0 and again.to_json() == expected
+
+
+def test_a_damaged_kept_graph_is_never_handed_out(project, tmp_path):
+    # the last run's graph JSON kept in the cache, cut short or edited: the next unchanged run rebuilds
+    cache = tmp_path / "cache"
+    expected = analyze(project, use_cache=False).to_json()
+    assert run_analysis(project, cache_dir=cache).to_json() == expected
+    kept = next(cache.glob("graph-v*.json"))
+    for damage in (kept.read_bytes()[:-40], kept.read_bytes().replace(b'"import"', b'"imporT"', 1), b'{"broken'):
+        kept.write_bytes(damage)
+        again = run_analysis(project, cache_dir=cache)
+        assert again.stats.scanned == 0
+        assert again.to_json() == expected
+        assert again.graph.to_json() == expected

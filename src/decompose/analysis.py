@@ -12,7 +12,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from decompose.errors import DecomposeError, InputError
 from decompose.graph import DependencyGraph, Skipped, load
 from decompose.project import Project, SourceFile, discover
-from decompose.scan.cache import FactsCache, Result, facts_blob, read_pickle, write_bytes, write_pickle
+from decompose.scan.cache import FactsCache, Result, blake2b, facts_blob, read_marshal, write_bytes, write_marshal
 from decompose.scan.facts import ANALYSER_VERSION, ModuleFacts
 from decompose.scan.parallel import scan_files
 
@@ -33,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 CACHE_DIRNAME = ".decompose-cache"
 #: the last built graph, keyed by the fingerprint of its inputs: a run where nothing changed reuses it
 #: (and its JSON text and rendered summary) without loading any facts or building anything
-_BUILT = f"built-v{ANALYSER_VERSION}.pickle"
+_BUILT = f"built-v{ANALYSER_VERSION}.marshal"
 Progress = Callable[[int, int], None]
 
 
@@ -51,7 +50,7 @@ class Stats:
 class _Built:
     """The outputs of one build in the cache folder: a small head plus the graph's JSON text.
 
-    Head (``built-v<V>.pickle``): ``{"fingerprint", "skipped", "rendered": {key: text}}``; the JSON
+    Head (``built-v<V>.marshal``): ``{"fingerprint", "skipped", "rendered": {key: text}}``; the JSON
     file (written once someone asked for the JSON) is named after the fingerprint, so a head never
     points at another run's graph.
     """
@@ -69,7 +68,7 @@ class _Built:
     def load(cls, directory: Path | None, fingerprint: str) -> _Built | None:
         if directory is None:
             return None
-        head = read_pickle(directory / _BUILT)
+        head = read_marshal(directory / _BUILT)
         if not isinstance(head, dict) or head.get("fingerprint") != fingerprint or not isinstance(head.get("rendered"), dict):
             return None
         return cls(directory, fingerprint, head)
@@ -89,7 +88,7 @@ class _Built:
         return built
 
     def save_head(self) -> None:
-        write_pickle(self.directory / _BUILT, self.head)
+        write_marshal(self.directory / _BUILT, self.head)
 
     def graph(self) -> DependencyGraph | None:
         import json
@@ -103,13 +102,26 @@ class _Built:
             return None
 
     def json_text(self) -> str | None:
+        """The graph's JSON text kept by the last run, or None when missing or not intact.
+
+        The file starts with a line holding the BLAKE2 digest of the text after it: a file cut short
+        or changed since (a full disk, a stray edit) is never handed out as the graph.
+        """
         try:
-            return (self.directory / f"{self.stem}.json").read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            data = (self.directory / f"{self.stem}.json").read_bytes()
+        except OSError:
+            return None
+        digest, _, body = data.partition(b"\n")
+        if digest != blake2b(body, digest_size=20).hexdigest().encode():
+            return None
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
             return None
 
     def store_json(self, text: str) -> None:
-        write_bytes(self.directory / f"{self.stem}.json", text.encode("utf-8"))
+        body = text.encode("utf-8")
+        write_bytes(self.directory / f"{self.stem}.json", blake2b(body, digest_size=20).hexdigest().encode() + b"\n" + body)
 
 
 class Analysis:
@@ -283,7 +295,7 @@ def _preload() -> None:
 
 def _fingerprint(project: Project, keys: dict[str, str], hide_external: bool) -> str:
     """Everything the built graph depends on: the content keys of all files plus what discovery found."""
-    h = hashlib.blake2b(digest_size=20)
+    h = blake2b(digest_size=20)
     parts = (
         ANALYSER_VERSION,
         hide_external,

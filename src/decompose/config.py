@@ -17,7 +17,6 @@ Top-level keys read by discovery:
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +61,8 @@ class Config:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # here, not at the top: most projects have no config file, and every run starts here
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

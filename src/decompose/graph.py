@@ -38,7 +38,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -298,6 +297,8 @@ def graph_json(
     ``(source, target, kind)``. Edges, the bulk of a big graph, are written by hand (strings through
     the C escaper), the rest by the C encoder: each line's text equals ``json.dumps`` of its value.
     """
+    import json  # imported on use: a run that prints only the summary never needs it
+
     enc = json.JSONEncoder(ensure_ascii=False).encode
     s = json.encoder.encode_basestring  # type: ignore[attr-defined]
     node_lines = ["  " + enc({"id": name, **{k: attrs[k] for k in sorted(attrs)}}) for name, attrs in nodes]
@@ -339,6 +340,8 @@ def dump(graph: DependencyGraph, path: str | Path) -> None:
 
 
 def load(path: str | Path) -> DependencyGraph:
+    import json
+
     p = Path(path)
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
@@ -357,7 +360,9 @@ def app_graph(
     include_external: bool = False,
     include_outside: bool = True,
 ) -> nx.MultiDiGraph:
-    """Aggregate the module graph to apps.
+    """
+    import json
+Aggregate the module graph to apps.
 
     Nodes are app labels (plus :data:`OUTSIDE_APPS` for code in no app, and
     external packages when ``include_external``); node attributes ``modules``

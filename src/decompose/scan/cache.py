@@ -2,8 +2,8 @@
 
 Layout of the cache folder (default ``.decompose-cache/`` in the analysed folder)::
 
-    objects/<k[:2]>/<key>.pickle   one scan result, key = blake2b(version, module, flags, bytes)
-    stat-v<V>.pickle               {path: (mtime_ns, size, key)} of the last run (small)
+    objects/<k[:2]>/<key>.marshal  one scan result, key = blake2b(version, module, flags, bytes)
+    stat-v<V>.marshal              {path: (mtime_ns, size, key)} of the last run (small)
     facts-v<V>.1.marshal           the last run's results as plain tuples, in blobs of
                                    (module, key, result) lists (marshal writes and reads them several
                                    times faster than pickle; see :func:`read_facts`)
@@ -25,20 +25,23 @@ every run).
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import marshal
 import os
-import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from decompose.scan.facts import ANALYSER_VERSION, AtomicFact, ClassFact, Import, ModuleFacts, Use
 
 Result = ModuleFacts | str
-_STAT = f"stat-v{ANALYSER_VERSION}.pickle"
+_STAT = f"stat-v{ANALYSER_VERSION}.marshal"
 _FACTS = f"facts-v{ANALYSER_VERSION}.1.marshal"  # .1: the index is a list of blobs
-_LOAD_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError, IndexError, KeyError)
+_LOAD_ERRORS = (OSError, EOFError, AttributeError, ValueError, TypeError, IndexError, KeyError)
+
+try:  # the BLAKE2 module itself: hashlib would first load OpenSSL's bindings (a few ms at every start)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
 
 
 def to_plain(r: Result) -> Any:
@@ -100,11 +103,11 @@ def write_facts(path: Path, blobs: list[bytes]) -> bool:
         return False
 
 
-def read_pickle(path: Path) -> Any:
-    """The unpickled content of ``path``, or None when it is missing or unreadable."""
+def read_marshal(path: Path) -> Any:
+    """The marshal'd value in ``path``, or None when it is missing or unreadable."""
     try:
         with open(path, "rb") as fh:
-            return pickle.load(fh)
+            return marshal.loads(fh.read())
     except _LOAD_ERRORS:
         return None
 
@@ -119,13 +122,11 @@ def write_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def write_pickle(path: Path, value: Any) -> bool:
-    """Atomically write ``value`` to ``path``; False (never an exception) when it cannot be written."""
+def write_marshal(path: Path, value: Any) -> bool:
+    """Atomically write ``value`` (plain data: dicts, tuples, str, int...) to ``path``; False when it cannot."""
     try:
-        ensure_dir(path.parent)
-        _atomic_write(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        return True
-    except OSError:
+        return write_bytes(path, marshal.dumps(value))
+    except ValueError:  # not plain data
         return False
 
 
@@ -137,15 +138,25 @@ def ensure_dir(directory: Path) -> None:
 
 
 def content_key(module: str, is_package: bool, migration: bool, source: bytes) -> str:
-    h = hashlib.blake2b(digest_size=20)
+    h = blake2b(digest_size=20)
     h.update(f"{ANALYSER_VERSION}\0{module}\0{int(is_package)}{int(migration)}\0".encode())
     h.update(source)
     return h.hexdigest()
 
 
+_TMP_SEQ = itertools.count()
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file of this process in the same folder, then rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    while True:
+        tmp = path.parent / f".tmp-{os.getpid()}-{next(_TMP_SEQ)}{path.suffix}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:  # left by a crashed process that had the same pid: take the next name
+            continue
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -167,7 +178,7 @@ class FactsCache:
         self._results: dict[str, Result] | None = None
         self.writable = self.directory is not None
         if self.directory is not None:
-            loaded = read_pickle(self.directory / _STAT)
+            loaded = read_marshal(self.directory / _STAT)
             if isinstance(loaded, dict):
                 self.stats = loaded
 
@@ -191,7 +202,7 @@ class FactsCache:
 
     def object_path(self, key: str) -> Path:
         assert self.directory is not None
-        return self.directory / "objects" / key[:2] / f"{key}.pickle"
+        return self.directory / "objects" / key[:2] / f"{key}.marshal"
 
     def rewrites_index(self, changed: int, total: int) -> bool:
         """Whether a run that scans ``changed`` of ``total`` files rewrites the facts index.
@@ -208,7 +219,7 @@ class FactsCache:
         if blobs is not None and not write_facts(self.directory / _FACTS, blobs):
             self.writable = False
             return
-        if stats != self.stats and not write_pickle(self.directory / _STAT, stats):
+        if stats != self.stats and not write_marshal(self.directory / _STAT, stats):
             self.writable = False
 
 
@@ -216,11 +227,10 @@ def load_object(directory: Path | None, key: str) -> Result | None:
     if directory is None:
         return None
     try:
-        with open(directory / "objects" / key[:2] / f"{key}.pickle", "rb") as fh:
-            value: Any = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+        with open(directory / "objects" / key[:2] / f"{key}.marshal", "rb") as fh:
+            return from_plain(marshal.loads(fh.read()))
+    except _LOAD_ERRORS:
         return None
-    return value if isinstance(value, (ModuleFacts, str)) else None
 
 
 def store_object(directory: Path | None, key: str, result: Result) -> None:
@@ -228,6 +238,6 @@ def store_object(directory: Path | None, key: str, result: Result) -> None:
         return
     try:
         ensure_dir(directory)
-        _atomic_write(directory / "objects" / key[:2] / f"{key}.pickle", pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        _atomic_write(directory / "objects" / key[:2] / f"{key}.marshal", marshal.dumps(to_plain(result)))
     except OSError:
         pass
