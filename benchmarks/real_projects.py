@@ -542,8 +542,17 @@ def report(results: list[dict[str, Any]], command: str, load_before: str, speedu
         "",
         table(results),
         "",
-        "Targets:",
     ]
+    for r in results:  # the rounds paired: each round's cold run over the same round's floor, seconds apart
+        floor, cold = r["measures"]["ast floor (2 procs)"], r["measures"]["analyze cold"]
+        pairs = [(c / f, cc / fc) for c, f, cc, fc in zip(cold["runs"], floor["runs"], cold["cpu_runs"], floor["cpu_runs"]) if f and fc]
+        if pairs:
+            wall, cpu = sorted(p[0] for p in pairs), sorted(p[1] for p in pairs)
+            lines.append(
+                f"{r['project']}: cold / floor per round, wall {wall[0]:.2f}–{wall[-1]:.2f} (median {statistics.median(wall):.2f}), "
+                f"CPU {cpu[0]:.2f}–{cpu[-1]:.2f} (median {statistics.median(cpu):.2f})"
+            )
+    lines += ["", "Targets:"]
     for name, value, ok in targets(results):
         lines.append(f"  [{'ok' if ok else 'MISS'}] {name}: {value}")
     for r in results:

@@ -11,6 +11,8 @@ Top-level keys read by discovery:
              default: every ``**/*.py``.
 ``exclude``  list of glob patterns to skip (added to the built-in excludes:
              virtual environments, ``node_modules``, build folders, VCS folders).
+             Folders named ``locale`` without an ``__init__.py`` (gettext catalogues) are
+             never walked either.
 ``settings`` dotted name of the Django settings module (else found by search).
 ``max_file_bytes`` files larger than this are skipped as generated (default 2 MB).
 """

@@ -303,15 +303,22 @@ def graph_json(
     s = json.encoder.encode_basestring  # type: ignore[attr-defined]
     node_lines = ["  " + enc({"id": name, **{k: attrs[k] for k in sorted(attrs)}}) for name, attrs in nodes]
     edge_lines = []
+    # the same paths, symbols and flag sets recur across thousands of evidence entries: escape each once
+    paths: dict[str, str] = {}
+    tails: dict[tuple[str, tuple[str, ...]], str] = {}
     for u, v, k, weight, evidence in edges:
         evs = []
         for e in sorted(evidence):
-            t = f'{{"path": {s(e.path)}, "line": {int(e.line)}'
-            if e.symbol:
-                t += f', "symbol": {s(e.symbol)}'
-            if e.flags:
-                t += ', "flags": [' + ", ".join(s(f) for f in e.flags) + "]"
-            evs.append(t + "}")
+            head_ = paths.get(e.path)
+            if head_ is None:
+                head_ = paths[e.path] = f'{{"path": {s(e.path)}, "line": '
+            tail = tails.get((e.symbol, e.flags))
+            if tail is None:
+                tail = (f', "symbol": {s(e.symbol)}' if e.symbol else "") + (
+                    ', "flags": [' + ", ".join(s(f) for f in e.flags) + "]" if e.flags else ""
+                ) + "}"
+                tails[e.symbol, e.flags] = tail
+            evs.append(f"{head_}{int(e.line)}{tail}")
         edge_lines.append(
             f'  {{"source": {s(u)}, "target": {s(v)}, "kind": {s(k)}, "weight": {int(weight)}, "evidence": [{", ".join(evs)}]}}'
         )
