@@ -193,6 +193,17 @@ class _Resolver:
                 return m, model
         return None
 
+    def resolve_class_loader(self, target: str) -> tuple[str, str] | None:
+        """``prefix|label.module|Class`` (oscar's ``get_class``): the module of the app labelled ``label``
+        (a forked app, which the loader prefers) else ``prefix.label.module``; then through re-exports."""
+        prefix, label_module, name = target.split("|")
+        label, _, rest = label_module.partition(".")
+        app = self.apps_by_label.get(label)
+        for module in (f"{app.name}.{rest}" if app is not None else "", f"{prefix}.{label_module}"):
+            if module in self.modules:
+                return self.resolve_chain(f"{module}.{name}") or (module, name)
+        return None
+
     def resolve_setting(self, name: str) -> tuple[str, str] | None:
         value = self.settings.get(name)
         if isinstance(value, str) and "." in value:
@@ -228,6 +239,8 @@ class _Resolver:
                     if m in self.modules:
                         hit = (m, f"{label}.{name}")
                         break
+        elif ref == "class":
+            hit = self.resolve_class_loader(target)
         elif ref == "setting_dep":
             value = self.settings.get(target)
             app = self.apps_by_label.get(value.rpartition(".")[0]) if isinstance(value, str) else None

@@ -176,8 +176,14 @@ def loaded_model(node: ast.Call) -> str | None:
     return None
 
 
+#: dynamic class loaders naming a module by an app-relative label: django-oscar's
+#: ``get_class("basket.forms", "AddToBasketForm")`` / ``get_classes("basket.forms", ["A", "B"])``,
+#: which load ``<the app labelled basket>.forms`` (a forked app) else ``oscar.apps.basket.forms``
+CLASS_LOADERS = frozenset({"get_class", "get_classes"})
+CLASS_LOADER_PREFIX = "oscar.apps"
+
 #: last names of the calls :func:`call_uses` looks at (any other call is a plain ``call``)
-CALL_NAMES = FK_FIELDS | SIGNAL_METHODS | {"include", "get_model", "import_string", "receiver"}
+CALL_NAMES = FK_FIELDS | SIGNAL_METHODS | CLASS_LOADERS | {"include", "get_model", "import_string", "receiver"}
 
 
 def call_uses(sc: _Scanner, node: ast.Call, parts: list[str]) -> bool:
@@ -208,6 +214,19 @@ def call_uses(sc: _Scanner, node: ast.Call, parts: list[str]) -> bool:
     if last == "import_string" and args and (s := _str(args[0])):
         sc.uses.append(Use("string_ref", "dotted", s, line, sc.ctx_flags()))
         return False
+    if last in CLASS_LOADERS:
+        label = _str(args[0] if args else _kw(node, "module_label"))
+        spec = args[1] if len(args) > 1 else _kw(node, "classname" if last == "get_class" else "classnames")
+        if last == "get_classes" and isinstance(spec, (ast.List, ast.Tuple)):
+            names = [_str(e) for e in spec.elts]
+        else:
+            names = [_str(spec)] if last == "get_class" and spec is not None else []
+        prefix = _str(args[2] if len(args) > 2 else _kw(node, "module_prefix")) or CLASS_LOADER_PREFIX
+        if label and "." in label and "|" not in label + prefix:
+            for name in names:
+                if name and name.isidentifier():
+                    sc.uses.append(Use("string_ref", "class", f"{prefix}|{label}|{name}", line, sc.ctx_flags()))
+        return False  # the loader itself is called too
     if last == "receiver" and args:
         sig = args[0]
         for el in sig.elts if isinstance(sig, (ast.List, ast.Tuple)) else [sig]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 #: Bump when the facts a scan produces change, so cached facts are recomputed.
-ANALYSER_VERSION = "4"
+ANALYSER_VERSION = "5"
 
 
 class Import(NamedTuple):
@@ -45,6 +45,8 @@ class Use(NamedTuple):
     ``signal``       a chain that is a signal if the target defines one (``x.send()``/``x.connect()``), else a call
     ``migration``    ``"app_label:migration_name"`` from a migration's ``dependencies``
     ``setting_dep``  a migration's ``swappable_dependency(settings.NAME)``
+    ``class``        ``"<module prefix>|<app label>.<module>|<Class>"``: a class loaded by an app-relative
+                     module label (django-oscar's ``get_class("basket.forms", "AddToBasketForm")``)
     ``model``        ``"@app_label.Model"`` (a model loaded by name: ``X = get_model("app", "Model")``, then
                      ``X.objects...``) or ``"@@SETTING"`` (``get_user_model()``: the model the setting names)
     ``related``      ``"<model chain>:<attr>:<attr>...[|<lookup>]"``; the chain may be a ``model`` target: an instance (or queryset) of a
