@@ -7,7 +7,9 @@ this process, with the scan in one process (``jobs=1``) so that its CPU time is
 visible here, and prints CPU seconds (``time.process_time``) for each:
 
 - cold: discover, the bare ``ast.parse`` of the same files (the floor), scan
-  without a cache, scan filling an empty cache, build, ``to_json``, summary;
+  without a cache, scan filling an empty cache, the build in plain dicts (what
+  ``decompose analyze`` does) and as a networkx graph (what ``decompose.graph.build``
+  returns; the first call imports networkx), ``to_json``, summary;
 - warm: discover, scan from the cache, build, ``to_json``.
 
 Use it on a fetched project, e.g. ``~/.cache/decompose-bench/src/wagtail-8.0.1``
@@ -44,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     t0 = T()
     from decompose.analysis import scan_project
+    from decompose.builder import build_plain
     from decompose.graph import build
     from decompose.project import discover
     from decompose.summary import summarize
@@ -66,12 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         timed("cold: ast.parse of every file (floor)", floor, rows)
         timed("cold: scan, no cache", lambda: scan_project(project, use_cache=False, jobs=1), rows)
         facts, skipped, _, _ = timed("cold: scan, filling the cache", lambda: scan_project(project, cache_dir=cache, jobs=1), rows)
-        graph = timed("cold: build", lambda: build(project, facts, skipped=skipped), rows)
+        timed("cold: build, plain dicts (as the CLI)", lambda: build_plain(project, facts, skipped=skipped), rows)
+        graph = timed("cold: build, networkx graph (the API)", lambda: build(project, facts, skipped=skipped), rows)
         text = timed("cold: to_json", graph.to_json, rows)
         timed("cold: summary", lambda: summarize(graph), rows)
         project = timed("warm: discover", lambda: discover(args.path), rows)
         facts, skipped, scanned, _ = timed("warm: scan from the cache", lambda: scan_project(project, cache_dir=cache, jobs=1), rows)
-        graph = timed("warm: build", lambda: build(project, facts, skipped=skipped), rows)
+        graph = timed("warm: build, networkx graph (the API)", lambda: build(project, facts, skipped=skipped), rows)
         timed("warm: to_json", graph.to_json, rows)
     finally:
         if not args.cache_dir:
