@@ -125,3 +125,21 @@ def test_gettext_locale_folders_are_not_walked_but_a_locale_package_is_code(tmp_
     g = analyze(root, use_cache=False)
     assert {"shop.locale", "shop.locale.formats", "shop.locale.fr.LC_MESSAGES.stray"} <= set(g.modules())
     assert g.graph.has_edge("shop.models", "shop.locale.formats", key="import")
+
+
+def test_the_graph_does_not_depend_on_where_the_project_is_checked_out(tmp_path):
+    # with a decompose.toml, the graph records which file configured it: by its name in the project,
+    # so two checkouts of the same project give the same bytes
+    texts = []
+    for where in ("a/deep/checkout", "b"):
+        root = tmp_path / where / "proj"
+        _w(root / "manage.py", "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n")
+        _w(root / "proj/__init__.py", "")
+        _w(root / "proj/settings.py", 'INSTALLED_APPS = ["shop"]\n')
+        _w(root / "shop/__init__.py", "")
+        _w(root / "shop/models.py", "from proj import settings\n")
+        _w(root / "decompose.toml", 'exclude = ["docs/**"]\n\n[propose]\nservices = 2\n')
+        g = analyze(root, use_cache=False)
+        assert g.meta["config"] == "decompose.toml"
+        texts.append(g.to_json())
+    assert texts[0] == texts[1]

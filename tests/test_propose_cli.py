@@ -97,3 +97,39 @@ def test_project_config_is_read(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(cli, ["propose", str(tmp_path)])
     assert result.exit_code == 2 and "kmeans" in result.stderr
+
+
+def test_a_graph_file_takes_its_settings_from_config_and_says_when_they_are_not_applied(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    for app in ("alpha", "beta", "gamma"):
+        (project / app).mkdir(parents=True)
+        (project / app / "__init__.py").write_text("")
+        (project / app / "models.py").write_text(
+            "from django.db import models\n" + ("from alpha.models import Thing\n" if app != "alpha" else "")
+            + f"\n\nclass {app.title()}(models.Model):\n    name = models.CharField(max_length=9)\n"
+            + ("\n\nclass Thing(models.Model):\n    pass\n" if app == "alpha" else "")
+        )
+    (project / "settings.py").write_text('INSTALLED_APPS = ["alpha", "beta", "gamma"]\n')
+    (project / "decompose.toml").write_text('[propose]\nalgorithm = "agglomerative"\nservices = 2\nkernel_ratio = 0\n')
+    from decompose.analysis import analyze
+
+    graph = tmp_path / "graph.json"
+    dump(analyze(project, use_cache=False), graph)
+    # from the graph file alone, the project's [propose] is not applied, and the user is told so
+    code, stdout, stderr = run(str(graph), "--format", "json", "--algorithm", "louvain")
+    assert code == 0 and "decompose.toml" in stderr and "--config" in stderr
+    assert json.loads(stdout)["settings"]["kernel_ratio"] != 0
+    # --config applies it (and says nothing more)
+    code, stdout, stderr = run(str(graph), "--format", "json", "--config", str(project / "decompose.toml"))
+    assert code == 0 and "note:" not in stderr, stderr
+    data = json.loads(stdout)
+    assert data["algorithm"] == "agglomerative" and len(data["services"]) == 2 and data["settings"]["kernel_ratio"] == 0
+    # a pyproject.toml is read through its [tool.decompose]
+    (tmp_path / "pyproject.toml").write_text('[tool.decompose.propose]\nalgorithm = "agglomerative"\nservices = 3\n')
+    code, stdout, _ = run(str(graph), "--format", "json", "--config", str(tmp_path / "pyproject.toml"))
+    assert code == 0 and len(json.loads(stdout)["services"]) == 3
+    # a missing file is a one-line error
+    from decompose.cli import cli
+
+    result = CliRunner().invoke(cli, ["propose", str(graph), "--config", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2 and "nope.toml" in result.stderr and "Traceback" not in result.output

@@ -448,7 +448,7 @@ def build_plain(
         meta={
             "analyser_version": ANALYSER_VERSION,
             "warnings": sorted(set(project.warnings) | set(warnings)),
-            "config": project.config.source,
+            "config": project.config.name,
         },
     )
     nodes = graph.nodes

@@ -53,6 +53,9 @@ class Config:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     source: str | None = None  # the file it came from, for messages
     raw: dict[str, Any] = field(default_factory=dict)
+    #: the same file named from the project root ("decompose.toml", "pyproject.toml [tool.decompose]"):
+    #: what the graph records, so that it does not depend on where the project is checked out
+    name: str | None = None
 
     def section(self, name: str) -> dict[str, Any]:
         """A sub-table such as ``propose`` or ``check`` (empty dict if absent)."""
@@ -86,16 +89,28 @@ def _str_list(table: dict[str, Any], key: str, source: str) -> tuple[str, ...] |
 def load_config(root: str | Path) -> Config:
     """Read the configuration of the project at ``root`` (defaults if none)."""
     root = Path(root)
-    table: dict[str, Any] = {}
-    source: str | None = None
     dedicated = root / "decompose.toml"
     pyproject = root / "pyproject.toml"
     if dedicated.is_file():
-        table = _read_toml(dedicated)
-        source = str(dedicated)
-    elif pyproject.is_file():
-        table = _read_toml(pyproject).get("tool", {}).get("decompose", {})
-        source = f"{pyproject} [tool.decompose]"
+        return load_config_file(dedicated)
+    if pyproject.is_file():
+        return load_config_file(pyproject)
+    return _config({}, None, None)
+
+
+def load_config_file(path: str | Path) -> Config:
+    """Read one configuration file: a ``pyproject.toml`` (its ``[tool.decompose]``) or a file in
+    ``decompose.toml``'s form (the keys at its top level), whatever its name."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such configuration file")
+    if path.name == "pyproject.toml":
+        table = _read_toml(path).get("tool", {}).get("decompose", {})
+        return _config(table, f"{path} [tool.decompose]", f"{path.name} [tool.decompose]")
+    return _config(_read_toml(path), str(path), path.name)
+
+
+def _config(table: Any, source: str | None, name: str | None) -> Config:
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: must be a table")
     src = source or "config"
@@ -107,4 +122,4 @@ def load_config(root: str | Path) -> Config:
     max_bytes = table.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)
     if not isinstance(max_bytes, int) or max_bytes <= 0:
         raise ConfigError(f"{src}: `max_file_bytes` must be a positive integer")
-    return Config(include=include, exclude=exclude, settings=settings, max_file_bytes=max_bytes, source=source, raw=table)
+    return Config(include=include, exclude=exclude, settings=settings, max_file_bytes=max_bytes, source=source, raw=table, name=name)

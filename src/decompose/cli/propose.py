@@ -49,6 +49,13 @@ def _config_root(source: str) -> Path | None:
 @click.option("--evaluate", "evaluate_file", type=click.Path(dir_okay=False), default=None, help="Score this partition (proposal JSON or decomposition TOML) instead of clustering.")
 @click.option("--reference", type=click.Path(dir_okay=False), default=None, help="Compare with a reference (MoJo, MoJoFM).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="json: the proposal (and comparison) on stdout.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Read [propose] from this decompose.toml / pyproject.toml (default: the project folder's; needed with a graph.json).",
+)
 def command(
     source: str,
     level: str | None,
@@ -59,19 +66,20 @@ def command(
     evaluate_file: str | None,
     reference: str | None,
     fmt: str,
+    config_file: str | None,
 ) -> None:
     """Propose service boundaries for a project (or a graph.json) with metrics and explanations."""
     from dataclasses import replace
 
     from decompose.cluster.pipeline import ProposeSettings, compare, evaluate, parse_services, propose
     from decompose.cluster.proposal import dump_proposal, load_proposal
-    from decompose.config import load_config
+    from decompose.config import load_config, load_config_file
 
     root = _config_root(source)
     section: dict[str, Any] = {}
     where = "[propose]"
-    if root is not None:
-        config = load_config(root)
+    config = load_config_file(config_file) if config_file else load_config(root) if root is not None else None
+    if config is not None:
         section = config.section("propose")
         where = f"{config.source} [propose]" if config.source else where
     settings = ProposeSettings.from_config(section, where)
@@ -88,6 +96,13 @@ def command(
     given = load_proposal(evaluate_file) if evaluate_file else None
     ref = load_proposal(reference) if reference else None
     graph = _load_graph(source)
+    configured = graph.meta.get("config")
+    if config is None and configured:
+        click.echo(
+            f"note: the analysed project is configured by {configured}; its [propose] section is not read from a "
+            f"graph file: pass --config PATH to apply it",
+            err=True,
+        )
     result = evaluate(graph, given, settings) if given is not None else propose(graph, settings)
     comparison = compare(result, ref) if ref is not None else None
     if output:
