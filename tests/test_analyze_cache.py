@@ -137,3 +137,27 @@ def test_a_damaged_kept_graph_is_never_handed_out(project, tmp_path):
         assert again.stats.scanned == 0
         assert again.to_json() == expected
         assert again.graph.to_json() == expected
+
+
+def test_a_worker_that_dies_loses_nothing(tmp_path, monkeypatch):
+    # a worker process killed mid-chunk (out of memory, a signal): the chunks it took are scanned
+    # by the parent, and the graph is the one a single process gives
+    root = tmp_path / "many"
+    _many(root)
+    parent = os.getpid()
+    real = parallel._scan_chunk
+
+    scanned_here: list[str] = []
+
+    def dying(jobs, cache_dir):
+        if os.getpid() != parent and any(j[0] == "app.m3" for j in jobs):
+            os._exit(9)
+        if os.getpid() == parent:
+            scanned_here.extend(j[0] for j in jobs)
+        return real(jobs, cache_dir)
+
+    monkeypatch.setattr(parallel, "_scan_chunk", dying)
+    pooled = analyze(root, use_cache=False, jobs=2)
+    monkeypatch.setattr(parallel, "_scan_chunk", real)
+    assert "app.m3" in scanned_here and len(scanned_here) < 41  # only the lost chunk came back here
+    assert pooled.to_json() == analyze(root, use_cache=False, jobs=1).to_json()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import marshal
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -144,22 +145,127 @@ def scan_files(
                 gc.enable()
         return out
     chunks = _guided_chunks([(sizes[i] if sizes is not None else 1) + 2000 for i in range(total)], workers)
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     results: list[Done | None] = [None] * total
     done = 0
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_scan_chunk, [jobs[i] for i in chunk], cache_dir): chunk for chunk in chunks if chunk}
+
+    def take(chunk: list[int], data: bytes) -> None:
+        nonlocal done
+        if blobs is not None:
+            blobs.append(data)
+        for i, (module, key, plain) in zip(chunk, marshal.loads(data)):
+            results[i] = (module, key, from_plain(plain))
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
+
+    chunk_jobs = [[jobs[i] for i in chunk] for chunk in chunks]
+    if sys.platform.startswith("linux"):
+        lost = _fork_pool(chunk_jobs, cache_dir, workers, lambda c, data: take(chunks[c], data), meanwhile)
+        for c in lost:  # a worker died mid-chunk: scan what it took here
+            take(chunks[c], _scan_chunk(chunk_jobs[c], cache_dir))
+    else:  # pragma: no cover - spawn platforms: the standard pool
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_scan_chunk, cj, cache_dir): c for c, cj in enumerate(chunk_jobs)}
+            if meanwhile is not None:
+                meanwhile()
+            for fut in as_completed(futures):
+                take(chunks[futures[fut]], fut.result())
+    return [r for r in results if r is not None]
+
+
+def _fork_pool(
+    chunk_jobs: list[list[Job]],
+    cache_dir: Path | None,
+    workers: int,
+    on_result: Callable[[int, bytes], None],
+    meanwhile: Callable[[], None] | None,
+) -> list[int]:
+    """Scan ``chunk_jobs`` in ``workers`` forked processes; ``on_result(chunk, data)`` as each ends.
+
+    A plain fork pool (no ``multiprocessing``: its import and machinery cost more than the scan of a
+    small project saves): the children inherit the jobs, take chunk numbers from one pipe (4-byte
+    reads, atomic), and send each result back on a pipe of their own (number, length, marshal'd
+    results), read here as they come. Returns the chunks that no result came back for (a worker
+    that died), for the caller to scan itself.
+    """
+    import selectors
+
+    task_r, task_w = os.pipe()
+    children: dict[int, int] = {}  # result fd -> pid
+    try:
+        for _ in range(workers):
+            res_r, res_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: never returns
+                code = 1
+                try:
+                    os.close(task_w)
+                    os.close(res_r)
+                    for fd in children:
+                        os.close(fd)
+                    while True:
+                        msg = os.read(task_r, 4)
+                        if len(msg) < 4:
+                            break
+                        c = int.from_bytes(msg, "little")
+                        data = _scan_chunk(chunk_jobs[c], cache_dir)
+                        _write_all(res_w, c.to_bytes(4, "little") + len(data).to_bytes(8, "little") + data)
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(res_w)
+            children[res_r] = pid
+        os.close(task_r)
+        task_r = -1
+        # every chunk number in one write: the workers take them in order, biggest chunks first
+        _write_all(task_w, b"".join(c.to_bytes(4, "little") for c in range(len(chunk_jobs))))
+        os.close(task_w)
+        task_w = -1
         if meanwhile is not None:
             meanwhile()
-        for fut in as_completed(futures):
-            chunk = futures[fut]
-            data = fut.result()
-            if blobs is not None:
-                blobs.append(data)
-            for i, (module, key, plain) in zip(chunk, marshal.loads(data)):
-                results[i] = (module, key, from_plain(plain))
-            done += len(chunk)
-            if progress is not None:
-                progress(done, total)
-    return [r for r in results if r is not None]
+        received: set[int] = set()
+        buffers = {fd: bytearray() for fd in children}
+        with selectors.DefaultSelector() as sel:
+            for fd in children:
+                sel.register(fd, selectors.EVENT_READ)
+            while sel.get_map():
+                for key, _ in sel.select():
+                    fd = key.fd
+                    block = os.read(fd, 1 << 20)
+                    if not block:
+                        sel.unregister(fd)
+                        continue
+                    buf = buffers[fd]
+                    buf += block
+                    while len(buf) >= 12:
+                        size = int.from_bytes(buf[4:12], "little")
+                        if len(buf) < 12 + size:
+                            break
+                        c = int.from_bytes(buf[:4], "little")
+                        data = bytes(buf[12 : 12 + size])
+                        del buf[: 12 + size]
+                        received.add(c)
+                        on_result(c, data)
+        return [c for c in range(len(chunk_jobs)) if c not in received]
+    finally:
+        for fd in (task_r, task_w, *children):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        for pid in children.values():
+            try:
+                if os.waitpid(pid, os.WNOHANG) == (0, 0):  # still running: we are leaving on an error
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
