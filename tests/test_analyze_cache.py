@@ -161,3 +161,38 @@ def test_a_worker_that_dies_loses_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "_scan_chunk", real)
     assert "app.m3" in scanned_here and len(scanned_here) < 41  # only the lost chunk came back here
     assert pooled.to_json() == analyze(root, use_cache=False, jobs=1).to_json()
+
+
+def test_the_cache_does_not_grow_without_end(project, tmp_path):
+    from decompose.scan.cache import content_key
+
+    cache = tmp_path / "cache"
+    base = run_analysis(project, cache_dir=cache)
+    # what earlier versions and formats left, temporary files (one of a run killed long ago), objects
+    leftovers = ["stat-v3.pickle", "facts-v3.marshal", "built-v4.pickle", "graph-v3-0123456789.json", "stat-v4.pickle"]
+    for name in leftovers:
+        (cache / name).write_bytes(b"old")
+    stale_tmp, fresh_tmp = cache / ".tmp-1-0.marshal", cache / ".tmp-2-0.marshal"
+    for p in (stale_tmp, fresh_tmp):
+        p.write_bytes(b"half")
+    os.utime(stale_tmp, (1, 1))
+    # every file changes: the next run rewrites the index; an object already holds one new version
+    for f in base.project.files:
+        path = Path(f.abspath)
+        path.write_bytes(path.read_bytes() + b"\n# touched\n")
+    first = base.project.files[0]
+    new_key = content_key(first.module, first.is_package, first.migration, Path(first.abspath).read_bytes())
+    redundant = cache / "objects" / new_key[:2] / f"{new_key}.marshal"
+    recent, ancient = cache / "objects" / "ab" / ("ab" + "1" * 38 + ".marshal"), cache / "objects" / "ab" / ("ab" + "2" * 38 + ".marshal")
+    for p in (redundant, recent, ancient):
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x")
+    os.utime(ancient, (1, 1))
+    again = run_analysis(project, cache_dir=cache)
+    assert again.stats.scanned == again.stats.files
+    names = {p.name for p in cache.iterdir()}
+    assert not names & set(leftovers)
+    assert stale_tmp.name not in names and fresh_tmp.name in names
+    assert recent.exists() and not ancient.exists() and not redundant.exists()
+    assert {"facts-v5.1.marshal", "stat-v5.marshal", "built-v5.marshal"} <= names
+    assert again.to_json() == analyze(project, use_cache=False).to_json()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from decompose.errors import DecomposeError, InputError
 from decompose.graph import DependencyGraph, Skipped, load
 from decompose.project import Project, SourceFile, discover
-from decompose.scan.cache import FactsCache, Result, blake2b, facts_blob, read_marshal, write_bytes, write_marshal
+from decompose.scan.cache import BUILT_HEAD, FactsCache, Result, blake2b, facts_blob, read_marshal, write_bytes, write_marshal
 from decompose.scan.facts import ANALYSER_VERSION, ModuleFacts
 from decompose.scan.parallel import scan_files
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 CACHE_DIRNAME = ".decompose-cache"
 #: the last built graph, keyed by the fingerprint of its inputs: a run where nothing changed reuses it
 #: (and its JSON text and rendered summary) without loading any facts or building anything
-_BUILT = f"built-v{ANALYSER_VERSION}.marshal"
+_BUILT = BUILT_HEAD
 Progress = Callable[[int, int], None]
 
 

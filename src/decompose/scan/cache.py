@@ -16,7 +16,9 @@ inputs). A changed file is read and hashed; an equal hash (a touched file, anoth
 checkout, another run) hits ``objects/``. Every write goes to a temporary file
 then ``os.replace``, so two runs sharing a cache never see a half-written file;
 the last index written wins, and both are complete. A cache that cannot be
-written is not an error: the analysis runs without it.
+written is not an error: the analysis runs without it. A run that rewrites the
+index also prunes (:meth:`FactsCache.prune`): other versions' files, objects the
+index holds, objects not written for 30 days, so the folder does not grow without end.
 
 A result is :class:`~decompose.scan.facts.ModuleFacts`, or a ``str``: the
 reason the file was skipped (cached too, so a broken file is not re-parsed on
@@ -221,6 +223,56 @@ class FactsCache:
             return
         if stats != self.stats and not write_marshal(self.directory / _STAT, stats):
             self.writable = False
+        if blobs is not None:
+            self.prune({e[2] for e in stats.values()})
+
+    def prune(self, indexed: set[str]) -> None:
+        """Keep the cache from growing without end; called when the facts index was rewritten.
+
+        Removed: files of other analyser versions or formats at the top (``stat-v3.*``, ``*.pickle``...),
+        temporary files a killed run left over a day ago, objects whose facts the new index holds, and
+        objects no run has written for :data:`OBJECT_DAYS` days (file versions long gone: old edits,
+        old branches).
+        Nothing here is needed for correctness; a file another run still wanted is scanned again.
+        """
+        if self.directory is None:
+            return
+        import time
+
+        current = {_STAT, _FACTS, BUILT_HEAD, ".gitignore", "objects"}
+        try:
+            for entry in os.scandir(self.directory):
+                name = entry.name
+                if name in current or name.startswith(f"graph-v{ANALYSER_VERSION}-"):
+                    continue
+                if name.startswith(".tmp-"):  # left by a run that was killed while writing
+                    if entry.stat().st_mtime < time.time() - 86400:
+                        _unlink(entry.path)
+                    continue
+                if name.startswith(("stat-v", "facts-v", "built-v", "graph-v")) or name.endswith(".pickle"):
+                    _unlink(entry.path)
+            old = time.time() - OBJECT_DAYS * 86400
+            objects = self.directory / "objects"
+            for sub in os.scandir(objects) if objects.is_dir() else ():
+                for entry in os.scandir(sub.path):
+                    key, _, ext = entry.name.partition(".")
+                    if ext != "marshal" or key in indexed or entry.stat().st_mtime < old:
+                        _unlink(entry.path)
+        except OSError:
+            pass
+
+
+#: objects (facts of files the index does not hold) not written for this long are removed
+OBJECT_DAYS = 30
+#: the name of the built-graph head (:mod:`decompose.analysis` writes it; listed here to be kept)
+BUILT_HEAD = f"built-v{ANALYSER_VERSION}.marshal"
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def load_object(directory: Path | None, key: str) -> Result | None:
