@@ -32,7 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
 CACHE_DIRNAME = ".decompose-cache"
 #: the last built graph, keyed by the fingerprint of its inputs: a run where nothing changed reuses it
 #: (and its JSON text and rendered summary) without loading any facts or building anything
-_BUILT = BUILT_HEAD
 Progress = Callable[[int, int], None]
 
 
@@ -68,7 +67,7 @@ class _Built:
     def load(cls, directory: Path | None, fingerprint: str) -> _Built | None:
         if directory is None:
             return None
-        head = read_marshal(directory / _BUILT)
+        head = read_marshal(directory / BUILT_HEAD)
         if not isinstance(head, dict) or head.get("fingerprint") != fingerprint or not isinstance(head.get("rendered"), dict):
             return None
         return cls(directory, fingerprint, head)
@@ -88,7 +87,7 @@ class _Built:
         return built
 
     def save_head(self) -> None:
-        write_marshal(self.directory / _BUILT, self.head)
+        write_marshal(self.directory / BUILT_HEAD, self.head)
 
     def graph(self) -> DependencyGraph | None:
         import json

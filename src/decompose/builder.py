@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from decompose.graph import AppInfo, DependencyGraph, Evidence, Skipped, graph_json
+from decompose.graph import AppInfo, DependencyGraph, Evidence, Skipped, external_node, graph_json, module_node
 from decompose.scan.django import MODEL_BASES
 from decompose.scan.facts import ANALYSER_VERSION, ModuleFacts, Use
 
@@ -455,17 +455,9 @@ def build_plain(
     models = r.find_models()
     for m in sorted(facts):
         f, sf = facts[m], files[m]
-        nodes[m] = {
-            "type": "module",
-            "app": r.app_of[m],
-            "path": sf.path,
-            "lines": f.lines,
-            "package": sf.is_package,
-            "migration": sf.migration,
-            "test": sf.test,
-            "models": models.get(m, []),
-            "atomic_blocks": [],
-        }
+        nodes[m] = module_node(
+            r.app_of[m], sf.path, lines=f.lines, package=sf.is_package, migration=sf.migration, test=sf.test, models=models.get(m, [])
+        )
     # evidence by (source, target, kind), added to the graph at the end (sorted, de-duplicated)
     edges: defaultdict[tuple[str, str, str], set[Evidence]] = defaultdict(set)
 
@@ -488,7 +480,7 @@ def build_plain(
             top = imp.module.partition(".")[0]
             if top not in r.toplevel:
                 if top not in nodes:
-                    nodes[top] = {"type": "external", "stdlib": top in _STDLIB}
+                    nodes[top] = external_node(top in _STDLIB)
                 sym = f"{imp.module}.{imp.name}" if imp.name and imp.name != "*" else imp.module
                 edges[m, top, "import"].add(Evidence(path, imp.line, sym, flags))
                 continue

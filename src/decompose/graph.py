@@ -105,6 +105,28 @@ class Evidence(NamedTuple):
         return cls(d["path"], int(d["line"]), d.get("symbol", ""), tuple(d.get("flags", ())))
 
 
+def module_node(app: str | None, path: str, **attrs: Any) -> dict[str, Any]:
+    """The attributes of a module node (the graph file's schema), defaults filled in."""
+    node: dict[str, Any] = {
+        "type": "module",
+        "app": app,
+        "path": path,
+        "lines": 0,
+        "package": False,
+        "migration": False,
+        "test": False,
+        "models": [],
+        "atomic_blocks": [],
+    }
+    node.update(attrs)
+    return node
+
+
+def external_node(stdlib: bool) -> dict[str, Any]:
+    """The attributes of an external package's node."""
+    return {"type": "external", "stdlib": stdlib}
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class AppInfo:
     """A Django app: its label (``AppConfig.label``), dotted name and folder."""
@@ -145,23 +167,11 @@ class DependencyGraph:
         return cls(nx.MultiDiGraph(), root=root, **kwargs)
 
     def add_module(self, name: str, *, app: str | None, path: str, **attrs: Any) -> None:
-        defaults: dict[str, Any] = {
-            "type": "module",
-            "app": app,
-            "path": path,
-            "lines": 0,
-            "package": False,
-            "migration": False,
-            "test": False,
-            "models": [],
-            "atomic_blocks": [],
-        }
-        defaults.update(attrs)
-        self.graph.add_node(name, **defaults)
+        self.graph.add_node(name, **module_node(app, path, **attrs))
 
     def add_external(self, name: str, *, stdlib: bool) -> None:
         if name not in self.graph:
-            self.graph.add_node(name, type="external", stdlib=stdlib)
+            self.graph.add_node(name, **external_node(stdlib))
 
     def add_evidence(self, source: str, target: str, kind: str, evidence: Evidence) -> None:
         """Record one occurrence of a ``kind`` coupling from ``source`` to ``target``."""

@@ -31,6 +31,7 @@ import re
 import stat
 import sys
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 from decompose.config import Config, load_config
@@ -112,7 +113,7 @@ def _globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{_glob_regex(p).pattern})" for p in patterns))
 
 
-_ENTRY_NAME = __import__("operator").attrgetter("name")
+_ENTRY_NAME = attrgetter("name")
 
 
 def _is_test(parts: tuple[str, ...]) -> bool:

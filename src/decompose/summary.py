@@ -263,6 +263,51 @@ def summarize(graph: Any, *, top: int = 3, max_cycles: int = 10) -> Summary:
     )
 
 
+#: one table of the summary: (title, column headers, rows, indexes of right-aligned columns)
+_Table = tuple[str, tuple[str, ...], list[tuple[str, ...]], frozenset[int]]
+
+
+def _tables(summary: Summary) -> list[_Table | str]:
+    """The summary's tables (and the line that stands for an empty one), for either renderer."""
+    out: list[_Table | str] = [
+        (
+            "Apps",
+            ("app", "modules", "lines", "fan-in", "fan-out", "instability"),
+            [
+                (r.label, str(r.modules), str(r.lines), str(r.fan_in), str(r.fan_out), "-" if r.instability is None else f"{r.instability:.2f}")
+                for r in summary.apps
+            ],
+            frozenset({1, 2, 3, 4, 5}),
+        )
+    ]
+    if summary.couplings:
+        out.append(
+            (
+                "Strongest cross-app couplings by kind",
+                ("kind", "from", "to", "weight", "e.g."),
+                [(cp.kind, cp.source, cp.target, str(cp.weight), cp.example) for cp in summary.couplings],
+                frozenset({3}),
+            )
+        )
+    if summary.cycles:
+        out.append(
+            (
+                "App import cycles (lightest hop = the one to cut)",
+                ("cycle", "closing hop", "weight", "evidence"),
+                [
+                    (" -> ".join((*cy.apps, cy.apps[0])), f"{cy.closing.source} -> {cy.closing.target}", str(cy.closing.weight), ", ".join(cy.closing.evidence))
+                    for cy in summary.cycles
+                ],
+                frozenset(),
+            )
+        )
+    else:
+        out.append("No import cycles between apps.")
+    if summary.skipped:
+        out.append((f"Skipped files ({len(summary.skipped)})", ("file", "reason"), list(summary.skipped), frozenset()))
+    return out
+
+
 def print_summary(summary: Summary, console: object, *, headline: str | None = None) -> None:
     """Render ``summary`` as rich tables on ``console`` (a ``rich.console.Console``).
 
@@ -274,35 +319,16 @@ def print_summary(summary: Summary, console: object, *, headline: str | None = N
     c = console
     if headline:
         c.print(headline, highlight=False, soft_wrap=True)  # type: ignore[attr-defined]
-    t = Table(title="Apps", title_justify="left")
-    for col in ("app", "modules", "lines", "fan-in", "fan-out", "instability"):
-        t.add_column(col, justify="left" if col == "app" else "right")
-    for r in summary.apps:
-        t.add_row(r.label, str(r.modules), str(r.lines), str(r.fan_in), str(r.fan_out), "-" if r.instability is None else f"{r.instability:.2f}")
-    c.print(t)  # type: ignore[attr-defined]
-    if summary.couplings:
-        t = Table(title="Strongest cross-app couplings by kind", title_justify="left")
-        for col in ("kind", "from", "to", "weight", "e.g."):
-            t.add_column(col, justify="right" if col == "weight" else "left")
-        for cp in summary.couplings:
-            t.add_row(cp.kind, cp.source, cp.target, str(cp.weight), cp.example)
-        c.print(t)  # type: ignore[attr-defined]
-    if summary.cycles:
-        t = Table(title="App import cycles (lightest hop = the one to cut)", title_justify="left")
-        for col in ("cycle", "closing hop", "weight", "evidence"):
-            t.add_column(col)
-        for cy in summary.cycles:
-            h = cy.closing
-            t.add_row(" -> ".join((*cy.apps, cy.apps[0])), f"{h.source} -> {h.target}", str(h.weight), ", ".join(h.evidence))
-        c.print(t)  # type: ignore[attr-defined]
-    else:
-        c.print("No import cycles between apps.")  # type: ignore[attr-defined]
-    if summary.skipped:
-        t = Table(title=f"Skipped files ({len(summary.skipped)})", title_justify="left")
-        t.add_column("file")
-        t.add_column("reason")
-        for path, reason in summary.skipped:
-            t.add_row(path, reason)
+    for item in _tables(summary):
+        if isinstance(item, str):
+            c.print(item)  # type: ignore[attr-defined]
+            continue
+        title, header, rows, right = item
+        t = Table(title=title, title_justify="left")
+        for i, col in enumerate(header):
+            t.add_column(col, justify="right" if i in right else "left")
+        for row in rows:
+            t.add_row(*row)
         c.print(t)  # type: ignore[attr-defined]
     for w in summary.warnings:
         c.print(f"[yellow]warning:[/] {w}", highlight=False)  # type: ignore[attr-defined]
@@ -315,48 +341,16 @@ def format_plain(summary: Summary) -> str:
     shortened to a terminal's width, so ``grep`` sees every path and symbol.
     """
     out: list[str] = []
-
-    def table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]], right: frozenset[int] = frozenset()) -> None:
+    for item in _tables(summary):
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        title, header, rows, right = item
         widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
 
-        def line(cells: tuple[str, ...]) -> str:
+        def line(cells: tuple[str, ...], widths: list[int] = widths, right: frozenset[int] = right) -> str:
             return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
-        out.append(title)
-        out.append(line(header))
-        out.append(line(tuple("-" * w for w in widths)))
-        out.extend(line(r) for r in rows)
-        out.append("")
-
-    table(
-        "Apps",
-        ("app", "modules", "lines", "fan-in", "fan-out", "instability"),
-        [
-            (r.label, str(r.modules), str(r.lines), str(r.fan_in), str(r.fan_out), "-" if r.instability is None else f"{r.instability:.2f}")
-            for r in summary.apps
-        ],
-        frozenset({1, 2, 3, 4, 5}),
-    )
-    if summary.couplings:
-        table(
-            "Strongest cross-app couplings by kind",
-            ("kind", "from", "to", "weight", "e.g."),
-            [(cp.kind, cp.source, cp.target, str(cp.weight), cp.example) for cp in summary.couplings],
-            frozenset({3}),
-        )
-    if summary.cycles:
-        table(
-            "App import cycles (lightest hop = the one to cut)",
-            ("cycle", "closing hop", "weight", "evidence"),
-            [
-                (" -> ".join((*cy.apps, cy.apps[0])), f"{cy.closing.source} -> {cy.closing.target}", str(cy.closing.weight), ", ".join(cy.closing.evidence))
-                for cy in summary.cycles
-            ],
-            frozenset({2}),
-        )
-    else:
-        out.append("No import cycles between apps.")
-    if summary.skipped:
-        table(f"Skipped files ({len(summary.skipped)})", ("file", "reason"), [(p, r) for p, r in summary.skipped])
+        out += [title, line(header), line(tuple("-" * w for w in widths)), *(line(r) for r in rows), ""]
     out.extend(f"warning: {w}" for w in summary.warnings)
     return "\n".join(out).rstrip("\n") + "\n"

@@ -218,24 +218,26 @@ def _render(graph: Any, quiet: bool) -> tuple[str, str, str]:
     from decompose.summary import format_plain, print_summary, summarize
 
     summary = summarize(graph)
-    head = (
-        f"{graph.root}: {summary.modules} modules, {summary.lines:,} lines, {len(graph.apps)} apps, "
+    figures = (
+        f": {summary.modules} modules, {summary.lines:,} lines, {len(graph.apps)} apps, "
         f"{summary.externals} external packages; settings {graph.settings_module or '(not found)'}; {_STATS}"
     )
-    tail = f"{summary.warning_count} warning(s): {len(summary.skipped)} file(s) skipped, {len(summary.warnings)} other"
+    count = f"{summary.warning_count} warning(s)"
+    detail = f": {len(summary.skipped)} file(s) skipped, {len(summary.warnings)} other"
     if not _is_terminal():
-        return ("" if quiet else head + "\n"), ("" if quiet else format_plain(summary)), (tail + "\n" if summary.warning_count else "")
+        headline, tables = ("", "") if quiet else (f"{graph.root}{figures}\n", format_plain(summary))
+        return headline, tables, f"{count}{detail}\n" if summary.warning_count else ""
     console = _console()
     headline = tables = warnings = ""
     if not quiet:
         with console.capture() as cap:
-            console.print(f"[bold]{graph.root}[/]" + head[len(graph.root) :], highlight=False, soft_wrap=True)
+            console.print(f"[bold]{graph.root}[/]{figures}", highlight=False, soft_wrap=True)
         headline = cap.get()
         with console.capture() as cap:
             print_summary(summary, console)
         tables = cap.get()
     if summary.warning_count:
         with console.capture() as cap:
-            console.print(f"[yellow]{tail.partition(':')[0]}[/]:{tail.partition(':')[2]}", highlight=False)
+            console.print(f"[yellow]{count}[/]{detail}", highlight=False)
         warnings = cap.get()
     return headline, tables, warnings

@@ -38,6 +38,10 @@ from decompose.scan.facts import ANALYSER_VERSION, AtomicFact, ClassFact, Import
 Result = ModuleFacts | str
 _STAT = f"stat-v{ANALYSER_VERSION}.marshal"
 _FACTS = f"facts-v{ANALYSER_VERSION}.1.marshal"  # .1: the index is a list of blobs
+#: the built-graph head (:mod:`decompose.analysis` writes it; named here so that pruning keeps it)
+BUILT_HEAD = f"built-v{ANALYSER_VERSION}.marshal"
+#: objects (facts of files the index does not hold) not written for this long are removed
+OBJECT_DAYS = 30
 _LOAD_ERRORS = (OSError, EOFError, AttributeError, ValueError, TypeError, IndexError, KeyError)
 
 try:  # the BLAKE2 module itself: hashlib would first load OpenSSL's bindings (a few ms at every start)
@@ -86,7 +90,7 @@ def read_facts(path: Path) -> dict[str, Result] | None:
                 if key:
                     out[key] = from_plain(plain)
         return out
-    except (*_LOAD_ERRORS, AttributeError):
+    except _LOAD_ERRORS:
         return None
 
 
@@ -260,12 +264,6 @@ class FactsCache:
                         _unlink(entry.path)
         except OSError:
             pass
-
-
-#: objects (facts of files the index does not hold) not written for this long are removed
-OBJECT_DAYS = 30
-#: the name of the built-graph head (:mod:`decompose.analysis` writes it; listed here to be kept)
-BUILT_HEAD = f"built-v{ANALYSER_VERSION}.marshal"
 
 
 def _unlink(path: str) -> None:

@@ -194,6 +194,7 @@ def _fork_pool(
 
     task_r, task_w = os.pipe()
     children: dict[int, int] = {}  # result fd -> pid
+    finished = False  # every worker's pipe reached its end: the workers exit (or have) on their own
     try:
         for _ in range(workers):
             res_r, res_w = os.pipe()
@@ -248,6 +249,7 @@ def _fork_pool(
                         del buf[: 12 + size]
                         received.add(c)
                         on_result(c, data)
+        finished = True
         return [c for c in range(len(chunk_jobs)) if c not in received]
     finally:
         for fd in (task_r, task_w, *children):
@@ -258,10 +260,10 @@ def _fork_pool(
                     pass
         for pid in children.values():
             try:
-                if os.waitpid(pid, os.WNOHANG) == (0, 0):  # still running: we are leaving on an error
+                if not finished:  # leaving on an error (or ^C): the workers' results are not wanted
                     os.kill(pid, 9)
-                    os.waitpid(pid, 0)
-            except ChildProcessError:
+                os.waitpid(pid, 0)
+            except (ChildProcessError, ProcessLookupError):
                 pass
 
 
