@@ -194,5 +194,7 @@ def test_the_cache_does_not_grow_without_end(project, tmp_path):
     assert not names & set(leftovers)
     assert stale_tmp.name not in names and fresh_tmp.name in names
     assert recent.exists() and not ancient.exists() and not redundant.exists()
-    assert {"facts-v5.1.marshal", "stat-v5.marshal", "built-v5.marshal"} <= names
+    from decompose.scan.facts import ANALYSER_VERSION as V
+
+    assert {f"facts-v{V}.1.marshal", f"stat-v{V}.marshal", f"built-v{V}.marshal"} <= names
     assert again.to_json() == analyze(project, use_cache=False).to_json()

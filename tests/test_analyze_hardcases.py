@@ -132,10 +132,14 @@ def test_self_references_and_same_module_strings_make_no_edges(graph):
     assert fk_targets == {"people.models", "catalog.models"}
 
 
-def test_migrations_only_have_their_dependencies_read(graph):
-    out = {(v, d["kind"]) for u, v, d in graph.edges() if u == "shop_orders.migrations.0001_initial"}
-    assert ("billing.services", "import") not in out
-    assert {k for _, k in out} == {"string_ref"}
+def test_migrations_have_their_dependencies_and_imports_read_flagged_migration(graph):
+    out = {(v, d["kind"]): d for u, v, d in graph.edges() if u == "shop_orders.migrations.0001_initial"}
+    # a helper a migration imports must be there wherever the migration runs (an extracted service)
+    imp = out[("billing.services", "import")]
+    assert [(e.line, e.flags) for e in imp["evidence"]] == [
+        (line_of("shop_orders/migrations/0001_initial.py", "import billing.services"), ("migration",))
+    ]
+    assert {k for _, k in out} == {"string_ref", "import"}
 
 
 def test_models_tables_and_atomic_blocks(graph):

@@ -33,7 +33,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from decompose.scan.facts import ANALYSER_VERSION, AtomicFact, ClassFact, Import, ModuleFacts, Use
+from decompose.scan.facts import ANALYSER_VERSION, AtomicFact, ClassFact, FieldFact, Import, ModuleFacts, Use
 
 Result = ModuleFacts | str
 _STAT = f"stat-v{ANALYSER_VERSION}.marshal"
@@ -56,9 +56,22 @@ def to_plain(r: Result) -> Any:
         return r
     return (
         r.module, r.is_package, r.lines, tuple(map(tuple, r.imports)), tuple(map(tuple, r.uses)),
-        tuple(map(tuple, r.classes)), tuple(map(tuple, r.atomic_blocks)), r.exports, r.defs, r.signals,
+        tuple(map(_plain_class, r.classes)), tuple(map(tuple, r.atomic_blocks)), r.exports, r.defs, r.signals,
         r.all_names, r.constants, r.dotted_strings, r.parser,
     )  # fmt: skip
+
+
+def _plain_class(c: ClassFact) -> tuple[Any, ...]:
+    if not c.model_fields:
+        return tuple(c)
+    return (*c[:-1], tuple(map(tuple, c.model_fields)))
+
+
+def _class(t: Any) -> ClassFact:
+    c = ClassFact._make(t)
+    if c.model_fields:
+        return c._replace(model_fields=tuple(map(FieldFact._make, c.model_fields)))
+    return c
 
 
 def from_plain(t: Any) -> Result:
@@ -67,12 +80,12 @@ def from_plain(t: Any) -> Result:
         return t
     return ModuleFacts(
         t[0], t[1], t[2], tuple(map(_IMPORT, t[3])), tuple(map(_USE, t[4])),
-        tuple(map(_CLASS, t[5])), tuple(map(_ATOMIC, t[6])),
+        tuple(map(_class, t[5])), tuple(map(_ATOMIC, t[6])),
         t[7], t[8], t[9], t[10], t[11], t[12], t[13],
     )  # fmt: skip
 
 
-_IMPORT, _USE, _CLASS, _ATOMIC = Import._make, Use._make, ClassFact._make, AtomicFact._make
+_IMPORT, _USE, _ATOMIC = Import._make, Use._make, AtomicFact._make
 
 
 def read_facts(path: Path) -> dict[str, Result] | None:

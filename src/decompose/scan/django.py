@@ -15,7 +15,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Any
 
-from decompose.scan.facts import ModuleFacts, Use
+from decompose.scan.facts import Import, ModuleFacts, Use
 
 if TYPE_CHECKING:  # pragma: no cover
     from decompose.scan.python import _Scanner
@@ -124,6 +124,49 @@ def class_fields(node: ast.ClassDef) -> list[tuple[str, str, ast.AST, str, str]]
                         rn = _str(_kw(v, "related_name")) or ""
                         rqn = _str(_kw(v, "related_query_name")) or ""
                         out.append((stmt.targets[0].id, kind, target, rn, rqn))
+    return out
+
+
+#: literal options of a field kept in the facts (what a service needs to rebuild the field)
+FIELD_OPTIONS = ("max_length", "max_digits", "decimal_places")
+
+
+def model_fields(node: ast.ClassDef) -> list[tuple[str, int, str, ast.AST | None, bool, str, str, str, tuple[tuple[str, int], ...]]]:
+    """Every field-like assignment of a class body, in order.
+
+    ``(name, line, field class, relation target expression or None, null, db_column, on_delete text,
+    related_name, literal options)``; a field is a call whose name ends in ``Field`` or ``Key``.
+    """
+    out = []
+    for stmt in node.body:
+        if type(stmt) is not ast.Assign or len(stmt.targets) != 1 or type(stmt.targets[0]) is not ast.Name:
+            continue
+        v = stmt.value
+        if type(v) is not ast.Call:
+            continue
+        parts = _parts(v.func)
+        if not parts or not parts[-1].endswith(("Field", "Key")):
+            continue
+        ftype = parts[-1]
+        target = None
+        on_delete = ""
+        if ftype in FK_KINDS:
+            target = v.args[0] if v.args else _kw(v, "to")
+            od = _kw(v, "on_delete") or (v.args[1] if len(v.args) > 1 else None)
+            if od is not None:
+                p = _parts(od)
+                on_delete = ".".join(p) if p else ""
+        null = _kw(v, "null")
+        options = []
+        for opt in FIELD_OPTIONS:
+            o = _kw(v, opt)
+            if type(o) is ast.Constant and type(o.value) is int:
+                options.append((opt, o.value))
+        out.append((
+            stmt.targets[0].id, stmt.lineno, ftype, target,
+            type(null) is ast.Constant and null.value is True,
+            _str(_kw(v, "db_column")) or "", on_delete, _str(_kw(v, "related_name")) or "", tuple(options),
+        ))
     return out
 
 
@@ -277,8 +320,55 @@ def _slice_brackets(source: bytes, start: int) -> bytes | None:
     return None
 
 
+#: a top-level import statement (``import a.b``, ``from x import (y,\n z)``) at the start of a line
+_IMPORT_LINE = re.compile(rb"^(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)|import[ \t]+([^\n#]+))", re.M)
+
+
+def migration_imports(module: str, source: bytes, is_package: bool) -> list[Import]:
+    """A migration's top-level imports, flagged ``migration`` (a helper it imports must exist where it runs).
+
+    Found by their shape at the start of a line, without parsing the whole file (migrations are many
+    and large); relative imports are resolved against the module's package.
+    """
+    out: list[Import] = []
+    pkg = module if is_package else module.rpartition(".")[0]
+    for m in _IMPORT_LINE.finditer(source):
+        line = source.count(b"\n", 0, m.start()) + 1
+        try:
+            if m.group(3) is not None:
+                for name in m.group(3).decode("utf-8").split(","):
+                    name = name.split(" as ")[0].strip()
+                    if name and _DOTTED_NAME.match(name):
+                        out.append(Import(name, "", line, ("migration",)))
+                continue
+            raw_base = m.group(1).decode("utf-8")
+            names = m.group(2).decode("utf-8").strip("() \t\r\n\\")
+        except UnicodeDecodeError:
+            continue
+        level = len(raw_base) - len(raw_base.lstrip("."))
+        base: str | None = raw_base[level:]
+        if base == "__future__":
+            continue
+        if level:
+            parts = pkg.split(".") if pkg else []
+            if level - 1 >= len(parts):
+                continue
+            prefix = ".".join(parts[: len(parts) - (level - 1)])
+            base = f"{prefix}.{base}" if base and prefix else (base or prefix)
+        if not base or not _DOTTED_NAME.match(base):
+            continue
+        for name in names.replace("\n", ",").split(","):
+            name = name.split(" as ")[0].strip().strip("\\").strip()
+            if name and (name == "*" or name.isidentifier()):
+                out.append(Import(base, name, line, ("migration",)))
+    return out
+
+
+_DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
+
+
 def scan_migration(module: str, source: bytes, *, is_package: bool, lines: int) -> ModuleFacts:
-    """Only a migration's ``dependencies`` (cross-app ordering), flagged ``migration``."""
+    """A migration's ``dependencies`` (cross-app ordering) and its imports, flagged ``migration``."""
     uses: list[Use] = []
     m = _DEPS.search(source)
     if m is not None:
@@ -299,4 +389,7 @@ def scan_migration(module: str, source: bytes, *, is_package: bool, lines: int) 
                 p = _parts(el.args[0])
                 if p and p[0] == "settings":
                     uses.append(Use("string_ref", "setting_dep", p[-1], line, ("migration",)))
-    return ModuleFacts(module=module, is_package=is_package, lines=lines, uses=tuple(sorted(set(uses))))
+    return ModuleFacts(
+        module=module, is_package=is_package, lines=lines, uses=tuple(sorted(set(uses))),
+        imports=tuple(migration_imports(module, source, is_package)),
+    )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 #: Bump when the facts a scan produces change, so cached facts are recomputed.
-ANALYSER_VERSION = "5"
+ANALYSER_VERSION = "6"
 
 
 class Import(NamedTuple):
@@ -63,6 +63,26 @@ class Use(NamedTuple):
     flags: tuple[str, ...]
 
 
+class FieldFact(NamedTuple):
+    """One model field declared in a class body (``name = models.CharField(max_length=40, null=True)``).
+
+    What extraction needs to rebuild the model in a service and to cut relations: the field class's
+    last name, the relation target (a chain, ``*Name`` or ``=`` + the string written, as in
+    :attr:`ClassFact.fields`; "" for other fields), ``on_delete`` as written, and the literal options.
+    """
+
+    name: str
+    line: int
+    type: str  # the field class's last name: "CharField", "ForeignKey", ...
+    target: str  # relation target (see above), "" when not a relation
+    null: bool
+    db_column: str  # "" when not given
+    on_delete: str  # source text of the on_delete argument, "" when not given
+    related_name: str
+    #: literal size options (max_length, max_digits, decimal_places)
+    options: tuple[tuple[str, int], ...]
+
+
 class ClassFact(NamedTuple):
     """A top-level class: enough to tell Django models and AppConfigs apart."""
 
@@ -74,6 +94,8 @@ class ClassFact(NamedTuple):
     #: relation fields: (name, "fk" | "o2o" | "m2m", target, related_name, related_query_name);
     #: target is a chain, "*Name" (star import), or "=" + the string written ("=self", "=app.Model", "=Model")
     fields: tuple[tuple[str, str, str, str, str], ...] = ()
+    #: every field-like assignment of the class body (``x = ...Field(...)`` / ``...ForeignKey(...)``)
+    model_fields: tuple[FieldFact, ...] = ()
 
 
 class AtomicFact(NamedTuple):

@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 from decompose.scan import django
-from decompose.scan.facts import AtomicFact, ClassFact, Import, ModuleFacts, Use
+from decompose.scan.facts import AtomicFact, ClassFact, FieldFact, Import, ModuleFacts, Use
 
 _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__package__", "__spec__", "__path__"}
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\Z")
@@ -700,7 +700,12 @@ class _Scanner:
                 spec: str | list[str] | None = "=" + s if s else _parts(target)
                 if spec:
                     fields.append((fname, fkind, spec, rn, rqn))
-            self.raw_classes.append((node.name, node.lineno, bases, attrs, meta, fields))
+            mfields = []
+            for fname, fline, ftype, target, null, db_column, on_delete, rn, options in django.model_fields(node):
+                s = _const_str(target) if target is not None else None
+                tspec: str | list[str] | None = ("=" + s if s else _parts(target)) if target is not None else ""
+                mfields.append((fname, fline, ftype, tspec or "", null, db_column, on_delete, rn, options))
+            self.raw_classes.append((node.name, node.lineno, bases, attrs, meta, fields, mfields))
             if django.is_model_like(node, self.model_like):
                 self.model_like.add(node.name)
                 self.self_type = (False, node.name, (), (), 0)
@@ -1000,15 +1005,20 @@ class _Scanner:
                 allflags = sorted_flags.get(bflags) or sorted_flags.setdefault(bflags, tuple(sorted(bflags)))
             uses.append(Use(kind, rref, target, line, allflags))
         classes = []
-        for name, line, bases, attrs, meta, raw_fields in self.raw_classes:
+        for name, line, bases, attrs, meta, raw_fields, raw_mfields in self.raw_classes:
             resolved = [self.class_ref(parts) for parts in bases]
             fields = []
             for fname, fkind, spec, rn, rqn in raw_fields:
                 target = spec if isinstance(spec, str) else self.class_ref(spec)
                 fields.append((fname, fkind, target, rn, rqn))
+            mfields = tuple(
+                FieldFact(f[0], f[1], f[2], f[3] if isinstance(f[3], str) else self.class_ref(f[3]), *f[4:])
+                for f in raw_mfields
+            )
             classes.append(
                 ClassFact(
-                    name, line, tuple(resolved), tuple(sorted(attrs.items())), tuple(sorted(meta.items())), tuple(fields)
+                    name, line, tuple(resolved), tuple(sorted(attrs.items())), tuple(sorted(meta.items())), tuple(fields),
+                    mfields,
                 )
             )
         atomic = []
