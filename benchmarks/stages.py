@@ -8,7 +8,7 @@ visible here, and prints CPU seconds (``time.process_time``) for each:
 
 - cold: discover, the bare ``ast.parse`` of the same files (the floor), scan
   without a cache, scan filling an empty cache, the build in plain dicts (what
-  ``decompose analyze`` does) and as a networkx graph (what ``decompose.graph.build``
+  ``decompose analyze`` does) and as a networkx graph (what ``decompose.builder.build_graph``
   returns; the first call imports networkx), ``to_json``, summary;
 - warm: discover, scan from the cache, build, ``to_json``.
 
@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     t0 = T()
     from decompose.analysis import scan_project
+    from decompose.builder import build_graph as build
     from decompose.builder import build_plain
-    from decompose.graph import build
     from decompose.project import discover
     from decompose.summary import summarize
 

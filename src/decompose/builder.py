@@ -1,6 +1,6 @@
 """Build: every file's :class:`ModuleFacts` + the discovered project -> one :class:`DependencyGraph`.
 
-Reached through :func:`decompose.graph.build`. Direction of every edge: from the
+:func:`build_graph` gives the networkx graph, :func:`build_plain` the same in plain dicts. Direction of every edge: from the
 module whose code writes the coupling to the module that *defines* the thing
 used. Uses are followed through re-exports (``from .models import Order`` in a
 package ``__init__``) and star imports to the defining module; ``import`` edges
@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from decompose.graph import AppInfo, DependencyGraph, Evidence, Skipped, external_node, graph_json, module_node
+from decompose.graph import DependencyGraph, Evidence, external_node, graph_json, module_node
+from decompose.project import AppInfo, Project, Skipped
 from decompose.scan.django import MODEL_BASES
-from decompose.scan.facts import ANALYSER_VERSION, ModuleFacts, Use
-
-if TYPE_CHECKING:  # pragma: no cover
-    from decompose.project import Project
+from decompose.scan.facts import ANALYSER_VERSION, ClassFact, ModuleFacts, Use
 
 _STDLIB = frozenset(sys.stdlib_module_names)
 
@@ -293,7 +291,7 @@ class _Resolver:
 
         out: dict[str, list[dict[str, object]]] = {}
         tables: dict[str, str | None] = {}
-        found: list[tuple[str, str, object]] = []
+        found: list[tuple[str, str, ClassFact]] = []
         for q in sorted(classes):
             module, c = classes[q]
             if q in MODEL_BASES or not is_model(q):
@@ -302,43 +300,43 @@ class _Resolver:
         # tables: proxies take their concrete parent's, so resolve parents first
         for _ in range(3):
             for q, module, c in found:
-                meta = dict(c.meta)  # type: ignore[attr-defined]
+                meta = dict(c.meta)
                 label = meta.get("app_label") or self.app_of.get(module)
                 if meta.get("abstract") is True:
                     tables[q] = None
-                elif isinstance(meta.get("db_table"), str):
-                    tables[q] = meta["db_table"]  # type: ignore[assignment]
+                elif isinstance(db_table := meta.get("db_table"), str):
+                    tables[q] = db_table
                 elif meta.get("proxy") is True:
-                    parents = [base_qualname(module, b) for b in c.bases]  # type: ignore[attr-defined]
+                    parents = [base_qualname(module, b) for b in c.bases]
                     tables[q] = next((tables[p] for p in parents if p and tables.get(p)), None)
                 else:
-                    tables[q] = f"{label}_{c.name.lower()}" if label else None  # type: ignore[attr-defined]
+                    tables[q] = f"{label}_{c.name.lower()}" if label else None
         for q, module, c in found:
-            meta = dict(c.meta)  # type: ignore[attr-defined]
+            meta = dict(c.meta)
             label = meta.get("app_label") or self.app_of.get(module)
             out.setdefault(module, []).append(
-                {"name": c.name, "line": c.line, "table": tables.get(q), "abstract": meta.get("abstract") is True}  # type: ignore[attr-defined]
+                {"name": c.name, "line": c.line, "table": tables.get(q), "abstract": meta.get("abstract") is True}
             )
             if isinstance(label, str):
-                self.models.setdefault(label, {}).setdefault(c.name.lower(), (module, c.name))  # type: ignore[attr-defined]
+                self.models.setdefault(label, {}).setdefault(c.name.lower(), (module, c.name))
         self._relations(found, base_qualname)
         return out
 
-    def _relations(self, found: list[tuple[str, str, object]], base_qualname: object) -> None:
+    def _relations(self, found: list[tuple[str, str, ClassFact]], base_qualname: Callable[[str, str], str | None]) -> None:
         """Forward and reverse relations of every model, abstract bases' fields included, MTI parents' inherited."""
         info = {q: (module, c) for q, module, c in found}
         bases: dict[str, list[str]] = {}
         for q, module, c in found:
-            bs = (base_qualname(module, b) for b in c.bases)  # type: ignore[attr-defined, operator]
+            bs = (base_qualname(module, b) for b in c.bases)
             bases[q] = [b for b in bs if b in info]
 
         def abstract(q: str) -> bool:
-            return dict(info[q][1].meta).get("abstract") is True  # type: ignore[attr-defined]
+            return dict(info[q][1].meta).get("abstract") is True
 
         def own_fields(q: str, depth: int = 0) -> list[tuple[str, tuple[str, str, str, str, str]]]:
             """(defining module, field) of ``q`` and of its abstract bases."""
             module, c = info[q]
-            out = [(module, f) for f in c.fields]  # type: ignore[attr-defined]
+            out = [(module, f) for f in c.fields]
             if depth < 10:
                 for b in bases[q]:
                     if abstract(b):
@@ -363,9 +361,9 @@ class _Resolver:
             if abstract(q):
                 continue
             module, c = info[q]
-            name = c.name  # type: ignore[attr-defined]
+            name = c.name
             me = (module, name)
-            label = dict(c.meta).get("app_label") or self.app_of.get(module) or ""  # type: ignore[attr-defined]
+            label = dict(c.meta).get("app_label") or self.app_of.get(module) or ""
             for fmodule, (fname, fkind, spec, rn, rqn) in own_fields(q):
                 t = target_of(fmodule, q, spec)
                 if t is None:
@@ -513,17 +511,17 @@ def build_plain(
         if m in settings_modules:
             for value, line in f.dotted_strings:
                 label, _, model = value.partition(".")
-                hit = r.models.get(label, {}).get(model.lower()) if "." not in model else None
-                hit = hit or r.resolve_chain(value)
-                if hit is not None and hit[0] != m:
-                    edges[m, hit[0], "string_ref"].add(Evidence(path, line, hit[1]))
+                found = r.models.get(label, {}).get(model.lower()) if "." not in model else None
+                found = found or r.resolve_chain(value)
+                if found is not None and found[0] != m:
+                    edges[m, found[0], "string_ref"].add(Evidence(path, line, found[1]))
         blocks = []
         for block in f.atomic_blocks:
             mods = set()
             for chain in block.chains:
-                hit = r.resolve_star(m, chain[1:]) if chain.startswith("*") else r.resolve_chain(chain)
-                if hit is not None and hit[0] != m:
-                    mods.add(hit[0])
+                defined = r.resolve_star(m, chain[1:]) if chain.startswith("*") else r.resolve_chain(chain)
+                if defined is not None and defined[0] != m:
+                    mods.add(defined[0])
             blocks.append({"line": block.line, "modules": sorted(mods)})
         if blocks:
             nodes[m]["atomic_blocks"] = blocks

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from decompose.errors import GraphFormatError
+from decompose.project import AppInfo, Skipped  # discovery's values, re-exported: a graph file carries them
 
 
 class _LazyNetworkx:
@@ -125,29 +126,6 @@ def module_node(app: str | None, path: str, **attrs: Any) -> dict[str, Any]:
 def external_node(stdlib: bool) -> dict[str, Any]:
     """The attributes of an external package's node."""
     return {"type": "external", "stdlib": stdlib}
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class AppInfo:
-    """A Django app: its label (``AppConfig.label``), dotted name and folder."""
-
-    label: str
-    name: str
-    path: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"label": self.label, "name": self.name, "path": self.path}
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Skipped:
-    """A file the analyser could not read or parse, and why."""
-
-    path: str
-    reason: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "reason": self.reason}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -244,7 +222,7 @@ class DependencyGraph:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DependencyGraph:
+    def from_dict(cls, data: object) -> DependencyGraph:
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
             raise GraphFormatError("not a decompose graph file (missing \"schema\": \"decompose.graph\")")
         if data.get("version") != SCHEMA_VERSION:
@@ -289,7 +267,7 @@ class DependencyGraph:
             return NotImplemented
         return self.to_dict() == other.to_dict()
 
-    __hash__ = None  # type: ignore[assignment]
+    # unhashable, as a class defining __eq__ without __hash__ is (a mutable networkx graph inside)
 
 
 def graph_json(
@@ -310,7 +288,7 @@ def graph_json(
     import json  # imported on use: a run that prints only the summary never needs it
 
     enc = json.JSONEncoder(ensure_ascii=False).encode
-    s = json.encoder.encode_basestring  # type: ignore[attr-defined]
+    s = json.encoder.encode_basestring
     node_lines = ["  " + enc({"id": name, **{k: attrs[k] for k in sorted(attrs)}}) for name, attrs in nodes]
     edge_lines = []
     # the same paths, symbols and flag sets recur across thousands of evidence entries: escape each once
@@ -377,9 +355,7 @@ def app_graph(
     include_external: bool = False,
     include_outside: bool = True,
 ) -> nx.MultiDiGraph:
-    """
-    import json
-Aggregate the module graph to apps.
+    """Aggregate the module graph to apps.
 
     Nodes are app labels (plus :data:`OUTSIDE_APPS` for code in no app, and
     external packages when ``include_external``); node attributes ``modules``
@@ -428,17 +404,6 @@ Aggregate the module graph to apps.
     for _, _, data in out.edges(data=True):
         data["evidence"].sort()
     return out
-
-
-def build(project: Any, facts: Any, *, skipped: tuple[Skipped, ...] = (), warnings: tuple[str, ...] = ()) -> DependencyGraph:
-    """Build the module graph from a discovered ``Project`` and ``{module: ModuleFacts}``.
-
-    See :mod:`decompose.builder` for how uses are resolved to the module that
-    defines them; :func:`decompose.analysis.analyze` runs the whole pipeline.
-    """
-    from decompose.builder import build_graph
-
-    return build_graph(project, facts, skipped=skipped, warnings=warnings)
 
 
 def without_externals(graph: DependencyGraph) -> DependencyGraph:

@@ -36,12 +36,34 @@ from pathlib import Path
 
 from decompose.config import Config, load_config
 from decompose.errors import InputError
-from decompose.graph import AppInfo, Skipped
 from decompose.scan.facts import ModuleFacts
 from decompose.scan.python import ScanError, scan_source
 
 _SETTINGS_DEFAULT = re.compile(rb"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
 _TEST_NAME = re.compile(r"(^test_.*|.*_tests?|^tests?|^conftest)\.py$")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class AppInfo:
+    """A Django app: its label (``AppConfig.label``), dotted name and folder."""
+
+    label: str
+    name: str
+    path: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"label": self.label, "name": self.name, "path": self.path}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Skipped:
+    """A file the analyser could not read or parse, and why."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,11 +375,11 @@ def _find_settings(root: Path, import_root: Path, named: str | None, by_module: 
         (m for m in by_module if m == "settings" or m.endswith(".settings")),
         key=lambda m: (m.count("."), m),
     )
-    for m in candidates:
-        f = by_module[m]
-        facts = _read_facts(Path(f.abspath), m, f.is_package)
+    for candidate in candidates:
+        f = by_module[candidate]
+        facts = _read_facts(Path(f.abspath), candidate, f.is_package)
         if facts is not None and facts.constant("INSTALLED_APPS") is not None:
-            return m
+            return candidate
     return None
 
 
@@ -384,7 +406,7 @@ def _app_configs(module: str, by_module: dict[str, SourceFile]) -> list[tuple[st
     facts = _read_facts(Path(f.abspath), module, f.is_package)
     if facts is None:
         return []
-    out = []
+    out: list[tuple[str, dict[str, object]]] = []
     for c in facts.classes:
         if any(b.rsplit(".", 1)[-1] == "AppConfig" for b in c.bases):
             out.append((c.name, dict(c.attrs)))
