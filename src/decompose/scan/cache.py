@@ -57,7 +57,7 @@ def to_plain(r: Result) -> Any:
     return (
         r.module, r.is_package, r.lines, tuple(map(tuple, r.imports)), tuple(map(tuple, r.uses)),
         tuple(map(_plain_class, r.classes)), tuple(map(tuple, r.atomic_blocks)), r.exports, r.defs, r.signals,
-        r.all_names, r.constants, r.dotted_strings, r.parser,
+        r.all_names, r.constants, r.dotted_strings, r.parser, r.settings_reads,
     )  # fmt: skip
 
 
@@ -81,7 +81,7 @@ def from_plain(t: Any) -> Result:
     return ModuleFacts(
         t[0], t[1], t[2], tuple(map(_IMPORT, t[3])), tuple(map(_USE, t[4])),
         tuple(map(_class, t[5])), tuple(map(_ATOMIC, t[6])),
-        t[7], t[8], t[9], t[10], t[11], t[12], t[13],
+        t[7], t[8], t[9], t[10], t[11], t[12], t[13], t[14],
     )  # fmt: skip
 
 

@@ -130,6 +130,8 @@ class ModuleFacts:
     dotted_strings: tuple[tuple[str, int], ...] = ()
     #: "ast", or "libcst" when the syntax is newer than the running interpreter
     parser: str = "ast"
+    #: ``django.conf.settings.NAME`` reads: (NAME, line)
+    settings_reads: tuple[tuple[str, int], ...] = ()
 
     def constant(self, name: str) -> str | bool | tuple[str, ...] | None:
         for k, v in self.constants:

@@ -297,6 +297,8 @@ class _Scanner:
         self.signals: set[str] = set()
         self.constants: dict[str, Any] = {}
         self.dotted: list[tuple[str, int]] = []
+        #: ``settings.NAME`` reads: (root name, NAME, line); resolved against the bindings at the end
+        self.setting_reads: list[tuple[str, str, int]] = []
         self.all_names: tuple[str, ...] | None = None
         #: module-level names bound to a model loaded by name: ``Product = get_model("catalogue", "Product")``
         #: -> "@catalogue.Product"; ``User = get_user_model()`` -> "@@AUTH_USER_MODEL"
@@ -926,6 +928,10 @@ class _Scanner:
                 self.touch(parts)
             if not _MANAGER_ATTRS.isdisjoint(parts[1:]):
                 self.cand("orm", parts, node.lineno)
+            elif "settings" in parts:
+                i = parts.index("settings") + 1
+                if i < len(parts) and parts[i].isupper():
+                    self.setting_reads.append((parts[0], ".".join(parts[: i + 1]), node.lineno))
 
     def v_name(self, node: ast.Name) -> None:
         if node.ctx.__class__ is _Load:
@@ -952,6 +958,15 @@ class _Scanner:
         if self.star and root not in self.bound and root not in _BUILTINS:
             return "star", ".".join((root, *rest)), ()
         return None
+
+    def resolved_setting_reads(self) -> tuple[tuple[str, int], ...]:
+        out = set()
+        for root, dotted, line in self.setting_reads:
+            b = self.bindings.get(root)
+            chain = b[0] + dotted[len(root):] if b is not None else dotted
+            if chain.startswith("django.conf.settings.") and chain.count(".") == 3:
+                out.add((chain.rpartition(".")[2], line))
+        return tuple(sorted(out))
 
     def class_ref(self, parts: list[str]) -> str:
         """A class named by ``parts`` as a chain; ``*Name`` when it may come from a star import."""
@@ -1043,6 +1058,7 @@ class _Scanner:
             all_names=self.all_names,
             constants=tuple(sorted(self.constants.items())),
             dotted_strings=tuple(self.dotted),
+            settings_reads=self.resolved_setting_reads(),
             parser=parser,
         )
 
