@@ -16,9 +16,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from decompose.graph import EDGE_KINDS, OUTSIDE_APPS, DependencyGraph
+from decompose.graph import EDGE_KINDS, OUTSIDE_APPS, DependencyGraph, Evidence
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from decompose.builder import PlainGraph
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +78,13 @@ class Summary:
         return len(self.skipped) + len(self.warnings)
 
 
-def _ev(e: object) -> str:
-    sym = getattr(e, "symbol", "")
-    return f"{e} {sym}".strip()
+def _ev(e: Evidence) -> str:
+    return f"{e} {e.symbol}".strip()
 
 
-def _parts(graph: Any) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, str, str, list[Any]]]]:
+def _parts(
+    graph: DependencyGraph | PlainGraph,
+) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, str, str, list[Evidence]]]]:
     """(nodes with attributes, edges as (source, target, kind, evidence)) of a graph, networkx or plain."""
     if isinstance(graph, DependencyGraph):
         g = graph.graph
@@ -120,33 +126,35 @@ def _components(adj: dict[str, dict[str, Any]]) -> list[set[str]]:
     return out
 
 
-def _short_cycles(adj: dict[str, dict[str, Any]], comp: list[str], bound: int, cap: int) -> list[tuple[str, ...]] | None:
+def _short_cycles(
+    adj: dict[str, dict[str, Any]], comp: list[str], bound: int, cap: int
+) -> list[tuple[str, ...]] | None:
     """Every simple cycle of at most ``bound`` nodes inside ``comp``, each from its smallest node; None past ``cap``."""
     members = set(comp)
     found: list[tuple[str, ...]] = []
+
+    def extend(start: str, path: list[str]) -> bool:
+        """Cycles back to ``start`` that continue ``path``; False once past ``cap``."""
+        for w in adj.get(path[-1], {}):
+            if w == start:
+                found.append(tuple(path))
+                if len(found) > cap:
+                    return False
+            elif w in members and w > start and w not in path and len(path) < bound:
+                path.append(w)
+                ok = extend(start, path)
+                path.pop()
+                if not ok:
+                    return False
+        return True
+
     for start in sorted(comp):
-        path = [start]
-
-        def extend(v: str) -> bool:
-            for w in adj.get(v, {}):
-                if w == start:
-                    found.append(tuple(path))
-                    if len(found) > cap:
-                        return False
-                elif w in members and w > start and w not in path and len(path) < bound:
-                    path.append(w)
-                    ok = extend(w)
-                    path.pop()
-                    if not ok:
-                        return False
-            return True
-
-        if not extend(start):
+        if not extend(start, [start]):
             return None
     return found
 
 
-def summarize(graph: Any, *, top: int = 3, max_cycles: int = 10) -> Summary:
+def summarize(graph: DependencyGraph | PlainGraph, *, top: int = 3, max_cycles: int = 10) -> Summary:
     """Per-app metrics, the ``top`` strongest cross-app couplings of each kind, and app import cycles.
 
     ``graph``: a :class:`DependencyGraph`, or the builder's plain form of one (same summary).
@@ -177,7 +185,7 @@ def summarize(graph: Any, *, top: int = 3, max_cycles: int = 10) -> Summary:
         row = sizes.setdefault(b, [0, 0])
         row[0] += 1
         row[1] += int(d.get("lines", 0))
-    agg: dict[tuple[str, str, str], list[object]] = {}
+    agg: dict[tuple[str, str, str], tuple[int, Evidence]] = {}  # (weight, first evidence)
     for u, v, kind, evidence in all_edges:
         bu, bv = app_of.get(u), app_of.get(v)
         if bu is None or bv is None or bu == bv:
@@ -187,13 +195,8 @@ def summarize(graph: Any, *, top: int = 3, max_cycles: int = 10) -> Summary:
             continue
         key = (bu, bv, kind)
         first = min(ev)
-        found = agg.get(key)
-        if found is None:
-            agg[key] = [len(ev), first]
-        else:
-            found[0] += len(ev)  # type: ignore[operator]
-            if first < found[1]:  # type: ignore[operator]
-                found[1] = first
+        seen = agg.get(key)
+        agg[key] = (len(ev), first) if seen is None else (seen[0] + len(ev), min(seen[1], first))
     rows = []
     labels = graph.app_labels() + ([OUTSIDE_APPS] if OUTSIDE_APPS in sizes else [])
     for label in labels:
@@ -204,10 +207,10 @@ def summarize(graph: Any, *, top: int = 3, max_cycles: int = 10) -> Summary:
     for kind in EDGE_KINDS:
         edges = sorted(
             ((w, u, v, first) for (u, v, k), (w, first) in agg.items() if k == kind),
-            key=lambda t: (-t[0], t[1], t[2]),  # type: ignore[operator]
+            key=lambda t: (-t[0], t[1], t[2]),
         )
         for w, u, v, first in edges[:top]:
-            couplings.append(Coupling(kind, u, v, w, _ev(first)))  # type: ignore[arg-type]
+            couplings.append(Coupling(kind, u, v, w, _ev(first)))
     # app import cycles (runtime imports: TYPE_CHECKING-only imports cannot loop at import time)
     simple: dict[str, dict[str, dict[str, Any]]] = {}  # app -> app -> {"weight", "evidence"}
     for u, v, kind, evidence in all_edges:
@@ -234,31 +237,31 @@ def summarize(graph: Any, *, top: int = 3, max_cycles: int = 10) -> Summary:
         if found is None:  # more than 200: the first 200 networkx enumerates, as before
             import networkx as nx
 
-            sub = nx.DiGraph([(a, b) for a in comp for b in simple.get(a, {}) if b in comp])
+            sub: nx.DiGraph[str] = nx.DiGraph([(a, b) for a in comp for b in simple.get(a, {}) if b in comp])
             found = []
-            for cyc in nx.simple_cycles(sub, length_bound=4):
-                i = cyc.index(min(cyc))
-                found.append(tuple(cyc[i:] + cyc[:i]))
+            for loop in nx.simple_cycles(sub, length_bound=4):
+                i = loop.index(min(loop))
+                found.append(tuple(loop[i:] + loop[:i]))
                 if len(found) >= 200:
                     break
         for cyc in sorted(set(found), key=lambda c: (len(c), c))[:max_cycles]:
             hops = []
-            for a, b in zip(cyc, cyc[1:] + cyc[:1]):
+            for a, b in zip(cyc, cyc[1:] + cyc[:1], strict=True):
                 d = simple[a][b]
                 hops.append(Hop(a, b, d["weight"], tuple(_ev(e) for e in d["evidence"][:3])))
             closing = min(hops, key=lambda h: (h.weight, h.source, h.target))
             cycles.append(Cycle(cyc, tuple(hops), closing))
         if len(cycles) >= max_cycles:
             break
-    modules = [d for _n, d in nodes if d.get("type") == "module"]
+    module_nodes = [d for _n, d in nodes if d.get("type") == "module"]
     return Summary(
         apps=tuple(rows),
         couplings=tuple(couplings),
         cycles=tuple(cycles[:max_cycles]),
         skipped=tuple((s.path, s.reason) for s in graph.skipped),
         warnings=tuple(graph.meta.get("warnings", ())),
-        modules=len(modules),
-        lines=sum(int(d.get("lines", 0)) for d in modules),
+        modules=len(module_nodes),
+        lines=sum(int(d.get("lines", 0)) for d in module_nodes),
         externals=sum(1 for _n, d in nodes if d.get("type") == "external"),
     )
 
@@ -274,7 +277,14 @@ def _tables(summary: Summary) -> list[_Table | str]:
             "Apps",
             ("app", "modules", "lines", "fan-in", "fan-out", "instability"),
             [
-                (r.label, str(r.modules), str(r.lines), str(r.fan_in), str(r.fan_out), "-" if r.instability is None else f"{r.instability:.2f}")
+                (
+                    r.label,
+                    str(r.modules),
+                    str(r.lines),
+                    str(r.fan_in),
+                    str(r.fan_out),
+                    "-" if r.instability is None else f"{r.instability:.2f}",
+                )
                 for r in summary.apps
             ],
             frozenset({1, 2, 3, 4, 5}),
@@ -295,7 +305,12 @@ def _tables(summary: Summary) -> list[_Table | str]:
                 "App import cycles (lightest hop = the one to cut)",
                 ("cycle", "closing hop", "weight", "evidence"),
                 [
-                    (" -> ".join((*cy.apps, cy.apps[0])), f"{cy.closing.source} -> {cy.closing.target}", str(cy.closing.weight), ", ".join(cy.closing.evidence))
+                    (
+                        " -> ".join((*cy.apps, cy.apps[0])),
+                        f"{cy.closing.source} -> {cy.closing.target}",
+                        str(cy.closing.weight),
+                        ", ".join(cy.closing.evidence),
+                    )
                     for cy in summary.cycles
                 ],
                 frozenset(),
@@ -308,7 +323,7 @@ def _tables(summary: Summary) -> list[_Table | str]:
     return out
 
 
-def print_summary(summary: Summary, console: object, *, headline: str | None = None) -> None:
+def print_summary(summary: Summary, console: Console, *, headline: str | None = None) -> None:
     """Render ``summary`` as rich tables on ``console`` (a ``rich.console.Console``).
 
     The headline is printed without highlighting and without wrapping, so a rendering can be kept
@@ -318,10 +333,10 @@ def print_summary(summary: Summary, console: object, *, headline: str | None = N
 
     c = console
     if headline:
-        c.print(headline, highlight=False, soft_wrap=True)  # type: ignore[attr-defined]
+        c.print(headline, highlight=False, soft_wrap=True)
     for item in _tables(summary):
         if isinstance(item, str):
-            c.print(item)  # type: ignore[attr-defined]
+            c.print(item)
             continue
         title, header, rows, right = item
         t = Table(title=title, title_justify="left")
@@ -329,9 +344,9 @@ def print_summary(summary: Summary, console: object, *, headline: str | None = N
             t.add_column(col, justify="right" if i in right else "left")
         for row in rows:
             t.add_row(*row)
-        c.print(t)  # type: ignore[attr-defined]
+        c.print(t)
     for w in summary.warnings:
-        c.print(f"[yellow]warning:[/] {w}", highlight=False)  # type: ignore[attr-defined]
+        c.print(f"[yellow]warning:[/] {w}", highlight=False)
 
 
 def format_plain(summary: Summary) -> str:
@@ -349,7 +364,9 @@ def format_plain(summary: Summary) -> str:
         widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
 
         def line(cells: tuple[str, ...], widths: list[int] = widths, right: frozenset[int] = right) -> str:
-            return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+            pairs = enumerate(zip(cells, widths, strict=True))
+            padded = (c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in pairs)
+            return "  ".join(padded).rstrip()
 
         out += [title, line(header), line(tuple("-" * w for w in widths)), *(line(r) for r in rows), ""]
     out.extend(f"warning: {w}" for w in summary.warnings)
