@@ -122,4 +122,12 @@ def _config(table: Any, source: str | None, name: str | None) -> Config:
     max_bytes = table.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)
     if not isinstance(max_bytes, int) or max_bytes <= 0:
         raise ConfigError(f"{src}: `max_file_bytes` must be a positive integer")
-    return Config(include=include, exclude=exclude, settings=settings, max_file_bytes=max_bytes, source=source, raw=table, name=name)
+    return Config(
+        include=include,
+        exclude=exclude,
+        settings=settings,
+        max_file_bytes=max_bytes,
+        source=source,
+        raw=table,
+        name=name,
+    )

@@ -30,6 +30,7 @@ import math
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TypeVar
 
 import pydot
 
@@ -101,10 +102,19 @@ def _short_list(text: str, limit: int = 40) -> str:
 def _tooltip(edges: tuple[ViewEdge, ...]) -> str:
     parts = []
     for e in edges:
-        parts.append(
-            f"{e.kind} x{e.weight}: " + ", ".join(str(x) for x in e.evidence[:5]) + (" ..." if len(e.evidence) > 5 else "")
-        )
+        more = " ..." if len(e.evidence) > 5 else ""
+        parts.append(f"{e.kind} x{e.weight}: " + ", ".join(str(x) for x in e.evidence[:5]) + more)
     return "; ".join(parts)
+
+
+_Element = TypeVar("_Element", pydot.Node, pydot.Edge)
+
+
+def _with(element: _Element, attrs: dict[str, str]) -> _Element:
+    """``element`` with ``attrs`` set in order (as ``pydot.Node(name, **attrs)`` would)."""
+    for key, value in attrs.items():
+        element.set(key, value)
+    return element
 
 
 def _penwidth(weight: int) -> float:
@@ -182,7 +192,7 @@ def to_dot(view: View, *, name: str = "decompose") -> str:
             attrs["color"] = CYCLE_BORDER
             attrs["penwidth"] = "2"
             attrs["tooltip"] += f" (in app cycle {n.cycle + 1})"
-        return pydot.Node(n.id, **attrs)
+        return _with(pydot.Node(n.id), attrs)
 
     clustered = view.level == "module" or view.grouped_by == "service"
     if clustered:
@@ -194,8 +204,9 @@ def to_dot(view: View, *, name: str = "decompose") -> str:
             else:
                 by_group.setdefault(n.group, []).append(n)
         for i, group in enumerate(sorted(by_group)):
-            c = pydot.Cluster(
-                f"g{i}",
+            # a subgraph named cluster_* is drawn as a cluster (what pydot.Cluster writes)
+            c = pydot.Subgraph(
+                f"cluster_g{i}",
                 label=group,
                 style="rounded,filled",
                 fillcolor=colors[group] + "40",
@@ -211,10 +222,10 @@ def to_dot(view: View, *, name: str = "decompose") -> str:
             g.add_node(make_node(n))
     if view.edge_mode == "per-kind":
         for e in view.edges:
-            g.add_edge(pydot.Edge(e.source, e.target, **_edge_attrs(e)))
+            g.add_edge(_with(pydot.Edge(e.source, e.target), _edge_attrs(e)))
     else:
         for link in view.links:
-            g.add_edge(pydot.Edge(link.source, link.target, **_link_attrs(link, view.level)))
+            g.add_edge(_with(pydot.Edge(link.source, link.target), _link_attrs(link, view.level)))
     legend = _legend(view)
     if legend:
         g.set("label", legend)

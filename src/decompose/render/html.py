@@ -197,7 +197,9 @@ def page_data(
         "level": view.level,
         "hasProposal": proposal is not None,
         "large": large,
-        "layout": "preset" if positions and len(positions) == len(view.nodes) else ("cose" if not large else "concentric"),
+        "layout": "preset"
+        if positions and len(positions) == len(view.nodes)
+        else ("cose" if not large else "concentric"),
         "kinds": [{"kind": k, "color": c, "style": s} for k, (c, s, _a) in KIND_STYLE.items()],
         "strength": list(KIND_STRENGTH),
         "abbrev": dict(KIND_ABBREV),

@@ -299,7 +299,7 @@ def build_view(
             p = pairs.setdefault((au, av), [0, len(KIND_STRENGTH)])
             p[0] += weight
             p[1] = min(p[1], KIND_STRENGTH.index(kind))
-    ag2 = nx.DiGraph()
+    ag2: nx.DiGraph[str] = nx.DiGraph()
     for (au, av), (weight, rank) in sorted(pairs.items()):
         # Cost of cutting a pair: its weight; between equal weights, cut the weaker kind of coupling.
         ag2.add_edge(au, av, weight=weight * (len(KIND_STRENGTH) + 1) + (len(KIND_STRENGTH) - rank))
@@ -321,7 +321,8 @@ def build_view(
         links.append(ViewLink(u, v, tuple(group), group[0].cycle, group[0].feedback))
     if comp:
         nodes = {
-            k: (replace(n, cycle=comp[n.app]) if n.type != "external" and n.app in comp else n) for k, n in nodes.items()
+            k: (replace(n, cycle=comp[n.app]) if n.type != "external" and n.app in comp else n)
+            for k, n in nodes.items()
         }
     return View(
         level=options.level,
@@ -335,7 +336,7 @@ def build_view(
     )
 
 
-def feedback_arcs(graph: nx.DiGraph, weight: str = "weight") -> set[tuple[str, str]]:
+def feedback_arcs(graph: nx.DiGraph[str], weight: str = "weight") -> set[tuple[str, str]]:
     """A minimal-weight set of arcs whose removal leaves ``graph`` without cycles.
 
     Per strongly connected component: the exact minimum (the cheapest linear order of its
@@ -358,7 +359,7 @@ def feedback_arcs(graph: nx.DiGraph, weight: str = "weight") -> set[tuple[str, s
         order = _exact_order(comp, w) if len(comp) <= EXACT_FAS_UP_TO else _greedy_order(comp, w)
         pos = {n: i for i, n in enumerate(order)}
         back = sorted((a for a in w if pos[a[0]] > pos[a[1]]), key=lambda a: (-w[a], a))
-        kept = nx.DiGraph()
+        kept: nx.DiGraph[str] = nx.DiGraph()
         kept.add_nodes_from(comp)
         kept.add_edges_from(a for a in sorted(w) if pos[a[0]] < pos[a[1]])
         for a in back:  # heaviest first: give back every arc that closes no cycle
@@ -374,8 +375,8 @@ def _exact_order(nodes: list[str], w: dict[tuple[str, str], float]) -> list[str]
     n = len(nodes)
     idx = {x: i for i, x in enumerate(nodes)}
     out_w = [[0.0] * n for _ in range(n)]
-    for (u, v), x in w.items():
-        out_w[idx[u]][idx[v]] = x
+    for (a, b), x in w.items():
+        out_w[idx[a]][idx[b]] = x
     full = (1 << n) - 1
     # into[v][S]: weight of v's arcs into the node set S (bit i = nodes[i]).
     into = []
@@ -415,9 +416,9 @@ def _greedy_order(nodes: list[str], w: dict[tuple[str, str], float]) -> list[str
     else the node with the largest out-weight minus in-weight to the front."""
     succ: dict[str, dict[str, float]] = {x: {} for x in nodes}
     pred: dict[str, dict[str, float]] = {x: {} for x in nodes}
-    for (u, v), x in w.items():
-        succ[u][v] = x
-        pred[v][u] = x
+    for (u, v), weight in w.items():
+        succ[u][v] = weight
+        pred[v][u] = weight
     left: set[str] = set(nodes)
     front: list[str] = []
     back: list[str] = []
