@@ -58,7 +58,10 @@ def test_default_proposal_finds_the_two_sides_and_the_kernel() -> None:
     assert p.unassigned == ("(project)",)
     groups = sorted(sorted(ms) for ms in p.services.values())
     assert ["catalog", "inventory", "reviews"] in groups
-    assert any({"orders", "payments", "cart", "shipping"} <= set(g) for g in groups)
+    # two sides, but the service-count model asks for 3–12 services: the ordering side is split, never mixed
+    assert len(groups) == 3 and all(set(g) <= {"orders", "payments", "cart", "shipping", "notifications", "accounts"} for g in groups if "catalog" not in g)
+    assert any({"orders", "cart", "shipping"} <= set(g) for g in groups)
+    assert p.notes[0].startswith("3 services: the service-count model keeps 3–9 (3–12 services)")
     assert p.algorithm in {c.algorithm for c in p.candidates}
     assert p.candidates[0].algorithm == p.algorithm
     assert [c.score for c in p.candidates] == sorted((c.score for c in p.candidates), reverse=True)

@@ -234,12 +234,14 @@ def _merge_to(
     size: Mapping[str, int],
     cannot: set[frozenset[str]],
     n_clusters: int | None,
+    cap: float | None = None,
 ) -> list[list[str]]:
     """Average-linkage merging of ``clusters`` (never across a cannot-link pair).
 
     With ``n_clusters`` it merges until that many clusters remain (merging
     unconnected clusters, smallest first, if it must). Without, it follows the
-    merge order and stops at the step of highest modularity.
+    merge order and stops at the step of highest modularity. No merge makes a
+    cluster larger than ``cap`` members while another merge is possible.
     """
     cl: dict[int, list[str]] = {i: list(c) for i, c in enumerate(_normalise(clusters))}
     if n_clusters is not None and len(cl) <= n_clusters:
@@ -264,8 +266,10 @@ def _merge_to(
     version = {i: 0 for i in cl}
     heap: list[tuple[float, int, int, int, int]] = []
 
+    limit = cap if cap is not None else float("inf")
+
     def push(a: int, b: int) -> None:
-        if b in forbid[a]:
+        if b in forbid[a] or csize[a] + csize[b] > limit:
             return
         lo, hi = min(a, b), max(a, b)
         sim = links[a][b] / (csize[a] * csize[b])
@@ -324,8 +328,28 @@ def _merge_to(
         # replay up to the best step
         return _replay(clusters, history[:best_step])
     while len(cl) > n_clusters:
+        # the smallest pair within the cap, else the most tied pair, else the smallest pair
         ids = sorted(cl, key=lambda i: (csize[i], min(cl[i])))
-        pair = next(((a, b) for x, a in enumerate(ids) for b in ids[x + 1 :] if b not in forbid[a]), None)
+        pair: tuple[int, int] | None = None
+        first: tuple[int, int] | None = None
+        for x, a in enumerate(ids):
+            if pair is not None or csize[a] * 2 > limit:
+                break
+            for b in ids[x + 1 :]:
+                if b in forbid[a]:
+                    continue
+                if csize[a] + csize[b] > limit:
+                    break
+                pair = (a, b)
+                break
+        if pair is None:
+            tied = [(links[a][b] / (csize[a] * csize[b]), -a, -b) for a in cl for b in links[a] if a < b and b not in forbid[a]]
+            if tied:
+                _, na, nb = max(tied)
+                pair = (-na, -nb)
+        if pair is None:
+            first = next(((a, b) for x, a in enumerate(ids) for b in ids[x + 1 :] if b not in forbid[a]), None)
+            pair = first
         if pair is None:
             break
         merge(min(pair), max(pair))
@@ -351,40 +375,123 @@ def _run(
     core: Callable[[_Contracted], list[list[str]]],
     *,
     native: bool = False,
+    between: tuple[int, int] | None = None,
+    max_share: float | None = None,
+    seed: int = 0,
 ) -> Partition:
     c = constraints or Constraints()
     c.check(g.nodes)
     if n_clusters is not None and n_clusters < 1:
         raise ConfigError("the number of services must be at least 1")
+    if between is not None and not 1 <= between[0] <= between[1]:
+        raise ConfigError(f"the service range must be 1 ≤ low ≤ high, not {between[0]}..{between[1]}")
     if g.number_of_nodes() == 0:
         return []
     con = _contract(g, c)
     clusters = core(con)
     if not native:
         clusters = repair(con.graph, clusters, con.cannot)
-    if n_clusters is not None:
-        clusters = _merge_to(con.graph, clusters, con.size, con.cannot, n_clusters)
-        clusters = _split_to(con.graph, clusters, con.size, con.cannot, n_clusters)
-    return _expand(clusters, con)
+    return _expand(fit(con.graph, clusters, con.size, con.cannot, n_clusters=n_clusters, between=between, max_share=max_share, seed=seed), con)
 
 
-def _split_to(
+def fit(
+    h: nx.Graph,
+    clusters: list[list[str]],
+    size: Mapping[str, int],
+    cannot: set[frozenset[str]] = frozenset(),  # type: ignore[assignment]
+    *,
+    n_clusters: int | None = None,
+    between: tuple[int, int] | None = None,
+    max_share: float | None = None,
+    seed: int = 0,
+) -> list[list[str]]:
+    """Bring ``clusters`` of ``h`` to a count and a size limit.
+
+    The count becomes exactly ``n_clusters``, or falls within ``between``
+    (low, high): clusters are merged by average linkage (:func:`_merge_to`)
+    when there are too many and the largest is split in two (:func:`bisect`)
+    when there are too few. With ``max_share``, a cluster holding more than
+    that share of all members (and more than 1.5 / count, so two services may
+    split 75/25) is split and the most similar pair merged back, as long as
+    that helps; super-nodes (members kept together) are never split.
+    """
+    total = sum(size[n] for c in clusters for n in c)
+    lo, hi = (n_clusters, n_clusters) if n_clusters is not None else between or (0, 0)
+    out = _normalise(clusters)
+
+    def cap_for(k: int) -> float | None:
+        if max_share is None:
+            return None
+        return max(max_share, 1.5 / max(k, 1)) * total
+
+    if hi and len(out) > hi:
+        out = _merge_to(h, out, size, cannot, hi, cap_for(hi))
+    while lo and len(out) < lo:
+        grown = _split_largest(h, out, size, cannot, seed)
+        if grown is None:
+            break
+        out = grown
+    cap = cap_for(len(out))
+    if cap is None:
+        return out
+    for _ in range(2 * len(out) + 2):
+        big = next((c for c in out if sum(size[n] for n in c) > cap and len(c) > 1), None)
+        if big is None:
+            break
+        grown = _split_largest(h, out, size, cannot, seed, only=big)
+        if grown is None:
+            break
+        if n_clusters is not None or (hi and len(grown) > hi):
+            grown = _merge_to(h, grown, size, cannot, n_clusters or hi, cap)
+        if _largest(grown, size) >= _largest(out, size):
+            break
+        out = grown
+    return out
+
+
+def _largest(clusters: list[list[str]], size: Mapping[str, int]) -> int:
+    return max((sum(size[n] for n in c) for c in clusters), default=0)
+
+
+def _split_largest(
     h: nx.Graph,
     clusters: list[list[str]],
     size: Mapping[str, int],
     cannot: set[frozenset[str]],
-    n_clusters: int,
-) -> list[list[str]]:
-    """Bisect the largest splittable cluster (average linkage inside it) until ``n_clusters`` exist."""
-    out = _normalise(clusters)
-    while len(out) < n_clusters:
-        splittable = [c for c in out if len(c) > 1]
-        if not splittable:
+    seed: int,
+    only: list[str] | None = None,
+) -> list[list[str]] | None:
+    """``clusters`` with the largest splittable one (or ``only``) bisected; None if none can be."""
+    splittable = [c for c in clusters if len(c) > 1] if only is None else [only]
+    if not splittable:
+        return None
+    big = max(splittable, key=lambda c: (sum(size[n] for n in c), [-ord(ch) for ch in c[0]]))
+    halves = bisect(h.subgraph(big), size, {p for p in cannot if p <= set(big)}, seed=seed)
+    return _normalise([c for c in clusters if c is not big] + halves)
+
+
+def bisect(h: nx.Graph, size: Mapping[str, int], cannot: set[frozenset[str]] = frozenset(), *, seed: int = 0) -> list[list[str]]:  # type: ignore[assignment]
+    """Split the nodes of ``h`` in two along its weakest seam.
+
+    Louvain finds the communities inside (raising the resolution until there
+    are at least two); average linkage merges them into two, neither above
+    two thirds of the members while another merge exists. A graph without
+    any community structure is split in balanced halves (Kernighan–Lin).
+    """
+    nodes = sorted(h.nodes)
+    if len(nodes) < 2:
+        return [nodes]
+    total = sum(size[n] for n in nodes)
+    parts: list[list[str]] = [nodes]
+    for resolution in (1.0, 2.0, 4.0, 8.0):
+        parts = _normalise(nx.community.louvain_communities(h, weight="weight", resolution=resolution, seed=seed))
+        if len(parts) >= 2:
             break
-        big = max(splittable, key=lambda c: sum(size[n] for n in c))  # first of the largest
-        halves = _merge_to(h.subgraph(big), [[n] for n in big], size, {p for p in cannot if p <= set(big)}, 2)
-        out = _normalise([c for c in out if c is not big] + halves)
-    return out
+    if len(parts) < 2:
+        a, b = nx.community.kernighan_lin_bisection(h, weight="weight", seed=seed)
+        parts = _normalise([a, b])
+    parts = repair(h, parts, cannot)
+    return _merge_to(h, parts, size, cannot, 2, 2 * total / 3)
 
 
 def louvain(
@@ -394,6 +501,8 @@ def louvain(
     seed: int = 0,
     n_clusters: int | None = None,
     resolution: float = 1.0,
+    between: tuple[int, int] | None = None,
+    max_share: float | None = None,
 ) -> Partition:
     """Louvain modularity optimisation (``networkx.community.louvain_communities``)."""
 
@@ -401,7 +510,7 @@ def louvain(
         comms = nx.community.louvain_communities(con.graph, weight="weight", resolution=resolution, seed=seed)
         return _normalise(comms)
 
-    return _run(g, constraints, n_clusters, core)
+    return _run(g, constraints, n_clusters, core, between=between, max_share=max_share, seed=seed)
 
 
 def leiden(
@@ -411,6 +520,8 @@ def leiden(
     seed: int = 0,
     n_clusters: int | None = None,
     resolution: float = 1.0,
+    between: tuple[int, int] | None = None,
+    max_share: float | None = None,
 ) -> Partition:
     """Leiden modularity optimisation (``leidenalg`` on ``igraph``, Traag et al. 2019).
 
@@ -436,7 +547,7 @@ def leiden(
         )
         return _normalise([[nodes[i] for i in comm] for comm in part])
 
-    return _run(g, constraints, n_clusters, core)
+    return _run(g, constraints, n_clusters, core, between=between, max_share=max_share, seed=seed)
 
 
 def label_propagation(
@@ -445,6 +556,8 @@ def label_propagation(
     *,
     seed: int = 0,
     n_clusters: int | None = None,
+    between: tuple[int, int] | None = None,
+    max_share: float | None = None,
 ) -> Partition:
     """Weighted asynchronous label propagation (``networkx.community.asyn_lpa_communities``), seeded."""
 
@@ -453,7 +566,7 @@ def label_propagation(
         h.remove_edges_from(list(nx.selfloop_edges(h)))
         return _normalise(nx.community.asyn_lpa_communities(h, weight="weight", seed=seed))
 
-    return _run(g, constraints, n_clusters, core)
+    return _run(g, constraints, n_clusters, core, between=between, max_share=max_share, seed=seed)
 
 
 def agglomerative(
@@ -462,6 +575,8 @@ def agglomerative(
     *,
     seed: int = 0,
     n_clusters: int | None = None,
+    between: tuple[int, int] | None = None,
+    max_share: float | None = None,
 ) -> Partition:
     """Average-linkage agglomerative clustering.
 
@@ -475,7 +590,7 @@ def agglomerative(
     def core(con: _Contracted) -> list[list[str]]:
         return _merge_to(con.graph, [[n] for n in sorted(con.graph.nodes)], con.size, con.cannot, n_clusters)
 
-    return _run(g, constraints, n_clusters, core, native=True)
+    return _run(g, constraints, n_clusters, core, native=True, between=between, max_share=max_share, seed=seed)
 
 
 def hill_climbing(
@@ -485,6 +600,8 @@ def hill_climbing(
     seed: int = 0,
     n_clusters: int | None = None,
     restarts: int | None = None,
+    between: tuple[int, int] | None = None,
+    max_share: float | None = None,
 ) -> Partition:
     """Bunch-style hill climbing on TurboMQ (Mitchell & Mancoridis).
 
@@ -516,7 +633,7 @@ def hill_climbing(
         assert best is not None
         return best[1]
 
-    return _run(g, constraints, n_clusters, core, native=True)
+    return _run(g, constraints, n_clusters, core, native=True, between=between, max_share=max_share, seed=seed)
 
 
 def _multilevel_climb(

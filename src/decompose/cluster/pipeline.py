@@ -13,16 +13,20 @@ decompose.toml); the CLI options override them. See :class:`ProposeSettings`.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+import networkx as nx
 
 from decompose.cluster.algorithms import ALGORITHMS, Constraints, Partition
 from decompose.cluster.coupling import CouplingGraph, Weights, build_coupling
 from decompose.cluster.evaluate import mno, mojo, mojofm
 from decompose.cluster.metrics import all_metrics
 from decompose.cluster.proposal import Candidate, Explanation, Proposal, Tie
+from decompose.cluster.structure import Marker, find_markers, fk_groups, package_ties, split_kernel
 from decompose.errors import ConfigError, InputError, UnknownNameError
 from decompose.graph import OUTSIDE_APPS, DependencyGraph
 
@@ -43,6 +47,9 @@ KNOWN_KEYS = (
     "include_tests",
     "include_outside",
     "resolution",
+    "max_share",
+    "kernel_share",
+    "package_weight",
 )
 
 
@@ -59,6 +66,15 @@ class ProposeSettings:
     it becomes a service of its own, outside clustering, as Bunch does. A placement is
     weak when its pull to another service reaches ``weak_ratio`` × its
     cohesion.
+
+    ``max_share`` is the largest share of the members one service may hold
+    (unless members kept together force more; the output says so).
+    ``kernel_share`` bounds the detected shared kernel: an omnipresent member
+    joins it only while it holds at most half of that share of the code and
+    the kernel at most all of it; larger omnipresent members are *hubs*,
+    clustered like any other and named in the output. ``package_weight`` is
+    the tie (in imports' worth) each module gets to the other modules of its
+    package at module level (0 disables).
     """
 
     level: str = "app"
@@ -74,6 +90,9 @@ class ProposeSettings:
     include_tests: bool = False
     include_outside: bool = False
     resolution: float = 1.0
+    max_share: float = 0.5
+    kernel_share: float = 0.2
+    package_weight: float = 2.0
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any], source: str = "[propose]") -> ProposeSettings:
@@ -106,7 +125,7 @@ class ProposeSettings:
         if not isinstance(kernel, list) or not all(isinstance(m, str) for m in kernel):
             raise ConfigError(f"{source}: `shared_kernel` must be a list of members")
         ratios: dict[str, float] = {}
-        for key, default in (("kernel_ratio", 0.7), ("client_ratio", 0.7), ("weak_ratio", 0.8), ("resolution", 1.0)):
+        for key, default in (("kernel_ratio", 0.7), ("client_ratio", 0.7), ("weak_ratio", 0.8), ("resolution", 1.0), ("max_share", 0.5), ("kernel_share", 0.2), ("package_weight", 2.0)):
             value = s.get(key, default)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ConfigError(f"{source}: `{key}` must be a number ≥ 0")
@@ -131,6 +150,9 @@ class ProposeSettings:
             include_tests=flags["include_tests"],
             include_outside=flags["include_outside"],
             resolution=ratios["resolution"],
+            max_share=ratios["max_share"],
+            kernel_share=ratios["kernel_share"],
+            package_weight=ratios["package_weight"],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -151,6 +173,9 @@ class ProposeSettings:
             "include_tests": self.include_tests,
             "include_outside": self.include_outside,
             "resolution": self.resolution,
+            "max_share": self.max_share,
+            "kernel_share": self.kernel_share,
+            "package_weight": self.package_weight,
         }
 
 
@@ -327,40 +352,126 @@ def _coupling(graph: DependencyGraph, settings: ProposeSettings) -> CouplingGrap
     return cg
 
 
-def _kernel(cg: CouplingGraph, settings: ProposeSettings) -> list[str]:
+def _kernel(cg: CouplingGraph, settings: ProposeSettings) -> tuple[list[str], list[str]]:
+    """(shared kernel, hubs): configured members plus the small omnipresent ones; the large ones are hubs."""
     for m in settings.shared_kernel:
         if m not in cg.graph:
             raise UnknownNameError(f"[propose] shared_kernel names {m!r}, which is not a member of the graph")
     protect = settings.constraints.members()
     detected = detect_kernel(cg, settings.kernel_ratio, protect=protect)
-    return sorted(set(settings.shared_kernel) | set(detected))
+    small, hubs = split_kernel(detected, cg.sizes, max_member=settings.kernel_share / 2, max_total=settings.kernel_share)
+    return sorted(set(settings.shared_kernel) | set(small)), [h for h in hubs if h not in settings.shared_kernel]
 
 
-def run_algorithm(name: str, cg: CouplingGraph, settings: ProposeSettings) -> Partition:
-    """Run one named algorithm on the member graph ``cg`` (kernel already removed)."""
+def service_range(cg: CouplingGraph, graph: DependencyGraph, units: int) -> tuple[int, int, str]:
+    """The default number of services for ``cg`` (``units`` members or kept-together groups to cluster).
+
+    App level: 3 to 12 services. Module level: half to twice the number of
+    apps the modules belong to (at least 2 and 3). Never more than ``units``.
+    Returns (low, high, the rule in words).
+    """
+    if cg.level == "app":
+        lo, hi, why = 3, 12, "3–12 services"
+    else:
+        apps = {graph.app_of(m) for m in cg.members() if m in graph.graph}
+        n = len(apps)
+        lo, hi = max(2, math.ceil(n / 2)), max(3, 2 * n)
+        why = f"0.5–2× the {n} app{'s' if n != 1 else ''} of the clustered modules"
+    hi = max(1, min(hi, units))
+    lo = max(1, min(lo, hi))
+    return lo, hi, why
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Prepared:
+    """What every algorithm clusters: the graph with package ties, and the structural groups."""
+
+    graph: nx.Graph
+    constraints: Constraints
+    markers: dict[str, Marker]
+    fk_groups: list[tuple[str, ...]]
+    between: tuple[int, int]
+    why: str
+
+
+def _prepare(graph: DependencyGraph, cg: CouplingGraph, settings: ProposeSettings) -> _Prepared:
+    user = settings.constraints
+    protect = user.members()
+    markers = find_markers(graph, cg, protect=protect)
+    groups = fk_groups(graph, cg, protect=protect | set(markers))
+    h = cg.graph.copy()
+    if cg.level == "module":
+        package = {m: bool(graph.graph.nodes[m].get("package")) for m in cg.members() if m in graph.graph}
+        apps = {m: graph.app_of(m) for m in cg.members() if m in graph.graph}
+        strength = {m: cg.strength(m) for m in cg.members()}
+        ties = package_ties(cg.members(), settings.package_weight, package=package, app=apps, strength=strength)
+        for (a, b), w in sorted(ties.items()):
+            if h.has_edge(a, b):
+                h[a][b]["weight"] += w
+            else:
+                h.add_edge(a, b, weight=w)
+    together = (*user.together, *groups, *((m.module, m.host) for m in markers.values() if m.host is not None))
+    constraints = Constraints(pin=user.pin, together=tuple(together), apart=user.apart)
+    units = len(set(_units(cg.members(), together)))
+    lo, hi, why = service_range(cg, graph, units)
+    return _Prepared(h, constraints, markers, groups, (lo, hi), why)
+
+
+def _units(members: list[str], groups: Any) -> list[str]:
+    parent = {m: m for m in members}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for g in groups:
+        for m in g[1:]:
+            if m in parent and g[0] in parent:
+                a, b = find(g[0]), find(m)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    return [find(m) for m in members]
+
+
+def run_algorithm(name: str, cg: CouplingGraph, settings: ProposeSettings, prepared: _Prepared | None = None) -> Partition:
+    """Run one named algorithm on the member graph ``cg`` (kernel already removed).
+
+    With ``prepared`` (what :func:`propose` derives: package ties, markers
+    attached to their package, model layers kept together, the service range)
+    the algorithm clusters that; without, ``cg`` as it is.
+    """
     if name not in ALGORITHMS:
         raise ConfigError(f"unknown algorithm {name!r}; choose auto or {', '.join(ALGORITHMS)}")
     kwargs: dict[str, Any] = {"seed": settings.seed, "n_clusters": settings.services}
     if name in ("louvain", "leiden"):
         kwargs["resolution"] = settings.resolution
-    return ALGORITHMS[name](cg.graph, settings.constraints, **kwargs)
+    if prepared is None:
+        return ALGORITHMS[name](cg.graph, settings.constraints, **kwargs)
+    kwargs["max_share"] = settings.max_share if settings.max_share > 0 else None
+    if settings.services is None:
+        kwargs["between"] = prepared.between
+    return ALGORITHMS[name](prepared.graph, prepared.constraints, **kwargs)
 
 
 def propose(graph: DependencyGraph, settings: ProposeSettings | None = None) -> Proposal:
     """Cluster ``graph`` into services (see the module docstring)."""
     settings = settings or ProposeSettings()
     full = _coupling(graph, settings)
-    kernel = _kernel(full, settings)
+    kernel, hubs = _kernel(full, settings)
     settings.constraints.check(full.graph.nodes, kernel=kernel)
     cg = full.subgraph(set(full.members()) - set(kernel))
     clients = detect_clients(cg, settings.client_ratio, protect=settings.constraints.members())
     inner = cg.subgraph(set(cg.members()) - set(clients))
+    asked = settings.services
     if settings.services is not None and clients:
         settings = replace(settings, services=max(1, settings.services - len(clients)))
+    prepared = _prepare(graph, inner, settings) if inner.graph.number_of_nodes() else None
     names = list(ALGORITHMS) if settings.algorithm == "auto" else [settings.algorithm]
     results: list[tuple[float, int, str, Partition, dict[str, float]]] = []
     for i, name in enumerate(names):
-        part = run_algorithm(name, inner, settings) if inner.graph.number_of_nodes() else []
+        part = run_algorithm(name, inner, settings, prepared) if prepared is not None else []
         part = sorted([*part, *((c,) for c in clients)])
         metrics = all_metrics(cg, part)
         results.append((metrics["score"], i, name, part, metrics))
@@ -369,6 +480,16 @@ def propose(graph: DependencyGraph, settings: ProposeSettings | None = None) -> 
     services = name_services(cg, best_part, settings.constraints.pin, graph)
     candidates = tuple(Candidate(name, sc, int(m["services"]), m) for sc, _, name, _, m in results)
     unassigned = _unassigned(graph, settings, full)
+    explanations = explain(
+        cg,
+        services,
+        weak_ratio=settings.weak_ratio,
+        constraints=settings.constraints,
+        ignore=frozenset(s for s, ms in services.items() if set(ms) <= set(clients)),
+    )
+    if prepared is not None:
+        explanations = _mark_structure(explanations, prepared)
+    notes = _notes(cg, services, best_metrics, prepared, asked, clients, hubs, full, settings)
     return Proposal(
         level=settings.level,
         services=services,
@@ -376,21 +497,101 @@ def propose(graph: DependencyGraph, settings: ProposeSettings | None = None) -> 
         algorithm=best_name,
         seed=settings.seed,
         metrics=best_metrics,
-        explanations=_mark_clients(
-            explain(
-                cg,
-                services,
-                weak_ratio=settings.weak_ratio,
-                constraints=settings.constraints,
-                ignore=frozenset(s for s, ms in services.items() if set(ms) <= set(clients)),
-            ),
-            clients,
-            cg,
-        ),
+        explanations=_mark_clients(explanations, clients, cg),
         candidates=candidates if len(candidates) > 1 else (),
         unassigned=unassigned,
-        settings=settings.to_dict(),
+        settings=replace(settings, services=asked).to_dict(),
+        hubs=tuple(hubs),
+        notes=tuple(notes),
     )
+
+
+def _mark_structure(explanations: tuple[Explanation, ...], prepared: _Prepared) -> tuple[Explanation, ...]:
+    group_of = {m: g for g in prepared.fk_groups for m in g}
+    out = []
+    for e in explanations:
+        marker = prepared.markers.get(e.member)
+        if marker is not None and marker.host is not None:
+            e = replace(e, weak=False, reason=f"marker ({marker.why}): follows its package, clustered with {marker.host}")
+        elif e.member in group_of:
+            others = [m for m in group_of[e.member] if m != e.member]
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            e = replace(e, reason=f"{e.reason}; model layer: kept with {shown} (foreign keys within its app)")
+        out.append(e)
+    return tuple(out)
+
+
+def _notes(
+    cg: CouplingGraph,
+    services: Mapping[str, tuple[str, ...]],
+    metrics: Mapping[str, float],
+    prepared: _Prepared | None,
+    asked: int | None,
+    clients: list[str],
+    hubs: list[str],
+    full: CouplingGraph,
+    settings: ProposeSettings,
+) -> list[str]:
+    notes: list[str] = []
+    n = len(services)
+    if prepared is not None:
+        lo, hi = prepared.between
+        if asked is not None:
+            notes.append(f"{n} services, as asked (--services {asked})" + (f"; {len(clients)} of them omnipresent clients" if clients else ""))
+        else:
+            notes.append(
+                f"{n} services: the service-count model keeps {lo}–{hi} ({prepared.why}); an algorithm that finds more "
+                f"has its most similar services merged (average linkage), one that finds fewer has its largest split in two"
+            )
+        attached = [m for m in prepared.markers.values() if m.host is not None]
+        if attached:
+            kinds = Counter(m.why for m in attached)
+            notes.append(
+                f"{len(attached)} marker modules follow their package instead of being clustered alone: "
+                + ", ".join(f"{k} {w}" for w, k in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+            )
+        if prepared.fk_groups:
+            kept = sum(len(g) for g in prepared.fk_groups)
+            notes.append(f"{kept} model modules in {len(prepared.fk_groups)} groups joined by foreign keys within their app are kept together")
+    members = sum(len(ms) for ms in services.values())
+    if members and settings.max_share > 0:
+        name, ms = max(services.items(), key=lambda kv: (len(kv[1]), kv[0]))
+        share = len(ms) / members
+        if share > max(settings.max_share, 1.5 / max(n, 1)):
+            why = "members kept together (pins, `together`, a model layer or markers) leave no smaller cut"
+            notes.append(f"the largest service, {name}, holds {share:.0%} of the members: {why}")
+    if hubs:
+        total = sum(full.sizes.values()) or 1
+        shown = ", ".join(f"{h} ({full.sizes.get(h, 0) / total:.0%} of the code)" for h in hubs)
+        notes.append(f"hubs (used by ≥ {settings.kernel_ratio:.0%} of the others, too large for the shared kernel; each is a service or the core of one): {shown}")
+    notes.extend(_cut_fk_notes(cg, services))
+    return notes
+
+
+def _cut_fk_notes(cg: CouplingGraph, services: Mapping[str, tuple[str, ...]], top: int = 8) -> list[str]:
+    """The foreign keys the proposal cuts, grouped by pair of services, with why cutting them is cheaper."""
+    where = {m: s for s, ms in services.items() for m in ms}
+    pairs: dict[tuple[str, str], list[tuple[str, str, int]]] = defaultdict(list)
+    for a, b, k in cg.fks:
+        if a in where and b in where and where[a] != where[b]:
+            pairs[(where[a], where[b])].append((a, b, k))
+    if not pairs:
+        return ["no foreign key crosses a service boundary"] if cg.fks else []
+    total = sum(k for fks in pairs.values() for _, _, k in fks)
+    out = [f"{total} foreign keys cross service boundaries (each becomes an id plus an API call or a copy):"]
+    ranked = sorted(pairs.items(), key=lambda kv: (-sum(k for *_, k in kv[1]), kv[0]))
+    for (sa, sb), fks in ranked[:top]:
+        a, b, _k = max(fks, key=lambda f: (f[2], f[0], f[1]))
+        inside = sum(d["weight"] for x, d in cg.graph[a].items() if where.get(x) == sa and x != a)
+        across = sum(d["weight"] for x, d in cg.graph[a].items() if where.get(x) == sb)
+        n = sum(k for *_, k in fks)
+        out.append(
+            f"  {sa} → {sb}: {n} ({', '.join(f'{x} → {y}' for x, y, _ in fks[:3])}{', …' if len(fks) > 3 else ''}); "
+            f"cut because {a} is tied {inside:g} to {sa} against {across:g} to {sb}"
+        )
+    if len(ranked) > top:
+        out.append(f"  … and {len(ranked) - top} more pairs of services")
+    return out
 
 
 def _mark_clients(explanations: tuple[Explanation, ...], clients: list[str], cg: CouplingGraph) -> tuple[Explanation, ...]:

@@ -142,7 +142,11 @@ class Proposal:
     ``reasons`` holds a free-text reason per service (and ``"shared_kernel"``),
     as an architect writes them in TOML. ``metrics``, ``explanations``,
     ``candidates``, ``algorithm``, ``seed`` and ``settings`` are filled in by
-    ``decompose propose``; a hand-written proposal leaves them empty.
+    ``decompose propose``; a hand-written proposal leaves them empty. ``hubs``
+    are members nearly everything uses that were too large for the shared
+    kernel (each is in a service); ``notes`` say in words how the service
+    count was chosen, which members follow their package, and which foreign
+    keys the proposal cuts and why.
     """
 
     level: str
@@ -156,6 +160,8 @@ class Proposal:
     reasons: dict[str, str] = field(default_factory=dict)
     unassigned: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
+    hubs: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -214,6 +220,8 @@ class Proposal:
             "explanations": [e.to_dict() for e in sorted(self.explanations, key=lambda e: e.member)],
             "candidates": [c.to_dict() for c in self.candidates],
             "settings": _sorted_json(self.settings),
+            "hubs": sorted(self.hubs),
+            "notes": list(self.notes),
         }
 
     @classmethod
@@ -241,6 +249,8 @@ class Proposal:
                 reasons={str(k): str(v) for k, v in data.get("reasons", {}).items()},
                 unassigned=tuple(sorted(str(m) for m in data.get("unassigned", ()))),
                 settings=dict(data.get("settings", {})),
+                hubs=tuple(sorted(str(m) for m in data.get("hubs", ()))),
+                notes=tuple(str(n) for n in data.get("notes", ())),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise GraphFormatError(f"malformed proposal file: {exc}") from None
