@@ -8,6 +8,7 @@ an exit code (2 for usage/input, 1 for findings). ``--debug`` keeps tracebacks.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -28,7 +29,7 @@ class _Group(click.Group):
             self.add_command(__import__(self.lazy[cmd_name], fromlist=["command"]).command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except DecomposeError as exc:
@@ -51,6 +52,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def _register() -> None:
     # One line per command module; each module defines `command` (imported on first use).
     _Group.lazy["analyze"] = "decompose.cli.analyze"
+    _Group.lazy["check"] = "decompose.cli.check"
     _Group.lazy["graph"] = "decompose.cli.graph"
     _Group.lazy["extract"] = "decompose.cli.extract"
     _Group.lazy["propose"] = "decompose.cli.propose"

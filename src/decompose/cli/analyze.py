@@ -5,9 +5,17 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from decompose.analysis import Analysis
+    from decompose.builder import PlainGraph
+    from decompose.graph import DependencyGraph
 
 #: set when the command has written all it had to; the console-script entry point may then end the
 #: process at once (:func:`end_process`) instead of freeing a large graph object by object
@@ -16,7 +24,10 @@ FINISHED = False
 #: stands for the run's figures in a kept rendering of the headline
 _STATS = "@@decompose-stats@@"
 #: what rich's rendering depends on besides the summary (a kept rendering is reused only when all are equal)
-_RENDER_ENV = ("COLUMNS", "LINES", "TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS")
+_RENDER_ENV = (
+    "COLUMNS", "LINES", "TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR",
+    "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS",
+)  # fmt: skip
 
 
 def _render_key(quiet: bool) -> str:
@@ -30,7 +41,7 @@ def _render_key(quiet: bool) -> str:
     return repr((quiet, tty, size, env, getattr(sys.stderr, "encoding", None)))
 
 
-def _console() -> Any:
+def _console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)
@@ -42,10 +53,9 @@ class _LazyProgress:
     DELAY = 0.4
 
     def __init__(self) -> None:
-        self.console: Any = None
         self.start = time.perf_counter()
-        self.bar: Any = None
-        self.task: Any = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
         self.preloaded = False
 
     def __call__(self, done: int, total: int) -> None:
@@ -55,23 +65,23 @@ class _LazyProgress:
                 # will need now rather than after the build
                 self.preloaded = True
                 if _is_terminal():
-                    import rich.console  # noqa: F401
+                    import rich.console
                     import rich.table  # noqa: F401
 
                 import decompose.summary  # noqa: F401
             if not sys.stderr.isatty() or time.perf_counter() - self.start < self.DELAY or done >= total:
                 return
-            self.console = _console()
-            if not self.console.is_terminal:
+            console = _console()
+            if not console.is_terminal:
                 return
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self.bar = Progress(
-                TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=self.console, transient=True
-            )
+            columns = (TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            self.bar = Progress(*columns, console=console, transient=True)
             self.bar.start()
             self.task = self.bar.add_task("scan", total=total)
-        self.bar.update(self.task, completed=done)
+        if self.task is not None:
+            self.bar.update(self.task, completed=done)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -80,12 +90,25 @@ class _LazyProgress:
 
 @click.command("analyze")
 @click.argument("path", required=False, default=".", type=click.Path(file_okay=True, dir_okay=True))
-@click.option("--settings", default=None, metavar="MODULE", help="Dotted name of the Django settings module (default: found).")
-@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False), help="Write the graph as JSON to this file.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="json: the graph on stdout.")
+@click.option(
+    "--settings", default=None, metavar="MODULE", help="Dotted name of the Django settings module (default: found)."
+)
+@click.option(
+    "-o", "--output", default=None, type=click.Path(dir_okay=False), help="Write the graph as JSON to this file."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the graph on stdout.",
+)
 @click.option("--hide-external", is_flag=True, help="Leave third-party and stdlib packages out of the graph.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache.")
-@click.option("--cache-dir", default=None, type=click.Path(file_okay=False), help="Cache folder (default: PATH/.decompose-cache).")
+@click.option(
+    "--cache-dir", default=None, type=click.Path(file_okay=False), help="Cache folder (default: PATH/.decompose-cache)."
+)
 @click.option("--jobs", "-j", default=None, type=click.IntRange(min=1), help="Worker processes (default: the cores).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary, only errors.")
 def command(
@@ -143,10 +166,10 @@ def command(
         figures = f"{s.scanned} files scanned, {s.cached} from cache in {s.seconds:.2f}s"
         out.write(headline.replace(_STATS, figures) + tables)
         out.flush()
-    if writer is not None:
+    if writer is not None and output:
         _, status = os.waitpid(writer, 0)
         if status != 0:
-            _write_graph(result, output)  # say why, from this process  # type: ignore[arg-type]
+            _write_graph(result, output)  # say why, from this process
     if output and not quiet:
         out.write(f"wrote {output}\n")
     out.write(warnings)
@@ -168,7 +191,7 @@ def end_process(code: object) -> None:
         os._exit(status)
 
 
-def _write_graph(result: Any, output: str) -> None:
+def _write_graph(result: Analysis, output: str) -> None:
     try:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(result.to_json())
@@ -178,7 +201,7 @@ def _write_graph(result: Any, output: str) -> None:
         raise InputError(f"{output}: cannot write the graph ({exc.strerror or exc})") from None
 
 
-def _write_graph_aside(result: Any, output: str) -> int | None:
+def _write_graph_aside(result: Analysis, output: str) -> int | None:
     """Write the graph file from a forked child while this process renders the summary; its pid.
 
     None (write it here) where fork is unavailable or unsafe (other threads running), or on one core.
@@ -209,7 +232,7 @@ def _is_terminal() -> bool:
     return sys.stderr.isatty() or bool(os.environ.get("FORCE_COLOR")) or os.environ.get("TTY_COMPATIBLE") == "1"
 
 
-def _render(graph: Any, quiet: bool) -> tuple[str, str, str]:
+def _render(graph: DependencyGraph | PlainGraph, quiet: bool) -> tuple[str, str, str]:
     """(headline with a stand-in for the run's figures, tables, warning line), rendered for stderr.
 
     On a terminal with rich; otherwise as plain text (:func:`decompose.summary.format_plain`), which

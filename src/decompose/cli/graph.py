@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
 from decompose.errors import InputError
+
+if TYPE_CHECKING:
+    from decompose.render.view import EdgeMode, ExternalMode, Level
 
 FORMATS = ("dot", "svg", "png", "html")
 _SUFFIX = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".html": "html", ".htm": "html"}
@@ -19,10 +23,14 @@ _SUFFIX = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".html": "
 @click.option("-o", "--output", required=True, help="File to write (`-` writes DOT to stdout).")
 @click.option("--level", type=click.Choice(["app", "module"]), default="app", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Default: from the output's suffix.")
-@click.option("--proposal", type=click.Path(dir_okay=False), default=None, help="Group and color by proposed service.")
+@click.option(
+    "--proposal", type=click.Path(dir_okay=False), default=None, help="Group and color by proposed service."
+)
 @click.option("--kinds", default=None, help="Edge kinds to show, comma-separated (default: all).")
 @click.option("--focus", default=None, help="Show only the neighbourhood of this app (or module).")
-@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Neighbourhood radius for --focus.")
+@click.option(
+    "--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Neighbourhood radius for --focus."
+)
 @click.option(
     "--edges",
     "edge_mode",
@@ -40,22 +48,30 @@ _SUFFIX = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".html": "
     " auto: fold at app level, nodes at module level.",
 )
 @click.option("--hide-external", is_flag=True, help="Same as --external hide.")
-@click.option("--min-weight", type=click.IntRange(min=1), default=1, show_default=True, help="Hide edge kinds lighter than N (per pair).")
-@click.option("--tests/--no-tests", "tests", default=False, show_default=True, help="Show test modules and their edges.")
+@click.option(
+    "--min-weight",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Hide edge kinds lighter than N (per pair).",
+)
+@click.option(
+    "--tests/--no-tests", "tests", default=False, show_default=True, help="Show test modules and their edges."
+)
 @click.option("--migrations/--no-migrations", default=False, show_default=True, help="Show migrations and their edges.")
 @click.option("--hide-tests", is_flag=True, hidden=True, help="Same as --no-tests (the default).")
 @click.option("--hide-migrations", is_flag=True, hidden=True, help="Same as --no-migrations (the default).")
 def command(
     source: str,
     output: str,
-    level: str,
+    level: Level,
     fmt: str | None,
     proposal: str | None,
     kinds: str | None,
     focus: str | None,
     depth: int,
-    edge_mode: str,
-    external: str,
+    edge_mode: EdgeMode,
+    external: ExternalMode,
     hide_external: bool,
     min_weight: int,
     tests: bool,
@@ -73,11 +89,13 @@ def command(
         else:
             fmt = _SUFFIX.get(Path(output).suffix.lower())
             if fmt is None:
-                raise InputError(f"cannot tell the format of {output!r} from its suffix", hint="pass --format dot|svg|png|html")
+                raise InputError(
+                    f"cannot tell the format of {output!r} from its suffix", hint="pass --format dot|svg|png|html"
+                )
     if output == "-" and fmt != "dot":
         raise InputError("only DOT can be written to stdout", hint="pass -o FILE")
     options = ViewOptions(
-        level=level,  # type: ignore[arg-type]
+        level=level,
         kinds=parse_kinds(kinds),
         focus=focus,
         depth=depth,
@@ -85,8 +103,8 @@ def command(
         min_weight=min_weight,
         hide_tests=hide_tests or not tests,
         hide_migrations=hide_migrations or not migrations,
-        edges=edge_mode,  # type: ignore[arg-type]
-        external=external,  # type: ignore[arg-type]
+        edges=edge_mode,
+        external=external,
     )
     prop = None
     if proposal is not None:
@@ -109,15 +127,14 @@ def command(
         else:
             render_image(dot, fmt, output)
     if output != "-":
+        if options.edges == "per-kind":
+            edges = f"{len(view.edges)} edges"
+        else:
+            edges = f"{len(view.links)} edges ({len(view.edges)} per kind)"
+        cuts = ", ".join(f"{a}->{b}" for a, b in view.feedback)
+        cycles = f", {len(view.cycles)} app cycle(s); cut {cuts} to break them" if view.cycles else ""
         Console(stderr=True).print(
-            f"wrote {output} ({fmt}, {options.level} level: {len(view.nodes)} nodes, "
-            + (f"{len(view.edges)} edges" if options.edges == "per-kind" else f"{len(view.links)} edges ({len(view.edges)} per kind)")
-            + (
-                f", {len(view.cycles)} app cycle(s); cut {', '.join(f'{a}->{b}' for a, b in view.feedback)} to break them"
-                if view.cycles
-                else ""
-            )
-            + ")",
+            f"wrote {output} ({fmt}, {options.level} level: {len(view.nodes)} nodes, {edges}{cycles})",
             highlight=False,
         )
 

@@ -29,7 +29,7 @@ Example::
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
@@ -59,11 +59,16 @@ EXTERNAL = "(external)"
 
 
 class ProposalLike(Protocol):
-    """The part of ``decompose.cluster.proposal.Proposal`` the renderers use."""
+    """The part of ``decompose.cluster.proposal.Proposal`` the renderers use (read-only, as in the frozen value)."""
 
-    level: str
-    services: dict[str, tuple[str, ...]]
-    shared_kernel: tuple[str, ...]
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def services(self) -> Mapping[str, tuple[str, ...]]: ...
+
+    @property
+    def shared_kernel(self) -> tuple[str, ...]: ...
 
     def service_of(self, member: str) -> str | None: ...
 
