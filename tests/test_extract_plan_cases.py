@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 from decompose.extract.plan import build_plan
+from decompose.extract.plan.index import index_project
 from decompose.extract.service.generator import service_files
 from decompose.graph import AppInfo, DependencyGraph
 
@@ -84,8 +85,9 @@ def make_project(root: Path) -> DependencyGraph:
 
 
 def test_cases(tmp_path: Path) -> None:
-    graph = make_project(tmp_path)
-    plan = build_plan(graph, tmp_path, "mail", ["mail"])
+    make_project(tmp_path)
+    index = index_project(tmp_path, use_cache=False)
+    plan = build_plan(index, "mail", ["mail"])
     cls = {(d.module, d.symbol): d.classification for d in plan.dependencies}
     assert cls[("people.models", "Contactable")] == "shared_kernel"  # abstract base: copied
     assert cls[("people.services", "rename")] == "callback"
@@ -93,7 +95,7 @@ def test_cases(tmp_path: Path) -> None:
     assert cuts == {("person", "ForeignKey", "people.Person"), ("tags", "ManyToManyField", "people.Tag")}
     assert any("many-to-many" in s.message for s in plan.manual_steps)
 
-    files = service_files(plan, tmp_path, {"people": "people", "mail": "mail"})
+    files = service_files(plan, index)
     for rel, text in files.items():
         if rel.endswith(".py"):
             ast.parse(text, filename=rel)  # every generated or rewritten module is valid Python
@@ -115,7 +117,8 @@ def test_cases(tmp_path: Path) -> None:
 
 
 def test_user_app_moving_brings_its_settings(tmp_path: Path) -> None:
-    graph = make_project(tmp_path)
-    plan = build_plan(graph, tmp_path, "people", ["people"])
-    settings = service_files(plan, tmp_path, {"people": "people", "mail": "mail"})["people_service/settings.py"]
+    make_project(tmp_path)
+    index = index_project(tmp_path, use_cache=False)
+    plan = build_plan(index, "people", ["people"])
+    settings = service_files(plan, index)["people_service/settings.py"]
     assert "AUTH_USER_MODEL = 'people.Person'" in settings

@@ -14,27 +14,27 @@ from decompose.cli import cli
 from decompose.errors import InputError, UnknownNameError
 from decompose.extract import changeset
 from decompose.extract.api_spec import endpoints
-from decompose.extract.plan import ExtractionPlan, apps_from_proposal, build_plan
+from decompose.extract.plan import CodeIndex, ExtractionPlan, apps_from_proposal, build_plan
+from decompose.extract.plan.index import index_project
 from decompose.graph import AppInfo, DependencyGraph
 
 FIXTURE = Path(__file__).parent / "fixtures" / "extract" / "shopfix"
 APPS = ("core", "orders", "payments", "notifications")
 
 
-def graph() -> DependencyGraph:
-    return DependencyGraph.empty(
-        root=str(FIXTURE), apps=tuple(AppInfo(a, a, a) for a in APPS), settings_module="shop.settings"
-    )
+def graph() -> CodeIndex:
+    """The analysed fixture (discovery finds the apps and settings; no cache written into the fixture)."""
+    return index_project(FIXTURE, use_cache=False)
 
 
 @pytest.fixture(scope="module")
 def payments() -> ExtractionPlan:
-    return build_plan(graph(), FIXTURE, "payments", ["payments"])
+    return build_plan(graph(), "payments", ["payments"])
 
 
 @pytest.fixture(scope="module")
 def notifications() -> ExtractionPlan:
-    return build_plan(graph(), FIXTURE, "notifications", ["notifications"])
+    return build_plan(graph(), "notifications", ["notifications"])
 
 
 def test_what_moves(payments: ExtractionPlan) -> None:
@@ -112,19 +112,19 @@ def test_plan_json_round_trip(payments: ExtractionPlan) -> None:
 def test_selection_errors() -> None:
     g = graph()
     with pytest.raises(UnknownNameError, match="unknown app 'nope'"):
-        build_plan(g, FIXTURE, "svc", ["nope"])
+        build_plan(g, "svc", ["nope"])
     with pytest.raises(InputError, match="only whole apps"):
-        build_plan(g, FIXTURE, "svc", ["payments.services"])
+        build_plan(g, "svc", ["payments.services"])
     with pytest.raises(InputError, match="empty selection"):
-        build_plan(g, FIXTURE, "svc", [" ", ""])
+        build_plan(g, "svc", [" ", ""])
     with pytest.raises(InputError, match="invalid service name"):
-        build_plan(g, FIXTURE, "Bad-Name", ["payments"])
+        build_plan(g, "Bad-Name", ["payments"])
     with pytest.raises(InputError, match="nothing would stay"):
-        build_plan(g, FIXTURE, "svc", list(APPS))
+        build_plan(g, "svc", list(APPS))
 
 
 def test_proposal_selection() -> None:
-    g = graph()
+    g = DependencyGraph.empty(root=str(FIXTURE), apps=tuple(AppInfo(a, a, a) for a in APPS), settings_module="shop.settings")
     g.add_module("payments.models", app="payments", path="payments/models.py")
     g.add_module("payments.services", app="payments", path="payments/services.py")
     assert apps_from_proposal({"services": {"pay": ["payments"]}}, "pay", g) == ("payments",)
@@ -204,46 +204,42 @@ def test_existing_folder_needs_force(tmp_path: Path) -> None:
     assert "+++" not in dry.output
 
 
-def test_writing_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writing_is_all_or_nothing(tmp_path: Path) -> None:
     target = tmp_path / "svc"
     changeset.write_tree(target, {"a.txt": "old\n"})
-    real_write = changeset._write
-
-    def failing(base: Path, files: dict[str, str]) -> None:
-        real_write(base, dict(list(files.items())[:1]))
-        raise OSError("disk full")
-
-    monkeypatch.setattr(changeset, "_write", failing)
+    # "a.txt/b.txt" cannot be staged (a.txt is a file): nothing of the new folder may appear
     with pytest.raises(OSError):
-        changeset.write_tree(target, {"a.txt": "new\n", "b.txt": "x\n"}, force=True)
+        changeset.write_tree(target, {"a.txt": "new\n", "a.txt/b.txt": "x\n"}, force=True)
     with pytest.raises(OSError):
-        changeset.write_tree(tmp_path / "fresh", {"a.txt": "new\n", "b.txt": "x\n"})
-    assert (target / "a.txt").read_text() == "old\n" and not (target / "b.txt").exists()
+        changeset.write_tree(tmp_path / "fresh", {"a.txt": "new\n", "a.txt/b.txt": "x\n"})
+    assert (target / "a.txt").read_text() == "old\n" and sorted(p.name for p in target.iterdir()) == ["a.txt"]
     assert not (tmp_path / "fresh").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["svc"]
 
 
-def test_apply_files_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_apply_changes_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "a.py").write_text("a = 1\n")
     (tmp_path / "b.py").write_text("b = 1\n")
     real_replace = changeset.os.replace
     calls = {"n": 0}
 
     def flaky(src: object, dst: object) -> None:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise OSError("interrupted")
+        if str(dst).endswith(".py"):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise OSError("interrupted")
         real_replace(src, dst)  # type: ignore[arg-type]
 
     monkeypatch.setattr(changeset.os, "replace", flaky)
     with pytest.raises(OSError):
-        changeset.apply_files(tmp_path, {"a.py": "a = 2\n", "b.py": "b = 2\n"})
+        changeset.apply_changes(tmp_path, {"a.py": "a = 2\n", "b.py": "b = 2\n"}, force=True)
     monkeypatch.setattr(changeset.os, "replace", real_replace)
     assert (tmp_path / "a.py").read_text() == "a = 1\n" and (tmp_path / "b.py").read_text() == "b = 1\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py", "b.py"]
-    changeset.apply_files(tmp_path, {"a.py": "a = 3\n", "b.py": None, "c/d.py": "d = 1\n"})
+    changeset.apply_changes(tmp_path, {"a.py": "a = 3\n", "b.py": None, "c/d.py": "d = 1\n"}, force=True)
     assert (tmp_path / "a.py").read_text() == "a = 3\n" and not (tmp_path / "b.py").exists()
     assert (tmp_path / "c" / "d.py").read_text() == "d = 1\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py", "c"]
 
 
 def test_refuses_paths_outside_the_target(tmp_path: Path) -> None:

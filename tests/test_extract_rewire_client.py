@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from decompose.analysis import analyze
 from decompose.extract.client import client_files
 from decompose.extract.plan import build_plan
+from decompose.extract.plan.index import index_project
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rewire" / "mini"
 
@@ -103,7 +103,7 @@ print(json.dumps(out))
 
 
 def test_client_runtime_over_http(tmp_path: Path) -> None:
-    plan = build_plan(analyze(FIXTURE, use_cache=False), FIXTURE, "billing", ["billing"])
+    plan = build_plan(index_project(FIXTURE, use_cache=False), "billing", ["billing"])
     for rel, text in client_files(plan).items():
         dest = tmp_path / rel
         dest.parent.mkdir(parents=True, exist_ok=True)

@@ -131,7 +131,7 @@ class Analysis:
     last run computed, without loading the graph at all.
     """
 
-    __slots__ = ("project", "stats", "_graph", "_plain", "_built", "_json", "_rebuild")
+    __slots__ = ("project", "stats", "_graph", "_plain", "_built", "_json", "_rebuild", "_facts", "_load_facts")
 
     def __init__(
         self,
@@ -141,8 +141,12 @@ class Analysis:
         built: _Built | None = None,
         rebuild: Callable[[], DependencyGraph] | None = None,
         plain: PlainGraph | None = None,
+        facts: dict[str, ModuleFacts] | None = None,
+        load_facts: Callable[[], dict[str, ModuleFacts]] | None = None,
     ) -> None:
         self.project = project
+        self._facts = facts
+        self._load_facts = load_facts
         self.stats = stats
         self._graph = graph
         self._plain = plain
@@ -162,6 +166,14 @@ class Analysis:
             assert g is not None
             self._graph = g
         return self._graph
+
+    def facts(self) -> dict[str, ModuleFacts]:
+        """The facts of every module scanned (what extraction plans from), read from the cache when this run
+        did not scan them."""
+        if self._facts is None:
+            assert self._load_facts is not None
+            self._facts = self._load_facts()
+        return self._facts
 
     def to_json(self) -> str:
         """The graph as JSON text (see :meth:`DependencyGraph.to_json`)."""
@@ -197,9 +209,12 @@ def scan_project(
     cache_dir: str | Path | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    read_only: bool = False,
 ) -> tuple[dict[str, ModuleFacts], tuple[Skipped, ...], int, int]:
     """Facts of every file of ``project``: (facts by module, skipped, scanned count, cached count)."""
     cache = FactsCache(_cache_dir(project, use_cache, cache_dir))
+    if read_only:
+        cache.writable = False
     known, todo = _by_stat(project, cache)
     facts, skipped, scanned, cached, _keys = _scan(project, cache, known, todo, jobs=jobs, progress=progress)
     return facts, skipped, scanned, cached
@@ -322,9 +337,13 @@ def run_analysis(
     jobs: int | None = None,
     progress: Progress | None = None,
     hide_external: bool = False,
+    read_only: bool = False,
 ) -> Analysis:
-    """Analyse the project at ``path``; the graph plus how the run went."""
-    return _run(path, settings, use_cache, cache_dir, jobs, progress, hide_external, reuse=True)
+    """Analyse the project at ``path``; the graph plus how the run went.
+
+    ``read_only``: use what the cache holds but write nothing into it (``extract --plan`` writes nothing).
+    """
+    return _run(path, settings, use_cache, cache_dir, jobs, progress, hide_external, reuse=True, read_only=read_only)
 
 
 def _run(
@@ -337,22 +356,28 @@ def _run(
     hide_external: bool,
     *,
     reuse: bool,
+    read_only: bool = False,
 ) -> Analysis:
     start = time.perf_counter()
     project = discover(path, settings)
     directory = _cache_dir(project, use_cache, cache_dir)
     cache = FactsCache(directory)
+    if read_only:
+        cache.writable = False
     known, todo = _by_stat(project, cache)
     n = len(project.files)
 
     def rebuild() -> DependencyGraph:
-        return _run(path, settings, use_cache, cache_dir, jobs, None, hide_external, reuse=False).graph
+        return _run(path, settings, use_cache, cache_dir, jobs, None, hide_external, reuse=False, read_only=read_only).graph
+
+    def load_facts() -> dict[str, ModuleFacts]:
+        return scan_project(project, use_cache=use_cache, cache_dir=cache_dir, jobs=jobs, read_only=read_only)[0]
 
     if reuse and not todo and directory is not None:  # nothing changed by stat: is the last build still valid?
         built = _Built.load(directory, _fingerprint(project, known, hide_external))
         if built is not None:
             stats = Stats(files=n, scanned=0, cached=n, skipped=built.head["skipped"], seconds=time.perf_counter() - start)
-            return Analysis(project, stats, built=built, rebuild=rebuild)
+            return Analysis(project, stats, built=built, rebuild=rebuild, load_facts=load_facts)
     facts, skipped, scanned, cached, keys = _scan(project, cache, known, todo, jobs=jobs, progress=progress)
     if not facts:
         raise InputError(f"{path}: none of its Python files could be analysed", hint="see the skipped files with --format json")
@@ -360,15 +385,15 @@ def _run(
     built = _Built.load(directory, fingerprint) if reuse else None
     if built is not None:  # touched files, same content: the last build still holds
         stats = Stats(files=n, scanned=scanned, cached=cached, skipped=built.head["skipped"], seconds=time.perf_counter() - start)
-        return Analysis(project, stats, built=built, rebuild=rebuild)
+        return Analysis(project, stats, built=built, rebuild=rebuild, facts=facts)
     from decompose.builder import build_plain
 
     plain = build_plain(project, facts, skipped=skipped)
     if hide_external:
         plain = plain.without_externals()
-    built = _Built.store(directory, fingerprint, plain)
+    built = _Built.store(None if read_only else directory, fingerprint, plain)
     stats = Stats(files=n, scanned=scanned, cached=cached, skipped=len(plain.skipped), seconds=time.perf_counter() - start)
-    return Analysis(project, stats, built=built, rebuild=rebuild, plain=plain)
+    return Analysis(project, stats, built=built, rebuild=rebuild, plain=plain, facts=facts)
 
 
 def analyze(

@@ -11,37 +11,35 @@ import click
 from decompose.errors import InputError
 
 
-def load_project(path: str) -> tuple[object, Path]:
-    """(graph, project root) for a project folder or a graph JSON file."""
-    from decompose.graph import AppInfo, DependencyGraph
-
+def project_root(path: str) -> Path:
+    """The project folder: PATH itself, or the folder a ``graph.json`` written by ``analyze`` names."""
     p = Path(path)
-    try:
-        from decompose.analysis import load_graph_or_analyze  # type: ignore[import-not-found]
-    except ImportError:
-        load_graph_or_analyze = None
-    if load_graph_or_analyze is not None:
-        # no analysis cache: extraction (even --plan / --dry-run) writes nothing into the project
-        graph = load_graph_or_analyze(path, use_cache=False) if p.is_dir() else load_graph_or_analyze(path)
-        if p.is_dir():
-            return graph, p
-        root = Path(graph.root)
-        for cand in (root, Path.cwd() / root, p.parent / root):
-            if cand.is_dir():
-                return graph, cand
-        raise InputError(
-            f"{path}: the project folder {graph.root!r} named in the graph file does not exist here",
-            hint="run from the folder `decompose analyze` ran in, or pass the project folder instead",
-        )
-    if not p.is_dir():
-        raise InputError(f"{path}: not a project folder")
-    from decompose.extract.facts import discover
+    if p.is_dir():
+        return p
+    if not p.exists():
+        raise InputError(f"{path}: no such project folder or graph file")
+    from decompose.graph import load
 
-    settings_module, apps = discover(p)
-    graph = DependencyGraph.empty(
-        root=p.as_posix(), apps=tuple(AppInfo(lbl, name, folder) for lbl, name, folder in apps), settings_module=settings_module
+    root = Path(load(p).root)
+    for cand in (root, Path.cwd() / root, p.parent / root):
+        if cand.is_dir():
+            return cand
+    raise InputError(
+        f"{path}: the project folder {str(root)!r} named in the graph file does not exist here",
+        hint="run from the folder `decompose analyze` ran in, or pass the project folder instead",
     )
-    return graph, p
+
+
+def check_out(out: str) -> None:
+    """``--out`` must be a folder, or not exist yet under a writable folder (checked before any work)."""
+    import os
+
+    o = Path(out)
+    if o.exists() and not o.is_dir():
+        raise InputError(f"--out {out}: not a folder")
+    parent = o if o.exists() else next((q for q in o.absolute().parents if q.exists()), None)
+    if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: cannot write there ({parent} is not a writable folder)")
 
 
 def _read_proposal(path: str) -> object:
@@ -65,6 +63,22 @@ def _read_proposal(path: str) -> object:
         raise InputError(f"{path}: not a JSON proposal ({exc})") from None
 
 
+def _recover_interrupted(bases: list[Path], read_only: bool) -> None:
+    """Finish or undo an apply interrupted in ``bases``: one line on stderr each (a warning when read-only)."""
+    from decompose.extract.changeset import pending, recover
+
+    for base in bases:
+        if not pending(base):
+            continue
+        if read_only:
+            click.echo(f"decompose: warning: {base}: an interrupted apply is pending and was not recovered "
+                       "(--plan/--dry-run write nothing); run without them to recover it", err=True)
+            continue
+        done = recover(base)
+        if done is not None:
+            click.echo(f"decompose: {done.message()}", err=True)
+
+
 @click.command("extract")
 @click.argument("path", default=".", type=click.Path())
 @click.option("--service", required=True, help="Name of the new service (lowercase letters, digits, '-', '_').")
@@ -84,29 +98,41 @@ def command(
     """Extract Django apps of the project at PATH into a standalone service with a REST API."""
     from rich.console import Console
 
-    from decompose.extract.changeset import Changeset, write_tree
-    from decompose.extract.plan import apps_from_proposal, build_plan, plan_markdown
+    from decompose.extract.changeset import Changeset, apply_changes, ensure_clean, write_tree
+    from decompose.extract.plan import apps_from_proposal, build_plan, validate_service_name
+    from decompose.extract.plan.index import index_project
+    from decompose.extract.report import plan_markdown
     from decompose.extract.service.generator import service_files
 
     err = Console(stderr=True)
+    # usage errors come back before the analysis: the name, the selection's form, --out, the proposal
     if (apps is None) == (proposal is None):
         raise InputError("give exactly one of --apps a,b or --proposal FILE")
-    graph, root = load_project(path)
-    if proposal is not None:
-        selected = list(apps_from_proposal(_read_proposal(proposal), service, graph))  # type: ignore[arg-type]
+    validate_service_name(service)
+    if apps is not None and not [a for a in apps.split(",") if a.strip()]:
+        raise InputError("empty selection: name at least one app with --apps")
+    proposal_data = _read_proposal(proposal) if proposal is not None else None
+    if not plan_only:
+        check_out(out)
+    root = project_root(path)
+    # an interrupted apply is recovered before anything is computed from the files it half wrote
+    _recover_interrupted([root, Path(out)], plan_only or dry_run)
+    index = index_project(root)
+    graph = index.graph
+    if proposal_data is not None:
+        selected = list(apps_from_proposal(proposal_data, service, graph))
     else:
         selected = [a for a in (apps or "").split(",")]
-    plan = build_plan(graph, root, service, selected)  # type: ignore[arg-type]
+    plan = build_plan(index, service, selected)
     if plan_only:
         sys.stdout.write(plan.to_json() if fmt == "json" else plan_markdown(plan))
         return
-    app_paths = {a.label: a.path.rstrip("/") for a in graph.apps}  # type: ignore[attr-defined]
-    files = service_files(plan, root, app_paths)
+    files = service_files(plan, index)
     rewiring = None
     if not no_rewire:
         from decompose.extract.report import rewire_with_report
 
-        rewiring, files["MIGRATION.md"] = rewire_with_report(plan, root, graph)  # type: ignore[arg-type]
+        rewiring, files["MIGRATION.md"] = rewire_with_report(plan, root, graph)
     target = Path(out) / service
     changes = Changeset(target, files)
     if dry_run:
@@ -116,18 +142,14 @@ def command(
         if rewiring is not None:
             sys.stdout.write(rewiring.diff())
         return
-    if rewiring is not None and apply_ and not force:
-        from decompose.extract.rewire import ensure_clean
-
+    monolith_diff = rewiring.diff() if rewiring is not None else ""
+    if rewiring is not None and apply_ and not force and rewiring.effective():
         ensure_clean(root)  # before anything is written
-    write_tree(target, files, force=force)
+    # the service folder and the monolith's diff: one transaction in --out
+    write_tree(target, files, force=force, beside={f"{service}.monolith.diff": monolith_diff} if rewiring else None)
     if rewiring is not None:
-        from decompose.extract.rewire import apply_changes, write_text_atomic
-
-        monolith_diff = rewiring.diff()
-        write_text_atomic(Path(out) / f"{service}.monolith.diff", monolith_diff)
-        if apply_:
-            written = apply_changes(root, rewiring.changes, force=force)
+        if apply_:  # the monolith: one transaction in its root (checked clean above, or --force)
+            written = apply_changes(root, rewiring.changes, force=True)
             err.print(f"[green]rewired[/] the monolith: {len(written)} files changed, {len(rewiring.todos)} TODOs (see MIGRATION.md)")
         else:
             sys.stdout.write(monolith_diff)

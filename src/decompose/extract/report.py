@@ -203,3 +203,98 @@ def rewire_with_report(plan: ExtractionPlan, root: Path, graph: DependencyGraph 
     before = coupling(graph, used) if graph is not None and graph.modules() else None
     after = coupling_after(root, rewiring, used) if before is not None else None
     return rewiring, migration_markdown(used, rewiring, before, after)
+
+
+def plan_markdown(plan: ExtractionPlan) -> str:
+    """The plan for people: ``EXTRACTION.md``, and what ``--plan`` prints."""
+    out: list[str] = [f"# Extraction plan: service `{plan.service}`", ""]
+    out.append(f"Apps: {', '.join(f'`{a}`' for a in plan.apps)} → project package `{plan.package}`.")
+    out += ["", "## What moves", ""]
+    out.append(f"{len(plan.moved_modules)} modules, {len(plan.moved_files)} files (code, tests, migrations, templates, static):")
+    out.append("")
+    for f in plan.moved_files:
+        out.append(f"- `{f}`")
+    out += ["", "## The interface: what staying code uses", ""]
+    if not plan.interface_functions and not plan.interface_models:
+        out.append("Nothing: no staying code uses the moved code directly (signals aside).")
+    for f in plan.interface_functions:
+        sig = ", ".join(
+            p.name + (f": {p.annotation}" if p.annotation else "") + (f" = {p.default}" if p.default else "")
+            for p in f.params
+        )
+        out.append(f"### function `{f.qualname}({sig})" + (f" -> {f.returns}`" if f.returns else "`"))
+        out.append("")
+        notes = ["read-only (safe to retry)" if f.idempotent else "writes (not retried)"]
+        if f.returns_model:
+            notes.append(f"returns a `{f.returns_model}` (sent as a DTO)")
+        models_in = [
+            f"`{p.name}` is a `{p.model}` (sent as "
+            + (f"a DTO with id, {', '.join(p.fields)})" if p.fields else "its id)")
+            for p in f.params if p.model
+        ]
+        notes += models_in
+        if f.raises:
+            notes.append("raises " + ", ".join(f"`{r}`" for r in f.raises) + " (→ 422)")
+        out.append("- " + "; ".join(notes))
+        for ev in f.call_sites:
+            out.append(f"- called at `{ev.path}:{ev.line}`")
+        out.append("")
+    for m in plan.interface_models:
+        out.append(f"### model `{m.label}` (table `{m.table}`)")
+        out.append("")
+        out.append(f"- fields read: {', '.join(f'`{x}`' for x in m.fields_read) or '(none seen)'}")
+        out.append(f"- lookups: {', '.join(f'`{x}`' for x in m.lookups) or '(none)'}")
+        for ev in m.call_sites:
+            out.append(f"- used at `{ev.path}:{ev.line}`")
+        out.append("")
+    out += ["## The API", "", "| method | path | kind | target |", "|---|---|---|---|"]
+    for e in endpoints(plan):
+        out.append(f"| `{e.method}` | `{e.path}` | {e.kind} | `{e.target}` |")
+    out += ["", "## What the moving code needs from the code that stays", ""]
+    if not plan.dependencies:
+        out.append("Nothing.")
+    for d in plan.dependencies:
+        what = f"{d.module}.{d.symbol}" if d.symbol else d.module
+        where = ", ".join(f"`{e.path}:{e.line}`" for e in d.evidence[:5])
+        out.append(f"- `{what}` — **{d.classification}**: {d.reason} ({where})")
+    if plan.kernel_apps:
+        out += ["", "Kernel apps vendored whole (and installed) in the service: "
+                + ", ".join(f"`{a}`" for a in plan.kernel_apps) + "."]
+    if plan.shared_kernel:
+        out += ["", "Shared-kernel modules copied into the service: " + ", ".join(f"`{m}`" for m in plan.shared_kernel) + "."]
+    out += ["", "## Tests", ""]
+    if plan.staying_tests:
+        out.append("Tests of the moved apps that need the monolith stay with it (they are not copied):")
+        out.append("")
+        for key in sorted(plan.staying_tests):
+            out.append(f"- `{key}` — {plan.staying_tests[key]}")
+    else:
+        out.append("Every test of the moved apps moves with them.")
+    moved_tests = [f for f in plan.moved_files if "/tests/" in f"/{f}" and f.endswith(".py") and not f.endswith("__init__.py")]
+    out += ["", f"Test modules that move: {', '.join(f'`{t}`' for t in moved_tests) or '(none)'}."]
+    out += ["", "## Data", "", "### Foreign keys across the boundary", ""]
+    if not plan.fk_cuts:
+        out.append("None.")
+    for c in plan.fk_cuts:
+        arrow = "staying → moved" if c.direction == "to_moved" else "moved → staying"
+        out.append(
+            f"- `{c.model}.{c.field}` → `{c.target}` ({arrow}, {c.field_type}, column `{c.column}`"
+            f"{', nullable' if c.nullable else ''}) at `{c.evidence.path}:{c.evidence.line}`: becomes a plain id"
+        )
+    out += ["", "### Tables each side touches", ""]
+    for side in sorted(plan.tables):
+        out.append(f"- {side}: {', '.join(f'`{t}`' for t in plan.tables[side]) or '(none)'}")
+    out += ["", "### Signals whose sender and receivers are split", ""]
+    if not plan.signal_bridges:
+        out.append("None.")
+    for b in plan.signal_bridges:
+        out.append(
+            f"- `{b.signal}` sent by the {b.sender_side}, received by {', '.join(f'`{r}`' for r in b.receivers)}"
+            f" (arguments: {', '.join(b.arguments) or '-'}): bridged as an event"
+        )
+    out += ["", "## What cannot be automated", ""]
+    if not plan.manual_steps:
+        out.append("Nothing found.")
+    for s in plan.manual_steps:
+        out.append(f"- `{s.path}:{s.line}` — **{s.pattern}**: {s.message}")
+    return "\n".join(out) + "\n"

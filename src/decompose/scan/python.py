@@ -154,9 +154,24 @@ def scan_source(module: str, source: bytes, *, is_package: bool = False, migrati
     # blocks/migrations/operations.py), not a Django migration: scan it in full
     if migration and _MIGRATION_CLASS.search(source):
         return django.scan_migration(module, source, is_package=is_package, lines=lines)
-    parser = "ast"
+    tree, parser = _parse(source)
     try:
-        tree = ast.parse(source)
+        return _Scanner(module, is_package).run(tree, lines, parser)
+    except RecursionError:
+        raise ScanError("expressions nested too deeply to analyse") from None
+
+
+def parse_source(source: bytes) -> ast.Module:
+    """The syntax tree scanning reads (newer syntax rewritten as :func:`scan_source` does); :class:`ScanError`
+    when the bytes are not Python 3 this analyser can read."""
+    if b"\0" in source:
+        raise ScanError("contains NUL bytes (binary file?)")
+    return _parse(source)[0]
+
+
+def _parse(source: bytes) -> tuple[ast.Module, str]:
+    try:
+        return ast.parse(source), "ast"
     except SyntaxError as exc:
         reason = _syntax_reason(exc)
         if reason.startswith(("not valid", "unknown encoding", "cannot decode")):
@@ -164,13 +179,9 @@ def scan_source(module: str, source: bytes, *, is_package: bool = False, migrati
         tree = _parse_newer_syntax(source)
         if tree is None:
             raise ScanError(reason) from None
-        parser = "libcst"
+        return tree, "libcst"
     except (ValueError, MemoryError, RecursionError) as exc:
         raise ScanError(f"cannot parse: {exc}") from None
-    try:
-        return _Scanner(module, is_package).run(tree, lines, parser)
-    except RecursionError:
-        raise ScanError("expressions nested too deeply to analyse") from None
 
 
 def _syntax_reason(exc: SyntaxError) -> str:

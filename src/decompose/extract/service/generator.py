@@ -23,11 +23,24 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+import libcst as cst
+
 from decompose.errors import InputError
-from decompose.extract import facts as F
+from decompose.extract.plan import index as F
 from decompose.extract.api_spec import API_PREFIX, HEALTH_PATH, TOKEN_ENV, Endpoint, endpoints, wire_type
-from decompose.extract.codemods.moved_imports import _rename_lookup, rewrite_migration, rewrite_moved_module
-from decompose.extract.plan import ExtractionPlan, plan_markdown
+from decompose.extract.codemods.chain import module_context
+from decompose.extract.codemods.moved_imports import (
+    ModelCut,
+    ModuleStandIn,
+    MovedModuleEdits,
+    ReExports,
+    SymbolMove,
+    migration_command,
+    moved_module_command,
+    rename_lookup,
+)
+from decompose.extract.plan import ExtractionPlan
+from decompose.scan.source import SourceError, read_source, walk_files
 from decompose.extract.service.openapi import camel, document_json, dto_name
 
 #: Settings the generated settings module defines itself (never copied from the monolith).
@@ -52,10 +65,12 @@ def _template(name: str, **values: str) -> str:
 
 
 class _Context:
-    def __init__(self, plan: ExtractionPlan, root: Path, app_paths: dict[str, str]) -> None:
+    def __init__(self, plan: ExtractionPlan, index: F.CodeIndex) -> None:
         self.plan = plan
-        self.root = root
-        self.p = F.Project(root, app_paths)
+        self.root = index.root
+        self.p = index
+        app_paths = index.app_paths
+        self.by_path = {m.path: m for m in index.modules.values()}
         self.pkg = plan.package
         self.moved = set(plan.moved_modules)
         self.staying_apps = sorted(set(app_paths) - set(plan.apps))
@@ -120,61 +135,50 @@ class _Context:
         for c in plan.fk_cuts:
             if c.direction == "from_moved" and c.target not in self.remote_models:
                 self.remote_models[c.target] = c.target.split(".", 1)[1]
-        # FK cuts on the service side, by model
-        self.fk_by_class: dict[str, dict[tuple[str, str], tuple[str, str, bool, bool]]] = defaultdict(dict)
-        self.mig_cuts: dict[str, dict[tuple[str, str], tuple[str, bool, bool]]] = defaultdict(dict)
+        #: names modules bind by importing them (``orders.models.Order`` → ``orders.models.order.Order``)
+        self.reexports = ReExports(
+            {f"{m.name}.{local}": target for m in self.p.modules.values() for local, target in sorted(m.exports.items())}
+        )
+        # FK cuts on the service side, with the moved model's class
+        self.model_cuts: list[ModelCut] = []
         self.renames: dict[str, dict[str, str]] = defaultdict(dict)  # model qualname → field → attname
-        self.m2m_by_class: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
-        self.m2m_mig: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for c in plan.fk_cuts:
             if c.direction != "from_moved":
                 continue
             mf = self.p.model_by_label(c.model)
             if mf is None:
                 continue
-            if c.field_type == "ManyToManyField":
-                self.m2m_by_class[mf.module][(mf.qualname.rsplit(".", 1)[1], c.field)] = c.target
-                self.m2m_mig[c.model.split(".", 1)[0]].add((c.model.split(".", 1)[1].lower(), c.field))
-                continue
-            unique = c.field_type == "OneToOneField"
-            self.fk_by_class[mf.module][(mf.qualname.rsplit(".", 1)[1], c.field)] = (c.target, c.column, c.nullable, unique)
-            app = c.model.split(".", 1)[0]
-            self.mig_cuts[app][(c.model.split(".", 1)[1].lower(), c.field)] = (c.column, c.nullable, unique)
-            self.renames[mf.qualname][c.field] = f"{c.field}_id"
+            self.model_cuts.append(ModelCut(c, mf.qualname))
+            if c.field_type != "ManyToManyField":
+                self.renames[mf.qualname][c.field] = f"{c.field}_id"
 
     def module_for_path(self, rel: str) -> F.Module | None:
-        return self.p.modules.get(F.module_name(rel)) if rel.endswith(".py") else None
+        return self.by_path.get(rel) if rel.endswith(".py") else None
 
     def rewrite(self, rel: str, text: str) -> str:
         m = self.module_for_path(rel)
         if m is None:
             return text
+        context = module_context(m.name, package=m.package == m.name)
         if m.migration:
-            app = m.app or ""
-            return rewrite_migration(
-                text, cuts=self.mig_cuts.get(app, {}), staying_apps=self.staying_apps, drop=self.m2m_mig.get(app, set())
+            cuts = [c for c in self.model_cuts if c.cut.model.split(".", 1)[0] == (m.app or "")]
+            command = migration_command(context, cuts, self.staying_apps)
+        else:
+            drop = {k.split("::", 1)[1] for k in self.plan.staying_tests if k.startswith(f"{rel}::")}
+            edits = MovedModuleEdits(
+                moves=tuple(
+                    SymbolMove(name, self.retarget.get(name), self.todo.get(name, ""))
+                    for name in sorted(set(self.retarget) | set(self.todo))
+                ),
+                stand_ins=tuple(ModuleStandIn(mod, alias) for mod, alias in sorted(self.module_aliases.items())),
+                cuts=tuple(self.model_cuts),
+                bridged_signals=frozenset(self.signal_copies),
+                refs_module=f"{self.pkg}.monolith",
+                drop=frozenset(drop),
+                reexports=self.reexports,
             )
-        bridged_local = {local for local, target in m.imports.items() if target in self.signal_copies}
-        renames = {}
-        for local, target in sorted(m.imports.items()):
-            if target in self.renames:
-                renames[local] = self.renames[target]
-        for name in m.defs:
-            if f"{m.name}.{name}" in self.renames:
-                renames[name] = self.renames[f"{m.name}.{name}"]
-        drop = {k.split("::", 1)[1] for k in self.plan.staying_tests if k.startswith(f"{rel}::")}
-        return rewrite_moved_module(
-            text,
-            drop=drop,
-            imports=self.retarget,
-            todo=self.todo,
-            fk_cuts=self.fk_by_class.get(m.name, {}),
-            lookup_renames=renames,
-            bridged_signals=bridged_local,
-            refs_module=f"{self.pkg}.monolith",
-            m2m_drop=self.m2m_by_class.get(m.name, {}),
-            module_aliases=self.module_aliases,
-        )
+            command = moved_module_command(context, edits)
+        return command.transform_module(cst.parse_module(text)).code
 
     def _moved_label(self, label: str) -> bool:
         return label.split(".", 1)[0] in self.plan.apps
@@ -195,15 +199,12 @@ class _Context:
             m = self.p.modules.get(mod)
             if m is None or m.migration:
                 continue
-            for n in ast.walk(m.tree):
-                if isinstance(n, ast.Attribute) and isinstance(n.value, (ast.Name, ast.Attribute)):
-                    if self.p.resolve(m, n.value) == "django.conf.settings" and n.attr.isupper():
-                        names.add(n.attr)
+            names.update(name for name, _line in m.facts.settings_reads)
         for mod in sorted(self.moved | kernel):
             m = self.p.modules.get(mod)
             if m is None or m.migration:
                 continue
-            for target in m.imports.values():
+            for target in m.import_targets:
                 for prefix, implied in IMPLIED_SETTINGS.items():
                     if target == prefix or target.startswith(prefix + "."):
                         names.update(implied)
@@ -439,7 +440,7 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
             q = ctx.model_qualname(e.target)
             imports.add(q.rsplit(".", 1)[0])
             renames = ctx.renames.get(q, {})
-            lookups = {f: _rename_lookup(f, renames) for f in e.filters}
+            lookups = {f: rename_lookup(f, renames) for f in e.filters}
             out.append(f"    LOOKUPS = {lookups!r}")
             out.append("")
             params = ", ".join(f'OpenApiParameter("{f}", str, required=False)' for f in e.filters)
@@ -725,43 +726,42 @@ def readme(ctx: _Context, eps: tuple[Endpoint, ...], missing_settings: list[str]
     )
 
 
-def service_files(plan: ExtractionPlan, root: Path, app_paths: dict[str, str]) -> dict[str, str]:
-    """Every file of the service, ``{path relative to extracted/<service>/: text}``.
+def _read_text(index: F.CodeIndex, rel: str) -> str:
+    """A file of the project as text, read through the analysis's filters (regular file, size cap)."""
+    try:
+        data = read_source(str(index.root / rel), index.project.config.max_file_bytes)
+    except SourceError as exc:
+        raise InputError(f"{rel}: cannot be copied into the service ({exc.reason})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{rel}: not UTF-8 text; binary files cannot be moved yet") from None
 
-    ``app_paths`` maps *every* app label of the project to its folder (the
-    plan holds only the moved ones); staying labels are needed to cut
-    migration dependencies.
-    """
-    ctx = _Context(plan, root, app_paths)
+
+def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str]:
+    """Every file of the service, ``{path relative to extracted/<service>/: text}``, from the plan and the
+    analysed project it was made from."""
+    ctx = _Context(plan, index)
+    app_paths = index.app_paths
     eps = endpoints(plan)
     pkg = ctx.pkg
     files: dict[str, str] = {}
     for rel in plan.moved_files:
-        data = (root / rel).read_bytes()
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"{rel}: not UTF-8 text; binary files cannot be moved yet") from None
+        text = _read_text(index, rel)
         files[rel] = ctx.rewrite(rel, text) if rel.endswith(".py") else text
     for mod in plan.shared_kernel:
         m = ctx.p.modules.get(mod)
         if m is not None:
             files[m.path] = m.source
+    max_bytes = index.project.config.max_file_bytes
     for app in plan.kernel_apps:
-        folder = root / app_paths[app]
-        for f in sorted(folder.rglob("*")):
-            rel = f.relative_to(root).as_posix()
-            parts = f.relative_to(folder).parts
-            if not f.is_file() or any(x in F.SKIP_DIRS or x.startswith(".") for x in parts[:-1]):
+        folder = app_paths[app]
+        found, _skipped = walk_files(index.root, folder, max_bytes)
+        for rel in found:
+            parts = rel[len(folder) + 1 :].split("/")
+            if "tests" in parts[:-1] or parts[-1].startswith("test_") or parts[-1] in ("tests.py", "conftest.py"):
                 continue
-            if "tests" in parts[:-1] or f.name.startswith("test_") or f.name in ("tests.py", "conftest.py"):
-                continue
-            if f.suffix in (".pyc", ".pyo", ".sqlite3"):
-                continue
-            try:
-                files[rel] = f.read_text(encoding="utf-8")
-            except UnicodeDecodeError:
-                raise InputError(f"{rel}: not UTF-8 text; binary files cannot be vendored yet") from None
+            files[rel] = _read_text(index, rel)
     copied, missing = ctx.copied_settings()
     installed = "".join(f'    "{app_paths[a].replace("/", ".")}",\n' for a in (*plan.kernel_apps, *plan.apps))
     files["manage.py"] = _template("manage.py.tmpl", service=plan.service, package=pkg)
@@ -794,6 +794,8 @@ def service_files(plan: ExtractionPlan, root: Path, app_paths: dict[str, str]) -
     files[".dockerignore"] = _template("dockerignore.tmpl")
     files["openapi.json"] = document_json(plan, eps)
     files["README.md"] = readme(ctx, eps, missing)
+    from decompose.extract.report import plan_markdown
+
     files["EXTRACTION.md"] = plan_markdown(plan)
     files["extraction-plan.json"] = plan.to_json()
     return {k: files[k] for k in sorted(files)}

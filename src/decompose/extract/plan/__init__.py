@@ -1,0 +1,34 @@
+"""The extraction plan: every decision ``decompose extract`` makes, as values that serialise to JSON.
+
+- :mod:`.values`: the plan and its parts (frozen dataclasses with ``to_dict``/``from_dict``)
+- :mod:`.selection`: which apps move (checked, or taken from a proposal)
+- :mod:`.index`: the analysed project as the planner sees it (facts, models, signals)
+- :mod:`.planner`: :func:`build_plan`, with its parts :mod:`.interface`, :mod:`.data`,
+  :mod:`.signals`, :mod:`.kernel` and :mod:`.tests`
+
+The service generator and the monolith rewiring only render the plan; ``EXTRACTION.md`` is written by
+:func:`decompose.extract.report.plan_markdown`.
+"""
+
+from decompose.extract.plan.index import CodeIndex
+from decompose.extract.plan.planner import build_plan
+from decompose.extract.plan.selection import apps_from_proposal, validate_selection, validate_service_name
+from decompose.extract.plan.values import (
+    DEPENDENCY_CLASSES,
+    PLAN_SCHEMA,
+    PLAN_SCHEMA_VERSION,
+    Dependency,
+    ExtractionPlan,
+    ForeignKeyCut,
+    InterfaceFunction,
+    InterfaceModel,
+    ManualStep,
+    Param,
+    SignalBridge,
+)
+
+__all__ = [
+    "DEPENDENCY_CLASSES", "PLAN_SCHEMA", "PLAN_SCHEMA_VERSION", "CodeIndex", "Dependency", "ExtractionPlan",
+    "ForeignKeyCut", "InterfaceFunction", "InterfaceModel", "ManualStep", "Param", "SignalBridge",
+    "apps_from_proposal", "build_plan", "validate_selection", "validate_service_name",
+]  # fmt: skip

@@ -1,0 +1,119 @@
+"""The data cut: foreign keys across the boundary, raw SQL on moved tables, transactions that would span it."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from decompose.extract.plan import index as F
+from decompose.extract.plan.state import PlannerState
+from decompose.extract.plan.values import ForeignKeyCut, ManualStep
+from decompose.graph import Evidence
+
+
+class DataPart(PlannerState):
+    def raw_sql(self, m: F.Module) -> None:
+        tables = {mf.table for mf in self.p.models.values() if mf.module in self.moved and not mf.abstract}
+        if not tables:
+            return
+        pat = re.compile(r"\b(" + "|".join(re.escape(t) for t in sorted(tables)) + r")\b")
+        for n in ast.walk(m.tree):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and " " in n.value and pat.search(n.value):
+                self.manual.append(
+                    ManualStep(m.path, n.lineno, "API composition",
+                               f"raw SQL names table {pat.search(n.value).group(1)} that moves to {self.service!r}: "  # type: ignore[union-attr]
+                               "replace it with calls to the service's API")
+                )
+
+    def dynamic_refs(self, m: F.Module) -> None:
+        """References the import graph cannot see: the user model and URL names of the monolith."""
+        user_app = self.p.auth_user_model.split(".", 1)[0]
+        url_namespaces = set(self.apps)
+        for n in ast.walk(m.tree):
+            if not isinstance(n, ast.Call):
+                continue
+            fn = self.p.resolve(m, n.func) or ""
+            if fn == "django.contrib.auth.get_user_model" and user_app not in self.apps:
+                self.manual.append(
+                    ManualStep(m.path, n.lineno, "API composition",
+                               f"get_user_model() is {self.p.auth_user_model}, which stays in the monolith: the service "
+                               "has no users; send the user's data with the call (or event) or fetch it from the monolith")
+                )
+            elif fn in ("django.urls.reverse", "django.shortcuts.redirect", "django.urls.reverse_lazy") and n.args:
+                first = n.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str) and ":" in first.value:
+                    namespace = first.value.split(":", 1)[0]
+                    if namespace not in url_namespaces:
+                        self.manual.append(
+                            ManualStep(m.path, n.lineno, "API composition",
+                                       f"reverse({first.value!r}) names a URL of the monolith: the service cannot "
+                                       "build it; receive the link (or the monolith's base URL) with the call or event")
+                        )
+
+    def atomic_spans(self, m: F.Module, side: str) -> None:
+        for n in ast.walk(m.tree):
+            bodies: list[ast.AST] = []
+            if isinstance(n, (ast.With, ast.AsyncWith)):
+                for item in n.items:
+                    e = item.context_expr
+                    e = e.func if isinstance(e, ast.Call) else e
+                    if self.p.resolve(m, e) in F.ATOMIC:
+                        bodies = list(n.body)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for dec in n.decorator_list:
+                    e = dec.func if isinstance(dec, ast.Call) else dec
+                    if self.p.resolve(m, e) in F.ATOMIC:
+                        bodies = list(n.body)
+            if not bodies:
+                continue
+            sides: set[str] = {side}
+            for b in bodies:
+                for x in ast.walk(b):
+                    if isinstance(x, (ast.Name, ast.Attribute)):
+                        d = self.p.resolve(m, x)
+                        if d and self.is_internal(d):
+                            c = self.canonical(d)
+                            if c and c[0] in ("model", "function"):
+                                sides.add("service" if self.is_moved(d) else "monolith")
+            if len(sides) > 1:
+                self.manual.append(
+                    ManualStep(m.path, n.lineno, "saga",
+                               "transaction.atomic() spans the monolith and the service: one database transaction "
+                               "cannot hold both; use a saga (compensating calls) or an outbox")
+                )
+
+    def fk_cuts(self) -> tuple[ForeignKeyCut, ...]:
+        out: list[ForeignKeyCut] = []
+        for q in sorted(self.p.models):
+            mf = self.p.models[q]
+            if mf.abstract:
+                continue
+            src_moved = mf.module in self.moved
+            m = self.p.modules[mf.module]
+            for fl in mf.fields:
+                if not fl.is_relation or not fl.target:
+                    continue
+                tgt = self.p.model_by_label(fl.target)
+                tgt_moved = tgt is not None and tgt.module in self.moved
+                if src_moved == tgt_moved:
+                    continue
+                out.append(
+                    ForeignKeyCut(
+                        direction="from_moved" if src_moved else "to_moved",
+                        model=mf.label,
+                        field=fl.name,
+                        target=fl.target,
+                        column=fl.column,
+                        nullable=fl.nullable,
+                        evidence=Evidence(m.path, fl.line, fl.target),
+                        field_type=fl.type,
+                        on_delete=fl.on_delete,
+                    )
+                )
+                if fl.type == "ManyToManyField":
+                    self.manual.append(
+                        ManualStep(m.path, fl.line, "API composition",
+                                   f"{mf.label}.{fl.name} is a many-to-many relation across the boundary: "
+                                   "its join table must become a table of ids on one side")
+                    )
+        return tuple(sorted(out, key=lambda c: (c.direction, c.model, c.field)))

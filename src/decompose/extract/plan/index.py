@@ -1,0 +1,347 @@
+"""The project as the planner sees it: the analysis's facts, indexed by module, model and signal.
+
+Built from one analysis (:class:`decompose.analysis.Analysis`): which files exist, their modules and
+apps come from discovery; imports, definitions, model classes with their fields, signals and settings
+reads from the scan facts; which classes are models, their tables and labels from the graph. Nothing
+here walks the file system or decides what a model is a second time.
+
+The planner also reads a few modules in detail (a moved function's body, a staying module that uses
+moved code): :meth:`Module.tree` parses that module's text, read through :mod:`decompose.scan.source`
+with discovery's filters, once per run and only when asked.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from decompose.scan.source import ScanError, SourceError, parse_source, read_source
+
+if TYPE_CHECKING:  # pragma: no cover
+    from decompose.graph import DependencyGraph
+    from decompose.project import Project, SourceFile
+    from decompose.scan.facts import ClassFact, ModuleFacts
+
+RELATION_TYPES = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "ParentalManyToManyField")
+SIGNAL_CLASSES = {"django.dispatch.Signal", "django.dispatch.dispatcher.Signal"}
+ATOMIC = {"django.db.transaction.atomic"}
+BUILTIN_SIGNALS = {
+    f"django.db.models.signals.{n}"
+    for n in ("pre_save", "post_save", "pre_delete", "post_delete", "m2m_changed", "pre_init", "post_init")
+}
+#: method names that write: ORM writes and signal sends
+WRITE_METHODS = {
+    "save", "create", "update", "delete", "bulk_create", "bulk_update", "get_or_create",
+    "update_or_create", "send", "send_robust", "add", "remove", "clear", "set",
+}  # fmt: skip
+
+
+@dataclass(slots=True)
+class ModelField:
+    name: str
+    line: int
+    type: str  # the field class' last name, e.g. "ForeignKey"
+    target: str | None = None  # "app.Model" for relations
+    nullable: bool = False
+    on_delete: str | None = None
+    db_column: str | None = None
+    #: literal size options: max_length, max_digits, decimal_places
+    options: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def is_relation(self) -> bool:
+        return self.type in RELATION_TYPES
+
+    @property
+    def attname(self) -> str:
+        return f"{self.name}_id" if self.type in ("ForeignKey", "OneToOneField", "ParentalKey") else self.name
+
+    @property
+    def column(self) -> str:
+        return self.db_column or self.attname
+
+
+@dataclass(slots=True)
+class ModelFacts:
+    label: str  # "app.Model"
+    qualname: str  # "app.models.Model"
+    module: str
+    line: int
+    abstract: bool
+    table: str
+    fields: list[ModelField] = field(default_factory=list)
+
+    @property
+    def concrete_fields(self) -> list[ModelField]:
+        return [f for f in self.fields if "ManyToMany" not in f.type]
+
+
+class Module:
+    """One module of the project: facts always, source text and tree on demand."""
+
+    __slots__ = ("name", "path", "app", "test", "migration", "facts", "_file", "_max", "_source", "_tree", "_imports", "_defs")
+
+    def __init__(self, file: SourceFile, app: str | None, facts: ModuleFacts, max_bytes: int) -> None:
+        self.name = file.module
+        self.path = file.path
+        self.app = app
+        self.test = file.test
+        self.migration = file.migration
+        self.facts = facts
+        self._file = file
+        self._max = max_bytes
+        self._source: str | None = None
+        self._tree: ast.Module | None = None
+        self._imports: dict[str, str] | None = None
+        self._defs: dict[str, ast.AST] | None = None
+
+    @property
+    def package(self) -> str:
+        return self.name if self._file.is_package else self.name.rpartition(".")[0]
+
+    @property
+    def import_targets(self) -> set[str]:
+        """Every dotted name the module imports (``a.b`` / ``a.b.name``), local imports included."""
+        return {f"{i.module}.{i.name}" if i.name and i.name != "*" else i.module for i in self.facts.imports}
+
+    @property
+    def exports(self) -> dict[str, str]:
+        """Module-level names bound by imports → what they name (re-exports)."""
+        return dict(self.facts.exports)
+
+    @property
+    def source(self) -> str:
+        if self._source is None:
+            try:
+                data = read_source(self._file.abspath, self._max)
+                self._tree = parse_source(data)
+                self._source = data.decode("utf-8", errors="replace")
+            except (SourceError, ScanError) as exc:
+                raise ModuleUnreadable(self.path, exc.reason) from None
+        return self._source
+
+    @property
+    def tree(self) -> ast.Module:
+        if self._tree is None:
+            self.source  # noqa: B018 - reads and parses
+        assert self._tree is not None
+        return self._tree
+
+    @property
+    def imports(self) -> dict[str, str]:
+        """Local name → dotted target, for every import statement of the module (function-local ones too)."""
+        if self._imports is None:
+            out: dict[str, str] = {}
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Import):
+                    for a in node.names:
+                        if a.asname:
+                            out[a.asname] = a.name
+                        else:
+                            top = a.name.split(".")[0]
+                            out.setdefault(top, top)
+                elif isinstance(node, ast.ImportFrom):
+                    base = _absolute(self.package, node.module, node.level)
+                    for a in node.names:
+                        if a.name != "*":
+                            out[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
+            self._imports = out
+        return self._imports
+
+    @property
+    def defs(self) -> dict[str, ast.AST]:
+        """Top-level name → its def/class/assignment node."""
+        if self._defs is None:
+            out: dict[str, ast.AST] = {}
+            for node in self.tree.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    out[node.name] = node
+                elif isinstance(node, ast.Assign):
+                    for t in node.targets:
+                        if isinstance(t, ast.Name):
+                            out[t.id] = node
+                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    out[node.target.id] = node
+            self._defs = out
+        return self._defs
+
+    def defines(self, name: str) -> bool:
+        return name in self.facts.defs
+
+
+class ModuleUnreadable(Exception):
+    """A module the analysis read can no longer be read (changed, removed or replaced since)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def _absolute(package: str, module: str | None, level: int) -> str:
+    if not level:
+        return module or ""
+    pkg = package.split(".") if package else []
+    base = pkg[: len(pkg) - (level - 1)] if level > 1 else pkg
+    return ".".join([*base, module] if module else base)
+
+
+class CodeIndex:
+    """Every analysed module with its imports, definitions, models and signals (the planner's view)."""
+
+    def __init__(self, project: Project, facts: dict[str, ModuleFacts], graph: DependencyGraph) -> None:
+        self.root: Path = project.root
+        self.project = project
+        self.graph = graph
+        self.app_paths = {a.label: a.path.rstrip("/") for a in graph.apps}
+        app_of = {n: d.get("app") for n, d in graph.graph.nodes(data=True) if d.get("type") == "module"}
+        self.modules: dict[str, Module] = {}
+        max_bytes = project.config.max_file_bytes
+        for f in project.files:
+            mf = facts.get(f.module)
+            if mf is not None:
+                self.modules[f.module] = Module(f, app_of.get(f.module), mf, max_bytes)
+        user = project.settings.get("AUTH_USER_MODEL")
+        self.auth_user_model = user if isinstance(user, str) and "." in user else "auth.User"
+        self.signals: set[str] = {f"{m.name}.{s}" for m in self.modules.values() for s in m.facts.signals}
+        self.models: dict[str, ModelFacts] = {}
+        self._by_label: dict[str, ModelFacts] = {}
+        self._find_models(graph)
+
+    # -- names -----------------------------------------------------------------------
+    def split_symbol(self, dotted: str) -> tuple[str, str] | None:
+        """``"payments.services.charge.x"`` → ``("payments.services", "charge.x")`` for internal modules."""
+        parts = dotted.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            mod = ".".join(parts[:i])
+            if mod in self.modules:
+                return mod, ".".join(parts[i:])
+        return None
+
+    def module_of(self, dotted: str) -> str | None:
+        if dotted in self.modules:
+            return dotted
+        s = self.split_symbol(dotted)
+        return s[0] if s else None
+
+    def reexport(self, dotted: str) -> str | None:
+        """What ``pkg.Name`` names when ``pkg`` only re-exports it (``from .models import Name`` in ``__init__``)."""
+        s = self.split_symbol(dotted)
+        if s is None or "." in s[1]:
+            return None
+        return self.modules[s[0]].exports.get(s[1])
+
+    def resolve(self, m: Module, node: ast.AST) -> str | None:
+        """The dotted name an expression refers to (``Name``/``Attribute`` chains), or None."""
+        if isinstance(node, ast.Name):
+            if node.id in m.imports:
+                return m.imports[node.id]
+            if m.defines(node.id):
+                return f"{m.name}.{node.id}"
+            return None
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(m, node.value)
+            return f"{base}.{node.attr}" if base else None
+        return None
+
+    def model_by_name(self, dotted: str) -> ModelFacts | None:
+        """A model by its qualname, following re-exports."""
+        seen = 0
+        while dotted not in self.models and seen < 10:
+            nxt = self.reexport(dotted)
+            if nxt is None or nxt == dotted:
+                return None
+            dotted, seen = nxt, seen + 1
+        return self.models.get(dotted)
+
+    def model_by_label(self, label: str) -> ModelFacts | None:
+        return self._by_label.get(label)
+
+    def signal_of(self, m: Module, node: ast.AST) -> str | None:
+        dotted = self.resolve(m, node)
+        if dotted is None:
+            return None
+        if dotted in self.signals or dotted in BUILTIN_SIGNALS:
+            return dotted
+        target = self.reexport(dotted)
+        return target if target in self.signals else None
+
+    # -- models ----------------------------------------------------------------------
+    def _find_models(self, graph: DependencyGraph) -> None:
+        classes: dict[str, tuple[Module, ClassFact]] = {}
+        for name, data in sorted(graph.graph.nodes(data=True)):
+            m = self.modules.get(name)
+            if m is None or m.migration or not data.get("models"):
+                continue
+            by_name = {c.name: c for c in m.facts.classes}
+            for info in data["models"]:
+                c = by_name.get(info["name"])
+                if c is None:
+                    continue
+                meta = dict(c.meta)
+                app = meta.get("app_label") or m.app or name.split(".")[0]
+                table = info.get("table") or f"{app}_{c.name.lower()}"
+                mf = ModelFacts(f"{app}.{c.name}", f"{name}.{c.name}", name, c.line, bool(info.get("abstract")), str(table))
+                self.models[mf.qualname] = mf
+                self._by_label.setdefault(mf.label, mf)
+                classes[mf.qualname] = (m, c)
+        for q in sorted(classes):
+            m, c = classes[q]
+            mf = self.models[q]
+            inherited: list[ModelField] = []
+            for b in c.bases:
+                parent = self.model_by_name(b)
+                if parent is not None and parent.abstract and parent.qualname in classes:
+                    pm, pc = classes[parent.qualname]
+                    inherited.extend(self._fields(pm, pc, mf))
+            own = self._fields(m, c, mf)
+            names = {f.name for f in own}
+            mf.fields = [f for f in inherited if f.name not in names] + own
+
+    def _fields(self, m: Module, c: ClassFact, owner: ModelFacts) -> list[ModelField]:
+        out = []
+        app = owner.label.split(".")[0]
+        for f in c.model_fields:
+            target = self._relation_target(f.target, app, owner.label) if f.type in RELATION_TYPES else None
+            out.append(
+                ModelField(
+                    f.name, f.line, f.type, target, f.null, f.on_delete or None, f.db_column or None, dict(f.options)
+                )
+            )
+        return out
+
+    def _relation_target(self, spec: str, app: str, own_label: str) -> str | None:
+        if not spec:
+            return None
+        if spec.startswith("="):
+            v = spec[1:]
+            if v == "self":
+                return own_label
+            return v if "." in v else f"{app}.{v}"
+        if spec.endswith("AUTH_USER_MODEL"):
+            return self.auth_user_model
+        mf = self.model_by_name(spec.lstrip("*"))
+        return mf.label if mf else None
+
+
+def parent_map(tree: ast.AST) -> dict[ast.AST, ast.AST]:
+    """Child node → parent node, for every node under ``tree``."""
+    out: dict[ast.AST, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            out[child] = node
+    return out
+
+
+def index_project(path: str | Path, *, use_cache: bool = True, settings: str | None = None) -> CodeIndex:
+    """Analyse the project at ``path`` and index it for planning.
+
+    The analysis cache (``analyze``'s) is used when present and never written: extraction writes nothing
+    into the project but what ``--apply`` rewires.
+    """
+    from decompose.analysis import run_analysis
+
+    analysis = run_analysis(path, settings=settings, use_cache=use_cache, read_only=True)
+    return CodeIndex(analysis.project, analysis.facts(), analysis.graph)

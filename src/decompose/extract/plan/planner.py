@@ -1,0 +1,217 @@
+"""The planner: one pass over the analysed modules, each part adding what it finds.
+
+:func:`build_plan` takes one analysis (discovery, the scan facts, the graph) and the apps to move. The
+graph and the facts answer most questions; the few modules whose code must be read in detail (the
+moved modules, staying modules that use them) are parsed through the analysis's source port. Nothing
+of the analysed project is imported or executed.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from decompose.errors import InputError
+from decompose.extract.plan import index as F
+from decompose.extract.plan.data import DataPart
+from decompose.extract.plan.interface import InterfacePart
+from decompose.extract.plan.kernel import KernelPart
+from decompose.extract.plan.selection import validate_selection
+from decompose.extract.plan.signals import SignalsPart
+from decompose.extract.plan.tests import TestsPart
+from decompose.extract.plan.values import ExtractionPlan, InterfaceModel, ManualStep
+from decompose.graph import Evidence
+from decompose.scan.source import walk_files
+
+
+class _Planner(InterfacePart, DataPart, SignalsPart, KernelPart, TestsPart):
+    def __init__(self, index: F.CodeIndex, service: str, apps: tuple[str, ...]) -> None:
+        super().__init__(index, service, apps)
+        self._find_kernel_apps()
+
+    def moved_files(self) -> tuple[tuple[str, ...], dict[str, str]]:
+        """Every file of the moved apps (through discovery's filters) and the ones skipped, with why."""
+        files: list[str] = []
+        skipped: dict[str, str] = {}
+        max_bytes = self.p.project.config.max_file_bytes
+        for a in self.apps:
+            found, skip = walk_files(self.root, self.app_paths[a], max_bytes)
+            files += found
+            skipped.update(skip)
+        return tuple(sorted(set(files))), {k: skipped[k] for k in sorted(skipped)}
+
+    def build(self) -> ExtractionPlan:
+        p = self.p
+        fn_sites: dict[str, list[Evidence]] = defaultdict(list)
+        model_sites: dict[str, list[Evidence]] = defaultdict(list)
+        model_lookups: dict[str, set[str]] = defaultdict(set)
+        model_fields: dict[str, set[str]] = defaultdict(set)
+        other_sites: dict[str, list[Evidence]] = defaultdict(list)
+        sig_sends: dict[str, list[tuple[str, Evidence, tuple[str, ...]]]] = defaultdict(list)
+        sig_receivers: dict[str, list[tuple[str, str, Evidence]]] = defaultdict(list)
+        touched: dict[str, set[str]] = {"service": set(), "monolith": set()}
+        deps: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
+        dep_kinds: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.module_deps = defaultdict(set)
+
+        for name in sorted(p.modules):
+            m = p.modules[name]
+            side = "service" if name in self.moved else "monolith"
+            self.signals_in(m, side, sig_sends, sig_receivers)
+            if m.migration:
+                continue
+            parents = F.parent_map(m.tree)
+            if side == "monolith":
+                tracked: dict[str, str] = {}
+                for d, node, line in self.scan_uses(m, "moved"):
+                    c = self.canonical(d)
+                    if c is None:
+                        continue
+                    kind, qual, rest = c
+                    ev = Evidence(m.path, line, qual)
+                    if kind == "function":
+                        fn_sites[qual].append(ev)
+                        f_node = p.modules[qual.rsplit(".", 1)[0]].defs[qual.rsplit(".", 1)[1]]
+                        rm = self.annotation_model(p.modules[qual.rsplit(".", 1)[0]], getattr(f_node, "returns", None))
+                        if rm:
+                            self._track_assign(node, parents, tracked, rm)
+                    elif kind == "model":
+                        mf = p.models[qual]
+                        if mf.abstract:
+                            other_sites[qual].append(ev)
+                            continue
+                        model_sites[mf.label].append(ev)
+                        touched["monolith"].add(mf.table)
+                        lk, fl, writes, top = self.model_usage(m, node, parents)
+                        model_lookups[mf.label].update(lk)
+                        model_fields[mf.label].update(fl)
+                        self._track_assign(top, parents, tracked, mf.label)
+                        if writes:
+                            self.manual.append(
+                                ManualStep(m.path, line, "command endpoint",
+                                           f"staying code writes {mf.label} of service {self.service!r}: "
+                                           "add an interface function for the write and call it instead")
+                            )
+                    elif kind in ("other", "module", "signal"):
+                        other_sites[qual].append(ev)
+                # attribute reads on variables holding moved model instances (or querysets of them)
+                for n in ast.walk(m.tree):
+                    if isinstance(n, (ast.For, ast.comprehension)) and isinstance(n.iter, ast.Name):
+                        if n.iter.id in tracked and isinstance(n.target, ast.Name):
+                            tracked[n.target.id] = tracked[n.iter.id]
+                for n in ast.walk(m.tree):
+                    if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in tracked:
+                        model_fields[tracked[n.value.id]].add(n.attr)
+                self.raw_sql(m)
+            else:
+                for d, node, line in self.scan_uses(m, "staying"):
+                    c = self.canonical(d)
+                    if c is None:
+                        continue
+                    kind, qual, rest = c
+                    ev = Evidence(m.path, line, qual)
+                    mod, _, sym = qual.rpartition(".")
+                    if kind == "module":
+                        mod, sym = qual, ""
+                    role = "ref"
+                    if kind == "model":
+                        mf = p.models[qual]
+                        par = parents.get(node)
+                        in_ann = self._in_annotation(node, parents)
+                        is_fk_target = isinstance(par, ast.Call) and node in par.args and self._is_field_call(par)
+                        is_sender = isinstance(par, ast.keyword) and par.arg == "sender"
+                        role = "abstract" if mf.abstract else "cut" if (in_ann or is_fk_target or is_sender) else "query"
+                        if role == "query":
+                            touched["service"].add(mf.table)
+                    elif kind == "signal":
+                        role = "signal"
+                    deps[(mod, sym)].append(ev)
+                    dep_kinds[(mod, sym)].add(role)
+                    self.module_deps[m.name].add((mod, sym))
+            self.atomic_spans(m, side)
+            if side == "service" and not m.test:
+                self.dynamic_refs(m)
+
+        # tables of each side's own models
+        for mf in p.models.values():
+            if not mf.abstract:
+                touched[self.model_side(mf)].add(mf.table)
+
+        interface_functions = tuple(
+            self.function_facts(q, s) for q, s in sorted(fn_sites.items())
+        )
+        for f in interface_functions:
+            if f.returns_model and self._label_moved(f.returns_model):
+                model_sites.setdefault(f.returns_model, [])
+            self.param_reads(f)
+        interface_models = []
+        for label in sorted(model_sites):
+            mf = p.model_by_label(label)
+            assert mf is not None
+            attnames = [fl.attname for fl in mf.concrete_fields]
+            names = {fl.name: fl.attname for fl in mf.concrete_fields}
+            fields_read = sorted({names.get(x, x) for x in model_fields[label] if x in names or x in attnames or x in ("id", "pk")})
+            interface_models.append(
+                InterfaceModel(
+                    label=label,
+                    module=mf.module,
+                    table=mf.table,
+                    fields_read=tuple(fields_read),
+                    lookups=tuple(sorted(model_lookups[label])),
+                    call_sites=tuple(sorted(set(model_sites[label]))),
+                    fields=tuple(["id", *[a for a in attnames if a != "id"]]),
+                    field_types=self.service_field_types(mf),
+                )
+            )
+        bridged_signals = {b.signal for b in self.bridges(sig_sends, sig_receivers)}
+        for qual, sites in sorted(other_sites.items()):
+            if qual in bridged_signals:
+                continue
+            for ev in sorted(set(sites))[:1]:
+                self.manual.append(
+                    ManualStep(ev.path, ev.line, "shared contract",
+                               f"staying code uses {qual} of the moved code ({len(set(sites))} site(s)): "
+                               "copy it to the monolith (e.g. exception or constant) or expose it through the API")
+                )
+
+        fk_cuts = self.fk_cuts()
+        bridges = self.bridges(sig_sends, sig_receivers)
+        dependencies, kernel = self.classify(deps, dep_kinds)
+        staying_tests = self.staying_tests(dependencies)
+        moved_files, skipped_files = self.moved_files()
+        manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
+        return ExtractionPlan(
+            service=self.service,
+            apps=self.apps,
+            moved_modules=tuple(sorted(self.moved)),
+            interface_functions=interface_functions,
+            interface_models=tuple(interface_models),
+            dependencies=dependencies,
+            fk_cuts=fk_cuts,
+            tables={k: tuple(sorted(v)) for k, v in sorted(touched.items())},
+            signal_bridges=bridges,
+            manual_steps=manual,
+            app_paths={a: self.app_paths[a] for a in self.apps},
+            moved_files=tuple(f for f in moved_files if f not in staying_tests),
+            skipped_files=skipped_files,
+            shared_kernel=kernel,
+            settings_module=self.graph.settings_module,
+            kernel_apps=tuple(sorted(self.used_kernel_apps)),
+            staying_tests=staying_tests,
+        )
+
+
+def build_plan(source: F.CodeIndex | str | Path, service: str, apps: Sequence[str]) -> ExtractionPlan:
+    """Plan the extraction of ``apps`` (whole Django apps) into the service ``service``.
+
+    ``source`` is the analysed project (:func:`decompose.extract.plan.index.index_project`) or its folder.
+    """
+    index = source if isinstance(source, F.CodeIndex) else F.index_project(source)
+    selected = validate_selection(index.graph, service, apps)
+    try:
+        return _Planner(index, service, selected).build()
+    except F.ModuleUnreadable as exc:
+        raise InputError(f"{exc.path}: changed since it was analysed and cannot be read now ({exc.reason})",
+                         hint="run the extraction again") from None

@@ -1,0 +1,67 @@
+"""The planner's shared state and the questions every part asks: which side a name is on, what it is."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from decompose.extract.plan import index as F
+from decompose.extract.plan.values import ManualStep
+from decompose.graph import DependencyGraph
+
+
+class PlannerState:
+    """What every part of the planner reads and the manual steps they add to."""
+
+    def __init__(self, index: F.CodeIndex, service: str, apps: tuple[str, ...]) -> None:
+        self.p = index
+        self.graph: DependencyGraph = index.graph
+        self.root: Path = index.root
+        self.service = service
+        self.apps = apps
+        self.app_paths = index.app_paths
+        self.moved = {n for n, m in self.p.modules.items() if m.app in apps}
+        self.manual: list[ManualStep] = []
+        self.kernel_apps: set[str] = set()
+        self.used_kernel_apps: set[str] = set()
+        self.module_deps: dict[str, set[tuple[str, str]]] = {}
+
+    def is_moved(self, dotted: str | None) -> bool:
+        if not dotted:
+            return False
+        mod = self.p.module_of(dotted)
+        return mod is not None and mod in self.moved
+
+    def is_internal(self, dotted: str | None) -> bool:
+        return bool(dotted) and self.p.module_of(dotted) is not None  # type: ignore[arg-type]
+
+    def model_side(self, mf: F.ModelFacts) -> str:
+        return "service" if mf.module in self.moved else "monolith"
+
+    def canonical(self, dotted: str) -> tuple[str, str, str] | None:
+        """(kind, qualname, rest) for a reference: kind is function|model|signal|module|other."""
+        s = self.p.split_symbol(dotted)
+        if s is None:
+            return ("module", dotted, "") if dotted in self.p.modules else None
+        mod, rest = s
+        head, _, tail = rest.partition(".")
+        tm = self.p.modules[mod]
+        if head in tm.exports and not tm.defines(head):  # re-export
+            target = tm.exports.get(head, "")
+            if target != dotted and self.is_internal(target):
+                return self.canonical(target + (f".{tail}" if tail else ""))
+        qual = f"{mod}.{head}"
+        if qual in self.p.models:
+            return "model", qual, tail
+        if qual in self.p.signals:
+            return "signal", qual, tail
+        node = tm.defs.get(head)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return "function", qual, tail
+        if f"{mod}.{head}" in self.p.modules:
+            return "module", f"{mod}.{head}", tail
+        return "other", qual, tail
+
+    def _label_moved(self, label: str) -> bool:
+        mf = self.p.model_by_label(label)
+        return mf is not None and mf.module in self.moved

@@ -1,0 +1,115 @@
+"""Tests of the moved apps that need the monolith: they stay with it, whole or per definition."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+
+from decompose.extract.plan import index as F
+from decompose.extract.plan.state import PlannerState
+from decompose.extract.plan.values import Dependency
+
+
+class TestsPart(PlannerState):
+    _BUILTIN_FIXTURES = frozenset(
+        "db transactional_db client admin_client admin_user django_user_model django_username_field rf settings "
+        "live_server mailoutbox django_assert_num_queries django_assert_max_num_queries "
+        "django_capture_on_commit_callbacks django_db_setup django_db_blocker async_client async_rf "
+        "monkeypatch tmp_path tmp_path_factory tmpdir tmpdir_factory capsys capfd caplog request recwarn "
+        "pytestconfig cache record_property doctest_namespace".split()
+    )
+
+    _WEB_FIXTURES = frozenset({"client", "admin_client", "async_client", "live_server"})
+
+    def staying_tests(self, dependencies: tuple[Dependency, ...]) -> dict[str, str]:
+        """Tests of the moved apps that need the monolith: they stay with it.
+
+        Decided per top-level definition of each test module: a test (or
+        fixture, or helper) needs the monolith when it uses staying code other
+        than the shared kernel and bridged signals, a fixture nobody in the
+        moved tests defines, or another definition that needs the monolith.
+        Keys are ``path::name`` for single definitions, ``path`` when no test
+        of the module can run in the service.
+        """
+        cls = {(d.module, d.symbol): d.classification for d in dependencies}
+        tests = [self.p.modules[n] for n in sorted(self.moved) if self.p.modules[n].test]
+        defs: dict[tuple[str, str], ast.AST] = {}
+        fixture_names: set[str] = set()
+        for m in tests:
+            for node in m.tree.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    defs[(m.name, node.name)] = node
+                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                        "fixture" in ast.unparse(d) for d in node.decorator_list
+                    ):
+                        fixture_names.add(node.name)
+        reasons: dict[tuple[str, str], str] = {}
+        refs: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+        for m in tests:
+            parents = F.parent_map(m.tree)
+
+            def top(node: ast.AST) -> ast.AST | None:
+                cur = node
+                while parents.get(cur) is not None and parents[cur] is not m.tree:
+                    cur = parents[cur]
+                return cur if parents.get(cur) is m.tree else None
+
+            for d, node, _line in self.scan_uses(m, "staying"):
+                c = self.canonical(d)
+                t = top(node)
+                if c is None or not isinstance(t, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    continue
+                kind, qual, _rest = c
+                mod, _, sym = qual.rpartition(".")
+                if kind == "module":
+                    mod, sym = qual, ""
+                if cls.get((mod, sym)) in ("shared_kernel", "bridge"):
+                    continue
+                reasons.setdefault((m.name, t.name), f"uses {qual}, which stays in the monolith")
+            for (mod_name, name), node in defs.items():
+                if mod_name != m.name:
+                    continue
+                funcs = [node] if not isinstance(node, ast.ClassDef) else [
+                    f for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                ]
+                for f in funcs:
+                    for a in [*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs]:
+                        if a.arg in self._WEB_FIXTURES:
+                            reasons.setdefault(
+                                (mod_name, name),
+                                f"uses the {a.arg!r} fixture: the app's web views are not served by the service",
+                            )
+                            continue
+                        if a.arg in ("self", "cls") or a.arg in self._BUILTIN_FIXTURES:
+                            continue
+                        if a.arg in fixture_names:
+                            for key in defs:
+                                if key[1] == a.arg:
+                                    refs[(mod_name, name)].add(key)
+                        elif f.name.startswith("test") or any("fixture" in ast.unparse(d) for d in f.decorator_list):
+                            reasons.setdefault((mod_name, name), f"needs the fixture {a.arg!r} of the monolith")
+                for n in ast.walk(node):
+                    if isinstance(n, ast.Name) and (mod_name, n.id) in defs and n.id != name:
+                        refs[(mod_name, name)].add((mod_name, n.id))
+        changed = True
+        while changed:
+            changed = False
+            for key, targets in sorted(refs.items()):
+                if key in reasons:
+                    continue
+                for t in sorted(targets):
+                    if t in reasons:
+                        reasons[key] = f"uses {t[1]}, which needs the monolith"
+                        changed = True
+                        break
+        out: dict[str, str] = {}
+        for m in tests:
+            mine = {name for (mod_name, name) in defs if mod_name == m.name}
+            test_defs = {n for n in mine if n.startswith(("test", "Test"))}
+            staying = {n for n in mine if (m.name, n) in reasons}
+            if test_defs and test_defs <= staying:
+                out[m.path] = "every test needs the monolith (" + reasons[(m.name, sorted(test_defs)[0])] + ")"
+                continue
+            for n in sorted(staying):
+                out[f"{m.path}::{n}"] = reasons[(m.name, n)]
+        return out

@@ -1,0 +1,401 @@
+"""The values of an extraction plan: what moves, the interface staying code uses, the data cut.
+
+Every value here is a frozen dataclass with ``to_dict`` / ``from_dict`` so the
+plan can be written as ``extraction-plan.json`` and read back byte-for-byte.
+Both the service generator (part 1) and the monolith rewiring (part 2) read it.
+
+Example::
+
+    >>> p = Param("amount", "Decimal", None, "positional", None)
+    >>> Param.from_dict(p.to_dict()) == p
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from decompose.graph import Evidence
+
+PLAN_SCHEMA = "decompose.extraction-plan"
+PLAN_SCHEMA_VERSION = 1
+
+#: Classes of what the moving code needs from the code that stays.
+DEPENDENCY_CLASSES: tuple[str, ...] = ("shared_kernel", "callback", "cut", "bridge")
+
+
+def _ev_list(items: tuple[Evidence, ...]) -> list[dict[str, Any]]:
+    return [e.to_dict() for e in items]
+
+
+def _ev_tuple(items: Any) -> tuple[Evidence, ...]:
+    return tuple(Evidence.from_dict(x) for x in (items or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter of an interface function.
+
+    ``kind`` is ``"positional"`` (positional-or-keyword), ``"positional_only"``,
+    ``"keyword_only"``, ``"var_positional"`` or ``"var_keyword"``. ``model`` is
+    ``"app_label.Model"`` when the argument is a model instance (it crosses the
+    wire as its id).
+    """
+
+    name: str
+    annotation: str | None
+    default: str | None
+    kind: str
+    model: str | None = None
+    #: for a model that STAYS in the monolith: the fields the moved function reads
+    #: from it. The caller then sends a DTO ``{"id": ..., <fields>}`` instead of
+    #: the bare id, so the service needs no call back to read them.
+    fields: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "annotation": self.annotation,
+            "default": self.default,
+            "kind": self.kind,
+            "model": self.model,
+            "fields": list(self.fields),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Param:
+        return cls(
+            d["name"], d.get("annotation"), d.get("default"), d.get("kind", "positional"), d.get("model"),
+            tuple(d.get("fields", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceFunction:
+    """A function of the moving code that staying code calls."""
+
+    module: str
+    name: str
+    params: tuple[Param, ...]
+    returns: str | None
+    returns_model: str | None
+    idempotent: bool
+    call_sites: tuple[Evidence, ...]
+    #: exception classes (dotted) the function raises itself: mapped to 409/422.
+    raises: tuple[str, ...] = ()
+    line: int = 0
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module}.{self.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "module": self.module,
+            "name": self.name,
+            "line": self.line,
+            "params": [p.to_dict() for p in self.params],
+            "returns": self.returns,
+            "returns_model": self.returns_model,
+            "idempotent": self.idempotent,
+            "raises": list(self.raises),
+            "call_sites": _ev_list(self.call_sites),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> InterfaceFunction:
+        return cls(
+            module=d["module"],
+            name=d["name"],
+            params=tuple(Param.from_dict(p) for p in d.get("params", ())),
+            returns=d.get("returns"),
+            returns_model=d.get("returns_model"),
+            idempotent=bool(d.get("idempotent", False)),
+            call_sites=_ev_tuple(d.get("call_sites")),
+            raises=tuple(d.get("raises", ())),
+            line=int(d.get("line", 0)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceModel:
+    """A model of the moving code that staying code reads (or writes)."""
+
+    label: str
+    module: str
+    table: str
+    fields_read: tuple[str, ...]
+    lookups: tuple[str, ...]
+    call_sites: tuple[Evidence, ...]
+    #: every concrete field of the model (name, as its attname: ``order_id`` for a FK ``order``)
+    fields: tuple[str, ...] = ()
+    #: attname → Django field class name in the service ("BigAutoField", "DecimalField", ...)
+    field_types: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def app_label(self) -> str:
+        return self.label.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.label.split(".", 1)[1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "module": self.module,
+            "table": self.table,
+            "fields": list(self.fields),
+            "field_types": {k: self.field_types[k] for k in self.fields if k in self.field_types},
+            "fields_read": list(self.fields_read),
+            "lookups": list(self.lookups),
+            "call_sites": _ev_list(self.call_sites),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> InterfaceModel:
+        return cls(
+            label=d["label"],
+            module=d["module"],
+            table=d["table"],
+            fields_read=tuple(d.get("fields_read", ())),
+            lookups=tuple(d.get("lookups", ())),
+            call_sites=_ev_tuple(d.get("call_sites")),
+            fields=tuple(d.get("fields", ())),
+            field_types=dict(d.get("field_types", {})),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKeyCut:
+    """A foreign key that crosses the boundary.
+
+    ``direction`` is ``"to_moved"`` (a staying model points at a moved model)
+    or ``"from_moved"`` (a moved model points at a staying model).
+    """
+
+    direction: str
+    model: str
+    field: str
+    target: str
+    column: str
+    nullable: bool
+    evidence: Evidence
+    #: "ForeignKey" | "OneToOneField" | "ManyToManyField"
+    field_type: str = "ForeignKey"
+    on_delete: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "direction": self.direction,
+            "model": self.model,
+            "field": self.field,
+            "field_type": self.field_type,
+            "target": self.target,
+            "column": self.column,
+            "nullable": self.nullable,
+            "on_delete": self.on_delete,
+            "evidence": self.evidence.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ForeignKeyCut:
+        return cls(
+            direction=d["direction"],
+            model=d["model"],
+            field=d["field"],
+            target=d["target"],
+            column=d["column"],
+            nullable=bool(d.get("nullable", False)),
+            evidence=Evidence.from_dict(d["evidence"]),
+            field_type=d.get("field_type", "ForeignKey"),
+            on_delete=d.get("on_delete"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SignalBridge:
+    """A signal whose sender and receivers end up on different sides.
+
+    ``sender_side`` is where ``send()`` is called: ``"monolith"`` or ``"service"``.
+    ``arguments`` are the keyword arguments the senders pass (besides ``sender``).
+    """
+
+    signal: str
+    sender_side: str
+    receivers: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    arguments: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.signal.rsplit(".", 1)[-1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "signal": self.signal,
+            "sender_side": self.sender_side,
+            "receivers": list(self.receivers),
+            "arguments": list(self.arguments),
+            "evidence": _ev_list(self.evidence),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SignalBridge:
+        return cls(
+            signal=d["signal"],
+            sender_side=d["sender_side"],
+            receivers=tuple(d.get("receivers", ())),
+            evidence=_ev_tuple(d.get("evidence")),
+            arguments=tuple(d.get("arguments", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ManualStep:
+    """Something that cannot be rewritten automatically, and the pattern to apply."""
+
+    path: str
+    line: int
+    pattern: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "pattern": self.pattern, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ManualStep:
+        return cls(d["path"], int(d["line"]), d["pattern"], d["message"])
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """Something the moving code uses from the code that stays, classified.
+
+    ``classification`` is one of :data:`DEPENDENCY_CLASSES`: ``shared_kernel``
+    (copied into the service: a self-contained app whose data the moved code
+    does not use, a module with no models, or an abstract base model),
+    ``callback`` (called back over HTTP; the reason says when the code should
+    rather move with the service), ``cut`` (a model used as relation target,
+    annotation or sender: a reference by id) or ``bridge`` (a signal).
+    """
+
+    module: str
+    symbol: str
+    classification: str
+    reason: str
+    evidence: tuple[Evidence, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "module": self.module,
+            "symbol": self.symbol,
+            "classification": self.classification,
+            "reason": self.reason,
+            "evidence": _ev_list(self.evidence),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Dependency:
+        return cls(d["module"], d.get("symbol", ""), d["classification"], d.get("reason", ""), _ev_tuple(d.get("evidence")))
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionPlan:
+    """Everything ``decompose extract`` needs to build a service and rewire the monolith."""
+
+    service: str
+    apps: tuple[str, ...]
+    moved_modules: tuple[str, ...]
+    interface_functions: tuple[InterfaceFunction, ...]
+    interface_models: tuple[InterfaceModel, ...]
+    dependencies: tuple[Dependency, ...]
+    fk_cuts: tuple[ForeignKeyCut, ...]
+    #: side ("service" | "monolith") → tables that side's code touches.
+    tables: dict[str, tuple[str, ...]]
+    signal_bridges: tuple[SignalBridge, ...]
+    manual_steps: tuple[ManualStep, ...]
+    #: app label → folder (POSIX, relative to the project root).
+    app_paths: dict[str, str] = field(default_factory=dict)
+    #: every file that moves (modules, tests, migrations, templates, static), relative paths.
+    moved_files: tuple[str, ...] = ()
+    #: staying modules copied into the service as a library (the shared kernel).
+    shared_kernel: tuple[str, ...] = ()
+    #: the monolith's settings module, e.g. "shop.settings".
+    settings_module: str | None = None
+    #: staying apps that depend on no other local app: vendored whole (and installed) in the service.
+    kernel_apps: tuple[str, ...] = ()
+    #: test files of the moved apps that need the monolith (they stay with it): path → reason.
+    staying_tests: dict[str, str] = field(default_factory=dict)
+    #: files of the moved apps that are not copied: path → why (not a regular file, too large, a link out)
+    skipped_files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def package(self) -> str:
+        """The generated service's project package, e.g. ``payments_service``."""
+        return f"{self.service.replace('-', '_')}_service"
+
+    def function(self, qualname: str) -> InterfaceFunction | None:
+        for f in self.interface_functions:
+            if f.qualname == qualname:
+                return f
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": PLAN_SCHEMA,
+            "version": PLAN_SCHEMA_VERSION,
+            "service": self.service,
+            "package": self.package,
+            "apps": list(self.apps),
+            "app_paths": {k: self.app_paths[k] for k in sorted(self.app_paths)},
+            "settings_module": self.settings_module,
+            "moved_modules": list(self.moved_modules),
+            "moved_files": list(self.moved_files),
+            "shared_kernel": list(self.shared_kernel),
+            "kernel_apps": list(self.kernel_apps),
+            "staying_tests": {k: self.staying_tests[k] for k in sorted(self.staying_tests)},
+            "skipped_files": {k: self.skipped_files[k] for k in sorted(self.skipped_files)},
+            "interface_functions": [f.to_dict() for f in self.interface_functions],
+            "interface_models": [m.to_dict() for m in self.interface_models],
+            "dependencies": [d.to_dict() for d in self.dependencies],
+            "fk_cuts": [c.to_dict() for c in self.fk_cuts],
+            "tables": {k: list(self.tables[k]) for k in sorted(self.tables)},
+            "signal_bridges": [s.to_dict() for s in self.signal_bridges],
+            "manual_steps": [m.to_dict() for m in self.manual_steps],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ExtractionPlan:
+        from decompose.errors import GraphFormatError
+
+        if not isinstance(d, dict) or d.get("schema") != PLAN_SCHEMA:
+            raise GraphFormatError(f'not an extraction plan (missing "schema": "{PLAN_SCHEMA}")')
+        try:
+            return cls(
+                service=d["service"],
+                apps=tuple(d["apps"]),
+                moved_modules=tuple(d.get("moved_modules", ())),
+                interface_functions=tuple(InterfaceFunction.from_dict(x) for x in d.get("interface_functions", ())),
+                interface_models=tuple(InterfaceModel.from_dict(x) for x in d.get("interface_models", ())),
+                dependencies=tuple(Dependency.from_dict(x) for x in d.get("dependencies", ())),
+                fk_cuts=tuple(ForeignKeyCut.from_dict(x) for x in d.get("fk_cuts", ())),
+                tables={k: tuple(v) for k, v in d.get("tables", {}).items()},
+                signal_bridges=tuple(SignalBridge.from_dict(x) for x in d.get("signal_bridges", ())),
+                manual_steps=tuple(ManualStep.from_dict(x) for x in d.get("manual_steps", ())),
+                app_paths=dict(d.get("app_paths", {})),
+                moved_files=tuple(d.get("moved_files", ())),
+                shared_kernel=tuple(d.get("shared_kernel", ())),
+                settings_module=d.get("settings_module"),
+                kernel_apps=tuple(d.get("kernel_apps", ())),
+                staying_tests=dict(d.get("staying_tests", {})),
+                skipped_files=dict(d.get("skipped_files", {})),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise GraphFormatError(f"malformed extraction plan: {exc!r}") from None
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n"
