@@ -1,7 +1,7 @@
 """Build: every file's :class:`ModuleFacts` + the discovered project -> one :class:`DependencyGraph`.
 
-:func:`build_graph` gives the networkx graph, :func:`build_plain` the same in plain dicts. Direction of every edge: from the
-module whose code writes the coupling to the module that *defines* the thing
+:func:`build_graph` gives the networkx graph, :func:`build_plain` the same in plain dicts.
+Direction of every edge: from the module whose code writes the coupling to the module that *defines* the thing
 used. Uses are followed through re-exports (``from .models import Order`` in a
 package ``__init__``) and star imports to the defining module; ``import`` edges
 stay exactly as written, as grimp reports them.
@@ -63,7 +63,11 @@ class PlainGraph:
 
     def to_graph(self) -> DependencyGraph:
         graph = DependencyGraph.empty(
-            root=self.root, apps=self.apps, settings_module=self.settings_module, skipped=self.skipped, meta=dict(self.meta)
+            root=self.root,
+            apps=self.apps,
+            settings_module=self.settings_module,
+            skipped=self.skipped,
+            meta=dict(self.meta),
         )
         g = graph.graph
         for n, attrs in self.nodes.items():
@@ -281,11 +285,17 @@ class _Resolver:
                 meta = dict(c.meta)
                 result = any(is_model(b, depth + 1) for b in (base_qualname(module, b) for b in c.bases) if b) or (
                     bool(c.bases)
-                    and (bool(c.fields) or meta.get("abstract") is True or isinstance(meta.get("app_label"), str) or isinstance(meta.get("db_table"), str))
+                    and (
+                        bool(c.fields)
+                        or meta.get("abstract") is True
+                        or isinstance(meta.get("app_label"), str)
+                        or isinstance(meta.get("db_table"), str)
+                    )
                 )
             else:
                 last = q.rsplit(".", 1)[-1]
-                result = ".models" in q and q.split(".", 1)[0] not in self.toplevel and last.endswith(("Model", "User", "Page"))
+                outside = q.split(".", 1)[0] not in self.toplevel
+                result = ".models" in q and outside and last.endswith(("Model", "User", "Page"))
             memo[q] = result
             return result
 
@@ -322,7 +332,9 @@ class _Resolver:
         self._relations(found, base_qualname)
         return out
 
-    def _relations(self, found: list[tuple[str, str, ClassFact]], base_qualname: Callable[[str, str], str | None]) -> None:
+    def _relations(
+        self, found: list[tuple[str, str, ClassFact]], base_qualname: Callable[[str, str], str | None]
+    ) -> None:
         """Forward and reverse relations of every model, abstract bases' fields included, MTI parents' inherited."""
         info = {q: (module, c) for q, module, c in found}
         bases: dict[str, list[str]] = {}
@@ -454,7 +466,13 @@ def build_plain(
     for m in sorted(facts):
         f, sf = facts[m], files[m]
         nodes[m] = module_node(
-            r.app_of[m], sf.path, lines=f.lines, package=sf.is_package, migration=sf.migration, test=sf.test, models=models.get(m, [])
+            r.app_of[m],
+            sf.path,
+            lines=f.lines,
+            package=sf.is_package,
+            migration=sf.migration,
+            test=sf.test,
+            models=models.get(m, []),
         )
     # evidence by (source, target, kind), added to the graph at the end (sorted, de-duplicated)
     edges: defaultdict[tuple[str, str, str], set[Evidence]] = defaultdict(set)

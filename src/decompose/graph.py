@@ -237,7 +237,8 @@ class DependencyGraph:
                 g.add_node(attrs.pop("id"), **attrs)
             for e in data["edges"]:
                 ev = [Evidence.from_dict(x) for x in e["evidence"]]
-                g.add_edge(e["source"], e["target"], key=e["kind"], kind=e["kind"], weight=int(e["weight"]), evidence=ev)
+                kind = e["kind"]
+                g.add_edge(e["source"], e["target"], key=kind, kind=kind, weight=int(e["weight"]), evidence=ev)
             return cls(
                 g,
                 root=data.get("root", ""),
@@ -259,7 +260,11 @@ class DependencyGraph:
             self.skipped,
             self.meta,
             ((name, g.nodes[name]) for name in sorted(g.nodes)),
-            ((u, v, k, d["weight"], d["evidence"]) for u, v, k in sorted(g.edges(keys=True)) for d in (g.edges[u, v, k],)),
+            (
+                (u, v, k, d["weight"], d["evidence"])
+                for u, v, k in sorted(g.edges(keys=True))
+                for d in (g.edges[u, v, k],)
+            ),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -308,7 +313,8 @@ def graph_json(
                 tails[e.symbol, e.flags] = tail
             evs.append(f"{head_}{int(e.line)}{tail}")
         edge_lines.append(
-            f'  {{"source": {s(u)}, "target": {s(v)}, "kind": {s(k)}, "weight": {int(weight)}, "evidence": [{", ".join(evs)}]}}'
+            f'  {{"source": {s(u)}, "target": {s(v)}, "kind": {s(k)}, "weight": {int(weight)}, '
+            f'"evidence": [{", ".join(evs)}]}}'
         )
     head = {
         "schema": SCHEMA,
@@ -411,5 +417,10 @@ def without_externals(graph: DependencyGraph) -> DependencyGraph:
     g = graph.graph.copy()
     g.remove_nodes_from([n for n, d in graph.graph.nodes(data=True) if d.get("type") == "external"])
     return DependencyGraph(
-        g, root=graph.root, apps=graph.apps, settings_module=graph.settings_module, skipped=graph.skipped, meta=dict(graph.meta)
+        g,
+        root=graph.root,
+        apps=graph.apps,
+        settings_module=graph.settings_module,
+        skipped=graph.skipped,
+        meta=dict(graph.meta),
     )

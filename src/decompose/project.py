@@ -177,7 +177,9 @@ def _extra_roots(root: Path, import_root: Path) -> list[Path]:
     return []
 
 
-def _walk(root: Path, config: Config, skipped: list[Skipped], warnings: list[str]) -> list[tuple[str, str, os.stat_result]]:
+def _walk(
+    root: Path, config: Config, skipped: list[Skipped], warnings: list[str]
+) -> list[tuple[str, str, os.stat_result]]:
     """(relative POSIX path, absolute path, stat) of every .py file to scan; problems go to ``skipped``."""
     include_rx = _globs_regex(config.include)
     exclude_rx = _globs_regex(config.exclude)
@@ -234,7 +236,10 @@ def _walk(root: Path, config: Config, skipped: list[Skipped], warnings: list[str
                 continue
             if st.st_size > config.max_file_bytes:
                 skipped.append(
-                    Skipped(relpath, f"too large ({st.st_size:,} bytes > max_file_bytes {config.max_file_bytes:,}; generated?)")
+                    Skipped(
+                        relpath,
+                        f"too large ({st.st_size:,} bytes > max_file_bytes {config.max_file_bytes:,}; generated?)",
+                    )
                 )
                 continue
             out.append((relpath, entry.path, st))
@@ -360,7 +365,9 @@ def discover(path: str | Path = ".", settings: str | None = None) -> Project:
 def _find_settings(root: Path, import_root: Path, named: str | None, by_module: dict[str, SourceFile]) -> str | None:
     if named:
         if named not in by_module:
-            raise InputError(f"settings module {named!r} not found under {root}", hint="pass --settings with a dotted module name")
+            raise InputError(
+                f"settings module {named!r} not found under {root}", hint="pass --settings with a dotted module name"
+            )
         return named
     for launcher in ("manage.py", "wsgi.py", "asgi.py"):
         for f in by_module.values():
@@ -383,7 +390,9 @@ def _find_settings(root: Path, import_root: Path, named: str | None, by_module: 
     return None
 
 
-def _read_settings(module: str, by_module: dict[str, SourceFile], seen: list[str], constants: dict[str, object], depth: int) -> None:
+def _read_settings(
+    module: str, by_module: dict[str, SourceFile], seen: list[str], constants: dict[str, object], depth: int
+) -> None:
     """Constants of the settings module, following ``from .base import *`` (settings split in files)."""
     if module in seen or depth > 5:
         return
