@@ -214,12 +214,25 @@ def detect_kernel(cg: CouplingGraph, ratio: float, *, protect: set[str] = frozen
 
 
 def detect_clients(cg: CouplingGraph, ratio: float, *, protect: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
-    """Omnipresent clients: members that depend on at least ``ratio`` of the other members."""
+    """Omnipresent clients: members that depend on at least ``ratio`` of the other members.
+
+    A client is a composition layer (a storefront, an admin site): few members
+    depend on it, at most ``1 − ratio`` of them. On a dense graph, where most
+    members use most others, a member that many others use too is a hub, not a
+    client.
+    """
     members = cg.members()
     if ratio <= 0 or len(members) < 4:
         return []
     need = ratio * (len(members) - 1)
-    return [m for m in members if m not in protect and len({v for v in cg.directed.successors(m) if v != m}) >= need]
+    most = (1 - ratio) * (len(members) - 1)
+    return [
+        m
+        for m in members
+        if m not in protect
+        and len({v for v in cg.directed.successors(m) if v != m}) >= need
+        and len({u for u in cg.directed.predecessors(m) if u != m}) <= most
+    ]
 
 
 # -- naming, explanations --------------------------------------------------------------
@@ -587,7 +600,9 @@ def _cut_fk_notes(cg: CouplingGraph, services: Mapping[str, tuple[str, ...]], to
         n = sum(k for *_, k in fks)
         out.append(
             f"  {sa} → {sb}: {n} ({', '.join(f'{x} → {y}' for x, y, _ in fks[:3])}{', …' if len(fks) > 3 else ''}); "
-            f"cut because {a} is tied {inside:g} to {sa} against {across:g} to {sb}"
+            f"{a} is tied {inside:g} to the rest of {sa} and {across:g} to {sb}: moving it would cut more than it keeps"
+            if inside >= across
+            else f"{a} is tied {inside:g} to the rest of {sa} and {across:g} to {sb}, but {sb} cannot take it (size cap, count or constraints)"
         )
     if len(ranked) > top:
         out.append(f"  … and {len(ranked) - top} more pairs of services")

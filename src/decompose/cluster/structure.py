@@ -180,7 +180,9 @@ def package_ties(
 
 
 def fk_groups(graph: DependencyGraph, cg: CouplingGraph, *, protect: Iterable[str] = ()) -> list[tuple[str, ...]]:
-    """Model modules of one app joined by foreign keys (connected components), two or more each."""
+    """Model modules of one app joined by foreign keys (connected components), two or more each (module level)."""
+    if cg.level != "module":
+        return []
     keep = set(protect)
     parent: dict[str, str] = {}
 

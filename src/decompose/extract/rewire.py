@@ -7,10 +7,8 @@ imports, foreign keys cut to id fields with their migration, and
 ``# TODO(decompose): ...`` comments where code cannot be rewritten. Each concern is
 one LibCST codemod (``decompose.extract.codemods.*``).
 
-:func:`apply_changes` writes them all or none, even if interrupted: every new text is
-staged next to its target and every target backed up, a journal is written, then the
-staged files are renamed over their targets; an interrupted run leaves the journal,
-and the next run (or :func:`recover`) restores the backups first.
+Writing them is :mod:`decompose.extract.changeset`'s job (``apply_changes``: all or
+none, journalled, an interrupted run recovered before anything is computed again).
 
 Running it again on the rewired monolith (with the plan stored in
 ``<project>/services/<service>.plan.json``) changes nothing.
@@ -21,10 +19,7 @@ from __future__ import annotations
 import ast
 import difflib
 import json
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +27,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from decompose.errors import InputError, UnsafeOperationError
+from decompose.errors import InputError
 from decompose.extract import migrations as mig
 from decompose.extract.api_spec import model_endpoints
 from decompose.extract.client import client_files, client_module, services_package
@@ -45,7 +40,6 @@ from decompose.extract.codemods.todo_comments import AddTodoComments
 from decompose.extract.codemods.urlconf import ServiceSwitchUrls
 from decompose.extract.plan import ExtractionPlan
 
-JOURNAL = ".decompose-journal.json"
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", ".venv", "env", "build", "dist", "site-packages"}
 REQUIREMENTS = ("httpx>=0.27", "pybreaker>=1.0")
 MANAGER_METHODS = ("all", "filter", "exclude", "get", "count", "exists", "first", "last", "create", "add", "remove",
@@ -482,118 +476,3 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
         notes=tuple(notes),
         staying_tests=staying_tests,
     )
-
-
-# -- writing: all or nothing ---------------------------------------------------------
-
-
-def git_dirty(root: Path) -> list[str] | None:
-    """Uncommitted paths of the git work tree holding ``root`` (None when not in git)."""
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=normal", "--", "."],
-            capture_output=True, text=True, check=False, timeout=30,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if out.returncode != 0:
-        return None
-    return [ln[3:] for ln in out.stdout.splitlines() if ln.strip()]
-
-
-def ensure_clean(root: Path) -> None:
-    """Raise :class:`UnsafeOperationError` if ``root`` is in a git work tree with uncommitted changes."""
-    dirty = git_dirty(root)
-    if dirty:
-        raise UnsafeOperationError(
-            f"{root}: the git work tree has uncommitted changes ({', '.join(sorted(dirty)[:3])}"
-            f"{', ...' if len(dirty) > 3 else ''})",
-            hint="commit or stash them first, or use --force",
-        )
-
-
-def recover(root: Path) -> bool:
-    """Undo an interrupted :func:`apply_changes` from its journal; True if there was one."""
-    root = Path(root)
-    journal = root / JOURNAL
-    if not journal.is_file():
-        return False
-    entries = json.loads(journal.read_text(encoding="utf-8"))["entries"]
-    for e in entries:
-        target = root / e["target"]
-        backup = root / e["backup"] if e.get("backup") else None
-        if backup is not None and backup.is_file():
-            os.replace(backup, target)
-        elif not e["existed"]:
-            target.unlink(missing_ok=True)
-        (root / e["staged"]).unlink(missing_ok=True)
-    journal.unlink()
-    return True
-
-
-def apply_changes(root: Path, changes: Mapping[str, str], *, force: bool = False) -> list[str]:
-    """Write ``changes`` under ``root``, all or nothing; returns the paths written.
-
-    Refuses a dirty git work tree unless ``force`` (so the change can be reviewed and
-    reverted with git). Unchanged files are not touched.
-    """
-    root = Path(root)
-    if recover(root):
-        pass  # an earlier interrupted run was rolled back first
-    todo = {rel: text for rel, text in sorted(changes.items())
-            if not (root / rel).is_file() or (root / rel).read_text(encoding="utf-8") != text}
-    if not todo:
-        return []
-    if not force:
-        ensure_clean(root)
-    entries: list[dict[str, object]] = []
-    try:
-        for rel, text in todo.items():
-            p = Path(rel)
-            if p.is_absolute() or ".." in p.parts:
-                raise InputError(f"refusing to write outside the project: {rel!r}")
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staged = target.with_name(f".{target.name}.decompose-new")
-            with open(staged, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-            backup = None
-            if target.exists():
-                shutil.copymode(target, staged)
-                backup = target.with_name(f".{target.name}.decompose-bak")
-                shutil.copy2(target, backup)
-            entries.append({
-                "target": rel,
-                "staged": staged.relative_to(root).as_posix(),
-                "backup": backup.relative_to(root).as_posix() if backup else None,
-                "existed": backup is not None,
-            })
-        tmp = root / (JOURNAL + ".tmp")
-        tmp.write_text(json.dumps({"entries": entries}, indent=1), encoding="utf-8")
-        os.replace(tmp, root / JOURNAL)
-        for e in entries:
-            os.replace(root / str(e["staged"]), root / str(e["target"]))
-    except BaseException:
-        if (root / JOURNAL).is_file():
-            recover(root)
-        else:
-            for e in entries:
-                (root / str(e["staged"])).unlink(missing_ok=True)
-                if e["backup"]:
-                    (root / str(e["backup"])).unlink(missing_ok=True)
-        raise
-    for e in entries:
-        if e["backup"]:
-            (root / str(e["backup"])).unlink(missing_ok=True)
-    (root / JOURNAL).unlink()
-    return list(todo)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write one file atomically (temp file + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.decompose-new")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
