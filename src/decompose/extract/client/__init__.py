@@ -19,9 +19,19 @@ that names endpoints, so the client and the service cannot disagree.
 Example::
 
     >>> from decompose.extract.plan import ExtractionPlan
-    >>> plan = ExtractionPlan("billing", ("billing",), (), (), (), (), (), {}, (), ())
-    >>> sorted(client_files(plan, "shop"))[:2]
-    ['shop/services/__init__.py', 'shop/services/apps.py']
+    >>> plan = ExtractionPlan(
+    ...     service="billing", apps=("billing",), moved_modules=(), interface_functions=(),
+    ...     interface_models=(), dependencies=(), fk_cuts=(), tables={}, signal_bridges=(),
+    ...     manual_steps=(), settings_module="shop.settings",
+    ... )
+    >>> for path in sorted(client_files(plan)):
+    ...     print(path)
+    shop/services/__init__.py
+    shop/services/apps.py
+    shop/services/billing.py
+    shop/services/inbound.py
+    shop/services/runtime.py
+    shop/services/urls.py
 """
 
 from __future__ import annotations
