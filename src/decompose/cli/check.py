@@ -1,0 +1,282 @@
+"""`decompose check`: boundary contracts as a CI gate (exit 0 kept, 1 violations, 2 usage/config)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def _graph_and_config(
+    source: str, config_file: str | None, settings: str | None, no_cache: bool, cache_dir: str | None, jobs: int | None
+) -> tuple[dict[str, Any], Any, Path, Path | None]:
+    """(graph as a JSON dict, the Config, the folder relative paths start from, the project folder)."""
+    from decompose.config import load_config_file
+    from decompose.errors import GraphFormatError, InputError
+
+    p = Path(source)
+    if p.is_file():
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise GraphFormatError(f"{source}: not a JSON graph file ({exc})") from None
+        config = load_config_file(config_file) if config_file else None
+        base = Path(config_file).parent if config_file else Path(".")
+        return data, config, base, None
+    if not p.is_dir():
+        raise InputError(f"{source}: no such project folder or graph file")
+    from decompose.analysis import run_analysis
+
+    analysis = run_analysis(p, settings=settings, use_cache=not no_cache, cache_dir=cache_dir, jobs=jobs)
+    config = load_config_file(config_file) if config_file else analysis.project.config
+    return json.loads(analysis.to_json()), config, p, p
+
+
+def _section(config: Any) -> tuple[dict[str, Any], str]:
+    if config is None:
+        return {}, "[check]"
+    src = config.source or "[check]"
+    if src.endswith("[tool.decompose]"):
+        src = src[: -len("[tool.decompose]")] + "[tool.decompose.check]"
+    elif config.source:
+        src = f"{config.source} [check]"
+    return config.section("check"), src
+
+
+def _prefix(folder: Path | None) -> str:
+    if folder is None:
+        return ""
+    rel = os.path.relpath(folder)
+    return "" if rel == "." else rel.replace(os.sep, "/") + "/"
+
+
+@click.command("check")
+@click.argument("source", required=False, default=".", metavar="[PATH | graph.json]")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: for people (stderr); json: docs/check-schema.md (stdout); github: workflow annotations (stdout).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Read [check] from this decompose.toml / pyproject.toml (default: the project folder's; needed with a graph.json).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The baseline file (default: `baseline` in [check], else PATH/decompose-baseline.json).",
+)
+@click.option("--no-baseline", is_flag=True, help="Report every violation, tolerating none.")
+@click.option(
+    "--update-baseline",
+    is_flag=True,
+    help="Write today's violations to the baseline file; later runs report only new ones.",
+)
+@click.option(
+    "--init", "init", is_flag=True, help="Write contracts the code keeps today into the project's configuration."
+)
+@click.option(
+    "--proposal",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="With --init: contracts for these services (proposal JSON or decomposition TOML).",
+)
+@click.option("--print", "print_only", is_flag=True, help="With --init: print the contracts instead of writing them.")
+@click.option("--force", is_flag=True, help="With --init: replace the contracts already configured.")
+@click.option(
+    "--export",
+    "export",
+    type=click.Choice(["import-linter", "tach"]),
+    default=None,
+    help="Write the import-only equivalent of the contracts for import-linter or tach.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), default=None, help="With --export: write here (default: stdout)."
+)
+@click.option(
+    "--settings", default=None, metavar="MODULE", help="Dotted name of the Django settings module (default: found)."
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the analysis cache.")
+@click.option(
+    "--cache-dir", default=None, type=click.Path(file_okay=False), help="Cache folder (default: PATH/.decompose-cache)."
+)
+@click.option("--jobs", "-j", default=None, type=click.IntRange(min=1), help="Worker processes (default: the cores).")
+def command(
+    source: str,
+    fmt: str,
+    config_file: str | None,
+    baseline_file: str | None,
+    no_baseline: bool,
+    update_baseline: bool,
+    init: bool,
+    proposal: str | None,
+    print_only: bool,
+    force: bool,
+    export: str | None,
+    output: str | None,
+    settings: str | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    jobs: int | None,
+) -> None:
+    """Check the boundary contracts of [tool.decompose.check] against the project at PATH.
+
+    Every import, call, foreign key, ORM query, signal, URL include and string reference that
+    breaks a contract is reported with its path:line. Exit 0: all kept; 1: violations; 2: a
+    usage or configuration error (an unknown app or module name is one).
+    """
+    from decompose.errors import InputError
+
+    modes = [
+        name for name, on in (("--init", init), ("--export", export), ("--update-baseline", update_baseline)) if on
+    ]
+    if len(modes) > 1:
+        raise InputError(f"{' and '.join(modes)} cannot be combined")
+    for flag, on in (("--proposal", proposal), ("--print", print_only), ("--force", force)):
+        if on and not init:
+            raise InputError(f"{flag} goes with --init")
+    if output and not export:
+        raise InputError("--output goes with --export")
+    data, config, base, folder = _graph_and_config(source, config_file, settings, no_cache, cache_dir, jobs)
+    if init:
+        _init(data, config, folder, proposal, print_only, force, config_file)
+        return
+    from decompose.check import check_graph
+    from decompose.check.contracts import parse_section
+    from decompose.errors import ConfigError
+
+    section, where = _section(config)
+    check_config = parse_section(section, where)
+    if not check_config.contracts:
+        raise ConfigError(
+            f"{where}: no contracts to check"
+            if config is not None and config.source
+            else "no [tool.decompose.check] contracts found",
+            hint="write some (docs/check.md), or let `decompose check --init` propose them",
+        )
+    if export:
+        _export(data, check_config, export, output)
+        return
+    baseline_path = Path(baseline_file) if baseline_file else base / check_config.baseline
+    if update_baseline:
+        from decompose.check import baseline_counts
+        from decompose.check.baseline import write
+
+        counts = baseline_counts(data, check_config)
+        write(baseline_path, counts)
+        click.echo(
+            f"wrote {baseline_path}: {sum(counts.values())} violation(s) tolerated from now on ({len(counts)} entries)",
+            err=True,
+        )
+        return
+    counts = None
+    if not no_baseline:
+        from decompose.check.baseline import load
+
+        counts = load(baseline_path)
+        if counts is None and baseline_file:
+            raise InputError(f"{baseline_file}: no such baseline file")
+    result = check_graph(
+        data, check_config, baseline=counts, baseline_name=str(baseline_path) if counts is not None else None
+    )
+    from decompose.check import report
+
+    prefix = _prefix(folder)
+    if fmt == "json":
+        sys.stdout.write(report.to_json(result))
+    elif fmt == "github":
+        sys.stdout.write(report.to_github(result, prefix))
+    else:
+        sys.stderr.write(report.to_text(result, prefix))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if result.violation_count:
+        from decompose.errors import FindingsError
+
+        n = result.violation_count
+        raise FindingsError(f"{n} violation{'s' if n != 1 else ''} of the boundary contracts")
+
+
+def _init(
+    data: dict[str, Any],
+    config: Any,
+    folder: Path | None,
+    proposal: str | None,
+    print_only: bool,
+    force: bool,
+    config_file: str | None,
+) -> None:
+    from decompose.check import check_graph, merge_contracts, propose_contracts
+    from decompose.check.contracts import parse_section
+    from decompose.check.engine import GraphView
+    from decompose.errors import InputError, UnsafeOperationError
+
+    view = GraphView.from_dict(data)
+    services = shared = None
+    if proposal:
+        from decompose.cluster.proposal import load_proposal
+
+        p = load_proposal(proposal)
+        services, shared = dict(p.services), tuple(p.shared_kernel)
+    contracts, groups = propose_contracts(view, services=services, shared_kernel=shared or ())
+    # the file: the one configuring the project, else a new decompose.toml in it
+    if config_file:
+        target = Path(config_file)
+    elif config is not None and config.source:
+        target = Path(config.source.split(" [", 1)[0])
+    elif folder is not None:
+        target = folder / "decompose.toml"
+    else:
+        raise InputError("--init on a graph file needs --config FILE (where to write the contracts)")
+    pyproject = target.name == "pyproject.toml"
+    old = target.read_text(encoding="utf-8") if target.is_file() else ""
+    dicts = [c.to_dict() for c in contracts]
+    if print_only:
+        sys.stdout.write(merge_contracts("", dicts, pyproject=pyproject, groups=groups))
+        return
+    section = config.section("check") if config is not None and (not config_file or target.exists()) else {}
+    if section.get("contracts") and not force:
+        raise UnsafeOperationError(
+            f"{target}: contracts are already configured", hint="--force replaces them, --print shows the proposed ones"
+        )
+    text = merge_contracts(old, dicts, pyproject=pyproject, replace_all=True, groups=groups)
+    target.write_text(text, encoding="utf-8")
+    from decompose.config import load_config_file
+
+    written = load_config_file(target)
+    check_config = parse_section(written.section("check"), str(target))
+    result = check_graph(view, check_config)
+    ignores = sum(len(c.ignore) for c in contracts)
+    note = f"; {ignores} hop(s) closing today's cycles are ignore entries to cut" if ignores else ""
+    click.echo(
+        f"wrote {len(contracts)} contract(s) to {target}{note}; "
+        f"{'they hold today' if not result.violation_count else f'{result.violation_count} violation(s) today'}",
+        err=True,
+    )
+
+
+def _export(data: dict[str, Any], check_config: Any, tool: str, output: str | None) -> None:
+    from decompose.check.engine import GraphView
+    from decompose.check.export import export
+
+    text, notes = export(GraphView.from_dict(data), check_config, tool)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    for note in notes:
+        click.echo(f"not expressed in {tool}: {note}", err=True)
+    if output:
+        click.echo(f"wrote {output}", err=True)
