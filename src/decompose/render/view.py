@@ -249,7 +249,7 @@ def build_view(
                 label=n,
                 type="external" if ext else "app",
                 app=None if ext else n,
-                group=EXTERNAL if ext else (service if proposal is not None else n),  # type: ignore[arg-type]
+                group=EXTERNAL if ext else (service if service is not None else n),
                 service=service,
                 modules=int(d.get("modules", 0)),
                 lines=int(d.get("lines", 0)),
