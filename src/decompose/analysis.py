@@ -12,7 +12,6 @@ Example::
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,16 @@ from typing import TYPE_CHECKING, Any
 from decompose.errors import DecomposeError, InputError
 from decompose.graph import DependencyGraph, Skipped, load
 from decompose.project import Project, SourceFile, discover
-from decompose.scan.cache import BUILT_HEAD, FactsCache, Result, blake2b, facts_blob, read_marshal, write_bytes, write_marshal
+from decompose.scan.cache import (
+    BUILT_HEAD,
+    FactsCache,
+    Result,
+    blake2b,
+    facts_blob,
+    read_marshal,
+    write_bytes,
+    write_marshal,
+)
 from decompose.scan.facts import ANALYSER_VERSION, ModuleFacts
 from decompose.scan.parallel import scan_files
 
@@ -420,3 +428,44 @@ def load_graph_or_analyze(path_or_json: str | Path, **kwargs: object) -> Depende
     if p.is_file():
         return load(p)
     raise InputError(f"{path_or_json}: no such project folder or graph file")
+
+
+def overlay_graph(project: Project, facts: dict[str, ModuleFacts], changes: dict[str, str]) -> DependencyGraph:
+    """The graph of ``project`` with the files in ``changes`` (``{relative path: new text}``) as they would be.
+
+    Only the changed files are scanned; every other module keeps its facts. New files get module names
+    the way discovery names them (from the import root). Nothing is written: this is how extraction
+    measures the coupling after a rewiring without copying the project.
+    """
+    import dataclasses
+
+    from decompose.builder import build_plain
+    from decompose.scan.python import ScanError, scan_source
+
+    by_path = {f.path: f for f in project.files}
+    files = dict(by_path)
+    new_facts = dict(facts)
+    base = project.import_root.relative_to(project.root).as_posix() if project.import_root != project.root else ""
+    for rel, text in sorted(changes.items()):
+        if not rel.endswith(".py"):
+            continue
+        f = by_path.get(rel)
+        if f is None:
+            inner = rel[len(base) + 1 :] if base and rel.startswith(base + "/") else rel
+            parts = inner[:-3].split("/")
+            is_package = parts[-1] == "__init__"
+            if is_package:
+                parts = parts[:-1]
+            if not parts or not all(p.isidentifier() for p in parts):
+                continue
+            f = SourceFile(
+                module=".".join(parts), path=rel, abspath=str(project.root / rel), is_package=is_package,
+                migration="migrations" in parts[:-1], test=False, size=len(text), mtime_ns=0,
+            )
+            files[rel] = f
+        try:
+            new_facts[f.module] = scan_source(f.module, text.encode("utf-8"), is_package=f.is_package, migration=f.migration)
+        except ScanError:
+            new_facts.pop(f.module, None)
+    overlay = dataclasses.replace(project, files=tuple(files[k] for k in sorted(files)))
+    return build_plain(overlay, new_facts).to_graph()

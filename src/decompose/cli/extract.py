@@ -132,7 +132,7 @@ def command(
     if not no_rewire:
         from decompose.extract.report import rewire_with_report
 
-        rewiring, files["MIGRATION.md"] = rewire_with_report(plan, root, graph)
+        rewiring, files["MIGRATION.md"] = rewire_with_report(plan, index)
     target = Path(out) / service
     changes = Changeset(target, files)
     if dry_run:

@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from decompose.scan.source import read_text
+
 _NUMBERED = re.compile(r"^(\d{4})_\w+\.py$")
 
 
@@ -52,7 +54,9 @@ def leaf_migrations(folder: Path, app_label: str) -> list[str]:
     names = sorted(p.stem for p in folder.iterdir() if _NUMBERED.match(p.name))
     referenced: set[str] = set()
     for n in names:
-        text = (folder / f"{n}.py").read_text(encoding="utf-8", errors="replace")
+        text = read_text(folder, f"{n}.py")
+        if text is None:  # not a regular file, or too large: not a migration Django would load either
+            continue
         referenced.update(re.findall(rf"\(\s*['\"]{re.escape(app_label)}['\"]\s*,\s*['\"](\d{{4}}_\w+)['\"]\s*\)", text))
     return [n for n in names if n not in referenced]
 

@@ -5,15 +5,13 @@ as measured by the analyser.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from decompose.extract.api_spec import endpoints
 from decompose.extract.client import client_module, services_package
-from decompose.extract.plan import ExtractionPlan
+from decompose.extract.plan import CodeIndex, ExtractionPlan
 from decompose.extract.rewire import Rewiring
 from decompose.graph import DependencyGraph
 
@@ -56,21 +54,13 @@ def coupling(graph: DependencyGraph, plan: ExtractionPlan) -> Coupling:
     return Coupling(len(edges), weight, dict(sorted(kinds.items())), len(sources), via, tuple(sorted(sources)))
 
 
-def coupling_after(root: Path, rewiring: Rewiring, plan: ExtractionPlan) -> Coupling | None:
-    """Coupling of the rewired monolith (written to a temporary copy and analysed)."""
-    try:
-        from decompose.analysis import analyze
-    except ImportError:  # pragma: no cover - the analyser is part of the toolkit
-        return None
-    with tempfile.TemporaryDirectory(prefix="decompose-after-") as tmp:
-        copy = Path(tmp) / "monolith"
-        shutil.copytree(root, copy, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3", ".git", ".venv", "node_modules"))
-        for rel, text in rewiring.changes.items():
-            dest = copy / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_text(text, encoding="utf-8")
-        graph = analyze(copy, use_cache=False)
-    return coupling(graph, plan)
+def coupling_after(index: CodeIndex, rewiring: Rewiring, plan: ExtractionPlan) -> Coupling:
+    """Coupling of the rewired monolith: the changed files analysed as an overlay on the analysis's facts
+    (nothing copied, nothing written)."""
+    from decompose.analysis import overlay_graph
+
+    facts = {name: m.facts for name, m in index.modules.items()}
+    return coupling(overlay_graph(index.project, facts, rewiring.changes), plan)
 
 
 def _fig(c: Coupling | None) -> list[str]:
@@ -194,14 +184,15 @@ def migration_markdown(plan: ExtractionPlan, rewiring: Rewiring, before: Couplin
     return "\n".join(out)
 
 
-def rewire_with_report(plan: ExtractionPlan, root: Path, graph: DependencyGraph | None) -> tuple[Rewiring, str]:
+def rewire_with_report(plan: ExtractionPlan, index: CodeIndex) -> tuple[Rewiring, str]:
     """The rewiring of the monolith (from its stored plan if it was rewired before) and MIGRATION.md."""
     from decompose.extract.rewire import load_stored_plan, rewire
 
+    root = index.root
     used = load_stored_plan(root, plan)
     rewiring = rewire(used, root)
-    before = coupling(graph, used) if graph is not None and graph.modules() else None
-    after = coupling_after(root, rewiring, used) if before is not None else None
+    before = coupling(index.graph, used) if index.graph.modules() else None
+    after = coupling_after(index, rewiring, used) if before is not None else None
     return rewiring, migration_markdown(used, rewiring, before, after)
 
 

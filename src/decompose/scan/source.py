@@ -25,7 +25,7 @@ from pathlib import Path
 
 from decompose.scan.python import ScanError, parse_source
 
-__all__ = ["ScanError", "SourceError", "parse_source", "read_source", "walk_files"]
+__all__ = ["ScanError", "SourceError", "parse_source", "read_source", "read_text", "walk_files"]
 
 #: folders never walked when copying an app's files (tool caches, environments, VCS)
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", ".git", ".venv", "venv", ".tox", ".mypy_cache", ".pytest_cache"})
@@ -73,6 +73,21 @@ def read_source(path: str, max_bytes: int) -> bytes:
         raise SourceError(_reason(exc)) from None
     finally:
         os.close(fd)
+
+
+def read_text(root: str | Path, rel: str, max_bytes: int | None = None) -> str | None:
+    """The text of ``root/rel`` when it is a readable regular file within the size cap, else None.
+
+    For the files a later stage looks at again (the settings module, a URLconf, ``requirements.txt``):
+    what cannot be read is treated as absent, never waited on.
+    """
+    from decompose.config import DEFAULT_MAX_FILE_BYTES
+
+    try:
+        data = read_source(os.path.join(root, rel), max_bytes or DEFAULT_MAX_FILE_BYTES)
+    except SourceError:
+        return None
+    return data.decode("utf-8", errors="replace")
 
 
 def parse_tree(source: bytes) -> ast.Module:

@@ -12,6 +12,7 @@ from string import Template
 from decompose.errors import InputError
 from decompose.extract.api_spec import Endpoint, endpoints, model_endpoints
 from decompose.extract.plan import ExtractionPlan, InterfaceFunction, Param, SignalBridge
+from decompose.scan.source import read_text
 
 
 def project_package(plan: ExtractionPlan) -> str:
@@ -305,12 +306,12 @@ def return_types(plan: ExtractionPlan, root: Path) -> dict[str, str]:
         ann = (f.returns or "").strip().strip("'\"")
         if f.returns_model or not ann.isidentifier() or ann in _BUILTIN:
             continue
-        path = Path(root) / (f.module.replace(".", "/") + ".py")
-        if not path.is_file():
+        text = read_text(root, f.module.replace(".", "/") + ".py")
+        if text is None:
             continue
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except SyntaxError:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
             continue
         for node in tree.body:
             if isinstance(node, ast.ImportFrom) and node.module and not node.level:
