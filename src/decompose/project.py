@@ -177,6 +177,117 @@ def _extra_roots(root: Path, import_root: Path) -> list[Path]:
     return []
 
 
+_SYS_PATH_CALL = re.compile(rb"sys\.path\.(?:insert|append)\(([^\n]*)\)")
+_STRING = re.compile(rb"""["']([\w][\w./-]*)["']""")
+_LAUNCHERS = ("manage.py", "settings.py", "wsgi.py", "asgi.py")
+
+
+def _sys_path_roots(root: Path, found: list[tuple[str, str, os.stat_result]]) -> list[Path]:
+    """Folders that ``manage.py`` or a settings file puts on ``sys.path`` by a literal name.
+
+    ``sys.path.insert(0, os.path.join(BASE_DIR, "apps"))`` makes the packages in
+    ``apps/`` importable (and listed in ``INSTALLED_APPS``) by their own
+    top-level names, so they are named from there. The name is looked up next
+    to the file, one folder up (a settings package's ``BASE_DIR``) and in the
+    analysed folder; only a folder inside the analysed folder that is not itself
+    a package counts. Read as text, never run.
+    """
+    out: set[Path] = set()
+    for rel, abspath, _st in found:
+        if rel.rsplit("/", 1)[-1] not in _LAUNCHERS and "/settings/" not in f"/{rel}":
+            continue
+        try:
+            text = Path(abspath).read_bytes()
+        except OSError:
+            continue
+        if b"sys.path" not in text:
+            continue
+        for call in _SYS_PATH_CALL.finditer(text):
+            names = _STRING.findall(call.group(1))
+            if not names:
+                continue
+            folder = names[-1].decode()
+            here = Path(abspath).parent
+            for candidate in (here / folder, here.parent / folder, root / folder):
+                candidate = candidate.resolve()
+                if candidate != root and candidate.is_dir() and candidate.is_relative_to(root):
+                    if not (candidate / "__init__.py").is_file():
+                        out.add(candidate)
+                    break
+    return sorted(out)
+
+
+_EP_GROUP = re.compile(rb"""(?:entry_points|iter_entry_points)\(\s*(?:group\s*=\s*)?["']([\w.:-]+)["']""")
+
+
+def _entry_point_apps(
+    roots: tuple[Path, ...], settings_modules: list[str], by_module: dict[str, SourceFile]
+) -> list[str]:
+    """Plugin apps: packages of the project declared under an entry-point group the settings load.
+
+    Settings that do ``for ep in entry_points(group="pretalx.plugin"):
+    INSTALLED_APPS.append(ep.module)`` install whatever the environment
+    declares; the project's own declarations (``pyproject.toml``
+    ``[project.entry-points."GROUP"]``, ``setup.cfg`` ``[options.entry_points]``,
+    a wheel's ``*.dist-info/entry_points.txt``) are read as text, and the
+    declared modules that are packages of the project become apps.
+    """
+    groups: set[str] = set()
+    for module in settings_modules:
+        try:
+            groups.update(g.decode() for g in _EP_GROUP.findall(Path(by_module[module].abspath).read_bytes()))
+        except OSError:
+            continue
+    if not groups:
+        return []
+    declared: list[str] = []
+    for folder in dict.fromkeys(roots):
+        declared.extend(_declared_entry_points(folder, groups))
+    out = []
+    for value in declared:
+        module = value.split(":", 1)[0].strip()
+        f = by_module.get(module)
+        if f is not None and f.is_package and module not in out:
+            out.append(module)
+    return out
+
+
+def _declared_entry_points(folder: Path, groups: set[str]) -> list[str]:
+    import configparser
+    import tomllib
+
+    values: list[str] = []
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = {}
+        eps = data.get("project", {}).get("entry-points", {}) if isinstance(data.get("project"), dict) else {}
+        for group in sorted(groups):
+            table = eps.get(group) if isinstance(eps, dict) else None
+            if isinstance(table, dict):
+                values.extend(str(v) for _, v in sorted(table.items()))
+    ini_files = [folder / "setup.cfg", *sorted(folder.glob("*.dist-info/entry_points.txt"))]
+    for path in ini_files:
+        if not path.is_file():
+            continue
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read_string(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, configparser.Error):
+            continue
+        if path.name == "setup.cfg":
+            for group in sorted(groups):
+                raw = parser.get("options.entry_points", group, fallback="")
+                values.extend(line.split("=", 1)[1] for line in raw.splitlines() if "=" in line)
+        else:
+            for group in sorted(groups):
+                if parser.has_section(group):
+                    values.extend(v for _, v in sorted(parser.items(group)))
+    return values
+
+
 def _walk(
     root: Path, config: Config, skipped: list[Skipped], warnings: list[str]
 ) -> list[tuple[str, str, os.stat_result]]:
@@ -298,8 +409,9 @@ def discover(path: str | Path = ".", settings: str | None = None) -> Project:
     seen_modules: dict[str, str] = {}
     packages = {rel.rpartition("/")[0] for rel, _, _ in found if rel == "__init__.py" or rel.endswith("/__init__.py")}
     # folders whose files are named from there (deepest first): the import root, and a src/ layout
+    extra_roots = (*_extra_roots(root, import_root), *_sys_path_roots(root, found))
     prefixes = sorted(
-        {r.relative_to(root).as_posix() for r in (import_root, *_extra_roots(root, import_root)) if r != root},
+        {r.relative_to(root).as_posix() for r in (import_root, *extra_roots) if r != root},
         key=lambda p: (-p.count("/"), p),
     )
     checked: set[str] = set()
@@ -346,7 +458,11 @@ def discover(path: str | Path = ".", settings: str | None = None) -> Project:
     constants: dict[str, object] = {}
     if settings_module is not None:
         _read_settings(settings_module, by_module, settings_modules, constants, depth=0)
-    apps, external_apps = _find_apps(root, by_module, constants.get("INSTALLED_APPS"))
+    installed = constants.get("INSTALLED_APPS")
+    plugins = _entry_point_apps((root, import_root), settings_modules, by_module)
+    if plugins and isinstance(installed, tuple):
+        installed = (*installed, *(p for p in plugins if p not in installed))
+    apps, external_apps = _find_apps(root, by_module, installed)
     return Project(
         root=root,
         import_root=import_root,
