@@ -436,7 +436,7 @@ def build_graph(
     skipped: tuple[Skipped, ...] = (),
     warnings: tuple[str, ...] = (),
 ) -> DependencyGraph:
-    """The module graph of ``project`` from the facts of its files (see :func:`decompose.graph.build`)."""
+    """The module graph of ``project`` from the facts of its files, as a :class:`DependencyGraph` (networkx)."""
     return build_plain(project, facts, skipped=skipped, warnings=warnings).to_graph()
 
 
