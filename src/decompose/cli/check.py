@@ -12,7 +12,13 @@ import click
 
 
 def _graph_and_config(
-    source: str, config_file: str | None, settings: str | None, no_cache: bool, cache_dir: str | None, jobs: int | None
+    source: str,
+    config_file: str | None,
+    settings: str | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    jobs: int | None,
+    init: bool = False,
 ) -> tuple[dict[str, Any], Any, Path, Path | None]:
     """(graph as a JSON dict, the Config, the folder relative paths start from, the project folder)."""
     from decompose.config import load_config_file
@@ -24,7 +30,7 @@ def _graph_and_config(
             data = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise GraphFormatError(f"{source}: not a JSON graph file ({exc})") from None
-        config = load_config_file(config_file) if config_file else None
+        config = load_config_file(config_file) if config_file and (Path(config_file).exists() or not init) else None
         base = Path(config_file).parent if config_file else Path(".")
         return data, config, base, None
     if not p.is_dir():
@@ -32,7 +38,10 @@ def _graph_and_config(
     from decompose.analysis import run_analysis
 
     analysis = run_analysis(p, settings=settings, use_cache=not no_cache, cache_dir=cache_dir, jobs=jobs)
-    config = load_config_file(config_file) if config_file else analysis.project.config
+    if config_file:  # --init may name a file it is about to create
+        config = load_config_file(config_file) if Path(config_file).exists() or not init else None
+    else:
+        config = analysis.project.config
     return json.loads(analysis.to_json()), config, p, p
 
 
@@ -149,7 +158,7 @@ def command(
             raise InputError(f"{flag} goes with --init")
     if output and not export:
         raise InputError("--output goes with --export")
-    data, config, base, folder = _graph_and_config(source, config_file, settings, no_cache, cache_dir, jobs)
+    data, config, base, folder = _graph_and_config(source, config_file, settings, no_cache, cache_dir, jobs, init)
     if init:
         _init(data, config, folder, proposal, print_only, force, config_file)
         return
