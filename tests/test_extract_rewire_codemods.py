@@ -6,6 +6,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 
 from decompose.extract.codemods.call_sites import RetargetGetModel, RetargetImports
+from decompose.extract.codemods.chain import ChainCommand
 from decompose.extract.codemods.fk_to_id import ForeignKeyToIdField
 from decompose.extract.codemods.installed_apps import ServiceSwitchSettings
 from decompose.extract.codemods.todo_comments import AddTodoComments
@@ -88,3 +89,41 @@ def test_todo_goes_above_the_innermost_statement_once() -> None:
     src = "def f():\n    with atomic():\n        a = Order.objects.select_related(\n            'payment'\n        )\n"
     out = run(lambda: AddTodoComments(CodemodContext(), {4: ["API composition: join across"]}), src)
     assert out.splitlines()[2] == "        # TODO(decompose): API composition: join across"
+
+
+def test_a_chain_of_staying_codemods_is_one_codemod_with_one_context() -> None:
+    src = (
+        "from django.apps import apps\n"
+        "from django.db import models\n"
+        "from pay.models import Payment\n"
+        "from pay.services import charge\n\n"
+        "class Order(models.Model):\n"
+        "    payment = models.ForeignKey(Payment, on_delete=models.PROTECT)\n\n"
+        "def f():\n"
+        '    return charge(apps.get_model("pay", "Payment"))\n'
+    )
+
+    def chain(source: str) -> str:
+        ctx = CodemodContext(filename="shop/models.py")
+        todo = "API composition: a call across"
+        marked = f"# TODO(decompose): {todo}" in source  # as rewire() does: a second run adds no TODO
+        return ChainCommand(ctx, [
+            *([] if marked else [AddTodoComments(ctx, {10: [todo]})]),
+            RetargetImports(ctx, {"pay.services": {"charge": "shop.services.pay"}}),
+            RetargetGetModel(ctx, {"pay": "payments"}, "shop.services.runtime"),
+            ForeignKeyToIdField(ctx, {("Order", "payment")}),
+        ]).transform_module(cst.parse_module(source)).code
+
+    out = chain(src)
+    assert chain(out) == out, "a second run must change nothing"
+    assert out == (
+        "from django.apps import apps\n"
+        "from django.db import models\n"
+        "from shop.services.pay import charge\n"
+        "from shop.services.runtime import service_model\n\n"
+        "class Order(models.Model):\n"
+        "    payment_id = models.BigIntegerField(db_index=True)\n\n"
+        "def f():\n"
+        "    # TODO(decompose): API composition: a call across\n"
+        '    return charge(service_model("payments", "pay.Payment"))\n'
+    )

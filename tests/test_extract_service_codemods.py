@@ -1,57 +1,199 @@
-"""The LibCST codemods applied to moved code, one concern at a time, on small hand-written sources."""
+"""The LibCST codemod commands applied to moved code, one concern at a time, on small hand-written sources.
+
+Every command runs twice: the second run must change nothing. Names are matched by their fully
+qualified name, so aliases, ``import a.b as c``, ``from pkg import x``, relative imports and
+re-exports through a package ``__init__`` are all seen.
+"""
 
 from __future__ import annotations
 
 import ast
 import textwrap
+from collections.abc import Callable
 
 import libcst as cst
+import pytest
+from libcst.codemod import Codemod, CodemodContext
 
+from decompose.extract.codemods.chain import ChainCommand, module_context
 from decompose.extract.codemods.moved_imports import (
     DropDefinitions,
     DropStayingSender,
     ForeignKeyToId,
     MigrationCuts,
+    ModelCut,
+    ModuleStandIn,
+    MovedModuleEdits,
+    ReExports,
     RenameCutLookups,
     RetargetImports,
+    SymbolMove,
+    TidyImports,
+    moved_module_command,
+    rename_lookup,
 )
+from decompose.extract.plan import ForeignKeyCut
+from decompose.extract.plan.values import Evidence
+
+MODULE = "payments.services"
 
 
-def run(transformer: cst.CSTTransformer, source: str) -> str:
-    out = cst.parse_module(textwrap.dedent(source)).visit(transformer).code
-    ast.parse(out)  # always valid Python
-    return out
+def run(factory: Callable[[CodemodContext], Codemod], source: str, module: str = MODULE, *, package: bool = False) -> str:
+    """Run the codemod built by ``factory`` on ``source`` as module ``module``, twice."""
+    source = textwrap.dedent(source)
+    once = factory(module_context(module, package=package)).transform_module(cst.parse_module(source)).code
+    ast.parse(once)  # always valid Python
+    twice = factory(module_context(module, package=package)).transform_module(cst.parse_module(once)).code
+    assert twice == once, "a second run must change nothing"
+    return once
 
 
-def test_retarget_imports_splits_and_flags() -> None:
+def cut(model: str, field: str, target: str, *, column: str | None = None, nullable: bool = False,
+        field_type: str = "ForeignKey", model_class: str | None = None) -> ModelCut:
+    app, name = model.split(".")
+    fk = ForeignKeyCut("from_moved", model, field, target, column or f"{field}_id", nullable,
+                       Evidence(f"{app}/models.py", 1), field_type)
+    return ModelCut(fk, model_class or f"{app}.models.{name}")
+
+
+MARK_PAID = SymbolMove("orders.services.mark_paid", "svc.monolith", "called back over HTTP")
+ORDER = SymbolMove("orders.models.Order", "svc.monolith")
+
+
+# -- imports --------------------------------------------------------------------------------
+
+
+def test_an_import_whose_names_all_move_is_renamed_where_it_stands() -> None:
     src = """\
-    from orders.signals import order_placed, order_cancelled
     from orders.services import mark_paid  # keep this comment
+    from orders.models import Order as O
     from payments.models import Payment
     from .local import thing
     """
-    out = run(
-        RetargetImports(
-            {"orders.signals.order_placed": "svc.signals", "orders.services.mark_paid": "svc.monolith"},
-            {"orders.services.mark_paid": "called back over HTTP"},
-        ),
-        src,
-    )
+    out = run(lambda c: RetargetImports(c, [MARK_PAID, ORDER]), src)
     assert out == textwrap.dedent(
         """\
-        from svc.signals import order_placed
-        from orders.signals import order_cancelled
         # TODO(decompose): called back over HTTP
         from svc.monolith import mark_paid  # keep this comment
+        from svc.monolith import Order as O
         from payments.models import Payment
         from .local import thing
         """
     )
 
 
-def test_retarget_imports_can_drop_names() -> None:
-    out = run(RetargetImports({"orders.models.Order": None}), "from orders.models import Order\nx = 1\n")
-    assert out == "x = 1\n"
+def test_names_split_off_an_import_are_placed_by_libcst() -> None:
+    src = """\
+    from orders.signals import order_placed, order_cancelled
+    from payments.models import Payment
+
+    x = 1
+    """
+    out = run(lambda c: RetargetImports(c, [SymbolMove("orders.signals.order_placed", "svc.signals")]), src)
+    assert out == textwrap.dedent(
+        """\
+        from orders.signals import order_cancelled
+        from payments.models import Payment
+        from svc.signals import order_placed
+
+        x = 1
+        """
+    )
+
+
+def test_function_local_import_stays_local() -> None:
+    src = """\
+    def f():
+        from orders.services import mark_paid as paid
+        return paid(1)
+    """
+    out = run(lambda c: RetargetImports(c, [MARK_PAID]), src)
+    assert "    # TODO(decompose): called back over HTTP\n    from svc.monolith import mark_paid as paid\n" in out
+
+
+@pytest.mark.parametrize(
+    "imported, used",
+    [
+        ("import orders.services as os_", "os_.mark_paid"),
+        ("from orders import services", "services.mark_paid"),
+        ("import orders.services", "orders.services.mark_paid"),
+    ],
+)
+def test_uses_through_a_module_import_or_its_alias_are_retargeted(imported: str, used: str) -> None:
+    src = f"{imported}\n\n\ndef f(o):\n    return {used}(o)\n"
+    out = run(lambda c: RetargetImports(c, [MARK_PAID]), src)
+    assert out == (
+        "import svc.monolith\n\n\ndef f(o):\n"
+        "    # TODO(decompose): called back over HTTP\n"
+        "    return svc.monolith.mark_paid(o)\n"
+    )
+
+
+def test_a_module_import_still_used_for_other_names_is_kept() -> None:
+    src = "from orders import services\n\nservices.mark_paid(1)\nservices.other(2)\n"
+    out = run(lambda c: RetargetImports(c, [MARK_PAID]), src)
+    assert "from orders import services\n" in out
+    assert "svc.monolith.mark_paid(1)" in out and "services.other(2)" in out
+
+
+def test_relative_imports_resolve_to_the_same_name() -> None:
+    # the moved code lives in orders.extra: `from .services import mark_paid` is orders.services.mark_paid
+    src = "from .services import mark_paid\nfrom . import services as s\ns.mark_paid()\n"
+    out = run(lambda c: RetargetImports(c, [MARK_PAID]), src, module="orders.extra")
+    assert out.splitlines()[1] == "from svc.monolith import mark_paid"
+    # the use is retargeted; LibCST's RemoveImportsVisitor never removes `from . import x` (no module name)
+    assert "\nsvc.monolith.mark_paid()\n" in out
+    src = "from ..services import mark_paid as mp\n"
+    out = run(lambda c: RetargetImports(c, [MARK_PAID]), src, module="orders.sub.extra")
+    assert out.endswith("from svc.monolith import mark_paid as mp\n")
+
+
+def test_relative_import_in_a_package_init() -> None:
+    src = "from .services import mark_paid\n"
+    out = run(lambda c: RetargetImports(c, [MARK_PAID]), src, module="orders", package=True)
+    assert out.endswith("from svc.monolith import mark_paid\n")
+
+
+def test_reexport_through_a_package_init_is_seen_both_ways() -> None:
+    # orders/models/__init__.py: from .order import Order
+    reexports = ReExports({"orders.models.Order": "orders.models.order.Order"})
+    defined = SymbolMove("orders.models.order.Order", "svc.monolith")
+    out = run(lambda c: RetargetImports(c, [defined], reexports=reexports), "from orders.models import Order\n")
+    assert out == "from svc.monolith import Order\n"
+    public = SymbolMove("orders.models.Order", "svc.monolith")
+    out = run(lambda c: RetargetImports(c, [public], reexports=reexports), "from orders.models.order import Order\n")
+    assert out == "from svc.monolith import Order\n"
+
+
+def test_a_symbol_without_stand_in_keeps_its_import_and_gets_a_todo_once() -> None:
+    move = SymbolMove("orders.utils.helper", None, "orders.utils.helper stays in the monolith")
+    out = run(lambda c: RetargetImports(c, [move]), "from orders.utils import helper\n")
+    assert out == "# TODO(decompose): orders.utils.helper stays in the monolith\nfrom orders.utils import helper\n"
+
+
+def test_staying_module_imported_as_a_module_is_replaced_by_the_stand_in() -> None:
+    src = "from payments import services as payment_services\nimport payments.services as ps\nfrom payments import models\n"
+    stand_in = ModuleStandIn("payments.services", "svc.monolith")
+    out = run(lambda c: RetargetImports(c, stand_ins=[stand_in]), src, module="svc_app.views")
+    note = "# TODO(decompose): payments.services stays in the monolith: its functions are called back over HTTP (svc.monolith)\n"
+    assert out == (
+        f"{note}from svc import monolith as payment_services\n"
+        f"{note}from svc import monolith as ps\n"
+        "from payments import models\n"
+    )
+
+
+def test_stand_in_module_uses_keep_the_alias() -> None:
+    src = "from orders import services\n\nservices.mark_paid(1)\n"
+    stand_in = ModuleStandIn("orders.services", "svc.monolith")
+    out = run(lambda c: RetargetImports(c, [MARK_PAID], [stand_in]), src)
+    assert "from svc import monolith as services\n" in out and "services.mark_paid(1)" in out
+
+
+# -- models ---------------------------------------------------------------------------------
+
+
+PAYMENT_ORDER = cut("payments.Payment", "order", "orders.Order", model_class="payments.models.Payment")
 
 
 def test_foreign_key_becomes_id_with_property_and_meta_renames() -> None:
@@ -68,51 +210,137 @@ def test_foreign_key_becomes_id_with_property_and_meta_renames() -> None:
             ordering = ["-order", "amount"]
             indexes = [models.Index(fields=["order", "amount"])]
     """
-    out = run(ForeignKeyToId({("Payment", "order"): ("orders.Order", "order_id", False, False)}, "svc.monolith"), src)
+    out = run(lambda c: ForeignKeyToId(c, [PAYMENT_ORDER], "svc.monolith"), src, module="payments.models")
+    assert "    # decompose: was a relation to orders.Order, which stays in the monolith; same column order_id\n" in out
     assert "order_id = models.BigIntegerField(db_index=True)" in out
     assert 'parent = models.ForeignKey("self"' in out  # untouched: not a cut
     assert 'ordering = ["-order_id", "amount"]' in out
     assert 'models.Index(fields=["order_id", "amount"])' in out
-    assert "from svc import monolith" in out
+    assert out.splitlines()[:2] == ["from django.db import models", "from svc import monolith"]  # placed by LibCST
     assert 'return monolith.ref("orders.Order", self.order_id)' in out
     assert "self.order_id = monolith.ref_id(value)" in out
+    assert out.count("def order(self") == 2  # getter and setter, once
+
+
+def test_a_class_of_the_same_name_in_another_module_is_not_cut() -> None:
+    src = 'class Payment(models.Model):\n    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE)\n'
+    out = run(lambda c: ForeignKeyToId(c, [PAYMENT_ORDER], "svc.monolith"), src, module="payments.admin")
+    assert out == src
 
 
 def test_nullable_one_to_one_with_custom_column() -> None:
     src = 'class A(models.Model):\n    user = models.OneToOneField("accounts.User", null=True, db_column="uid", on_delete=models.CASCADE)\n'
-    out = run(ForeignKeyToId({("A", "user"): ("accounts.User", "uid", True, True)}), src)
+    a_user = cut("payments.A", "user", "accounts.User", column="uid", nullable=True, field_type="OneToOneField")
+    out = run(lambda c: ForeignKeyToId(c, [a_user]), src, module="payments.models")
     assert "user_id = models.BigIntegerField(unique=True, null=True, blank=True, db_column='uid')" in out
 
 
-def test_lookups_and_select_related_follow_the_cut() -> None:
+def test_many_to_many_to_a_staying_model_is_removed_with_a_todo() -> None:
+    src = 'class A(models.Model):\n    tags = models.ManyToManyField("catalog.Tag")\n    x = 1\n'
+    tags = cut("payments.A", "tags", "catalog.Tag", field_type="ManyToManyField")
+    out = run(lambda c: ForeignKeyToId(c, [tags]), src, module="payments.models")
+    assert "    # TODO(decompose): tags was a many-to-many relation to catalog.Tag" in out
+    assert "\n    pass\n" in out and "ManyToManyField" not in out
+
+
+def test_lookups_and_select_related_follow_the_cut_however_the_model_is_imported() -> None:
     src = """\
+    from payments.models import Payment
+    from payments import models as pm
+    import payments.models
+
+
     def f(o):
         a = Payment.objects.select_related("order").filter(order=o, status="x")
-        b = Payment.objects.get(order__pk=1)
-        c = Payment.objects.filter(order__in=[1, 2], order__reference="R")
+        b = pm.Payment.objects.get(order__pk=1)
+        c = payments.models.Payment.objects.filter(order__in=[1, 2], order__reference="R")
         d = Payment.objects.create(order=o)
         e = Refund.objects.filter(order=o)
         return a, b, c, d, e
     """
-    out = run(RenameCutLookups({"Payment": {"order": "order_id"}}), src)
+    out = run(lambda c: RenameCutLookups(c, [PAYMENT_ORDER]), src)
     assert 'a = Payment.objects.filter(order_id=o, status="x")' in out
-    assert "b = Payment.objects.get(order_id=1)" in out
-    assert 'c = Payment.objects.filter(order_id__in=[1, 2], order__reference="R")' in out  # a join stays visible
+    assert "b = pm.Payment.objects.get(order_id=1)" in out
+    assert 'c = payments.models.Payment.objects.filter(order_id__in=[1, 2], order__reference="R")' in out  # a join stays
     assert "d = Payment.objects.create(order=o)" in out  # the property setter takes it
     assert "e = Refund.objects.filter(order=o)" in out
 
 
-def test_bridged_receivers_lose_their_sender() -> None:
+def test_lookups_inside_the_model_module_and_through_a_relative_import() -> None:
+    src = "from .models import Payment as P\n\nP.objects.filter(order=1)\n"
+    out = run(lambda c: RenameCutLookups(c, [PAYMENT_ORDER]), src, module="payments.views")
+    assert "P.objects.filter(order_id=1)" in out
+    src = "class Payment:\n    def again(self):\n        return Payment.objects.filter(order__id=2)\n"
+    out = run(lambda c: RenameCutLookups(c, [PAYMENT_ORDER]), src, module="payments.models")
+    assert "Payment.objects.filter(order_id=2)" in out
+
+
+def test_rename_lookup() -> None:
+    renames = {"order": "order_id"}
+    assert [rename_lookup(k, renames) for k in ("order", "order__pk", "order__id__in", "order__isnull", "other")] == [
+        "order_id", "order_id", "order_id__in", "order_id__isnull", "other"
+    ]
+
+
+# -- signals and tests ----------------------------------------------------------------------
+
+
+def test_bridged_receivers_lose_their_sender_whatever_the_import() -> None:
     src = """\
-    @receiver(order_placed, sender=Order, dispatch_uid="x")
+    from django.dispatch import receiver as on
+    from orders import signals as osig
+    from orders.signals import order_placed
+    from django.db.models.signals import post_save
+
+
+    @on(order_placed, sender=Order, dispatch_uid="x")
     def a(sender, **kw): ...
 
-    @receiver(post_save, sender=Order)
+
+    @on(osig.order_placed, sender=Order)
     def b(sender, **kw): ...
+
+
+    @on(post_save, sender=Order)
+    def c(sender, **kw): ...
     """
-    out = run(DropStayingSender({"order_placed"}), src)
-    assert '@receiver(order_placed, dispatch_uid="x")' in out
-    assert "@receiver(post_save, sender=Order)" in out
+    out = run(lambda c: DropStayingSender(c, {"orders.signals.order_placed"}), src)
+    assert '@on(order_placed, dispatch_uid="x")' in out
+    assert "@on(osig.order_placed)" in out
+    assert "@on(post_save, sender=Order)" in out
+
+
+def test_a_decorator_that_is_not_django_receiver_is_left_alone() -> None:
+    src = "from mylib import receiver\nfrom orders.signals import order_placed\n\n@receiver(order_placed, sender=1)\ndef a(): ...\n"
+    assert run(lambda c: DropStayingSender(c, {"orders.signals.order_placed"}), src) == src
+
+
+def test_drop_definitions_and_the_imports_only_they_used() -> None:
+    src = """\
+    import pytest
+    from orders.services import (
+        get_order,
+        mark_paid,
+        other,
+    )
+
+
+    def test_a():
+        assert other()
+
+
+    def test_b():
+        with pytest.raises(ValueError):
+            get_order(mark_paid)
+
+
+    class Helper: ...
+    """
+    out = run(lambda c: ChainCommand(c, [DropDefinitions(c, {"test_b", "Helper"}), TidyImports(c)]), src)
+    assert out == "from orders.services import (\n    other,\n)\n\n\ndef test_a():\n    assert other()\n"
+
+
+# -- migrations -----------------------------------------------------------------------------
 
 
 def test_migrations_keep_the_column_and_drop_staying_dependencies() -> None:
@@ -128,36 +356,90 @@ def test_migrations_keep_the_column_and_drop_staying_dependencies() -> None:
                 fields=[
                     ("id", models.BigAutoField(primary_key=True)),
                     ("order", models.ForeignKey(on_delete=models.PROTECT, to="orders.order")),
+                    ("tags", models.ManyToManyField(to="catalog.tag")),
                 ],
                 options={"ordering": ["order"]},
             ),
             migrations.AddField(model_name="refund", name="order", field=models.ForeignKey(to="orders.order", on_delete=models.CASCADE)),
+            migrations.AddField(model_name="payment", name="tags", field=models.ManyToManyField(to="catalog.tag")),
             migrations.AddIndex(model_name="payment", index=models.Index(fields=["order"], name="pay_order_idx")),
         ]
     """
-    out = run(
-        MigrationCuts({("payment", "order"): ("order_id", False, False), ("refund", "order"): ("order_id", True, False)}, ["orders"]),
-        src,
-    )
+    cuts = [
+        PAYMENT_ORDER,
+        cut("payments.Refund", "order", "orders.Order", nullable=True),
+        cut("payments.Payment", "tags", "catalog.Tag", field_type="ManyToManyField"),
+    ]
+    out = run(lambda c: MigrationCuts(c, cuts, ["orders"]), src, module="payments.migrations.0002_x")
     assert 'dependencies = [("payments", "0001_initial")]' in out
     assert '("order_id", models.BigIntegerField(db_index=True))' in out
+    assert "tags" not in out
     assert 'options={"ordering": ["order_id"]}' in out
     assert 'name="order_id", field=models.BigIntegerField(db_index=True, null=True, blank=True)' in out
     assert 'models.Index(fields=["order_id"], name="pay_order_idx")' in out
 
 
-def test_drop_definitions() -> None:
-    out = run(DropDefinitions({"test_b", "Helper"}), "def test_a(): ...\ndef test_b(): ...\nclass Helper: ...\n")
-    assert out == "def test_a(): ...\n"
+def test_migration_operations_are_matched_by_qualified_name() -> None:
+    src = 'from mylib import migrations\n\nmigrations.AddField(model_name="payment", name="order", field=models.ForeignKey(to="o"))\n'
+    assert run(lambda c: MigrationCuts(c, [PAYMENT_ORDER], []), src) == src
+    src = 'from django.db.migrations import AddField as Add\n\nAdd(model_name="payment", name="order", field=models.ForeignKey(to="o"))\n'
+    assert 'name="order_id", field=models.BigIntegerField(db_index=True)' in run(lambda c: MigrationCuts(c, [PAYMENT_ORDER], []), src)
 
 
-def test_staying_module_imported_as_a_module_is_replaced_by_the_monolith_module() -> None:
-    src = "from payments import services as payment_services\nimport payments.services as ps\nfrom payments import models\n"
-    out = run(RetargetImports({}, {}, {"payments.services": "svc.monolith"}), src)
-    assert out == (
-        "# TODO(decompose): payments.services stays in the monolith: its functions are called back over HTTP (svc.monolith)\n"
-        "from svc import monolith as payment_services\n"
-        "# TODO(decompose): payments.services stays in the monolith: its functions are called back over HTTP (svc.monolith)\n"
-        "from svc import monolith as ps\n"
-        "from payments import models\n"
+# -- the chain ------------------------------------------------------------------------------
+
+
+def test_moved_module_chain_runs_every_concern_on_one_tree() -> None:
+    src = """\
+    from django.db import models
+    from django.dispatch import receiver
+
+    from orders.models import Order
+    from orders.signals import order_placed
+
+
+    class Payment(models.Model):
+        order = models.ForeignKey(Order, on_delete=models.PROTECT)
+
+
+    @receiver(order_placed, sender=Order)
+    def on_placed(sender, order, **kw):
+        return Payment.objects.filter(order=order)
+
+
+    def test_stays(): ...
+    """
+    edits = MovedModuleEdits(
+        moves=(ORDER, SymbolMove("orders.signals.order_placed", "svc.signals")),
+        cuts=(PAYMENT_ORDER,),
+        bridged_signals=frozenset({"orders.signals.order_placed"}),
+        refs_module="svc.monolith",
+        drop=frozenset({"test_stays"}),
     )
+    out = run(lambda c: moved_module_command(c, edits), src, module="payments.models")
+    assert out.splitlines()[:6] == [
+        "from django.db import models",
+        "from django.dispatch import receiver",
+        "",
+        "from svc.monolith import Order",
+        "from svc.signals import order_placed",
+        "from svc import monolith",
+    ]
+    assert "@receiver(order_placed)\n" in out
+    assert "order_id = models.BigIntegerField(db_index=True)" in out
+    assert "Payment.objects.filter(order_id=order)" in out
+    assert "test_stays" not in out
+
+
+def test_a_chain_refuses_a_step_built_with_another_context() -> None:
+    ctx = module_context(MODULE)
+    with pytest.raises(ValueError, match="another context"):
+        ChainCommand(ctx, [TidyImports(module_context(MODULE))])
+
+
+def test_reexports_follow_chains_and_prefixes_without_looping() -> None:
+    r = ReExports({"a.X": "b.X", "b.X": "c.impl.X", "loop.A": "loop.B", "loop.B": "loop.A"})
+    assert r.canonical("a.X") == "c.impl.X"
+    assert r.canonical("a.X.objects") == "c.impl.X.objects"
+    assert r.canonical("other.Y") == "other.Y"
+    assert r.canonical("loop.A") in ("loop.A", "loop.B")

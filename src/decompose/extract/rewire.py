@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-from libcst.codemod import CodemodContext
+from libcst.codemod import Codemod, CodemodContext
 
 from decompose.errors import InputError
 from decompose.extract import migrations as mig
@@ -33,6 +33,7 @@ from decompose.extract.api_spec import model_endpoints
 from decompose.extract.client import client_files, client_module, services_package
 from decompose.extract.client.generator import return_types
 from decompose.extract.codemods.call_sites import RetargetGetModel, RetargetImports
+from decompose.extract.codemods.chain import ChainCommand
 from decompose.extract.codemods.fk_to_id import ForeignKeyToIdField
 from decompose.extract.codemods.installed_apps import ServiceSwitchSettings
 from decompose.extract.codemods.signal_bridge import BridgeSignalImports
@@ -140,10 +141,6 @@ def _staying_files(root: Path, plan: ExtractionPlan) -> list[str]:
             continue
         out.append(rel)
     return out
-
-
-def _run(codemod: object, module: cst.Module) -> cst.Module:
-    return codemod.transform_module(module)  # type: ignore[attr-defined,no-any-return]
 
 
 # -- what cannot be rewritten ------------------------------------------------------
@@ -420,30 +417,26 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
             text = f"{t.pattern}: {t.message}"
             if f"# TODO(decompose): {text}" not in source:  # already marked by an earlier run
                 by_line.setdefault(t.line, []).append(text)
-        if by_line:
-            module = _run(AddTodoComments(CodemodContext(filename=rel), by_line), module)
-        imports = RetargetImports(CodemodContext(filename=rel), mapping)
-        module = _run(imports, module)
-        rewritten.extend(f"{rel}: {n}" for n in imports.rewritten)
-        if "get_model" in source:
-            getmodel = RetargetGetModel(CodemodContext(filename=rel), {a: plan.service for a in plan.apps}, f"{pkg}.runtime")
-            module = _run(getmodel, module)
-            rewritten.extend(f"{rel}: apps.get_model({n!r}) (remote stand-in when remote)" for n in getmodel.rewritten)
-        signals = BridgeSignalImports(CodemodContext(filename=rel), plan.signal_bridges, client)
-        module = _run(signals, module)
-        rewritten.extend(f"{rel}: {n} (bridged signal)" for n in signals.rewritten)
-        if rel in fk_by_file:
-            fk = ForeignKeyToIdField(CodemodContext(filename=rel), fk_by_file[rel])
-            module = _run(fk, module)
-            for (model, fname), (kind, id_kw, fk_kw) in sorted(fk.details.items()):
-                c = next(x for x in to_moved if x.evidence.path == rel and x.field == fname and x.model.endswith("." + model))
-                app = c.model.split(".", 1)[0]
-                fk_details.setdefault(app, []).append(mig.FieldCut(model, fname, c.target, kind, id_kw, fk_kw))
-                column_changes.append(f"{c.model}.{fname} ({kind} to {c.target}) → {fname}_id, BigIntegerField on column {c.column}")
+        context = CodemodContext(filename=rel)
+        steps: list[Codemod] = [AddTodoComments(context, by_line)] if by_line else []
+        imports = RetargetImports(context, mapping)
+        getmodel = RetargetGetModel(context, {a: plan.service for a in plan.apps}, f"{pkg}.runtime")
+        signals = BridgeSignalImports(context, plan.signal_bridges, client)
+        fk = ForeignKeyToIdField(context, fk_by_file.get(rel, ()))
+        steps += [imports, *([getmodel] if "get_model" in source else []), signals, *([fk] if rel in fk_by_file else [])]
         if rel == settings_rel:
-            module = _run(ServiceSwitchSettings(CodemodContext(filename=rel), plan.service, app_modules, pkg), module)
+            steps.append(ServiceSwitchSettings(context, plan.service, app_modules, pkg))
         if rel == urls_rel:
-            module = _run(ServiceSwitchUrls(CodemodContext(filename=rel), plan.service, app_modules, pkg), module)
+            steps.append(ServiceSwitchUrls(context, plan.service, app_modules, pkg))
+        module = ChainCommand(context, steps).transform_module(module)
+        rewritten.extend(f"{rel}: {n}" for n in imports.rewritten)
+        rewritten.extend(f"{rel}: apps.get_model({n!r}) (remote stand-in when remote)" for n in getmodel.rewritten)
+        rewritten.extend(f"{rel}: {n} (bridged signal)" for n in signals.rewritten)
+        for (model, fname), (kind, id_kw, fk_kw) in sorted(fk.details.items()):
+            c = next(x for x in to_moved if x.evidence.path == rel and x.field == fname and x.model.endswith("." + model))
+            app = c.model.split(".", 1)[0]
+            fk_details.setdefault(app, []).append(mig.FieldCut(model, fname, c.target, kind, id_kw, fk_kw))
+            column_changes.append(f"{c.model}.{fname} ({kind} to {c.target}) → {fname}_id, BigIntegerField on column {c.column}")
         if module.code != source:
             changes[rel] = module.code
 

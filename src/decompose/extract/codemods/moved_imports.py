@@ -1,15 +1,25 @@
-"""LibCST codemods applied to the code that MOVES into the service.
+"""LibCST codemod commands applied to the code that MOVES into the service.
 
-One transformer per concern; :func:`rewrite_moved_module` and
-:func:`rewrite_migration` chain them for one file. Never string surgery: every
-change is a change of the syntax tree, so formatting and comments elsewhere
+One :class:`~libcst.codemod.VisitorBasedCodemodCommand` per concern, chained for one
+file by :func:`moved_module_command` and :func:`migration_command` (a
+:class:`~decompose.extract.codemods.chain.ChainCommand`). Never string surgery:
+every change is a change of the syntax tree, so formatting and comments elsewhere
 survive byte-for-byte.
+
+Names are matched by what they are, not by how they are spelled: every command asks
+LibCST's ``FullyQualifiedNameProvider`` (so ``import a.b as c``, ``from pkg import x``
+and relative imports resolve to the same dotted name) and maps that name through
+:class:`ReExports` (so ``from orders.models import Order``, re-exported by
+``orders/models/__init__.py``, is ``orders.models.order.Order``). Imports the commands
+need are asked for with ``AddImportsVisitor.add_needed_import`` and the ones they make
+useless with ``RemoveImportsVisitor``: LibCST places and removes them.
 
 - :class:`RetargetImports` — ``from orders.signals import order_placed`` →
   ``from payments_service.signals import order_placed`` (bridged signals);
   ``from orders.models import Order`` / ``from orders.services import mark_paid``
   → ``from payments_service.monolith import ...`` (references by id, HTTP call
-  backs), with a ``# TODO(decompose): ...`` comment where a call back is needed.
+  backs), with a ``# TODO(decompose): ...`` comment where a call back is needed;
+  ``services.mark_paid()`` through a module import → ``payments_service.monolith.mark_paid()``.
 - :class:`ForeignKeyToId` — ``order = models.ForeignKey("orders.Order", ...)``
   → ``order_id = models.BigIntegerField(db_index=True)``: same column, no FK,
   plus an ``order`` property returning a reference by id (and a setter), so
@@ -19,156 +29,321 @@ survive byte-for-byte.
   from ``select_related(...)``.
 - :class:`DropStayingSender` — ``@receiver(order_placed, sender=Order)`` loses
   ``sender=`` for bridged signals (the bridge sends with ``sender=None``).
+- :class:`DropDefinitions` — top-level tests that stay with the monolith, and the
+  imports only they used.
 - :class:`MigrationCuts` — the same FK → id change inside migrations, and
   dependencies on staying apps dropped.
 
 Example::
 
     >>> import libcst as cst
+    >>> from decompose.extract.codemods.chain import module_context
     >>> src = "from orders.signals import order_placed\\n"
-    >>> cst.parse_module(src).visit(RetargetImports({"orders.signals.order_placed": "svc.signals"})).code
+    >>> cmd = RetargetImports(module_context("pay.receivers"), [SymbolMove("orders.signals.order_placed", "svc.signals")])
+    >>> cmd.transform_module(cst.parse_module(src)).code
     'from svc.signals import order_placed\\n'
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
+from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.helpers import get_absolute_module_from_package_for_import, get_full_name_for_node
+from libcst.metadata import FullyQualifiedNameProvider
+
+from decompose.extract.codemods.chain import ChainCommand
+from decompose.extract.plan import ForeignKeyCut
 
 TODO = "# TODO(decompose): "
+#: where Django's ``receiver`` decorator is defined and re-exported
+RECEIVERS = frozenset({"django.dispatch.receiver", "django.dispatch.dispatcher.receiver"})
+MIGRATIONS = "django.db.migrations."
 
 
-def _dotted(node: cst.BaseExpression | None) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
+# -- parameters -------------------------------------------------------------------------
 
 
-def _root_name(node: cst.BaseExpression) -> str | None:
-    """The name a call/attribute chain starts from: ``Payment.objects.filter(x).get`` → ``Payment``."""
+@dataclass(frozen=True, slots=True)
+class ReExports:
+    """Names a module binds by importing them: ``orders.models.Order`` → ``orders.models.order.Order``.
+
+    ``table`` maps a dotted name as a module exposes it to the name it imported;
+    :meth:`canonical` follows it (longest prefix first, through chains, never looping).
+    """
+
+    table: Mapping[str, str] = field(default_factory=dict)
+
+    def canonical(self, name: str) -> str:
+        seen: set[str] = set()
+        while name not in seen:
+            seen.add(name)
+            parts = name.split(".")
+            for i in range(len(parts), 0, -1):
+                head = ".".join(parts[:i])
+                if head in self.table and self.table[head] != head:
+                    name = ".".join([self.table[head], *parts[i:]])
+                    break
+            else:
+                return name
+        return name
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolMove:
+    """A staying symbol the moved code uses: where the service imports it from instead.
+
+    ``module`` None: it has no stand-in; the import stays and gets the ``todo`` comment.
+    """
+
+    name: str
+    module: str | None
+    todo: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleStandIn:
+    """A staying module the moved code imports as a module, replaced by one of the service's."""
+
+    module: str
+    stand_in: str
+
+    @property
+    def todo(self) -> str:
+        return f"{self.module} stays in the monolith: its functions are called back over HTTP ({self.stand_in})"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCut:
+    """A relation of a moved model to a staying one (the plan's cut), with the model class's dotted name."""
+
+    cut: ForeignKeyCut
+    model_class: str
+
+    @property
+    def many(self) -> bool:
+        return self.cut.field_type == "ManyToManyField"
+
+    @property
+    def unique(self) -> bool:
+        return self.cut.field_type == "OneToOneField"
+
+    @property
+    def attname(self) -> str:
+        return f"{self.cut.field}_id"
+
+    @property
+    def model_name(self) -> str:
+        """``payments.Payment`` → ``payment`` (how migrations name the model)."""
+        return self.cut.model.split(".", 1)[1].lower()
+
+
+# -- shared helpers ---------------------------------------------------------------------
+
+
+class _Names(VisitorBasedCodemodCommand):
+    """Fully qualified names (through re-exports), and comments above the innermost statement."""
+
+    METADATA_DEPENDENCIES = (FullyQualifiedNameProvider,)
+
+    def __init__(self, context: CodemodContext, reexports: ReExports | None = None) -> None:
+        super().__init__(context)
+        self.reexports = reexports or ReExports()
+        self._statements: list[cst.CSTNode] = []
+        self._notes: dict[cst.CSTNode, list[str]] = {}
+
+    def names(self, node: cst.CSTNode) -> set[str]:
+        found = self.get_metadata(FullyQualifiedNameProvider, node, set())
+        return {self.reexports.canonical(q.name) for q in found}
+
+    def note(self, comment: str) -> None:
+        """Put ``comment`` (a whole comment line) above the statement being visited, once."""
+        if comment and self._statements:
+            notes = self._notes.setdefault(self._statements[-1], [])
+            if comment not in notes:
+                notes.append(comment)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self._statements.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: Any, updated_node: Any) -> Any:
+        result = super().on_leave(original_node, updated_node)
+        if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self._statements.pop()
+            notes = self._notes.pop(original_node, [])
+            if notes and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                lines = list(result.leading_lines)
+                if self.module.body and original_node is self.module.body[0]:
+                    lines += self.module.header  # comments above the first statement belong to the module
+                have = {ln.comment.value for ln in lines if ln.comment is not None}
+                new = [cst.EmptyLine(comment=cst.Comment(c)) for c in notes if c not in have]
+                if new:
+                    result = result.with_changes(leading_lines=[*result.leading_lines, *new])
+        return result
+
+
+def _root(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The expression a call/attribute chain starts from: ``Payment.objects.filter(x).get`` → ``Payment``."""
     while True:
-        if isinstance(node, cst.Name):
-            return node.value
         if isinstance(node, cst.Attribute):
             node = node.value
         elif isinstance(node, cst.Call):
             node = node.func
         else:
-            return None
+            return node
 
 
-def _alias_name(a: cst.ImportAlias) -> str:
-    return _dotted(a.name) or ""
+def _chain(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """Every expression along a call/attribute chain, outermost first: ``pm.Payment.objects.get`` →
+    ``[pm.Payment.objects.get, pm.Payment.objects, pm.Payment, pm]``."""
+    out = []
+    while True:
+        if isinstance(node, cst.Call):
+            node = node.func
+            continue
+        out.append(node)
+        if not isinstance(node, cst.Attribute):
+            return out
+        node = node.value
 
 
-def _bound_name(a: cst.ImportAlias) -> str:
-    if a.asname is not None and isinstance(a.asname.name, cst.Name):
-        return a.asname.name.value
-    return _alias_name(a)
+def _dotted(name: str) -> cst.Attribute | cst.Name:
+    node = cst.parse_expression(name)
+    assert isinstance(node, (cst.Attribute, cst.Name))
+    return node
 
 
-class RetargetImports(cst.CSTTransformer):
-    """Point imports of some symbols at another module, drop some, flag others.
+def _without_last_comma(aliases: Sequence[cst.ImportAlias], parenthesized: bool) -> list[cst.ImportAlias]:
+    out = list(aliases)
+    if out and not parenthesized and isinstance(out[-1].comma, cst.Comma):
+        out[-1] = out[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return out
 
-    ``mapping``: dotted symbol → new module (``None`` drops the name).
-    ``todo``: dotted symbol → message for a ``# TODO(decompose):`` comment.
-    Relative imports are left alone (they stay inside the moved app).
+
+# -- imports ----------------------------------------------------------------------------
+
+
+class RetargetImports(_Names):
+    """Import staying symbols from the service's stand-ins; flag what has none.
+
+    ``moves``: staying symbols and where they come from instead (or only a TODO);
+    ``stand_ins``: staying modules imported as modules, replaced by a service module.
+    An import whose names all go to one module is renamed where it stands (comments
+    and function-local position kept); names split off an import are asked for from
+    ``AddImportsVisitor``. Uses through a module (``services.mark_paid()``) become the
+    stand-in's dotted name, and the module import is removed once unused.
     """
+
+    DESCRIPTION = "Import staying symbols from the service's stand-ins for them."
 
     def __init__(
         self,
-        mapping: Mapping[str, str | None],
-        todo: Mapping[str, str] | None = None,
-        modules: Mapping[str, str] | None = None,
+        context: CodemodContext,
+        moves: Iterable[SymbolMove] = (),
+        stand_ins: Iterable[ModuleStandIn] = (),
+        reexports: ReExports | None = None,
     ) -> None:
-        super().__init__()
-        self.mapping = dict(mapping)
-        self.todo = dict(todo or {})
-        #: staying module → module that stands in for it (``from payments import services as ps``
-        #: → ``from svc import monolith as ps``)
-        self.modules = dict(modules or {})
+        super().__init__(context, reexports)
+        self.moves = {self.reexports.canonical(m.name): m for m in moves}
+        self.stand_ins = {self.reexports.canonical(s.module): s for s in stand_ins}
 
-    def _module_alias(self, full: str, bound: str) -> cst.SimpleStatementLine:
-        pkg, _, mod = self.modules[full].rpartition(".")
-        line = cst.parse_statement(f"from {pkg} import {mod}" + (f" as {bound}" if bound != mod else ""))
-        note = f"{full} stays in the monolith: its functions are called back over HTTP ({self.modules[full]})"
-        return line.with_changes(leading_lines=[cst.EmptyLine(comment=cst.Comment(TODO + note))])  # type: ignore[return-value]
+    def _alias(self, alias: cst.ImportAlias, obj: str, bound: str) -> cst.ImportAlias:
+        if alias.evaluated_name == obj:
+            return alias
+        asname = alias.asname if alias.asname is not None else cst.AsName(cst.Name(bound))
+        return alias.with_changes(name=cst.Name(obj), asname=None if bound == obj else asname)
 
-    def leave_SimpleStatementLine(
-        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
-        if len(updated_node.body) != 1:
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        if isinstance(updated_node.names, cst.ImportStar):
             return updated_node
-        if isinstance(updated_node.body[0], cst.Import) and self.modules:
-            plain = updated_node.body[0]
-            if len(plain.names) == 1 and plain.names[0].asname is not None:
-                full = _alias_name(plain.names[0])
-                if full in self.modules:
-                    line = self._module_alias(full, _bound_name(plain.names[0]))
-                    return line.with_changes(leading_lines=[*updated_node.leading_lines, *line.leading_lines])
+        module = get_absolute_module_from_package_for_import(self.context.full_package_name, updated_node)
+        if module is None:
             return updated_node
-        if not isinstance(updated_node.body[0], cst.ImportFrom):
-            return updated_node
-        imp = updated_node.body[0]
-        if imp.relative or imp.module is None or isinstance(imp.names, cst.ImportStar):
-            return updated_node
-        module = _dotted(imp.module) or ""
-        groups: dict[str | None, list[cst.ImportAlias]] = {}
-        order: list[str | None] = []
-        todos: list[str] = []
-        dropped = False
-        extra: list[cst.SimpleStatementLine] = []
-        for alias in imp.names:
-            full = f"{module}.{_alias_name(alias)}"
-            if full in self.modules:
-                extra.append(self._module_alias(full, _bound_name(alias)))
-                dropped = True
-                continue
-            if full in self.todo:
-                todos.append(self.todo[full])
-            if full in self.mapping:
-                target = self.mapping[full]
-                if target is None:
-                    dropped = True
-                    continue
+        keep: list[cst.ImportAlias] = []
+        moved: dict[str, list[tuple[cst.ImportAlias, str, str]]] = {}
+        for alias in updated_node.names:
+            name = alias.evaluated_name
+            bound = alias.evaluated_alias or name
+            full = self.reexports.canonical(f"{module}.{name}")
+            if full in self.stand_ins:
+                stand_in = self.stand_ins[full]
+                self.note(TODO + stand_in.todo)
+                target, _, obj = stand_in.stand_in.rpartition(".")
+                moved.setdefault(target, []).append((alias, obj, bound))
+            elif full in self.moves:
+                move = self.moves[full]
+                if move.todo:
+                    self.note(TODO + move.todo)
+                if move.module is None:
+                    keep.append(alias)
+                else:
+                    moved.setdefault(move.module, []).append((alias, full.rsplit(".", 1)[1], bound))
             else:
-                target = module
-            if target not in groups:
-                groups[target] = []
-                order.append(target)
-            groups[target].append(alias)
-        if not dropped and order == [module] and not todos:
+                keep.append(alias)
+        if not moved:
             return updated_node
-        if not order and not extra:
-            return cst.RemoveFromParent()
-        out: list[cst.BaseStatement] = []
-        for i, target in enumerate(order):
-            aliases = groups[target]
-            aliases = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in aliases]
-            new_imp = imp.with_changes(
-                module=cst.parse_expression(target),  # type: ignore[arg-type]
-                names=aliases,
-                lpar=None if len(aliases) == 1 else imp.lpar,
-                rpar=None if len(aliases) == 1 else imp.rpar,
-            )
-            if new_imp.lpar is None and new_imp.rpar is not None or new_imp.rpar is None and new_imp.lpar is not None:
-                new_imp = new_imp.with_changes(lpar=None, rpar=None)
-            line = updated_node.with_changes(body=[new_imp])
-            if i == 0 and todos:
-                comments = [cst.EmptyLine(comment=cst.Comment(TODO + t)) for t in sorted(set(todos))]
-                line = line.with_changes(leading_lines=[*updated_node.leading_lines, *comments])
-            elif i > 0:
-                line = line.with_changes(leading_lines=[])
-            out.append(line)
-        for i, line in enumerate(extra):
-            if not out and i == 0:
-                line = line.with_changes(leading_lines=[*updated_node.leading_lines, *line.leading_lines])
-            out.append(line)
-        return cst.FlattenSentinel(out) if len(out) > 1 else out[0]
+        in_place = None if keep else next(iter(moved))
+        for target, aliases in moved.items():
+            if target != in_place:
+                for _alias, obj, bound in aliases:
+                    AddImportsVisitor.add_needed_import(self.context, target, obj, None if bound == obj else bound)
+        parenthesized = updated_node.rpar is not None
+        if in_place is None:
+            return updated_node.with_changes(names=_without_last_comma(keep, parenthesized))
+        names = [self._alias(a, obj, bound) for a, obj, bound in moved[in_place]]
+        return updated_node.with_changes(
+            module=_dotted(in_place), relative=[], names=_without_last_comma(names, parenthesized)
+        )
+
+    def leave_Import(
+        self, original_node: cst.Import, updated_node: cst.Import
+    ) -> cst.Import | cst.ImportFrom | cst.RemovalSentinel:
+        keep: list[cst.ImportAlias] = []
+        for alias in updated_node.names:
+            full = self.reexports.canonical(alias.evaluated_name)
+            bound = alias.evaluated_alias
+            if bound is None or full not in self.stand_ins:
+                keep.append(alias)
+                continue
+            stand_in = self.stand_ins[full]
+            self.note(TODO + stand_in.todo)
+            target, _, obj = stand_in.stand_in.rpartition(".")
+            if len(updated_node.names) == 1:
+                return cst.ImportFrom(
+                    module=_dotted(target),
+                    names=[self._alias(alias, obj, bound).with_changes(comma=cst.MaybeSentinel.DEFAULT)],
+                )
+            AddImportsVisitor.add_needed_import(self.context, target, obj, None if bound == obj else bound)
+        if len(keep) == len(updated_node.names):
+            return updated_node
+        return updated_node.with_changes(names=_without_last_comma(keep, False))
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        for name in sorted(self.names(original_node)):
+            move = self.moves.get(name)
+            if move is None or move.module is None:
+                continue
+            root = _root(original_node)
+            if isinstance(root, cst.Name) and any(
+                n in self.stand_ins and n.split(".", 1)[0] != root.value for n in self.names(root)
+            ):
+                return updated_node  # the module import itself becomes the stand-in
+            if move.todo:
+                self.note(TODO + move.todo)
+            AddImportsVisitor.add_needed_import(self.context, move.module)
+            RemoveImportsVisitor.remove_unused_import_by_node(self.context, original_node)
+            return _dotted(f"{move.module}.{name.rsplit('.', 1)[1]}")
+        return updated_node
+
+
+# -- models -----------------------------------------------------------------------------
 
 
 def _id_field(func: cst.BaseExpression, *, unique: bool, nullable: bool, db_column: str | None) -> cst.Call:
@@ -183,123 +358,23 @@ def _id_field(func: cst.BaseExpression, *, unique: bool, nullable: bool, db_colu
         args.append(cst.Arg(cst.SimpleString(repr(db_column)), keyword=cst.Name("db_column")))
     eq = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
     args = [a.with_changes(equal=eq) for a in args]
-    return cst.Call(new_func, args=[a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in args[:-1]] + args[-1:])
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return cst.Call(new_func, args=[a.with_changes(comma=comma) for a in args[:-1]] + args[-1:])
 
 
-class ForeignKeyToId(cst.CSTTransformer):
-    """``field = ForeignKey(...)`` → ``field_id = BigIntegerField(...)`` for the given (class, field) pairs.
-
-    ``cuts`` maps ``(ClassName, field)`` → ``(target label, column, nullable, unique)``.
-    """
-
-    def __init__(
-        self,
-        cuts: Mapping[tuple[str, str], tuple[str, str, bool, bool]],
-        refs_module: str | None = None,
-        drop: Mapping[tuple[str, str], str] | None = None,
-    ) -> None:
-        super().__init__()
-        self.cuts = dict(cuts)
-        #: (class, field) → target of a many-to-many relation to a staying model: removed
-        self.drop = dict(drop or {})
-        self.classes: list[str] = []
-        self.refs_module = refs_module
-        self.changed = False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self.classes.append(node.name.value)
-        return True
-
-    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
-        cls = self.classes.pop()
-        if not isinstance(updated_node.body, cst.IndentedBlock):
-            return updated_node
-        cut_names = {f for (c, f) in self.cuts if c == cls}
-        if cut_names:
-            updated_node = updated_node.with_changes(
-                body=updated_node.body.with_changes(
-                    body=[
-                        st.visit(RenameFieldStrings(cut_names))
-                        if isinstance(st, cst.ClassDef) and st.name.value == "Meta" else st
-                        for st in updated_node.body.body
-                    ]
-                )
-            )
-        if self.refs_module is None:
-            return updated_node
-        body: list[cst.BaseStatement] = list(updated_node.body.body)
-        for st in updated_node.body.body:
-            if isinstance(st, cst.SimpleStatementLine) and isinstance(st.body[0], cst.Assign):
-                t = st.body[0].targets[0].target
-                if isinstance(t, cst.Name) and t.value.endswith("_id") and (cls, t.value[:-3]) in self.cuts:
-                    name = t.value[:-3]
-                    target = self.cuts[(cls, name)][0]
-                    alias = self.refs_module.rsplit(".", 1)[-1]
-                    code = (
-                        f"@property\n"
-                        f"def {name}(self):\n"
-                        f'    """{target} stays in the monolith: a reference by id (decompose)."""\n'
-                        f'    return {alias}.ref("{target}", self.{name}_id)\n'
-                    )
-                    setter = f"@{name}.setter\ndef {name}(self, value):\n    self.{name}_id = {alias}.ref_id(value)\n"
-                    body.append(cst.parse_statement(code).with_changes(leading_lines=[cst.EmptyLine(indent=False)]))
-                    body.append(cst.parse_statement(setter).with_changes(leading_lines=[cst.EmptyLine(indent=False)]))
-        return updated_node.with_changes(body=updated_node.body.with_changes(body=body))
-
-    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        if not self.changed or self.refs_module is None:
-            return updated_node
-        pkg, _, mod = self.refs_module.rpartition(".")
-        imp = cst.parse_statement(f"from {pkg} import {mod}")
-        body = list(updated_node.body)
-        # after the last top-level import
-        idx = 0
-        for i, st in enumerate(body):
-            if isinstance(st, cst.SimpleStatementLine) and isinstance(st.body[0], (cst.Import, cst.ImportFrom)):
-                idx = i + 1
-        body.insert(idx, imp)
-        return updated_node.with_changes(body=body)
-
-    def leave_SimpleStatementLine(
-        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.SimpleStatementLine:
-        if not self.classes or len(updated_node.body) != 1:
-            return updated_node
-        st = updated_node.body[0]
-        if not (isinstance(st, cst.Assign) and len(st.targets) == 1 and isinstance(st.targets[0].target, cst.Name)):
-            return updated_node
-        name = st.targets[0].target.value
-        key = (self.classes[-1], name)
-        if key in self.drop:
-            note = cst.EmptyLine(
-                comment=cst.Comment(
-                    f"# TODO(decompose): {name} was a many-to-many relation to {self.drop[key]}, which stays in the "
-                    "monolith; its join table stays there too (keep ids here if the service needs them)"
-                )
-            )
-            return updated_node.with_changes(
-                body=[cst.Pass()], leading_lines=[*updated_node.leading_lines, note]
-            )
-        if key not in self.cuts or not isinstance(st.value, cst.Call):
-            return updated_node
-        target, column, nullable, unique = self.cuts[key]
-        attname = f"{name}_id"
-        call = _id_field(st.value.func, unique=unique, nullable=nullable, db_column=None if column == attname else column)
-        new = st.with_changes(targets=[st.targets[0].with_changes(target=cst.Name(attname))], value=call)
-        self.changed = True
-        note = cst.EmptyLine(
-            comment=cst.Comment(f"# decompose: was a relation to {target}, which stays in the monolith; same column {column}")
-        )
-        return updated_node.with_changes(body=[new], leading_lines=[*updated_node.leading_lines, note])
+def _cut_id_field(cut: ModelCut, func: cst.BaseExpression) -> cst.Call:
+    column = cut.cut.column
+    return _id_field(func, unique=cut.unique, nullable=cut.cut.nullable,
+                     db_column=None if column == cut.attname else column)
 
 
 class RenameFieldStrings(cst.CSTTransformer):
     """Inside Meta / migration options: ``"user"`` → ``"user_id"`` in ``fields=[...]``, ``ordering``,
-    ``unique_together``, ``index_together`` (also ``"-user"``)."""
+    ``unique_together``, ``index_together`` (also ``"-user"``). Applied to a subtree by the commands."""
 
     KEYS = frozenset({"fields", "ordering", "unique_together", "index_together"})
 
-    def __init__(self, names: set[str]) -> None:
+    def __init__(self, names: Iterable[str]) -> None:
         super().__init__()
         self.names = set(names)
         self.depth = 0
@@ -322,7 +397,8 @@ class RenameFieldStrings(cst.CSTTransformer):
 
     @staticmethod
     def _dict_key(node: cst.DictElement) -> str | None:
-        return node.key.evaluated_value if isinstance(node.key, cst.SimpleString) else None  # type: ignore[return-value]
+        key = node.key.evaluated_value if isinstance(node.key, cst.SimpleString) else None
+        return key if isinstance(key, str) else None
 
     def visit_DictElement(self, node: cst.DictElement) -> bool:
         self._enter(self._dict_key(node))
@@ -358,7 +434,90 @@ class RenameFieldStrings(cst.CSTTransformer):
         return updated_node
 
 
-def _rename_lookup(key: str, renames: Mapping[str, str]) -> str:
+class ForeignKeyToId(_Names):
+    """``field = ForeignKey(...)`` → ``field_id = BigIntegerField(...)`` for the given cuts.
+
+    A field is the cut one when its fully qualified name is ``<model_class>.<field>``.
+    With ``refs_module``, each converted field gets a property (and setter) returning a
+    reference by id from that module, whose import is asked for. A many-to-many cut is
+    removed (its join table stays in the monolith) with a TODO.
+    """
+
+    DESCRIPTION = "Relations of moved models to staying ones become id columns."
+
+    def __init__(
+        self,
+        context: CodemodContext,
+        cuts: Iterable[ModelCut],
+        refs_module: str | None = None,
+        reexports: ReExports | None = None,
+    ) -> None:
+        super().__init__(context, reexports)
+        self.cuts = {f"{c.model_class}.{c.cut.field}": c for c in cuts}
+        self.models = {c.model_class for c in self.cuts.values() if not c.many}
+        self.refs_module = refs_module
+        #: model class → the cuts converted by this run, in source order
+        self.converted: dict[str, list[ModelCut]] = {}
+
+    def leave_Assign(
+        self, original_node: cst.Assign, updated_node: cst.Assign
+    ) -> cst.Assign | cst.Pass:
+        if len(original_node.targets) != 1 or not isinstance(original_node.targets[0].target, cst.Name):
+            return updated_node
+        found = [self.cuts[n] for n in sorted(self.names(original_node.targets[0].target)) if n in self.cuts]
+        if not found:
+            return updated_node
+        cut = found[0]
+        name = cut.cut.field
+        if cut.many:
+            self.note(
+                f"{TODO}{name} was a many-to-many relation to {cut.cut.target}, which stays in the monolith; "
+                "its join table stays there too (keep ids here if the service needs them)"
+            )
+            return cst.Pass()
+        if not isinstance(updated_node.value, cst.Call):
+            return updated_node
+        self.note(f"# decompose: was a relation to {cut.cut.target}, which stays in the monolith; same column {cut.cut.column}")
+        self.converted.setdefault(cut.model_class, []).append(cut)
+        return updated_node.with_changes(
+            targets=[updated_node.targets[0].with_changes(target=cst.Name(cut.attname))],
+            value=_cut_id_field(cut, updated_node.value.func),
+        )
+
+    def _properties(self, cut: ModelCut, alias: str) -> list[cst.BaseStatement]:
+        name, target = cut.cut.field, json.dumps(cut.cut.target)
+        getter = (
+            f"@property\n"
+            f"def {name}(self):\n"
+            f'    """{cut.cut.target} stays in the monolith: a reference by id (decompose)."""\n'
+            f"    return {alias}.ref({target}, self.{cut.attname})\n"
+        )
+        setter = f"@{name}.setter\ndef {name}(self, value):\n    self.{cut.attname} = {alias}.ref_id(value)\n"
+        return [cst.parse_statement(code).with_changes(leading_lines=[cst.EmptyLine(indent=False)]) for code in (getter, setter)]
+
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        if not isinstance(updated_node.body, cst.IndentedBlock):
+            return updated_node
+        for name in sorted(self.names(original_node)):
+            owner, _, last = name.rpartition(".")
+            if last == "Meta" and owner in self.models:
+                fields = {c.cut.field for c in self.cuts.values() if c.model_class == owner and not c.many}
+                return updated_node.visit(RenameFieldStrings(fields))  # type: ignore[return-value]
+            converted = self.converted.pop(name, [])
+            if converted and self.refs_module is not None:
+                package, _, alias = self.refs_module.rpartition(".")
+                AddImportsVisitor.add_needed_import(self.context, package, alias)
+                body = [*updated_node.body.body, *(p for c in converted for p in self._properties(c, alias))]
+                return updated_node.with_changes(body=updated_node.body.with_changes(body=body))
+        return updated_node
+
+
+def rename_lookup(key: str, renames: Mapping[str, str]) -> str:
+    """A queryset lookup after cuts: ``order__pk`` → ``order_id`` for ``renames = {"order": "order_id"}``.
+
+    >>> rename_lookup("order__in", {"order": "order_id"}), rename_lookup("order__reference", {"order": "order_id"})
+    ('order_id__in', 'order__reference')
+    """
     head, sep, rest = key.partition("__")
     if head not in renames:
         return key
@@ -373,20 +532,31 @@ def _rename_lookup(key: str, renames: Mapping[str, str]) -> str:
     return key
 
 
-class RenameCutLookups(cst.CSTTransformer):
-    """Keyword ``order=`` / ``order__id=`` → ``order_id=`` in calls rooted at the given model names."""
+class RenameCutLookups(_Names):
+    """Keyword ``order=`` / ``order__id=`` → ``order_id=`` in queries rooted at a model with cuts.
 
-    def __init__(self, renames: Mapping[str, Mapping[str, str]]) -> None:
-        super().__init__()
-        self.renames = {k: dict(v) for k, v in renames.items()}
+    The root of the call chain (``Payment`` in ``Payment.objects.filter(...)``) is matched
+    by its fully qualified name, however it was imported.
+    """
+
+    DESCRIPTION = "Queries on moved models follow their cut relations."
 
     QUERY_METHODS = frozenset({"filter", "exclude", "get", "get_or_create", "update_or_create", "update", "order_by"})
 
+    def __init__(self, context: CodemodContext, cuts: Iterable[ModelCut], reexports: ReExports | None = None) -> None:
+        super().__init__(context, reexports)
+        self.renames: dict[str, dict[str, str]] = {}
+        for c in cuts:
+            if not c.many:
+                self.renames.setdefault(self.reexports.canonical(c.model_class), {})[c.cut.field] = c.attname
+
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        root = _root_name(updated_node.func)
-        if root not in self.renames or not isinstance(updated_node.func, cst.Attribute):
+        if not isinstance(updated_node.func, cst.Attribute):
             return updated_node
-        table = self.renames[root]
+        tables = [self.renames[n] for node in _chain(original_node.func) for n in sorted(self.names(node)) if n in self.renames]
+        if not tables:
+            return updated_node
+        table = tables[0]
         method = updated_node.func.attr.value
         if method in ("select_related", "prefetch_related"):
             kept = [
@@ -405,7 +575,7 @@ class RenameCutLookups(cst.CSTTransformer):
         changed = False
         for a in updated_node.args:
             if a.keyword is not None:
-                new = _rename_lookup(a.keyword.value, table)
+                new = rename_lookup(a.keyword.value, table)
                 if new != a.keyword.value:
                     a = a.with_changes(keyword=cst.Name(new))
                     changed = True
@@ -413,60 +583,104 @@ class RenameCutLookups(cst.CSTTransformer):
         return updated_node.with_changes(args=args) if changed else updated_node
 
 
-class DropStayingSender(cst.CSTTransformer):
-    """Remove ``sender=`` from ``@receiver(sig, ...)`` decorators whose signal is one of ``signals`` (local names)."""
+# -- signals and tests ------------------------------------------------------------------
 
-    def __init__(self, signals: set[str]) -> None:
-        super().__init__()
-        self.signals = set(signals)
+
+class DropStayingSender(_Names):
+    """Remove ``sender=`` from ``@receiver(sig, ...)`` when ``sig`` is one of ``signals`` (dotted names)."""
+
+    DESCRIPTION = "Receivers of bridged signals accept the bridge's sender=None."
+
+    def __init__(self, context: CodemodContext, signals: Iterable[str], reexports: ReExports | None = None) -> None:
+        super().__init__(context, reexports)
+        self.signals = {self.reexports.canonical(s) for s in signals}
 
     def leave_Decorator(self, original_node: cst.Decorator, updated_node: cst.Decorator) -> cst.Decorator:
-        call = updated_node.decorator
-        if not isinstance(call, cst.Call) or not (_dotted(call.func) or "").endswith("receiver") or not call.args:
+        call, new = original_node.decorator, updated_node.decorator
+        if not isinstance(call, cst.Call) or not isinstance(new, cst.Call) or not call.args:
             return updated_node
-        if _dotted(call.args[0].value) not in self.signals:
+        if not self.names(call.func) & RECEIVERS or not self.names(call.args[0].value) & self.signals:
             return updated_node
-        args = [a for a in call.args if not (a.keyword is not None and a.keyword.value == "sender")]
-        if len(args) == len(call.args):
+        args = [a for a in new.args if not (a.keyword is not None and a.keyword.value == "sender")]
+        if len(args) == len(new.args):
             return updated_node
         args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return updated_node.with_changes(decorator=call.with_changes(args=args))
+        return updated_node.with_changes(decorator=new.with_changes(args=args))
 
 
-class MigrationCuts(cst.CSTTransformer):
-    """FK → id inside migrations, and no dependencies on apps that stay in the monolith.
+class DropDefinitions(VisitorBasedCodemodCommand):
+    """Remove top-level functions/classes by name (tests that stay with the monolith), and the
+    imports only they used."""
 
-    ``cuts`` maps ``(model_name_lower, field)`` → ``(column, nullable, unique)``.
+    DESCRIPTION = "Drop definitions that stay with the monolith."
+
+    def __init__(self, context: CodemodContext, names: Iterable[str]) -> None:
+        super().__init__(context)
+        self.names = set(names)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        if not self.names:
+            return updated_node
+        for st in original_node.body:
+            if isinstance(st, (cst.FunctionDef, cst.ClassDef)) and st.name.value in self.names:
+                RemoveImportsVisitor.remove_unused_import_by_node(self.context, st)
+        body = [
+            st for st in updated_node.body
+            if not (isinstance(st, (cst.FunctionDef, cst.ClassDef)) and st.name.value in self.names)
+        ]
+        return updated_node.with_changes(body=body)
+
+
+class TidyImports(VisitorBasedCodemodCommand):
+    """A multi-line parenthesized import keeps its closing parenthesis on its own line.
+
+    ``RemoveImportsVisitor`` drops the trailing comma when it removes the last names of
+    ``from m import (\n    a,\n    b,\n)`` (leaving ``(\n    a)``, for a formatter to fix;
+    LibCST PR #334): the last name gets its comma and line break back.
     """
 
-    def __init__(
-        self,
-        cuts: Mapping[tuple[str, str], tuple[str, bool, bool]],
-        staying_apps: Sequence[str],
-        drop: set[tuple[str, str]] | None = None,
-    ) -> None:
-        super().__init__()
-        self.cuts = dict(cuts)
+    DESCRIPTION = "Keep parenthesized imports one name a line."
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        lpar, rpar, names = updated_node.lpar, updated_node.rpar, updated_node.names
+        if (
+            lpar is None or rpar is None or isinstance(names, cst.ImportStar) or not names
+            or not isinstance(lpar.whitespace_after, cst.ParenthesizedWhitespace)
+            or isinstance(names[-1].comma, cst.Comma)
+            or not isinstance(rpar.whitespace_before, cst.SimpleWhitespace) or rpar.whitespace_before.value
+        ):
+            return updated_node
+        newline = cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(""))
+        last = names[-1].with_changes(comma=cst.Comma(whitespace_after=newline))
+        return updated_node.with_changes(names=[*names[:-1], last])
+
+
+# -- migrations -------------------------------------------------------------------------
+
+
+class MigrationCuts(_Names):
+    """FK → id inside migrations, and no dependencies on apps that stay in the monolith.
+
+    Operations are recognised by their fully qualified name (``django.db.migrations.…``);
+    ``cuts`` are the cuts of this migration's app.
+    """
+
+    DESCRIPTION = "Migrations of moved apps follow the cuts and forget staying apps."
+
+    def __init__(self, context: CodemodContext, cuts: Iterable[ModelCut], staying_apps: Iterable[str]) -> None:
+        super().__init__(context)
+        cuts = tuple(cuts)
+        self.cuts = {(c.model_name, c.cut.field): c for c in cuts if not c.many}
+        self.drop = {(c.model_name, c.cut.field) for c in cuts if c.many}
         self.staying = set(staying_apps)
-        self.drop = set(drop or ())
 
-    def leave_Element(
-        self, original_node: cst.Element, updated_node: cst.Element
-    ) -> cst.Element | cst.RemovalSentinel:
-        call = updated_node.value
-        if isinstance(call, cst.Call) and (_dotted(call.func) or "").rsplit(".", 1)[-1] in ("AddField", "AlterField", "RemoveField"):
-            model, name = self._str_kw(call, "model_name"), self._str_kw(call, "name")
-            if model is not None and (model.lower(), name) in self.drop:
-                return cst.RemoveFromParent()
-        return updated_node
-
-    def _field(self, model: str, name: str, call: cst.BaseExpression) -> cst.BaseExpression | None:
-        spec = self.cuts.get((model.lower(), name))
-        if spec is None or not isinstance(call, cst.Call):
+    def _operation(self, node: cst.BaseExpression) -> str | None:
+        if not isinstance(node, cst.Call):
             return None
-        column, nullable, unique = spec
-        attname = f"{name}_id"
-        return _id_field(call.func, unique=unique, nullable=nullable, db_column=None if column == attname else column)
+        for name in sorted(self.names(node.func)):
+            if name.startswith(MIGRATIONS):
+                return name.rsplit(".", 1)[1]
+        return None
 
     @staticmethod
     def _str_kw(call: cst.Call, kw: str) -> str | None:
@@ -476,56 +690,76 @@ class MigrationCuts(cst.CSTTransformer):
                 return v if isinstance(v, str) else None
         return None
 
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
-        fn = (_dotted(updated_node.func) or "").rsplit(".", 1)[-1]
-        if fn == "CreateModel":
-            model = self._str_kw(updated_node, "name")
-            if model is None and updated_node.args and isinstance(updated_node.args[0].value, cst.SimpleString):
-                model = str(updated_node.args[0].value.evaluated_value)
-            if model is None:
-                return updated_node
-            names = {f for (mdl, f) in self.cuts if mdl == model.lower()}
-            args = []
-            for a in updated_node.args:
-                if a.keyword is not None and a.keyword.value == "options" and names:
-                    a = a.with_changes(value=a.value.visit(RenameFieldStrings(names)))
-                if a.keyword is not None and a.keyword.value == "fields" and isinstance(a.value, cst.List):
-                    elements = []
-                    for el in a.value.elements:
-                        t = el.value
-                        if (
-                            isinstance(t, cst.Tuple) and t.elements and isinstance(t.elements[0].value, cst.SimpleString)
-                            and (model.lower(), t.elements[0].value.evaluated_value) in self.drop
-                        ):
-                            continue
-                        if isinstance(t, cst.Tuple) and len(t.elements) >= 2 and isinstance(t.elements[0].value, cst.SimpleString):
-                            fname = str(t.elements[0].value.evaluated_value)
-                            new = self._field(model, fname, t.elements[1].value)
-                            if new is not None:
-                                q = t.elements[0].value.quote
-                                t = t.with_changes(
-                                    elements=[
-                                        t.elements[0].with_changes(value=cst.SimpleString(f"{q}{fname}_id{q}")),
-                                        t.elements[1].with_changes(value=new),
-                                        *t.elements[2:],
-                                    ]
-                                )
-                                el = el.with_changes(value=t)
+    def leave_Element(self, original_node: cst.Element, updated_node: cst.Element) -> cst.Element | cst.RemovalSentinel:
+        call = original_node.value
+        if self._operation(call) in ("AddField", "AlterField", "RemoveField"):
+            assert isinstance(call, cst.Call)
+            model, name = self._str_kw(call, "model_name"), self._str_kw(call, "name")
+            if model is not None and (model.lower(), name) in self.drop:
+                return cst.RemoveFromParent()
+        return updated_node
+
+    def _field(self, model: str, name: str, call: cst.BaseExpression) -> cst.BaseExpression | None:
+        cut = self.cuts.get((model.lower(), name))
+        if cut is None or not isinstance(call, cst.Call):
+            return None
+        return _cut_id_field(cut, call.func)
+
+    def _names_of(self, model: str) -> set[str]:
+        return {f for (mdl, f) in self.cuts if mdl == model.lower()}
+
+    def _create_model(self, call: cst.Call) -> cst.Call:
+        model = self._str_kw(call, "name")
+        if model is None and call.args and isinstance(call.args[0].value, cst.SimpleString):
+            model = str(call.args[0].value.evaluated_value)
+        if model is None:
+            return call
+        names = self._names_of(model)
+        args = []
+        for a in call.args:
+            if a.keyword is not None and a.keyword.value == "options" and names:
+                a = a.with_changes(value=a.value.visit(RenameFieldStrings(names)))
+            if a.keyword is not None and a.keyword.value == "fields" and isinstance(a.value, cst.List):
+                elements = []
+                for el in a.value.elements:
+                    t = el.value
+                    if not (isinstance(t, cst.Tuple) and t.elements and isinstance(t.elements[0].value, cst.SimpleString)):
                         elements.append(el)
-                    a = a.with_changes(value=a.value.with_changes(elements=elements))
-                args.append(a)
-            return updated_node.with_changes(args=args)
-        if fn in ("AddIndex", "AddConstraint", "AlterUniqueTogether", "AlterIndexTogether", "AlterModelOptions",
+                        continue
+                    fname = str(t.elements[0].value.evaluated_value)
+                    if (model.lower(), fname) in self.drop:
+                        continue
+                    new = self._field(model, fname, t.elements[1].value) if len(t.elements) >= 2 else None
+                    if new is not None:
+                        q = t.elements[0].value.quote
+                        t = t.with_changes(
+                            elements=[
+                                t.elements[0].with_changes(value=cst.SimpleString(f"{q}{fname}_id{q}")),
+                                t.elements[1].with_changes(value=new),
+                                *t.elements[2:],
+                            ]
+                        )
+                        el = el.with_changes(value=t)
+                    elements.append(el)
+                a = a.with_changes(value=a.value.with_changes(elements=elements))
+            args.append(a)
+        return call.with_changes(args=args)
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        op = self._operation(original_node)
+        if op == "CreateModel":
+            return self._create_model(updated_node)
+        if op in ("AddIndex", "AddConstraint", "AlterUniqueTogether", "AlterIndexTogether", "AlterModelOptions",
                   "RemoveIndex", "RemoveConstraint"):
             model = self._str_kw(updated_node, "model_name") or self._str_kw(updated_node, "name")
-            names = {f for (mdl, f) in self.cuts if model is not None and mdl == model.lower()}
+            names = self._names_of(model) if model is not None else set()
             if names:
                 return updated_node.with_changes(
                     args=[a if a.keyword is not None and a.keyword.value in ("model_name", "name") else
                           a.with_changes(value=a.value.visit(RenameFieldStrings(names))) for a in updated_node.args]
                 )
             return updated_node
-        if fn in ("AddField", "AlterField", "RemoveField"):
+        if op in ("AddField", "AlterField", "RemoveField"):
             model = self._str_kw(updated_node, "model_name")
             name = self._str_kw(updated_node, "name")
             if model is None or name is None or (model.lower(), name) not in self.cuts:
@@ -570,52 +804,39 @@ class MigrationCuts(cst.CSTTransformer):
         return updated_node.with_changes(value=cst.List([]))
 
 
-class DropDefinitions(cst.CSTTransformer):
-    """Remove top-level functions/classes by name (tests that stay with the monolith)."""
-
-    def __init__(self, names: set[str]) -> None:
-        super().__init__()
-        self.names = set(names)
-
-    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        body = [
-            st for st in updated_node.body
-            if not (isinstance(st, (cst.FunctionDef, cst.ClassDef)) and st.name.value in self.names)
-        ]
-        return updated_node.with_changes(body=body)
+# -- chains -----------------------------------------------------------------------------
 
 
-def rewrite_moved_module(
-    source: str,
-    *,
-    imports: Mapping[str, str | None],
-    todo: Mapping[str, str],
-    fk_cuts: Mapping[tuple[str, str], tuple[str, str, bool, bool]],
-    lookup_renames: Mapping[str, Mapping[str, str]],
-    bridged_signals: set[str],
-    refs_module: str | None = None,
-    drop: set[str] | None = None,
-    m2m_drop: Mapping[tuple[str, str], str] | None = None,
-    module_aliases: Mapping[str, str] | None = None,
-) -> str:
-    """Apply every moved-code transformer to one module's source."""
-    tree = cst.parse_module(source)
-    for t in (
-        DropDefinitions(drop or set()),
-        DropStayingSender(bridged_signals),
-        ForeignKeyToId(fk_cuts, refs_module, m2m_drop),
-        RenameCutLookups(lookup_renames),
-        RetargetImports(imports, todo, module_aliases),
-    ):
-        tree = tree.visit(t)
-    return tree.code
+@dataclass(frozen=True, slots=True)
+class MovedModuleEdits:
+    """Everything the service changes in one moved module."""
+
+    moves: tuple[SymbolMove, ...] = ()
+    stand_ins: tuple[ModuleStandIn, ...] = ()
+    cuts: tuple[ModelCut, ...] = ()
+    #: dotted names of staying signals the service has a copy of
+    bridged_signals: frozenset[str] = frozenset()
+    #: module whose ``ref``/``ref_id`` stand for staying models (``<pkg>.monolith``)
+    refs_module: str | None = None
+    #: top-level definitions (staying tests) to drop
+    drop: frozenset[str] = frozenset()
+    reexports: ReExports = field(default_factory=ReExports)
 
 
-def rewrite_migration(
-    source: str,
-    *,
-    cuts: Mapping[tuple[str, str], tuple[str, bool, bool]],
-    staying_apps: Sequence[str],
-    drop: set[tuple[str, str]] | None = None,
-) -> str:
-    return cst.parse_module(source).visit(MigrationCuts(cuts, staying_apps, drop)).code
+def moved_module_command(context: CodemodContext, edits: MovedModuleEdits) -> ChainCommand:
+    """The codemods for one moved module, in order (imports are retargeted last: the others
+    match the names as the monolith spells them)."""
+    steps: list[Codemod] = [
+        DropDefinitions(context, edits.drop),
+        DropStayingSender(context, edits.bridged_signals, edits.reexports),
+        ForeignKeyToId(context, edits.cuts, edits.refs_module, edits.reexports),
+        RenameCutLookups(context, edits.cuts, edits.reexports),
+        RetargetImports(context, edits.moves, edits.stand_ins, edits.reexports),
+        TidyImports(context),
+    ]
+    return ChainCommand(context, steps)
+
+
+def migration_command(context: CodemodContext, cuts: Iterable[ModelCut], staying_apps: Iterable[str]) -> ChainCommand:
+    """The codemods for one migration of a moved app (``cuts``: that app's)."""
+    return ChainCommand(context, [MigrationCuts(context, cuts, staying_apps)])
