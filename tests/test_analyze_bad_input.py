@@ -103,3 +103,19 @@ def test_bad_files_are_cached_as_skipped_too(bad_tree, tmp_path):
     first = analyze(bad_tree, cache_dir=tmp_path / "c")
     second = analyze(bad_tree, cache_dir=tmp_path / "c")
     assert first == second and len(second.skipped) >= len(EXPECTED_SKIPS)
+
+
+def test_a_symlink_to_a_folder_outside_the_project_is_reported_not_followed(tmp_path: Path) -> None:
+    # it used to walk the whole machine (a symlink to / inside the project made analyze hang)
+    proj = tmp_path / "proj"
+    (proj / "app").mkdir(parents=True)
+    (proj / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (proj / "app" / "models.py").write_text("x = 1\n", encoding="utf-8")
+    os.symlink("/", proj / "app" / "root_link")
+    os.symlink(proj / "app", proj / "inner_link")  # inside the project: still walked (and seen once)
+    from decompose.analysis import run_analysis
+
+    a = run_analysis(proj, use_cache=False)
+    assert ("app/root_link", "symlink to a folder outside the project (not followed)") in {
+        (s.path, s.reason) for s in a.project.skipped
+    }

@@ -300,6 +300,7 @@ def _walk(
     out: list[tuple[str, str, os.stat_result]] = []
     seen_dirs: set[tuple[int, int]] = set()
     root_s = str(root)
+    real_root = os.path.realpath(root_s)
 
     def walk(dirpath: str, rel: str) -> None:
         try:
@@ -324,6 +325,9 @@ def _walk(
                 is_dir = entry.is_dir()  # follows symlinks
             except OSError:
                 is_dir = False
+            if is_dir and entry.is_symlink() and not _inside(os.path.realpath(entry.path), real_root):
+                skipped.append(Skipped(relpath, "symlink to a folder outside the project (not followed)"))
+                continue
             if is_dir:
                 if name.startswith(".") or name == "__pycache__":
                     continue
@@ -357,6 +361,10 @@ def _walk(
 
     walk(root_s, "")
     return out
+
+
+def _inside(real: str, real_root: str) -> bool:
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 def _oserror(exc: OSError) -> str:
