@@ -391,7 +391,10 @@ def _run(
     clusters = core(con)
     if not native:
         clusters = repair(con.graph, clusters, con.cannot)
-    return _expand(fit(con.graph, clusters, con.size, con.cannot, n_clusters=n_clusters, between=between, max_share=max_share, seed=seed), con)
+    fitted = fit(
+        con.graph, clusters, con.size, con.cannot, n_clusters=n_clusters, between=between, max_share=max_share, seed=seed, core=core
+    )
+    return _expand(fitted, con)
 
 
 def fit(
@@ -404,13 +407,16 @@ def fit(
     between: tuple[int, int] | None = None,
     max_share: float | None = None,
     seed: int = 0,
+    core: Callable[[_Contracted], list[list[str]]] | None = None,
 ) -> list[list[str]]:
     """Bring ``clusters`` of ``h`` to a count and a size limit.
 
     The count becomes exactly ``n_clusters``, or falls within ``between``
     (low, high): clusters are merged by average linkage (:func:`_merge_to`)
     when there are too many and the largest is split in two (:func:`bisect`)
-    when there are too few. With ``max_share``, a cluster holding more than
+    when there are too few (by ``core``, the algorithm itself, run on that
+    cluster alone, so algorithms keep disagreeing where the structure is
+    ambiguous). With ``max_share``, a cluster holding more than
     that share of all members (and more than 1.5 / count, so two services may
     split 75/25) is split and the most similar pair merged back, as long as
     that helps; super-nodes (members kept together) are never split.
@@ -427,7 +433,7 @@ def fit(
     if hi and len(out) > hi:
         out = _merge_to(h, out, size, cannot, hi, cap_for(hi))
     while lo and len(out) < lo:
-        grown = _split_largest(h, out, size, cannot, seed)
+        grown = _split_largest(h, out, size, cannot, seed, core=core)
         if grown is None:
             break
         out = grown
@@ -438,7 +444,7 @@ def fit(
         big = next((c for c in out if sum(size[n] for n in c) > cap and len(c) > 1), None)
         if big is None:
             break
-        grown = _split_largest(h, out, size, cannot, seed, only=big)
+        grown = _split_largest(h, out, size, cannot, seed, only=big, core=core)
         if grown is None:
             break
         if n_clusters is not None or (hi and len(grown) > hi):
@@ -460,38 +466,50 @@ def _split_largest(
     cannot: set[frozenset[str]],
     seed: int,
     only: list[str] | None = None,
+    core: Callable[[_Contracted], list[list[str]]] | None = None,
 ) -> list[list[str]] | None:
     """``clusters`` with the largest splittable one (or ``only``) bisected; None if none can be."""
     splittable = [c for c in clusters if len(c) > 1] if only is None else [only]
     if not splittable:
         return None
     big = max(splittable, key=lambda c: (sum(size[n] for n in c), [-ord(ch) for ch in c[0]]))
-    halves = bisect(h.subgraph(big), size, {p for p in cannot if p <= set(big)}, seed=seed)
+    halves = bisect(h.subgraph(big), size, {p for p in cannot if p <= set(big)}, seed=seed, core=core)
     return _normalise([c for c in clusters if c is not big] + halves)
 
 
-def bisect(h: nx.Graph, size: Mapping[str, int], cannot: set[frozenset[str]] = frozenset(), *, seed: int = 0) -> list[list[str]]:  # type: ignore[assignment]
+def bisect(
+    h: nx.Graph,
+    size: Mapping[str, int],
+    cannot: set[frozenset[str]] = frozenset(),  # type: ignore[assignment]
+    *,
+    seed: int = 0,
+    core: Callable[[_Contracted], list[list[str]]] | None = None,
+) -> list[list[str]]:
     """Split the nodes of ``h`` in two along its weakest seam.
 
-    Louvain finds the communities inside (raising the resolution until there
-    are at least two); average linkage merges them into two, neither above
-    two thirds of the members while another merge exists. A graph without
-    any community structure is split in balanced halves (Kernighan–Lin).
+    ``core`` (a clustering algorithm's core) finds the communities inside;
+    when it finds one, Louvain does, raising the resolution until there are at
+    least two. Average linkage merges them into two, neither above two thirds
+    of the members while another merge exists. A graph without any community
+    structure is split in balanced halves (Kernighan–Lin).
     """
     nodes = sorted(h.nodes)
     if len(nodes) < 2:
         return [nodes]
     total = sum(size[n] for n in nodes)
+    sub = h.subgraph(nodes).copy()
     parts: list[list[str]] = [nodes]
+    if core is not None:
+        parts = _normalise(core(_Contracted(sub, {n: (n,) for n in nodes}, {n: size[n] for n in nodes}, set(cannot))))
     for resolution in (1.0, 2.0, 4.0, 8.0):
-        parts = _normalise(nx.community.louvain_communities(h, weight="weight", resolution=resolution, seed=seed))
         if len(parts) >= 2:
             break
+        parts = _normalise(nx.community.louvain_communities(sub, weight="weight", resolution=resolution, seed=seed))
     if len(parts) < 2:
-        a, b = nx.community.kernighan_lin_bisection(h, weight="weight", seed=seed)
+        a, b = nx.community.kernighan_lin_bisection(sub, weight="weight", seed=seed)
         parts = _normalise([a, b])
-    parts = repair(h, parts, cannot)
-    return _merge_to(h, parts, size, cannot, 2, 2 * total / 3)
+    parts = repair(sub, parts, cannot)
+    return _merge_to(sub, parts, size, cannot, 2, 2 * total / 3)
 
 
 def louvain(

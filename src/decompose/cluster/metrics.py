@@ -240,19 +240,22 @@ def data_cut(cg: CouplingGraph, partition: PartitionLike) -> float:
     return cut / total
 
 
-def _combine(q: float, ned_: float, icp_: float, cut: float, largest: float) -> float:
-    return 0.4 * q + 0.2 * ned_ + 0.2 * (1 - icp_) + 0.2 * (1 - cut) - 0.4 * max(0.0, largest - 0.5)
+def _combine(q: float, ned_: float, icp_: float, cut: float, largest: float, k: float) -> float:
+    fair = min(0.5, 2 / k) if k else 0.5
+    return 0.4 * q + 0.2 * ned_ + 0.2 * (1 - icp_) + 0.2 * (1 - cut) - 0.4 * max(0.0, largest - fair)
 
 
 def score(cg: CouplingGraph, partition: PartitionLike) -> float:
     """The combined score ``propose`` ranks partitions by (see docs/metrics.md).
 
-    ``0.4·Q + 0.2·NED + 0.2·(1 − ICP) + 0.2·(1 − data_cut) − 0.4·max(0, largest_share − 0.5)``
+    ``0.4·Q + 0.2·NED + 0.2·(1 − ICP) + 0.2·(1 − data_cut) − 0.4·max(0, largest_share − min(0.5, 2/k))``
+    for ``k`` services: a service may hold twice its fair share (at most half)
+    before the score counts it against the partition.
     """
     a = _prep(cg, partition)
     if not a:
         return 0.0
-    return _combine(modularity(cg, a), ned(cg, a), icp(cg, a), data_cut(cg, a), largest_share(cg, a))
+    return _combine(modularity(cg, a), ned(cg, a), icp(cg, a), data_cut(cg, a), largest_share(cg, a), services(cg, a))
 
 
 #: Every metric by name, in the order reports show them.
@@ -279,5 +282,7 @@ def all_metrics(cg: CouplingGraph, partition: PartitionLike) -> dict[str, float]
     """Every metric of :data:`METRICS`, each computed once."""
     a = _prep(cg, partition)
     out = {name: float(f(cg, a)) for name, f in METRICS.items() if name != "score"}
-    out["score"] = _combine(out["modularity"], out["ned"], out["icp"], out["data_cut"], out["largest_share"]) if a else 0.0
+    out["score"] = (
+        _combine(out["modularity"], out["ned"], out["icp"], out["data_cut"], out["largest_share"], out["services"]) if a else 0.0
+    )
     return {name: out[name] for name in METRICS}

@@ -92,7 +92,7 @@ class ProposeSettings:
     resolution: float = 1.0
     max_share: float = 0.5
     kernel_share: float = 0.2
-    package_weight: float = 2.0
+    package_weight: float = 1.0
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any], source: str = "[propose]") -> ProposeSettings:
@@ -125,7 +125,7 @@ class ProposeSettings:
         if not isinstance(kernel, list) or not all(isinstance(m, str) for m in kernel):
             raise ConfigError(f"{source}: `shared_kernel` must be a list of members")
         ratios: dict[str, float] = {}
-        for key, default in (("kernel_ratio", 0.7), ("client_ratio", 0.7), ("weak_ratio", 0.8), ("resolution", 1.0), ("max_share", 0.5), ("kernel_share", 0.2), ("package_weight", 2.0)):
+        for key, default in (("kernel_ratio", 0.7), ("client_ratio", 0.7), ("weak_ratio", 0.8), ("resolution", 1.0), ("max_share", 0.5), ("kernel_share", 0.2), ("package_weight", 1.0)):
             value = s.get(key, default)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ConfigError(f"{source}: `{key}` must be a number ≥ 0")
@@ -194,23 +194,36 @@ def parse_services(value: Any, source: str = "--services") -> int | None:
 
 
 def detect_kernel(cg: CouplingGraph, ratio: float, *, protect: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
-    """Omnipresent members: depended on by at least ``ratio`` of the other members.
+    """Omnipresent utilities: depended on by at least ``ratio`` of the other members.
 
-    Needs at least four members (below that every member is "everywhere").
-    Members in ``protect`` (pinned or otherwise constrained) are never chosen.
+    A utility depends on few others itself (at most ``1 − ratio`` of them): on
+    a dense graph a member most others use that also uses most others is a
+    hub, not a library. Needs at least four members (below that every member
+    is "everywhere"). Members in ``protect`` (pinned or otherwise
+    constrained) are never chosen.
     """
     members = cg.members()
     if ratio <= 0 or len(members) < 4:
         return []
     need = ratio * (len(members) - 1)
+    most = (1 - ratio) * (len(members) - 1)
     out = []
     for m in members:
         if m in protect:
             continue
         dependents = {u for u in cg.directed.predecessors(m) if u != m}
-        if len(dependents) >= need:
+        if len(dependents) >= need and len({v for v in cg.directed.successors(m) if v != m}) <= most:
             out.append(m)
     return out
+
+
+def detect_hubs(cg: CouplingGraph, ratio: float, *, exclude: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """Members at least ``ratio`` of the others depend on that are not in ``exclude`` (the kernel)."""
+    members = cg.members()
+    if ratio <= 0 or len(members) < 4:
+        return []
+    need = ratio * (len(members) - 1)
+    return [m for m in members if m not in exclude and len({u for u in cg.directed.predecessors(m) if u != m}) >= need]
 
 
 def detect_clients(cg: CouplingGraph, ratio: float, *, protect: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
@@ -372,8 +385,9 @@ def _kernel(cg: CouplingGraph, settings: ProposeSettings) -> tuple[list[str], li
             raise UnknownNameError(f"[propose] shared_kernel names {m!r}, which is not a member of the graph")
     protect = settings.constraints.members()
     detected = detect_kernel(cg, settings.kernel_ratio, protect=protect)
-    small, hubs = split_kernel(detected, cg.sizes, max_member=settings.kernel_share / 2, max_total=settings.kernel_share)
-    return sorted(set(settings.shared_kernel) | set(small)), [h for h in hubs if h not in settings.shared_kernel]
+    small, _large = split_kernel(detected, cg.sizes, max_member=settings.kernel_share / 2, max_total=settings.kernel_share)
+    kernel = sorted(set(settings.shared_kernel) | set(small))
+    return kernel, detect_hubs(cg, settings.kernel_ratio, exclude=set(kernel))
 
 
 def service_range(cg: CouplingGraph, graph: DependencyGraph, units: int) -> tuple[int, int, str]:
@@ -576,7 +590,10 @@ def _notes(
     if hubs:
         total = sum(full.sizes.values()) or 1
         shown = ", ".join(f"{h} ({full.sizes.get(h, 0) / total:.0%} of the code)" for h in hubs)
-        notes.append(f"hubs (used by ≥ {settings.kernel_ratio:.0%} of the others, too large for the shared kernel; each is a service or the core of one): {shown}")
+        notes.append(
+            f"hubs (used by ≥ {settings.kernel_ratio:.0%} of the others, but too large or too dependent for the shared kernel;"
+            f" each is a service or the core of one): {shown}"
+        )
     notes.extend(_cut_fk_notes(cg, services))
     return notes
 
@@ -598,12 +615,13 @@ def _cut_fk_notes(cg: CouplingGraph, services: Mapping[str, tuple[str, ...]], to
         inside = sum(d["weight"] for x, d in cg.graph[a].items() if where.get(x) == sa and x != a)
         across = sum(d["weight"] for x, d in cg.graph[a].items() if where.get(x) == sb)
         n = sum(k for *_, k in fks)
-        out.append(
-            f"  {sa} → {sb}: {n} ({', '.join(f'{x} → {y}' for x, y, _ in fks[:3])}{', …' if len(fks) > 3 else ''}); "
+        why = (
             f"{a} is tied {inside:g} to the rest of {sa} and {across:g} to {sb}: moving it would cut more than it keeps"
             if inside >= across
-            else f"{a} is tied {inside:g} to the rest of {sa} and {across:g} to {sb}, but {sb} cannot take it (size cap, count or constraints)"
+            else f"{a} is tied {inside:g} to the rest of {sa} and {across:g} to {sb}, but "
+            + ("its package ties and model layer hold it in " + sa if cg.level == "module" else "the service count and size cap keep the two apart")
         )
+        out.append(f"  {sa} → {sb}: {n} ({', '.join(f'{x} → {y}' for x, y, _ in fks[:3])}{', …' if len(fks) > 3 else ''}); {why}")
     if len(ranked) > top:
         out.append(f"  … and {len(ranked) - top} more pairs of services")
     return out
