@@ -148,6 +148,8 @@ def _print(console: Console, p: Any, comparison: Any, *, evaluated: bool) -> Non
         t.add_row("(shared kernel)", ", ".join(p.shared_kernel), str(len(p.shared_kernel)), "")
     if p.unassigned:
         t.add_row("(not clustered)", ", ".join(p.unassigned), str(len(p.unassigned)), "")
+    if p.hubs:
+        t.caption = "hubs (used by most others, kept in services): " + ", ".join(p.hubs)
     console.print(t)
     m = Table(title="Metrics", title_justify="left")
     m.add_column("metric")
@@ -184,6 +186,10 @@ def _print(console: Console, p: Any, comparison: Any, *, evaluated: bool) -> Non
             why = e.reason + (f" [{e.constraint}]" if e.constraint else "")
             w.add_row(e.member, e.service, "yes" if e.weak else "", why)
         console.print(w)
+    if p.notes:
+        console.print("How this proposal was made:")
+        for note in p.notes:
+            console.print(("  " if not note.startswith("  ") else "    ") + note.strip(), markup=False)
     if comparison is not None:
         console.print(
             f"Against the reference: MoJoFM {comparison.mojofm:.2f}%  MoJo {comparison.mojo}"
