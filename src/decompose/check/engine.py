@@ -35,8 +35,13 @@ class GraphView:
     app_names: dict[str, str]  # dotted name -> label
     module_app: dict[str, str | None]
     tests: frozenset[str]
-    edges: tuple[tuple[str, str, tuple[Ev, ...]], ...]  # (source, target, evidence), internal modules only
+    #: (source, target, kind, evidence as in the JSON), internal modules only; evidence is read when needed
+    raw_edges: tuple[tuple[str, str, str, list[dict[str, Any]]], ...]
     import_root: str = "."  # the folder module names are relative to, from the project root
+
+    def edges(self) -> list[tuple[str, str, list[Ev]]]:
+        """Every (source, target, evidence) with the evidence read (``check --init`` reads them all)."""
+        return [(u, v, evidence(kind, raw)) for u, v, kind, raw in self.raw_edges]
 
     @classmethod
     def from_dict(cls, data: Any) -> GraphView:
@@ -62,22 +67,11 @@ class GraphView:
                         import_root = n["path"][: -len(n["id"]) - 3].rstrip("/") or "."
                     if n.get("test"):
                         tests.add(n["id"])
-            grouped: dict[tuple[str, str], list[Ev]] = {}
+            edges = []
             for e in data["edges"]:
-                u, v, kind = e["source"], e["target"], e["kind"]
-                if u not in module_app or v not in module_app or u == v:
-                    continue
-                evs = grouped.setdefault((u, v), [])
-                for x in e["evidence"]:
-                    flags = x.get("flags")
-                    evs.append(
-                        (
-                            x["path"],
-                            int(x["line"]),
-                            x.get("symbol", ""),
-                            "migration" if flags and "migration" in flags else kind,
-                        )
-                    )
+                u, v = e["source"], e["target"]
+                if u in module_app and v in module_app and u != v:
+                    edges.append((u, v, e["kind"], e["evidence"]))
             apps = data.get("apps", [])
             return cls(
                 root=str(data.get("root", "")),
@@ -85,11 +79,21 @@ class GraphView:
                 app_names={a["name"]: a["label"] for a in apps},
                 module_app=module_app,
                 tests=frozenset(tests),
-                edges=tuple((u, v, tuple(sorted(evs))) for (u, v), evs in sorted(grouped.items())),
+                raw_edges=tuple(edges),
                 import_root=import_root or ".",
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise GraphFormatError(f"malformed graph file: {exc!r}") from None
+
+
+def evidence(kind: str, raw: list[dict[str, Any]]) -> list[Ev]:
+    """An edge's evidence as :data:`Ev` tuples (``migration`` for evidence flagged so)."""
+    try:
+        return [
+            (x["path"], int(x["line"]), x.get("symbol", ""), "migration" if "migration" in x.get("flags", ()) else kind) for x in raw
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GraphFormatError(f"malformed graph file: {exc!r}") from None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -213,10 +217,10 @@ class _Filter:
         self.used: set[int] = set()
         self.ignored = 0
 
-    def evidence(self, u: str, v: str, evs: tuple[Ev, ...]) -> list[Ev]:
-        if u in self.tests or v in self.tests:
+    def evidence(self, u: str, v: str, kind: str, raw: list[dict[str, Any]]) -> list[Ev]:
+        if u in self.tests or v in self.tests or (kind not in self.kinds and "migration" not in self.kinds):
             return []
-        out = [e for e in evs if e[3] in self.kinds]
+        out = [e for e in evidence(kind, raw) if e[3] in self.kinds]
         if out and self.exclude:
             out = [e for e in out if not any(p.match(e[0]) for p in self.exclude)]
         if out and self.ignores:
@@ -304,9 +308,9 @@ class _Run:
     def edges(self, wanted: Callable[[str, str], bool]) -> Iterable[tuple[str, str, list[Ev]]]:
         """The edges ``wanted`` by (source module, target module), with their counting evidence."""
         ev = self.filter.evidence
-        for u, v, evs in self.view.edges:
+        for u, v, kind, raw in self.view.raw_edges:
             if wanted(u, v):
-                kept = ev(u, v, evs)
+                kept = ev(u, v, kind, raw)
                 if kept:
                     yield u, v, kept
 
@@ -315,8 +319,10 @@ class _Run:
         adj: dict[str, list[tuple[str, Ev]]] = {}
         counted = self.filter.ignored  # the direct pass counts ignored evidence, not this one
         for u, v, kept in self.edges(lambda u, v: True):
-            adj.setdefault(u, []).append((v, kept[0]))
+            adj.setdefault(u, []).append((v, min(kept)))
         self.filter.ignored = counted
+        for targets in adj.values():
+            targets.sort()
         return adj
 
     def indirect(
@@ -328,7 +334,11 @@ class _Run:
     ) -> None:
         adj = self._adj if self._adj is not None else self.adjacency()
         self._adj = adj
+        seen: set[tuple[str, str, str]] = set()
         for chain, first, unit in _chains(adj, starts, targets, lambda m: m not in named):
+            if (chain[0], chain[1], unit) in seen:  # one chain per first hop and unit reached
+                continue
+            seen.add((chain[0], chain[1], unit))
             p, line, sym, kind = first
             self.out.append(Violation(p, line, kind, chain[0], chain[-1], sym, chain, why(unit)))
 

@@ -151,7 +151,7 @@ def _unit_graph(
 ) -> dict[tuple[str, str], list[tuple[str, str]]]:
     """(unit, unit) -> the (source module, target module) edges behind it, tests left out."""
     out: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for u, v, evs in view.edges:
+    for u, v, evs in view.edges():
         if u in view.tests or v in view.tests:
             continue
         a, b = unit_of.get(u), unit_of.get(v)
@@ -248,7 +248,7 @@ def propose_contracts(
     contracts: list[Contract] = []
     # public APIs: what other code (tests aside) uses of each unit today
     used: dict[str, set[str]] = {}
-    for u, v, evs in view.edges:
+    for u, v, evs in view.edges():
         if u in view.tests or v in view.tests or not any(e[3] in kinds for e in evs):
             continue
         b = unit_of.get(v)

@@ -36,8 +36,11 @@ def to_text(result: CheckResult, prefix: str = "") -> str:
         out.append(f"{c.type} contract {c.name!r}: {n} violation{'s' if n != 1 else ''}")
         for v in r.violations:
             sym = f" {v.symbol}" if v.symbol else ""
-            out.append(f"  {_where(prefix, v.path, v.line)}  {v.kind}  {v.source} -> {v.target}{sym}")
-            out.append(f"      {v.why}" + (f"; chain: {_arrow(v)}" if v.chain and c.type != "acyclic" else ""))
+            if v.chain and c.type != "acyclic":  # indirect: the chain, from the first hop written here
+                out.append(f"  {_where(prefix, v.path, v.line)}  {v.kind}  {_arrow(v)} (first hop: {v.chain[1]}{sym})")
+            else:
+                out.append(f"  {_where(prefix, v.path, v.line)}  {v.kind}  {v.source} -> {v.target}{sym}")
+            out.append(f"      {v.why}")
         for key, now, tolerated in r.over:
             kind, src, dst, path, sym = key
             out.append(

@@ -11,7 +11,29 @@ from typing import Any
 import click
 
 
-def _graph_and_config(
+#: part of the key of a kept check result: bump when the same graph and contracts would give other output
+RESULT_VERSION = 1
+
+
+class _Input:
+    """The graph (read on first use), the configuration, where relative paths start, the analysis."""
+
+    def __init__(self, load: Any, config: Any, base: Path, folder: Path | None, analysis: Any = None) -> None:
+        self._load = load
+        self._data: dict[str, Any] | None = None
+        self.config = config
+        self.base = base
+        self.folder = folder
+        self.analysis = analysis
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = self._load()
+        return self._data
+
+
+def _input(
     source: str,
     config_file: str | None,
     settings: str | None,
@@ -19,30 +41,27 @@ def _graph_and_config(
     cache_dir: str | None,
     jobs: int | None,
     init: bool = False,
-) -> tuple[dict[str, Any], Any, Path, Path | None]:
-    """(graph as a JSON dict, the Config, the folder relative paths start from, the project folder)."""
+) -> _Input:
     from decompose.config import load_config_file
     from decompose.errors import GraphFormatError, InputError
 
     p = Path(source)
+    # --init may name a configuration file it is about to create
+    wanted = bool(config_file) and (Path(str(config_file)).exists() or not init)
     if p.is_file():
         try:
             data = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise GraphFormatError(f"{source}: not a JSON graph file ({exc})") from None
-        config = load_config_file(config_file) if config_file and (Path(config_file).exists() or not init) else None
-        base = Path(config_file).parent if config_file else Path(".")
-        return data, config, base, None
+        config = load_config_file(str(config_file)) if wanted else None
+        return _Input(lambda: data, config, Path(config_file).parent if config_file else Path("."), None)
     if not p.is_dir():
         raise InputError(f"{source}: no such project folder or graph file")
     from decompose.analysis import run_analysis
 
     analysis = run_analysis(p, settings=settings, use_cache=not no_cache, cache_dir=cache_dir, jobs=jobs)
-    if config_file:  # --init may name a file it is about to create
-        config = load_config_file(config_file) if Path(config_file).exists() or not init else None
-    else:
-        config = analysis.project.config
-    return json.loads(analysis.to_json()), config, p, p
+    config = (load_config_file(str(config_file)) if wanted else None) if config_file else analysis.project.config
+    return _Input(lambda: json.loads(analysis.to_json()), config, p, p, analysis)
 
 
 def _section(config: Any) -> tuple[dict[str, Any], str]:
@@ -158,11 +177,11 @@ def command(
             raise InputError(f"{flag} goes with --init")
     if output and not export:
         raise InputError("--output goes with --export")
-    data, config, base, folder = _graph_and_config(source, config_file, settings, no_cache, cache_dir, jobs, init)
+    given = _input(source, config_file, settings, no_cache, cache_dir, jobs, init)
+    config, base, folder = given.config, given.base, given.folder
     if init:
-        _init(data, config, folder, proposal, print_only, force, config_file)
+        _init(given.data, config, folder, proposal, print_only, force, config_file)
         return
-    from decompose.check import check_graph
     from decompose.check.contracts import parse_section
     from decompose.errors import ConfigError
 
@@ -176,14 +195,14 @@ def command(
             hint="write some (docs/check.md), or let `decompose check --init` propose them",
         )
     if export:
-        _export(data, check_config, export, output)
+        _export(given.data, check_config, export, output)
         return
     baseline_path = Path(baseline_file) if baseline_file else base / check_config.baseline
     if update_baseline:
         from decompose.check import baseline_counts
         from decompose.check.baseline import write
 
-        counts = baseline_counts(data, check_config)
+        counts = baseline_counts(given.data, check_config)
         write(baseline_path, counts)
         click.echo(
             f"wrote {baseline_path}: {sum(counts.values())} violation(s) tolerated from now on ({len(counts)} entries)",
@@ -191,31 +210,53 @@ def command(
         )
         return
     counts = None
+    baseline_bytes = None
     if not no_baseline:
         from decompose.check.baseline import load
 
         counts = load(baseline_path)
         if counts is None and baseline_file:
             raise InputError(f"{baseline_file}: no such baseline file")
-    result = check_graph(
-        data, check_config, baseline=counts, baseline_name=str(baseline_path) if counts is not None else None
-    )
-    from decompose.check import report
-
+        if counts is not None:
+            baseline_bytes = baseline_path.read_bytes()
     prefix = _prefix(folder)
+    # the same graph, contracts, baseline and output form give the same output: kept with the analysis
+    key = None
+    if given.analysis is not None:
+        from hashlib import blake2b
+
+        from decompose import __version__
+
+        facts = (RESULT_VERSION, __version__, json.dumps(section, sort_keys=True, default=str), where, baseline_bytes,
+                 str(baseline_path), fmt, prefix)
+        key = "check:" + blake2b(repr(facts).encode(), digest_size=16).hexdigest()
+        kept = given.analysis.rendering(key)
+        if kept is not None:
+            _emit(*kept)
+            return
+    from decompose.check import check_graph, report
+
+    result = check_graph(given.data, check_config, baseline=counts, baseline_name=str(baseline_path) if counts is not None else None)
     if fmt == "json":
-        sys.stdout.write(report.to_json(result))
+        text, stream = report.to_json(result), "stdout"
     elif fmt == "github":
-        sys.stdout.write(report.to_github(result, prefix))
+        text, stream = report.to_github(result, prefix), "stdout"
     else:
-        sys.stderr.write(report.to_text(result, prefix))
+        text, stream = report.to_text(result, prefix), "stderr"
+    if key is not None:
+        given.analysis.remember_rendering(key, (text, stream, result.violation_count))
+    _emit(text, stream, result.violation_count)
+
+
+def _emit(text: str, stream: str, violations: int) -> None:
+    """Write the report; violations end the run with exit code 1."""
+    (sys.stdout if stream == "stdout" else sys.stderr).write(text)
     sys.stdout.flush()
     sys.stderr.flush()
-    if result.violation_count:
+    if violations:
         from decompose.errors import FindingsError
 
-        n = result.violation_count
-        raise FindingsError(f"{n} violation{'s' if n != 1 else ''} of the boundary contracts")
+        raise FindingsError(f"{violations} violation{'s' if violations != 1 else ''} of the boundary contracts")
 
 
 def _init(
