@@ -2,7 +2,8 @@
 
 Measured when written: the default proposal (auto → louvain, 4 services + the
 storefront as an omnipresent client) reaches MoJoFM 36.36% against the
-architect's 10 services; asked for 10 services it reaches 90.91%. The
+architect's 10 services; asked for 10 services it reaches 81.82% (90.91% before
+issue 15, when missing services were peeled off one app at a time). The
 architect cut along business capabilities *against* the code's coupling (22
 cross-service foreign keys, modularity −0.09 for their partition), so a
 coupling-driven proposal cannot come close without being told the count.
