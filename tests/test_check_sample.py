@@ -120,7 +120,8 @@ def test_exports_say_what_they_cannot_express(tmp_path: Path) -> None:
     il = tomllib.loads(r.stdout)["tool"]["importlinter"]
     assert il["root_packages"] == ["catalog", "core", "orders", "payments", "shop", "web"]
     assert [c["name"] for c in il["contracts"]] == ["orders api"]
-    assert il["contracts"][0]["type"] == "forbidden" and "orders.models" in il["contracts"][0]["forbidden_modules"]
+    assert il["contracts"][0]["type"] == "protected" and "orders.models" in il["contracts"][0]["protected_modules"]
+    assert "orders.services" not in il["contracts"][0]["protected_modules"]
     assert "'no fk' (forbidden): checks no imports (fk); left out" in r.stderr
     assert "acyclic" in r.stderr and "imports only are exported" in r.stderr
     out = tmp_path / "tach.toml"

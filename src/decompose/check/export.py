@@ -5,7 +5,7 @@ call, inherit, migration) is lost, and each such loss is returned as a note (the
 What each tool cannot say at all is a note too, and the contract is left out:
 
 - import-linter: ``acyclic`` (its ``acyclic_siblings`` needs one parent package), closed layers;
-  ``public_api`` becomes a ``forbidden`` contract on the app's other modules.
+  ``public_api`` becomes a ``protected`` contract on the app's other modules (``forbidden`` with ``from``).
 - tach: indirect chains, ignore entries (tach ignores with comments in the code), acyclic over
   a subset (``forbid_circular_dependencies`` covers every module), closed layers.
 """
@@ -147,18 +147,22 @@ def to_import_linter(view: GraphView, config: CheckConfig) -> tuple[dict[str, An
             if not private:
                 notes.append(f"contract {c.name!r}: every module of {c.app} is public; left out")
                 continue
-            users = (
-                set(names.modules(ANY, where)) - set(inside)
-                if ANY in c.sources
-                else set().union(*(names.modules(n, where) for n in c.sources))
-            )
-            d.update(
-                type="forbidden",
-                source_modules=names.exprs(users),
-                forbidden_modules=sorted(private),
-                allow_indirect_imports=True,
-                as_packages=False,
-            )
+            if ANY in c.sources:  # import-linter's protected contract: only the app itself may import them
+                d.update(
+                    type="protected",
+                    protected_modules=sorted(private),
+                    allowed_importers=sorted(inside),
+                    as_packages=False,
+                )
+            else:
+                users = set().union(*(names.modules(n, where) for n in c.sources))
+                d.update(
+                    type="forbidden",
+                    source_modules=names.exprs(users),
+                    forbidden_modules=sorted(private),
+                    allow_indirect_imports=True,
+                    as_packages=False,
+                )
         else:
             notes.append(
                 f"contract {c.name!r} (acyclic): not expressed (import-linter's acyclic_siblings needs one parent package)"
