@@ -13,10 +13,10 @@ from decompose.graph import Evidence
 
 class DataPart(PlannerState):
     def raw_sql(self, m: F.Module) -> None:
-        tables = {mf.table for mf in self.p.models.values() if mf.module in self.moved and not mf.abstract}
-        if not tables:
+        """Strings in ``m`` that look like SQL naming a moved table (the text is searched before it is parsed)."""
+        pat = self._moved_tables_pattern()
+        if pat is None or not pat.search(m.source):
             return
-        pat = re.compile(r"\b(" + "|".join(re.escape(t) for t in sorted(tables)) + r")\b")
         for n in ast.walk(m.tree):
             if isinstance(n, ast.Constant) and isinstance(n.value, str) and " " in n.value and pat.search(n.value):
                 self.manual.append(
@@ -24,6 +24,12 @@ class DataPart(PlannerState):
                                f"raw SQL names table {pat.search(n.value).group(1)} that moves to {self.service!r}: "  # type: ignore[union-attr]
                                "replace it with calls to the service's API")
                 )
+
+    def _moved_tables_pattern(self) -> re.Pattern[str] | None:
+        if not hasattr(self, "_tables_rx"):
+            tables = {mf.table for mf in self.p.models.values() if mf.module in self.moved and not mf.abstract}
+            self._tables_rx = re.compile(r"\b(" + "|".join(re.escape(t) for t in sorted(tables)) + r")\b") if tables else None
+        return self._tables_rx
 
     def dynamic_refs(self, m: F.Module) -> None:
         """References the import graph cannot see: the user model and URL names of the monolith."""

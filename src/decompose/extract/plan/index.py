@@ -113,20 +113,23 @@ class Module:
 
     @property
     def source(self) -> str:
+        """The module's text, read through :mod:`decompose.scan.source` (not parsed)."""
         if self._source is None:
             try:
                 data = read_source(self._file.abspath, self._max)
-                self._tree = parse_source(data)
-                self._source = data.decode("utf-8", errors="replace")
-            except (SourceError, ScanError) as exc:
+            except SourceError as exc:
                 raise ModuleUnreadable(self.path, exc.reason) from None
+            self._source = data.decode("utf-8", errors="replace")
         return self._source
 
     @property
     def tree(self) -> ast.Module:
+        """The module's syntax tree, parsed as scanning parses it (once)."""
         if self._tree is None:
-            self.source  # noqa: B018 - reads and parses
-        assert self._tree is not None
+            try:
+                self._tree = parse_source(self.source.encode("utf-8"))
+            except ScanError as exc:
+                raise ModuleUnreadable(self.path, exc.reason) from None
         return self._tree
 
     @property

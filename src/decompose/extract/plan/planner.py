@@ -56,14 +56,20 @@ class _Planner(InterfacePart, DataPart, SignalsPart, KernelPart, TestsPart):
         dep_kinds: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.module_deps = defaultdict(set)
 
+        # staying modules are read in detail only when the graph says they use moved code
+        g = self.graph.graph
+        using_moved = {u for v in self.moved if v in g for u in g.predecessors(v) if u not in self.moved}
         for name in sorted(p.modules):
             m = p.modules[name]
             side = "service" if name in self.moved else "monolith"
-            self.signals_in(m, side, sig_sends, sig_receivers)
+            if m.facts.signals or any(u.kind == "signal" for u in m.facts.uses):
+                self.signals_in(m, side, sig_sends, sig_receivers)
             if m.migration:
                 continue
-            parents = F.parent_map(m.tree)
-            if side == "monolith":
+            if side == "monolith" and name not in using_moved:
+                self.raw_sql(m)
+            elif side == "monolith":
+                parents = F.parent_map(m.tree)
                 tracked: dict[str, str] = {}
                 for d, node, line in self.scan_uses(m, "moved"):
                     c = self.canonical(d)
@@ -106,6 +112,7 @@ class _Planner(InterfacePart, DataPart, SignalsPart, KernelPart, TestsPart):
                         model_fields[tracked[n.value.id]].add(n.attr)
                 self.raw_sql(m)
             else:
+                parents = F.parent_map(m.tree)
                 for d, node, line in self.scan_uses(m, "staying"):
                     c = self.canonical(d)
                     if c is None:
@@ -130,7 +137,8 @@ class _Planner(InterfacePart, DataPart, SignalsPart, KernelPart, TestsPart):
                     deps[(mod, sym)].append(ev)
                     dep_kinds[(mod, sym)].add(role)
                     self.module_deps[m.name].add((mod, sym))
-            self.atomic_spans(m, side)
+            if m.facts.atomic_blocks:
+                self.atomic_spans(m, side)
             if side == "service" and not m.test:
                 self.dynamic_refs(m)
 
