@@ -1,23 +1,7 @@
-from decimal import Decimal
-
-import pytest
-
-# TODO(decompose): orders.services.get_order is called back over HTTP (monolith.get_order); the monolith must expose it
-from payments_service.monolith import get_order
-from payments.exceptions import PaymentError
 from payments.gateway import FakeGateway, GatewayResponse, card_last4, get_gateway
 from payments.services import (
-    authorize_payment,
-    capture_payment,
-    latest_payment,
-    payment_as_dict,
     payment_status,
-    payments_for_order,
-    refund_payment,
-    void_payment,
 )
-# TODO(decompose): shipping.services.shipment_for_order is called back over HTTP (monolith.shipment_for_order); the monolith must expose it
-from payments_service.monolith import shipment_for_order
 
 
 def test_gateway_is_loaded_from_settings(settings):
