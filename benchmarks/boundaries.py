@@ -44,15 +44,15 @@ import networkx as nx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from real_projects import PROJECTS, FetchError, cache_root, fetch  # noqa: E402
+from real_projects import PROJECTS, FetchError, cache_root, fetch
 
-from decompose.analysis import analyze  # noqa: E402
-from decompose.cluster.algorithms import ALGORITHMS  # noqa: E402
-from decompose.cluster.coupling import build_coupling  # noqa: E402
-from decompose.cluster.evaluate import mojofm  # noqa: E402
-from decompose.cluster.metrics import cross_service_fks, modularity  # noqa: E402
-from decompose.cluster.pipeline import ProposeSettings, propose  # noqa: E402
-from decompose.graph import DependencyGraph  # noqa: E402
+from decompose.analysis import analyze
+from decompose.cluster.algorithms import ALGORITHMS
+from decompose.cluster.coupling import build_coupling
+from decompose.cluster.evaluate import mojofm
+from decompose.cluster.metrics import cross_service_fks, modularity
+from decompose.cluster.pipeline import ProposeSettings, propose
+from decompose.graph import DependencyGraph
 
 HERE = Path(__file__).resolve().parent
 REALWORLD = HERE.parent.parent / "shared" / "realworld"

@@ -144,7 +144,7 @@ class _Contracted:
 def _contract(g: nx.Graph, c: Constraints) -> _Contracted:
     nodes = sorted(g.nodes)
     sup = _supernodes(nodes, c)
-    h = nx.Graph()
+    h: nx.Graph = nx.Graph()
     members: dict[str, list[str]] = defaultdict(list)
     for n in nodes:
         members[sup[n]].append(n)
@@ -259,8 +259,8 @@ def _merge_to(
             links[b][a] += d["weight"]
     forbid: dict[int, set[int]] = defaultdict(set)
     for pair in cannot:
-        a, b = sorted(pair)
-        ca, cb = where[a], where[b]
+        na, nb = sorted(pair)
+        ca, cb = where[na], where[nb]
         forbid[ca].add(cb)
         forbid[cb].add(ca)
     version = {i: 0 for i in cl}
@@ -330,29 +330,27 @@ def _merge_to(
     while len(cl) > n_clusters:
         # the smallest pair within the cap, else the most tied pair, else the smallest pair
         ids = sorted(cl, key=lambda i: (csize[i], min(cl[i])))
-        pair: tuple[int, int] | None = None
-        first: tuple[int, int] | None = None
-        for x, a in enumerate(ids):
-            if pair is not None or csize[a] * 2 > limit:
+        chosen: tuple[int, int] | None = None
+        for x, ci in enumerate(ids):
+            if chosen is not None or csize[ci] * 2 > limit:
                 break
-            for b in ids[x + 1 :]:
-                if b in forbid[a]:
+            for cj in ids[x + 1 :]:
+                if cj in forbid[ci]:
                     continue
-                if csize[a] + csize[b] > limit:
+                if csize[ci] + csize[cj] > limit:
                     break
-                pair = (a, b)
+                chosen = (ci, cj)
                 break
-        if pair is None:
-            tied = [(links[a][b] / (csize[a] * csize[b]), -a, -b) for a in cl for b in links[a] if a < b and b not in forbid[a]]
+        if chosen is None:
+            tied = [(links[ci][cj] / (csize[ci] * csize[cj]), -ci, -cj) for ci in cl for cj in links[ci] if ci < cj and cj not in forbid[ci]]
             if tied:
-                _, na, nb = max(tied)
-                pair = (-na, -nb)
-        if pair is None:
-            first = next(((a, b) for x, a in enumerate(ids) for b in ids[x + 1 :] if b not in forbid[a]), None)
-            pair = first
-        if pair is None:
+                _, ni, nj = max(tied)
+                chosen = (-ni, -nj)
+        if chosen is None:
+            chosen = next(((ci, cj) for x, ci in enumerate(ids) for cj in ids[x + 1 :] if cj not in forbid[ci]), None)
+        if chosen is None:
             break
-        merge(min(pair), max(pair))
+        merge(min(chosen), max(chosen))
     return _normalise(cl.values())
 
 
@@ -668,7 +666,7 @@ def _multilevel_climb(
             break
         # one level up: each cluster a node, inner weight a self-loop
         names = {c: min(ms) for c, ms in groups.items()}
-        up = nx.Graph()
+        up: nx.Graph = nx.Graph()
         up.add_nodes_from(sorted(names.values()))
         for u, v, d in level.edges(data=True):
             a, b = names[assign[u]], names[assign[v]]
@@ -703,9 +701,9 @@ def _climb(h: nx.Graph, assign: dict[str, int], cannot: set[frozenset[str]], rng
     k = {n: sum(w for _, w in nbrs[n]) for n in nodes}
     partner: dict[str, set[str]] = defaultdict(set)
     for pair in cannot:
-        a, b = sorted(pair)
-        partner[a].add(b)
-        partner[b].add(a)
+        pa, pb = sorted(pair)
+        partner[pa].add(pb)
+        partner[pb].add(pa)
     assign = dict(assign)
     mu: dict[int, float] = defaultdict(float)
     eps: dict[int, float] = defaultdict(float)
