@@ -185,8 +185,8 @@ def build_coupling(
         raise ConfigError(f"level must be 'app' or 'module', not {level!r}")
     w = weights or Weights()
     member = _member_map(graph, level, include_tests, include_outside)
-    ug = nx.Graph()
-    dg = nx.DiGraph()
+    ug: nx.Graph = nx.Graph()
+    dg: nx.DiGraph = nx.DiGraph()
     sizes: dict[str, int] = defaultdict(int)
     for mod in sorted(member):
         m = member[mod]

@@ -61,7 +61,7 @@ def mno(a: Clusters, b: Clusters) -> int:
     ca, cb = _common(a, b)
     where_b = {obj: j for j, c in enumerate(cb) for obj in c}
     n = sum(len(c) for c in ca)
-    bip = nx.Graph()
+    bip: nx.Graph = nx.Graph()
     kept = 0
     for i, cluster in enumerate(ca):
         tags: dict[int, int] = defaultdict(int)

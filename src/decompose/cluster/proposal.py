@@ -225,7 +225,7 @@ class Proposal:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Proposal:
+    def from_dict(cls, data: Any) -> Proposal:
         if not isinstance(data, dict) or data.get("schema") != PROPOSAL_SCHEMA:
             raise GraphFormatError('not a decompose proposal file (missing "schema": "decompose.proposal")')
         if data.get("version") != PROPOSAL_SCHEMA_VERSION:
