@@ -296,8 +296,16 @@ def _chains(
 
 
 class _Run:
-    def __init__(self, contract: Contract, config: CheckConfig, view: GraphView, resolver: Resolver) -> None:
+    def __init__(
+        self,
+        contract: Contract,
+        config: CheckConfig,
+        view: GraphView,
+        resolver: Resolver,
+        shared: dict[Any, dict[str, list[tuple[str, Ev]]]] | None = None,
+    ) -> None:
         self.c = contract
+        self.shared = {} if shared is None else shared
         self.view = view
         self.resolver = resolver
         self.where = f"{config.source} contract {contract.name!r}"
@@ -315,14 +323,35 @@ class _Run:
                     yield u, v, kept
 
     def adjacency(self) -> dict[str, list[tuple[str, Ev]]]:
-        """module -> [(module it uses, the first counting evidence)], every edge of the checked kinds."""
+        """module -> [(module it uses, the first counting evidence)], every edge of the checked kinds.
+
+        Contracts without ignore entries share it (per kinds), and an edge's evidence is read only
+        when its first piece might not count (a migration, an excluded file, an ignore entry).
+        """
+        f = self.filter
+        key = (f.kinds, len(f.tests))
+        if not f.ignores and key in self.shared:
+            return self.shared[key]
         adj: dict[str, list[tuple[str, Ev]]] = {}
-        counted = self.filter.ignored  # the direct pass counts ignored evidence, not this one
-        for u, v, kept in self.edges(lambda u, v: True):
-            adj.setdefault(u, []).append((v, min(kept)))
-        self.filter.ignored = counted
+        counted = f.ignored  # the direct pass counts ignored evidence, not this one
+        fast = not f.ignores and not f.exclude
+        tests, kinds = f.tests, f.kinds
+        for u, v, kind, raw in self.view.raw_edges:
+            if u in tests or v in tests:
+                continue
+            if fast and kind in kinds and raw:
+                flags = raw[0].get("flags")
+                if not flags or "migration" not in flags:
+                    adj.setdefault(u, []).append((v, evidence(kind, raw[:1])[0]))
+                    continue
+            kept = f.evidence(u, v, kind, raw)
+            if kept:
+                adj.setdefault(u, []).append((v, min(kept)))
+        f.ignored = counted
         for targets in adj.values():
             targets.sort()
+        if not f.ignores:
+            self.shared[key] = adj
         return adj
 
     def indirect(
@@ -528,8 +557,9 @@ def evaluate(view: GraphView, config: CheckConfig) -> list[tuple[Contract, list[
             resolver.resolve(i.source, f"{where} ignore")
             resolver.resolve(i.target, f"{where} ignore")
     out = []
+    shared: dict[Any, dict[str, list[tuple[str, Ev]]]] = {}
     for c in config.contracts:
-        run = _Run(c, config, view, resolver)
+        run = _Run(c, config, view, resolver, shared)
         getattr(run, c.type)()
         found = sorted(set(run.out))
         out.append((c, found, run.filter.ignored, run.filter.unused()))

@@ -61,7 +61,9 @@ def _input(
 
     analysis = run_analysis(p, settings=settings, use_cache=not no_cache, cache_dir=cache_dir, jobs=jobs)
     config = (load_config_file(str(config_file)) if wanted else None) if config_file else analysis.project.config
-    return _Input(lambda: json.loads(analysis.to_json()), config, p, p, analysis)
+    # relative paths in a configuration file (the baseline) start from its folder
+    base = Path(str(config_file)).parent if config_file else p
+    return _Input(lambda: json.loads(analysis.to_json()), config, base, p, analysis)
 
 
 def _section(config: Any) -> tuple[dict[str, Any], str]:
@@ -302,7 +304,11 @@ def _init(
             f"{target}: contracts are already configured", hint="--force replaces them, --print shows the proposed ones"
         )
     text = merge_contracts(old, dicts, pyproject=pyproject, replace_all=True, groups=groups)
-    target.write_text(text, encoding="utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write the contracts ({exc.strerror or exc})") from None
     from decompose.config import load_config_file
 
     written = load_config_file(target)

@@ -420,7 +420,7 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
         context = CodemodContext(filename=rel)
         steps: list[Codemod] = [AddTodoComments(context, by_line)] if by_line else []
         imports = RetargetImports(context, mapping)
-        getmodel = RetargetGetModel(context, {a: plan.service for a in plan.apps}, f"{pkg}.runtime")
+        getmodel = RetargetGetModel(context, dict.fromkeys(plan.apps, plan.service), f"{pkg}.runtime")
         signals = BridgeSignalImports(context, plan.signal_bridges, client)
         fk = ForeignKeyToIdField(context, fk_by_file.get(rel, ()))
         steps += [imports, *([getmodel] if "get_model" in source else []), signals, *([fk] if rel in fk_by_file else [])]
