@@ -38,7 +38,9 @@ from decompose.extract.plan.values import Evidence
 MODULE = "payments.services"
 
 
-def run(factory: Callable[[CodemodContext], Codemod], source: str, module: str = MODULE, *, package: bool = False) -> str:
+def run(
+    factory: Callable[[CodemodContext], Codemod], source: str, module: str = MODULE, *, package: bool = False
+) -> str:
     """Run the codemod built by ``factory`` on ``source`` as module ``module``, twice."""
     source = textwrap.dedent(source)
     once = factory(module_context(module, package=package)).transform_module(cst.parse_module(source)).code
@@ -48,11 +50,27 @@ def run(factory: Callable[[CodemodContext], Codemod], source: str, module: str =
     return once
 
 
-def cut(model: str, field: str, target: str, *, column: str | None = None, nullable: bool = False,
-        field_type: str = "ForeignKey", model_class: str | None = None) -> ModelCut:
+def cut(
+    model: str,
+    field: str,
+    target: str,
+    *,
+    column: str | None = None,
+    nullable: bool = False,
+    field_type: str = "ForeignKey",
+    model_class: str | None = None,
+) -> ModelCut:
     app, name = model.split(".")
-    fk = ForeignKeyCut("from_moved", model, field, target, column or f"{field}_id", nullable,
-                       Evidence(f"{app}/models.py", 1), field_type)
+    fk = ForeignKeyCut(
+        "from_moved",
+        model,
+        field,
+        target,
+        column or f"{field}_id",
+        nullable,
+        Evidence(f"{app}/models.py", 1),
+        field_type,
+    )
     return ModelCut(fk, model_class or f"{app}.models.{name}")
 
 
@@ -172,10 +190,17 @@ def test_a_symbol_without_stand_in_keeps_its_import_and_gets_a_todo_once() -> No
 
 
 def test_staying_module_imported_as_a_module_is_replaced_by_the_stand_in() -> None:
-    src = "from payments import services as payment_services\nimport payments.services as ps\nfrom payments import models\n"
+    src = (
+        "from payments import services as payment_services\n"
+        "import payments.services as ps\n"
+        "from payments import models\n"
+    )
     stand_in = ModuleStandIn("payments.services", "svc.monolith")
     out = run(lambda c: RetargetImports(c, stand_ins=[stand_in]), src, module="svc_app.views")
-    note = "# TODO(decompose): payments.services stays in the monolith: its functions are called back over HTTP (svc.monolith)\n"
+    note = (
+        "# TODO(decompose): payments.services stays in the monolith: "
+        "its functions are called back over HTTP (svc.monolith)\n"
+    )
     assert out == (
         f"{note}from svc import monolith as payment_services\n"
         f"{note}from svc import monolith as ps\n"
@@ -229,7 +254,10 @@ def test_a_class_of_the_same_name_in_another_module_is_not_cut() -> None:
 
 
 def test_nullable_one_to_one_with_custom_column() -> None:
-    src = 'class A(models.Model):\n    user = models.OneToOneField("accounts.User", null=True, db_column="uid", on_delete=models.CASCADE)\n'
+    src = (
+        "class A(models.Model):\n"
+        '    user = models.OneToOneField("accounts.User", null=True, db_column="uid", on_delete=models.CASCADE)\n'
+    )
     a_user = cut("payments.A", "user", "accounts.User", column="uid", nullable=True, field_type="OneToOneField")
     out = run(lambda c: ForeignKeyToId(c, [a_user]), src, module="payments.models")
     assert "user_id = models.BigIntegerField(unique=True, null=True, blank=True, db_column='uid')" in out
@@ -261,7 +289,9 @@ def test_lookups_and_select_related_follow_the_cut_however_the_model_is_imported
     out = run(lambda c: RenameCutLookups(c, [PAYMENT_ORDER]), src)
     assert 'a = Payment.objects.filter(order_id=o, status="x")' in out
     assert "b = pm.Payment.objects.get(order_id=1)" in out
-    assert 'c = payments.models.Payment.objects.filter(order_id__in=[1, 2], order__reference="R")' in out  # a join stays
+    assert (
+        'c = payments.models.Payment.objects.filter(order_id__in=[1, 2], order__reference="R")' in out
+    )  # a join stays
     assert "d = Payment.objects.create(order=o)" in out  # the property setter takes it
     assert "e = Refund.objects.filter(order=o)" in out
 
@@ -278,7 +308,11 @@ def test_lookups_inside_the_model_module_and_through_a_relative_import() -> None
 def test_rename_lookup() -> None:
     renames = {"order": "order_id"}
     assert [rename_lookup(k, renames) for k in ("order", "order__pk", "order__id__in", "order__isnull", "other")] == [
-        "order_id", "order_id", "order_id__in", "order_id__isnull", "other"
+        "order_id",
+        "order_id",
+        "order_id__in",
+        "order_id__isnull",
+        "other",
     ]
 
 
@@ -311,7 +345,10 @@ def test_bridged_receivers_lose_their_sender_whatever_the_import() -> None:
 
 
 def test_a_decorator_that_is_not_django_receiver_is_left_alone() -> None:
-    src = "from mylib import receiver\nfrom orders.signals import order_placed\n\n@receiver(order_placed, sender=1)\ndef a(): ...\n"
+    src = (
+        "from mylib import receiver\nfrom orders.signals import order_placed\n\n"
+        "@receiver(order_placed, sender=1)\ndef a(): ...\n"
+    )
     assert run(lambda c: DropStayingSender(c, {"orders.signals.order_placed"}), src) == src
 
 
@@ -360,7 +397,9 @@ def test_migrations_keep_the_column_and_drop_staying_dependencies() -> None:
                 ],
                 options={"ordering": ["order"]},
             ),
-            migrations.AddField(model_name="refund", name="order", field=models.ForeignKey(to="orders.order", on_delete=models.CASCADE)),
+            migrations.AddField(
+                model_name="refund", name="order", field=models.ForeignKey(to="orders.order", on_delete=models.CASCADE)
+            ),
             migrations.AddField(model_name="payment", name="tags", field=models.ManyToManyField(to="catalog.tag")),
             migrations.AddIndex(model_name="payment", index=models.Index(fields=["order"], name="pay_order_idx")),
         ]
@@ -380,10 +419,13 @@ def test_migrations_keep_the_column_and_drop_staying_dependencies() -> None:
 
 
 def test_migration_operations_are_matched_by_qualified_name() -> None:
-    src = 'from mylib import migrations\n\nmigrations.AddField(model_name="payment", name="order", field=models.ForeignKey(to="o"))\n'
+    call = 'AddField(model_name="payment", name="order", field=models.ForeignKey(to="o"))\n'
+    src = f"from mylib import migrations\n\nmigrations.{call}"
     assert run(lambda c: MigrationCuts(c, [PAYMENT_ORDER], []), src) == src
-    src = 'from django.db.migrations import AddField as Add\n\nAdd(model_name="payment", name="order", field=models.ForeignKey(to="o"))\n'
-    assert 'name="order_id", field=models.BigIntegerField(db_index=True)' in run(lambda c: MigrationCuts(c, [PAYMENT_ORDER], []), src)
+    src = "from django.db.migrations import AddField as Add\n\n" + call.replace("AddField", "Add", 1)
+    assert 'name="order_id", field=models.BigIntegerField(db_index=True)' in run(
+        lambda c: MigrationCuts(c, [PAYMENT_ORDER], []), src
+    )
 
 
 # -- the chain ------------------------------------------------------------------------------

@@ -13,12 +13,14 @@ Example::
     >>> import libcst as cst
     >>> from libcst.codemod import CodemodContext
     >>> mod = cst.parse_module("from payments.services import charge as c\\n")
-    >>> RetargetImports(CodemodContext(), {"payments.services": {"charge": "shop.services.payments"}}).transform_module(mod).code
+    >>> cmd = RetargetImports(CodemodContext(), {"payments.services": {"charge": "shop.services.payments"}})
+    >>> cmd.transform_module(mod).code
     'from shop.services.payments import charge as c\\n'
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import libcst as cst
@@ -112,7 +114,11 @@ class RetargetGetModel(VisitorBasedCodemodCommand):
         name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
         if name != "get_model" or any(a.keyword is not None for a in updated_node.args):
             return updated_node
-        strs = [a.value.evaluated_value for a in updated_node.args if isinstance(a.value, cst.SimpleString)]
+        strs = [
+            v
+            for a in updated_node.args
+            if isinstance(a.value, cst.SimpleString) and isinstance(v := a.value.evaluated_value, str)
+        ]
         if len(strs) != len(updated_node.args) or not strs or len(strs) > 2:
             return updated_node
         label = ".".join(strs) if len(strs) == 2 else str(strs[0])
@@ -121,4 +127,4 @@ class RetargetGetModel(VisitorBasedCodemodCommand):
             return updated_node
         self.rewritten.append(label)
         AddImportsVisitor.add_needed_import(self.context, self.runtime, "service_model")
-        return cst.parse_expression(f'service_model("{self.labels[app]}", "{label}")')
+        return cst.parse_expression(f"service_model({json.dumps(self.labels[app])}, {json.dumps(label)})")

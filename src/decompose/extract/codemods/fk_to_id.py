@@ -12,8 +12,14 @@ Example::
 
     >>> import libcst as cst
     >>> from libcst.codemod import CodemodContext
-    >>> src = 'class Line(models.Model):\\n    invoice = models.ForeignKey("billing.Invoice", on_delete=models.CASCADE)\\n'
-    >>> print(ForeignKeyToIdField(CodemodContext(), {("Line", "invoice")}).transform_module(cst.parse_module(src)).code, end="")
+    >>> src = (
+    ...     "from django.db import models\\n"
+    ...     "class Line(models.Model):\\n"
+    ...     '    invoice = models.ForeignKey("billing.Invoice", on_delete=models.CASCADE)\\n'
+    ... )
+    >>> fk = ForeignKeyToIdField(CodemodContext(), {("Line", "invoice")})
+    >>> print(fk.transform_module(cst.parse_module(src)).code, end="")
+    from django.db import models
     class Line(models.Model):
         invoice_id = models.BigIntegerField(db_index=True)
 """
@@ -23,12 +29,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import RemoveImportsVisitor
-from libcst.helpers import get_full_name_for_node
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import QualifiedNameProvider
 
 FK_TYPES = ("ForeignKey", "OneToOneField")
+#: where Django defines (and re-exports) its field classes
+DJANGO_MODELS = "django.db.models"
 KEPT_KWARGS = ("null", "blank", "db_column", "verbose_name", "help_text", "editable")
 
 
@@ -47,62 +54,59 @@ def id_field_kwargs(call: cst.Call, field_type: str) -> list[tuple[str, str]]:
 
 
 class ForeignKeyToIdField(VisitorBasedCodemodCommand):
-    """Replace ``(ModelClass, field)`` foreign keys by ``<field>_id`` integer fields."""
+    """Replace ``(ModelClass, field)`` foreign keys by ``<field>_id`` integer fields.
+
+    The field is found by its qualified name (``ModelClass.field``, from LibCST's
+    ``QualifiedNameProvider``) and is converted only when its class is Django's
+    ``ForeignKey``/``OneToOneField``, however it was imported.
+    """
 
     DESCRIPTION = "Foreign keys to moved models become plain id fields on the same column."
+    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
 
     def __init__(self, context: CodemodContext, cuts: Iterable[tuple[str, str]]) -> None:
         super().__init__(context)
-        self.cuts = set(cuts)
-        self.class_stack: list[str] = []
+        self.cuts = {f"{model}.{name}": (model, name) for model, name in cuts}
         self.replaced: list[tuple[str, str]] = []
-        self.targets: set[str] = set()
         #: (class, field) → (field class, id-field kwargs, FK kwargs kept for the migration)
         self.details: dict[tuple[str, str], tuple[str, list[tuple[str, str]], list[tuple[str, str]]]] = {}
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.class_stack.append(node.name.value)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
-        self.class_stack.pop()
-        return updated_node
+    def _kind(self, func: cst.BaseExpression) -> str | None:
+        for q in sorted(self.get_metadata(QualifiedNameProvider, func, set()), key=lambda q: q.name):
+            module, _, kind = q.name.rpartition(".")
+            if kind in FK_TYPES and (module == DJANGO_MODELS or module.startswith(DJANGO_MODELS + ".")):
+                return kind
+        return None
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
-        if not self.class_stack or len(updated_node.targets) != 1:
+        if len(original_node.targets) != 1 or not isinstance(original_node.targets[0].target, cst.Name):
             return updated_node
-        target = updated_node.targets[0].target
-        if not isinstance(target, cst.Name) or (self.class_stack[-1], target.value) not in self.cuts:
+        names = self.get_metadata(QualifiedNameProvider, original_node.targets[0].target, set())
+        keys = sorted(self.cuts[q.name] for q in names if q.name in self.cuts)
+        call = original_node.value
+        if not keys or not isinstance(call, cst.Call):
             return updated_node
-        call = updated_node.value
-        if not isinstance(call, cst.Call):
+        kind = self._kind(call.func)
+        if kind is None:
             return updated_node
-        fname = get_full_name_for_node(call.func) or ""
-        kind = fname.rsplit(".", 1)[-1]
-        if kind not in FK_TYPES:
-            return updated_node
-        prefix = fname[: -len(kind)]
-        if call.args and call.args[0].keyword is None and isinstance(call.args[0].value, cst.Name):
-            self.targets.add(call.args[0].value.value)
+        key = keys[0]
+        if isinstance(call.func, cst.Attribute):  # models.ForeignKey → models.BigIntegerField
+            prefix = f"{cst.Module([]).code_for_node(call.func.value)}."
+        else:  # ForeignKey / an alias of it → BigIntegerField, imported from Django
+            prefix = ""
+            AddImportsVisitor.add_needed_import(self.context, DJANGO_MODELS, "BigIntegerField")
+        if call.args and call.args[0].keyword is None and isinstance(call.args[0].value, (cst.Name, cst.Attribute)):
+            RemoveImportsVisitor.remove_unused_import_by_node(self.context, call.args[0].value)
         kwargs = ", ".join(f"{k}={v}" for k, v in id_field_kwargs(call, kind))
         new_call = cst.parse_expression(f"{prefix}BigIntegerField({kwargs})")
-        self.replaced.append((self.class_stack[-1], target.value))
+        self.replaced.append(key)
+        kept = ("null", "blank", "db_column", "related_name", "related_query_name", "to_field")
         fk_kwargs = [
             (a.keyword.value, cst.Module([]).code_for_node(a.value))
             for a in call.args
-            if a.keyword is not None and a.keyword.value in ("null", "blank", "db_column", "related_name", "related_query_name", "to_field")
+            if a.keyword is not None and a.keyword.value in kept
         ]
-        self.details[(self.class_stack[-1], target.value)] = (kind, id_field_kwargs(call, kind), fk_kwargs)
+        self.details[key] = (kind, id_field_kwargs(call, kind), fk_kwargs)
         return updated_node.with_changes(
-            targets=[updated_node.targets[0].with_changes(target=cst.Name(f"{target.value}_id"))], value=new_call
+            targets=[updated_node.targets[0].with_changes(target=cst.Name(f"{key[1]}_id"))], value=new_call
         )
-
-    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        for name in sorted(self.targets):
-            for imp in m.findall(updated_node, m.ImportFrom()):
-                assert isinstance(imp, cst.ImportFrom)
-                if isinstance(imp.names, cst.ImportStar) or imp.module is None:
-                    continue
-                for alias in imp.names:
-                    if (get_full_name_for_node(alias.name) or "") == name and alias.asname is None:
-                        RemoveImportsVisitor.remove_unused_import(self.context, get_full_name_for_node(imp.module) or "", name)
-        return updated_node

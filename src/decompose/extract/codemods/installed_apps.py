@@ -60,8 +60,14 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
 
     DESCRIPTION = "Switch moved apps by configuration: installed when local, removed when remote."
 
-    def __init__(self, context: CodemodContext, service: str, app_modules: Sequence[str], services_package: str,
-                 url: str | None = None) -> None:
+    def __init__(
+        self,
+        context: CodemodContext,
+        service: str,
+        app_modules: Sequence[str],
+        services_package: str,
+        url: str | None = None,
+    ) -> None:
         super().__init__(context)
         self.service = service
         self.app_modules = tuple(app_modules)
@@ -77,7 +83,12 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
                 self.has_switch = True
 
     def _installed(self, stmt: cst.BaseStatement) -> cst.List | None:
-        if m.matches(stmt, m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(target=m.Name("INSTALLED_APPS"))], value=m.List() | m.Tuple())])):
+        if m.matches(
+            stmt,
+            m.SimpleStatementLine(
+                body=[m.Assign(targets=[m.AssignTarget(target=m.Name("INSTALLED_APPS"))], value=m.List() | m.Tuple())]
+            ),
+        ):
             value = stmt.body[0].value  # type: ignore[attr-defined]
             return value
         return None
@@ -89,7 +100,11 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
             if value is None:
                 continue
             self.found_installed = True
-            self.entries = [e.value.evaluated_value for e in value.elements if isinstance(e.value, cst.SimpleString)]  # type: ignore[union-attr]
+            self.entries = [
+                v
+                for e in value.elements
+                if isinstance(e.value, cst.SimpleString) and isinstance(v := e.value.evaluated_value, str)
+            ]
             moved = moved_entries(self.entries, (), self.app_modules)
             if not self.has_switch:
                 code = (
@@ -102,30 +117,53 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
                 )
                 AddImportsVisitor.add_needed_import(self.context, "os")
                 new = list(cst.parse_module(code).body)
-                new[0] = new[0].with_changes(leading_lines=[
-                    cst.EmptyLine(),
-                    cst.EmptyLine(comment=cst.Comment('# decompose: services extracted from this monolith. Each runs "local" (its apps')),
-                    cst.EmptyLine(comment=cst.Comment('# installed, called in-process) or "remote" (apps removed, called over HTTP):')),
-                    cst.EmptyLine(comment=cst.Comment("# a cut-over is rolled back by configuration. Env: DECOMPOSE_<SERVICE>_MODE/URL/TOKEN.")),
-                ])
+                new[0] = new[0].with_changes(
+                    leading_lines=[
+                        cst.EmptyLine(),
+                        cst.EmptyLine(
+                            comment=cst.Comment(
+                                '# decompose: services extracted from this monolith. Each runs "local" (its apps'
+                            )
+                        ),
+                        cst.EmptyLine(
+                            comment=cst.Comment(
+                                '# installed, called in-process) or "remote" (apps removed, called over HTTP):'
+                            )
+                        ),
+                        cst.EmptyLine(
+                            comment=cst.Comment(
+                                "# a cut-over is rolled back by configuration. Env: DECOMPOSE_<SERVICE>_MODE/URL/TOKEN."
+                            )
+                        ),
+                    ]
+                )
                 return updated_node.with_changes(body=[*body[: i + 1], *new, *body[i + 1 :]])
             break
         if not self.has_switch:
             return updated_node
         # extend the existing switch with this service (idempotent)
         for i, stmt in enumerate(body):
-            if not m.matches(stmt, m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(target=m.Name(SWITCH))], value=m.Dict())])):
+            if not m.matches(
+                stmt,
+                m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(target=m.Name(SWITCH))], value=m.Dict())]),
+            ):
                 continue
-            d: cst.Dict = stmt.body[0].value  # type: ignore[attr-defined]
-            keys = [e.key.evaluated_value for e in d.elements if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)]
+            assign = cst.ensure_type(cst.ensure_type(stmt, cst.SimpleStatementLine).body[0], cst.Assign)
+            d = cst.ensure_type(assign.value, cst.Dict)
+            keys = [
+                e.key.evaluated_value
+                for e in d.elements
+                if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
+            ]
             if self.service in keys:
                 return updated_node
             moved = moved_entries(self.entries, (), self.app_modules)
             empty = cst.Module([])
             kept = "".join(
-                "    " + empty.code_for_node(e.with_changes(comma=cst.MaybeSentinel.DEFAULT)) + ",\n" for e in d.elements
+                "    " + empty.code_for_node(e.with_changes(comma=cst.MaybeSentinel.DEFAULT)) + ",\n"
+                for e in d.elements
             )
             new_d = cst.parse_expression("{\n" + kept + _entry(self.service, moved, self.url) + "}")
-            body[i] = stmt.with_changes(body=[stmt.body[0].with_changes(value=new_d)])  # type: ignore[attr-defined]
+            body[i] = stmt.with_changes(body=[assign.with_changes(value=new_d)])
             return updated_node.with_changes(body=body)
         return updated_node

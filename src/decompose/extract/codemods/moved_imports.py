@@ -39,7 +39,8 @@ Example::
     >>> import libcst as cst
     >>> from decompose.extract.codemods.chain import module_context
     >>> src = "from orders.signals import order_placed\\n"
-    >>> cmd = RetargetImports(module_context("pay.receivers"), [SymbolMove("orders.signals.order_placed", "svc.signals")])
+    >>> move = SymbolMove("orders.signals.order_placed", "svc.signals")
+    >>> cmd = RetargetImports(module_context("pay.receivers"), [move])
     >>> cmd.transform_module(cst.parse_module(src)).code
     'from svc.signals import order_placed\\n'
 """
@@ -54,7 +55,7 @@ from typing import Any
 import libcst as cst
 from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.helpers import get_absolute_module_from_package_for_import, get_full_name_for_node
+from libcst.helpers import get_absolute_module_from_package_for_import
 from libcst.metadata import FullyQualifiedNameProvider
 
 from decompose.extract.codemods.chain import ChainCommand
@@ -353,7 +354,10 @@ def _id_field(func: cst.BaseExpression, *, unique: bool, nullable: bool, db_colu
     )
     args = [cst.Arg(cst.Name("True"), keyword=cst.Name("unique" if unique else "db_index"))]
     if nullable:
-        args += [cst.Arg(cst.Name("True"), keyword=cst.Name("null")), cst.Arg(cst.Name("True"), keyword=cst.Name("blank"))]
+        args += [
+            cst.Arg(cst.Name("True"), keyword=cst.Name("null")),
+            cst.Arg(cst.Name("True"), keyword=cst.Name("blank")),
+        ]
     if db_column:
         args.append(cst.Arg(cst.SimpleString(repr(db_column)), keyword=cst.Name("db_column")))
     eq = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
@@ -364,8 +368,9 @@ def _id_field(func: cst.BaseExpression, *, unique: bool, nullable: bool, db_colu
 
 def _cut_id_field(cut: ModelCut, func: cst.BaseExpression) -> cst.Call:
     column = cut.cut.column
-    return _id_field(func, unique=cut.unique, nullable=cut.cut.nullable,
-                     db_column=None if column == cut.attname else column)
+    return _id_field(
+        func, unique=cut.unique, nullable=cut.cut.nullable, db_column=None if column == cut.attname else column
+    )
 
 
 class RenameFieldStrings(cst.CSTTransformer):
@@ -459,9 +464,7 @@ class ForeignKeyToId(_Names):
         #: model class → the cuts converted by this run, in source order
         self.converted: dict[str, list[ModelCut]] = {}
 
-    def leave_Assign(
-        self, original_node: cst.Assign, updated_node: cst.Assign
-    ) -> cst.Assign | cst.Pass:
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign | cst.Pass:
         if len(original_node.targets) != 1 or not isinstance(original_node.targets[0].target, cst.Name):
             return updated_node
         found = [self.cuts[n] for n in sorted(self.names(original_node.targets[0].target)) if n in self.cuts]
@@ -477,7 +480,10 @@ class ForeignKeyToId(_Names):
             return cst.Pass()
         if not isinstance(updated_node.value, cst.Call):
             return updated_node
-        self.note(f"# decompose: was a relation to {cut.cut.target}, which stays in the monolith; same column {cut.cut.column}")
+        self.note(
+            f"# decompose: was a relation to {cut.cut.target}, which stays in the monolith; "
+            f"same column {cut.cut.column}"
+        )
         self.converted.setdefault(cut.model_class, []).append(cut)
         return updated_node.with_changes(
             targets=[updated_node.targets[0].with_changes(target=cst.Name(cut.attname))],
@@ -493,7 +499,10 @@ class ForeignKeyToId(_Names):
             f"    return {alias}.ref({target}, self.{cut.attname})\n"
         )
         setter = f"@{name}.setter\ndef {name}(self, value):\n    self.{cut.attname} = {alias}.ref_id(value)\n"
-        return [cst.parse_statement(code).with_changes(leading_lines=[cst.EmptyLine(indent=False)]) for code in (getter, setter)]
+        return [
+            cst.parse_statement(code).with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+            for code in (getter, setter)
+        ]
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
         if not isinstance(updated_node.body, cst.IndentedBlock):
@@ -553,14 +562,20 @@ class RenameCutLookups(_Names):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if not isinstance(updated_node.func, cst.Attribute):
             return updated_node
-        tables = [self.renames[n] for node in _chain(original_node.func) for n in sorted(self.names(node)) if n in self.renames]
+        tables = [
+            self.renames[n]
+            for node in _chain(original_node.func)
+            for n in sorted(self.names(node))
+            if n in self.renames
+        ]
         if not tables:
             return updated_node
         table = tables[0]
         method = updated_node.func.attr.value
         if method in ("select_related", "prefetch_related"):
             kept = [
-                a for a in updated_node.args
+                a
+                for a in updated_node.args
                 if not (isinstance(a.value, cst.SimpleString) and str(a.value.evaluated_value).split("__")[0] in table)
             ]
             if len(kept) == len(updated_node.args):
@@ -625,7 +640,8 @@ class DropDefinitions(VisitorBasedCodemodCommand):
             if isinstance(st, (cst.FunctionDef, cst.ClassDef)) and st.name.value in self.names:
                 RemoveImportsVisitor.remove_unused_import_by_node(self.context, st)
         body = [
-            st for st in updated_node.body
+            st
+            for st in updated_node.body
             if not (isinstance(st, (cst.FunctionDef, cst.ClassDef)) and st.name.value in self.names)
         ]
         return updated_node.with_changes(body=body)
@@ -644,10 +660,14 @@ class TidyImports(VisitorBasedCodemodCommand):
     def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
         lpar, rpar, names = updated_node.lpar, updated_node.rpar, updated_node.names
         if (
-            lpar is None or rpar is None or isinstance(names, cst.ImportStar) or not names
+            lpar is None
+            or rpar is None
+            or isinstance(names, cst.ImportStar)
+            or not names
             or not isinstance(lpar.whitespace_after, cst.ParenthesizedWhitespace)
             or isinstance(names[-1].comma, cst.Comma)
-            or not isinstance(rpar.whitespace_before, cst.SimpleWhitespace) or rpar.whitespace_before.value
+            or not isinstance(rpar.whitespace_before, cst.SimpleWhitespace)
+            or rpar.whitespace_before.value
         ):
             return updated_node
         newline = cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(""))
@@ -723,7 +743,9 @@ class MigrationCuts(_Names):
                 elements = []
                 for el in a.value.elements:
                     t = el.value
-                    if not (isinstance(t, cst.Tuple) and t.elements and isinstance(t.elements[0].value, cst.SimpleString)):
+                    if not (
+                        isinstance(t, cst.Tuple) and t.elements and isinstance(t.elements[0].value, cst.SimpleString)
+                    ):
                         elements.append(el)
                         continue
                     fname = str(t.elements[0].value.evaluated_value)
@@ -749,14 +771,25 @@ class MigrationCuts(_Names):
         op = self._operation(original_node)
         if op == "CreateModel":
             return self._create_model(updated_node)
-        if op in ("AddIndex", "AddConstraint", "AlterUniqueTogether", "AlterIndexTogether", "AlterModelOptions",
-                  "RemoveIndex", "RemoveConstraint"):
+        if op in (
+            "AddIndex",
+            "AddConstraint",
+            "AlterUniqueTogether",
+            "AlterIndexTogether",
+            "AlterModelOptions",
+            "RemoveIndex",
+            "RemoveConstraint",
+        ):
             model = self._str_kw(updated_node, "model_name") or self._str_kw(updated_node, "name")
             names = self._names_of(model) if model is not None else set()
             if names:
                 return updated_node.with_changes(
-                    args=[a if a.keyword is not None and a.keyword.value in ("model_name", "name") else
-                          a.with_changes(value=a.value.visit(RenameFieldStrings(names))) for a in updated_node.args]
+                    args=[
+                        a
+                        if a.keyword is not None and a.keyword.value in ("model_name", "name")
+                        else a.with_changes(value=a.value.visit(RenameFieldStrings(names)))
+                        for a in updated_node.args
+                    ]
                 )
             return updated_node
         if op in ("AddField", "AlterField", "RemoveField"):

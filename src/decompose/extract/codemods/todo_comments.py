@@ -89,7 +89,9 @@ class AddTodoComments(VisitorBasedCodemodCommand):
             return updated
         return updated.with_changes(leading_lines=[*leading, *new])
 
-    def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine:
         return self._annotate(original_node, updated_node)  # type: ignore[return-value]
 
     def leave_If(self, original_node: cst.If, updated_node: cst.If) -> cst.If:

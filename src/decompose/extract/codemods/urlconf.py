@@ -11,7 +11,8 @@ Example::
     >>> import libcst as cst
     >>> from libcst.codemod import CodemodContext
     >>> src = 'urlpatterns = [path("p/", include("payments.urls"))]\\n'
-    >>> out = ServiceSwitchUrls(CodemodContext(), "payments", ("payments",), "shop.services").transform_module(cst.parse_module(src)).code
+    >>> cmd = ServiceSwitchUrls(CodemodContext(), "payments", ("payments",), "shop.services")
+    >>> out = cmd.transform_module(cst.parse_module(src)).code
     >>> 'if service_is_local("payments") else []' in out and 'include("shop.services.urls")' in out
     True
 """
@@ -46,7 +47,9 @@ def _included_module(node: cst.BaseExpression) -> str | None:
 class ServiceSwitchUrls(VisitorBasedCodemodCommand):
     DESCRIPTION = "Mount moved apps' URLconfs in local mode only; serve events and call backs."
 
-    def __init__(self, context: CodemodContext, service: str, app_modules: Sequence[str], services_package: str) -> None:
+    def __init__(
+        self, context: CodemodContext, service: str, app_modules: Sequence[str], services_package: str
+    ) -> None:
         super().__init__(context)
         self.service = service
         self.app_modules = tuple(app_modules)
@@ -57,7 +60,9 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
         return module is not None and any(module == a or module.startswith(a + ".") for a in self.app_modules)
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
-        if not m.matches(updated_node, m.Assign(targets=[m.AssignTarget(target=m.Name("urlpatterns"))], value=m.List())):
+        if not m.matches(
+            updated_node, m.Assign(targets=[m.AssignTarget(target=m.Name("urlpatterns"))], value=m.List())
+        ):
             return updated_node
         lst: cst.List = updated_node.value  # type: ignore[assignment]
         elements: list[cst.BaseElement] = []
@@ -69,10 +74,12 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
                 self.switched.append(module or "")
                 wrapped = cst.parse_expression(f'[x] if service_is_local("{self.service}") else []')
                 assert isinstance(wrapped, cst.IfExp)
-                body = wrapped.body.with_changes(elements=[cst.Element(el.value)])  # type: ignore[attr-defined]
+                body = wrapped.body.with_changes(elements=[cst.Element(el.value)])
                 expr = wrapped.with_changes(body=body, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
                 elements.append(cst.StarredElement(expr, comma=el.comma))
-                AddImportsVisitor.add_needed_import(self.context, f"{self.package}.runtime", "is_local", "service_is_local")
+                AddImportsVisitor.add_needed_import(
+                    self.context, f"{self.package}.runtime", "is_local", "service_is_local"
+                )
             else:
                 elements.append(el)
         if not has_inbound:
