@@ -16,17 +16,17 @@ from pathlib import Path
 from decompose.errors import InputError
 from decompose.extract.plan import index as F
 from decompose.extract.plan.data import DataPart
-from decompose.extract.plan.interface import InterfacePart
 from decompose.extract.plan.kernel import KernelPart
 from decompose.extract.plan.selection import validate_selection
+from decompose.extract.plan.service import ServicePart
 from decompose.extract.plan.signals import SignalsPart
 from decompose.extract.plan.tests import TestsPart
-from decompose.extract.plan.values import ExtractionPlan, InterfaceModel, ManualStep
+from decompose.extract.plan.values import ExtractionPlan, InterfaceModel, ManualStep, service_package
 from decompose.graph import Evidence
 from decompose.scan.source import walk_files
 
 
-class _Planner(InterfacePart, DataPart, SignalsPart, KernelPart, TestsPart):
+class _Planner(ServicePart, DataPart, SignalsPart, KernelPart, TestsPart):
     def __init__(self, index: F.CodeIndex, service: str, apps: tuple[str, ...]) -> None:
         super().__init__(index, service, apps)
         self._find_kernel_apps()
@@ -189,6 +189,7 @@ class _Planner(InterfacePart, DataPart, SignalsPart, KernelPart, TestsPart):
         dependencies, kernel = self.classify(deps, dep_kinds)
         staying_tests = self.staying_tests(dependencies)
         moved_files, skipped_files = self.moved_files()
+        rewrites = self.service_rewrites(service_package(self.service), dependencies, bridges, fk_cuts, interface_functions, kernel)
         manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
         return ExtractionPlan(
             service=self.service,
@@ -208,6 +209,7 @@ class _Planner(InterfacePart, DataPart, SignalsPart, KernelPart, TestsPart):
             settings_module=self.graph.settings_module,
             kernel_apps=tuple(sorted(self.used_kernel_apps)),
             staying_tests=staying_tests,
+            service_rewrites=rewrites,
         )
 
 

@@ -301,6 +301,75 @@ class Dependency:
         return cls(d["module"], d.get("symbol", ""), d["classification"], d.get("reason", ""), _ev_tuple(d.get("evidence")))
 
 
+def service_package(service: str) -> str:
+    """The generated service's project package for a service name: ``payments`` → ``payments_service``."""
+    return f"{service.replace('-', '_')}_service"
+
+
+@dataclass(frozen=True, slots=True)
+class CallBack:
+    """A staying function the service calls back over HTTP: ``<pkg>.monolith.<name>`` has its signature."""
+
+    qualname: str
+    name: str
+    params: tuple[Param, ...]
+    #: label of the model it returns (the service gets a reference by id), if any
+    returns_model: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"qualname": self.qualname, "name": self.name, "params": [p.to_dict() for p in self.params],
+                "returns_model": self.returns_model}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CallBack:
+        return cls(d["qualname"], d["name"], tuple(Param.from_dict(p) for p in d.get("params", ())), d.get("returns_model"))
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRewrites:
+    """How the moved code's uses of staying names are rewritten in the service (decided by the planner).
+
+    ``retarget``: staying dotted name → the service module that provides it (``<pkg>.bases``,
+    ``<pkg>.signals``, ``<pkg>.monolith``); ``todo``: staying dotted name → the comment left where the
+    moved code uses it; ``remote_models``: staying model label → its reference class in
+    ``<pkg>.monolith``; ``callbacks``: staying functions called back; ``signal_copies``: staying signals
+    the service defines a copy of; ``abstract_bases``: staying abstract models copied into
+    ``<pkg>.bases``; ``module_aliases``: staying modules imported whole whose every use is a call back
+    or a reference → the module that replaces them.
+    """
+
+    retarget: dict[str, str] = field(default_factory=dict)
+    todo: dict[str, str] = field(default_factory=dict)
+    remote_models: dict[str, str] = field(default_factory=dict)
+    callbacks: tuple[CallBack, ...] = ()
+    signal_copies: tuple[str, ...] = ()
+    abstract_bases: tuple[str, ...] = ()
+    module_aliases: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "retarget": dict(self.retarget),
+            "todo": dict(self.todo),
+            "remote_models": dict(self.remote_models),
+            "callbacks": [c.to_dict() for c in self.callbacks],
+            "signal_copies": list(self.signal_copies),
+            "abstract_bases": list(self.abstract_bases),
+            "module_aliases": dict(self.module_aliases),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ServiceRewrites:
+        return cls(
+            retarget=dict(d.get("retarget", {})),
+            todo=dict(d.get("todo", {})),
+            remote_models=dict(d.get("remote_models", {})),
+            callbacks=tuple(CallBack.from_dict(c) for c in d.get("callbacks", ())),
+            signal_copies=tuple(d.get("signal_copies", ())),
+            abstract_bases=tuple(d.get("abstract_bases", ())),
+            module_aliases=dict(d.get("module_aliases", {})),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class ExtractionPlan:
     """Everything ``decompose extract`` needs to build a service and rewire the monolith."""
@@ -330,11 +399,13 @@ class ExtractionPlan:
     staying_tests: dict[str, str] = field(default_factory=dict)
     #: files of the moved apps that are not copied: path → why (not a regular file, too large, a link out)
     skipped_files: dict[str, str] = field(default_factory=dict)
+    #: how the moved code's uses of staying names become service code
+    service_rewrites: ServiceRewrites = field(default_factory=ServiceRewrites)
 
     @property
     def package(self) -> str:
         """The generated service's project package, e.g. ``payments_service``."""
-        return f"{self.service.replace('-', '_')}_service"
+        return service_package(self.service)
 
     def function(self, qualname: str) -> InterfaceFunction | None:
         for f in self.interface_functions:
@@ -357,6 +428,7 @@ class ExtractionPlan:
             "kernel_apps": list(self.kernel_apps),
             "staying_tests": {k: self.staying_tests[k] for k in sorted(self.staying_tests)},
             "skipped_files": {k: self.skipped_files[k] for k in sorted(self.skipped_files)},
+            "service_rewrites": self.service_rewrites.to_dict(),
             "interface_functions": [f.to_dict() for f in self.interface_functions],
             "interface_models": [m.to_dict() for m in self.interface_models],
             "dependencies": [d.to_dict() for d in self.dependencies],
@@ -391,6 +463,7 @@ class ExtractionPlan:
                 kernel_apps=tuple(d.get("kernel_apps", ())),
                 staying_tests=dict(d.get("staying_tests", {})),
                 skipped_files=dict(d.get("skipped_files", {})),
+                service_rewrites=ServiceRewrites.from_dict(d.get("service_rewrites", {})),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise GraphFormatError(f"malformed extraction plan: {exc!r}") from None

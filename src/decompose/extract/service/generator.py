@@ -20,13 +20,11 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 from importlib import resources
-from pathlib import Path
 from string import Template
 
 import libcst as cst
 
 from decompose.errors import InputError
-from decompose.extract.plan import index as F
 from decompose.extract.api_spec import API_PREFIX, HEALTH_PATH, TOKEN_ENV, Endpoint, endpoints, wire_type
 from decompose.extract.codemods.chain import module_context
 from decompose.extract.codemods.moved_imports import (
@@ -40,8 +38,9 @@ from decompose.extract.codemods.moved_imports import (
     rename_lookup,
 )
 from decompose.extract.plan import ExtractionPlan
-from decompose.scan.source import SourceError, read_source, walk_files
+from decompose.extract.plan import index as F
 from decompose.extract.service.openapi import camel, document_json, dto_name
+from decompose.scan.source import SourceError, read_source, walk_files
 
 #: Settings the generated settings module defines itself (never copied from the monolith).
 OWN_SETTINGS = {
@@ -74,67 +73,16 @@ class _Context:
         self.pkg = plan.package
         self.moved = set(plan.moved_modules)
         self.staying_apps = sorted(set(app_paths) - set(plan.apps))
-        dep_class = {(d.module, d.symbol): d for d in plan.dependencies}
-        self.retarget: dict[str, str | None] = {}
-        self.todo: dict[str, str] = {}
-        #: staying model label → local class name in monolith.py; staying function → its def
-        self.remote_models: dict[str, str] = {}
-        self.callbacks: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        rw = plan.service_rewrites
+        self.retarget: dict[str, str | None] = dict(rw.retarget)
+        self.todo: dict[str, str] = dict(rw.todo)
+        #: staying model label → local class name in monolith.py
+        self.remote_models: dict[str, str] = dict(rw.remote_models)
         #: signals defined in staying code that the service needs a copy of
-        self.signal_copies: list[str] = sorted(
-            b.signal for b in plan.signal_bridges if self.p.module_of(b.signal) not in self.moved
-        )
-        monolith_mod = f"{self.pkg}.monolith"
+        self.signal_copies: list[str] = list(rw.signal_copies)
         #: abstract base models of staying apps: their definitions are copied into bases.py
-        self.abstract_bases: list[str] = []
-        for (mod, sym), d in sorted(dep_class.items()):
-            dotted = f"{mod}.{sym}" if sym else mod
-            mf_abs = self.p.models.get(dotted)
-            if (
-                d.classification == "shared_kernel" and mf_abs is not None and mf_abs.abstract
-                and self.p.modules[mod].app not in plan.kernel_apps and mod not in plan.shared_kernel
-            ):
-                self.abstract_bases.append(dotted)
-                self.retarget[dotted] = f"{self.pkg}.bases"
-                continue
-            if d.classification == "bridge" and dotted in self.signal_copies:
-                self.retarget[dotted] = f"{self.pkg}.signals"
-            elif d.classification in ("cut", "callback") and sym and "." not in sym:
-                mf = self.p.models.get(dotted)
-                node = self.p.modules[mod].defs.get(sym) if mod in self.p.modules else None
-                if mf is not None:
-                    self.remote_models[mf.label] = sym
-                    self.retarget[dotted] = monolith_mod
-                    if d.classification == "callback":
-                        self.todo[dotted] = (
-                            f"{mf.label} stays in the monolith; here it is a reference by id (monolith.{sym}), "
-                            "its queries must become calls to the monolith's API"
-                        )
-                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    self.callbacks[dotted] = node
-                    self.retarget[dotted] = monolith_mod
-                    self.todo[dotted] = f"{dotted} is called back over HTTP (monolith.{sym}); the monolith must expose it"
-                else:
-                    self.todo[dotted] = f"{dotted} stays in the monolith and cannot be imported here: rewrite this use"
-            elif d.classification == "callback":
-                self.todo[dotted] = f"{dotted} stays in the monolith and cannot be imported here: rewrite this use"
-        # staying modules imported as modules whose every use is a call back or a reference
-        self.module_aliases: dict[str, str] = {}
-        by_module: dict[str, set[str]] = defaultdict(set)
-        for (mod, sym), d in dep_class.items():
-            by_module[mod].add(d.classification if f"{mod}.{sym}" in self.retarget or not sym else "other")
-        for mod, classes in by_module.items():
-            if classes and classes <= {"cut", "callback"} and all(
-                self.retarget.get(f"{m}.{s}") == monolith_mod for (m, s) in dep_class if m == mod
-            ):
-                self.module_aliases[mod] = monolith_mod
-        for f in plan.interface_functions:
-            for prm in f.params:
-                if prm.model and not self._moved_label(prm.model) and prm.model not in self.remote_models:
-                    self.remote_models[prm.model] = prm.model.split(".", 1)[1]
-        for c in plan.fk_cuts:
-            if c.direction == "from_moved" and c.target not in self.remote_models:
-                self.remote_models[c.target] = c.target.split(".", 1)[1]
+        self.abstract_bases: list[str] = list(rw.abstract_bases)
+        self.module_aliases: dict[str, str] = dict(rw.module_aliases)
         #: names modules bind by importing them (``orders.models.Order`` → ``orders.models.order.Order``)
         self.reexports = ReExports(
             {f"{m.name}.{local}": target for m in self.p.modules.values() for local, target in sorted(m.exports.items())}
@@ -559,63 +507,57 @@ def monolith_module(ctx: _Context) -> str:
         parts.append("# Models of the monolith the moved code refers to (references by id).")
         for label in sorted(ctx.remote_models):
             parts.append(f'{ctx.remote_models[label]} = _ref_class("{label}")')
-    for dotted in sorted(ctx.callbacks):
-        fn = ctx.callbacks[dotted]
-        a = fn.args
+    for cb in ctx.plan.service_rewrites.callbacks:
         sig_parts: list[str] = []
         names: list[str] = []
-        positional = [*a.posonlyargs, *a.args]
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
-        for arg, d in zip(positional, defaults, strict=True):
-            sig_parts.append(arg.arg + _default(d))
-            names.append(arg.arg)
-        if a.posonlyargs:
-            sig_parts.insert(len(a.posonlyargs), "/")
-        if a.vararg:
-            sig_parts.append(f"*{a.vararg.arg}")
-        elif a.kwonlyargs:
-            sig_parts.append("*")
-        for arg, d in zip(a.kwonlyargs, a.kw_defaults, strict=True):
-            sig_parts.append(arg.arg + _default(d))
-            names.append(arg.arg)
-        if a.kwarg:
-            sig_parts.append(f"**{a.kwarg.arg}")
+        varargs = kwargs = None
+        star_done = False
+        n_posonly = sum(1 for p in cb.params if p.kind == "positional_only")
+        for p in cb.params:
+            if p.kind in ("positional_only", "positional"):
+                sig_parts.append(p.name + _default(p.default))
+                names.append(p.name)
+                if p.kind == "positional_only" and len(names) == n_posonly:
+                    sig_parts.append("/")
+            elif p.kind == "var_positional":
+                sig_parts.append(f"*{p.name}")
+                varargs, star_done = p.name, True
+            elif p.kind == "keyword_only":
+                if not star_done:
+                    sig_parts.append("*")
+                    star_done = True
+                sig_parts.append(p.name + _default(p.default))
+                names.append(p.name)
+            elif p.kind == "var_keyword":
+                kwargs = p.name
+        if kwargs:
+            sig_parts.append(f"**{kwargs}")
         payload = ", ".join(f'"{n}": {n}' for n in names)
-        if a.vararg:
-            payload += (", " if payload else "") + f'"{a.vararg.arg}": list({a.vararg.arg})'
-        if a.kwarg:
-            payload += (", " if payload else "") + f"**{a.kwarg.arg}"
-        mod = ctx.p.modules[ctx.p.module_of(dotted) or ""]
-        returns = None
-        if fn.returns is not None:
-            for n in ast.walk(fn.returns):
-                if isinstance(n, (ast.Name, ast.Attribute)):
-                    d = ctx.p.resolve(mod, n)
-                    mf = ctx.p.model_by_name(d) if d else None
-                    if mf is not None and not mf.abstract:
-                        returns = mf.label
-                        break
+        if varargs:
+            payload += (", " if payload else "") + f'"{varargs}": list({varargs})'
+        if kwargs:
+            payload += (", " if payload else "") + f"**{kwargs}"
         parts.append("")
         parts.append("")
-        parts.append(f"def {fn.name}({', '.join(sig_parts)}):")
-        parts.append(f'    """{dotted} of the monolith, called back over HTTP."""')
-        ret = f', returns="{returns}"' if returns else ""
-        parts.append(f'    return call("{dotted}", {{{payload}}}{ret})')
+        parts.append(f"def {cb.name}({', '.join(sig_parts)}):")
+        parts.append(f'    """{cb.qualname} of the monolith, called back over HTTP."""')
+        ret = f', returns="{cb.returns_model}"' if cb.returns_model else ""
+        parts.append(f'    return call("{cb.qualname}", {{{payload}}}{ret})')
         # a default that is not a literal (e.g. Coupon.Kind.PERCENT) is left to the monolith: DEFAULT is not sent
     if parts:
         text += "\n\n" + "\n".join(parts).lstrip("\n") + "\n"
     return text
 
 
-def _default(d: ast.expr | None) -> str:
-    """``=<literal>`` for a literal default, ``=DEFAULT`` (the monolith applies its own) otherwise."""
+def _default(d: str | None) -> str:
+    """``=<literal>`` for a literal default (as written), ``=DEFAULT`` (the monolith applies its own) otherwise."""
     if d is None:
         return ""
     try:
         ast.literal_eval(d)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return "=DEFAULT"
-    return f"={ast.unparse(d)}"
+    return f"={d}"
 
 
 def bases_module(ctx: _Context) -> str | None:
@@ -638,7 +580,7 @@ def bases_module(ctx: _Context) -> str | None:
                 imports.add(f"from {base} import {last}" + (f" as {local}" if local != last else ""))
         segment = ast.get_source_segment(m.source, node) or ""
         bodies.append(f"# copied from {m.path}:{node.lineno} ({dotted}), which stays in the monolith\n{segment}")
-    head = [f'"""Abstract base models of the monolith that moved models inherit from (copied by decompose)."""', ""]
+    head = ['"""Abstract base models of the monolith that moved models inherit from (copied by decompose)."""', ""]
     return "\n".join(head + sorted(imports) + ["", "", ""]) + "\n\n\n".join(bodies) + "\n"
 
 
