@@ -100,16 +100,23 @@ def _counts(name: str, sample: Sample) -> str:
     out = sample.stdout
     if name.startswith("decompose"):
         data = json.loads(out)
-        return f"{data['summary']['violations']} violations, {data['summary']['broken']}/{data['summary']['contracts']} contracts broken"
+        summary = data["summary"]
+        return f"{summary['violations']} violations, {summary['broken']}/{summary['contracts']} contracts broken"
     if name.startswith("lint-imports"):
         m = re.search(r"Contracts: (\d+) kept, (\d+) broken", out)
         chains = len(re.findall(r"^- ", out, flags=re.M))
-        return f"{m.group(2)}/{int(m.group(1)) + int(m.group(2))} contracts broken, {chains} chains listed" if m else "?"
+        return (
+            f"{m.group(2)}/{int(m.group(1)) + int(m.group(2))} contracts broken, {chains} chains listed" if m else "?"
+        )
     try:
         diags = json.loads(out)
     except json.JSONDecodeError:
         return "?"
-    errors = [d for d in diags if str(d.get("severity", "Error")).lower().startswith("error")] if isinstance(diags, list) else []
+    errors = (
+        [d for d in diags if str(d.get("severity", "Error")).lower().startswith("error")]
+        if isinstance(diags, list)
+        else []
+    )
     return f"{len(errors)} errors"
 
 
@@ -127,7 +134,10 @@ def bench(runs: int, work: Path, log: Any) -> dict[str, Any]:
         proc = subprocess.run(_decompose(*base, "--export", tool, "-o", str(dest)), capture_output=True, text=True)
         if proc.returncode != 0:
             raise SystemExit(f"check.py: export to {tool} failed:\n{proc.stderr}")
-        log(f"exported for {tool}: " + "; ".join(line for line in proc.stderr.splitlines() if line.startswith("not expressed")))
+        log(
+            f"exported for {tool}: "
+            + "; ".join(line for line in proc.stderr.splitlines() if line.startswith("not expressed"))
+        )
     env = {**os.environ, "PYTHONPATH": str(root)}
     commands = {
         "decompose check cold": _decompose(*base, "--format", "json"),
@@ -161,7 +171,10 @@ def bench(runs: int, work: Path, log: Any) -> dict[str, Any]:
                     config.write_text(CONTRACTS)
                 samples[m].append(s)
                 counts[m] = _counts(m, s)
-                log(f"  round {i + 1}/{runs} {m:<22} {s.wall:7.3f} s  cpu {s.cpu:7.3f} s  {s.tree_rss / 2**20:5.0f} MB  ({counts[m]})")
+                log(
+                    f"  round {i + 1}/{runs} {m:<33} {s.wall:7.3f} s  cpu {s.cpu:7.3f} s"
+                    f"  {s.tree_rss / 2**20:5.0f} MB  ({counts[m]})"
+                )
     finally:
         tach_toml.unlink(missing_ok=True)
         shutil.rmtree(root / ".tach", ignore_errors=True)
@@ -186,14 +199,18 @@ def bench(runs: int, work: Path, log: Any) -> dict[str, Any]:
 def report(result: dict[str, Any], command: str) -> str:
     mach = machine()
     lines = [
-        f"`{command}` at {revision()}; {mach['cpu']}, {mach['cores']} cores, Python {mach['python']}, load {mach['load']}",
+        f"`{command}` at {revision()}; {mach['cpu']}, {mach['cores']} cores, Python {mach['python']},"
+        f" load {mach['load']}",
         "",
         f"| {result['project']} | median wall s | median CPU s | what it found |",
         "|---|---:|---:|---|",
     ]
     for m in MEASURES:
         w, c = result["median_s"][m], result["cpu_median_s"][m]
-        lines.append(f"| {m} | {'—' if w is None else f'{w:.3f}'} | {'—' if c is None else f'{c:.3f}'} | {result['violations'].get(m, result['errors'].get(m, ''))[:80]} |")
+        lines.append(
+            f"| {m} | {'—' if w is None else f'{w:.3f}'} | {'—' if c is None else f'{c:.3f}'}"
+            f" | {result['violations'].get(m, result['errors'].get(m, ''))[:80]} |"
+        )
     lines.append("")
     for k, v in result["ratios"].items():
         lines.append(f"- {k}: {v['wall']:.2f}x wall, {v['cpu']:.2f}x CPU ({'faster' if v['wall'] < 1 else 'slower'})")
@@ -224,7 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/check.py " + " ".join(argv if argv is not None else sys.argv[1:])
     print(report(result, command.strip()))
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"machine": machine(), "revision": revision(), "result": result}, indent=2, sort_keys=True) + "\n")
+        Path(args.json_out).write_text(
+            json.dumps({"machine": machine(), "revision": revision(), "result": result}, indent=2, sort_keys=True)
+            + "\n"
+        )
     return 1 if result["errors"] else 0
 
 

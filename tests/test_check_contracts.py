@@ -45,7 +45,9 @@ def check(root: Path, *args: str) -> tuple[int, dict, str]:
 def found(data: dict) -> list[tuple[str, str, int, str, str, str]]:
     """(contract, path, line, kind, source, target) of every violation."""
     return [
-        (c["name"], v["path"], v["line"], v["kind"], v["source"], v["target"]) for c in data["contracts"] for v in c["violations"]
+        (c["name"], v["path"], v["line"], v["kind"], v["source"], v["target"])
+        for c in data["contracts"]
+        for v in c["violations"]
     ]
 
 
@@ -67,7 +69,8 @@ KIND_CASES = [
 def test_every_edge_kind_is_checked(shop: Path, kind: str, src: str, dst: str, path: str, marker: str) -> None:
     write_contracts(
         shop,
-        f'[[check.contracts]]\nname = "no {kind}"\ntype = "forbidden"\nfrom = ["{src}"]\nto = ["{dst}"]\nkinds = ["{kind}"]\n',
+        f'[[check.contracts]]\nname = "no {kind}"\ntype = "forbidden"\nfrom = ["{src}"]\nto = ["{dst}"]\n'
+        f'kinds = ["{kind}"]\n',
     )
     code, data, _ = check(shop)
     assert code == 1
@@ -75,10 +78,13 @@ def test_every_edge_kind_is_checked(shop: Path, kind: str, src: str, dst: str, p
     assert hits and {h[3] for h in hits} == {kind}
     assert (path, line_of(shop, path, marker)) in {(h[1], h[2]) for h in hits}
     # the same contract over the other kinds only: this coupling is not reported
-    others = [k for k in ("import", "call", "fk", "inherit", "orm", "signal", "url", "string_ref", "migration") if k != kind]
+    others = [
+        k for k in ("import", "call", "fk", "inherit", "orm", "signal", "url", "string_ref", "migration") if k != kind
+    ]
     write_contracts(
         shop,
-        f'[[check.contracts]]\nname = "no {kind}"\ntype = "forbidden"\nfrom = ["{src}"]\nto = ["{dst}"]\nkinds = {json.dumps(others)}\n',
+        f'[[check.contracts]]\nname = "no {kind}"\ntype = "forbidden"\nfrom = ["{src}"]\nto = ["{dst}"]\n'
+        f"kinds = {json.dumps(others)}\n",
     )
     _, data, _ = check(shop)
     assert all(h[3] != kind for h in found(data))
@@ -92,14 +98,21 @@ def test_migrations_are_left_out_unless_asked_for(shop: Path) -> None:
 
 
 def test_kept_contract_exits_0(shop: Path) -> None:
-    write_contracts(shop, '[[check.contracts]]\nname = "core uses nobody"\ntype = "forbidden"\nfrom = ["core"]\nto = ["catalog", "orders", "payments", "web"]\n')
+    write_contracts(
+        shop,
+        '[[check.contracts]]\nname = "core uses nobody"\ntype = "forbidden"\nfrom = ["core"]\n'
+        'to = ["catalog", "orders", "payments", "web"]\n',
+    )
     code, data, _ = check(shop)
     assert code == 0
     assert data["summary"] == {"contracts": 1, "broken": 0, "violations": 0, "baselined": 0, "ignored": 0}
 
 
 def test_layers_open_and_closed(shop: Path) -> None:
-    layers = '[[check.contracts]]\nname = "layers"\ntype = "layers"\nlayers = ["web", "payments", "orders", "catalog", "core"]\n'
+    layers = (
+        '[[check.contracts]]\nname = "layers"\ntype = "layers"\n'
+        'layers = ["web", "payments", "orders", "catalog", "core"]\n'
+    )
     write_contracts(shop, layers)
     code, data, _ = check(shop)
     assert code == 1
@@ -116,13 +129,19 @@ def test_layers_open_and_closed(shop: Path) -> None:
 
 
 def test_layers_independent_siblings(shop: Path) -> None:
-    write_contracts(shop, '[[check.contracts]]\nname = "l"\ntype = "layers"\nlayers = ["web", "payments | orders", "catalog | core"]\n')
+    write_contracts(
+        shop,
+        '[[check.contracts]]\nname = "l"\ntype = "layers"\nlayers = ["web", "payments | orders", "catalog | core"]\n',
+    )
     code, data, _ = check(shop)
     assert code == 1
     pairs = {(h[4], h[5], h[3]) for h in found(data)}
     assert ("payments.services", "orders.models", "orm") in pairs  # siblings
     assert ("catalog.models", "core.models", "inherit") in pairs
-    write_contracts(shop, '[[check.contracts]]\nname = "l"\ntype = "layers"\nlayers = ["web", "payments : orders", "catalog : core"]\n')
+    write_contracts(
+        shop,
+        '[[check.contracts]]\nname = "l"\ntype = "layers"\nlayers = ["web", "payments : orders", "catalog : core"]\n',
+    )
     _, data, _ = check(shop)
     assert not any(h[4] == "payments.services" for h in found(data))
 
@@ -131,7 +150,9 @@ def test_independent_direct_and_indirect_chain(shop: Path) -> None:
     write_contracts(shop, '[[check.contracts]]\nname = "i"\ntype = "independent"\nunits = ["web", "catalog"]\n')
     code, data, _ = check(shop)
     assert code == 0  # web -> orders -> catalog is indirect
-    write_contracts(shop, '[[check.contracts]]\nname = "i"\ntype = "independent"\nunits = ["web", "catalog"]\nindirect = true\n')
+    write_contracts(
+        shop, '[[check.contracts]]\nname = "i"\ntype = "independent"\nunits = ["web", "catalog"]\nindirect = true\n'
+    )
     code, data, stderr = check(shop)
     assert code == 1
     v = data["contracts"][0]["violations"][0]
@@ -142,7 +163,11 @@ def test_independent_direct_and_indirect_chain(shop: Path) -> None:
 
 
 def test_public_api(shop: Path) -> None:
-    write_contracts(shop, '[[check.contracts]]\nname = "orders api"\ntype = "public_api"\napp = "orders"\napi = ["orders.services", "orders.signals"]\n')
+    write_contracts(
+        shop,
+        '[[check.contracts]]\nname = "orders api"\ntype = "public_api"\napp = "orders"\n'
+        'api = ["orders.services", "orders.signals"]\n',
+    )
     code, data, _ = check(shop)
     assert code == 1
     hits = {(h[4], h[5], h[3]) for h in found(data)}
@@ -151,7 +176,9 @@ def test_public_api(shop: Path) -> None:
     assert not any(h[5] in ("orders.services", "orders.signals") for h in found(data))
     # `from` narrows who is held to it
     write_contracts(
-        shop, '[[check.contracts]]\nname = "orders api"\ntype = "public_api"\napp = "orders"\napi = ["orders.services"]\nfrom = ["web"]\n'
+        shop,
+        '[[check.contracts]]\nname = "orders api"\ntype = "public_api"\napp = "orders"\n'
+        'api = ["orders.services"]\nfrom = ["web"]\n',
     )
     assert check(shop)[0] == 0
 
@@ -161,9 +188,13 @@ def test_acyclic_reports_the_hop_that_closes_a_cycle(shop: Path) -> None:
     code, data, _ = check(shop)
     assert code == 1  # orders -> catalog (fk) and catalog -> orders (string_ref): the lighter, first by name, is cut
     v = data["contracts"][0]["violations"]
-    assert [(x["path"], x["kind"], x["chain"]) for x in v] == [("catalog/services.py", "string_ref", ["catalog", "orders", "catalog"])]
+    assert [(x["path"], x["kind"], x["chain"]) for x in v] == [
+        ("catalog/services.py", "string_ref", ["catalog", "orders", "catalog"])
+    ]
     write_contracts(
-        shop, '[[check.contracts]]\nname = "dag"\ntype = "acyclic"\nignore = [{ from = "catalog", to = "orders", reason = "r" }]\n'
+        shop,
+        '[[check.contracts]]\nname = "dag"\ntype = "acyclic"\n'
+        'ignore = [{ from = "catalog", to = "orders", reason = "r" }]\n',
     )
     assert check(shop)[0] == 0
     (shop / "core" / "utils.py").write_text("from web.views import checkout  # back-edge\n")
@@ -207,7 +238,8 @@ def test_exclude_and_groups_and_star(shop: Path) -> None:
         shop,
         'groups = { money = ["payments"], storefront = ["web", "shop"] }\nexclude = ["web/urls.py"]\n'
         '[[check.contracts]]\nname = "nobody pays"\ntype = "forbidden"\nfrom = ["*"]\nto = ["money"]\n'
-        '[[check.contracts]]\nname = "storefront and catalog"\ntype = "independent"\nunits = ["storefront", "catalog"]\n',
+        '[[check.contracts]]\nname = "storefront and catalog"\ntype = "independent"\n'
+        'units = ["storefront", "catalog"]\n',
     )
     code, data, _ = check(shop)
     assert code == 0  # the only use of payments is web/urls.py's include, excluded
@@ -219,14 +251,23 @@ def test_exclude_and_groups_and_star(shop: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "needle"),
     [
-        ('[[check.contracts]]\ntype = "forbidden"\nfrom = ["payment"]\nto = ["orders"]\n', "unknown app or module 'payment'"),
+        (
+            '[[check.contracts]]\ntype = "forbidden"\nfrom = ["payment"]\nto = ["orders"]\n',
+            "unknown app or module 'payment'",
+        ),
         ('[[check.contracts]]\ntype = "independent"\nunits = ["web", "nowhere.mod"]\n', "'nowhere.mod'"),
         ('[[check.contracts]]\ntype = "layers"\nlayers = ["web", "cor"]\n', "did you mean core"),
         ('[[check.contracts]]\ntype = "public_api"\napp = "orders"\napi = ["payments.services"]\n', "is not part of"),
         ('[[check.contracts]]\ntype = "acyclic"\nignore = [{ from = "x", to = "core", reason = "r" }]\n', "'x'"),
-        ('[[check.contracts]]\ntype = "forbidden"\nfrom = ["web"]\nto = ["orders"]\nkinds = ["sql"]\n', "unknown edge kind"),
+        (
+            '[[check.contracts]]\ntype = "forbidden"\nfrom = ["web"]\nto = ["orders"]\nkinds = ["sql"]\n',
+            "unknown edge kind",
+        ),
         ('[[check.contracts]]\ntype = "sideways"\n', "`type` must be one of"),
-        ('[[check.contracts]]\ntype = "forbidden"\nfrom = ["web"]\nto = ["orders"]\nunits = ["a"]\n', "unknown key `units`"),
+        (
+            '[[check.contracts]]\ntype = "forbidden"\nfrom = ["web"]\nto = ["orders"]\nunits = ["a"]\n',
+            "unknown key `units`",
+        ),
         ('[[check.contracts]]\ntype = "forbidden"\nfrom = ["orders"]\nto = ["orders.models"]\n', "overlap"),
         ("", "no contracts"),
     ],
@@ -246,7 +287,10 @@ def test_unknown_name_is_an_error_even_when_the_contract_would_pass(shop: Path) 
 
 
 def test_graph_json_input_needs_config(shop: Path, tmp_path: Path) -> None:
-    write_contracts(shop, '[[check.contracts]]\nname = "f"\ntype = "forbidden"\nfrom = ["payments"]\nto = ["orders"]\nkinds = ["orm"]\n')
+    write_contracts(
+        shop,
+        '[[check.contracts]]\nname = "f"\ntype = "forbidden"\nfrom = ["payments"]\nto = ["orders"]\nkinds = ["orm"]\n',
+    )
     graph = tmp_path / "graph.json"
     assert CliRunner().invoke(cli, ["analyze", str(shop), "--no-cache", "-o", str(graph), "-q"]).exit_code == 0
     r = CliRunner().invoke(cli, ["check", str(graph)])
@@ -258,13 +302,18 @@ def test_graph_json_input_needs_config(shop: Path, tmp_path: Path) -> None:
 
 def test_pyproject_section_is_read(shop: Path) -> None:
     (shop / "pyproject.toml").write_text(
-        '[project]\nname = "shop"\n\n[[tool.decompose.check.contracts]]\nname = "f"\ntype = "forbidden"\nfrom = ["web"]\nto = ["orders"]\n'
+        '[project]\nname = "shop"\n\n[[tool.decompose.check.contracts]]\nname = "f"\ntype = "forbidden"\n'
+        'from = ["web"]\nto = ["orders"]\n'
     )
     code, data, _ = check(shop)
     assert code == 1 and data["config"].endswith("pyproject.toml [tool.decompose.check]")
 
 
 def test_same_input_same_bytes(shop: Path) -> None:
-    write_contracts(shop, '[[check.contracts]]\nname = "dag"\ntype = "layers"\nlayers = ["core", "catalog", "orders", "payments", "web"]\n')
+    write_contracts(
+        shop,
+        '[[check.contracts]]\nname = "dag"\ntype = "layers"\n'
+        'layers = ["core", "catalog", "orders", "payments", "web"]\n',
+    )
     runs = [CliRunner().invoke(cli, ["check", str(shop), "--format", "json"]).stdout for _ in range(2)]
     assert runs[0] == runs[1] and json.loads(runs[0])["summary"]["violations"] > 3

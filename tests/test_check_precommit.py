@@ -50,7 +50,10 @@ def test_pre_commit_try_repo_runs_the_hook(tmp_path: Path) -> None:
     assert "decompose check" in ok.stdout and "Passed" in ok.stdout
 
     view = repo / "web" / "views.py"
-    view.write_text(view.read_text() + "\n\ndef orders_count():\n    from orders.models import Order\n\n    return Order.objects.count()\n")
+    view.write_text(
+        view.read_text()
+        + "\n\ndef orders_count():\n    from orders.models import Order\n\n    return Order.objects.count()\n"
+    )
     git(repo, "add", "web/views.py")
     line = view.read_text().splitlines().index("    return Order.objects.count()") + 1
     bad = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=900)

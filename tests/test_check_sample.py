@@ -54,7 +54,12 @@ def test_init_then_check_passes_and_a_new_orm_query_fails(sample: Path) -> None:
         "    return OrderLine.objects.filter(product_id=product_id).count()\n"
     )
     try:
-        line = services.read_text().splitlines().index("    return OrderLine.objects.filter(product_id=product_id).count()") + 1
+        line = (
+            services.read_text()
+            .splitlines()
+            .index("    return OrderLine.objects.filter(product_id=product_id).count()")
+            + 1
+        )
         code, out, _ = run(str(sample), "--format", "json")
         assert code == 1
         data = json.loads(out)
@@ -100,10 +105,14 @@ def test_extraction_contract_merges_deterministically_and_gates(tmp_path: Path) 
     shutil.copytree(SHOP, shop)
     (shop / "decompose.toml").write_text(merge_contracts("", [c], pyproject=False))
     assert run(str(shop), "--no-cache")[0] == 0
-    (shop / "web" / "views.py").write_text((shop / "web" / "views.py").read_text() + "\nfrom payments.models import Payment\n")
+    (shop / "web" / "views.py").write_text(
+        (shop / "web" / "views.py").read_text() + "\nfrom payments.models import Payment\n"
+    )
     code, out, _ = run(str(shop), "--no-cache", "--format", "json")
     assert code == 1
-    assert [(v["path"], v["kind"]) for v in json.loads(out)["contracts"][0]["violations"]] == [("web/views.py", "import")]
+    assert [(v["path"], v["kind"]) for v in json.loads(out)["contracts"][0]["violations"]] == [
+        ("web/views.py", "import")
+    ]
 
 
 def test_exports_say_what_they_cannot_express(tmp_path: Path) -> None:

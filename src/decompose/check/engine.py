@@ -90,7 +90,8 @@ def evidence(kind: str, raw: list[dict[str, Any]]) -> list[Ev]:
     """An edge's evidence as :data:`Ev` tuples (``migration`` for evidence flagged so)."""
     try:
         return [
-            (x["path"], int(x["line"]), x.get("symbol", ""), "migration" if "migration" in x.get("flags", ()) else kind) for x in raw
+            (x["path"], int(x["line"]), x.get("symbol", ""), "migration" if "migration" in x.get("flags", ()) else kind)
+            for x in raw
         ]
     except (KeyError, TypeError, ValueError) as exc:
         raise GraphFormatError(f"malformed graph file: {exc!r}") from None
@@ -394,7 +395,7 @@ class _Run:
         for u, v, kept in self.edges(lambda u, v: u in frm and v in to):
             self.out += _violations(u, v, kept, f"{frm[u]} must not use {to[v]}")
         if c.indirect:
-            named = {**frm, **to, **{m: "allow" for m in allowed}}
+            named = {**frm, **to, **dict.fromkeys(allowed, "allow")}
             self.indirect(frm, to.get, named, lambda unit: f"{shown} must not use {unit}, even through other modules")
 
     def independent(self) -> None:
@@ -404,12 +405,7 @@ class _Run:
         if self.c.indirect:
             for name in self.c.units:
                 starts = [m for m, n in units.items() if n == name]
-                self.indirect(
-                    starts,
-                    lambda m, name=name: units[m] if m in units and units[m] != name else None,
-                    units,
-                    lambda unit, name=name: f"{name} and {unit} must be independent, even through other modules",
-                )
+                self.indirect(starts, _other_unit(units, name), units, _independent_why(name))
 
     def layers(self) -> None:
         c = self.c
@@ -442,12 +438,7 @@ class _Run:
         if c.indirect:
             for i in range(1, len(c.layers)):
                 starts = [m for m, n in units.items() if level[n] == i]
-                self.indirect(
-                    starts,
-                    lambda m, i=i: units[m] if m in units and level[units[m]] < i else None,
-                    units,
-                    lambda unit, i=i: f"layer {i + 1} must not use {unit}, a higher layer, even through other modules",
-                )
+                self.indirect(starts, _higher_unit(units, level, i), units, _layer_why(i))
 
     def public_api(self) -> None:
         c, r = self.c, self.resolver
@@ -460,9 +451,8 @@ class _Run:
             if not mods <= inside:
                 raise ConfigError(f"{self.where}: public module {name!r} is not part of {c.app!r}")
             api |= mods
-        if ANY in c.sources:
-            users = None
-        else:
+        users: set[str] | None = None
+        if ANY not in c.sources:
             users = set()
             for name in c.sources:
                 users |= r.resolve(name, self.where)
@@ -487,14 +477,30 @@ class _Run:
             cycle = _shortest_cycle(succ)
             if cycle is None:
                 break
-            pairs = list(zip(cycle, cycle[1:] + cycle[:1]))
+            pairs = list(zip(cycle, cycle[1:] + cycle[:1], strict=True))
             a, b = min(pairs, key=lambda p: (len(hops[p]), p))  # the lightest hop: the one to cut
-            shown = tuple((*cycle, cycle[0]))
+            shown = (*cycle, cycle[0])
             for u, v, e in hops[(a, b)]:
                 self.out.append(
                     Violation(e[0], e[1], e[3], u, v, e[2], shown, f"{a} -> {b} closes the cycle {' -> '.join(shown)}")
                 )
             succ[a].discard(b)
+
+
+def _other_unit(units: dict[str, str], name: str) -> Callable[[str], str | None]:
+    return lambda m: units[m] if m in units and units[m] != name else None
+
+
+def _independent_why(name: str) -> Callable[[str], str]:
+    return lambda unit: f"{name} and {unit} must be independent, even through other modules"
+
+
+def _higher_unit(units: dict[str, str], level: dict[str, int], i: int) -> Callable[[str], str | None]:
+    return lambda m: units[m] if m in units and level[units[m]] < i else None
+
+
+def _layer_why(i: int) -> Callable[[str], str]:
+    return lambda unit: f"layer {i + 1} must not use {unit}, a higher layer, even through other modules"
 
 
 def _shortest_cycle(succ: dict[str, set[str]]) -> list[str] | None:

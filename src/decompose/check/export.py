@@ -65,7 +65,9 @@ def _lost_kinds(c: Contract) -> list[str]:
 def _lost_notes(lost_by: dict[tuple[str, ...], list[str]], notes: list[str]) -> None:
     for kinds, contracts in sorted(lost_by.items()):
         if kinds:
-            shown = ", ".join(repr(n) for n in contracts)
+            shown = ", ".join(repr(n) for n in contracts[:3]) + (
+                f" and {len(contracts) - 3} more" if len(contracts) > 3 else ""
+            )
             notes.insert(
                 0, f"{', '.join(kinds)} edges of {len(contracts)} contract(s) ({shown}): imports only are exported"
             )
@@ -78,7 +80,8 @@ def _import_ignores(names: _Names, c: Contract, where: str) -> list[str]:
             continue
         if i.path:
             names.notes.append(
-                f"contract {c.name!r}: ignore entry {i.source} -> {i.target} is limited to {i.path}; exported for every file"
+                f"contract {c.name!r}: ignore entry {i.source} -> {i.target} is limited to {i.path};"
+                " exported for every file"
             )
         out += _pairs(names.exprs(names.modules(i.source, where)), names.exprs(names.modules(i.target, where)))
     return out
@@ -165,7 +168,8 @@ def to_import_linter(view: GraphView, config: CheckConfig) -> tuple[dict[str, An
                 )
         else:
             notes.append(
-                f"contract {c.name!r} (acyclic): not expressed (import-linter's acyclic_siblings needs one parent package)"
+                f"contract {c.name!r} (acyclic): not expressed"
+                " (import-linter's acyclic_siblings needs one parent package)"
             )
             continue
         if ignores:
@@ -205,7 +209,8 @@ def to_tach(view: GraphView, config: CheckConfig) -> tuple[dict[str, Any], list[
         lost_by.setdefault(tuple(_lost_kinds(c)), []).append(c.name)
         if c.ignore:
             notes.append(
-                f"contract {c.name!r}: {len(c.ignore)} ignore entr{'y' if len(c.ignore) == 1 else 'ies'} (tach ignores with `# tach-ignore` comments in the code)"
+                f"contract {c.name!r}: {len(c.ignore)} ignore entr{'y' if len(c.ignore) == 1 else 'ies'}"
+                " (tach ignores with `# tach-ignore` comments in the code)"
             )
         if getattr(c, "indirect", False):
             notes.append(f"contract {c.name!r}: indirect chains (tach checks direct imports)")
@@ -251,8 +256,8 @@ def to_tach(view: GraphView, config: CheckConfig) -> tuple[dict[str, Any], list[
             pkg = inside[0]
             module(pkg)
             expose = []
-            for n in c.api:
-                rel = n[len(pkg) + 1 :] if n.startswith(pkg + ".") else ""
+            for api_name in c.api:
+                rel = api_name[len(pkg) + 1 :] if api_name.startswith(pkg + ".") else ""
                 expose.append(rf"{rel.replace('.', chr(92) + '.')}(\..*)?" if rel else ".*")
             if ANY not in c.sources:
                 notes.append(f"contract {c.name!r}: `from` (tach interfaces apply to every user)")

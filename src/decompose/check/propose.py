@@ -68,8 +68,9 @@ def merge_contracts(
     the same text, and merging the same contracts again changes nothing. ``replace_all`` drops the
     contracts already there first; ``groups`` (name -> members) are set in the section's ``groups``.
 
-        >>> merged = merge_contracts("", [extraction_contract("payments", ["payments"], "shop.services")], pyproject=False)
-        >>> merge_contracts(merged, [extraction_contract("payments", ["payments"], "shop.services")], pyproject=False) == merged
+        >>> contract = extraction_contract("payments", ["payments"], "shop.services")
+        >>> merged = merge_contracts("", [contract], pyproject=False)
+        >>> merge_contracts(merged, [contract], pyproject=False) == merged
         True
     """
     import tomlkit
@@ -296,7 +297,7 @@ def propose_contracts(
         cycle = _shortest_cycle(succ)
         if cycle is None:
             break
-        pairs = list(zip(cycle, cycle[1:] + cycle[:1]))
+        pairs = list(zip(cycle, cycle[1:] + cycle[:1], strict=True))
         a, b = min(pairs, key=lambda p: (weights[p], p))
         cut.append((a, b))
         succ[a].discard(b)

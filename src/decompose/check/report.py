@@ -68,7 +68,8 @@ def to_text(result: CheckResult, prefix: str = "") -> str:
     tail = f" ({', '.join(extra)})" if extra else ""
     if total:
         out.append(
-            f"{total} violation{'s' if total != 1 else ''} of {broken} of {checked} contract{'s' if checked != 1 else ''}{tail}"
+            f"{total} violation{'s' if total != 1 else ''} of {broken} of {checked}"
+            f" contract{'s' if checked != 1 else ''}{tail}"
         )
     else:
         out.append(f"{checked} contract{'s' if checked != 1 else ''} kept{tail}")
@@ -135,7 +136,8 @@ def to_github(result: CheckResult, prefix: str = "") -> str:
             out.append(f"::error file={_prop(prefix + v.path)},line={v.line},title={_prop(title)}::{_data(msg)}")
         for i in r.unused_ignores:
             out.append(
-                f"::warning title={_prop('decompose check: ' + r.contract.name)}::{_data(f'ignore entry {i.source} -> {i.target} matched nothing')}"
+                f"::warning title={_prop('decompose check: ' + r.contract.name)}::"
+                + _data(f"ignore entry {i.source} -> {i.target} matched nothing")
             )
         for key, n in r.fixed:
             kind, src, dst, path, sym = key
@@ -145,6 +147,7 @@ def to_github(result: CheckResult, prefix: str = "") -> str:
             )
     total = result.violation_count
     out.append(
-        f"decompose check: {total} violation{'s' if total != 1 else ''} of {len(result.broken)} of {len(result.results)} contracts"
+        f"decompose check: {total} violation{'s' if total != 1 else ''}"
+        f" of {len(result.broken)} of {len(result.results)} contracts"
     )
     return "\n".join(out) + "\n"

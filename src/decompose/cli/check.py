@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 
-
 #: part of the key of a kept check result: bump when the same graph and contracts would give other output
 RESULT_VERSION = 1
 
@@ -99,7 +98,8 @@ def _prefix(folder: Path | None) -> str:
     "config_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Read [check] from this decompose.toml / pyproject.toml (default: the project folder's; needed with a graph.json).",
+    help="Read [check] from this decompose.toml / pyproject.toml"
+    " (default: the project folder's; needed with a graph.json).",
 )
 @click.option(
     "--baseline",
@@ -204,10 +204,11 @@ def command(
         from decompose.check import baseline_counts
         from decompose.check.baseline import write
 
-        counts = baseline_counts(given.data, check_config)
-        write(baseline_path, counts)
+        written = baseline_counts(given.data, check_config)
+        write(baseline_path, written)
         click.echo(
-            f"wrote {baseline_path}: {sum(counts.values())} violation(s) tolerated from now on ({len(counts)} entries)",
+            f"wrote {baseline_path}: {sum(written.values())} violation(s) tolerated from now on"
+            f" ({len(written)} entries)",
             err=True,
         )
         return
@@ -229,8 +230,16 @@ def command(
 
         from decompose import __version__
 
-        facts = (RESULT_VERSION, __version__, json.dumps(section, sort_keys=True, default=str), where, baseline_bytes,
-                 str(baseline_path), fmt, prefix)
+        facts = (
+            RESULT_VERSION,
+            __version__,
+            json.dumps(section, sort_keys=True, default=str),
+            where,
+            baseline_bytes,
+            str(baseline_path),
+            fmt,
+            prefix,
+        )
         key = "check:" + blake2b(repr(facts).encode(), digest_size=16).hexdigest()
         kept = given.analysis.rendering(key)
         if kept is not None:
@@ -238,7 +247,9 @@ def command(
             return
     from decompose.check import check_graph, report
 
-    result = check_graph(given.data, check_config, baseline=counts, baseline_name=str(baseline_path) if counts is not None else None)
+    result = check_graph(
+        given.data, check_config, baseline=counts, baseline_name=str(baseline_path) if counts is not None else None
+    )
     if fmt == "json":
         text, stream = report.to_json(result), "stdout"
     elif fmt == "github":
