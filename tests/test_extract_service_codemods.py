@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 import libcst as cst
 import pytest
-from libcst.codemod import Codemod, CodemodContext
+from libcst.codemod import Codemod, CodemodContext, ContextAwareTransformer
+from libcst.codemod.visitors import AddImportsVisitor
 
 from decompose.extract.codemods.chain import ChainCommand, module_context
 from decompose.extract.codemods.moved_imports import (
@@ -477,6 +478,22 @@ def test_a_chain_refuses_a_step_built_with_another_context() -> None:
     ctx = module_context(MODULE)
     with pytest.raises(ValueError, match="another context"):
         ChainCommand(ctx, [TidyImports(module_context(MODULE))])
+
+
+class _AsksForOs(ContextAwareTransformer):
+    """A plain transformer (not a command): the chain places the imports it asks for."""
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        AddImportsVisitor.add_needed_import(self.context, "os")
+        return updated_node
+
+
+def test_the_chain_places_imports_every_step_asked_for_once() -> None:
+    def chain(c: CodemodContext) -> ChainCommand:
+        return ChainCommand(c, [_AsksForOs(c), DropDefinitions(c, {"f"}), _AsksForOs(c)])
+
+    src = "import json\n\n\ndef f():\n    return json\n\n\nx = 1\n"
+    assert run(chain, src) == "import os\n\n\nx = 1\n"
 
 
 def test_reexports_follow_chains_and_prefixes_without_looping() -> None:

@@ -4,9 +4,9 @@
 :class:`~libcst.codemod.CodemodContext`, the way LibCST's
 ``MagicArgsCodemodCommand.get_transforms`` does: each transform is a
 :class:`~libcst.codemod.Codemod` whose ``transform_module`` resolves its own
-metadata on the tree the previous one returned, and the imports every step asks
-for (``AddImportsVisitor.add_needed_import`` / ``RemoveImportsVisitor.remove_unused_import``
-on the shared context) are placed by LibCST, not by hand. Unlike
+metadata on the tree the previous one returned, and the imports a step asks for
+(``AddImportsVisitor.add_needed_import`` / ``RemoveImportsVisitor.remove_unused_import``
+on the shared context) are placed by LibCST once, when that step ends, not by hand. Unlike
 ``MagicArgsCodemodCommand`` the transforms are instances, built by the caller with
 typed parameters (and read back afterwards for what they did), not classes
 instantiated from ``context.scratch``.
@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 
 import libcst as cst
 from libcst.codemod import Codemod, CodemodCommand, CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import FullRepoManager, FullyQualifiedNameProvider
 
 
@@ -73,4 +74,8 @@ class ChainCommand(CodemodCommand):
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         for transform in self.get_transforms():
             tree = transform.transform_module(tree)
+            if isinstance(transform, CodemodCommand):
+                # it placed the imports it (and the steps before it) asked for: later steps need not again
+                for key in (AddImportsVisitor.CONTEXT_KEY, RemoveImportsVisitor.CONTEXT_KEY):
+                    self.context.scratch.pop(key, None)
         return tree
