@@ -236,6 +236,25 @@ def test_writers_refuse_a_pending_journal_and_bad_paths(tmp_path: Path) -> None:
         recover(tmp_path)
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="advisory folder locks are POSIX")
+def test_a_live_transaction_is_not_taken_for_an_interrupted_one(tmp_path: Path) -> None:
+    import fcntl
+
+    (tmp_path / "a.py").write_text("a = 1\n")
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as a running apply holds it
+        with pytest.raises(UnsafeOperationError, match="another decompose process"):
+            apply_changes(tmp_path, {"a.py": "a = 2\n"}, force=True)
+        (tmp_path / JOURNAL).write_text(json.dumps({"state": "staging", "entries": [], "dirs": []}))
+        with pytest.raises(UnsafeOperationError, match="another decompose process"):
+            recover(tmp_path)
+        assert (tmp_path / JOURNAL).is_file()
+    finally:
+        os.close(fd)
+    assert recover(tmp_path) is not None and sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]
+
+
 def test_a_bad_fault_setting_is_an_input_error_before_anything_is_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

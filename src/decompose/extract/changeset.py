@@ -55,7 +55,8 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -271,6 +272,27 @@ def pending(base: Path) -> bool:
     return (base / JOURNAL).is_file() or (base / (JOURNAL + ".tmp")).is_file()
 
 
+@contextmanager
+def _locked(base: Path) -> Iterator[None]:
+    """Hold an exclusive lock on folder ``base`` (released by the kernel even when the process is killed),
+    so a second decompose never takes a live transaction's journal for an interrupted one."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks on folders
+        yield
+        return
+    fd = os.open(base, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UnsafeOperationError(f"{base}: another decompose process is writing there",
+                                       hint="wait for it to finish, then run again") from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def _refuse_pending(base: Path) -> None:
     if pending(base):
         raise UnsafeOperationError(
@@ -374,6 +396,13 @@ def _parents(paths: Iterable[Path]) -> set[Path]:
 def _transaction(base: Path, entries: list[_Entry], dirs: list[str],
                  contents: Mapping[str, str | Mapping[str, str] | None]) -> None:
     _fault_setting()  # a bad value is an input error before anything is written
+    with _locked(base):
+        _refuse_pending(base)
+        _run_transaction(base, entries, dirs, contents)
+
+
+def _run_transaction(base: Path, entries: list[_Entry], dirs: list[str],
+                     contents: Mapping[str, str | Mapping[str, str] | None]) -> None:
     try:
         _write_journal(base, "staging", entries, dirs)
         for d in dirs:
@@ -424,6 +453,13 @@ def recover(base: Path) -> Recovery | None:
     what it was ("rolled back"), after it the apply is completed exactly ("completed").
     """
     base = Path(base)
+    if not pending(base):
+        return None
+    with _locked(base):
+        return _recover(base)
+
+
+def _recover(base: Path) -> Recovery | None:
     journal, tmp = base / JOURNAL, base / (JOURNAL + ".tmp")
     if not journal.is_file():
         if not tmp.is_file():
