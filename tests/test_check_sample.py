@@ -139,3 +139,42 @@ def test_exports_say_what_they_cannot_express(tmp_path: Path) -> None:
     tach = tomllib.loads(out.read_text())
     assert tach["forbid_circular_dependencies"] is True
     assert tach["interfaces"] == [{"expose": [r"services(\..*)?"], "from": ["orders"]}]
+
+
+@pytest.mark.e2e
+def test_extraction_contract_holds_after_extract_apply_and_catches_recoupling(tmp_path: Path) -> None:
+    """The contract `extract --apply` is to add: kept by the rewired monolith, broken by a new ORM query."""
+    project = tmp_path / "sample_monolith"
+    shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns(".decompose-cache", "__pycache__", "*.sqlite3"))
+    r = CliRunner().invoke(
+        cli,
+        [
+            "extract",
+            str(project),
+            "--service",
+            "payments",
+            "--apps",
+            "payments",
+            "--apply",
+            "--force",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    contract = extraction_contract(
+        "payments", ["payments"], "shop.services", settings_modules=["shop.settings"], urlconf="shop.urls"
+    )
+    (project / "decompose.toml").write_text(merge_contracts("", [contract], pyproject=False))
+    code, _, err = run(str(project), "--no-cache")
+    assert code == 0, err
+    views = project / "web" / "views.py"
+    views.write_text(
+        views.read_text() + "\n\ndef latest_payments():\n    from payments.models import Payment\n\n"
+        "    return list(Payment.objects.order_by('-id')[:5])\n"
+    )
+    line = views.read_text().splitlines().index("    return list(Payment.objects.order_by('-id')[:5])") + 1
+    code, out, _ = run(str(project), "--no-cache", "--format", "json")
+    assert code == 1
+    found = {(v["path"], v["line"], v["kind"]) for v in json.loads(out)["contracts"][0]["violations"]}
+    assert found == {("web/views.py", line - 2, "import"), ("web/views.py", line, "orm")}

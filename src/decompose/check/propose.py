@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from decompose.check.contracts import ANY, DEFAULT_KINDS, Contract, Ignore, Layer
@@ -26,7 +26,14 @@ if TYPE_CHECKING:  # pragma: no cover
 INIT_REASON = "present when `decompose check --init` wrote this contract: cut it"
 
 
-def extraction_contract(service: str, apps: list[str], client_module: str) -> dict[str, Any]:
+def extraction_contract(
+    service: str,
+    apps: Sequence[str],
+    client_module: str,
+    *,
+    settings_modules: Sequence[str] = (),
+    urlconf: str | None = None,
+) -> dict[str, Any]:
     """The contract that keeps staying code off the apps moved to ``service``.
 
     Everything outside ``apps`` may reach them only through ``client_module`` (the generated
@@ -34,15 +41,30 @@ def extraction_contract(service: str, apps: list[str], client_module: str) -> di
     call, foreign key, ORM query, signal, URL include or string reference to a moved app is a
     violation. Migrations are not checked (old migrations keep naming the moved app).
 
+    The wiring the rewired monolith keeps for local mode is tolerated, and only that: string
+    references from ``settings_modules`` (e.g. ``PAYMENT_GATEWAY_BACKEND = "payments.gateway..."``)
+    and URL includes from ``urlconf`` (the root URLconf includes the moved app's URLs while the
+    service runs in local mode), as ignore entries with their reason.
+
     Returns the contract as a TOML table (a dict), ready for :func:`merge_contracts`::
 
-        >>> c = extraction_contract("payments", ["payments"], "shop.services")
+        >>> c = extraction_contract("payments", ["payments"], "shop.services", urlconf="shop.urls")
         >>> c["type"], c["from"], c["to"], c["allow"]
         ('forbidden', ['*'], ['payments'], ['shop.services'])
+        >>> c["ignore"][0]["from"], c["ignore"][0]["kinds"]
+        ('shop.urls', ['url'])
     """
     if not service or not apps or not client_module:
         raise ConfigError("an extraction contract needs a service name, its apps and the client module")
     moved = sorted(dict.fromkeys(apps))
+    ignore = []
+    for app in moved:
+        for module in sorted(dict.fromkeys(settings_modules)):
+            reason = f"settings of the moved app, read while {service} runs in local mode"
+            ignore.append(Ignore(module, app, reason, kinds=("string_ref",)))
+        if urlconf:
+            reason = f"the moved app's URLs stay included while {service} runs in local mode"
+            ignore.append(Ignore(urlconf, app, reason, kinds=("url",)))
     return Contract(
         name=f"extracted service {service}: reached only through {client_module}",
         type="forbidden",
@@ -50,6 +72,7 @@ def extraction_contract(service: str, apps: list[str], client_module: str) -> di
         sources=(ANY,),
         targets=tuple(moved),
         allow=(client_module,),
+        ignore=tuple(ignore),
     ).to_dict()
 
 
