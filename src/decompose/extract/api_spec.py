@@ -44,7 +44,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from decompose.extract.plan import ExtractionPlan, InterfaceFunction, InterfaceModel, Param, SignalBridge
+from decompose.extract.plan.values import ExtractionPlan, InterfaceFunction, InterfaceModel, Param, SignalBridge
 
 API_PREFIX = "/api/v1"
 HEALTH_PATH = "/healthz"

@@ -19,19 +19,18 @@ from __future__ import annotations
 import ast
 import difflib
 import json
+import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
 from libcst.codemod import Codemod, CodemodContext
 
+from decompose.config import DEFAULT_MAX_FILE_BYTES
 from decompose.errors import InputError
 from decompose.extract import migrations as mig
-from decompose.extract.api_spec import model_endpoints
 from decompose.extract.client import client_files, client_module, services_package
-from decompose.extract.client.generator import return_types
 from decompose.extract.codemods.call_sites import RetargetGetModel, RetargetImports
 from decompose.extract.codemods.chain import ChainCommand
 from decompose.extract.codemods.fk_to_id import ForeignKeyToIdField
@@ -40,6 +39,7 @@ from decompose.extract.codemods.signal_bridge import BridgeSignalImports
 from decompose.extract.codemods.todo_comments import AddTodoComments
 from decompose.extract.codemods.urlconf import ServiceSwitchUrls
 from decompose.extract.plan import ExtractionPlan
+from decompose.scan.source import read_text, walk_files
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", ".venv", "env", "build", "dist", "site-packages"}
 REQUIREMENTS = ("httpx>=0.27", "pybreaker>=1.0")
@@ -126,14 +126,27 @@ def _settings_literal(source: str, name: str) -> str | None:
     return None
 
 
+def _python_files(root: Path) -> list[str]:
+    found: list[str] = []
+    for entry in sorted(os.listdir(root)):
+        if entry.startswith(".") or entry in SKIP_DIRS:
+            continue
+        if entry.endswith(".py"):
+            found.append(entry)
+        elif os.path.isdir(os.path.join(root, entry)):
+            found += [f for f in walk_files(root, entry, DEFAULT_MAX_FILE_BYTES)[0] if f.endswith(".py")]
+    return found
+
+
 def _staying_files(root: Path, plan: ExtractionPlan) -> list[str]:
+    """The staying Python files (not the moved apps, the client package or migrations), found with the
+    analysis's filters: regular files, the size cap, no symlink out of the project."""
     moved = [plan.app_paths.get(a, a.replace(".", "/")).rstrip("/") for a in plan.apps]
     services = services_package(plan).replace(".", "/")
     out = []
-    for p in sorted(root.rglob("*.py")):
-        rel = p.relative_to(root).as_posix()
-        parts = p.relative_to(root).parts
-        if any(x in SKIP_DIRS or x.startswith(".") for x in parts[:-1]):
+    for rel in _python_files(root):
+        parts = rel.split("/")
+        if not rel.endswith(".py") or any(x in SKIP_DIRS or x.startswith(".") for x in parts[:-1]):
             continue
         if any(rel == m or rel.startswith(m + "/") for m in moved) or rel.startswith(services + "/"):
             continue
@@ -143,144 +156,17 @@ def _staying_files(root: Path, plan: ExtractionPlan) -> list[str]:
     return out
 
 
-# -- what cannot be rewritten ------------------------------------------------------
-
-
-class _TodoFinder(ast.NodeVisitor):
-    """Cross-boundary uses in one staying module that no codemod can rewrite."""
-
-    def __init__(self, rel: str, plan: ExtractionPlan, mapped: Mapping[str, set[str]], reverse_names: set[str],
-                 cut_fields: set[str], namespaces: set[str] = frozenset()) -> None:
-        self.rel = rel
-        self.plan = plan
-        self.mapped = mapped
-        self.moved_roots = tuple(plan.apps)
-        self.reverse = reverse_names
-        self.cut_fields = cut_fields
-        self.moved_tables = set(plan.tables.get("service", ()))
-        self.moved_names: dict[str, str] = {}  # local name → dotted moved symbol
-        self.todos: list[Todo] = []
-        self.models = {m.label.split(".", 1)[1]: m for m in plan.interface_models}
-        self.imported_models: dict[str, str] = {}
-        self.namespaces = namespaces
-
-    def _is_moved(self, module: str) -> bool:
-        return any(module == a or module.startswith(a + ".") for a in self.moved_roots)
-
-    def add(self, node: ast.AST, pattern: str, message: str) -> None:
-        self.todos.append(Todo(self.rel, getattr(node, "lineno", 1), pattern, message))
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if node.module and not node.level and self._is_moved(node.module):
-            for a in node.names:
-                if a.name in self.mapped.get(node.module, set()):
-                    if a.name in self.models:
-                        self.imported_models[a.asname or a.name] = self.models[a.name].label
-                    continue
-                self.moved_names[a.asname or a.name] = f"{node.module}.{a.name}"
-                model = self.models.get(a.name)
-                if model is not None:
-                    eps = model_endpoints(model)
-                    self.add(node, "API composition",
-                             f"{node.module}.{a.name} moved into the {self.plan.service} service: replace ORM queries by "
-                             f"GET {eps[0].path} (filters: {', '.join(model.lookups) or 'none'}) / GET {eps[1].path}")
-                else:
-                    self.add(node, "API composition",
-                             f"{node.module}.{a.name} moved into the {self.plan.service} service and has no endpoint: "
-                             "add it to the service's API or keep a copy here")
-        self.generic_visit(node)
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for a in node.names:
-            if self._is_moved(a.name):
-                self.add(node, "API composition",
-                         f"import of {a.name}, which moved into the {self.plan.service} service: use its client module")
-        self.generic_visit(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        strs = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-        if name == "get_model" and strs:
-            app = strs[0].split(".", 1)[0]
-            if app in self.moved_roots or any(self.plan.app_paths.get(x, x).split("/")[-1] == app for x in self.plan.apps):
-                self.add(node, "API composition",
-                         f"apps.get_model({', '.join(map(repr, strs))}): that model moved into the {self.plan.service} "
-                         "service: when remote this is a read-only stand-in over its list endpoint; "
-                         "filters/aggregates run here: mind the volume")
-        if name in ("reverse", "reverse_lazy", "redirect", "resolve_url") and strs and ":" in strs[0]:
-            namespace = strs[0].split(":", 1)[0]
-            if namespace in self.namespaces:
-                self.add(node, "API gateway",
-                         f"{name}({strs[0]!r}) names a URL of the moved app, served by the {self.plan.service} service "
-                         "when remote: route that path to the service (gateway / reverse proxy) or link to the service")
-        if name in ("select_related", "prefetch_related"):
-            for s in strs:
-                head = s.split("__", 1)[0]
-                if head in self.cut_fields or head in self.reverse:
-                    self.add(node, "API composition",
-                             f"{name}({s!r}) joins across the boundary to the {self.plan.service} service: "
-                             "fetch the related rows from the service's API and combine them here")
-        if name in ("execute", "raw", "executemany", "extra"):
-            for s in strs:
-                hits = sorted(t for t in self.moved_tables if re.search(rf"\b{re.escape(t)}\b", s))
-                if hits:
-                    self.add(node, "API composition",
-                             f"raw SQL on {', '.join(hits)}, which moved into the {self.plan.service} service: "
-                             "call its API instead (or keep a read model fed by its events)")
-        if (
-            isinstance(func, ast.Attribute)
-            and func.attr in MANAGER_METHODS
-            and isinstance(func.value, ast.Attribute)
-            and func.value.attr in self.reverse
-        ):
-            self.add(node, "API composition",
-                     f".{func.value.attr}.{func.attr}(): a reverse relation to a model of the {self.plan.service} "
-                     "service: ask the service (its list endpoint filtered by this id)")
-        self.generic_visit(node)
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        if isinstance(node.value, ast.Name) and node.value.id in self.models and node.attr == "objects" \
-                and node.value.id not in self.moved_names and self.imported_models.get(node.value.id):
-            label = self.imported_models[node.value.id]
-            model = self.models[node.value.id]
-            self.add(node, "API composition",
-                     f"{label} moved into the {self.plan.service} service: this query now reads its list endpoint "
-                     f"(GET {model_endpoints(model)[0].path}) when remote, and filters/aggregates here: mind the volume")
-        if isinstance(node.value, ast.Name) and node.value.id in self.moved_names and node.attr == "objects":
-            self.add(node, "API composition",
-                     f"ORM query on {self.moved_names[node.value.id]}, whose table moved into the {self.plan.service} "
-                     "service: query its API instead (joins and aggregates must be composed here)")
-        self.generic_visit(node)
-
-
-def _namespaces(root: Path, plan: ExtractionPlan) -> set[str]:
-    """URL namespaces (``app_name``) of the moved apps' URLconfs."""
-    out: set[str] = set()
-    for app in plan.apps:
-        path = root / plan.app_paths.get(app, app) / "urls.py"
-        if not path.is_file():
-            continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "app_name" for t in node.targets):
-                if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                    out.add(node.value.value)
-    return out
-
-
 def _history_notes(root: Path, plan: ExtractionPlan) -> list[str]:
     """Staying migrations that depend on a moved app: remote mode cannot load them as they are."""
     moved_folders = [plan.app_paths.get(a, a).rstrip("/") for a in plan.apps]
     out: list[str] = []
-    for p in sorted(root.rglob("migrations/*.py")):
-        rel = p.relative_to(root).as_posix()
-        if any(rel.startswith(m + "/") for m in moved_folders) or any(x.startswith(".") for x in p.relative_to(root).parts):
+    for rel in _python_files(root):
+        parts = rel.split("/")
+        if len(parts) < 2 or parts[-2] != "migrations" or any(rel.startswith(m + "/") for m in moved_folders):
             continue
-        text = p.read_text(encoding="utf-8", errors="replace")
+        text = read_text(root, rel)
+        if text is None:
+            continue
         for app in plan.apps:
             label = app
             if re.search(rf"\(\s*['\"]{re.escape(label)}['\"]\s*,\s*['\"]", text) or re.search(rf"to=['\"]{re.escape(label)}\.", text):
@@ -290,31 +176,6 @@ def _history_notes(root: Path, plan: ExtractionPlan) -> list[str]:
                 )
                 break
     return out
-
-
-def _reverse_names(root: Path, plan: ExtractionPlan) -> set[str]:
-    """Reverse accessors staying models get from moved models' foreign keys (``order.payments``)."""
-    names: set[str] = set()
-    for c in plan.fk_cuts:
-        if c.direction != "from_moved":
-            continue
-        model = c.model.split(".", 1)[1].lower()
-        rel_name: str | None = None
-        path = root / c.evidence.path
-        if path.is_file():
-            try:
-                tree = ast.parse(path.read_text(encoding="utf-8"))
-            except SyntaxError:
-                tree = None
-            for node in ast.walk(tree) if tree else ():
-                if isinstance(node, ast.Call) and node.lineno <= c.evidence.line <= (node.end_lineno or node.lineno):
-                    for kw in node.keywords:
-                        if kw.arg == "related_name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
-                            rel_name = kw.value.value
-        if rel_name and rel_name.endswith("+"):
-            continue
-        names.add(rel_name or (model if c.field_type == "OneToOneField" else f"{model}_set"))
-    return names
 
 
 # -- the rewiring ---------------------------------------------------------------------
@@ -357,16 +218,8 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
         mapping.setdefault(f.module, {})[f.name] = client
     for mdl in plan.interface_models:
         mapping.setdefault(mdl.module, {})[mdl.name] = client
-    mapped = {k: set(v) for k, v in mapping.items()}
-    for b in plan.signal_bridges:
-        if b.sender_side == "service":
-            mod, name = b.signal.rsplit(".", 1)
-            mapped.setdefault(mod, set()).add(name)
     signal_modules = sorted({b.signal.rsplit(".", 1)[0] for b in plan.signal_bridges if b.sender_side == "service"})
-    reverse = _reverse_names(root, plan)
-    namespaces = _namespaces(root, plan)
     to_moved = [c for c in plan.fk_cuts if c.direction == "to_moved"]
-    cut_fields = {c.field for c in to_moved}
     fk_by_file: dict[str, set[tuple[str, str]]] = {}
     for c in to_moved:
         fk_by_file.setdefault(c.evidence.path, set()).add((c.model.split(".", 1)[1], c.field))
@@ -376,25 +229,27 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
     for s in () if rewired_before else plan.manual_steps:
         manual_by_file.setdefault(s.path, []).append(Todo(s.path, s.line, s.pattern, s.message))
 
-    root_urlconf = _settings_literal((root / settings_rel).read_text(encoding="utf-8"), "ROOT_URLCONF")
+    settings_text = read_text(root, settings_rel)
+    if settings_text is None:
+        raise InputError(f"cannot rewire: the settings module {settings_rel} cannot be read as a regular file")
+    root_urlconf = _settings_literal(settings_text, "ROOT_URLCONF")
     urls_rel = _module_path(root, root_urlconf) if root_urlconf else None
     if root_urlconf and urls_rel is None:
         notes.append(f"ROOT_URLCONF {root_urlconf} not found: the moved apps' URLs were not switched")
     fk_details: dict[str, list[mig.FieldCut]] = {}
 
     for rel in _staying_files(root, plan):
-        source = (root / rel).read_text(encoding="utf-8")
+        source = read_text(root, rel)
+        if source is None:
+            notes.append(f"{rel}: cannot be read as a regular file; left unchanged")
+            continue
         try:
-            tree = ast.parse(source)
-        except SyntaxError as exc:
+            ast.parse(source)  # LibCST's parser is only given what the standard parser accepts
+        except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
             notes.append(f"{rel}: not parsed ({type(exc).__name__}); left unchanged")
             continue
-        finder = _TodoFinder(rel, plan, mapped, reverse, cut_fields, namespaces)
-        finder.visit(tree)
-        manual = manual_by_file.get(rel, [])
-        covered = {(t.line, t.pattern) for t in manual}
-        found = [t for t in finder.todos if (t.line, t.pattern) not in covered]
-        file_todos = sorted(set(found + manual), key=lambda t: (t.line, t.message))
+        # what remote mode breaks here was found by the planner (plan.manual_steps): comments at those lines
+        file_todos = sorted(set(manual_by_file.get(rel, [])), key=lambda t: (t.line, t.message))
         if rel in fk_by_file and not rewired_before:
             for model, fname in sorted(fk_by_file[rel]):
                 c = next(x for x in to_moved if x.evidence.path == rel and x.field == fname)
@@ -449,11 +304,10 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
         changes[rel] = mig.migration_source(app, mig.leaf_migrations(folder, app), cuts, plan.service)
 
     notes.extend(_history_notes(root, plan))
-    changes.update(client_files(plan, return_types=return_types(plan, root)))
+    changes.update(client_files(plan, return_types={f.qualname: f.returns_class for f in plan.interface_functions if f.returns_class}))
     changes[stored_plan_path(plan)] = plan.to_json()
-    req = root / "requirements.txt"
-    if req.is_file():
-        text = req.read_text(encoding="utf-8")
+    text = read_text(root, "requirements.txt")
+    if text is not None:
         names = {re.split(r"[<>=!~\[ ;]", ln.strip(), maxsplit=1)[0].lower() for ln in text.splitlines() if ln.strip()}
         missing = [r for r in REQUIREMENTS if re.split(r"[<>=]", r)[0] not in names]
         if missing:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import ast
 import keyword
 import re
 from importlib import resources
-from pathlib import Path
 from string import Template
 
 from decompose.errors import InputError
 from decompose.extract.api_spec import Endpoint, endpoints, model_endpoints
 from decompose.extract.plan import ExtractionPlan, InterfaceFunction, Param, SignalBridge
-from decompose.scan.source import read_text
 
 
 def project_package(plan: ExtractionPlan) -> str:
@@ -290,32 +287,3 @@ def client_files(plan: ExtractionPlan, project: str | None = None, return_types:
         f"{base}/{_ident(plan.service)}.py": _service_module(plan, return_types),
     }
     return files
-
-
-_BUILTIN = {"int", "str", "bool", "float", "dict", "list", "tuple", "set", "None", "Any", "Decimal", "date", "datetime"}
-
-
-def return_types(plan: ExtractionPlan, root: Path) -> dict[str, str]:
-    """Interface functions returning an instance of a project class (not a model): qualname → dotted class.
-
-    The class name in the return annotation is resolved through the moved module's own
-    imports (read as text with ``ast``), e.g. ``Money`` → ``core.money.Money``.
-    """
-    out: dict[str, str] = {}
-    for f in plan.interface_functions:
-        ann = (f.returns or "").strip().strip("'\"")
-        if f.returns_model or not ann.isidentifier() or ann in _BUILTIN:
-            continue
-        text = read_text(root, f.module.replace(".", "/") + ".py")
-        if text is None:
-            continue
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for a in node.names:
-                    if (a.asname or a.name) == ann:
-                        out[f.qualname] = f"{node.module}.{a.name}"
-    return dict(sorted(out.items()))

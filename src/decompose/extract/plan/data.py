@@ -114,6 +114,7 @@ class DataPart(PlannerState):
                         evidence=Evidence(m.path, fl.line, fl.target),
                         field_type=fl.type,
                         on_delete=fl.on_delete,
+                        related_name=fl.related_name,
                     )
                 )
                 if fl.type == "ManyToManyField":

@@ -49,6 +49,7 @@ class ModelField:
     db_column: str | None = None
     #: literal size options: max_length, max_digits, decimal_places
     options: dict[str, int] = field(default_factory=dict)
+    related_name: str | None = None
 
     @property
     def is_relation(self) -> bool:
@@ -310,7 +311,8 @@ class CodeIndex:
             target = self._relation_target(f.target, app, owner.label) if f.type in RELATION_TYPES else None
             out.append(
                 ModelField(
-                    f.name, f.line, f.type, target, f.null, f.on_delete or None, f.db_column or None, dict(f.options)
+                    f.name, f.line, f.type, target, f.null, f.on_delete or None, f.db_column or None, dict(f.options),
+                    f.related_name or None,
                 )
             )
         return out

@@ -11,6 +11,8 @@ from decompose.extract.plan.state import PlannerState
 from decompose.extract.plan.values import InterfaceFunction, ManualStep, Param
 from decompose.graph import Evidence
 
+#: return annotations the client passes through as JSON (no class to rebuild)
+PLAIN_TYPES = frozenset({"int", "str", "bool", "float", "dict", "list", "tuple", "set", "None", "Any", "Decimal", "date", "datetime"})
 _QUERY_METHODS = {"filter", "get", "exclude", "get_or_create", "update_or_create", "first", "last", "all"}
 _FIELD_LIST_METHODS = {"values", "values_list", "only", "order_by", "defer"}
 
@@ -78,6 +80,11 @@ class InterfacePart(PlannerState):
         )
         returns = ast.unparse(fn.returns) if fn.returns is not None else None
         returns_model = self.annotation_model(m, fn.returns) if fn.returns is not None else None
+        returns_class = None
+        ann = (returns or "").strip().strip("'\"")
+        if not returns_model and ann.isidentifier() and ann not in PLAIN_TYPES:
+            target = m.imports.get(ann)
+            returns_class = target if target and "." in target else None
         writes = self.writes(qual, set())
         raises = self.raises(qual, set())
         return InterfaceFunction(
@@ -86,6 +93,7 @@ class InterfacePart(PlannerState):
             params=params,
             returns=returns,
             returns_model=returns_model,
+            returns_class=returns_class,
             idempotent=not writes,
             call_sites=tuple(sorted(set(sites))),
             raises=tuple(sorted(raises)),

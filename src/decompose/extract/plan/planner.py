@@ -17,6 +17,7 @@ from decompose.errors import InputError
 from decompose.extract.plan import index as F
 from decompose.extract.plan.data import DataPart
 from decompose.extract.plan.kernel import KernelPart
+from decompose.extract.plan.remote import RemotePart
 from decompose.extract.plan.selection import validate_selection
 from decompose.extract.plan.service import ServicePart
 from decompose.extract.plan.signals import SignalsPart
@@ -26,7 +27,7 @@ from decompose.graph import Evidence
 from decompose.scan.source import walk_files
 
 
-class _Planner(ServicePart, DataPart, SignalsPart, KernelPart, TestsPart):
+class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart):
     def __init__(self, index: F.CodeIndex, service: str, apps: tuple[str, ...]) -> None:
         super().__init__(index, service, apps)
         self._find_kernel_apps()
@@ -186,6 +187,14 @@ class _Planner(ServicePart, DataPart, SignalsPart, KernelPart, TestsPart):
 
         fk_cuts = self.fk_cuts()
         bridges = self.bridges(sig_sends, sig_receivers)
+        namespaces = self.url_namespaces()
+        tables = {k: tuple(sorted(v)) for k, v in sorted(touched.items())}
+        placed = {(s.path, s.line, s.pattern) for s in self.manual}
+        for step in self.remote_breaks(
+            interface_functions, tuple(interface_models), bridges, fk_cuts, tables.get("service", ()), namespaces
+        ):
+            if (step.path, step.line, step.pattern) not in placed:
+                self.manual.append(step)
         dependencies, kernel = self.classify(deps, dep_kinds)
         staying_tests = self.staying_tests(dependencies)
         moved_files, skipped_files = self.moved_files()
@@ -199,7 +208,7 @@ class _Planner(ServicePart, DataPart, SignalsPart, KernelPart, TestsPart):
             interface_models=tuple(interface_models),
             dependencies=dependencies,
             fk_cuts=fk_cuts,
-            tables={k: tuple(sorted(v)) for k, v in sorted(touched.items())},
+            tables=tables,
             signal_bridges=bridges,
             manual_steps=manual,
             app_paths={a: self.app_paths[a] for a in self.apps},
@@ -210,6 +219,7 @@ class _Planner(ServicePart, DataPart, SignalsPart, KernelPart, TestsPart):
             kernel_apps=tuple(sorted(self.used_kernel_apps)),
             staying_tests=staying_tests,
             service_rewrites=rewrites,
+            url_namespaces=namespaces,
         )
 
 

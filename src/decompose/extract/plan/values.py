@@ -85,6 +85,8 @@ class InterfaceFunction:
     #: exception classes (dotted) the function raises itself: mapped to 409/422.
     raises: tuple[str, ...] = ()
     line: int = 0
+    #: the project class it returns (not a model), dotted: the client rebuilds it from the JSON
+    returns_class: str | None = None
 
     @property
     def qualname(self) -> str:
@@ -98,6 +100,7 @@ class InterfaceFunction:
             "params": [p.to_dict() for p in self.params],
             "returns": self.returns,
             "returns_model": self.returns_model,
+            "returns_class": self.returns_class,
             "idempotent": self.idempotent,
             "raises": list(self.raises),
             "call_sites": _ev_list(self.call_sites),
@@ -115,6 +118,7 @@ class InterfaceFunction:
             call_sites=_ev_tuple(d.get("call_sites")),
             raises=tuple(d.get("raises", ())),
             line=int(d.get("line", 0)),
+            returns_class=d.get("returns_class"),
         )
 
 
@@ -185,6 +189,16 @@ class ForeignKeyCut:
     #: "ForeignKey" | "OneToOneField" | "ManyToManyField"
     field_type: str = "ForeignKey"
     on_delete: str | None = None
+    #: the relation's ``related_name`` as written (the reverse accessor staying code may use)
+    related_name: str | None = None
+
+    @property
+    def reverse_name(self) -> str | None:
+        """The accessor the target model gets (``order.payments``), None when hidden (``related_name="+"``)."""
+        if self.related_name:
+            return None if self.related_name.endswith("+") else self.related_name
+        model = self.model.split(".", 1)[1].lower()
+        return model if self.field_type == "OneToOneField" else f"{model}_set"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -196,6 +210,7 @@ class ForeignKeyCut:
             "column": self.column,
             "nullable": self.nullable,
             "on_delete": self.on_delete,
+            "related_name": self.related_name,
             "evidence": self.evidence.to_dict(),
         }
 
@@ -211,6 +226,7 @@ class ForeignKeyCut:
             evidence=Evidence.from_dict(d["evidence"]),
             field_type=d.get("field_type", "ForeignKey"),
             on_delete=d.get("on_delete"),
+            related_name=d.get("related_name"),
         )
 
 
@@ -401,6 +417,8 @@ class ExtractionPlan:
     skipped_files: dict[str, str] = field(default_factory=dict)
     #: how the moved code's uses of staying names become service code
     service_rewrites: ServiceRewrites = field(default_factory=ServiceRewrites)
+    #: URL namespaces (``app_name``) of the moved apps' URLconfs
+    url_namespaces: tuple[str, ...] = ()
 
     @property
     def package(self) -> str:
@@ -429,6 +447,7 @@ class ExtractionPlan:
             "staying_tests": {k: self.staying_tests[k] for k in sorted(self.staying_tests)},
             "skipped_files": {k: self.skipped_files[k] for k in sorted(self.skipped_files)},
             "service_rewrites": self.service_rewrites.to_dict(),
+            "url_namespaces": list(self.url_namespaces),
             "interface_functions": [f.to_dict() for f in self.interface_functions],
             "interface_models": [m.to_dict() for m in self.interface_models],
             "dependencies": [d.to_dict() for d in self.dependencies],
@@ -464,6 +483,7 @@ class ExtractionPlan:
                 staying_tests=dict(d.get("staying_tests", {})),
                 skipped_files=dict(d.get("skipped_files", {})),
                 service_rewrites=ServiceRewrites.from_dict(d.get("service_rewrites", {})),
+                url_namespaces=tuple(d.get("url_namespaces", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise GraphFormatError(f"malformed extraction plan: {exc!r}") from None

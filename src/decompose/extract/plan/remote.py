@@ -1,0 +1,180 @@
+"""What remote mode breaks in the staying code: uses of the moved code that no codemod can rewrite.
+
+Found once, by the planner, and listed in the plan as manual steps with ``path:line``; the rewiring
+puts a ``# TODO(decompose): ...`` comment at each. A staying module is read only when its text names
+something that could be such a use (a moved module, a moved URL namespace, a cut relation, a moved
+table, ``get_model``): most modules of a large project are never parsed here.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from decompose.extract.api_spec import model_endpoints
+from decompose.extract.plan import index as F
+from decompose.extract.plan.state import PlannerState
+from decompose.extract.plan.values import ForeignKeyCut, InterfaceFunction, InterfaceModel, ManualStep, SignalBridge
+
+#: manager/queryset methods called through a reverse relation (``order.payments.filter(...)``)
+MANAGER_METHODS = ("all", "filter", "exclude", "get", "count", "exists", "first", "last", "create", "add", "remove",
+                   "aggregate", "annotate", "values", "values_list", "order_by", "update", "delete")  # fmt: skip
+
+
+class RemotePart(PlannerState):
+    def url_namespaces(self) -> tuple[str, ...]:
+        """``app_name`` of the moved apps' URLconfs."""
+        out: set[str] = set()
+        for name in sorted(self.moved):
+            if name.rsplit(".", 1)[-1] != "urls":
+                continue
+            for node in self.p.modules[name].tree.body:
+                if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "app_name" for t in node.targets):
+                    if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                        out.add(node.value.value)
+        return tuple(sorted(out))
+
+    def remote_breaks(
+        self,
+        functions: tuple[InterfaceFunction, ...],
+        models: tuple[InterfaceModel, ...],
+        bridges: tuple[SignalBridge, ...],
+        fk_cuts: tuple[ForeignKeyCut, ...],
+        moved_tables: tuple[str, ...],
+        namespaces: tuple[str, ...],
+    ) -> list[ManualStep]:
+        """Every use of moved code in staying modules that remote mode breaks and no codemod rewrites."""
+        mapped: dict[str, set[str]] = {}
+        for f in functions:
+            mapped.setdefault(f.module, set()).add(f.name)
+        for mdl in models:
+            mapped.setdefault(mdl.module, set()).add(mdl.name)
+        for b in bridges:
+            if b.sender_side == "service":
+                mod, name = b.signal.rsplit(".", 1)
+                mapped.setdefault(mod, set()).add(name)
+        reverse = {n for c in fk_cuts if c.direction == "from_moved" and (n := c.reverse_name)}
+        cut_fields = {c.field for c in fk_cuts if c.direction == "to_moved"}
+        words = {m.split(".")[0] for m in self.moved} | set(self.apps) | reverse | cut_fields | set(moved_tables)
+        words |= {f"{n}:" for n in namespaces} | {"get_model"}
+        if not words:
+            return []
+        hint = re.compile("|".join(re.escape(w) for w in sorted(words)))
+        out: list[ManualStep] = []
+        for name in sorted(self.p.modules):
+            m = self.p.modules[name]
+            if name in self.moved or m.migration or not hint.search(m.source):
+                continue
+            finder = _Finder(self, m, mapped, reverse, cut_fields, set(moved_tables), set(namespaces), models)
+            finder.visit(m.tree)
+            out += finder.steps
+        return out
+
+
+class _Finder(ast.NodeVisitor):
+    """Cross-boundary uses in one staying module that no codemod can rewrite."""
+
+    def __init__(self, planner: RemotePart, m: F.Module, mapped: dict[str, set[str]], reverse: set[str],
+                 cut_fields: set[str], moved_tables: set[str], namespaces: set[str],
+                 models: tuple[InterfaceModel, ...]) -> None:  # fmt: skip
+        self.pl = planner
+        self.m = m
+        self.service = planner.service
+        self.mapped = mapped
+        self.reverse = reverse
+        self.cut_fields = cut_fields
+        self.moved_tables = moved_tables
+        self.namespaces = namespaces
+        self.models = {mdl.name: mdl for mdl in models}
+        self.moved_names: dict[str, str] = {}  # local name → dotted moved symbol
+        self.imported_models: dict[str, str] = {}
+        self.steps: list[ManualStep] = []
+
+    def add(self, node: ast.AST, pattern: str, message: str) -> None:
+        self.steps.append(ManualStep(self.m.path, getattr(node, "lineno", 1), pattern, message))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = F._absolute(self.m.package, node.module, node.level or 0)
+        if base and self.pl.is_moved(base):
+            for a in node.names:
+                if a.name in self.mapped.get(base, set()):
+                    if a.name in self.models:
+                        self.imported_models[a.asname or a.name] = self.models[a.name].label
+                    continue
+                if a.name == "*":
+                    continue
+                self.moved_names[a.asname or a.name] = f"{base}.{a.name}"
+                model = self.models.get(a.name)
+                if model is not None:
+                    eps = model_endpoints(model)
+                    self.add(node, "API composition",
+                             f"{base}.{a.name} moved into the {self.service} service: replace ORM queries by "
+                             f"GET {eps[0].path} (filters: {', '.join(model.lookups) or 'none'}) / GET {eps[1].path}")
+                else:
+                    self.add(node, "API composition",
+                             f"{base}.{a.name} moved into the {self.service} service and has no endpoint: "
+                             "add it to the service's API or keep a copy here")
+        self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for a in node.names:
+            if self.pl.is_moved(a.name):
+                self.add(node, "API composition",
+                         f"import of {a.name}, which moved into the {self.service} service: use its client module")
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        strs = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if name == "get_model" and strs:
+            app = strs[0].split(".", 1)[0]
+            if app in self.pl.apps:
+                self.add(node, "API composition",
+                         f"apps.get_model({', '.join(map(repr, strs))}): that model moved into the {self.service} "
+                         "service: when remote this is a read-only stand-in over its list endpoint; "
+                         "filters/aggregates run here: mind the volume")
+        if name in ("reverse", "reverse_lazy", "redirect", "resolve_url") and strs and ":" in strs[0]:
+            if strs[0].split(":", 1)[0] in self.namespaces:
+                self.add(node, "API gateway",
+                         f"{name}({strs[0]!r}) names a URL of the moved app, served by the {self.service} service "
+                         "when remote: route that path to the service (gateway / reverse proxy) or link to the service")
+        if name in ("select_related", "prefetch_related"):
+            for s in strs:
+                head = s.split("__", 1)[0]
+                if head in self.cut_fields or head in self.reverse:
+                    self.add(node, "API composition",
+                             f"{name}({s!r}) joins across the boundary to the {self.service} service: "
+                             "fetch the related rows from the service's API and combine them here")
+        if name in ("execute", "raw", "executemany", "extra"):
+            for s in strs:
+                hits = sorted(t for t in self.moved_tables if re.search(rf"\b{re.escape(t)}\b", s))
+                if hits:
+                    self.add(node, "API composition",
+                             f"raw SQL on {', '.join(hits)}, which moved into the {self.service} service: "
+                             "call its API instead (or keep a read model fed by its events)")
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in MANAGER_METHODS
+            and isinstance(func.value, ast.Attribute)
+            and func.value.attr in self.reverse
+        ):
+            self.add(node, "API composition",
+                     f".{func.value.attr}.{func.attr}(): a reverse relation to a model of the {self.service} "
+                     "service: ask the service (its list endpoint filtered by this id)")
+        self.generic_visit(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.value, ast.Name) and node.attr == "objects":
+            local = node.value.id
+            if local in self.models and local not in self.moved_names and self.imported_models.get(local):
+                model = self.models[local]
+                self.add(node, "API composition",
+                         f"{self.imported_models[local]} moved into the {self.service} service: this query now reads "
+                         f"its list endpoint (GET {model_endpoints(model)[0].path}) when remote, and filters/aggregates "
+                         "here: mind the volume")
+            if local in self.moved_names:
+                self.add(node, "API composition",
+                         f"ORM query on {self.moved_names[local]}, whose table moved into the {self.service} "
+                         "service: query its API instead (joins and aggregates must be composed here)")
+        self.generic_visit(node)
