@@ -223,3 +223,38 @@ def test_a_large_central_app_is_a_hub_not_kernel() -> None:
     assert any(note.startswith("hubs (") and "core" in note for note in p.notes)
     again = type(p).from_dict(p.to_dict())
     assert again.hubs == p.hubs and again.notes == p.notes
+
+
+# -- bins ------------------------------------------------------------------------------
+
+
+def test_a_lone_module_tied_elsewhere_is_dissolved_into_its_neighbour() -> None:
+    import networkx as nx
+
+    from decompose.cluster.algorithms import dissolve_bins
+
+    judge = nx.Graph()
+    judge.add_weighted_edges_from([("a", "b", 3.0), ("c", "d", 2.0), ("x", "c", 1.0)])
+    judge.add_node("lonely")
+    size = dict.fromkeys(["a", "b", "c", "d", "x", "lonely"], 1)
+    out = dissolve_bins(judge, [["a", "b"], ["c", "d"], ["x"], ["lonely"]], size, set())
+    assert out == [["a", "b"], ["c", "d", "x"], ["lonely"]]  # x joins c; a module tied to nothing stays
+    # never next to a cannot-link partner
+    out = dissolve_bins(judge, [["a", "b"], ["c", "d"], ["x"]], size, {frozenset(("x", "d"))})
+    assert ["x"] in out
+
+
+def test_loose_share_counts_members_of_services_without_coupling() -> None:
+    from decompose.cluster.coupling import build_coupling
+    from decompose.cluster.metrics import all_metrics, loose_share
+
+    g = DependencyGraph.empty(root="p", apps=(AppInfo("a", "a", "a"),))
+    for m in ("a.x", "a.y", "a.p", "a.q"):
+        g.add_module(m, app="a", path=m.replace(".", "/") + ".py")
+    g.add_evidence("a.x", "a.y", "import", Evidence("a/x.py", 1, "a.y.f"))
+    g.add_evidence("a.p", "a.x", "import", Evidence("a/p.py", 1, "a.x.f"))
+    cg = build_coupling(g, "module")
+    assert loose_share(cg, [("a.x", "a.y"), ("a.p", "a.q")]) == 0.5  # p and q share nothing
+    assert loose_share(cg, [("a.x", "a.y", "a.p"), ("a.q",)]) == 0.0  # a singleton is not a bin
+    bin_score = all_metrics(cg, [("a.x", "a.y"), ("a.p", "a.q")])["score"]
+    assert bin_score < all_metrics(cg, [("a.x", "a.y", "a.p"), ("a.q",)])["score"]

@@ -376,6 +376,7 @@ def _run(
     between: tuple[int, int] | None = None,
     max_share: float | None = None,
     seed: int = 0,
+    judge: nx.Graph | None = None,
 ) -> Partition:
     c = constraints or Constraints()
     c.check(g.nodes)
@@ -389,6 +390,10 @@ def _run(
     clusters = core(con)
     if not native:
         clusters = repair(con.graph, clusters, con.cannot)
+    if judge is not None:
+        total = sum(con.size.values())
+        cap = max(max_share, 1.5 / max(len(clusters), 1)) * total if max_share is not None else None
+        clusters = dissolve_bins(_contract(judge, c).graph, clusters, con.size, con.cannot, cap)
     fitted = fit(
         con.graph, clusters, con.size, con.cannot, n_clusters=n_clusters, between=between, max_share=max_share, seed=seed, core=core
     )
@@ -510,6 +515,56 @@ def bisect(
     return _merge_to(sub, parts, size, cannot, 2, 2 * total / 3)
 
 
+def dissolve_bins(
+    judge: nx.Graph, clusters: list[list[str]], size: Mapping[str, int], cannot: set[frozenset[str]], cap: float | None = None
+) -> list[list[str]]:
+    """Dissolve the clusters that hold none of ``judge``'s weight: bins, not services.
+
+    Each member of a bin moves to the cluster it is most tied to in ``judge``
+    (never next to a cannot-link partner, never above ``cap`` members while
+    another cluster would do); a member tied to nothing stays where it is.
+    Self-loops (the weight inside a kept-together group) count as held.
+    """
+    out = [list(c) for c in _normalise(clusters)]
+    limit = cap if cap is not None else float("inf")
+
+    def held(cl: list[str]) -> float:
+        members = set(cl)
+        return sum(d["weight"] for u in cl for v, d in judge[u].items() if v in members)
+
+    changed = True
+    while changed:
+        changed = False
+        where = {n: i for i, cl in enumerate(out) for n in cl}
+        sizes = [sum(size[n] for n in cl) for cl in out]
+        for i in sorted(range(len(out)), key=lambda x: (sizes[x], out[x][0])):
+            cl = out[i]
+            if len(cl) > 1 or held(cl) > 0:
+                continue
+            for n in list(cl):
+                pull: dict[int, float] = defaultdict(float)
+                for v, d in judge[n].items():
+                    if v != n and where[v] != i:
+                        pull[where[v]] += d["weight"]
+                options = sorted(
+                    (j for j in pull if pull[j] > 0 and not _conflicts(n, out[j], cannot)),
+                    key=lambda j: (sizes[j] + size[n] > limit, -pull[j], j),
+                )
+                if not options:
+                    continue
+                j = options[0]
+                out[j].append(n)
+                cl.remove(n)
+                sizes[j] += size[n]
+                sizes[i] -= size[n]
+                where[n] = j
+                changed = True
+            if changed:
+                break
+        out = [cl for cl in out if cl]
+    return _normalise(out)
+
+
 def louvain(
     g: nx.Graph,
     constraints: Constraints | None = None,
@@ -519,6 +574,7 @@ def louvain(
     resolution: float = 1.0,
     between: tuple[int, int] | None = None,
     max_share: float | None = None,
+    judge: nx.Graph | None = None,
 ) -> Partition:
     """Louvain modularity optimisation (``networkx.community.louvain_communities``)."""
 
@@ -526,7 +582,7 @@ def louvain(
         comms = nx.community.louvain_communities(con.graph, weight="weight", resolution=resolution, seed=seed)
         return _normalise(comms)
 
-    return _run(g, constraints, n_clusters, core, between=between, max_share=max_share, seed=seed)
+    return _run(g, constraints, n_clusters, core, between=between, max_share=max_share, seed=seed, judge=judge)
 
 
 def leiden(
@@ -538,6 +594,7 @@ def leiden(
     resolution: float = 1.0,
     between: tuple[int, int] | None = None,
     max_share: float | None = None,
+    judge: nx.Graph | None = None,
 ) -> Partition:
     """Leiden modularity optimisation (``leidenalg`` on ``igraph``, Traag et al. 2019).
 
@@ -563,7 +620,7 @@ def leiden(
         )
         return _normalise([[nodes[i] for i in comm] for comm in part])
 
-    return _run(g, constraints, n_clusters, core, between=between, max_share=max_share, seed=seed)
+    return _run(g, constraints, n_clusters, core, between=between, max_share=max_share, seed=seed, judge=judge)
 
 
 def label_propagation(
@@ -574,6 +631,7 @@ def label_propagation(
     n_clusters: int | None = None,
     between: tuple[int, int] | None = None,
     max_share: float | None = None,
+    judge: nx.Graph | None = None,
 ) -> Partition:
     """Weighted asynchronous label propagation (``networkx.community.asyn_lpa_communities``), seeded."""
 
@@ -582,7 +640,7 @@ def label_propagation(
         h.remove_edges_from(list(nx.selfloop_edges(h)))
         return _normalise(nx.community.asyn_lpa_communities(h, weight="weight", seed=seed))
 
-    return _run(g, constraints, n_clusters, core, between=between, max_share=max_share, seed=seed)
+    return _run(g, constraints, n_clusters, core, between=between, max_share=max_share, seed=seed, judge=judge)
 
 
 def agglomerative(
@@ -593,6 +651,7 @@ def agglomerative(
     n_clusters: int | None = None,
     between: tuple[int, int] | None = None,
     max_share: float | None = None,
+    judge: nx.Graph | None = None,
 ) -> Partition:
     """Average-linkage agglomerative clustering.
 
@@ -606,7 +665,7 @@ def agglomerative(
     def core(con: _Contracted) -> list[list[str]]:
         return _merge_to(con.graph, [[n] for n in sorted(con.graph.nodes)], con.size, con.cannot, n_clusters)
 
-    return _run(g, constraints, n_clusters, core, native=True, between=between, max_share=max_share, seed=seed)
+    return _run(g, constraints, n_clusters, core, native=True, between=between, max_share=max_share, seed=seed, judge=judge)
 
 
 def hill_climbing(
@@ -618,6 +677,7 @@ def hill_climbing(
     restarts: int | None = None,
     between: tuple[int, int] | None = None,
     max_share: float | None = None,
+    judge: nx.Graph | None = None,
 ) -> Partition:
     """Bunch-style hill climbing on TurboMQ (Mitchell & Mancoridis).
 
@@ -649,7 +709,7 @@ def hill_climbing(
         assert best is not None
         return best[1]
 
-    return _run(g, constraints, n_clusters, core, native=True, between=between, max_share=max_share, seed=seed)
+    return _run(g, constraints, n_clusters, core, native=True, between=between, max_share=max_share, seed=seed, judge=judge)
 
 
 def _multilevel_climb(

@@ -204,6 +204,15 @@ def spanning_atomic_blocks(cg: CouplingGraph, partition: PartitionLike) -> float
     return float(sum(1 for b in cg.atomic_blocks if len({a[m] for m in b if m in a}) > 1))
 
 
+def loose_share(cg: CouplingGraph, partition: PartitionLike) -> float:
+    """Share of members in *bins*: services of two or more members that share no coupling weight."""
+    a = _prep(cg, partition)
+    if not a:
+        return 0.0
+    mu, _eps = _mu_eps(cg, a)
+    return sum(len(ms) for c, ms in _clusters(a).items() if len(ms) > 1 and mu[c] <= 0) / len(a)
+
+
 def services(cg: CouplingGraph, partition: PartitionLike) -> float:
     return float(len(_clusters(_prep(cg, partition))))
 
@@ -240,22 +249,25 @@ def data_cut(cg: CouplingGraph, partition: PartitionLike) -> float:
     return cut / total
 
 
-def _combine(q: float, ned_: float, icp_: float, cut: float, largest: float, k: float) -> float:
+def _combine(q: float, ned_: float, icp_: float, cut: float, largest: float, k: float, loose: float) -> float:
     fair = min(0.5, 2 / k) if k else 0.5
-    return 0.4 * q + 0.2 * ned_ + 0.2 * (1 - icp_) + 0.2 * (1 - cut) - 0.4 * max(0.0, largest - fair)
+    return 0.4 * q + 0.2 * ned_ + 0.2 * (1 - icp_) + 0.2 * (1 - cut) - 0.4 * max(0.0, largest - fair) - 0.2 * loose
 
 
 def score(cg: CouplingGraph, partition: PartitionLike) -> float:
     """The combined score ``propose`` ranks partitions by (see docs/metrics.md).
 
-    ``0.4·Q + 0.2·NED + 0.2·(1 − ICP) + 0.2·(1 − data_cut) − 0.4·max(0, largest_share − min(0.5, 2/k))``
+    ``0.4·Q + 0.2·NED + 0.2·(1 − ICP) + 0.2·(1 − data_cut) − 0.4·max(0, largest_share − min(0.5, 2/k)) − 0.2·loose_share``
     for ``k`` services: a service may hold twice its fair share (at most half)
-    before the score counts it against the partition.
+    before the score counts it against the partition, and members in services
+    that share no coupling (bins) count against it too.
     """
     a = _prep(cg, partition)
     if not a:
         return 0.0
-    return _combine(modularity(cg, a), ned(cg, a), icp(cg, a), data_cut(cg, a), largest_share(cg, a), services(cg, a))
+    return _combine(
+        modularity(cg, a), ned(cg, a), icp(cg, a), data_cut(cg, a), largest_share(cg, a), services(cg, a), loose_share(cg, a)
+    )
 
 
 #: Every metric by name, in the order reports show them.
@@ -275,6 +287,7 @@ METRICS: dict[str, Callable[[CouplingGraph, PartitionLike], float]] = {
     "data_cut": data_cut,
     "largest_share": largest_share,
     "gini": gini,
+    "loose_share": loose_share,
 }
 
 
@@ -283,6 +296,10 @@ def all_metrics(cg: CouplingGraph, partition: PartitionLike) -> dict[str, float]
     a = _prep(cg, partition)
     out = {name: float(f(cg, a)) for name, f in METRICS.items() if name != "score"}
     out["score"] = (
-        _combine(out["modularity"], out["ned"], out["icp"], out["data_cut"], out["largest_share"], out["services"]) if a else 0.0
+        _combine(
+            out["modularity"], out["ned"], out["icp"], out["data_cut"], out["largest_share"], out["services"], out["loose_share"]
+        )
+        if a
+        else 0.0
     )
     return {name: out[name] for name in METRICS}

@@ -479,6 +479,9 @@ def run_algorithm(name: str, cg: CouplingGraph, settings: ProposeSettings, prepa
     kwargs["max_share"] = settings.max_share if settings.max_share > 0 else None
     if settings.services is None:
         kwargs["between"] = prepared.between
+    if cg.level == "module":
+        # a service holding none of the code's own coupling (only package ties) is a bin: dissolved
+        kwargs["judge"] = cg.graph
     return ALGORITHMS[name](prepared.graph, prepared.constraints, **kwargs)
 
 
