@@ -115,7 +115,16 @@ def test_json_output_schema(shop: Path) -> None:
     code, out, _ = run(shop, "--format", "json")
     data = json.loads(out)
     assert code == 1
-    assert set(data) == {"schema", "version", "root", "config", "baseline", "summary", "contracts"}
+    assert set(data) == {
+        "schema",
+        "version",
+        "root",
+        "config",
+        "baseline",
+        "stale_baseline_contracts",
+        "summary",
+        "contracts",
+    }
     assert data["schema"] == "decompose.check" and data["version"] == 1
     c = data["contracts"][0]
     assert set(c) == {"name", "type", "kinds", "kept", "violations", "baselined", "ignored", "unused_ignores", "fixed"}
@@ -143,3 +152,36 @@ def test_github_annotations(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None
         "::error file=shop/catalog/services.py,line=5,title=decompose check%3A orders api::string_ref "
     )
     assert lines[-1] == "decompose check: 3 violations of 1 of 1 contracts"
+
+
+def test_a_kept_result_is_reused_only_for_the_same_graph_contracts_and_baseline(shop: Path) -> None:
+    """With the analysis cache, an unchanged run reads its result back; any change is checked anew."""
+
+    def cached(*args: str) -> tuple[int, str]:
+        r = CliRunner().invoke(cli, ["check", str(shop), "--format", "json", *args])
+        return r.exit_code, r.stdout
+
+    first = cached()
+    assert first[0] == 1 and cached() == first
+    # the contracts change: a narrower api, one violation more
+    (shop / "decompose.toml").write_text(CONTRACT.replace('"orders.signals"', '"orders.models"'))
+    code, out = cached()
+    assert code == 1 and json.loads(out)["summary"]["violations"] == 2
+    # the baseline changes
+    assert CliRunner().invoke(cli, ["check", str(shop), "--update-baseline"]).exit_code == 0
+    assert cached()[0] == 0
+    (shop / "decompose-baseline.json").unlink()
+    assert cached()[0] == 1
+    # the code changes: the receiver (both violations) goes
+    (shop / "payments" / "receivers.py").write_text("def on_order_placed(sender, **kwargs):\n    return None\n")
+    code, out = cached()
+    assert code == 0 and json.loads(out)["summary"]["violations"] == 0
+
+
+def test_baseline_entries_of_a_removed_contract_tolerate_nothing_and_are_named(shop: Path) -> None:
+    run(shop, "--update-baseline")
+    (shop / "decompose.toml").write_text(CONTRACT.replace('name = "orders api"', 'name = "orders public api"'))
+    code, out, _ = run(shop, "--format", "json")
+    assert code == 1 and json.loads(out)["stale_baseline_contracts"] == ["orders api"]
+    _, _, err = run(shop)
+    assert "contract 'orders api', which is no longer configured" in err

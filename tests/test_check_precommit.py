@@ -42,7 +42,16 @@ def test_pre_commit_try_repo_runs_the_hook(tmp_path: Path) -> None:
     git(repo, "init", "-q")
     git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", ".")
     git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "shop")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        # try-repo commits a checkout's uncommitted changes into a shadow repository: give git a name
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     cmd = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "decompose-check", "--all-files", "--verbose"]
 
     ok = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=900)

@@ -73,7 +73,9 @@ def check_graph(
         fixed = tuple((k, n - now.get(k, 0)) for k, n in sorted(tolerated.items()) if now.get(k, 0) < n)
         taken = sum(min(n, tolerated.get(k, 0)) for k, n in now.items())
         results.append(ContractResult(contract, new, taken, ignored, unused, fixed, over))
-    return CheckResult(view.root, config.source, tuple(results), baseline_name)
+    names = {c.name for c in config.contracts}
+    stale = tuple(sorted({k[0] for k in baseline} - names)) if baseline is not None else ()
+    return CheckResult(view.root, config.source, tuple(results), baseline_name, stale)
 
 
 def baseline_counts(graph: dict[str, Any] | GraphView, config: CheckConfig) -> Counter[_baseline.Key]:

@@ -149,6 +149,7 @@ class CheckResult:
     config_source: str
     results: tuple[ContractResult, ...]
     baseline: str | None = None  # the baseline file read, if any
+    stale: tuple[str, ...] = ()  # contracts the baseline names that the configuration no longer has
 
     @property
     def violation_count(self) -> int:

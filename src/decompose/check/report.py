@@ -56,6 +56,11 @@ def to_text(result: CheckResult, prefix: str = "") -> str:
             )
         for i in r.unused_ignores:
             out.append(f"warning: contract {r.contract.name!r}: ignore entry {i.source} -> {i.target} matched nothing")
+    for name in result.stale:
+        out.append(
+            f"warning: the baseline tolerates violations of contract {name!r}, which is no longer configured"
+            " (run `decompose check --update-baseline`)"
+        )
     total = result.violation_count
     broken = len(result.broken)
     tolerated = sum(r.baselined for r in result.results)
@@ -102,6 +107,7 @@ def to_dict(result: CheckResult) -> dict[str, Any]:
         "root": result.root,
         "config": result.config_source,
         "baseline": result.baseline,
+        "stale_baseline_contracts": list(result.stale),
         "summary": {
             "contracts": len(result.results),
             "broken": len(result.broken),

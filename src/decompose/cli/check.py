@@ -14,6 +14,20 @@ import click
 RESULT_VERSION = 1
 
 
+def _code_stamp() -> tuple[tuple[str, int, int], ...]:
+    """The check code's files by (name, mtime, size): an edited checkout never reuses an old result."""
+    here = Path(__file__).resolve().parent
+    files = [here / "check.py", *sorted((here.parent / "check").glob("*.py"))]
+    out = []
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        out.append((f.name, st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
 class _Input:
     """The graph (read on first use), the configuration, where relative paths start, the analysis."""
 
@@ -233,6 +247,7 @@ def command(
         facts = (
             RESULT_VERSION,
             __version__,
+            _code_stamp(),
             json.dumps(section, sort_keys=True, default=str),
             where,
             baseline_bytes,
