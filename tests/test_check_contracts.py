@@ -317,3 +317,45 @@ def test_same_input_same_bytes(shop: Path) -> None:
     )
     runs = [CliRunner().invoke(cli, ["check", str(shop), "--format", "json"]).stdout for _ in range(2)]
     assert runs[0] == runs[1] and json.loads(runs[0])["summary"]["violations"] > 3
+
+
+def test_ignore_limited_to_a_path_and_kinds(shop: Path) -> None:
+    base = '[[check.contracts]]\nname = "f"\ntype = "forbidden"\nfrom = ["payments"]\nto = ["orders"]\n'
+    write_contracts(
+        shop, base + 'ignore = [{ from = "payments", to = "orders", path = "payments/rec*.py", reason = "until #4" }]\n'
+    )
+    _, data, _ = check(shop)
+    assert {h[1] for h in found(data)} == {"payments/services.py"}
+    write_contracts(
+        shop, base + 'ignore = [{ from = "payments", to = "orders.models", kinds = ["orm"], reason = "read model" }]\n'
+    )
+    _, data, _ = check(shop)
+    assert {(h[1], h[3]) for h in found(data)} == {
+        ("payments/services.py", "import"),
+        ("payments/receivers.py", "import"),
+        ("payments/receivers.py", "signal"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ('groups = { orders = ["web"] }\n[[check.contracts]]\ntype = "acyclic"\n', "has the name of an app"),
+        (
+            'groups = { front = ["web", "nowhere"] }\n[[check.contracts]]\ntype = "independent"\nunits = ["front", "core"]\n',
+            "'nowhere'",
+        ),
+        ('[[check.contracts]]\ntype = "layers"\nlayers = ["web", "core", "web"]\n', "in two layers"),
+        ('[[check.contracts]]\ntype = "layers"\nlayers = ["web", "orders | core : catalog"]\n', "mixes"),
+        (
+            '[[check.contracts]]\nname = "x"\ntype = "acyclic"\n[[check.contracts]]\nname = "x"\ntype = "acyclic"\n',
+            "two contracts",
+        ),
+        ('[[check.contracts]]\ntype = "forbidden"\nfrom = ["*", "web"]\nto = ["orders"]\n', "stands alone"),
+        ("colour = 1\n", "unknown key `colour`"),
+    ],
+)
+def test_more_config_errors(shop: Path, body: str, needle: str) -> None:
+    write_contracts(shop, body)
+    code, _, err = check(shop)
+    assert code == 2 and needle in err, err

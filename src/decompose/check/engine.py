@@ -416,6 +416,8 @@ class _Run:
         for i, layer in enumerate(c.layers):
             _units(self.resolver, layer.units, self.where, into=units)
             for name in layer.units:
+                if name in level:
+                    raise ConfigError(f"{self.where}: {name!r} is in two layers")
                 level[name] = i
             independent[i] = layer.independent
 
