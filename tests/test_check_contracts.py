@@ -342,7 +342,8 @@ def test_ignore_limited_to_a_path_and_kinds(shop: Path) -> None:
     [
         ('groups = { orders = ["web"] }\n[[check.contracts]]\ntype = "acyclic"\n', "has the name of an app"),
         (
-            'groups = { front = ["web", "nowhere"] }\n[[check.contracts]]\ntype = "independent"\nunits = ["front", "core"]\n',
+            'groups = { front = ["web", "nowhere"] }\n'
+            '[[check.contracts]]\ntype = "independent"\nunits = ["front", "core"]\n',
             "'nowhere'",
         ),
         ('[[check.contracts]]\ntype = "layers"\nlayers = ["web", "core", "web"]\n', "in two layers"),
