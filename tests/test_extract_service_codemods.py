@@ -459,7 +459,7 @@ def test_moved_module_chain_runs_every_concern_on_one_tree() -> None:
         refs_module="svc.monolith",
         drop=frozenset({"test_stays"}),
     )
-    out = run(lambda c: moved_module_command(c, edits), src, module="payments.models")
+    out = run(lambda c: moved_module_command(c, edits, src), src, module="payments.models")
     assert out.splitlines()[:6] == [
         "from django.db import models",
         "from django.dispatch import receiver",
@@ -502,3 +502,18 @@ def test_reexports_follow_chains_and_prefixes_without_looping() -> None:
     assert r.canonical("a.X.objects") == "c.impl.X.objects"
     assert r.canonical("other.Y") == "other.Y"
     assert r.canonical("loop.A") in ("loop.A", "loop.B")
+
+
+def test_reexports_know_every_spelling_of_a_name() -> None:
+    r = ReExports({"orders.models.Order": "orders.models.order.Order", "orders.Ord": "orders.models.Order"})
+    assert r.spellings("orders.models.order.Order") == {"Order", "Ord"}
+    assert r.spellings("orders.services.mark_paid") == {"mark_paid"}
+
+
+def test_a_module_that_names_nothing_of_the_plan_gets_no_step() -> None:
+    edits = MovedModuleEdits(moves=(MARK_PAID,), cuts=(PAYMENT_ORDER,), refs_module="svc.monolith")
+    src = "from payments.gateway import charge\n\ncharge(1)\n"
+    assert not moved_module_command(module_context("payments.views"), edits, src).transforms
+    src = "from orders import services\n\nservices.mark_paid(1)\n"
+    steps = moved_module_command(module_context("payments.views"), edits, src).transforms
+    assert [type(s) for s in steps] == [RetargetImports, TidyImports]

@@ -48,6 +48,7 @@ Example::
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,6 +80,20 @@ class ReExports:
     """
 
     table: Mapping[str, str] = field(default_factory=dict)
+    #: canonical name → last parts of the names re-exporting it (computed once)
+    _aliases: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        aliases: dict[str, set[str]] = {}
+        for key in self.table:
+            aliases.setdefault(self.canonical(key), set()).add(key.rsplit(".", 1)[-1])
+        object.__setattr__(self, "_aliases", {k: frozenset(v) for k, v in aliases.items()})
+
+    def spellings(self, name: str) -> set[str]:
+        """The words a reference to ``name`` spells somewhere in a file: its last part, or that of a
+        name re-exporting it (``Order`` for ``orders.models.order.Order``)."""
+        canon = self.canonical(name)
+        return {name.rsplit(".", 1)[-1], canon.rsplit(".", 1)[-1], *self._aliases.get(canon, ())}
 
     def canonical(self, name: str) -> str:
         seen: set[str] = set()
@@ -856,17 +871,34 @@ class MovedModuleEdits:
     reexports: ReExports = field(default_factory=ReExports)
 
 
-def moved_module_command(context: CodemodContext, edits: MovedModuleEdits) -> ChainCommand:
-    """The codemods for one moved module, in order (imports are retargeted last: the others
-    match the names as the monolith spells them)."""
-    steps: list[Codemod] = [
-        DropDefinitions(context, edits.drop),
-        DropStayingSender(context, edits.bridged_signals, edits.reexports),
-        ForeignKeyToId(context, edits.cuts, edits.refs_module, edits.reexports),
-        RenameCutLookups(context, edits.cuts, edits.reexports),
-        RetargetImports(context, edits.moves, edits.stand_ins, edits.reexports),
-        TidyImports(context),
-    ]
+def moved_module_command(context: CodemodContext, edits: MovedModuleEdits, source: str) -> ChainCommand:
+    """The codemods for one moved module (``source``, the module ``context`` names), in order.
+
+    Imports are retargeted last: the other steps match the names as the monolith spells them.
+    A step runs only when ``source`` spells one of the names it looks for (any reference to a
+    name spells its last part, or the name it is re-exported under, somewhere in the file), so
+    a module with nothing to change costs no metadata resolution.
+    """
+
+    def mentions(names: Iterable[str]) -> bool:
+        words = {w for n in names for w in edits.reexports.spellings(n)}
+        return bool(words) and re.search(rf"\b(?:{'|'.join(map(re.escape, sorted(words)))})\b", source) is not None
+
+    lookups = [c for c in edits.cuts if not c.many]
+    here = [c for c in edits.cuts if c.model_class.rpartition(".")[0] == context.full_module_name]
+    steps: list[Codemod] = []
+    if edits.drop:
+        steps.append(DropDefinitions(context, edits.drop))
+    if mentions(edits.bridged_signals):
+        steps.append(DropStayingSender(context, edits.bridged_signals, edits.reexports))
+    if here:
+        steps.append(ForeignKeyToId(context, here, edits.refs_module, edits.reexports))
+    if mentions(c.model_class for c in lookups):
+        steps.append(RenameCutLookups(context, lookups, edits.reexports))
+    if mentions([*(m.name for m in edits.moves), *(s.module for s in edits.stand_ins)]):
+        steps.append(RetargetImports(context, edits.moves, edits.stand_ins, edits.reexports))
+    if any(isinstance(s, (DropDefinitions, RetargetImports)) for s in steps):  # the steps that remove imports
+        steps.append(TidyImports(context))
     return ChainCommand(context, steps)
 
 

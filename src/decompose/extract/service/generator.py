@@ -125,7 +125,7 @@ class _Context:
                 drop=frozenset(drop),
                 reexports=self.reexports,
             )
-            command = moved_module_command(context, edits)
+            command = moved_module_command(context, edits, text)
         return command.transform_module(cst.parse_module(text)).code
 
     def _moved_label(self, label: str) -> bool:
