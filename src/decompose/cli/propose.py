@@ -29,6 +29,7 @@ _SHOWN = (
     ("spanning_atomic_blocks", "atomic() blocks spanning services", "lower"),
     ("largest_share", "largest service share", "lower"),
     ("gini", "size Gini", "lower"),
+    ("loose_share", "members in services sharing no coupling", "lower"),
 )
 
 
@@ -75,6 +76,10 @@ def command(
     from decompose.cluster.proposal import dump_proposal, load_proposal
     from decompose.config import load_config, load_config_file
 
+    if output:
+        from decompose.cli.paths import check_output_file
+
+        check_output_file(output, "--output")  # before any work
     root = _config_root(source)
     section: dict[str, Any] = {}
     where = "[propose]"

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -141,7 +142,21 @@ class _Contracted:
     cannot: set[frozenset[str]]
 
 
+#: the last contraction of each graph (with the Constraints object it was made for): ``propose`` runs
+#: five algorithms on one graph and one set of constraints, and nothing mutates a contraction
+_CONTRACTED: weakref.WeakKeyDictionary[nx.Graph, tuple[Constraints, int, _Contracted]] = weakref.WeakKeyDictionary()
+
+
 def _contract(g: nx.Graph, c: Constraints) -> _Contracted:
+    hit = _CONTRACTED.get(g)
+    if hit is not None and hit[0] is c and hit[1] == g.number_of_edges():
+        return hit[2]
+    con = _contract_now(g, c)
+    _CONTRACTED[g] = (c, g.number_of_edges(), con)
+    return con
+
+
+def _contract_now(g: nx.Graph, c: Constraints) -> _Contracted:
     nodes = sorted(g.nodes)
     sup = _supernodes(nodes, c)
     h: nx.Graph = nx.Graph()
@@ -518,51 +533,41 @@ def bisect(
 def dissolve_bins(
     judge: nx.Graph, clusters: list[list[str]], size: Mapping[str, int], cannot: set[frozenset[str]], cap: float | None = None
 ) -> list[list[str]]:
-    """Dissolve the clusters that hold none of ``judge``'s weight: bins, not services.
+    """Dissolve the clusters of one node that hold none of ``judge``'s weight: bins, not services.
 
-    Each member of a bin moves to the cluster it is most tied to in ``judge``
-    (never next to a cannot-link partner, never above ``cap`` members while
-    another cluster would do); a member tied to nothing stays where it is.
-    Self-loops (the weight inside a kept-together group) count as held.
+    Such a node (a member, or a kept-together group whose members share no
+    weight) moves to the cluster it is most tied to in ``judge`` (never next to
+    a cannot-link partner, never above ``cap`` members while another cluster
+    would do); a node tied to nothing stays where it is. One pass, smallest
+    name first.
     """
     out = [list(c) for c in _normalise(clusters)]
     limit = cap if cap is not None else float("inf")
-
-    def held(cl: list[str]) -> float:
-        members = set(cl)
-        return sum(d["weight"] for u in cl for v, d in judge[u].items() if v in members)
-
-    changed = True
-    while changed:
-        changed = False
-        where = {n: i for i, cl in enumerate(out) for n in cl}
-        sizes = [sum(size[n] for n in cl) for cl in out]
-        for i in sorted(range(len(out)), key=lambda x: (sizes[x], out[x][0])):
-            cl = out[i]
-            if len(cl) > 1 or held(cl) > 0:
-                continue
-            for n in list(cl):
-                pull: dict[int, float] = defaultdict(float)
-                for v, d in judge[n].items():
-                    if v != n and where[v] != i:
-                        pull[where[v]] += d["weight"]
-                options = sorted(
-                    (j for j in pull if pull[j] > 0 and not _conflicts(n, out[j], cannot)),
-                    key=lambda j: (sizes[j] + size[n] > limit, -pull[j], j),
-                )
-                if not options:
-                    continue
-                j = options[0]
-                out[j].append(n)
-                cl.remove(n)
-                sizes[j] += size[n]
-                sizes[i] -= size[n]
-                where[n] = j
-                changed = True
-            if changed:
-                break
-        out = [cl for cl in out if cl]
-    return _normalise(out)
+    where = {n: i for i, cl in enumerate(out) for n in cl}
+    sizes = [sum(size[n] for n in cl) for cl in out]
+    for i in range(len(out)):
+        if len(out[i]) != 1:
+            continue
+        n = out[i][0]
+        if judge.has_edge(n, n) and judge[n][n]["weight"] > 0:
+            continue
+        pull: dict[int, float] = defaultdict(float)
+        for v, d in judge[n].items():
+            if v != n and where[v] != i:
+                pull[where[v]] += d["weight"]
+        options = sorted(
+            (j for j in pull if pull[j] > 0 and not _conflicts(n, out[j], cannot)),
+            key=lambda j: (sizes[j] + size[n] > limit, -pull[j], j),
+        )
+        if not options:
+            continue
+        j = options[0]
+        out[j].append(n)
+        out[i] = []
+        sizes[j] += size[n]
+        sizes[i] = 0
+        where[n] = j
+    return _normalise(cl for cl in out if cl)
 
 
 def louvain(
