@@ -258,3 +258,35 @@ def test_loose_share_counts_members_of_services_without_coupling() -> None:
     assert loose_share(cg, [("a.x", "a.y", "a.p"), ("a.q",)]) == 0.0  # a singleton is not a bin
     bin_score = all_metrics(cg, [("a.x", "a.y"), ("a.p", "a.q")])["score"]
     assert bin_score < all_metrics(cg, [("a.x", "a.y", "a.p"), ("a.q",)])["score"]
+
+
+# -- constraints and determinism with the layout facts ----------------------------------
+
+
+def test_constraints_win_over_the_layout_facts() -> None:
+    from decompose.cluster.algorithms import Constraints
+
+    apart = Constraints(apart=(("shop.models.core", "shop.models.extra"),), pin={"shop.apps": "config"})
+    p = propose(project(), ProposeSettings(level="module", constraints=apart))
+    assert p.service_of("shop.models.core") != p.service_of("shop.models.extra")  # a model layer, but kept apart
+    assert p.service_of("shop.apps") == "config"  # a marker, but pinned
+    assert p.explanation("shop.apps").reason.startswith("marker") is False
+
+
+def test_same_module_level_output_whatever_the_hash_seed() -> None:
+    import os
+    import subprocess
+
+    script = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+        "from test_cluster_structure import project\n"
+        "from decompose.cluster.pipeline import propose, ProposeSettings\n"
+        "print(propose(project(), ProposeSettings(level='module')).to_json())\n"
+        "print(propose(project(), ProposeSettings(level='module', services=3)).to_json())\n"
+    )
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        outs.append(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout)
+    assert outs[0] == outs[1] and outs[0].startswith("{")
