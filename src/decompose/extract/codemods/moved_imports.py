@@ -33,6 +33,11 @@ useless with ``RemoveImportsVisitor``: LibCST places and removes them.
   imports only they used.
 - :class:`MigrationCuts` — the same FK → id change inside migrations, and
   dependencies on staying apps dropped.
+- :class:`TidyImports` — a parenthesized import that lost names keeps one name a line.
+
+Parameters are values: :class:`SymbolMove`, :class:`ModuleStandIn`, :class:`ModelCut`
+(the plan's :class:`~decompose.extract.plan.ForeignKeyCut` with its model class),
+:class:`ReExports`, and :class:`MovedModuleEdits` for one module.
 
 Example::
 
