@@ -58,6 +58,8 @@ class Spec:
 
     name: str
     version: str
+    #: the app ``extract --plan`` is measured on
+    extract_app: str = ""
 
     @property
     def key(self) -> str:
@@ -65,8 +67,8 @@ class Spec:
 
 
 PROJECTS: dict[str, Spec] = {
-    "django-oscar": Spec("django-oscar", "4.2.1"),
-    "wagtail": Spec("wagtail", "8.0.1"),
+    "django-oscar": Spec("django-oscar", "4.2.1", extract_app="wishlists"),
+    "wagtail": Spec("wagtail", "8.0.1", extract_app="wagtailredirects"),
 }
 
 MEASURES = (
@@ -77,6 +79,8 @@ MEASURES = (
     "analyze incremental",
     "propose app",
     "propose module",
+    "extract plan cold",
+    "extract plan warm",
 )
 PEERS = ("ast floor (2 procs)", "grimp build_graph")
 
@@ -201,6 +205,11 @@ def bench_project(spec: Spec, runs: int, work: Path, log: Any) -> dict[str, Any]
         "propose app": _decompose("propose", str(graph_json), "--level", "app", "--format", "json"),
         "propose module": _decompose("propose", str(graph_json), "--level", "module", "--format", "json"),
     }
+    app = spec.extract_app
+    # extract reads the analysis cache in the project (read-only): cold without one, warm after `analyze`
+    commands["extract plan cold"] = _decompose("extract", str(root), "--service", "bench", "--apps", app, "--plan")
+    commands["extract plan warm"] = commands["extract plan cold"]
+    warm_up = _decompose("analyze", str(root))
     commands["analyze warm"] = commands["analyze cold"]
     commands["analyze incremental"] = commands["analyze cold"]
     original = tree.touch.read_bytes()
@@ -213,9 +222,11 @@ def bench_project(spec: Spec, runs: int, work: Path, log: Any) -> dict[str, Any]
                     continue
                 if rows[m].error:
                     continue
-                if m == "analyze cold":
+                if m in ("analyze cold", "extract plan cold"):
                     shutil.rmtree(cache_dir, ignore_errors=True)
                     shutil.rmtree(default_cache, ignore_errors=True)
+                if m == "extract plan warm":
+                    subprocess.run(warm_up, capture_output=True, check=False)
                 if m == "analyze incremental":
                     tree.touch.write_bytes(original + f"\n# decompose-bench: touched, round {i}\n".encode())
                 try:
@@ -518,6 +529,12 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]
                 v = med(r, m)
                 if v is not None:
                     out.append((f"{p}: {m} < {limit:g} s", f"{v:.3f} s", v < limit))
+        plan_cold, an_cold = med(r, "extract plan cold"), med(r, "analyze cold")
+        if plan_cold is not None and an_cold:
+            out.append((f"{p}: extract --plan cold ≤ 1.5 × analyze cold (wall)", f"{plan_cold / an_cold:.2f} ×", plan_cold <= 1.5 * an_cold))
+        plan_warm = med(r, "extract plan warm")
+        if plan_warm is not None and p.startswith("django-oscar"):
+            out.append((f"{p}: extract --plan warm ≤ 1 s", f"{plan_warm:.3f} s", plan_warm <= 1.0))
         a = r.get("agreement")
         if a:
             out.append((f"{p}: import edges agree with grimp", f"{a['both']}/{a['either']} = {a['agreement']:.1%}", a["both"] == a["either"]))

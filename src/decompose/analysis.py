@@ -375,11 +375,23 @@ def _run(
     known, todo = _by_stat(project, cache)
     n = len(project.files)
 
-    def rebuild() -> DependencyGraph:
-        return _run(path, settings, use_cache, cache_dir, jobs, None, hide_external, reuse=False, read_only=read_only).graph
+    loaded: list[tuple[dict[str, ModuleFacts], tuple[Skipped, ...]]] = []
 
     def load_facts() -> dict[str, ModuleFacts]:
-        return scan_project(project, use_cache=use_cache, cache_dir=cache_dir, jobs=jobs, read_only=read_only)[0]
+        if not loaded:
+            found, skipped_files, _s, _c = scan_project(
+                project, use_cache=use_cache, cache_dir=cache_dir, jobs=jobs, read_only=read_only
+            )
+            loaded.append((found, skipped_files))
+        return loaded[0][0]
+
+    def rebuild() -> DependencyGraph:
+        """The graph from the facts (cached) when the last build's JSON was not kept: no second discovery."""
+        from decompose.builder import build_plain
+
+        load_facts()
+        plain = build_plain(project, loaded[0][0], skipped=loaded[0][1])
+        return (plain.without_externals() if hide_external else plain).to_graph()
 
     if reuse and not todo and directory is not None:  # nothing changed by stat: is the last build still valid?
         built = _Built.load(directory, _fingerprint(project, known, hide_external))

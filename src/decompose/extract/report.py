@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from decompose.extract.api_spec import endpoints
 from decompose.extract.client import client_module, services_package
 from decompose.extract.plan import CodeIndex, ExtractionPlan
-from decompose.extract.rewire import Rewiring
 from decompose.graph import DependencyGraph
+
+if TYPE_CHECKING:  # pragma: no cover - rewire imports LibCST: only what writes the monolith loads it
+    from decompose.extract.rewire import Rewiring
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,44 +72,6 @@ def _fig(c: Coupling | None) -> list[str]:
     return [str(c.edges), str(c.weight), f"{c.modules} (client modules: {c.via_client})", kinds]
 
 
-def _table_order(plan: ExtractionPlan, root: Path | None = None) -> list[str]:
-    """Moved tables, referenced ones first (the order to copy them in), read from the moved models' source."""
-    import ast
-
-    tables = sorted(plan.tables.get("service", ()))
-    refs: dict[str, set[str]] = {t: set() for t in tables}
-    by_class: dict[str, str] = {}
-    fks: list[tuple[str, str]] = []
-    for app in plan.apps if root is not None else ():
-        path = Path(root) / plan.app_paths.get(app, app) / "models.py"  # type: ignore[arg-type]
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (OSError, SyntaxError):
-            continue
-        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
-            table = f"{app}_{cls.name.lower()}"
-            for node in ast.walk(cls):
-                if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "db_table" for t in node.targets):
-                    if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                        table = node.value.value
-            by_class[cls.name] = table
-            for node in ast.walk(cls):
-                if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
-                    "ForeignKey", "OneToOneField") and node.args:
-                    target = node.args[0]
-                    name = target.value if isinstance(target, ast.Constant) else getattr(target, "id", None)
-                    if isinstance(name, str):
-                        fks.append((table, name.rsplit(".", 1)[-1]))
-    for table, target in fks:
-        if table in refs and by_class.get(target) in refs and by_class[target] != table:
-            refs[table].add(by_class[target])
-    order: list[str] = []
-    while len(order) < len(tables):
-        ready = [t for t in tables if t not in order and refs[t] <= set(order)]
-        order.append(ready[0] if ready else next(t for t in tables if t not in order))
-    return order
-
-
 def migration_markdown(plan: ExtractionPlan, rewiring: Rewiring, before: Coupling | None, after: Coupling | None) -> str:
     client = client_module(plan)
     env = f"DECOMPOSE_{plan.service.upper()}"
@@ -152,7 +116,7 @@ def migration_markdown(plan: ExtractionPlan, rewiring: Rewiring, before: Couplin
         "referenced tables first:",
         "",
     ]
-    out += [f"{i}. `{t}`" for i, t in enumerate(_table_order(plan, rewiring.root), 1)] or ["(none)"]
+    out += [f"{i}. `{t}`" for i, t in enumerate(plan.table_order, 1)] or ["(none)"]
     out += ["", "Column changes in the monolith (migration with `SeparateDatabaseAndState`, same column):", ""]
     out += [f"- {c}" for c in rewiring.column_changes] or ["- (none)"]
     cuts = [c for c in plan.fk_cuts if c.direction == "from_moved"]

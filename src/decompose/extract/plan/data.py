@@ -25,6 +25,23 @@ class DataPart(PlannerState):
                                "replace it with calls to the service's API")
                 )
 
+    def table_order(self, tables: tuple[str, ...]) -> tuple[str, ...]:
+        """The moved tables in the order to copy their rows: a table after the tables its foreign keys reference."""
+        refs: dict[str, set[str]] = {t: set() for t in tables}
+        for mf in self.p.models.values():
+            if mf.module not in self.moved or mf.abstract or mf.table not in refs:
+                continue
+            for fl in mf.fields:
+                target = self.p.model_by_label(fl.target) if fl.is_relation and fl.target and "ManyToMany" not in fl.type else None
+                if target is not None and target.table in refs and target.table != mf.table:
+                    refs[mf.table].add(target.table)
+        order: list[str] = []
+        todo = sorted(tables)
+        while len(order) < len(todo):
+            ready = [t for t in todo if t not in order and refs[t] <= set(order)]
+            order.append(ready[0] if ready else next(t for t in todo if t not in order))  # a cycle: any order
+        return tuple(order)
+
     def _moved_tables_pattern(self) -> re.Pattern[str] | None:
         if not hasattr(self, "_tables_rx"):
             tables = {mf.table for mf in self.p.models.values() if mf.module in self.moved and not mf.abstract}

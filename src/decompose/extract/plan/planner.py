@@ -220,6 +220,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
             staying_tests=staying_tests,
             service_rewrites=rewrites,
             url_namespaces=namespaces,
+            table_order=self.table_order(tables.get("service", ())),
         )
 
 

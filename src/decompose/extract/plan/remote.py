@@ -55,11 +55,12 @@ class RemotePart(PlannerState):
                 mapped.setdefault(mod, set()).add(name)
         reverse = {n for c in fk_cuts if c.direction == "from_moved" and (n := c.reverse_name)}
         cut_fields = {c.field for c in fk_cuts if c.direction == "to_moved"}
-        words = {m.split(".")[0] for m in self.moved} | set(self.apps) | reverse | cut_fields | set(moved_tables)
-        words |= {f"{n}:" for n in namespaces} | {"get_model"}
-        if not words:
-            return []
-        hint = re.compile("|".join(re.escape(w) for w in sorted(words)))
+        # a module can only use moved code in a way found here if its text names the app (its folder's last
+        # name covers absolute and relative imports; its label, get_model), a URL namespace, a cut relation
+        # or a moved table
+        words = {self.app_paths[a].rstrip("/").rsplit("/", 1)[-1] for a in self.apps} | set(self.apps)
+        words |= reverse | cut_fields | set(moved_tables) | set(namespaces)
+        hint = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")\b")
         out: list[ManualStep] = []
         for name in sorted(self.p.modules):
             m = self.p.modules[name]

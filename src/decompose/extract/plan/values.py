@@ -419,6 +419,8 @@ class ExtractionPlan:
     service_rewrites: ServiceRewrites = field(default_factory=ServiceRewrites)
     #: URL namespaces (``app_name``) of the moved apps' URLconfs
     url_namespaces: tuple[str, ...] = ()
+    #: the moved tables in the order to copy their rows (referenced tables first)
+    table_order: tuple[str, ...] = ()
 
     @property
     def package(self) -> str:
@@ -448,6 +450,7 @@ class ExtractionPlan:
             "skipped_files": {k: self.skipped_files[k] for k in sorted(self.skipped_files)},
             "service_rewrites": self.service_rewrites.to_dict(),
             "url_namespaces": list(self.url_namespaces),
+            "table_order": list(self.table_order),
             "interface_functions": [f.to_dict() for f in self.interface_functions],
             "interface_models": [m.to_dict() for m in self.interface_models],
             "dependencies": [d.to_dict() for d in self.dependencies],
@@ -484,6 +487,7 @@ class ExtractionPlan:
                 skipped_files=dict(d.get("skipped_files", {})),
                 service_rewrites=ServiceRewrites.from_dict(d.get("service_rewrites", {})),
                 url_namespaces=tuple(d.get("url_namespaces", ())),
+                table_order=tuple(d.get("table_order", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise GraphFormatError(f"malformed extraction plan: {exc!r}") from None
