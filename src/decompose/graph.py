@@ -247,7 +247,7 @@ class DependencyGraph:
                 skipped=tuple(Skipped(**s) for s in data.get("skipped", [])),
                 meta=dict(data.get("meta", {})),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise GraphFormatError(f"malformed graph file: {exc!r}") from None
 
     def to_json(self) -> str:
@@ -340,17 +340,56 @@ def dump(graph: DependencyGraph, path: str | Path) -> None:
     Path(path).write_text(graph.to_json(), encoding="utf-8")
 
 
-def load(path: str | Path) -> DependencyGraph:
+#: how deep the input JSON files decompose reads (graph, proposal, plan) may nest; theirs is under 10
+MAX_JSON_DEPTH = 32
+
+
+def loads_json(text: str, what: str) -> Any:
+    """``text`` parsed as JSON nested at most :data:`MAX_JSON_DEPTH` deep; :class:`GraphFormatError` otherwise.
+
+    ``what`` names the input in the message (``"graph.json: ..."``). A file nested deeper than the
+    decoder's recursion limit is the same one-line error, never a traceback.
+
+    >>> loads_json('{"a": [1]}', "x")
+    {'a': [1]}
+    """
     import json
 
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise GraphFormatError(f"{what}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise GraphFormatError(f"{what}: JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)") from None
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:  # iterative: the depth check must not recurse itself
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > MAX_JSON_DEPTH:
+                    raise GraphFormatError(f"{what}: JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)")
+                stack.append((child, depth + 1))
+    return data
+
+
+def load(path: str | Path) -> DependencyGraph:
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise GraphFormatError(f"{p}: no such file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except IsADirectoryError:
+        raise GraphFormatError(f"{p}: is a folder, not a graph file") from None
+    except UnicodeDecodeError as exc:
         raise GraphFormatError(f"{p}: not a JSON graph file ({exc})") from None
-    return DependencyGraph.from_dict(data)
+    except OSError as exc:
+        raise GraphFormatError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    data = loads_json(text, str(p))
+    try:
+        return DependencyGraph.from_dict(data)
+    except GraphFormatError as exc:
+        raise GraphFormatError(f"{p}: {exc.message}", hint=exc.hint) from None
 
 
 def app_graph(

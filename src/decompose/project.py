@@ -325,6 +325,12 @@ def _walk(
                 is_dir = entry.is_dir()  # follows symlinks
             except OSError:
                 is_dir = False
+            if (is_dir or name.endswith(".py")) and not _decodable(name):
+                # bytes that are not UTF-8 (kept as surrogates by os.fsdecode): no module can have that
+                # name, and no output could print it; listed with the bytes escaped
+                what = "folder" if is_dir else "file"
+                skipped.append(Skipped(printable(relpath), f"{what} name is not valid UTF-8 (not analysed)"))
+                continue
             if is_dir and entry.is_symlink() and not _inside(os.path.realpath(entry.path), real_root):
                 skipped.append(Skipped(relpath, "symlink to a folder outside the project (not followed)"))
                 continue
@@ -361,6 +367,20 @@ def _walk(
 
     walk(root_s, "")
     return out
+
+
+def _decodable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(path: str | os.PathLike[str]) -> str:
+    """``path`` as text any output can carry: bytes that are not UTF-8 (surrogates from
+    :func:`os.fsdecode`) shown escaped, ``printable("caf\udce9.py") == "caf\\xe9.py"``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _inside(real: str, real_root: str) -> bool:
@@ -404,6 +424,11 @@ def discover(path: str | Path = ".", settings: str | None = None) -> Project:
     if not root.is_dir():
         raise InputError(f"{path}: not a folder", hint="pass the folder that holds the project (where manage.py is)")
     root = root.resolve()
+    if not _decodable(str(root)):
+        raise InputError(
+            f"{printable(root)}: the folder's path is not valid UTF-8",
+            hint="rename it (or a folder above it) with a UTF-8 name",
+        )
     config = load_config(root)
     import_root = _choose_import_root(root)
     skipped: list[Skipped] = []

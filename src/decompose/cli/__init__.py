@@ -63,6 +63,10 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    for stream in (sys.stdout, sys.stderr):
+        # a name that is not valid UTF-8 (a surrogate from os.fsdecode) is printed escaped, never a traceback
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         cli.main(args=argv, prog_name="decompose", standalone_mode=True)
     except SystemExit as exc:

@@ -129,6 +129,10 @@ def command(
     import gc
 
     from decompose.analysis import run_analysis
+    from decompose.cli.paths import check_output_file
+
+    if output:
+        check_output_file(output, "--output")  # before the analysis, not after it
 
     # a short run that builds a big acyclic structure: the cyclic GC would only re-traverse it, over and over
     gc.disable()

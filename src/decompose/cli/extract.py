@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -31,15 +30,10 @@ def project_root(path: str) -> Path:
 
 
 def check_out(out: str) -> None:
-    """``--out`` must be a folder, or not exist yet under a writable folder (checked before any work)."""
-    import os
+    """``--out`` must be a folder, or not exist yet under a folder files can be created in (checked before any work)."""
+    from decompose.cli.paths import check_output_folder
 
-    o = Path(out)
-    if o.exists() and not o.is_dir():
-        raise InputError(f"--out {out}: not a folder")
-    parent = o if o.exists() else next((q for q in o.absolute().parents if q.exists()), None)
-    if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"--out {out}: cannot write there ({parent} is not a writable folder)")
+    check_output_folder(out, "--out")
 
 
 def _read_proposal(path: str) -> object:
@@ -57,10 +51,9 @@ def _read_proposal(path: str) -> object:
 
         loaded = load_proposal(p)
         return {"services": {name: list(members) for name, members in loaded.services.items()}}
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not a JSON proposal ({exc})") from None
+    from decompose.graph import loads_json
+
+    return loads_json(text, str(path))
 
 
 def _recover_interrupted(bases: list[Path], read_only: bool) -> None:
@@ -102,7 +95,6 @@ def command(
     from decompose.extract.plan import apps_from_proposal, build_plan, validate_service_name
     from decompose.extract.plan.index import index_project
     from decompose.extract.report import plan_markdown
-    from decompose.extract.service.generator import service_files
 
     err = Console(stderr=True)
     # usage errors come back before the analysis: the name, the selection's form, --out, the proposal
@@ -127,6 +119,8 @@ def command(
     if plan_only:
         sys.stdout.write(plan.to_json() if fmt == "json" else plan_markdown(plan))
         return
+    from decompose.extract.service.generator import service_files  # LibCST: only when files are made
+
     files = service_files(plan, index)
     rewiring = None
     if not no_rewire:

@@ -94,6 +94,9 @@ def command(
                 )
     if output == "-" and fmt != "dot":
         raise InputError("only DOT can be written to stdout", hint="pass -o FILE")
+    from decompose.cli.paths import check_output_file
+
+    check_output_file(output, "--output")  # before the analysis and the drawing
     options = ViewOptions(
         level=level,
         kinds=parse_kinds(kinds),

@@ -344,10 +344,9 @@ def load_proposal(path: str | Path) -> Proposal:
                 raise GraphFormatError(f"{p}: invalid TOML ({exc})") from None
             raise GraphFormatError(f"{p}: neither a proposal JSON file nor a decomposition TOML file") from None
         return Proposal.from_toml(data, str(p))
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise GraphFormatError(f"{p}: not a JSON proposal file ({exc})") from None
+    from decompose.graph import loads_json
+
+    data = loads_json(text, str(p))
     try:
         return Proposal.from_dict(data)
     except GraphFormatError as exc:

@@ -22,6 +22,9 @@ from decompose.scan.python import ScanError, scan_source
 PARALLEL_MIN_BYTES = 600_000
 PARALLEL_MIN_FILES = 24
 
+#: the skip reason of a file whose scan killed the worker process scanning it
+CRASHED = "the analyser's worker process crashed on this file (too deeply nested?)"
+
 #: (module, absolute path, is_package, migration)
 Job = tuple[str, str, bool, bool]
 #: (module, content key or "" if unreadable, facts or skip reason)
@@ -161,8 +164,15 @@ def scan_files(
     chunk_jobs = [[jobs[i] for i in chunk] for chunk in chunks]
     if sys.platform.startswith("linux"):
         lost = _fork_pool(chunk_jobs, cache_dir, workers, lambda c, data: take(chunks[c], data), meanwhile)
-        for c in lost:  # a worker died mid-chunk: scan what it took here
-            take(chunks[c], _scan_chunk(chunk_jobs[c], cache_dir))
+        # a worker died mid-chunk: never here (what killed it would kill the analysis); each file it
+        # took gets a worker of its own (those it finished come from the cache), and a file that
+        # kills that one too is skipped with the reason
+        singles = [i for c in lost for i in chunks[c]]
+        if singles:
+            again = _fork_pool([[jobs[i]] for i in singles], cache_dir, workers, lambda s, data: take([singles[s]], data), None)
+            for s in again:
+                results[singles[s]] = (jobs[singles[s]][0], "", CRASHED)
+                done += 1
     else:  # pragma: no cover - spawn platforms: the standard pool
         from concurrent.futures import ProcessPoolExecutor, as_completed
 

@@ -176,11 +176,17 @@ def _parse(source: bytes) -> tuple[ast.Module, str]:
         reason = _syntax_reason(exc)
         if reason.startswith(("not valid", "unknown encoding", "cannot decode")):
             raise ScanError(reason) from None
-        tree = _parse_newer_syntax(source)
-        if tree is None:
-            raise ScanError(reason) from None
-        return tree, "libcst"
-    except (ValueError, MemoryError, RecursionError) as exc:
+        if "too many nested" in reason or "too many levels" in reason or "too complex" in reason:
+            raise ScanError(reason) from None  # CPython's own nesting limits: no parser does better
+        try:
+            return _parse_newer_syntax(source), "libcst"
+        except ScanError as fallback:
+            if fallback.reason.startswith("LibCST cannot parse"):
+                raise ScanError(reason) from None
+            raise ScanError(f"{reason}; {fallback.reason}") from None
+    except (MemoryError, RecursionError):
+        raise ScanError("expressions nested too deeply to parse") from None
+    except ValueError as exc:
         raise ScanError(f"cannot parse: {exc}") from None
 
 
@@ -198,58 +204,23 @@ def _syntax_reason(exc: SyntaxError) -> str:
 # -- LibCST fallback ---------------------------------------------------------------
 
 
-def _parse_newer_syntax(source: bytes) -> ast.Module | None:
-    """Parse syntax newer than this interpreter with LibCST, downgrade it, and ``ast.parse`` the result."""
+def _parse_newer_syntax(source: bytes) -> ast.Module:
+    """Parse syntax newer than this interpreter with LibCST, downgraded, then ``ast.parse`` the result.
+
+    LibCST runs in a helper process (:mod:`decompose.scan.fallback`): its native parser crashes or
+    spins on hostile input, which must cost one file, never the analysis. Raises :class:`ScanError`
+    with the reason when the file cannot be read.
+    """
+    from decompose.scan.fallback import FallbackError, fallback_parser
+
     try:
-        import libcst as cst
-    except ImportError:  # pragma: no cover - libcst is a runtime dependency
-        return None
+        code = fallback_parser().downgrade(source)
+    except FallbackError as exc:
+        raise ScanError(exc.reason) from None
     try:
-        module = cst.parse_module(source)
-    except Exception:  # libcst raises ParserSyntaxError and friends
-        return None
-    try:
-        code = module.visit(_downgrader(cst)).code
         return ast.parse(code)
-    except Exception:
-        return None
-
-
-def _downgrader(cst: Any) -> Any:
-    empty = cst.Module(body=[])
-
-    def expr_code(node: Any) -> str:
-        return empty.code_for_node(node)
-
-    class Downgrade(cst.CSTTransformer):  # type: ignore[misc, name-defined]
-        """``type X = v`` -> ``X = v``; drop PEP 695 type parameters; f-strings -> tuples of their expressions."""
-
-        def leave_TypeAlias(self, original: Any, updated: Any) -> Any:
-            return cst.Assign(targets=[cst.AssignTarget(target=updated.name)], value=updated.value)
-
-        def leave_FunctionDef(self, original: Any, updated: Any) -> Any:
-            return updated.with_changes(type_parameters=None) if updated.type_parameters else updated
-
-        def leave_ClassDef(self, original: Any, updated: Any) -> Any:
-            return updated.with_changes(type_parameters=None) if updated.type_parameters else updated
-
-        def leave_FormattedString(self, original: Any, updated: Any) -> Any:
-            exprs: list[str] = []
-
-            def collect(parts: Any) -> None:
-                for part in parts:
-                    if isinstance(part, cst.FormattedStringExpression):
-                        exprs.append(expr_code(part.expression))
-                        if part.format_spec:
-                            collect(part.format_spec)
-
-            collect(updated.parts)
-            missing = expr_code(original).count("\n") - sum(e.count("\n") for e in exprs)
-            if missing > 0:
-                exprs.append('"""' + "\n" * missing + '"""')
-            return cst.parse_expression("(" + "".join(f"{e}, " for e in exprs) + ")")
-
-    return Downgrade()
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        raise ScanError("LibCST read it, but its rewrite is not valid Python") from None
 
 
 # -- the visitor -------------------------------------------------------------------

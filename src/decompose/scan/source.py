@@ -128,6 +128,11 @@ def walk_files(root: Path, folder: str, max_bytes: int) -> tuple[list[str], list
         for entry in entries:
             name = entry.name
             relpath = f"{rel}/{name}"
+            if not name.isascii() and name != name.encode("utf-8", "surrogateescape").decode("utf-8", "replace"):
+                # not valid UTF-8 (os.fsdecode kept the bytes as surrogates): no report or diff can name it
+                escaped = os.fsencode(relpath).decode("utf-8", "backslashreplace")
+                skipped.append((escaped, "name is not valid UTF-8 (copy it by hand)"))
+                continue
             try:
                 link = entry.is_symlink()
                 if link and not inside(os.path.realpath(entry.path)):
