@@ -178,3 +178,36 @@ def test_extraction_contract_holds_after_extract_apply_and_catches_recoupling(tm
     assert code == 1
     found = {(v["path"], v["line"], v["kind"]) for v in json.loads(out)["contracts"][0]["violations"]}
     assert found == {("web/views.py", line - 2, "import"), ("web/views.py", line, "orm")}
+
+
+def test_init_from_a_module_level_proposal_names_modules_exactly(sample: Path, tmp_path: Path) -> None:
+    """A module-level proposal may split a package (web.management.commands in another service than web)."""
+    proposal = tmp_path / "modules.json"
+    r = CliRunner().invoke(cli, ["propose", str(sample), "--level", "module", "-o", str(proposal), "--format", "json"])
+    assert r.exit_code == 0, r.stderr
+    target = tmp_path / "module-contracts.toml"
+    code, _, err = run(str(sample), "--init", "--proposal", str(proposal), "--config", str(target))
+    assert code == 0, err
+    groups = tomllib.loads(target.read_text())["check"]["groups"]
+    exact = [m for members in groups.values() for m in members if m.startswith("=")]
+    assert exact, "a package split across services is named module by module"
+    code, _, err = run(str(sample), "--config", str(target))
+    assert code == 0, err
+    # --force replaces the groups too: none of the module-level proposal's is left behind
+    code, _, err = run(
+        str(sample), "--init", "--force", "--proposal", str(SAMPLE / "decomposition.toml"), "--config", str(target)
+    )
+    assert code == 0, err
+    assert set(tomllib.loads(target.read_text())["check"]["groups"]) == {
+        "identity",
+        "service_catalog",
+        "service_inventory",
+        "ordering",
+        "service_payments",
+        "fulfilment",
+        "service_notifications",
+        "service_reviews",
+        "service_reporting",
+        "storefront",
+        "shared_kernel",
+    }

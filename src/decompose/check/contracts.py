@@ -18,8 +18,8 @@ The section holds::
 Contract types: ``layers``, ``forbidden``, ``independent``, ``public_api``, ``acyclic``
 (docs/check.md gives every key). A *name* in a contract is, in this order: a group, a Django app
 label, an app's dotted name, ``(project)`` (code in no app), or a module / package of the
-project (a package covers its submodules). A name that is none of these is an error, never a
-silent pass.
+project (a package covers its submodules; ``=package`` is the package's own module alone). A
+name that is none of these is an error, never a silent pass.
 """
 
 from __future__ import annotations
@@ -372,6 +372,8 @@ class Resolver:
             found = frozenset(self._by_app.get(self.apps[name], ()))
         elif name == OUTSIDE_APPS:
             found = frozenset(self._by_app.get(None, ()))
+        elif name.startswith("=") and name[1:] in self.modules:
+            found = frozenset((name[1:],))  # the module alone, without its submodules
         else:
             import bisect
 

@@ -89,7 +89,8 @@ def merge_contracts(
     A contract whose name is already there is replaced in place; others are appended in the order
     given. The rest of the file (comments, order, other tables) is kept. The same input always gives
     the same text, and merging the same contracts again changes nothing. ``replace_all`` drops the
-    contracts already there first; ``groups`` (name -> members) are set in the section's ``groups``.
+    contracts (and with ``groups``, the groups) already there first; ``groups`` (name -> members) are
+    set in the section's ``groups``.
 
         >>> contract = extraction_contract("payments", ["payments"], "shop.services")
         >>> merged = merge_contracts("", [contract], pyproject=False)
@@ -111,6 +112,8 @@ def merge_contracts(
         if not isinstance(table, dict):
             raise ConfigError(f"cannot edit the configuration: `{part}` is not a table")
     if groups:
+        if replace_all and "groups" in table:
+            del table["groups"]
         if "groups" not in table:
             table["groups"] = tomlkit.table()
         for name, members in sorted(groups.items()):
@@ -233,11 +236,13 @@ def propose_contracts(
     *,
     services: Mapping[str, Iterable[str]] | None = None,
     shared_kernel: Iterable[str] = (),
+    level: str = "app",
 ) -> tuple[list[Contract], dict[str, tuple[str, ...]]]:
     """Contracts the code keeps today, and the groups they name.
 
     Units are the Django apps, or with ``services`` (a proposal: service -> apps or modules) the
-    services, each a group. Per unit other code uses: a ``public_api`` of the modules used now. Then
+    services, each a group (``level="module"``: the members are modules, named exactly). Per unit
+    other code uses: a ``public_api`` of the modules used now. Then
     ``layers`` (the units in dependency order, a unit's layer above every unit it uses; units in
     one cycle share a layer with ``:``), and ``acyclic`` whose ``ignore`` entries are the hops that
     close today's cycles. The shared kernel of a proposal is a unit of its own (the bottom layer).
@@ -252,14 +257,24 @@ def propose_contracts(
         if kernel:
             members["shared_kernel"] = kernel
         labels = set(view.app_labels)
+        by_app: dict[str | None, list[str]] = {}
+        for mod, app in view.module_app.items():
+            by_app.setdefault(app, []).append(mod)
         for name, ms in members.items():
             group = name if name not in labels and name not in view.module_app else f"service_{name}"
-            groups[group] = ms
-            for m in ms:
-                label = view.app_names.get(m, m)
-                for mod, app in view.module_app.items():
-                    if app == label or (label not in labels and (mod == m or mod.startswith(m + "."))):
-                        unit_of[mod] = group
+            if level == "module":  # members are modules, each on its own
+                apps, modules = [], {m for m in ms if m in view.module_app}
+            else:
+                apps = [m for m in ms if m in labels or m in view.app_names]
+                modules = {m for m in ms if m not in apps and m in view.module_app}
+            for m in apps:
+                for mod in by_app.get(view.app_names.get(m, m), ()):
+                    unit_of[mod] = group
+            for mod in modules:
+                unit_of[mod] = group
+            named = tuple(m for m in ms if m in apps) + _exact_names(modules, view)
+            if named:
+                groups[group] = named
         units = sorted(groups)
     else:
         for mod, app in view.module_app.items():
@@ -294,21 +309,21 @@ def propose_contracts(
         succ.setdefault(a, set()).add(b)
     comps = _components(units, succ)
     comp_of = {u: i for i, comp in enumerate(comps) for u in comp}
-    level: dict[int, int] = {}
+    depth_of: dict[int, int] = {}
 
     def depth(i: int) -> int:  # longest path down the condensation (Tarjan's order: sinks first)
-        if i not in level:
+        if i not in depth_of:
             below = {comp_of[b] for u in comps[i] for b in succ.get(u, ()) if comp_of[b] != i}
-            level[i] = 1 + max((level[j] for j in below), default=-1)
-        return level[i]
+            depth_of[i] = 1 + max((depth_of[j] for j in below), default=-1)
+        return depth_of[i]
 
     for i in range(len(comps)):
         depth(i)
-    top = max(level.values(), default=0)
+    top = max(depth_of.values(), default=0)
     layers = []
     for lv in range(top, -1, -1):
-        at = sorted(u for i, comp in enumerate(comps) if level[i] == lv for u in comp)
-        cyclic = any(len(comps[i]) > 1 for i in range(len(comps)) if level[i] == lv)
+        at = sorted(u for i, comp in enumerate(comps) if depth_of[i] == lv for u in comp)
+        cyclic = any(len(comps[i]) > 1 for i in range(len(comps)) if depth_of[i] == lv)
         if at:
             layers.append(Layer(tuple(at), independent=not cyclic))
     if len(layers) >= 2:
@@ -333,3 +348,28 @@ def propose_contracts(
         )
     )
     return contracts, groups
+
+
+def _exact_names(modules: set[str], view: GraphView) -> tuple[str, ...]:
+    """Names that stand for exactly ``modules``: a package when the name resolves to a subtree that is
+    all there, else ``=module`` (the module alone)."""
+    import bisect
+
+    everything = sorted(view.module_app)
+    labels = set(view.app_labels)
+    out: list[str] = []
+    for m in sorted(modules):
+        if any(m.startswith(p + ".") for p in out if not p.startswith("=")):
+            continue
+        i = bisect.bisect_left(everything, m)
+        subtree = set()
+        while i < len(everything) and (everything[i] == m or everything[i].startswith(m + ".")):
+            subtree.add(everything[i])
+            i += 1
+        if m in labels or m in view.app_names:  # the name would stand for the app, not the package
+            label = view.app_names.get(m, m)
+            resolved = {x for x, app in view.module_app.items() if app == label}
+        else:
+            resolved = subtree
+        out.append(m if resolved == subtree and subtree <= modules else f"={m}")
+    return tuple(out)

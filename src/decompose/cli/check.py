@@ -307,8 +307,10 @@ def _init(
         from decompose.cluster.proposal import load_proposal
 
         p = load_proposal(proposal)
-        services, shared = dict(p.services), tuple(p.shared_kernel)
-    contracts, groups = propose_contracts(view, services=services, shared_kernel=shared or ())
+        services, shared, level = dict(p.services), tuple(p.shared_kernel), p.level
+    else:
+        level = "app"
+    contracts, groups = propose_contracts(view, services=services, shared_kernel=shared or (), level=level)
     # the file: the one configuring the project, else a new decompose.toml in it
     if config_file:
         target = Path(config_file)
