@@ -360,3 +360,15 @@ def test_more_config_errors(shop: Path, body: str, needle: str) -> None:
     write_contracts(shop, body)
     code, _, err = check(shop)
     assert code == 2 and needle in err, err
+
+
+def test_exact_module_names(shop: Path) -> None:
+    write_contracts(shop, '[[check.contracts]]\nname = "f"\ntype = "forbidden"\nfrom = ["web"]\nto = ["=orders"]\n')
+    assert check(shop)[0] == 0  # web uses orders.services, not the orders package's own module
+    write_contracts(shop, '[[check.contracts]]\nname = "f"\ntype = "forbidden"\nfrom = ["web"]\nto = ["orders"]\n')
+    assert check(shop)[0] == 1
+    write_contracts(
+        shop, '[[check.contracts]]\nname = "f"\ntype = "forbidden"\nfrom = ["web"]\nto = ["=orders.nothing"]\n'
+    )
+    code, _, err = check(shop)
+    assert code == 2 and "'=orders.nothing'" in err
