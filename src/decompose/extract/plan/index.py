@@ -328,7 +328,44 @@ class CodeIndex:
         if spec.endswith("AUTH_USER_MODEL"):
             return self.auth_user_model
         mf = self.model_by_name(spec.lstrip("*"))
-        return mf.label if mf else None
+        if mf is not None:
+            return mf.label
+        return external_model_label(spec.lstrip("*"), self.auth_user_model)
+
+
+#: models of django.contrib (and a few of their aliases) by the dotted name code imports them with
+CONTRIB_MODELS = {
+    "django.contrib.auth.models.User": "auth.User",
+    "django.contrib.auth.models.Group": "auth.Group",
+    "django.contrib.auth.models.Permission": "auth.Permission",
+    "django.contrib.contenttypes.models.ContentType": "contenttypes.ContentType",
+    "django.contrib.sites.models.Site": "sites.Site",
+    "django.contrib.redirects.models.Redirect": "redirects.Redirect",
+    "django.contrib.flatpages.models.FlatPage": "flatpages.FlatPage",
+    "django.contrib.admin.models.LogEntry": "admin.LogEntry",
+    "django.contrib.sessions.models.Session": "sessions.Session",
+}
+
+
+def external_model_label(dotted: str, auth_user_model: str) -> str | None:
+    """The label of a model outside the project named by its import path: contrib models by name,
+    ``get_user_model`` as the user model, a third-party app's ``<pkg>.models.<Model>`` as ``<pkg>.<Model>``.
+
+    >>> external_model_label("django.contrib.auth.models.User", "auth.User")
+    'auth.User'
+    >>> external_model_label("taggit.models.Tag", "auth.User")
+    'taggit.Tag'
+    >>> external_model_label("decimal.Decimal", "auth.User") is None
+    True
+    """
+    if dotted in CONTRIB_MODELS:
+        return CONTRIB_MODELS[dotted]
+    if dotted.endswith("get_user_model"):
+        return auth_user_model
+    parts = dotted.split(".")
+    if len(parts) >= 3 and parts[-2] == "models" and parts[-1][:1].isupper():
+        return f"{parts[-3]}.{parts[-1]}"
+    return None
 
 
 def parent_map(tree: ast.AST) -> dict[ast.AST, ast.AST]:

@@ -9,6 +9,7 @@ table, ``get_model``): most modules of a large project are never parsed here.
 from __future__ import annotations
 
 import ast
+import os
 import re
 
 from decompose.extract.api_spec import model_endpoints
@@ -17,6 +18,12 @@ from decompose.extract.plan.state import PlannerState
 from decompose.extract.plan.values import ForeignKeyCut, InterfaceFunction, InterfaceModel, ManualStep, SignalBridge
 
 #: manager/queryset methods called through a reverse relation (``order.payments.filter(...)``)
+#: queryset methods whose keyword arguments / strings are lookups that may join through a relation
+LOOKUP_METHODS = frozenset({"filter", "exclude", "get", "get_or_create", "update_or_create", "values", "values_list",
+                            "order_by", "annotate", "aggregate", "only", "defer", "distinct"})  # fmt: skip
+#: files read as templates (text, never rendered)
+TEMPLATE_SUFFIXES = (".html", ".htm", ".txt", ".xml", ".jinja", ".jinja2", ".j2", ".email")
+_URL_TAG = re.compile(r"""\{%-?\s*url\s+(['"])([^'"]+)\1""")
 MANAGER_METHODS = ("all", "filter", "exclude", "get", "count", "exists", "first", "last", "create", "add", "remove",
                    "aggregate", "annotate", "values", "values_list", "order_by", "update", "delete")  # fmt: skip
 
@@ -54,12 +61,14 @@ class RemotePart(PlannerState):
                 mod, name = b.signal.rsplit(".", 1)
                 mapped.setdefault(mod, set()).add(name)
         reverse = {n for c in fk_cuts if c.direction == "from_moved" and (n := c.reverse_name)}
+        joins = {n for c in fk_cuts if c.direction == "from_moved" and (n := c.reverse_query_name)}
         cut_fields = {c.field for c in fk_cuts if c.direction == "to_moved"}
+        url_names = self.moved_url_names(namespaces)
         # a module can only use moved code in a way found here if its text names the app (its folder's last
         # name covers absolute and relative imports; its label, get_model), a URL namespace, a cut relation
         # or a moved table
         words = {self.app_paths[a].rstrip("/").rsplit("/", 1)[-1] for a in self.apps} | set(self.apps)
-        words |= reverse | cut_fields | set(moved_tables) | set(namespaces)
+        words |= reverse | joins | cut_fields | set(moved_tables) | set(namespaces) | url_names
         hint = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")\b")
         out: list[ManualStep] = []
         for name in sorted(self.p.modules):
@@ -67,8 +76,82 @@ class RemotePart(PlannerState):
             if name in self.moved or m.migration or not hint.search(m.source):
                 continue
             finder = _Finder(self, m, mapped, reverse, cut_fields, set(moved_tables), set(namespaces), models)
+            finder.joins = joins
+            finder.url_names = url_names
             finder.visit(m.tree)
             out += finder.steps
+        out += self.dotted_path_breaks()
+        out += self.template_breaks(set(namespaces), url_names)
+        return out
+
+    def moved_url_names(self, namespaces: tuple[str, ...]) -> set[str]:
+        """URL names the moved apps define, as staying code reverses them (``ns:name`` when namespaced)."""
+        out: set[str] = set()
+        for name in sorted(self.moved):
+            if name.rsplit(".", 1)[-1] != "urls":
+                continue
+            tree = self.p.modules[name].tree
+            ns = next(
+                (n.value.value for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+                 and isinstance(n.value.value, str) and any(isinstance(t, ast.Name) and t.id == "app_name" for t in n.targets)),
+                None,
+            )  # fmt: skip
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call):
+                    for kw in node.keywords:
+                        if kw.arg == "name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                            out.add(f"{ns}:{kw.value.value}" if ns else kw.value.value)
+        return out
+
+    def dotted_path_breaks(self) -> list[ManualStep]:
+        """Staying module-level strings that name moved code by dotted path (settings: LOGGING handlers,
+        context processors, middleware, backends): the monolith cannot import them once the app is remote."""
+        out: list[ManualStep] = []
+        # the rewiring switches INSTALLED_APPS entries and URL includes; a setting the moved code reads
+        # itself goes with it to the service: neither is a break
+        app_modules = {self.app_paths[a].rstrip("/").replace("/", ".") for a in self.apps}
+        handled = app_modules | {f"{a}.urls" for a in app_modules}
+        moved_reads = {r for n in self.moved for r, _line in self.p.modules[n].facts.settings_reads}
+        for name in sorted(self.p.modules):
+            m = self.p.modules[name]
+            if name in self.moved or m.migration:
+                continue
+            for key, value in m.facts.constants:
+                if key in moved_reads:
+                    handled |= {value} if isinstance(value, str) else set(value) if isinstance(value, tuple) else set()
+            for text, line in m.facts.dotted_strings:
+                if text in handled or any(text.startswith(f"{a}.apps.") for a in app_modules):
+                    continue
+                if self.p.module_of(text) in self.moved:
+                    out.append(ManualStep(m.path, line, "configuration",
+                                          f"{text!r} names code of the {self.service} service by dotted path: in remote mode the "
+                                          "monolith cannot import it; keep a copy here, point it at the client, or drop it"))  # fmt: skip
+        return out
+
+    def template_breaks(self, namespaces: set[str], url_names: set[str]) -> list[ManualStep]:
+        """``{% url %}`` tags in staying templates (read as text) that name the moved apps' URLs."""
+        from decompose.scan.source import read_text, walk_files
+
+        moved_dirs = tuple(self.app_paths[a].rstrip("/") + "/" for a in self.apps)
+        max_bytes = self.p.project.config.max_file_bytes
+        out: list[ManualStep] = []
+        for top in sorted(os.listdir(self.root)):
+            if top.startswith(".") or not os.path.isdir(self.root / top) or top in ("node_modules", "venv", ".venv"):
+                continue
+            for rel in walk_files(self.root, top, max_bytes)[0]:
+                if not rel.endswith(TEMPLATE_SUFFIXES) or "templates/" not in rel or rel.startswith(moved_dirs):
+                    continue
+                text = read_text(self.root, rel, max_bytes)
+                if text is None or "url" not in text:
+                    continue
+                for match in _URL_TAG.finditer(text):
+                    ref = match.group(2)
+                    if ref in url_names or ref.split(":", 1)[0] in namespaces and ":" in ref:
+                        line = text.count("\n", 0, match.start()) + 1
+                        out.append(ManualStep(rel, line, "API gateway",
+                                              f"{{% url {ref!r} %}} names a URL of the moved app, served by the {self.service} "
+                                              "service when remote: keep the name reversible here (a forwarding route) and "
+                                              "route the path to the service"))  # fmt: skip
         return out
 
 
@@ -88,6 +171,8 @@ class _Finder(ast.NodeVisitor):
         self.namespaces = namespaces
         self.models = {mdl.name: mdl for mdl in models}
         self.moved_names: dict[str, str] = {}  # local name → dotted moved symbol
+        self.joins: set[str] = set()
+        self.url_names: set[str] = set()
         self.imported_models: dict[str, str] = {}
         self.steps: list[ManualStep] = []
 
@@ -135,8 +220,8 @@ class _Finder(ast.NodeVisitor):
                          f"apps.get_model({', '.join(map(repr, strs))}): that model moved into the {self.service} "
                          "service: when remote this is a read-only stand-in over its list endpoint; "
                          "filters/aggregates run here: mind the volume")
-        if name in ("reverse", "reverse_lazy", "redirect", "resolve_url") and strs and ":" in strs[0]:
-            if strs[0].split(":", 1)[0] in self.namespaces:
+        if name in ("reverse", "reverse_lazy", "redirect", "resolve_url") and strs:
+            if strs[0] in self.url_names or (":" in strs[0] and strs[0].split(":", 1)[0] in self.namespaces):
                 self.add(node, "API gateway",
                          f"{name}({strs[0]!r}) names a URL of the moved app, served by the {self.service} service "
                          "when remote: route that path to the service (gateway / reverse proxy) or link to the service")
@@ -147,6 +232,14 @@ class _Finder(ast.NodeVisitor):
                     self.add(node, "API composition",
                              f"{name}({s!r}) joins across the boundary to the {self.service} service: "
                              "fetch the related rows from the service's API and combine them here")
+        if name in LOOKUP_METHODS and self.joins:
+            paths = [k.arg for k in node.keywords if k.arg] + [x.lstrip("-") for x in strs]
+            for lookup in paths:
+                if lookup.split("__", 1)[0] in self.joins:
+                    self.add(node, "API composition",
+                             f"{name}({lookup}...) joins through a relation to a model of the {self.service} service: "
+                             "the join cannot cross databases; query the service for the ids, then filter here")
+                    break
         if name in ("execute", "raw", "executemany", "extra"):
             for s in strs:
                 hits = sorted(t for t in self.moved_tables if re.search(rf"\b{re.escape(t)}\b", s))

@@ -44,6 +44,8 @@ class TestsPart(PlannerState):
                     ):
                         fixture_names.add(node.name)
         reasons: dict[tuple[str, str], str] = {}
+        #: test modules that use the monolith's own test code (helpers, base classes): they stay whole
+        whole: dict[str, str] = {}
         refs: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
         for m in tests:
             parents = F.parent_map(m.tree)
@@ -57,12 +59,17 @@ class TestsPart(PlannerState):
             for d, node, _line in self.scan_uses(m, "staying"):
                 c = self.canonical(d)
                 t = top(node)
-                if c is None or not isinstance(t, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if c is None:
                     continue
                 kind, qual, _rest = c
                 mod, _, sym = qual.rpartition(".")
                 if kind == "module":
                     mod, sym = qual, ""
+                used = self.p.modules.get(mod)
+                if used is not None and used.test:  # the monolith's own test helpers: the module stays whole
+                    whole.setdefault(m.name, f"uses the monolith's test helper {qual}")
+                if not isinstance(t, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    continue
                 if cls.get((mod, sym)) in ("shared_kernel", "bridge"):
                     continue
                 reasons.setdefault((m.name, t.name), f"uses {qual}, which stays in the monolith")
@@ -104,6 +111,9 @@ class TestsPart(PlannerState):
                         break
         out: dict[str, str] = {}
         for m in tests:
+            if m.name in whole:
+                out[m.path] = f"{whole[m.name]}: it stays whole with the monolith's tests"
+                continue
             mine = {name for (mod_name, name) in defs if mod_name == m.name}
             test_defs = {n for n in mine if n.startswith(("test", "Test"))}
             staying = {n for n in mine if (m.name, n) in reasons}

@@ -200,6 +200,13 @@ class ForeignKeyCut:
         model = self.model.split(".", 1)[1].lower()
         return model if self.field_type == "OneToOneField" else f"{model}_set"
 
+    @property
+    def reverse_query_name(self) -> str | None:
+        """The name lookups on the target model join through (``User.objects.filter(membership__team=...)``)."""
+        if self.related_name:
+            return None if self.related_name.endswith("+") else self.related_name
+        return self.model.split(".", 1)[1].lower()
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "direction": self.direction,
