@@ -10,8 +10,8 @@ The service generator and the monolith rewiring only render the plan; ``EXTRACTI
 :func:`decompose.extract.report.plan_markdown`.
 """
 
-from decompose.extract.plan.index import CodeIndex
-from decompose.extract.plan.planner import build_plan
+from typing import TYPE_CHECKING, Any
+
 from decompose.extract.plan.selection import apps_from_proposal, validate_selection, validate_service_name
 from decompose.extract.plan.values import (
     DEPENDENCY_CLASSES,
@@ -26,6 +26,25 @@ from decompose.extract.plan.values import (
     Param,
     SignalBridge,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from decompose.extract.plan.index import CodeIndex
+    from decompose.extract.plan.planner import build_plan
+
+
+def __getattr__(name: str) -> Any:
+    """The planner and the index load on first use: the values alone (what api_spec and the generators
+    read) import nothing of the planner, so the planner may use api_spec without an import circle."""
+    if name == "build_plan":
+        from decompose.extract.plan.planner import build_plan
+
+        return build_plan
+    if name == "CodeIndex":
+        from decompose.extract.plan.index import CodeIndex
+
+        return CodeIndex
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEPENDENCY_CLASSES", "PLAN_SCHEMA", "PLAN_SCHEMA_VERSION", "CodeIndex", "Dependency", "ExtractionPlan",
