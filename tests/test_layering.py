@@ -41,3 +41,13 @@ def test_discover_build_and_graph_import_only_upstream(imports: nx.DiGraph[str])
     assert not nx.has_path(imports, "decompose.graph", "decompose.builder")
     assert imports.has_edge("decompose.builder", "decompose.project")
     assert imports.has_edge("decompose.builder", "decompose.graph")
+
+
+def test_the_plan_and_api_spec_are_in_no_import_cycle(imports: nx.DiGraph[str]) -> None:
+    # api_spec names the endpoints from the plan's values; the planner may quote those paths, never the reverse
+    plan = {m for m in imports if m == "decompose.extract.plan" or m.startswith("decompose.extract.plan.")}
+    assert "decompose.extract.api_spec" in imports and plan
+    for scc in nx.strongly_connected_components(imports):
+        if "decompose.extract.api_spec" in scc:
+            assert not scc & plan, f"api_spec is in an import cycle with {sorted(scc & plan)}"
+    assert not nx.has_path(imports, "decompose.extract.api_spec", "decompose.extract.plan.planner")
