@@ -92,7 +92,7 @@ class ProposeSettings:
     resolution: float = 1.0
     max_share: float = 0.5
     kernel_share: float = 0.2
-    package_weight: float = 1.0
+    package_weight: float = 2.0
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any], source: str = "[propose]") -> ProposeSettings:
@@ -125,7 +125,7 @@ class ProposeSettings:
         if not isinstance(kernel, list) or not all(isinstance(m, str) for m in kernel):
             raise ConfigError(f"{source}: `shared_kernel` must be a list of members")
         ratios: dict[str, float] = {}
-        for key, default in (("kernel_ratio", 0.7), ("client_ratio", 0.7), ("weak_ratio", 0.8), ("resolution", 1.0), ("max_share", 0.5), ("kernel_share", 0.2), ("package_weight", 1.0)):
+        for key, default in (("kernel_ratio", 0.7), ("client_ratio", 0.7), ("weak_ratio", 0.8), ("resolution", 1.0), ("max_share", 0.5), ("kernel_share", 0.2), ("package_weight", 2.0)):
             value = s.get(key, default)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ConfigError(f"{source}: `{key}` must be a number ≥ 0")
