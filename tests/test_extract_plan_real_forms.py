@@ -175,3 +175,33 @@ def test_a_moved_test_module_needing_monolith_helpers_stays_whole(project: tuple
 def test_binary_files_of_moved_apps_are_planned_for_copy(project: tuple[Path, ExtractionPlan]) -> None:
     _root, plan = project
     assert "teams/static/teams/logo.png" in plan.moved_files
+
+
+def test_a_view_helper_staying_code_calls_is_no_api_endpoint(tmp_path: Path) -> None:
+    _write(tmp_path)
+    (tmp_path / "teams" / "views.py").write_text(
+        "def detail(request, pk):\n    return None\n\n\ndef hook_form(request, channel):\n    return None\n", encoding="utf-8"
+    )
+    (tmp_path / "core" / "hooks.py").write_text(
+        "from teams.views import hook_form\n\n\ndef wire(request):\n    return hook_form(request, 'x')\n", encoding="utf-8"
+    )
+    plan = build_plan(index_project(tmp_path, use_cache=False), "teams", ["teams"])
+    assert not [f for f in plan.interface_functions if f.name == "hook_form"]
+    assert any(s.path == "core/hooks.py" and "teams.views.hook_form" in s.message for s in plan.manual_steps)
+
+
+def test_a_staying_class_the_moved_code_uses_is_a_contract_never_a_call_back(tmp_path: Path) -> None:
+    _write(tmp_path)
+    (tmp_path / "core" / "forms.py").write_text(
+        "from django import forms\n\nfrom core.models import Language\n\n\n"
+        "class LanguageForm(forms.ModelForm):\n    class Meta:\n        model = Language\n        fields = ['code']\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "teams" / "admin.py").write_text(
+        "from core.forms import LanguageForm\n\n\ndef form():\n    return LanguageForm\n", encoding="utf-8"
+    )
+    plan = build_plan(index_project(tmp_path, use_cache=False), "teams", ["teams"])
+    dep = next(d for d in plan.dependencies if (d.module, d.symbol) == ("core.forms", "LanguageForm"))
+    assert dep.classification == "contract", dep
+    assert "core.forms.LanguageForm" in plan.service_rewrites.todo
+    assert not any("callbacks/core.forms.LanguageForm" in s.message for s in plan.manual_steps)

@@ -100,6 +100,16 @@ class InterfacePart(PlannerState):
             line=fn.lineno,
         )
 
+    def is_web_function(self, qual: str) -> bool:
+        """A function of the web face (a view or view helper: its first parameter is ``request``), not an
+        interface function the service can expose as an API call."""
+        mod, _, name = qual.rpartition(".")
+        fn = self.p.modules[mod].defs.get(name) if mod in self.p.modules else None
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
+        return bool(params) and (params[0] == "request" or (params[0] in ("self", "cls") and params[1:2] == ["request"]))
+
     def writes(self, qual: str, seen: set[str]) -> bool:
         """Whether a moved function writes (ORM writes, signal sends), itself or through moved functions it calls."""
         if qual in seen:

@@ -11,6 +11,15 @@ from decompose.graph import Evidence
 
 
 class KernelPart(PlannerState):
+    def _is_function(self, mod: str, sym: str) -> bool:
+        """Whether ``mod.sym`` is a function defined at module level (what a call back can be)."""
+        import ast
+
+        m = self.p.modules.get(mod)
+        if m is None or not sym or "." in sym or not m.defines(sym):
+            return False
+        return isinstance(m.defs.get(sym), (ast.FunctionDef, ast.AsyncFunctionDef))
+
     def _find_kernel_apps(self) -> None:
         """Staying apps whose code imports no other local app (except other such apps)."""
         settings_top = (self.graph.settings_module or "").split(".")[0]
@@ -151,6 +160,12 @@ class KernelPart(PlannerState):
             elif self._kernel_ok(mod, seen):
                 cls, reason = "shared_kernel", "no models, signals or views and depends only on other shared code: copied into the service"
                 kernel_roots.add(mod)
+            elif not self._is_function(mod, sym):
+                cls, reason = "contract", (
+                    "a class, constant or module of staying code (a form, mixin, exception, serializer...) that "
+                    "depends on staying data or views: it cannot be called over HTTP; copy it into the service as a "
+                    "shared contract, or move its module with the service"
+                )
             elif importers[mod] and importers[mod] <= self.moved:
                 cls, reason = "callback", (
                     "used only by the moved code: it should move with the service (add its app to the "

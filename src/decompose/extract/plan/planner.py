@@ -53,6 +53,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
         sig_sends: dict[str, list[tuple[str, Evidence, tuple[str, ...]]]] = defaultdict(list)
         sig_receivers: dict[str, list[tuple[str, str, Evidence]]] = defaultdict(list)
         touched: dict[str, set[str]] = {"service": set(), "monolith": set()}
+        web_sites: dict[str, Evidence] = {}
         deps: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
         dep_kinds: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.module_deps = defaultdict(set)
@@ -78,7 +79,9 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
                         continue
                     kind, qual, rest = c
                     ev = Evidence(m.path, line, qual)
-                    if kind == "function":
+                    if kind == "function" and self.is_web_function(qual):
+                        web_sites.setdefault(qual, ev)
+                    elif kind == "function":
                         fn_sites[qual].append(ev)
                         f_node = p.modules[qual.rsplit(".", 1)[0]].defs[qual.rsplit(".", 1)[1]]
                         rm = self.annotation_model(p.modules[qual.rsplit(".", 1)[0]], getattr(f_node, "returns", None))
@@ -143,6 +146,12 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
             if side == "service" and not m.test:
                 self.dynamic_refs(m)
 
+        for qual, ev in sorted(web_sites.items()):
+            self.manual.append(
+                ManualStep(ev.path, ev.line, "API gateway",
+                           f"staying code calls {qual}, a function of the moved app's web face (it takes the request): "
+                           "it is not an API call; route the page to the service, or keep a copy of the helper here")
+            )
         # tables of each side's own models
         for mf in p.models.values():
             if not mf.abstract:
@@ -189,9 +198,11 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
         bridges = self.bridges(sig_sends, sig_receivers)
         namespaces = self.url_namespaces()
         tables = {k: tuple(sorted(v)) for k, v in sorted(touched.items())}
+        # the tables that move (the moved models' own): what the data plan copies, what raw SQL must not name
+        owned = tuple(sorted({mf.table for mf in p.models.values() if mf.module in self.moved and not mf.abstract}))
         placed = {(s.path, s.line, s.pattern) for s in self.manual}
         for step in self.remote_breaks(
-            interface_functions, tuple(interface_models), bridges, fk_cuts, tables.get("service", ()), namespaces
+            interface_functions, tuple(interface_models), bridges, fk_cuts, owned, namespaces
         ):
             if (step.path, step.line, step.pattern) not in placed:
                 self.manual.append(step)
@@ -220,7 +231,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
             staying_tests=staying_tests,
             service_rewrites=rewrites,
             url_namespaces=namespaces,
-            table_order=self.table_order(tables.get("service", ())),
+            table_order=self.table_order(owned),
         )
 
 

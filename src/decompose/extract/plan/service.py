@@ -72,6 +72,10 @@ class ServicePart(InterfacePart):
                     todo[dotted] = f"{dotted} stays in the monolith and cannot be imported here: rewrite this use"
             elif d.classification == "callback":
                 todo[dotted] = f"{dotted} stays in the monolith and cannot be imported here: rewrite this use"
+            elif d.classification == "contract":
+                todo[dotted] = (
+                    f"{dotted} stays in the monolith: copy it into the service (a shared contract) or move its module"
+                )
         # staying modules imported as modules whose every use is a call back or a reference
         module_aliases: dict[str, str] = {}
         by_module: dict[str, set[str]] = defaultdict(set)

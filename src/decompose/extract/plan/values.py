@@ -22,7 +22,7 @@ PLAN_SCHEMA = "decompose.extraction-plan"
 PLAN_SCHEMA_VERSION = 1
 
 #: Classes of what the moving code needs from the code that stays.
-DEPENDENCY_CLASSES: tuple[str, ...] = ("shared_kernel", "callback", "cut", "bridge")
+DEPENDENCY_CLASSES: tuple[str, ...] = ("shared_kernel", "callback", "cut", "bridge", "contract")
 
 
 def _ev_list(items: tuple[Evidence, ...]) -> list[dict[str, Any]]:
@@ -300,8 +300,10 @@ class Dependency:
     (copied into the service: a self-contained app whose data the moved code
     does not use, a module with no models, or an abstract base model),
     ``callback`` (called back over HTTP; the reason says when the code should
-    rather move with the service), ``cut`` (a model used as relation target,
-    annotation or sender: a reference by id) or ``bridge`` (a signal).
+    rather move with the service; only module-level functions are called back), ``cut`` (a model
+    used as relation target, annotation or sender: a reference by id), ``bridge`` (a signal) or
+    ``contract`` (a class, constant or module that cannot be vendored: a TODO to copy it as a
+    shared contract or move it, never an HTTP call).
     """
 
     module: str
@@ -426,7 +428,8 @@ class ExtractionPlan:
     service_rewrites: ServiceRewrites = field(default_factory=ServiceRewrites)
     #: URL namespaces (``app_name``) of the moved apps' URLconfs
     url_namespaces: tuple[str, ...] = ()
-    #: the moved tables in the order to copy their rows (referenced tables first)
+    #: the tables that move (the moved models' own, never a table a staying app owns), in the order to copy
+    #: their rows: a table after the tables it references
     table_order: tuple[str, ...] = ()
 
     @property
