@@ -43,7 +43,7 @@ def _config_root(source: str) -> Path | None:
 @click.command("propose")
 @click.argument("source", required=False, default=".", metavar="[PATH | graph.json]")
 @click.option("--level", type=click.Choice(["app", "module"]), default=None, help="Cluster apps (default) or modules.")
-@click.option("--services", "services", default=None, metavar="N|auto", help="Number of services (default: auto).")
+@click.option("--services", "services", default=None, metavar="N|auto", help="Exactly N services (default: auto, 3–12 at app level, 0.5–2x the apps at module level).")
 @click.option("--algorithm", type=click.Choice(ALGORITHM_CHOICES), default=None, help="Default: auto (best combined score).")
 @click.option("--seed", type=int, default=None, help="Random seed (default 0).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the proposal JSON here.")

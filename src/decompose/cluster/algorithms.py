@@ -17,11 +17,17 @@ Every algorithm honours :class:`Constraints` the same way:
   conflicting pair to the cluster it is most tied to among those it may join
   (or to a cluster of its own) afterwards.
 
-With ``n_clusters``, algorithms that choose their own count are followed by
-average-linkage merging of their clusters down to ``n_clusters`` (never
-merging a cannot-link pair), or, when they found fewer, by bisecting the
-largest cluster (average linkage inside it) until there are ``n_clusters``;
-agglomerative clustering stops at ``n_clusters`` by itself.
+Every algorithm then goes through the same :func:`fit`: with ``n_clusters``
+the count becomes exactly that, with ``between=(low, high)`` it is brought
+into that range — average-linkage merging of the most similar clusters (never
+a cannot-link pair, never above the size cap while another merge exists) when
+there are too many, bisection of the largest cluster by the algorithm's own
+core run on it alone (:func:`bisect`) when there are too few. With
+``max_share`` no cluster keeps more than that share of the members (or
+1.5 / count) while a split can help. With ``judge`` (the coupling to judge
+by, when the clustered graph carries extra ties), a cluster of one node that
+holds none of ``judge``'s weight is first dissolved into the cluster it is
+most tied to (:func:`dissolve_bins`).
 
 Example::
 

@@ -1,11 +1,16 @@
 """The ``propose`` stage: graph + settings → :class:`~decompose.cluster.proposal.Proposal`.
 
 Steps: derive the weighted member graph (:mod:`.coupling`), set the shared
-kernel aside (configured members plus *omnipresent* ones: used by at least
-``kernel_ratio`` of the other members, as ACDC and Bunch treat omnipresent
-modules), run one algorithm or all of them (``auto``: the best combined score
-wins, the others are kept as runners-up), name the services, score them with
-every metric and explain every placement.
+kernel aside (configured members plus small *omnipresent* utilities: used by
+at least ``kernel_ratio`` of the other members, as ACDC and Bunch treat
+omnipresent modules; larger ones are *hubs*, clustered and named), take
+omnipresent clients out, apply what the layout says at module level
+(:mod:`.structure`: markers follow their package, package ties, model layers
+kept together), choose the service range (:func:`service_range`), run one
+algorithm or all of them (``auto``: the best combined score wins, the others
+are kept as runners-up), name the services, score them with every metric,
+explain every placement and write the notes (how the count was chosen, the
+markers, the model layers, the hubs, the foreign keys cut and why).
 
 Settings come from ``[tool.decompose.propose]`` (or ``[propose]`` in
 decompose.toml); the CLI options override them. See :class:`ProposeSettings`.
