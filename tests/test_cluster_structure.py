@@ -290,3 +290,18 @@ def test_same_module_level_output_whatever_the_hash_seed() -> None:
         env = {**os.environ, "PYTHONHASHSEED": seed}
         outs.append(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout)
     assert outs[0] == outs[1] and outs[0].startswith("{")
+
+
+def test_the_benchmark_measures_a_hand_project_end_to_end() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import boundaries
+
+    r = boundaries.measure(project())
+    assert (r["modules"], r["apps"], r["app_partition_fks"]) == (len(APPS) * 10, len(APPS), 1)
+    labels = [row["partition"] for row in r["module_rows"]]
+    assert labels == ["baseline (Louvain, imports)", "default", f"--services {len(APPS)}"]
+    k_row = r["module_rows"][2]
+    assert k_row["services"] == len(APPS) and k_row["cross_fks"] <= r["app_partition_fks"]
+    assert r["app"]["q_ceiling"]["q"] >= r["app"]["modularity"] - 1e-9 or r["app"]["kernel"]
+    table = boundaries.markdown({"hand": r})
+    assert table.count("| hand |") == 2 and "--services 4" in table
