@@ -99,7 +99,9 @@ def baseline(graph: DependencyGraph, members: list[str]) -> list[tuple[str, ...]
     return sorted(tuple(sorted(c)) for c in nx.community.louvain_communities(g, seed=0, resolution=1))
 
 
-def _row(label: str, clusters: list[tuple[str, ...]], reference: dict[str, str], cg: Any, seconds: float) -> dict[str, Any]:
+def _row(
+    label: str, clusters: list[tuple[str, ...]], reference: dict[str, str], cg: Any, seconds: float
+) -> dict[str, Any]:
     members = [m for c in clusters for m in c]
     where = {m: i for i, c in enumerate(clusters) for m in c}
     sizes = sorted((len(c) for c in clusters), reverse=True)
@@ -208,7 +210,8 @@ def _pct(x: float) -> str:
 
 def markdown(results: dict[str, Any]) -> str:
     lines = [
-        "| project | modules / apps | partition | MoJoFM | vs baseline | services | largest share | cross-service FKs (apps: n) |",
+        "| project | modules / apps | partition | MoJoFM | vs baseline | services | largest share "
+        "| cross-service FKs (apps: n) |",
         "|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for name, r in results.items():
@@ -217,12 +220,14 @@ def markdown(results: dict[str, Any]) -> str:
             head = f"{name} | {r['modules']} / {r['apps']}" if i == 0 else " | "
             delta = "—" if i == 0 else f"{row['mojofm'] - base:+.1f}"
             lines.append(
-                f"| {head} | {row['partition']} | {row['mojofm']:.1f} | {delta} | {row['services']} | {_pct(row['largest_share'])} "
+                f"| {head} | {row['partition']} | {row['mojofm']:.1f} | {delta} | {row['services']} "
+                f"| {_pct(row['largest_share'])} "
                 f"| {row['cross_fks']} ({r['app_partition_fks']}) |"
             )
     lines += [
         "",
-        "| project (app level) | chosen | services | Q | Louvain's best Q, any kernel ≤ 20 % | distinct partitions of 5 | kernel (share of modules) | hub apps |",
+        "| project (app level) | chosen | services | Q | Louvain's best Q, any kernel ≤ 20 % "
+        "| distinct partitions of 5 | kernel (share of modules) | hub apps |",
         "|---|---|---:|---:|---:|---:|---|---|",
     ]
     for name, r in results.items():
@@ -230,7 +235,8 @@ def markdown(results: dict[str, Any]) -> str:
         kernel = ", ".join(a["kernel"]) or "—"
         lines.append(
             f"| {name} | {a['algorithm']} | {a['services']} | {a['modularity']:.3f} "
-            f"| {a['q_ceiling']['q']:.3f} ({', '.join(a['q_ceiling']['kernel']) or 'no kernel'}) | {a['distinct_partitions']} "
+            f"| {a['q_ceiling']['q']:.3f} ({', '.join(a['q_ceiling']['kernel']) or 'no kernel'}) "
+            f"| {a['distinct_partitions']} "
             f"| {kernel} ({_pct(a['kernel_share'])}) | {', '.join(a['hubs']) or '—'} |"
         )
     return "\n".join(lines)
@@ -238,7 +244,9 @@ def markdown(results: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--project", action="append", choices=[t.name for t in TARGETS], help="only this project (repeatable)")
+    ap.add_argument(
+        "--project", action="append", choices=[t.name for t in TARGETS], help="only this project (repeatable)"
+    )
     ap.add_argument("--realworld", type=Path, default=REALWORLD, help="folder of the realworld snapshots")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args(argv)

@@ -80,7 +80,15 @@ def test_the_benchmark_scores_a_hand_graph() -> None:
     g = DependencyGraph.empty(root="p", apps=(AppInfo("a", "a", "a"), AppInfo("b", "b", "b")))
     for m in ("a.x", "a.y", "a.z", "b.x", "b.y", "b.z"):
         g.add_module(m, app=m[0], path=m.replace(".", "/") + ".py")
-    for u, v in (("a.x", "a.y"), ("a.y", "a.z"), ("a.z", "a.x"), ("b.x", "b.y"), ("b.y", "b.z"), ("b.z", "b.x"), ("a.x", "b.x")):
+    for u, v in (
+        ("a.x", "a.y"),
+        ("a.y", "a.z"),
+        ("a.z", "a.x"),
+        ("b.x", "b.y"),
+        ("b.y", "b.z"),
+        ("b.z", "b.x"),
+        ("a.x", "b.x"),
+    ):
         g.add_evidence(u, v, "import", Evidence(u.replace(".", "/") + ".py", 1, v))
     members = sorted(g.modules())
     base = boundaries.baseline(g, members)
@@ -113,7 +121,13 @@ def project() -> DependencyGraph:
         g.add_module(f"{a}.models", app=a, path=f"{a}/models/__init__.py", package=True, lines=3)
         for k in ("core", "extra"):
             table = f"{a}_{k}"
-            g.add_module(f"{a}.models.{k}", app=a, path=f"{a}/models/{k}.py", lines=100, models=[{"name": k.title(), "line": 1, "table": table, "abstract": False}])
+            g.add_module(
+                f"{a}.models.{k}",
+                app=a,
+                path=f"{a}/models/{k}.py",
+                lines=100,
+                models=[{"name": k.title(), "line": 1, "table": table, "abstract": False}],
+            )
         link(f"{a}.models.extra", f"{a}.models.core", "fk", 2)
         link(f"{a}.views", f"{a}.services", "call", 3)
         link(f"{a}.services", f"{a}.models.core", "orm", 2)
@@ -288,7 +302,9 @@ def test_same_module_level_output_whatever_the_hash_seed() -> None:
     outs = []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        outs.append(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout)
+        outs.append(
+            subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
+        )
     assert outs[0] == outs[1] and outs[0].startswith("{")
 
 

@@ -22,10 +22,14 @@ def _write(root: Path, files: dict[str, str]) -> None:
 
 def _app(name: str, fk: str = "") -> dict[str, str]:
     field = f"    other = models.ForeignKey({fk!r}, on_delete=models.CASCADE)\n" if fk else ""
+    leaf = name.rsplit("/", 1)[-1]
     return {
         f"{name}/__init__.py": "",
-        f"{name}/apps.py": f"from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = {name.rsplit('/', 1)[-1]!r}\n",
-        f"{name}/models.py": f"from django.db import models\n\n\nclass {name.rsplit('/', 1)[-1].title()}(models.Model):\n{field}    x = models.IntegerField()\n",
+        f"{name}/apps.py": f"from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = {leaf!r}\n",
+        f"{name}/models.py": (
+            f"from django.db import models\n\n\nclass {leaf.title()}(models.Model):\n{field}"
+            "    x = models.IntegerField()\n"
+        ),
     }
 
 

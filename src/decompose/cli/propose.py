@@ -43,13 +43,36 @@ def _config_root(source: str) -> Path | None:
 @click.command("propose")
 @click.argument("source", required=False, default=".", metavar="[PATH | graph.json]")
 @click.option("--level", type=click.Choice(["app", "module"]), default=None, help="Cluster apps (default) or modules.")
-@click.option("--services", "services", default=None, metavar="N|auto", help="Exactly N services (default: auto, 3–12 at app level, 0.5–2x the apps at module level).")
-@click.option("--algorithm", type=click.Choice(ALGORITHM_CHOICES), default=None, help="Default: auto (best combined score).")
+@click.option(
+    "--services",
+    "services",
+    default=None,
+    metavar="N|auto",
+    help="Exactly N services (default: auto, 3–12 at app level, 0.5–2x the apps at module level).",
+)
+@click.option(
+    "--algorithm", type=click.Choice(ALGORITHM_CHOICES), default=None, help="Default: auto (best combined score)."
+)
 @click.option("--seed", type=int, default=None, help="Random seed (default 0).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the proposal JSON here.")
-@click.option("--evaluate", "evaluate_file", type=click.Path(dir_okay=False), default=None, help="Score this partition (proposal JSON or decomposition TOML) instead of clustering.")
-@click.option("--reference", type=click.Path(dir_okay=False), default=None, help="Compare with a reference (MoJo, MoJoFM).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="json: the proposal (and comparison) on stdout.")
+@click.option(
+    "--evaluate",
+    "evaluate_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Score this partition (proposal JSON or decomposition TOML) instead of clustering.",
+)
+@click.option(
+    "--reference", type=click.Path(dir_okay=False), default=None, help="Compare with a reference (MoJo, MoJoFM)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="json: the proposal (and comparison) on stdout.",
+)
 @click.option(
     "--config",
     "config_file",
@@ -181,7 +204,9 @@ def _print(console: Console, p: Any, comparison: Any, *, evaluated: bool) -> Non
     weak_rows = [e for e in p.explanations if e.weak]
     rows = list(p.explanations) if len(p.explanations) <= 40 else weak_rows
     if rows:
-        title = "Placements" if rows is not weak_rows else f"Weak placements ({len(weak_rows)} of {len(p.explanations)})"
+        title = (
+            "Placements" if rows is not weak_rows else f"Weak placements ({len(weak_rows)} of {len(p.explanations)})"
+        )
         w = Table(title=title, title_justify="left")
         w.add_column("member")
         w.add_column("service")

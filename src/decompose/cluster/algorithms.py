@@ -90,7 +90,9 @@ class Constraints:
         pins: dict[str, str] = {}
         for m, s in sorted(self.pin.items()):
             if sup[m] in pins and pins[sup[m]] != s:
-                raise ConfigError(f"[propose] {m!r} is kept together with a member pinned to {pins[sup[m]]!r}, but pinned to {s!r}")
+                raise ConfigError(
+                    f"[propose] {m!r} is kept together with a member pinned to {pins[sup[m]]!r}, but pinned to {s!r}"
+                )
             pins[sup[m]] = s
 
     def cannot_link(self, sup: Mapping[str, str]) -> set[frozenset[str]]:
@@ -178,7 +180,9 @@ def _contract_now(g: nx.Graph, c: Constraints) -> _Contracted:
             h[a][b]["weight"] += w
         else:
             h.add_edge(a, b, weight=w)
-    return _Contracted(h, {k: tuple(v) for k, v in members.items()}, {k: len(v) for k, v in members.items()}, c.cannot_link(sup))
+    return _Contracted(
+        h, {k: tuple(v) for k, v in members.items()}, {k: len(v) for k, v in members.items()}, c.cannot_link(sup)
+    )
 
 
 def _expand(clusters: Iterable[Iterable[str]], con: _Contracted) -> Partition:
@@ -284,7 +288,7 @@ def _merge_to(
         ca, cb = where[na], where[nb]
         forbid[ca].add(cb)
         forbid[cb].add(ca)
-    version = {i: 0 for i in cl}
+    version = dict.fromkeys(cl, 0)
     heap: list[tuple[float, int, int, int, int]] = []
 
     limit = cap if cap is not None else float("inf")
@@ -363,7 +367,12 @@ def _merge_to(
                 chosen = (ci, cj)
                 break
         if chosen is None:
-            tied = [(links[ci][cj] / (csize[ci] * csize[cj]), -ci, -cj) for ci in cl for cj in links[ci] if ci < cj and cj not in forbid[ci]]
+            tied = [
+                (links[ci][cj] / (csize[ci] * csize[cj]), -ci, -cj)
+                for ci in cl
+                for cj in links[ci]
+                if ci < cj and cj not in forbid[ci]
+            ]
             if tied:
                 _, ni, nj = max(tied)
                 chosen = (-ni, -nj)
@@ -416,7 +425,15 @@ def _run(
         cap = max(max_share, 1.5 / max(len(clusters), 1)) * total if max_share is not None else None
         clusters = dissolve_bins(_contract(judge, c).graph, clusters, con.size, con.cannot, cap)
     fitted = fit(
-        con.graph, clusters, con.size, con.cannot, n_clusters=n_clusters, between=between, max_share=max_share, seed=seed, core=core
+        con.graph,
+        clusters,
+        con.size,
+        con.cannot,
+        n_clusters=n_clusters,
+        between=between,
+        max_share=max_share,
+        seed=seed,
+        core=core,
     )
     return _expand(fitted, con)
 
@@ -537,7 +554,11 @@ def bisect(
 
 
 def dissolve_bins(
-    judge: nx.Graph, clusters: list[list[str]], size: Mapping[str, int], cannot: set[frozenset[str]], cap: float | None = None
+    judge: nx.Graph,
+    clusters: list[list[str]],
+    size: Mapping[str, int],
+    cannot: set[frozenset[str]],
+    cap: float | None = None,
 ) -> list[list[str]]:
     """Dissolve the clusters of one node that hold none of ``judge``'s weight: bins, not services.
 
@@ -618,7 +639,9 @@ def leiden(
     def core(con: _Contracted) -> list[list[str]]:
         nodes = sorted(con.graph.nodes)
         index = {n: i for i, n in enumerate(nodes)}
-        edges = sorted((min(index[u], index[v]), max(index[u], index[v]), d["weight"]) for u, v, d in con.graph.edges(data=True))
+        edges = sorted(
+            (min(index[u], index[v]), max(index[u], index[v]), d["weight"]) for u, v, d in con.graph.edges(data=True)
+        )
         ig_graph = ig.Graph(n=len(nodes), edges=[(a, b) for a, b, _ in edges])
         weights = [w for _, _, w in edges]
         part = leidenalg.find_partition(
@@ -676,7 +699,9 @@ def agglomerative(
     def core(con: _Contracted) -> list[list[str]]:
         return _merge_to(con.graph, [[n] for n in sorted(con.graph.nodes)], con.size, con.cannot, n_clusters)
 
-    return _run(g, constraints, n_clusters, core, native=True, between=between, max_share=max_share, seed=seed, judge=judge)
+    return _run(
+        g, constraints, n_clusters, core, native=True, between=between, max_share=max_share, seed=seed, judge=judge
+    )
 
 
 def hill_climbing(
@@ -720,7 +745,9 @@ def hill_climbing(
         assert best is not None
         return best[1]
 
-    return _run(g, constraints, n_clusters, core, native=True, between=between, max_share=max_share, seed=seed, judge=judge)
+    return _run(
+        g, constraints, n_clusters, core, native=True, between=between, max_share=max_share, seed=seed, judge=judge
+    )
 
 
 def _multilevel_climb(
@@ -765,7 +792,9 @@ def _split_conflicts(assign: dict[str, int], cannot: set[frozenset[str]], fresh:
     return out
 
 
-def _climb(h: nx.Graph, assign: dict[str, int], cannot: set[frozenset[str]], rng: random.Random) -> tuple[float, dict[str, int]]:
+def _climb(
+    h: nx.Graph, assign: dict[str, int], cannot: set[frozenset[str]], rng: random.Random
+) -> tuple[float, dict[str, int]]:
     nodes = sorted(h.nodes)
     selfw = {n: (h[n][n]["weight"] if h.has_edge(n, n) else 0.0) for n in nodes}
     nbrs = {n: [(m, d["weight"]) for m, d in sorted(h[n].items()) if m != n] for n in nodes}

@@ -79,7 +79,9 @@ def modularity(cg: CouplingGraph, partition: PartitionLike) -> float:
     return sum(inner[c] / m - (degree[c] / (2 * m)) ** 2 for c in _clusters(a))
 
 
-def _directed_counts(cg: CouplingGraph, a: Mapping[str, Hashable]) -> tuple[dict[Hashable, int], dict[tuple[Hashable, Hashable], int]]:
+def _directed_counts(
+    cg: CouplingGraph, a: Mapping[str, Hashable]
+) -> tuple[dict[Hashable, int], dict[tuple[Hashable, Hashable], int]]:
     inner: dict[Hashable, int] = defaultdict(int)
     between: dict[tuple[Hashable, Hashable], int] = defaultdict(int)
     for u, v in cg.directed.edges():
@@ -92,7 +94,9 @@ def _directed_counts(cg: CouplingGraph, a: Mapping[str, Hashable]) -> tuple[dict
     return inner, between
 
 
-def _mq_form(sizes: Mapping[Hashable, int], inner: Mapping[Hashable, int], between: Mapping[tuple[Hashable, Hashable], int]) -> float:
+def _mq_form(
+    sizes: Mapping[Hashable, int], inner: Mapping[Hashable, int], between: Mapping[tuple[Hashable, Hashable], int]
+) -> float:
     k = len(sizes)
     if k == 0:
         return 0.0
@@ -257,7 +261,8 @@ def _combine(q: float, ned_: float, icp_: float, cut: float, largest: float, k: 
 def score(cg: CouplingGraph, partition: PartitionLike) -> float:
     """The combined score ``propose`` ranks partitions by (see docs/metrics.md).
 
-    ``0.4·Q + 0.2·NED + 0.2·(1 − ICP) + 0.2·(1 − data_cut) − 0.4·max(0, largest_share − min(0.5, 2/k)) − 0.2·loose_share``
+    ``0.4·Q + 0.2·NED + 0.2·(1 − ICP) + 0.2·(1 − data_cut)
+    − 0.4·max(0, largest_share − min(0.5, 2/k)) − 0.2·loose_share``
     for ``k`` services: a service may hold twice its fair share (at most half)
     before the score counts it against the partition, and members in services
     that share no coupling (bins) count against it too.
@@ -266,7 +271,13 @@ def score(cg: CouplingGraph, partition: PartitionLike) -> float:
     if not a:
         return 0.0
     return _combine(
-        modularity(cg, a), ned(cg, a), icp(cg, a), data_cut(cg, a), largest_share(cg, a), services(cg, a), loose_share(cg, a)
+        modularity(cg, a),
+        ned(cg, a),
+        icp(cg, a),
+        data_cut(cg, a),
+        largest_share(cg, a),
+        services(cg, a),
+        loose_share(cg, a),
     )
 
 
@@ -297,7 +308,13 @@ def all_metrics(cg: CouplingGraph, partition: PartitionLike) -> dict[str, float]
     out = {name: float(f(cg, a)) for name, f in METRICS.items() if name != "score"}
     out["score"] = (
         _combine(
-            out["modularity"], out["ned"], out["icp"], out["data_cut"], out["largest_share"], out["services"], out["loose_share"]
+            out["modularity"],
+            out["ned"],
+            out["icp"],
+            out["data_cut"],
+            out["largest_share"],
+            out["services"],
+            out["loose_share"],
         )
         if a
         else 0.0

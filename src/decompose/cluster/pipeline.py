@@ -107,7 +107,7 @@ class ProposeSettings:
         s = section
         level = s.get("level", "app")
         if level not in ("app", "module"):
-            raise ConfigError(f"{source}: `level` must be \"app\" or \"module\"")
+            raise ConfigError(f'{source}: `level` must be "app" or "module"')
         algorithm = s.get("algorithm", "auto")
         if algorithm != "auto" and algorithm not in ALGORITHMS:
             raise ConfigError(f"{source}: unknown `algorithm` {algorithm!r}; choose auto or {', '.join(ALGORITHMS)}")
@@ -116,7 +116,9 @@ class ProposeSettings:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ConfigError(f"{source}: `seed` must be an integer")
         pin = s.get("pin", {})
-        if not isinstance(pin, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in pin.items()):
+        if not isinstance(pin, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v for k, v in pin.items()
+        ):
             raise ConfigError(f'{source}: `pin` must be a table of member = "service"')
         groups: dict[str, tuple[tuple[str, ...], ...]] = {}
         for key in ("together", "apart"):
@@ -124,13 +126,23 @@ class ProposeSettings:
             if not isinstance(value, list) or not all(
                 isinstance(g, list) and len(g) >= 2 and all(isinstance(m, str) for m in g) for g in value
             ):
-                raise ConfigError(f'{source}: `{key}` must be a list of lists of at least two members, e.g. [["orders", "cart"]]')
+                raise ConfigError(
+                    f'{source}: `{key}` must be a list of lists of at least two members, e.g. [["orders", "cart"]]'
+                )
             groups[key] = tuple(tuple(g) for g in value)
         kernel = s.get("shared_kernel", [])
         if not isinstance(kernel, list) or not all(isinstance(m, str) for m in kernel):
             raise ConfigError(f"{source}: `shared_kernel` must be a list of members")
         ratios: dict[str, float] = {}
-        for key, default in (("kernel_ratio", 0.7), ("client_ratio", 0.7), ("weak_ratio", 0.8), ("resolution", 1.0), ("max_share", 0.5), ("kernel_share", 0.2), ("package_weight", 2.0)):
+        for key, default in (
+            ("kernel_ratio", 0.7),
+            ("client_ratio", 0.7),
+            ("weak_ratio", 0.8),
+            ("resolution", 1.0),
+            ("max_share", 0.5),
+            ("kernel_share", 0.2),
+            ("package_weight", 2.0),
+        ):
             value = s.get(key, default)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ConfigError(f"{source}: `{key}` must be a number ≥ 0")
@@ -191,7 +203,7 @@ def parse_services(value: Any, source: str = "--services") -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{source}: services must be a positive number or \"auto\", not {value!r}")
+        raise ConfigError(f'{source}: services must be a positive number or "auto", not {value!r}')
     return value
 
 
@@ -256,7 +268,9 @@ def detect_clients(cg: CouplingGraph, ratio: float, *, protect: set[str] = froze
 # -- naming, explanations --------------------------------------------------------------
 
 
-def name_services(cg: CouplingGraph, partition: Partition, pin: Mapping[str, str], graph: DependencyGraph) -> dict[str, tuple[str, ...]]:
+def name_services(
+    cg: CouplingGraph, partition: Partition, pin: Mapping[str, str], graph: DependencyGraph
+) -> dict[str, tuple[str, ...]]:
     """A readable, unique, deterministic name per cluster.
 
     A cluster holding pinned members takes their service name. Otherwise at
@@ -279,7 +293,11 @@ def name_services(cg: CouplingGraph, partition: Partition, pin: Mapping[str, str
         if cg.level == "app":
             base = max(
                 cluster,
-                key=lambda m: (sum(d["weight"] for n, d in cg.graph[m].items() if n in inner and n != m), cg.sizes.get(m, 0), [-ord(ch) for ch in m]),
+                key=lambda m: (
+                    sum(d["weight"] for n, d in cg.graph[m].items() if n in inner and n != m),
+                    cg.sizes.get(m, 0),
+                    [-ord(ch) for ch in m],
+                ),
             )
         else:
             apps = Counter((graph.app_of(m) if m in graph.graph else None) or OUTSIDE_APPS for m in cluster)
@@ -363,7 +381,11 @@ def explain(
             else:
                 reason = inside + (f" vs {pulled}" if pulled else "; nothing pulls it elsewhere")
         constraint = "; ".join(notes[m]) if m in notes else None
-        out.append(Explanation(m, s, cohesion, pull, pull_service, tuple(ties[:top]), tuple(rivals[:top]), weak, constraint, reason))
+        out.append(
+            Explanation(
+                m, s, cohesion, pull, pull_service, tuple(ties[:top]), tuple(rivals[:top]), weak, constraint, reason
+            )
+        )
     return tuple(out)
 
 
@@ -390,7 +412,9 @@ def _kernel(cg: CouplingGraph, settings: ProposeSettings) -> tuple[list[str], li
             raise UnknownNameError(f"[propose] shared_kernel names {m!r}, which is not a member of the graph")
     protect = settings.constraints.members()
     detected = detect_kernel(cg, settings.kernel_ratio, protect=protect)
-    small, _large = split_kernel(detected, cg.sizes, max_member=settings.kernel_share / 2, max_total=settings.kernel_share)
+    small, _large = split_kernel(
+        detected, cg.sizes, max_member=settings.kernel_share / 2, max_total=settings.kernel_share
+    )
     kernel = sorted(set(settings.shared_kernel) | set(small))
     return kernel, detect_hubs(cg, settings.kernel_ratio, exclude=set(kernel))
 
@@ -467,7 +491,9 @@ def _units(members: list[str], groups: Any) -> list[str]:
     return [find(m) for m in members]
 
 
-def run_algorithm(name: str, cg: CouplingGraph, settings: ProposeSettings, prepared: _Prepared | None = None) -> Partition:
+def run_algorithm(
+    name: str, cg: CouplingGraph, settings: ProposeSettings, prepared: _Prepared | None = None
+) -> Partition:
     """Run one named algorithm on the member graph ``cg`` (kernel already removed).
 
     With ``prepared`` (what :func:`propose` derives: package ties, markers
@@ -547,7 +573,9 @@ def _mark_structure(explanations: tuple[Explanation, ...], prepared: _Prepared) 
     for e in explanations:
         marker = prepared.markers.get(e.member)
         if marker is not None and marker.host is not None:
-            e = replace(e, weak=False, reason=f"marker ({marker.why}): follows its package, clustered with {marker.host}")
+            e = replace(
+                e, weak=False, reason=f"marker ({marker.why}): follows its package, clustered with {marker.host}"
+            )
         elif e.member in group_of:
             others = [m for m in group_of[e.member] if m != e.member]
             shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
@@ -572,11 +600,15 @@ def _notes(
     if prepared is not None:
         lo, hi = prepared.between
         if asked is not None:
-            notes.append(f"{n} services, as asked (--services {asked})" + (f"; {len(clients)} of them omnipresent clients" if clients else ""))
+            notes.append(
+                f"{n} services, as asked (--services {asked})"
+                + (f"; {len(clients)} of them omnipresent clients" if clients else "")
+            )
         else:
             notes.append(
                 f"{n} services: the service-count model keeps {lo}–{hi} ({prepared.why}); an algorithm that finds more "
-                f"has its most similar services merged (average linkage), one that finds fewer has its largest split in two"
+                f"has its most similar services merged (average linkage), one that finds fewer has its largest "
+                f"split in two"
             )
         attached = [m for m in prepared.markers.values() if m.host is not None]
         if attached:
@@ -587,7 +619,10 @@ def _notes(
             )
         if prepared.fk_groups:
             kept = sum(len(g) for g in prepared.fk_groups)
-            notes.append(f"{kept} model modules in {len(prepared.fk_groups)} groups joined by foreign keys within their app are kept together")
+            notes.append(
+                f"{kept} model modules in {len(prepared.fk_groups)} groups joined by foreign keys within their app "
+                f"are kept together"
+            )
     members = sum(len(ms) for ms in services.values())
     if members and settings.max_share > 0:
         name, ms = max(services.items(), key=lambda kv: (len(kv[1]), kv[0]))
@@ -599,7 +634,8 @@ def _notes(
         total = sum(full.sizes.values()) or 1
         shown = ", ".join(f"{h} ({full.sizes.get(h, 0) / total:.0%} of the code)" for h in hubs)
         notes.append(
-            f"hubs (used by ≥ {settings.kernel_ratio:.0%} of the others, but too large or too dependent for the shared kernel;"
+            f"hubs (used by ≥ {settings.kernel_ratio:.0%} of the others, but too large or too dependent for the "
+            f"shared kernel;"
             f" each is a service or the core of one): {shown}"
         )
     notes.extend(_cut_fk_notes(cg, services))
@@ -627,15 +663,24 @@ def _cut_fk_notes(cg: CouplingGraph, services: Mapping[str, tuple[str, ...]], to
             f"{a} is tied {inside:g} to the rest of {sa} and {across:g} to {sb}: moving it would cut more than it keeps"
             if inside >= across
             else f"{a} is tied {inside:g} to the rest of {sa} and {across:g} to {sb}, but "
-            + ("its package ties and model layer hold it in " + sa if cg.level == "module" else "the service count and size cap keep the two apart")
+            + (
+                "its package ties and model layer hold it in " + sa
+                if cg.level == "module"
+                else "the service count and size cap keep the two apart"
+            )
         )
-        out.append(f"  {sa} → {sb}: {n} ({', '.join(f'{x} → {y}' for x, y, _ in fks[:3])}{', …' if len(fks) > 3 else ''}); {why}")
+        out.append(
+            f"  {sa} → {sb}: {n} ({', '.join(f'{x} → {y}' for x, y, _ in fks[:3])}"
+            f"{', …' if len(fks) > 3 else ''}); {why}"
+        )
     if len(ranked) > top:
         out.append(f"  … and {len(ranked) - top} more pairs of services")
     return out
 
 
-def _mark_clients(explanations: tuple[Explanation, ...], clients: list[str], cg: CouplingGraph) -> tuple[Explanation, ...]:
+def _mark_clients(
+    explanations: tuple[Explanation, ...], clients: list[str], cg: CouplingGraph
+) -> tuple[Explanation, ...]:
     out = []
     for e in explanations:
         if e.member in clients:
@@ -643,7 +688,8 @@ def _mark_clients(explanations: tuple[Explanation, ...], clients: list[str], cg:
             e = replace(
                 e,
                 weak=False,
-                reason=f"omnipresent client: uses {used} of the other {len(cg.members()) - 1} members; kept as its own service (a composition layer)",
+                reason=f"omnipresent client: uses {used} of the other {len(cg.members()) - 1} members; "
+                "kept as its own service (a composition layer)",
             )
         out.append(e)
     return tuple(out)
@@ -666,7 +712,9 @@ def evaluate(graph: DependencyGraph, proposal: Proposal, settings: ProposeSettin
     present = set(graph.modules()) | set(graph.app_labels()) | {OUTSIDE_APPS}
     for m in proposal.members():
         if m not in known and m not in present:
-            raise UnknownNameError(f"proposal member {m!r} is not a{'n app' if proposal.level == 'app' else ' module'} of the graph")
+            raise UnknownNameError(
+                f"proposal member {m!r} is not a{'n app' if proposal.level == 'app' else ' module'} of the graph"
+            )
     cg = full.subgraph(known - set(proposal.shared_kernel))
     metrics = all_metrics(cg, proposal.partition())
     missing = sorted(set(cg.members()) - set(proposal.partition()))
@@ -694,7 +742,13 @@ class Comparison:
     objects: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mojo": self.mojo, "mno": self.mno, "mno_reverse": self.mno_reverse, "mojofm": self.mojofm, "objects": self.objects}
+        return {
+            "mojo": self.mojo,
+            "mno": self.mno,
+            "mno_reverse": self.mno_reverse,
+            "mojofm": self.mojofm,
+            "objects": self.objects,
+        }
 
 
 def compare(proposal: Proposal, reference: Proposal) -> Comparison:
