@@ -79,7 +79,9 @@ def _project(tmp: Path, case: str) -> Path:
     subprocess.run(["git", "add", "-A"], cwd=root, check=False, capture_output=True)
     subprocess.run(
         ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "x"],
-        cwd=root, check=False, capture_output=True,
+        cwd=root,
+        check=False,
+        capture_output=True,
     )
     return root
 

@@ -151,7 +151,9 @@ def test_a_join_through_a_cut_relations_reverse_accessor_is_listed(project: tupl
     assert any("membership__team__name" in s.message for s in steps), plan.manual_steps
 
 
-def test_reversing_the_moved_apps_url_names_is_listed_in_code_and_templates(project: tuple[Path, ExtractionPlan]) -> None:
+def test_reversing_the_moved_apps_url_names_is_listed_in_code_and_templates(
+    project: tuple[Path, ExtractionPlan],
+) -> None:
     root, plan = project
     assert plan.url_namespaces == ("teams",)
     line = _line(root, "core/views.py", "marker: reverse url")
@@ -180,10 +182,12 @@ def test_binary_files_of_moved_apps_are_planned_for_copy(project: tuple[Path, Ex
 def test_a_view_helper_staying_code_calls_is_no_api_endpoint(tmp_path: Path) -> None:
     _write(tmp_path)
     (tmp_path / "teams" / "views.py").write_text(
-        "def detail(request, pk):\n    return None\n\n\ndef hook_form(request, channel):\n    return None\n", encoding="utf-8"
+        "def detail(request, pk):\n    return None\n\n\ndef hook_form(request, channel):\n    return None\n",
+        encoding="utf-8",
     )
     (tmp_path / "core" / "hooks.py").write_text(
-        "from teams.views import hook_form\n\n\ndef wire(request):\n    return hook_form(request, 'x')\n", encoding="utf-8"
+        "from teams.views import hook_form\n\n\ndef wire(request):\n    return hook_form(request, 'x')\n",
+        encoding="utf-8",
     )
     plan = build_plan(index_project(tmp_path, use_cache=False), "teams", ["teams"])
     assert not [f for f in plan.interface_functions if f.name == "hook_form"]

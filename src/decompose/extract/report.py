@@ -167,8 +167,8 @@ def plan_markdown(plan: ExtractionPlan) -> str:
     out += ["", "## What moves", ""]
     out.append(f"{len(plan.moved_modules)} modules, {len(plan.moved_files)} files (code, tests, migrations, templates, static):")
     out.append("")
-    for f in plan.moved_files:
-        out.append(f"- `{f}`")
+    for rel in plan.moved_files:
+        out.append(f"- `{rel}`")
     out += ["", "## The interface: what staying code uses", ""]
     if not plan.interface_functions and not plan.interface_models:
         out.append("Nothing: no staying code uses the moved code directly (signals aside).")

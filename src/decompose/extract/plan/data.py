@@ -20,9 +20,13 @@ class DataPart(PlannerState):
         for n in ast.walk(m.tree):
             if isinstance(n, ast.Constant) and isinstance(n.value, str) and " " in n.value and pat.search(n.value):
                 self.manual.append(
-                    ManualStep(m.path, n.lineno, "API composition",
-                               f"raw SQL names table {pat.search(n.value).group(1)} that moves to {self.service!r}: "  # type: ignore[union-attr]
-                               "replace it with calls to the service's API")
+                    ManualStep(
+                        m.path,
+                        n.lineno,
+                        "API composition",
+                        f"raw SQL names table {pat.search(n.value).group(1)} that moves to {self.service!r}: "  # type: ignore[union-attr]
+                        "replace it with calls to the service's API",
+                    )
                 )
 
     def table_order(self, tables: tuple[str, ...]) -> tuple[str, ...]:
@@ -32,7 +36,11 @@ class DataPart(PlannerState):
             if mf.module not in self.moved or mf.abstract or mf.table not in refs:
                 continue
             for fl in mf.fields:
-                target = self.p.model_by_label(fl.target) if fl.is_relation and fl.target and "ManyToMany" not in fl.type else None
+                target = (
+                    self.p.model_by_label(fl.target)
+                    if fl.is_relation and fl.target and "ManyToMany" not in fl.type
+                    else None
+                )
                 if target is not None and target.table in refs and target.table != mf.table:
                     refs[mf.table].add(target.table)
         order: list[str] = []
@@ -45,7 +53,9 @@ class DataPart(PlannerState):
     def _moved_tables_pattern(self) -> re.Pattern[str] | None:
         if not hasattr(self, "_tables_rx"):
             tables = {mf.table for mf in self.p.models.values() if mf.module in self.moved and not mf.abstract}
-            self._tables_rx = re.compile(r"\b(" + "|".join(re.escape(t) for t in sorted(tables)) + r")\b") if tables else None
+            self._tables_rx = (
+                re.compile(r"\b(" + "|".join(re.escape(t) for t in sorted(tables)) + r")\b") if tables else None
+            )
         return self._tables_rx
 
     def dynamic_refs(self, m: F.Module) -> None:
@@ -58,9 +68,13 @@ class DataPart(PlannerState):
             fn = self.p.resolve(m, n.func) or ""
             if fn == "django.contrib.auth.get_user_model" and user_app not in self.apps:
                 self.manual.append(
-                    ManualStep(m.path, n.lineno, "API composition",
-                               f"get_user_model() is {self.p.auth_user_model}, which stays in the monolith: the service "
-                               "has no users; send the user's data with the call (or event) or fetch it from the monolith")
+                    ManualStep(
+                        m.path,
+                        n.lineno,
+                        "API composition",
+                        f"get_user_model() is {self.p.auth_user_model}, which stays in the monolith: the service "
+                        "has no users; send the user's data with the call (or event) or fetch it from the monolith",
+                    )
                 )
             elif fn in ("django.urls.reverse", "django.shortcuts.redirect", "django.urls.reverse_lazy") and n.args:
                 first = n.args[0]
@@ -68,9 +82,13 @@ class DataPart(PlannerState):
                     namespace = first.value.split(":", 1)[0]
                     if namespace not in url_namespaces:
                         self.manual.append(
-                            ManualStep(m.path, n.lineno, "API composition",
-                                       f"reverse({first.value!r}) names a URL of the monolith: the service cannot "
-                                       "build it; receive the link (or the monolith's base URL) with the call or event")
+                            ManualStep(
+                                m.path,
+                                n.lineno,
+                                "API composition",
+                                f"reverse({first.value!r}) names a URL of the monolith: the service cannot "
+                                "build it; receive the link (or the monolith's base URL) with the call or event",
+                            )
                         )
 
     def atomic_spans(self, m: F.Module, side: str) -> None:
@@ -100,9 +118,13 @@ class DataPart(PlannerState):
                                 sides.add("service" if self.is_moved(d) else "monolith")
             if len(sides) > 1:
                 self.manual.append(
-                    ManualStep(m.path, n.lineno, "saga",
-                               "transaction.atomic() spans the monolith and the service: one database transaction "
-                               "cannot hold both; use a saga (compensating calls) or an outbox")
+                    ManualStep(
+                        m.path,
+                        getattr(n, "lineno", 0),
+                        "saga",
+                        "transaction.atomic() spans the monolith and the service: one database transaction "
+                        "cannot hold both; use a saga (compensating calls) or an outbox",
+                    )
                 )
 
     def fk_cuts(self) -> tuple[ForeignKeyCut, ...]:
@@ -136,8 +158,12 @@ class DataPart(PlannerState):
                 )
                 if fl.type == "ManyToManyField":
                     self.manual.append(
-                        ManualStep(m.path, fl.line, "API composition",
-                                   f"{mf.label}.{fl.name} is a many-to-many relation across the boundary: "
-                                   "its join table must become a table of ids on one side")
+                        ManualStep(
+                            m.path,
+                            fl.line,
+                            "API composition",
+                            f"{mf.label}.{fl.name} is a many-to-many relation across the boundary: "
+                            "its join table must become a table of ids on one side",
+                        )
                     )
         return tuple(sorted(out, key=lambda c: (c.direction, c.model, c.field)))

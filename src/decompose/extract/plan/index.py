@@ -82,7 +82,20 @@ class ModelFacts:
 class Module:
     """One module of the project: facts always, source text and tree on demand."""
 
-    __slots__ = ("name", "path", "app", "test", "migration", "facts", "_file", "_max", "_source", "_tree", "_imports", "_defs")
+    __slots__ = (
+        "name",
+        "path",
+        "app",
+        "test",
+        "migration",
+        "facts",
+        "_file",
+        "_max",
+        "_source",
+        "_tree",
+        "_imports",
+        "_defs",
+    )
 
     def __init__(self, file: SourceFile, app: str | None, facts: ModuleFacts, max_bytes: int) -> None:
         self.name = file.module
@@ -287,7 +300,9 @@ class CodeIndex:
                 meta = dict(c.meta)
                 app = meta.get("app_label") or m.app or name.split(".")[0]
                 table = info.get("table") or f"{app}_{c.name.lower()}"
-                mf = ModelFacts(f"{app}.{c.name}", f"{name}.{c.name}", name, c.line, bool(info.get("abstract")), str(table))
+                mf = ModelFacts(
+                    f"{app}.{c.name}", f"{name}.{c.name}", name, c.line, bool(info.get("abstract")), str(table)
+                )
                 self.models[mf.qualname] = mf
                 self._by_label.setdefault(mf.label, mf)
                 classes[mf.qualname] = (m, c)
@@ -311,7 +326,14 @@ class CodeIndex:
             target = self._relation_target(f.target, app, owner.label) if f.type in RELATION_TYPES else None
             out.append(
                 ModelField(
-                    f.name, f.line, f.type, target, f.null, f.on_delete or None, f.db_column or None, dict(f.options),
+                    f.name,
+                    f.line,
+                    f.type,
+                    target,
+                    f.null,
+                    f.on_delete or None,
+                    f.db_column or None,
+                    dict(f.options),
                     f.related_name or None,
                 )
             )

@@ -12,9 +12,12 @@ from decompose.extract.plan.values import InterfaceFunction, ManualStep, Param
 from decompose.graph import Evidence
 
 #: return annotations the client passes through as JSON (no class to rebuild)
-PLAIN_TYPES = frozenset({"int", "str", "bool", "float", "dict", "list", "tuple", "set", "None", "Any", "Decimal", "date", "datetime"})
+PLAIN_TYPES = frozenset(
+    {"int", "str", "bool", "float", "dict", "list", "tuple", "set", "None", "Any", "Decimal", "date", "datetime"}
+)
 _QUERY_METHODS = {"filter", "get", "exclude", "get_or_create", "update_or_create", "first", "last", "all"}
 _FIELD_LIST_METHODS = {"values", "values_list", "only", "order_by", "defer"}
+
 
 class InterfacePart(PlannerState):
     def annotation_model(self, m: F.Module, ann: ast.AST | None, pname: str | None = None) -> str | None:
@@ -108,7 +111,9 @@ class InterfacePart(PlannerState):
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return False
         params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
-        return bool(params) and (params[0] == "request" or (params[0] in ("self", "cls") and params[1:2] == ["request"]))
+        return bool(params) and (
+            params[0] == "request" or (params[0] in ("self", "cls") and params[1:2] == ["request"])
+        )
 
     def writes(self, qual: str, seen: set[str]) -> bool:
         """Whether a moved function writes (ORM writes, signal sends), itself or through moved functions it calls."""
@@ -199,7 +204,9 @@ class InterfacePart(PlannerState):
                     lookups.update(k.arg for k in par.keywords if k.arg)
                 if meth in _FIELD_LIST_METHODS:
                     fields.update(
-                        a.value.lstrip("-") for a in par.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                        a.value.lstrip("-")
+                        for a in par.args
+                        if isinstance(a, ast.Constant) and isinstance(a.value, str)
                     )
                 cur = par
                 continue
@@ -253,7 +260,13 @@ class InterfacePart(PlannerState):
 
     @staticmethod
     def _is_field_call(call: ast.Call) -> bool:
-        fn = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id if isinstance(call.func, ast.Name) else ""
+        fn = (
+            call.func.attr
+            if isinstance(call.func, ast.Attribute)
+            else call.func.id
+            if isinstance(call.func, ast.Name)
+            else ""
+        )
         return fn in F.RELATION_TYPES
 
     def param_reads(self, f: InterfaceFunction) -> None:
@@ -268,8 +281,12 @@ class InterfacePart(PlannerState):
             if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in staying:
                 if n.attr not in ("id", "pk") and isinstance(parents.get(n), ast.Attribute):
                     self.manual.append(
-                        ManualStep(m.path, n.lineno, "API composition",
-                                   f"{f.qualname} reads {n.value.id}.{n.attr}.{parents[n].attr} through "  # type: ignore[attr-defined]
-                                   f"{staying[n.value.id]}, which stays in the monolith: pass the value as a "
-                                   "parameter or fetch it from the monolith's API")
+                        ManualStep(
+                            m.path,
+                            n.lineno,
+                            "API composition",
+                            f"{f.qualname} reads {n.value.id}.{n.attr}.{parents[n].attr} through "  # type: ignore[attr-defined]
+                            f"{staying[n.value.id]}, which stays in the monolith: pass the value as a "
+                            "parameter or fetch it from the monolith's API",
+                        )
                     )

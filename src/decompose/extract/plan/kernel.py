@@ -37,8 +37,11 @@ class KernelPart(PlannerState):
                         if dep is None:
                             continue
                         dm = self.p.modules[dep]
-                        if dm.app == app or (dm.app is None and not (settings_top and dep.split(".")[0] == settings_top)
-                                             and self._plain_kernel(dep, {})):
+                        if dm.app == app or (
+                            dm.app is None
+                            and not (settings_top and dep.split(".")[0] == settings_top)
+                            and self._plain_kernel(dep, {})
+                        ):
                             continue
                         ok = False
                         break
@@ -55,8 +58,11 @@ class KernelPart(PlannerState):
             return seen[mod]
         seen[mod] = True
         m = self.p.modules.get(mod)
-        ok = m is not None and m.app is None and not m.test and not any(
-            mf.module == mod and not mf.abstract for mf in self.p.models.values()
+        ok = (
+            m is not None
+            and m.app is None
+            and not m.test
+            and not any(mf.module == mod and not mf.abstract for mf in self.p.models.values())
         )
         if ok and m is not None:
             for target in m.import_targets:
@@ -147,29 +153,53 @@ class KernelPart(PlannerState):
             what = f"{mod}.{sym}" if sym else mod
             app = self.p.modules[mod].app if mod in self.p.modules else None
             if app in self.kernel_apps:
-                cls, reason = "shared_kernel", f"app {app!r} depends on no other local app: vendored whole into the service"
-                self.used_kernel_apps.add(app)  # type: ignore[arg-type]
+                cls, reason = (
+                    "shared_kernel",
+                    f"app {app!r} depends on no other local app: vendored whole into the service",
+                )
+                self.used_kernel_apps.add(app)
             elif "signal" in k:
-                cls, reason = "bridge", "a signal defined in the monolith: the service keeps its own copy and the monolith posts the event"
+                cls, reason = (
+                    "bridge",
+                    "a signal defined in the monolith: the service keeps its own copy and the monolith posts the event",
+                )
             elif k == {"abstract"}:
-                cls, reason = "shared_kernel", "an abstract base model: its definition is copied into the service (bases.py)"
+                cls, reason = (
+                    "shared_kernel",
+                    "an abstract base model: its definition is copied into the service (bases.py)",
+                )
             elif k <= {"cut", "abstract"} and "cut" in k:
-                cls, reason = "cut", "a staying model used as a relation target, annotation or sender: a reference by id"
+                cls, reason = (
+                    "cut",
+                    "a staying model used as a relation target, annotation or sender: a reference by id",
+                )
             elif "query" in k:
-                cls, reason = "callback", "the moved code queries a model that stays: call the monolith's API (API composition)"
+                cls, reason = (
+                    "callback",
+                    "the moved code queries a model that stays: call the monolith's API (API composition)",
+                )
             elif self._kernel_ok(mod, seen):
-                cls, reason = "shared_kernel", "no models, signals or views and depends only on other shared code: copied into the service"
+                cls, reason = (
+                    "shared_kernel",
+                    "no models, signals or views and depends only on other shared code: copied into the service",
+                )
                 kernel_roots.add(mod)
             elif not self._is_function(mod, sym):
-                cls, reason = "contract", (
-                    "a class, constant or module of staying code (a form, mixin, exception, serializer...) that "
-                    "depends on staying data or views: it cannot be called over HTTP; copy it into the service as a "
-                    "shared contract, or move its module with the service"
+                cls, reason = (
+                    "contract",
+                    (
+                        "a class, constant or module of staying code (a form, mixin, exception, serializer...) that "
+                        "depends on staying data or views: it cannot be called over HTTP; copy it into the service "
+                        "as a shared contract, or move its module with the service"
+                    ),
                 )
             elif importers[mod] and importers[mod] <= self.moved:
-                cls, reason = "callback", (
-                    "used only by the moved code: it should move with the service (add its app to the "
-                    "selection); until then it is called back over HTTP"
+                cls, reason = (
+                    "callback",
+                    (
+                        "used only by the moved code: it should move with the service (add its app to the "
+                        "selection); until then it is called back over HTTP"
+                    ),
                 )
             else:
                 cls, reason = "callback", "staying code with its own data or dependencies: call it back over HTTP"
@@ -178,9 +208,13 @@ class KernelPart(PlannerState):
             if cls == "callback" and code_evs:
                 ev = code_evs[0]
                 self.manual.append(
-                    ManualStep(ev.path, ev.line, "API composition",
-                               f"moved code uses {what}, which stays in the monolith: the service calls it back at "
-                               f"POST /api/v1/callbacks/{what} on the monolith, which must expose it")
+                    ManualStep(
+                        ev.path,
+                        ev.line,
+                        "API composition",
+                        f"moved code uses {what}, which stays in the monolith: the service calls it back at "
+                        f"POST /api/v1/callbacks/{what} on the monolith, which must expose it",
+                    )
                 )
         kernel = {m for m in self._kernel_closure(kernel_roots) if self.p.modules[m].app not in self.kernel_apps}
         # kernel apps the moved code or the vendored modules use, and what those use in turn
@@ -198,7 +232,7 @@ class KernelPart(PlannerState):
                     continue
                 app = self.p.modules[dep].app
                 if app in self.kernel_apps and app not in used:
-                    used.add(app)  # type: ignore[arg-type]
+                    used.add(app)
                     frontier += sorted(n for n, mm in self.p.modules.items() if mm.app == app)
                 elif app is None and dep not in kernel and self._plain_kernel(dep, {}):
                     kernel |= self._kernel_closure([dep])

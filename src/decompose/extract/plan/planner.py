@@ -100,9 +100,13 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
                         self._track_assign(top, parents, tracked, mf.label)
                         if writes:
                             self.manual.append(
-                                ManualStep(m.path, line, "command endpoint",
-                                           f"staying code writes {mf.label} of service {self.service!r}: "
-                                           "add an interface function for the write and call it instead")
+                                ManualStep(
+                                    m.path,
+                                    line,
+                                    "command endpoint",
+                                    f"staying code writes {mf.label} of service {self.service!r}: "
+                                    "add an interface function for the write and call it instead",
+                                )
                             )
                     elif kind in ("other", "module", "signal"):
                         other_sites[qual].append(ev)
@@ -133,7 +137,9 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
                         in_ann = self._in_annotation(node, parents)
                         is_fk_target = isinstance(par, ast.Call) and node in par.args and self._is_field_call(par)
                         is_sender = isinstance(par, ast.keyword) and par.arg == "sender"
-                        role = "abstract" if mf.abstract else "cut" if (in_ann or is_fk_target or is_sender) else "query"
+                        role = (
+                            "abstract" if mf.abstract else "cut" if (in_ann or is_fk_target or is_sender) else "query"
+                        )
                         if role == "query":
                             touched["service"].add(mf.table)
                     elif kind == "signal":
@@ -148,29 +154,34 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
 
         for qual, ev in sorted(web_sites.items()):
             self.manual.append(
-                ManualStep(ev.path, ev.line, "API gateway",
-                           f"staying code calls {qual}, a function of the moved app's web face (it takes the request): "
-                           "it is not an API call; route the page to the service, or keep a copy of the helper here")
+                ManualStep(
+                    ev.path,
+                    ev.line,
+                    "API gateway",
+                    f"staying code calls {qual}, a function of the moved app's web face (it takes the request): "
+                    "it is not an API call; route the page to the service, or keep a copy of the helper here",
+                )
             )
         # tables of each side's own models
         for mf in p.models.values():
             if not mf.abstract:
                 touched[self.model_side(mf)].add(mf.table)
 
-        interface_functions = tuple(
-            self.function_facts(q, s) for q, s in sorted(fn_sites.items())
-        )
+        interface_functions = tuple(self.function_facts(q, s) for q, s in sorted(fn_sites.items()))
         for f in interface_functions:
             if f.returns_model and self._label_moved(f.returns_model):
                 model_sites.setdefault(f.returns_model, [])
             self.param_reads(f)
         interface_models = []
         for label in sorted(model_sites):
-            mf = p.model_by_label(label)
-            assert mf is not None
+            found = p.model_by_label(label)
+            assert found is not None
+            mf = found
             attnames = [fl.attname for fl in mf.concrete_fields]
             names = {fl.name: fl.attname for fl in mf.concrete_fields}
-            fields_read = sorted({names.get(x, x) for x in model_fields[label] if x in names or x in attnames or x in ("id", "pk")})
+            fields_read = sorted(
+                {names.get(x, x) for x in model_fields[label] if x in names or x in attnames or x in ("id", "pk")}
+            )
             interface_models.append(
                 InterfaceModel(
                     label=label,
@@ -179,7 +190,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
                     fields_read=tuple(fields_read),
                     lookups=tuple(sorted(model_lookups[label])),
                     call_sites=tuple(sorted(set(model_sites[label]))),
-                    fields=tuple(["id", *[a for a in attnames if a != "id"]]),
+                    fields=("id", *[a for a in attnames if a != "id"]),
                     field_types=self.service_field_types(mf),
                 )
             )
@@ -189,9 +200,13 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
                 continue
             for ev in sorted(set(sites))[:1]:
                 self.manual.append(
-                    ManualStep(ev.path, ev.line, "shared contract",
-                               f"staying code uses {qual} of the moved code ({len(set(sites))} site(s)): "
-                               "copy it to the monolith (e.g. exception or constant) or expose it through the API")
+                    ManualStep(
+                        ev.path,
+                        ev.line,
+                        "shared contract",
+                        f"staying code uses {qual} of the moved code ({len(set(sites))} site(s)): "
+                        "copy it to the monolith (e.g. exception or constant) or expose it through the API",
+                    )
                 )
 
         fk_cuts = self.fk_cuts()
@@ -209,7 +224,9 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
         dependencies, kernel = self.classify(deps, dep_kinds)
         staying_tests = self.staying_tests(dependencies)
         moved_files, skipped_files = self.moved_files()
-        rewrites = self.service_rewrites(service_package(self.service), dependencies, bridges, fk_cuts, interface_functions, kernel)
+        rewrites = self.service_rewrites(
+            service_package(self.service), dependencies, bridges, fk_cuts, interface_functions, kernel
+        )
         manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
         return ExtractionPlan(
             service=self.service,
@@ -245,5 +262,7 @@ def build_plan(source: F.CodeIndex | str | Path, service: str, apps: Sequence[st
     try:
         return _Planner(index, service, selected).build()
     except F.ModuleUnreadable as exc:
-        raise InputError(f"{exc.path}: changed since it was analysed and cannot be read now ({exc.reason})",
-                         hint="run the extraction again") from None
+        raise InputError(
+            f"{exc.path}: changed since it was analysed and cannot be read now ({exc.reason})",
+            hint="run the extraction again",
+        ) from None

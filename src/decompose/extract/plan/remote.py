@@ -36,7 +36,9 @@ class RemotePart(PlannerState):
             if name.rsplit(".", 1)[-1] != "urls":
                 continue
             for node in self.p.modules[name].tree.body:
-                if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "app_name" for t in node.targets):
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "app_name" for t in node.targets
+                ):
                     if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                         out.add(node.value.value)
         return tuple(sorted(out))
@@ -92,8 +94,14 @@ class RemotePart(PlannerState):
                 continue
             tree = self.p.modules[name].tree
             ns = next(
-                (n.value.value for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
-                 and isinstance(n.value.value, str) and any(isinstance(t, ast.Name) and t.id == "app_name" for t in n.targets)),
+                (
+                    n.value.value
+                    for n in tree.body
+                    if isinstance(n, ast.Assign)
+                    and isinstance(n.value, ast.Constant)
+                    and isinstance(n.value.value, str)
+                    and any(isinstance(t, ast.Name) and t.id == "app_name" for t in n.targets)
+                ),
                 None,
             )  # fmt: skip
             for node in ast.walk(tree):
@@ -123,9 +131,11 @@ class RemotePart(PlannerState):
                 if text in handled or any(text.startswith(f"{a}.apps.") for a in app_modules):
                     continue
                 if self.p.module_of(text) in self.moved:
-                    out.append(ManualStep(m.path, line, "configuration",
-                                          f"{text!r} names code of the {self.service} service by dotted path: in remote mode the "
-                                          "monolith cannot import it; keep a copy here, point it at the client, or drop it"))  # fmt: skip
+                    message = (
+                        f"{text!r} names code of the {self.service} service by dotted path: in remote mode the "
+                        "monolith cannot import it; keep a copy here, point it at the client, or drop it"
+                    )
+                    out.append(ManualStep(m.path, line, "configuration", message))
         return out
 
     def template_breaks(self, namespaces: set[str], url_names: set[str]) -> list[ManualStep]:
@@ -148,10 +158,11 @@ class RemotePart(PlannerState):
                     ref = match.group(2)
                     if ref in url_names or ref.split(":", 1)[0] in namespaces and ":" in ref:
                         line = text.count("\n", 0, match.start()) + 1
-                        out.append(ManualStep(rel, line, "API gateway",
-                                              f"{{% url {ref!r} %}} names a URL of the moved app, served by the {self.service} "
-                                              "service when remote: keep the name reversible here (a forwarding route) and "
-                                              "route the path to the service"))  # fmt: skip
+                        message = (
+                            f"{{% url {ref!r} %}} names a URL of the moved app, served by the {self.service} service "
+                            "when remote: keep the name reversible here (a forwarding route) and route the path to it"
+                        )
+                        out.append(ManualStep(rel, line, "API gateway", message))
         return out
 
 
@@ -193,20 +204,29 @@ class _Finder(ast.NodeVisitor):
                 model = self.models.get(a.name)
                 if model is not None:
                     eps = model_endpoints(model)
-                    self.add(node, "API composition",
-                             f"{base}.{a.name} moved into the {self.service} service: replace ORM queries by "
-                             f"GET {eps[0].path} (filters: {', '.join(model.lookups) or 'none'}) / GET {eps[1].path}")
+                    self.add(
+                        node,
+                        "API composition",
+                        f"{base}.{a.name} moved into the {self.service} service: replace ORM queries by "
+                        f"GET {eps[0].path} (filters: {', '.join(model.lookups) or 'none'}) / GET {eps[1].path}",
+                    )
                 else:
-                    self.add(node, "API composition",
-                             f"{base}.{a.name} moved into the {self.service} service and has no endpoint: "
-                             "add it to the service's API or keep a copy here")
+                    self.add(
+                        node,
+                        "API composition",
+                        f"{base}.{a.name} moved into the {self.service} service and has no endpoint: "
+                        "add it to the service's API or keep a copy here",
+                    )
         self.generic_visit(node)
 
     def visit_Import(self, node: ast.Import) -> None:
         for a in node.names:
             if self.pl.is_moved(a.name):
-                self.add(node, "API composition",
-                         f"import of {a.name}, which moved into the {self.service} service: use its client module")
+                self.add(
+                    node,
+                    "API composition",
+                    f"import of {a.name}, which moved into the {self.service} service: use its client module",
+                )
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -216,46 +236,64 @@ class _Finder(ast.NodeVisitor):
         if name == "get_model" and strs:
             app = strs[0].split(".", 1)[0]
             if app in self.pl.apps:
-                self.add(node, "API composition",
-                         f"apps.get_model({', '.join(map(repr, strs))}): that model moved into the {self.service} "
-                         "service: when remote this is a read-only stand-in over its list endpoint; "
-                         "filters/aggregates run here: mind the volume")
+                self.add(
+                    node,
+                    "API composition",
+                    f"apps.get_model({', '.join(map(repr, strs))}): that model moved into the {self.service} "
+                    "service: when remote this is a read-only stand-in over its list endpoint; "
+                    "filters/aggregates run here: mind the volume",
+                )
         if name in ("reverse", "reverse_lazy", "redirect", "resolve_url") and strs:
             if strs[0] in self.url_names or (":" in strs[0] and strs[0].split(":", 1)[0] in self.namespaces):
-                self.add(node, "API gateway",
-                         f"{name}({strs[0]!r}) names a URL of the moved app, served by the {self.service} service "
-                         "when remote: route that path to the service (gateway / reverse proxy) or link to the service")
+                self.add(
+                    node,
+                    "API gateway",
+                    f"{name}({strs[0]!r}) names a URL of the moved app, served by the {self.service} service "
+                    "when remote: route that path to the service (gateway / reverse proxy) or link to the service",
+                )
         if name in ("select_related", "prefetch_related"):
             for s in strs:
                 head = s.split("__", 1)[0]
                 if head in self.cut_fields or head in self.reverse:
-                    self.add(node, "API composition",
-                             f"{name}({s!r}) joins across the boundary to the {self.service} service: "
-                             "fetch the related rows from the service's API and combine them here")
+                    self.add(
+                        node,
+                        "API composition",
+                        f"{name}({s!r}) joins across the boundary to the {self.service} service: "
+                        "fetch the related rows from the service's API and combine them here",
+                    )
         if name in LOOKUP_METHODS and self.joins:
             paths = [k.arg for k in node.keywords if k.arg] + [x.lstrip("-") for x in strs]
             for lookup in paths:
                 if lookup.split("__", 1)[0] in self.joins:
-                    self.add(node, "API composition",
-                             f"{name}({lookup}...) joins through a relation to a model of the {self.service} service: "
-                             "the join cannot cross databases; query the service for the ids, then filter here")
+                    self.add(
+                        node,
+                        "API composition",
+                        f"{name}({lookup}...) joins through a relation to a model of the {self.service} service: "
+                        "the join cannot cross databases; query the service for the ids, then filter here",
+                    )
                     break
         if name in ("execute", "raw", "executemany", "extra"):
             for s in strs:
                 hits = sorted(t for t in self.moved_tables if re.search(rf"\b{re.escape(t)}\b", s))
                 if hits:
-                    self.add(node, "API composition",
-                             f"raw SQL on {', '.join(hits)}, which moved into the {self.service} service: "
-                             "call its API instead (or keep a read model fed by its events)")
+                    self.add(
+                        node,
+                        "API composition",
+                        f"raw SQL on {', '.join(hits)}, which moved into the {self.service} service: "
+                        "call its API instead (or keep a read model fed by its events)",
+                    )
         if (
             isinstance(func, ast.Attribute)
             and func.attr in MANAGER_METHODS
             and isinstance(func.value, ast.Attribute)
             and func.value.attr in self.reverse
         ):
-            self.add(node, "API composition",
-                     f".{func.value.attr}.{func.attr}(): a reverse relation to a model of the {self.service} "
-                     "service: ask the service (its list endpoint filtered by this id)")
+            self.add(
+                node,
+                "API composition",
+                f".{func.value.attr}.{func.attr}(): a reverse relation to a model of the {self.service} "
+                "service: ask the service (its list endpoint filtered by this id)",
+            )
         self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
@@ -263,12 +301,18 @@ class _Finder(ast.NodeVisitor):
             local = node.value.id
             if local in self.models and local not in self.moved_names and self.imported_models.get(local):
                 model = self.models[local]
-                self.add(node, "API composition",
-                         f"{self.imported_models[local]} moved into the {self.service} service: this query now reads "
-                         f"its list endpoint (GET {model_endpoints(model)[0].path}) when remote, and filters/aggregates "
-                         "here: mind the volume")
+                self.add(
+                    node,
+                    "API composition",
+                    f"{self.imported_models[local]} moved into the {self.service} service: this query now reads "
+                    f"its list endpoint (GET {model_endpoints(model)[0].path}) when remote, and filters/aggregates "
+                    "here: mind the volume",
+                )
             if local in self.moved_names:
-                self.add(node, "API composition",
-                         f"ORM query on {self.moved_names[local]}, whose table moved into the {self.service} "
-                         "service: query its API instead (joins and aggregates must be composed here)")
+                self.add(
+                    node,
+                    "API composition",
+                    f"ORM query on {self.moved_names[local]}, whose table moved into the {self.service} "
+                    "service: query its API instead (joins and aggregates must be composed here)",
+                )
         self.generic_visit(node)

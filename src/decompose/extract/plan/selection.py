@@ -66,7 +66,9 @@ def apps_from_proposal(data: object, service: str, graph: DependencyGraph) -> tu
     else:
         raise InputError('not a proposal file (expected a "services" key)')
     if service not in services:
-        raise UnknownNameError(f"unknown service {service!r}; the proposal has: {', '.join(sorted(services)) or '(none)'}")
+        raise UnknownNameError(
+            f"unknown service {service!r}; the proposal has: {', '.join(sorted(services)) or '(none)'}"
+        )
     members = services[service]
     known = _app_paths(graph)
     apps: set[str] = set()
@@ -77,7 +79,9 @@ def apps_from_proposal(data: object, service: str, graph: DependencyGraph) -> tu
         elif m in graph.graph and graph.graph.nodes[m].get("app"):
             modules_by_app[graph.graph.nodes[m]["app"]].add(m)
         else:
-            raise UnknownNameError(f"proposal member {m!r} of service {service!r} is neither an app nor a module of an app")
+            raise UnknownNameError(
+                f"proposal member {m!r} of service {service!r} is neither an app nor a module of an app"
+            )
     for app, mods in sorted(modules_by_app.items()):
         whole = {n for n in graph.modules() if graph.graph.nodes[n].get("app") == app}
         missing = sorted(whole - mods)

@@ -45,8 +45,11 @@ class ServicePart(InterfacePart):
             dotted = f"{mod}.{sym}" if sym else mod
             mf_abs = self.p.models.get(dotted)
             if (
-                d.classification == "shared_kernel" and mf_abs is not None and mf_abs.abstract
-                and self.p.modules[mod].app not in self.used_kernel_apps and mod not in shared_kernel
+                d.classification == "shared_kernel"
+                and mf_abs is not None
+                and mf_abs.abstract
+                and self.p.modules[mod].app not in self.used_kernel_apps
+                and mod not in shared_kernel
             ):
                 abstract_bases.append(dotted)
                 retarget[dotted] = f"{package}.bases"
@@ -82,8 +85,10 @@ class ServicePart(InterfacePart):
         for (mod, sym), d in dep_class.items():
             by_module[mod].add(d.classification if f"{mod}.{sym}" in retarget or not sym else "other")
         for mod, classes in by_module.items():
-            if classes and classes <= {"cut", "callback"} and all(
-                retarget.get(f"{m}.{s}") == monolith_mod for (m, s) in dep_class if m == mod
+            if (
+                classes
+                and classes <= {"cut", "callback"}
+                and all(retarget.get(f"{m}.{s}") == monolith_mod for (m, s) in dep_class if m == mod)
             ):
                 module_aliases[mod] = monolith_mod
         for f in functions:

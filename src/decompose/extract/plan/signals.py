@@ -33,7 +33,11 @@ class SignalsPart(PlannerState):
                     receivers[sig].append((side, target, Evidence(m.path, n.lineno, sig)))
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for dec in n.decorator_list:
-                    if isinstance(dec, ast.Call) and dec.args and (self.p.resolve(m, dec.func) or "").endswith("receiver"):
+                    if (
+                        isinstance(dec, ast.Call)
+                        and dec.args
+                        and (self.p.resolve(m, dec.func) or "").endswith("receiver")
+                    ):
                         first = dec.args[0]
                         sigs = first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]
                         for s in sigs:
@@ -60,9 +64,13 @@ class SignalsPart(PlannerState):
                     mf = self.p.model_by_label(label) if label else None
                     if mf is not None and self.model_side(mf) != side:
                         self.manual.append(
-                            ManualStep(ev.path, ev.line, "domain event / outbox",
-                                       f"{target} receives {sig.rsplit('.', 1)[1]} of {label}, which is saved on the "
-                                       "other side: send an explicit domain event (bridged signal) or use an outbox")
+                            ManualStep(
+                                ev.path,
+                                ev.line,
+                                "domain event / outbox",
+                                f"{target} receives {sig.rsplit('.', 1)[1]} of {label}, which is saved on the "
+                                "other side: send an explicit domain event (bridged signal) or use an outbox",
+                            )
                         )
                 continue
             send_sides = {s for s, _, _ in sends.get(sig, [])}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from decompose.extract.plan import index as F
 from decompose.extract.plan.values import ManualStep
@@ -37,6 +38,12 @@ class PlannerState:
 
     def model_side(self, mf: F.ModelFacts) -> str:
         return "service" if mf.module in self.moved else "monolith"
+
+    if TYPE_CHECKING:  # each part of the planner uses the others' questions
+
+        def scan_uses(self, m: F.Module, want: str) -> list[tuple[str, ast.AST, int]]: ...
+
+        def _kernel_ok(self, mod: str, seen: dict[str, bool]) -> bool: ...
 
     def canonical(self, dotted: str) -> tuple[str, str, str] | None:
         """(kind, qualname, rest) for a reference: kind is function|model|signal|module|other."""

@@ -33,16 +33,16 @@ class TestsPart(PlannerState):
         """
         cls = {(d.module, d.symbol): d.classification for d in dependencies}
         tests = [self.p.modules[n] for n in sorted(self.moved) if self.p.modules[n].test]
-        defs: dict[tuple[str, str], ast.AST] = {}
+        defs: dict[tuple[str, str], ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = {}
         fixture_names: set[str] = set()
         for m in tests:
-            for node in m.tree.body:
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    defs[(m.name, node.name)] = node
-                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                        "fixture" in ast.unparse(d) for d in node.decorator_list
+            for stmt in m.tree.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    defs[(m.name, stmt.name)] = stmt
+                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                        "fixture" in ast.unparse(d) for d in stmt.decorator_list
                     ):
-                        fixture_names.add(node.name)
+                        fixture_names.add(stmt.name)
         reasons: dict[tuple[str, str], str] = {}
         #: test modules that use the monolith's own test code (helpers, base classes): they stay whole
         whole: dict[str, str] = {}
@@ -50,11 +50,14 @@ class TestsPart(PlannerState):
         for m in tests:
             parents = F.parent_map(m.tree)
 
-            def top(node: ast.AST) -> ast.AST | None:
+            def top(
+                node: ast.AST, parents: dict[ast.AST, ast.AST] = parents, tree: ast.Module = m.tree
+            ) -> ast.AST | None:
+                """The top-level statement of the module that holds ``node``."""
                 cur = node
-                while parents.get(cur) is not None and parents[cur] is not m.tree:
+                while parents.get(cur) is not None and parents[cur] is not tree:
                     cur = parents[cur]
-                return cur if parents.get(cur) is m.tree else None
+                return cur if parents.get(cur) is tree else None
 
             for d, node, _line in self.scan_uses(m, "staying"):
                 c = self.canonical(d)
@@ -73,12 +76,14 @@ class TestsPart(PlannerState):
                 if cls.get((mod, sym)) in ("shared_kernel", "bridge"):
                     continue
                 reasons.setdefault((m.name, t.name), f"uses {qual}, which stays in the monolith")
-            for (mod_name, name), node in defs.items():
+            for (mod_name, name), defn in defs.items():
                 if mod_name != m.name:
                     continue
-                funcs = [node] if not isinstance(node, ast.ClassDef) else [
-                    f for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
-                ]
+                funcs = (
+                    [defn]
+                    if not isinstance(defn, ast.ClassDef)
+                    else [f for f in defn.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+                )
                 for f in funcs:
                     for a in [*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs]:
                         if a.arg in self._WEB_FIXTURES:
@@ -95,7 +100,7 @@ class TestsPart(PlannerState):
                                     refs[(mod_name, name)].add(key)
                         elif f.name.startswith("test") or any("fixture" in ast.unparse(d) for d in f.decorator_list):
                             reasons.setdefault((mod_name, name), f"needs the fixture {a.arg!r} of the monolith")
-                for n in ast.walk(node):
+                for n in ast.walk(defn):
                     if isinstance(n, ast.Name) and (mod_name, n.id) in defs and n.id != name:
                         refs[(mod_name, name)].add((mod_name, n.id))
         changed = True
@@ -104,9 +109,9 @@ class TestsPart(PlannerState):
             for key, targets in sorted(refs.items()):
                 if key in reasons:
                     continue
-                for t in sorted(targets):
-                    if t in reasons:
-                        reasons[key] = f"uses {t[1]}, which needs the monolith"
+                for target in sorted(targets):
+                    if target in reasons:
+                        reasons[key] = f"uses {target[1]}, which needs the monolith"
                         changed = True
                         break
         out: dict[str, str] = {}
@@ -120,6 +125,6 @@ class TestsPart(PlannerState):
             if test_defs and test_defs <= staying:
                 out[m.path] = "every test needs the monolith (" + reasons[(m.name, sorted(test_defs)[0])] + ")"
                 continue
-            for n in sorted(staying):
-                out[f"{m.path}::{n}"] = reasons[(m.name, n)]
+            for def_name in sorted(staying):
+                out[f"{m.path}::{def_name}"] = reasons[(m.name, def_name)]
         return out

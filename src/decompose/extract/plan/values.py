@@ -66,7 +66,11 @@ class Param:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Param:
         return cls(
-            d["name"], d.get("annotation"), d.get("default"), d.get("kind", "positional"), d.get("model"),
+            d["name"],
+            d.get("annotation"),
+            d.get("default"),
+            d.get("kind", "positional"),
+            d.get("model"),
             tuple(d.get("fields", ())),
         )
 
@@ -323,7 +327,9 @@ class Dependency:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Dependency:
-        return cls(d["module"], d.get("symbol", ""), d["classification"], d.get("reason", ""), _ev_tuple(d.get("evidence")))
+        return cls(
+            d["module"], d.get("symbol", ""), d["classification"], d.get("reason", ""), _ev_tuple(d.get("evidence"))
+        )
 
 
 def service_package(service: str) -> str:
@@ -347,7 +353,9 @@ class CallBack:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CallBack:
-        return cls(d["qualname"], d["name"], tuple(Param.from_dict(p) for p in d.get("params", ())), d.get("returns_model"))
+        return cls(
+            d["qualname"], d["name"], tuple(Param.from_dict(p) for p in d.get("params", ())), d.get("returns_model")
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,7 +479,7 @@ class ExtractionPlan:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ExtractionPlan:
+    def from_dict(cls, d: Any) -> ExtractionPlan:
         from decompose.errors import GraphFormatError
 
         if not isinstance(d, dict) or d.get("schema") != PLAN_SCHEMA:
