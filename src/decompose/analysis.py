@@ -326,6 +326,7 @@ def _fingerprint(project: Project, keys: dict[str, str], hide_external: bool) ->
         sorted((f.path, f.module, f.is_package, f.migration, f.test) for f in project.files),
         sorted(project.apps),
         project.settings_module,
+        project.settings_reason,
         project.settings_modules,
         sorted((k, repr(v)) for k, v in project.settings.items()),
         sorted(project.skipped),

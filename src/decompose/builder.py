@@ -459,6 +459,7 @@ def build_plain(
             "analyser_version": ANALYSER_VERSION,
             "warnings": sorted(set(project.warnings) | set(warnings)),
             "config": project.config.name,
+            "settings_reason": project.settings_reason,
         },
     )
     nodes = graph.nodes

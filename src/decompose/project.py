@@ -26,20 +26,22 @@ Example::
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import stat
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 from decompose.config import Config, load_config
 from decompose.errors import InputError
 from decompose.scan.facts import ModuleFacts
 from decompose.scan.python import ScanError, scan_source
 
-_SETTINGS_DEFAULT = re.compile(rb"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
 _TEST_NAME = re.compile(r"(^test_.*|.*_tests?|^tests?|^conftest)\.py$")
 
 
@@ -90,6 +92,8 @@ class Project:
     files: tuple[SourceFile, ...]
     apps: tuple[AppInfo, ...] = ()
     settings_module: str | None = None
+    #: why that module: "DJANGO_SETTINGS_MODULE in manage.py", "--settings", ...
+    settings_reason: str = ""
     #: the settings module and the internal modules it star-imports (settings split in files)
     settings_modules: tuple[str, ...] = ()
     #: settings constants read statically (``AUTH_USER_MODEL``, ``ROOT_URLCONF``...)
@@ -486,16 +490,28 @@ def discover(path: str | Path = ".", settings: str | None = None) -> Project:
         raise InputError(f"{path}: no Python files could be read", hint="see the skipped files above")
     by_module = {f.module: f for f in files}
 
-    settings_module = _find_settings(root, import_root, settings or config.settings, by_module)
-    settings_modules: list[str] = []
-    constants: dict[str, object] = {}
-    if settings_module is not None:
-        _read_settings(settings_module, by_module, settings_modules, constants, depth=0)
+    named_by = "--settings" if settings else f"`settings` in {config.name}"
+    settings_module, settings_reason, read = _find_settings(
+        root, import_root, settings or config.settings, named_by, by_module
+    )
+    settings_modules: list[str] = list(read.modules) if read is not None else []
+    constants: dict[str, object] = dict(read.constants) if read is not None else {}
+    if read is not None:
+        warnings.extend(read.warnings)
     installed = constants.get("INSTALLED_APPS")
     plugins = _entry_point_apps((root, import_root), settings_modules, by_module)
     if plugins and isinstance(installed, tuple):
         installed = (*installed, *(p for p in plugins if p not in installed))
     apps, external_apps = _find_apps(root, by_module, installed)
+    if apps and not isinstance(installed, tuple):
+        where = (
+            f"settings {settings_module} set no INSTALLED_APPS that can be read"
+            if settings_module
+            else (f"no settings module found: {settings_reason}")
+        )
+        warnings.append(
+            f"{where}; the apps are guessed from apps.py/models.py (pass --settings with the module that lists them)"
+        )
     return Project(
         root=root,
         import_root=import_root,
@@ -503,6 +519,7 @@ def discover(path: str | Path = ".", settings: str | None = None) -> Project:
         files=tuple(files),
         apps=tuple(sorted(apps)),
         settings_module=settings_module,
+        settings_reason=settings_reason,
         settings_modules=tuple(settings_modules),
         settings=constants,
         external_apps=external_apps,
@@ -511,49 +528,478 @@ def discover(path: str | Path = ".", settings: str | None = None) -> Project:
     )
 
 
-def _find_settings(root: Path, import_root: Path, named: str | None, by_module: dict[str, SourceFile]) -> str | None:
+def _find_settings(
+    root: Path, import_root: Path, named: str | None, named_by: str, by_module: dict[str, SourceFile]
+) -> tuple[str | None, str, SettingsRead | None]:
+    """(settings module, why it was chosen, what reading it found).
+
+    In order: ``named`` (``--settings`` or the config), the ``DJANGO_SETTINGS_MODULE`` default of a
+    launcher (``manage.py``, ``wsgi.py``, ``asgi.py``), the test configuration (``pytest.ini``,
+    ``pyproject.toml``, ``setup.cfg``, ``tox.ini``, CI workflows), then the modules named
+    ``settings`` or in a ``settings`` package. A named module that installs no apps (an empty
+    ``settings/__init__.py``) gives way to a later source that does, and the reason says so.
+    """
+    source = _settings_source(by_module)
     if named:
         if named not in by_module:
             raise InputError(
                 f"settings module {named!r} not found under {root}", hint="pass --settings with a dotted module name"
             )
-        return named
-    for launcher in ("manage.py", "wsgi.py", "asgi.py"):
-        for f in by_module.values():
-            if f.path.rsplit("/", 1)[-1] == launcher:
-                try:
-                    m = _SETTINGS_DEFAULT.search(Path(f.abspath).read_bytes())
-                except OSError:
-                    continue
-                if m and m.group(1).decode() in by_module:
-                    return m.group(1).decode()
+        return named, named_by, read_settings(named, source)
+    passed: list[str] = []  # "manage.py names x (why it was not used)"
+    first: tuple[str, str, SettingsRead] | None = None
+    for module, origin in _named_settings(root, import_root, by_module):
+        if module not in by_module:
+            passed.append(f"{origin} names {module}, which is not a module of the project")
+            continue
+        read = read_settings(module, source)
+        if _WATCHED in read.constants or _WATCHED in read.defined_in:
+            reason = f"DJANGO_SETTINGS_MODULE in {origin}"
+            return module, reason + (f" ({'; '.join(passed)})" if passed else ""), read
+        passed.append(f"{origin} names {module}, which sets no INSTALLED_APPS")
+        if first is None:
+            first = (module, f"DJANGO_SETTINGS_MODULE in {origin}", read)
     candidates = sorted(
-        (m for m in by_module if m == "settings" or m.endswith(".settings")),
+        (m for m in by_module if "settings" in m.split(".")[:-1] or m.rsplit(".", 1)[-1] == "settings"),
         key=lambda m: (m.count("."), m),
     )
+    found: list[tuple[tuple[int, int, int, str], str, SettingsRead]] = []
     for candidate in candidates:
-        f = by_module[candidate]
-        facts = _read_facts(Path(f.abspath), candidate, f.is_package)
-        if facts is not None and facts.constant("INSTALLED_APPS") is not None:
-            return candidate
-    return None
+        if by_module[candidate].migration or by_module[candidate].test:
+            continue
+        read = read_settings(candidate, source)
+        if _WATCHED not in read.defined_in:
+            continue
+        apps = read.constants.get(_WATCHED)
+        parts = candidate.split(".")
+        depth = parts.index("settings") if "settings" in parts else len(parts)
+        # the shallowest settings; in a settings package the module reading the most files (dev.py
+        # star-importing base.py), then the one installing the most apps
+        found.append(
+            ((depth, -len(read.modules), -(len(apps) if isinstance(apps, tuple) else 0), candidate), candidate, read)
+        )
+    if found:
+        found.sort(key=lambda f: f[0])
+        best = found[0]
+        others = [c for _, c, _ in found[1:] if c.split(".")[: best[0][0] + 1] == best[1].split(".")[: best[0][0] + 1]]
+        why = "the settings module that sets INSTALLED_APPS (no launcher or test configuration names one)"
+        if others:
+            why += f"; chosen over {', '.join(sorted(others))}: it reads the most settings files"
+        return best[1], why + (f" ({'; '.join(passed)})" if passed else ""), best[2]
+    if first is not None:
+        return first[0], first[1] + " (it sets no INSTALLED_APPS)", first[2]
+    return None, "; ".join(passed) if passed else "no settings module found", None
 
 
-def _read_settings(
-    module: str, by_module: dict[str, SourceFile], seen: list[str], constants: dict[str, object], depth: int
-) -> None:
-    """Constants of the settings module, following ``from .base import *`` (settings split in files)."""
-    if module in seen or depth > 5:
-        return
-    seen.append(module)
-    f = by_module[module]
-    facts = _read_facts(Path(f.abspath), module, f.is_package)
-    if facts is None:
-        return
-    for imp in facts.imports:
-        if imp.name == "*" and imp.module in by_module:
-            _read_settings(imp.module, by_module, seen, constants, depth + 1)
-    constants.update(dict(facts.constants))
+def _settings_source(by_module: dict[str, SourceFile]) -> SettingsSource:
+    def source(module: str) -> tuple[bytes, bool, str] | None:
+        f = by_module.get(module)
+        if f is None:
+            return None
+        try:
+            return Path(f.abspath).read_bytes(), f.is_package, f.path
+        except OSError:
+            return None
+
+    return source
+
+
+#: ``setdefault("DJANGO_SETTINGS_MODULE", "x")`` or ``environ["DJANGO_SETTINGS_MODULE"] = "x"``
+_SETTINGS_ASSIGNED = re.compile(rb"""DJANGO_SETTINGS_MODULE["']\s*(?:,|\]\s*=)\s*["']([\w.]+)["']""")
+_SETTINGS_IN_CONFIG = re.compile(r"""(?m)^\s*-?\s*DJANGO_SETTINGS_MODULE\s*[:=]\s*["']?([\w.]+)""")
+_DS_OPTION = re.compile(r"""--ds[= ]["']?([\w.]+)""")
+
+
+def _named_settings(root: Path, import_root: Path, by_module: dict[str, SourceFile]) -> list[tuple[str, str]]:
+    """(module, where it is named) for every ``DJANGO_SETTINGS_MODULE`` the project writes down, in order
+    of authority: launchers (the import root's first), then test and CI configuration. Read as text."""
+    out: list[tuple[str, str]] = []
+    launchers = sorted(
+        (f for f in by_module.values() if f.path.rsplit("/", 1)[-1] in ("manage.py", "wsgi.py", "asgi.py")),
+        key=lambda f: (("manage.py", "wsgi.py", "asgi.py").index(f.path.rsplit("/", 1)[-1]), f.path.count("/"), f.path),
+    )
+    for f in launchers:
+        try:
+            m = _SETTINGS_ASSIGNED.search(Path(f.abspath).read_bytes())
+        except OSError:
+            continue
+        if m:
+            out.append((m.group(1).decode(), f.path))
+    folders = list(dict.fromkeys((import_root, root)))
+    for folder in folders:
+        rel = "" if folder == root else folder.relative_to(root).as_posix() + "/"
+        for name, value in _test_config_settings(folder):
+            out.append((value, rel + name))
+    workflows = root / ".github" / "workflows"
+    if workflows.is_dir():
+        for path in sorted(workflows.glob("*.y*ml")):
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            for hit in _SETTINGS_IN_CONFIG.finditer(text):
+                out.append((hit.group(1), path.relative_to(root).as_posix()))
+    return list(dict.fromkeys(out))
+
+
+def _test_config_settings(folder: Path) -> list[tuple[str, str]]:
+    """(file [section], module) from pytest-django's and tox's configuration files in ``folder``."""
+    import configparser
+    import tomllib
+
+    out: list[tuple[str, str]] = []
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = {}
+        tool: dict[str, Any] = data["tool"] if isinstance(data.get("tool"), dict) else {}
+        pytest: dict[str, Any] = tool["pytest"] if isinstance(tool.get("pytest"), dict) else {}
+        for table, label in ((pytest.get("ini_options"), "[tool.pytest.ini_options]"), (pytest, "[tool.pytest]")):
+            if not isinstance(table, dict):
+                continue
+            value = table.get("DJANGO_SETTINGS_MODULE")
+            if isinstance(value, str) and value:
+                out.append((f"pyproject.toml {label}", value))
+            addopts = table.get("addopts")
+            text = " ".join(addopts) if isinstance(addopts, list) else addopts if isinstance(addopts, str) else ""
+            if m := _DS_OPTION.search(text):
+                out.append((f"pyproject.toml {label} addopts", m.group(1)))
+    for name, sections in (
+        ("pytest.ini", ("pytest",)),
+        ("setup.cfg", ("tool:pytest",)),
+        ("tox.ini", ("pytest", "testenv")),
+    ):
+        path = folder / name
+        if not path.is_file():
+            continue
+        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        try:
+            parser.read_string(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, configparser.Error):
+            continue
+        for section in sections:
+            if not parser.has_section(section):
+                continue
+            value = parser.get(section, "DJANGO_SETTINGS_MODULE", fallback="").strip()
+            if value:
+                out.append((f"{name} [{section}]", value))
+            if m := _DS_OPTION.search(parser.get(section, "addopts", fallback="")):
+                out.append((f"{name} [{section}] addopts", m.group(1)))
+            if m := _SETTINGS_IN_CONFIG.search(parser.get(section, "setenv", fallback="")):
+                out.append((f"{name} [{section}] setenv", m.group(1)))
+    return out
+
+
+# -- settings, read statically ---------------------------------------------------------------
+
+#: ``.append(x)`` / ``.extend(xs)`` / ``.insert(i, x)`` / ``.remove(x)`` on a list setting
+_LIST_METHODS = frozenset({"append", "extend", "insert", "remove"})
+_WATCHED = "INSTALLED_APPS"
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsRead:
+    """What reading a settings module as text found (nothing is imported or run).
+
+    ``modules``: the module and the project modules it star-imports, in reading order;
+    ``constants``: settings with a static value (str, bool, tuple of str) after the whole chain;
+    ``defined_in``: setting → the module whose statement set or changed it last (where to edit it);
+    ``writes``: setting → every (module, line) that sets or changes it, in execution order;
+    ``warnings``: what could not be read (apps added by code decompose cannot evaluate).
+    """
+
+    modules: tuple[str, ...]
+    constants: dict[str, object]
+    defined_in: dict[str, str]
+    writes: dict[str, tuple[tuple[str, int], ...]]
+    warnings: tuple[str, ...]
+
+
+#: a project module's (text, is_package, path for messages), or None when it is not the project's
+SettingsSource = Callable[[str], "tuple[bytes, bool, str] | None"]
+
+
+def read_settings(module: str, source: SettingsSource) -> SettingsRead:
+    """Read the settings ``module`` statically, statement by statement, as Django would execute it.
+
+    Follows ``from .base import *`` and ``from x.settings import NAME`` into project modules (their
+    statements run at the import's place), and tracks list settings through ``=``, ``+``, ``+=``,
+    ``list(...)``, ``.append/.extend/.insert/.remove``. Both branches of ``if``/``try``/``with`` are
+    read. What cannot be evaluated (a call, a loop, a comprehension) is left out of the value, and a
+    warning names its ``path:line`` when it changes ``INSTALLED_APPS``.
+
+    Example::
+
+        >>> src = {"s": (b"from .b import *\\nINSTALLED_APPS += ['x']\\n", True, "s/__init__.py"),
+        ...        "s.b": (b"INSTALLED_APPS = ['a']\\n", False, "s/b.py")}
+        >>> read_settings("s", src.get).constants["INSTALLED_APPS"]
+        ('a', 'x')
+    """
+    reader = _SettingsReader(source)
+    reader.module(module, 0)
+    env, origin = reader.cache.get(module, ({}, {}))
+    constants = {k: v for k, v in env.items() if k.isupper() or (k.startswith("_") and k[1:].isupper())}
+    return SettingsRead(
+        modules=tuple(reader.modules),
+        constants=constants,
+        defined_in=dict(origin),
+        writes={k: tuple(v) for k, v in reader.writes.items()},
+        warnings=tuple(dict.fromkeys(reader.warnings)),
+    )
+
+
+class _SettingsReader:
+    def __init__(self, source: SettingsSource) -> None:
+        self.source = source
+        self.modules: list[str] = []
+        self.warnings: list[str] = []
+        self.cache: dict[str, tuple[dict[str, object], dict[str, str]]] = {}
+        self.writes: dict[str, list[tuple[str, int]]] = {}
+        self.active: set[str] = set()
+
+    def module(self, name: str, depth: int) -> tuple[dict[str, object], dict[str, str]] | None:
+        if name in self.cache:
+            return self.cache[name]
+        if name in self.active or depth > 10:
+            return None
+        got = self.source(name)
+        if got is None:
+            return None
+        data, is_package, path = got
+        from decompose.scan.source import parse_tree
+
+        try:
+            tree = parse_tree(data)
+        except (ScanError, ValueError):
+            self.warnings.append(f"{path}: settings module not parsed; its settings are unknown")
+            return None
+        self.modules.append(name)
+        env: dict[str, object] = {}
+        origin: dict[str, str] = {}
+        self.active.add(name)
+        self.block(tree.body, _Where(name, is_package, path, depth), env, origin)
+        self.active.discard(name)
+        self.cache[name] = (env, origin)
+        return env, origin
+
+    def block(self, body: list[ast.stmt], at: _Where, env: dict[str, object], origin: dict[str, str]) -> None:
+        for stmt in body:
+            self.statement(stmt, at, env, origin)
+
+    def _wrote(self, name: str, at: _Where, line: int, origin: dict[str, str]) -> None:
+        origin[name] = at.module
+        self.writes.setdefault(name, []).append((at.module, line))
+
+    def statement(self, stmt: ast.stmt, at: _Where, env: dict[str, object], origin: dict[str, str]) -> None:
+        if isinstance(stmt, ast.ImportFrom):
+            base = _resolve_from(at.module, at.is_package, stmt.module, stmt.level)
+            if not base:
+                return
+            for alias in stmt.names:
+                if alias.name == "*":
+                    got = self.module(base, at.depth + 1)
+                    if got is not None:
+                        env.update(got[0])
+                        origin.update(got[1])
+                    continue
+                got = self.module(base, at.depth + 1)
+                local = alias.asname or alias.name
+                if got is not None and alias.name in got[0]:
+                    env[local] = got[0][alias.name]
+                    origin[local] = got[1].get(alias.name, base)
+            return
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if stmt.value is None:
+                return
+            assigned, holes = self.value(stmt.value, env, at)
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    self._set(t.id, assigned, holes, at, stmt.lineno, env, origin, "=")
+            return
+        if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            name = stmt.target.id
+            old = env.get(name)
+            new, more = self.value(stmt.value, env, at)
+            summed = (
+                old + new
+                if isinstance(stmt.op, ast.Add) and isinstance(old, tuple) and isinstance(new, tuple)
+                else None
+            )
+            if summed is None and isinstance(old, tuple) and isinstance(stmt.op, ast.Add):
+                summed, more = old, more or [f"{at.path}:{stmt.lineno}"]
+            self._set(name, summed, more, at, stmt.lineno, env, origin, "+=")
+            return
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            call = stmt.value
+            func = call.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in _LIST_METHODS:
+                name = func.value.id
+                old = env.get(name)
+                value: object = None
+                gaps: list[str] = []
+                if isinstance(old, tuple):
+                    args = [self.value(a, env, at) for a in call.args]
+                    vals = [a[0] for a in args]
+                    if func.attr == "append" and len(vals) == 1 and isinstance(vals[0], str):
+                        value = (*old, vals[0])
+                    elif func.attr == "extend" and len(vals) == 1 and isinstance(vals[0], tuple):
+                        value = old + vals[0]
+                        gaps = args[0][1]
+                    elif (
+                        func.attr == "insert"
+                        and len(vals) == 2
+                        and isinstance(call.args[0], ast.Constant)
+                        and isinstance(call.args[0].value, int)
+                        and isinstance(vals[1], str)
+                    ):
+                        items = list(old)
+                        items.insert(call.args[0].value, vals[1])
+                        value = tuple(items)
+                    elif func.attr == "remove" and len(vals) == 1 and isinstance(vals[0], str):
+                        value = tuple(x for i, x in enumerate(old) if x != vals[0] or vals[0] in old[:i])
+                    if value is None:
+                        value, gaps = old, [f"{at.path}:{stmt.lineno}"]
+                if name in env or name == _WATCHED:
+                    self._set(name, value, gaps, at, stmt.lineno, env, origin, f".{func.attr}()")
+            return
+        if isinstance(stmt, ast.If):
+            self.block(stmt.body, at, env, origin)
+            self.block(stmt.orelse, at, env, origin)
+            return
+        if isinstance(stmt, (ast.Try, ast.TryStar)):
+            self.block(stmt.body, at, env, origin)
+            for handler in stmt.handlers:
+                self.block(handler.body, at, env, origin)
+            self.block(stmt.orelse, at, env, origin)
+            self.block(stmt.finalbody, at, env, origin)
+            return
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            self.block(stmt.body, at, env, origin)
+            return
+        # a loop, a function or a class: changes made there are not evaluated
+        if _WATCHED in env or _WATCHED in origin:
+            for node in ast.walk(stmt):
+                if _changes(node, _WATCHED):
+                    plugins = (
+                        isinstance(stmt, (ast.For, ast.AsyncFor)) and b"entry_points" in ast.unparse(stmt.iter).encode()
+                    )
+                    self.warnings.append(
+                        f"{at.path}:{getattr(node, 'lineno', stmt.lineno)}: INSTALLED_APPS is changed inside a "
+                        f"{_kind(stmt)}, which cannot be read statically: "
+                        + (
+                            "plugins the project declares itself (its entry points) are found, installed ones are not"
+                            if plugins
+                            else "the apps it adds are not known"
+                        )
+                    )
+                    self._wrote(_WATCHED, at, stmt.lineno, origin)
+                    break
+
+    def _set(
+        self,
+        name: str,
+        value: object,
+        gaps: list[str],
+        at: _Where,
+        line: int,
+        env: dict[str, object],
+        origin: dict[str, str],
+        form: str,
+    ) -> None:
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+        self._wrote(name, at, line, origin)
+        if name == _WATCHED and (value is None or gaps):
+            where = ", ".join(dict.fromkeys(gaps)) if gaps else f"{at.path}:{line}"
+            what = "entries" if value is not None else "its value"
+            self.warnings.append(
+                f"INSTALLED_APPS ({form} at {at.path}:{line}): {what} from code that cannot be read statically "
+                f"({where}); apps added there are not found (list them literally, or pass --settings)"
+            )
+
+    def value(self, node: ast.expr, env: dict[str, object], at: _Where) -> tuple[object, list[str]]:
+        """The static value of ``node`` (str, bool, tuple of str or None) and the places it could not read."""
+        if isinstance(node, ast.Constant):
+            return (node.value if isinstance(node.value, (str, bool)) else None), []
+        if isinstance(node, ast.Name):
+            return env.get(node.id), []
+        if isinstance(node, (ast.List, ast.Tuple)):
+            out: list[str] = []
+            gaps: list[str] = []
+            for e in node.elts:
+                inner, g = self.value(e.value if isinstance(e, ast.Starred) else e, env, at)
+                gaps += g
+                if isinstance(e, ast.Starred) and isinstance(inner, tuple):
+                    out.extend(inner)
+                elif not isinstance(e, ast.Starred) and isinstance(inner, str):
+                    out.append(inner)
+                else:
+                    gaps.append(f"{at.path}:{getattr(e, 'lineno', node.lineno)}")
+            return tuple(out), gaps
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            (a, ga), (b, gb) = self.value(node.left, env, at), self.value(node.right, env, at)
+            if isinstance(a, tuple) and isinstance(b, tuple):
+                return a + b, ga + gb
+            if isinstance(a, str) and isinstance(b, str):
+                return a + b, ga + gb
+            if isinstance(a, tuple) or isinstance(b, tuple):  # one side is a list: keep what is known
+                known = a if isinstance(a, tuple) else b
+                return known, ga + gb + [f"{at.path}:{node.lineno}"]
+            return None, ga + gb
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("list", "tuple")
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            inner, g = self.value(node.args[0], env, at)
+            return (inner if isinstance(inner, tuple) else None), g
+        return None, []
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    module: str
+    is_package: bool
+    path: str
+    depth: int
+
+
+def _kind(stmt: ast.stmt) -> str:
+    if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+        return "loop"
+    if isinstance(stmt, ast.ClassDef):
+        return "class"
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return "function"
+    return type(stmt).__name__.lower() + " statement"
+
+
+def _changes(node: ast.AST, name: str) -> bool:
+    """``node`` assigns, augments or calls a list method on ``name``."""
+    if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+        return True
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _LIST_METHODS:
+        return isinstance(node.func.value, ast.Name) and node.func.value.id == name
+    return False
+
+
+def _resolve_from(module: str, is_package: bool, target: str | None, level: int) -> str:
+    """The absolute module of ``from <level dots><target> import ...`` written in ``module``."""
+    if not level:
+        return target or ""
+    parts = module.split(".") if is_package else module.split(".")[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    if not parts and not target:
+        return ""
+    return ".".join([*parts, *([target] if target else [])])
 
 
 def _app_configs(module: str, by_module: dict[str, SourceFile]) -> list[tuple[str, dict[str, object]]]:

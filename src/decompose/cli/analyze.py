@@ -236,6 +236,14 @@ def _is_terminal() -> bool:
     return sys.stderr.isatty() or bool(os.environ.get("FORCE_COLOR")) or os.environ.get("TTY_COMPATIBLE") == "1"
 
 
+def _settings(graph: DependencyGraph | PlainGraph) -> str:
+    """The settings module and why it was used (``shop.settings (DJANGO_SETTINGS_MODULE in manage.py)``)."""
+    reason = graph.meta.get("settings_reason")
+    if not graph.settings_module:
+        return f"(not found: {reason})" if reason else "(not found)"
+    return f"{graph.settings_module} ({reason})" if reason else graph.settings_module
+
+
 def _render(graph: DependencyGraph | PlainGraph, quiet: bool) -> tuple[str, str, str]:
     """(headline with a stand-in for the run's figures, tables, warning line), rendered for stderr.
 
@@ -247,7 +255,7 @@ def _render(graph: DependencyGraph | PlainGraph, quiet: bool) -> tuple[str, str,
     summary = summarize(graph)
     figures = (
         f": {summary.modules} modules, {summary.lines:,} lines, {len(graph.apps)} apps, "
-        f"{summary.externals} external packages; settings {graph.settings_module or '(not found)'}; {_STATS}"
+        f"{summary.externals} external packages; settings {_settings(graph)}; {_STATS}"
     )
     count = f"{summary.warning_count} warning(s)"
     detail = f": {len(summary.skipped)} file(s) skipped, {len(summary.warnings)} other"
