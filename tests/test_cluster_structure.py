@@ -321,3 +321,14 @@ def test_the_benchmark_measures_a_hand_project_end_to_end() -> None:
     assert r["app"]["q_ceiling"]["q"] >= r["app"]["modularity"] - 1e-9 or r["app"]["kernel"]
     table = boundaries.markdown({"hand": r})
     assert table.count("| hand |") == 2 and "--services 4" in table
+
+
+def test_a_service_forced_above_half_is_explained() -> None:
+    from decompose.cluster.algorithms import Constraints
+
+    big = tuple(sorted(m for m in project().modules() if m.startswith(("shop.", "billing.", "accounts."))))
+    p = propose(project(), ProposeSettings(level="module", services=3, constraints=Constraints(together=(big,))))
+    name = p.service_of(big[0])
+    share = len(p.services[name]) / sum(len(ms) for ms in p.services.values())
+    assert share >= 0.7 and len(p.services) == 3
+    assert any(n.startswith(f"the largest service, {name}, holds") and "kept together" in n for n in p.notes)
