@@ -21,8 +21,10 @@ Every algorithm then goes through the same :func:`fit`: with ``n_clusters``
 the count becomes exactly that, with ``between=(low, high)`` it is brought
 into that range — average-linkage merging of the most similar clusters (never
 a cannot-link pair, never above the size cap while another merge exists) when
-there are too many, bisection of the largest cluster by the algorithm's own
-core run on it alone (:func:`bisect`) when there are too few. With
+there are too many; when there are too few, the algorithm's own finer mode
+first (Louvain and Leiden at a raised resolution, agglomerative clustering
+cut at that count), then bisection of the largest cluster by the algorithm's
+core run on it alone (:func:`bisect`). With
 ``max_share`` no cluster keeps more than that share of the members (or
 1.5 / count) while a split can help. With ``judge`` (the coupling to judge
 by, when the clustered graph carries extra ties), a cluster of one node that
@@ -407,6 +409,7 @@ def _run(
     max_share: float | None = None,
     seed: int = 0,
     judge: nx.Graph | None = None,
+    grow: Callable[[_Contracted, int], list[list[str]]] | None = None,
 ) -> Partition:
     c = constraints or Constraints()
     c.check(g.nodes)
@@ -418,6 +421,12 @@ def _run(
         return []
     con = _contract(g, c)
     clusters = core(con)
+    target = n_clusters if n_clusters is not None else between[0] if between is not None else None
+    if grow is not None and target is not None and len(clusters) < target:
+        # too few: the algorithm's own finer mode first (a higher resolution), before any bisection
+        finer = grow(con, target)
+        if len(finer) > len(clusters):
+            clusters = finer
     if not native:
         clusters = repair(con.graph, clusters, con.cannot)
     if judge is not None:
@@ -494,6 +503,22 @@ def fit(
             break
         out = grown
     return out
+
+
+def _finer(run: Callable[[float], list[list[str]]], resolution: float, target: int) -> list[list[str]]:
+    """A modularity algorithm's own finer partition: the resolution raised until ``target`` communities exist.
+
+    Resolutions ×1.5, ×2, ×3, ×4, ×6, ×8 are tried in turn; the first with at
+    least ``target`` communities is returned, else the finest found.
+    """
+    best: list[list[str]] = []
+    for factor in (1.5, 2.0, 3.0, 4.0, 6.0, 8.0):
+        parts = run(resolution * factor)
+        if len(parts) > len(best):
+            best = parts
+        if len(parts) >= target:
+            break
+    return best
 
 
 def _largest(clusters: list[list[str]], size: Mapping[str, int]) -> int:
@@ -610,11 +635,16 @@ def louvain(
 ) -> Partition:
     """Louvain modularity optimisation (``networkx.community.louvain_communities``)."""
 
-    def core(con: _Contracted) -> list[list[str]]:
-        comms = nx.community.louvain_communities(con.graph, weight="weight", resolution=resolution, seed=seed)
+    def core(con: _Contracted, res: float = resolution) -> list[list[str]]:
+        comms = nx.community.louvain_communities(con.graph, weight="weight", resolution=res, seed=seed)
         return _normalise(comms)
 
-    return _run(g, constraints, n_clusters, core, between=between, max_share=max_share, seed=seed, judge=judge)
+    def grow(con: _Contracted, target: int) -> list[list[str]]:
+        return _finer(lambda r: core(con, r), resolution, target)
+
+    return _run(
+        g, constraints, n_clusters, core, between=between, max_share=max_share, seed=seed, judge=judge, grow=grow
+    )
 
 
 def leiden(
@@ -636,7 +666,7 @@ def leiden(
     import igraph as ig
     import leidenalg
 
-    def core(con: _Contracted) -> list[list[str]]:
+    def core(con: _Contracted, res: float = resolution) -> list[list[str]]:
         nodes = sorted(con.graph.nodes)
         index = {n: i for i, n in enumerate(nodes)}
         edges = sorted(
@@ -648,13 +678,18 @@ def leiden(
             ig_graph,
             leidenalg.RBConfigurationVertexPartition,
             weights=weights,
-            resolution_parameter=resolution,
+            resolution_parameter=res,
             n_iterations=-1,
             seed=seed,
         )
         return _normalise([[nodes[i] for i in comm] for comm in part])
 
-    return _run(g, constraints, n_clusters, core, between=between, max_share=max_share, seed=seed, judge=judge)
+    def grow(con: _Contracted, target: int) -> list[list[str]]:
+        return _finer(lambda r: core(con, r), resolution, target)
+
+    return _run(
+        g, constraints, n_clusters, core, between=between, max_share=max_share, seed=seed, judge=judge, grow=grow
+    )
 
 
 def label_propagation(
@@ -696,11 +731,20 @@ def agglomerative(
     accepted for a uniform signature; the algorithm is deterministic.
     """
 
-    def core(con: _Contracted) -> list[list[str]]:
-        return _merge_to(con.graph, [[n] for n in sorted(con.graph.nodes)], con.size, con.cannot, n_clusters)
+    def core(con: _Contracted, target: int | None = n_clusters) -> list[list[str]]:
+        return _merge_to(con.graph, [[n] for n in sorted(con.graph.nodes)], con.size, con.cannot, target)
 
     return _run(
-        g, constraints, n_clusters, core, native=True, between=between, max_share=max_share, seed=seed, judge=judge
+        g,
+        constraints,
+        n_clusters,
+        core,
+        native=True,
+        between=between,
+        max_share=max_share,
+        seed=seed,
+        judge=judge,
+        grow=core,
     )
 
 
