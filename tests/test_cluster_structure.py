@@ -332,3 +332,19 @@ def test_a_service_forced_above_half_is_explained() -> None:
     share = len(p.services[name]) / sum(len(ms) for ms in p.services.values())
     assert share >= 0.7 and len(p.services) == 3
     assert any(n.startswith(f"the largest service, {name}, holds") and "kept together" in n for n in p.notes)
+
+
+@pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
+def test_too_few_services_are_grown_within_the_communities(algorithm: str) -> None:
+    import networkx as nx
+
+    g = nx.Graph()
+    for side in ("a", "b"):
+        nodes = [f"{side}{i}" for i in range(6)]
+        for i, u in enumerate(nodes):
+            for v in nodes[i + 1 :]:
+                g.add_edge(u, v, weight=3.0 if (int(u[1]) < 3) == (int(v[1]) < 3) else 1.0)
+    g.add_edge("a0", "b0", weight=0.5)
+    part = ALGORITHMS[algorithm](g, seed=0, between=(4, 6))
+    assert 4 <= len(part) <= 6
+    assert all(len({m[0] for m in cluster}) == 1 for cluster in part)  # never across the two sides
