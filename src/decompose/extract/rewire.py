@@ -28,7 +28,7 @@ import libcst as cst
 from libcst.codemod import Codemod, CodemodContext
 
 from decompose.config import DEFAULT_MAX_FILE_BYTES
-from decompose.errors import InputError
+from decompose.errors import DecomposeError, InputError
 from decompose.extract import migrations as mig
 from decompose.extract.client import client_files, client_module, services_package
 from decompose.extract.codemods.call_sites import RetargetGetModel, RetargetImports
@@ -181,6 +181,28 @@ def _history_notes(root: Path, plan: ExtractionPlan) -> list[str]:
 # -- the rewiring ---------------------------------------------------------------------
 
 
+def _contract_config(root: Path, plan: ExtractionPlan, root_urlconf: str | None) -> tuple[str, str | None]:
+    """The project's decompose config with a ``check`` contract that keeps staying code off the moved apps
+    except through the generated client, so re-coupling fails ``decompose check`` in CI (merged, never
+    duplicated: a second rewiring changes nothing)."""
+    from decompose.check import extraction_contract, merge_contracts
+
+    rel = "pyproject.toml" if read_text(root, "decompose.toml") is None and read_text(root, "pyproject.toml") else "decompose.toml"
+    text = read_text(root, rel) or ""
+    contract = extraction_contract(
+        plan.service,
+        [plan.app_paths.get(a, a).replace("/", ".") for a in plan.apps],
+        services_package(plan),
+        settings_modules=(plan.settings_module,) if plan.settings_module else (),
+        urlconf=root_urlconf,
+    )
+    try:
+        merged = merge_contracts(text, [contract], pyproject=rel == "pyproject.toml")
+    except DecomposeError as exc:
+        raise InputError(f"{rel}: cannot add the extraction's check contract ({exc})") from None
+    return rel, (merged if merged != text else None)
+
+
 def stored_plan_path(plan_or_service: ExtractionPlan) -> str:
     return services_package(plan_or_service).replace(".", "/") + f"/{plan_or_service.service}.plan.json"
 
@@ -306,6 +328,9 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
     notes.extend(_history_notes(root, plan))
     changes.update(client_files(plan, return_types={f.qualname: f.returns_class for f in plan.interface_functions if f.returns_class}))
     changes[stored_plan_path(plan)] = plan.to_json()
+    config_rel, config_text = _contract_config(root, plan, root_urlconf)
+    if config_text is not None:
+        changes[config_rel] = config_text
     text = read_text(root, "requirements.txt")
     if text is not None:
         names = {re.split(r"[<>=!~\[ ;]", ln.strip(), maxsplit=1)[0].lower() for ln in text.splitlines() if ln.strip()}
