@@ -31,7 +31,8 @@ def test_apply_adds_a_contract_that_holds_and_catches_re_coupling(tmp_path: Path
     held = runner.invoke(cli, ["check", str(root)])
     assert held.exit_code == 0, held.output
     views = root / "web" / "views.py"
-    views.write_text(views.read_text() + "\n\ndef _leak():\n    from payments.models import Payment\n\n    return Payment.objects.count()\n")
+    leak = "\n\ndef _leak():\n    from payments.models import Payment\n\n    return Payment.objects.count()\n"
+    views.write_text(views.read_text() + leak)
     broken = runner.invoke(cli, ["check", str(root)])
     assert broken.exit_code == 1, broken.output
     assert "web/views.py" in broken.output
