@@ -607,8 +607,8 @@ def _notes(
         else:
             notes.append(
                 f"{n} services: the service-count model keeps {lo}–{hi} ({prepared.why}); an algorithm that finds more "
-                f"has its most similar services merged (average linkage), one that finds fewer has its largest "
-                f"split in two"
+                f"has its most similar services merged (average linkage), one that finds fewer runs in its finer "
+                f"mode, then has its largest split in two"
             )
         attached = [m for m in prepared.markers.values() if m.host is not None]
         if attached:
