@@ -348,3 +348,9 @@ def test_too_few_services_are_grown_within_the_communities(algorithm: str) -> No
     part = ALGORITHMS[algorithm](g, seed=0, between=(4, 6))
     assert 4 <= len(part) <= 6
     assert all(len({m[0] for m in cluster}) == 1 for cluster in part)  # never across the two sides
+
+
+def test_asking_for_more_services_than_can_be_cut_says_why() -> None:
+    p = module_proposal(services=39)  # 40 modules, but markers and model layers are kept together
+    assert len(p.services) < 39
+    assert p.notes[0].startswith(f"{len(p.services)} services where 39 were asked: members kept together")

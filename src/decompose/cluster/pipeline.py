@@ -599,10 +599,15 @@ def _notes(
     n = len(services)
     if prepared is not None:
         lo, hi = prepared.between
-        if asked is not None:
+        if asked is not None and n == asked:
             notes.append(
                 f"{n} services, as asked (--services {asked})"
                 + (f"; {len(clients)} of them omnipresent clients" if clients else "")
+            )
+        elif asked is not None:
+            notes.append(
+                f"{n} services where {asked} were asked: members kept together (markers with their package, model "
+                f"layers, pins and `together` groups) leave no more to split"
             )
         else:
             notes.append(
