@@ -517,3 +517,33 @@ def test_a_module_that_names_nothing_of_the_plan_gets_no_step() -> None:
     src = "from orders import services\n\nservices.mark_paid(1)\n"
     steps = moved_module_command(module_context("payments.views"), edits, src).transforms
     assert [type(s) for s in steps] == [RetargetImports, TidyImports]
+
+
+def test_admin_options_of_a_moved_model_follow_its_cut_relations() -> None:
+    # a service's `manage.py check` failed with admin.E002 ('order' is not a field) after the FK was cut
+    from decompose.extract.codemods.moved_imports import CutAdminOptions
+
+    src = """
+    from django.contrib import admin
+
+    from payments.models import GatewayTransaction, Payment
+
+
+    class Inline(admin.TabularInline):
+        model = GatewayTransaction
+        readonly_fields = ["kind"]
+
+
+    @admin.register(Payment)
+    class PaymentAdmin(admin.ModelAdmin):
+        list_display = ["reference", "order", "-amount"]
+        search_fields = ["reference", "^order__reference"]
+        raw_id_fields = ("order",)
+        ordering = ("-order",)
+    """
+    out = run(lambda c: CutAdminOptions(c, [PAYMENT_ORDER]), src, module="payments.admin")
+    assert 'list_display = ["reference", "order_id", "-amount"]' in out
+    assert 'search_fields = ["reference"]' in out and "'^order__reference' dropped" in out
+    assert "raw_id_fields = ()" in out and "raw_id_fields entry 'order' dropped" in out
+    assert 'ordering = ("-order_id",)' in out
+    assert 'readonly_fields = ["kind"]' in out  # another model's admin: untouched

@@ -618,6 +618,98 @@ class RenameCutLookups(_Names):
         return updated_node.with_changes(args=args) if changed else updated_node
 
 
+class CutAdminOptions(_Names):
+    """Admin options of moved models that name a cut relation (``raw_id_fields = ["order"]``).
+
+    A ``ModelAdmin`` / inline whose model (``@admin.register(M)``, ``admin.site.register(M, A)`` is not
+    followed; ``model = M`` on inlines) has cut relations: the field becomes its id column where a plain
+    field is allowed (``list_display``, ``readonly_fields``, ``fields``, ``ordering``...), and is dropped
+    with a comment where a relation is required (``raw_id_fields``, ``autocomplete_fields``,
+    ``list_select_related``) or a lookup would join across the boundary (``order__reference``).
+    """
+
+    DESCRIPTION = "Admin options of moved models follow their cut relations."
+
+    #: options whose entries must be relations, or are lookups: a cut relation's entry is dropped
+    RELATION_ONLY = frozenset(
+        {"raw_id_fields", "autocomplete_fields", "list_select_related", "filter_horizontal", "filter_vertical"}
+    )
+    #: options whose entries are field names (or lookups, for search_fields/list_filter)
+    FIELD_OPTIONS = frozenset(
+        {
+            "list_display", "list_display_links", "list_filter", "readonly_fields", "fields", "exclude",
+            "search_fields", "ordering", "list_editable", "sortable_by",
+        }
+    )  # fmt: skip
+
+    def __init__(self, context: CodemodContext, cuts: Iterable[ModelCut], reexports: ReExports | None = None) -> None:
+        super().__init__(context, reexports)
+        self.renames: dict[str, dict[str, str]] = {}
+        for c in cuts:
+            if not c.many:
+                self.renames.setdefault(self.reexports.canonical(c.model_class), {})[c.cut.field] = c.attname
+        self._table: list[dict[str, str] | None] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        table: dict[str, str] | None = None
+        for dec in node.decorators:
+            call = dec.decorator
+            if isinstance(call, cst.Call) and call.args:
+                for n in self.names(call.args[0].value):
+                    table = table or self.renames.get(n)
+        for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if (
+                        isinstance(small, cst.Assign)
+                        and len(small.targets) == 1
+                        and isinstance(small.targets[0].target, cst.Name)
+                        and small.targets[0].target.value == "model"
+                    ):
+                        for n in self.names(small.value):
+                            table = table or self.renames.get(n)
+        self._table.append(table)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        self._table.pop()
+        return updated_node
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        table = self._table[-1] if self._table else None
+        if not table or len(updated_node.targets) != 1 or not isinstance(updated_node.targets[0].target, cst.Name):
+            return updated_node
+        option = updated_node.targets[0].target.value
+        value = updated_node.value
+        if option not in self.RELATION_ONLY | self.FIELD_OPTIONS or not isinstance(value, (cst.List, cst.Tuple)):
+            return updated_node
+        kept: list[cst.Element] = []
+        for el in value.elements:
+            text = el.value.evaluated_value if isinstance(el.value, cst.SimpleString) else None
+            if not isinstance(text, str):
+                kept.append(el)
+                continue
+            prefix = text[: len(text) - len(text.lstrip("^=@-"))]
+            path = text[len(prefix) :]
+            head, _, rest = path.partition("__")
+            if head not in table:
+                kept.append(el)
+            elif option in self.RELATION_ONLY or rest:
+                self.note(
+                    f"# TODO(decompose): {option} entry {text!r} dropped: {head} is now a reference by id "
+                    f"({table[head]}) to a model of another service"
+                )
+            else:
+                quote = el.value.value[0] if isinstance(el.value, cst.SimpleString) else '"'
+                kept.append(el.with_changes(value=cst.SimpleString(f"{quote}{prefix}{table[head]}{quote}")))
+        if len(kept) == len(value.elements) and all(a is b for a, b in zip(kept, value.elements, strict=True)):
+            return updated_node
+        if kept:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        if isinstance(value, cst.Tuple) and len(kept) == 1:
+            kept[0] = kept[0].with_changes(comma=cst.Comma())
+        return updated_node.with_changes(value=value.with_changes(elements=kept))
+
+
 # -- signals and tests ------------------------------------------------------------------
 
 
@@ -900,6 +992,8 @@ def moved_module_command(context: CodemodContext, edits: MovedModuleEdits, sourc
         steps.append(ForeignKeyToId(context, here, edits.refs_module, edits.reexports))
     if mentions(c.model_class for c in lookups):
         steps.append(RenameCutLookups(context, lookups, edits.reexports))
+        if re.search(r"\bAdmin\b|admin\.|Inline\b", source):
+            steps.append(CutAdminOptions(context, lookups, edits.reexports))
     if mentions([*(m.name for m in edits.moves), *(s.module for s in edits.stand_ins)]):
         steps.append(RetargetImports(context, edits.moves, edits.stand_ins, edits.reexports))
     if any(isinstance(s, (DropDefinitions, RetargetImports)) for s in steps):  # the steps that remove imports
