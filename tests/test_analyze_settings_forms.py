@@ -172,3 +172,14 @@ def test_read_settings_follows_chains_in_execution_order():
     assert read.defined_in == {"INSTALLED_APPS": "s", "ROOT_URLCONF": "s.base"}
     assert read.writes["INSTALLED_APPS"] == (("s.base", 1), ("s.extra", 2), ("s", 3))
     assert read.modules == ("s", "s.base", "s.extra")
+
+
+def test_a_filtering_comprehension_keeps_what_may_be_installed():
+    # decompose's own service switch: a filter over INSTALLED_APPS, then the client package added
+    text = (
+        b"BASE = ['a', 'b']\nINSTALLED_APPS = BASE + ['c']\n"
+        b"INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in REMOTE] + ['shop.services']\n"
+    )
+    read = read_settings("s", lambda m: (text, False, "s.py") if m == "s" else None)
+    assert read.constants["INSTALLED_APPS"] == ("a", "b", "c", "shop.services")
+    assert read.warnings == ()

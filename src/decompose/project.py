@@ -164,6 +164,11 @@ def _choose_import_root(root: Path) -> Path:
     return root
 
 
+def import_root_of(root: Path) -> Path:
+    """Where the module names of the project at ``root`` start (the folder of ``manage.py``, ``src/``, or ``root``)."""
+    return _choose_import_root(Path(root))
+
+
 def _extra_roots(root: Path, import_root: Path) -> list[Path]:
     """``src/`` of a src layout, besides a project elsewhere (django-oscar: src/oscar + sandbox/manage.py).
 
@@ -959,6 +964,17 @@ class _SettingsReader:
             and not node.keywords
         ):
             inner, g = self.value(node.args[0], env, at)
+            return (inner if isinstance(inner, tuple) else None), g
+        if (
+            isinstance(node, ast.ListComp)
+            and len(node.generators) == 1
+            and isinstance(node.elt, ast.Name)
+            and isinstance(node.generators[0].target, ast.Name)
+            and node.elt.id == node.generators[0].target.id
+        ):
+            # ``[app for app in INSTALLED_APPS if ...]`` (a filter, e.g. decompose's own service switch):
+            # it can only remove entries, so the unfiltered list is the value (what may be installed)
+            inner, g = self.value(node.generators[0].iter, env, at)
             return (inner if isinstance(inner, tuple) else None), g
         return None, []
 

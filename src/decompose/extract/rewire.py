@@ -39,6 +39,7 @@ from decompose.extract.codemods.signal_bridge import BridgeSignalImports
 from decompose.extract.codemods.todo_comments import AddTodoComments
 from decompose.extract.codemods.urlconf import ServiceSwitchUrls
 from decompose.extract.plan import ExtractionPlan
+from decompose.project import SettingsRead, import_root_of, read_settings
 from decompose.scan.source import read_text, walk_files
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", ".venv", "env", "build", "dist", "site-packages"}
@@ -106,24 +107,43 @@ class Rewiring:
 # -- source helpers --------------------------------------------------------------
 
 
+def _source_prefixes(root: Path) -> tuple[str, ...]:
+    """Where module names start, relative to ``root``: ``""``, and the import root (``src/``) when it differs."""
+    rel = import_root_of(root).relative_to(root).as_posix()
+    return ("",) if rel in ("", ".") else ("", rel + "/")
+
+
 def _module_path(root: Path, dotted: str) -> str | None:
     base = dotted.replace(".", "/")
-    for cand in (f"{base}.py", f"{base}/__init__.py"):
-        if (root / cand).is_file():
-            return cand
+    for prefix in _source_prefixes(root):
+        for cand in (f"{prefix}{base}.py", f"{prefix}{base}/__init__.py"):
+            if (root / cand).is_file():
+                return cand
     return None
 
 
-def _settings_literal(source: str, name: str) -> str | None:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                return node.value.value
-    return None
+def _read_monolith_settings(root: Path, module: str) -> SettingsRead:
+    """The settings ``module`` read statically through its star-import chain (files read through scan.source)."""
+
+    def source(name: str) -> tuple[bytes, bool, str] | None:
+        rel = _module_path(root, name)
+        text = read_text(root, rel) if rel is not None else None
+        if rel is None or text is None:
+            return None
+        return text.encode("utf-8"), rel.endswith("/__init__.py"), rel
+
+    return read_settings(module, source)
+
+
+def _app_modules(root: Path, plan: ExtractionPlan) -> tuple[str, ...]:
+    """Dotted names of the moved apps as INSTALLED_APPS and ``include()`` spell them (``src/`` stripped)."""
+    out: list[str] = []
+    for a in plan.apps:
+        path = plan.app_paths.get(a, a).rstrip("/")
+        for prefix in _source_prefixes(root):
+            if path.startswith(prefix):
+                out.append(path[len(prefix):].replace("/", "."))
+    return tuple(dict.fromkeys(out))
 
 
 def _python_files(root: Path) -> list[str]:
@@ -233,7 +253,7 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
     rewritten: list[str] = []
     notes: list[str] = []
     column_changes: list[str] = []
-    app_modules = tuple(plan.app_paths.get(a, a).replace("/", ".") for a in plan.apps)
+    switch_modules = _app_modules(root, plan)
 
     mapping: dict[str, dict[str, str]] = {}
     for f in plan.interface_functions:
@@ -251,13 +271,34 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
     for s in () if rewired_before else plan.manual_steps:
         manual_by_file.setdefault(s.path, []).append(Todo(s.path, s.line, s.pattern, s.message))
 
-    settings_text = read_text(root, settings_rel)
-    if settings_text is None:
+    if read_text(root, settings_rel) is None:
         raise InputError(f"cannot rewire: the settings module {settings_rel} cannot be read as a regular file")
-    root_urlconf = _settings_literal(settings_text, "ROOT_URLCONF")
-    urls_rel = _module_path(root, root_urlconf) if root_urlconf else None
-    if root_urlconf and urls_rel is None:
-        notes.append(f"ROOT_URLCONF {root_urlconf} not found: the moved apps' URLs were not switched")
+    # INSTALLED_APPS and ROOT_URLCONF are edited where they are defined (the settings module or a module
+    # it star-imports); a form the switches cannot handle stops the rewiring (never a silent no-op)
+    settings = _read_monolith_settings(root, plan.settings_module)
+    installed_in = settings.defined_in.get("INSTALLED_APPS")
+    if installed_in is None:
+        why = f" ({settings.warnings[0]})" if settings.warnings else ""
+        raise InputError(
+            f"cannot rewire: {settings_rel}: no INSTALLED_APPS found in it or the modules it star-imports{why}"
+        )
+    installed_rel = _module_path(root, installed_in)
+    entries = settings.constants.get("INSTALLED_APPS")
+    url_value = settings.constants.get("ROOT_URLCONF")
+    root_urlconf = url_value if isinstance(url_value, str) else None
+    if root_urlconf is None:
+        where = settings.defined_in.get("ROOT_URLCONF")
+        raise InputError(
+            f"cannot rewire: {settings_rel}: ROOT_URLCONF "
+            + (f"in {where} is not a string literal" if where else "is not set in it or the modules it star-imports")
+            + ", so the moved apps' URLs cannot be switched"
+        )
+    urls_rel = _module_path(root, root_urlconf)
+    if urls_rel is None:
+        raise InputError(
+            f"cannot rewire: ROOT_URLCONF {root_urlconf} (from {settings_rel}) is not a module of the project"
+        )
+    done: set[str] = set()
     fk_details: dict[str, list[mig.FieldCut]] = {}
 
     for rel in _staying_files(root, plan):
@@ -279,7 +320,11 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
                                        f"{model}.{fname} now holds the id of {c.target} (in the {plan.service} service): "
                                        f"read the object through the service's API"))
         todos.extend(file_todos)
-        touches = bool(file_todos) or rel in (settings_rel, urls_rel) or any(
+        # a URLconf below the root one that includes a moved app's URLs is switched too
+        sub_urls = rel != urls_rel and "urlpatterns" in source and "include" in source and any(
+            mod in source for mod in switch_modules
+        )
+        touches = bool(file_todos) or sub_urls or rel in (installed_rel, urls_rel) or any(
             mod in source for mod in (*mapping, *signal_modules)
         )
         if not touches:
@@ -301,11 +346,27 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
         signals = BridgeSignalImports(context, plan.signal_bridges, client)
         fk = ForeignKeyToIdField(context, fk_by_file.get(rel, ()))
         steps += [imports, *([getmodel] if "get_model" in source else []), signals, *([fk] if rel in fk_by_file else [])]
-        if rel == settings_rel:
-            steps.append(ServiceSwitchSettings(context, plan.service, app_modules, pkg))
-        if rel == urls_rel:
-            steps.append(ServiceSwitchUrls(context, plan.service, app_modules, pkg))
+        switch = urls = None
+        if rel == installed_rel:
+            switch = ServiceSwitchSettings(
+                context, plan.service, switch_modules, pkg, entries=entries if isinstance(entries, tuple) else None
+            )
+            steps.append(switch)
+        if rel == urls_rel or sub_urls:
+            urls = ServiceSwitchUrls(context, plan.service, switch_modules, pkg, mount_inbound=rel == urls_rel)
+            steps.append(urls)
         module = ChainCommand(context, steps).transform_module(module)
+        if switch is not None and not switch.switched:
+            raise InputError(f"cannot rewire: {rel}: INSTALLED_APPS not switched: {switch.problem}")
+        if urls is not None:
+            for included, form in urls.unswitched:
+                raise InputError(
+                    f"cannot rewire: {rel}: include({included!r}) in `{form}`, a form the URL switch cannot handle "
+                    "(build urlpatterns from a list, i18n_patterns(...), += or + static(...))"
+                )
+            if rel == urls_rel and not urls.has_urlpatterns:
+                raise InputError(f"cannot rewire: {rel} (ROOT_URLCONF): no module-level urlpatterns assignment")
+        done.update(r for r in (installed_rel, urls_rel) if r == rel)
         rewritten.extend(f"{rel}: {n}" for n in imports.rewritten)
         rewritten.extend(f"{rel}: apps.get_model({n!r}) (remote stand-in when remote)" for n in getmodel.rewritten)
         rewritten.extend(f"{rel}: {n} (bridged signal)" for n in signals.rewritten)
@@ -317,6 +378,11 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
         if module.code != source:
             changes[rel] = module.code
 
+    for what, target in (("INSTALLED_APPS", installed_rel or installed_in), ("ROOT_URLCONF", urls_rel)):
+        if target not in done:
+            raise InputError(
+                f"cannot rewire: {target} ({what}) is not a staying, readable Python file the rewire can edit"
+            )
     for app, cuts in sorted(fk_details.items()):
         folder = root / plan.app_paths.get(app, app) / "migrations"
         if mig.existing_cut_migration(folder, plan.service):

@@ -2,7 +2,8 @@
 
 Moved apps are removed from ``INSTALLED_APPS`` in remote mode only, and the switch
 is configuration, so a cut-over is rolled back by setting the mode back to
-``local``. After the module-level ``INSTALLED_APPS = [...]`` it inserts::
+``local``. After the last module-level statement that writes ``INSTALLED_APPS`` (in the module
+that defines it: the settings module or one it star-imports) it inserts::
 
     DECOMPOSE_SERVICES = {
         "payments": {
@@ -31,6 +32,7 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 
 SWITCH = "DECOMPOSE_SERVICES"
+_LIST_METHODS = ("append", "extend", "insert", "remove")
 
 
 def _entry(service: str, apps: Sequence[str], url: str) -> str:
@@ -55,8 +57,29 @@ def moved_entries(entries: Sequence[str], apps: Sequence[str], app_modules: Sequ
     return out
 
 
+def _writes(node: cst.CSTNode, name: str) -> bool:
+    """``node`` assigns ``name``, augments it or calls a list method on it (at any depth)."""
+    target = m.Name(name)
+    return bool(
+        m.findall(node, m.AssignTarget(target=target))
+        or m.findall(node, m.AugAssign(target=target))
+        or m.findall(node, m.AnnAssign(target=target))
+        or m.findall(node, m.Call(func=m.Attribute(value=target, attr=m.OneOf(*map(m.Name, _LIST_METHODS)))))
+    )
+
+
 class ServiceSwitchSettings(VisitorBasedCodemodCommand):
-    """Add (or extend) ``DECOMPOSE_SERVICES`` and the mode-aware ``INSTALLED_APPS``."""
+    """Add (or extend) ``DECOMPOSE_SERVICES`` and the mode-aware ``INSTALLED_APPS``.
+
+    The switch goes after the module's last top-level statement that writes ``INSTALLED_APPS``
+    (``=``, ``+=``, ``.append/.extend/.insert``, also inside ``if``/``try``/``with``), whatever
+    the value's form (a literal, ``BASE + [...]``, a helper's result): it filters the value Django
+    will see. ``entries`` are the INSTALLED_APPS values read statically (the whole star-import
+    chain); without them, the string literals of those statements.
+
+    After the transform, :attr:`switched` says whether the service is switched in this module
+    (inserted now or by an earlier run); when not, :attr:`problem` says why, for an error.
+    """
 
     DESCRIPTION = "Switch moved apps by configuration: installed when local, removed when remote."
 
@@ -67,80 +90,93 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
         app_modules: Sequence[str],
         services_package: str,
         url: str | None = None,
+        entries: Sequence[str] | None = None,
     ) -> None:
         super().__init__(context)
         self.service = service
         self.app_modules = tuple(app_modules)
         self.package = services_package
         self.url = url or f"http://{service}:8000"
+        self.known = tuple(entries) if entries is not None else None
         self.entries: list[str] = []
         self.found_installed = False
         self.has_switch = False
+        self.switched = False
+        self.problem: str | None = None
 
     def visit_Module(self, node: cst.Module) -> None:
         for stmt in node.body:
             if m.matches(stmt, m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(target=m.Name(SWITCH))])])):
                 self.has_switch = True
 
-    def _installed(self, stmt: cst.BaseStatement) -> cst.List | None:
-        if m.matches(
-            stmt,
-            m.SimpleStatementLine(
-                body=[m.Assign(targets=[m.AssignTarget(target=m.Name("INSTALLED_APPS"))], value=m.List() | m.Tuple())]
-            ),
-        ):
-            value = stmt.body[0].value  # type: ignore[attr-defined]
-            return value
-        return None
+    def _already_switched(self, body: Sequence[cst.BaseStatement]) -> bool:
+        """The existing ``DECOMPOSE_SERVICES`` dict has this service (an earlier run switched it)."""
+        for stmt in body:
+            for d in m.findall(stmt, m.Assign(targets=[m.AssignTarget(target=m.Name(SWITCH))], value=m.Dict())):
+                value = cst.ensure_type(cst.ensure_type(d, cst.Assign).value, cst.Dict)
+                for e in value.elements:
+                    if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString):
+                        if e.key.evaluated_value == self.service:
+                            return True
+        return False
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         body = list(updated_node.body)
-        for i, stmt in enumerate(body):
-            value = self._installed(stmt)
-            if value is None:
-                continue
-            self.found_installed = True
-            self.entries = [
-                v
-                for e in value.elements
-                if isinstance(e.value, cst.SimpleString) and isinstance(v := e.value.evaluated_value, str)
-            ]
-            moved = moved_entries(self.entries, (), self.app_modules)
-            if not self.has_switch:
-                code = (
-                    f"{SWITCH} = {{\n{_entry(self.service, moved, self.url)}}}\n"
-                    "INSTALLED_APPS = [\n"
-                    "    app\n"
-                    "    for app in INSTALLED_APPS\n"
-                    f'    if not any(s["mode"] == "remote" and app in s["apps"] for s in {SWITCH}.values())\n'
-                    f'] + ["{self.package}"]\n'
-                )
-                AddImportsVisitor.add_needed_import(self.context, "os")
-                new = list(cst.parse_module(code).body)
-                new[0] = new[0].with_changes(
-                    leading_lines=[
-                        cst.EmptyLine(),
-                        cst.EmptyLine(
-                            comment=cst.Comment(
-                                '# decompose: services extracted from this monolith. Each runs "local" (its apps'
-                            )
-                        ),
-                        cst.EmptyLine(
-                            comment=cst.Comment(
-                                '# installed, called in-process) or "remote" (apps removed, called over HTTP):'
-                            )
-                        ),
-                        cst.EmptyLine(
-                            comment=cst.Comment(
-                                "# a cut-over is rolled back by configuration. Env: DECOMPOSE_<SERVICE>_MODE/URL/TOKEN."
-                            )
-                        ),
-                    ]
-                )
-                return updated_node.with_changes(body=[*body[: i + 1], *new, *body[i + 1 :]])
-            break
-        if not self.has_switch:
+        writes = [i for i, stmt in enumerate(body) if _writes(stmt, "INSTALLED_APPS")]
+        if not writes:
+            self.problem = "no module-level statement sets INSTALLED_APPS"
             return updated_node
+        self.found_installed = True
+        if self.known is not None:
+            self.entries = list(self.known)
+        else:
+            self.entries = [
+                str(s.evaluated_value)
+                for i in writes
+                for s in m.findall(body[i], m.SimpleString())
+                if isinstance(s, cst.SimpleString) and isinstance(s.evaluated_value, str)
+            ]
+        moved = moved_entries(self.entries, (), self.app_modules)
+        if not moved and not (self.has_switch and self._already_switched(body)):
+            self.problem = (
+                f"INSTALLED_APPS read statically names none of {', '.join(self.app_modules)} "
+                f"({len(self.entries)} entries read)"
+            )
+            return updated_node
+        if not self.has_switch:
+            i = writes[-1]
+            code = (
+                f"{SWITCH} = {{\n{_entry(self.service, moved, self.url)}}}\n"
+                "INSTALLED_APPS = [\n"
+                "    app\n"
+                "    for app in INSTALLED_APPS\n"
+                f'    if not any(s["mode"] == "remote" and app in s["apps"] for s in {SWITCH}.values())\n'
+                f'] + ["{self.package}"]\n'
+            )
+            AddImportsVisitor.add_needed_import(self.context, "os")
+            new = list(cst.parse_module(code).body)
+            new[0] = new[0].with_changes(
+                leading_lines=[
+                    cst.EmptyLine(),
+                    cst.EmptyLine(
+                        comment=cst.Comment(
+                            '# decompose: services extracted from this monolith. Each runs "local" (its apps'
+                        )
+                    ),
+                    cst.EmptyLine(
+                        comment=cst.Comment(
+                            '# installed, called in-process) or "remote" (apps removed, called over HTTP):'
+                        )
+                    ),
+                    cst.EmptyLine(
+                        comment=cst.Comment(
+                            "# a cut-over is rolled back by configuration. Env: DECOMPOSE_<SERVICE>_MODE/URL/TOKEN."
+                        )
+                    ),
+                ]
+            )
+            self.switched = True
+            return updated_node.with_changes(body=[*body[: i + 1], *new, *body[i + 1 :]])
         # extend the existing switch with this service (idempotent)
         for i, stmt in enumerate(body):
             if not m.matches(
@@ -155,9 +191,9 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
                 for e in d.elements
                 if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
             ]
+            self.switched = True
             if self.service in keys:
                 return updated_node
-            moved = moved_entries(self.entries, (), self.app_modules)
             empty = cst.Module([])
             kept = "".join(
                 "    " + empty.code_for_node(e.with_changes(comma=cst.MaybeSentinel.DEFAULT)) + ",\n"
@@ -166,4 +202,5 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
             new_d = cst.parse_expression("{\n" + kept + _entry(self.service, moved, self.url) + "}")
             body[i] = stmt.with_changes(body=[assign.with_changes(value=new_d)])
             return updated_node.with_changes(body=body)
+        self.problem = f"{SWITCH} is set here but not as a dict literal"
         return updated_node

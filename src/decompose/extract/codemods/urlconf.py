@@ -44,48 +44,185 @@ def _included_module(node: cst.BaseExpression) -> str | None:
     return None
 
 
+_INCLUDE = m.Name("include") | m.Attribute(attr=m.Name("include"))
+
+
+def _is_switch(node: cst.CSTNode) -> bool:
+    """``[...] if service_is_local("x") else []``: a moved route switched by an earlier run."""
+    return m.matches(node, m.IfExp(test=m.Call(func=m.Name("service_is_local"))))
+
+
+def _snippet(node: cst.CSTNode, limit: int = 100) -> str:
+    code = " ".join(cst.Module([]).code_for_node(node).split())
+    return code if len(code) <= limit else code[: limit - 3] + "..."
+
+
 class ServiceSwitchUrls(VisitorBasedCodemodCommand):
+    """Mount moved apps' URLconfs in local mode only (and, with ``mount_inbound``, the inbound endpoints).
+
+    Switched wherever ``urlpatterns`` is built at module level: a list literal, ``i18n_patterns(...)``,
+    ``urlpatterns += [...]``, ``[...] + static(...)``. After the transform, :attr:`unswitched` lists
+    each ``include`` of a moved app left in another form (a loop, ``urlpatterns.append(...)``, a
+    helper function) with that form, for an error: nothing is left silently.
+    """
+
     DESCRIPTION = "Mount moved apps' URLconfs in local mode only; serve events and call backs."
 
     def __init__(
-        self, context: CodemodContext, service: str, app_modules: Sequence[str], services_package: str
+        self,
+        context: CodemodContext,
+        service: str,
+        app_modules: Sequence[str],
+        services_package: str,
+        mount_inbound: bool = True,
     ) -> None:
         super().__init__(context)
         self.service = service
         self.app_modules = tuple(app_modules)
         self.package = services_package
+        self.mount_inbound = mount_inbound
         self.switched: list[str] = []
+        #: ``(included module, the statement's form)`` of moved includes not switched
+        self.unswitched: list[tuple[str, str]] = []
+        self.has_urlpatterns = False
+        self.aliases: dict[str, str] = {}
+
+    def visit_Module(self, node: cst.Module) -> None:
+        # ``from payments import urls as payment_urls`` then ``include(payment_urls)``
+        for imp in m.findall(node, m.ImportFrom() | m.Import()):
+            if isinstance(imp, cst.ImportFrom) and not imp.relative and imp.module is not None \
+                    and not isinstance(imp.names, cst.ImportStar):
+                base = get_full_name_for_node(imp.module) or ""
+                for alias in imp.names:
+                    name = get_full_name_for_node(alias.name) or ""
+                    local = get_full_name_for_node(alias.asname.name) if alias.asname else name
+                    if local:
+                        self.aliases[local] = f"{base}.{name}"
+            elif isinstance(imp, cst.Import):
+                for alias in imp.names:
+                    name = get_full_name_for_node(alias.name) or ""
+                    if alias.asname:
+                        local = get_full_name_for_node(alias.asname.name)
+                        if local:
+                            self.aliases[local] = name
+
+    def _module_of(self, node: cst.BaseExpression) -> str | None:
+        module = _included_module(node)
+        if module is None:
+            return None
+        head, _, rest = module.partition(".")
+        if module in self.aliases:
+            return self.aliases[module]
+        if head in self.aliases:
+            return f"{self.aliases[head]}.{rest}" if rest else self.aliases[head]
+        return module
 
     def _moved(self, module: str | None) -> bool:
         return module is not None and any(module == a or module.startswith(a + ".") for a in self.app_modules)
 
-    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
-        if not m.matches(
-            updated_node, m.Assign(targets=[m.AssignTarget(target=m.Name("urlpatterns"))], value=m.List())
+    def _wrap(self, value: cst.BaseExpression) -> cst.IfExp:
+        wrapped = cst.parse_expression(f'[x] if service_is_local("{self.service}") else []')
+        assert isinstance(wrapped, cst.IfExp)
+        body = cst.ensure_type(wrapped.body, cst.List).with_changes(elements=[cst.Element(value)])
+        AddImportsVisitor.add_needed_import(self.context, f"{self.package}.runtime", "is_local", "service_is_local")
+        return wrapped.with_changes(body=body, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+    def _switch(self, expr: cst.BaseExpression) -> cst.BaseExpression:
+        """``expr`` (a value of ``urlpatterns``) with every moved route switched."""
+        if isinstance(expr, cst.List):
+            elements: list[cst.BaseElement] = []
+            for el in expr.elements:
+                module = self._module_of(el.value) if isinstance(el, cst.Element) else None
+                if isinstance(el, cst.Element) and self._moved(module):
+                    self.switched.append(module or "")
+                    elements.append(cst.StarredElement(self._wrap(el.value), comma=el.comma))
+                else:
+                    elements.append(el)
+            return expr.with_changes(elements=elements)
+        if isinstance(expr, cst.Call) and (get_full_name_for_node(expr.func) or "").rsplit(".", 1)[-1] in (
+            "i18n_patterns",
+            "patterns",
         ):
-            return updated_node
-        lst: cst.List = updated_node.value  # type: ignore[assignment]
-        elements: list[cst.BaseElement] = []
+            args: list[cst.Arg] = []
+            for arg in expr.args:
+                module = self._module_of(arg.value) if not arg.star and arg.keyword is None else None
+                if self._moved(module):
+                    self.switched.append(module or "")
+                    args.append(arg.with_changes(value=self._wrap(arg.value), star="*"))
+                else:
+                    args.append(arg)
+            return expr.with_changes(args=args)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            return expr.with_changes(left=self._switch(expr.left), right=self._switch(expr.right))
+        return expr
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        body = list(updated_node.body)
+        target = m.Name("urlpatterns")
+        writes: list[int] = []
+        first_list: tuple[int, int] | None = None  # (statement, small statement) of a list-literal assignment
+        for i, stmt in enumerate(body):
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            small = list(stmt.body)
+            changed = False
+            for j, node in enumerate(small):
+                if m.matches(node, m.Assign(targets=[m.AssignTarget(target=target)]) | m.AugAssign(target=target)
+                             | m.AnnAssign(target=target)):
+                    value = getattr(node, "value", None)
+                    if value is None:
+                        continue
+                    writes.append(i)
+                    if first_list is None and isinstance(value, cst.List) and not isinstance(node, cst.AugAssign):
+                        first_list = (i, j)
+                    new_value = self._switch(value)
+                    if new_value is not value:
+                        small[j] = node.with_changes(value=new_value)
+                        changed = True
+            if changed:
+                body[i] = stmt.with_changes(body=small)
+        self.has_urlpatterns = bool(writes)
         inbound = f"{self.package}.urls"
-        has_inbound = any(_included_module(e.value) == inbound for e in lst.elements)
-        for el in lst.elements:
-            module = _included_module(el.value) if isinstance(el, cst.Element) else None
-            if isinstance(el, cst.Element) and self._moved(module):
-                self.switched.append(module or "")
-                wrapped = cst.parse_expression(f'[x] if service_is_local("{self.service}") else []')
-                assert isinstance(wrapped, cst.IfExp)
-                body = wrapped.body.with_changes(elements=[cst.Element(el.value)])
-                expr = wrapped.with_changes(body=body, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-                elements.append(cst.StarredElement(expr, comma=el.comma))
-                AddImportsVisitor.add_needed_import(
-                    self.context, f"{self.package}.runtime", "is_local", "service_is_local"
-                )
-            else:
-                elements.append(el)
-        if not has_inbound:
-            first_comma = elements[0].comma if elements else cst.MaybeSentinel.DEFAULT
-            new = cst.Element(cst.parse_expression(f'path("api/v1/", include("{inbound}"))'), comma=first_comma)
-            elements.insert(0, new)
+        has_inbound = any(
+            self._module_of(cst.ensure_type(c, cst.Call)) == inbound
+            for c in m.findall(cst.Module(body=body), m.Call(func=m.Name("include")))
+        )
+        if self.mount_inbound and writes and not has_inbound:
             AddImportsVisitor.add_needed_import(self.context, "django.urls", "include")
             AddImportsVisitor.add_needed_import(self.context, "django.urls", "path")
-        return updated_node.with_changes(value=lst.with_changes(elements=elements))
+            mount = f'path("api/v1/", include("{inbound}"))'
+            if first_list is not None:
+                i, j = first_list
+                stmt = cst.ensure_type(body[i], cst.SimpleStatementLine)
+                assign = stmt.body[j]
+                lst = cst.ensure_type(assign.value, cst.List)  # type: ignore[attr-defined]
+                first_comma = lst.elements[0].comma if lst.elements else cst.MaybeSentinel.DEFAULT
+                elements = [cst.Element(cst.parse_expression(mount), comma=first_comma), *lst.elements]
+                small = list(stmt.body)
+                small[j] = assign.with_changes(value=lst.with_changes(elements=elements))
+                body[i] = stmt.with_changes(body=small)
+            else:  # urlpatterns = i18n_patterns(...): mounted first, outside the language prefix
+                last = writes[-1]
+                line = cst.parse_statement(f"urlpatterns = [{mount}, *urlpatterns]\n")
+                body.insert(last + 1, line)
+        self.unswitched = self._left(cst.Module(body=body))
+        return updated_node.with_changes(body=body)
+
+    def _left(self, module: cst.Module) -> list[tuple[str, str]]:
+        """Includes of moved apps that are not under a ``service_is_local`` switch, with their statement."""
+        out: list[tuple[str, str]] = []
+
+        def walk(node: cst.CSTNode, top: cst.CSTNode | None) -> None:
+            if _is_switch(node):
+                return
+            if isinstance(node, cst.Call) and m.matches(node.func, _INCLUDE):
+                module_name = self._module_of(node)
+                if self._moved(module_name):
+                    out.append((module_name or "", _snippet(top or node)))
+                    return
+            for child in node.children:
+                walk(child, top)
+
+        for stmt in module.body:
+            walk(stmt, stmt)
+        return out
