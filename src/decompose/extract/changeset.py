@@ -71,13 +71,16 @@ _STAGED = ".decompose-new"
 _BACKUP = ".decompose-bak"
 _SKIP = ("__pycache__",)
 
+#: What a file of a changeset holds: text (written as UTF-8, newlines as given) or bytes (written as they are).
+Content = str | bytes
+
 
 @dataclass(frozen=True, slots=True)
 class Changeset:
-    """Files to write under ``target``: ``{relative POSIX path: text}``."""
+    """Files to write under ``target``: ``{relative POSIX path: text or bytes}`` (bytes: copied byte for byte)."""
 
     target: Path
-    files: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, Content] = field(default_factory=dict)
 
     def paths(self) -> list[str]:
         return sorted(self.files)
@@ -193,9 +196,14 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_file(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+def _encoded(content: Content) -> bytes:
+    """The bytes a file holding ``content`` has on disk."""
+    return content if isinstance(content, bytes) else content.encode("utf-8")
+
+
+def _write_file(path: Path, content: Content) -> None:
+    with open(path, "wb") as fh:
+        fh.write(_encoded(content))
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -216,17 +224,17 @@ def _tree_files(folder: Path) -> dict[str, Path]:
             if p.is_file() and not any(s in p.parts for s in _SKIP)}
 
 
-def _same_tree(folder: Path, files: Mapping[str, str]) -> bool:
+def _same_tree(folder: Path, files: Mapping[str, Content]) -> bool:
     have = _tree_files(folder)
     if set(have) != set(files):
         return False
-    return all(have[rel].read_bytes() == files[rel].encode("utf-8") for rel in files)
+    return all(have[rel].read_bytes() == _encoded(files[rel]) for rel in files)
 
 
-def _same_file(path: Path, text: str | None) -> bool:
-    if text is None:
+def _same_file(path: Path, content: Content | None) -> bool:
+    if content is None:
         return not path.exists() and not path.is_symlink()
-    return path.is_file() and path.read_bytes() == text.encode("utf-8")
+    return path.is_file() and path.read_bytes() == _encoded(content)
 
 
 def _sibling(rel: str, suffix: str) -> str:
@@ -304,7 +312,7 @@ def _refuse_pending(base: Path) -> None:
 # -- the transaction's phases ---------------------------------------------------------------
 
 
-def _stage(base: Path, e: _Entry, content: str | Mapping[str, str] | None) -> None:
+def _stage(base: Path, e: _Entry, content: Content | Mapping[str, Content] | None) -> None:
     target, staged = base / e.target, base / e.staged
     if e.kind == "tree":
         assert isinstance(content, Mapping)
@@ -321,7 +329,7 @@ def _stage(base: Path, e: _Entry, content: str | Mapping[str, str] | None) -> No
             _fsync_dir(folder)
         return
     if not e.delete:
-        assert isinstance(content, str)
+        assert isinstance(content, (str, bytes))
         _write_file(staged, content)
         if e.existed:
             shutil.copymode(target, staged)
@@ -394,7 +402,7 @@ def _parents(paths: Iterable[Path]) -> set[Path]:
 
 
 def _transaction(base: Path, entries: list[_Entry], dirs: list[str],
-                 contents: Mapping[str, str | Mapping[str, str] | None]) -> None:
+                 contents: Mapping[str, Content | Mapping[str, Content] | None]) -> None:
     _fault_setting()  # a bad value is an input error before anything is written
     with _locked(base):
         _refuse_pending(base)
@@ -402,7 +410,7 @@ def _transaction(base: Path, entries: list[_Entry], dirs: list[str],
 
 
 def _run_transaction(base: Path, entries: list[_Entry], dirs: list[str],
-                     contents: Mapping[str, str | Mapping[str, str] | None]) -> None:
+                     contents: Mapping[str, Content | Mapping[str, Content] | None]) -> None:
     try:
         _write_journal(base, "staging", entries, dirs)
         for d in dirs:
@@ -514,8 +522,8 @@ def ensure_clean(root: Path) -> None:
         )
 
 
-def apply_changes(root: Path, changes: Mapping[str, str | None], *, force: bool = False) -> list[str]:
-    """Write (text) or delete (``None``) files under ``root``, all or nothing; the paths changed.
+def apply_changes(root: Path, changes: Mapping[str, Content | None], *, force: bool = False) -> list[str]:
+    """Write (text or bytes) or delete (``None``) files under ``root``, all or nothing; the paths changed.
 
     Refuses a dirty git work tree unless ``force`` (so the change can be reviewed and
     reverted with git), and a folder whose interrupted apply was not recovered (the changes
@@ -545,8 +553,8 @@ def apply_changes(root: Path, changes: Mapping[str, str | None], *, force: bool 
     return list(todo)
 
 
-def write_tree(target: Path, files: Mapping[str, str], *, force: bool = False,
-               beside: Mapping[str, str] | None = None) -> bool:
+def write_tree(target: Path, files: Mapping[str, Content], *, force: bool = False,
+               beside: Mapping[str, Content] | None = None) -> bool:
     """Write ``files`` as the complete content of folder ``target``, all or nothing.
 
     ``beside``: more files next to ``target`` (relative to its parent, e.g. the monolith's
@@ -566,7 +574,7 @@ def write_tree(target: Path, files: Mapping[str, str], *, force: bool = False,
         _check_no_symlink(base, rel)
     _refuse_pending(base)
     entries: list[_Entry] = []
-    contents: dict[str, str | Mapping[str, str] | None] = {}
+    contents: dict[str, Content | Mapping[str, Content] | None] = {}
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise UnsafeOperationError(f"{target} exists and is not a folder")
     existed = target.is_dir()
@@ -595,17 +603,41 @@ def write_tree(target: Path, files: Mapping[str, str], *, force: bool = False,
     return True
 
 
-def diff_tree(target: Path, files: Mapping[str, str]) -> str:
-    """Unified diff from what is in ``target`` now to ``files`` (a full replacement of the folder)."""
+def _as_text(data: bytes) -> str | None:
+    """``data`` as text for a diff, or None when it is binary (not UTF-8, or holding NUL bytes)."""
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def diff_tree(target: Path, files: Mapping[str, Content]) -> str:
+    """Unified diff from what is in ``target`` now to ``files`` (a full replacement of the folder).
+
+    A binary file (bytes that are not UTF-8 text, on either side) is one line, like git's:
+    ``Binary file b/x.png (1,234 bytes) would be written``, ``Binary file x.png (1,234 -> 1,240 bytes) differs``,
+    ``Binary file a/x.png (1,234 bytes) would be removed``. Bytes given for a file are always shown so.
+    """
     target = Path(target)
     existing: set[str] = set()
     if target.is_dir():
         existing = set(_tree_files(target))
     out: list[str] = []
     for rel in sorted(existing | set(files)):
-        old = (target / rel).read_text(encoding="utf-8", errors="replace") if rel in existing else ""
-        new = files.get(rel, "")
-        if rel in existing and old == new:
+        old_bytes = (target / rel).read_bytes() if rel in existing else b""
+        new_bytes = _encoded(files[rel]) if rel in files else b""
+        if rel in existing and rel in files and old_bytes == new_bytes:
+            continue
+        old, new = _as_text(old_bytes), _as_text(new_bytes)
+        if old is None or new is None or isinstance(files.get(rel), bytes):
+            if rel not in files:
+                out.append(f"Binary file a/{rel} ({len(old_bytes):,} bytes) would be removed\n")
+            elif rel not in existing:
+                out.append(f"Binary file b/{rel} ({len(new_bytes):,} bytes) would be written\n")
+            else:
+                out.append(f"Binary file {rel} ({len(old_bytes):,} -> {len(new_bytes):,} bytes) differs\n")
             continue
         out.extend(
             difflib.unified_diff(

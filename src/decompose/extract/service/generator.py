@@ -1,6 +1,6 @@
 """Build every file of the standalone service for an :class:`ExtractionPlan`.
 
-:func:`service_files` returns ``{relative path: text}``; nothing is written
+:func:`service_files` returns ``{relative path: text or bytes}``; nothing is written
 here (see :mod:`decompose.extract.changeset`). The output is a pure function
 of the plan and the project's files, so the same input gives byte-identical
 files.
@@ -18,11 +18,15 @@ Layout of ``extracted/<service>/``::
 from __future__ import annotations
 
 import ast
+import fnmatch
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from string import Template
 
 import libcst as cst
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from decompose.errors import InputError
 from decompose.extract.api_spec import API_PREFIX, HEALTH_PATH, TOKEN_ENV, Endpoint, endpoints, wire_type
@@ -40,6 +44,9 @@ from decompose.extract.codemods.moved_imports import (
 from decompose.extract.plan import ExtractionPlan
 from decompose.extract.plan import index as F
 from decompose.extract.service.openapi import camel, document_json, dto_name
+from decompose.extract.service.pytest_config import python_file_patterns
+from decompose.extract.service.requirements import distribution_for, installed_top_levels, is_stdlib, monolith_pins
+from decompose.extract.service.settings_values import SettingValue, settings_values
 from decompose.scan.source import SourceError, read_source, walk_files
 
 #: Settings the generated settings module defines itself (never copied from the monolith).
@@ -55,6 +62,7 @@ IMPLIED_SETTINGS = {
     "django.contrib.auth.password_validation": ("AUTH_PASSWORD_VALIDATORS",),
     "django.contrib.auth.hashers": ("PASSWORD_HASHERS",),
     "django.core.cache": ("CACHES",),
+    "django.contrib.sites": ("SITE_ID",),
 }  # fmt: skip
 
 
@@ -83,6 +91,7 @@ class _Context:
         #: abstract base models of staying apps: their definitions are copied into bases.py
         self.abstract_bases: list[str] = list(rw.abstract_bases)
         self.module_aliases: dict[str, str] = dict(rw.module_aliases)
+        self._settings_values: dict[str, SettingValue] | None = None
         #: names modules bind by importing them (``orders.models.Order`` → ``orders.models.order.Order``)
         self.reexports = ReExports(
             {f"{m.name}.{local}": target for m in self.p.modules.values() for local, target in sorted(m.exports.items())}
@@ -165,27 +174,58 @@ class _Context:
         names -= OWN_SETTINGS
         if not names and not auth_names:
             return "", []
-        settings_mod = self.p.modules.get(self.plan.settings_module or "")
-        values: dict[str, str] = {}
-        if settings_mod is not None:
-            for st in settings_mod.tree.body:
-                if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
-                    try:
-                        ast.literal_eval(st.value)
-                    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                        continue
-                    values[st.targets[0].id] = ast.unparse(st.value)
+        values = self.settings_values()
         lines = [f"# Settings the moved code reads, copied from {self.plan.settings_module or 'the monolith'}."]
         if "AUTH_USER_MODEL" in auth_names and self.p.auth_user_model.split(".", 1)[0] in self.plan.apps:
             lines.append(f"AUTH_USER_MODEL = {self.p.auth_user_model!r}")
         missing = []
         implied = {n for group in IMPLIED_SETTINGS.values() for n in group}
         for n in sorted(names):
-            if n in values:
-                lines.append(f"{n} = {values[n]}")
-            elif n not in implied:
+            v = values.get(n)
+            if v is not None and v.text is not None:
+                lines.append(f"{n} = {v.text}")
+            elif v is not None:
                 missing.append(n)
+                lines.extend(_not_static(v))
+            elif n not in implied:  # a setting Django reads for the moved code falls back to Django's default
+                missing.append(n)
+                lines.append(f"# TODO(decompose): the moved code reads settings.{n}, which the monolith's settings "
+                             "do not set (a Django default, or set where decompose cannot read it)")
         return "\n".join(lines) + "\n", missing
+
+    def settings_values(self) -> dict[str, SettingValue]:
+        """The monolith's settings with their static values, following its star-import chain (cached)."""
+        if self._settings_values is None:
+            def load(name: str) -> tuple[str, str, bool] | None:
+                m = self.p.modules.get(name)
+                if m is None:
+                    return None
+                try:
+                    return m.path, m.source, m.package == m.name
+                except F.ModuleUnreadable:
+                    return None
+
+            module = self.plan.settings_module
+            self._settings_values = settings_values(load, module) if module else {}
+        return self._settings_values
+
+    def default_auto_field(self) -> str:
+        """``DEFAULT_AUTO_FIELD`` as the monolith sets it (else Django's default), so no moved table gets a
+        migration of its primary key."""
+        v = self.settings_values().get("DEFAULT_AUTO_FIELD")
+        if v is None:
+            return "# the monolith does not set it: Django's default\nDEFAULT_AUTO_FIELD = \"django.db.models.AutoField\""
+        if v.text is None:
+            return "\n".join([*_not_static(v), "DEFAULT_AUTO_FIELD = \"django.db.models.AutoField\""])
+        return f"# as in the monolith ({v.where})\nDEFAULT_AUTO_FIELD = {v.text}"
+
+
+def _not_static(v: SettingValue) -> list[str]:
+    """A TODO for a setting whose value the service cannot copy, with the monolith's statement commented out."""
+    if v.block:
+        return [f"# TODO(decompose): {v.name} is set inside a `{v.block}` statement in the monolith ({v.where}); set it here"]
+    return [f"# TODO(decompose): {v.name} is not a static value in the monolith ({v.where}); set it here. There:",
+            *(f"#   {ln}" for ln in v.statement.splitlines())]
 
 
 def _serializer_field(p_kind: tuple[str, bool], required: bool, help_text: str | None = None) -> str:
@@ -625,7 +665,6 @@ def apps_module(ctx: _Context, with_events: bool) -> str:
         "",
         f"class {cls}(AppConfig):",
         f'    name = "{ctx.pkg}"',
-        '    default_auto_field = "django.db.models.BigAutoField"',
     ]
     if with_events:
         lines += ["", "    def ready(self) -> None:", f"        from {ctx.pkg} import events  # noqa: F401"]
@@ -646,7 +685,7 @@ def api_tests_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
     )
 
 
-def readme(ctx: _Context, eps: tuple[Endpoint, ...], missing_settings: list[str]) -> str:
+def readme(ctx: _Context, eps: tuple[Endpoint, ...], missing_settings: list[str], notes: Sequence[str] = ()) -> str:
     plan = ctx.plan
     rows = "\n".join(f"| `{e.method}` | `{e.path}` | {e.kind} | `{e.target}` |" for e in eps) or "| | | (none) | |"
     kernel = ", ".join([*(f"the app `{a}`" for a in plan.kernel_apps), *(f"`{m}`" for m in plan.shared_kernel)]) or "(none)"
@@ -655,7 +694,7 @@ def readme(ctx: _Context, eps: tuple[Endpoint, ...], missing_settings: list[str]
         "settings); define them in `" + ctx.pkg + "/settings.py`: " + ", ".join(f"`{n}`" for n in missing_settings) + "."
         if missing_settings
         else ""
-    )
+    ) + "".join(f"\n\nTODO: {n}" for n in notes)
     return _template(
         "README.md.tmpl",
         service=plan.service,
@@ -668,29 +707,181 @@ def readme(ctx: _Context, eps: tuple[Endpoint, ...], missing_settings: list[str]
     )
 
 
-def _read_text(index: F.CodeIndex, rel: str) -> str:
-    """A file of the project as text, read through the analysis's filters (regular file, size cap)."""
+#: What the service itself needs beyond Django, when the monolith does not pin it (its pin wins: it
+#: knows which versions work with its Django).
+SERVICE_REQUIREMENTS = (("djangorestframework", "djangorestframework>=3.15,<4"), ("drf-spectacular", "drf-spectacular>=0.27,<1"))
+#: Django when the monolith pins no version (a TODO in the README says so).
+FALLBACK_DJANGO = "Django>=5.2,<5.3"
+
+
+def _requirement_names(text: str) -> set[str]:
+    """Canonical names of the requirement lines of a requirements file (comments and options left out)."""
+    out: set[str] = set()
+    for line in text.splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if line and not line.startswith(("#", "-")):
+            try:
+                out.add(canonicalize_name(Requirement(line).name))
+            except InvalidRequirement:
+                continue
+    return out
+
+
+def requirements_files(ctx: _Context, files: Mapping[str, str | bytes]) -> tuple[str, str, list[str]]:
+    """``requirements.txt``, ``requirements-dev.txt`` and README TODOs: the monolith's own pins for Django,
+    for what the service needs, and for every third-party package the copied modules import (those only
+    the copied tests import go to requirements-dev.txt). An import no distribution is known for is a TODO."""
+    index = ctx.p
+    pins = monolith_pins(index.root)
+    tops = {name.split(".", 1)[0] for name in index.modules}
+    # top-level import → (is it used outside tests, where it is imported)
+    imported: dict[str, tuple[bool, list[str]]] = {}
+    for rel in sorted(r for r in files if r.endswith(".py")):
+        m = ctx.by_path.get(rel)
+        if m is None:
+            continue
+        for imp in m.facts.imports:
+            top = imp.module.split(".", 1)[0]
+            if not top or "type_checking" in imp.flags or top in tops or is_stdlib(top) or top == "django":
+                continue
+            outside_tests, where = imported.get(top, (False, []))
+            imported[top] = (outside_tests or not m.test, [*where, f"{rel}:{imp.line}"])
+    notes: list[str] = []
+    django = pins.get("django")
+    if django is not None:
+        django_line = f"{django.line}  # the monolith's pin ({django.source})"
+    else:
+        django_line = f"{FALLBACK_DJANGO}  # TODO(decompose): the monolith pins no Django version"
+        notes.append(f"The monolith pins no Django version; `requirements.txt` assumes `{FALLBACK_DJANGO}`: set the one it runs.")
+    own = {}
+    for name, default in SERVICE_REQUIREMENTS:
+        pin = pins.get(canonicalize_name(name))
+        own[name] = f"{pin.line}  # the monolith's pin ({pin.source})" if pin is not None else default
+    values = dict(service=ctx.plan.service, django=django_line, djangorestframework=own["djangorestframework"],
+                  drf_spectacular=own["drf-spectacular"])
+    listed = _requirement_names(_template("requirements.txt.tmpl", **values, extra_requirements=""))
+    listed_dev = listed | _requirement_names(_template("requirements-dev.txt.tmpl", extra_requirements=""))
+    installed = installed_top_levels(index.root) if imported else {}
+    runtime: dict[str, list[str]] = defaultdict(list)
+    dev: dict[str, list[str]] = defaultdict(list)
+    unknown: list[str] = []
+    for top in sorted(imported):
+        used_at_runtime, where = imported[top]
+        dist = distribution_for(top, pins, installed)
+        if dist is None:
+            unknown.append(f"`{top}` ({', '.join(where[:3])}{', ...' if len(where) > 3 else ''})")
+            continue
+        (runtime if used_at_runtime else dev)[dist].append(top)
+
+    def lines(found: dict[str, list[str]], skip: set[str]) -> str:
+        out = []
+        for dist in sorted(found, key=canonicalize_name):
+            if canonicalize_name(dist) in skip:
+                continue
+            imports = ", ".join(found[dist])
+            pin = pins.get(canonicalize_name(dist))
+            if pin is not None:
+                out.append(f"{pin.line}  # {imports} ({pin.source})")
+            else:
+                out.append(f"{dist}  # {imports}: TODO(decompose): not pinned by the monolith")
+                notes.append(f"`{dist}` (imported as `{imports}`) is not pinned by the monolith: `requirements` lists it unpinned.")
+        return "".join(f"{ln}\n" for ln in out)
+
+    extra = lines(runtime, listed)
+    extra_dev = lines({d: i for d, i in dev.items() if canonicalize_name(d) not in {canonicalize_name(x) for x in runtime}},
+                      listed_dev)
+    if unknown:
+        notes.append("The moved code imports packages decompose could not map to a distribution (add them to "
+                     "`requirements.txt`): " + ", ".join(unknown) + ".")
+    head = "# Imported by the moved code, as the monolith pins them:\n" if extra else ""
+    head_dev = "# Imported by the moved tests, as the monolith pins them:\n" if extra_dev else ""
+    text = _template("requirements.txt.tmpl", **values, extra_requirements=head + extra).rstrip("\n") + "\n"
+    dev_text = _template("requirements-dev.txt.tmpl", extra_requirements=head_dev + extra_dev).rstrip("\n") + "\n"
+    return text, dev_text, notes
+
+
+def external_apps(ctx: _Context, files: Mapping[str, str | bytes]) -> list[str]:
+    """The monolith's ``INSTALLED_APPS`` entries outside the project that the copied code needs installed,
+    in the monolith's order: a ``django.contrib`` app whose models it imports (``django.contrib.sites.models``),
+    any other (third-party) app it imports anything of. The settings template's own apps are left out."""
+    template = _template("settings.py.tmpl", service="", package="", installed_apps="", copied_settings="",
+                         default_auto_field="")
+    imported: set[str] = set()
+    for rel in files:
+        m = ctx.by_path.get(rel) if rel.endswith(".py") else None
+        if m is not None:
+            imported.update(imp.module for imp in m.facts.imports if "type_checking" not in imp.flags)
+    out = []
+    for entry in ctx.p.project.external_apps.values():
+        package = entry.split(".apps.", 1)[0] if ".apps." in entry else entry
+        if f'"{entry}"' in template or f'"{package}"' in template:
+            continue
+        # a contrib app is needed for its models, the admin as soon as anything registers with it
+        needed = f"{package}.models" if package.startswith("django.contrib.") and package not in ADMIN_APPS else package
+        if any(mod == needed or mod.startswith(needed + ".") for mod in imported):
+            out.append(entry)
+    if any(e.split(".apps.", 1)[0] == "django.contrib.admin" for e in out):  # the admin's own requirements
+        out += [a for a in ADMIN_APPS[1:] if a not in out and f'"{a}"' not in template]
+    return out
+
+
+#: the admin and the contrib apps it needs installed (admin.E401-E406)
+ADMIN_APPS = ("django.contrib.admin", "django.contrib.sessions", "django.contrib.messages")
+#: what the admin needs beside its apps: appended to the service's settings when it is installed
+ADMIN_SETTINGS = """
+# The moved code registers models with the admin: what the admin needs (admin.E403-E410).
+MIDDLEWARE += [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+]
+"""
+
+
+def pytest_ini(ctx: _Context) -> str:
+    """pytest.ini collecting the monolith's own test file patterns (and the service's ``test_api.py``)."""
+    patterns, _source = python_file_patterns(ctx.root)
+    if not any(fnmatch.fnmatch("test_api.py", p) for p in patterns):
+        patterns = (*patterns, "test_*.py")
+    return _template("pytest.ini.tmpl", package=ctx.pkg, python_files=" ".join(patterns))
+
+
+def _read_file(index: F.CodeIndex, rel: str) -> str | bytes:
+    """A file of the project, read through the analysis's filters (regular file, size cap): text when it is
+    UTF-8 without NUL bytes (written back byte for byte), else its bytes (copied as they are). A Python
+    module must be text: the codemods rewrite it."""
     try:
         data = read_source(str(index.root / rel), index.project.config.max_file_bytes)
     except SourceError as exc:
         raise InputError(f"{rel}: cannot be copied into the service ({exc.reason})") from None
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"{rel}: not UTF-8 text; binary files cannot be moved yet") from None
+        text = None
+    if text is not None and "\0" not in text:
+        return text
+    if rel.endswith(".py"):
+        raise InputError(f"{rel}: a Python module that is not UTF-8 text cannot be rewritten; convert it to UTF-8")
+    return data
 
 
-def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str]:
-    """Every file of the service, ``{path relative to extracted/<service>/: text}``, from the plan and the
-    analysed project it was made from."""
+def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | bytes]:
+    """Every file of the service, ``{path relative to extracted/<service>/: text or bytes}``, from the plan
+    and the analysed project it was made from. Files of the moved apps that are not text (images, fonts,
+    compiled catalogs) are bytes, copied byte for byte."""
     ctx = _Context(plan, index)
     app_paths = index.app_paths
     eps = endpoints(plan)
     pkg = ctx.pkg
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     for rel in plan.moved_files:
-        text = _read_text(index, rel)
-        files[rel] = ctx.rewrite(rel, text) if rel.endswith(".py") else text
+        content = _read_file(index, rel)
+        files[rel] = ctx.rewrite(rel, content) if rel.endswith(".py") and isinstance(content, str) else content
     for mod in plan.shared_kernel:
         m = ctx.p.modules.get(mod)
         if m is not None:
@@ -703,14 +894,18 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str]:
             parts = rel[len(folder) + 1 :].split("/")
             if "tests" in parts[:-1] or parts[-1].startswith("test_") or parts[-1] in ("tests.py", "conftest.py"):
                 continue
-            files[rel] = _read_text(index, rel)
+            files[rel] = _read_file(index, rel)
     copied, missing = ctx.copied_settings()
-    installed = "".join(f'    "{app_paths[a].replace("/", ".")}",\n' for a in (*plan.kernel_apps, *plan.apps))
+    own_apps = [app_paths[a].replace("/", ".") for a in (*plan.kernel_apps, *plan.apps)]
+    externals = external_apps(ctx, files)
+    installed = "".join(f'    "{entry}",\n' for entry in (*externals, *own_apps))
+    if any(e.split(".apps.", 1)[0] == "django.contrib.admin" for e in externals):
+        copied = (copied + ADMIN_SETTINGS) if copied else ADMIN_SETTINGS.lstrip("\n")
     files["manage.py"] = _template("manage.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/__init__.py"] = f'"""The {plan.service} service (generated by decompose)."""\n'
     files[f"{pkg}/settings.py"] = _template(
         "settings.py.tmpl", service=plan.service, package=pkg, installed_apps=installed,
-        copied_settings=("\n" + copied) if copied else "",
+        copied_settings=("\n" + copied) if copied else "", default_auto_field=ctx.default_auto_field(),
     ).rstrip("\n") + "\n"
     files[f"{pkg}/wsgi.py"] = _template("wsgi.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/rest.py"] = _template("rest.py.tmpl", service=plan.service, package=pkg)
@@ -729,13 +924,14 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str]:
         files[f"{pkg}/signals.py"] = signals_module(ctx)
     files[f"{pkg}/tests/__init__.py"] = ""
     files[f"{pkg}/tests/test_api.py"] = api_tests_module(ctx, eps)
-    files["requirements.txt"] = _template("requirements.txt.tmpl", service=plan.service, extra_requirements="").rstrip("\n") + "\n"
-    files["requirements-dev.txt"] = _template("requirements-dev.txt.tmpl")
-    files["pytest.ini"] = _template("pytest.ini.tmpl", package=pkg)
+    packages = sorted({pkg, *(plan.app_paths[a].replace("/", ".") for a in plan.apps)})
+    files[f"{pkg}/tests/test_imports.py"] = _template("test_imports.py.tmpl", service=plan.service, packages=repr(packages))
+    files["requirements.txt"], files["requirements-dev.txt"], requirement_notes = requirements_files(ctx, files)
+    files["pytest.ini"] = pytest_ini(ctx)
     files["Dockerfile"] = _template("Dockerfile.tmpl", service=plan.service, package=pkg)
     files[".dockerignore"] = _template("dockerignore.tmpl")
     files["openapi.json"] = document_json(plan, eps)
-    files["README.md"] = readme(ctx, eps, missing)
+    files["README.md"] = readme(ctx, eps, missing, requirement_notes)
     from decompose.extract.report import plan_markdown
 
     files["EXTRACTION.md"] = plan_markdown(plan)
