@@ -924,8 +924,6 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
         files[f"{pkg}/signals.py"] = signals_module(ctx)
     files[f"{pkg}/tests/__init__.py"] = ""
     files[f"{pkg}/tests/test_api.py"] = api_tests_module(ctx, eps)
-    packages = sorted({pkg, *(plan.app_paths[a].replace("/", ".") for a in plan.apps)})
-    files[f"{pkg}/tests/test_imports.py"] = _template("test_imports.py.tmpl", service=plan.service, packages=repr(packages))
     files["requirements.txt"], files["requirements-dev.txt"], requirement_notes = requirements_files(ctx, files)
     files["pytest.ini"] = pytest_ini(ctx)
     files["Dockerfile"] = _template("Dockerfile.tmpl", service=plan.service, package=pkg)
