@@ -11,7 +11,9 @@
   objects for service → monolith);
 - ``inbound.py`` / ``urls.py`` — what the monolith serves to its services: bridged
   events (``POST /api/v1/events/<name>``) and call backs (``POST /api/v1/callbacks/<dotted>``);
-- ``apps.py`` — connects the bridges at start-up when a service is remote.
+- ``apps.py`` — connects the bridges at start-up when a service is remote;
+- ``checks.py`` — Django system checks: start-up fails when a ``remote`` service's apps are
+  still installed or its URL/token are missing.
 
 All of it derives from :func:`decompose.extract.api_spec.endpoints`, the one place
 that names endpoints, so the client and the service cannot disagree.
@@ -29,6 +31,7 @@ Example::
     shop/services/__init__.py
     shop/services/apps.py
     shop/services/billing.py
+    shop/services/checks.py
     shop/services/inbound.py
     shop/services/runtime.py
     shop/services/urls.py

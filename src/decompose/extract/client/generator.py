@@ -282,6 +282,7 @@ def client_files(plan: ExtractionPlan, project: str | None = None, return_types:
         f"{base}/__init__.py": Template(_template("init.py.tmpl")).substitute(subst),
         f"{base}/runtime.py": Template(_template("runtime.py.tmpl")).substitute(subst),
         f"{base}/apps.py": Template(_template("apps.py.tmpl")).substitute(subst),
+        f"{base}/checks.py": Template(_template("checks.py.tmpl")).substitute(subst),
         f"{base}/inbound.py": Template(_template("inbound.py.tmpl")).substitute(subst),
         f"{base}/urls.py": Template(_template("urls.py.tmpl")).substitute(subst),
         f"{base}/{_ident(plan.service)}.py": _service_module(plan, return_types),

@@ -8,7 +8,7 @@ that defines it: the settings module or one it star-imports) it inserts::
     DECOMPOSE_SERVICES = {
         "payments": {
             "mode": os.environ.get("DECOMPOSE_PAYMENTS_MODE", "local"),
-            "url": os.environ.get("DECOMPOSE_PAYMENTS_URL", "http://127.0.0.1:8001"),
+            "url": os.environ.get("DECOMPOSE_PAYMENTS_URL", ""),
             "token": os.environ.get("DECOMPOSE_PAYMENTS_TOKEN", ""),
             "apps": ["payments"],
         },
@@ -96,7 +96,7 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
         self.service = service
         self.app_modules = tuple(app_modules)
         self.package = services_package
-        self.url = url or f"http://{service}:8000"
+        self.url = url or ""  # no guess: remote mode without DECOMPOSE_<SERVICE>_URL fails its start-up check
         self.known = tuple(entries) if entries is not None else None
         self.entries: list[str] = []
         self.found_installed = False
