@@ -139,7 +139,9 @@ class Analysis:
     last run computed, without loading the graph at all.
     """
 
-    __slots__ = ("project", "stats", "_graph", "_plain", "_built", "_json", "_rebuild", "_facts", "_load_facts")
+    __slots__ = (
+        "project", "stats", "_graph", "_plain", "_built", "_json", "_rebuild", "_facts", "_load_facts", "_rebuild_plain"
+    )
 
     def __init__(
         self,
@@ -151,8 +153,10 @@ class Analysis:
         plain: PlainGraph | None = None,
         facts: dict[str, ModuleFacts] | None = None,
         load_facts: Callable[[], dict[str, ModuleFacts]] | None = None,
+        rebuild_plain: Callable[[], PlainGraph] | None = None,
     ) -> None:
         self.project = project
+        self._rebuild_plain = rebuild_plain
         self._facts = facts
         self._load_facts = load_facts
         self.stats = stats
@@ -174,6 +178,13 @@ class Analysis:
             assert g is not None
             self._graph = g
         return self._graph
+
+    def plain_graph(self) -> PlainGraph:
+        """The graph in plain dicts (no networkx): the one this run built, else built from the cached facts."""
+        if self._plain is not None:
+            return self._plain
+        assert self._rebuild_plain is not None
+        return self._rebuild_plain()
 
     def facts(self) -> dict[str, ModuleFacts]:
         """The facts of every module scanned (what extraction plans from), read from the cache when this run
@@ -386,27 +397,31 @@ def _run(
             loaded.append((found, skipped_files))
         return loaded[0][0]
 
-    def rebuild() -> DependencyGraph:
+    def rebuild_plain() -> PlainGraph:
         """The graph from the facts (cached) when the last build's JSON was not kept: no second discovery."""
         from decompose.builder import build_plain
 
         load_facts()
         plain = build_plain(project, loaded[0][0], skipped=loaded[0][1])
-        return (plain.without_externals() if hide_external else plain).to_graph()
+        return plain.without_externals() if hide_external else plain
+
+    def rebuild() -> DependencyGraph:
+        return rebuild_plain().to_graph()
 
     if reuse and not todo and directory is not None:  # nothing changed by stat: is the last build still valid?
         built = _Built.load(directory, _fingerprint(project, known, hide_external))
         if built is not None:
             stats = Stats(files=n, scanned=0, cached=n, skipped=built.head["skipped"], seconds=time.perf_counter() - start)
-            return Analysis(project, stats, built=built, rebuild=rebuild, load_facts=load_facts)
+            return Analysis(project, stats, built=built, rebuild=rebuild, load_facts=load_facts, rebuild_plain=rebuild_plain)
     facts, skipped, scanned, cached, keys = _scan(project, cache, known, todo, jobs=jobs, progress=progress)
+    loaded.append((facts, skipped))
     if not facts:
         raise InputError(f"{path}: none of its Python files could be analysed", hint="see the skipped files with --format json")
     fingerprint = _fingerprint(project, keys, hide_external)
     built = _Built.load(directory, fingerprint) if reuse else None
     if built is not None:  # touched files, same content: the last build still holds
         stats = Stats(files=n, scanned=scanned, cached=cached, skipped=built.head["skipped"], seconds=time.perf_counter() - start)
-        return Analysis(project, stats, built=built, rebuild=rebuild, facts=facts)
+        return Analysis(project, stats, built=built, rebuild=rebuild, facts=facts, rebuild_plain=rebuild_plain)
     from decompose.builder import build_plain
 
     plain = build_plain(project, facts, skipped=skipped)

@@ -110,9 +110,8 @@ def command(
     # an interrupted apply is recovered before anything is computed from the files it half wrote
     _recover_interrupted([root, Path(out)], plan_only or dry_run)
     index = index_project(root)
-    graph = index.graph
     if proposal_data is not None:
-        selected = list(apps_from_proposal(proposal_data, service, graph))
+        selected = list(apps_from_proposal(proposal_data, service, index.graph))
     else:
         selected = [a for a in (apps or "").split(",")]
     plan = build_plan(index, service, selected)

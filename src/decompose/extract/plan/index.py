@@ -15,12 +15,14 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from decompose.scan.source import ScanError, SourceError, parse_source, read_source
 
+from decompose.graph import DependencyGraph
+
 if TYPE_CHECKING:  # pragma: no cover
-    from decompose.graph import DependencyGraph
+    from decompose.builder import PlainGraph
     from decompose.project import Project, SourceFile
     from decompose.scan.facts import ClassFact, ModuleFacts
 
@@ -208,12 +210,20 @@ def _absolute(package: str, module: str | None, level: int) -> str:
 class CodeIndex:
     """Every analysed module with its imports, definitions, models and signals (the planner's view)."""
 
-    def __init__(self, project: Project, facts: dict[str, ModuleFacts], graph: DependencyGraph) -> None:
+    def __init__(self, project: Project, facts: dict[str, ModuleFacts], graph: PlainGraph | DependencyGraph) -> None:
         self.root: Path = project.root
         self.project = project
-        self.graph = graph
+        #: the graph as built (plain dicts: planning needs no networkx); :attr:`graph` is the networkx value
+        self._source = graph
+        self._graph = graph if isinstance(graph, DependencyGraph) else None
+        self.apps = graph.apps
+        self.settings_module = graph.settings_module
+        self.nodes: dict[str, dict[str, Any]] = (
+            dict(graph.graph.nodes(data=True)) if isinstance(graph, DependencyGraph) else graph.nodes
+        )
+        self._predecessors: dict[str, set[str]] | None = None
         self.app_paths = {a.label: a.path.rstrip("/") for a in graph.apps}
-        app_of = {n: d.get("app") for n, d in graph.graph.nodes(data=True) if d.get("type") == "module"}
+        app_of = {n: d.get("app") for n, d in self.nodes.items() if d.get("type") == "module"}
         self.modules: dict[str, Module] = {}
         max_bytes = project.config.max_file_bytes
         for f in project.files:
@@ -225,7 +235,29 @@ class CodeIndex:
         self.signals: set[str] = {f"{m.name}.{s}" for m in self.modules.values() for s in m.facts.signals}
         self.models: dict[str, ModelFacts] = {}
         self._by_label: dict[str, ModelFacts] = {}
-        self._find_models(graph)
+        self._find_models()
+
+    @property
+    def graph(self) -> DependencyGraph:
+        """The dependency graph (networkx), built from the plain graph on first use."""
+        if self._graph is None:
+            assert not isinstance(self._source, DependencyGraph)
+            self._graph = self._source.to_graph()
+        return self._graph
+
+    def predecessors(self, name: str) -> set[str]:
+        """Modules with an edge (of any kind) to ``name``."""
+        if self._predecessors is None:
+            preds: dict[str, set[str]] = {}
+            if self._graph is not None:
+                for u, v in self._graph.graph.edges():
+                    preds.setdefault(v, set()).add(u)
+            else:
+                assert not isinstance(self._source, DependencyGraph)
+                for u, v, _k in self._source.edges:
+                    preds.setdefault(v, set()).add(u)
+            self._predecessors = preds
+        return self._predecessors.get(name, set())
 
     # -- names -----------------------------------------------------------------------
     def split_symbol(self, dotted: str) -> tuple[str, str] | None:
@@ -286,9 +318,9 @@ class CodeIndex:
         return target if target in self.signals else None
 
     # -- models ----------------------------------------------------------------------
-    def _find_models(self, graph: DependencyGraph) -> None:
+    def _find_models(self) -> None:
         classes: dict[str, tuple[Module, ClassFact]] = {}
-        for name, data in sorted(graph.graph.nodes(data=True)):
+        for name, data in sorted(self.nodes.items()):
             m = self.modules.get(name)
             if m is None or m.migration or not data.get("models"):
                 continue
@@ -408,4 +440,4 @@ def index_project(path: str | Path, *, use_cache: bool = True, settings: str | N
     from decompose.analysis import run_analysis
 
     analysis = run_analysis(path, settings=settings, use_cache=use_cache, read_only=True)
-    return CodeIndex(analysis.project, analysis.facts(), analysis.graph)
+    return CodeIndex(analysis.project, analysis.facts(), analysis.plain_graph())

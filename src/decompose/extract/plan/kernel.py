@@ -22,7 +22,7 @@ class KernelPart(PlannerState):
 
     def _find_kernel_apps(self) -> None:
         """Staying apps whose code imports no other local app (except other such apps)."""
-        settings_top = (self.graph.settings_module or "").split(".")[0]
+        settings_top = (self.p.settings_module or "").split(".")[0]
         candidates = {a for a in self.app_paths if a not in self.apps}
         changed = True
         while changed:
@@ -83,8 +83,8 @@ class KernelPart(PlannerState):
         seen[mod] = True  # optimistic for cycles
         m = self.p.modules.get(mod)
         ok = m is not None and mod not in self.moved and not m.migration and not m.test
-        if ok and self.graph.settings_module:
-            top = self.graph.settings_module.split(".")[0]
+        if ok and self.p.settings_module:
+            top = self.p.settings_module.split(".")[0]
             ok = mod != top and not mod.startswith(top + ".")
         if ok and m is not None:
             if any(mf.module == mod and not mf.abstract for mf in self.p.models.values()):

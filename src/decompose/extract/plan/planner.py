@@ -59,8 +59,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
         self.module_deps = defaultdict(set)
 
         # staying modules are read in detail only when the graph says they use moved code
-        g = self.graph.graph
-        using_moved = {u for v in self.moved if v in g for u in g.predecessors(v) if u not in self.moved}
+        using_moved = {u for v in self.moved for u in p.predecessors(v) if u not in self.moved}
         for name in sorted(p.modules):
             m = p.modules[name]
             side = "service" if name in self.moved else "monolith"
@@ -243,7 +242,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
             moved_files=tuple(f for f in moved_files if f not in staying_tests),
             skipped_files=skipped_files,
             shared_kernel=kernel,
-            settings_module=self.graph.settings_module,
+            settings_module=self.p.settings_module,
             kernel_apps=tuple(sorted(self.used_kernel_apps)),
             staying_tests=staying_tests,
             service_rewrites=rewrites,
@@ -258,7 +257,7 @@ def build_plan(source: F.CodeIndex | str | Path, service: str, apps: Sequence[st
     ``source`` is the analysed project (:func:`decompose.extract.plan.index.index_project`) or its folder.
     """
     index = source if isinstance(source, F.CodeIndex) else F.index_project(source)
-    selected = validate_selection(index.graph, service, apps)
+    selected = validate_selection(index, service, apps)
     try:
         return _Planner(index, service, selected).build()
     except F.ModuleUnreadable as exc:

@@ -6,15 +6,23 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Protocol
 
 from decompose.errors import InputError, UnknownNameError
-from decompose.graph import DependencyGraph
+from decompose.graph import AppInfo, DependencyGraph
 
 #: the rule for service names (a Python package and a DNS label are derived from it)
 SERVICE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 
 
-def _app_paths(graph: DependencyGraph) -> dict[str, str]:
+class HasApps(Protocol):
+    """Anything that knows the project's apps: the graph, the plain graph, the planner's index."""
+
+    @property
+    def apps(self) -> tuple[AppInfo, ...]: ...
+
+
+def _app_paths(graph: HasApps) -> dict[str, str]:
     return {a.label: a.path.rstrip("/") for a in graph.apps}
 
 
@@ -29,7 +37,7 @@ def validate_service_name(service: str) -> str:
     return service
 
 
-def validate_selection(graph: DependencyGraph, service: str, apps: Sequence[str]) -> tuple[str, ...]:
+def validate_selection(graph: HasApps, service: str, apps: Sequence[str]) -> tuple[str, ...]:
     """Check the service name and app selection; return the sorted, unique app labels."""
     validate_service_name(service)
     selected = sorted({a.strip() for a in apps if a.strip()})

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from decompose.extract.plan import index as F
 from decompose.extract.plan.values import ManualStep
-from decompose.graph import DependencyGraph
 
 
 class PlannerState:
@@ -16,7 +15,6 @@ class PlannerState:
 
     def __init__(self, index: F.CodeIndex, service: str, apps: tuple[str, ...]) -> None:
         self.p = index
-        self.graph: DependencyGraph = index.graph
         self.root: Path = index.root
         self.service = service
         self.apps = apps
