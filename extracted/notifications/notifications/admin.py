@@ -5,14 +5,15 @@ from notifications.models import Notification, NotificationPreference, OutboxMes
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "kind", "subject", "read_at"]
+    list_display = ["created_at", "user_id", "kind", "subject", "read_at"]
     list_filter = ["kind"]
-    search_fields = ["subject", "user__email"]
+    # TODO(decompose): search_fields entry 'user__email' dropped: user is now a reference by id (user_id) to a model of another service
+    search_fields = ["subject"]
 
 
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(admin.ModelAdmin):
-    list_display = ["user", "email_enabled", "order_updates", "review_updates"]
+    list_display = ["user_id", "email_enabled", "order_updates", "review_updates"]
 
 
 @admin.register(OutboxMessage)

@@ -5,4 +5,3 @@ from django.apps import AppConfig
 
 class NotificationsServiceConfig(AppConfig):
     name = "notifications_service"
-    default_auto_field = "django.db.models.BigAutoField"

@@ -79,6 +79,7 @@ DATABASES = {
     if os.environ.get("DATABASE_URL")
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
 }
+# as in the monolith (shop/settings.py:91)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -106,6 +107,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Settings the moved code reads, copied from shop.settings.
-DEFAULT_FROM_EMAIL = 'shop@example.com'
-EMAIL_BACKEND = 'django.core.mail.backends.locmem.EmailBackend'
-NOTIFICATION_BACKEND = 'notifications.backends.OutboxBackend'
+DEFAULT_FROM_EMAIL = "shop@example.com"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+NOTIFICATION_BACKEND = "notifications.backends.OutboxBackend"

@@ -11,10 +11,12 @@ class GatewayTransactionInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ["reference", "order", "amount", "currency", "status", "captured_at"]
+    list_display = ["reference", "order_id", "amount", "currency", "status", "captured_at"]
     list_filter = ["status"]
-    search_fields = ["reference", "order__reference"]
-    raw_id_fields = ["order"]
+    # TODO(decompose): search_fields entry 'order__reference' dropped: order is now a reference by id (order_id) to a model of another service
+    search_fields = ["reference"]
+    # TODO(decompose): raw_id_fields entry 'order' dropped: order is now a reference by id (order_id) to a model of another service
+    raw_id_fields = []
     inlines = [GatewayTransactionInline]
 
 

@@ -5,7 +5,6 @@ from django.apps import AppConfig
 
 class PaymentsServiceConfig(AppConfig):
     name = "payments_service"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from payments_service import events  # noqa: F401

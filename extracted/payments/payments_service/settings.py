@@ -27,6 +27,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "payments_service",
+    "django.contrib.admin",
+    "django.contrib.sessions",
+    "django.contrib.messages",
     "core",
     "payments",
 ]
@@ -79,6 +82,7 @@ DATABASES = {
     if os.environ.get("DATABASE_URL")
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
 }
+# as in the monolith (shop/settings.py:91)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -106,4 +110,16 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Settings the moved code reads, copied from shop.settings.
-PAYMENT_GATEWAY_BACKEND = 'payments.gateway.FakeGateway'
+PAYMENT_GATEWAY_BACKEND = "payments.gateway.FakeGateway"
+
+# The moved code registers models with the admin: what the admin needs (admin.E403-E410).
+MIDDLEWARE += [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+]
