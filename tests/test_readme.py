@@ -14,6 +14,7 @@ An HTML comment on the line before a block marks it:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -141,3 +142,73 @@ def test_readme_blocks_run_in_order(tmp_path):
         )
     if skipped:
         print("not run here:", ", ".join(skipped))
+
+
+# --- figures: each figure the README quotes about the sample monolith is what scripts/figures.py measures now
+
+#: README text around a figure, one ``{key}`` a figure of scripts/figures.py; spaces match any line wrap
+QUOTED = (
+    "Corner Shop, a Django 5.2 shop with {sample.apps} apps",
+    "the default proposal ({sample.propose.algorithm}: {sample.propose.services} services plus "
+    "`{sample.propose.shared_kernel}` as the shared kernel)",
+    "scores **MoJoFM {sample.propose.mojofm} %** against the architect's `decomposition.toml` "
+    "({sample.reference.services} services)",
+    "with `--services 10` it reaches **{sample.propose.services10.mojofm} %**",
+    "partition has {sample.reference.cross_service_fks} cross-service foreign keys and a combined score of "
+    "{sample.reference.score}, the proposal {sample.propose.cross_service_fks} and {sample.propose.score}.",
+)
+_KEY = re.compile(r"\{([a-z0-9_.]+)\}")
+
+
+def _pattern(template: str) -> tuple[re.Pattern[str], list[str]]:
+    parts = _KEY.split(template)
+    regex, keys = "", []
+    for i, part in enumerate(parts):
+        if i % 2:
+            keys.append(part)
+            regex += r"(\d[\d,]*(?:\.\d+)?|[A-Za-z_][\w,-]*[\w])"
+        else:
+            regex += r"\s+".join(re.escape(word) for word in part.split(" "))
+    return re.compile(regex, re.I), keys
+
+
+def _same(quoted: str, value: object) -> bool:
+    """A quoted figure equals the measured one at the precision it is quoted with."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        decimals = len(quoted.split(".")[1]) if "." in quoted else 0
+        try:
+            return float(quoted.replace(",", "")) == round(float(value), decimals)
+        except ValueError:
+            return False
+    return quoted.lower() == str(value).lower()
+
+
+def test_same_figure_at_quoted_precision():
+    assert _same("82", 81.82) and _same("0.41", 0.411315) and _same("0.20", 0.199404) and _same("Louvain", "louvain")
+    assert not _same("91", 81.82) and not _same("0.40", 0.411315) and not _same("core", "core,web")
+    pattern, keys = _pattern(QUOTED[3])
+    stale = pattern.search("and with `--services 10` it\nreaches **91 %** (before")
+    assert stale and keys == ["sample.propose.services10.mojofm"] and not _same(stale.group(1), 81.82)
+
+
+@pytest.fixture(scope="module")
+def measured() -> dict[str, object]:
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "figures.py"), "--json"], capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("template", QUOTED)
+def test_readme_figure_is_measured(template, measured):
+    text = README.read_text(encoding="utf-8")
+    pattern, keys = _pattern(template)
+    m = pattern.search(text)
+    assert m, f"README.md no longer says {template!r}: update it from scripts/figures.py, or this list"
+    wrong = [
+        f"{key}: README says {quoted}, scripts/figures.py measures {measured[key]}"
+        for key, quoted in zip(keys, m.groups(), strict=True)
+        if not _same(quoted, measured[key])
+    ]
+    assert not wrong, "; ".join(wrong)
