@@ -15,11 +15,18 @@ Top-level keys read by discovery:
              never walked either.
 ``settings`` dotted name of the Django settings module (else found by search).
 ``max_file_bytes`` files larger than this are skipped as generated (default 2 MB).
+
+``[extract]`` (``[tool.decompose.extract]``), read by ``decompose extract``:
+
+``client_package`` dotted name of the package the monolith's generated clients go into
+                   (default: ``services`` in the project package next to the settings module,
+                   or the first enclosing package git does not ignore).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from keyword import iskeyword
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +138,14 @@ def _config(table: Any, source: str | None, name: str | None) -> Config:
         raw=table,
         name=name,
     )
+
+
+def extract_client_package(config: Config) -> str | None:
+    """``client_package`` of the ``[extract]`` table: a dotted module name, or None when not set."""
+    value = config.section("extract").get("client_package")
+    if value is None:
+        return None
+    src = config.source or "config"
+    if not isinstance(value, str) or not all(p.isidentifier() and not iskeyword(p) for p in value.split(".")):
+        raise ConfigError(f"{src}: [extract] `client_package` must be a dotted module name, e.g. \"shop.clients\"")
+    return value

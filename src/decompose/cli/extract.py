@@ -84,9 +84,12 @@ def _recover_interrupted(bases: list[Path], read_only: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing service folder; with --apply, rewire a dirty git tree.")
 @click.option("--apply", "apply_", is_flag=True, help="Rewire the monolith in place (atomic). Without it, print its diff.")
 @click.option("--no-rewire", is_flag=True, help="Build the service only; leave the monolith alone.")
+@click.option("--client-package", default=None, metavar="MODULE",
+              help="Package of the monolith that receives the generated clients (default: [tool.decompose.extract] "
+                   "client_package, else `services` next to the settings module, where git does not ignore it).")
 def command(
     path: str, service: str, apps: str | None, proposal: str | None, plan_only: bool, fmt: str, out: str,
-    dry_run: bool, force: bool, apply_: bool = False, no_rewire: bool = False,
+    dry_run: bool, force: bool, apply_: bool = False, no_rewire: bool = False, client_package: str | None = None,
 ) -> None:
     """Extract Django apps of the project at PATH into a standalone service with a REST API."""
     from rich.console import Console
@@ -101,6 +104,8 @@ def command(
     if (apps is None) == (proposal is None):
         raise InputError("give exactly one of --apps a,b or --proposal FILE")
     validate_service_name(service)
+    if client_package is not None and not all(p.isidentifier() for p in client_package.split(".")):
+        raise InputError(f"--client-package {client_package!r}: not a dotted module name (e.g. shop.clients)")
     if apps is not None and not [a for a in apps.split(",") if a.strip()]:
         raise InputError("empty selection: name at least one app with --apps")
     proposal_data = _read_proposal(proposal) if proposal is not None else None
@@ -125,7 +130,7 @@ def command(
     if not no_rewire:
         from decompose.extract.report import rewire_with_report
 
-        rewiring, files["MIGRATION.md"] = rewire_with_report(plan, index)
+        rewiring, files["MIGRATION.md"] = rewire_with_report(plan, index, client_package)
     target = Path(out) / service
     changes = Changeset(target, files)
     if dry_run:

@@ -35,9 +35,9 @@ class Coupling:
     sources: tuple[str, ...] = ()
 
 
-def coupling(graph: DependencyGraph, plan: ExtractionPlan) -> Coupling:
+def coupling(graph: DependencyGraph, plan: ExtractionPlan, seam: str | None = None) -> Coupling:
     moved_apps = set(plan.apps)
-    seam = services_package(plan)
+    seam = seam or services_package(plan)
     g = graph.graph
     edges: set[tuple[str, str]] = set()
     weight = 0
@@ -62,7 +62,8 @@ def coupling_after(index: CodeIndex, rewiring: Rewiring, plan: ExtractionPlan) -
     from decompose.analysis import overlay_graph
 
     facts = {name: m.facts for name, m in index.modules.items()}
-    return coupling(overlay_graph(index.project, facts, rewiring.changes), plan)
+    seam = rewiring.client.package if rewiring.client is not None else None
+    return coupling(overlay_graph(index.project, facts, rewiring.changes), plan, seam)
 
 
 def _fig(c: Coupling | None) -> list[str]:
@@ -73,7 +74,7 @@ def _fig(c: Coupling | None) -> list[str]:
 
 
 def migration_markdown(plan: ExtractionPlan, rewiring: Rewiring, before: Coupling | None, after: Coupling | None) -> str:
-    client = client_module(plan)
+    client = client_module(plan, rewiring.client)
     env = f"DECOMPOSE_{plan.service.upper()}"
     out: list[str] = [
         f"# Migration of the monolith to the `{plan.service}` service",
@@ -105,7 +106,7 @@ def migration_markdown(plan: ExtractionPlan, rewiring: Rewiring, before: Couplin
         "",
         "Remote calls: connect/read timeouts, retries with exponential backoff and jitter on",
         "read-only calls only, a circuit breaker per service; any failure raises",
-        f"`{services_package(plan)}.runtime.ServiceUnavailable`. The monolith serves the service",
+        f"`{services_package(plan, rewiring.client)}.runtime.ServiceUnavailable`. The monolith serves the service",
         "`POST /api/v1/events/<signal>` (bridged signals) and `POST /api/v1/callbacks/<function>`.",
         "",
         "## Data plan",
@@ -148,14 +149,17 @@ def migration_markdown(plan: ExtractionPlan, rewiring: Rewiring, before: Couplin
     return "\n".join(out)
 
 
-def rewire_with_report(plan: ExtractionPlan, index: CodeIndex) -> tuple[Rewiring, str]:
+def rewire_with_report(
+    plan: ExtractionPlan, index: CodeIndex, client_package: str | None = None
+) -> tuple[Rewiring, str]:
     """The rewiring of the monolith (from its stored plan if it was rewired before) and MIGRATION.md."""
     from decompose.extract.rewire import load_stored_plan, rewire
 
     root = index.root
-    used = load_stored_plan(root, plan)
-    rewiring = rewire(used, root)
-    before = coupling(index.graph, used) if index.graph.modules() else None
+    used = load_stored_plan(root, plan, client_package)
+    rewiring = rewire(used, root, client_package)
+    seam = rewiring.client.package if rewiring.client is not None else None
+    before = coupling(index.graph, used, seam) if index.graph.modules() else None
     after = coupling_after(index, rewiring, used) if before is not None else None
     return rewiring, migration_markdown(used, rewiring, before, after)
 

@@ -30,7 +30,7 @@ from libcst.codemod import Codemod, CodemodContext
 from decompose.config import DEFAULT_MAX_FILE_BYTES
 from decompose.errors import DecomposeError, InputError
 from decompose.extract import migrations as mig
-from decompose.extract.client import client_files, client_module, services_package
+from decompose.extract.client import ClientLocation, client_files, client_location, client_module
 from decompose.extract.codemods.call_sites import RetargetGetModel, RetargetImports
 from decompose.extract.codemods.chain import ChainCommand
 from decompose.extract.codemods.fk_to_id import ForeignKeyToIdField
@@ -74,6 +74,8 @@ class Rewiring:
     rewritten_imports: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     staying_tests: dict[str, str] = field(default_factory=dict)
+    #: where the client package went, and why
+    client: ClientLocation | None = None
 
     def diff(self) -> str:
         """Unified diff of the monolith, paths relative to its root (``a/...`` → ``b/...``)."""
@@ -158,11 +160,11 @@ def _python_files(root: Path) -> list[str]:
     return found
 
 
-def _staying_files(root: Path, plan: ExtractionPlan) -> list[str]:
+def _staying_files(root: Path, plan: ExtractionPlan, location: ClientLocation) -> list[str]:
     """The staying Python files (not the moved apps, the client package or migrations), found with the
     analysis's filters: regular files, the size cap, no symlink out of the project."""
     moved = [plan.app_paths.get(a, a.replace(".", "/")).rstrip("/") for a in plan.apps]
-    services = services_package(plan).replace(".", "/")
+    services = location.folder
     out = []
     for rel in _python_files(root):
         parts = rel.split("/")
@@ -201,7 +203,9 @@ def _history_notes(root: Path, plan: ExtractionPlan) -> list[str]:
 # -- the rewiring ---------------------------------------------------------------------
 
 
-def _contract_config(root: Path, plan: ExtractionPlan, root_urlconf: str | None) -> tuple[str, str | None]:
+def _contract_config(
+    root: Path, plan: ExtractionPlan, root_urlconf: str | None, package: str
+) -> tuple[str, str | None]:
     """The project's decompose config with a ``check`` contract that keeps staying code off the moved apps
     except through the generated client, so re-coupling fails ``decompose check`` in CI (merged, never
     duplicated: a second rewiring changes nothing)."""
@@ -212,7 +216,7 @@ def _contract_config(root: Path, plan: ExtractionPlan, root_urlconf: str | None)
     contract = extraction_contract(
         plan.service,
         [plan.app_paths.get(a, a).replace("/", ".") for a in plan.apps],
-        services_package(plan),
+        package,
         settings_modules=(plan.settings_module,) if plan.settings_module else (),
         urlconf=root_urlconf,
     )
@@ -223,31 +227,41 @@ def _contract_config(root: Path, plan: ExtractionPlan, root_urlconf: str | None)
     return rel, (merged if merged != text else None)
 
 
-def stored_plan_path(plan_or_service: ExtractionPlan) -> str:
-    return services_package(plan_or_service).replace(".", "/") + f"/{plan_or_service.service}.plan.json"
+def stored_plan_path(plan_or_service: ExtractionPlan, location: ClientLocation) -> str:
+    """Where the plan a monolith was rewired with is kept: in its client package."""
+    return f"{location.folder}/{plan_or_service.service}.plan.json"
 
 
-def load_stored_plan(root: Path, plan: ExtractionPlan) -> ExtractionPlan:
+def load_stored_plan(root: Path, plan: ExtractionPlan, client_package: str | None = None) -> ExtractionPlan:
     """The plan the monolith was rewired with (if any), else ``plan``: a second run changes nothing."""
-    path = root / stored_plan_path(plan)
-    if path.is_file():
+    if not plan.settings_module:
+        return plan
+    rel = stored_plan_path(plan, client_location(plan, root, client_package))
+    text = read_text(root, rel)
+    if text is not None:
         try:
-            return ExtractionPlan.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, UnicodeDecodeError):
-            raise InputError(f"{path}: not a readable extraction plan; delete it to rewire from scratch") from None
+            return ExtractionPlan.from_dict(json.loads(text))
+        except ValueError:
+            raise InputError(f"{root / rel}: not a readable extraction plan; delete it to rewire from scratch") from None
     return plan
 
 
-def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
-    """Every change to the monolith at ``root`` that makes it use ``plan.service``, unwritten."""
+def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) -> Rewiring:
+    """Every change to the monolith at ``root`` that makes it use ``plan.service``, unwritten.
+
+    The client package goes where :func:`~decompose.extract.client.client_location` says:
+    ``client_package`` when given, else the project's ``[tool.decompose.extract] client_package``,
+    else a package next to the settings module that git does not ignore.
+    """
     root = Path(root)
     if not plan.settings_module:
         raise InputError("cannot rewire: the monolith's settings module was not found")
     settings_rel = _module_path(root, plan.settings_module)
     if settings_rel is None:
         raise InputError(f"cannot rewire: settings module {plan.settings_module} not found under {root}")
-    client = client_module(plan)
-    pkg = services_package(plan)
+    location = client_location(plan, root, client_package)
+    client = client_module(plan, location)
+    pkg = location.package
     changes: dict[str, str] = {}
     todos: list[Todo] = []
     rewritten: list[str] = []
@@ -267,7 +281,7 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
         fk_by_file.setdefault(c.evidence.path, set()).add((c.model.split(".", 1)[1], c.field))
     manual_by_file: dict[str, list[Todo]] = {}
     # lines of a stored plan predate the first run's edits: its TODOs are already placed
-    rewired_before = (root / stored_plan_path(plan)).is_file()
+    rewired_before = (root / stored_plan_path(plan, location)).is_file()
     for s in () if rewired_before else plan.manual_steps:
         manual_by_file.setdefault(s.path, []).append(Todo(s.path, s.line, s.pattern, s.message))
 
@@ -301,7 +315,7 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
     done: set[str] = set()
     fk_details: dict[str, list[mig.FieldCut]] = {}
 
-    for rel in _staying_files(root, plan):
+    for rel in _staying_files(root, plan, location):
         source = read_text(root, rel)
         if source is None:
             notes.append(f"{rel}: cannot be read as a regular file; left unchanged")
@@ -392,9 +406,11 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
         changes[rel] = mig.migration_source(app, mig.leaf_migrations(folder, app), cuts, plan.service)
 
     notes.extend(_history_notes(root, plan))
-    changes.update(client_files(plan, return_types={f.qualname: f.returns_class for f in plan.interface_functions if f.returns_class}))
-    changes[stored_plan_path(plan)] = plan.to_json()
-    config_rel, config_text = _contract_config(root, plan, root_urlconf)
+    returns = {f.qualname: f.returns_class for f in plan.interface_functions if f.returns_class}
+    changes.update(client_files(plan, return_types=returns, location=location))
+    notes.append(f"the client package is {pkg} ({location.folder}/: {location.reason})")
+    changes[stored_plan_path(plan, location)] = plan.to_json()
+    config_rel, config_text = _contract_config(root, plan, root_urlconf, pkg)
     if config_text is not None:
         changes[config_rel] = config_text
     text = read_text(root, "requirements.txt")
@@ -413,4 +429,5 @@ def rewire(plan: ExtractionPlan, root: Path) -> Rewiring:
         rewritten_imports=tuple(rewritten),
         notes=tuple(notes),
         staying_tests=staying_tests,
+        client=location,
     )

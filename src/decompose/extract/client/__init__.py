@@ -39,6 +39,13 @@ Example::
 
 from __future__ import annotations
 
-from decompose.extract.client.generator import client_files, client_module, project_package, services_package
+from decompose.extract.client.generator import (
+    ClientLocation,
+    client_files,
+    client_location,
+    client_module,
+    project_package,
+    services_package,
+)
 
-__all__ = ["client_files", "client_module", "project_package", "services_package"]
+__all__ = ["ClientLocation", "client_files", "client_location", "client_module", "project_package", "services_package"]

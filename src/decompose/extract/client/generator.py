@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import keyword
 import re
+from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from string import Template
 
 from decompose.errors import InputError
@@ -19,13 +21,86 @@ def project_package(plan: ExtractionPlan) -> str:
     return plan.settings_module.rsplit(".", 1)[0]
 
 
-def services_package(plan: ExtractionPlan) -> str:
-    return f"{project_package(plan)}.services"
+@dataclass(frozen=True, slots=True)
+class ClientLocation:
+    """Where the monolith's client package goes: dotted name, folder (POSIX, relative to the project root), why."""
+
+    package: str
+    folder: str
+    reason: str
 
 
-def client_module(plan: ExtractionPlan) -> str:
+def client_location(plan: ExtractionPlan, root: Path, configured: str | None = None) -> ClientLocation:
+    """The package of the project that receives the generated clients.
+
+    ``configured`` (else ``[tool.decompose.extract] client_package``) when set; else ``services`` in
+    the project package next to the settings module (``shop.services`` for ``shop.settings``; a
+    settings package is skipped: ``proj.services`` for ``proj.settings.dev``), else in the first
+    enclosing package, else at the import root: the first of those that is a real package and that
+    git does not ignore (``git check-ignore``), so committing the rewiring keeps it.
+    """
+    from decompose.config import extract_client_package, load_config
+    from decompose.project import import_root_of
+
+    root = Path(root)
+    rel = import_root_of(root).relative_to(root).as_posix()
+    prefix = "" if rel in ("", ".") else rel + "/"
+    if configured is None:
+        config = load_config(root)
+        configured = extract_client_package(config)
+        why = f"client_package in {config.name}"
+    else:
+        why = "--client-package"
+    if configured:
+        folder = prefix + configured.replace(".", "/")
+        if _git_ignored(root, folder):
+            raise InputError(f"{why}: {configured} ({folder}/) is ignored by git; choose a package that is committed")
+        return ClientLocation(configured, folder, why)
+    parts = project_package(plan).split(".")
+    if len(parts) > 1 and parts[-1] == "settings":
+        parts = parts[:-1]  # a settings package (proj/settings/dev.py): its parent is the project package
+    tried: list[str] = []
+    for i in range(len(parts), -1, -1):
+        package = ".".join([*parts[:i], "services"])
+        parent = prefix + "/".join(parts[:i])
+        folder = prefix + package.replace(".", "/")
+        if i and not (root / parent / "__init__.py").is_file():
+            tried.append(f"{package} ({parent}/ is not a package)")
+            continue
+        if _git_ignored(root, folder):
+            tried.append(f"{package} (ignored by git)")
+            continue
+        reason = (
+            "next to the settings module" if i == len(parts) else "in an enclosing package" if i else "at the import root"
+        )
+        return ClientLocation(package, folder, reason + (f"; not {', '.join(tried)}" if tried else ""))
+    raise InputError(
+        f"no place for the client package: {', '.join(tried)}; set [tool.decompose.extract] client_package"
+    )
+
+
+def _git_ignored(root: Path, folder: str) -> bool:
+    """``git check-ignore`` says a file in ``folder`` would be ignored (False outside a git work tree)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "check-ignore", "-q", f"{folder}/__init__.py"],
+            capture_output=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def services_package(plan: ExtractionPlan, location: ClientLocation | None = None) -> str:
+    """The client package's dotted name: ``location``'s, else ``<project>.services``."""
+    return location.package if location is not None else f"{project_package(plan)}.services"
+
+
+def client_module(plan: ExtractionPlan, location: ClientLocation | None = None) -> str:
     """Dotted name of the service's client module, e.g. ``shop.services.payments``."""
-    return f"{services_package(plan)}.{_ident(plan.service)}"
+    return f"{services_package(plan, location)}.{_ident(plan.service)}"
 
 
 def _ident(name: str) -> str:
@@ -153,9 +228,9 @@ class _Gen:
         return table
 
 
-def _service_module(plan: ExtractionPlan, return_types: dict[str, str] | None = None) -> str:
+def _service_module(plan: ExtractionPlan, return_types: dict[str, str] | None = None, pkg: str = "") -> str:
     g = _Gen(plan, return_types)
-    pkg = services_package(plan)
+    pkg = pkg or services_package(plan)
     out_signals, in_signals = g.bridges()
     in_bridges = [b for b in plan.signal_bridges if b.sender_side != "monolith"]
     in_bridges.sort(key=lambda b: b.signal)
@@ -267,17 +342,27 @@ def _nested(d: dict[str, object]) -> str:
     return "\n".join(out)
 
 
-def client_files(plan: ExtractionPlan, project: str | None = None, return_types: dict[str, str] | None = None) -> dict[str, str]:
-    """The files of ``<project>/services/`` for ``plan``: ``{path relative to the project root: text}``.
+def client_files(
+    plan: ExtractionPlan,
+    project: str | None = None,
+    return_types: dict[str, str] | None = None,
+    location: ClientLocation | None = None,
+) -> dict[str, str]:
+    """The files of ``<project>/services/`` (or ``location``'s package) for ``plan``:
+    ``{path relative to the project root: text}``.
 
-    The runtime, app config and inbound views are the same for every service; the
-    client module ``<project>/services/<service>.py`` is the service's own.
+    The runtime, app config, start-up checks and inbound views are the same for every
+    service; the client module ``<project>/services/<service>.py`` is the service's own.
     ``return_types`` maps interface functions (qualname) to the dotted class their
     result is rebuilt into (e.g. ``core.money.Money``); see :func:`return_types`.
     """
-    project = project or project_package(plan)
-    base = project.replace(".", "/") + "/services"
-    subst = {"project": project, "package": f"{project}.services"}
+    if location is not None:
+        package, base = location.package, location.folder
+        project = package.rsplit(".", 1)[0] if "." in package else package
+    else:
+        project = project or project_package(plan)
+        package, base = f"{project}.services", project.replace(".", "/") + "/services"
+    subst = {"project": project, "package": package}
     files = {
         f"{base}/__init__.py": Template(_template("init.py.tmpl")).substitute(subst),
         f"{base}/runtime.py": Template(_template("runtime.py.tmpl")).substitute(subst),
@@ -285,6 +370,6 @@ def client_files(plan: ExtractionPlan, project: str | None = None, return_types:
         f"{base}/checks.py": Template(_template("checks.py.tmpl")).substitute(subst),
         f"{base}/inbound.py": Template(_template("inbound.py.tmpl")).substitute(subst),
         f"{base}/urls.py": Template(_template("urls.py.tmpl")).substitute(subst),
-        f"{base}/{_ident(plan.service)}.py": _service_module(plan, return_types),
+        f"{base}/{_ident(plan.service)}.py": _service_module(plan, return_types, package),
     }
     return files
