@@ -180,9 +180,14 @@ class _Context:
             lines.append(f"AUTH_USER_MODEL = {self.p.auth_user_model!r}")
         missing = []
         implied = {n for group in IMPLIED_SETTINGS.values() for n in group}
+        done: set[str] = set()
         for n in sorted(names):
             v = values.get(n)
             if v is not None and v.text is not None:
+                for need in v.needs:  # settings the value names (the service's own are defined above)
+                    if need not in done and need not in names and need not in OWN_SETTINGS:
+                        lines.append(f"{need} = {values[need].text}  # named by {n}")
+                        done.add(need)
                 lines.append(f"{n} = {v.text}")
             elif v is not None:
                 missing.append(n)

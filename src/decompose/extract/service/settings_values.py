@@ -4,7 +4,8 @@ The settings module is read like Python would run it, top to bottom, statement b
 (source text only, nothing is imported): ``from .base import *`` (relative or absolute, any depth,
 of a module of the project) binds every upper-case name the other module ends with, a later
 assignment replaces an earlier one. A value is **static** when it is a literal
-(``ast.literal_eval`` accepts it) or names a setting that is static at that point; anything else --
+(``ast.literal_eval`` accepts it), possibly naming settings that are static at that point (those are
+copied with it: :attr:`SettingValue.needs`); anything else --
 a call (``os.environ.get``, ``_("English")``), ``BASE_DIR / "x"``, ``+=``, an assignment under ``if``
 or ``try`` -- is recorded as not static, with where and what it was, so the service's settings can
 say so in a TODO instead of guessing.
@@ -20,6 +21,7 @@ Example::
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -42,6 +44,8 @@ class SettingValue:
     #: inside a compound statement, named by ``block`` ("if", "try", "for", "functiondef", ...)
     statement: str
     block: str = ""
+    #: the settings a static value names (``{"key": SECRET}``): they are copied with it, before it
+    needs: tuple[str, ...] = ()
 
 
 def _absolute(package: str, module: str | None, level: int) -> str:
@@ -50,6 +54,25 @@ def _absolute(package: str, module: str | None, level: int) -> str:
     parts = package.split(".") if package else []
     base = parts[: len(parts) - (level - 1)] if level > 1 else parts
     return ".".join([*base, module] if module else base)
+
+
+def _static(value: ast.AST, text: str, env: dict[str, SettingValue]) -> tuple[str | None, tuple[str, ...]]:
+    """(``text``, the settings it names) when ``value`` is a literal once the static settings it names are
+    replaced by their values; (None, ()) otherwise."""
+    names = sorted({n.id for n in ast.walk(value) if isinstance(n, ast.Name)})
+    if any(env.get(n) is None or env[n].text is None for n in names):
+        return None, ()
+
+    class Inline(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            return ast.parse(env[node.id].text or "None", mode="eval").body
+
+    try:
+        ast.literal_eval(Inline().visit(copy.deepcopy(value)) if names else value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None, ()
+    needs = {d for n in names for d in env[n].needs} | set(names)
+    return text, tuple(sorted(needs))
 
 
 def _stored_names(node: ast.AST) -> set[str]:
@@ -92,19 +115,17 @@ def _run(load: Loader, module: str, stack: tuple[str, ...], depth: int) -> dict[
             seg = ast.get_source_segment(text, value) or ast.unparse(value)
             whole = ast.get_source_segment(text, st) or ast.unparse(st)
             static: str | None = None
+            needs: tuple[str, ...] = ()
             if isinstance(value, ast.Name):
                 ref = env.get(value.id)
-                static = ref.text if ref is not None else None
+                if ref is not None:
+                    static, needs = ref.text, ref.needs
             else:
-                try:
-                    ast.literal_eval(value)
-                    static = seg
-                except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                    static = None
+                static, needs = _static(value, seg, env)
             for t in targets:
                 assert isinstance(t, ast.Name)
                 if t.id.isupper():
-                    env[t.id] = SettingValue(t.id, static, f"{path}:{st.lineno}", whole)
+                    env[t.id] = SettingValue(t.id, static, f"{path}:{st.lineno}", whole, needs=needs)
             continue
         # +=, unpacking, a def, or set under if/try/with/for: not static
         simple = isinstance(st, (ast.AugAssign, ast.Assign, ast.AnnAssign))
