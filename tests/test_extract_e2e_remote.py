@@ -62,7 +62,7 @@ class Service:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**_base_env(), "DATABASE_URL": f"sqlite:///{self.db}", "DECOMPOSE_SERVICE_TOKEN": TOKEN,
-                    "MONOLITH_URL": monolith_url, "MONOLITH_TOKEN": TOKEN, "MONOLITH_TIMEOUT": "10"}
+                    "DJANGO_SECRET_KEY": "e2e-secret-key-0123456789", "MONOLITH_URL": monolith_url, "MONOLITH_TOKEN": TOKEN, "MONOLITH_TIMEOUT": "10"}
         migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=self.folder, env=self.env,
                                  capture_output=True, text=True, timeout=300, check=False)
         assert migrate.returncode == 0, migrate.stderr[-2000:]
@@ -106,6 +106,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
         env[f"DECOMPOSE_{name.upper()}_MODE"] = "remote"
         env[f"DECOMPOSE_{name.upper()}_URL"] = s.url
         env[f"DECOMPOSE_{name.upper()}_TOKEN"] = TOKEN
+        env[f"DECOMPOSE_{name.upper()}_INBOUND_TOKEN"] = TOKEN  # the service's MONOLITH_TOKEN (its own setting)
     try:
         for s in services.values():
             s.start()

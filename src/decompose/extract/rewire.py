@@ -43,7 +43,7 @@ from decompose.project import SettingsRead, import_root_of, read_settings
 from decompose.scan.source import read_text, walk_files
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", ".venv", "env", "build", "dist", "site-packages"}
-REQUIREMENTS = ("httpx>=0.27", "pybreaker>=1.0")
+REQUIREMENTS = ("httpx>=0.27", "pybreaker>=1.0", "stamina>=25.1")
 MANAGER_METHODS = ("all", "filter", "exclude", "get", "count", "exists", "first", "last", "create", "add", "remove",
                    "aggregate", "annotate", "values", "values_list", "order_by", "update", "delete")
 
