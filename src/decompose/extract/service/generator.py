@@ -391,6 +391,8 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
         if e.kind == "list":
             out.append(f"class {cls}Response(serializers.Serializer):")
             out.append("    count = serializers.IntegerField()")
+            out.append("    limit = serializers.IntegerField()")
+            out.append("    offset = serializers.IntegerField()")
             out.append(f"    results = {dto_name(e.target)}(many=True)")
             out.append("")
             out.append("")
@@ -410,8 +412,9 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
                     raises.append(r)
             out.append(
                 f'    @extend_schema(operation_id="{e.name}", request={cls}Request, '
-                f"responses={{200: {cls}Response, **rest.ERRORS}})"
+                f"parameters=rest.IDEMPOTENCY_PARAMETERS, responses={{200: {cls}Response, **rest.IDEMPOTENCY_ERRORS}})"
             )
+            out.append("    @rest.idempotent")
             out.append("    def post(self, request: Request) -> Response:")
             out.append(f"        data = rest.validate({cls}Request, request)")
             for p in e.params:
@@ -436,14 +439,13 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
             lookups = {f: rename_lookup(f, renames) for f in e.filters}
             out.append(f"    LOOKUPS = {lookups!r}")
             out.append("")
-            params = ", ".join(f'OpenApiParameter("{f}", str, required=False)' for f in e.filters)
+            params = "".join(f'OpenApiParameter("{f}", str, required=False), ' for f in e.filters)
             out.append(
-                f'    @extend_schema(operation_id="{e.name}", parameters=[{params}], '
+                f'    @extend_schema(operation_id="{e.name}", parameters=[{params}*rest.PAGE_PARAMETERS], '
                 f"responses={{200: {cls}Response, **rest.ERRORS}})"
             )
             out.append("    def get(self, request: Request) -> Response:")
-            out.append(f"        rows = rest.filtered({q}, request.query_params.dict(), self.LOOKUPS)")
-            out.append('        return Response({"count": len(rows), "results": [rest.dto(r) for r in rows]})')
+            out.append(f"        return rest.listing({q}, request, self.LOOKUPS)")
         elif e.kind == "retrieve":
             q = ctx.model_qualname(e.target)
             imports.add(q.rsplit(".", 1)[0])
@@ -456,8 +458,9 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
             name = e.target.rsplit(".", 1)[1]
             out.append(
                 f'    @extend_schema(operation_id="{e.name}", request={cls}Request, '
-                "responses={202: rest.EventAccepted, **rest.ERRORS})"
+                "parameters=rest.IDEMPOTENCY_PARAMETERS, responses={202: rest.EventAccepted, **rest.IDEMPOTENCY_ERRORS})"
             )
+            out.append("    @rest.idempotent")
             out.append("    def post(self, request: Request) -> Response:")
             out.append(f"        data = monolith.refs_in_payload(rest.validate({cls}Request, request))")
             if ctx.p.module_of(e.target) in ctx.moved:
@@ -517,6 +520,7 @@ def urls_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
     lines += [
         "]",
         "",
+        f'handler400 = "{ctx.pkg}.rest.bad_request"',
         f'handler404 = "{ctx.pkg}.rest.not_found"',
         f'handler500 = "{ctx.pkg}.rest.server_error"',
         "",
@@ -923,6 +927,9 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
         files[f"{pkg}/events.py"] = events
     files[f"{pkg}/apps.py"] = apps_module(ctx, events is not None)
     files[f"{pkg}/auth.py"] = _template("auth.py.tmpl", service=plan.service)
+    files[f"{pkg}/models.py"] = _template("models.py.tmpl", service=plan.service)
+    files[f"{pkg}/migrations/__init__.py"] = ""
+    files[f"{pkg}/migrations/0001_initial.py"] = _template("migration_0001.py.tmpl", service=plan.service)
     files[f"{pkg}/api.py"] = api_module(ctx, eps)
     files[f"{pkg}/urls.py"] = urls_module(ctx, eps)
     if ctx.signal_copies:

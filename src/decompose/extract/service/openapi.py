@@ -55,8 +55,26 @@ _ERROR = {"$ref": "#/components/schemas/Error"}
 
 def _error_responses(*codes: int) -> dict[str, Any]:
     text = {400: "malformed JSON, wrong types or unknown filter", 401: "missing or wrong service token",
-            404: "unknown id or object", 422: "the moved code refused the input"}  # fmt: skip
+            404: "unknown id or object", 409: "a request with this Idempotency-Key is still running",
+            422: "the moved code refused the input (or the Idempotency-Key was used for another request)"}  # fmt: skip
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": _ERROR}}} for c in codes}
+
+
+#: every POST accepts it: the service runs a request once per key (generated rest.idempotent)
+_IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "a unique key per logical request: a repeat gets the first response and does not run again",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[A-Za-z0-9._:-]+$"},
+}
+#: every list endpoint pages (generated rest.listing; PAGE_SIZE 100, MAX_PAGE_SIZE 1000 in settings)
+_PAGE_PARAMETERS: list[dict[str, Any]] = [
+    {"name": "limit", "in": "query", "required": False, "description": "rows in the page (default 100)",
+     "schema": {"type": "integer", "minimum": 0, "maximum": 1000}},
+    {"name": "offset", "in": "query", "required": False, "description": "rows to skip (default 0)",
+     "schema": {"type": "integer", "minimum": 0}},
+]  # fmt: skip
 
 
 def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
@@ -109,32 +127,35 @@ def document(plan: ExtractionPlan, endpoints: tuple[Endpoint, ...]) -> dict[str,
             if required:
                 body["required"] = required
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+            op["parameters"] = [_IDEMPOTENCY_KEY]
             if e.kind == "function":
                 result = model_ref(e.returns_model) or {"nullable": True}
                 if "$ref" in result and e.result_nullable:
                     result = {"allOf": [result], "nullable": True}
                 op["responses"] = {
                     "200": _json({"type": "object", "properties": {"result": result}, "required": ["result"]}),
-                    **_error_responses(400, 401, 404, 422),
+                    **_error_responses(400, 401, 404, 409, 422),
                 }
             else:
                 op["responses"] = {
                     "202": _json({"type": "object", "properties": {"receivers": {"type": "integer"}}}, "accepted"),
-                    **_error_responses(400, 401, 422),
+                    **_error_responses(400, 401, 409, 422),
                 }
         elif e.kind == "list":
             op["parameters"] = [
                 {"name": f, "in": "query", "required": False, "schema": {"type": "string"}} for f in e.filters
-            ]
+            ] + _PAGE_PARAMETERS
             op["responses"] = {
                 "200": _json(
                     {
                         "type": "object",
                         "properties": {
-                            "count": {"type": "integer"},
+                            "count": {"type": "integer", "description": "rows matching the filters, all pages"},
+                            "limit": {"type": "integer"},
+                            "offset": {"type": "integer"},
                             "results": {"type": "array", "items": model_ref(e.returns_model)},
                         },
-                        "required": ["count", "results"],
+                        "required": ["count", "limit", "offset", "results"],
                     }
                 ),
                 **_error_responses(400, 401),

@@ -1,0 +1,168 @@
+"""The generated service against hostile callers (issue 17), on a freshly generated payments service.
+
+Each case once gave a 500, a wrong 200, or a service that started open: a JSON body nested deeper
+than the decoder's recursion limit, an oversized body, ``TRACE /healthz``, a start without a secret
+key, ``*`` hosts in the Dockerfile, whole tables from a list endpoint, ``MONOLITH_TOKEN`` falling
+back to the inbound token, and a repeated POST that did its work twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from decompose.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "inbound-token-0123456789"
+SECRET = "a-secret-key-for-the-tests-0123456789"
+
+pytestmark = pytest.mark.e2e
+
+
+def _env(tmp: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "MONOLITH_", "DECOMPOSE_"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", DECOMPOSE_SERVICE_TOKEN=TOKEN, PYTHONDONTWRITEBYTECODE="1")
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("svc")
+    result = CliRunner().invoke(
+        cli, ["extract", str(ROOT / "sample_monolith"), "--service", "payments", "--apps", "payments", "--out", str(out), "--no-rewire"]
+    )
+    assert result.exit_code == 0, result.output
+    return out / "payments"
+
+
+@pytest.fixture(scope="module")
+def base(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("run")
+    env = _env(tmp, DJANGO_SECRET_KEY=SECRET)
+    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=folder, env=env, capture_output=True, text=True, timeout=180)
+    assert migrate.returncode == 0, migrate.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = (tmp / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=folder, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None and time.monotonic() < deadline, (tmp / "server.log").read_text()[-2000:]
+        time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+ORDER = {"id": 7, "total": "25.00", "currency": "EUR", "reference": "ORD-7"}
+
+
+def test_no_start_without_a_secret_key_unless_debug(folder: Path, tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "manage.py", "check"], cwd=folder, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in proc.stderr, proc.stderr[-2000:]
+    debug = subprocess.run([sys.executable, "manage.py", "check"], cwd=folder, env=_env(tmp_path, DJANGO_DEBUG="1"),
+                           capture_output=True, text=True, timeout=120)
+    assert debug.returncode == 0, debug.stderr[-2000:]
+
+
+def test_no_wildcard_hosts_by_default(folder: Path, base: str) -> None:
+    assert "ALLOWED_HOSTS=*" not in (folder / "Dockerfile").read_text()
+    assert httpx.get(base + "/healthz", headers={"Host": "evil.example"}).status_code == 400
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b'{"order": ' * 5000 + b"1" + b"}" * 5000,
+                                  json.dumps({"order": ORDER, "card_token": "t" * 2_000_000}).encode()])
+def test_deep_or_oversized_json_is_a_400_with_a_message(base: str, body: bytes) -> None:
+    r = httpx.post(base + "/api/v1/services/authorize_payment", content=body, headers={**AUTH, "Content-Type": "application/json"}, timeout=30)
+    assert r.status_code == 400, r.text[:500]
+    assert "nested deeper" in r.json()["error"] or "larger than" in r.json()["error"], r.text[:500]
+
+
+def test_only_the_methods_each_route_serves(base: str) -> None:
+    assert httpx.request("TRACE", base + "/healthz").status_code == 405
+    assert httpx.request("POST", base + "/healthz").status_code == 405
+    assert httpx.request("TRACE", base + "/api/v1/services/capture_payment", headers=AUTH).status_code == 405
+    for method in ("GET", "PUT", "PATCH", "DELETE"):
+        assert httpx.request(method, base + "/api/v1/services/capture_payment", headers=AUTH).status_code == 405, method
+    for method in ("POST", "PUT", "DELETE"):
+        assert httpx.request(method, base + "/api/v1/payments/payments/", headers=AUTH).status_code == 405, method
+
+
+def test_every_list_endpoint_pages_and_says_so_in_openapi(folder: Path, base: str) -> None:
+    document = json.loads((folder / "openapi.json").read_text())
+    lists = [p for p, ops in document["paths"].items() if "get" in ops and "{id}" not in p and p.startswith("/api/v1/payments/")]
+    assert lists
+    for path in lists:
+        names = {p["name"] for p in document["paths"][path]["get"]["parameters"]}
+        assert {"limit", "offset"} <= names, path
+    for n in range(3):
+        r = httpx.post(base + "/api/v1/services/authorize_payment", json={"order": {**ORDER, "id": 100 + n}, "card_token": "tok_visa_4242"}, headers=AUTH)
+        assert r.status_code == 200, r.text
+    page = httpx.get(base + "/api/v1/payments/payments/?limit=2&offset=1", headers=AUTH).json()
+    assert page["limit"] == 2 and page["offset"] == 1 and len(page["results"]) == min(2, page["count"] - 1)
+    assert page["count"] >= 3
+    everything = httpx.get(base + "/api/v1/payments/payments/", headers=AUTH).json()
+    assert everything["limit"] == 100
+    for bad in ("limit=abc", "limit=-1", "limit=100000", "offset=-5"):
+        r = httpx.get(base + f"/api/v1/payments/payments/?{bad}", headers=AUTH)
+        assert r.status_code == 400, (bad, r.text[:300])
+
+
+def test_a_repeated_idempotency_key_returns_the_first_response_without_doing_it_again(base: str) -> None:
+    def count() -> int:
+        return int(httpx.get(base + "/api/v1/payments/payments/", headers=AUTH).json()["count"])
+
+    body = {"order": {**ORDER, "id": 55}, "card_token": "tok_visa_4242"}
+    before = count()
+    first = httpx.post(base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "k-55-a"})
+    again = httpx.post(base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "k-55-a"})
+    assert first.status_code == again.status_code == 200, (first.text, again.text)
+    assert first.json() == again.json()
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert count() == before + 1
+    other = httpx.post(base + "/api/v1/services/authorize_payment", json={**body, "card_token": "tok_other"},
+                       headers={**AUTH, "Idempotency-Key": "k-55-a"})
+    assert other.status_code == 422 and "Idempotency-Key" in other.json()["error"]
+    bad_key = httpx.post(base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "x" * 300})
+    assert bad_key.status_code == 400
+    fresh = httpx.post(base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "k-55-b"})
+    assert fresh.status_code == 200 and fresh.json() != first.json()
+    assert count() == before + 2
+    # a key is no way around authentication: the stored response is never given to a caller without the token
+    assert httpx.post(base + "/api/v1/services/authorize_payment", json=body, headers={"Idempotency-Key": "k-55-a"}).status_code == 401
+
+
+def test_the_outbound_token_never_falls_back_to_the_inbound_one(folder: Path, tmp_path: Path) -> None:
+    probe = (
+        "import sys; sys.path.insert(0, '.')\n"
+        "from payments_service import monolith\n"
+        "try:\n"
+        "    monolith.call('orders.services.get_order', {'order_id': 1})\n"
+        "except monolith.MonolithUnavailable as exc:\n"
+        "    print('unavailable:', exc)\n"
+    )
+    env = _env(tmp_path, MONOLITH_URL="http://127.0.0.1:9")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+    assert "unavailable: MONOLITH_TOKEN is not set" in proc.stdout, proc.stdout + proc.stderr[-2000:]
