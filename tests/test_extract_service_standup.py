@@ -48,6 +48,8 @@ BASE = {
     "proj/settings/base.py": """
         import os
 
+        from django.utils.translation import gettext_lazy as _
+
         INSTALLED_APPS = [
             "django.contrib.contenttypes",
             "django.contrib.auth",
@@ -65,6 +67,7 @@ BASE = {
             "key": GATEWAY_KEY,
         }
         GATEWAY_ALIAS = GATEWAY
+        NO_NAME = _("Untitled")
         API_KEY = os.environ.get("API_KEY", "")
         if os.environ.get("SLOW"):
             RETRY_DELAY = 10
@@ -124,7 +127,7 @@ BASE = {
 
         def gateway() -> tuple[object, ...]:
             return (settings.GATEWAY, settings.GATEWAY_ALIAS, settings.API_KEY, settings.RETRY_DELAY,
-                    settings.NOT_SET_ANYWHERE)
+                    settings.NOT_SET_ANYWHERE, settings.NO_NAME)
     """,
     "billing/tests/__init__.py": "",
     "billing/tests/check_invoices.py": """
@@ -407,6 +410,8 @@ def test_settings_are_carried_over_through_the_star_import_chain(tmp_path: Path)
     # a static value naming another static setting brings it along, first
     assert copied.index('\nGATEWAY_KEY = "k-123"  # named by GATEWAY\n') < copied.index("\nGATEWAY = {")
     assert copied.count("GATEWAY_KEY = ") == 1
+    # a lazy translation of a literal is static: copied with its import
+    assert copied.index("\nfrom django.utils.translation import gettext_lazy as _\n") < copied.index('\nNO_NAME = _("Untitled")\n')
     base = BASE["proj/settings/base.py"]
     line = textwrap.dedent(base).lstrip("\n").splitlines().index('API_KEY = os.environ.get("API_KEY", "")') + 1
     assert f"TODO(decompose): API_KEY is not a static value in the monolith (proj/settings/base.py:{line})" in copied

@@ -189,6 +189,9 @@ class _Context:
                         lines.append(f"{need} = {values[need].text}  # named by {n}")
                         done.add(need)
                 lines.append(f"{n} = {v.text}")
+                for imp in v.imports:  # placed right after the header
+                    if imp not in lines:
+                        lines.insert(1, imp)
             elif v is not None:
                 missing.append(n)
                 lines.extend(_not_static(v))
