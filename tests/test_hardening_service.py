@@ -13,8 +13,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -25,7 +27,44 @@ from decompose.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "inbound-token-0123456789"
+OUTBOUND = "outbound-token-9876543210"
 SECRET = "a-secret-key-for-the-tests-0123456789"
+
+
+class Monolith:
+    """The monolith's end of call backs and events on a loopback port; events fail while ``down``."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, str, str | None, dict]] = []  # path, Authorization, Idempotency-Key, body
+        self.events_down = False
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"null")
+                outer.received.append((self.path, self.headers.get("Authorization", ""), self.headers.get("Idempotency-Key"), body))
+                if self.path.startswith("/api/v1/events/"):
+                    status, payload = (503, {"error": "down"}) if outer.events_down else (202, {"receivers": 1})
+                elif self.path == "/api/v1/callbacks/orders.services.mark_paid":
+                    status, payload = 200, {"result": {"id": body["order_id"], "status": "paid"}}
+                else:
+                    status, payload = 404, {"error": "unknown"}
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def paths(self) -> list[str]:
+        return [r[0] for r in self.received]
 
 pytestmark = pytest.mark.e2e
 
@@ -48,9 +87,23 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def base(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("run")
-    env = _env(tmp, DJANGO_SECRET_KEY=SECRET)
+def monolith() -> Iterator[Monolith]:
+    fake = Monolith()
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def run_env(tmp_path_factory: pytest.TempPathFactory, monolith: Monolith) -> dict[str, str]:
+    return _env(tmp_path_factory.mktemp("run"), DJANGO_SECRET_KEY=SECRET, MONOLITH_URL=monolith.url, MONOLITH_TOKEN=OUTBOUND,
+                MONOLITH_TIMEOUT="3")
+
+
+@pytest.fixture(scope="module")
+def base(folder: Path, run_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("log")
+    env = run_env
     migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=folder, env=env, capture_output=True, text=True, timeout=180)
     assert migrate.returncode == 0, migrate.stderr
     with socket.socket() as s:
@@ -166,3 +219,37 @@ def test_the_outbound_token_never_falls_back_to_the_inbound_one(folder: Path, tm
     env = _env(tmp_path, MONOLITH_URL="http://127.0.0.1:9")
     proc = subprocess.run([sys.executable, "-c", probe], cwd=folder, env=env, capture_output=True, text=True, timeout=60)
     assert "unavailable: MONOLITH_TOKEN is not set" in proc.stdout, proc.stdout + proc.stderr[-2000:]
+
+
+def test_an_event_the_monolith_cannot_take_waits_in_the_outbox_and_never_rolls_back_the_work(
+    folder: Path, base: str, run_env: dict[str, str], monolith: Monolith
+) -> None:
+    """The issue's case: the call back succeeded, then the forwarded event failed, and the service
+    answered 503 and rolled back its rows. Now the event waits in the outbox and is delivered once."""
+    payment = httpx.post(base + "/api/v1/services/authorize_payment", json={"order": {**ORDER, "id": 77}, "card_token": "tok_visa_4242"},
+                         headers=AUTH).json()["result"]
+    monolith.events_down = True
+    del monolith.received[:]
+    r = httpx.post(base + "/api/v1/services/capture_payment", json={"payment_id": payment["id"]}, headers=AUTH, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json()["result"]["status"] == "captured"
+    assert monolith.paths() == ["/api/v1/callbacks/orders.services.mark_paid", "/api/v1/events/payment_captured"]
+    assert {r[1] for r in monolith.received} == {f"Bearer {OUTBOUND}"}  # never the inbound token
+    after = httpx.get(base + f"/api/v1/payments/payments/{payment['id']}/", headers=AUTH).json()
+    assert after["status"] == "captured"  # kept: the failed event did not roll the capture back
+    first_key = monolith.received[1][2]
+    assert first_key
+
+    def relay() -> str:
+        proc = subprocess.run([sys.executable, "manage.py", "relay_outbox"], cwd=folder, env=run_env, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stdout.strip()
+
+    assert relay() == "delivered 0, pending 1"  # still down: kept, in order
+    monolith.events_down = False
+    del monolith.received[:]
+    assert relay() == "delivered 1, pending 0"
+    assert monolith.paths() == ["/api/v1/events/payment_captured"]  # the event, and no second call back
+    assert monolith.received[0][2] == first_key  # the same Idempotency-Key on every delivery
+    assert monolith.received[0][3]["payment"]["id"] == payment["id"]
+    assert relay() == "delivered 0, pending 0"

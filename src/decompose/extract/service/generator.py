@@ -222,7 +222,7 @@ class _Context:
         migration of its primary key."""
         v = self.settings_values().get("DEFAULT_AUTO_FIELD")
         if v is None:
-            return "# the monolith does not set it: Django's default\nDEFAULT_AUTO_FIELD = \"django.db.models.AutoField\""
+            return '# the monolith does not set it: Django\'s default\nDEFAULT_AUTO_FIELD = "django.db.models.AutoField"'
         if v.text is None:
             return "\n".join([*_not_static(v), "DEFAULT_AUTO_FIELD = \"django.db.models.AutoField\""])
         return f"# as in the monolith ({v.where})\nDEFAULT_AUTO_FIELD = {v.text}"
@@ -231,7 +231,8 @@ class _Context:
 def _not_static(v: SettingValue) -> list[str]:
     """A TODO for a setting whose value the service cannot copy, with the monolith's statement commented out."""
     if v.block:
-        return [f"# TODO(decompose): {v.name} is set inside a `{v.block}` statement in the monolith ({v.where}); set it here"]
+        return [f"# TODO(decompose): {v.name} is set inside a `{v.block}` statement in the monolith ({v.where}); "
+                "set it here"]
     return [f"# TODO(decompose): {v.name} is not a static value in the monolith ({v.where}); set it here. There:",
             *(f"#   {ln}" for ln in v.statement.splitlines())]
 
@@ -721,7 +722,10 @@ def readme(ctx: _Context, eps: tuple[Endpoint, ...], missing_settings: list[str]
 
 #: What the service itself needs beyond Django, when the monolith does not pin it (its pin wins: it
 #: knows which versions work with its Django).
-SERVICE_REQUIREMENTS = (("djangorestframework", "djangorestframework>=3.15,<4"), ("drf-spectacular", "drf-spectacular>=0.27,<1"))
+SERVICE_REQUIREMENTS = (
+    ("djangorestframework", "djangorestframework>=3.15,<4"),
+    ("drf-spectacular", "drf-spectacular>=0.27,<1"),
+)
 #: Django when the monolith pins no version (a TODO in the README says so).
 FALLBACK_DJANGO = "Django>=5.2,<5.3"
 
@@ -764,13 +768,14 @@ def requirements_files(ctx: _Context, files: Mapping[str, str | bytes]) -> tuple
         django_line = f"{django.line}  # the monolith's pin ({django.source})"
     else:
         django_line = f"{FALLBACK_DJANGO}  # TODO(decompose): the monolith pins no Django version"
-        notes.append(f"The monolith pins no Django version; `requirements.txt` assumes `{FALLBACK_DJANGO}`: set the one it runs.")
+        notes.append(f"The monolith pins no Django version; `requirements.txt` assumes `{FALLBACK_DJANGO}`: "
+                     "set the one it runs.")
     own = {}
     for name, default in SERVICE_REQUIREMENTS:
         pin = pins.get(canonicalize_name(name))
         own[name] = f"{pin.line}  # the monolith's pin ({pin.source})" if pin is not None else default
-    values = dict(service=ctx.plan.service, django=django_line, djangorestframework=own["djangorestframework"],
-                  drf_spectacular=own["drf-spectacular"])
+    values = {"service": ctx.plan.service, "django": django_line, "djangorestframework": own["djangorestframework"],
+              "drf_spectacular": own["drf-spectacular"]}
     listed = _requirement_names(_template("requirements.txt.tmpl", **values, extra_requirements=""))
     listed_dev = listed | _requirement_names(_template("requirements-dev.txt.tmpl", extra_requirements=""))
     installed = installed_top_levels(index.root) if imported else {}
@@ -796,12 +801,13 @@ def requirements_files(ctx: _Context, files: Mapping[str, str | bytes]) -> tuple
                 out.append(f"{pin.line}  # {imports} ({pin.source})")
             else:
                 out.append(f"{dist}  # {imports}: TODO(decompose): not pinned by the monolith")
-                notes.append(f"`{dist}` (imported as `{imports}`) is not pinned by the monolith: `requirements` lists it unpinned.")
+                notes.append(f"`{dist}` (imported as `{imports}`) is not pinned by the monolith: "
+                             "`requirements` lists it unpinned.")
         return "".join(f"{ln}\n" for ln in out)
 
     extra = lines(runtime, listed)
-    extra_dev = lines({d: i for d, i in dev.items() if canonicalize_name(d) not in {canonicalize_name(x) for x in runtime}},
-                      listed_dev)
+    at_runtime = {canonicalize_name(x) for x in runtime}
+    extra_dev = lines({d: i for d, i in dev.items() if canonicalize_name(d) not in at_runtime}, listed_dev)
     if unknown:
         notes.append("The moved code imports packages decompose could not map to a distribution (add them to "
                      "`requirements.txt`): " + ", ".join(unknown) + ".")
@@ -933,6 +939,9 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
     files[f"{pkg}/models.py"] = _template("models.py.tmpl", service=plan.service)
     files[f"{pkg}/migrations/__init__.py"] = ""
     files[f"{pkg}/migrations/0001_initial.py"] = _template("migration_0001.py.tmpl", service=plan.service)
+    files[f"{pkg}/management/__init__.py"] = ""
+    files[f"{pkg}/management/commands/__init__.py"] = ""
+    files[f"{pkg}/management/commands/relay_outbox.py"] = _template("relay_outbox.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/api.py"] = api_module(ctx, eps)
     files[f"{pkg}/urls.py"] = urls_module(ctx, eps)
     if ctx.signal_copies:
