@@ -107,7 +107,10 @@ BASE = {
                 migrations.CreateModel(
                     name="Invoice",
                     fields=[
-                        ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                        ),
                         ("number", models.CharField(max_length=20)),
                     ],
                 ),
@@ -411,13 +414,15 @@ def test_settings_are_carried_over_through_the_star_import_chain(tmp_path: Path)
     assert copied.index('\nGATEWAY_KEY = "k-123"  # named by GATEWAY\n') < copied.index("\nGATEWAY = {")
     assert copied.count("GATEWAY_KEY = ") == 1
     # a lazy translation of a literal is static: copied with its import
-    assert copied.index("\nfrom django.utils.translation import gettext_lazy as _\n") < copied.index('\nNO_NAME = _("Untitled")\n')
+    translation = "\nfrom django.utils.translation import gettext_lazy as _\n"
+    assert copied.index(translation) < copied.index('\nNO_NAME = _("Untitled")\n')
     base = BASE["proj/settings/base.py"]
     line = textwrap.dedent(base).lstrip("\n").splitlines().index('API_KEY = os.environ.get("API_KEY", "")') + 1
     assert f"TODO(decompose): API_KEY is not a static value in the monolith (proj/settings/base.py:{line})" in copied
     assert '#   API_KEY = os.environ.get("API_KEY", "")' in copied
     assert (
-        f"TODO(decompose): RETRY_DELAY is set inside a `if` statement in the monolith (proj/settings/base.py:{line + 1})"
+        f"TODO(decompose): RETRY_DELAY is set inside a `if` statement in the monolith "
+        f"(proj/settings/base.py:{line + 1})"
         in copied
     )
     assert "TODO(decompose): the moved code reads settings.NOT_SET_ANYWHERE" in copied
