@@ -153,4 +153,4 @@ def test_a_fresh_cli_analysis_builds_no_networkx_graph(project, tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout == "False"
     assert out.read_text() == analyze(project, use_cache=False).to_json()
-    assert "Apps" in run.stderr and "import cycles" in run.stderr.lower()
+    assert "Apps" in run.stderr and "app cycles" in run.stderr.lower()

@@ -62,7 +62,7 @@ def test_html_from_graph_json(tmp_path):
     ("args", "message"),
     [
         (["-o", "g.txt"], "cannot tell the format"),
-        (["-o", "-", "--format", "svg"], "only DOT can be written to stdout"),
+        (["-o", "-", "--format", "svg"], "only DOT and JSON can be written to stdout"),
         (["-o", "g.dot", "--kinds", "import,nope"], "unknown edge kind"),
         (["-o", "g.dot", "--focus", "nope"], "no such app"),
     ],

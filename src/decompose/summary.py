@@ -1,4 +1,4 @@
-"""What ``decompose analyze`` tells a person: per-app metrics, strongest couplings, app import cycles.
+"""What ``decompose analyze`` tells a person: per-app metrics, strongest couplings, app cycles.
 
 :func:`summarize` is a pure function of the graph (testable, no I/O);
 :func:`print_summary` renders it with rich (a terminal), :func:`format_plain` as plain aligned
@@ -18,6 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from decompose.cycles import _components, _short_cycles  # noqa: F401  # isort: skip (tested through this module)
+from decompose.cycles import AppCycles, app_cycles  # isort: skip
 from decompose.graph import EDGE_KINDS, OUTSIDE_APPS, DependencyGraph, Evidence
 
 if TYPE_CHECKING:
@@ -46,27 +48,10 @@ class Coupling:
 
 
 @dataclass(frozen=True, slots=True)
-class Hop:
-    source: str
-    target: str
-    weight: int
-    evidence: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Cycle:
-    """A cycle of app imports; ``closing`` is its lightest hop, the cheapest one to cut."""
-
-    apps: tuple[str, ...]
-    hops: tuple[Hop, ...]
-    closing: Hop
-
-
-@dataclass(frozen=True, slots=True)
 class Summary:
     apps: tuple[AppRow, ...]
     couplings: tuple[Coupling, ...]
-    cycles: tuple[Cycle, ...]
+    cycles: AppCycles  # decompose.cycles: the definition `graph` and the HTML page use too
     skipped: tuple[tuple[str, str], ...]
     warnings: tuple[str, ...]
     modules: int
@@ -92,70 +77,8 @@ def _parts(
     return list(graph.iter_nodes()), list(graph.iter_edges())
 
 
-def _components(adj: dict[str, dict[str, Any]]) -> list[set[str]]:
-    """Strongly connected components (Tarjan) of a small digraph given as {node: {successor: ...}}."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on: set[str] = set()
-    out: list[set[str]] = []
-
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on.add(v)
-        for w in adj.get(v, {}):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            comp = set()
-            while True:
-                w = stack.pop()
-                on.discard(w)
-                comp.add(w)
-                if w == v:
-                    break
-            out.append(comp)
-
-    for v in sorted(adj):
-        if v not in index:
-            visit(v)
-    return out
-
-
-def _short_cycles(
-    adj: dict[str, dict[str, Any]], comp: list[str], bound: int, cap: int
-) -> list[tuple[str, ...]] | None:
-    """Every simple cycle of at most ``bound`` nodes inside ``comp``, each from its smallest node; None past ``cap``."""
-    members = set(comp)
-    found: list[tuple[str, ...]] = []
-
-    def extend(start: str, path: list[str]) -> bool:
-        """Cycles back to ``start`` that continue ``path``; False once past ``cap``."""
-        for w in adj.get(path[-1], {}):
-            if w == start:
-                found.append(tuple(path))
-                if len(found) > cap:
-                    return False
-            elif w in members and w > start and w not in path and len(path) < bound:
-                path.append(w)
-                ok = extend(start, path)
-                path.pop()
-                if not ok:
-                    return False
-        return True
-
-    for start in sorted(comp):
-        if not extend(start, [start]):
-            return None
-    return found
-
-
 def summarize(graph: DependencyGraph | PlainGraph, *, top: int = 3, max_cycles: int = 10) -> Summary:
-    """Per-app metrics, the ``top`` strongest cross-app couplings of each kind, and app import cycles.
+    """Per-app metrics, the ``top`` strongest cross-app couplings of each kind, and the app cycles.
 
     ``graph``: a :class:`DependencyGraph`, or the builder's plain form of one (same summary).
     """
@@ -186,6 +109,7 @@ def summarize(graph: DependencyGraph | PlainGraph, *, top: int = 3, max_cycles: 
         row[0] += 1
         row[1] += int(d.get("lines", 0))
     agg: dict[tuple[str, str, str], tuple[int, Evidence]] = {}  # (weight, first evidence)
+    cycle_edges: list[tuple[str, str, str, list[Evidence]]] = []
     for u, v, kind, evidence in all_edges:
         bu, bv = app_of.get(u), app_of.get(v)
         if bu is None or bv is None or bu == bv:
@@ -193,6 +117,8 @@ def summarize(graph: DependencyGraph | PlainGraph, *, top: int = 3, max_cycles: 
         ev = [e for e in evidence if "migration" not in e.flags]
         if not ev:
             continue
+        if u in bucket and v in bucket:
+            cycle_edges.append((u, v, kind, ev))
         key = (bu, bv, kind)
         first = min(ev)
         seen = agg.get(key)
@@ -211,53 +137,15 @@ def summarize(graph: DependencyGraph | PlainGraph, *, top: int = 3, max_cycles: 
         )
         for w, u, v, first in edges[:top]:
             couplings.append(Coupling(kind, u, v, w, _ev(first)))
-    # app import cycles (runtime imports: TYPE_CHECKING-only imports cannot loop at import time)
-    simple: dict[str, dict[str, dict[str, Any]]] = {}  # app -> app -> {"weight", "evidence"}
-    for u, v, kind, evidence in all_edges:
-        if kind != "import":
-            continue
-        bu, bv = bucket.get(u), bucket.get(v)
-        if bu is None or bv is None or bu == bv or OUTSIDE_APPS in (bu, bv):
-            continue
-        ev = [e for e in evidence if "type_checking" not in e.flags]
-        if not ev:
-            continue
-        hop = simple.setdefault(bu, {}).get(bv)
-        if hop is not None:
-            hop["evidence"].extend(ev)
-            hop["weight"] += len(ev)
-        else:
-            simple[bu][bv] = {"weight": len(ev), "evidence": list(ev)}
-    for succ in simple.values():
-        for d in succ.values():
-            d["evidence"].sort()
-    cycles = []
-    for comp in sorted(sorted(c) for c in _components(simple) if len(c) > 1):
-        found = _short_cycles(simple, comp, 4, 200)
-        if found is None:  # more than 200: the first 200 networkx enumerates, as before
-            import networkx as nx
-
-            sub: nx.DiGraph[str] = nx.DiGraph([(a, b) for a in comp for b in simple.get(a, {}) if b in comp])
-            found = []
-            for loop in nx.simple_cycles(sub, length_bound=4):
-                i = loop.index(min(loop))
-                found.append(tuple(loop[i:] + loop[:i]))
-                if len(found) >= 200:
-                    break
-        for cyc in sorted(set(found), key=lambda c: (len(c), c))[:max_cycles]:
-            hops = []
-            for a, b in zip(cyc, cyc[1:] + cyc[:1], strict=True):
-                d = simple[a][b]
-                hops.append(Hop(a, b, d["weight"], tuple(_ev(e) for e in d["evidence"][:3])))
-            closing = min(hops, key=lambda h: (h.weight, h.source, h.target))
-            cycles.append(Cycle(cyc, tuple(hops), closing))
-        if len(cycles) >= max_cycles:
-            break
+    # app cycles over every kind of coupling, tests and migrations left out: what `graph` draws by default
+    cycles = app_cycles(
+        ((bucket.get(u), bucket.get(v), kind, len(ev), ev) for u, v, kind, ev in cycle_edges), max_cycles=max_cycles
+    )
     module_nodes = [d for _n, d in nodes if d.get("type") == "module"]
     return Summary(
         apps=tuple(rows),
         couplings=tuple(couplings),
-        cycles=tuple(cycles[:max_cycles]),
+        cycles=cycles,
         skipped=tuple((s.path, s.reason) for s in graph.skipped),
         warnings=tuple(graph.meta.get("warnings", ())),
         modules=len(module_nodes),
@@ -299,25 +187,35 @@ def _tables(summary: Summary) -> list[_Table | str]:
                 frozenset({3}),
             )
         )
-    if summary.cycles:
+    cyc = summary.cycles
+    if cyc.groups:
+        cut = set(cyc.cut_pairs)
+        apps = sum(len(g) for g in cyc.groups)
+        more = "" if cyc.complete else "; more not listed"
         out.append(
             (
-                "App import cycles (lightest hop = the one to cut)",
-                ("cycle", "closing hop", "weight", "evidence"),
+                f"App cycles ({len(cyc.groups)} group(s) of {apps} apps, any kind of coupling{more})",
+                ("cycle", "hops to cut"),
                 [
                     (
-                        " -> ".join((*cy.apps, cy.apps[0])),
-                        f"{cy.closing.source} -> {cy.closing.target}",
-                        str(cy.closing.weight),
-                        ", ".join(cy.closing.evidence),
+                        " -> ".join((*c, c[0])),
+                        ", ".join(f"{a} -> {b}" for a, b in zip(c, (*c[1:], c[0]), strict=True) if (a, b) in cut),
                     )
-                    for cy in summary.cycles
+                    for c in cyc.cycles
                 ],
                 frozenset(),
             )
         )
+        out.append(
+            (
+                "Cut these app dependencies to break every app cycle (minimal weight)",
+                ("hop", "kind", "weight", "evidence"),
+                [(f"{h.source} -> {h.target}", h.kind, str(h.weight), ", ".join(h.evidence)) for h in cyc.cut],
+                frozenset({2}),
+            )
+        )
     else:
-        out.append("No import cycles between apps.")
+        out.append("No cycles between apps.")
     if summary.skipped:
         out.append((f"Skipped files ({len(summary.skipped)})", ("file", "reason"), list(summary.skipped), frozenset()))
     return out

@@ -23,6 +23,8 @@ FINISHED = False
 
 #: stands for the run's figures in a kept rendering of the headline
 _STATS = "@@decompose-stats@@"
+#: the summary's text form: bump when it changes, so a kept rendering of an unchanged project is not reused
+_SUMMARY_FORM = 2  # 2: app cycles from decompose.cycles (the groups, cycles and cut `graph` draws)
 #: what rich's rendering depends on besides the summary (a kept rendering is reused only when all are equal)
 _RENDER_ENV = (
     "COLUMNS", "LINES", "TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR",
@@ -38,13 +40,13 @@ def _render_key(quiet: bool) -> str:
     except (OSError, ValueError, AttributeError):
         size = None
     env = tuple(os.environ.get(k) for k in _RENDER_ENV)
-    return repr((quiet, tty, size, env, getattr(sys.stderr, "encoding", None)))
+    return repr((_SUMMARY_FORM, quiet, tty, size, env, getattr(sys.stderr, "encoding", None)))
 
 
 def _console() -> Console:
-    from rich.console import Console
+    from decompose.cli.output import err_console
 
-    return Console(stderr=True)
+    return err_console()
 
 
 class _LazyProgress:
@@ -229,11 +231,10 @@ def _write_graph_aside(result: Analysis, output: str) -> int | None:
 
 
 def _is_terminal() -> bool:
-    """Whether the summary goes to a terminal (rich tables) rather than a pipe or a log (plain text).
+    """Whether the summary goes to a terminal (rich tables) rather than a pipe or a log (plain text)."""
+    from decompose.cli.output import stderr_is_terminal
 
-    rich's own overrides count: ``FORCE_COLOR`` or ``TTY_COMPATIBLE=1`` ask for terminal output.
-    """
-    return sys.stderr.isatty() or bool(os.environ.get("FORCE_COLOR")) or os.environ.get("TTY_COMPATIBLE") == "1"
+    return stderr_is_terminal()
 
 
 def _settings(graph: DependencyGraph | PlainGraph) -> str:

@@ -7,25 +7,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
+from decompose.cli.output import say
 from decompose.errors import InputError
 
 if TYPE_CHECKING:
-    from decompose.render.view import EdgeMode, ExternalMode, Level
+    from decompose.render.view import EdgeMode, ExternalMode, Level, View
 
-FORMATS = ("dot", "svg", "png", "html")
-_SUFFIX = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".html": "html", ".htm": "html"}
+FORMATS = ("dot", "svg", "png", "html", "json")
+_SUFFIX = {
+    ".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".html": "html", ".htm": "html", ".json": "json",
+}  # fmt: skip
+#: formats that can be written to stdout (``-o -``)
+_TEXT = ("dot", "json")
 
 
 @click.command("graph")
 @click.argument("source", required=False, default=".", metavar="[PATH | graph.json]")
-@click.option("-o", "--output", required=True, help="File to write (`-` writes DOT to stdout).")
+@click.option("-o", "--output", required=True, help="File to write (`-`: stdout, DOT or --format json).")
 @click.option("--level", type=click.Choice(["app", "module"]), default="app", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Default: from the output's suffix.")
 @click.option(
-    "--proposal", type=click.Path(dir_okay=False), default=None, help="Group and color by proposed service."
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Default: from the output's suffix. json: the view for machines (nodes, edges with evidence, app cycles).",
 )
+@click.option("--proposal", type=click.Path(dir_okay=False), default=None, help="Group and color by proposed service.")
 @click.option("--kinds", default=None, help="Edge kinds to show, comma-separated (default: all).")
 @click.option("--focus", default=None, help="Show only the neighbourhood of this app (or module).")
 @click.option(
@@ -90,10 +98,10 @@ def command(
             fmt = _SUFFIX.get(Path(output).suffix.lower())
             if fmt is None:
                 raise InputError(
-                    f"cannot tell the format of {output!r} from its suffix", hint="pass --format dot|svg|png|html"
+                    f"cannot tell the format of {output!r} from its suffix", hint="pass --format dot|svg|png|html|json"
                 )
-    if output == "-" and fmt != "dot":
-        raise InputError("only DOT can be written to stdout", hint="pass -o FILE")
+    if output == "-" and fmt not in _TEXT:
+        raise InputError("only DOT and JSON can be written to stdout", hint="pass -o FILE")
     from decompose.cli.paths import check_output_file
 
     check_output_file(output, "--output")  # before the analysis and the drawing
@@ -123,23 +131,32 @@ def command(
     if fmt == "html":
         text = to_html(graph, view, options, prop)
         _write_text(output, text)
+    elif fmt == "json":
+        import json
+
+        _write_text(output, json.dumps(view.to_dict(), indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     else:
         dot = to_dot(view)
         if fmt == "dot":
             _write_text(output, dot)
         else:
             render_image(dot, fmt, output)
-    if output != "-":
-        if options.edges == "per-kind":
-            edges = f"{len(view.edges)} edges"
-        else:
-            edges = f"{len(view.links)} edges ({len(view.edges)} per kind)"
-        cuts = ", ".join(f"{a}->{b}" for a, b in view.feedback)
-        cycles = f", {len(view.cycles)} app cycle(s); cut {cuts} to break them" if view.cycles else ""
-        Console(stderr=True).print(
-            f"wrote {output} ({fmt}, {options.level} level: {len(view.nodes)} nodes, {edges}{cycles})",
-            highlight=False,
-        )
+    if options.edges == "per-kind":
+        edges = f"{len(view.edges)} edges"
+    else:
+        edges = f"{len(view.links)} edges ({len(view.edges)} per kind)"
+    where = "stdout" if output == "-" else output
+    say(f"wrote {where} ({fmt}, {options.level} level: {len(view.nodes)} nodes, {edges}){cycle_line(view)}")
+
+
+def cycle_line(view: View) -> str:
+    """The app cycles in one clause, as `analyze` reports them (decompose.cycles)."""
+    c = view.app_cycles
+    if not c.groups:
+        return "; no app cycles"
+    apps = sum(len(g) for g in c.groups)
+    cuts = ", ".join(f"{h.source}->{h.target}" for h in c.cut)
+    return f"; app cycles: {len(c.groups)} group(s) of {apps} apps, cut {cuts} to break them all"
 
 
 def _write_text(output: str, text: str) -> None:

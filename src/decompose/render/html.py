@@ -205,6 +205,7 @@ def page_data(
         "abbrev": dict(KIND_ABBREV),
         "merged": view.edge_mode == "merged",
         "feedback": [list(p) for p in view.feedback],
+        "cycles": view.app_cycles.to_dict(),  # decompose.cycles: what `analyze` and `graph` report
         "groupColors": group_colors,
         "nodes": nodes,
         "edges": edges,

@@ -33,8 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
-import networkx as nx
-
+from decompose.cycles import EXACT_FAS_UP_TO, KIND_STRENGTH, AppCycles, app_cycles, feedback_arcs  # noqa: F401 (re-exported)
 from decompose.errors import InputError, UnknownNameError
 from decompose.graph import EDGE_KINDS, OUTSIDE_APPS, DependencyGraph, Evidence, app_graph
 
@@ -42,13 +41,8 @@ Level = Literal["app", "module"]
 EdgeMode = Literal["merged", "per-kind"]
 ExternalMode = Literal["auto", "nodes", "fold", "hide"]
 
-#: Edge kinds from the strongest coupling (hardest to cut when splitting services) to the weakest.
-#: A merged edge is drawn in the style of its strongest kind.
-KIND_STRENGTH: tuple[str, ...] = ("fk", "orm", "inherit", "signal", "call", "import", "string_ref", "url")
 #: External packages every app of a Django project uses; not listed on folded app nodes.
 FRAMEWORK_PACKAGES: frozenset[str] = frozenset({"django"})
-#: Strongly connected components up to this many apps get an exact minimum feedback arc set.
-EXACT_FAS_UP_TO = 14
 
 #: Group of proposal members listed in ``Proposal.shared_kernel``.
 SHARED_KERNEL = "(shared kernel)"
@@ -164,12 +158,54 @@ class View:
     edge_mode: EdgeMode = "merged"
     #: App pairs to cut to break every app cycle (a minimal-weight feedback arc set), sorted.
     feedback: tuple[tuple[str, str], ...] = field(default=())
+    #: the app cycles of the edges shown (decompose.cycles: the definition `analyze` uses too)
+    app_cycles: AppCycles = field(default=AppCycles((), (), ()))
 
     def node(self, node_id: str) -> ViewNode:
         for n in self.nodes:
             if n.id == node_id:
                 return n
         raise KeyError(node_id)
+
+    def to_dict(self) -> dict[str, object]:
+        """The view for machines (``graph --format json``): nodes, merged edges with evidence, app cycles.
+
+        Stable: sorted as the view is; evidence as ``[path, line, symbol]``.
+        """
+        return {
+            "schema": "decompose.view",
+            "version": 1,
+            "level": self.level,
+            "grouped_by": self.grouped_by,
+            "nodes": [
+                {
+                    "id": n.id,
+                    "type": n.type,
+                    "app": n.app,
+                    "group": n.group,
+                    "service": n.service,
+                    "modules": n.modules,
+                    "lines": n.lines,
+                    "path": n.path,
+                    "externals": list(n.externals),
+                    "cycle": n.cycle,
+                }
+                for n in self.nodes
+            ],  # fmt: skip
+            "edges": [
+                {
+                    "source": e.source,
+                    "target": e.target,
+                    "kind": e.kind,
+                    "weight": e.weight,
+                    "cycle": e.cycle,
+                    "cut": e.feedback,
+                    "evidence": [[x.path, x.line, x.symbol] for x in e.evidence],
+                }
+                for e in self.edges
+            ],  # fmt: skip
+            "app_cycles": self.app_cycles.to_dict(),
+        }
 
 
 def parse_kinds(text: str | None) -> tuple[str, ...] | None:
@@ -192,9 +228,7 @@ def service_of_app(proposal: ProposalLike | None, graph: DependencyGraph, app: s
         return None
     if proposal.level == "app":
         return _service(proposal, app)
-    counts = Counter(
-        _service(proposal, m) for m in graph.modules() if (graph.app_of(m) or OUTSIDE_APPS) == app
-    )
+    counts = Counter(_service(proposal, m) for m in graph.modules() if (graph.app_of(m) or OUTSIDE_APPS) == app)
     if not counts:
         return UNASSIGNED
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
@@ -297,20 +331,10 @@ def build_view(
         n = nodes[node_id]
         return None if n.type == "external" else n.app
 
-    pairs: dict[tuple[str, str], list[int]] = {}  # app pair -> [weight, strongest kind's rank]
-    for u, v, kind, weight, _ev in raw:
-        au, av = app_key(u), app_key(v)
-        if au is not None and av is not None and au != av:
-            p = pairs.setdefault((au, av), [0, len(KIND_STRENGTH)])
-            p[0] += weight
-            p[1] = min(p[1], KIND_STRENGTH.index(kind))
-    ag2: nx.DiGraph[str] = nx.DiGraph()
-    for (au, av), (weight, rank) in sorted(pairs.items()):
-        # Cost of cutting a pair: its weight; between equal weights, cut the weaker kind of coupling.
-        ag2.add_edge(au, av, weight=weight * (len(KIND_STRENGTH) + 1) + (len(KIND_STRENGTH) - rank))
-    sccs = sorted(tuple(sorted(c)) for c in nx.strongly_connected_components(ag2) if len(c) > 1)
+    found = app_cycles((app_key(u), app_key(v), kind, weight, ev) for u, v, kind, weight, ev in raw)
+    sccs = list(found.groups)
     comp = {a: i for i, c in enumerate(sccs) for a in c}
-    feedback = feedback_arcs(ag2)
+    feedback = set(found.cut_pairs)
 
     edges = []
     for u, v, kind, weight, ev in sorted(raw, key=lambda r: (r[0], r[1], r[2])):
@@ -337,122 +361,9 @@ def build_view(
         cycles=tuple(sccs),
         links=tuple(links),
         edge_mode=options.edges,
-        feedback=tuple(sorted(feedback)),
+        feedback=found.cut_pairs,
+        app_cycles=found,
     )
-
-
-def feedback_arcs(graph: nx.DiGraph[str], weight: str = "weight") -> set[tuple[str, str]]:
-    """A minimal-weight set of arcs whose removal leaves ``graph`` without cycles.
-
-    Per strongly connected component: the exact minimum (the cheapest linear order of its
-    nodes, by dynamic programming over subsets) up to :data:`EXACT_FAS_UP_TO` nodes, and
-    Eades–Lin–Smyth's greedy order above that; either way, arcs whose return would not close
-    a cycle are then given back, so the set is also minimal. Deterministic: ties go to the
-    first order in sorted node names.
-
-    Example::
-
-        >>> g = nx.DiGraph()
-        >>> g.add_weighted_edges_from([("a", "b", 5), ("b", "a", 1), ("b", "c", 2), ("c", "b", 3)])
-        >>> sorted(feedback_arcs(g))
-        [('b', 'a'), ('b', 'c')]
-    """
-    out: set[tuple[str, str]] = set()
-    for comp in sorted(sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1):
-        sub = graph.subgraph(comp)
-        w = {(u, v): d.get(weight, 1) for u, v, d in sub.edges(data=True)}
-        order = _exact_order(comp, w) if len(comp) <= EXACT_FAS_UP_TO else _greedy_order(comp, w)
-        pos = {n: i for i, n in enumerate(order)}
-        back = sorted((a for a in w if pos[a[0]] > pos[a[1]]), key=lambda a: (-w[a], a))
-        kept: nx.DiGraph[str] = nx.DiGraph()
-        kept.add_nodes_from(comp)
-        kept.add_edges_from(a for a in sorted(w) if pos[a[0]] < pos[a[1]])
-        for a in back:  # heaviest first: give back every arc that closes no cycle
-            if nx.has_path(kept, a[1], a[0]):
-                out.add(a)
-            else:
-                kept.add_edge(*a)
-    return out
-
-
-def _exact_order(nodes: list[str], w: dict[tuple[str, str], float]) -> list[str]:
-    """The order of ``nodes`` with the least total weight of arcs pointing backwards."""
-    n = len(nodes)
-    idx = {x: i for i, x in enumerate(nodes)}
-    out_w = [[0.0] * n for _ in range(n)]
-    for (a, b), x in w.items():
-        out_w[idx[a]][idx[b]] = x
-    full = (1 << n) - 1
-    # into[v][S]: weight of v's arcs into the node set S (bit i = nodes[i]).
-    into = []
-    for v in range(n):
-        row = out_w[v]
-        t = [0.0] * (full + 1)
-        for s in range(1, full + 1):
-            low = s & -s
-            t[s] = t[s ^ low] + row[low.bit_length() - 1]
-        into.append(t)
-    # cost[S]: the cheapest order of S placed first; putting v right after S\{v} costs v's arcs into S\{v}.
-    cost = [0.0] + [float("inf")] * full
-    last = [-1] * (full + 1)
-    for s in range(1, full + 1):
-        best, arg = float("inf"), -1
-        bits = s
-        while bits:
-            low = bits & -bits
-            bits ^= low
-            v = low.bit_length() - 1
-            c = cost[s ^ low] + into[v][s ^ low]
-            if c < best:
-                best, arg = c, v
-        cost[s], last[s] = best, arg
-    order = []
-    s = full
-    while s:
-        v = last[s]
-        order.append(nodes[v])
-        s ^= 1 << v
-    order.reverse()
-    return order
-
-
-def _greedy_order(nodes: list[str], w: dict[tuple[str, str], float]) -> list[str]:
-    """Eades, Lin and Smyth's heuristic (1993), weighted: sinks to the back, sources to the front,
-    else the node with the largest out-weight minus in-weight to the front."""
-    succ: dict[str, dict[str, float]] = {x: {} for x in nodes}
-    pred: dict[str, dict[str, float]] = {x: {} for x in nodes}
-    for (u, v), weight in w.items():
-        succ[u][v] = weight
-        pred[v][u] = weight
-    left: set[str] = set(nodes)
-    front: list[str] = []
-    back: list[str] = []
-
-    def remove(x: str) -> None:
-        left.discard(x)
-        for y in succ.pop(x):
-            pred[y].pop(x, None)
-        for y in pred.pop(x):
-            succ[y].pop(x, None)
-
-    while left:
-        changed = True
-        while changed:
-            changed = False
-            for x in sorted(left):
-                if not succ[x]:
-                    back.append(x)
-                    remove(x)
-                    changed = True
-                elif not pred[x]:
-                    front.append(x)
-                    remove(x)
-                    changed = True
-        if left:
-            x = max(sorted(left), key=lambda y: sum(succ[y].values()) - sum(pred[y].values()))
-            front.append(x)
-            remove(x)
-    return front + back[::-1]
 
 
 def _folded_externals(graph: DependencyGraph, options: ViewOptions) -> dict[str, tuple[str, ...]]:
