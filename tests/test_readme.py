@@ -94,9 +94,9 @@ def test_readme_has_command_blocks():
 
 def _fresh_copy(dest: Path) -> None:
     """The repository's tracked files, as a clone holds them (plus edits not committed yet)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout.decode().split("\0")
+    )
     for rel in filter(None, listed):
         src = REPO / rel
         if not src.is_file():

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
+
+from decompose.cli.output import Table, print_tables, say
 
 ALGORITHM_CHOICES = ("auto", "louvain", "leiden", "label_propagation", "agglomerative", "hill_climbing")
 
@@ -68,17 +68,18 @@ def _config_root(source: str) -> Path | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
+    type=click.Choice(["text", "json", "table"]),
+    default="text",
     show_default=True,
-    help="json: the proposal (and comparison) on stdout.",
+    help="text: tables for people on stderr (table: its old name); json: the proposal (and comparison) on stdout.",
 )
 @click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Read [propose] from this decompose.toml / pyproject.toml (default: the project folder's; needed with a graph.json).",
+    help="Read [propose] from this decompose.toml / pyproject.toml"
+    " (default: the project folder's; needed with a graph.json).",
 )
 def command(
     source: str,
@@ -135,16 +136,15 @@ def command(
     comparison = compare(result, ref) if ref is not None else None
     if output:
         dump_proposal(result, output)
-    err = Console(stderr=True, highlight=False)
     if fmt == "json":
         data = result.to_dict()
         if comparison is not None:
             data["comparison"] = comparison.to_dict()
         sys.stdout.write(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     else:
-        _print(err, result, comparison, evaluated=given is not None)
+        print_tables(_tables(result, comparison, evaluated=given is not None))
     if output:
-        err.print(f"proposal written to {output}")
+        say(f"proposal written to {output}")
 
 
 def _load_graph(source: str) -> Any:
@@ -161,67 +161,63 @@ def _fmt(x: float) -> str:
     return f"{x:.0f}" if float(x).is_integer() else f"{x:.3f}"
 
 
-def _print(console: Console, p: Any, comparison: Any, *, evaluated: bool) -> None:
-    title = "Evaluated partition" if evaluated else f"Proposed services ({p.algorithm}, seed {p.seed})"
-    t = Table(title=title, title_justify="left")
-    t.add_column("service")
-    t.add_column("members", overflow="fold")
-    t.add_column("size", justify="right")
-    t.add_column("weak", justify="right")
+def _tables(p: Any, comparison: Any, *, evaluated: bool) -> list[Table | str]:
+    """The proposal for people: services, metrics, algorithms, placements, notes, the comparison."""
+    out: list[Table | str] = []
     weak = {e.member for e in p.explanations if e.weak}
+    rows = []
     for name, members in sorted(p.services.items()):
         shown = ", ".join(members) if len(members) <= 12 else ", ".join(members[:12]) + f", … (+{len(members) - 12})"
-        t.add_row(name, shown, str(len(members)), str(sum(1 for m in members if m in weak)) or "0")
+        rows.append((name, shown, str(len(members)), str(sum(1 for m in members if m in weak))))
     if p.shared_kernel:
-        t.add_row("(shared kernel)", ", ".join(p.shared_kernel), str(len(p.shared_kernel)), "")
+        rows.append(("(shared kernel)", ", ".join(p.shared_kernel), str(len(p.shared_kernel)), ""))
     if p.unassigned:
-        t.add_row("(not clustered)", ", ".join(p.unassigned), str(len(p.unassigned)), "")
+        rows.append(("(not clustered)", ", ".join(p.unassigned), str(len(p.unassigned)), ""))
+    title = "Evaluated partition" if evaluated else f"Proposed services ({p.algorithm}, seed {p.seed})"
+    out.append((title, ("service", "members", "size", "weak"), rows, frozenset({2, 3})))
     if p.hubs:
-        t.caption = "hubs (used by most others, kept in services): " + ", ".join(p.hubs)
-    console.print(t)
-    m = Table(title="Metrics", title_justify="left")
-    m.add_column("metric")
-    m.add_column("value", justify="right")
-    m.add_column("better")
-    for key, label, better in _SHOWN:
-        if key in p.metrics:
-            m.add_row(label, _fmt(p.metrics[key]), better)
-    console.print(m)
+        out.append("hubs (used by most others, kept in services): " + ", ".join(p.hubs))
+    metrics = [(label, _fmt(p.metrics[key]), better) for key, label, better in _SHOWN if key in p.metrics]
+    out.append(("Metrics", ("metric", "value", "better"), metrics, frozenset({1})))
     if p.candidates:
-        c = Table(title="Algorithms (best first)", title_justify="left")
-        for col in ("algorithm", "score", "services", "Q", "ICP", "largest share"):
-            c.add_column(col, justify="left" if col == "algorithm" else "right")
-        for cand in p.candidates:
-            c.add_row(
-                cand.algorithm,
-                f"{cand.score:.3f}",
-                str(cand.services),
-                f"{cand.metrics.get('modularity', 0):.3f}",
-                f"{cand.metrics.get('icp', 0):.3f}",
-                f"{cand.metrics.get('largest_share', 0):.2f}",
+        out.append(
+            (
+                "Algorithms (best first)",
+                ("algorithm", "score", "services", "Q", "ICP", "largest share"),
+                [
+                    (
+                        cand.algorithm,
+                        f"{cand.score:.3f}",
+                        str(cand.services),
+                        f"{cand.metrics.get('modularity', 0):.3f}",
+                        f"{cand.metrics.get('icp', 0):.3f}",
+                        f"{cand.metrics.get('largest_share', 0):.2f}",
+                    )
+                    for cand in p.candidates
+                ],
+                frozenset({1, 2, 3, 4, 5}),
             )
-        console.print(c)
+        )
     weak_rows = [e for e in p.explanations if e.weak]
-    rows = list(p.explanations) if len(p.explanations) <= 40 else weak_rows
-    if rows:
+    shown_rows = list(p.explanations) if len(p.explanations) <= 40 else weak_rows
+    if shown_rows:
         title = (
-            "Placements" if rows is not weak_rows else f"Weak placements ({len(weak_rows)} of {len(p.explanations)})"
+            "Placements"
+            if shown_rows is not weak_rows
+            else f"Weak placements ({len(weak_rows)} of {len(p.explanations)})"
         )
-        w = Table(title=title, title_justify="left")
-        w.add_column("member")
-        w.add_column("service")
-        w.add_column("weak")
-        w.add_column("why", overflow="fold")
-        for e in rows[:60]:
-            why = e.reason + (f" [{e.constraint}]" if e.constraint else "")
-            w.add_row(e.member, e.service, "yes" if e.weak else "", why)
-        console.print(w)
+        placements = [
+            (e.member, e.service, "yes" if e.weak else "", e.reason + (f" [{e.constraint}]" if e.constraint else ""))
+            for e in shown_rows[:60]
+        ]
+        out.append((title, ("member", "service", "weak", "why"), placements, frozenset()))
     if p.notes:
-        console.print("How this proposal was made:")
-        for note in p.notes:
-            console.print(("  " if not note.startswith("  ") else "    ") + note.strip(), markup=False)
+        out.append("How this proposal was made:")
+        out.extend(("  " if not note.startswith("  ") else "    ") + note.strip() for note in p.notes)
     if comparison is not None:
-        console.print(
+        out.append(
             f"Against the reference: MoJoFM {comparison.mojofm:.2f}%  MoJo {comparison.mojo}"
-            f"  (moves+joins to the reference {comparison.mno}, back {comparison.mno_reverse}; {comparison.objects} members compared)"
+            f"  (moves+joins to the reference {comparison.mno}, back {comparison.mno_reverse};"
+            f" {comparison.objects} members compared)"
         )
+    return out
