@@ -171,6 +171,20 @@ def test_urlpatterns_plus_equals_and_plus_static(mini: Path) -> None:
     _again_changes_nothing(mini, r.changes)
 
 
+def test_urlpatterns_extended_under_an_if_block(mini: Path) -> None:
+    _w(mini, "mini/urls.py", '''
+        from django.conf import settings
+        from django.urls import include, path
+
+        urlpatterns = [path("sales/", include("sales.urls"))]
+        if "billing" in settings.INSTALLED_APPS:
+            urlpatterns += [path("billing/", include("billing.urls"))]
+        ''')
+    urls = _rewire(mini).changes["mini/urls.py"]
+    switched = '*([path("billing/", include("billing.urls"))] if service_is_local("billing") else [])'
+    assert f"    urlpatterns += [{switched}]" in urls
+
+
 def test_an_imported_urls_module_passed_to_include_is_switched(mini: Path) -> None:
     _w(mini, "mini/urls.py", '''
         from django.urls import include, path

@@ -20,6 +20,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 import libcst as cst
 import libcst.matchers as m
@@ -45,6 +46,12 @@ def _included_module(node: cst.BaseExpression) -> str | None:
 
 
 _INCLUDE = m.Name("include") | m.Attribute(attr=m.Name("include"))
+_URLPATTERNS_WRITE = (
+    m.Assign(targets=[m.AssignTarget(target=m.Name("urlpatterns"))])
+    | m.AugAssign(target=m.Name("urlpatterns"))
+    | m.AnnAssign(target=m.Name("urlpatterns"))
+)
+_Write = TypeVar("_Write", cst.Assign, cst.AugAssign, cst.AnnAssign)
 
 
 def _is_switch(node: cst.CSTNode) -> bool:
@@ -60,8 +67,8 @@ def _snippet(node: cst.CSTNode, limit: int = 100) -> str:
 class ServiceSwitchUrls(VisitorBasedCodemodCommand):
     """Mount moved apps' URLconfs in local mode only (and, with ``mount_inbound``, the inbound endpoints).
 
-    Switched wherever ``urlpatterns`` is built at module level: a list literal, ``i18n_patterns(...)``,
-    ``urlpatterns += [...]``, ``[...] + static(...)``. After the transform, :attr:`unswitched` lists
+    Switched wherever ``urlpatterns`` is assigned (also under ``if``/``try``/``with``): a list literal,
+    ``i18n_patterns(...)``, ``urlpatterns += [...]``, ``[...] + static(...)``. After the transform, :attr:`unswitched` lists
     each ``include`` of a moved app left in another form (a loop, ``urlpatterns.append(...)``, a
     helper function) with that form, for an error: nothing is left silently.
     """
@@ -156,31 +163,35 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
             return expr.with_changes(left=self._switch(expr.left), right=self._switch(expr.right))
         return expr
 
+    def _write(self, updated_node: _Write) -> _Write:
+        if not m.matches(updated_node, _URLPATTERNS_WRITE) or updated_node.value is None:
+            return updated_node
+        value = self._switch(updated_node.value)
+        return updated_node if value is updated_node.value else updated_node.with_changes(value=value)
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        return self._write(updated_node)
+
+    def leave_AugAssign(self, original_node: cst.AugAssign, updated_node: cst.AugAssign) -> cst.AugAssign:
+        return self._write(updated_node)
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign) -> cst.AnnAssign:
+        return self._write(updated_node)
+
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        # every write of urlpatterns (also under if/try/with) was switched by leave_Assign & co.; here the
+        # inbound endpoints are mounted, and what is left unswitched is listed
         body = list(updated_node.body)
-        target = m.Name("urlpatterns")
-        writes: list[int] = []
+        writes = [i for i, stmt in enumerate(body) if m.findall(stmt, _URLPATTERNS_WRITE)]
         first_list: tuple[int, int] | None = None  # (statement, small statement) of a list-literal assignment
-        for i, stmt in enumerate(body):
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                continue
-            small = list(stmt.body)
-            changed = False
-            for j, node in enumerate(small):
-                if m.matches(node, m.Assign(targets=[m.AssignTarget(target=target)]) | m.AugAssign(target=target)
-                             | m.AnnAssign(target=target)):
-                    value = getattr(node, "value", None)
-                    if value is None:
-                        continue
-                    writes.append(i)
-                    if first_list is None and isinstance(value, cst.List) and not isinstance(node, cst.AugAssign):
+        for i in writes:
+            stmt = body[i]
+            if first_list is None and isinstance(stmt, cst.SimpleStatementLine):
+                for j, node in enumerate(stmt.body):
+                    if isinstance(node, (cst.Assign, cst.AnnAssign)) and isinstance(node.value, cst.List) \
+                            and m.matches(node, _URLPATTERNS_WRITE):
                         first_list = (i, j)
-                    new_value = self._switch(value)
-                    if new_value is not value:
-                        small[j] = node.with_changes(value=new_value)
-                        changed = True
-            if changed:
-                body[i] = stmt.with_changes(body=small)
+                        break
         self.has_urlpatterns = bool(writes)
         inbound = f"{self.package}.urls"
         has_inbound = any(
