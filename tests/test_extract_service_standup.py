@@ -59,6 +59,9 @@ BASE = {
         ]
         DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
         SITE_ID = 3
+        TIME_ZONE = "Europe/Paris"
+        USE_TZ = True
+        LANGUAGE_CODE = "fr"
         PAYMENT_TIMEOUT = 30
         GATEWAY_KEY = "k-123"
         GATEWAY = {
@@ -427,6 +430,9 @@ def test_settings_are_carried_over_through_the_star_import_chain(tmp_path: Path)
     )
     assert "TODO(decompose): the moved code reads settings.NOT_SET_ANYWHERE" in copied
     assert '\nDEFAULT_AUTO_FIELD = "django.db.models.AutoField"\n' in settings
+    # how datetimes are stored and shown stays the monolith's; what equals the template's or is not read stays
+    assert '\nTIME_ZONE = "Europe/Paris"  # the monolith\'s (proj/settings/base.py:' in copied
+    assert "USE_TZ" not in copied and "LANGUAGE_CODE" not in copied
     assert "BigAutoField" not in settings
     assert "default_auto_field" not in (folder / "billing_service" / "apps.py").read_text()
     assert '    "django.contrib.sites",\n' in settings  # the moved code imports its models

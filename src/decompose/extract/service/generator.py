@@ -56,6 +56,11 @@ OWN_SETTINGS = {
     "USE_I18N", "USE_TZ", "REST_FRAMEWORK", "SPECTACULAR_SETTINGS", "APPEND_SLASH", "SERVICE_TOKEN",
     "AUTH_USER_MODEL", "STATIC_URL", "STATIC_ROOT", "MEDIA_ROOT", "MEDIA_URL", "LOGIN_URL",
 }
+#: Settings of the template the service takes from the monolith whenever its value differs: how datetimes
+#: are stored and shown must not change when code moves.
+BEHAVIOUR_SETTINGS = ("TIME_ZONE", "USE_TZ")
+#: Settings of the template the service takes from the monolith when the moved code reads them.
+READ_OWN_SETTINGS = frozenset({"LANGUAGE_CODE", "USE_I18N", "TIME_ZONE", "USE_TZ", "STATIC_URL", "MEDIA_URL"})
 #: Settings Django reads on behalf of the code that imports these modules (copied when it moves).
 IMPLIED_SETTINGS = {
     "django.core.mail": ("EMAIL_BACKEND", "DEFAULT_FROM_EMAIL", "SERVER_EMAIL", "EMAIL_HOST", "EMAIL_PORT"),
@@ -171,11 +176,13 @@ class _Context:
         auth_names = names & {"AUTH_USER_MODEL"}
         if self.p.auth_user_model.split(".", 1)[0] in self.plan.apps:
             auth_names = {"AUTH_USER_MODEL"}
+        carried = self.carried_own_settings(names)
         names -= OWN_SETTINGS
-        if not names and not auth_names:
+        if not names and not auth_names and not carried:
             return "", []
         values = self.settings_values()
         lines = [f"# Settings the moved code reads, copied from {self.plan.settings_module or 'the monolith'}."]
+        lines += carried
         if "AUTH_USER_MODEL" in auth_names and self.p.auth_user_model.split(".", 1)[0] in self.plan.apps:
             lines.append(f"AUTH_USER_MODEL = {self.p.auth_user_model!r}")
         missing = []
@@ -200,6 +207,27 @@ class _Context:
                 lines.append(f"# TODO(decompose): the moved code reads settings.{n}, which the monolith's settings "
                              "do not set (a Django default, or set where decompose cannot read it)")
         return "\n".join(lines) + "\n", missing
+
+    def carried_own_settings(self, read: set[str]) -> list[str]:
+        """Lines that give the service the monolith's value of a setting its template defines too, where
+        they differ: always how datetimes are stored and shown (``TIME_ZONE``, ``USE_TZ``), the language
+        settings when the moved code reads them."""
+        values = self.settings_values()
+        template = _template("settings.py.tmpl", service="s", package="s", installed_apps="", copied_settings="",
+                             default_auto_field="")
+        own = settings_values(lambda name: ("settings.py.tmpl", template, False) if name == "t" else None, "t")
+        lines: list[str] = []
+        for n in sorted({*BEHAVIOUR_SETTINGS, *(read & READ_OWN_SETTINGS)}):
+            v, mine = values.get(n), own.get(n)
+            if v is None:
+                continue  # the monolith keeps Django's default; the service says what it uses
+            if v.text is None:
+                lines.extend(_not_static(v))
+                continue
+            if mine is not None and mine.text is not None and _same_literal(v.text, mine.text):
+                continue
+            lines.append(f"{n} = {v.text}  # the monolith's ({v.where})")
+        return lines
 
     def settings_values(self) -> dict[str, SettingValue]:
         """The monolith's settings with their static values, following its star-import chain (cached)."""
@@ -226,6 +254,13 @@ class _Context:
         if v.text is None:
             return "\n".join([*_not_static(v), "DEFAULT_AUTO_FIELD = \"django.db.models.AutoField\""])
         return f"# as in the monolith ({v.where})\nDEFAULT_AUTO_FIELD = {v.text}"
+
+
+def _same_literal(a: str, b: str) -> bool:
+    try:
+        return bool(ast.literal_eval(a) == ast.literal_eval(b))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return a == b
 
 
 def _not_static(v: SettingValue) -> list[str]:
