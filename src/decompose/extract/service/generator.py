@@ -250,7 +250,7 @@ class _Context:
         migration of its primary key."""
         v = self.settings_values().get("DEFAULT_AUTO_FIELD")
         if v is None:
-            return '# the monolith does not set it: Django\'s default\nDEFAULT_AUTO_FIELD = "django.db.models.AutoField"'
+            return "# the monolith does not set it: Django's default\n" 'DEFAULT_AUTO_FIELD = "django.db.models.AutoField"'
         if v.text is None:
             return "\n".join([*_not_static(v), "DEFAULT_AUTO_FIELD = \"django.db.models.AutoField\""])
         return f"# as in the monolith ({v.where})\nDEFAULT_AUTO_FIELD = {v.text}"
