@@ -89,7 +89,7 @@ def command(
 ) -> None:
     """Draw the app (or module) dependency graph of a project or of a graph.json."""
     from decompose.analysis import load_graph_or_analyze
-    from decompose.render import ViewOptions, build_view, parse_kinds, render_image, to_dot, to_html
+    from decompose.render import ViewOptions, build_view, parse_kinds, to_dot, to_html
 
     if fmt is None:
         if output == "-":
@@ -136,11 +136,14 @@ def command(
 
         _write_text(output, json.dumps(view.to_dict(), indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     else:
-        dot = to_dot(view)
         if fmt == "dot":
-            _write_text(output, dot)
+            _write_text(output, to_dot(view))
         else:
-            render_image(dot, fmt, output)
+            from decompose.render.dot import render_view
+
+            _data, warning = render_view(view, fmt, output)
+            if warning:
+                say(f"decompose: warning: {warning}")
     if options.edges == "per-kind":
         edges = f"{len(view.edges)} edges"
     else:

@@ -9,7 +9,7 @@ strongest kind, and wider the heavier it is. ``--edges per-kind`` draws one
 edge per kind, labelled with its weight. Apps in a dependency cycle get a red
 border; the edges to cut to break the cycles (a minimal-weight feedback arc
 set, see :func:`decompose.render.view.feedback_arcs`) are drawn red and bold,
-and do not constrain the layout, so they point against the flow. At module
+and, outside clusters, do not constrain the layout, so they point against the flow. At module
 level, modules sit in one ``cluster`` subgraph per app (or per proposed
 service); at app level with a proposal, apps sit in one cluster per service.
 
@@ -162,8 +162,12 @@ def _link_attrs(link: ViewLink, level: str) -> dict[str, str]:
     return attrs
 
 
-def to_dot(view: View, *, name: str = "decompose") -> str:
-    """The view as DOT text (deterministic)."""
+def to_dot(view: View, *, name: str = "decompose", clusters: bool = True) -> str:
+    """The view as DOT text (deterministic).
+
+    ``clusters=False`` draws no cluster boxes (groups are still coloured): the fallback for Graphviz
+    versions whose ranking fails on a clustered layout (see :func:`render_view`).
+    """
     g = pydot.Dot(name, graph_type="digraph")
     app_level = view.level == "app"
     graph_attrs = {"fontname": "Helvetica", "fontsize": "11", "compound": "true", "newrank": "true"}
@@ -194,7 +198,7 @@ def to_dot(view: View, *, name: str = "decompose") -> str:
             attrs["tooltip"] += f" (in app cycle {n.cycle + 1})"
         return _with(pydot.Node(n.id), attrs)
 
-    clustered = view.level == "module" or view.grouped_by == "service"
+    clustered = clusters and (view.level == "module" or view.grouped_by == "service")
     if clustered:
         by_group: dict[str, list[ViewNode]] = {}
         loose: list[ViewNode] = []
@@ -220,12 +224,19 @@ def to_dot(view: View, *, name: str = "decompose") -> str:
     else:
         for n in view.nodes:
             g.add_node(make_node(n))
+    def edge(source: str, target: str, attrs: dict[str, str]) -> pydot.Edge:
+        if clustered:
+            # an edge that does not constrain ranking across clusters makes Graphviz 2.43 fail
+            # ("trouble in init_rank", with or without newrank): in clusters the cut edges rank normally
+            attrs.pop("constraint", None)
+        return _with(pydot.Edge(source, target), attrs)
+
     if view.edge_mode == "per-kind":
         for e in view.edges:
-            g.add_edge(_with(pydot.Edge(e.source, e.target), _edge_attrs(e)))
+            g.add_edge(edge(e.source, e.target, _edge_attrs(e)))
     else:
         for link in view.links:
-            g.add_edge(_with(pydot.Edge(link.source, link.target), _link_attrs(link, view.level)))
+            g.add_edge(edge(link.source, link.target, _link_attrs(link, view.level)))
     legend = _legend(view)
     if legend:
         g.set("label", legend)
@@ -262,6 +273,27 @@ def find_dot(program: str = "dot") -> str:
     if found is None:
         raise ToolMissingError(f"Graphviz's `{program}` was not found on PATH", hint=INSTALL_HINT)
     return found
+
+
+#: what Graphviz says when its ranking fails on a clustered layout (2.43's bug, and others like it)
+_RANK_FAILURES = ("trouble in init_rank", "trouble in rank", "flat edge between adjacent nodes")
+
+
+def render_view(view: View, fmt: str, output: str | Path | None = None, *, program: str = "dot") -> tuple[bytes, str]:
+    """Draw ``view`` as ``fmt`` with Graphviz: (the bytes, a warning or "").
+
+    Clustered first (a box per app or service); if Graphviz's ranking fails on the clusters, the
+    same view again without the boxes (groups keep their colours), and the warning says so.
+    """
+    try:
+        return render_image(to_dot(view), fmt, output, program=program), ""
+    except InputError as exc:
+        clustered = view.level == "module" or view.grouped_by == "service"
+        if not clustered or not any(s in str(exc) for s in _RANK_FAILURES):
+            raise
+        reason = str(exc).split(": ", 1)[-1]
+    data = render_image(to_dot(view, clusters=False), fmt, output, program=program)
+    return data, f"Graphviz could not lay out the group boxes ({reason}); drawn without them, groups by colour"
 
 
 def render_image(dot_text: str, fmt: str, output: str | Path | None = None, *, program: str = "dot") -> bytes:

@@ -250,10 +250,14 @@ class _Context:
         migration of its primary key."""
         v = self.settings_values().get("DEFAULT_AUTO_FIELD")
         if v is None:
-            return "# the monolith does not set it: Django's default\n" 'DEFAULT_AUTO_FIELD = "django.db.models.AutoField"'
+            return "\n".join(["# the monolith does not set it: Django's default", AUTO_FIELD])
         if v.text is None:
-            return "\n".join([*_not_static(v), "DEFAULT_AUTO_FIELD = \"django.db.models.AutoField\""])
+            return "\n".join([*_not_static(v), AUTO_FIELD])
         return f"# as in the monolith ({v.where})\nDEFAULT_AUTO_FIELD = {v.text}"
+
+
+#: Django's own default primary key (when the monolith's DEFAULT_AUTO_FIELD is unset or unknown)
+AUTO_FIELD = 'DEFAULT_AUTO_FIELD = "django.db.models.AutoField"'
 
 
 def _same_literal(a: str, b: str) -> bool:
