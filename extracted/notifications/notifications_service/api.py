@@ -96,7 +96,8 @@ class ServicesUnreadCountResponse(serializers.Serializer):
 class EventOrderCancelled(APIView):
     """POST /api/v1/events/order_cancelled → orders.signals.order_cancelled"""
 
-    @extend_schema(operation_id="event_order_cancelled", request=EventOrderCancelledRequest, responses={202: rest.EventAccepted, **rest.ERRORS})
+    @extend_schema(operation_id="event_order_cancelled", request=EventOrderCancelledRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={202: rest.EventAccepted, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = monolith.refs_in_payload(rest.validate(EventOrderCancelledRequest, request))
         responses = rest.deliver(signals.order_cancelled, data)
@@ -106,7 +107,8 @@ class EventOrderCancelled(APIView):
 class EventOrderPlaced(APIView):
     """POST /api/v1/events/order_placed → orders.signals.order_placed"""
 
-    @extend_schema(operation_id="event_order_placed", request=EventOrderPlacedRequest, responses={202: rest.EventAccepted, **rest.ERRORS})
+    @extend_schema(operation_id="event_order_placed", request=EventOrderPlacedRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={202: rest.EventAccepted, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = monolith.refs_in_payload(rest.validate(EventOrderPlacedRequest, request))
         responses = rest.deliver(signals.order_placed, data)
@@ -116,7 +118,8 @@ class EventOrderPlaced(APIView):
 class EventPaymentRefunded(APIView):
     """POST /api/v1/events/payment_refunded → payments.signals.payment_refunded"""
 
-    @extend_schema(operation_id="event_payment_refunded", request=EventPaymentRefundedRequest, responses={202: rest.EventAccepted, **rest.ERRORS})
+    @extend_schema(operation_id="event_payment_refunded", request=EventPaymentRefundedRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={202: rest.EventAccepted, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = monolith.refs_in_payload(rest.validate(EventPaymentRefundedRequest, request))
         responses = rest.deliver(signals.payment_refunded, data)
@@ -126,7 +129,8 @@ class EventPaymentRefunded(APIView):
 class EventReviewSubmitted(APIView):
     """POST /api/v1/events/review_submitted → reviews.signals.review_submitted"""
 
-    @extend_schema(operation_id="event_review_submitted", request=EventReviewSubmittedRequest, responses={202: rest.EventAccepted, **rest.ERRORS})
+    @extend_schema(operation_id="event_review_submitted", request=EventReviewSubmittedRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={202: rest.EventAccepted, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = monolith.refs_in_payload(rest.validate(EventReviewSubmittedRequest, request))
         responses = rest.deliver(signals.review_submitted, data)
@@ -136,7 +140,8 @@ class EventReviewSubmitted(APIView):
 class EventShipmentDelivered(APIView):
     """POST /api/v1/events/shipment_delivered → shipping.signals.shipment_delivered"""
 
-    @extend_schema(operation_id="event_shipment_delivered", request=EventShipmentDeliveredRequest, responses={202: rest.EventAccepted, **rest.ERRORS})
+    @extend_schema(operation_id="event_shipment_delivered", request=EventShipmentDeliveredRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={202: rest.EventAccepted, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = monolith.refs_in_payload(rest.validate(EventShipmentDeliveredRequest, request))
         responses = rest.deliver(signals.shipment_delivered, data)
@@ -146,7 +151,8 @@ class EventShipmentDelivered(APIView):
 class EventShipmentDispatched(APIView):
     """POST /api/v1/events/shipment_dispatched → shipping.signals.shipment_dispatched"""
 
-    @extend_schema(operation_id="event_shipment_dispatched", request=EventShipmentDispatchedRequest, responses={202: rest.EventAccepted, **rest.ERRORS})
+    @extend_schema(operation_id="event_shipment_dispatched", request=EventShipmentDispatchedRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={202: rest.EventAccepted, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = monolith.refs_in_payload(rest.validate(EventShipmentDispatchedRequest, request))
         responses = rest.deliver(signals.shipment_dispatched, data)
@@ -156,7 +162,8 @@ class EventShipmentDispatched(APIView):
 class EventUserRegistered(APIView):
     """POST /api/v1/events/user_registered → accounts.signals.user_registered"""
 
-    @extend_schema(operation_id="event_user_registered", request=EventUserRegisteredRequest, responses={202: rest.EventAccepted, **rest.ERRORS})
+    @extend_schema(operation_id="event_user_registered", request=EventUserRegisteredRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={202: rest.EventAccepted, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = monolith.refs_in_payload(rest.validate(EventUserRegisteredRequest, request))
         responses = rest.deliver(signals.user_registered, data)
@@ -166,7 +173,8 @@ class EventUserRegistered(APIView):
 class ServicesListNotifications(APIView):
     """POST /api/v1/services/list_notifications → notifications.services.list_notifications"""
 
-    @extend_schema(operation_id="services_list_notifications", request=ServicesListNotificationsRequest, responses={200: ServicesListNotificationsResponse, **rest.ERRORS})
+    @extend_schema(operation_id="services_list_notifications", request=ServicesListNotificationsRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={200: ServicesListNotificationsResponse, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesListNotificationsRequest, request)
         with rest.domain_call(()):
@@ -177,7 +185,8 @@ class ServicesListNotifications(APIView):
 class ServicesMarkAllRead(APIView):
     """POST /api/v1/services/mark_all_read → notifications.services.mark_all_read"""
 
-    @extend_schema(operation_id="services_mark_all_read", request=ServicesMarkAllReadRequest, responses={200: ServicesMarkAllReadResponse, **rest.ERRORS})
+    @extend_schema(operation_id="services_mark_all_read", request=ServicesMarkAllReadRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={200: ServicesMarkAllReadResponse, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesMarkAllReadRequest, request)
         with rest.domain_call(()):
@@ -188,7 +197,8 @@ class ServicesMarkAllRead(APIView):
 class ServicesUnreadCount(APIView):
     """POST /api/v1/services/unread_count → notifications.services.unread_count"""
 
-    @extend_schema(operation_id="services_unread_count", request=ServicesUnreadCountRequest, responses={200: ServicesUnreadCountResponse, **rest.ERRORS})
+    @extend_schema(operation_id="services_unread_count", request=ServicesUnreadCountRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={200: ServicesUnreadCountResponse, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesUnreadCountRequest, request)
         with rest.domain_call(()):

@@ -7,11 +7,15 @@
   over HTTP at ``POST ${MONOLITH_URL}/api/v1/callbacks/<dotted.name>`` with
   ``Authorization: Bearer <token>``, a timeout, and no retry (calls
   back may write). The monolith must expose them (see EXTRACTION.md).
-- Events: a signal sent here whose receivers stayed in the monolith is posted
-  to ``${MONOLITH_URL}/api/v1/events/<name>``.
+- Events: a signal sent here whose receivers stayed in the monolith goes through an outbox: a row
+  written in the same transaction as the data (models.OutboxEvent), posted to
+  ``${MONOLITH_URL}/api/v1/events/<name>`` after the commit, with an ``Idempotency-Key``; what
+  could not be delivered is retried by ``manage.py relay_outbox`` (run it on a schedule), in order.
+  A monolith that is down never makes the service roll back its work, and never loses an event.
 
-Settings (environment): MONOLITH_URL, MONOLITH_TOKEN (default: DECOMPOSE_SERVICE_TOKEN, the
-token the monolith uses to call this service), MONOLITH_TIMEOUT (seconds, default 5).
+Settings (environment): MONOLITH_URL, MONOLITH_TOKEN (this service's own token for the monolith:
+never the inbound DECOMPOSE_SERVICE_TOKEN, so one leaked secret does not open both directions),
+MONOLITH_TIMEOUT (seconds, default 5).
 """
 
 from __future__ import annotations
@@ -143,12 +147,15 @@ def _jsonable(value: object) -> object:
     return str(value)
 
 
-def _token() -> str:
-    """MONOLITH_TOKEN, or else the service's own token (the monolith knows it: it calls us with it)."""
-    return os.environ.get("MONOLITH_TOKEN") or os.environ.get("DECOMPOSE_SERVICE_TOKEN", "")
+def _token(path: str) -> str:
+    """MONOLITH_TOKEN: the outbound token. There is no fallback to the inbound one."""
+    token = os.environ.get("MONOLITH_TOKEN", "")
+    if not token:
+        raise MonolithUnavailable(f"MONOLITH_TOKEN is not set: cannot call the monolith at {path}")
+    return token
 
 
-def _post(path: str, payload: dict[str, Any]) -> Any:
+def _post(path: str, payload: dict[str, Any], key: str | None = None) -> Any:
     base = os.environ.get("MONOLITH_URL", "").rstrip("/")
     if not base:
         raise MonolithUnavailable(f"MONOLITH_URL is not set: cannot call the monolith at {path}")
@@ -159,7 +166,8 @@ def _post(path: str, payload: dict[str, Any]) -> Any:
         method="POST",
         headers={
             "Content-Type": "application/json",
-            "Authorization": f"Bearer {_token()}",
+            "Authorization": f"Bearer {_token(path)}",
+            **({"Idempotency-Key": key} if key else {}),
         },
     )
     timeout = float(os.environ.get("MONOLITH_TIMEOUT", "5"))
@@ -187,11 +195,63 @@ def call(name: str, kwargs: dict[str, Any], returns: str | None = None) -> Any:
 
 
 def post_event(name: str, kwargs: dict[str, Any]) -> None:
-    """Forward a signal to the monolith; without MONOLITH_URL the event is logged and dropped."""
+    """Forward a signal to the monolith through the outbox; without MONOLITH_URL it is logged and dropped.
+
+    The event is stored in the current transaction (if any): rolled back with the data, or kept with
+    it. Delivery is tried once the transaction commits; a failure leaves it for ``relay()``.
+    """
     if not os.environ.get("MONOLITH_URL"):
         log.warning("event %s not forwarded: MONOLITH_URL is not set", name)
         return
-    _post(f"/api/v1/events/{name}", kwargs)
+    from django.db import transaction
+
+    from .models import OutboxEvent
+
+    event = OutboxEvent.objects.create(key=uuid.uuid4().hex, name=name, payload=json.dumps(_jsonable(kwargs)))
+    transaction.on_commit(lambda: _relay_after_commit(event.pk))
+
+
+def _relay_after_commit(upto: int) -> None:
+    try:
+        relay(upto=upto)
+    except Exception:  # noqa: BLE001 (the work is committed; the relay command retries what is left)
+        log.exception("outbox relay failed; `manage.py relay_outbox` will retry")
+
+
+def relay(upto: int | None = None, limit: int = 500) -> tuple[int, int]:
+    """Deliver pending outbox events oldest first, stopping at the first failure (order is kept).
+
+    ``upto``: only events up to this id (what a request just wrote). Returns (delivered, still pending).
+    Safe to run from several processes: each event is locked while it is sent (on databases with
+    row locks), and one sent twice carries the same Idempotency-Key.
+    """
+    from django.db import transaction
+    from django.utils import timezone
+
+    from .models import OutboxEvent
+
+    delivered = 0
+    pending = OutboxEvent.objects.filter(delivered__isnull=True)
+    if upto is not None:
+        pending = pending.filter(pk__lte=upto)
+    for pk in list(pending.order_by("pk").values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            event = OutboxEvent.objects.select_for_update().filter(pk=pk, delivered__isnull=True).first()
+            if event is None:
+                continue  # another relay delivered it
+            try:
+                _post(f"/api/v1/events/{event.name}", json.loads(event.payload), key=event.key)
+            except MonolithUnavailable as exc:
+                event.attempts += 1
+                event.last_error = str(exc)[:2000]
+                event.save(update_fields=["attempts", "last_error"])
+                log.warning("event %s #%s not delivered (attempt %s): %s", event.name, event.pk, event.attempts, exc)
+                break
+            event.delivered = timezone.now()
+            event.attempts += 1
+            event.save(update_fields=["delivered", "attempts"])
+            delivered += 1
+    return delivered, OutboxEvent.objects.filter(delivered__isnull=True).count()
 
 
 # Models of the monolith the moved code refers to (references by id).

@@ -21,5 +21,6 @@ urlpatterns = [
     path("api/v1/services/unread_count", api.ServicesUnreadCount.as_view(), name="services_unread_count"),
 ]
 
+handler400 = "notifications_service.rest.bad_request"
 handler404 = "notifications_service.rest.not_found"
 handler500 = "notifications_service.rest.server_error"

@@ -59,11 +59,15 @@ class OrdersOrderRef(serializers.Serializer):
 
 class PaymentsPaymentListResponse(serializers.Serializer):
     count = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    offset = serializers.IntegerField()
     results = PaymentsPaymentDTO(many=True)
 
 
 class PaymentsRefundListResponse(serializers.Serializer):
     count = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    offset = serializers.IntegerField()
     results = PaymentsRefundDTO(many=True)
 
 
@@ -158,10 +162,9 @@ class PaymentsPaymentList(APIView):
 
     LOOKUPS = {}
 
-    @extend_schema(operation_id="payments_payment_list", parameters=[], responses={200: PaymentsPaymentListResponse, **rest.ERRORS})
+    @extend_schema(operation_id="payments_payment_list", parameters=[*rest.PAGE_PARAMETERS], responses={200: PaymentsPaymentListResponse, **rest.ERRORS})
     def get(self, request: Request) -> Response:
-        rows = rest.filtered(payments.models.Payment, request.query_params.dict(), self.LOOKUPS)
-        return Response({"count": len(rows), "results": [rest.dto(r) for r in rows]})
+        return rest.listing(payments.models.Payment, request, self.LOOKUPS)
 
 
 class PaymentsPaymentRetrieve(APIView):
@@ -177,10 +180,9 @@ class PaymentsRefundList(APIView):
 
     LOOKUPS = {'created_at__gte': 'created_at__gte', 'created_at__lt': 'created_at__lt'}
 
-    @extend_schema(operation_id="payments_refund_list", parameters=[OpenApiParameter("created_at__gte", str, required=False), OpenApiParameter("created_at__lt", str, required=False)], responses={200: PaymentsRefundListResponse, **rest.ERRORS})
+    @extend_schema(operation_id="payments_refund_list", parameters=[OpenApiParameter("created_at__gte", str, required=False), OpenApiParameter("created_at__lt", str, required=False), *rest.PAGE_PARAMETERS], responses={200: PaymentsRefundListResponse, **rest.ERRORS})
     def get(self, request: Request) -> Response:
-        rows = rest.filtered(payments.models.Refund, request.query_params.dict(), self.LOOKUPS)
-        return Response({"count": len(rows), "results": [rest.dto(r) for r in rows]})
+        return rest.listing(payments.models.Refund, request, self.LOOKUPS)
 
 
 class PaymentsRefundRetrieve(APIView):
@@ -194,7 +196,8 @@ class PaymentsRefundRetrieve(APIView):
 class ServicesAuthorizePayment(APIView):
     """POST /api/v1/services/authorize_payment → payments.services.authorize_payment"""
 
-    @extend_schema(operation_id="services_authorize_payment", request=ServicesAuthorizePaymentRequest, responses={200: ServicesAuthorizePaymentResponse, **rest.ERRORS})
+    @extend_schema(operation_id="services_authorize_payment", request=ServicesAuthorizePaymentRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={200: ServicesAuthorizePaymentResponse, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesAuthorizePaymentRequest, request)
         if "order" in data:
@@ -207,7 +210,8 @@ class ServicesAuthorizePayment(APIView):
 class ServicesCapturePayment(APIView):
     """POST /api/v1/services/capture_payment → payments.services.capture_payment"""
 
-    @extend_schema(operation_id="services_capture_payment", request=ServicesCapturePaymentRequest, responses={200: ServicesCapturePaymentResponse, **rest.ERRORS})
+    @extend_schema(operation_id="services_capture_payment", request=ServicesCapturePaymentRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={200: ServicesCapturePaymentResponse, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesCapturePaymentRequest, request)
         with rest.domain_call((payments.exceptions.PaymentError, payments.exceptions.PaymentNotFound,)):
@@ -218,7 +222,8 @@ class ServicesCapturePayment(APIView):
 class ServicesCapturedTotal(APIView):
     """POST /api/v1/services/captured_total → payments.services.captured_total"""
 
-    @extend_schema(operation_id="services_captured_total", request=ServicesCapturedTotalRequest, responses={200: ServicesCapturedTotalResponse, **rest.ERRORS})
+    @extend_schema(operation_id="services_captured_total", request=ServicesCapturedTotalRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={200: ServicesCapturedTotalResponse, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesCapturedTotalRequest, request)
         with rest.domain_call(()):
@@ -229,7 +234,8 @@ class ServicesCapturedTotal(APIView):
 class ServicesLatestPayment(APIView):
     """POST /api/v1/services/latest_payment → payments.services.latest_payment"""
 
-    @extend_schema(operation_id="services_latest_payment", request=ServicesLatestPaymentRequest, responses={200: ServicesLatestPaymentResponse, **rest.ERRORS})
+    @extend_schema(operation_id="services_latest_payment", request=ServicesLatestPaymentRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={200: ServicesLatestPaymentResponse, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesLatestPaymentRequest, request)
         with rest.domain_call(()):
@@ -240,7 +246,8 @@ class ServicesLatestPayment(APIView):
 class ServicesPaymentStatus(APIView):
     """POST /api/v1/services/payment_status → payments.services.payment_status"""
 
-    @extend_schema(operation_id="services_payment_status", request=ServicesPaymentStatusRequest, responses={200: ServicesPaymentStatusResponse, **rest.ERRORS})
+    @extend_schema(operation_id="services_payment_status", request=ServicesPaymentStatusRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={200: ServicesPaymentStatusResponse, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesPaymentStatusRequest, request)
         with rest.domain_call(()):
@@ -251,7 +258,8 @@ class ServicesPaymentStatus(APIView):
 class ServicesPaymentsForOrder(APIView):
     """POST /api/v1/services/payments_for_order → payments.services.payments_for_order"""
 
-    @extend_schema(operation_id="services_payments_for_order", request=ServicesPaymentsForOrderRequest, responses={200: ServicesPaymentsForOrderResponse, **rest.ERRORS})
+    @extend_schema(operation_id="services_payments_for_order", request=ServicesPaymentsForOrderRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={200: ServicesPaymentsForOrderResponse, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesPaymentsForOrderRequest, request)
         with rest.domain_call(()):
@@ -262,7 +270,8 @@ class ServicesPaymentsForOrder(APIView):
 class ServicesRefundOrder(APIView):
     """POST /api/v1/services/refund_order → payments.services.refund_order"""
 
-    @extend_schema(operation_id="services_refund_order", request=ServicesRefundOrderRequest, responses={200: ServicesRefundOrderResponse, **rest.ERRORS})
+    @extend_schema(operation_id="services_refund_order", request=ServicesRefundOrderRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={200: ServicesRefundOrderResponse, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesRefundOrderRequest, request)
         with rest.domain_call((payments.exceptions.PaymentError, payments.exceptions.PaymentNotFound,)):
@@ -273,7 +282,8 @@ class ServicesRefundOrder(APIView):
 class ServicesRefundPayment(APIView):
     """POST /api/v1/services/refund_payment → payments.services.refund_payment"""
 
-    @extend_schema(operation_id="services_refund_payment", request=ServicesRefundPaymentRequest, responses={200: ServicesRefundPaymentResponse, **rest.ERRORS})
+    @extend_schema(operation_id="services_refund_payment", request=ServicesRefundPaymentRequest, parameters=rest.IDEMPOTENCY_PARAMETERS, responses={200: ServicesRefundPaymentResponse, **rest.IDEMPOTENCY_ERRORS})
+    @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesRefundPaymentRequest, request)
         with rest.domain_call((payments.exceptions.PaymentError, payments.exceptions.PaymentNotFound,)):

@@ -1,25 +1,52 @@
 """Settings of the payments service, extracted from the monolith by decompose.
 
-Everything that differs between environments comes from the environment:
-DATABASE_URL (default: SQLite file db.sqlite3 next to manage.py),
-DECOMPOSE_SERVICE_TOKEN (the bearer token every API call must carry),
-DJANGO_SECRET_KEY, DJANGO_DEBUG=1, DJANGO_ALLOWED_HOSTS (comma-separated).
+Everything that differs between environments comes from the environment (read with
+django-environ; DATABASE_URL with dj-database-url):
+
+- DJANGO_SECRET_KEY: required unless DJANGO_DEBUG=1 (the service refuses to start without it);
+- DJANGO_DEBUG=1: development only (a throw-away secret key is allowed then);
+- DJANGO_ALLOWED_HOSTS: comma-separated host names (default: 127.0.0.1, localhost, [::1]; never ``*``
+  unless you set it);
+- DATABASE_URL: ``sqlite:///path``, ``postgres://user:pass@host:5432/name`` (psycopg), ``mysql://...``
+  (default: SQLite file db.sqlite3 next to manage.py); DATABASE_CONN_MAX_AGE (seconds, default 0);
+- DECOMPOSE_SERVICE_TOKEN: the bearer token every API call to this service must carry (inbound);
+- MONOLITH_URL, MONOLITH_TOKEN, MONOLITH_TIMEOUT: how this service calls the monolith (outbound;
+  MONOLITH_TOKEN is its own secret, never the inbound one);
+- DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE: the largest request body accepted (bytes, default 1 MiB).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+
+import dj_database_url
+import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-development-key-set-DJANGO_SECRET_KEY")
-DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
+env = environ.Env()
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set: the payments service does not start with a public key "
+            "(set DJANGO_SECRET_KEY, or DJANGO_DEBUG=1 for development)"
+        )
+    SECRET_KEY = "insecure-development-key-for-DJANGO_DEBUG-only"
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
 #: The token callers send as "Authorization: Bearer <token>". Empty: every call is refused.
-SERVICE_TOKEN = os.environ.get("DECOMPOSE_SERVICE_TOKEN", "")
+SERVICE_TOKEN = env.str("DECOMPOSE_SERVICE_TOKEN", default="")
+
+#: Request bodies larger than this are refused (400), and JSON nested deeper than JSON_MAX_DEPTH.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+JSON_MAX_DEPTH = 32
+#: Every list endpoint pages with ?limit=&offset= (default and largest page).
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -53,34 +80,10 @@ TEMPLATES = [
 ]
 
 
-def database_from_url(url: str) -> dict[str, object]:
-    """A DATABASES entry from a URL: sqlite:///path, postgres://user:pass@host:port/name, mysql://..."""
-    parts = urlsplit(url)
-    engines = {
-        "sqlite": "django.db.backends.sqlite3",
-        "postgres": "django.db.backends.postgresql",
-        "postgresql": "django.db.backends.postgresql",
-        "mysql": "django.db.backends.mysql",
-    }
-    if parts.scheme not in engines:
-        raise ValueError(f"DATABASE_URL: unsupported scheme {parts.scheme!r}")
-    if parts.scheme == "sqlite":
-        name = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path) or ":memory:"
-        return {"ENGINE": engines["sqlite"], "NAME": name}
-    return {
-        "ENGINE": engines[parts.scheme],
-        "NAME": unquote(parts.path.lstrip("/")),
-        "USER": unquote(parts.username or ""),
-        "PASSWORD": unquote(parts.password or ""),
-        "HOST": parts.hostname or "",
-        "PORT": str(parts.port or ""),
-    }
-
-
 DATABASES = {
-    "default": database_from_url(os.environ["DATABASE_URL"])
-    if os.environ.get("DATABASE_URL")
-    else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=env.int("DATABASE_CONN_MAX_AGE", default=0)
+    )
 }
 # as in the monolith (shop/settings.py:91)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -93,7 +96,7 @@ USE_TZ = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["payments_service.auth.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["payments_service.auth.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "payments_service.rest.exception_handler",
@@ -110,6 +113,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Settings the moved code reads, copied from shop.settings.
+TIME_ZONE = "Europe/Paris"  # the monolith's (shop/settings.py:86)
 PAYMENT_GATEWAY_BACKEND = "payments.gateway.FakeGateway"
 
 # The moved code registers models with the admin: what the admin needs (admin.E403-E410).

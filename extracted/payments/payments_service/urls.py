@@ -23,5 +23,6 @@ urlpatterns = [
     path("api/v1/services/refund_payment", api.ServicesRefundPayment.as_view(), name="services_refund_payment"),
 ]
 
+handler400 = "payments_service.rest.bad_request"
 handler404 = "payments_service.rest.not_found"
 handler500 = "payments_service.rest.server_error"
