@@ -214,6 +214,7 @@ def test_a_deeply_nested_graph_json_is_one_line_in_graph_propose_and_extract(
         ("graph", str(deep), "-o", str(tmp_path / "g.svg")),
         ("propose", str(deep)),
         ("extract", str(deep), "--service", "payments", "--apps", "payments", "--plan"),
+        ("check", str(deep)),
     ):
         err = one_line_error(decompose(*args, cwd=graph_json.parent))
         assert "nested too deeply" in err, (args, err)

@@ -62,10 +62,13 @@ def _input(
     # --init may name a configuration file it is about to create
     wanted = bool(config_file) and (Path(str(config_file)).exists() or not init)
     if p.is_file():
+        from decompose.graph import loads_json
+
         try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
             raise GraphFormatError(f"{source}: not a JSON graph file ({exc})") from None
+        data = loads_json(text, source)  # depth-limited: a deeply nested file is one line, not a traceback
         config = load_config_file(str(config_file)) if wanted else None
         return _Input(lambda: data, config, Path(config_file).parent if config_file else Path("."), None)
     if not p.is_dir():
