@@ -337,6 +337,32 @@ IMPORTS = {
         from foobar import widget
         from rest_framework import serializers
     """,
+    # an abstract base of a staying app, copied into billing_service/bases.py with the imports it uses
+    "core/models.py": """
+        from django.db import models
+        from django_countries.fields import CountryField
+
+
+        class Customer(models.Model):
+            name = models.CharField(max_length=40)
+
+
+        class Located(models.Model):
+            country = CountryField()
+
+            class Meta:
+                abstract = True
+    """,
+    "billing/models.py": """
+        from django.db import models
+
+        from core.models import Located
+
+
+        class Invoice(Located):
+            number = models.CharField(max_length=20)
+            customer = models.ForeignKey("core.Customer", on_delete=models.CASCADE)
+    """,
     "billing/tests/test_tasks.py": """
         import factory
         import freezegun
@@ -355,6 +381,7 @@ def test_requirements_are_the_monoliths_pins_for_what_the_moved_code_imports(tmp
             Django==6.0.7
             celery[redis]==5.4.0 ; python_version >= "3.8"  # the task queue
             django-filter==24.3
+            django-countries==7.6.1
             Pillow==11.0.0 \\
                 --hash=sha256:abc
             requests==2.32.3
@@ -376,7 +403,7 @@ def test_requirements_are_the_monoliths_pins_for_what_the_moved_code_imports(tmp
 
     assert names(own)[:3] == ["Django==6.0.7", "djangorestframework>=3.15,<4", "drf-spectacular>=0.27,<1"], req
     assert names(moved) == [
-        'celery[redis]==5.4.0 ; python_version >= "3.8"', "django-filter==24.3", "Foo_Bar",
+        'celery[redis]==5.4.0 ; python_version >= "3.8"', "django-countries==7.6.1", "django-filter==24.3", "Foo_Bar",
         "Pillow==11.0.0", "python-dateutil~=2.9", "PyYAML==6.0.2",
     ], req
     assert "requests" not in req  # pinned, but nothing moved imports it

@@ -782,25 +782,52 @@ def _requirement_names(text: str) -> set[str]:
     return out
 
 
+def _absolute_imports(text: str) -> list[tuple[str, int]]:
+    """(module, line) of the absolute imports of generated module text (outside ``if TYPE_CHECKING:``)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return []
+    checking = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+                for n in ast.walk(node)}
+    out: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if id(node) in checking:
+            continue
+        if isinstance(node, ast.Import):
+            out.extend((a.name, node.lineno) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            out.append((node.module, node.lineno))
+    return out
+
+
 def requirements_files(ctx: _Context, files: Mapping[str, str | bytes]) -> tuple[str, str, list[str]]:
     """``requirements.txt``, ``requirements-dev.txt`` and README TODOs: the monolith's own pins for Django,
     for what the service needs, and for every third-party package the copied modules import (those only
     the copied tests import go to requirements-dev.txt). An import no distribution is known for is a TODO."""
     index = ctx.p
     pins = monolith_pins(index.root)
-    tops = {name.split(".", 1)[0] for name in index.modules}
+    # the project's and the service's own top-level packages are not requirements
+    tops = {name.split(".", 1)[0] for name in index.modules} | {rel.split("/", 1)[0] for rel in files}
     # top-level import → (is it used outside tests, where it is imported)
     imported: dict[str, tuple[bool, list[str]]] = {}
     for rel in sorted(r for r in files if r.endswith(".py")):
         m = ctx.by_path.get(rel)
-        if m is None:
+        content = files[rel]
+        if m is not None:
+            found = [(i.module, i.line) for i in m.facts.imports if "type_checking" not in i.flags]
+            test = m.test
+        elif isinstance(content, str):  # generated here (bases.py copies a staying module's imports)
+            found = _absolute_imports(content)
+            test = "/tests/" in f"/{rel}"
+        else:
             continue
-        for imp in m.facts.imports:
-            top = imp.module.split(".", 1)[0]
-            if not top or "type_checking" in imp.flags or top in tops or is_stdlib(top) or top == "django":
+        for module, line in found:
+            top = module.split(".", 1)[0]
+            if not top or top in tops or is_stdlib(top) or top == "django":
                 continue
             outside_tests, where = imported.get(top, (False, []))
-            imported[top] = (outside_tests or not m.test, [*where, f"{rel}:{imp.line}"])
+            imported[top] = (outside_tests or not test, [*where, f"{rel}:{line}"])
     notes: list[str] = []
     django = pins.get("django")
     if django is not None:
