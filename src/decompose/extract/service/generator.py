@@ -788,8 +788,8 @@ def _absolute_imports(text: str) -> list[tuple[str, int]]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return []
-    checking = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-                for n in ast.walk(node)}
+    guarded = [node for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)]
+    checking = {id(n) for node in guarded for n in ast.walk(node)}
     out: list[tuple[str, int]] = []
     for node in ast.walk(tree):
         if id(node) in checking:
