@@ -788,7 +788,7 @@ def _absolute_imports(text: str) -> list[tuple[str, int]]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return []
-    guarded = [node for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)]
+    guarded = [n for n in ast.walk(tree) if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test)]
     checking = {id(n) for node in guarded for n in ast.walk(node)}
     out: list[tuple[str, int]] = []
     for node in ast.walk(tree):
