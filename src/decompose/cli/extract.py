@@ -133,12 +133,16 @@ def command(
         rewiring, files["MIGRATION.md"] = rewire_with_report(plan, index, client_package)
     target = Path(out) / service
     changes = Changeset(target, files)
-    if dry_run:
-        for rel in changes.paths():
-            click.echo(f"would write {target / rel}")
+    if dry_run:  # the diffs on stdout; for people, every file and what the real run would refuse
+        from decompose.extract.preflight import dry_run as preview
+
+        report = preview(target, files, root, rewiring.changes if rewiring else None, apply=apply_, force=force)
+        click.echo("\n".join(report.lines()), err=True)
         sys.stdout.write(changes.diff())
         if rewiring is not None:
             sys.stdout.write(rewiring.diff())
+        for blocker in report.blockers:
+            click.echo(f"decompose: warning: the real run would fail: {blocker}", err=True)
         return
     monolith_diff = rewiring.diff() if rewiring is not None else ""
     if rewiring is not None and apply_ and not force and rewiring.effective():
