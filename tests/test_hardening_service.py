@@ -37,6 +37,7 @@ class Monolith:
     def __init__(self) -> None:
         self.received: list[tuple[str, str, str | None, dict]] = []  # path, Authorization, Idempotency-Key, body
         self.events_down = False
+        self.callbacks_down = False
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -49,7 +50,10 @@ class Monolith:
                 if self.path.startswith("/api/v1/events/"):
                     status, payload = (503, {"error": "down"}) if outer.events_down else (202, {"receivers": 1})
                 elif self.path == "/api/v1/callbacks/orders.services.mark_paid":
-                    status, payload = 200, {"result": {"id": body["order_id"], "status": "paid"}}
+                    if outer.callbacks_down:
+                        status, payload = 500, {"error": "boom"}
+                    else:
+                        status, payload = 200, {"result": {"id": body["order_id"], "status": "paid"}}
                 else:
                     status, payload = 404, {"error": "unknown"}
                 data = json.dumps(payload).encode()
@@ -253,3 +257,50 @@ def test_an_event_the_monolith_cannot_take_waits_in_the_outbox_and_never_rolls_b
     assert monolith.received[0][2] == first_key  # the same Idempotency-Key on every delivery
     assert monolith.received[0][3]["payment"]["id"] == payment["id"]
     assert relay() == "delivered 0, pending 0"
+
+
+def _gateway_captures(folder: Path, env: dict[str, str], payment_id: int) -> int:
+    probe = (
+        "from payments.models import GatewayTransaction as G; "
+        f"print(G.objects.filter(payment_id={payment_id}, kind='capture').count())"
+    )
+    proc = subprocess.run([sys.executable, "manage.py", "shell", "-c", probe], cwd=folder, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return int(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("failure", ["call back", "event"])
+def test_a_failure_after_each_external_effect_then_a_retry_repeats_no_effect_and_loses_no_row(
+    folder: Path, base: str, run_env: dict[str, str], monolith: Monolith, failure: str
+) -> None:
+    """capture_payment captures at the gateway (and keeps a GatewayTransaction row "successful or
+    not"), calls the monolith back (mark_paid), then sends payment_captured. A failure after each,
+    and a retry with the same Idempotency-Key: each effect happens once, every row is kept."""
+    order_id = 300 if failure == "call back" else 301
+    payment = httpx.post(base + "/api/v1/services/authorize_payment", json={"order": {**ORDER, "id": order_id}, "card_token": "tok_visa_4242"},
+                         headers=AUTH).json()["result"]
+    monolith.callbacks_down = failure == "call back"
+    monolith.events_down = failure == "event"
+    del monolith.received[:]
+    headers = {**AUTH, "Idempotency-Key": f"capture-{payment['id']}"}
+    try:
+        first = httpx.post(base + "/api/v1/services/capture_payment", json={"payment_id": payment["id"]}, headers=headers, timeout=30)
+        monolith.callbacks_down = monolith.events_down = False
+        again = httpx.post(base + "/api/v1/services/capture_payment", json={"payment_id": payment["id"]}, headers=headers, timeout=30)
+    finally:
+        monolith.callbacks_down = monolith.events_down = False
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert (again.status_code, again.json()) == (first.status_code, first.json())
+    callbacks = [p for p in monolith.paths() if p.startswith("/api/v1/callbacks/")]
+    assert callbacks == ["/api/v1/callbacks/orders.services.mark_paid"]  # once, never again
+    assert _gateway_captures(folder, run_env, payment["id"]) == 1  # captured once, and the record kept
+    status = httpx.get(base + f"/api/v1/payments/payments/{payment['id']}/", headers=AUTH).json()["status"]
+    if failure == "call back":
+        assert first.status_code == 503
+        assert status == "authorized"  # the code's own atomic() block rolled back, as in the monolith
+    else:
+        assert first.status_code == 200 and status == "captured"
+        proc = subprocess.run([sys.executable, "manage.py", "relay_outbox"], cwd=folder, env=run_env, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0 and "pending 0" in proc.stdout, proc.stdout + proc.stderr[-2000:]
+        events = [r for r in monolith.received if r[0] == "/api/v1/events/payment_captured"]
+        assert len({r[2] for r in events}) == 1  # every delivery of the one event carries its one key
