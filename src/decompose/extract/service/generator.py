@@ -45,7 +45,13 @@ from decompose.extract.plan import ExtractionPlan
 from decompose.extract.plan import index as F
 from decompose.extract.service.openapi import camel, document_json, dto_name
 from decompose.extract.service.pytest_config import python_file_patterns
-from decompose.extract.service.requirements import distribution_for, installed_top_levels, is_stdlib, monolith_pins
+from decompose.extract.service.requirements import (
+    Pin,
+    distribution_for,
+    installed_top_levels,
+    is_stdlib,
+    monolith_pins,
+)
 from decompose.extract.service.settings_values import SettingValue, settings_values
 from decompose.scan.source import SourceError, read_source, walk_files
 
@@ -845,12 +851,14 @@ def requirements_files(ctx: _Context, files: Mapping[str, str | bytes]) -> tuple
     listed = _requirement_names(_template("requirements.txt.tmpl", **values, extra_requirements=""))
     listed_dev = listed | _requirement_names(_template("requirements-dev.txt.tmpl", extra_requirements=""))
     installed = installed_top_levels(index.root) if imported else {}
+    # what the templates list already maps an import too (dj_database_url: dj-database-url); a pin wins
+    known = {**{name: Pin(name, "the service's template") for name in sorted(listed_dev)}, **pins}
     runtime: dict[str, list[str]] = defaultdict(list)
     dev: dict[str, list[str]] = defaultdict(list)
     unknown: list[str] = []
     for top in sorted(imported):
         used_at_runtime, where = imported[top]
-        dist = distribution_for(top, pins, installed)
+        dist = distribution_for(top, known, installed)
         if dist is None:
             unknown.append(f"`{top}` ({', '.join(where[:3])}{', ...' if len(where) > 3 else ''})")
             continue
