@@ -71,6 +71,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "corsheaders": ("django-cors-headers",),
     "debug_toolbar": ("django-debug-toolbar",),
     "environ": ("django-environ",),
+    "dj_database_url": ("dj-database-url",),
     "crispy_forms": ("django-crispy-forms",),
     "allauth": ("django-allauth",),
     "storages": ("django-storages",),
