@@ -23,7 +23,7 @@ import pytest
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rewire" / "mini"
 
-SERVER = r'''
+SERVER = r"""
 import json, os, random, socket, struct, sys, threading, time
 
 behaviours = []      # what the server does on the n-th connection (the last one repeats)
@@ -125,7 +125,8 @@ from billing.exceptions import BillingError
 from mini.services import billing, runtime
 
 def ok(body):
-    return {"kind": "send", "status": 200, "body": json.dumps(body).encode(), "headers": [("Content-Type", "application/json")]}
+    return {"kind": "send", "status": 200, "body": json.dumps(body).encode(),
+            "headers": [("Content-Type", "application/json")]}
 
 CALLS = {
     "read": lambda: billing.invoice_total(1),
@@ -155,9 +156,11 @@ def run(call, plan):
     elapsed = time.monotonic() - started
     stop.set()
     return outcome, elapsed, [dict(path=p, key=h.get("idempotency-key"), method=m) for m, p, h in seen]
-'''
+"""
 
-CASES = SERVER + r'''
+CASES = (
+    SERVER
+    + r"""
 out = {}
 out["html"] = run("read", [{"kind": "send", "status": 200, "body": b"<html>oops</html>"}])
 out["list_body"] = run("write", [ok([1, 2, 3])])
@@ -170,8 +173,10 @@ out["retry_after_write"] = run("write", [
     ok({"result": {"id": 7, "number": "A1", "amount": "12.50", "paid": False}}),
 ])
 out["write_503_no_header"] = run("write", [{"kind": "send", "status": 503, "body": b"{}"}, ok({"result": None})])
-out["retry_after_too_long"] = run("read", [{"kind": "send", "status": 429, "body": b"{}", "headers": [("Retry-After", "3600")]}])
-out["drip"] = run("read", [{"kind": "drip", "status": 200, "body": json.dumps({"result": "1" * 50}).encode(), "every": 0.1}])
+out["retry_after_too_long"] = run("read", [{"kind": "send", "status": 429, "body": b"{}",
+                                            "headers": [("Retry-After", "3600")]}])
+out["drip"] = run("read", [{"kind": "drip", "status": 200, "body": json.dumps({"result": "1" * 50}).encode(),
+                            "every": 0.1}])
 out["deep"] = run("read", [ok(None) | {"body": b"[" * 100000 + b"]" * 100000}])
 out["bad_decimal"] = run("get", [ok({"id": 3, "number": "x", "amount": "not a number", "paid": False})])
 out["pages"] = run("list", [
@@ -180,9 +185,12 @@ out["pages"] = run("list", [
     ok({"count": 3, "next": None, "results": []}),
 ])
 print(json.dumps(out))
-'''
+"""
+)
 
-PROPERTY = SERVER + r'''
+PROPERTY = (
+    SERVER
+    + r"""
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 bodies = st.one_of(
@@ -190,15 +198,18 @@ bodies = st.one_of(
     st.just(b"<!doctype html><title>502</title>"),
     st.just(b"[" * 100000),
     st.just(b""),
-    st.sampled_from([b"[]", b"[1, 2]", b'"text"', b"null", b"42", b'{"result": 1}', b'{"error": "no", "type": "BillingError"}',
-                     b'{"results": "x", "count": 5}', b'{"results": [1, "a"], "count": 2}', b'{"result": {"id": 1, "amount": "x"}}',
+    st.sampled_from([b"[]", b"[1, 2]", b'"text"', b"null", b"42", b'{"result": 1}',
+                     b'{"error": "no", "type": "BillingError"}', b'{"results": "x", "count": 5}',
+                     b'{"results": [1, "a"], "count": 2}', b'{"result": {"id": 1, "amount": "x"}}',
                      b'{"id": 3, "amount": "9.99", "number": "n", "paid": false}', b'{"error": {"nested": []}}']),
     st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-                 lambda c: st.lists(c, max_size=3) | st.dictionaries(st.sampled_from(["result", "results", "count", "error", "type", "id", "amount"]), c, max_size=4),
+                 lambda c: st.lists(c, max_size=3) | st.dictionaries(
+                     st.sampled_from(["result", "results", "count", "error", "type", "id", "amount"]), c, max_size=4),
                  max_leaves=8).map(lambda v: json.dumps(v).encode()),
 )
 statuses = st.sampled_from([200, 201, 204, 301, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504, 999])
-retry_after = st.sampled_from([None, "0", "1", "abc", "-1", "99999999999999999999", "Wed, 21 Oct 2015 07:28:00 GMT", "Wed, 21 Oct 2099 07:28:00 GMT"])
+retry_after = st.sampled_from([None, "0", "1", "abc", "-1", "99999999999999999999", "Wed, 21 Oct 2015 07:28:00 GMT",
+                               "Wed, 21 Oct 2099 07:28:00 GMT"])
 
 @st.composite
 def behaviour(draw):
@@ -231,15 +242,15 @@ def test(call, plan):
 
 test()
 print(json.dumps({"examples": len(worst), "slowest": max(worst), "over_deadline": sum(w > DEADLINE for w in worst)}))
-'''
+"""
+)
 
 
 @pytest.fixture(scope="module")
 def client_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from decompose.extract.client import client_files
     from decompose.extract.plan import build_plan
     from decompose.extract.plan.index import index_project
-
-    from decompose.extract.client import client_files
 
     root = tmp_path_factory.mktemp("client")
     plan = build_plan(index_project(FIXTURE, use_cache=False), "billing", ["billing"])

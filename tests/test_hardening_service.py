@@ -44,9 +44,11 @@ class Monolith:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"null")
-                outer.received.append((self.path, self.headers.get("Authorization", ""), self.headers.get("Idempotency-Key"), body))
+                outer.received.append(
+                    (self.path, self.headers.get("Authorization", ""), self.headers.get("Idempotency-Key"), body)
+                )
                 if self.path.startswith("/api/v1/events/"):
                     status, payload = (503, {"error": "down"}) if outer.events_down else (202, {"receivers": 1})
                 elif self.path == "/api/v1/callbacks/orders.services.mark_paid":
@@ -70,12 +72,17 @@ class Monolith:
     def paths(self) -> list[str]:
         return [r[0] for r in self.received]
 
+
 pytestmark = pytest.mark.e2e
 
 
 def _env(tmp: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "MONOLITH_", "DECOMPOSE_"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", DECOMPOSE_SERVICE_TOKEN=TOKEN, PYTHONDONTWRITEBYTECODE="1")
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "MONOLITH_", "DECOMPOSE_"))
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", DECOMPOSE_SERVICE_TOKEN=TOKEN, PYTHONDONTWRITEBYTECODE="1"
+    )
     env.update(extra)
     return env
 
@@ -84,7 +91,18 @@ def _env(tmp: Path, **extra: str) -> dict[str, str]:
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("svc")
     result = CliRunner().invoke(
-        cli, ["extract", str(ROOT / "sample_monolith"), "--service", "payments", "--apps", "payments", "--out", str(out), "--no-rewire"]
+        cli,
+        [
+            "extract",
+            str(ROOT / "sample_monolith"),
+            "--service",
+            "payments",
+            "--apps",
+            "payments",
+            "--out",
+            str(out),
+            "--no-rewire",
+        ],
     )
     assert result.exit_code == 0, result.output
     return out / "payments"
@@ -100,22 +118,39 @@ def monolith() -> Iterator[Monolith]:
 
 @pytest.fixture(scope="module")
 def run_env(tmp_path_factory: pytest.TempPathFactory, monolith: Monolith) -> dict[str, str]:
-    return _env(tmp_path_factory.mktemp("run"), DJANGO_SECRET_KEY=SECRET, MONOLITH_URL=monolith.url, MONOLITH_TOKEN=OUTBOUND,
-                MONOLITH_TIMEOUT="3")
+    return _env(
+        tmp_path_factory.mktemp("run"),
+        DJANGO_SECRET_KEY=SECRET,
+        MONOLITH_URL=monolith.url,
+        MONOLITH_TOKEN=OUTBOUND,
+        MONOLITH_TIMEOUT="3",
+    )
 
 
 @pytest.fixture(scope="module")
 def base(folder: Path, run_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("log")
     env = run_env
-    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=folder, env=env, capture_output=True, text=True, timeout=180)
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert migrate.returncode == 0, migrate.stderr
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=folder, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=folder,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -136,11 +171,24 @@ ORDER = {"id": 7, "total": "25.00", "currency": "EUR", "reference": "ORD-7"}
 
 
 def test_no_start_without_a_secret_key_unless_debug(folder: Path, tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "manage.py", "check"], cwd=folder, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=folder,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode != 0
     assert "DJANGO_SECRET_KEY is not set" in proc.stderr, proc.stderr[-2000:]
-    debug = subprocess.run([sys.executable, "manage.py", "check"], cwd=folder, env=_env(tmp_path, DJANGO_DEBUG="1"),
-                           capture_output=True, text=True, timeout=120)
+    debug = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=folder,
+        env=_env(tmp_path, DJANGO_DEBUG="1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert debug.returncode == 0, debug.stderr[-2000:]
 
 
@@ -149,10 +197,21 @@ def test_no_wildcard_hosts_by_default(folder: Path, base: str) -> None:
     assert httpx.get(base + "/healthz", headers={"Host": "evil.example"}).status_code == 400
 
 
-@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b'{"order": ' * 5000 + b"1" + b"}" * 5000,
-                                  json.dumps({"order": ORDER, "card_token": "t" * 2_000_000}).encode()])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"order": ' * 5000 + b"1" + b"}" * 5000,
+        json.dumps({"order": ORDER, "card_token": "t" * 2_000_000}).encode(),
+    ],
+)
 def test_deep_or_oversized_json_is_a_400_with_a_message(base: str, body: bytes) -> None:
-    r = httpx.post(base + "/api/v1/services/authorize_payment", content=body, headers={**AUTH, "Content-Type": "application/json"}, timeout=30)
+    r = httpx.post(
+        base + "/api/v1/services/authorize_payment",
+        content=body,
+        headers={**AUTH, "Content-Type": "application/json"},
+        timeout=30,
+    )
     assert r.status_code == 400, r.text[:500]
     assert "nested deeper" in r.json()["error"] or "larger than" in r.json()["error"], r.text[:500]
 
@@ -169,13 +228,21 @@ def test_only_the_methods_each_route_serves(base: str) -> None:
 
 def test_every_list_endpoint_pages_and_says_so_in_openapi(folder: Path, base: str) -> None:
     document = json.loads((folder / "openapi.json").read_text())
-    lists = [p for p, ops in document["paths"].items() if "get" in ops and "{id}" not in p and p.startswith("/api/v1/payments/")]
+    lists = [
+        p
+        for p, ops in document["paths"].items()
+        if "get" in ops and "{id}" not in p and p.startswith("/api/v1/payments/")
+    ]
     assert lists
     for path in lists:
         names = {p["name"] for p in document["paths"][path]["get"]["parameters"]}
         assert {"limit", "offset"} <= names, path
     for n in range(3):
-        r = httpx.post(base + "/api/v1/services/authorize_payment", json={"order": {**ORDER, "id": 100 + n}, "card_token": "tok_visa_4242"}, headers=AUTH)
+        r = httpx.post(
+            base + "/api/v1/services/authorize_payment",
+            json={"order": {**ORDER, "id": 100 + n}, "card_token": "tok_visa_4242"},
+            headers=AUTH,
+        )
         assert r.status_code == 200, r.text
     page = httpx.get(base + "/api/v1/payments/payments/?limit=2&offset=1", headers=AUTH).json()
     assert page["limit"] == 2 and page["offset"] == 1 and len(page["results"]) == min(2, page["count"] - 1)
@@ -193,22 +260,38 @@ def test_a_repeated_idempotency_key_returns_the_first_response_without_doing_it_
 
     body = {"order": {**ORDER, "id": 55}, "card_token": "tok_visa_4242"}
     before = count()
-    first = httpx.post(base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "k-55-a"})
-    again = httpx.post(base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "k-55-a"})
+    first = httpx.post(
+        base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "k-55-a"}
+    )
+    again = httpx.post(
+        base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "k-55-a"}
+    )
     assert first.status_code == again.status_code == 200, (first.text, again.text)
     assert first.json() == again.json()
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert count() == before + 1
-    other = httpx.post(base + "/api/v1/services/authorize_payment", json={**body, "card_token": "tok_other"},
-                       headers={**AUTH, "Idempotency-Key": "k-55-a"})
+    other = httpx.post(
+        base + "/api/v1/services/authorize_payment",
+        json={**body, "card_token": "tok_other"},
+        headers={**AUTH, "Idempotency-Key": "k-55-a"},
+    )
     assert other.status_code == 422 and "Idempotency-Key" in other.json()["error"]
-    bad_key = httpx.post(base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "x" * 300})
+    bad_key = httpx.post(
+        base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "x" * 300}
+    )
     assert bad_key.status_code == 400
-    fresh = httpx.post(base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "k-55-b"})
+    fresh = httpx.post(
+        base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "k-55-b"}
+    )
     assert fresh.status_code == 200 and fresh.json() != first.json()
     assert count() == before + 2
     # a key is no way around authentication: the stored response is never given to a caller without the token
-    assert httpx.post(base + "/api/v1/services/authorize_payment", json=body, headers={"Idempotency-Key": "k-55-a"}).status_code == 401
+    assert (
+        httpx.post(
+            base + "/api/v1/services/authorize_payment", json=body, headers={"Idempotency-Key": "k-55-a"}
+        ).status_code
+        == 401
+    )
 
 
 def test_the_outbound_token_never_falls_back_to_the_inbound_one(folder: Path, tmp_path: Path) -> None:
@@ -221,7 +304,9 @@ def test_the_outbound_token_never_falls_back_to_the_inbound_one(folder: Path, tm
         "    print('unavailable:', exc)\n"
     )
     env = _env(tmp_path, MONOLITH_URL="http://127.0.0.1:9")
-    proc = subprocess.run([sys.executable, "-c", probe], cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], cwd=folder, env=env, capture_output=True, text=True, timeout=60
+    )
     assert "unavailable: MONOLITH_TOKEN is not set" in proc.stdout, proc.stdout + proc.stderr[-2000:]
 
 
@@ -230,11 +315,16 @@ def test_an_event_the_monolith_cannot_take_waits_in_the_outbox_and_never_rolls_b
 ) -> None:
     """The issue's case: the call back succeeded, then the forwarded event failed, and the service
     answered 503 and rolled back its rows. Now the event waits in the outbox and is delivered once."""
-    payment = httpx.post(base + "/api/v1/services/authorize_payment", json={"order": {**ORDER, "id": 77}, "card_token": "tok_visa_4242"},
-                         headers=AUTH).json()["result"]
+    payment = httpx.post(
+        base + "/api/v1/services/authorize_payment",
+        json={"order": {**ORDER, "id": 77}, "card_token": "tok_visa_4242"},
+        headers=AUTH,
+    ).json()["result"]
     monolith.events_down = True
     del monolith.received[:]
-    r = httpx.post(base + "/api/v1/services/capture_payment", json={"payment_id": payment["id"]}, headers=AUTH, timeout=30)
+    r = httpx.post(
+        base + "/api/v1/services/capture_payment", json={"payment_id": payment["id"]}, headers=AUTH, timeout=30
+    )
     assert r.status_code == 200, r.text
     assert r.json()["result"]["status"] == "captured"
     assert monolith.paths() == ["/api/v1/callbacks/orders.services.mark_paid", "/api/v1/events/payment_captured"]
@@ -245,7 +335,14 @@ def test_an_event_the_monolith_cannot_take_waits_in_the_outbox_and_never_rolls_b
     assert first_key
 
     def relay() -> str:
-        proc = subprocess.run([sys.executable, "manage.py", "relay_outbox"], cwd=folder, env=run_env, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "manage.py", "relay_outbox"],
+            cwd=folder,
+            env=run_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
         return proc.stdout.strip()
 
@@ -264,7 +361,14 @@ def _gateway_captures(folder: Path, env: dict[str, str], payment_id: int) -> int
         "from payments.models import GatewayTransaction as G; "
         f"print(G.objects.filter(payment_id={payment_id}, kind='capture').count())"
     )
-    proc = subprocess.run([sys.executable, "manage.py", "shell", "-c", probe], cwd=folder, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", probe],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return int(proc.stdout.strip().splitlines()[-1])
 
@@ -277,16 +381,23 @@ def test_a_failure_after_each_external_effect_then_a_retry_repeats_no_effect_and
     not"), calls the monolith back (mark_paid), then sends payment_captured. A failure after each,
     and a retry with the same Idempotency-Key: each effect happens once, every row is kept."""
     order_id = 300 if failure == "call back" else 301
-    payment = httpx.post(base + "/api/v1/services/authorize_payment", json={"order": {**ORDER, "id": order_id}, "card_token": "tok_visa_4242"},
-                         headers=AUTH).json()["result"]
+    payment = httpx.post(
+        base + "/api/v1/services/authorize_payment",
+        json={"order": {**ORDER, "id": order_id}, "card_token": "tok_visa_4242"},
+        headers=AUTH,
+    ).json()["result"]
     monolith.callbacks_down = failure == "call back"
     monolith.events_down = failure == "event"
     del monolith.received[:]
     headers = {**AUTH, "Idempotency-Key": f"capture-{payment['id']}"}
     try:
-        first = httpx.post(base + "/api/v1/services/capture_payment", json={"payment_id": payment["id"]}, headers=headers, timeout=30)
+        first = httpx.post(
+            base + "/api/v1/services/capture_payment", json={"payment_id": payment["id"]}, headers=headers, timeout=30
+        )
         monolith.callbacks_down = monolith.events_down = False
-        again = httpx.post(base + "/api/v1/services/capture_payment", json={"payment_id": payment["id"]}, headers=headers, timeout=30)
+        again = httpx.post(
+            base + "/api/v1/services/capture_payment", json={"payment_id": payment["id"]}, headers=headers, timeout=30
+        )
     finally:
         monolith.callbacks_down = monolith.events_down = False
     assert again.headers.get("Idempotent-Replayed") == "true"
@@ -300,7 +411,14 @@ def test_a_failure_after_each_external_effect_then_a_retry_repeats_no_effect_and
         assert status == "authorized"  # the code's own atomic() block rolled back, as in the monolith
     else:
         assert first.status_code == 200 and status == "captured"
-        proc = subprocess.run([sys.executable, "manage.py", "relay_outbox"], cwd=folder, env=run_env, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "manage.py", "relay_outbox"],
+            cwd=folder,
+            env=run_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 0 and "pending 0" in proc.stdout, proc.stdout + proc.stderr[-2000:]
         events = [r for r in monolith.received if r[0] == "/api/v1/events/payment_captured"]
         assert len({r[2] for r in events}) == 1  # every delivery of the one event carries its one key

@@ -114,7 +114,7 @@ class FallbackParser:
         if self._owner == os.getpid():
             self.close()
         # a helper inherited through fork belongs to the parent: leave it alone, start our own
-        self._proc = subprocess.Popen(  # noqa: S603 - this file, run by this interpreter
+        self._proc = subprocess.Popen(
             [sys.executable, "-P", __file__],  # -P: this folder's modules (django.py...) stay off sys.path
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -169,7 +169,9 @@ def scan_files(
         # kills that one too is skipped with the reason
         singles = [i for c in lost for i in chunks[c]]
         if singles:
-            again = _fork_pool([[jobs[i]] for i in singles], cache_dir, workers, lambda s, data: take([singles[s]], data), None)
+            again = _fork_pool(
+                [[jobs[i]] for i in singles], cache_dir, workers, lambda s, data: take([singles[s]], data), None
+            )
             for s in again:
                 results[singles[s]] = (jobs[singles[s]][0], "", CRASHED)
                 done += 1
