@@ -159,9 +159,13 @@ def test_page_in_headless_chromium(browser, minishop, tmp_path, level):
     cy = "window.decompose.cy"
 
     # nodes render
-    n_nodes = page.evaluate(f"{cy}.nodes().length")
+    n_nodes = page.evaluate(f"{cy}.nodes('[!box]').length")
     assert n_nodes == len(build_view(minishop, options).nodes)
-    assert page.evaluate(f"{cy}.nodes().filter(n => n.visible() && n.renderedWidth() > 0).length") == n_nodes
+    assert page.evaluate(f"{cy}.nodes('[!box]').filter(n => n.visible() && n.renderedWidth() > 0).length") == n_nodes
+    if level == "module":  # a box per app around its modules
+        boxes = page.evaluate(f"{cy}.nodes('[?box]').map(n => n.data('name'))")
+        assert sorted(boxes) == sorted({n.app for n in build_view(minishop, options).nodes if n.type != "external"})
+        assert page.evaluate(f"{cy}.getElementById('payments.gateway').parent().id()") == "box:payments"
     assert page.evaluate(f"{cy}.edges().filter(e => e.style('display') !== 'none').length") > 0
 
     # search finds a node

@@ -56,26 +56,71 @@ def _static(name: str) -> str:
 
 
 def _colors(names: list[str]) -> dict[str, str]:
-    return {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(sorted(set(names)))}
+    """A colour per name: the palette first, then distinct generated hues (never a repeated colour)."""
+    import colorsys
+
+    out = {}
+    for i, g in enumerate(sorted(set(names))):
+        if i < len(PALETTE):
+            out[g] = PALETTE[i]
+            continue
+        k = i - len(PALETTE)
+        hue = (k * 0.381966) % 1.0  # golden-angle steps: neighbours far apart on the wheel
+        light = (0.78, 0.68, 0.86)[k % 3]
+        r, gr, b = colorsys.hls_to_rgb(hue, light, 0.55)
+        out[g] = f"#{round(r * 255):02x}{round(gr * 255):02x}{round(b * 255):02x}"
+    return out
 
 
-def graphviz_layout(view: View, *, engine: str | None = None) -> dict[str, tuple[float, float]]:
-    """Node id → (x, y) in screen orientation, laid out by Graphviz (``dot`` or ``sfdp``)."""
+def graphviz_layout(view: View, *, engine: str | None = None, clusters: bool = False) -> dict[str, tuple[float, float]]:
+    """Node id → (x, y) in screen orientation, laid out by Graphviz (``dot`` or ``sfdp``).
+
+    ``clusters``: each group (app or service) laid out on its own and the groups packed in an
+    array (``dot`` only), so the page can draw a box per group around its nodes, the boxes apart
+    and the whole roughly as wide as tall. Empty if Graphviz fails or takes too long.
+    """
     engine = engine or ("dot" if len(view.nodes) <= SFDP_ABOVE else "sfdp")
+    clusters = clusters and engine == "dot"
     exe = find_dot(engine)
     index = {n.id: i for i, n in enumerate(view.nodes)}
     lines = [
         "digraph L {",
-        'graph [rankdir=LR, overlap=prism, splines=false, outputorder=nodesfirst, start=1, nodesep=0.25, ranksep=0.6];',
-        'node [shape=box, fixedsize=true, fontsize=9];',
+        "graph [rankdir=LR, overlap=prism, splines=false, outputorder=nodesfirst, start=1, nodesep=0.25, ranksep=0.6];",
+        "node [shape=box, fixedsize=true, fontsize=9];",
     ]
     for n in view.nodes:
         if view.level == "app":  # the page's node size (page.js), in inches
             longest = max(len(n.id), len(f"{n.modules} modules"))
             lines.append(f"n{index[n.id]} [width={max(60, 7.2 * longest + 18) / 72:.2f}, height=0.75];")
         else:
-            lines.append(f"n{index[n.id]} [width=0.4, height=0.3];")
-    pairs = sorted({(index[e.source], index[e.target], e.feedback) for e in view.edges if e.source != e.target})
+            # with boxes, room for the label under the node (page.js: 9 px text), so the boxes do not overlap
+            width = max(0.4, len(n.id) * 5.6 / 72 / 1.4) if clusters else 0.4
+            lines.append(f"n{index[n.id]} [width={width:.2f}, height={0.45 if clusters else 0.3}];")
+    group_of: dict[int, str] = {}
+    if clusters:
+        # each group (app or service; the external packages together) laid out on its own, in a box,
+        # and the boxes packed in an array: a page that reads like a map, not a column of 100 nodes.
+        # Edges between groups do not place nodes here (the page draws them all).
+        groups: dict[str, list[int]] = {}
+        for n in view.nodes:
+            groups.setdefault(n.group if n.type != "external" else EXTERNAL, []).append(index[n.id])
+        lines[1] = 'graph [rankdir=LR, pack=20, packmode="array_u", nodesep=0.25, ranksep=0.5, outputorder=nodesfirst];'
+        for i, group in enumerate(sorted(groups)):
+            members = groups[group]
+            group_of.update(dict.fromkeys(members, group))
+            # a hidden hub holds the group together (one component) even where its members share no edge
+            lines.append(f'h{i} [style=invis, width=0.01, height=0.01, label=""];')
+            lines.append(
+                f"subgraph cluster_{i} {{ label={json.dumps(group)}; margin=18; h{i}; "
+                + " ".join(f"n{k};" for k in members)
+                + " }"
+            )
+            lines.extend(f"h{i} -> n{k} [style=invis, weight=0];" for k in members)
+    pairs = sorted(
+        (index[e.source], index[e.target], e.feedback and not clusters)
+        for e in {(e.source, e.target): e for e in view.edges}.values()
+        if e.source != e.target and (not clusters or group_of[index[e.source]] == group_of[index[e.target]])
+    )
     # the edges to cut to break a cycle do not rank their ends: the rest flows one way
     lines.extend(f"n{a} -> n{b}{' [constraint=false]' if fb else ''};" for a, b, fb in pairs)
     lines.append("}")
@@ -140,13 +185,20 @@ def page_data(
 ) -> dict[str, Any]:
     """The JSON the page reads: nodes (with positions when laid out here), edges, colours, DSM."""
     positions: dict[str, tuple[float, float]] = {}
+    grouped = view.level == "module" or view.grouped_by == "service"
+    clustered = False
     if layout in ("auto", "graphviz"):
         try:
-            positions = graphviz_layout(view)
+            if grouped:
+                positions = graphviz_layout(view, clusters=True)
+                clustered = bool(positions) and len(view.nodes) <= SFDP_ABOVE
+            if not positions:
+                positions = graphviz_layout(view)
         except ToolMissingError:
             if layout == "graphviz":
                 raise
     large = len(view.nodes) > LARGE_ABOVE
+    preset = bool(positions) and len(positions) == len(view.nodes)
     nodes = []
     for n in view.nodes:
         label = n.label
@@ -158,6 +210,7 @@ def page_data(
             "type": n.type,
             "app": n.app,
             "service": n.service,
+            "group": n.group,
             "modules": n.modules,
             "lines": n.lines,
             "path": n.path,
@@ -197,9 +250,9 @@ def page_data(
         "level": view.level,
         "hasProposal": proposal is not None,
         "large": large,
-        "layout": "preset"
-        if positions and len(positions) == len(view.nodes)
-        else ("cose" if not large else "concentric"),
+        "layout": "preset" if preset else ("cose" if not large else "concentric"),
+        # a box per app or service around its nodes: where the layout keeps each group together
+        "boxes": grouped and (clustered if preset else not large),
         "kinds": [{"kind": k, "color": c, "style": s} for k, (c, s, _a) in KIND_STYLE.items()],
         "strength": list(KIND_STRENGTH),
         "abbrev": dict(KIND_ABBREV),

@@ -10,7 +10,8 @@
   var STRENGTH = {};
   D.strength.forEach(function (k, i) { STRENGTH[k] = i; });
   var EXTERNAL = "#f0f0f0";
-  var state = { colorBy: D.hasProposal ? "service" : "app", hiddenKinds: {}, selected: null, view: "graph" };
+  var state = { colorBy: D.hasProposal ? "service" : "app", hiddenKinds: {}, selected: null, view: "graph", minWeight: 1 };
+  var BOX = "box:";  // id prefix of the compound node drawn around an app's (or a service's) nodes
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -29,6 +30,16 @@
 
   // ---- graph ------------------------------------------------------------
   var elements = [];
+  if (D.boxes) {
+    var boxColors = D.groupColors[D.hasProposal ? "service" : "app"] || {};
+    var seen = {};
+    D.nodes.forEach(function (n) {
+      if (n.type === "external" || seen[n.group]) return;
+      seen[n.group] = true;
+      elements.push({ group: "nodes", classes: "box", data: { id: BOX + n.group, name: n.group, label: n.group, type: "box",
+        box: true, color: boxColors[n.group] || "#dddddd", w: 18, h: 18, externals: [], cyc: false, lines: 0, modules: 0 } });
+    });
+  }
   D.nodes.forEach(function (n) {
     var longest = Math.max.apply(null, String(n.label).split("\n").map(function (l) { return l.length; }));
     var w = 18, h = 18;
@@ -40,6 +51,7 @@
       lines: n.lines, modules: n.modules, path: n.path, color: colorOf(n), w: w, h: h,
       externals: n.externals || [], cyc: n.cycle !== undefined && n.cycle !== null } };
     if (n.x !== undefined) e.position = { x: n.x, y: n.y };
+    if (D.boxes && n.type !== "external") e.data.parent = BOX + n.group;
     elements.push(e);
   });
   // Drawn edges: one per node pair with its kinds merged (D.merged), or one per kind. Each drawn edge
@@ -59,17 +71,20 @@
     p.idx.sort(function (a, b) { return STRENGTH[D.edges[a].k] - STRENGTH[D.edges[b].k]; });
   });
   function shownKinds(p) { return p.idx.filter(function (i) { return !state.hiddenKinds[D.edges[i].k]; }); }
-  function pairData(p) {
+  var maxWeight = 1;
+  function pairData(p, all) {
     var vis = shownKinds(p);
     if (!vis.length) return null;
     var first = D.edges[vis[0]], w = 0, fb = false;
     vis.forEach(function (i) { w += D.edges[i].w; fb = fb || D.edges[i].f; });
+    if (!all && w < state.minWeight) return null;
     return { kind: first.k, weight: w, feedback: fb,
       label: vis.map(function (i) { return D.abbrev[D.edges[i].k] + D.edges[i].w; }).join(" "),
       color: fb ? CYCLE : KIND[first.k].color, lstyle: fb ? "solid" : KIND[first.k].style, width: Math.min(8, 1 + Math.log2(w)) };
   }
   pairs.forEach(function (p, j) {
-    var d = pairData(p);
+    var d = pairData(p, true);
+    maxWeight = Math.max(maxWeight, d.weight);
     d.id = "e" + j; d.source = p.s; d.target = p.t; d.idx = j;
     elements.push({ group: "edges", classes: d.feedback ? "feedback" : "", data: d });
   });
@@ -102,17 +117,29 @@
       { selector: "node.rdep", style: { "border-width": 3, "border-color": "#2ca02c" } },
       { selector: "edge.hl", style: { "opacity": 1, "width": 3, "label": "data(label)", "font-size": 10,
         "text-background-color": "#fff", "text-background-opacity": 0.8 } },
-      { selector: "node.match", style: { "border-width": 4, "border-color": "#f5b700", "z-index": 10 } }
+      { selector: "node.match", style: { "border-width": 4, "border-color": "#f5b700", "z-index": 10 } },
+      { selector: "node[?box]", style: { "shape": "round-rectangle", "background-opacity": 0.12, "border-style": "dashed",
+        "border-color": "#999", "border-width": 1, "text-valign": "top", "text-halign": "center", "font-size": 13,
+        "font-weight": "bold", "padding": 10, "text-wrap": "none", "min-zoomed-font-size": 0 } },
+      { selector: "node[?box].collapsed", style: { "background-opacity": 0.55, "border-style": "solid", "width": 60,
+        "height": 30, "text-valign": "center" } },
+      { selector: "node.folded", style: { "display": "none" } },
+      { selector: "edge.meta", style: { "line-style": "solid", "label": "data(label)", "font-size": 10,
+        "text-background-color": "#fff", "text-background-opacity": 0.8 } },
+      { selector: ".path", style: { "opacity": 1, "border-width": 4, "border-color": "#ff7f00", "line-color": "#ff7f00",
+        "target-arrow-color": "#ff7f00", "width": 4, "z-index": 20 } }
     ],
     layout: D.layout === "preset" ? { name: "preset", fit: true, padding: 20 }
       : D.layout === "cose" ? { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90, numIter: 1500 }
       : { name: "concentric", animate: false, concentric: function (n) { return n.degree(); }, levelWidth: function () { return 4; } }
   });
 
-  function visibleEdges(coll) { return coll.filter(function (e) { return !e.hasClass("hidden"); }); }
+  function visibleEdges(coll) { return coll.filter(function (e) { return !e.hasClass("hidden") && !e.hasClass("meta"); }); }
+  function drawn() { return cy.edges().not(".meta"); }
+  function members() { return cy.nodes().not("[?box]"); }
 
   function clearHighlight() {
-    cy.elements().removeClass("faded focus dep rdep hl");
+    cy.elements().removeClass("faded focus dep rdep hl path");
   }
   function kindBadge(kind) {
     var b = el("span", { "class": "kind" }, kind);
@@ -151,6 +178,7 @@
     var body = document.getElementById("panel-body");
     body.textContent = "";
     if (!node || node.empty()) { state.selected = null; return; }
+    if (node.data("box")) { selectBox(node, center); return; }
     var out = visibleEdges(node.outgoers("edge"));
     var inc = visibleEdges(node.incomers("edge"));
     cy.elements().addClass("faded");
@@ -182,6 +210,64 @@
     body.appendChild(ul);
     if (center) cy.animate({ center: { eles: node }, zoom: Math.max(cy.zoom(), 0.8) }, { duration: 200 });
   }
+  function selectBox(box, center) {
+    var body = document.getElementById("panel-body");
+    var kids = box.children().sort(function (a, b) { return a.id() < b.id() ? -1 : 1; });
+    cy.elements().addClass("faded");
+    box.removeClass("faded").addClass("focus");
+    kids.removeClass("faded");
+    body.appendChild(el("h2", null, box.data("name")));
+    body.appendChild(el("div", { "class": "muted" }, kids.length + " modules" + (collapsed[box.id()] ? " (collapsed: double-click to expand)" : " (double-click to collapse)")));
+    var ul = el("ul", { id: "members" });
+    kids.forEach(function (k) {
+      var li = el("li", { "class": "edge" });
+      var peer = el("span", { "class": "peer" }, k.id());
+      peer.addEventListener("click", function () { if (collapsed[box.id()]) toggleBox(box); select(cy.getElementById(k.id()), true); });
+      li.appendChild(peer);
+      ul.appendChild(li);
+    });
+    body.appendChild(ul);
+    if (center) cy.animate({ fit: { eles: box, padding: 40 } }, { duration: 200 });
+  }
+
+  // ---- boxes: collapse an app (or service) into one node, its edges summed --------------------------
+  var collapsed = {};
+  function rep(n) {
+    var p = n.parent();
+    return p.nonempty() && collapsed[p.id()] ? p.id() : n.id();
+  }
+  function rebuildMeta() {
+    cy.batch(function () {
+      cy.edges(".meta").remove();
+      cy.nodes("[?box]").forEach(function (b) {
+        var c = !!collapsed[b.id()];
+        b.toggleClass("collapsed", c);
+        b.children().toggleClass("folded", c);
+        b.data("label", b.data("name") + (c ? " (" + b.children().length + ")" : ""));
+      });
+      var agg = {}, keys = [];
+      drawn().forEach(function (e) {
+        if (e.hasClass("hidden")) return;
+        var s = rep(e.source()), t = rep(e.target());
+        if ((s === e.source().id() && t === e.target().id()) || s === t) return;
+        var k = s + "\u0000" + t;
+        if (!agg[k]) { agg[k] = { s: s, t: t, w: 0, fb: false }; keys.push(k); }
+        agg[k].w += e.data("weight");
+        agg[k].fb = agg[k].fb || e.data("feedback");
+      });
+      keys.sort().forEach(function (k, i) {
+        var a = agg[k];
+        cy.add({ group: "edges", classes: "meta" + (a.fb ? " feedback" : ""), data: { id: "meta" + i, source: a.s, target: a.t,
+          weight: a.w, label: String(a.w), kind: "meta", feedback: a.fb, color: a.fb ? CYCLE : "#777", lstyle: "solid",
+          width: Math.min(8, 1 + Math.log2(a.w)) } });
+      });
+    });
+  }
+  function toggleBox(box) {
+    collapsed[box.id()] = !collapsed[box.id()];
+    rebuildMeta();
+  }
+  cy.on("dbltap", "node[?box]", function (evt) { toggleBox(evt.target); select(evt.target, false); });
   cy.on("tap", "node", function (evt) { select(evt.target, false); });
   cy.on("tap", function (evt) { if (evt.target === cy) { select(null); } });
   document.addEventListener("keydown", function (evt) {
@@ -194,7 +280,7 @@
   function runSearch() {
     var q = search.value.trim().toLowerCase();
     matches.removeClass("match");
-    matches = q ? cy.nodes().filter(function (n) { return n.id().toLowerCase().indexOf(q) >= 0; }) : cy.collection();
+    matches = q ? members().filter(function (n) { return n.id().toLowerCase().indexOf(q) >= 0; }) : cy.collection();
     matches.addClass("match");
     document.getElementById("search-count").textContent = q ? matches.length + " found" : "";
     return matches;
@@ -203,6 +289,9 @@
   search.addEventListener("keydown", function (evt) {
     if (evt.key !== "Enter") return;
     var m = runSearch();
+    var q0 = search.value.trim();
+    var box = cy.getElementById(BOX + q0);
+    if (box.nonempty()) { select(box, true); return; }  // an app's (service's) name: its box, not its empty __init__
     if (m.length) {
       var q = search.value.trim().toLowerCase();
       var exact = m.filter(function (n) { return n.id().toLowerCase() === q; });
@@ -221,21 +310,164 @@
     box.checked = true;
     box.addEventListener("change", function () {
       state.hiddenKinds[k.kind] = !box.checked;
-      cy.batch(function () {
-        cy.edges().forEach(function (e) {
-          var d = pairData(pairs[e.data("idx")]);
-          e.toggleClass("hidden", d === null);
-          if (d !== null) { e.data(d); e.toggleClass("feedback", d.feedback); }
-        });
-      });
-      if (state.selected) select(state.selected, false);
-      renderDsm();
+      refreshEdges();
     });
     var sw = el("span", { "class": "swatch" });
     sw.style.background = k.color;
     if (k.style !== "solid") sw.style.background = "repeating-linear-gradient(90deg," + k.color + " 0 4px, transparent 4px 7px)";
     lab.appendChild(box); lab.appendChild(sw); lab.appendChild(document.createTextNode(k.kind));
     kindsBox.appendChild(lab);
+  });
+
+  function refreshEdges() {
+    cy.batch(function () {
+      drawn().forEach(function (e) {
+        var d = pairData(pairs[e.data("idx")]);
+        e.toggleClass("hidden", d === null);
+        if (d !== null) { e.data(d); e.toggleClass("feedback", d.feedback); }
+      });
+    });
+    rebuildMeta();
+    if (state.selected) select(state.selected, false);
+    renderDsm();
+  }
+
+  // ---- weight threshold ---------------------------------------------------
+  var slider = document.getElementById("min-weight");
+  slider.max = String(maxWeight);
+  slider.addEventListener("input", function () {
+    state.minWeight = Number(slider.value);
+    document.getElementById("min-weight-value").textContent = slider.value;
+    refreshEdges();
+  });
+
+  // ---- cycles: the groups, the cycles and the cut `decompose analyze` lists -----------------------
+  function appOf(n) { return n.data("box") ? null : (n.data("type") === "app" ? n.id() : n.data("app")); }
+  function highlightApps(apps, hops) {
+    clearHighlight();
+    var inApps = {};
+    apps.forEach(function (a) { inApps[a] = true; });
+    var hopSet = {};
+    hops.forEach(function (h) { hopSet[h[0] + "\u0000" + h[1]] = true; });
+    cy.elements().addClass("faded");
+    var nodes = members().filter(function (n) { return inApps[appOf(n)]; });
+    nodes.removeClass("faded");
+    nodes.parents().removeClass("faded");
+    var edges = drawn().filter(function (e) {
+      return !e.hasClass("hidden") && hopSet[appOf(e.source()) + "\u0000" + appOf(e.target())];
+    });
+    edges.removeClass("faded").addClass("hl");
+    return edges;
+  }
+  function showCycles() {
+    setView("graph");
+    var C = D.cycles, body = document.getElementById("panel-body");
+    body.textContent = "";
+    body.appendChild(el("h2", null, "App cycles"));
+    if (!C.groups.length) { body.appendChild(el("p", { id: "no-cycles" }, "No cycles between apps.")); clearHighlight(); return; }
+    var apps = 0;
+    C.groups.forEach(function (g) { apps += g.length; });
+    body.appendChild(el("div", { "class": "muted" }, C.groups.length + " group(s) of " + apps + " apps that depend on each other in a circle (any kind of coupling); " + C.cycles.length + " cycle(s) listed" + (C.complete ? "" : ", more not listed") + "."));
+    body.appendChild(el("h3", null, "Cut these to break every cycle (" + C.cut.length + ", minimal weight)"));
+    var ul = el("ul", { id: "cut-hops" });
+    C.cut.forEach(function (h) {
+      var li = el("li", { "class": "hop cut-hop", "data-hop": h.source + ">" + h.target });
+      li.appendChild(el("span", { "class": "peer" }, h.source + " → " + h.target));
+      li.appendChild(el("span", { "class": "muted" }, "  " + h.kind + ", weight " + h.weight));
+      var ev = el("ul");
+      h.evidence.forEach(function (x) { ev.appendChild(el("li", { "class": "ev" }, x)); });
+      li.appendChild(ev);
+      li.addEventListener("click", function () { highlightApps([h.source, h.target], [[h.source, h.target]]); });
+      ul.appendChild(li);
+    });
+    body.appendChild(ul);
+    body.appendChild(el("h3", null, "Cycles"));
+    ul = el("ul", { id: "cycle-list" });
+    var cut = {};
+    C.cut.forEach(function (h) { cut[h.source + "\u0000" + h.target] = true; });
+    C.cycles.forEach(function (c) {
+      var hops = c.map(function (a, i) { return [a, c[(i + 1) % c.length]]; });
+      var li = el("li", { "class": "hop" }, c.concat([c[0]]).join(" → "));
+      var cuts = hops.filter(function (h) { return cut[h[0] + "\u0000" + h[1]]; });
+      li.appendChild(el("div", { "class": "muted" }, "cut: " + cuts.map(function (h) { return h[0] + " → " + h[1]; }).join(", ")));
+      li.addEventListener("click", function () { highlightApps(c, hops); });
+      ul.appendChild(li);
+    });
+    body.appendChild(ul);
+    var all = [];
+    C.groups.forEach(function (g) { all = all.concat(g); });
+    highlightApps(all, C.hops.map(function (h) { return [h.source, h.target]; }));
+  }
+  document.getElementById("show-cycles").addEventListener("click", showCycles);
+
+  // ---- why does A depend on B: the shortest path through the shown edges, with evidence --------------
+  function findNode(text) {
+    var q = text.trim().toLowerCase();
+    if (!q) return cy.collection();
+    var exact = members().filter(function (n) { return n.id().toLowerCase() === q; });
+    if (exact.nonempty()) return exact[0];
+    var m = members().filter(function (n) { return n.id().toLowerCase().indexOf(q) >= 0; });
+    return m.nonempty() ? m.sort(function (a, b) { return a.id().length - b.id().length || (a.id() < b.id() ? -1 : 1); })[0] : cy.collection();
+  }
+  function showPath(fromText, toText) {
+    setView("graph");
+    clearHighlight();
+    var body = document.getElementById("panel-body");
+    body.textContent = "";
+    var a = findNode(fromText), b = findNode(toText);
+    body.appendChild(el("h2", null, "Why does " + (a.nonempty() ? a.id() : fromText) + " depend on " + (b.nonempty() ? b.id() : toText) + "?"));
+    if (a.empty() || b.empty()) { body.appendChild(el("p", { id: "path-none" }, "No node matches " + (a.empty() ? fromText : toText) + ".")); return null; }
+    var eles = members().union(drawn().filter(function (e) { return !e.hasClass("hidden"); }));
+    var found = eles.aStar({ root: a, goal: b, directed: true });
+    if (!found.found) { body.appendChild(el("p", { id: "path-none" }, "No dependency path from " + a.id() + " to " + b.id() + " through the shown edges.")); return null; }
+    cy.elements().addClass("faded");
+    found.path.removeClass("faded").addClass("path");
+    found.path.nodes().parents().removeClass("faded");
+    var ol = el("ol", { id: "path-steps" });
+    found.path.edges().forEach(function (e) {
+      var li = el("li", { "class": "edge" });
+      li.appendChild(el("span", { "class": "path-step" }, e.source().id() + " → " + e.target().id()));
+      shownKinds(pairs[e.data("idx")]).forEach(function (i) {
+        var x = D.edges[i];
+        var row = el("div", { "class": "kind-row", "data-kind": x.k });
+        row.appendChild(kindBadge(x.k));
+        row.appendChild(el("span", { "class": "muted" }, "weight " + x.w));
+        row.appendChild(evidenceList(x.ev, x.more));
+        li.appendChild(row);
+      });
+      ol.appendChild(li);
+    });
+    body.appendChild(ol);
+    cy.animate({ fit: { eles: found.path, padding: 60 } }, { duration: 200 });
+    return found.path.nodes().map(function (n) { return n.id(); });
+  }
+  document.getElementById("path-go").addEventListener("click", function () {
+    showPath(document.getElementById("path-from").value, document.getElementById("path-to").value);
+  });
+
+  // ---- export: the current view as PNG, the shown edges' evidence as CSV -----------------------------
+  function download(blob, name) {
+    var a = el("a", { href: URL.createObjectURL(blob), download: name });
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+  function csv() {
+    var q = function (v) { v = String(v); return /[",\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; };
+    var rows = [["source", "target", "kind", "weight", "path", "line", "symbol"]];
+    drawn().filter(function (e) { return !e.hasClass("hidden"); }).forEach(function (e) {
+      shownKinds(pairs[e.data("idx")]).forEach(function (i) {
+        var x = D.edges[i];
+        x.ev.forEach(function (ev) { rows.push([x.s, x.t, x.k, x.w, ev[0], ev[1], ev[2] || ""]); });
+      });
+    });
+    return rows.map(function (r) { return r.map(q).join(","); }).join("\n") + "\n";
+  }
+  document.getElementById("export-csv").addEventListener("click", function () {
+    download(new Blob([csv()], { type: "text/csv" }), "decompose-evidence.csv");
+  });
+  document.getElementById("export-png").addEventListener("click", function () {
+    download(cy.png({ output: "blob", full: true, bg: "#ffffff", scale: D.large ? 1 : 2, maxWidth: 8000, maxHeight: 8000 }), "decompose-graph.png");
   });
 
   // ---- colour by / legend -----------------------------------------------
@@ -272,7 +504,7 @@
   colorBy.addEventListener("change", function () {
     state.colorBy = colorBy.value;
     cy.batch(function () {
-      cy.nodes().forEach(function (n) { n.data("color", colorOf(n.data())); });
+      members().forEach(function (n) { n.data("color", colorOf(n.data())); });
     });
     renderLegend();
   });
@@ -355,7 +587,8 @@
   document.getElementById("fit").addEventListener("click", function () { cy.fit(undefined, 20); });
 
   // For scripted checks (tests, benchmarks): the live graph and timings.
-  window.decompose = { cy: cy, select: select, setView: setView, state: state, data: D, timings: {} };
+  window.decompose = { cy: cy, select: select, setView: setView, state: state, data: D, timings: {},
+    showCycles: showCycles, showPath: showPath, csv: csv, toggleBox: function (id) { toggleBox(cy.getElementById(id)); } };
   cy.ready(function () {
     if (cy.zoom() > 1.4) { cy.zoom(1.4); cy.center(); }
     window.decompose.timings.init = performance.now() - t0;

@@ -1,0 +1,206 @@
+"""The HTML page's views at scale, in headless Chromium: boxes per app or service (collapse and
+expand), the cycle view, the "why does A depend on B" path view, the weight threshold, exports
+(PNG, CSV), on the sample monolith's module graph and on a 40-app synthetic graph.
+
+Screenshots go to a temporary folder; with ``DECOMPOSE_DOCS_SCREENSHOTS=1`` they are written to
+``docs/`` (``docs/html-*.png``), which is how the README's pictures are regenerated.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from decompose.cluster.synthetic import synthetic_graph
+from decompose.render import ViewOptions, build_view, to_html
+from decompose.render.html import _colors
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+
+def need_graphviz() -> None:
+    """Skip without Graphviz, except in CI (scripts/test.sh installs it), where it is a failure."""
+    if shutil.which("dot") is None:
+        if os.environ.get("CI"):
+            pytest.fail("Graphviz's dot is missing; scripts/test.sh installs it")
+        pytest.skip("Graphviz not installed")
+
+
+def _chromium_or_skip() -> str:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; scripts/test.sh installs it")
+        pytest.skip(f"{CHROMIUM} not installed")
+    return CHROMIUM
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_monolith"
+CY = "window.decompose.cy"
+MODULE = ViewOptions(level="module")
+
+
+def shots(tmp_path: Path) -> Path:
+    return REPO / "docs" if os.environ.get("DECOMPOSE_DOCS_SCREENSHOTS") == "1" else tmp_path
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from decompose.analysis import load_graph_or_analyze
+
+    return load_graph_or_analyze(str(SAMPLE))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    exe = _chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _open(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1500, "height": 900}, accept_downloads=True)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.goto(path.as_uri())
+    page.wait_for_function("window.decompose && window.decompose.ready === true", timeout=120_000)
+    return page, problems
+
+
+def _page(tmp_path: Path, graph, options=MODULE, proposal=None, name="page.html") -> Path:
+    out = tmp_path / name
+    out.write_text(to_html(graph, build_view(graph, options, proposal), options, proposal), encoding="utf-8")
+    return out
+
+
+def test_palette_never_repeats_a_colour():
+    names = [f"app{i:02d}" for i in range(60)]
+    colors = _colors(names)
+    assert len(set(colors.values())) == 60
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colors.values())
+
+
+@pytest.mark.browser
+def test_sample_module_page_boxes_collapse_and_search(browser, sample, tmp_path):
+    need_graphviz()
+    page, problems = _open(browser, _page(tmp_path, sample))
+    boxes = page.evaluate(f"{CY}.nodes('[?box]').map(n => n.data('name'))")
+    assert {"orders", "payments", "catalog"} <= set(boxes)
+    # the boxes do not overlap: the layout keeps each app together
+    rects = page.evaluate(f"{CY}.nodes('[?box]').map(n => n.boundingBox())")
+    overlaps = sum(
+        1
+        for i, a in enumerate(rects)
+        for b in rects[i + 1 :]
+        if a["x1"] < b["x2"] and b["x1"] < a["x2"] and a["y1"] < b["y2"] and b["y1"] < a["y2"]
+    )
+    assert overlaps == 0, rects
+    # searching an app's name selects its box (not its empty __init__) and lists its modules
+    page.fill("#search", "orders")
+    page.press("#search", "Enter")
+    assert page.inner_text("#panel h2") == "orders"
+    assert "orders.services" in page.inner_text("#members")
+    page.screenshot(path=str(shots(tmp_path) / "html-sample-modules.png"))
+    # collapse orders: its modules fold into the box, their edges summed onto it
+    page.evaluate("window.decompose.toggleBox('box:orders')")
+    assert page.evaluate(f"{CY}.getElementById('orders.services').style('display')") == "none"
+    meta = page.evaluate(f"{CY}.edges('.meta').map(e => [e.source().id(), e.target().id(), e.data('weight')])")
+    assert meta and all("box:orders" in (s, t) for s, t, _w in meta)
+    assert any(s == "box:orders" for s, _t, _w in meta) and any(t == "box:orders" for _s, t, _w in meta)
+    page.evaluate("window.decompose.toggleBox('box:orders')")
+    assert page.evaluate(f"{CY}.edges('.meta').length") == 0
+    assert page.evaluate(f"{CY}.getElementById('orders.services').style('display')") == "element"
+    assert problems == []
+
+
+@pytest.mark.browser
+def test_cycle_view_lists_the_cut_analyze_reports(browser, sample, tmp_path):
+    need_graphviz()
+    from decompose.summary import summarize
+
+    page, problems = _open(browser, _page(tmp_path, sample))
+    page.click("#show-cycles")
+    reported = summarize(sample).cycles
+    hops = page.locator("#cut-hops li.cut-hop").evaluate_all("rows => rows.map(r => r.dataset.hop)")
+    assert hops == [f"{a}>{b}" for a, b in reported.cut_pairs]
+    assert len(page.locator("#cycle-list > li").all()) == len(reported.cycles)
+    assert "inventory/models.py:71" in page.inner_text("#cut-hops")  # the evidence of a cut hop
+    # clicking a cut hop highlights its edges and fades the rest
+    page.click("#cut-hops li.cut-hop >> nth=0")
+    a, b = reported.cut_pairs[0]
+    lit = page.evaluate(f"{CY}.edges('.hl').map(e => [e.source().data('app'), e.target().data('app')])")
+    assert lit and all((s, t) == (a, b) for s, t in lit)
+    page.screenshot(path=str(shots(tmp_path) / "html-sample-cycles.png"))
+    assert problems == []
+
+
+@pytest.mark.browser
+def test_path_view_explains_a_dependency_with_evidence(browser, sample, tmp_path):
+    need_graphviz()
+    page, problems = _open(browser, _page(tmp_path, sample))
+    page.fill("#path-from", "web.views")
+    page.fill("#path-to", "payments.models")
+    page.click("#path-go")
+    steps = page.locator("#path-steps > li").all_inner_texts()
+    assert steps and steps[0].startswith("web.views → ") and " → payments.models" in steps[-1]
+    assert re.search(r"\.py:\d+", page.inner_text("#path-steps"))  # every step with its evidence
+    path = page.evaluate("window.decompose.showPath('web.views', 'payments.models')")
+    assert path[0] == "web.views" and path[-1] == "payments.models"
+    assert page.evaluate(f"{CY}.edges('.path').length") == len(path) - 1
+    page.screenshot(path=str(shots(tmp_path) / "html-sample-path.png"))
+    # no path: said, nothing highlighted
+    assert page.evaluate("window.decompose.showPath('payments.models', 'web.views')") is None
+    assert "No dependency path" in page.inner_text("#path-none")
+    assert problems == []
+
+
+@pytest.mark.browser
+def test_weight_threshold_and_exports(browser, sample, tmp_path):
+    need_graphviz()
+    page, problems = _open(browser, _page(tmp_path, sample))
+    shown = f"{CY}.edges().not('.meta').filter(e => e.style('display') !== 'none')"
+    before = page.evaluate(f"{shown}.length")
+    page.evaluate("() => { const s = document.getElementById('min-weight'); s.value = '3'; s.dispatchEvent(new Event('input')); }")
+    weights = page.evaluate(f"{shown}.map(e => e.data('weight'))")
+    assert weights and min(weights) >= 3 and len(weights) < before
+    # CSV: one row per evidence entry of the shown edges
+    with page.expect_download() as dl:
+        page.click("#export-csv")
+    rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_text())))
+    assert rows[0] == ["source", "target", "kind", "weight", "path", "line", "symbol"]
+    assert len(rows) > 1 and all(int(r[3]) >= 1 and r[5].isdigit() for r in rows[1:])
+    assert {(r[0], r[1]) for r in rows[1:]} <= set(map(tuple, page.evaluate(f"{shown}.map(e => [e.source().id(), e.target().id()])")))
+    with page.expect_download() as dl:
+        page.click("#export-png")
+    assert Path(dl.value.path()).read_bytes()[:4] == b"\x89PNG"
+    assert problems == []
+
+
+@pytest.mark.browser
+def test_forty_app_module_page(browser, tmp_path):
+    need_graphviz()
+    graph, _planted = synthetic_graph(n_modules=200, modules_per_app=5, seed=3)
+    html = _page(tmp_path, graph, name="forty.html")
+    data = json.loads(re.search(r'id="decompose-data">(.*?)</script>', html.read_text(), re.S).group(1))
+    apps = {n["app"] for n in data["nodes"]}
+    assert len(apps) >= 41 and len(set(data["groupColors"]["app"].values())) == len(data["groupColors"]["app"])
+    page, problems = _open(browser, html)
+    assert page.evaluate(f"{CY}.nodes('[?box]').length") == len(apps)
+    page.click("#show-cycles")
+    assert page.locator("#cut-hops li.cut-hop").count() == len(data["cycles"]["cut"]) > 0
+    page.screenshot(path=str(shots(tmp_path) / "html-forty-apps.png"))
+    assert problems == []
