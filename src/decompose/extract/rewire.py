@@ -139,6 +139,8 @@ def _read_monolith_settings(root: Path, module: str) -> SettingsRead:
 
 def _app_modules(root: Path, plan: ExtractionPlan) -> tuple[str, ...]:
     """Dotted names of the moved apps as INSTALLED_APPS and ``include()`` spell them (``src/`` stripped)."""
+    if plan.app_modules:
+        return tuple(dict.fromkeys(plan.app_module(a) for a in plan.apps))
     out: list[str] = []
     for a in plan.apps:
         path = plan.app_paths.get(a, a).rstrip("/")
@@ -215,7 +217,7 @@ def _contract_config(
     text = read_text(root, rel) or ""
     contract = extraction_contract(
         plan.service,
-        [plan.app_paths.get(a, a).replace("/", ".") for a in plan.apps],
+        [plan.app_module(a) for a in plan.apps],
         package,
         settings_modules=(plan.settings_module,) if plan.settings_module else (),
         urlconf=root_urlconf,

@@ -239,6 +239,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
             signal_bridges=bridges,
             manual_steps=manual,
             app_paths={a: self.app_paths[a] for a in self.apps},
+            app_modules={a.label: a.name for a in p.apps if a.label in self.apps},
             moved_files=tuple(f for f in moved_files if f not in staying_tests),
             skipped_files=skipped_files,
             shared_kernel=kernel,

@@ -117,7 +117,7 @@ class RemotePart(PlannerState):
         out: list[ManualStep] = []
         # the rewiring switches INSTALLED_APPS entries and URL includes; a setting the moved code reads
         # itself goes with it to the service: neither is a break
-        app_modules = {self.app_paths[a].rstrip("/").replace("/", ".") for a in self.apps}
+        app_modules = {a.name for a in self.p.apps if a.label in self.apps}
         handled = app_modules | {f"{a}.urls" for a in app_modules}
         moved_reads = {r for n in self.moved for r, _line in self.p.modules[n].facts.settings_reads}
         for name in sorted(self.p.modules):

@@ -420,6 +420,8 @@ class ExtractionPlan:
     manual_steps: tuple[ManualStep, ...]
     #: app label → folder (POSIX, relative to the project root).
     app_paths: dict[str, str] = field(default_factory=dict)
+    #: app label → the app's module as INSTALLED_APPS and imports spell it (``src/`` layouts stripped)
+    app_modules: dict[str, str] = field(default_factory=dict)
     #: every file that moves (modules, tests, migrations, templates, static), relative paths.
     moved_files: tuple[str, ...] = ()
     #: staying modules copied into the service as a library (the shared kernel).
@@ -445,6 +447,10 @@ class ExtractionPlan:
         """The generated service's project package, e.g. ``payments_service``."""
         return service_package(self.service)
 
+    def app_module(self, label: str) -> str:
+        """The dotted module of a moved app (from its folder for a plan written before it was recorded)."""
+        return self.app_modules.get(label) or self.app_paths.get(label, label).rstrip("/").replace("/", ".")
+
     def function(self, qualname: str) -> InterfaceFunction | None:
         for f in self.interface_functions:
             if f.qualname == qualname:
@@ -459,6 +465,7 @@ class ExtractionPlan:
             "package": self.package,
             "apps": list(self.apps),
             "app_paths": {k: self.app_paths[k] for k in sorted(self.app_paths)},
+            "app_modules": {k: self.app_modules[k] for k in sorted(self.app_modules)},
             "settings_module": self.settings_module,
             "moved_modules": list(self.moved_modules),
             "moved_files": list(self.moved_files),
@@ -497,6 +504,7 @@ class ExtractionPlan:
                 signal_bridges=tuple(SignalBridge.from_dict(x) for x in d.get("signal_bridges", ())),
                 manual_steps=tuple(ManualStep.from_dict(x) for x in d.get("manual_steps", ())),
                 app_paths=dict(d.get("app_paths", {})),
+                app_modules=dict(d.get("app_modules", {})),
                 moved_files=tuple(d.get("moved_files", ())),
                 shared_kernel=tuple(d.get("shared_kernel", ())),
                 settings_module=d.get("settings_module"),

@@ -902,7 +902,9 @@ def external_apps(ctx: _Context, files: Mapping[str, str | bytes]) -> list[str]:
     for rel in files:
         m = ctx.by_path.get(rel) if rel.endswith(".py") else None
         if m is not None:
-            imported.update(imp.module for imp in m.facts.imports if "type_checking" not in imp.flags)
+            for imp in m.facts.imports:
+                if "type_checking" not in imp.flags:  # `from django.contrib import admin` imports django.contrib.admin
+                    imported.update((imp.module, f"{imp.module}.{imp.name}") if imp.name else (imp.module,))
     out = []
     for entry in ctx.p.project.external_apps.values():
         package = entry.split(".apps.", 1)[0] if ".apps." in entry else entry
@@ -988,7 +990,8 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
                 continue
             files[rel] = _read_file(index, rel)
     copied, missing = ctx.copied_settings()
-    own_apps = [app_paths[a].replace("/", ".") for a in (*plan.kernel_apps, *plan.apps)]
+    app_names = {a.label: a.name for a in index.apps}  # the app modules as INSTALLED_APPS spells them (src/ layouts)
+    own_apps = [app_names.get(a) or app_paths[a].replace("/", ".") for a in (*plan.kernel_apps, *plan.apps)]
     externals = external_apps(ctx, files)
     installed = "".join(f'    "{entry}",\n' for entry in (*externals, *own_apps))
     if any(e.split(".apps.", 1)[0] == "django.contrib.admin" for e in externals):
@@ -1022,6 +1025,8 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
         files[f"{pkg}/signals.py"] = signals_module(ctx)
     files[f"{pkg}/tests/__init__.py"] = ""
     files[f"{pkg}/tests/test_api.py"] = api_tests_module(ctx, eps)
+    packages = sorted({pkg, *(plan.app_module(a) for a in plan.apps)})
+    files[f"{pkg}/tests/test_imports.py"] = _template("test_imports.py.tmpl", service=plan.service, packages=repr(packages))
     files["requirements.txt"], files["requirements-dev.txt"], requirement_notes = requirements_files(ctx, files)
     files["pytest.ini"] = pytest_ini(ctx)
     files["Dockerfile"] = _template("Dockerfile.tmpl", service=plan.service, package=pkg)
