@@ -168,7 +168,7 @@ class View:
         raise KeyError(node_id)
 
     def to_dict(self) -> dict[str, object]:
-        """The view for machines (``graph --format json``): nodes, merged edges with evidence, app cycles.
+        """The view for machines (``graph --format json``, docs/view-schema.md): nodes, edges with evidence, app cycles.
 
         Stable: sorted as the view is; evidence as ``[path, line, symbol]``.
         """
