@@ -277,3 +277,17 @@ def test_extract_out_must_be_a_folder_it_can_write(tmp_path: Path, target: str) 
     )
     assert "--out" in err and ("not a folder" in err or "cannot write there" in err), err
     assert afile.read_text() == "x"
+
+
+def test_a_moved_file_nested_too_deeply_to_rewrite_is_copied_with_a_todo(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".decompose-cache", "__pycache__"))
+    # valid Python (CPython reads 150 levels) that LibCST's visitors cannot walk; and one no parser reads
+    (root / "payments" / "nested.py").write_text("from payments import models\nx = " + "[" * 150 + "]" * 150 + "\n")
+    (root / "payments" / "parens.py").write_bytes(DEEP["parens.py"])
+    out = tmp_path / "out"
+    proc = decompose("extract", str(root), "--service", "payments", "--apps", "payments", "--out", str(out), "--no-rewire")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    copied = (out / "payments" / "payments" / "nested.py").read_text()
+    assert copied.startswith("# TODO(decompose): payments/nested.py is nested too deeply to rewrite")
+    assert (out / "payments" / "payments" / "parens.py").read_bytes() == DEEP["parens.py"]
