@@ -41,6 +41,7 @@ def _chromium_or_skip() -> str:
         pytest.skip(f"{CHROMIUM} not installed")
     return CHROMIUM
 
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_monolith"
 CY = "window.decompose.cy"
@@ -174,7 +175,10 @@ def test_weight_threshold_and_exports(browser, sample, tmp_path):
     page, problems = _open(browser, _page(tmp_path, sample))
     shown = f"{CY}.edges().not('.meta').filter(e => e.style('display') !== 'none')"
     before = page.evaluate(f"{shown}.length")
-    page.evaluate("() => { const s = document.getElementById('min-weight'); s.value = '3'; s.dispatchEvent(new Event('input')); }")
+    page.evaluate(
+        "() => { const s = document.getElementById('min-weight'); s.value = '3';"
+        " s.dispatchEvent(new Event('input')); }"
+    )
     weights = page.evaluate(f"{shown}.map(e => e.data('weight'))")
     assert weights and min(weights) >= 3 and len(weights) < before
     # CSV: one row per evidence entry of the shown edges
@@ -183,7 +187,9 @@ def test_weight_threshold_and_exports(browser, sample, tmp_path):
     rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_text())))
     assert rows[0] == ["source", "target", "kind", "weight", "path", "line", "symbol"]
     assert len(rows) > 1 and all(int(r[3]) >= 1 and r[5].isdigit() for r in rows[1:])
-    assert {(r[0], r[1]) for r in rows[1:]} <= set(map(tuple, page.evaluate(f"{shown}.map(e => [e.source().id(), e.target().id()])")))
+    assert {(r[0], r[1]) for r in rows[1:]} <= set(
+        map(tuple, page.evaluate(f"{shown}.map(e => [e.source().id(), e.target().id()])"))
+    )
     with page.expect_download() as dl:
         page.click("#export-png")
     assert Path(dl.value.path()).read_bytes()[:4] == b"\x89PNG"
@@ -204,3 +210,50 @@ def test_forty_app_module_page(browser, tmp_path):
     assert page.locator("#cut-hops li.cut-hop").count() == len(data["cycles"]["cut"]) > 0
     page.screenshot(path=str(shots(tmp_path) / "html-forty-apps.png"))
     assert problems == []
+
+
+@pytest.mark.browser
+def test_proposal_diff_shows_who_moves_where(browser, sample, tmp_path):
+    from decompose.cluster.proposal import load_proposal
+    from decompose.render.view import proposal_diff
+
+    architect = load_proposal(SAMPLE / "decomposition.toml")
+    proposed_file = tmp_path / "proposal.json"
+    from click.testing import CliRunner
+
+    from decompose.cli import cli
+
+    made = CliRunner().invoke(cli, ["propose", str(SAMPLE), "-o", str(proposed_file)])
+    assert made.exit_code == 0, made.output
+    proposed = load_proposal(proposed_file)
+    view = build_view(sample, ViewOptions(), architect)
+    diff = proposal_diff(view, sample, architect, proposed)
+    assert diff.moves and diff.same + len(diff.moves) == len([n for n in view.nodes if n.type != "external"])
+    html = tmp_path / "diff.html"
+    run = CliRunner().invoke(
+        cli,
+        ["graph", str(SAMPLE), "--proposal", str(SAMPLE / "decomposition.toml"), "--compare", str(proposed_file),
+         "-o", str(html)],
+    )  # fmt: skip
+    assert run.exit_code == 0, run.output
+    page, problems = _open(browser, html)
+    assert page.is_visible("#show-diff")
+    page.click("#show-diff")
+    moves = page.locator("#diff-moves li").evaluate_all("rows => rows.map(r => r.dataset.node)")
+    assert moves == [m[0] for m in diff.moves]
+    flows = page.locator("#diff-flows li").evaluate_all("rows => rows.map(r => r.dataset.flow)")
+    assert flows == [f"{a}>{b}" for a, b, _k in diff.flows]
+    assert sorted(page.evaluate(f"{CY}.nodes('.moved').map(n => n.id())")) == sorted(m[0] for m in diff.moves)
+    page.screenshot(path=str(shots(tmp_path) / "html-sample-diff.png"))
+    assert problems == []
+
+
+def test_compare_needs_a_proposal_and_a_page(tmp_path):
+    from click.testing import CliRunner
+
+    from decompose.cli import cli
+
+    ref = str(SAMPLE / "decomposition.toml")
+    for args in (["--compare", ref, "-o", str(tmp_path / "a.html")], ["--proposal", ref, "--compare", ref, "-o", "-"]):
+        run = CliRunner().invoke(cli, ["graph", str(SAMPLE), *args])
+        assert run.exit_code == 2 and "--compare goes with --proposal" in run.output, run.output

@@ -34,6 +34,12 @@ _TEXT = ("dot", "json")
     help="Default: from the output's suffix. json: the view for machines (nodes, edges with evidence, app cycles).",
 )
 @click.option("--proposal", type=click.Path(dir_okay=False), default=None, help="Group and color by proposed service.")
+@click.option(
+    "--compare",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="With --proposal and HTML: a second proposal; the page's Diff view shows who moves where.",
+)
 @click.option("--kinds", default=None, help="Edge kinds to show, comma-separated (default: all).")
 @click.option("--focus", default=None, help="Show only the neighbourhood of this app (or module).")
 @click.option(
@@ -75,6 +81,7 @@ def command(
     level: Level,
     fmt: str | None,
     proposal: str | None,
+    compare: str | None,
     kinds: str | None,
     focus: str | None,
     depth: int,
@@ -117,11 +124,16 @@ def command(
         edges=edge_mode,
         external=external,
     )
-    prop = None
+    if compare is not None and (proposal is None or fmt != "html"):
+        raise InputError(
+            "--compare goes with --proposal and an HTML page", hint="pass --proposal A --compare B -o page.html"
+        )
+    prop = other = None
     if proposal is not None:
         from decompose.cluster.proposal import load_proposal
 
         prop = load_proposal(proposal)
+        other = load_proposal(compare) if compare is not None else None
     if fmt in ("svg", "png"):
         from decompose.render.dot import find_dot
 
@@ -129,7 +141,7 @@ def command(
     graph = load_graph_or_analyze(source)
     view = build_view(graph, options, prop)
     if fmt == "html":
-        text = to_html(graph, view, options, prop)
+        text = to_html(graph, view, options, prop, compare=other)
         _write_text(output, text)
     elif fmt == "json":
         import json

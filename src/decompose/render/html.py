@@ -36,6 +36,7 @@ from decompose.render.view import (
     View,
     ViewOptions,
     filtered_graph,
+    proposal_diff,
     service_of_app,
 )
 
@@ -279,9 +280,15 @@ def to_html(
     proposal: ProposalLike | None = None,
     *,
     layout: LayoutChoice = "auto",
+    compare: ProposalLike | None = None,
 ) -> str:
-    """The whole page as one string (deterministic for the same input)."""
+    """The whole page as one string (deterministic for the same input).
+
+    ``compare``: a second proposal; the page's Diff view shows who moves where from ``proposal`` to it.
+    """
     data = page_data(graph, view, options, proposal, layout=layout)
+    if proposal is not None and compare is not None:
+        data["diff"] = proposal_diff(view, graph, proposal, compare).to_dict()
     parts = {
         "VERSION": __version__,
         "TITLE": _escape(data["title"]),

@@ -242,6 +242,53 @@ def service_of_module(proposal: ProposalLike | None, graph: DependencyGraph, mod
     return _service(proposal, module)
 
 
+@dataclass(frozen=True, slots=True)
+class ProposalDiff:
+    """Who moves where between two proposals, over the nodes of a view (apps or modules)."""
+
+    moves: tuple[tuple[str, str, str], ...]  # (node, its service in the first, in the second), sorted
+    flows: tuple[tuple[str, str, int], ...]  # (service in the first, service in the second, how many), largest first
+    same: int  # nodes in the same-named service in both
+
+    def to_dict(self) -> dict[str, object]:
+        return {"moves": [list(m) for m in self.moves], "flows": [list(f) for f in self.flows], "same": self.same}
+
+
+def proposal_diff(view: View, graph: DependencyGraph, first: ProposalLike, second: ProposalLike) -> ProposalDiff:
+    """For each app (or module) of ``view``, its service in ``first`` and in ``second``; those that differ move.
+
+    Example::
+
+        >>> from decompose.cluster.proposal import Proposal
+        >>> g = DependencyGraph.empty()
+        >>> for app in ("a", "b", "c"):
+        ...     g.add_module(f"{app}.m", app=app, path=f"{app}/m.py")
+        >>> one = Proposal(level="app", services={"x": ("a", "b"), "y": ("c",)})
+        >>> two = Proposal(level="app", services={"x": ("a",), "y": ("b", "c")})
+        >>> proposal_diff(build_view(g), g, one, two).moves
+        (('b', 'x', 'y'),)
+    """
+    moves = []
+    same = 0
+    for n in view.nodes:
+        if n.type == "external":
+            continue
+        if view.level == "app":
+            a, b = service_of_app(first, graph, n.id), service_of_app(second, graph, n.id)
+        else:
+            a, b = service_of_module(first, graph, n.id), service_of_module(second, graph, n.id)
+        if a == b:
+            same += 1
+        else:
+            moves.append((n.id, str(a), str(b)))
+    flows = Counter((a, b) for _n, a, b in moves)
+    return ProposalDiff(
+        tuple(sorted(moves)),
+        tuple(sorted(((a, b, k) for (a, b), k in flows.items()), key=lambda f: (-f[2], f[0], f[1]))),
+        same,
+    )
+
+
 def _service(proposal: ProposalLike, member: str) -> str:
     s = proposal.service_of(member)
     if s is not None:

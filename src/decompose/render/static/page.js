@@ -124,6 +124,7 @@
       { selector: "node[?box].collapsed", style: { "background-opacity": 0.55, "border-style": "solid", "width": 60,
         "height": 30, "text-valign": "center" } },
       { selector: "node.folded", style: { "display": "none" } },
+      { selector: "node.moved", style: { "border-width": 4, "border-color": "#6a3d9a", "border-style": "double", "z-index": 10 } },
       { selector: "edge.meta", style: { "line-style": "solid", "label": "data(label)", "font-size": 10,
         "text-background-color": "#fff", "text-background-opacity": 0.8 } },
       { selector: ".path", style: { "opacity": 1, "border-width": 4, "border-color": "#ff7f00", "line-color": "#ff7f00",
@@ -139,7 +140,7 @@
   function members() { return cy.nodes().not("[?box]"); }
 
   function clearHighlight() {
-    cy.elements().removeClass("faded focus dep rdep hl path");
+    cy.elements().removeClass("faded focus dep rdep hl path moved");
   }
   function kindBadge(kind) {
     var b = el("span", { "class": "kind" }, kind);
@@ -400,6 +401,47 @@
   }
   document.getElementById("show-cycles").addEventListener("click", showCycles);
 
+  // ---- proposal diff: who moves where from the proposal drawn to the one compared (graph --compare) ------
+  function showDiff() {
+    setView("graph");
+    clearHighlight();
+    var X = D.diff, body = document.getElementById("panel-body");
+    body.textContent = "";
+    body.appendChild(el("h2", null, "Proposal diff"));
+    body.appendChild(el("div", { "class": "muted" }, X.moves.length + " move(s), " + X.same + " stay in a service of the same name."));
+    var moved = {};
+    X.moves.forEach(function (m) { moved[m[0]] = m; });
+    body.appendChild(el("h3", null, "Flows"));
+    var ul = el("ul", { id: "diff-flows" });
+    X.flows.forEach(function (f) {
+      var li = el("li", { "class": "move", "data-flow": f[0] + ">" + f[1] }, f[0] + " → " + f[1] + ": " + f[2]);
+      li.addEventListener("click", function () {
+        clearHighlight();
+        cy.elements().addClass("faded");
+        members().filter(function (n) { var m = moved[n.id()]; return m && m[1] === f[0] && m[2] === f[1]; })
+          .removeClass("faded").addClass("focus");
+      });
+      ul.appendChild(li);
+    });
+    body.appendChild(ul);
+    body.appendChild(el("h3", null, "Moves"));
+    ul = el("ul", { id: "diff-moves" });
+    X.moves.forEach(function (m) {
+      var li = el("li", { "class": "move", "data-node": m[0] }, m[0] + ": " + m[1] + " → " + m[2]);
+      li.addEventListener("click", function () { select(cy.getElementById(m[0]), true); });
+      ul.appendChild(li);
+    });
+    body.appendChild(ul);
+    cy.elements().addClass("faded");
+    var lit = members().filter(function (n) { return !!moved[n.id()]; });
+    lit.removeClass("faded").addClass("moved");
+    return lit.map(function (n) { return n.id(); });
+  }
+  if (D.diff) {
+    document.getElementById("show-diff").hidden = false;
+    document.getElementById("show-diff").addEventListener("click", showDiff);
+  }
+
   // ---- why does A depend on B: the shortest path through the shown edges, with evidence --------------
   function findNode(text) {
     var q = text.trim().toLowerCase();
@@ -588,7 +630,7 @@
 
   // For scripted checks (tests, benchmarks): the live graph and timings.
   window.decompose = { cy: cy, select: select, setView: setView, state: state, data: D, timings: {},
-    showCycles: showCycles, showPath: showPath, csv: csv, toggleBox: function (id) { toggleBox(cy.getElementById(id)); } };
+    showCycles: showCycles, showPath: showPath, showDiff: showDiff, csv: csv, toggleBox: function (id) { toggleBox(cy.getElementById(id)); } };
   cy.ready(function () {
     if (cy.zoom() > 1.4) { cy.zoom(1.4); cy.center(); }
     window.decompose.timings.init = performance.now() - t0;
