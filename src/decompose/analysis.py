@@ -76,7 +76,11 @@ class _Built:
         if directory is None:
             return None
         head = read_marshal(directory / BUILT_HEAD)
-        if not isinstance(head, dict) or head.get("fingerprint") != fingerprint or not isinstance(head.get("rendered"), dict):
+        if (
+            not isinstance(head, dict)
+            or head.get("fingerprint") != fingerprint
+            or not isinstance(head.get("rendered"), dict)
+        ):
             return None
         return cls(directory, fingerprint, head)
 
@@ -128,7 +132,9 @@ class _Built:
 
     def store_json(self, text: str) -> None:
         body = text.encode("utf-8")
-        write_bytes(self.directory / f"{self.stem}.json", blake2b(body, digest_size=20).hexdigest().encode() + b"\n" + body)
+        write_bytes(
+            self.directory / f"{self.stem}.json", blake2b(body, digest_size=20).hexdigest().encode() + b"\n" + body
+        )
 
 
 class Analysis:
@@ -140,7 +146,16 @@ class Analysis:
     """
 
     __slots__ = (
-        "project", "stats", "_graph", "_plain", "_built", "_json", "_rebuild", "_facts", "_load_facts", "_rebuild_plain"
+        "project",
+        "stats",
+        "_graph",
+        "_plain",
+        "_built",
+        "_json",
+        "_rebuild",
+        "_facts",
+        "_load_facts",
+        "_rebuild_plain",
     )
 
     def __init__(
@@ -308,11 +323,11 @@ def _scan(
             meanwhile=_preload,
             blobs=blobs if index and cache.writable else None,
         )
-        for f, (_module, key, result) in zip(scan, done):
+        for f, (_module, key, result) in zip(scan, done, strict=True):
             take(f, key, result)
     if index and cache.writable:
         # the pool's blobs hold what it scanned, as the workers encoded it; the rest gets one blob of its own
-        in_blobs = {key for f, (_m, key, _r) in zip(scan, done)} if blobs else set()
+        in_blobs = {key for _f, (_m, key, _r) in zip(scan, done, strict=True)} if blobs else set()
         rest = {k: v for k, v in results.items() if k not in in_blobs}
         if rest or not blobs:
             blobs.append(facts_blob(rest))
@@ -411,16 +426,24 @@ def _run(
     if reuse and not todo and directory is not None:  # nothing changed by stat: is the last build still valid?
         built = _Built.load(directory, _fingerprint(project, known, hide_external))
         if built is not None:
-            stats = Stats(files=n, scanned=0, cached=n, skipped=built.head["skipped"], seconds=time.perf_counter() - start)
-            return Analysis(project, stats, built=built, rebuild=rebuild, load_facts=load_facts, rebuild_plain=rebuild_plain)
+            stats = Stats(
+                files=n, scanned=0, cached=n, skipped=built.head["skipped"], seconds=time.perf_counter() - start
+            )
+            return Analysis(
+                project, stats, built=built, rebuild=rebuild, load_facts=load_facts, rebuild_plain=rebuild_plain
+            )
     facts, skipped, scanned, cached, keys = _scan(project, cache, known, todo, jobs=jobs, progress=progress)
     loaded.append((facts, skipped))
     if not facts:
-        raise InputError(f"{path}: none of its Python files could be analysed", hint="see the skipped files with --format json")
+        raise InputError(
+            f"{path}: none of its Python files could be analysed", hint="see the skipped files with --format json"
+        )
     fingerprint = _fingerprint(project, keys, hide_external)
     built = _Built.load(directory, fingerprint) if reuse else None
     if built is not None:  # touched files, same content: the last build still holds
-        stats = Stats(files=n, scanned=scanned, cached=cached, skipped=built.head["skipped"], seconds=time.perf_counter() - start)
+        stats = Stats(
+            files=n, scanned=scanned, cached=cached, skipped=built.head["skipped"], seconds=time.perf_counter() - start
+        )
         return Analysis(project, stats, built=built, rebuild=rebuild, facts=facts, rebuild_plain=rebuild_plain)
     from decompose.builder import build_plain
 
@@ -428,7 +451,9 @@ def _run(
     if hide_external:
         plain = plain.without_externals()
     built = _Built.store(None if read_only else directory, fingerprint, plain)
-    stats = Stats(files=n, scanned=scanned, cached=cached, skipped=len(plain.skipped), seconds=time.perf_counter() - start)
+    stats = Stats(
+        files=n, scanned=scanned, cached=cached, skipped=len(plain.skipped), seconds=time.perf_counter() - start
+    )
     return Analysis(project, stats, built=built, rebuild=rebuild, plain=plain, facts=facts)
 
 
@@ -444,7 +469,13 @@ def analyze(
 ) -> DependencyGraph:
     """The dependency graph of the Django project at ``path`` (nothing of it is imported or run)."""
     return run_analysis(
-        path, settings=settings, use_cache=use_cache, cache_dir=cache_dir, jobs=jobs, progress=progress, hide_external=hide_external
+        path,
+        settings=settings,
+        use_cache=use_cache,
+        cache_dir=cache_dir,
+        jobs=jobs,
+        progress=progress,
+        hide_external=hide_external,
     ).graph
 
 
@@ -487,12 +518,20 @@ def overlay_graph(project: Project, facts: dict[str, ModuleFacts], changes: dict
             if not parts or not all(p.isidentifier() for p in parts):
                 continue
             f = SourceFile(
-                module=".".join(parts), path=rel, abspath=str(project.root / rel), is_package=is_package,
-                migration="migrations" in parts[:-1], test=False, size=len(text), mtime_ns=0,
+                module=".".join(parts),
+                path=rel,
+                abspath=str(project.root / rel),
+                is_package=is_package,
+                migration="migrations" in parts[:-1],
+                test=False,
+                size=len(text),
+                mtime_ns=0,
             )
             files[rel] = f
         try:
-            new_facts[f.module] = scan_source(f.module, text.encode("utf-8"), is_package=f.is_package, migration=f.migration)
+            new_facts[f.module] = scan_source(
+                f.module, text.encode("utf-8"), is_package=f.is_package, migration=f.migration
+            )
         except ScanError:
             new_facts.pop(f.module, None)
     overlay = dataclasses.replace(project, files=tuple(files[k] for k in sorted(files)))

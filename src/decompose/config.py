@@ -147,5 +147,5 @@ def extract_client_package(config: Config) -> str | None:
         return None
     src = config.source or "config"
     if not isinstance(value, str) or not all(p.isidentifier() and not iskeyword(p) for p in value.split(".")):
-        raise ConfigError(f"{src}: [extract] `client_package` must be a dotted module name, e.g. \"shop.clients\"")
+        raise ConfigError(f'{src}: [extract] `client_package` must be a dotted module name, e.g. "shop.clients"')
     return value

@@ -224,7 +224,7 @@ class DependencyGraph:
     @classmethod
     def from_dict(cls, data: object) -> DependencyGraph:
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise GraphFormatError("not a decompose graph file (missing \"schema\": \"decompose.graph\")")
+            raise GraphFormatError('not a decompose graph file (missing "schema": "decompose.graph")')
         if data.get("version") != SCHEMA_VERSION:
             raise GraphFormatError(
                 f"graph file has schema version {data.get('version')!r}; this decompose reads version {SCHEMA_VERSION}",
@@ -307,9 +307,11 @@ def graph_json(
                 head_ = paths[e.path] = f'{{"path": {s(e.path)}, "line": '
             tail = tails.get((e.symbol, e.flags))
             if tail is None:
-                tail = (f', "symbol": {s(e.symbol)}' if e.symbol else "") + (
-                    ', "flags": [' + ", ".join(s(f) for f in e.flags) + "]" if e.flags else ""
-                ) + "}"
+                tail = (
+                    (f', "symbol": {s(e.symbol)}' if e.symbol else "")
+                    + (', "flags": [' + ", ".join(s(f) for f in e.flags) + "]" if e.flags else "")
+                    + "}"
+                )
                 tails[e.symbol, e.flags] = tail
             evs.append(f"{head_}{int(e.line)}{tail}")
         edge_lines.append(

@@ -131,7 +131,9 @@ def class_fields(node: ast.ClassDef) -> list[tuple[str, str, ast.AST, str, str]]
 FIELD_OPTIONS = ("max_length", "max_digits", "decimal_places")
 
 
-def model_fields(node: ast.ClassDef) -> list[tuple[str, int, str, ast.AST | None, bool, str, str, str, tuple[tuple[str, int], ...]]]:
+def model_fields(
+    node: ast.ClassDef,
+) -> list[tuple[str, int, str, ast.AST | None, bool, str, str, str, tuple[tuple[str, int], ...]]]:
     """Every field-like assignment of a class body, in order.
 
     ``(name, line, field class, relation target expression or None, null, db_column, on_delete text,
@@ -162,11 +164,19 @@ def model_fields(node: ast.ClassDef) -> list[tuple[str, int, str, ast.AST | None
             o = _kw(v, opt)
             if type(o) is ast.Constant and type(o.value) is int:
                 options.append((opt, o.value))
-        out.append((
-            stmt.targets[0].id, stmt.lineno, ftype, target,
-            type(null) is ast.Constant and null.value is True,
-            _str(_kw(v, "db_column")) or "", on_delete, _str(_kw(v, "related_name")) or "", tuple(options),
-        ))
+        out.append(
+            (
+                stmt.targets[0].id,
+                stmt.lineno,
+                ftype,
+                target,
+                type(null) is ast.Constant and null.value is True,
+                _str(_kw(v, "db_column")) or "",
+                on_delete,
+                _str(_kw(v, "related_name")) or "",
+                tuple(options),
+            )
+        )
     return out
 
 
@@ -205,7 +215,8 @@ MODEL_LOADERS = frozenset({"get_model", "get_user_model"})
 
 
 def loaded_model(node: ast.Call) -> str | None:
-    """``get_model("app", "Model")`` / ``get_model("app.Model")`` -> "@app.Model"; ``get_user_model()`` -> "@@AUTH_USER_MODEL"."""
+    """``get_model("app", "Model")`` / ``get_model("app.Model")`` -> "@app.Model";
+    ``get_user_model()`` -> "@@AUTH_USER_MODEL"."""
     parts = _parts(node.func)
     if not parts or parts[-1] not in MODEL_LOADERS:
         return None
@@ -283,7 +294,9 @@ def call_uses(sc: _Scanner, node: ast.Call, parts: list[str]) -> bool:
         sender = _kw(node, "sender")
         if last in ("connect", "disconnect"):
             _model_ref(sc, "signal", sender, line)
-        elif sender is not None and (p := _parts(sender)):  # send(sender=Model): not strings, those are e-mail senders too
+        elif sender is not None and (
+            p := _parts(sender)
+        ):  # send(sender=Model): not strings, those are e-mail senders too
             sc.cand("signal", p, line)
         return True
     return False
@@ -321,7 +334,9 @@ def _slice_brackets(source: bytes, start: int) -> bytes | None:
 
 
 #: a top-level import statement (``import a.b``, ``from x import (y,\n z)``) at the start of a line
-_IMPORT_LINE = re.compile(rb"^(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)|import[ \t]+([^\n#]+))", re.M)
+_IMPORT_LINE = re.compile(
+    rb"^(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)|import[ \t]+([^\n#]+))", re.M
+)
 
 
 def migration_imports(module: str, source: bytes, is_package: bool) -> list[Import]:
@@ -390,6 +405,9 @@ def scan_migration(module: str, source: bytes, *, is_package: bool, lines: int) 
                 if p and p[0] == "settings":
                     uses.append(Use("string_ref", "setting_dep", p[-1], line, ("migration",)))
     return ModuleFacts(
-        module=module, is_package=is_package, lines=lines, uses=tuple(sorted(set(uses))),
+        module=module,
+        is_package=is_package,
+        lines=lines,
+        uses=tuple(sorted(set(uses))),
         imports=tuple(migration_imports(module, source, is_package)),
     )

@@ -49,8 +49,9 @@ class Use(NamedTuple):
                      module label (django-oscar's ``get_class("basket.forms", "AddToBasketForm")``)
     ``model``        ``"@app_label.Model"`` (a model loaded by name: ``X = get_model("app", "Model")``, then
                      ``X.objects...``) or ``"@@SETTING"`` (``get_user_model()``: the model the setting names)
-    ``related``      ``"<model chain>:<attr>:<attr>...[|<lookup>]"``; the chain may be a ``model`` target: an instance (or queryset) of a
-                     model whose class is knowable, followed through relation attributes (forward
+    ``related``      ``"<model chain>:<attr>:<attr>...[|<lookup>]"``; the chain may be a ``model`` target:
+                     an instance (or queryset) of a model whose class is knowable, followed through
+                     relation attributes (forward
                      fields, ``related_name`` / ``<model>_set`` accessors), then through the
                      segments of an ORM lookup (``order__customer``); the build step keeps the
                      hops that are relations of the project's models
