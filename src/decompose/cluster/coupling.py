@@ -115,7 +115,9 @@ class CouplingGraph:
 
     def __post_init__(self) -> None:
         # the metrics walk the edges many times: a plain tuple is ~10x faster than a networkx view
-        object.__setattr__(self, "edge_list", tuple((u, v, float(d["weight"])) for u, v, d in self.graph.edges(data=True)))
+        object.__setattr__(
+            self, "edge_list", tuple((u, v, float(d["weight"])) for u, v, d in self.graph.edges(data=True))
+        )
 
     def members(self) -> list[str]:
         return sorted(self.graph.nodes)

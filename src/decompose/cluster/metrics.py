@@ -27,11 +27,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import Union
 
 from decompose.cluster.coupling import CouplingGraph
 
-PartitionLike = Union[Mapping[str, Hashable], Iterable[Iterable[str]]]
+PartitionLike = Mapping[str, Hashable] | Iterable[Iterable[str]]
 
 
 def assignment(partition: PartitionLike) -> dict[str, Hashable]:

@@ -130,7 +130,12 @@ class Candidate:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Candidate:
-        return cls(str(d["algorithm"]), float(d["score"]), int(d["services"]), {str(k): float(v) for k, v in d.get("metrics", {}).items()})
+        return cls(
+            str(d["algorithm"]),
+            float(d["score"]),
+            int(d["services"]),
+            {str(k): float(v) for k, v in d.get("metrics", {}).items()},
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +235,8 @@ class Proposal:
             raise GraphFormatError('not a decompose proposal file (missing "schema": "decompose.proposal")')
         if data.get("version") != PROPOSAL_SCHEMA_VERSION:
             raise GraphFormatError(
-                f"proposal file has schema version {data.get('version')!r}; this decompose reads version {PROPOSAL_SCHEMA_VERSION}",
+                f"proposal file has schema version {data.get('version')!r}; "
+                f"this decompose reads version {PROPOSAL_SCHEMA_VERSION}",
                 hint="re-run `decompose propose --output proposal.json`",
             )
         try:

@@ -56,7 +56,9 @@ def synthetic_graph(
         for r in roles:
             models = []
             if r == "models":
-                models = [{"name": f"M{k}", "line": 10 * k + 1, "table": f"{app}_m{k}", "abstract": False} for k in range(3)]
+                models = [
+                    {"name": f"M{k}", "line": 10 * k + 1, "table": f"{app}_m{k}", "abstract": False} for k in range(3)
+                ]
             g.add_module(f"{app}.{r}", app=app, path=f"{app}/{r}.py", lines=100, models=models)
 
     line = iter(range(1, 10**9))
@@ -79,7 +81,9 @@ def synthetic_graph(
                 other = f"{a}.{rng.choice(roles[1:])}"
                 if other != src:
                     g.add_evidence(src, other, "call", ev(src, f"{other}.f"))
-            g.add_evidence(src, "core.models" if rng.random() < 0.5 else "core.services", "import", ev(src, "core.utils.f"))
+            g.add_evidence(
+                src, "core.models" if rng.random() < 0.5 else "core.services", "import", ev(src, "core.utils.f")
+            )
         g.add_evidence(m, "core.models", "inherit", ev(m, "core.models.TimeStamped"))
         peers = [p for p in by_domain[domain_of[a]] if p != a]
         for p in peers:
@@ -122,7 +126,10 @@ def main(argv: list[str] | None = None) -> None:
     t1 = time.perf_counter()
     cg = build_coupling(g, "module")
     t2 = time.perf_counter()
-    print(f"{len(g.modules())} modules, {cg.graph.number_of_edges()} weighted edges; generate {t1 - t0:.2f}s, derive {t2 - t1:.2f}s")
+    print(
+        f"{len(g.modules())} modules, {cg.graph.number_of_edges()} weighted edges; "
+        f"generate {t1 - t0:.2f}s, derive {t2 - t1:.2f}s"
+    )
     for name, algo in ALGORITHMS.items():
         t = time.perf_counter()
         part = algo(cg.graph, seed=0)
@@ -130,12 +137,18 @@ def main(argv: list[str] | None = None) -> None:
         t = time.perf_counter()
         m = all_metrics(cg, part)
         t_metrics = time.perf_counter() - t
-        print(f"{name:18s} {t_algo:6.2f}s  {int(m['services']):5d} services  Q={m['modularity']:.3f}  metrics {t_metrics:.2f}s")
+        print(
+            f"{name:18s} {t_algo:6.2f}s  {int(m['services']):5d} services  "
+            f"Q={m['modularity']:.3f}  metrics {t_metrics:.2f}s"
+        )
     from decompose.cluster.pipeline import ProposeSettings, propose
 
     t = time.perf_counter()
     p = propose(g, ProposeSettings(level="module"))
-    print(f"propose --level module (auto: all five, scored, explained) {time.perf_counter() - t:.2f}s → {p.algorithm}, {len(p.services)} services")
+    print(
+        f"propose --level module (auto: all five, scored, explained) {time.perf_counter() - t:.2f}s "
+        f"→ {p.algorithm}, {len(p.services)} services"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover
