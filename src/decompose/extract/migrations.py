@@ -17,7 +17,10 @@ their data is copied to the service and only then dropped, by hand (MIGRATION.md
 
 Example::
 
-    >>> cut = FieldCut("Line", "invoice", "billing.Invoice", "ForeignKey", [("null", "True"), ("db_index", "True")], [("null", "True")])
+    >>> cut = FieldCut(
+    ...     "Line", "invoice", "billing.Invoice", "ForeignKey",
+    ...     [("null", "True"), ("db_index", "True")], [("null", "True")],
+    ... )
     >>> text = migration_source("sales", ["0001_initial"], [cut], "billing")
     >>> "SeparateDatabaseAndState" in text and "RemoveField" in text and "RemoveModel" not in text
     True
@@ -57,7 +60,9 @@ def leaf_migrations(folder: Path, app_label: str) -> list[str]:
         text = read_text(folder, f"{n}.py")
         if text is None:  # not a regular file, or too large: not a migration Django would load either
             continue
-        referenced.update(re.findall(rf"\(\s*['\"]{re.escape(app_label)}['\"]\s*,\s*['\"](\d{{4}}_\w+)['\"]\s*\)", text))
+        referenced.update(
+            re.findall(rf"\(\s*['\"]{re.escape(app_label)}['\"]\s*,\s*['\"](\d{{4}}_\w+)['\"]\s*\)", text)
+        )
     return [n for n in names if n not in referenced]
 
 
@@ -93,11 +98,13 @@ def migration_source(app_label: str, dependencies: Sequence[str], cuts: Sequence
         target = c.target.lower() if "." in c.target else c.target
         fk_kw = [(k, v) for k, v in c.fk_kwargs if k != "to_field"]
         ops.append(
-            f"        # {c.model}.{c.field} → {c.model}.{c.field}_id: first only the constraint goes (same column, rows copied as they are)\n"
+            f"        # {c.model}.{c.field} → {c.model}.{c.field}_id: "
+            f"first only the constraint goes (same column, rows copied as they are)\n"
             f"        migrations.AlterField(\n"
             f'            model_name="{model}",\n'
             f'            name="{c.field}",\n'
-            f'            field=models.{c.field_type}(on_delete=models.DO_NOTHING, db_constraint=False, to="{target}"{_kw(fk_kw)}),\n'
+            f"            field=models.{c.field_type}("
+            f'on_delete=models.DO_NOTHING, db_constraint=False, to="{target}"{_kw(fk_kw)}),\n'
             f"        ),\n"
             f"        # then Django's state forgets the relation and knows the id column; the database is not touched\n"
             f"        migrations.SeparateDatabaseAndState(\n"

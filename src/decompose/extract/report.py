@@ -73,7 +73,9 @@ def _fig(c: Coupling | None) -> list[str]:
     return [str(c.edges), str(c.weight), f"{c.modules} (client modules: {c.via_client})", kinds]
 
 
-def migration_markdown(plan: ExtractionPlan, rewiring: Rewiring, before: Coupling | None, after: Coupling | None) -> str:
+def migration_markdown(
+    plan: ExtractionPlan, rewiring: Rewiring, before: Coupling | None, after: Coupling | None
+) -> str:
     client = client_module(plan, rewiring.client)
     env = f"DECOMPOSE_{plan.service.upper()}"
     out: list[str] = [
@@ -139,11 +141,17 @@ def migration_markdown(plan: ExtractionPlan, rewiring: Rewiring, before: Couplin
         "|---|---|---|",
     ]
     b, a = _fig(before), _fig(after)
-    for label, x, y in zip(("module edges", "evidence (weight)", "staying modules depending on moved code", "by kind"), b, a):
+    for label, x, y in zip(
+        ("module edges", "evidence (weight)", "staying modules depending on moved code", "by kind"), b, a, strict=True
+    ):
         out.append(f"| {label} | {x} | {y} |")
     if after is not None:
-        out += ["", "Staying modules still depending on moved code after the rewiring (the client module's",
-                "`local` branch is the seam; the others are settings/URL switches or TODOs above):", ""]
+        out += [
+            "",
+            "Staying modules still depending on moved code after the rewiring (the client module's",
+            "`local` branch is the seam; the others are settings/URL switches or TODOs above):",
+            "",
+        ]
         out += [f"- `{s}`" for s in after.sources] or ["- (none)"]
     out.append("")
     return "\n".join(out)
@@ -169,7 +177,10 @@ def plan_markdown(plan: ExtractionPlan) -> str:
     out: list[str] = [f"# Extraction plan: service `{plan.service}`", ""]
     out.append(f"Apps: {', '.join(f'`{a}`' for a in plan.apps)} → project package `{plan.package}`.")
     out += ["", "## What moves", ""]
-    out.append(f"{len(plan.moved_modules)} modules, {len(plan.moved_files)} files (code, tests, migrations, templates, static):")
+    out.append(
+        f"{len(plan.moved_modules)} modules, {len(plan.moved_files)} files "
+        "(code, tests, migrations, templates, static):"
+    )
     out.append("")
     for rel in plan.moved_files:
         out.append(f"- `{rel}`")
@@ -189,7 +200,8 @@ def plan_markdown(plan: ExtractionPlan) -> str:
         models_in = [
             f"`{p.name}` is a `{p.model}` (sent as "
             + (f"a DTO with id, {', '.join(p.fields)})" if p.fields else "its id)")
-            for p in f.params if p.model
+            for p in f.params
+            if p.model
         ]
         notes += models_in
         if f.raises:
@@ -217,10 +229,17 @@ def plan_markdown(plan: ExtractionPlan) -> str:
         where = ", ".join(f"`{e.path}:{e.line}`" for e in d.evidence[:5])
         out.append(f"- `{what}` — **{d.classification}**: {d.reason} ({where})")
     if plan.kernel_apps:
-        out += ["", "Kernel apps vendored whole (and installed) in the service: "
-                + ", ".join(f"`{a}`" for a in plan.kernel_apps) + "."]
+        out += [
+            "",
+            "Kernel apps vendored whole (and installed) in the service: "
+            + ", ".join(f"`{a}`" for a in plan.kernel_apps)
+            + ".",
+        ]
     if plan.shared_kernel:
-        out += ["", "Shared-kernel modules copied into the service: " + ", ".join(f"`{m}`" for m in plan.shared_kernel) + "."]
+        out += [
+            "",
+            "Shared-kernel modules copied into the service: " + ", ".join(f"`{m}`" for m in plan.shared_kernel) + ".",
+        ]
     out += ["", "## Tests", ""]
     if plan.staying_tests:
         out.append("Tests of the moved apps that need the monolith stay with it (they are not copied):")
@@ -229,7 +248,9 @@ def plan_markdown(plan: ExtractionPlan) -> str:
             out.append(f"- `{key}` — {plan.staying_tests[key]}")
     else:
         out.append("Every test of the moved apps moves with them.")
-    moved_tests = [f for f in plan.moved_files if "/tests/" in f"/{f}" and f.endswith(".py") and not f.endswith("__init__.py")]
+    moved_tests = [
+        f for f in plan.moved_files if "/tests/" in f"/{f}" and f.endswith(".py") and not f.endswith("__init__.py")
+    ]
     out += ["", f"Test modules that move: {', '.join(f'`{t}`' for t in moved_tests) or '(none)'}."]
     out += ["", "## Data", "", "### Foreign keys across the boundary", ""]
     if not plan.fk_cuts:

@@ -44,8 +44,26 @@ from decompose.scan.source import read_text, walk_files
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", ".venv", "env", "build", "dist", "site-packages"}
 REQUIREMENTS = ("httpx>=0.27", "pybreaker>=1.0", "stamina>=25.1")
-MANAGER_METHODS = ("all", "filter", "exclude", "get", "count", "exists", "first", "last", "create", "add", "remove",
-                   "aggregate", "annotate", "values", "values_list", "order_by", "update", "delete")
+MANAGER_METHODS = (
+    "all",
+    "filter",
+    "exclude",
+    "get",
+    "count",
+    "exists",
+    "first",
+    "last",
+    "create",
+    "add",
+    "remove",
+    "aggregate",
+    "annotate",
+    "values",
+    "values_list",
+    "order_by",
+    "update",
+    "delete",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +164,7 @@ def _app_modules(root: Path, plan: ExtractionPlan) -> tuple[str, ...]:
         path = plan.app_paths.get(a, a).rstrip("/")
         for prefix in _source_prefixes(root):
             if path.startswith(prefix):
-                out.append(path[len(prefix):].replace("/", "."))
+                out.append(path[len(prefix) :].replace("/", "."))
     return tuple(dict.fromkeys(out))
 
 
@@ -193,10 +211,13 @@ def _history_notes(root: Path, plan: ExtractionPlan) -> list[str]:
             continue
         for app in plan.apps:
             label = app
-            if re.search(rf"\(\s*['\"]{re.escape(label)}['\"]\s*,\s*['\"]", text) or re.search(rf"to=['\"]{re.escape(label)}\.", text):
+            if re.search(rf"\(\s*['\"]{re.escape(label)}['\"]\s*,\s*['\"]", text) or re.search(
+                rf"to=['\"]{re.escape(label)}\.", text
+            ):
                 out.append(
-                    f"{rel} depends on the migrations of {label}, which is not installed in remote mode: before switching "
-                    f"to remote, squash or edit this history so it no longer references {label} (the id column stays)"
+                    f"{rel} depends on the migrations of {label}, which is not installed in remote mode: "
+                    f"before switching to remote, squash or edit this history so it no longer references {label} "
+                    "(the id column stays)"
                 )
                 break
     return out
@@ -213,7 +234,11 @@ def _contract_config(
     duplicated: a second rewiring changes nothing)."""
     from decompose.check import extraction_contract, merge_contracts
 
-    rel = "pyproject.toml" if read_text(root, "decompose.toml") is None and read_text(root, "pyproject.toml") else "decompose.toml"
+    rel = (
+        "pyproject.toml"
+        if read_text(root, "decompose.toml") is None and read_text(root, "pyproject.toml")
+        else "decompose.toml"
+    )
     text = read_text(root, rel) or ""
     contract = extraction_contract(
         plan.service,
@@ -244,7 +269,9 @@ def load_stored_plan(root: Path, plan: ExtractionPlan, client_package: str | Non
         try:
             return ExtractionPlan.from_dict(json.loads(text))
         except ValueError:
-            raise InputError(f"{root / rel}: not a readable extraction plan; delete it to rewire from scratch") from None
+            raise InputError(
+                f"{root / rel}: not a readable extraction plan; delete it to rewire from scratch"
+            ) from None
     return plan
 
 
@@ -332,16 +359,28 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         if rel in fk_by_file and not rewired_before:
             for model, fname in sorted(fk_by_file[rel]):
                 c = next(x for x in to_moved if x.evidence.path == rel and x.field == fname)
-                file_todos.append(Todo(rel, c.evidence.line, "reference by id",
-                                       f"{model}.{fname} now holds the id of {c.target} (in the {plan.service} service): "
-                                       f"read the object through the service's API"))
+                file_todos.append(
+                    Todo(
+                        rel,
+                        c.evidence.line,
+                        "reference by id",
+                        f"{model}.{fname} now holds the id of {c.target} (in the {plan.service} service): "
+                        f"read the object through the service's API",
+                    )
+                )
         todos.extend(file_todos)
         # a URLconf below the root one that includes a moved app's URLs is switched too
-        sub_urls = rel != urls_rel and "urlpatterns" in source and "include" in source and any(
-            mod in source for mod in switch_modules
+        sub_urls = (
+            rel != urls_rel
+            and "urlpatterns" in source
+            and "include" in source
+            and any(mod in source for mod in switch_modules)
         )
-        touches = bool(file_todos) or sub_urls or rel in (installed_rel, urls_rel) or any(
-            mod in source for mod in (*mapping, *signal_modules)
+        touches = (
+            bool(file_todos)
+            or sub_urls
+            or rel in (installed_rel, urls_rel)
+            or any(mod in source for mod in (*mapping, *signal_modules))
         )
         if not touches:
             continue  # nothing to rewrite here: skip the (slow) LibCST parse
@@ -361,7 +400,12 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         getmodel = RetargetGetModel(context, dict.fromkeys(plan.apps, plan.service), f"{pkg}.runtime")
         signals = BridgeSignalImports(context, plan.signal_bridges, client)
         fk = ForeignKeyToIdField(context, fk_by_file.get(rel, ()))
-        steps += [imports, *([getmodel] if "get_model" in source else []), signals, *([fk] if rel in fk_by_file else [])]
+        steps += [
+            imports,
+            *([getmodel] if "get_model" in source else []),
+            signals,
+            *([fk] if rel in fk_by_file else []),
+        ]
         switch = urls = None
         if rel == installed_rel:
             switch = ServiceSwitchSettings(
@@ -387,10 +431,14 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         rewritten.extend(f"{rel}: apps.get_model({n!r}) (remote stand-in when remote)" for n in getmodel.rewritten)
         rewritten.extend(f"{rel}: {n} (bridged signal)" for n in signals.rewritten)
         for (model, fname), (kind, id_kw, fk_kw) in sorted(fk.details.items()):
-            c = next(x for x in to_moved if x.evidence.path == rel and x.field == fname and x.model.endswith("." + model))
+            c = next(
+                x for x in to_moved if x.evidence.path == rel and x.field == fname and x.model.endswith("." + model)
+            )
             app = c.model.split(".", 1)[0]
             fk_details.setdefault(app, []).append(mig.FieldCut(model, fname, c.target, kind, id_kw, fk_kw))
-            column_changes.append(f"{c.model}.{fname} ({kind} to {c.target}) → {fname}_id, BigIntegerField on column {c.column}")
+            column_changes.append(
+                f"{c.model}.{fname} ({kind} to {c.target}) → {fname}_id, BigIntegerField on column {c.column}"
+            )
         if module.code != source:
             changes[rel] = module.code
 
@@ -415,12 +463,20 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
     config_rel, config_text = _contract_config(root, plan, root_urlconf, pkg)
     if config_text is not None:
         changes[config_rel] = config_text
-    text = read_text(root, "requirements.txt")
-    if text is not None:
-        names = {re.split(r"[<>=!~\[ ;]", ln.strip(), maxsplit=1)[0].lower() for ln in text.splitlines() if ln.strip()}
+    requirements = read_text(root, "requirements.txt")
+    if requirements is not None:
+        names = {
+            re.split(r"[<>=!~\[ ;]", ln.strip(), maxsplit=1)[0].lower()
+            for ln in requirements.splitlines()
+            if ln.strip()
+        }
         missing = [r for r in REQUIREMENTS if re.split(r"[<>=]", r)[0] not in names]
         if missing:
-            changes["requirements.txt"] = text + ("" if text.endswith("\n") or not text else "\n") + "".join(f"{r}\n" for r in missing)
+            changes["requirements.txt"] = (
+                requirements
+                + ("" if requirements.endswith("\n") or not requirements else "\n")
+                + "".join(f"{r}\n" for r in missing)
+            )
     staying_tests = dict(plan.staying_tests)
     return Rewiring(
         root=root,

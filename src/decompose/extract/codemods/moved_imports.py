@@ -682,7 +682,7 @@ class CutAdminOptions(_Names):
         value = updated_node.value
         if option not in self.RELATION_ONLY | self.FIELD_OPTIONS or not isinstance(value, (cst.List, cst.Tuple)):
             return updated_node
-        kept: list[cst.Element] = []
+        kept: list[cst.BaseElement] = []
         for el in value.elements:
             text = el.value.evaluated_value if isinstance(el.value, cst.SimpleString) else None
             if not isinstance(text, str):

@@ -68,9 +68,9 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
     """Mount moved apps' URLconfs in local mode only (and, with ``mount_inbound``, the inbound endpoints).
 
     Switched wherever ``urlpatterns`` is assigned (also under ``if``/``try``/``with``): a list literal,
-    ``i18n_patterns(...)``, ``urlpatterns += [...]``, ``[...] + static(...)``. After the transform, :attr:`unswitched` lists
-    each ``include`` of a moved app left in another form (a loop, ``urlpatterns.append(...)``, a
-    helper function) with that form, for an error: nothing is left silently.
+    ``i18n_patterns(...)``, ``urlpatterns += [...]``, ``[...] + static(...)``. After the transform,
+    :attr:`unswitched` lists each ``include`` of a moved app left in another form (a loop,
+    ``urlpatterns.append(...)``, a helper function) with that form, for an error: nothing is left silently.
     """
 
     DESCRIPTION = "Mount moved apps' URLconfs in local mode only; serve events and call backs."
@@ -97,8 +97,12 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
     def visit_Module(self, node: cst.Module) -> None:
         # ``from payments import urls as payment_urls`` then ``include(payment_urls)``
         for imp in m.findall(node, m.ImportFrom() | m.Import()):
-            if isinstance(imp, cst.ImportFrom) and not imp.relative and imp.module is not None \
-                    and not isinstance(imp.names, cst.ImportStar):
+            if (
+                isinstance(imp, cst.ImportFrom)
+                and not imp.relative
+                and imp.module is not None
+                and not isinstance(imp.names, cst.ImportStar)
+            ):
                 base = get_full_name_for_node(imp.module) or ""
                 for alias in imp.names:
                     name = get_full_name_for_node(alias.name) or ""
@@ -188,8 +192,11 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
             stmt = body[i]
             if first_list is None and isinstance(stmt, cst.SimpleStatementLine):
                 for j, node in enumerate(stmt.body):
-                    if isinstance(node, (cst.Assign, cst.AnnAssign)) and isinstance(node.value, cst.List) \
-                            and m.matches(node, _URLPATTERNS_WRITE):
+                    if (
+                        isinstance(node, (cst.Assign, cst.AnnAssign))
+                        and isinstance(node.value, cst.List)
+                        and m.matches(node, _URLPATTERNS_WRITE)
+                    ):
                         first_list = (i, j)
                         break
         self.has_urlpatterns = bool(writes)
