@@ -175,10 +175,8 @@ def test_weight_threshold_and_exports(browser, sample, tmp_path):
     page, problems = _open(browser, _page(tmp_path, sample))
     shown = f"{CY}.edges().not('.meta').filter(e => e.style('display') !== 'none')"
     before = page.evaluate(f"{shown}.length")
-    page.evaluate(
-        "() => { const s = document.getElementById('min-weight'); s.value = '3';"
-        " s.dispatchEvent(new Event('input')); }"
-    )
+    slide = "(v) => { const s = document.getElementById('min-weight'); s.value = v; s.dispatchEvent(new Event('input')); }"
+    page.evaluate(slide, "3")
     weights = page.evaluate(f"{shown}.map(e => e.data('weight'))")
     assert weights and min(weights) >= 3 and len(weights) < before
     # CSV: one row per evidence entry of the shown edges
@@ -257,3 +255,30 @@ def test_compare_needs_a_proposal_and_a_page(tmp_path):
     for args in (["--compare", ref, "-o", str(tmp_path / "a.html")], ["--proposal", ref, "--compare", ref, "-o", "-"]):
         run = CliRunner().invoke(cli, ["graph", str(SAMPLE), *args])
         assert run.exit_code == 2 and "--compare goes with --proposal" in run.output, run.output
+
+
+def test_module_dsm_puts_dependencies_first(sample):
+    from decompose.render.html import module_dsm
+
+    view = build_view(sample, MODULE)
+    m = module_dsm(view)
+    assert m is not None and len(m["modules"]) == len([n for n in view.nodes if n.type != "external"])
+    above = [c for c in m["cells"] if c[1] > c[0]]
+    assert all(c[3] for c in above)  # only a dependency inside a cycle points forward
+    assert len(above) < len(m["cells"]) / 10
+
+
+@pytest.mark.browser
+def test_module_dsm_in_the_page(browser, sample, tmp_path):
+    need_graphviz()
+    page, problems = _open(browser, _page(tmp_path, sample))
+    data = page.evaluate("window.decompose.data.mdsm")
+    page.click("#view-dsm")
+    page.click("#dsm-module")
+    assert page.locator("table.mdsm th.row").count() == len(data["modules"])
+    assert page.locator("table.mdsm td.cell").count() == len(data["cells"])
+    assert page.locator("table.mdsm td.above").count() == sum(1 for c in data["cells"] if c[1] > c[0])
+    page.screenshot(path=str(shots(tmp_path) / "html-sample-module-dsm.png"))
+    page.locator("table.mdsm td.cell").first.click()  # a cell explains itself: the path view of that edge
+    assert page.is_visible("#cy") and page.locator("#path-steps > li").count() == 1
+    assert problems == []

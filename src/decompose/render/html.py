@@ -176,6 +176,41 @@ def _dsm(graph: DependencyGraph, view: View, options: ViewOptions, proposal: Pro
     return {"apps": apps, "services": services, "cells": [cells[k] for k in sorted(cells)]}
 
 
+#: The module-level matrix is drawn up to this many modules (a table cell each pair).
+MODULE_DSM_UP_TO = 400
+
+
+def module_dsm(view: View) -> dict[str, Any] | None:
+    """The shown modules as a dependency structure matrix, ordered by dependency.
+
+    Row depends on column. Modules come after what they depend on (a topological order of the
+    strongly connected components, ties by group then name), so every mark above the diagonal is
+    a dependency inside a cycle. None above :data:`MODULE_DSM_UP_TO` modules.
+    """
+    import networkx as nx
+
+    mods = [n for n in view.nodes if n.type != "external"]
+    if len(mods) > MODULE_DSM_UP_TO:
+        return None
+    group = {n.id: n.group for n in mods}
+    g: nx.DiGraph[str] = nx.DiGraph()
+    g.add_nodes_from(sorted(group))
+    weights: dict[tuple[str, str], int] = {}
+    for e in view.edges:
+        if e.source in group and e.target in group and e.source != e.target:
+            weights[(e.source, e.target)] = weights.get((e.source, e.target), 0) + e.weight
+            g.add_edge(e.source, e.target)
+    cond = nx.condensation(g)
+    members = cond.graph["mapping"]
+    key = {c: min((group[m], m) for m in cond.nodes[c]["members"]) for c in cond.nodes}
+    # dependencies first: the reverse of a topological order of "depends on"
+    order_c = list(reversed(list(nx.lexicographical_topological_sort(cond, key=lambda c: key[c]))))
+    order = [m for c in order_c for m in sorted(cond.nodes[c]["members"], key=lambda m: (group[m], m))]
+    pos = {m: i for i, m in enumerate(order)}
+    cells = sorted([pos[u], pos[v], w, members[u] == members[v]] for (u, v), w in weights.items())
+    return {"modules": order, "groups": [group[m] for m in order], "cells": cells}
+
+
 def page_data(
     graph: DependencyGraph,
     view: View,
@@ -264,6 +299,7 @@ def page_data(
         "nodes": nodes,
         "edges": edges,
         "dsm": _dsm(graph, view, options, proposal),
+        "mdsm": module_dsm(view) if view.level == "module" else None,
     }
 
 

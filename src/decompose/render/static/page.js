@@ -553,10 +553,55 @@
   renderLegend();
 
   // ---- adjacency matrix (DSM) -------------------------------------------
+  state.dsmLevel = "app";
+  function dsmSwitch(box) {
+    if (!D.mdsm) return;
+    var bar = el("div", { id: "dsm-level" });
+    ["app", "module"].forEach(function (lvl) {
+      var b = el("button", { type: "button", "class": "tab" + (state.dsmLevel === lvl ? " active" : ""), id: "dsm-" + lvl }, lvl === "app" ? "Apps" : "Modules");
+      b.addEventListener("click", function () { state.dsmLevel = lvl; renderDsm(); });
+      bar.appendChild(b);
+    });
+    box.appendChild(bar);
+  }
+  function renderModuleDsm(box) {
+    var M = D.mdsm, n = M.modules.length;
+    box.appendChild(el("p", { "class": "muted" }, "Row depends on column (summed weight). Modules come after what they depend on, so a mark above the diagonal (outlined red) is a dependency inside a cycle."));
+    var table = el("table", { "class": "dsm mdsm" });
+    var head = el("tr");
+    head.appendChild(el("th"));
+    var gStart = function (i) { return i > 0 && M.groups[i] !== M.groups[i - 1]; };
+    M.modules.forEach(function (m, j) { head.appendChild(el("th", { "class": "col" + (gStart(j) ? " svc-start-col" : ""), title: m }, m)); });
+    table.appendChild(head);
+    var byRow = {};
+    M.cells.forEach(function (c) { (byRow[c[0]] = byRow[c[0]] || {})[c[1]] = c; });
+    for (var i = 0; i < n; i++) {
+      var tr = el("tr", { "class": gStart(i) ? "svc-start-row" : "" });
+      tr.appendChild(el("th", { "class": "row" }, M.modules[i] + "  [" + M.groups[i] + "]"));
+      var row = byRow[i] || {};
+      for (var j = 0; j < n; j++) {
+        var td = el("td", { "class": gStart(j) ? "svc-start-col " : "" });
+        if (i === j) td.className += "diag";
+        else if (row[j]) {
+          var c = row[j];
+          td.className += "cell" + (j > i ? " cycle above" : "");
+          td.textContent = c[2];
+          td.style.background = "rgba(31,119,180," + (0.2 + 0.8 * Math.min(1, Math.log(1 + c[2]) / Math.log(30))).toFixed(2) + ")";
+          td.title = M.modules[i] + " → " + M.modules[j] + ": weight " + c[2];
+          td.addEventListener("click", (function (a, b) { return function () { setView("graph"); showPath(a, b); }; })(M.modules[i], M.modules[j]));
+        }
+        tr.appendChild(td);
+      }
+      table.appendChild(tr);
+    }
+    box.appendChild(table);
+  }
   function renderDsm() {
     var box = document.getElementById("dsm");
     if (box.hidden) return;
     box.textContent = "";
+    dsmSwitch(box);
+    if (state.dsmLevel === "module" && D.mdsm) { renderModuleDsm(box); return; }
     var M = D.dsm, n = M.apps.length;
     var cells = {};
     var max = 1;
