@@ -135,5 +135,9 @@ def run(cmd: list[str], *, cwd: str | None = None, env: dict[str, str] | None = 
         tail = "\n".join(stderr.strip().splitlines()[-15:])
         raise MeasureError(f"{' '.join(cmd)}\n  exited with {proc.returncode}:\n{tail}")
     return Sample(
-        wall=wall, max_rss=sampler.process_peak or usage.ru_maxrss * 1024, tree_rss=sampler.peak, cpu=usage.ru_utime + usage.ru_stime, stdout=stdout
+        wall=wall,
+        max_rss=sampler.process_peak or usage.ru_maxrss * 1024,
+        tree_rss=sampler.peak,
+        cpu=usage.ru_utime + usage.ru_stime,
+        stdout=stdout,
     )

@@ -46,7 +46,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import MeasureError, Sample, run  # noqa: E402
+from measure import MeasureError, Sample, run
 
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
@@ -104,8 +104,23 @@ def fetch(spec: Spec, cache: Path) -> Path:
     dl.mkdir(parents=True, exist_ok=True)
     wheels = sorted(dl.glob(f"{spec.name.replace('-', '_')}-{spec.version}-*.whl"))
     if not wheels:
-        cmd = [PY, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
-               "--retries", "2", "--timeout", "30", "-q", f"{spec.name}=={spec.version}", "-d", str(dl)]
+        cmd = [
+            PY,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--retries",
+            "2",
+            "--timeout",
+            "30",
+            "-q",
+            f"{spec.name}=={spec.version}",
+            "-d",
+            str(dl),
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         wheels = sorted(dl.glob(f"{spec.name.replace('-', '_')}-{spec.version}-*.whl"))
         if proc.returncode != 0 or not wheels:
@@ -241,7 +256,10 @@ def bench_project(spec: Spec, runs: int, work: Path, log: Any) -> dict[str, Any]
                 rows[m].samples.append(sample)
                 if m in PEERS:
                     peer_out[m] = json.loads(sample.stdout or "{}")
-                log(f"  round {i + 1}/{runs} {m:<22} {sample.wall:7.3f} s  cpu {sample.cpu:7.3f} s  {sample.tree_rss / 2**20:5.0f} MB")
+                log(
+                    f"  round {i + 1}/{runs} {m:<22} {sample.wall:7.3f} s  cpu {sample.cpu:7.3f} s  "
+                    f"{sample.tree_rss / 2**20:5.0f} MB"
+                )
     finally:
         tree.touch.write_bytes(original)
         shutil.rmtree(default_cache, ignore_errors=True)
@@ -368,7 +386,7 @@ def import_agreement(graph_json: Path, root: Path, packages: list[str], examples
             try:
                 det = g.get_import_details(importer=e[0], imported=e[1])
                 where = "; ".join(f"line {x['line_number']}: {x['line_contents'].strip()}" for x in det[:2])
-            except Exception as exc:  # noqa: BLE001 - a detail for the report, never fatal
+            except Exception as exc:  # a detail for the report, never fatal
                 where = f"no details: {exc}"
             only["grimp"][why].append(f"{e[0]} -> {e[1]}  ({where})")
     common = d_modules & g_modules
@@ -411,7 +429,7 @@ def machine() -> dict[str, str]:
         import grimp
 
         grimp_v = grimp.__version__
-    except Exception:  # noqa: BLE001
+    except Exception:  # any failure to import or read grimp: the report says "?"
         grimp_v = "?"
     return {
         "cpu": cpu,
@@ -431,7 +449,9 @@ def use_revision(rev: str) -> str:
     """Run the analyser of commit ``rev`` (its ``src/`` exported to the cache folder) instead of the working tree."""
     global _MEASURED_REV
     repo = HERE.parent
-    proc = subprocess.run(["git", "rev-parse", "--short", f"{rev}^{{commit}}"], cwd=repo, capture_output=True, text=True)
+    proc = subprocess.run(
+        ["git", "rev-parse", "--short", f"{rev}^{{commit}}"], cwd=repo, capture_output=True, text=True
+    )
     sha = proc.stdout.strip()
     if proc.returncode != 0 or not sha:
         raise SystemExit(f"real_projects.py: unknown revision {rev!r}")
@@ -476,8 +496,12 @@ def revision() -> str:
         return f"{_MEASURED_REV} (exported with git archive, --rev)"
     repo = HERE.parent
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=repo, capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"], cwd=repo, capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         return "?"
     return (head or "?") + (" + uncommitted changes in src/" if dirty else "")
@@ -488,8 +512,11 @@ def _fmt(x: float | None, spec: str, suffix: str = "") -> str:
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    out = ["| project | measure | median wall s | × ast floor | × grimp | median CPU s | CPU × ast floor | peak process MB | peak tree MB |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        "| project | measure | median wall s | × ast floor | × grimp | median CPU s | CPU × ast floor "
+        "| peak process MB | peak tree MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         name = f"{r['project']} ({r['files']} files, {r['lines'] // 1000}k lines)"
         for m in MEASURES:
@@ -500,7 +527,8 @@ def table(results: list[dict[str, Any]]) -> str:
             else:
                 out.append(
                     f"| {name} | {m} | {_fmt(x['median_s'], '.3f')} | "
-                    f"{_fmt(x['vs_ast'] if ratio else None, '.2f')} | {_fmt(x['vs_grimp'] if ratio else None, '.2f')} | "
+                    f"{_fmt(x['vs_ast'] if ratio else None, '.2f')} | "
+                    f"{_fmt(x['vs_grimp'] if ratio else None, '.2f')} | "
                     f"{_fmt(x['cpu_median_s'], '.2f')} | {_fmt(x['cpu_vs_ast'] if ratio else None, '.2f')} | "
                     f"{x['max_rss_mb']:.0f} | {x['tree_rss_mb']:.0f} |"
                 )
@@ -519,25 +547,46 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]
         p = r["project"]
         cold = r["measures"]["analyze cold"]
         if cold["vs_ast"] is not None:
-            out.append((f"{p}: cold analyze ≤ 1.5 × ast floor (wall)", f"{cold['vs_ast']:.2f} ×", cold["vs_ast"] <= 1.5))
-            out.append((f"{p}: cold analyze ≤ 1.5 × ast floor (CPU)", f"{cold['cpu_vs_ast']:.2f} ×", cold["cpu_vs_ast"] <= 1.5))
+            out.append(
+                (f"{p}: cold analyze ≤ 1.5 × ast floor (wall)", f"{cold['vs_ast']:.2f} ×", cold["vs_ast"] <= 1.5)
+            )
+            out.append(
+                (f"{p}: cold analyze ≤ 1.5 × ast floor (CPU)", f"{cold['cpu_vs_ast']:.2f} ×", cold["cpu_vs_ast"] <= 1.5)
+            )
         peak = max((x["tree_rss_mb"] for k, x in r["measures"].items() if k not in PEERS), default=0.0)
         if peak:
             out.append((f"{p}: peak memory (process tree) < 1 GB", f"{peak:.0f} MB", peak < 1024))
         if p.startswith("wagtail"):
-            for m, limit in (("analyze cold", 3.0), ("analyze warm", 0.5), ("analyze incremental", 1.0), ("propose module", 5.0)):
+            for m, limit in (
+                ("analyze cold", 3.0),
+                ("analyze warm", 0.5),
+                ("analyze incremental", 1.0),
+                ("propose module", 5.0),
+            ):
                 v = med(r, m)
                 if v is not None:
                     out.append((f"{p}: {m} < {limit:g} s", f"{v:.3f} s", v < limit))
         plan_cold, an_cold = med(r, "extract plan cold"), med(r, "analyze cold")
         if plan_cold is not None and an_cold:
-            out.append((f"{p}: extract --plan cold ≤ 1.5 × analyze cold (wall)", f"{plan_cold / an_cold:.2f} ×", plan_cold <= 1.5 * an_cold))
+            out.append(
+                (
+                    f"{p}: extract --plan cold ≤ 1.5 × analyze cold (wall)",
+                    f"{plan_cold / an_cold:.2f} ×",
+                    plan_cold <= 1.5 * an_cold,
+                )
+            )
         plan_warm = med(r, "extract plan warm")
         if plan_warm is not None and p.startswith("django-oscar"):
             out.append((f"{p}: extract --plan warm ≤ 1 s", f"{plan_warm:.3f} s", plan_warm <= 1.0))
         a = r.get("agreement")
         if a:
-            out.append((f"{p}: import edges agree with grimp", f"{a['both']}/{a['either']} = {a['agreement']:.1%}", a["both"] == a["either"]))
+            out.append(
+                (
+                    f"{p}: import edges agree with grimp",
+                    f"{a['both']}/{a['either']} = {a['agreement']:.1%}",
+                    a["both"] == a["either"],
+                )
+            )
     return out
 
 
@@ -562,11 +611,17 @@ def report(results: list[dict[str, Any]], command: str, load_before: str, speedu
     ]
     for r in results:  # the rounds paired: each round's cold run over the same round's floor, seconds apart
         floor, cold = r["measures"]["ast floor (2 procs)"], r["measures"]["analyze cold"]
-        pairs = [(c / f, cc / fc) for c, f, cc, fc in zip(cold["runs"], floor["runs"], cold["cpu_runs"], floor["cpu_runs"]) if f and fc]
+        pairs = [
+            (c / f, cc / fc)
+            # a measure that failed in a round stops there: its runs may be fewer, pair what both have
+            for c, f, cc, fc in zip(cold["runs"], floor["runs"], cold["cpu_runs"], floor["cpu_runs"], strict=False)
+            if f and fc
+        ]
         if pairs:
             wall, cpu = sorted(p[0] for p in pairs), sorted(p[1] for p in pairs)
             lines.append(
-                f"{r['project']}: cold / floor per round, wall {wall[0]:.2f}–{wall[-1]:.2f} (median {statistics.median(wall):.2f}), "
+                f"{r['project']}: cold / floor per round, "
+                f"wall {wall[0]:.2f}–{wall[-1]:.2f} (median {statistics.median(wall):.2f}), "
                 f"CPU {cpu[0]:.2f}–{cpu[-1]:.2f} (median {statistics.median(cpu):.2f})"
             )
     lines += ["", "Targets:"]
@@ -632,7 +687,20 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/real_projects.py " + " ".join(argv if argv is not None else sys.argv[1:])
     print(report(results, command.strip(), load_before, speedup))
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"machine": machine(), "parallel_speedup": speedup, "revision": revision(), "command": command, "results": results}, indent=2, sort_keys=True) + "\n")
+        Path(args.json_out).write_text(
+            json.dumps(
+                {
+                    "machine": machine(),
+                    "parallel_speedup": speedup,
+                    "revision": revision(),
+                    "command": command,
+                    "results": results,
+                },
+                indent=2,
+                sort_keys=True,
+            )
+            + "\n"
+        )
     failed = [f"{r['project']}: {m}" for r in results for m, x in r["measures"].items() if x["error"]]
     return 1 if failed else 0
 

@@ -57,11 +57,14 @@ def browser_runs(html: Path, runs: int, shot: Path) -> list[dict[str, float]]:
             for i in range(runs):
                 page = browser.new_page(viewport={"width": 1400, "height": 850})
                 errors: list[str] = []
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                # each handler keeps this round's list
+                page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+                page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
                 t0 = time.perf_counter()
                 page.goto(html.as_uri(), wait_until="commit")
-                page.wait_for_function("window.decompose && window.decompose.ready === true", timeout=600_000, polling=10)
+                page.wait_for_function(
+                    "window.decompose && window.decompose.ready === true", timeout=600_000, polling=10
+                )
                 wall = time.perf_counter() - t0
                 timings = page.evaluate("window.decompose.timings")
                 nav = page.evaluate("performance.getEntriesByType('navigation')[0].toJSON()")

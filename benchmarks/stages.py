@@ -68,13 +68,17 @@ def main(argv: list[str] | None = None) -> int:
 
         timed("cold: ast.parse of every file (floor)", floor, rows)
         timed("cold: scan, no cache", lambda: scan_project(project, use_cache=False, jobs=1), rows)
-        facts, skipped, _, _ = timed("cold: scan, filling the cache", lambda: scan_project(project, cache_dir=cache, jobs=1), rows)
+        facts, skipped, _, _ = timed(
+            "cold: scan, filling the cache", lambda: scan_project(project, cache_dir=cache, jobs=1), rows
+        )
         timed("cold: build, plain dicts (as the CLI)", lambda: build_plain(project, facts, skipped=skipped), rows)
         graph = timed("cold: build, networkx graph (the API)", lambda: build(project, facts, skipped=skipped), rows)
         text = timed("cold: to_json", graph.to_json, rows)
         timed("cold: summary", lambda: summarize(graph), rows)
         project = timed("warm: discover", lambda: discover(args.path), rows)
-        facts, skipped, scanned, _ = timed("warm: scan from the cache", lambda: scan_project(project, cache_dir=cache, jobs=1), rows)
+        facts, skipped, scanned, _ = timed(
+            "warm: scan from the cache", lambda: scan_project(project, cache_dir=cache, jobs=1), rows
+        )
         graph = timed("warm: build, networkx graph (the API)", lambda: build(project, facts, skipped=skipped), rows)
         timed("warm: to_json", graph.to_json, rows)
     finally:
