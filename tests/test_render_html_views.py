@@ -175,7 +175,7 @@ def test_weight_threshold_and_exports(browser, sample, tmp_path):
     page, problems = _open(browser, _page(tmp_path, sample))
     shown = f"{CY}.edges().not('.meta').filter(e => e.style('display') !== 'none')"
     before = page.evaluate(f"{shown}.length")
-    slide = "(v) => { const s = document.getElementById('min-weight'); s.value = v; s.dispatchEvent(new Event('input')); }"
+    slide = "(v) => {const s = document.querySelector('#min-weight'); s.value = v; s.dispatchEvent(new Event('input'))}"
     page.evaluate(slide, "3")
     weights = page.evaluate(f"{shown}.map(e => e.data('weight'))")
     assert weights and min(weights) >= 3 and len(weights) < before
