@@ -113,7 +113,7 @@ def test_the_pool_fills_the_index_and_a_run_mixing_kept_and_rescanned_facts_rewr
     # fresh ones end up in it together
     changed = [root / "app" / f"m{i}.py" for i in range(0, 60, 2)]
     assert sum(p.stat().st_size for p in changed) > parallel.PARALLEL_MIN_BYTES
-    for i, p in zip(range(0, 60, 2), changed):
+    for i, p in zip(range(0, 60, 2), changed, strict=True):
         p.write_text(p.read_text().replace(f"f1({i})", f"f2({i})"))
     mixed = run_analysis(root, cache_dir=cache, jobs=2)
     assert mixed.stats.scanned == 30

@@ -60,7 +60,7 @@ class FakeMonolith:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"null")
                 if self.headers.get("Authorization") != f"Bearer {MONOLITH_TOKEN}":
                     return self._answer(401, {"error": "token"})
@@ -185,7 +185,7 @@ def services(tmp_path_factory: pytest.TempPathFactory, monolith: FakeMonolith) -
 
 
 @pytest.fixture(scope="module", params=SERVICES)
-def service(request: pytest.FixtureRequest, services) -> Running:  # noqa: ANN001
+def service(request: pytest.FixtureRequest, services) -> Running:
     return services(request.param)
 
 
@@ -337,7 +337,7 @@ def test_no_input_gives_a_500(service: Running) -> None:
             assert r.status_code == 200, (path, r.text[:500])
 
 
-def test_payments_flow_over_http_with_call_backs_and_events(services, monolith: FakeMonolith) -> None:  # noqa: ANN001
+def test_payments_flow_over_http_with_call_backs_and_events(services, monolith: FakeMonolith) -> None:
     """authorize → read → capture (calls the monolith back, forwards the event) → refund; a failing
     call back gives 503 and leaves the payment as it was (one transaction)."""
     service = services("payments")
@@ -382,7 +382,7 @@ def test_payments_flow_over_http_with_call_backs_and_events(services, monolith: 
     assert after["status"] == "authorized"
 
 
-def test_notifications_event_bridge_notifies_through_call_backs(services, monolith: FakeMonolith) -> None:  # noqa: ANN001
+def test_notifications_event_bridge_notifies_through_call_backs(services, monolith: FakeMonolith) -> None:
     """The monolith posts order_placed; the moved receiver asks the monolith back for the customer and
     the order's page (call backs listed in EXTRACTION.md) and stores a notification the API then lists.
     A malformed event is a 400, never a 500."""
