@@ -43,12 +43,7 @@ class DataPart(PlannerState):
                 )
                 if target is not None and target.table in refs and target.table != mf.table:
                     refs[mf.table].add(target.table)
-        order: list[str] = []
-        todo = sorted(tables)
-        while len(order) < len(todo):
-            ready = [t for t in todo if t not in order and refs[t] <= set(order)]
-            order.append(ready[0] if ready else next(t for t in todo if t not in order))  # a cycle: any order
-        return tuple(order)
+        return _copy_order(refs)
 
     def _moved_tables_pattern(self) -> re.Pattern[str] | None:
         if not hasattr(self, "_tables_rx"):
@@ -92,35 +87,21 @@ class DataPart(PlannerState):
                         )
 
     def atomic_spans(self, m: F.Module, side: str) -> None:
-        for n in ast.walk(m.tree):
-            bodies: list[ast.AST] = []
-            if isinstance(n, (ast.With, ast.AsyncWith)):
-                for item in n.items:
-                    e = item.context_expr
-                    e = e.func if isinstance(e, ast.Call) else e
-                    if self.p.resolve(m, e) in F.ATOMIC:
-                        bodies = list(n.body)
-            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                for dec in n.decorator_list:
-                    e = dec.func if isinstance(dec, ast.Call) else dec
-                    if self.p.resolve(m, e) in F.ATOMIC:
-                        bodies = list(n.body)
-            if not bodies:
-                continue
+        """``transaction.atomic()`` blocks of ``m`` that use models or functions of the other side (from the
+        scan facts: each block's names, resolved; nothing is parsed)."""
+        for block in m.facts.atomic_blocks:
             sides: set[str] = {side}
-            for b in bodies:
-                for x in ast.walk(b):
-                    if isinstance(x, (ast.Name, ast.Attribute)):
-                        d = self.p.resolve(m, x)
-                        if d and self.is_internal(d):
-                            c = self.canonical(d)
-                            if c and c[0] in ("model", "function"):
-                                sides.add("service" if self.is_moved(d) else "monolith")
+            for chain in block.chains:
+                d = chain.lstrip("*")
+                if d and self.is_internal(d):
+                    c = self.canonical(d)
+                    if c and c[0] in ("model", "function"):
+                        sides.add("service" if self.is_moved(d) else "monolith")
             if len(sides) > 1:
                 self.manual.append(
                     ManualStep(
                         m.path,
-                        getattr(n, "lineno", 0),
+                        block.line,
                         "saga",
                         "transaction.atomic() spans the monolith and the service: one database transaction "
                         "cannot hold both; use a saga (compensating calls) or an outbox",
@@ -167,3 +148,44 @@ class DataPart(PlannerState):
                         )
                     )
         return tuple(sorted(out, key=lambda c: (c.direction, c.model, c.field)))
+
+
+def _copy_order(refs: dict[str, set[str]]) -> tuple[str, ...]:
+    """Tables after the tables they reference, the smallest name first among those ready; in a cycle the
+    smallest name left goes next. Kahn's algorithm with a heap: O((tables + references) log tables)
+    (a scan of every table per step made 5,000 models take minutes).
+
+    >>> _copy_order({"b": {"a"}, "a": set(), "c": {"b", "a"}})
+    ('a', 'b', 'c')
+    >>> _copy_order({"x": {"y"}, "y": {"x"}})
+    ('x', 'y')
+    """
+    import heapq
+
+    waiting = {t: len(r) for t, r in refs.items()}
+    referrers: dict[str, list[str]] = {t: [] for t in refs}
+    for t, r in refs.items():
+        for target in r:
+            referrers[target].append(t)
+    ready = [t for t, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
+    left = sorted(refs)
+    next_left = 0
+    placed: set[str] = set()
+    order: list[str] = []
+    while len(order) < len(refs):
+        while ready and ready[0] in placed:
+            heapq.heappop(ready)
+        if ready:
+            table = heapq.heappop(ready)
+        else:  # a cycle: the smallest name not placed yet
+            while left[next_left] in placed:
+                next_left += 1
+            table = left[next_left]
+        placed.add(table)
+        order.append(table)
+        for t in referrers[table]:
+            waiting[t] -= 1
+            if waiting[t] == 0 and t not in placed:
+                heapq.heappush(ready, t)
+    return tuple(order)
