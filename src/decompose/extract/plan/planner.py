@@ -32,6 +32,31 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
         super().__init__(index, service, apps)
         self._find_kernel_apps()
 
+    def boundary_signals(self) -> set[str]:
+        """Project signals the moved code defines, sends or receives (a staying module matters only if it
+        sends or receives one of them, or uses a moved model as a sender)."""
+        out: set[str] = set()
+        for name in self.moved:
+            m = self.p.modules[name]
+            out |= {f"{name}.{s}" for s in m.facts.signals}
+            for u in m.facts.uses:
+                if u.kind == "signal" and u.target not in F.BUILTIN_SIGNALS:
+                    out.add(u.target)
+                    target = self.p.reexport(u.target)
+                    if target:
+                        out.add(target)
+        return out
+
+    def signal_module(self, m: F.Module, side: str, crossing: set[str]) -> bool:
+        """Whether ``m``'s signal sends and receivers can cross the boundary (read from its facts)."""
+        uses = [u for u in m.facts.uses if u.kind == "signal"]
+        if side == "service":
+            return bool(uses or m.facts.signals)
+        return any(
+            u.target in crossing or self.p.reexport(u.target) in crossing or self.p.module_of(u.target) in self.moved
+            for u in uses
+        )
+
     def moved_files(self) -> tuple[tuple[str, ...], dict[str, str]]:
         """Every file of the moved apps (through discovery's filters) and the ones skipped, with why."""
         files: list[str] = []
@@ -60,10 +85,11 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
 
         # staying modules are read in detail only when the graph says they use moved code
         using_moved = {u for v in self.moved for u in p.predecessors(v) if u not in self.moved}
+        crossing = self.boundary_signals()
         for name in sorted(p.modules):
             m = p.modules[name]
             side = "service" if name in self.moved else "monolith"
-            if m.facts.signals or any(u.kind == "signal" for u in m.facts.uses):
+            if self.signal_module(m, side, crossing):
                 self.signals_in(m, side, sig_sends, sig_receivers)
             if m.migration:
                 continue

@@ -75,7 +75,10 @@ class RemotePart(PlannerState):
         out: list[ManualStep] = []
         for name in sorted(self.p.modules):
             m = self.p.modules[name]
-            if name in self.moved or m.migration or not hint.search(m.source):
+            if name in self.moved or m.migration:
+                continue
+            text = m.source
+            if not any(w in text for w in words) or not hint.search(text):  # substring first: the regex is slow
                 continue
             finder = _Finder(self, m, mapped, reverse, cut_fields, set(moved_tables), set(namespaces), models)
             finder.joins = joins
