@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from decompose.scan.source import ScanError, SourceError, parse_source, read_source
-
 from decompose.graph import DependencyGraph
+from decompose.scan.source import ScanError, SourceError, parse_source, read_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from decompose.builder import PlainGraph
