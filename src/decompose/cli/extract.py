@@ -64,8 +64,11 @@ def _recover_interrupted(bases: list[Path], read_only: bool) -> None:
         if not pending(base):
             continue
         if read_only:
-            click.echo(f"decompose: warning: {base}: an interrupted apply is pending and was not recovered "
-                       "(--plan/--dry-run write nothing); run without them to recover it", err=True)
+            click.echo(
+                f"decompose: warning: {base}: an interrupted apply is pending and was not recovered "
+                "(--plan/--dry-run write nothing); run without them to recover it",
+                err=True,
+            )
             continue
         done = recover(base)
         if done is not None:
@@ -76,20 +79,45 @@ def _recover_interrupted(bases: list[Path], read_only: bool) -> None:
 @click.argument("path", default=".", type=click.Path())
 @click.option("--service", required=True, help="Name of the new service (lowercase letters, digits, '-', '_').")
 @click.option("--apps", "apps", default=None, help="Comma-separated app labels that move into the service.")
-@click.option("--proposal", type=click.Path(), default=None, help="A `decompose propose` JSON file or an architect TOML; takes the apps of --service.")
+@click.option(
+    "--proposal",
+    type=click.Path(),
+    default=None,
+    help="A `decompose propose` JSON file or an architect TOML; takes the apps of --service.",
+)
 @click.option("--plan", "plan_only", is_flag=True, help="Print the plan and write nothing.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Plan output format for --plan.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Plan output format for --plan."
+)
 @click.option("--out", default="extracted", show_default=True, type=click.Path(), help="Folder that receives services.")
 @click.option("--dry-run", is_flag=True, help="List every file it would write, with diffs; write nothing.")
-@click.option("--force", is_flag=True, help="Replace an existing service folder; with --apply, rewire a dirty git tree.")
-@click.option("--apply", "apply_", is_flag=True, help="Rewire the monolith in place (atomic). Without it, print its diff.")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing service folder; with --apply, rewire a dirty git tree."
+)
+@click.option(
+    "--apply", "apply_", is_flag=True, help="Rewire the monolith in place (atomic). Without it, print its diff."
+)
 @click.option("--no-rewire", is_flag=True, help="Build the service only; leave the monolith alone.")
-@click.option("--client-package", default=None, metavar="MODULE",
-              help="Package of the monolith that receives the generated clients (default: [tool.decompose.extract] "
-                   "client_package, else `services` next to the settings module, where git does not ignore it).")
+@click.option(
+    "--client-package",
+    default=None,
+    metavar="MODULE",
+    help="Package of the monolith that receives the generated clients (default: [tool.decompose.extract] "
+    "client_package, else `services` next to the settings module, where git does not ignore it).",
+)
 def command(
-    path: str, service: str, apps: str | None, proposal: str | None, plan_only: bool, fmt: str, out: str,
-    dry_run: bool, force: bool, apply_: bool = False, no_rewire: bool = False, client_package: str | None = None,
+    path: str,
+    service: str,
+    apps: str | None,
+    proposal: str | None,
+    plan_only: bool,
+    fmt: str,
+    out: str,
+    dry_run: bool,
+    force: bool,
+    apply_: bool = False,
+    no_rewire: bool = False,
+    client_package: str | None = None,
 ) -> None:
     """Extract Django apps of the project at PATH into a standalone service with a REST API."""
     from rich.console import Console
@@ -118,7 +146,7 @@ def command(
     if proposal_data is not None:
         selected = list(apps_from_proposal(proposal_data, service, index.graph))
     else:
-        selected = [a for a in (apps or "").split(",")]
+        selected = list((apps or "").split(","))
     plan = build_plan(index, service, selected)
     if plan_only:
         sys.stdout.write(plan.to_json() if fmt == "json" else plan_markdown(plan))
@@ -152,10 +180,16 @@ def command(
     if rewiring is not None:
         if apply_:  # the monolith: one transaction in its root (checked clean above, or --force)
             written = apply_changes(root, rewiring.changes, force=True)
-            err.print(f"[green]rewired[/] the monolith: {len(written)} files changed, {len(rewiring.todos)} TODOs (see MIGRATION.md)")
+            err.print(
+                f"[green]rewired[/] the monolith: {len(written)} files changed, "
+                f"{len(rewiring.todos)} TODOs (see MIGRATION.md)"
+            )
         else:
             sys.stdout.write(monolith_diff)
-            err.print(f"monolith diff printed ({len(rewiring.effective())} files); nothing written to the monolith: use --apply")
+            err.print(
+                f"monolith diff printed ({len(rewiring.effective())} files); "
+                "nothing written to the monolith: use --apply"
+            )
     err.print(
         f"[green]extracted[/] service [bold]{service}[/] ({', '.join(plan.apps)}) into {target}: "
         f"{len(files)} files, {len(plan.interface_functions)} functions, {len(plan.interface_models)} models, "
