@@ -57,10 +57,31 @@ from decompose.scan.source import SourceError, read_source, walk_files
 
 #: Settings the generated settings module defines itself (never copied from the monolith).
 OWN_SETTINGS = {
-    "BASE_DIR", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "INSTALLED_APPS", "MIDDLEWARE", "ROOT_URLCONF",
-    "WSGI_APPLICATION", "TEMPLATES", "DATABASES", "DEFAULT_AUTO_FIELD", "LANGUAGE_CODE", "TIME_ZONE",
-    "USE_I18N", "USE_TZ", "REST_FRAMEWORK", "SPECTACULAR_SETTINGS", "APPEND_SLASH", "SERVICE_TOKEN",
-    "AUTH_USER_MODEL", "STATIC_URL", "STATIC_ROOT", "MEDIA_ROOT", "MEDIA_URL", "LOGIN_URL",
+    "BASE_DIR",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "INSTALLED_APPS",
+    "MIDDLEWARE",
+    "ROOT_URLCONF",
+    "WSGI_APPLICATION",
+    "TEMPLATES",
+    "DATABASES",
+    "DEFAULT_AUTO_FIELD",
+    "LANGUAGE_CODE",
+    "TIME_ZONE",
+    "USE_I18N",
+    "USE_TZ",
+    "REST_FRAMEWORK",
+    "SPECTACULAR_SETTINGS",
+    "APPEND_SLASH",
+    "SERVICE_TOKEN",
+    "AUTH_USER_MODEL",
+    "STATIC_URL",
+    "STATIC_ROOT",
+    "MEDIA_ROOT",
+    "MEDIA_URL",
+    "LOGIN_URL",
 }
 #: Settings of the template the service takes from the monolith whenever its value differs: how datetimes
 #: are stored and shown must not change when code moves.
@@ -105,7 +126,11 @@ class _Context:
         self._settings_values: dict[str, SettingValue] | None = None
         #: names modules bind by importing them (``orders.models.Order`` → ``orders.models.order.Order``)
         self.reexports = ReExports(
-            {f"{m.name}.{local}": target for m in self.p.modules.values() for local, target in sorted(m.exports.items())}
+            {
+                f"{m.name}.{local}": target
+                for m in self.p.modules.values()
+                for local, target in sorted(m.exports.items())
+            }
         )
         # FK cuts on the service side, with the moved model's class
         self.model_cuts: list[ModelCut] = []
@@ -198,7 +223,7 @@ class _Context:
         if "AUTH_USER_MODEL" in auth_names and self.p.auth_user_model.split(".", 1)[0] in self.plan.apps:
             lines.append(f"AUTH_USER_MODEL = {self.p.auth_user_model!r}")
         missing = []
-        implied = {n for group in IMPLIED_SETTINGS.values() for n in group}
+        implied_names = {n for group in IMPLIED_SETTINGS.values() for n in group}
         done: set[str] = set()
         for n in sorted(names):
             v = values.get(n)
@@ -214,10 +239,12 @@ class _Context:
             elif v is not None:
                 missing.append(n)
                 lines.extend(_not_static(v))
-            elif n not in implied:  # a setting Django reads for the moved code falls back to Django's default
+            elif n not in implied_names:  # a setting Django reads for the moved code falls back to Django's default
                 missing.append(n)
-                lines.append(f"# TODO(decompose): the moved code reads settings.{n}, which the monolith's settings "
-                             "do not set (a Django default, or set where decompose cannot read it)")
+                lines.append(
+                    f"# TODO(decompose): the moved code reads settings.{n}, which the monolith's settings "
+                    "do not set (a Django default, or set where decompose cannot read it)"
+                )
         return "\n".join(lines) + "\n", missing
 
     def carried_own_settings(self, read: set[str]) -> list[str]:
@@ -225,8 +252,9 @@ class _Context:
         they differ: always how datetimes are stored and shown (``TIME_ZONE``, ``USE_TZ``), the language
         settings when the moved code reads them."""
         values = self.settings_values()
-        template = _template("settings.py.tmpl", service="s", package="s", installed_apps="", copied_settings="",
-                             default_auto_field="")
+        template = _template(
+            "settings.py.tmpl", service="s", package="s", installed_apps="", copied_settings="", default_auto_field=""
+        )
         own = settings_values(lambda name: ("settings.py.tmpl", template, False) if name == "t" else None, "t")
         lines: list[str] = []
         for n in sorted({*BEHAVIOUR_SETTINGS, *(read & READ_OWN_SETTINGS)}):
@@ -244,6 +272,7 @@ class _Context:
     def settings_values(self) -> dict[str, SettingValue]:
         """The monolith's settings with their static values, following its star-import chain (cached)."""
         if self._settings_values is None:
+
             def load(name: str) -> tuple[str, str, bool] | None:
                 m = self.p.modules.get(name)
                 if m is None:
@@ -282,10 +311,14 @@ def _same_literal(a: str, b: str) -> bool:
 def _not_static(v: SettingValue) -> list[str]:
     """A TODO for a setting whose value the service cannot copy, with the monolith's statement commented out."""
     if v.block:
-        return [f"# TODO(decompose): {v.name} is set inside a `{v.block}` statement in the monolith ({v.where}); "
-                "set it here"]
-    return [f"# TODO(decompose): {v.name} is not a static value in the monolith ({v.where}); set it here. There:",
-            *(f"#   {ln}" for ln in v.statement.splitlines())]
+        return [
+            f"# TODO(decompose): {v.name} is set inside a `{v.block}` statement in the monolith ({v.where}); "
+            "set it here"
+        ]
+    return [
+        f"# TODO(decompose): {v.name} is not a static value in the monolith ({v.where}); set it here. There:",
+        *(f"#   {ln}" for ln in v.statement.splitlines()),
+    ]
 
 
 def _serializer_field(p_kind: tuple[str, bool], required: bool, help_text: str | None = None) -> str:
@@ -396,7 +429,9 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
             f.attname: f for f in (mf.concrete_fields if mf else [])
         }
         out.append(f"class {name}(serializers.Serializer):")
-        out.append(f'    """{label} of the monolith, as the caller sends it: its id and the fields the service reads."""')
+        out.append(
+            f'    """{label} of the monolith, as the caller sends it: its id and the fields the service reads."""'
+        )
         out.append("")
         out.append("    id = serializers.IntegerField(min_value=1, max_value=9223372036854775807)")
         for f in sorted(ref_fields[label]):
@@ -480,7 +515,9 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
                     out.append(f'            data["{p.name}"] = rest.get_or_404({q}, data["{p.name}"])')
                 elif p.model:
                     out.append(f'        if "{p.name}" in data:')
-                    out.append(f'            data["{p.name}"] = monolith.from_dto("{p.model}", rest.plain(data["{p.name}"]))')
+                    out.append(
+                        f'            data["{p.name}"] = monolith.from_dto("{p.model}", rest.plain(data["{p.name}"]))'
+                    )
             positional = [p.name for p in e.params if p.kind == "positional_only"]
             args = "".join(f'data.pop("{n}"), ' for n in positional) + "**data"
             tup = "(" + ", ".join(raises) + ",)" if raises else "()"
@@ -513,7 +550,8 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
             name = e.target.rsplit(".", 1)[1]
             out.append(
                 f'    @extend_schema(operation_id="{e.name}", request={cls}Request, '
-                "parameters=rest.IDEMPOTENCY_PARAMETERS, responses={202: rest.EventAccepted, **rest.IDEMPOTENCY_ERRORS})"
+                "parameters=rest.IDEMPOTENCY_PARAMETERS, "
+                "responses={202: rest.EventAccepted, **rest.IDEMPOTENCY_ERRORS})"
             )
             out.append("    @rest.idempotent")
             out.append("    def post(self, request: Request) -> Response:")
@@ -597,7 +635,9 @@ def signals_module(ctx: _Context) -> str:
     for b in ctx.plan.signal_bridges:
         if b.signal not in ctx.signal_copies:
             continue
-        where = "the monolith posts it" if b.sender_side == "monolith" else "the service sends it; events.py forwards it"
+        where = (
+            "the monolith posts it" if b.sender_side == "monolith" else "the service sends it; events.py forwards it"
+        )
         lines.append(f"#: copy of {b.signal} ({where}); arguments: {', '.join(b.arguments) or '-'}")
         lines.append(f"{b.name} = Signal()")
         lines.append("")
@@ -683,7 +723,8 @@ def bases_module(ctx: _Context) -> str | None:
             else:
                 imports.add(f"from {base} import {last}" + (f" as {local}" if local != last else ""))
         segment = ast.get_source_segment(m.source, node) or ""
-        bodies.append(f"# copied from {m.path}:{node.lineno} ({dotted}), which stays in the monolith\n{segment}")
+        line = getattr(node, "lineno", 0)
+        bodies.append(f"# copied from {m.path}:{line} ({dotted}), which stays in the monolith\n{segment}")
     head = ['"""Abstract base models of the monolith that moved models inherit from (copied by decompose)."""', ""]
     return "\n".join(head + sorted(imports) + ["", "", ""]) + "\n\n\n".join(bodies) + "\n"
 
@@ -701,11 +742,14 @@ def events_module(ctx: _Context) -> str | None:
         "from django.dispatch import receiver",
         "",
     ]
-    mods = sorted({ctx.p.module_of(b.signal) for b in outgoing if ctx.p.module_of(b.signal) in ctx.moved})
-    lines += [f"import {m}" for m in mods if m]
+    mods = sorted({m for b in outgoing if (m := ctx.p.module_of(b.signal)) is not None and m in ctx.moved})
+    lines += [f"import {m}" for m in mods]
     if mods:
         lines.append("")
-    lines.append(f"from {ctx.pkg} import monolith" + (", signals" if any(b.signal in ctx.signal_copies for b in outgoing) else ""))
+    lines.append(
+        f"from {ctx.pkg} import monolith"
+        + (", signals" if any(b.signal in ctx.signal_copies for b in outgoing) else "")
+    )
     for b in outgoing:
         ref = b.signal if b.signal not in ctx.signal_copies else f"signals.{b.name}"
         lines += [
@@ -752,10 +796,16 @@ def api_tests_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
 def readme(ctx: _Context, eps: tuple[Endpoint, ...], missing_settings: list[str], notes: Sequence[str] = ()) -> str:
     plan = ctx.plan
     rows = "\n".join(f"| `{e.method}` | `{e.path}` | {e.kind} | `{e.target}` |" for e in eps) or "| | | (none) | |"
-    kernel = ", ".join([*(f"the app `{a}`" for a in plan.kernel_apps), *(f"`{m}`" for m in plan.shared_kernel)]) or "(none)"
+    kernel = (
+        ", ".join([*(f"the app `{a}`" for a in plan.kernel_apps), *(f"`{m}`" for m in plan.shared_kernel)]) or "(none)"
+    )
     missing = (
         "\n\nThe moved code reads settings that could not be copied (not literal values in the monolith's "
-        "settings); define them in `" + ctx.pkg + "/settings.py`: " + ", ".join(f"`{n}`" for n in missing_settings) + "."
+        "settings); define them in `"
+        + ctx.pkg
+        + "/settings.py`: "
+        + ", ".join(f"`{n}`" for n in missing_settings)
+        + "."
         if missing_settings
         else ""
     ) + "".join(f"\n\nTODO: {n}" for n in notes)
@@ -846,14 +896,19 @@ def requirements_files(ctx: _Context, files: Mapping[str, str | bytes]) -> tuple
         django_line = f"{django.line}  # the monolith's pin ({django.source})"
     else:
         django_line = f"{FALLBACK_DJANGO}  # TODO(decompose): the monolith pins no Django version"
-        notes.append(f"The monolith pins no Django version; `requirements.txt` assumes `{FALLBACK_DJANGO}`: "
-                     "set the one it runs.")
+        notes.append(
+            f"The monolith pins no Django version; `requirements.txt` assumes `{FALLBACK_DJANGO}`: set the one it runs."
+        )
     own = {}
     for name, default in SERVICE_REQUIREMENTS:
         pin = pins.get(canonicalize_name(name))
         own[name] = f"{pin.line}  # the monolith's pin ({pin.source})" if pin is not None else default
-    values = {"service": ctx.plan.service, "django": django_line, "djangorestframework": own["djangorestframework"],
-              "drf_spectacular": own["drf-spectacular"]}
+    values = {
+        "service": ctx.plan.service,
+        "django": django_line,
+        "djangorestframework": own["djangorestframework"],
+        "drf_spectacular": own["drf-spectacular"],
+    }
     listed = _requirement_names(_template("requirements.txt.tmpl", **values, extra_requirements=""))
     listed_dev = listed | _requirement_names(_template("requirements-dev.txt.tmpl", extra_requirements=""))
     installed = installed_top_levels(index.root) if imported else {}
@@ -881,16 +936,20 @@ def requirements_files(ctx: _Context, files: Mapping[str, str | bytes]) -> tuple
                 out.append(f"{pin.line}  # {imports} ({pin.source})")
             else:
                 out.append(f"{dist}  # {imports}: TODO(decompose): not pinned by the monolith")
-                notes.append(f"`{dist}` (imported as `{imports}`) is not pinned by the monolith: "
-                             "`requirements` lists it unpinned.")
+                notes.append(
+                    f"`{dist}` (imported as `{imports}`) is not pinned by the monolith: "
+                    "`requirements` lists it unpinned."
+                )
         return "".join(f"{ln}\n" for ln in out)
 
     extra = lines(runtime, listed)
     at_runtime = {canonicalize_name(x) for x in runtime}
     extra_dev = lines({d: i for d, i in dev.items() if canonicalize_name(d) not in at_runtime}, listed_dev)
     if unknown:
-        notes.append("The moved code imports packages decompose could not map to a distribution (add them to "
-                     "`requirements.txt`): " + ", ".join(unknown) + ".")
+        notes.append(
+            "The moved code imports packages decompose could not map to a distribution (add them to "
+            "`requirements.txt`): " + ", ".join(unknown) + "."
+        )
     head = "# Imported by the moved code, as the monolith pins them:\n" if extra else ""
     head_dev = "# Imported by the moved tests, as the monolith pins them:\n" if extra_dev else ""
     text = _template("requirements.txt.tmpl", **values, extra_requirements=head + extra).rstrip("\n") + "\n"
@@ -902,8 +961,9 @@ def external_apps(ctx: _Context, files: Mapping[str, str | bytes]) -> list[str]:
     """The monolith's ``INSTALLED_APPS`` entries outside the project that the copied code needs installed,
     in the monolith's order: a ``django.contrib`` app whose models it imports (``django.contrib.sites.models``),
     any other (third-party) app it imports anything of. The settings template's own apps are left out."""
-    template = _template("settings.py.tmpl", service="", package="", installed_apps="", copied_settings="",
-                         default_auto_field="")
+    template = _template(
+        "settings.py.tmpl", service="", package="", installed_apps="", copied_settings="", default_auto_field=""
+    )
     imported: set[str] = set()
     for rel in files:
         m = ctx.by_path.get(rel) if rel.endswith(".py") else None
@@ -1004,10 +1064,17 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
         copied = (copied + ADMIN_SETTINGS) if copied else ADMIN_SETTINGS.lstrip("\n")
     files["manage.py"] = _template("manage.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/__init__.py"] = f'"""The {plan.service} service (generated by decompose)."""\n'
-    files[f"{pkg}/settings.py"] = _template(
-        "settings.py.tmpl", service=plan.service, package=pkg, installed_apps=installed,
-        copied_settings=("\n" + copied) if copied else "", default_auto_field=ctx.default_auto_field(),
-    ).rstrip("\n") + "\n"
+    files[f"{pkg}/settings.py"] = (
+        _template(
+            "settings.py.tmpl",
+            service=plan.service,
+            package=pkg,
+            installed_apps=installed,
+            copied_settings=("\n" + copied) if copied else "",
+            default_auto_field=ctx.default_auto_field(),
+        ).rstrip("\n")
+        + "\n"
+    )
     files[f"{pkg}/wsgi.py"] = _template("wsgi.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/rest.py"] = _template("rest.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/monolith.py"] = monolith_module(ctx)
@@ -1024,7 +1091,9 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
     files[f"{pkg}/migrations/0001_initial.py"] = _template("migration_0001.py.tmpl", service=plan.service)
     files[f"{pkg}/management/__init__.py"] = ""
     files[f"{pkg}/management/commands/__init__.py"] = ""
-    files[f"{pkg}/management/commands/relay_outbox.py"] = _template("relay_outbox.py.tmpl", service=plan.service, package=pkg)
+    files[f"{pkg}/management/commands/relay_outbox.py"] = _template(
+        "relay_outbox.py.tmpl", service=plan.service, package=pkg
+    )
     files[f"{pkg}/api.py"] = api_module(ctx, eps)
     files[f"{pkg}/urls.py"] = urls_module(ctx, eps)
     if ctx.signal_copies:
@@ -1032,7 +1101,9 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
     files[f"{pkg}/tests/__init__.py"] = ""
     files[f"{pkg}/tests/test_api.py"] = api_tests_module(ctx, eps)
     packages = sorted({pkg, *(plan.app_module(a) for a in plan.apps)})
-    files[f"{pkg}/tests/test_imports.py"] = _template("test_imports.py.tmpl", service=plan.service, packages=repr(packages))
+    files[f"{pkg}/tests/test_imports.py"] = _template(
+        "test_imports.py.tmpl", service=plan.service, packages=repr(packages)
+    )
     files["requirements.txt"], files["requirements-dev.txt"], requirement_notes = requirements_files(ctx, files)
     files["pytest.ini"] = pytest_ini(ctx)
     files["Dockerfile"] = _template("Dockerfile.tmpl", service=plan.service, package=pkg)
