@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "notifications_service",
+    "django.contrib.admin",
+    "django.contrib.sessions",
+    "django.contrib.messages",
     "core",
     "notifications",
 ]
@@ -114,3 +117,15 @@ TIME_ZONE = "Europe/Paris"  # the monolith's (shop/settings.py:86)
 DEFAULT_FROM_EMAIL = "shop@example.com"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 NOTIFICATION_BACKEND = "notifications.backends.OutboxBackend"
+
+# The moved code registers models with the admin: what the admin needs (admin.E403-E410).
+MIDDLEWARE += [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+]
