@@ -309,3 +309,18 @@ def test_extract_plans_an_app_with_thousands_of_models_in_seconds(tmp_path: Path
     assert time.monotonic() - started < 90
     order = json.loads(proc.stdout)["table_order"]
     assert len([t for t in order if t.startswith("payments_m")]) == n
+
+
+def test_a_staying_file_too_deep_to_rewire_is_left_unchanged_and_listed(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".decompose-cache", "__pycache__"))
+    nested = "from payments.services import capture_payment\nx = " + "[" * 150 + "capture_payment" + "]" * 150 + "\n"
+    (root / "orders" / "nested.py").write_text(nested)
+    (root / "orders" / "parens.py").write_bytes(b"from payments.services import capture_payment\n" + DEEP["parens.py"])
+    out = tmp_path / "out"
+    proc = decompose("extract", str(root), "--service", "payments", "--apps", "payments", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    migration = (out / "payments" / "MIGRATION.md").read_text()
+    assert "orders/nested.py: nested too deeply for LibCST's visitors; left unchanged" in migration
+    assert "orders/parens.py" in migration
+    assert (root / "orders" / "nested.py").read_text() == nested  # nothing applied without --apply

@@ -40,6 +40,7 @@ from decompose.extract.codemods.todo_comments import AddTodoComments
 from decompose.extract.codemods.urlconf import ServiceSwitchUrls
 from decompose.extract.plan import ExtractionPlan
 from decompose.project import SettingsRead, import_root_of, read_settings
+from decompose.scan.fallback import MAX_BRACKET_DEPTH, max_bracket_depth
 from decompose.scan.source import read_text, walk_files
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", ".venv", "env", "build", "dist", "site-packages"}
@@ -384,6 +385,10 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         )
         if not touches:
             continue  # nothing to rewrite here: skip the (slow) LibCST parse
+        if max_bracket_depth(source.encode("utf-8", "surrogateescape")) > MAX_BRACKET_DEPTH:
+            # LibCST's native parser overflows its stack on such input (it would kill this process)
+            notes.append(f"{rel}: brackets nested too deeply for LibCST; left unchanged (rewrite it by hand)")
+            continue
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError as exc:
@@ -415,7 +420,13 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         if rel == urls_rel or sub_urls:
             urls = ServiceSwitchUrls(context, plan.service, switch_modules, pkg, mount_inbound=rel == urls_rel)
             steps.append(urls)
-        module = ChainCommand(context, steps).transform_module(module)
+        try:
+            module = ChainCommand(context, steps).transform_module(module)
+        except RecursionError:
+            if rel in (installed_rel, urls_rel):
+                raise InputError(f"cannot rewire: {rel} is nested too deeply for LibCST to rewrite") from None
+            notes.append(f"{rel}: nested too deeply for LibCST's visitors; left unchanged (rewrite it by hand)")
+            continue
         if switch is not None and not switch.switched:
             raise InputError(f"cannot rewire: {rel}: INSTALLED_APPS not switched: {switch.problem}")
         if urls is not None:
