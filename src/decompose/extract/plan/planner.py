@@ -242,7 +242,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
         owned = tuple(sorted({mf.table for mf in p.models.values() if mf.module in self.moved and not mf.abstract}))
         placed = {(s.path, s.line, s.pattern) for s in self.manual}
         for step in self.remote_breaks(
-            interface_functions, tuple(interface_models), bridges, fk_cuts, owned, namespaces
+            interface_functions, tuple(interface_models), bridges, fk_cuts, owned, namespaces, using_moved
         ):
             if (step.path, step.line, step.pattern) not in placed:
                 self.manual.append(step)

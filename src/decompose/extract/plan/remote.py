@@ -51,8 +51,12 @@ class RemotePart(PlannerState):
         fk_cuts: tuple[ForeignKeyCut, ...],
         moved_tables: tuple[str, ...],
         namespaces: tuple[str, ...],
+        importers: set[str],
     ) -> list[ManualStep]:
-        """Every use of moved code in staying modules that remote mode breaks and no codemod rewrites."""
+        """Every use of moved code in staying modules that remote mode breaks and no codemod rewrites.
+
+        ``importers``: the staying modules the graph says use moved code (imports, calls, ORM...).
+        """
         mapped: dict[str, set[str]] = {}
         for f in functions:
             mapped.setdefault(f.module, set()).add(f.name)
@@ -66,20 +70,19 @@ class RemotePart(PlannerState):
         joins = {n for c in fk_cuts if c.direction == "from_moved" and (n := c.reverse_query_name)}
         cut_fields = {c.field for c in fk_cuts if c.direction == "to_moved"}
         url_names = self.moved_url_names(namespaces)
-        # a module can only use moved code in a way found here if its text names the app (its folder's last
-        # name covers absolute and relative imports; its label, get_model), a URL namespace, a cut relation
-        # or a moved table
-        words = {self.app_paths[a].rstrip("/").rsplit("/", 1)[-1] for a in self.apps} | set(self.apps)
-        words |= reverse | joins | cut_fields | set(moved_tables) | set(namespaces) | url_names
+        # a module uses moved code in a way found here if the graph says so (imports of moved modules), or
+        # if its text names the app's label (get_model), a URL namespace or name, a cut relation or a table
+        words = set(self.apps) | reverse | joins | cut_fields | set(moved_tables) | set(namespaces) | url_names
         hint = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")\b")
         out: list[ManualStep] = []
         for name in sorted(self.p.modules):
             m = self.p.modules[name]
             if name in self.moved or m.migration:
                 continue
-            text = m.source
-            if not any(w in text for w in words) or not hint.search(text):  # substring first: the regex is slow
-                continue
+            if name not in importers:
+                text = m.source
+                if not any(w in text for w in words) or not hint.search(text):  # substring first: regex is slow
+                    continue
             finder = _Finder(self, m, mapped, reverse, cut_fields, set(moved_tables), set(namespaces), models)
             finder.joins = joins
             finder.url_names = url_names
