@@ -139,9 +139,10 @@ def test_a_damaged_kept_graph_is_never_handed_out(project, tmp_path):
         assert again.graph.to_json() == expected
 
 
-def test_a_worker_that_dies_loses_nothing(tmp_path, monkeypatch):
-    # a worker process killed mid-chunk (out of memory, a signal): the chunks it took are scanned
-    # by the parent, and the graph is the one a single process gives
+def test_a_worker_that_dies_loses_only_the_file_that_killed_it(tmp_path, monkeypatch):
+    # a worker process killed mid-chunk (out of memory, a signal, a parser crash): the chunk it took is
+    # scanned again in workers, one file each, never in the parent (a file that kills a worker would kill
+    # the parent too); the file that kills its worker again is skipped with the reason, nothing else is lost
     root = tmp_path / "many"
     _many(root)
     parent = os.getpid()
@@ -159,8 +160,10 @@ def test_a_worker_that_dies_loses_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "_scan_chunk", dying)
     pooled = analyze(root, use_cache=False, jobs=2)
     monkeypatch.setattr(parallel, "_scan_chunk", real)
-    assert "app.m3" in scanned_here and len(scanned_here) < 41  # only the lost chunk came back here
-    assert pooled.to_json() == analyze(root, use_cache=False, jobs=1).to_json()
+    single = analyze(root, use_cache=False, jobs=1)
+    assert scanned_here == []
+    assert ("app/m3.py", parallel.CRASHED) in {(s.path, s.reason) for s in pooled.skipped}
+    assert set(pooled.modules()) == set(single.modules()) - {"app.m3"}
 
 
 def test_the_cache_does_not_grow_without_end(project, tmp_path):

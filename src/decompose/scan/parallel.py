@@ -155,7 +155,8 @@ def scan_files(
         nonlocal done
         if blobs is not None:
             blobs.append(data)
-        for i, (module, key, plain) in zip(chunk, marshal.loads(data)):
+        # a short blob (a worker that died) leaves the rest of its chunk None: it is re-run
+        for i, (module, key, plain) in zip(chunk, marshal.loads(data), strict=False):
             results[i] = (module, key, from_plain(plain))
         done += len(chunk)
         if progress is not None:

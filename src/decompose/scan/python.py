@@ -114,7 +114,7 @@ def _node_fields(cls: type) -> list[tuple[str, str]]:
     return out
 
 
-class _Dispatch(dict):  # type: ignore[type-arg]
+class _Dispatch(dict):
     """AST class -> ``visit(scanner, node)``: the scanner's ``v_*`` handlers, and for every other class a
     function generated on first sight that visits exactly its node-holding fields (no per-node loop
     over field names, no ``getattr``)."""
@@ -123,7 +123,7 @@ class _Dispatch(dict):  # type: ignore[type-arg]
         body = "".join({"one": _CHILD, "many": _CHILDREN, "any": _ANY}[k].format(f=f) for f, k in _node_fields(cls))
         src = f"def visit(self, node):\n{body or '    pass'}\n"
         env = {"_Name": _Name, "_Constant": _Constant, "_Load": _Load, "_AST": ast.AST, "D": self}
-        exec(compile(src, f"<decompose visitor for {cls.__name__}>", "exec"), env)  # noqa: S102 - our own template
+        exec(compile(src, f"<decompose visitor for {cls.__name__}>", "exec"), env)  # our own template
         fn = self[cls] = env["visit"]
         return fn
 
@@ -271,7 +271,9 @@ class _Scanner:
         # (kind, ref, root, rest, line, flags, suffix)
         self.cands: list[tuple[str, str, str, tuple[str, ...], int, tuple[str, ...], str]] = []
         self.uses: list[Use] = []
-        self.raw_classes: list[tuple[str, int, list[list[str]], dict[str, Any], dict[str, Any], list[Any]]] = []
+        self.raw_classes: list[
+            tuple[str, int, list[list[str]], dict[str, Any], dict[str, Any], list[Any], list[Any]]
+        ] = []
         self.atomic: list[tuple[int, set[tuple[str, ...]]]] = []
         self.collectors: list[set[tuple[str, ...]]] = []
         self.defs: set[str] = set()
@@ -380,18 +382,17 @@ class _Scanner:
     # -- static types of model instances -------------------------------------
     def annot_type(self, node: ast.AST) -> Type | None:
         """The instance type an annotation names: ``Order``, ``"Order"``, ``Order | None``, ``Optional[Order]``."""
-        t = type(node)
-        if t is ast.Constant:
+        if isinstance(node, ast.Constant):
             if not isinstance(node.value, str) or not _NAME_PATH.match(node.value):
                 return None
             parts = node.value.split(".")
-        elif t is ast.BinOp and isinstance(node.op, ast.BitOr):
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
             if isinstance(node.right, ast.Constant) and node.right.value is None:
                 return self.annot_type(node.left)
             if isinstance(node.left, ast.Constant) and node.left.value is None:
                 return self.annot_type(node.right)
             return None
-        elif t is ast.Subscript:
+        elif isinstance(node, ast.Subscript):
             p = _parts(node.value)
             return self.annot_type(node.slice) if p and p[-1] == "Optional" else None
         else:
@@ -411,7 +412,7 @@ class _Scanner:
             if self.scopes:
                 v = self.lookup(name)
                 if v is not _MISSING:
-                    return v  # type: ignore[no-any-return]
+                    return v
             if name in _BUILTINS:
                 return None
             return (True, name, (), (), 0)
@@ -487,18 +488,18 @@ class _Scanner:
 
     def q_lookups(self, node: ast.AST, t: Type, line: int) -> None:
         if type(node) is ast.Call:
-            p = _parts(node.func)  # type: ignore[attr-defined]
+            p = _parts(node.func)
             if p and p[-1] == "Q":
-                for kw in node.keywords:  # type: ignore[attr-defined]
+                for kw in node.keywords:
                     if kw.arg and "__" in kw.arg:
                         self.related(t, (), line, kw.arg.rpartition("__")[0])
-                for a in node.args:  # type: ignore[attr-defined]
+                for a in node.args:
                     self.q_lookups(a, t, line)
         elif type(node) is ast.BinOp:
-            self.q_lookups(node.left, t, line)  # type: ignore[attr-defined]
-            self.q_lookups(node.right, t, line)  # type: ignore[attr-defined]
+            self.q_lookups(node.left, t, line)
+            self.q_lookups(node.right, t, line)
         elif type(node) is ast.UnaryOp:
-            self.q_lookups(node.operand, t, line)  # type: ignore[attr-defined]
+            self.q_lookups(node.operand, t, line)
 
     # -- imports -------------------------------------------------------------
     def bind(self, name: str, chain: str, flags: tuple[str, ...]) -> None:
@@ -585,7 +586,7 @@ class _Scanner:
                 scope[arg.arg] = None
         own = self.self_type
         if own is not None and kind != "staticmethod":
-            first = (a.posonlyargs or a.args or [None])[0]
+            first = a.posonlyargs[0] if a.posonlyargs else a.args[0] if a.args else None
             if first is not None:
                 scope[first.arg] = (True, own[1], own[2], (), 0) if kind == "classmethod" else own
         if node.returns is not None:
@@ -685,9 +686,9 @@ class _Scanner:
                 if spec:
                     fields.append((fname, fkind, spec, rn, rqn))
             mfields = []
-            for fname, fline, ftype, target, null, db_column, on_delete, rn, options in django.model_fields(node):
-                s = _const_str(target) if target is not None else None
-                tspec: str | list[str] | None = ("=" + s if s else _parts(target)) if target is not None else ""
+            for fname, fline, ftype, ftarget, null, db_column, on_delete, rn, options in django.model_fields(node):
+                s = _const_str(ftarget) if ftarget is not None else None
+                tspec: str | list[str] | None = ("=" + s if s else _parts(ftarget)) if ftarget is not None else ""
                 mfields.append((fname, fline, ftype, tspec or "", null, db_column, on_delete, rn, options))
             self.raw_classes.append((node.name, node.lineno, bases, attrs, meta, fields, mfields))
             if django.is_model_like(node, self.model_like):
@@ -728,14 +729,14 @@ class _Scanner:
         targets = node.targets
         for t in targets:
             if t.__class__ is _Name:
-                self.bound.add(t.id)  # type: ignore[attr-defined]
+                self.bound.add(t.id)
                 if self.scopes:
-                    self.store(t.id)  # type: ignore[attr-defined]
+                    self.store(t.id)
             else:
                 _DISPATCH[t.__class__](self, t)
         if self.scopes:
             if len(targets) == 1 and targets[0].__class__ is _Name:
-                self.scopes[-1][targets[0].id] = _settle(self.expr_type(value))  # type: ignore[attr-defined]
+                self.scopes[-1][targets[0].id] = _settle(self.expr_type(value))
         elif self.top:
             for t in targets:
                 if isinstance(t, ast.Name):
@@ -852,7 +853,7 @@ class _Scanner:
             _DISPATCH[func.__class__](self, func)
         else:
             scopes = self.scopes
-            local = scopes[-1].get(parts[0], _MISSING) if scopes else _MISSING
+            local: Any = scopes[-1].get(parts[0], _MISSING) if scopes else _MISSING
             if local is _MODULE or local is _GLOBAL:
                 local = _MISSING
             if local is not _MISSING and local is not None and not local[0]:
@@ -870,10 +871,10 @@ class _Scanner:
                         self.cands.append((kind, "chain", parts[0], rest, node.lineno, (), ""))
                     else:  # a local alias of a class or function (``model = Order``)
                         self.cands.append((kind, "chain", local[1], local[2] + rest, node.lineno, (), ""))
-        if func.__class__ is _Attribute and func.attr in _LOOKUP_ANY:  # type: ignore[attr-defined]
-            t = self.expr_type(func.value)  # type: ignore[attr-defined]
+        if func.__class__ is _Attribute and func.attr in _LOOKUP_ANY:
+            t = self.expr_type(func.value)
             if t is not None and not t[0]:
-                self.lookups(node, func.attr, t)  # type: ignore[attr-defined]
+                self.lookups(node, func.attr, t)
         if node.args:
             self.visit_all(node.args)
         if node.keywords:
@@ -883,7 +884,7 @@ class _Scanner:
         # _parts(node), inlined
         parts: list[str] | None = []
         n: Any = node
-        cls = _Attribute
+        cls: type = _Attribute
         while cls is _Attribute:
             parts.append(n.attr)  # type: ignore[union-attr]
             n = n.value
@@ -1014,7 +1015,12 @@ class _Scanner:
             )
             classes.append(
                 ClassFact(
-                    name, line, tuple(resolved), tuple(sorted(attrs.items())), tuple(sorted(meta.items())), tuple(fields),
+                    name,
+                    line,
+                    tuple(resolved),
+                    tuple(sorted(attrs.items())),
+                    tuple(sorted(meta.items())),
+                    tuple(fields),
                     mfields,
                 )
             )
