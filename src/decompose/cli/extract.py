@@ -120,14 +120,10 @@ def command(
     client_package: str | None = None,
 ) -> None:
     """Extract Django apps of the project at PATH into a standalone service with a REST API."""
-    from rich.console import Console
-
-    from decompose.extract.changeset import Changeset, apply_changes, ensure_clean, write_tree
     from decompose.extract.plan import apps_from_proposal, build_plan, validate_service_name
     from decompose.extract.plan.index import index_project
     from decompose.extract.report import plan_markdown
 
-    err = Console(stderr=True)
     # usage errors come back before the analysis: the name, the selection's form, --out, the proposal
     if (apps is None) == (proposal is None):
         raise InputError("give exactly one of --apps a,b or --proposal FILE")
@@ -151,8 +147,13 @@ def command(
     if plan_only:
         sys.stdout.write(plan.to_json() if fmt == "json" else plan_markdown(plan))
         return
-    from decompose.extract.service.generator import service_files  # LibCST: only when files are made
+    # what only making files needs (LibCST, rich) is loaded after --plan has returned
+    from rich.console import Console
 
+    from decompose.extract.changeset import Changeset, apply_changes, ensure_clean, write_tree
+    from decompose.extract.service.generator import service_files
+
+    err = Console(stderr=True)
     files = service_files(plan, index)
     rewiring = None
     if not no_rewire:
