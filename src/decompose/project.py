@@ -110,7 +110,9 @@ class Project:
         return None
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A path glob (``**`` crosses folders, ``*`` does not) as a regex (discovery's include/exclude, check's
+    exclude and ignore paths)."""
     out = []
     i = 0
     while i < len(pattern):
@@ -136,7 +138,7 @@ def _globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     """One regex matching any of ``patterns`` (one match per path instead of one per pattern)."""
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{_glob_regex(p).pattern})" for p in patterns))
+    return re.compile("|".join(f"(?:{glob_regex(p).pattern})" for p in patterns))
 
 
 _ENTRY_NAME = attrgetter("name")

@@ -12,7 +12,6 @@ evidence they match (and say when they match nothing).
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any
 from decompose.check.contracts import ANY, CheckConfig, Contract, Ignore, Resolver
 from decompose.errors import ConfigError, GraphFormatError
 from decompose.graph import OUTSIDE_APPS, SCHEMA, SCHEMA_VERSION
+from decompose.project import glob_regex
 
 #: one piece of evidence: (path, line, symbol, kind) -- kind already "migration" for migration evidence
 Ev = tuple[str, int, str, str]
@@ -163,28 +163,6 @@ class CheckResult:
 # -- helpers ----------------------------------------------------------------------------------------
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    """A path glob (``**`` crosses folders, ``*`` does not) as a regex."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
 def _units(resolver: Resolver, names: Iterable[str], where: str, into: dict[str, str] | None = None) -> dict[str, str]:
     """module -> unit name for ``names``; two names sharing a module is an error."""
     out: dict[str, str] = {} if into is None else into
@@ -205,14 +183,14 @@ class _Filter:
     ) -> None:
         self.kinds = frozenset(contract.kinds)
         self.tests = frozenset() if config.include_tests else view.tests
-        self.exclude = [_glob(p) for p in config.exclude]
+        self.exclude = [glob_regex(p) for p in config.exclude]
         self.ignores = [
             (
                 i,
                 resolver.resolve(i.source, f"{where} ignore"),
                 resolver.resolve(i.target, f"{where} ignore"),
                 frozenset(i.kinds) if i.kinds else None,
-                _glob(i.path) if i.path else None,
+                glob_regex(i.path) if i.path else None,
             )
             for i in contract.ignore
         ]

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from decompose.scan.python import ScanError, parse_source
 
-__all__ = ["ScanError", "SourceError", "parse_source", "read_source", "read_text", "walk_files"]
+__all__ = ["ScanError", "SourceError", "absolute_module", "parse_source", "read_source", "read_text", "walk_files"]
 
 #: folders never walked when copying an app's files (tool caches, environments, VCS)
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", ".git", ".venv", "venv", ".tox", ".mypy_cache", ".pytest_cache"})
@@ -160,6 +160,19 @@ def walk_files(root: Path, folder: str, max_bytes: int) -> tuple[list[str], list
         return [], [(folder, "folder outside the project (not followed)")]
     walk(base, folder.rstrip("/"))
     return sorted(files), sorted(skipped)
+
+
+def absolute_module(package: str, module: str | None, level: int) -> str:
+    """The module ``from <level dots><module> import ...`` names inside ``package`` ("" when above the top).
+
+    >>> absolute_module("shop.orders", "models", 1), absolute_module("shop.orders", None, 2)
+    ('shop.orders.models', 'shop')
+    """
+    if not level:
+        return module or ""
+    parts = package.split(".") if package else []
+    base = parts[: len(parts) - (level - 1)] if level > 1 else parts
+    return ".".join([*base, module] if module else base)
 
 
 def _reason(exc: OSError) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from decompose.graph import DependencyGraph
-from decompose.scan.source import ScanError, SourceError, parse_source, read_source
+from decompose.scan.source import ScanError, SourceError, absolute_module, parse_source, read_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from decompose.builder import PlainGraph
@@ -161,7 +161,7 @@ class Module:
                             top = a.name.split(".")[0]
                             out.setdefault(top, top)
                 elif isinstance(node, ast.ImportFrom):
-                    base = _absolute(self.package, node.module, node.level)
+                    base = absolute_module(self.package, node.module, node.level)
                     for a in node.names:
                         if a.name != "*":
                             out[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
@@ -196,14 +196,6 @@ class ModuleUnreadable(Exception):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
-
-
-def _absolute(package: str, module: str | None, level: int) -> str:
-    if not level:
-        return module or ""
-    pkg = package.split(".") if package else []
-    base = pkg[: len(pkg) - (level - 1)] if level > 1 else pkg
-    return ".".join([*base, module] if module else base)
 
 
 class CodeIndex:

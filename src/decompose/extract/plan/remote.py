@@ -16,6 +16,7 @@ from decompose.extract.api_spec import model_endpoints
 from decompose.extract.plan import index as F
 from decompose.extract.plan.state import PlannerState
 from decompose.extract.plan.values import ForeignKeyCut, InterfaceFunction, InterfaceModel, ManualStep, SignalBridge
+from decompose.scan.source import absolute_module
 
 #: manager/queryset methods called through a reverse relation (``order.payments.filter(...)``)
 #: queryset methods whose keyword arguments / strings are lookups that may join through a relation
@@ -197,7 +198,7 @@ class _Finder(ast.NodeVisitor):
         self.steps.append(ManualStep(self.m.path, getattr(node, "lineno", 1), pattern, message))
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        base = F._absolute(self.m.package, node.module, node.level or 0)
+        base = absolute_module(self.m.package, node.module, node.level or 0)
         if base and self.pl.is_moved(base):
             for a in node.names:
                 if a.name in self.mapped.get(base, set()):

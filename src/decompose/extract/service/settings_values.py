@@ -26,7 +26,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from decompose.scan.source import ScanError, parse_tree
+from decompose.scan.source import ScanError, absolute_module, parse_tree
 
 #: module name → (path, source text, is a package), or None when it is not a module of the project
 Loader = Callable[[str], "tuple[str, str, bool] | None"]
@@ -51,14 +51,6 @@ class SettingValue:
     needs: tuple[str, ...] = ()
     #: import statements a static value needs (``from django.utils.translation import gettext_lazy as _``)
     imports: tuple[str, ...] = ()
-
-
-def _absolute(package: str, module: str | None, level: int) -> str:
-    if not level:
-        return module or ""
-    parts = package.split(".") if package else []
-    base = parts[: len(parts) - (level - 1)] if level > 1 else parts
-    return ".".join([*base, module] if module else base)
 
 
 def _static(
@@ -126,7 +118,7 @@ def _run(load: Loader, module: str, stack: tuple[str, ...], depth: int) -> dict[
                 if a.name in LAZY_TRANSLATIONS:
                     lazy[a.asname or a.name] = a.name
         if isinstance(st, ast.ImportFrom) and any(a.name == "*" for a in st.names):
-            other = _absolute(package, st.module, st.level)
+            other = absolute_module(package, st.module, st.level)
             env.update(_run(load, other, (*stack, module), depth + 1))
             continue
         value: ast.AST | None = None
