@@ -263,17 +263,23 @@ def _entry_point_apps(
     return out
 
 
-def _declared_entry_points(folder: Path, groups: set[str]) -> list[str]:
-    import configparser
+def _pyproject(folder: Path) -> dict[str, Any]:
+    """``folder/pyproject.toml`` as a dict; empty when it cannot be read or parsed (discovery goes on)."""
     import tomllib
 
+    try:
+        data = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    return data
+
+
+def _declared_entry_points(folder: Path, groups: set[str]) -> list[str]:
+    import configparser
+
     values: list[str] = []
-    pyproject = folder / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            data = {}
+    if (folder / "pyproject.toml").is_file():
+        data = _pyproject(folder)
         eps = data.get("project", {}).get("entry-points", {}) if isinstance(data.get("project"), dict) else {}
         for group in sorted(groups):
             table = eps.get(group) if isinstance(eps, dict) else None
@@ -652,15 +658,10 @@ def _named_settings(root: Path, import_root: Path, by_module: dict[str, SourceFi
 def _test_config_settings(folder: Path) -> list[tuple[str, str]]:
     """(file [section], module) from pytest-django's and tox's configuration files in ``folder``."""
     import configparser
-    import tomllib
 
     out: list[tuple[str, str]] = []
-    pyproject = folder / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            data = {}
+    if (folder / "pyproject.toml").is_file():
+        data = _pyproject(folder)
         tool: dict[str, Any] = data["tool"] if isinstance(data.get("tool"), dict) else {}
         pytest: dict[str, Any] = tool["pytest"] if isinstance(tool.get("pytest"), dict) else {}
         for table, label in ((pytest.get("ini_options"), "[tool.pytest.ini_options]"), (pytest, "[tool.pytest]")):
