@@ -67,12 +67,22 @@ class Service:
                                  capture_output=True, text=True, timeout=300, check=False)
         assert migrate.returncode == 0, migrate.stderr[-2000:]
         self.proc: subprocess.Popen[str] | None = None
+        #: runserver's access log: one line per request the service served
+        self.log = self.folder / "requests.log"
+
+    def api_requests(self) -> int:
+        """Requests to the service's API (not /healthz) logged so far: remote mode that calls nothing fails."""
+        if not self.log.exists():
+            return 0
+        return sum(1 for ln in self.log.read_text(errors="replace").splitlines() if '"GET /api/' in ln or '"POST /api/' in ln)
 
     def start(self) -> None:
+        log = self.log.open("a")
         self.proc = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
-            cwd=self.folder, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+            cwd=self.folder, env=self.env, stdout=log, stderr=log, text=True,
         )
+        log.close()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -147,8 +157,9 @@ def test_the_whole_remaining_suite_passes_with_services_remote_over_http(
     deployed: tuple[Path, dict[str, str], dict[str, Service]], remote: tuple[str, ...],
 ) -> None:
     """Every test of the monolith that stayed passes, each remote service called over HTTP: no failure, none skipped."""
-    monolith, env, _ = deployed
+    monolith, env, services = deployed
     env = {**env, **{f"DECOMPOSE_{name.upper()}_MODE": "local" for name in SERVICES if name not in remote}}
+    before = {name: services[name].api_requests() for name in remote}
     installed = _installed_apps(monolith, env)
     assert "'shop.services'" in installed
     for name in SERVICES:  # remote mode removed the app (its label or its AppConfig path); local mode keeps it
@@ -162,6 +173,9 @@ def test_the_whole_remaining_suite_passes_with_services_remote_over_http(
     assert result.returncode == 0 and not _failed(result.stdout), result.stdout[-4000:]
     assert " skipped" not in result.stdout[-4000:], result.stdout[-4000:]
     assert _passed(result.stdout) == count, result.stdout[-4000:]  # the whole remaining suite ran and passed
+    served = {name: services[name].api_requests() - before[name] for name in remote}
+    print(f"API requests served during the remote run: {served}")
+    assert all(n > 0 for n in served.values()), served  # remote mode went over HTTP, for every remote service
 
 
 def test_rolled_back_to_local_the_rewired_monolith_passes_its_whole_suite(
