@@ -22,12 +22,13 @@ from decompose.extract.plan.selection import validate_selection
 from decompose.extract.plan.service import ServicePart
 from decompose.extract.plan.signals import SignalsPart
 from decompose.extract.plan.tests import TestsPart
+from decompose.extract.plan.web import WebPart
 from decompose.extract.plan.values import ExtractionPlan, InterfaceModel, ManualStep, service_package
 from decompose.graph import Evidence
 from decompose.scan.source import walk_files
 
 
-class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart):
+class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart, WebPart):
     def __init__(self, index: F.CodeIndex, service: str, apps: tuple[str, ...]) -> None:
         super().__init__(index, service, apps)
         self._find_kernel_apps()
@@ -252,6 +253,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
         rewrites = self.service_rewrites(
             service_package(self.service), dependencies, bridges, fk_cuts, interface_functions, kernel
         )
+        web = self.web_face(moved_files)
         manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
         return ExtractionPlan(
             service=self.service,
@@ -275,6 +277,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
             service_rewrites=rewrites,
             url_namespaces=namespaces,
             table_order=self.table_order(owned),
+            web=web,
         )
 
 

@@ -404,6 +404,139 @@ class ServiceRewrites:
 
 
 @dataclass(frozen=True, slots=True)
+class WebMount:
+    """One ``path()``/``re_path()`` of a staying URLconf a moved route is mounted through."""
+
+    function: str  # "path" | "re_path"
+    route: str
+    #: the instance namespace this level adds (``include(..., namespace=)`` or the URLconf's ``app_name``)
+    namespace: str | None = None
+    #: the application namespace (``app_name``) when it differs from the instance namespace
+    app_name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"function": self.function, "route": self.route, "namespace": self.namespace, "app_name": self.app_name}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> WebMount:
+        return cls(d["function"], d["route"], d.get("namespace"), d.get("app_name"))
+
+
+@dataclass(frozen=True, slots=True)
+class WebRoute:
+    """Where the monolith's URLconfs serve moved web code: a moved URLconf included, or a moved view.
+
+    ``parents`` are the staying URLconf levels above it (outermost first); ``mount`` is the ``path()`` /
+    ``re_path()`` that includes the moved URLconf (``kind="include"``, ``target`` its module) or routes
+    to the moved view (``kind="view"``, ``target`` its dotted name, ``name`` the URL name, ``call`` the
+    ``.as_view(...)`` suffix as written, ``kwargs`` the literal extra keyword arguments).
+    """
+
+    kind: str
+    target: str
+    parents: tuple[WebMount, ...]
+    mount: WebMount
+    evidence: Evidence
+    name: str | None = None
+    call: str = ""
+    kwargs: str | None = None
+
+    @property
+    def path(self) -> str:
+        """The routes joined as written (a display path: ``api/payments/``)."""
+        return "".join(m.route for m in (*self.parents, self.mount))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "target": self.target,
+            "path": self.path,
+            "parents": [m.to_dict() for m in self.parents],
+            "mount": self.mount.to_dict(),
+            "name": self.name,
+            "call": self.call,
+            "kwargs": self.kwargs,
+            "evidence": self.evidence.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> WebRoute:
+        return cls(
+            kind=d["kind"],
+            target=d["target"],
+            parents=tuple(WebMount.from_dict(m) for m in d.get("parents", ())),
+            mount=WebMount.from_dict(d["mount"]),
+            evidence=Evidence.from_dict(d["evidence"]),
+            name=d.get("name"),
+            call=d.get("call", ""),
+            kwargs=d.get("kwargs"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WebFace:
+    """What the service needs to serve the moved apps' pages as the monolith served them.
+
+    ``routes``: the mounts of moved web code in the monolith's URLconfs; ``collisions``: why a mount is
+    shadowed by the service's own routes (/healthz, /api/v1/); ``templates``: staying template name →
+    its file, vendored because a moved template extends or includes it (transitively);
+    ``template_libraries``: ``{% load %}`` library name → the staying module defining it, vendored;
+    ``context_processors``: the monolith's context processors the service runs (Django's and vendorable
+    project ones); ``skipped_context_processors``: project ones it cannot run → why;
+    ``middleware``: the monolith's middleware the moved views need (sessions, messages, locale...);
+    ``login_url``: the monolith's LOGIN_URL as a path (reversed statically when it is a URL name);
+    ``admin_apps``: moved apps that register models with the admin (the service serves ``admin/``);
+    ``static``: "whitenoise" when the monolith serves static files with it, else "staticfiles";
+    ``modules``: staying modules copied under their own names for the libraries and context processors.
+    """
+
+    routes: tuple[WebRoute, ...] = ()
+    collisions: tuple[str, ...] = ()
+    templates: dict[str, str] = field(default_factory=dict)
+    template_libraries: dict[str, str] = field(default_factory=dict)
+    context_processors: tuple[str, ...] = ()
+    skipped_context_processors: dict[str, str] = field(default_factory=dict)
+    middleware: tuple[str, ...] = ()
+    login_url: str | None = None
+    admin_apps: tuple[str, ...] = ()
+    static: str = "staticfiles"
+    modules: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "routes": [r.to_dict() for r in self.routes],
+            "collisions": list(self.collisions),
+            "templates": {k: self.templates[k] for k in sorted(self.templates)},
+            "template_libraries": {k: self.template_libraries[k] for k in sorted(self.template_libraries)},
+            "context_processors": list(self.context_processors),
+            "skipped_context_processors": {
+                k: self.skipped_context_processors[k] for k in sorted(self.skipped_context_processors)
+            },
+            "middleware": list(self.middleware),
+            "login_url": self.login_url,
+            "admin_apps": list(self.admin_apps),
+            "static": self.static,
+            "modules": list(self.modules),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> WebFace:
+        return cls(
+            routes=tuple(WebRoute.from_dict(r) for r in d.get("routes", ())),
+            collisions=tuple(d.get("collisions", ())),
+            templates=dict(d.get("templates", {})),
+            template_libraries=dict(d.get("template_libraries", {})),
+            context_processors=tuple(d.get("context_processors", ())),
+            skipped_context_processors=dict(d.get("skipped_context_processors", {})),
+            middleware=tuple(d.get("middleware", ())),
+            login_url=d.get("login_url"),
+            admin_apps=tuple(d.get("admin_apps", ())),
+            static=d.get("static", "staticfiles"),
+            modules=tuple(d.get("modules", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractionPlan:
     """Everything ``decompose extract`` needs to build a service and rewire the monolith."""
 
@@ -441,6 +574,8 @@ class ExtractionPlan:
     #: the tables that move (the moved models' own, never a table a staying app owns), in the order to copy
     #: their rows: a table after the tables it references
     table_order: tuple[str, ...] = ()
+    #: how the service serves the moved apps' web face (routes, templates, admin)
+    web: WebFace = field(default_factory=WebFace)
 
     @property
     def package(self) -> str:
@@ -476,6 +611,7 @@ class ExtractionPlan:
             "service_rewrites": self.service_rewrites.to_dict(),
             "url_namespaces": list(self.url_namespaces),
             "table_order": list(self.table_order),
+            "web": self.web.to_dict(),
             "interface_functions": [f.to_dict() for f in self.interface_functions],
             "interface_models": [m.to_dict() for m in self.interface_models],
             "dependencies": [d.to_dict() for d in self.dependencies],
@@ -514,6 +650,7 @@ class ExtractionPlan:
                 service_rewrites=ServiceRewrites.from_dict(d.get("service_rewrites", {})),
                 url_namespaces=tuple(d.get("url_namespaces", ())),
                 table_order=tuple(d.get("table_order", ())),
+                web=WebFace.from_dict(d.get("web", {})),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise GraphFormatError(f"malformed extraction plan: {exc!r}") from None

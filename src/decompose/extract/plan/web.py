@@ -1,0 +1,514 @@
+"""The moved apps' web face: where the monolith mounts their URLs, and what their pages need.
+
+Read statically (nothing is imported): the monolith's root URLconf (``ROOT_URLCONF``) is followed through
+every ``include()`` of a project URLconf; each ``path()``/``re_path()`` that includes a moved URLconf, or
+routes to a moved view, is a :class:`WebRoute` with the staying levels above it, so the service can
+mount the same code at the same path and namespace. Templates are read as text: the staying templates a
+moved one extends or includes (transitively), the template tag libraries they load and the monolith's
+context processors are vendored when they can run in the service; what cannot is said, with why.
+
+Example: ``path("api/payments/", include("payments.urls"))`` in ``shop/urls.py`` with ``app_name =
+"payments"`` in ``payments/urls.py`` gives ``WebRoute(kind="include", target="payments.urls",
+mount=WebMount("path", "api/payments/", "payments"))``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import PurePosixPath
+
+from decompose.extract.api_spec import API_PREFIX, HEALTH_PATH
+from decompose.extract.plan import index as F
+from decompose.extract.plan.state import PlannerState
+from decompose.extract.plan.values import ManualStep, WebFace, WebMount, WebRoute
+from decompose.graph import Evidence
+from decompose.scan.source import walk_files
+
+#: the URL functions of Django, by what they are called as in the service
+URL_FUNCTIONS = {
+    "django.urls.path": "path",
+    "django.urls.conf.path": "path",
+    "django.urls.re_path": "re_path",
+    "django.urls.conf.re_path": "re_path",
+    "django.conf.urls.url": "re_path",
+}
+INCLUDES = frozenset({"django.urls.include", "django.urls.conf.include", "django.conf.urls.include"})
+#: the monolith's middleware the moved views may need, carried in the monolith's order
+CARRIED_MIDDLEWARE = (
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+)
+#: Django's default LOGIN_URL
+DEFAULT_LOGIN_URL = "/accounts/login/"
+#: how deep staying URLconfs are followed (a loop stops at the first repeat anyway)
+MAX_URLCONF_DEPTH = 12
+
+_TEMPLATE_REF = re.compile(r"""\{%-?\s*(?:extends|include)\s+(['"])([^'"]+)\1""")
+_LOAD = re.compile(r"""\{%-?\s*load\s+([^%]+?)\s*-?%\}""")
+_REGEX_META = re.compile(r"[\\^$.|?*+()\[\]{}<]")
+
+
+def literal_prefix(mount: WebMount) -> str:
+    """The literal start of a route: up to the first converter (``path``) or regex syntax (``re_path``)."""
+    route = mount.route
+    if mount.function == "re_path":
+        route = route.removeprefix("^")
+        cut = _REGEX_META.search(route)
+    else:
+        cut = re.search(r"<", route)
+    return route[: cut.start()] if cut else route
+
+
+def _string(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _kw(call: ast.Call, name: str) -> ast.AST | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def app_name_of(m: F.Module) -> str | None:
+    """A URLconf's ``app_name = "..."`` (its application namespace)."""
+    for node in m.tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "app_name" for t in node.targets):
+            return _string(node.value)
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "app_name":
+            return _string(node.value)
+    return None
+
+
+def _pattern_lists(tree: ast.Module) -> Iterator[ast.AST]:
+    """The elements of ``urlpatterns = [...]`` (``+=``, ``+ [...]`` and ``.append``/``.extend`` too)."""
+
+    def elements(value: ast.AST) -> Iterator[ast.AST]:
+        if isinstance(value, (ast.List, ast.Tuple)):
+            yield from value.elts
+        elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+            yield from elements(value.left)
+            yield from elements(value.right)
+
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "urlpatterns" for t in node.targets
+        ):
+            yield from elements(node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "urlpatterns":
+            if node.value is not None:
+                yield from elements(node.value)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == "urlpatterns":
+            yield from elements(node.value)
+        elif (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and isinstance(node.value.func.value, ast.Name)
+            and node.value.func.value.id == "urlpatterns"
+        ):
+            if node.value.func.attr == "append" and node.value.args:
+                yield node.value.args[0]
+            elif node.value.func.attr == "extend" and node.value.args:
+                yield from elements(node.value.args[0])
+
+
+class WebPart(PlannerState):
+    """The planner's part that finds the web face (see the module docstring)."""
+
+    def web_face(self, moved_files: Iterable[str]) -> WebFace:
+        routes: list[WebRoute] = []
+        names: dict[str, str] = {}
+        root = self.p.project.settings.get("ROOT_URLCONF")
+        if isinstance(root, str) and root in self.p.modules:
+            self._urlconf(root, (), routes, names, set())
+        collisions = self._collisions(routes)
+        templates, libraries, template_notes = self._templates(moved_files)
+        vendored: set[str] = set()
+        library_modules: dict[str, str] = {}
+        skipped_cp: dict[str, str] = {}
+        seen: dict[str, bool] = {}
+        for lib, mod in sorted(libraries.items()):
+            why = self._vendorable(mod, seen)
+            if why is None:
+                library_modules[lib] = mod
+                vendored.add(mod)
+            else:
+                template_notes.append((lib, mod, why))
+        processors = self._context_processors(seen, vendored, skipped_cp)
+        middleware = self._middleware()
+        for lib, mod, why in template_notes:
+            self.manual.append(
+                ManualStep(
+                    self.p.modules[mod].path if mod in self.p.modules else mod,
+                    1,
+                    "web face",
+                    f"the moved templates load the template tag library {lib!r} ({mod}), which the service cannot "
+                    f"vendor: {why}; move it with the app or copy what it needs",
+                )
+            )
+        for c in collisions:
+            path, _, rest = c.partition(" ")
+            self.manual.append(ManualStep(path.split(":")[0], int(path.split(":")[1]), "web route collision", rest))
+        installed = self.p.project.settings.get("INSTALLED_APPS")
+        whitenoise = "whitenoise.middleware.WhiteNoiseMiddleware" in middleware or (
+            isinstance(installed, (list, tuple)) and "whitenoise.runserver_nostatic" in installed
+        )
+        return WebFace(
+            routes=tuple(routes),
+            collisions=tuple(collisions),
+            templates=templates,
+            template_libraries=library_modules,
+            context_processors=processors,
+            skipped_context_processors=skipped_cp,
+            middleware=middleware,
+            login_url=self._login_url(names),
+            admin_apps=self._admin_apps(),
+            static="whitenoise" if whitenoise else "staticfiles",
+            modules=tuple(sorted(self._closure(vendored, seen))),
+        )
+
+    # -- URLconfs ------------------------------------------------------------------------------
+    def _urlconf(
+        self,
+        module: str,
+        parents: tuple[WebMount, ...],
+        routes: list[WebRoute],
+        names: dict[str, str],
+        seen: set[str],
+        elements: Iterable[ast.AST] | None = None,
+    ) -> None:
+        if module not in self.p.modules or len(parents) > MAX_URLCONF_DEPTH:
+            return
+        key = f"{module}|{'/'.join(m.route for m in parents)}"
+        if elements is None:
+            if key in seen:
+                return
+            seen.add(key)
+        m = self.p.modules[module]
+        for node in _pattern_lists(m.tree) if elements is None else elements:
+            if not isinstance(node, ast.Call):
+                continue
+            function = URL_FUNCTIONS.get(self.p.resolve(m, node.func) or "")
+            if function is None:
+                continue
+            route = _string(node.args[0] if node.args else _kw(node, "route"))
+            view = node.args[1] if len(node.args) > 1 else _kw(node, "view")
+            if route is None or view is None:
+                continue
+            ev = Evidence(m.path, node.lineno)
+            if isinstance(view, ast.Call) and self.p.resolve(m, view.func) in INCLUDES:
+                self._include(m, function, route, view, parents, routes, names, seen, ev)
+                continue
+            self._view(m, function, route, node, view, parents, routes, names, ev)
+
+    def _include(
+        self,
+        m: F.Module,
+        function: str,
+        route: str,
+        call: ast.Call,
+        parents: tuple[WebMount, ...],
+        routes: list[WebRoute],
+        names: dict[str, str],
+        seen: set[str],
+        ev: Evidence,
+    ) -> None:
+        arg = call.args[0] if call.args else _kw(call, "arg")
+        namespace = _string(_kw(call, "namespace")) or (_string(call.args[1]) if len(call.args) > 1 else None)
+        app_name: str | None = None
+        if isinstance(arg, ast.Tuple) and len(arg.elts) == 2:
+            app_name = _string(arg.elts[1])
+            arg = arg.elts[0]
+        if isinstance(arg, (ast.List, ast.Tuple)):  # patterns written inline: the same module, one level down
+            mount = WebMount(function, route, namespace or app_name, app_name if app_name != namespace else None)
+            self._urlconf(m.name, (*parents, mount), routes, names, seen, arg.elts)
+            return
+        target = _string(arg) or (self.p.resolve(m, arg) if arg is not None else None)
+        if target is None or target not in self.p.modules:
+            return
+        included = self.p.modules[target]
+        app_name = app_name or app_name_of(included)
+        instance = namespace or app_name
+        mount = WebMount(function, route, instance, app_name if app_name != instance else None)
+        if target in self.moved:
+            routes.append(WebRoute("include", target, parents, mount, ev))
+            return
+        self._urlconf(target, (*parents, mount), routes, names, seen)
+
+    def _view(
+        self,
+        m: F.Module,
+        function: str,
+        route: str,
+        node: ast.Call,
+        view: ast.AST,
+        parents: tuple[WebMount, ...],
+        routes: list[WebRoute],
+        names: dict[str, str],
+        ev: Evidence,
+    ) -> None:
+        name = _string(_kw(node, "name") or (node.args[3] if len(node.args) > 3 else None))
+        if name is not None and function == "path" and "<" not in route:
+            spaces = [p.namespace for p in parents if p.namespace]
+            full = "/" + "".join(p.route for p in parents) + route
+            if all(p.function == "path" and "<" not in p.route for p in parents):
+                names.setdefault(":".join([*spaces, name]), full)
+        call = ""
+        ref = view
+        if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
+            ref = view.func.value
+            literal = True
+            for value in [*view.args, *(k.value for k in view.keywords)]:
+                try:
+                    ast.literal_eval(value)
+                except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                    literal = False
+            args = ", ".join([*(ast.unparse(a) for a in view.args), *(ast.unparse(k) for k in view.keywords)])
+            call = f".as_view({args})" if literal else ".as_view()"
+            if not literal:
+                self.manual.append(
+                    ManualStep(
+                        ev.path,
+                        ev.line,
+                        "web face",
+                        f"the arguments of {ast.unparse(view)} are not literal: the service mounts the view with "
+                        "`.as_view()`; give it the same arguments there",
+                    )
+                )
+        dotted = self.p.resolve(m, ref)
+        if dotted is None or not self.is_moved(dotted):
+            return
+        extra = node.args[2] if len(node.args) > 2 else _kw(node, "kwargs")
+        kwargs = None
+        if extra is not None:
+            try:
+                ast.literal_eval(extra)
+                kwargs = ast.unparse(extra)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                self.manual.append(
+                    ManualStep(ev.path, ev.line, "web face", "the extra keyword arguments of the route are not literal")
+                )
+        routes.append(WebRoute("view", dotted, parents, WebMount(function, route), ev, name, call, kwargs))
+
+    def _collisions(self, routes: list[WebRoute]) -> list[str]:
+        """Mounts the service's own routes (/healthz, /api/v1/) shadow: ``"path:line message"`` each."""
+        api = API_PREFIX.strip("/") + "/"
+        health = HEALTH_PATH.strip("/")
+        out: list[str] = []
+        for r in routes:
+            levels = (*r.parents, r.mount)
+            prefix = "".join(literal_prefix(x) for x in levels)
+            exact = all(x.function == "path" and "<" not in x.route for x in levels)
+            own: list[str] = [prefix]
+            if r.kind == "include" and r.target in self.p.modules:
+                own = [prefix + literal_prefix(WebMount(f, rt)) for f, rt in self._own_routes(r.target)] or own
+            for full in own:
+                if full.startswith(api) or (full == health and (exact or r.kind == "include")):
+                    where = f"{r.evidence.path}:{r.evidence.line}"
+                    out.append(
+                        f"{where} the moved route {full!r} ({r.target}) is shadowed by the service's own "
+                        f"{'/' + api if full.startswith(api) else '/' + health}: move it to another path"
+                    )
+                    break
+        return out
+
+    def _own_routes(self, module: str) -> list[tuple[str, str]]:
+        m = self.p.modules[module]
+        out = []
+        for node in _pattern_lists(m.tree):
+            if isinstance(node, ast.Call):
+                function = URL_FUNCTIONS.get(self.p.resolve(m, node.func) or "")
+                route = _string(node.args[0] if node.args else _kw(node, "route"))
+                if function and route is not None:
+                    out.append((function, route))
+        return out
+
+    def _login_url(self, names: dict[str, str]) -> str | None:
+        value = self.p.project.settings.get("LOGIN_URL", DEFAULT_LOGIN_URL)
+        if not isinstance(value, str):
+            return None
+        if value.startswith(("/", "http://", "https://")):
+            return value
+        return names.get(value)
+
+    def _admin_apps(self) -> tuple[str, ...]:
+        out = set()
+        for name in self.moved:
+            m = self.p.modules[name]
+            if m.test or m.migration or m.app is None:
+                continue
+            if any(t == "django.contrib.admin" or t.startswith("django.contrib.admin.") for t in m.import_targets):
+                if "register" in m.source:
+                    out.add(m.app)
+        return tuple(sorted(out))
+
+    def _middleware(self) -> tuple[str, ...]:
+        value = self.p.project.settings.get("MIDDLEWARE")
+        if not isinstance(value, (list, tuple)):
+            return ()
+        return tuple(x for x in value if x in CARRIED_MIDDLEWARE)
+
+    # -- templates -----------------------------------------------------------------------------
+    def _setting(self, name: str) -> ast.AST | None:
+        """The value node of the last top-level assignment of a setting (the settings module first, then
+        the modules it star-imports)."""
+        modules = [self.p.settings_module] if self.p.settings_module else []
+        modules += [m for m in reversed(self.p.project.settings_modules) if m not in modules]
+        for mod in modules:
+            m = self.p.modules.get(mod or "")
+            if m is None:
+                continue
+            found = None
+            for node in m.tree.body:
+                if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                    found = node.value
+            if found is not None:
+                return found
+        return None
+
+    def _engine_option(self, key: str) -> list[ast.AST]:
+        """The values of ``key`` in the TEMPLATES engines' dicts (``DIRS``) or their ``OPTIONS``."""
+        node = self._setting("TEMPLATES")
+        out: list[ast.AST] = []
+        for d in (n for n in ast.walk(node) if isinstance(n, ast.Dict)) if node is not None else ():
+            for k, v in zip(d.keys, d.values, strict=True):
+                if _string(k) == key:
+                    out.append(v)
+        return out
+
+    def _template_dirs(self) -> list[str]:
+        """Folders (relative to the root) the monolith finds templates in: TEMPLATES DIRS, then app dirs."""
+        out: list[str] = []
+        for value in self._engine_option("DIRS"):
+            for item in value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]:
+                parts = [n.value for n in ast.walk(item) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+                rel = "/".join(p.strip("/") for p in parts if p.strip("/"))
+                if rel and not PurePosixPath(rel).is_absolute() and ".." not in rel.split("/"):
+                    out.append(rel)
+        if (self.root / "templates").is_dir() and "templates" not in out:
+            out.append("templates")  # the usual place, when DIRS is not literal
+        for a in self.p.apps:
+            if a.label not in self.apps and a.label in self.app_paths:
+                out.append(f"{self.app_paths[a.label]}/templates")
+        return out
+
+    def _templates(
+        self, moved_files: Iterable[str]
+    ) -> tuple[dict[str, str], dict[str, str], list[tuple[str, str, str]]]:
+        """(staying template name → file vendored, library → staying module, libraries that cannot be)."""
+        max_bytes = self.p.project.config.max_file_bytes
+        staying: dict[str, str] = {}
+        for folder in self._template_dirs():
+            if not (self.root / folder).is_dir():
+                continue
+            found, _skipped = walk_files(self.root, folder, max_bytes)
+            for rel in found:
+                staying.setdefault(rel[len(folder) + 1 :], rel)
+        moved_names: set[str] = set()
+        queue: list[str] = []
+        for rel in moved_files:
+            if "/templates/" in f"/{rel}" and any(rel.startswith(self.app_paths[a] + "/") for a in self.apps):
+                moved_names.add(rel.split("/templates/", 1)[1])
+                queue.append(rel)
+        vendored: dict[str, str] = {}
+        loads: set[str] = set()
+        done: set[str] = set()
+        while queue:
+            rel = queue.pop()
+            if rel in done:
+                continue
+            done.add(rel)
+            text = self._read_text(rel, max_bytes)
+            if text is None:
+                continue
+            for _q, name in _TEMPLATE_REF.findall(text):
+                if name in moved_names or name not in staying:
+                    continue
+                if name not in vendored:
+                    vendored[name] = staying[name]
+                    queue.append(staying[name])
+            for spec in _LOAD.findall(text):
+                words = spec.split()
+                loads.update(words[words.index("from") + 1 :] if "from" in words else words)
+        libraries: dict[str, str] = {}
+        for lib in sorted(loads):
+            mods = sorted(n for n in self.p.modules if n.endswith(f".templatetags.{lib}"))
+            if mods and not any(mod in self.moved for mod in mods):
+                libraries[lib] = mods[0]
+        return {k: vendored[k] for k in sorted(vendored)}, libraries, []
+
+    def _read_text(self, rel: str, max_bytes: int) -> str | None:
+        from decompose.scan.source import SourceError, read_source
+
+        try:
+            return read_source(str(self.root / rel), max_bytes).decode("utf-8")
+        except (SourceError, UnicodeDecodeError):
+            return None
+
+    # -- code the pages run --------------------------------------------------------------------
+    def _vendorable(self, mod: str, seen: dict[str, bool]) -> str | None:
+        """None when the staying module can be copied into the service under its own name, else why not."""
+        m = self.p.modules.get(mod)
+        if m is None:
+            return "not a module of the project"
+        if self._kernel_ok(mod, seen):
+            return None
+        staying = sorted(
+            {
+                dep
+                for t in m.import_targets
+                if (dep := self.p.module_of(t)) is not None and dep != mod and dep not in self.moved
+                if not self._kernel_ok(dep, seen)
+            }
+        )
+        if any(mf.module == mod and not mf.abstract for mf in self.p.models.values()):
+            return "it defines models"
+        return f"it uses staying code ({', '.join(staying[:3]) or 'its models or views'})"
+
+    def _context_processors(
+        self, seen: dict[str, bool], vendored: set[str], skipped: dict[str, str]
+    ) -> tuple[str, ...]:
+        found: list[str] = []
+        for value in self._engine_option("context_processors"):
+            found += [c for n in getattr(value, "elts", ()) if (c := _string(n)) is not None]
+        out: list[str] = []
+        for cp in dict.fromkeys(found):
+            mod = self.p.module_of(cp)
+            if cp.startswith("django."):
+                out.append(cp)
+            elif mod is None:
+                skipped[cp] = "not a module of the project (a third-party package): install it and add it"
+            elif mod in self.moved:
+                out.append(cp)
+            else:
+                why = self._vendorable(mod, seen)
+                if why is None:
+                    out.append(cp)
+                    vendored.add(mod)
+                else:
+                    skipped[cp] = why
+        return tuple(out)
+
+    def _closure(self, mods: set[str], seen: dict[str, bool]) -> set[str]:
+        """The vendored modules, the staying modules they import and their packages."""
+        out: set[str] = set()
+        stack = sorted(mods)
+        while stack:
+            mod = stack.pop()
+            if mod in out or mod in self.moved or mod not in self.p.modules:
+                continue
+            out.add(mod)
+            parts = mod.split(".")
+            stack += [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) in self.p.modules]
+            for target in self.p.modules[mod].import_targets:
+                dep = self.p.module_of(target)
+                if dep is not None and self._kernel_ok(dep, seen):
+                    stack.append(dep)
+        return out
