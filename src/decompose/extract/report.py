@@ -252,6 +252,15 @@ def plan_markdown(plan: ExtractionPlan) -> str:
         f for f in plan.moved_files if "/tests/" in f"/{f}" and f.endswith(".py") and not f.endswith("__init__.py")
     ]
     out += ["", f"Test modules that move: {', '.join(f'`{t}`' for t in moved_tests) or '(none)'}."]
+    out += ["", "## Dependencies", ""]
+    if plan.dependency_files:
+        out.append(
+            "The service's pins are read from the monolith's "
+            + ", ".join(f"`{f}`" for f in plan.dependency_files)
+            + " (paths relative to the project's folder)."
+        )
+    else:
+        out.append("The monolith declares no dependencies decompose can read: the service's pins are TODOs.")
     out += ["", "## Data", "", "### Foreign keys across the boundary", ""]
     if not plan.fk_cuts:
         out.append("None.")

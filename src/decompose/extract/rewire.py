@@ -38,6 +38,7 @@ from decompose.extract.codemods.installed_apps import ServiceSwitchSettings
 from decompose.extract.codemods.signal_bridge import BridgeSignalImports
 from decompose.extract.codemods.todo_comments import AddTodoComments
 from decompose.extract.codemods.urlconf import ServiceSwitchUrls
+from decompose.extract.monolith_requirements import client_requirement_changes
 from decompose.extract.plan import ExtractionPlan
 from decompose.project import SettingsRead, import_root_of, read_settings
 from decompose.scan.fallback import MAX_BRACKET_DEPTH, max_bracket_depth
@@ -474,20 +475,10 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
     config_rel, config_text = _contract_config(root, plan, root_urlconf, pkg)
     if config_text is not None:
         changes[config_rel] = config_text
-    requirements = read_text(root, "requirements.txt")
-    if requirements is not None:
-        names = {
-            re.split(r"[<>=!~\[ ;]", ln.strip(), maxsplit=1)[0].lower()
-            for ln in requirements.splitlines()
-            if ln.strip()
-        }
-        missing = [r for r in REQUIREMENTS if re.split(r"[<>=]", r)[0] not in names]
-        if missing:
-            changes["requirements.txt"] = (
-                requirements
-                + ("" if requirements.endswith("\n") or not requirements else "\n")
-                + "".join(f"{r}\n" for r in missing)
-            )
+    # the client's packages where the monolith declares its dependencies, in its style
+    declared, declared_notes = client_requirement_changes(root, REQUIREMENTS)
+    changes.update(declared)
+    notes.extend(declared_notes)
     staying_tests = dict(plan.staying_tests)
     return Rewiring(
         root=root,

@@ -24,6 +24,7 @@ from decompose.extract.plan.signals import SignalsPart
 from decompose.extract.plan.tests import TestsPart
 from decompose.extract.plan.web import WebPart
 from decompose.extract.plan.values import ExtractionPlan, InterfaceModel, ManualStep, service_package
+from decompose.extract.service.requirements import dependency_files
 from decompose.graph import Evidence
 from decompose.scan.source import walk_files
 
@@ -277,6 +278,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
             service_rewrites=rewrites,
             url_namespaces=namespaces,
             table_order=self.table_order(owned),
+            dependency_files=dependency_files(self.root),
             web=web,
         )
 

@@ -574,6 +574,9 @@ class ExtractionPlan:
     #: the tables that move (the moved models' own, never a table a staying app owns), in the order to copy
     #: their rows: a table after the tables it references
     table_order: tuple[str, ...] = ()
+    #: the monolith's dependency files the service's pins were read from, relative to the project's folder
+    #: (``../pyproject.toml`` when they sit above it)
+    dependency_files: tuple[str, ...] = ()
     #: how the service serves the moved apps' web face (routes, templates, admin)
     web: WebFace = field(default_factory=WebFace)
 
@@ -611,6 +614,7 @@ class ExtractionPlan:
             "service_rewrites": self.service_rewrites.to_dict(),
             "url_namespaces": list(self.url_namespaces),
             "table_order": list(self.table_order),
+            "dependency_files": list(self.dependency_files),
             "web": self.web.to_dict(),
             "interface_functions": [f.to_dict() for f in self.interface_functions],
             "interface_models": [m.to_dict() for m in self.interface_models],
@@ -650,6 +654,7 @@ class ExtractionPlan:
                 service_rewrites=ServiceRewrites.from_dict(d.get("service_rewrites", {})),
                 url_namespaces=tuple(d.get("url_namespaces", ())),
                 table_order=tuple(d.get("table_order", ())),
+                dependency_files=tuple(d.get("dependency_files", ())),
                 web=WebFace.from_dict(d.get("web", {})),
             )
         except (KeyError, TypeError, ValueError) as exc:

@@ -2,9 +2,10 @@
 
 Two questions, both answered from files read as text (nothing of the project is imported or run):
 
-1. **What does the monolith pin?** :func:`monolith_pins` reads whichever of these exist at the
-   project's root: ``uv.lock``, ``poetry.lock``, ``Pipfile.lock`` (exact versions: what the monolith
-   really runs), ``requirements*.txt`` and ``requirements/*.txt``, ``pyproject.toml``
+1. **What does the monolith pin?** :func:`monolith_pins` reads whichever of these exist in the
+   project's :func:`dependency_root` (the given folder, or the nearest one above it that declares
+   dependencies, up to the git repository's root): ``uv.lock``, ``poetry.lock``, ``Pipfile.lock``
+   (exact versions: what the monolith really runs), ``requirements*.txt`` and ``requirements/*.txt``, ``pyproject.toml``
    (``[project.dependencies]``, ``[project.optional-dependencies]``, ``[tool.poetry.dependencies]``).
    A declared requirement keeps its extras and markers; a lock file's version replaces its
    specifier (``Django[argon2]~=6.0.0`` + ``django 6.0.3`` in ``uv.lock`` → ``Django[argon2]==6.0.3``).
@@ -28,6 +29,7 @@ Example::
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import tomllib
@@ -234,17 +236,64 @@ def _declared(root: Path) -> list[tuple[str, str, Requirement]]:
     return out
 
 
+def _git_root(root: Path) -> Path | None:
+    """The nearest folder at or above ``root`` that holds ``.git`` (a folder or a worktree's file)."""
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def dependency_root(root: Path) -> Path:
+    """The folder whose dependency files describe the project at ``root``.
+
+    ``root`` itself when it declares dependencies (a requirements file, a lock file, a ``pyproject.toml``
+    with dependencies), else the nearest folder above it that does, never above the enclosing git
+    repository's root: ``extract src`` on a project that keeps ``pyproject.toml`` and ``uv.lock`` beside
+    ``src/`` reads them there. Without an enclosing git repository only ``root`` is looked at (a folder
+    above it is not the project's).
+    """
+    root = Path(root).absolute()
+    top = _git_root(root)
+    if top is None:
+        return root
+    for folder in (root, *root.parents):
+        if _declared(folder) or any(read_text(folder, rel) is not None for rel in _LOCKS):
+            return folder
+        if folder == top:
+            break
+    return root
+
+
+def _relative(root: Path, folder: Path, rel: str) -> str:
+    """``rel`` (relative to ``folder``) as seen from ``root``: ``../pyproject.toml`` above it."""
+    return Path(os.path.relpath(folder / rel, root)).as_posix()
+
+
+def dependency_files(root: Path) -> tuple[str, ...]:
+    """The dependency files :func:`monolith_pins` reads for the project at ``root``, relative to ``root``
+    (``../pyproject.toml`` when they are above it), sorted."""
+    root = Path(root).absolute()
+    folder = dependency_root(root)
+    names = {rel for rel in _LOCKS if read_text(folder, rel) is not None}
+    names |= {rel for rel, _line, _req in _declared(folder)}
+    return tuple(sorted(_relative(root, folder, rel) for rel in names))
+
+
 def monolith_pins(root: Path) -> dict[str, Pin]:
-    """Canonical distribution name → the monolith's own requirement for it (see the module docstring)."""
-    root = Path(root)
+    """Canonical distribution name → the monolith's own requirement for it (see the module docstring), read
+    from the files of :func:`dependency_root`; each pin's source is relative to ``root``."""
+    root = Path(root).absolute()
+    folder = dependency_root(root)
     locked: dict[str, tuple[str, str]] = {}
     for rel in _LOCKS:
-        text = read_text(root, rel)
+        text = read_text(folder, rel)
         if text is not None:
             for name, version in _locked(rel, text).items():
-                locked.setdefault(name, (version, rel))
+                locked.setdefault(name, (version, _relative(root, folder, rel)))
     pins: dict[str, Pin] = {}
-    for rel, line, req in _declared(root):
+    for declared_in, line, req in _declared(folder):
+        rel = _relative(root, folder, declared_in)
         key: str = canonicalize_name(req.name)
         if key in pins:
             continue
@@ -321,4 +370,13 @@ def is_stdlib(name: str) -> bool:
     return name in sys.stdlib_module_names or name == "__future__"
 
 
-__all__ = ["ALIASES", "Pin", "distribution_for", "installed_top_levels", "is_stdlib", "monolith_pins"]
+__all__ = [
+    "ALIASES",
+    "Pin",
+    "dependency_files",
+    "dependency_root",
+    "distribution_for",
+    "installed_top_levels",
+    "is_stdlib",
+    "monolith_pins",
+]

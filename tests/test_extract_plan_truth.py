@@ -1,0 +1,274 @@
+"""What the plan must tell the truth about on real layouts (issue 13), on a small hand-written project
+shaped like pretalx and django-crm: the code under ``src/`` with ``pyproject.toml`` and ``uv.lock``
+one level up, the tests kept outside the apps (``src/tests/<app>/``), staying code that reaches the
+moved app by a settings star-import, a template include, a hard-coded URL, an ``include()`` and a
+migration import. Built in a temporary git repository; nothing of it is imported or run."""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from decompose.extract.plan import build_plan
+from decompose.extract.plan.index import index_project
+from decompose.extract.report import plan_markdown
+from decompose.extract.rewire import rewire
+from decompose.extract.service.generator import service_files
+
+PYPROJECT = """
+    [project]
+    name = "conf"
+    version = "1.0"
+    # what the project runs
+    dependencies = [
+      "Django[argon2]~=6.0.0",
+      "bleach~=6.4.0",
+      "rules~=3.5.0",
+    ]
+"""
+UV_LOCK = """
+    version = 1
+
+    [[package]]
+    name = "conf"
+    version = "1.0"
+    source = { editable = "." }
+
+    [[package]]
+    name = "django"
+    version = "6.0.7"
+
+    [[package]]
+    name = "bleach"
+    version = "6.4.1"
+
+    [[package]]
+    name = "rules"
+    version = "3.5.2"
+"""
+FILES = {
+    "src/manage.py": """
+        import os
+        import sys
+
+        if __name__ == "__main__":
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conf.settings")
+            from django.core.management import execute_from_command_line
+
+            execute_from_command_line(sys.argv)
+    """,
+    "src/conf/__init__.py": "",
+    "src/conf/settings.py": """
+        INSTALLED_APPS = [
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "event",
+            "mail",
+        ]
+        ROOT_URLCONF = "conf.urls"
+        SECRET_KEY = "x"
+    """,
+    "src/conf/urls.py": """
+        from django.urls import include, path
+
+        urlpatterns = [
+            path("event/", include("event.urls")),
+            path("mail/", include("mail.urls")),
+        ]
+    """,
+    "src/event/__init__.py": "",
+    "src/event/models.py": """
+        from django.db import models
+
+
+        class Event(models.Model):
+            name = models.CharField(max_length=20)
+    """,
+    "src/event/urls.py": """
+        from django.urls import path
+
+        from event import views
+
+        urlpatterns = [path("", views.page)]
+    """,
+    "src/event/views.py": """
+        from mail.utils import send
+
+
+        def page(request):
+            send("hello")
+    """,
+    "src/mail/__init__.py": "",
+    "src/mail/models.py": """
+        from django.db import models
+
+
+        class QueuedMail(models.Model):
+            text = models.TextField()
+    """,
+    "src/mail/utils.py": """
+        import bleach
+
+        from mail.models import QueuedMail
+
+
+        def _clean(text: str) -> str:
+            return bleach.clean(text)
+
+
+        def send(text: str) -> int:
+            return QueuedMail.objects.create(text=_clean(text)).pk
+    """,
+    "src/mail/urls.py": """
+        from django.urls import path
+
+        from mail import views
+
+        urlpatterns = [path("outbox/", views.outbox)]
+    """,
+    "src/mail/views.py": """
+        from django.http import HttpResponse
+
+
+        def outbox(request):
+            return HttpResponse("ok")
+    """,
+    "src/tests/__init__.py": "",
+    "src/tests/factories.py": """
+        from event.models import Event
+
+
+        def make_event():
+            return Event.objects.create(name="e")
+    """,
+    "src/tests/mail/__init__.py": "",
+    "src/tests/mail/test_utils.py": """
+        from mail.utils import _clean, send
+
+
+        def test_clean():
+            assert _clean("<b>x</b>")
+
+
+        def test_send(db):
+            assert send("x")
+    """,
+    "src/tests/mail/test_with_event.py": """
+        from mail.utils import send
+        from tests.factories import make_event
+
+
+        def test_send_for_event(db):
+            make_event()
+            assert send("y")
+    """,
+    "src/tests/event/__init__.py": "",
+    "src/tests/event/test_views.py": """
+        from event.views import page
+        from mail.utils import _clean
+
+
+        def test_page(rf):
+            assert _clean("x") == "x"
+            page(rf.get("/"))
+    """,
+}
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip("\n"))
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """The repository root; the project decompose is given is ``repo/src``."""
+    root = tmp_path / "repo"
+    write(root, {**FILES, "pyproject.toml": PYPROJECT, "uv.lock": UV_LOCK})
+    git(root, "init", "-q")
+    return root
+
+
+# -- 1. the monolith's pins above the given folder -------------------------------------------------
+
+
+def test_the_pins_are_read_from_the_dependency_files_above_src(repo: Path) -> None:
+    src = repo / "src"
+    index = index_project(src)
+    plan = build_plan(index, "mail", ["mail"])
+    assert plan.dependency_files == ("../pyproject.toml", "../uv.lock")
+    assert "`../pyproject.toml`, `../uv.lock`" in plan_markdown(plan)
+    requirements = service_files(plan, index)["requirements.txt"]
+    assert "Django[argon2]==6.0.7  # the monolith's pin (../pyproject.toml, ../uv.lock)" in requirements
+    assert "bleach==6.4.1" in requirements
+    assert "TODO(decompose): the monolith pins no Django version" not in requirements
+
+
+def test_a_folder_above_is_not_read_outside_a_git_repository(repo: Path) -> None:
+    import shutil
+
+    shutil.rmtree(repo / ".git")
+    plan = build_plan(repo / "src", "mail", ["mail"])
+    assert plan.dependency_files == ()
+    assert "no dependencies decompose can read" in plan_markdown(plan)
+
+
+def test_the_client_packages_go_into_pyproject_in_the_projects_style(repo: Path) -> None:
+    # the project is the repository root itself: its pyproject.toml is rewritten, comments and layout kept
+    write(repo, {"manage.py": FILES["src/manage.py"]})
+    for rel in list(FILES):
+        if rel.startswith("src/") and rel != "src/manage.py":
+            target = repo / rel[len("src/") :]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text((repo / rel).read_text())
+    import shutil
+
+    shutil.rmtree(repo / "src")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    plan = build_plan(repo, "mail", ["mail"])
+    assert plan.dependency_files == ("pyproject.toml", "uv.lock")
+    changes = rewire(plan, repo).changes
+    assert "requirements.txt" not in changes
+    text = changes["pyproject.toml"]
+    assert '  "rules~=3.5.0",\n  "httpx~=' in text  # appended to the array, its indentation kept
+    assert '"pybreaker~=' in text and '"stamina~=' in text
+    assert "# what the project runs" in text
+    assert text.startswith(textwrap.dedent(PYPROJECT).lstrip("\n").split("  \"rules")[0])
+
+
+def test_the_client_packages_above_the_rewired_folder_are_a_note(repo: Path) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    plan = build_plan(repo / "src", "mail", ["mail"])
+    wired = rewire(plan, repo / "src")
+    assert not any(rel.endswith(("pyproject.toml", "requirements.txt")) for rel in wired.changes)
+    note = next(n for n in wired.notes if "../pyproject.toml" in n)
+    assert "httpx~=" in note and "stamina~=" in note
+
+
+def test_requirements_txt_pinned_with_double_equals_gets_exact_pins(tmp_path: Path) -> None:
+    root = tmp_path / "crm"
+    files = {k[len("src/") :]: v for k, v in FILES.items()}
+    write(root, files)
+    (root / "requirements.txt").write_text("    Django==6.0.7\n    bleach==6.4.1\n    rules==3.5.2\n")  # crm indents
+    git(root, "init", "-q")
+    plan = build_plan(root, "mail", ["mail"])
+    text = rewire(plan, root).changes["requirements.txt"]
+    added = text.splitlines()[3:]
+    assert added and all(ln.startswith("    ") and "==" in ln for ln in added), added
+    assert {ln.split("==")[0].strip().lower() for ln in added} >= {"httpx", "pybreaker", "stamina"}
