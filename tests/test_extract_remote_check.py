@@ -1,6 +1,7 @@
 """Remote mode's start-up check (issue 13): the rewired sample monolith refuses to start
 (``manage.py check`` fails with an Error) when a service is ``remote`` but its URL or token is
-missing, or its apps are installed again after the switch; configured, it starts."""
+missing, its identity key is missing or shorter than 32 characters (issue 14), or its apps are installed
+again after the switch; configured, it starts."""
 
 from __future__ import annotations
 
@@ -50,10 +51,23 @@ def test_local_mode_starts(monolith: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-def test_remote_with_url_and_token_starts(monolith: Path) -> None:
+KEY = "k" * 32
+
+
+def test_remote_with_url_token_and_identity_key_starts(monolith: Path) -> None:
     result = _check(monolith, DECOMPOSE_PAYMENTS_MODE="remote", DECOMPOSE_PAYMENTS_URL="http://127.0.0.1:8001",
-                    DECOMPOSE_PAYMENTS_TOKEN="t0ken")
+                    DECOMPOSE_PAYMENTS_TOKEN="t0ken", DECOMPOSE_PAYMENTS_IDENTITY_KEY=KEY)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+@pytest.mark.parametrize(("key", "said"), [(None, "not set"), ("k" * 31, "shorter than 32 characters")])
+def test_remote_without_a_long_enough_identity_key_fails_start_up(monolith: Path, key: str | None, said: str) -> None:
+    env = {"DECOMPOSE_PAYMENTS_IDENTITY_KEY": key} if key is not None else {}
+    result = _check(monolith, DECOMPOSE_PAYMENTS_MODE="remote", DECOMPOSE_PAYMENTS_URL="http://127.0.0.1:8001",
+                    DECOMPOSE_PAYMENTS_TOKEN="t0ken", **env)
+    assert result.returncode != 0
+    assert f"(decompose.E006) service payments is remote but its identity key is {said}" in result.stderr
+    assert "HINT: set DECOMPOSE_PAYMENTS_IDENTITY_KEY" in result.stderr
 
 
 def test_remote_without_url_and_token_fails_start_up(monolith: Path) -> None:
@@ -76,7 +90,7 @@ def test_remote_with_its_apps_installed_again_fails_start_up(monolith: Path, tmp
     settings = copy / "shop" / "settings.py"
     settings.write_text(settings.read_text(encoding="utf-8") + '\nINSTALLED_APPS += ["payments"]\n', encoding="utf-8")
     result = _check(copy, DECOMPOSE_PAYMENTS_MODE="remote", DECOMPOSE_PAYMENTS_URL="http://127.0.0.1:8001",
-                    DECOMPOSE_PAYMENTS_TOKEN="t0ken")
+                    DECOMPOSE_PAYMENTS_TOKEN="t0ken", DECOMPOSE_PAYMENTS_IDENTITY_KEY=KEY)
     assert result.returncode != 0
     assert "(decompose.E003) service payments is remote but its apps are still in INSTALLED_APPS: payments" \
         in result.stderr

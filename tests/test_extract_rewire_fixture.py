@@ -60,7 +60,7 @@ def test_call_sites_signals_settings_urls_and_fk_are_rewritten(mini: Path) -> No
     assert "from mini.services.billing import invoice_paid" in ch["sales/receivers.py"]
     assert "invoice_id = models.BigIntegerField(null=True, blank=True, db_index=True)" in ch["sales/models.py"]
     assert "from billing.models import Invoice" not in ch["sales/models.py"]
-    assert 'if service_is_local("billing") else []' in ch["mini/urls.py"]
+    assert 'if service_is_local("billing") else [path(' in ch["mini/urls.py"]  # remote: the mirror, same path
     assert 'path("api/v1/", include("mini.services.urls"))' in ch["mini/urls.py"]
     assert '"mode": os.environ.get("DECOMPOSE_BILLING_MODE", "local")' in ch["mini/settings.py"]
     assert '"apps": ["billing"]' in ch["mini/settings.py"]

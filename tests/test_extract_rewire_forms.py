@@ -143,7 +143,7 @@ def test_root_urlconf_from_the_star_imported_module_and_i18n_patterns(mini: Path
         ''')
     r = _rewire(mini)
     urls = r.changes["mini/urls.py"]
-    assert '*([path("billing/", include("billing.urls"))] if service_is_local("billing") else []),' in urls
+    assert '*([path("billing/", include("billing.urls"))] if service_is_local("billing") else [path("billing/", include("mini.services.routes.billing.billing__urls"))]),' in urls
     assert 'urlpatterns = [path("api/v1/", include("mini.services.urls")), *urlpatterns]' in urls
     assert urls.index("i18n_patterns(") < urls.index('include("mini.services.urls")')
     compile(urls, "urls.py", "exec")
@@ -166,7 +166,7 @@ def test_urlpatterns_plus_equals_and_plus_static(mini: Path) -> None:
     urls = r.changes["mini/urls.py"]
     assert 'urlpatterns = [path("sales/", include("sales.urls"))] + static("/media/", document_root="m")' in urls
     assert urls.endswith('urlpatterns = [path("api/v1/", include("mini.services.urls")), *urlpatterns]\n')
-    assert '    *([path("billing/", include("billing.urls"))] if service_is_local("billing") else []),' in urls
+    assert '    *([path("billing/", include("billing.urls"))] if service_is_local("billing") else [path("billing/", include("mini.services.routes.billing.billing__urls"))]),' in urls
     compile(urls, "urls.py", "exec")
     _again_changes_nothing(mini, r.changes)
 
@@ -181,7 +181,7 @@ def test_urlpatterns_extended_under_an_if_block(mini: Path) -> None:
             urlpatterns += [path("billing/", include("billing.urls"))]
         ''')
     urls = _rewire(mini).changes["mini/urls.py"]
-    switched = '*([path("billing/", include("billing.urls"))] if service_is_local("billing") else [])'
+    switched = '*([path("billing/", include("billing.urls"))] if service_is_local("billing") else [path("billing/", include("mini.services.routes.billing.billing__urls"))])'
     assert f"    urlpatterns += [{switched}]" in urls
 
 
@@ -194,7 +194,7 @@ def test_an_imported_urls_module_passed_to_include_is_switched(mini: Path) -> No
         urlpatterns = [path("billing/", include(billing_urls)), path("sales/", include("sales.urls"))]
         ''')
     urls = _rewire(mini).changes["mini/urls.py"]
-    assert '*([path("billing/", include(billing_urls))] if service_is_local("billing") else [])' in urls
+    assert '*([path("billing/", include(billing_urls))] if service_is_local("billing") else [path("billing/", include("mini.services.routes.billing.billing__urls"))])' in urls
 
 
 def test_an_include_in_a_form_the_switch_cannot_handle_stops_with_the_file_and_the_form(mini: Path) -> None:
@@ -226,7 +226,7 @@ def test_a_nested_urlconf_that_includes_the_moved_app_is_switched_too(mini: Path
     r = _rewire(mini)
     assert 'include("mini.services.urls")' in r.changes["mini/urls.py"]
     api = r.changes["mini/api_urls.py"]
-    assert '*([path("billing/", include("billing.urls"))] if service_is_local("billing") else [])' in api
+    assert '*([path("billing/", include("billing.urls"))] if service_is_local("billing") else [path("billing/", include("mini.services.routes.billing.billing__urls"))])' in api
     assert "mini.services.urls" not in api
 
 

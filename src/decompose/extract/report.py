@@ -87,12 +87,15 @@ def migration_markdown(
         f"and calls the service at `{env}_URL` with `{env}_TOKEN`. Rolling back is setting the mode",
         "back to `local`.",
         "",
-        "The moved apps' own views (their URLconf) are not proxied by the monolith in `remote` mode:",
-        "they authenticate the monolith's session user, which the service does not have, so a blind",
-        "forward would either fail or trust an unauthenticated caller. Clients of those URLs move to",
-        "the service behind a gateway that propagates the user's identity, or use the monolith's own",
-        "pages and views, which call the service through the client module (what the sample",
-        "monolith's tests do).",
+        "The moved apps' own pages (their URLconfs) stay at their paths in `remote` mode: the URLconf",
+        "mounts generated mirrors (same routes, names and namespaces, so `reverse()` and `{% url %}`",
+        f"give the same paths) whose every route is forwarded to the service by `{services_package(plan, rewiring.client)}.proxy`",
+        "(method, path and query, headers, cookies, body and uploads; status, headers, cookies, redirects",
+        "and streamed bodies back; the client's timeouts and breaker, a 503 page when the service is down).",
+        "The user travels as a signed assertion (`X-Decompose-Identity`, a 30-second JWT signed with",
+        f"`{env}_IDENTITY_KEY`, at least 32 characters, the service's `DECOMPOSE_IDENTITY_KEY`) with the",
+        "permissions the moved code checks; CSRF is checked once, here. In production an edge proxy routes",
+        "these paths to the service directly; this view is the fallback and the test path.",
         "",
         "## What moved",
         "",
@@ -131,6 +134,19 @@ def migration_markdown(
     if rewiring.staying_tests:
         out += ["", "Tests of the moved apps that need the monolith (they stay, and need `local` mode):", ""]
         out += [f"- `{k}` — {v}" for k, v in sorted(rewiring.staying_tests.items())]
+    if rewiring.routes:
+        out += ["", "Pages forwarded to the service in remote mode (moved URLconf → its mirror):", ""]
+        for conf in rewiring.routes:
+            names = [r.name for r in conf.routes if r.name]
+            out.append(
+                f"- `{conf.module}` ({len(conf.routes)} patterns"
+                + (f", app_name `{conf.app_name}`" if conf.app_name else "")
+                + (f"; names: {', '.join(f'`{n}`' for n in names)}" if names else "")
+                + ("; **a catch-all** for what could not be read" if conf.unread else "")
+                + ")"
+            )
+        perms = ", ".join(f"`{p}`" for p in rewiring.permissions) or "(none)"
+        out += ["", f"Permission codes the moved code checks (in the identity assertion): {perms}."]
     if rewiring.notes:
         out += ["", "Notes:", ""] + [f"- {n}" for n in rewiring.notes]
     out += [

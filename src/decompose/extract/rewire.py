@@ -31,6 +31,7 @@ from decompose.config import DEFAULT_MAX_FILE_BYTES
 from decompose.errors import DecomposeError, InputError
 from decompose.extract import migrations as mig
 from decompose.extract.client import ClientLocation, client_files, client_location, client_module
+from decompose.extract.client.web import routes_package, web_files
 from decompose.extract.codemods.call_sites import RetargetGetModel, RetargetImports
 from decompose.extract.codemods.chain import ChainCommand
 from decompose.extract.codemods.fk_to_id import ForeignKeyToIdField
@@ -40,12 +41,13 @@ from decompose.extract.codemods.todo_comments import AddTodoComments
 from decompose.extract.codemods.urlconf import ServiceSwitchUrls
 from decompose.extract.monolith_requirements import client_requirement_changes
 from decompose.extract.plan import ExtractionPlan
+from decompose.extract.urlconfs import MirroredUrlconf, permission_codes, read_urlconfs
 from decompose.project import SettingsRead, import_root_of, read_settings
 from decompose.scan.fallback import MAX_BRACKET_DEPTH, max_bracket_depth
 from decompose.scan.source import read_text, walk_files
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", ".venv", "env", "build", "dist", "site-packages"}
-REQUIREMENTS = ("httpx>=0.27", "pybreaker>=1.0", "stamina>=25.1")
+REQUIREMENTS = ("httpx>=0.27", "pybreaker>=1.0", "stamina>=25.1", "PyJWT>=2.8")
 MANAGER_METHODS = (
     "all",
     "filter",
@@ -96,6 +98,10 @@ class Rewiring:
     staying_tests: dict[str, str] = field(default_factory=dict)
     #: where the client package went, and why
     client: ClientLocation | None = None
+    #: remote mode's mirrors of the moved URLconfs the monolith includes (forwarded to the service)
+    routes: tuple[MirroredUrlconf, ...] = ()
+    #: permission codes the moved code checks (carried by the identity assertion)
+    permissions: tuple[str, ...] = ()
 
     def diff(self) -> str:
         """Unified diff of the monolith, paths relative to its root (``a/...`` → ``b/...``)."""
@@ -345,6 +351,8 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         )
     done: set[str] = set()
     fk_details: dict[str, list[mig.FieldCut]] = {}
+    mirrors_package = routes_package(pkg, plan.service)
+    mounted: set[str] = set()  # moved URLconfs the staying URLconfs include: mirrored for remote mode
 
     for rel in _staying_files(root, plan, location):
         source = read_text(root, rel)
@@ -419,7 +427,9 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
             )
             steps.append(switch)
         if rel == urls_rel or sub_urls:
-            urls = ServiceSwitchUrls(context, plan.service, switch_modules, pkg, mount_inbound=rel == urls_rel)
+            urls = ServiceSwitchUrls(
+                context, plan.service, switch_modules, pkg, mount_inbound=rel == urls_rel, mirrors=mirrors_package
+            )
             steps.append(urls)
         try:
             module = ChainCommand(context, steps).transform_module(module)
@@ -439,6 +449,8 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
             if rel == urls_rel and not urls.has_urlpatterns:
                 raise InputError(f"cannot rewire: {rel} (ROOT_URLCONF): no module-level urlpatterns assignment")
         done.update(r for r in (installed_rel, urls_rel) if r == rel)
+        if urls is not None:
+            mounted.update(urls.mounted)
         rewritten.extend(f"{rel}: {n}" for n in imports.rewritten)
         rewritten.extend(f"{rel}: apps.get_model({n!r}) (remote stand-in when remote)" for n in getmodel.rewritten)
         rewritten.extend(f"{rel}: {n} (bridged signal)" for n in signals.rewritten)
@@ -468,6 +480,15 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         changes[rel] = mig.migration_source(app, mig.leaf_migrations(folder, app), cuts, plan.service)
 
     notes.extend(_history_notes(root, plan))
+    routes, permissions = _web_face(root, plan, mounted, switch_modules)
+    changes.update(web_files(pkg, location.folder, plan.service, routes, permissions))
+    for conf in routes:
+        notes.extend(
+            f"remote mode: {u}; {conf.module}'s mirror forwards every other path under its prefix to the service"
+            " (a catch-all), and names defined there are not reversible"
+            for u in conf.unread
+        )
+        notes.extend(f"remote mode: {n}" for n in conf.notes)
     returns = {f.qualname: f.returns_class for f in plan.interface_functions if f.returns_class}
     changes.update(client_files(plan, return_types=returns, location=location))
     notes.append(f"the client package is {pkg} ({location.folder}/: {location.reason})")
@@ -490,4 +511,25 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         notes=tuple(notes),
         staying_tests=staying_tests,
         client=location,
+        routes=routes,
+        permissions=permissions,
     )
+
+
+def _web_face(
+    root: Path, plan: ExtractionPlan, mounted: set[str], app_modules: tuple[str, ...]
+) -> tuple[tuple[MirroredUrlconf, ...], tuple[str, ...]]:
+    """The mirrors of the moved URLconfs ``mounted`` by staying URLconfs, and the permission codes the
+    moved code checks, read as text (never imported)."""
+
+    def source(name: str) -> tuple[str, bool] | None:
+        rel = _module_path(root, name)
+        text = read_text(root, rel) if rel is not None else None
+        return None if rel is None or text is None else (text, rel.endswith("/__init__.py"))
+
+    routes = read_urlconfs(sorted(mounted), source, app_modules)
+    moved = [
+        f for f in plan.moved_files if f.endswith(".py") and "/migrations/" not in f"/{f}" and "/tests/" not in f"/{f}"
+    ]
+    texts = [(f, t) for f in sorted(moved) if (t := read_text(root, f)) is not None]
+    return routes, permission_codes(texts)

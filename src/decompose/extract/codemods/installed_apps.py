@@ -10,6 +10,7 @@ that defines it: the settings module or one it star-imports) it inserts::
             "mode": os.environ.get("DECOMPOSE_PAYMENTS_MODE", "local"),
             "url": os.environ.get("DECOMPOSE_PAYMENTS_URL", ""),
             "token": os.environ.get("DECOMPOSE_PAYMENTS_TOKEN", ""),
+            "identity_key": os.environ.get("DECOMPOSE_PAYMENTS_IDENTITY_KEY", ""),
             "apps": ["payments"],
         },
     }
@@ -42,6 +43,7 @@ def _entry(service: str, apps: Sequence[str], url: str) -> str:
         f'        "mode": os.environ.get("{env}_MODE", "local"),\n'
         f'        "url": os.environ.get("{env}_URL", "{url}"),\n'
         f'        "token": os.environ.get("{env}_TOKEN", ""),\n'
+        f'        "identity_key": os.environ.get("{env}_IDENTITY_KEY", ""),\n'
         f'        "apps": [{", ".join(repr(a).replace(chr(39), chr(34)) for a in apps)}],\n'
         f"    }},\n"
     )
@@ -170,7 +172,7 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
                     ),
                     cst.EmptyLine(
                         comment=cst.Comment(
-                            "# a cut-over is rolled back by configuration. Env: DECOMPOSE_<SERVICE>_MODE/URL/TOKEN."
+                            "# a cut-over is rolled back by configuration. Env: DECOMPOSE_<SERVICE>_MODE/URL/TOKEN/IDENTITY_KEY."
                         )
                     ),
                 ]

@@ -6,6 +6,12 @@
 even imported), and ``path("api/v1/", include("shop.services.urls"))`` is mounted
 first: the events and call backs the monolith serves to its services.
 
+With ``mirrors`` (the package of the service's route mirrors, see
+:func:`decompose.extract.client.web.mirror_module`), the remote branch mounts the same
+pattern with each moved URLconf replaced by its generated mirror (same routes, names and
+namespace, every route forwarded to the service):
+``... else [path("api/payments/", include("shop.services.routes.payments.payments__urls"))]``.
+
 Example::
 
     >>> import libcst as cst
@@ -19,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -29,7 +36,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
 
 
-def _included_module(node: cst.BaseExpression) -> str | None:
+def _included_module(node: cst.CSTNode) -> str | None:
     """``include("payments.urls")`` (possibly inside ``path(...)``) → ``payments.urls``."""
     for call in m.findall(node, m.Call(func=m.Name("include") | m.Attribute(attr=m.Name("include")))):
         assert isinstance(call, cst.Call)
@@ -64,6 +71,30 @@ def _snippet(node: cst.CSTNode, limit: int = 100) -> str:
     return code if len(code) <= limit else code[: limit - 3] + "..."
 
 
+class _MirrorIncludes(cst.CSTTransformer):
+    """``include(<moved URLconf>)`` → ``include("<its mirror>")``; the rest of the pattern unchanged."""
+
+    def __init__(self, owner: ServiceSwitchUrls) -> None:
+        super().__init__()
+        self.owner = owner
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        if not m.matches(updated_node.func, _INCLUDE) or not updated_node.args:
+            return updated_node
+        module = self.owner._module_of(updated_node)
+        if not self.owner._moved(module):
+            return updated_node
+        mirror = cst.SimpleString(json.dumps(self.owner.mirror_of(module or "")))
+        first = updated_node.args[0]
+        if isinstance(first.value, cst.Tuple) and first.value.elements:
+            elements = list(first.value.elements)
+            elements[0] = elements[0].with_changes(value=mirror)
+            value: cst.BaseExpression = first.value.with_changes(elements=elements)
+        else:
+            value = mirror
+        return updated_node.with_changes(args=[first.with_changes(value=value), *updated_node.args[1:]])
+
+
 class ServiceSwitchUrls(VisitorBasedCodemodCommand):
     """Mount moved apps' URLconfs in local mode only (and, with ``mount_inbound``, the inbound endpoints).
 
@@ -82,13 +113,18 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
         app_modules: Sequence[str],
         services_package: str,
         mount_inbound: bool = True,
+        mirrors: str | None = None,
     ) -> None:
         super().__init__(context)
+        #: package of the remote-mode mirrors (``shop.services.routes.payments``); None: nothing mounted when remote
+        self.mirrors = mirrors
         self.service = service
         self.app_modules = tuple(app_modules)
         self.package = services_package
         self.mount_inbound = mount_inbound
         self.switched: list[str] = []
+        #: moved URLconfs under a switch of this service (switched now or by an earlier run): their mirrors are mounted
+        self.mounted: list[str] = []
         #: ``(included module, the statement's form)`` of moved includes not switched
         self.unswitched: list[tuple[str, str]] = []
         self.has_urlpatterns = False
@@ -117,7 +153,7 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
                         if local:
                             self.aliases[local] = name
 
-    def _module_of(self, node: cst.BaseExpression) -> str | None:
+    def _module_of(self, node: cst.CSTNode) -> str | None:
         module = _included_module(node)
         if module is None:
             return None
@@ -136,7 +172,25 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
         assert isinstance(wrapped, cst.IfExp)
         body = cst.ensure_type(wrapped.body, cst.List).with_changes(elements=[cst.Element(value)])
         AddImportsVisitor.add_needed_import(self.context, f"{self.package}.runtime", "is_local", "service_is_local")
-        return wrapped.with_changes(body=body, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        wrapped = wrapped.with_changes(body=body, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return self._remote_branch(wrapped)
+
+    def _remote_branch(self, switch: cst.IfExp) -> cst.IfExp:
+        """The switch with its ``else`` mounting the mirrors of what its local branch mounts (when asked)."""
+        if self.mirrors is None:
+            return switch
+        local = cst.ensure_type(switch.body, cst.List)
+        self.mounted.extend(
+            module
+            for el in local.elements
+            if isinstance(el, cst.Element) and self._moved(module := self._module_of(el.value)) and module is not None
+        )
+        mirrored = local.visit(_MirrorIncludes(self))
+        return switch.with_changes(orelse=mirrored)
+
+    def mirror_of(self, module: str) -> str:
+        """The generated mirror of the moved URLconf ``module``."""
+        return f"{self.mirrors}.{module.replace('.', '__')}"
 
     def _switch(self, expr: cst.BaseExpression) -> cst.BaseExpression:
         """``expr`` (a value of ``urlpatterns``) with every moved route switched."""
@@ -147,6 +201,9 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
                 if isinstance(el, cst.Element) and self._moved(module):
                     self.switched.append(module or "")
                     elements.append(cst.StarredElement(self._wrap(el.value), comma=el.comma))
+                elif isinstance(el, cst.StarredElement) and self._empty_switch(el.value):
+                    # switched by a run that mounted nothing in remote mode: mount the mirrors now
+                    elements.append(el.with_changes(value=self._remote_branch(cst.ensure_type(el.value, cst.IfExp))))
                 else:
                     elements.append(el)
             return expr.with_changes(elements=elements)
@@ -160,12 +217,30 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
                 if self._moved(module):
                     self.switched.append(module or "")
                     args.append(arg.with_changes(value=self._wrap(arg.value), star="*"))
+                elif arg.star == "*" and self._empty_switch(arg.value):
+                    args.append(arg.with_changes(value=self._remote_branch(cst.ensure_type(arg.value, cst.IfExp))))
                 else:
                     args.append(arg)
             return expr.with_changes(args=args)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
             return expr.with_changes(left=self._switch(expr.left), right=self._switch(expr.right))
         return expr
+
+    def _empty_switch(self, node: cst.CSTNode) -> bool:
+        """A switch of this service's routes (an earlier run's): its moved URLconfs are :attr:`mounted`;
+        True when its remote branch mounts nothing (written before the mirrors existed)."""
+        if self.mirrors is None or not _is_switch(node):
+            return False
+        assert isinstance(node, cst.IfExp)
+        test = cst.ensure_type(node.test, cst.Call)
+        service = test.args[0].value if test.args else None
+        if not (isinstance(service, cst.SimpleString) and service.evaluated_value == self.service):
+            return False
+        if not isinstance(node.body, cst.List):
+            return False
+        modules = [self._module_of(el.value) for el in node.body.elements if isinstance(el, cst.Element)]
+        self.mounted.extend(module for module in modules if module is not None and self._moved(module))
+        return isinstance(node.orelse, cst.List) and not node.orelse.elements and any(map(self._moved, modules))
 
     def _write(self, updated_node: _Write) -> _Write:
         if not m.matches(updated_node, _URLPATTERNS_WRITE) or updated_node.value is None:

@@ -1,0 +1,108 @@
+"""Generate the monolith's remote-mode web face of a service: route mirrors, the proxy view, the identity.
+
+In remote mode the root URLconf mounts, in place of each moved URLconf it included, a generated
+mirror (``<package>.routes.<service>.<module with __ for dots>``) with the same routes, names and
+``app_name``, every route pointing at :func:`<package>.proxy.proxy_view`, which forwards the request
+to the service with the user as a signed assertion (``<package>.identity``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+from string import Template
+
+from decompose.extract.urlconfs import MirroredUrlconf, Route
+
+
+def _ident(name: str) -> str:
+    import keyword
+    import re
+
+    out = re.sub(r"\W", "_", name)
+    return out + "_" if keyword.iskeyword(out) else out
+
+
+def routes_package(package: str, service: str) -> str:
+    """The package of ``service``'s route mirrors: ``shop.services.routes.payments``."""
+    return f"{package}.routes.{_ident(service)}"
+
+
+def mirror_module(package: str, service: str, module: str) -> str:
+    """The mirror of the moved URLconf ``module`` (``payments.urls`` → ``...routes.payments.payments__urls``)."""
+    return f"{routes_package(package, service)}.{module.replace('.', '__')}"
+
+
+def _template(name: str) -> str:
+    return resources.files("decompose.extract.client").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _q(text: str) -> str:
+    """A string literal, double-quoted when it can be (as the rest of the generated code)."""
+    out = repr(text)
+    if out.startswith("'") and '"' not in text:
+        out = '"' + out[1:-1].replace("\\'", "'") + '"'
+    return out
+
+
+def _pattern(route: Route, package: str, service: str, indent: str) -> str:
+    args = [_q(route.route)]
+    if route.include is not None or route.children is not None:
+        if route.children is not None:
+            inner = "".join(f"{indent}    {_pattern(c, package, service, indent + '    ')},\n" for c in route.children)
+            target = f"[\n{inner}{indent}]" if route.children else "[]"
+        else:
+            target = _q(mirror_module(package, service, route.include or ""))
+        if route.app_name is not None:
+            target = f"({target}, {_q(route.app_name)})"
+        ns = f", namespace={_q(route.namespace)}" if route.namespace is not None else ""
+        args.append(f"include({target}{ns})")
+    else:
+        args.append("view")
+    if route.name is not None:
+        args.append(f"name={_q(route.name)}")
+    return f"{route.kind}({', '.join(args)})"
+
+
+def _mirror_text(conf: MirroredUrlconf, package: str, service: str) -> str:
+    lines = [f"    {_pattern(r, package, service, '    ')}," for r in conf.routes]
+    if conf.unread:
+        lines.append("    # catch-all: what could not be read statically goes to the service too")
+        lines += [f"    # - {u}" for u in conf.unread]
+        lines.append('    re_path(r"", view),')
+    notes = "".join(f"# - {n}\n" for n in conf.notes)
+    return Template(_template("routes.py.tmpl")).substitute(
+        package=package,
+        service=service,
+        module=conf.module,
+        path=conf.path,
+        notes=("# Read with changes:\n" + notes + "\n") if notes else "",
+        app_name=f"app_name = {_q(conf.app_name)}\n\n" if conf.app_name is not None else "",
+        patterns="\n".join(lines) + ("\n" if lines else ""),
+    )
+
+
+def web_files(
+    package: str, folder: str, service: str, mirrors: Sequence[MirroredUrlconf], permissions: Sequence[str]
+) -> dict[str, str]:
+    """``{path: text}`` of the proxy, the identity and ``service``'s route mirrors in the client package
+    ``package`` (at ``folder``, relative to the project root)."""
+    subst = {"package": package}
+    base = f"{folder}/routes/{_ident(service)}"
+    perms = "".join(f"    {_q(p)},\n" for p in sorted(set(permissions)))
+    mirrored = "".join(f"    {_q(m.module)}: {_q(mirror_module(package, service, m.module))},\n" for m in mirrors)
+    files = {
+        f"{folder}/proxy.py": Template(_template("proxy.py.tmpl")).substitute(subst),
+        f"{folder}/identity.py": Template(_template("identity.py.tmpl")).substitute(subst),
+        f"{folder}/routes/__init__.py": Template(_template("routes_init.py.tmpl")).substitute(subst),
+        f"{base}/__init__.py": Template(_template("routes_service.py.tmpl")).substitute(
+            package=package,
+            service=service,
+            service_repr=_q(service),
+            permissions=f"(\n{perms})" if perms else "()",
+            mirrors=f"{{\n{mirrored}}}" if mirrored else "{}",
+        ),
+    }
+    for conf in mirrors:
+        files[f"{base}/{conf.module.replace('.', '__')}.py"] = _mirror_text(conf, package, service)
+    return files
