@@ -386,6 +386,7 @@ def client_files(
     files = {
         f"{base}/__init__.py": Template(_template("init.py.tmpl")).substitute(subst),
         f"{base}/runtime.py": Template(_template("runtime.py.tmpl")).substitute(subst),
+        f"{base}/orm.py": Template(_template("orm.py.tmpl")).substitute(subst),
         f"{base}/apps.py": Template(_template("apps.py.tmpl")).substitute(subst),
         f"{base}/checks.py": Template(_template("checks.py.tmpl")).substitute(subst),
         f"{base}/inbound.py": Template(_template("inbound.py.tmpl")).substitute(subst),

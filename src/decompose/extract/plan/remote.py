@@ -27,6 +27,29 @@ TEMPLATE_SUFFIXES = (".html", ".htm", ".txt", ".xml", ".jinja", ".jinja2", ".j2"
 _URL_TAG = re.compile(r"""\{%-?\s*url\s+(['"])([^'"]+)\1""")
 MANAGER_METHODS = ("all", "filter", "exclude", "get", "count", "exists", "first", "last", "create", "add", "remove",
                    "aggregate", "annotate", "values", "values_list", "order_by", "update", "delete")  # fmt: skip
+#: what the remote ORM (the client's orm.py, the service's query.py) pushes down to a service: lookups,
+#: date parts, aggregates and the functions it computes over them
+PUSHED_LOOKUPS = frozenset({"exact", "iexact", "in", "gt", "gte", "lt", "lte", "contains", "icontains", "startswith",
+                            "istartswith", "endswith", "iendswith", "isnull", "range"})  # fmt: skip
+PUSHED_DATE_PARTS = frozenset({"year", "iso_year", "month", "day", "week", "week_day", "iso_week_day", "quarter",
+                               "hour", "minute", "second", "date", "time"})  # fmt: skip
+PUSHED_FUNCTIONS = frozenset({"Count", "Sum", "Min", "Max", "Avg", "Coalesce", "Value", "F", "Q"})
+#: Django lookups the remote ORM does not push down (a query using one raises RemoteQueryError)
+UNPUSHED_LOOKUPS = frozenset({"regex", "iregex", "search", "contained_by", "overlap", "has_key", "has_keys",
+                              "has_any_keys", "trigram_similar", "trigram_word_similar", "unaccent", "isempty"})  # fmt: skip
+#: queryset methods the remote ORM does not push down, and why
+UNPUSHED_METHODS = {
+    "extra": "extra() adds SQL",
+    "raw": "raw() runs SQL",
+    "select_for_update": "select_for_update() locks rows, which cannot be done across the boundary",
+    "union": "set operations are not pushed down",
+    "intersection": "set operations are not pushed down",
+    "difference": "set operations are not pushed down",
+    "dates": "dates() is not pushed down",
+    "datetimes": "datetimes() is not pushed down",
+    "alias": "alias() is not pushed down",
+    "bulk_update": "bulk_update() is not pushed down",
+}
 
 
 class RemotePart(PlannerState):
@@ -70,6 +93,10 @@ class RemotePart(PlannerState):
         reverse = {n for c in fk_cuts if c.direction == "from_moved" and (n := c.reverse_name)}
         joins = {n for c in fk_cuts if c.direction == "from_moved" and (n := c.reverse_query_name)}
         cut_fields = {c.field for c in fk_cuts if c.direction == "to_moved"}
+        staying_fks: dict[str, dict[str, str]] = {}  # moved model → its relation that stays → target
+        for c in fk_cuts:
+            if c.direction == "from_moved":
+                staying_fks.setdefault(c.model, {})[c.field] = c.target
         url_names = self.moved_url_names(namespaces)
         # a module uses moved code in a way found here if the graph says so (imports of moved modules), or
         # if its text names the app's label (get_model), a URL namespace or name, a cut relation or a table
@@ -86,6 +113,7 @@ class RemotePart(PlannerState):
                     continue
             finder = _Finder(self, m, mapped, reverse, cut_fields, set(moved_tables), set(namespaces), models)
             finder.joins = joins
+            finder.staying_fks = staying_fks
             finder.url_names = url_names
             finder.visit(m.tree)
             out += finder.steps
@@ -192,6 +220,9 @@ class _Finder(ast.NodeVisitor):
         self.joins: set[str] = set()
         self.url_names: set[str] = set()
         self.imported_models: dict[str, str] = {}
+        self.staying_fks: dict[str, dict[str, str]] = {}
+        #: local names bound to moved models with a stand-in in the client (imports, ``get_model``)
+        self.model_vars: dict[str, str] = {}
         self.steps: list[ManualStep] = []
 
     def add(self, node: ast.AST, pattern: str, message: str) -> None:
@@ -204,6 +235,7 @@ class _Finder(ast.NodeVisitor):
                 if a.name in self.mapped.get(base, set()):
                     if a.name in self.models:
                         self.imported_models[a.asname or a.name] = self.models[a.name].label
+                        self.model_vars[a.asname or a.name] = self.models[a.name].label
                     continue
                 if a.name == "*":
                     continue
@@ -242,14 +274,17 @@ class _Finder(ast.NodeVisitor):
         strs = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
         if name == "get_model" and strs:
             app = strs[0].split(".", 1)[0]
-            if app in self.pl.apps:
+            label = strs[0] if len(strs) == 1 else f"{strs[0]}.{strs[1]}"
+            if app in self.pl.apps and label not in {m.label for m in self.models.values()}:
                 self.add(
                     node,
                     "API composition",
                     f"apps.get_model({', '.join(map(repr, strs))}): that model moved into the {self.service} "
-                    "service: when remote this is a read-only stand-in over its list endpoint; "
-                    "filters/aggregates run here: mind the volume",
+                    "service and the client has no stand-in for it: when remote this raises LookupError",
                 )
+        label = self.queryset_model(func)
+        if label is not None:
+            self.unpushed(node, label, name)
         if name in ("reverse", "reverse_lazy", "redirect", "resolve_url") and strs:
             if strs[0] in self.url_names or (":" in strs[0] and strs[0].split(":", 1)[0] in self.namespaces):
                 self.add(
@@ -303,18 +338,99 @@ class _Finder(ast.NodeVisitor):
             )
         self.generic_visit(node)
 
+    def visit_Assign(self, node: ast.Assign) -> None:
+        value = node.value
+        if isinstance(value, ast.Call) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            func = value.func
+            called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            strs = [a.value for a in value.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if called == "get_model" and strs:
+                label = strs[0] if len(strs) == 1 else f"{strs[0]}.{strs[1]}"
+                if label in {m.label for m in self.models.values()}:
+                    self.model_vars[node.targets[0].id] = label
+        self.generic_visit(node)
+
+    # -- the remote ORM: what a queryset on a moved model cannot push down to the service -------------
+
+    def queryset_model(self, func: ast.expr) -> str | None:
+        """The moved model a method call is made on (``Payment.objects.filter(...).values``), if any."""
+        if not isinstance(func, ast.Attribute):
+            return None
+        node = func.value
+        while True:
+            if isinstance(node, ast.Call):
+                node = node.func
+            elif isinstance(node, ast.Subscript):
+                node = node.value
+            elif isinstance(node, ast.Attribute) and node.attr in ("objects", "_default_manager"):
+                base = node.value
+                return self.model_vars.get(base.id) if isinstance(base, ast.Name) else None
+            elif isinstance(node, ast.Attribute):
+                node = node.value
+            else:
+                return None
+
+    def unpushed(self, node: ast.Call, label: str, method: str) -> None:
+        """Steps for the parts of one queryset call on ``label`` the remote ORM cannot push down."""
+        where = f"{label.split('.', 1)[1]}.objects...{method}()"
+        if method in UNPUSHED_METHODS:
+            self.add(node, "API composition", f"{where}: {UNPUSHED_METHODS[method]}: {label} lives in the "
+                                              f"{self.service} service when remote (RemoteQueryError)")  # fmt: skip
+            return
+        staying = self.staying_fks.get(label, {})
+        problems: list[str] = []
+
+        def path(text: str, lookups: bool, what: str) -> None:
+            parts = text.lstrip("-").split("__")
+            if parts[0] in staying:
+                rest = parts[1:]
+                if rest and rest[0] in ("pk", "id"):
+                    rest = rest[1:]
+                if rest and not (lookups and len(rest) == 1 and rest[0] in PUSHED_LOOKUPS):
+                    problems.append(f"{what} {text!r} joins into {staying[parts[0]]}, which stays in the monolith "
+                                    f"(query its ids here, then filter by {parts[0]}_id__in)")  # fmt: skip
+                    return
+            if lookups and len(parts) > 1 and parts[-1] in UNPUSHED_LOOKUPS:
+                problems.append(f"lookup __{parts[-1]} is not pushed down")
+
+        def expression(expr: ast.expr, top: bool) -> None:
+            for sub in ast.walk(expr):
+                if not isinstance(sub, ast.Call):
+                    continue
+                fn = sub.func.attr if isinstance(sub.func, ast.Attribute) else sub.func.id if isinstance(sub.func, ast.Name) else ""
+                first = sub.args[0] if sub.args else None
+                text = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+                if fn == "F" and text:
+                    path(text, False, "F()")
+                elif fn in ("Count", "Sum", "Min", "Max", "Avg") and text:
+                    path(text, False, fn)
+                elif fn == "Q":
+                    for kw in sub.keywords:
+                        if kw.arg:
+                            path(kw.arg, True, "lookup")
+                elif top and fn and fn[:1].isupper() and fn not in PUSHED_FUNCTIONS:
+                    problems.append(f"{fn}() cannot be computed by the service (Count, Sum, Min, Max, Avg, "
+                                    "Coalesce and Value over them can)")  # fmt: skip
+
+        lookup_methods = {"filter", "exclude", "get", "get_or_create", "update_or_create"}
+        for kw in node.keywords:
+            if kw.arg is None:
+                continue
+            if method in lookup_methods and kw.arg not in ("defaults", "create_defaults"):
+                path(kw.arg, True, "lookup")
+            expression(kw.value, method in ("annotate", "aggregate"))
+        for arg in node.args:
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and method in ("values", "values_list", "order_by"):
+                path(arg.value, False, method)
+            else:
+                expression(arg, method in ("annotate", "aggregate"))
+        for problem in dict.fromkeys(problems):
+            self.add(node, "API composition", f"{where}: {problem}: the remote ORM cannot push this down to the "
+                                              f"{self.service} service (RemoteQueryError when remote)")  # fmt: skip
+
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if isinstance(node.value, ast.Name) and node.attr == "objects":
             local = node.value.id
-            if local in self.models and local not in self.moved_names and self.imported_models.get(local):
-                model = self.models[local]
-                self.add(
-                    node,
-                    "API composition",
-                    f"{self.imported_models[local]} moved into the {self.service} service: this query now reads "
-                    f"its list endpoint (GET {model_endpoints(model)[0].path}) when remote, and filters/aggregates "
-                    "here: mind the volume",
-                )
             if local in self.moved_names:
                 self.add(
                     node,
