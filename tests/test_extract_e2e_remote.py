@@ -28,6 +28,8 @@ from decompose.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("payments", "notifications")
 TOKEN = "e2e-token-7f3a"
+#: the key the monolith signs identity assertions with, shared with each service (DECOMPOSE_IDENTITY_KEY)
+IDENTITY_KEY = "e2e-identity-key-0123456789-abcdefghijkl"
 PLUGIN = Path(__file__).parent / "fixtures" / "rewire"
 
 pytestmark = pytest.mark.e2e
@@ -62,7 +64,7 @@ class Service:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**_base_env(), "DATABASE_URL": f"sqlite:///{self.db}", "DECOMPOSE_SERVICE_TOKEN": TOKEN,
-                    "DJANGO_SECRET_KEY": "e2e-secret-key-0123456789", "MONOLITH_URL": monolith_url, "MONOLITH_TOKEN": TOKEN, "MONOLITH_TIMEOUT": "10"}
+                    "DJANGO_SECRET_KEY": "e2e-secret-key-0123456789", "DECOMPOSE_IDENTITY_KEY": IDENTITY_KEY, "MONOLITH_URL": monolith_url, "MONOLITH_TOKEN": TOKEN, "MONOLITH_TIMEOUT": "10"}
         migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=self.folder, env=self.env,
                                  capture_output=True, text=True, timeout=300, check=False)
         assert migrate.returncode == 0, migrate.stderr[-2000:]

@@ -42,6 +42,7 @@ def _env(tmp: Path, monolith_url: str = "") -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{tmp / 'service.sqlite3'}",
         DECOMPOSE_SERVICE_TOKEN=TOKEN,
         DJANGO_SECRET_KEY="e2e-secret-key-0123456789",  # the service refuses to start without one
+        DECOMPOSE_IDENTITY_KEY="e2e-identity-key-0123456789-abcdefghijkl",  # and without this one (pages)
         PYTHONDONTWRITEBYTECODE="1",
     )
     if monolith_url:

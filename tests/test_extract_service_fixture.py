@@ -21,7 +21,8 @@ FIXTURE = Path(__file__).parent / "fixtures" / "extract" / "shopfix"
 def _env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     env.update(DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", PYTHONDONTWRITEBYTECODE="1",
-               DJANGO_SECRET_KEY="fixture-secret-key-0123456789")  # the service refuses to start without one
+               DJANGO_SECRET_KEY="fixture-secret-key-0123456789",  # the service refuses to start without one
+               DECOMPOSE_IDENTITY_KEY="fixture-identity-key-0123456789-abcdefghij")  # and without this one
     return env
 
 

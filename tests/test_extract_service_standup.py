@@ -475,7 +475,8 @@ def test_the_service_passes_check_and_makemigrations_check(tmp_path: Path) -> No
     folder = _extract(_project(tmp_path / "mono"), tmp_path / "out")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", PYTHONDONTWRITEBYTECODE="1",
-               DJANGO_SECRET_KEY="standup-test-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ")
+               DJANGO_SECRET_KEY="standup-test-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",
+               DECOMPOSE_IDENTITY_KEY="standup-identity-key-0123456789-abcdefghij")
     for args in (["check"], ["makemigrations", "--check", "--dry-run"]):
         run = subprocess.run(
             [sys.executable, "manage.py", *args], cwd=folder, env=env, capture_output=True, text=True, timeout=120

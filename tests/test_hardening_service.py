@@ -81,7 +81,8 @@ def _env(tmp: Path, **extra: str) -> dict[str, str]:
         k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "MONOLITH_", "DECOMPOSE_"))
     }
     env.update(
-        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", DECOMPOSE_SERVICE_TOKEN=TOKEN, PYTHONDONTWRITEBYTECODE="1"
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", DECOMPOSE_SERVICE_TOKEN=TOKEN, PYTHONDONTWRITEBYTECODE="1",
+        DECOMPOSE_IDENTITY_KEY="hardening-identity-key-0123456789-abcdefgh",  # the pages' assertions (identity.py)
     )
     env.update(extra)
     return env

@@ -453,24 +453,51 @@ class WebPart(PlannerState):
             return None
 
     # -- code the pages run --------------------------------------------------------------------
+    def _copyable(self, mod: str, seen: dict[str, bool]) -> bool:
+        """Whether a staying module (and every project module it imports) can be copied into the service
+        under its own name: no concrete models, signals, views, URLconfs, admin or app config; a module of
+        a kernel app the service installs anyway is fine."""
+        if mod in seen:
+            return seen[mod]
+        m = self.p.modules.get(mod)
+        if m is not None and m.app in self.used_kernel_apps:
+            seen[mod] = True
+            return True
+        seen[mod] = True  # optimistic for import cycles
+        ok = m is not None and mod not in self.moved and not m.migration and not m.test
+        if ok and self.p.settings_module:
+            top = self.p.settings_module.split(".")[0]
+            ok = mod != top and not mod.startswith(top + ".")
+        if ok and m is not None:
+            ok = not any(mf.module == mod and not mf.abstract for mf in self.p.models.values())
+            ok = ok and not any(s.rsplit(".", 1)[0] == mod for s in self.p.signals)
+            ok = ok and m.path.rsplit("/", 1)[-1] not in ("views.py", "urls.py", "admin.py", "apps.py")
+            for target in sorted(m.import_targets) if ok else ():
+                dep = self.p.module_of(target)
+                if dep is not None and dep != mod and dep not in self.moved and not self._copyable(dep, seen):
+                    ok = False
+                    break
+        seen[mod] = ok
+        return ok
+
     def _vendorable(self, mod: str, seen: dict[str, bool]) -> str | None:
         """None when the staying module can be copied into the service under its own name, else why not."""
         m = self.p.modules.get(mod)
         if m is None:
             return "not a module of the project"
-        if self._kernel_ok(mod, seen):
+        if self._copyable(mod, seen):
             return None
+        if any(mf.module == mod and not mf.abstract for mf in self.p.models.values()):
+            return "it defines models"
         staying = sorted(
             {
                 dep
                 for t in m.import_targets
                 if (dep := self.p.module_of(t)) is not None and dep != mod and dep not in self.moved
-                if not self._kernel_ok(dep, seen)
+                if not self._copyable(dep, seen)
             }
         )
-        if any(mf.module == mod and not mf.abstract for mf in self.p.models.values()):
-            return "it defines models"
-        return f"it uses staying code ({', '.join(staying[:3]) or 'its models or views'})"
+        return f"it uses staying code that cannot be copied ({', '.join(staying[:3]) or 'itself'})"
 
     def _context_processors(
         self, seen: dict[str, bool], vendored: set[str], skipped: dict[str, str]
@@ -509,6 +536,6 @@ class WebPart(PlannerState):
             stack += [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) in self.p.modules]
             for target in self.p.modules[mod].import_targets:
                 dep = self.p.module_of(target)
-                if dep is not None and self._kernel_ok(dep, seen):
+                if dep is not None and self._copyable(dep, seen):
                     stack.append(dep)
         return out

@@ -195,6 +195,7 @@ class _Context:
         kernel = set(self.plan.shared_kernel) | {
             n for n, mm in self.p.modules.items() if mm.app in self.plan.kernel_apps
         }
+        kernel |= set(self.plan.web.modules)  # copied for the pages (tag libraries, context processors)
         for mod in sorted(self.moved | kernel):
             m = self.p.modules.get(mod)
             if m is None or m.migration:

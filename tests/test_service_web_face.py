@@ -1,0 +1,602 @@
+"""The service's web face (issue 14 items 1, 3, 5, service side): the moved apps' pages are served at the
+paths and namespaces the monolith's URLconfs gave them, behind the monolith's identity assertion.
+
+Each service is generated into a temporary folder and driven in a subprocess with its own settings
+(Django's test client, a signed ``X-Decompose-Identity``); nothing of the analysed project is imported
+here."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from decompose.cli import cli
+from decompose.extract.plan import build_plan
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_monolith"
+KEY = "web-face-identity-key-0123456789-abcdefghij"
+
+#: a monolith whose moved app ("blog") has pages: a template extending a staying base.html (which includes a
+#: staying partial) and loading a staying tag library, a namespaced include under another namespace, a staying
+#: URLconf including a moved one inside its own namespace, a moved view mounted in the staying root URLconf, a
+#: route the service's API shadows, a permission check and the admin
+PROJECT = {
+    "manage.py": """
+        import os
+        import sys
+
+        if __name__ == "__main__":
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
+            from django.core.management import execute_from_command_line
+
+            execute_from_command_line(sys.argv)
+    """,
+    "proj/__init__.py": "",
+    "proj/settings.py": """
+        from pathlib import Path
+
+        BASE_DIR = Path(__file__).resolve().parent.parent
+        SECRET_KEY = "x"
+        INSTALLED_APPS = [
+            "django.contrib.admin",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "django.contrib.staticfiles",
+            "sitecore",
+            "pages",
+            "blog",
+        ]
+        MIDDLEWARE = [
+            "django.middleware.security.SecurityMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.locale.LocaleMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "proj.middleware.Timing",
+        ]
+        ROOT_URLCONF = "proj.urls"
+        TEMPLATES = [
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "DIRS": [BASE_DIR / "templates"],
+                "APP_DIRS": True,
+                "OPTIONS": {
+                    "context_processors": [
+                        "django.template.context_processors.request",
+                        "django.contrib.auth.context_processors.auth",
+                        "django.contrib.messages.context_processors.messages",
+                        "sitecore.context_processors.site",
+                        "pages.context_processors.menu",
+                    ]
+                },
+            }
+        ]
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+        LOGIN_URL = "accounts:login"
+        STATIC_URL = "/assets/"
+        SITE_NAME = "Corner Blog"
+        DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+    """,
+    "proj/middleware.py": """
+        class Timing:
+            def __init__(self, get_response):
+                self.get_response = get_response
+
+            def __call__(self, request):
+                return self.get_response(request)
+    """,
+    "proj/urls.py": """
+        from django.contrib import admin
+        from django.urls import include, path
+
+        from blog import views as blog_views
+
+        urlpatterns = [
+            path("admin/", admin.site.urls),
+            path("blog/", include("blog.urls", namespace="news")),
+            path("portal/", include("pages.urls")),
+            path("feed/", blog_views.feed, name="feed"),
+            path("archive/", blog_views.Archive.as_view(template_name="blog/index.html"), name="archive"),
+            path("accounts/", include(("sitecore.urls", "accounts"))),
+            path("api/v1/blog/", include("blog.api_urls")),
+        ]
+    """,
+    "templates/base.html": """
+        <html><title>{{ site_name }}</title>{% include "partials/nav.html" %}{% block body %}{% endblock %}</html>
+    """,
+    "templates/partials/nav.html": "<nav>NAV-PARTIAL</nav>\n",
+    "sitecore/__init__.py": "",
+    "sitecore/apps.py": """
+        from django.apps import AppConfig
+
+
+        class SitecoreConfig(AppConfig):
+            name = "sitecore"
+    """,
+    "sitecore/context_processors.py": """
+        from django.conf import settings
+
+
+        def site(request):
+            return {"site_name": settings.SITE_NAME}
+    """,
+    "sitecore/templatetags/__init__.py": "",
+    "sitecore/templatetags/site_tags.py": """
+        from django import template
+
+        from sitecore.text import shout
+
+        register = template.Library()
+
+
+        @register.filter
+        def loud(value):
+            return shout(value)
+    """,
+    "sitecore/text.py": """
+        def shout(value):
+            return str(value).upper() + "!"
+    """,
+    "sitecore/urls.py": """
+        from django.http import HttpResponse
+        from django.urls import path
+
+
+        def login(request):
+            return HttpResponse("login")
+
+
+        urlpatterns = [path("login/", login, name="login")]
+    """,
+    "pages/__init__.py": "",
+    "pages/apps.py": """
+        from django.apps import AppConfig
+
+
+        class PagesConfig(AppConfig):
+            name = "pages"
+    """,
+    "pages/models.py": """
+        from django.db import models
+
+
+        class MenuItem(models.Model):
+            title = models.CharField(max_length=50)
+    """,
+    "pages/context_processors.py": """
+        from pages.models import MenuItem
+
+
+        def menu(request):
+            return {"menu": MenuItem.objects.all()}
+    """,
+    "pages/views.py": """
+        from django.http import HttpResponse
+
+
+        def home(request):
+            return HttpResponse("home")
+    """,
+    "pages/urls.py": """
+        from django.urls import include, path
+
+        from pages import views
+
+        app_name = "pages"
+        urlpatterns = [
+            path("", views.home, name="home"),
+            path("b/", include("blog.extra_urls")),
+        ]
+    """,
+    "blog/__init__.py": "",
+    "blog/apps.py": """
+        from django.apps import AppConfig
+
+
+        class BlogConfig(AppConfig):
+            name = "blog"
+    """,
+    "blog/models.py": """
+        from django.db import models
+
+
+        class Post(models.Model):
+            title = models.CharField(max_length=100)
+    """,
+    "blog/migrations/__init__.py": "",
+    "blog/migrations/0001_initial.py": """
+        from django.db import migrations, models
+
+
+        class Migration(migrations.Migration):
+            initial = True
+            dependencies = []
+            operations = [
+                migrations.CreateModel(
+                    name="Post",
+                    fields=[
+                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                        ("title", models.CharField(max_length=100)),
+                    ],
+                )
+            ]
+    """,
+    "blog/admin.py": """
+        from django.contrib import admin
+
+        from blog.models import Post
+
+        admin.site.register(Post)
+    """,
+    "blog/views.py": """
+        from django.contrib.auth.decorators import login_required, permission_required
+        from django.http import HttpResponse
+        from django.shortcuts import render
+        from django.views.generic import TemplateView
+
+
+        def index(request):
+            return render(request, "blog/index.html", {"title": "hello"})
+
+
+        def detail(request, pk):
+            return HttpResponse(f"post {pk} for {request.user.get_username()}")
+
+
+        @login_required
+        @permission_required("blog.view_post", raise_exception=True)
+        def secret(request):
+            return HttpResponse("secret")
+
+
+        def feed(request):
+            return HttpResponse("feed", content_type="text/plain")
+
+
+        def extra(request):
+            return HttpResponse("extra")
+
+
+        def api_posts(request):
+            return HttpResponse("[]")
+
+
+        class Archive(TemplateView):
+            template_name = "other.html"
+
+            def get_context_data(self, **kwargs):
+                return {**super().get_context_data(**kwargs), "title": "archive"}
+    """,
+    "blog/urls.py": """
+        from django.urls import path
+
+        from blog import api, views
+
+        app_name = "blog"
+        urlpatterns = [
+            path("", views.index, name="index"),
+            path("<int:pk>/", views.detail, name="detail"),
+            path("secret/", views.secret, name="secret"),
+            path("drf/", api.Posts.as_view(), name="drf"),
+            path("drf-default/", api.DefaultPosts.as_view(), name="drf_default"),
+        ]
+    """,
+    "blog/api.py": """
+        from rest_framework.authentication import SessionAuthentication
+        from rest_framework.permissions import IsAuthenticated
+        from rest_framework.response import Response
+        from rest_framework.views import APIView
+
+
+        class Posts(APIView):
+            authentication_classes = [SessionAuthentication]
+            permission_classes = [IsAuthenticated]
+
+            def post(self, request):
+                return Response({"user": request.user.pk, "staff": request.user.is_staff})
+
+
+        class DefaultPosts(APIView):
+            permission_classes = [IsAuthenticated]
+
+            def get(self, request):
+                return Response({"user": request.user.pk})
+    """,
+    "blog/static/blog/app.css": "body { color: teal; }\n",
+    "blog/extra_urls.py": """
+        from django.urls import path
+
+        from blog import views
+
+        app_name = "extra"
+        urlpatterns = [path("x/", views.extra, name="x")]
+    """,
+    "blog/api_urls.py": """
+        from django.urls import path
+
+        from blog import views
+
+        urlpatterns = [path("posts/", views.api_posts)]
+    """,
+    "blog/templates/blog/index.html": """
+        {% extends "base.html" %}{% load site_tags %}
+        {% block body %}<h1>{{ title|loud }}</h1><a href="{% url 'news:detail' 1 %}">one</a>{% endblock %}
+    """,
+}
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def _extract(project: Path, service: str, apps: str, out: Path) -> Path:
+    result = CliRunner().invoke(
+        cli, ["extract", str(project), "--service", service, "--apps", apps, "--out", str(out), "--no-rewire"]
+    )
+    assert result.exit_code == 0, result.output
+    return out / service
+
+
+def _env(tmp: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "DECOMPOSE_"))}
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp / 'service.sqlite3'}",
+        DJANGO_SECRET_KEY="web-face-secret-key-0123456789",
+        DECOMPOSE_IDENTITY_KEY=KEY,
+        DJANGO_ALLOWED_HOSTS="testserver",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.update(extra)
+    return env
+
+
+#: run in the service's folder with its settings: migrate, then each request of REQUESTS (JSON on argv) with a
+#: signed assertion built from its claims, and print one JSON line of answers
+DRIVER = """
+import json, os, sys, time, uuid
+sys.path.insert(0, os.getcwd())
+os.environ["DJANGO_SETTINGS_MODULE"] = sys.argv[1]
+import django
+django.setup()
+import jwt
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+call_command("migrate", verbosity=0)
+spec = json.loads(sys.argv[2])
+client = Client(enforce_csrf_checks=True)
+answers = []
+for method, path, claims in spec["requests"]:
+    extra = {}
+    if claims is not None:
+        now = int(time.time())
+        body = {"iss": "monolith", "aud": spec["service"], "iat": now, "exp": now + 30, "jti": uuid.uuid4().hex,
+                "is_active": True, "is_staff": False, "is_superuser": False, "perms": []}
+        body.update(claims)
+        key = body.pop("key", settings.IDENTITY_KEY)
+        extra["HTTP_X_DECOMPOSE_IDENTITY"] = jwt.encode(body, key, algorithm="HS256")
+    response = getattr(client, method)(path, **extra)
+    content = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    answers.append([response.status_code, response.get("Location"), content.decode("utf-8", "replace")])
+names = {n: reverse(n, args=a) for n, a in spec.get("reverse", [])}
+print(json.dumps({"answers": answers, "reverse": names}))
+"""
+
+
+def _drive(folder: Path, service: str, env: dict[str, str], requests: list, reverse: list | None = None) -> dict:
+    spec = json.dumps({"service": service, "requests": requests, "reverse": reverse or []})
+    pkg = f"{service.replace('-', '_')}_service.settings"
+    run = subprocess.run(
+        [sys.executable, "-c", DRIVER, pkg, spec], cwd=folder, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-4000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def blog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("web")
+    project = _write(root / "mono", PROJECT)
+    return _extract(project, "blog", "blog", root / "out")
+
+
+def test_the_plan_records_where_the_monolith_mounts_the_moved_pages(blog: Path) -> None:
+    plan = json.loads((blog / "extraction-plan.json").read_text())
+    web = plan["web"]
+    routes = {(r["kind"], r["path"], r["target"]) for r in web["routes"]}
+    assert routes == {
+        ("include", "blog/", "blog.urls"),
+        ("include", "portal/b/", "blog.extra_urls"),
+        ("view", "feed/", "blog.views.feed"),
+        ("view", "archive/", "blog.views.Archive"),
+        ("include", "api/v1/blog/", "blog.api_urls"),
+    }
+    by_target = {r["target"]: r for r in web["routes"]}
+    assert by_target["blog.urls"]["mount"] == {"function": "path", "route": "blog/", "namespace": "news",
+                                               "app_name": "blog"}  # fmt: skip
+    assert [m["namespace"] for m in by_target["blog.extra_urls"]["parents"]] == ["pages"]
+    assert by_target["blog.views.Archive"]["call"] == ".as_view(template_name='blog/index.html')"
+    assert by_target["blog.views.feed"]["evidence"] == {"path": "proj/urls.py", "line": 10}
+    assert len(web["collisions"]) == 1 and "'api/v1/blog/posts/'" in web["collisions"][0]
+    assert web["templates"] == {"base.html": "templates/base.html", "partials/nav.html": "templates/partials/nav.html"}
+    assert web["template_libraries"] == {"site_tags": "sitecore.templatetags.site_tags"}
+    assert "sitecore.text" in web["modules"] and "sitecore.context_processors" in web["modules"]
+    assert "sitecore.context_processors.site" in web["context_processors"]
+    assert web["skipped_context_processors"] == {
+        "pages.context_processors.menu": "it uses staying code that cannot be copied (pages.models)"
+    }
+    assert "pages.context_processors.menu" not in web["context_processors"]
+    assert not any(m.startswith("pages") for m in web["modules"])
+    assert "proj.middleware.Timing" not in web["middleware"]
+    assert "django.middleware.locale.LocaleMiddleware" in web["middleware"]
+    assert web["login_url"] == "/accounts/login/"
+    assert web["admin_apps"] == ["blog"]
+    extraction = (blog / "EXTRACTION.md").read_text()
+    assert "web route collision" in extraction and "api/v1/blog/posts/" in extraction
+    readme = (blog / "README.md").read_text()
+    assert "| `/portal/b/` | include | `blog.extra_urls` | pages:extra |" in readme
+    assert "`/admin/blog/`" in readme
+    assert re.search(r"^PyJWT>=2\.8,<3", (blog / "requirements.txt").read_text(), re.M)
+
+
+def test_the_service_serves_the_moved_pages_at_the_same_paths(blog: Path, tmp_path: Path) -> None:
+    staff = {"sub": "7", "username": "ada", "email": "ada@example.com", "is_staff": True, "perms": ["blog.view_post"]}
+    out = _drive(
+        blog,
+        "blog",
+        _env(tmp_path),
+        [
+            ["get", "/blog/", {"sub": "3", "username": "bob"}],
+            ["get", "/blog/5/", {"sub": "3", "username": "bob"}],
+            ["get", "/feed/", {}],
+            ["get", "/archive/", {}],
+            ["get", "/portal/b/x/", {}],
+            ["get", "/blog/secret/", staff],
+            ["get", "/blog/secret/", {**staff, "perms": []}],
+            ["get", "/blog/secret/", {}],
+            ["post", "/blog/5/", staff],
+            ["get", "/admin/blog/post/", {**staff, "is_superuser": True}],
+            ["get", "/admin/", {"sub": "3", "username": "bob"}],
+            ["get", "/admin/login/?next=/admin/", {}],
+            ["get", "/blog/", None],
+            ["get", "/blog/", {"key": "another-key-of-at-least-32-characters-long"}],
+            ["get", "/blog/", {"aud": "payments"}],
+            ["get", "/blog/", {"exp": 2_000_000_000}],
+            ["get", "/portal/", {}],
+            ["post", "/blog/drf/", staff],
+            ["post", "/blog/drf/", {}],
+            ["get", "/blog/drf-default/", staff],
+            ["get", "/blog/drf-default/", None],
+        ],
+        reverse=[["news:index", []], ["news:detail", [1]], ["pages:extra:x", []], ["feed", []], ["archive", []]],
+    )
+    answers = out["answers"]
+    page = answers[0]
+    assert page[0] == 200, page
+    # the staying base.html and its partial, vendored; the staying tag library; the context processor; {% url %}
+    assert "NAV-PARTIAL" in page[2] and "HELLO!" in page[2] and "Corner Blog" in page[2]
+    assert 'href="/blog/1/"' in page[2]
+    assert answers[1][:1] == [200] and answers[1][2] == "post 5 for bob"
+    assert answers[2][0] == 200 and answers[2][2] == "feed"
+    assert answers[3][0] == 200 and "ARCHIVE!" in answers[3][2]  # .as_view(template_name=...) kept
+    assert answers[4][:1] == [200] and answers[4][2] == "extra"
+    assert answers[5][0] == 200 and answers[5][2] == "secret"  # permission from the assertion
+    assert answers[6][0] == 403  # without the permission
+    assert answers[7][0] == 302 and answers[7][1].startswith("/accounts/login/?next=")  # anonymous: monolith login
+    assert answers[8][0] == 200  # POST with CSRF enforced by the client: checked at the monolith, not here
+    assert answers[9][0] == 200 and "Select post to change" in answers[9][2]  # the admin, for staff
+    assert answers[10][0] == 302 and answers[10][1] == "/admin/login/?next=/admin/"  # not staff
+    assert answers[11][0] == 302 and answers[11][1] == "/accounts/login/?next=%2Fadmin%2F"  # the monolith's login
+    for rejected in answers[12:16]:  # missing, forged, other audience, lives too long
+        assert rejected[0] == 401 and set(json.loads(rejected[2])) == {"error"}, rejected
+    assert answers[16][0] == 404  # staying pages are not served here
+    # DRF: SessionAuthentication (CSRF enforced for a session user) and the service's defaults see the user
+    assert answers[17][0] == 200 and json.loads(answers[17][2]) == {"user": 7, "staff": True}, answers[17]
+    assert answers[18][0] == 403  # anonymous assertion: DRF refuses, as in the monolith
+    assert answers[19][0] == 200 and json.loads(answers[19][2]) == {"user": 7}, answers[19]
+    assert answers[20][0] == 401  # no assertion: the view never runs
+    assert out["reverse"] == {
+        "news:index": "/blog/", "news:detail": "/blog/1/", "pages:extra:x": "/portal/b/x/", "feed": "/feed/",
+        "archive": "/archive/",
+    }  # fmt: skip
+
+
+def test_the_generated_identity_tests_pass(blog: Path, tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", "blog_service/tests/test_identity.py"],
+        cwd=blog,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-4000:]
+    passed = re.findall(r"^PASSED blog_service/tests/test_identity.py::(\S+)", run.stdout, re.M)
+    for name in ("forged", "expired", "lives-too-long", "other-audience", "alg-none", "missing"):
+        assert any(f"[{name}]" in p for p in passed), name
+    assert any("replayed" in p for p in passed) and any("valid_assertion" in p for p in passed)
+
+
+def test_the_moved_apps_static_files_are_served_without_an_assertion(blog: Path, tmp_path: Path) -> None:
+    out = _drive(blog, "blog", _env(tmp_path, DJANGO_DEBUG="1"), [["get", "/assets/blog/app.css", None]])
+    assert out["answers"][0][0] == 200 and "teal" in out["answers"][0][2]
+    settings = (blog / "blog_service" / "settings.py").read_text()
+    assert 'STATIC_URL = "/assets/"' in settings
+
+
+def test_the_service_refuses_to_start_without_an_identity_key(blog: Path, tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    env["DECOMPOSE_IDENTITY_KEY"] = "too-short"
+    run = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=blog, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode != 0 and "DECOMPOSE_IDENTITY_KEY" in run.stderr
+    env["DJANGO_DEBUG"] = "1"
+    run = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=blog, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_a_service_without_pages_has_no_identity(tmp_path: Path) -> None:
+    files = {k: v for k, v in PROJECT.items() if not k.startswith("blog/")}
+    files["proj/urls.py"] = "urlpatterns = []\n"
+    files["proj/settings.py"] = files["proj/settings.py"].replace('"blog",\n', '"blog",\n        "quiet",\n')
+    files |= {
+        "blog/__init__.py": "",
+        "blog/apps.py": PROJECT["blog/apps.py"],
+        "quiet/__init__.py": "",
+        "quiet/apps.py": "from django.apps import AppConfig\n\n\nclass QuietConfig(AppConfig):\n    name = 'quiet'\n",
+        "quiet/services.py": "def ping():\n    return 1\n",
+    }
+    plan = build_plan(_write(tmp_path / "mono", files), "quiet", ["quiet"])
+    assert plan.web.routes == () and plan.web.admin_apps == ()
+    folder = _extract(tmp_path / "mono", "quiet", "quiet", tmp_path / "out")
+    assert not (folder / "quiet_service" / "identity.py").exists()
+    assert "IDENTITY_KEY" not in (folder / "quiet_service" / "settings.py").read_text()
+
+
+@pytest.mark.parametrize(
+    ("service", "path", "claims", "status", "body"),
+    [
+        # a moved JSON view of the sample: staff only, the payment does not exist in the new service's database
+        ("payments", "/api/payments/999/capture/", {"sub": "1", "is_staff": True}, 404, "payment_not_found"),
+        ("payments", "/api/payments/999/capture/", {"sub": "1"}, 302, ""),
+        ("notifications", "/api/notifications/", {"sub": "4"}, 200, '"notifications": []'),
+        ("notifications", "/api/notifications/", {}, 401, "authentication required"),
+    ],
+)
+def test_the_sample_apps_views_are_served_by_their_service(
+    sample_services: dict[str, Path], tmp_path: Path, service: str, path: str, claims: dict, status: int, body: str
+) -> None:
+    method = "post" if path.endswith("capture/") else "get"
+    answer = _drive(sample_services[service], service, _env(tmp_path), [[method, path, claims]])["answers"][0]
+    assert answer[0] == status, answer
+    assert body in answer[2]
+
+
+@pytest.fixture(scope="module")
+def sample_services(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("sample")
+    project = root / "mono"
+    shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("db.sqlite3", "__pycache__"))
+    return {s: _extract(project, s, s, root / "out") for s in ("payments", "notifications")}
