@@ -5,6 +5,7 @@
 # Usage:
 #   scripts/realworld.sh setup [NAME...]          copy + git commit + venv + dependencies (default: all)
 #   scripts/realworld.sh path NAME                 print the cached copy's folder (after setup)
+#   scripts/realworld.sh python NAME               print the interpreter the project's venv is made with
 #   scripts/realworld.sh copy NAME DEST            a scratch git copy of the pristine project in DEST
 #                                                  (DEST must not exist) whose .venv links to the cache's
 #   scripts/realworld.sh test NAME [--in DIR] [ARGS...]
@@ -275,7 +276,8 @@ case "$cmd" in
     for p in "$@"; do setup_one "$p"; done
     ;;
   path) [ $# -eq 1 ] || die "usage: path NAME"; known "$1"; ready_dir "$1" ;;
+  python) [ $# -eq 1 ] || die "usage: python NAME"; known "$1"; python_for "$1" ;;
   copy) [ $# -eq 2 ] || die "usage: copy NAME DEST"; known "$1"; copy_scratch "$1" "$2" ;;
   test) [ $# -ge 1 ] || die "usage: test NAME [--in DIR] [ARGS...]"; known "$1"; run_tests "$@" ;;
-  *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2; [ "$cmd" = -h ] || [ "$cmd" = --help ] || exit 2 ;;
+  *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; [ "$cmd" = -h ] || [ "$cmd" = --help ] || exit 2 ;;
 esac

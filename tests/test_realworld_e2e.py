@@ -1,0 +1,256 @@
+"""Issue 13's proof on real projects: one app per project through the whole chain, with the public CLI.
+
+For each app of ``CHOSEN`` (benchmarks/realworld.py; ``DECOMPOSE_REALWORLD_APPS=django-crm:chat,...``
+runs others): a scratch copy of the project (``scripts/realworld.sh``, which sets up and caches the
+projects' venvs) → ``decompose extract … --apply --force`` → the service in its own venv (built from its
+requirements, cached by their hash): ``manage.py check``, ``migrate``, ``makemigrations --check
+--dry-run``, its own pytest (with the generated test that imports every module) → the rewired
+monolith: its dependency files declare the client runtime, ``manage.py check`` in local mode, remote
+mode's system check passes with the service configured and fails without, and its WHOLE suite in local
+mode fails no test but the pristine suite's known flaky ones (by id).
+
+The suites are started in the background as soon as a monolith is rewired (django-crm's beside
+pretalx's extraction and suite), so the slow parts overlap. A failing step fails its test with the
+known defect its output shows (benchmarks/realworld.py, ``KNOWN_DEFECTS``), or says it is a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from realworld import (  # noqa: E402
+    APPS,
+    CACHE,
+    CHOSEN,
+    FLAKY,
+    SOURCE,
+    Chain,
+    Outcome,
+    Running,
+    explain,
+    known_defects,
+    parse_suite,
+    setup,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.realworld]
+
+SELECTED = tuple(k.strip() for k in os.environ.get("DECOMPOSE_REALWORLD_APPS", "").split(",") if k.strip()) or CHOSEN
+
+
+@dataclass(slots=True)
+class Run:
+    chain: Chain
+    error: str = ""  # the copy failed: nothing else ran
+    extracted: Outcome | None = None
+    runtime: Path | None = None
+    runtime_failed: Outcome | None = None
+    local_check: Outcome | None = None
+    suite: Running | None = None
+    _venv: tuple[Path, Outcome | None] | None = field(default=None, repr=False)
+
+    def require_extracted(self) -> None:
+        if self.error:
+            pytest.fail(self.error)
+        assert self.extracted is not None
+        if not self.extracted.ok:
+            pytest.fail(explain(self.extracted, f"decompose extract failed for {self.chain.app.key}: nothing to test"))
+
+    def venv(self) -> Path:
+        self.require_extracted()
+        if self._venv is None:
+            self._venv = self.chain.service_venv()
+        venv, built = self._venv
+        if built is not None and not built.ok:
+            pytest.fail(
+                explain(built, "the service's requirements-dev.txt cannot be installed", self.chain.service_todos())
+            )
+        return venv
+
+    def require_runtime(self) -> Path:
+        self.require_extracted()
+        if self.runtime_failed is not None:
+            pytest.fail(explain(self.runtime_failed, "the client runtime's packages cannot be installed"))
+        assert self.runtime is not None
+        return self.runtime
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
+    unknown = [k for k in SELECTED if k not in APPS]
+    if unknown:
+        pytest.fail(f"DECOMPOSE_REALWORLD_APPS names unknown apps {unknown} (known: {', '.join(sorted(APPS))})")
+    if not SOURCE.is_dir():
+        if os.environ.get("DECOMPOSE_REQUIRE_TOOLS") or os.environ.get("CI"):
+            pytest.fail(f"the real projects are not in {SOURCE} (set DECOMPOSE_REALWORLD_SRC)")
+        pytest.skip(f"the real projects are not in {SOURCE}")
+    work = tmp_path_factory.mktemp("realworld")
+    for project in dict.fromkeys(APPS[k].project for k in SELECTED):
+        done = setup(project, work / "logs")
+        if not done.ok:
+            pytest.fail(explain(done, f"scripts/realworld.sh setup {project} failed"))
+    runs: dict[str, Run] = {}
+    try:
+        for key in SELECTED:
+            chain = Chain(APPS[key], work / key.replace(":", "-"))
+            run = runs[key] = Run(chain)
+            copied = chain.copy()
+            if not copied.ok:
+                run.error = explain(copied, f"scripts/realworld.sh copy {chain.app.project} failed")
+                continue
+            run.extracted = chain.extract()
+            if not run.extracted.ok:
+                continue
+            runtime, installed = chain.runtime_path()
+            if installed is not None and not installed.ok:
+                run.runtime_failed = installed
+                continue
+            run.runtime = runtime
+            run.local_check = chain.monolith_check(runtime, "monolith check (local)")
+            if run.local_check.ok:  # a monolith that does not start: its suite would only say so 10,000 times
+                run.suite = chain.start_suite(runtime)
+        yield runs
+    finally:
+        for run in runs.values():
+            if run.suite is not None:
+                run.suite.kill()
+                run.suite.wait()
+        figures = {
+            key: [{"step": o.step, "wall": o.wall, "cpu": o.cpu, "exit": o.returncode} for o in run.chain.outcomes]
+            for key, run in runs.items()
+        }
+        CACHE.mkdir(parents=True, exist_ok=True)
+        (CACHE / "e2e-last-run.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+apps = pytest.mark.parametrize("key", SELECTED)
+
+
+@apps
+def test_extract_applies(runs: dict[str, Run], key: str) -> None:
+    runs[key].require_extracted()
+
+
+@apps
+def test_service_passes_check(runs: dict[str, Run], key: str) -> None:
+    run = runs[key]
+    out = run.chain.service_manage(run.venv(), "check")
+    assert out.ok, explain(out, f"{key}: the service's manage.py check failed", run.chain.service_todos())
+
+
+@apps
+def test_service_migrates(runs: dict[str, Run], key: str) -> None:
+    run = runs[key]
+    out = run.chain.service_manage(run.venv(), "migrate", "--noinput")
+    assert out.ok, explain(out, f"{key}: the service's manage.py migrate failed", run.chain.service_todos())
+
+
+@apps
+def test_service_has_no_pending_migrations(runs: dict[str, Run], key: str) -> None:
+    run = runs[key]
+    out = run.chain.service_manage(run.venv(), "makemigrations", "--check", "--dry-run")
+    assert out.ok, explain(
+        out, f"{key}: the service's makemigrations --check --dry-run failed", run.chain.service_todos()
+    )
+
+
+@apps
+def test_service_passes_its_own_tests(runs: dict[str, Run], key: str) -> None:
+    run = runs[key]
+    venv = run.venv()
+    generated = sorted(run.chain.service.rglob("test_imports.py"))
+    assert generated, f"{key}: the service has no generated test_imports.py (the test that imports every module)"
+    out = run.chain.service_pytest(venv)
+    assert out.ok, explain(out, f"{key}: the service's own pytest failed", run.chain.service_todos())
+    assert "test_imports" in out.output() or " passed" in out.output()
+
+
+@apps
+def test_monolith_declares_the_client_runtime(runs: dict[str, Run], key: str) -> None:
+    run = runs[key]
+    run.require_extracted()
+    missing = run.chain.runtime_missing()
+    files = ", ".join(str(f.relative_to(run.chain.monolith)) for f in run.chain.dependency_files()) or "none found"
+    where = "; ".join(f"{d} ({', '.join(w[:2])})" for d, w in sorted(missing.items()))
+    assert not missing, (
+        f"{key}: the rewired monolith's dependency files ({files}) do not declare what the files the rewire added "
+        f"import: {where}. A fresh install of the rewired project cannot start (issue 13: requirements). "
+        "The other tests install them into a folder on PYTHONPATH all the same."
+    )
+
+
+@apps
+def test_monolith_starts_in_local_mode(runs: dict[str, Run], key: str) -> None:
+    run = runs[key]
+    run.require_runtime()
+    assert run.local_check is not None
+    assert run.local_check.ok, explain(
+        run.local_check, f"{key}: the rewired monolith's manage.py check (local mode) failed"
+    )
+
+
+@apps
+def test_remote_check_passes_with_the_service_configured(runs: dict[str, Run], key: str) -> None:
+    run = runs[key]
+    runtime = run.require_runtime()
+    out = run.chain.monolith_check(
+        runtime, "monolith check (remote, configured)", **run.chain.remote_env(configured=True)
+    )
+    assert out.ok, explain(out, f"{key}: remote mode's manage.py check failed with URL, token and identity key set")
+
+
+@apps
+def test_remote_check_fails_without_the_service_configured(runs: dict[str, Run], key: str) -> None:
+    run = runs[key]
+    runtime = run.require_runtime()
+    out = run.chain.monolith_check(
+        runtime, "monolith check (remote, not configured)", **run.chain.remote_env(configured=False)
+    )
+    text = out.output()
+    env = f"DECOMPOSE_{run.chain.app.app.upper()}_"
+    assert not out.ok, (
+        f"{key}: remote mode without URL and token passed manage.py check: remote mode would fail silently"
+    )
+    assert "SystemCheckError" in text and "decompose.E00" in text and env in text, explain(
+        out, f"{key}: remote mode without URL and token failed, but not by decompose's system check (a crash?)"
+    )
+
+
+@apps
+def test_monolith_passes_its_whole_suite_in_local_mode(runs: dict[str, Run], key: str) -> None:
+    run = runs[key]
+    run.require_runtime()
+    assert run.local_check is not None
+    if run.suite is None:
+        pytest.fail(explain(run.local_check, f"{key}: the rewired monolith does not start, its suite was not run"))
+    out = run.chain.record(run.suite.wait())
+    text = out.output()
+    result = parse_suite(text)
+    project = run.chain.app.project
+    assert result.summary, explain(out, f"{key}: the rewired monolith's suite stopped before its summary")
+    unexpected = result.unexpected(project)
+    assert not unexpected, (
+        f"{key}: the rewired monolith's suite ({result.summary}) failed {len(unexpected)} tests that are not among "
+        f"the pristine suite's known flaky ones:\n  "
+        + "\n  ".join(unexpected[:40])
+        + "\nknown defects in the output:\n  - "
+        + ("\n  - ".join(known_defects(text)) or "(none: a new failure)")
+        + f"\nlog: {out.log}"
+    )
+    assert result.failed == result.named, explain(
+        out, f"{key}: the suite reports {result.failed} failures but names {result.named}: cannot compare them"
+    )
+    assert result.passed > 0
+    allowed = sorted(FLAKY[project] & set(result.failures))
+    if allowed:
+        print(f"{key}: known flaky tests failed: {', '.join(allowed)}")
