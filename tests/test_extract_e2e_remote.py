@@ -1,16 +1,19 @@
 """The proof: the rewired sample monolith passes its whole remaining test suite while the
-moved apps run as separate processes behind HTTP; a stopped service fails fast.
+moved apps run as separate processes behind HTTP; the moved apps' own view tests pass in the
+monolith, their requests forwarded to the services by the generated proxy; a stopped service
+fails fast.
 
-Copies sample_monolith to a temporary folder, rewires it for the committed services
-(`decompose extract ... --apply`), starts each committed service (extracted/<name>) as
-its own process with its own SQLite database on a free loopback port, switches the
-monolith to `remote` by environment, and runs the monolith's test suite (without the
-moved apps' folders: their tests moved to the services) as a pytest subprocess.
+Copies sample_monolith to a temporary folder, rewires it for both services
+(`decompose extract ... --apply`), starts each service it generated (the same code as
+extracted/<name>) as its own process with its own SQLite database on a free loopback port,
+switches the monolith to `remote` by environment, and runs the monolith's test suite (without
+the moved apps' folders: their tests moved to the services) as a pytest subprocess.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -59,7 +62,8 @@ class Service:
     def __init__(self, name: str, tmp: Path, monolith_url: str) -> None:
         self.name = name
         self.folder = tmp / f"svc-{name}"
-        shutil.copytree(ROOT / "extracted" / name, self.folder, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+        # the service this run's rewire generated: the monolith's client and proxy and the service match
+        shutil.copytree(tmp / "out" / name, self.folder, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
         self.db = self.folder / "db.sqlite3"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -77,6 +81,18 @@ class Service:
         if not self.log.exists():
             return 0
         return sum(1 for ln in self.log.read_text(errors="replace").splitlines() if '"GET /api/' in ln or '"POST /api/' in ln)
+
+    def proxied(self) -> list[str]:
+        """``METHOD path status`` of each request the service served for a page (not /api/v1/, not /healthz):
+        what the monolith's proxy forwarded."""
+        if not self.log.exists():
+            return []
+        out = []
+        for m in re.finditer(r'"([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3})', self.log.read_text(errors="replace")):
+            method, target, status = m.groups()
+            if not target.startswith(("/api/v1/", "/healthz")):
+                out.append(f"{method} {target} {status}")
+        return out
 
     def start(self) -> None:
         log = self.log.open("a")
@@ -119,6 +135,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
         env[f"DECOMPOSE_{name.upper()}_URL"] = s.url
         env[f"DECOMPOSE_{name.upper()}_TOKEN"] = TOKEN
         env[f"DECOMPOSE_{name.upper()}_INBOUND_TOKEN"] = TOKEN  # the service's MONOLITH_TOKEN (its own setting)
+        env[f"DECOMPOSE_{name.upper()}_IDENTITY_KEY"] = IDENTITY_KEY  # signs the user for the service's pages
     try:
         for s in services.values():
             s.start()
@@ -178,6 +195,64 @@ def test_the_whole_remaining_suite_passes_with_services_remote_over_http(
     served = {name: services[name].api_requests() - before[name] for name in remote}
     print(f"API requests served during the remote run: {served}")
     assert all(n > 0 for n in served.values()), served  # remote mode went over HTTP, for every remote service
+
+
+def test_the_moved_apps_view_tests_pass_in_the_monolith_through_the_proxy(
+    deployed: tuple[Path, dict[str, str], dict[str, Service]],
+) -> None:
+    """The moved apps' own view tests (the monolith's test client and fixtures only) run in the monolith with
+    both services remote: each request goes through the generated URL mirrors and proxy to the service, with
+    the user as a signed assertion, and passes as it did in-process; the services' logs show the pages."""
+    monolith, env, services = deployed
+    tests = sorted(str(p.relative_to(monolith)) for name in SERVICES for p in (monolith / name / "tests").glob("test_views*.py"))
+    assert "payments/tests/test_views.py" in tests
+    before = {name: len(s.proxied()) for name, s in services.items()}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "-rfEs", "-p", "e2e_plugin", "-p", "no:randomly", *tests],
+        cwd=monolith, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode == 0 and not _failed(result.stdout), result.stdout[-4000:]
+    assert " skipped" not in result.stdout[-4000:], result.stdout[-4000:]
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "--collect-only", "-p", "e2e_plugin", *tests],
+        cwd=monolith, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    count = sum(1 for ln in collected.stdout.splitlines() if "::" in ln)
+    assert count >= 1 and _passed(result.stdout) == count, result.stdout[-4000:]
+    proxied = {name: s.proxied()[before[name]:] for name, s in services.items()}
+    print(f"pages proxied to the services during the moved apps' view tests: { {k: len(v) for k, v in proxied.items()} }")
+    pay = proxied["payments"]
+    # payments/tests/test_views.py: the order's payments, a capture refused to a customer (302 to the login),
+    # the capture and the refund by staff; each one through the proxy, with the status the view gave
+    assert [p.split(" ", 1)[0] for p in pay] == ["GET", "POST", "POST", "POST"], pay
+    assert re.fullmatch(r"GET /api/payments/orders/\d+/ 200", pay[0]), pay
+    assert re.fullmatch(r"POST /api/payments/\d+/capture/ 302", pay[1]), pay
+    assert re.fullmatch(r"POST /api/payments/\d+/capture/ 200", pay[2]), pay
+    assert re.fullmatch(r"POST /api/payments/\d+/refund/ 201", pay[3]), pay
+
+
+def test_every_moved_url_name_reverses_to_the_same_path_in_remote_mode(
+    deployed: tuple[Path, dict[str, str], dict[str, Service]],
+) -> None:
+    """In remote mode every moved URL name stays reversible to the path it has in local mode."""
+    monolith, env, _ = deployed
+    probe = (
+        "import os, django\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings')\n"
+        "django.setup()\n"
+        "from django.urls import reverse\n"
+        "print(reverse('payments:order_payments', args=[7]), reverse('payments:capture', args=[3]),"
+        " reverse('payments:refund', kwargs={'payment_id': 3}), reverse('notifications:list'),"
+        " reverse('notifications:read', args=[2]), reverse('notifications:read_all'))\n"
+    )
+    paths = "/api/payments/orders/7/ /api/payments/3/capture/ /api/payments/3/refund/ /api/notifications/ " \
+            "/api/notifications/2/read/ /api/notifications/read-all/"
+    for mode in ("local", "remote"):
+        switched = {**env, **{f"DECOMPOSE_{name.upper()}_MODE": mode for name in SERVICES}}
+        done = subprocess.run([sys.executable, "-c", probe], cwd=monolith, env=switched, capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.split() == paths.split(), (mode, done.stdout)
 
 
 def test_rolled_back_to_local_the_rewired_monolith_passes_its_whole_suite(
