@@ -1,0 +1,85 @@
+"""The real-project harness's own logic (benchmarks/realworld.py), on canned output: reading the suites'
+summaries and failures, telling flaky tests from new failures, naming known defects. Fast, no project."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from realworld import APPS, CHOSEN, FLAKY, known_defects, parse_suite  # noqa: E402
+
+PYTEST_RUN = """\
+........F.....E...
+=========================== short test summary info ============================
+FAILED src/tests/common/text/test_diff.py::test_render_diff_marks_changes_in_long_text - AssertionError: assert 1 > 10
+FAILED src/tests/mail/test_tasks.py::test_send_draft[True] - AttributeError: 'function' object has no attribute 'apply_async'
+ERROR src/tests/orga/test_admin.py::test_admin_view
+2 failed, 9667 passed, 2 skipped, 1 error in 360.20s (0:06:00)
+realworld pretalx: 9667 passed, 3 failed, 2 skipped in 361s
+"""
+
+UNITTEST_RUN = """\
+Found 342 test(s).
+======================================================================
+FAIL: test_the_lead (tests.crm.views.test_request_receiving.TestRequestReceiving.test_the_lead)
+----------------------------------------------------------------------
+AssertionError: 0 != 1
+======================================================================
+ERROR: test_chat (unittest.loader._FailedTest.test_chat)
+----------------------------------------------------------------------
+ImportError: Failed to import test module: test_chat
+ModuleNotFoundError: No module named 'chat.site'
+----------------------------------------------------------------------
+Ran 342 tests in 48.100s
+
+FAILED (failures=1, errors=1, skipped=4)
+realworld django-crm: 336 passed, 2 failed, 4 skipped in 50s
+"""
+
+
+def test_a_pytest_run_names_each_failure_and_error_and_keeps_the_summary():
+    result = parse_suite(PYTEST_RUN)
+    assert (result.passed, result.failed, result.skipped, result.named) == (9667, 3, 2, 3)
+    assert result.failures == (
+        "src/tests/common/text/test_diff.py::test_render_diff_marks_changes_in_long_text",
+        "src/tests/mail/test_tasks.py::test_send_draft[True]",
+        "src/tests/orga/test_admin.py::test_admin_view",
+    )
+    # the flaky test of the pristine suite is allowed, nothing else
+    assert result.unexpected("pretalx") == result.failures[1:]
+
+
+def test_a_unittest_run_names_failures_by_dotted_id():
+    result = parse_suite(UNITTEST_RUN)
+    assert (result.passed, result.failed, result.skipped, result.named) == (336, 2, 4, 2)
+    assert result.unexpected("django-crm") == ("unittest.loader._FailedTest.test_chat",)
+
+
+def test_a_run_that_stopped_before_its_summary_has_none():
+    result = parse_suite("ImportError: cannot import name 'Schedule'\nrealworld pretalx: no test summary in the output")
+    assert result.summary == ""
+    assert result.failures == ()
+
+
+def test_known_defects_name_the_specific_cause_once_and_say_nothing_of_unknown_output():
+    text = (
+        "AttributeError: 'function' object has no attribute 'apply_async'\n"
+        "ImportError: cannot import name 'Schedule' from partially initialized module 'pretalx.schedule.models.schedule' "
+        "(most likely due to a circular import)\n"
+        "ModuleNotFoundError: No module named 'crm'\n"
+    )
+    found = known_defects(text)
+    assert [f.split(" (issue 13")[0] for f in found] == [
+        "Celery tasks turned into plain functions by the client: the task API (.apply_async, .apply, .retry, the bound self) is gone",
+        "import cycle: a staying module re-pointed at the client, which imports the moved models eagerly",
+        "dangling import: the module is not there",
+    ]
+    assert known_defects("TypeError: unsupported operand type(s) for /: 'str' and 'str'") == []
+
+
+def test_ci_runs_one_known_app_per_project_and_every_project_has_its_flaky_list():
+    assert set(CHOSEN) <= set(APPS)
+    assert sorted(APPS[k].project for k in CHOSEN) == sorted(FLAKY)
