@@ -118,6 +118,7 @@ PROJECT = {
         <html><title>{{ site_name }}</title>{% include "partials/nav.html" %}{% block body %}{% endblock %}</html>
     """,
     "templates/partials/nav.html": "<nav>NAV-PARTIAL</nav>\n",
+    "templates/plain.html": "PLAIN-STAYING-TEMPLATE\n",
     "sitecore/__init__.py": "",
     "sitecore/apps.py": """
         from django.apps import AppConfig
@@ -266,6 +267,10 @@ PROJECT = {
             return HttpResponse("feed", content_type="text/plain")
 
 
+        def plain(request):
+            return render(request, "plain.html")
+
+
         def extra(request):
             return HttpResponse("extra")
 
@@ -291,6 +296,7 @@ PROJECT = {
             path("<int:pk>/", views.detail, name="detail"),
             path("secret/", views.secret, name="secret"),
             path("drf/", api.Posts.as_view(), name="drf"),
+            path("plain/", views.plain, name="plain"),
             path("drf-default/", api.DefaultPosts.as_view(), name="drf_default"),
         ]
     """,
@@ -437,7 +443,11 @@ def test_the_plan_records_where_the_monolith_mounts_the_moved_pages(blog: Path) 
     assert by_target["blog.views.Archive"]["call"] == ".as_view(template_name='blog/index.html')"
     assert by_target["blog.views.feed"]["evidence"] == {"path": "proj/urls.py", "line": 10}
     assert len(web["collisions"]) == 1 and "'api/v1/blog/posts/'" in web["collisions"][0]
-    assert web["templates"] == {"base.html": "templates/base.html", "partials/nav.html": "templates/partials/nav.html"}
+    assert web["templates"] == {
+        "base.html": "templates/base.html",
+        "partials/nav.html": "templates/partials/nav.html",
+        "plain.html": "templates/plain.html",  # rendered by name by a moved view
+    }
     assert web["template_libraries"] == {"site_tags": "sitecore.templatetags.site_tags"}
     assert "sitecore.text" in web["modules"] and "sitecore.context_processors" in web["modules"]
     assert "sitecore.context_processors.site" in web["context_processors"]
@@ -452,6 +462,9 @@ def test_the_plan_records_where_the_monolith_mounts_the_moved_pages(blog: Path) 
     assert web["admin_apps"] == ["blog"]
     extraction = (blog / "EXTRACTION.md").read_text()
     assert "web route collision" in extraction and "api/v1/blog/posts/" in extraction
+    assert "## Pages (the moved apps' web face)" in extraction
+    assert "- `/portal/b/` — include `blog.extra_urls`, namespace `pages:extra`, mounted at `pages/urls.py:8`" in extraction
+    assert "link (and its proxy forward) `/admin/blog/` to the service" in extraction
     readme = (blog / "README.md").read_text()
     assert "| `/portal/b/` | include | `blog.extra_urls` | pages:extra |" in readme
     assert "`/admin/blog/`" in readme
@@ -486,6 +499,7 @@ def test_the_service_serves_the_moved_pages_at_the_same_paths(blog: Path, tmp_pa
             ["post", "/blog/drf/", {}],
             ["get", "/blog/drf-default/", staff],
             ["get", "/blog/drf-default/", None],
+            ["get", "/blog/plain/", {}],
         ],
         reverse=[["news:index", []], ["news:detail", [1]], ["pages:extra:x", []], ["feed", []], ["archive", []]],
     )
@@ -514,6 +528,7 @@ def test_the_service_serves_the_moved_pages_at_the_same_paths(blog: Path, tmp_pa
     assert answers[18][0] == 403  # anonymous assertion: DRF refuses, as in the monolith
     assert answers[19][0] == 200 and json.loads(answers[19][2]) == {"user": 7}, answers[19]
     assert answers[20][0] == 401  # no assertion: the view never runs
+    assert answers[21][0] == 200 and "PLAIN-STAYING-TEMPLATE" in answers[21][2]
     assert out["reverse"] == {
         "news:index": "/blog/", "news:detail": "/blog/1/", "pages:extra:x": "/portal/b/x/", "feed": "/feed/",
         "archive": "/archive/",
@@ -600,3 +615,30 @@ def sample_services(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
     project = root / "mono"
     shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("db.sqlite3", "__pycache__"))
     return {s: _extract(project, s, s, root / "out") for s in ("payments", "notifications")}
+
+
+def test_urlconfs_that_loop_or_name_nothing_are_read_without_error(tmp_path: Path) -> None:
+    files = dict(PROJECT)
+    files["proj/urls.py"] = """
+        from django.conf.urls.i18n import i18n_patterns
+        from django.urls import include, path, re_path
+
+        from blog import views
+
+        urlpatterns = [
+            path("self/", include("proj.urls")),
+            path("gone/", include("nowhere.urls")),
+            path(route="kw/", view=views.feed, name="kw"),
+            re_path(r"^old/(?P<pk>[0-9]+)/$", views.detail, {"extra": 1}, name="old"),
+            path("inline/", include(([path("f/", views.feed, name="f")], "inl"), namespace="inl")),
+        ]
+        urlpatterns += i18n_patterns(path("i18n/", views.feed))
+    """
+    web = build_plan(_write(tmp_path / "mono", files), "blog", ["blog"]).web
+    found = {(r.path, r.kind, r.name, r.kwargs) for r in web.routes}
+    assert ("kw/", "view", "kw", None) in found
+    assert (r"^old/(?P<pk>[0-9]+)/$", "view", "old", "{'extra': 1}") in found
+    assert ("inline/f/", "view", "f", None) in found
+    inline = next(r for r in web.routes if r.path == "inline/f/")
+    assert [(m.namespace, m.app_name) for m in inline.parents] == [("inl", None)]
+    assert not [r.path for r in web.routes if r.path.startswith("self/")]  # the include loop stops at the repeat

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from decompose.extract.api_spec import endpoints
 from decompose.extract.client import client_module, services_package
 from decompose.extract.plan import CodeIndex, ExtractionPlan
+from decompose.extract.service import web as web_face
 from decompose.graph import DependencyGraph
 
 if TYPE_CHECKING:  # pragma: no cover - rewire imports LibCST: only what writes the monolith loads it
@@ -237,6 +238,7 @@ def plan_markdown(plan: ExtractionPlan) -> str:
     out += ["## The API", "", "| method | path | kind | target |", "|---|---|---|---|"]
     for e in endpoints(plan):
         out.append(f"| `{e.method}` | `{e.path}` | {e.kind} | `{e.target}` |")
+    out += web_face.markdown(plan)
     out += ["", "## What the moving code needs from the code that stays", ""]
     if not plan.dependencies:
         out.append("Nothing.")

@@ -54,6 +54,8 @@ MAX_URLCONF_DEPTH = 12
 
 _TEMPLATE_REF = re.compile(r"""\{%-?\s*(?:extends|include)\s+(['"])([^'"]+)\1""")
 _LOAD = re.compile(r"""\{%-?\s*load\s+([^%]+?)\s*-?%\}""")
+#: a quoted template name in Python code (``render(request, "web/base.html")``)
+_TEMPLATE_NAME = re.compile(r"""["']([\w./-]+\.(?:html|htm|txt|xml|email|jinja2?))["']""")
 _REGEX_META = re.compile(r"[\\^$.|?*+()\[\]{}<]")
 
 
@@ -84,6 +86,14 @@ def app_name_of(m: F.Module) -> str | None:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "app_name":
             return _string(node.value)
     return None
+
+
+def _tree(m: F.Module) -> ast.Module | None:
+    """The module's tree, or None when it cannot be parsed now (its routes are then not read)."""
+    try:
+        return m.tree
+    except F.ModuleUnreadable:
+        return None
 
 
 def _pattern_lists(tree: ast.Module) -> Iterator[ast.AST]:
@@ -186,13 +196,15 @@ class WebPart(PlannerState):
     ) -> None:
         if module not in self.p.modules or len(parents) > MAX_URLCONF_DEPTH:
             return
-        key = f"{module}|{'/'.join(m.route for m in parents)}"
-        if elements is None:
-            if key in seen:
+        if elements is None:  # ``seen``: the URLconfs above this one (an include loop stops at the repeat)
+            if module in seen:
                 return
-            seen.add(key)
+            seen = seen | {module}
         m = self.p.modules[module]
-        for node in _pattern_lists(m.tree) if elements is None else elements:
+        tree = _tree(m)
+        if tree is None:
+            return
+        for node in _pattern_lists(tree) if elements is None else elements:
             if not isinstance(node, ast.Call):
                 continue
             function = URL_FUNCTIONS.get(self.p.resolve(m, node.func) or "")
@@ -234,7 +246,7 @@ class WebPart(PlannerState):
         if target is None or target not in self.p.modules:
             return
         included = self.p.modules[target]
-        app_name = app_name or app_name_of(included)
+        app_name = app_name or (app_name_of(included) if _tree(included) is not None else None)
         instance = namespace or app_name
         mount = WebMount(function, route, instance, app_name if app_name != instance else None)
         if target in self.moved:
@@ -321,8 +333,9 @@ class WebPart(PlannerState):
 
     def _own_routes(self, module: str) -> list[tuple[str, str]]:
         m = self.p.modules[module]
-        out = []
-        for node in _pattern_lists(m.tree):
+        out: list[tuple[str, str]] = []
+        tree = _tree(m)
+        for node in _pattern_lists(tree) if tree is not None else ():
             if isinstance(node, ast.Call):
                 function = URL_FUNCTIONS.get(self.p.resolve(m, node.func) or "")
                 route = _string(node.args[0] if node.args else _kw(node, "route"))
@@ -418,6 +431,18 @@ class WebPart(PlannerState):
                 moved_names.add(rel.split("/templates/", 1)[1])
                 queue.append(rel)
         vendored: dict[str, str] = {}
+        for name in sorted(self.moved):  # staying templates the moved code renders by name
+            m = self.p.modules[name]
+            if m.test or m.migration:
+                continue
+            try:
+                source = m.source
+            except F.ModuleUnreadable:
+                continue
+            for found in _TEMPLATE_NAME.findall(source):
+                if found in staying and found not in moved_names and found not in vendored:
+                    vendored[found] = staying[found]
+                    queue.append(staying[found])
         loads: set[str] = set()
         done: set[str] = set()
         while queue:

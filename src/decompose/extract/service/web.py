@@ -347,3 +347,34 @@ def readme(plan: ExtractionPlan, text: str, admin: bool) -> str:
     if not enabled(plan):
         return text
     return text.replace(_NOT_SERVED, _SERVED).rstrip("\n") + "\n" + readme_section(plan, admin)
+
+
+def markdown(plan: ExtractionPlan) -> list[str]:
+    """EXTRACTION.md's section on the pages: the mounts, the admin, what is shadowed or not carried."""
+    web = plan.web
+    if not enabled(plan):
+        return []
+    out = ["", "## Pages (the moved apps' web face)", ""]
+    out.append("Served by the service at the paths and namespaces the monolith's URLconfs give them:")
+    out.append("")
+    for r in web.routes:
+        spaces = ":".join(m.namespace for m in (*r.parents, r.mount) if m.namespace)
+        what = f"`{r.target}`" + (f" (name `{r.name}`)" if r.name else "")
+        out.append(
+            f"- `/{r.path}` — {r.kind} {what}"
+            + (f", namespace `{spaces}`" if spaces else "")
+            + f", mounted at `{r.evidence}`"
+        )
+    if web.admin_apps:
+        out += [
+            "",
+            "Admin: the service serves the moved models' admin at `/admin/`; the monolith's admin index should "
+            "link (and its proxy forward) " + ", ".join(f"`/admin/{a}/`" for a in web.admin_apps) + " to the service.",
+        ]
+    if web.login_url:
+        out += ["", f"Login: the service sends anonymous users to the monolith's `{web.login_url}`."]
+    for c in web.collisions:
+        out += ["", f"**Shadowed**: {c}"]
+    for cp, why in sorted(web.skipped_context_processors.items()):
+        out += ["", f"Context processor `{cp}` is not run by the service: {why}."]
+    return out
