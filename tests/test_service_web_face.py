@@ -88,6 +88,8 @@ PROJECT = {
         LOGIN_URL = "accounts:login"
         STATIC_URL = "/assets/"
         SITE_NAME = "Corner Blog"
+        CSRF_COOKIE_NAME = "shopcsrf"
+        LANGUAGES = [("en", "English"), ("fr", "French")]
         DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
     """,
     "proj/middleware.py": """
@@ -271,6 +273,10 @@ PROJECT = {
             return render(request, "plain.html")
 
 
+        def form(request):
+            return render(request, "blog/form.html")
+
+
         def extra(request):
             return HttpResponse("extra")
 
@@ -297,6 +303,7 @@ PROJECT = {
             path("secret/", views.secret, name="secret"),
             path("drf/", api.Posts.as_view(), name="drf"),
             path("plain/", views.plain, name="plain"),
+            path("form/", views.form, name="form"),
             path("drf-default/", api.DefaultPosts.as_view(), name="drf_default"),
         ]
     """,
@@ -337,6 +344,7 @@ PROJECT = {
 
         urlpatterns = [path("posts/", views.api_posts)]
     """,
+    "blog/templates/blog/form.html": "<form>{% csrf_token %}</form>\n",
     "blog/templates/blog/index.html": """
         {% extends "base.html" %}{% load site_tags %}
         {% block body %}<h1>{{ title|loud }}</h1><a href="{% url 'news:detail' 1 %}">one</a>{% endblock %}
@@ -390,6 +398,8 @@ from django.urls import reverse
 call_command("migrate", verbosity=0)
 spec = json.loads(sys.argv[2])
 client = Client(enforce_csrf_checks=True)
+for name, value in spec.get("cookies", {}).items():
+    client.cookies[name] = value
 answers = []
 for method, path, claims in spec["requests"]:
     extra = {}
@@ -404,12 +414,18 @@ for method, path, claims in spec["requests"]:
     content = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
     answers.append([response.status_code, response.get("Location"), content.decode("utf-8", "replace")])
 names = {n: reverse(n, args=a) for n, a in spec.get("reverse", [])}
+if spec.get("unmask"):
+    from django.middleware.csrf import _unmask_cipher_token
+    import re as _re
+    answers.append([_unmask_cipher_token(t) for t in _re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', answers[-1][2])])
 print(json.dumps({"answers": answers, "reverse": names}))
 """
 
 
-def _drive(folder: Path, service: str, env: dict[str, str], requests: list, reverse: list | None = None) -> dict:
-    spec = json.dumps({"service": service, "requests": requests, "reverse": reverse or []})
+def _drive(
+    folder: Path, service: str, env: dict[str, str], requests: list, reverse: list | None = None, **extra: object
+) -> dict:
+    spec = json.dumps({"service": service, "requests": requests, "reverse": reverse or [], **extra})
     pkg = f"{service.replace('-', '_')}_service.settings"
     run = subprocess.run(
         [sys.executable, "-c", DRIVER, pkg, spec], cwd=folder, env=env, capture_output=True, text=True, timeout=300
@@ -556,6 +572,17 @@ def test_the_moved_apps_static_files_are_served_without_an_assertion(blog: Path,
     assert out["answers"][0][0] == 200 and "teal" in out["answers"][0][2]
     settings = (blog / "blog_service" / "settings.py").read_text()
     assert 'STATIC_URL = "/assets/"' in settings
+
+
+def test_csrf_tokens_rendered_by_the_service_match_the_monolith_cookie(blog: Path, tmp_path: Path) -> None:
+    secret = "Ab3dEf6hIj9lMn2pQr5tUv8xYz1bCd4f"  # the monolith's CSRF cookie, forwarded by its proxy
+    out = _drive(blog, "blog", _env(tmp_path), [["get", "/blog/form/", {}]], cookies={"shopcsrf": secret}, unmask=True)
+    assert out["answers"][0][0] == 200
+    assert out["answers"][1] == [secret]  # the form posts back to the monolith, which checks it against its cookie
+    settings = (blog / "blog_service" / "settings.py").read_text()
+    assert "CSRF_COOKIE_NAME = \"shopcsrf\"  # the monolith's (proj/settings.py:" in settings
+    assert "LANGUAGES = [(\"en\", \"English\"), (\"fr\", \"French\")]" in settings
+    assert 'SESSION_COOKIE_NAME = "blog_sessionid"' in settings
 
 
 def test_the_service_refuses_to_start_without_an_identity_key(blog: Path, tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ Conventions (see the extraction contract):
   ``GET .../<id>/`` (retrieve). Responses are DTO dicts of the model's fields.
 - signal bridged into the service → ``POST /api/v1/events/<signal_name>``
   whose body holds the signal's keyword arguments.
+- Celery task → ``POST /api/v1/tasks/<function_name>`` (:func:`task_endpoint`):
+  the service queues the task with its own broker (or runs it), 202.
 - ``GET /healthz`` needs no token; everything else needs
   ``Authorization: Bearer <DECOMPOSE_SERVICE_TOKEN>``.
 
@@ -49,7 +51,7 @@ from decompose.extract.plan.values import ExtractionPlan, InterfaceFunction, Int
 API_PREFIX = "/api/v1"
 HEALTH_PATH = "/healthz"
 TOKEN_ENV = "DECOMPOSE_SERVICE_TOKEN"
-ENDPOINT_KINDS: tuple[str, ...] = ("function", "list", "retrieve", "event")
+ENDPOINT_KINDS: tuple[str, ...] = ("function", "list", "retrieve", "event", "task")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,8 @@ class Endpoint:
 
 
 def function_endpoint(f: InterfaceFunction) -> Endpoint:
+    if f.task is not None:
+        return task_endpoint(f)
     last = f.module.rsplit(".", 1)[-1]
     return Endpoint(
         name=f"{last}_{f.name}",
@@ -134,6 +138,22 @@ def function_endpoint(f: InterfaceFunction) -> Endpoint:
         idempotent=f.idempotent,
         raises=f.raises,
         returns=f.returns,
+    )
+
+
+def task_endpoint(f: InterfaceFunction) -> Endpoint:
+    """A Celery task → ``POST /api/v1/tasks/<function name>``: the service queues it (``apply_async``) or
+    runs it (``apply``) itself; the body is ``{"args": [...], "kwargs": {...}, "options": {...}, "apply": bool}``
+    and the answer 202 ``{"result": {"id", "state", ...}}``. Never idempotent: the key makes a repeat safe."""
+    return Endpoint(
+        name=f"task_{f.name}",
+        method="POST",
+        path=f"{API_PREFIX}/tasks/{f.name}",
+        kind="task",
+        target=f.qualname,
+        params=f.params,
+        idempotent=False,
+        raises=f.raises,
     )
 
 

@@ -209,9 +209,15 @@ def plan_markdown(plan: ExtractionPlan) -> str:
             p.name + (f": {p.annotation}" if p.annotation else "") + (f" = {p.default}" if p.default else "")
             for p in f.params
         )
-        out.append(f"### function `{f.qualname}({sig})" + (f" -> {f.returns}`" if f.returns else "`"))
+        out.append(f"### {f.kind} `{f.qualname}({sig})" + (f" -> {f.returns}`" if f.returns else "`"))
         out.append("")
         notes = ["read-only (safe to retry)" if f.idempotent else "writes (not retried)"]
+        if f.task is not None:
+            notes = [
+                f"a Celery task (`{f.task.name}`{', bound' if f.task.bound else ''}), {f.task.why}: callers keep "
+                "its task API (the task itself when local; when remote, the service queues it with its own "
+                "broker, once per Idempotency-Key); never retried as idempotent (it may send mail or write)"
+            ]
         if f.returns_model:
             notes.append(f"returns a `{f.returns_model}` (sent as a DTO)")
         models_in = [

@@ -11,6 +11,9 @@
   objects for service → monolith);
 - ``inbound.py`` / ``urls.py`` — what the monolith serves to its services: bridged
   events (``POST /api/v1/events/<name>``) and call backs (``POST /api/v1/callbacks/<dotted>``);
+- ``exports.py`` — the models, signals and Celery tasks a client module re-exports, looked
+  up on first use (PEP 562): the original objects when local, stand-ins when remote
+  (``RemoteTask``: ``delay``/``apply_async``/``apply`` as POSTs to the service);
 - ``apps.py`` — connects the bridges at start-up when a service is remote;
 - ``checks.py`` — Django system checks: start-up fails when a ``remote`` service's apps are
   still installed or its URL/token are missing.
@@ -32,6 +35,7 @@ Example::
     shop/services/apps.py
     shop/services/billing.py
     shop/services/checks.py
+    shop/services/exports.py
     shop/services/inbound.py
     shop/services/runtime.py
     shop/services/urls.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import re
 from collections.abc import Mapping
@@ -11,7 +12,8 @@ from pathlib import Path
 from string import Template
 
 from decompose.errors import InputError
-from decompose.extract.api_spec import Endpoint, endpoints, model_endpoints
+from decompose.extract.api_spec import Endpoint, endpoints
+from decompose.extract.client.exports import UNSET, exports_block, unset_params
 from decompose.extract.plan import ExtractionPlan, InterfaceFunction, Param, SignalBridge
 
 
@@ -142,9 +144,11 @@ def _signature(params: tuple[Param, ...]) -> str:
     return ", ".join(parts)
 
 
-def _call_args(params: tuple[Param, ...]) -> str:
-    """Arguments passing every parameter on to the local function unchanged."""
+def _call_args(params: tuple[Param, ...], unset: frozenset[str] = frozenset()) -> str:
+    """Arguments passing every parameter on to the local function unchanged (those in ``unset`` only
+    when the caller gave them: ``**exports.given({...})``)."""
     out: list[str] = []
+    left: list[str] = []
     for p in params:
         if p.kind == "positional_only":
             out.append(p.name)
@@ -152,12 +156,18 @@ def _call_args(params: tuple[Param, ...]) -> str:
             out.append(f"*{p.name}")
         elif p.kind == "var_keyword":
             out.append(f"**{p.name}")
+        elif p.name in unset:
+            left.append(f"{p.name!r}: {p.name}")
         else:
             out.append(f"{p.name}={p.name}")
+    if left:
+        out.append("**exports.given({" + ", ".join(left) + "})")
     return ", ".join(out)
 
 
-def _payload(params: tuple[Param, ...]) -> str:
+def _payload(params: tuple[Param, ...], unset: frozenset[str] = frozenset()) -> str:
+    if unset:
+        return f"exports.given({_payload(params)})"
     items: list[str] = []
     extra = ""
     for p in params:
@@ -201,7 +211,8 @@ class _Gen:
 
     def function(self, f: InterfaceFunction) -> str:
         ep: Endpoint = self.eps[f.qualname]
-        sig = _signature(f.params)
+        unset = unset_params(f.params)  # defaults the client cannot carry: left to the called code
+        sig = _signature(tuple(dataclasses.replace(p, default=UNSET) if p.name in unset else p for p in f.params))
         ret = f" -> {f.returns}" if f.returns else ""
         raises = {r.rsplit(".", 1)[-1]: r for r in f.raises}
         lines = [
@@ -210,9 +221,9 @@ class _Gen:
             "    if runtime.is_local(SERVICE):",
             f"        from {f.module} import {f.name} as local",
             "",
-            f"        return local({_call_args(f.params)})",
+            f"        return local({_call_args(f.params, unset)})",
             "    result = runtime.call_function(",
-            f"        SERVICE, {ep.path!r}, {_payload(f.params)},",
+            f"        SERVICE, {ep.path!r}, {_payload(f.params, unset)},",
             f"        idempotent={f.idempotent!r}, raises={dict(sorted(raises.items()))!r},",
             "    )",
             f"    return {self.remote_expr(f.returns_model, 'result')}"
@@ -263,11 +274,12 @@ def _service_module(plan: ExtractionPlan, return_types: dict[str, str] | None = 
         "",
         "from __future__ import annotations",
         "",
+        "from collections.abc import Callable, Mapping",
         "from typing import Any",
         "",
         "from django.dispatch import Signal",
         "",
-        f"from {pkg} import runtime",
+        f"from {pkg} import exports, runtime",
         "",
         f"SERVICE = {plan.service!r}",
         f"APPS = {tuple(plan.apps)!r}",
@@ -285,35 +297,9 @@ def _service_module(plan: ExtractionPlan, return_types: dict[str, str] | None = 
         "",
         "",
     ]
-    body: list[str] = []
-    if in_bridges:
-        body.append("# -- signals sent by the service: the original objects when local, fresh ones when remote")
-        body.append("if runtime.is_local(SERVICE):")
-        for b in in_bridges:
-            mod, name = b.signal.rsplit(".", 1)
-            body.append(f"    from {mod} import {name}  # noqa: F401 (re-exported)")
-        body.append("else:")
-        for b in in_bridges:
-            body.append(f"    {b.name} = Signal()")
-        body.append("")
-    models = sorted(plan.interface_models, key=lambda m: m.label)
-    if models:
-        body.append("# -- models of the service: the models when local, read-only stand-ins over its API when remote")
-        body.append("if runtime.is_local(SERVICE):")
-        for mdl in models:
-            body.append(f"    from {mdl.module} import {mdl.name}  # noqa: F401 (re-exported)")
-        body.append("else:")
-        for mdl in models:
-            path = model_endpoints(mdl)[0].path
-            body.append(
-                f"    {mdl.name} = runtime.RemoteModel(SERVICE, {mdl.label!r}, {path!r}, "
-                f"_TYPES.get({mdl.label!r}), _RELATIONS.get({mdl.label!r}))"
-            )
-        body.append("")
-    body.append("#: Models of the service by label (runtime.service_model resolves apps.get_model through it).")
-    body.append("MODELS: dict[str, Any] = {" + ", ".join(f"{m.label!r}: {m.name}" for m in models) + "}")
-    body.append("")
-    funcs = sorted(plan.interface_functions, key=lambda f: f.name)
+    # signals, models and Celery tasks: looked up on first use, never imported with the client module
+    body: list[str] = exports_block(plan, [b.signal for b in in_bridges])
+    funcs = sorted((f for f in plan.interface_functions if f.task is None), key=lambda f: f.name)
     names = [f.name for f in funcs]
     if len(set(names)) != len(names):
         raise InputError(
@@ -387,6 +373,7 @@ def client_files(
         f"{base}/__init__.py": Template(_template("init.py.tmpl")).substitute(subst),
         f"{base}/runtime.py": Template(_template("runtime.py.tmpl")).substitute(subst),
         f"{base}/orm.py": Template(_template("orm.py.tmpl")).substitute(subst),
+        f"{base}/exports.py": Template(_template("exports.py.tmpl")).substitute(subst),
         f"{base}/apps.py": Template(_template("apps.py.tmpl")).substitute(subst),
         f"{base}/checks.py": Template(_template("checks.py.tmpl")).substitute(subst),
         f"{base}/inbound.py": Template(_template("inbound.py.tmpl")).substitute(subst),

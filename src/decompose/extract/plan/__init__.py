@@ -17,6 +17,7 @@ from decompose.extract.plan.values import (
     DEPENDENCY_CLASSES,
     PLAN_SCHEMA,
     PLAN_SCHEMA_VERSION,
+    CeleryTask,
     Dependency,
     ExtractionPlan,
     ForeignKeyCut,
@@ -47,7 +48,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "DEPENDENCY_CLASSES", "PLAN_SCHEMA", "PLAN_SCHEMA_VERSION", "CodeIndex", "Dependency", "ExtractionPlan",
+    "DEPENDENCY_CLASSES", "PLAN_SCHEMA", "PLAN_SCHEMA_VERSION", "CeleryTask", "CodeIndex", "Dependency", "ExtractionPlan",
     "ForeignKeyCut", "InterfaceFunction", "InterfaceModel", "ManualStep", "Param", "SignalBridge",
     "apps_from_proposal", "build_plan", "validate_selection", "validate_service_name",
 ]  # fmt: skip

@@ -7,6 +7,7 @@ import dataclasses
 from collections import defaultdict
 
 from decompose.extract.plan import index as F
+from decompose.extract.plan.celery import celery_task
 from decompose.extract.plan.state import PlannerState
 from decompose.extract.plan.values import InterfaceFunction, ManualStep, Param
 from decompose.graph import Evidence
@@ -72,6 +73,9 @@ class InterfacePart(PlannerState):
         fn = m.defs[name]
         assert isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
         params = self.signature(m, fn)
+        task = celery_task(self.p, m, fn)
+        if task is not None and task.bound and params:
+            params = params[1:]  # the task itself: bound on the side that runs it, never an argument
         staying = {p.name for p in params if p.model and not self._label_moved(p.model)}
         reads: dict[str, set[str]] = defaultdict(set)
         for n in ast.walk(fn):
@@ -97,10 +101,13 @@ class InterfacePart(PlannerState):
             returns=returns,
             returns_model=returns_model,
             returns_class=returns_class,
-            idempotent=not writes,
+            # a task is run by a worker, retried by Celery and sends mail, files, requests: never "safe to
+            # repeat" from what the planner can prove (it reads ORM writes only)
+            idempotent=not writes and task is None,
             call_sites=tuple(sorted(set(sites))),
             raises=tuple(sorted(raises)),
             line=fn.lineno,
+            task=task,
         )
 
     def is_web_function(self, qual: str) -> bool:

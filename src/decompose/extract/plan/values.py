@@ -76,8 +76,32 @@ class Param:
 
 
 @dataclass(frozen=True, slots=True)
+class CeleryTask:
+    """What makes an interface function a Celery task: its registered name, whether it is bound, why.
+
+    A task is called through its task API (``delay``, ``apply_async``, ``apply``, ``s``), not like a
+    function: the client keeps that API (the task object itself when local, a remote task that asks
+    the service to queue it when remote), and a bound task's ``self`` never crosses the wire.
+    """
+
+    #: the name Celery registers it under (``name=`` of the decorator, else ``<module>.<function>``)
+    name: str
+    #: ``bind=True``: its first parameter is the task itself (not in the interface function's params)
+    bound: bool
+    #: the decorator that makes it a task, as written, and what it resolves to
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "bound": self.bound, "why": self.why}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CeleryTask:
+        return cls(d["name"], bool(d.get("bound", False)), d.get("why", ""))
+
+
+@dataclass(frozen=True, slots=True)
 class InterfaceFunction:
-    """A function of the moving code that staying code calls."""
+    """A function of the moving code that staying code calls (or a Celery task: :attr:`task`)."""
 
     module: str
     name: str
@@ -91,10 +115,17 @@ class InterfaceFunction:
     line: int = 0
     #: the project class it returns (not a model), dotted: the client rebuilds it from the JSON
     returns_class: str | None = None
+    #: set when the function is a Celery task (``params`` then leave out a bound task's ``self``)
+    task: CeleryTask | None = None
 
     @property
     def qualname(self) -> str:
         return f"{self.module}.{self.name}"
+
+    @property
+    def kind(self) -> str:
+        """``"task"`` for a Celery task, else ``"function"``."""
+        return "task" if self.task is not None else "function"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +139,7 @@ class InterfaceFunction:
             "idempotent": self.idempotent,
             "raises": list(self.raises),
             "call_sites": _ev_list(self.call_sites),
+            **({"kind": "task", "task": self.task.to_dict()} if self.task is not None else {}),
         }
 
     @classmethod
@@ -123,6 +155,7 @@ class InterfaceFunction:
             raises=tuple(d.get("raises", ())),
             line=int(d.get("line", 0)),
             returns_class=d.get("returns_class"),
+            task=CeleryTask.from_dict(d["task"]) if d.get("task") else None,
         )
 
 

@@ -54,6 +54,8 @@ from decompose.extract.service.requirements import (
 )
 from decompose.extract.service import web as web_face
 from decompose.extract.service.settings_values import SettingValue, settings_values
+from decompose.extract.service.tasks import MODULE as TASK_CALLS
+from decompose.extract.service.tasks import has_tasks, task_view
 from decompose.scan.source import SourceError, read_source, walk_files
 
 #: Settings the generated settings module defines itself (never copied from the monolith).
@@ -548,6 +550,10 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
             )
             out.append("    def get(self, request: Request, id: int) -> Response:")
             out.append(f"        return Response(rest.dto(rest.get_or_404({q}, id)))")
+        elif e.kind == "task":
+            mod, lines = task_view(e)
+            imports.add(mod)
+            out += lines
         else:  # event
             name = e.target.rsplit(".", 1)[1]
             out.append(
@@ -587,7 +593,9 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
         "from rest_framework.response import Response",
         "from rest_framework.views import APIView",
         "",
-        f"from {ctx.pkg} import monolith, rest" + (", signals" if ctx.signal_copies else ""),
+        f"from {ctx.pkg} import monolith, rest"
+        + (", signals" if ctx.signal_copies else "")
+        + (f", {TASK_CALLS}" if has_tasks(eps) else ""),
         "",
         "",
         "",
@@ -1108,6 +1116,8 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
         "relay_outbox.py.tmpl", service=plan.service, package=pkg
     )
     files[f"{pkg}/api.py"] = api_module(ctx, eps)
+    if has_tasks(eps):
+        files[f"{pkg}/{TASK_CALLS}.py"] = _template(f"{TASK_CALLS}.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/urls.py"] = urls_module(ctx, eps)
     sources = {m: (ctx.p.modules[m].path, ctx.p.modules[m].source) for m in plan.web.modules if m in ctx.p.modules}
     files.update(web_face.files_for(plan, lambda rel: _read_file(index, rel), sources, admin))

@@ -14,6 +14,7 @@ from typing import Any
 
 from decompose.extract.api_spec import HEALTH_PATH, Endpoint, param_schema
 from decompose.extract.plan import ExtractionPlan
+from decompose.extract.service.tasks import openapi_operation
 
 _DJANGO_TYPES: dict[str, dict[str, Any]] = {
     "BooleanField": {"type": "boolean"},
@@ -141,6 +142,8 @@ def document(plan: ExtractionPlan, endpoints: tuple[Endpoint, ...]) -> dict[str,
                     "202": _json({"type": "object", "properties": {"receivers": {"type": "integer"}}}, "accepted"),
                     **_error_responses(400, 401, 409, 422),
                 }
+        elif e.kind == "task":
+            op.update(openapi_operation(e, _IDEMPOTENCY_KEY, _error_responses(400, 401, 404, 409, 422)))
         elif e.kind == "list":
             op["parameters"] = [
                 {"name": f, "in": "query", "required": False, "schema": {"type": "string"}} for f in e.filters

@@ -29,6 +29,9 @@ SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
 AUTH = "django.contrib.auth.middleware.AuthenticationMiddleware"
 MESSAGES = "django.contrib.messages.middleware.MessageMiddleware"
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
+#: the monolith's settings the pages depend on, copied when it sets them: the CSRF cookie {% csrf_token %}
+#: reads, the language cookie and languages LocaleMiddleware reads
+CARRIED_SETTINGS = ("CSRF_COOKIE_NAME", "CSRF_HEADER_NAME", "LANGUAGE_COOKIE_NAME", "LANGUAGES", "LOCALE_PATHS")
 #: context processors the admin needs (admin.E402, E404, W411)
 ADMIN_PROCESSORS = (
     "django.template.context_processors.request",
@@ -184,9 +187,24 @@ def settings_block(plan: ExtractionPlan, copied: str, values: Mapping[str, Setti
         '        "does not start without the key the monolith signs identity assertions with "',
         '        "(or DJANGO_DEBUG=1 for development)"',
         "    )",
-        "#: not the monolith's cookie: the service never reads or replaces the monolith's session",
+        "#: not the monolith's cookies: the service never reads or replaces the monolith's session or messages",
         f"SESSION_COOKIE_NAME = {_q(plan.service.replace('-', '_') + '_sessionid')}",
+        'MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"',
     ]
+    for name in CARRIED_SETTINGS:  # what {% csrf_token %} and the language of a page depend on
+        v = values.get(name)
+        if v is None or f"{name} =" in copied:
+            continue
+        if v.text is None:
+            lines.append(f"# TODO(decompose): set {name} as the monolith does ({v.where}): it is not a static value")
+        else:
+            lines.append(f"{name} = {v.text}  # the monolith's ({v.where})")
+    use_sessions = values.get("CSRF_USE_SESSIONS")
+    if use_sessions is not None and use_sessions.text not in ("False", "0"):
+        lines.append(
+            "# TODO(decompose): the monolith keeps the CSRF secret in its session (CSRF_USE_SESSIONS): "
+            "{% csrf_token %} on the service's pages does not match it; give the forms the monolith's token"
+        )
     if web.login_url is not None:
         lines.append(f"LOGIN_URL = {_q(web.login_url)}  # the monolith's login page (reached through its proxy)")
     else:
