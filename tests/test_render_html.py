@@ -23,6 +23,8 @@ def need_graphviz() -> None:
         if os.environ.get("CI"):
             pytest.fail("Graphviz's dot is missing; scripts/test.sh installs it")
         pytest.skip("Graphviz not installed")
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -77,7 +79,9 @@ def test_edges_carry_kind_weight_evidence_and_dsm_orders_by_service(minishop):
     from decompose.cluster.proposal import Proposal
 
     proposal = Proposal(
-        level="app", services={"commerce": ("cart", "orders", "payments"), "catalog": ("catalog",)}, shared_kernel=("accounts",)
+        level="app",
+        services={"commerce": ("cart", "orders", "payments"), "catalog": ("catalog",)},
+        shared_kernel=("accounts",),
     )
     view = build_view(minishop, ViewOptions(), proposal)
     data = page_data(minishop, view, ViewOptions(), proposal, layout="browser")
@@ -92,8 +96,24 @@ def test_edges_carry_kind_weight_evidence_and_dsm_orders_by_service(minishop):
     assert dsm["apps"] == ["catalog", "cart", "orders", "payments", "accounts", "(project)"]
     assert dsm["services"] == ["catalog", "commerce", "commerce", "commerce", "(shared kernel)", "(unassigned)"]
     assert set(data["groupColors"]["service"]) == {"(unassigned)", "(shared kernel)", "catalog", "commerce"}
-    assert data["layout"] == "cose"  # no server-side positions asked for
-    assert all("x" not in n for n in data["nodes"])
+    # no Graphviz asked for, but a box per service: each service's apps in a grid, the grids packed
+    assert data["layout"] == "preset" and data["boxes"]
+    assert {n["id"]: n["box"] for n in data["nodes"]} == {
+        "cart": "commerce", "orders": "commerce", "payments": "commerce", "catalog": "catalog",
+        "accounts": "(shared kernel)", "(project)": "(unassigned)",
+    }  # fmt: skip
+    boxes: dict[str, list[tuple[float, float]]] = {}
+    for n in data["nodes"]:
+        boxes.setdefault(n["box"], []).append((n["x"], n["y"]))
+    spans = {
+        b: (min(x for x, _ in p), max(x for x, _ in p), min(y for _, y in p), max(y for _, y in p))
+        for b, p in boxes.items()
+    }
+    for a in spans:  # the groups' areas do not overlap
+        for b in spans:
+            if a < b:
+                (ax0, ax1, ay0, ay1), (bx0, bx1, by0, by1) = spans[a], spans[b]
+                assert ax1 < bx0 or bx1 < ax0 or ay1 < by0 or by1 < ay0, (a, b)
 
 
 @pytest.mark.graphviz
@@ -132,9 +152,14 @@ def browser():
 def _open(browser, path: Path):
     page = browser.new_page(viewport={"width": 1400, "height": 850})
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on(
+        "console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type in ("error", "warning") else None
+    )
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-    page.on("request", lambda r: problems.append(f"network: {r.url}") if not r.url.startswith(("file:", "data:", "about:")) else None)
+    page.on(
+        "request",
+        lambda r: problems.append(f"network: {r.url}") if not r.url.startswith(("file:", "data:", "about:")) else None,
+    )
     page.goto(path.as_uri())
     page.wait_for_function("window.decompose && window.decompose.ready === true", timeout=60_000)
     return page, problems
@@ -164,8 +189,14 @@ def test_page_in_headless_chromium(browser, minishop, tmp_path, level):
     assert page.evaluate(f"{cy}.nodes('[!box]').filter(n => n.visible() && n.renderedWidth() > 0).length") == n_nodes
     if level == "module":  # a box per app around its modules
         boxes = page.evaluate(f"{cy}.nodes('[?box]').map(n => n.data('name'))")
-        assert sorted(boxes) == sorted({n.app for n in build_view(minishop, options).nodes if n.type != "external"})
-        assert page.evaluate(f"{cy}.getElementById('payments.gateway').parent().id()") == "box:payments"
+        nodes = build_view(minishop, options).nodes
+        assert sorted(boxes) == sorted({n.app for n in nodes if n.type != "external"} | {"(external)"})
+        assert page.evaluate(f"{cy}.getElementById('payments.gateway').data('inBox')") == "payments"
+        # each box's frame encloses its nodes
+        inside = f"""{cy}.nodes('[!box]').every(n => {{
+            const f = {cy}.getElementById('box:' + n.data('inBox')).boundingBox(), p = n.position();
+            return f.x1 <= p.x && p.x <= f.x2 && f.y1 <= p.y && p.y <= f.y2; }})"""
+        assert page.evaluate(inside)
     assert page.evaluate(f"{cy}.edges().filter(e => e.style('display') !== 'none').length") > 0
 
     # search finds a node
@@ -187,7 +218,12 @@ def test_page_in_headless_chromium(browser, minishop, tmp_path, level):
         assert "payments/gateway.py:22 Order.objects.filter" in page.inner_text("#deps")
         assert "orders/services.py:30 charge" in page.inner_text("#rdeps")
         # one drawn edge per pair; the panel still lists each kind's evidence
-        assert page.evaluate(f"{cy}.edges().filter(e => e.source().id() === 'payments' && e.target().id() === 'orders').length") == 1
+        assert (
+            page.evaluate(
+                f"{cy}.edges().filter(e => e.source().id() === 'payments' && e.target().id() === 'orders').length"
+            )
+            == 1
+        )
         kinds = page.locator("#deps .kind-row").evaluate_all("rows => rows.map(r => r.dataset.kind)")
         assert kinds == ["fk", "orm", "signal"]  # strongest first
         assert "payments/models.py" in page.inner_text("#deps")  # the fk's evidence
@@ -209,7 +245,9 @@ def test_page_in_headless_chromium(browser, minishop, tmp_path, level):
     assert page.evaluate(f"{cy}.edges('[kind = \"fk\"]').filter(e => e.style('display') !== 'none').length") > 0
     assert "Order.objects.filter" not in page.inner_text("#panel")  # panel follows the toggle
     page.check("#kind-orm")
-    assert page.evaluate(f"{cy}.edges('[kind = \"orm\"]').filter(e => e.style('display') !== 'none').length") == orm_edges
+    assert (
+        page.evaluate(f"{cy}.edges('[kind = \"orm\"]').filter(e => e.style('display') !== 'none').length") == orm_edges
+    )
 
     page.screenshot(path=str(tmp_path / f"minishop-{level}.png"))
 

@@ -48,6 +48,26 @@ CY = "window.decompose.cy"
 MODULE = ViewOptions(level="module")
 
 
+# the summed weight of the page's edges with one end in box B and the other outside it
+CROSSING = """(b) => { const D = window.decompose.data, box = {};
+  D.nodes.forEach(n => { box[n.id] = n.box; });
+  return D.edges.filter(e => (box[e.s] === b) !== (box[e.t] === b)).reduce((a, e) => a + e.w, 0); }"""
+# what is drawn: [node ids, box ids collapsed, drawn edges' total weight (meta edges included)]
+DRAWN = f"""() => [{CY}.nodes('[!box]').map(n => n.id()).sort(),
+  {CY}.nodes('[?box]').filter(b => window.decompose.collapsed[b.id()]).map(b => b.id()).sort(),
+  {CY}.edges().filter(e => e.style('display') !== 'none').reduce((a, e) => a + e.data('weight'), 0)]"""
+# the weight every drawn edge should add up to: each pair once, less those inside a collapsed box
+EXPECTED_WEIGHT = """() => { const d = window.decompose, D = d.data, box = {};
+  D.nodes.forEach(n => { box[n.id] = n.box; });
+  return D.edges.filter(e => !(box[e.s] && box[e.s] === box[e.t] && d.collapsed['box:' + box[e.s]]))
+    .reduce((a, e) => a + e.w, 0); }"""
+# pairs of shown boxes or frames that overlap
+OVERLAPS = f"""() => {{ const r = {CY}.nodes('[?box]').map(n => [n.id(), n.boundingBox({{includeLabels: false}})]), out = [];
+  r.forEach(([a, p], i) => r.slice(i + 1).forEach(([b, q]) => {{
+    if (p.x1 < q.x2 && q.x1 < p.x2 && p.y1 < q.y2 && q.y1 < p.y2) out.push([a, b]); }}));
+  return out; }}"""
+
+
 def shots(tmp_path: Path) -> Path:
     return REPO / "docs" if os.environ.get("DECOMPOSE_DOCS_SCREENSHOTS") == "1" else tmp_path
 
@@ -116,15 +136,17 @@ def test_sample_module_page_boxes_collapse_and_search(browser, sample, tmp_path)
     assert page.inner_text("#panel h2") == "orders"
     assert "orders.services" in page.inner_text("#members")
     page.screenshot(path=str(shots(tmp_path) / "html-sample-modules.png"))
-    # collapse orders: its modules fold into the box, their edges summed onto it
+    # collapse orders: its modules leave the graph, their edges to the rest summed onto its box
+    before = page.evaluate(f"{CY}.getElementById('orders.services').position()")
     page.evaluate("window.decompose.toggleBox('box:orders')")
-    assert page.evaluate(f"{CY}.getElementById('orders.services').style('display')") == "none"
+    assert page.evaluate(f"{CY}.getElementById('orders.services').length") == 0
     meta = page.evaluate(f"{CY}.edges('.meta').map(e => [e.source().id(), e.target().id(), e.data('weight')])")
     assert meta and all("box:orders" in (s, t) for s, t, _w in meta)
     assert any(s == "box:orders" for s, _t, _w in meta) and any(t == "box:orders" for _s, t, _w in meta)
+    assert sum(w for *_st, w in meta) == page.evaluate(CROSSING, "orders")
     page.evaluate("window.decompose.toggleBox('box:orders')")
     assert page.evaluate(f"{CY}.edges('.meta').length") == 0
-    assert page.evaluate(f"{CY}.getElementById('orders.services').style('display')") == "element"
+    assert page.evaluate(f"{CY}.getElementById('orders.services').position()") == before
     assert problems == []
 
 
@@ -281,4 +303,103 @@ def test_module_dsm_in_the_page(browser, sample, tmp_path):
     page.screenshot(path=str(shots(tmp_path) / "html-sample-module-dsm.png"))
     page.locator("table.mdsm td.cell").first.click()  # a cell explains itself: the path view of that edge
     assert page.is_visible("#cy") and page.locator("#path-steps > li").count() == 1
+    assert problems == []
+
+
+@pytest.mark.browser
+def test_app_level_start_expands_an_app_into_its_modules_and_back(browser, sample, tmp_path):
+    need_graphviz()
+    html = tmp_path / "collapsed.html"
+    html.write_text(to_html(sample, build_view(sample, MODULE), MODULE, collapse=True), encoding="utf-8")
+    page, problems = _open(browser, html)
+    nodes0, boxes0, weight0 = start = page.evaluate(DRAWN)
+    assert nodes0 == [] and len(boxes0) == page.evaluate(f"{CY}.nodes('[?box]').length") > 10  # one node per app
+    assert weight0 == page.evaluate(EXPECTED_WEIGHT) > 0  # every edge between apps, summed app to app
+    assert page.evaluate(f"{CY}.edges().not('.meta').length") == 0
+    assert page.evaluate(OVERLAPS) == []
+    # expand orders from its panel: its modules appear, their edges to the other apps summed module to app
+    page.fill("#search", "orders")
+    page.press("#search", "Enter")
+    assert page.inner_text("#box-toggle") == "Expand"
+    deps = page.locator("#box-deps > li").evaluate_all("rows => rows.map(r => r.dataset.peer)")
+    assert "box:payments" in deps and re.search(r"orders/\w+\.py:\d+", page.inner_text("#box-deps"))
+    page.click("#box-toggle")
+    orders = sorted(n.id for n in build_view(sample, MODULE).nodes if n.app == "orders")
+    nodes1, boxes1, weight1 = page.evaluate(DRAWN)
+    assert nodes1 == orders and "box:orders" not in boxes1
+    assert weight1 == page.evaluate(EXPECTED_WEIGHT) > weight0  # orders' inner edges are drawn now
+    meta = page.evaluate(f"{CY}.edges('.meta').map(e => [e.source().id(), e.target().id()])")
+    assert any(s == "orders.services" and t == "box:payments" for s, t in meta)
+    assert page.evaluate(OVERLAPS) == []  # the other boxes made room
+    assert page.inner_text("#box-toggle") == "Collapse"
+    page.screenshot(path=str(shots(tmp_path) / "html-sample-expand.png"))
+    page.click("#box-toggle")
+    assert page.evaluate(DRAWN) == start
+    # expand all: the module graph, boxes packed; collapse all: back to one node per app
+    page.click("#expand-all")
+    nodes2, boxes2, weight2 = page.evaluate(DRAWN)
+    assert boxes2 == [] and len(nodes2) == len(build_view(sample, MODULE).nodes)
+    assert page.evaluate(f"{CY}.edges('.meta').length") == 0 and page.evaluate(OVERLAPS) == []
+    assert weight2 == page.evaluate(EXPECTED_WEIGHT)
+    page.click("#collapse-all")
+    assert page.evaluate(DRAWN) == start
+    assert problems == []
+
+
+@pytest.mark.browser
+def test_svg_export_draws_the_current_view(browser, sample, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    need_graphviz()
+    page, problems = _open(browser, _page(tmp_path, sample))
+    page.evaluate("window.decompose.toggleBox('box:payments')")
+    page.fill("#search", "orders.services")
+    page.press("#search", "Enter")
+    with page.expect_download() as dl:
+        page.click("#export-svg")
+    assert dl.value.suggested_filename == "decompose-graph.svg"
+    root = ET.parse(dl.value.path()).getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.tag == f"{ns}svg"
+
+    def drawn(cls: str) -> list[str]:
+        return sorted(e.get("data-id") for e in root.iter() if e.get("class") == cls)
+
+    shown = "filter(x => x.style('display') !== 'none')"
+    assert drawn("node") == sorted(page.evaluate(f"{CY}.nodes('[!box]').{shown}.map(n => n.id())"))
+    assert drawn("edge") == sorted(page.evaluate(f"{CY}.edges().{shown}.map(e => e.id())"))
+    assert drawn("box collapsed") == ["box:payments"]
+    assert "box:orders" in drawn("box")  # an expanded box: its frame
+    texts = {t.text for t in root.iter(f"{ns}text")}
+    assert {"orders.services", "orders"} <= texts and "payments" in " ".join(texts)
+    # the selection shows: faded elements are drawn faint, the selected node opaque with its thick border
+    selected = next(e for e in root.iter() if e.get("data-id") == "orders.services")
+    assert float(selected.get("opacity")) == 1 and float(selected.get("stroke-width")) >= 4
+    assert any(float(e.get("opacity")) < 0.5 for e in root.iter() if e.get("class") == "node")
+    assert problems == []
+
+
+@pytest.mark.browser
+def test_wagtail_sized_synthetic_graph_renders_collapsed_and_stays_responsive(browser, tmp_path):
+    """About 2,500 modules in 42 apps (wagtail's module graph without tests has 744 nodes in 23 boxes):
+    the page starts with one node per app and expands one app, then collapses it, in a few seconds."""
+    graph, _planted = synthetic_graph(n_modules=2500, modules_per_app=60, seed=7)
+    html = _page(tmp_path, graph, name="synthetic.html")
+    data = json.loads(re.search(r'id="decompose-data">(.*?)</script>', html.read_text(), re.S).group(1))
+    assert len(data["nodes"]) >= 2500 and len({n["box"] for n in data["nodes"]}) >= 42 and data["collapsed"]
+    page, problems = _open(browser, html)
+    first_render = page.evaluate("window.decompose.timings.firstRenderFromNavigation")
+    start = page.evaluate(DRAWN)
+    assert start[0] == [] and len(start[1]) >= 42 and start[2] == page.evaluate(EXPECTED_WEIGHT)
+    toggle = """async (id) => { const t = performance.now(); window.decompose.toggleBox(id);
+      await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); return performance.now() - t; }"""
+    expand = page.evaluate(toggle, "box:app0007")
+    nodes, boxes, weight = page.evaluate(DRAWN)
+    assert len(nodes) == 60 and all(n.startswith("app0007.") for n in nodes) and "box:app0007" not in boxes
+    assert weight == page.evaluate(EXPECTED_WEIGHT) and page.evaluate(OVERLAPS) == []
+    page.screenshot(path=str(shots(tmp_path) / "html-synthetic-2500.png"))
+    collapse = page.evaluate(toggle, "box:app0007")
+    assert page.evaluate(DRAWN) == start
+    # generous bounds for a shared 2-core machine: drawing all 2,500 modules at once takes far longer
+    assert first_render < 8000 and expand < 4000 and collapse < 4000, (first_render, expand, collapse)
     assert problems == []

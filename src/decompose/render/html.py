@@ -6,20 +6,28 @@ graph as JSON, so it works from ``file://`` with no network. Features: pan and
 zoom, search by name, click a node to highlight what it depends on and what
 depends on it with each edge's kind, weight and evidence in a side panel,
 edge-kind toggles, colour by app or by proposed service with a legend, and an
-adjacency matrix (DSM) of apps ordered by service.
+adjacency matrix (DSM) of apps ordered by service; exports of the current view as
+PNG or SVG and of the shown edges' evidence as CSV.
 
-Node positions are computed here with Graphviz when it is installed (``dot``
-for small graphs, ``sfdp`` above :data:`SFDP_ABOVE` nodes) and passed to the
-page (Cytoscape's ``preset`` layout): a browser force layout of 1,000+ nodes
-takes long, Graphviz takes a few seconds. Without Graphviz the page lays
-itself out (``cose`` for small graphs, ``concentric`` for large ones).
+Node positions are computed here and passed to the page (Cytoscape's ``preset``
+layout): a browser force layout of 1,000+ nodes takes long. Grouped views (module
+level, or grouped by proposed service) draw a box per app or service around its
+nodes: up to :data:`SFDP_ABOVE` nodes one clustered ``dot`` run places them,
+above it each group is laid out on its own and the groups packed
+(:func:`grouped_layout`, grids without Graphviz). Above :data:`COLLAPSE_ABOVE`
+nodes the page starts with every box collapsed into one node, placed by
+:func:`collapsed_layout`; a box expands in place on demand, the others making
+room. Ungrouped views use ``dot`` or ``sfdp`` when Graphviz is installed, else
+the page lays itself out (``cose`` for small graphs, ``concentric`` for large ones).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
+from collections import Counter
 from importlib import resources
 from typing import Any, Literal
 
@@ -34,6 +42,8 @@ from decompose.render.view import (
     UNASSIGNED,
     ProposalLike,
     View,
+    ViewEdge,
+    ViewNode,
     ViewOptions,
     filtered_graph,
     proposal_diff,
@@ -45,6 +55,8 @@ CYTOSCAPE_VERSION = "3.34.4"
 SFDP_ABOVE = 300
 #: Above this many nodes the page switches to cheaper drawing (straight edges, labels hidden when zoomed out).
 LARGE_ABOVE = 400
+#: Above this many nodes a page with boxes starts with every box collapsed (one node per app or service).
+COLLAPSE_ABOVE = LARGE_ABOVE
 #: Evidence entries kept per edge in the page (the weight still counts all).
 MAX_EVIDENCE = 30
 LAYOUT_TIMEOUT = 300
@@ -92,7 +104,8 @@ def graphviz_layout(view: View, *, engine: str | None = None, clusters: bool = F
     for n in view.nodes:
         if view.level == "app":  # the page's node size (page.js), in inches
             longest = max(len(n.id), len(f"{n.modules} modules"))
-            lines.append(f"n{index[n.id]} [width={max(60, 7.2 * longest + 18) / 72:.2f}, height=0.75];")
+            height = max(34.0, min(90.0, 26 + 6 * math.sqrt(n.modules or 1)))  # as page.js draws it
+            lines.append(f"n{index[n.id]} [width={max(60, 7.2 * longest + 18) / 72:.2f}, height={height / 72:.2f}];")
         else:
             # with boxes, room for the label under the node (page.js: 9 px text), so the boxes do not overlap
             width = max(0.4, len(n.id) * 5.6 / 72 / 1.4) if clusters else 0.4
@@ -148,6 +161,141 @@ def graphviz_layout(view: View, *, engine: str | None = None, clusters: bool = F
         scale = 1.0 if view.level == "app" else 1.4
         out[ids[int(name[1:])]] = (round(x * scale, 1), round(-y * scale, 1))
     return out
+
+
+#: Room around each group's box in :func:`grouped_layout` (px): the box's padding and its label above.
+GROUP_GAP = 60.0
+
+
+def _group_local_dot(view: View, groups: dict[str, list[int]]) -> dict[str, dict[int, tuple[float, float]]]:
+    """Each group laid out on its own by one ``dot`` process (one graph per group in its input).
+
+    Returns group → node index → (x, y) in screen orientation, the group's top-left corner at (0, 0);
+    empty if Graphviz fails or takes too long.
+    """
+    exe = find_dot("dot")
+    names = sorted(groups)
+    gid = {g: i for i, g in enumerate(names)}
+    group_of = {k: g for g, members in groups.items() for k in members}
+    inner: dict[str, set[tuple[int, int]]] = {g: set() for g in names}
+    index = {n.id: i for i, n in enumerate(view.nodes)}
+    for e in view.edges:
+        a, b = index[e.source], index[e.target]
+        if a != b and group_of[a] == group_of[b]:
+            inner[group_of[a]].add((a, b))
+    text = []
+    for g in names:
+        text.append(f"digraph g{gid[g]} {{")
+        text.append('graph [rankdir=LR, nodesep=0.12, ranksep=0.35, splines=false, pack=8, packmode="array_u"];')
+        text.append("node [shape=box, fixedsize=true, height=0.4];")
+        # room for the label drawn under the node (page.js: 9 px text, about 5.3 px a character)
+        text.extend(f"n{k} [width={max(0.4, len(view.nodes[k].label) * 5.3 / 72):.2f}];" for k in groups[g])
+        text.extend(f"n{a} -> n{b};" for a, b in sorted(inner[g]))
+        text.append("}")
+    try:
+        proc = subprocess.run(
+            [exe, "-Tjson0"], input="\n".join(text).encode(), capture_output=True, check=False, timeout=LAYOUT_TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        return {}
+    if proc.returncode != 0:
+        return {}
+    out: dict[str, dict[int, tuple[float, float]]] = {}
+    decoder = json.JSONDecoder()
+    raw, at = proc.stdout.decode(), 0
+    while True:
+        while at < len(raw) and raw[at].isspace():
+            at += 1
+        if at >= len(raw):
+            break
+        data, at = decoder.raw_decode(raw, at)
+        g = names[int(data["name"][1:])]
+        x0, y0, x1, y1 = (float(v) for v in data["bb"].split(","))
+        pos: dict[int, tuple[float, float]] = {}
+        for obj in data.get("objects", []):
+            if "pos" in obj and obj.get("name", "").startswith("n"):
+                x, y = (float(v) for v in obj["pos"].split(","))
+                pos[int(obj["name"][1:])] = (x - x0, y1 - y)
+        out[g] = pos
+    return out if set(out) == set(names) else {}
+
+
+def _group_local_grid(view: View, groups: dict[str, list[int]]) -> dict[str, dict[int, tuple[float, float]]]:
+    """Each group's nodes in a grid by name (no Graphviz): about twice as wide as tall."""
+    out: dict[str, dict[int, tuple[float, float]]] = {}
+    for g, members in groups.items():
+        ordered = sorted(members, key=lambda k: view.nodes[k].id)
+        cell = max(40.0, max(len(view.nodes[k].label) for k in ordered) * 5.3 + 12)
+        cols = max(1, math.ceil(math.sqrt(len(ordered) * 2 * 34 / cell)))
+        out[g] = {k: (cell / 2 + (i % cols) * cell, 12 + (i // cols) * 34.0) for i, k in enumerate(ordered)}
+    return out
+
+
+def grouped_layout(view: View, *, graphviz: bool = True) -> dict[str, tuple[float, float]]:
+    """Node id → (x, y): each group (app, service; external packages together) laid out on its own and
+    the groups packed in rows, largest first, the whole about 1.6 times as wide as tall.
+
+    The groups do not overlap, with room for the box the page draws around each, so the page can
+    show any mix of collapsed and expanded groups without a new layout. Inside a group: ``dot``
+    (one process for every group) when ``graphviz``, else a grid; edges between groups do not place
+    nodes (the page draws them all). Linear in the graph's size, unlike one clustered ``dot`` run.
+    """
+    if not view.nodes:
+        return {}
+    groups: dict[str, list[int]] = {}
+    for i, n in enumerate(view.nodes):
+        groups.setdefault(n.group if n.type != "external" else EXTERNAL, []).append(i)
+    local: dict[str, dict[int, tuple[float, float]]] = {}
+    if graphviz:
+        local = _group_local_dot(view, groups)
+    if not local:
+        local = _group_local_grid(view, groups)
+    sizes: dict[str, tuple[float, float]] = {}
+    for g, pos in local.items():
+        half = {k: len(view.nodes[k].label) * 5.3 / 2 + 9 for k in pos}  # the label is wider than the node
+        x1 = max(x + half[k] for k, (x, _y) in pos.items())
+        x0 = min(x - half[k] for k, (x, _y) in pos.items())
+        y1 = max(y for _x, y in pos.values()) + 30  # the label under the node
+        y0 = min(y for _x, y in pos.values()) - 12
+        local[g] = {k: (x - x0, y - y0) for k, (x, y) in pos.items()}
+        sizes[g] = (x1 - x0 + GROUP_GAP, y1 - y0 + GROUP_GAP)
+    order = sorted(sizes, key=lambda g: (-sizes[g][1], -sizes[g][0], g))
+    area = sum(w * h for w, h in sizes.values())
+    row_width = max(max(w for w, _h in sizes.values()), math.sqrt(area * 1.6))
+    out: dict[str, tuple[float, float]] = {}
+    x = y = row_height = 0.0
+    for g in order:
+        w, h = sizes[g]
+        if x > 0 and x + w > row_width:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        for k, (lx, ly) in local[g].items():
+            out[view.nodes[k].id] = (round(x + GROUP_GAP / 2 + lx, 1), round(y + GROUP_GAP / 2 + ly, 1))
+        x += w
+        row_height = max(row_height, h)
+    return out
+
+
+def collapsed_layout(view: View, *, graphviz: bool = True) -> dict[str, tuple[float, float]]:
+    """Group → (x, y): where each group's collapsed node goes when every group is collapsed.
+
+    The groups and the pairs between them laid out as an app-level graph (``dot``, as the app-level
+    page), or a grid by name without Graphviz. Names as in :func:`grouped_layout`.
+    """
+    group_of = {n.id: (n.group if n.type != "external" else EXTERNAL) for n in view.nodes}
+    count = Counter(group_of.values())
+    names = sorted(count)
+    if graphviz:
+        pairs = sorted({(group_of[e.source], group_of[e.target]) for e in view.edges} - {(g, g) for g in names})
+        nodes = tuple(ViewNode(g, g, "app", g, g, None, modules=count[g]) for g in names)
+        edges = tuple(ViewEdge(a, b, "import", 1, (), False) for a, b in pairs)
+        try:
+            placed = graphviz_layout(View("app", nodes, edges, "app", ()), engine="dot")
+        except ToolMissingError:
+            placed = {}
+        if len(placed) == len(names):
+            return placed
+    cols = max(1, math.ceil(math.sqrt(len(names) * 1.6)))
+    return {g: ((i % cols) * 220.0, (i // cols) * 120.0) for i, g in enumerate(names)}
 
 
 def _dsm(graph: DependencyGraph, view: View, options: ViewOptions, proposal: ProposalLike | None) -> dict[str, Any]:
@@ -218,23 +366,46 @@ def page_data(
     proposal: ProposalLike | None = None,
     *,
     layout: LayoutChoice = "auto",
+    collapse: bool | None = None,
 ) -> dict[str, Any]:
-    """The JSON the page reads: nodes (with positions when laid out here), edges, colours, DSM."""
+    """The JSON the page reads: nodes (with positions when laid out here), edges, colours, DSM.
+
+    ``collapse``: start with every box (app or service) folded into one node; by default when the
+    view has more than :data:`COLLAPSE_ABOVE` nodes. Large grouped views are laid out group by group
+    (:func:`grouped_layout`, without Graphviz too), so a box expands in place.
+    """
     positions: dict[str, tuple[float, float]] = {}
+    box_positions: dict[str, tuple[float, float]] = {}
     grouped = view.level == "module" or view.grouped_by == "service"
-    clustered = False
-    if layout in ("auto", "graphviz"):
+    large = len(view.nodes) > LARGE_ABOVE
+    big_groups = grouped and len(view.nodes) > SFDP_ABOVE
+    graphviz = layout != "browser"
+    if graphviz:
         try:
-            if grouped:
-                positions = graphviz_layout(view, clusters=True)
-                clustered = bool(positions) and len(view.nodes) <= SFDP_ABOVE
-            if not positions:
-                positions = graphviz_layout(view)
+            find_dot("dot")
         except ToolMissingError:
             if layout == "graphviz":
                 raise
-    large = len(view.nodes) > LARGE_ABOVE
+            graphviz = False
+    if grouped:
+        # always laid out here, so every box (drawn around its nodes by the page) is in one piece: small
+        # views by one clustered dot run, large ones group by group; without Graphviz, grids
+        if graphviz and not big_groups:
+            positions = graphviz_layout(view, clusters=True)
+        if not positions:
+            positions = grouped_layout(view, graphviz=graphviz)
+        box_positions = collapsed_layout(view, graphviz=graphviz)
+    elif graphviz:
+        try:
+            positions = graphviz_layout(view)
+        except ToolMissingError:  # sfdp for large graphs is a separate program
+            if layout == "graphviz":
+                raise
     preset = bool(positions) and len(positions) == len(view.nodes)
+    boxes = grouped
+    if collapse is None:
+        collapse = len(view.nodes) > COLLAPSE_ABOVE
+    collapse = collapse and boxes
     nodes = []
     for n in view.nodes:
         label = n.label
@@ -257,6 +428,8 @@ def page_data(
             d["cycle"] = n.cycle
         if n.id in positions:
             d["x"], d["y"] = positions[n.id]
+        if boxes:  # the box it is drawn in: its app or service; external packages in one box of their own
+            d["box"] = n.group if n.type != "external" else EXTERNAL
         nodes.append(d)
     edges = [
         {
@@ -288,7 +461,10 @@ def page_data(
         "large": large,
         "layout": "preset" if preset else ("cose" if not large else "concentric"),
         # a box per app or service around its nodes: where the layout keeps each group together
-        "boxes": grouped and (clustered if preset else not large),
+        "boxes": boxes,
+        "collapsed": collapse,
+        # where each box goes when every box is collapsed (large pages): an app-level picture
+        "boxPos": {g: list(p) for g, p in sorted(box_positions.items())} if boxes else {},
         "kinds": [{"kind": k, "color": c, "style": s} for k, (c, s, _a) in KIND_STYLE.items()],
         "strength": list(KIND_STRENGTH),
         "abbrev": dict(KIND_ABBREV),
@@ -317,12 +493,14 @@ def to_html(
     *,
     layout: LayoutChoice = "auto",
     compare: ProposalLike | None = None,
+    collapse: bool | None = None,
 ) -> str:
     """The whole page as one string (deterministic for the same input).
 
     ``compare``: a second proposal; the page's Diff view shows who moves where from ``proposal`` to it.
+    ``collapse``: see :func:`page_data`.
     """
-    data = page_data(graph, view, options, proposal, layout=layout)
+    data = page_data(graph, view, options, proposal, layout=layout, collapse=collapse)
     if proposal is not None and compare is not None:
         data["diff"] = proposal_diff(view, graph, proposal, compare).to_dict()
     parts = {

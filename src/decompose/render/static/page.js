@@ -11,7 +11,10 @@
   D.strength.forEach(function (k, i) { STRENGTH[k] = i; });
   var EXTERNAL = "#f0f0f0";
   var state = { colorBy: D.hasProposal ? "service" : "app", hiddenKinds: {}, selected: null, view: "graph", minWeight: 1 };
-  var BOX = "box:";  // id prefix of the compound node drawn around an app's (or a service's) nodes
+  // id prefix of the node drawn as a frame around an app's (or a service's) nodes, or as one node for them
+  // all when the box is collapsed (a plain node, not a Cytoscape compound: adding nodes to a compound
+  // restyles its other children, which made expanding a 187-module app take seconds)
+  var BOX = "box:";
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -29,18 +32,63 @@
   document.title = D.title;
 
   // ---- graph ------------------------------------------------------------
-  var elements = [];
-  if (D.boxes) {
-    var boxColors = D.groupColors[D.hasProposal ? "service" : "app"] || {};
-    var seen = {};
-    D.nodes.forEach(function (n) {
-      if (n.type === "external" || seen[n.group]) return;
-      seen[n.group] = true;
-      elements.push({ group: "nodes", classes: "box", data: { id: BOX + n.group, name: n.group, label: n.group, type: "box",
-        box: true, color: boxColors[n.group] || "#dddddd", w: 18, h: 18, externals: [], cyc: false, lines: 0, modules: 0 } });
-    });
-  }
+  // The page keeps the whole graph in D; Cytoscape holds only what is shown. A box (an app's or a
+  // service's nodes, D.boxes) is either expanded (its nodes drawn inside it) or collapsed (one node,
+  // its nodes not in Cytoscape at all, their edges summed onto it). Large pages start collapsed, so
+  // the first render draws a few dozen boxes, not thousands of modules; a box expands on demand.
+  var NODE = {}, BOXES = {}, boxNames = [];
   D.nodes.forEach(function (n) {
+    NODE[n.id] = n;
+    if (!n.box) return;
+    if (!BOXES[n.box]) { BOXES[n.box] = { name: n.box, members: [] }; boxNames.push(n.box); }
+    BOXES[n.box].members.push(n.id);
+  });
+  boxNames.sort();
+  var collapsed = {};  // box id -> true when folded into one node
+  var reserved = {};  // box id -> true when the space its nodes need is free around it (expanding moves nothing)
+  boxNames.forEach(function (b) { if (D.collapsed) collapsed[BOX + b] = true; else reserved[BOX + b] = true; });
+  // A box's nodes are drawn at its centre plus their offset: from the layout, then where they were
+  // when the box was last collapsed (so a box expands where it is, as it was).
+  var offset = {}, centre0 = {};
+  boxNames.forEach(function (b) {
+    var ids = BOXES[b].members, xs = [], ys = [];
+    ids.forEach(function (id) { if (NODE[id].x !== undefined) { xs.push(NODE[id].x); ys.push(NODE[id].y); } });
+    if (xs.length !== ids.length) return;
+    var c = centre0[b] = { x: (Math.min.apply(null, xs) + Math.max.apply(null, xs)) / 2, y: (Math.min.apply(null, ys) + Math.max.apply(null, ys)) / 2 };
+    ids.forEach(function (id) { offset[id] = { x: NODE[id].x - c.x, y: NODE[id].y - c.y }; });
+  });
+  function offsetOf(id) {
+    if (!offset[id]) {  // never laid out (a browser layout started collapsed): a grid by name
+      var ids = BOXES[NODE[id].box].members.slice().sort(), i = ids.indexOf(id), cols = Math.ceil(Math.sqrt(ids.length));
+      offset[id] = { x: (i % cols - (cols - 1) / 2) * 160, y: (Math.floor(i / cols) - (cols - 1) / 2) * 40 };
+    }
+    return offset[id];
+  }
+  // The room a box's nodes take, labels (under the nodes) and the box's padding and title included.
+  function regionSize(name) {
+    var x1 = Infinity, x2 = -Infinity, y1 = Infinity, y2 = -Infinity;
+    BOXES[name].members.forEach(function (id) {
+      var o = offsetOf(id), half = Math.max(9, String(NODE[id].label).length * 2.7);
+      x1 = Math.min(x1, o.x - half); x2 = Math.max(x2, o.x + half); y1 = Math.min(y1, o.y - 9); y2 = Math.max(y2, o.y + 24);
+    });
+    return { w: x2 - x1 + 50, h: y2 - y1 + 70 };
+  }
+  function boxColor(name) {
+    return (D.groupColors[D.hasProposal ? "service" : "app"] || {})[name] || (name === "(external)" ? EXTERNAL : "#dddddd");
+  }
+  function boxElement(name) {
+    var B = BOXES[name], n = B.members.length;
+    var c = !!collapsed[BOX + name];
+    var e = { group: "nodes", classes: "box" + (c ? " collapsed" : ""), data: { id: BOX + name, name: name, label: name, type: "box", box: true,
+      color: boxColor(name), w: Math.max(60, 7.2 * Math.max(name.length, (n + " modules").length) + 18), h: Math.max(34, Math.min(90, 26 + 6 * Math.sqrt(n))),
+      externals: [], cyc: B.members.some(function (id) { return NODE[id].cycle !== undefined && NODE[id].cycle !== null; }),
+      lines: 0, modules: n } };
+    e.data.fw = e.data.w; e.data.fh = e.data.h;  // the frame's size, once its nodes are drawn (updateFrames)
+    var at = c && D.boxPos[name] ? { x: D.boxPos[name][0], y: D.boxPos[name][1] } : centre0[name];
+    if (at) e.position = { x: at.x, y: at.y };
+    return e;
+  }
+  function nodeElement(n, centre) {
     var longest = Math.max.apply(null, String(n.label).split("\n").map(function (l) { return l.length; }));
     var w = 18, h = 18;
     if (D.level === "app") {
@@ -50,10 +98,36 @@
     var e = { group: "nodes", data: { id: n.id, label: n.label, type: n.type, app: n.app, service: n.service,
       lines: n.lines, modules: n.modules, path: n.path, color: colorOf(n), w: w, h: h,
       externals: n.externals || [], cyc: n.cycle !== undefined && n.cycle !== null } };
-    if (n.x !== undefined) e.position = { x: n.x, y: n.y };
-    if (D.boxes && n.type !== "external") e.data.parent = BOX + n.group;
-    elements.push(e);
-  });
+    if (n.box && centre) { var o = offsetOf(n.id); e.position = { x: centre.x + o.x, y: centre.y + o.y }; }
+    else if (n.x !== undefined) e.position = { x: n.x, y: n.y };
+    if (n.box) e.data.inBox = n.box;
+    return e;
+  }
+  // the nodes drawn inside an expanded box; the frames around some nodes
+  function kidsOf(box) {
+    if (collapsed[box.id()]) return cy.collection();
+    return cy.collection(BOXES[box.data("name")].members.map(function (id) { return cy.getElementById(id); }).filter(function (n) { return n.nonempty(); }));
+  }
+  function framesOf(nodes) {
+    var ids = {};
+    nodes.forEach(function (n) { if (n.data("inBox")) ids[BOX + n.data("inBox")] = true; });
+    return cy.collection(Object.keys(ids).sort().map(function (id) { return cy.getElementById(id); }));
+  }
+  // an expanded box's frame: around its nodes and their labels
+  var FRAME_PAD = 12;
+  function updateFrames(boxes) {
+    boxes.forEach(function (box) {
+      if (collapsed[box.id()]) return;
+      var kids = kidsOf(box);
+      if (kids.empty()) return;
+      var b = kids.boundingBox({ includeLabels: true, includeOverlays: false });
+      box.position({ x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2 });
+      box.data({ fw: b.w + 2 * FRAME_PAD, fh: b.h + 2 * FRAME_PAD });
+    });
+  }
+  function shownNode(id) { var n = NODE[id]; return !n.box || !collapsed[BOX + n.box]; }
+  function rep(id) { var n = NODE[id]; return n.box && collapsed[BOX + n.box] ? BOX + n.box : id; }
+
   // Drawn edges: one per node pair with its kinds merged (D.merged), or one per kind. Each drawn edge
   // keeps the indices of its per-kind edges in D.edges, so kind toggles and the panel work the same way.
   var pairs = [];
@@ -70,10 +144,15 @@
   pairs.forEach(function (p) {
     p.idx.sort(function (a, b) { return STRENGTH[D.edges[a].k] - STRENGTH[D.edges[b].k]; });
   });
+  var pairsOf = {};  // node id -> indices of the pairs it is an end of
+  pairs.forEach(function (p, j) {
+    (pairsOf[p.s] = pairsOf[p.s] || []).push(j);
+    if (p.t !== p.s) (pairsOf[p.t] = pairsOf[p.t] || []).push(j);
+  });
   function shownKinds(p) { return p.idx.filter(function (i) { return !state.hiddenKinds[D.edges[i].k]; }); }
   var maxWeight = 1;
-  function pairData(p, all) {
-    var vis = shownKinds(p);
+  function pairData(p, all, anyKind) {
+    var vis = anyKind ? p.idx : shownKinds(p);
     if (!vis.length) return null;
     var first = D.edges[vis[0]], w = 0, fb = false;
     vis.forEach(function (i) { w += D.edges[i].w; fb = fb || D.edges[i].f; });
@@ -82,12 +161,21 @@
       label: vis.map(function (i) { return D.abbrev[D.edges[i].k] + D.edges[i].w; }).join(" "),
       color: fb ? CYCLE : KIND[first.k].color, lstyle: fb ? "solid" : KIND[first.k].style, width: Math.min(8, 1 + Math.log2(w)) };
   }
-  pairs.forEach(function (p, j) {
-    var d = pairData(p, true);
-    maxWeight = Math.max(maxWeight, d.weight);
+  function edgeElement(j) {
+    var p = pairs[j], d = pairData(p, true) || pairData(p, true, true);
+    var hidden = pairData(p) === null;
     d.id = "e" + j; d.source = p.s; d.target = p.t; d.idx = j;
-    elements.push({ group: "edges", classes: d.feedback ? "feedback" : "", data: d });
+    return { group: "edges", classes: (d.feedback ? "feedback" : "") + (hidden ? " hidden" : ""), data: d };
+  }
+  pairs.forEach(function (p) {
+    var w = 0;
+    p.idx.forEach(function (i) { w += D.edges[i].w; });
+    maxWeight = Math.max(maxWeight, w);
   });
+  var elements = [];
+  boxNames.forEach(function (b) { elements.push(boxElement(b)); });
+  D.nodes.forEach(function (n) { if (shownNode(n.id)) elements.push(nodeElement(n, n.box ? centre0[n.box] : null)); });
+  pairs.forEach(function (p, j) { if (shownNode(p.s) && shownNode(p.t)) elements.push(edgeElement(j)); });
 
   var large = D.large;
   var cy = cytoscape({
@@ -102,13 +190,13 @@
         "text-halign": "center", "text-wrap": D.level === "app" ? "wrap" : "none",
         "width": "data(w)", "height": "data(h)",
         "shape": D.level === "app" ? "round-rectangle" : "ellipse",
-        "min-zoomed-font-size": large ? 7 : 0 } },
+        "min-zoomed-font-size": large ? 7 : 0, "z-index-compare": "manual", "z-index": 6 } },
       { selector: "node[type = 'external']", style: { "border-style": "dashed", "color": "#666" } },
       { selector: "node[?cyc]", style: { "border-width": 2, "border-color": CYCLE_BORDER } },
       { selector: "edge", style: {
         "line-color": "data(color)", "target-arrow-color": "data(color)", "target-arrow-shape": "triangle",
         "line-style": "data(lstyle)", "width": "data(width)", "arrow-scale": 0.8,
-        "curve-style": large ? "straight" : "bezier", "opacity": 0.8 } },
+        "curve-style": large ? "straight" : "bezier", "opacity": 0.8, "z-index-compare": "manual", "z-index": 1 } },
       { selector: "edge.feedback", style: { "width": "mapData(weight, 1, 50, 3, 8)", "opacity": 1, "z-index": 5 } },
       { selector: ".hidden", style: { "display": "none" } },
       { selector: ".faded", style: { "opacity": 0.1, "text-opacity": 0.2 } },
@@ -120,23 +208,25 @@
       { selector: "node.match", style: { "border-width": 4, "border-color": "#f5b700", "z-index": 10 } },
       { selector: "node[?box]", style: { "shape": "round-rectangle", "background-opacity": 0.12, "border-style": "dashed",
         "border-color": "#999", "border-width": 1, "text-valign": "top", "text-halign": "center", "font-size": 13,
-        "font-weight": "bold", "padding": 10, "text-wrap": "none", "min-zoomed-font-size": 0 } },
-      { selector: "node[?box].collapsed", style: { "background-opacity": 0.55, "border-style": "solid", "width": 60,
-        "height": 30, "text-valign": "center" } },
+        "font-weight": "bold", "text-wrap": "none", "min-zoomed-font-size": 0, "width": "data(fw)", "height": "data(fh)",
+        "z-index": 0 } },
+      { selector: "node[?box].collapsed", style: { "background-opacity": 0.55, "border-style": "solid", "width": "data(w)",
+        "height": "data(h)", "text-valign": "center", "text-wrap": "wrap", "font-weight": "normal", "z-index": 6 } },
+      { selector: "node[?box][?cyc]", style: { "border-width": 2, "border-color": CYCLE_BORDER } },
       { selector: "node.folded", style: { "display": "none" } },
       { selector: "node.moved", style: { "border-width": 4, "border-color": "#6a3d9a", "border-style": "double", "z-index": 10 } },
-      { selector: "edge.meta", style: { "line-style": "solid", "label": "data(label)", "font-size": 10,
-        "text-background-color": "#fff", "text-background-opacity": 0.8 } },
       { selector: ".path", style: { "opacity": 1, "border-width": 4, "border-color": "#ff7f00", "line-color": "#ff7f00",
         "target-arrow-color": "#ff7f00", "width": 4, "z-index": 20 } }
     ],
-    layout: D.layout === "preset" ? { name: "preset", fit: true, padding: 20 }
+    layout: D.layout === "preset" ? { name: "preset", fit: false }
       : D.layout === "cose" ? { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90, numIter: 1500 }
       : { name: "concentric", animate: false, concentric: function (n) { return n.degree(); }, levelWidth: function () { return 4; } }
   });
 
-  function visibleEdges(coll) { return coll.filter(function (e) { return !e.hasClass("hidden") && !e.hasClass("meta"); }); }
+  function visibleEdges(coll) { return coll.filter(function (e) { return !e.hasClass("hidden"); }); }
   function drawn() { return cy.edges().not(".meta"); }
+  // the pairs (indices in `pairs`) a drawn edge stands for: its own, or those summed onto a collapsed box
+  function pairsDrawn(e) { return e.hasClass("meta") ? e.data("pidx") : [e.data("idx")]; }
   function members() { return cy.nodes().not("[?box]"); }
 
   function clearHighlight() {
@@ -155,15 +245,11 @@
     if (more > 0) ul.appendChild(el("li", { "class": "ev muted" }, "… and " + more + " more"));
     return ul;
   }
-  function edgeItem(edge, peerId) {
-    var p = pairs[edge.data("idx")];
-    var li = el("li", { "class": "edge", "data-kind": edge.data("kind") });
-    var peer = el("span", { "class": "peer" }, peerId);
-    peer.addEventListener("click", function () { select(cy.getElementById(peerId), true); });
-    li.appendChild(peer);
-    li.appendChild(el("span", { "class": "muted" }, "  weight " + edge.data("weight")));
-    if (edge.data("feedback")) li.appendChild(el("span", { "class": "cycle-note" }, "  cut to break an app cycle"));
-    shownKinds(p).forEach(function (i) {
+  // each shown kind of a pair, with its evidence (an edge summed onto a collapsed box: of each of its pairs)
+  var PAIRS_LISTED = 12;
+  function pairRows(li, j, named) {
+    if (named) li.appendChild(el("div", { "class": "path-step" }, pairs[j].s + " → " + pairs[j].t));
+    shownKinds(pairs[j]).forEach(function (i) {
       var e = D.edges[i];
       var row = el("div", { "class": "kind-row", "data-kind": e.k });
       row.appendChild(kindBadge(e.k));
@@ -171,6 +257,26 @@
       row.appendChild(evidenceList(e.ev, e.more));
       li.appendChild(row);
     });
+  }
+  function pairList(li, pidx) {
+    pidx.slice(0, PAIRS_LISTED).forEach(function (j) { pairRows(li, j, true); });
+    if (pidx.length > PAIRS_LISTED) li.appendChild(el("div", { "class": "muted" }, "… and " + (pidx.length - PAIRS_LISTED) + " more module pairs"));
+  }
+  function peerItem(peerId, label, weight, feedback) {
+    var li = el("li", { "class": "edge" });
+    var peer = el("span", { "class": "peer" }, label);
+    peer.addEventListener("click", function () { select(cy.getElementById(peerId), true); });
+    li.appendChild(peer);
+    li.appendChild(el("span", { "class": "muted" }, "  weight " + weight));
+    if (feedback) li.appendChild(el("span", { "class": "cycle-note" }, "  cut to break an app cycle"));
+    return li;
+  }
+  function edgeItem(edge, peerId) {
+    var peerNode = cy.getElementById(peerId);
+    var li = peerItem(peerId, peerNode.data("box") ? peerNode.data("name") + " (collapsed)" : peerId, edge.data("weight"), edge.data("feedback"));
+    li.setAttribute("data-kind", edge.data("kind"));
+    if (edge.hasClass("meta")) pairList(li, edge.data("pidx"));
+    else pairRows(li, edge.data("idx"), false);
     return li;
   }
   function select(node, center) {
@@ -178,7 +284,7 @@
     state.selected = node;
     var body = document.getElementById("panel-body");
     body.textContent = "";
-    if (!node || node.empty()) { state.selected = null; return; }
+    if (!node || node.empty() || node.removed()) { state.selected = null; return; }
     if (node.data("box")) { selectBox(node, center); return; }
     var out = visibleEdges(node.outgoers("edge"));
     var inc = visibleEdges(node.incomers("edge"));
@@ -188,6 +294,7 @@
     out.targets().removeClass("faded").addClass("dep");
     inc.removeClass("faded").addClass("hl");
     inc.sources().removeClass("faded").addClass("rdep");
+    framesOf(cy.nodes(".focus, .dep, .rdep")).removeClass("faded");
     var d = node.data();
     body.appendChild(el("h2", null, d.id));
     var facts = d.type === "external" ? "external package" :
@@ -211,31 +318,69 @@
     body.appendChild(ul);
     if (center) cy.animate({ center: { eles: node }, zoom: Math.max(cy.zoom(), 0.8) }, { duration: 200 });
   }
+  // A box: what its nodes depend on in other boxes (and what depends on them), summed box by box.
+  function boxOf(id) { return NODE[id].box ? BOX + NODE[id].box : id; }
   function selectBox(box, center) {
     var body = document.getElementById("panel-body");
-    var kids = box.children().sort(function (a, b) { return a.id() < b.id() ? -1 : 1; });
+    var name = box.data("name"), c = !!collapsed[box.id()], ids = BOXES[name].members.slice().sort();
+    var own = c ? box : kidsOf(box);
+    var across = visibleEdges(own.connectedEdges()).filter(function (e) { return !(own.contains(e.source()) && own.contains(e.target())); });
     cy.elements().addClass("faded");
     box.removeClass("faded").addClass("focus");
-    kids.removeClass("faded");
-    body.appendChild(el("h2", null, box.data("name")));
-    body.appendChild(el("div", { "class": "muted" }, kids.length + " modules" + (collapsed[box.id()] ? " (collapsed: double-click to expand)" : " (double-click to collapse)")));
+    kidsOf(box).removeClass("faded");
+    across.removeClass("faded").addClass("hl");
+    framesOf(across.connectedNodes().removeClass("faded")).removeClass("faded");
+    body.appendChild(el("h2", null, name));
+    body.appendChild(el("div", { "class": "muted" }, boxLabel(name, true).split("\n")[1] + (c ? ", collapsed (double-click to expand)" : " (double-click to collapse)")));
+    var toggle = el("button", { type: "button", id: "box-toggle" }, c ? "Expand" : "Collapse");
+    toggle.addEventListener("click", function () { toggleBox(box); select(cy.getElementById(box.id()), false); });
+    body.appendChild(toggle);
+    var out = {}, inc = {};
+    ids.forEach(function (id) {
+      (pairsOf[id] || []).forEach(function (j) {
+        var p = pairs[j], d = pairData(p), sb = boxOf(p.s), tb = boxOf(p.t);
+        if (d === null || sb === tb) return;
+        var side = sb === box.id() ? out : inc, other = sb === box.id() ? tb : sb;
+        var a = side[other] = side[other] || { w: 0, fb: false, pidx: [] };
+        if (a.pidx.indexOf(j) < 0) { a.pidx.push(j); a.w += d.weight; a.fb = a.fb || d.feedback; }
+      });
+    });
+    [["Depends on", out, "box-deps"], ["Used by", inc, "box-rdeps"]].forEach(function (part) {
+      var keys = Object.keys(part[1]).sort(function (a, b) { return part[1][b].w - part[1][a].w || (a < b ? -1 : 1); });
+      body.appendChild(el("h3", null, part[0] + " (" + keys.length + ")"));
+      var ul = el("ul", { id: part[2] });
+      keys.forEach(function (k) {
+        var a = part[1][k], li = peerItem(k, k.indexOf(BOX) === 0 ? k.slice(BOX.length) : k, a.w, a.fb);
+        li.setAttribute("data-peer", k);
+        pairList(li, a.pidx);
+        ul.appendChild(li);
+      });
+      body.appendChild(ul);
+    });
+    body.appendChild(el("h3", null, "Modules (" + ids.length + ")"));
     var ul = el("ul", { id: "members" });
-    kids.forEach(function (k) {
+    ids.forEach(function (id) {
       var li = el("li", { "class": "edge" });
-      var peer = el("span", { "class": "peer" }, k.id());
-      peer.addEventListener("click", function () { if (collapsed[box.id()]) toggleBox(box); select(cy.getElementById(k.id()), true); });
+      var peer = el("span", { "class": "peer" }, id);
+      peer.addEventListener("click", function () { reveal(id); select(cy.getElementById(id), true); });
       li.appendChild(peer);
       ul.appendChild(li);
     });
     body.appendChild(ul);
     if (center) cy.animate({ fit: { eles: box, padding: 40 } }, { duration: 200 });
   }
+  // Expand the boxes that hide these nodes.
+  function reveal(ids) {
+    var todo = [].concat(ids).filter(function (id) { return NODE[id] && !shownNode(id); });
+    if (!todo.length) return;
+    todo.forEach(function (id) { setCollapsed(BOX + NODE[id].box, false, true); });
+    rebuildMeta();
+  }
 
   // ---- boxes: collapse an app (or service) into one node, its edges summed --------------------------
-  var collapsed = {};
-  function rep(n) {
-    var p = n.parent();
-    return p.nonempty() && collapsed[p.id()] ? p.id() : n.id();
+  function boxLabel(name, c) {
+    var n = BOXES[name].members.length;
+    return c ? name + "\n" + n + (name === "(external)" ? " package" : " module") + (n === 1 ? "" : "s") : name;
   }
   function rebuildMeta() {
     cy.batch(function () {
@@ -243,30 +388,126 @@
       cy.nodes("[?box]").forEach(function (b) {
         var c = !!collapsed[b.id()];
         b.toggleClass("collapsed", c);
-        b.children().toggleClass("folded", c);
-        b.data("label", b.data("name") + (c ? " (" + b.children().length + ")" : ""));
+        b.data("label", boxLabel(b.data("name"), c));
       });
+      // every shown pair with an end in a collapsed box, summed per pair of drawn ends, kind by kind
       var agg = {}, keys = [];
-      drawn().forEach(function (e) {
-        if (e.hasClass("hidden")) return;
-        var s = rep(e.source()), t = rep(e.target());
-        if ((s === e.source().id() && t === e.target().id()) || s === t) return;
+      pairs.forEach(function (p, j) {
+        var s = rep(p.s), t = rep(p.t);
+        if ((s === p.s && t === p.t) || s === t || pairData(p) === null) return;
         var k = s + "\u0000" + t;
-        if (!agg[k]) { agg[k] = { s: s, t: t, w: 0, fb: false }; keys.push(k); }
-        agg[k].w += e.data("weight");
-        agg[k].fb = agg[k].fb || e.data("feedback");
+        if (!agg[k]) { agg[k] = { s: s, t: t, w: 0, fb: false, kinds: {}, pidx: [] }; keys.push(k); }
+        var a = agg[k];
+        a.pidx.push(j);
+        shownKinds(p).forEach(function (i) {
+          var e = D.edges[i];
+          a.w += e.w; a.fb = a.fb || e.f; a.kinds[e.k] = (a.kinds[e.k] || 0) + e.w;
+        });
       });
+      var add = [];
       keys.sort().forEach(function (k, i) {
         var a = agg[k];
-        cy.add({ group: "edges", classes: "meta" + (a.fb ? " feedback" : ""), data: { id: "meta" + i, source: a.s, target: a.t,
-          weight: a.w, label: String(a.w), kind: "meta", feedback: a.fb, color: a.fb ? CYCLE : "#777", lstyle: "solid",
+        var kinds = Object.keys(a.kinds).sort(function (x, y) { return STRENGTH[x] - STRENGTH[y]; });
+        add.push({ group: "edges", classes: "meta" + (a.fb ? " feedback" : ""), data: { id: "meta" + i, source: a.s, target: a.t,
+          weight: a.w, kind: kinds[0], kinds: a.kinds, pidx: a.pidx, feedback: a.fb,
+          label: kinds.map(function (x) { return D.abbrev[x] + a.kinds[x]; }).join(" "),
+          color: a.fb ? CYCLE : KIND[kinds[0]].color, lstyle: a.fb ? "solid" : KIND[kinds[0]].style,
           width: Math.min(8, 1 + Math.log2(a.w)) } });
       });
+      cy.add(add);
     });
   }
-  function toggleBox(box) {
-    collapsed[box.id()] = !collapsed[box.id()];
+  // Fold a box into one node (its nodes leave Cytoscape) or unfold it (its nodes and their edges come back).
+  function setCollapsed(boxId, c, later) {
+    var name = boxId.slice(BOX.length);
+    if (!BOXES[name] || !!collapsed[boxId] === !!c) return;
+    var box = cy.getElementById(boxId);
+    cy.batch(function () {
+      var centre = { x: box.position("x"), y: box.position("y") };
+      if (c) {
+        var kids = kidsOf(box);
+        kids.forEach(function (k) { offset[k.id()] = { x: k.position("x") - centre.x, y: k.position("y") - centre.y }; });
+        collapsed[boxId] = true;
+        kids.remove();  // with their edges
+        box.position(centre);
+      } else {
+        if (!reserved[boxId]) { var size = regionSize(name); makeRoom(box, size.w, size.h); reserved[boxId] = true; }
+        collapsed[boxId] = false;
+        var add = [], seen = {};
+        BOXES[name].members.forEach(function (id) { add.push(nodeElement(NODE[id], centre)); });
+        BOXES[name].members.forEach(function (id) {
+          (pairsOf[id] || []).forEach(function (j) {
+            if (!seen[j] && shownNode(pairs[j].s) && shownNode(pairs[j].t)) { seen[j] = true; add.push(edgeElement(j)); }
+          });
+        });
+        cy.add(add);
+      }
+    });
+    if (!later) { updateFrames(box); rebuildMeta(); }
+  }
+  // Move everything else away from a box about to expand, so that its nodes fit: what lies right of
+  // its centre moves right, what lies left moves left (a box's nodes by the box's centre), the same
+  // vertically. Each axis is stretched monotonically, so nothing that did not overlap comes to overlap.
+  function makeRoom(box, w, h) {
+    var c = { x: box.position("x"), y: box.position("y") };
+    var gx = Math.max(0, w - box.width()) / 2, gy = Math.max(0, h - box.height()) / 2;
+    if (!gx && !gy) return;
+    var moves = [];
+    cy.nodes().forEach(function (n) {
+      if (n.same(box)) return;
+      var ref = n.data("inBox") ? cy.getElementById(BOX + n.data("inBox")).position() : n.position();
+      moves.push([n, n.position("x") + (ref.x > c.x ? gx : ref.x < c.x ? -gx : 0), n.position("y") + (ref.y > c.y ? gy : ref.y < c.y ? -gy : 0)]);
+    });
+    moves.forEach(function (m) { m[0].position({ x: m[1], y: m[2] }); });
+  }
+  function toggleBox(box) { setCollapsed(box.id(), !collapsed[box.id()]); }
+  // Expand all: every box as laid out (the boxes packed side by side). Collapse all: every box one
+  // node, where the app-level picture puts it when there is one (large pages), else where it is.
+  function setAll(c) {
+    var reset = boxNames.every(function (b) { return centre0[b]; });
+    cy.batch(function () {
+      boxNames.forEach(function (b) { setCollapsed(BOX + b, true, true); });
+      if (c && Object.keys(D.boxPos).length) {
+        boxNames.forEach(function (b) { reserved[BOX + b] = false; cy.getElementById(BOX + b).position({ x: D.boxPos[b][0], y: D.boxPos[b][1] }); });
+      }
+      if (!c) {
+        boxNames.forEach(function (b) {
+          if (reset) {
+            BOXES[b].members.forEach(function (id) { offset[id] = { x: NODE[id].x - centre0[b].x, y: NODE[id].y - centre0[b].y }; });
+            cy.getElementById(BOX + b).position(centre0[b]);
+            reserved[BOX + b] = true;
+          }
+          setCollapsed(BOX + b, false, true);
+        });
+      }
+    });
+    updateFrames(cy.nodes("[?box]"));
     rebuildMeta();
+    if (c || reset) cy.fit(undefined, 20);
+    if (state.selected) select(cy.getElementById(state.selected.id()), false);
+  }
+  updateFrames(cy.nodes("[?box]"));
+  rebuildMeta();
+  if (D.layout === "preset") cy.fit(undefined, 20);
+  // an expanded box's frame carries its nodes when dragged; a frame follows a node dragged inside it
+  var dragAt = null;
+  cy.on("grab", "node[?box]", function (evt) { dragAt = { x: evt.target.position("x"), y: evt.target.position("y") }; });
+  cy.on("drag", "node[?box]", function (evt) {
+    var box = evt.target, p = box.position();
+    if (!dragAt || collapsed[box.id()]) return;
+    var dx = p.x - dragAt.x, dy = p.y - dragAt.y;
+    dragAt = { x: p.x, y: p.y };
+    kidsOf(box).forEach(function (k) { k.position({ x: k.position("x") + dx, y: k.position("y") + dy }); });
+  });
+  cy.on("free", "node", function (evt) {
+    dragAt = null;
+    if (evt.target.data("inBox")) updateFrames(cy.getElementById(BOX + evt.target.data("inBox")));
+  });
+  if (boxNames.length) {
+    document.getElementById("expand-all").hidden = false;
+    document.getElementById("collapse-all").hidden = false;
+    document.getElementById("expand-all").addEventListener("click", function () { setAll(false); });
+    document.getElementById("collapse-all").addEventListener("click", function () { setAll(true); });
   }
   cy.on("dbltap", "node[?box]", function (evt) { toggleBox(evt.target); select(evt.target, false); });
   cy.on("tap", "node", function (evt) { select(evt.target, false); });
@@ -277,27 +518,25 @@
 
   // ---- search -----------------------------------------------------------
   var search = document.getElementById("search");
-  var matches = cy.collection();
+  // Searches every node, shown or inside a collapsed box (the box is marked then; Enter expands it).
+  var found = [];
   function runSearch() {
     var q = search.value.trim().toLowerCase();
-    matches.removeClass("match");
-    matches = q ? members().filter(function (n) { return n.id().toLowerCase().indexOf(q) >= 0; }) : cy.collection();
-    matches.addClass("match");
-    document.getElementById("search-count").textContent = q ? matches.length + " found" : "";
-    return matches;
+    cy.elements(".match").removeClass("match");
+    found = q ? D.nodes.filter(function (n) { return n.id.toLowerCase().indexOf(q) >= 0; }).map(function (n) { return n.id; }) : [];
+    found.forEach(function (id) { cy.getElementById(rep(id)).addClass("match"); });
+    document.getElementById("search-count").textContent = q ? found.length + " found" : "";
+    return found;
   }
   search.addEventListener("input", runSearch);
   search.addEventListener("keydown", function (evt) {
     if (evt.key !== "Enter") return;
-    var m = runSearch();
+    runSearch();
     var q0 = search.value.trim();
     var box = cy.getElementById(BOX + q0);
     if (box.nonempty()) { select(box, true); return; }  // an app's (service's) name: its box, not its empty __init__
-    if (m.length) {
-      var q = search.value.trim().toLowerCase();
-      var exact = m.filter(function (n) { return n.id().toLowerCase() === q; });
-      select(exact.length ? exact[0] : m.sort(function (a, b) { return a.id().length - b.id().length; })[0], true);
-    }
+    var hit = findNode(q0);
+    if (hit) { reveal(hit); runSearch(); select(cy.getElementById(hit), true); }
   });
 
   // ---- edge kinds ---------------------------------------------------------
@@ -343,6 +582,7 @@
   });
 
   // ---- cycles: the groups, the cycles and the cut `decompose analyze` lists -----------------------
+  function appKey(id) { return NODE[id].type === "app" ? id : NODE[id].app; }
   function appOf(n) { return n.data("box") ? null : (n.data("type") === "app" ? n.id() : n.data("app")); }
   function highlightApps(apps, hops) {
     clearHighlight();
@@ -351,11 +591,14 @@
     var hopSet = {};
     hops.forEach(function (h) { hopSet[h[0] + "\u0000" + h[1]] = true; });
     cy.elements().addClass("faded");
-    var nodes = members().filter(function (n) { return inApps[appOf(n)]; });
+    var nodes = cy.nodes().filter(function (n) {
+      if (!n.data("box")) return inApps[appOf(n)];
+      return collapsed[n.id()] && BOXES[n.data("name")].members.some(function (id) { return inApps[appKey(id)]; });
+    });
     nodes.removeClass("faded");
-    nodes.parents().removeClass("faded");
-    var edges = drawn().filter(function (e) {
-      return !e.hasClass("hidden") && hopSet[appOf(e.source()) + "\u0000" + appOf(e.target())];
+    framesOf(nodes).removeClass("faded");
+    var edges = visibleEdges(cy.edges()).filter(function (e) {
+      return pairsDrawn(e).some(function (j) { return hopSet[appKey(pairs[j].s) + "\u0000" + appKey(pairs[j].t)]; });
     });
     edges.removeClass("faded").addClass("hl");
     return edges;
@@ -443,13 +686,37 @@
   }
 
   // ---- why does A depend on B: the shortest path through the shown edges, with evidence --------------
+  // The node a text names: the exact id, else the shortest id containing it (every node, shown or folded).
   function findNode(text) {
     var q = text.trim().toLowerCase();
-    if (!q) return cy.collection();
-    var exact = members().filter(function (n) { return n.id().toLowerCase() === q; });
-    if (exact.nonempty()) return exact[0];
-    var m = members().filter(function (n) { return n.id().toLowerCase().indexOf(q) >= 0; });
-    return m.nonempty() ? m.sort(function (a, b) { return a.id().length - b.id().length || (a.id() < b.id() ? -1 : 1); })[0] : cy.collection();
+    if (!q) return null;
+    var best = null;
+    D.nodes.forEach(function (n) {
+      var id = n.id, l = id.toLowerCase();
+      if (l.indexOf(q) < 0) return;
+      if (l === q) { if (!best || best.toLowerCase() !== q) best = id; return; }
+      if (best && best.toLowerCase() === q) return;
+      if (!best || id.length < best.length || (id.length === best.length && id < best)) best = id;
+    });
+    return best;
+  }
+  // The shortest path (fewest steps) through the shown pairs, on the whole graph: boxes on it expand.
+  function shortestPath(a, b) {
+    var prev = {}, queue = [a], head = 0;
+    prev[a] = -1;
+    while (head < queue.length && prev[b] === undefined) {
+      var u = queue[head++];
+      (pairsOf[u] || []).forEach(function (j) {
+        var p = pairs[j];
+        if (p.s !== u || prev[p.t] !== undefined || pairData(p) === null) return;
+        prev[p.t] = j;
+        queue.push(p.t);
+      });
+    }
+    if (prev[b] === undefined) return null;
+    var steps = [];
+    for (var v = b; prev[v] !== -1; v = pairs[prev[v]].s) steps.unshift(prev[v]);
+    return steps;
   }
   function showPath(fromText, toText) {
     setView("graph");
@@ -457,31 +724,28 @@
     var body = document.getElementById("panel-body");
     body.textContent = "";
     var a = findNode(fromText), b = findNode(toText);
-    body.appendChild(el("h2", null, "Why does " + (a.nonempty() ? a.id() : fromText) + " depend on " + (b.nonempty() ? b.id() : toText) + "?"));
-    if (a.empty() || b.empty()) { body.appendChild(el("p", { id: "path-none" }, "No node matches " + (a.empty() ? fromText : toText) + ".")); return null; }
-    var eles = members().union(drawn().filter(function (e) { return !e.hasClass("hidden"); }));
-    var found = eles.aStar({ root: a, goal: b, directed: true });
-    if (!found.found) { body.appendChild(el("p", { id: "path-none" }, "No dependency path from " + a.id() + " to " + b.id() + " through the shown edges.")); return null; }
+    body.appendChild(el("h2", null, "Why does " + (a || fromText) + " depend on " + (b || toText) + "?"));
+    if (!a || !b) { body.appendChild(el("p", { id: "path-none" }, "No node matches " + (a ? toText : fromText) + ".")); return null; }
+    var steps = a === b ? null : shortestPath(a, b);
+    if (!steps) { body.appendChild(el("p", { id: "path-none" }, "No dependency path from " + a + " to " + b + " through the shown edges.")); return null; }
+    var ids = [a].concat(steps.map(function (j) { return pairs[j].t; }));
+    reveal(ids);
+    var path = cy.collection();
+    ids.forEach(function (id) { path = path.union(cy.getElementById(id)); });
+    steps.forEach(function (j) { path = path.union(cy.getElementById("e" + j)); });
     cy.elements().addClass("faded");
-    found.path.removeClass("faded").addClass("path");
-    found.path.nodes().parents().removeClass("faded");
+    path.removeClass("faded").addClass("path");
+    framesOf(path.nodes()).removeClass("faded");
     var ol = el("ol", { id: "path-steps" });
-    found.path.edges().forEach(function (e) {
+    steps.forEach(function (j) {
       var li = el("li", { "class": "edge" });
-      li.appendChild(el("span", { "class": "path-step" }, e.source().id() + " → " + e.target().id()));
-      shownKinds(pairs[e.data("idx")]).forEach(function (i) {
-        var x = D.edges[i];
-        var row = el("div", { "class": "kind-row", "data-kind": x.k });
-        row.appendChild(kindBadge(x.k));
-        row.appendChild(el("span", { "class": "muted" }, "weight " + x.w));
-        row.appendChild(evidenceList(x.ev, x.more));
-        li.appendChild(row);
-      });
+      li.appendChild(el("span", { "class": "path-step" }, pairs[j].s + " → " + pairs[j].t));
+      pairRows(li, j, false);
       ol.appendChild(li);
     });
     body.appendChild(ol);
-    cy.animate({ fit: { eles: found.path, padding: 60 } }, { duration: 200 });
-    return found.path.nodes().map(function (n) { return n.id(); });
+    cy.animate({ fit: { eles: path, padding: 60 } }, { duration: 200 });
+    return ids;
   }
   document.getElementById("path-go").addEventListener("click", function () {
     showPath(document.getElementById("path-from").value, document.getElementById("path-to").value);
@@ -497,8 +761,10 @@
   function csv() {
     var q = function (v) { v = String(v); return /[",\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; };
     var rows = [["source", "target", "kind", "weight", "path", "line", "symbol"]];
-    drawn().filter(function (e) { return !e.hasClass("hidden"); }).forEach(function (e) {
-      shownKinds(pairs[e.data("idx")]).forEach(function (i) {
+    var js = [];
+    visibleEdges(cy.edges()).forEach(function (e) { js = js.concat(pairsDrawn(e)); });
+    js.sort(function (a, b) { return a - b; }).forEach(function (j) {
+      shownKinds(pairs[j]).forEach(function (i) {
         var x = D.edges[i];
         x.ev.forEach(function (ev) { rows.push([x.s, x.t, x.k, x.w, ev[0], ev[1], ev[2] || ""]); });
       });
@@ -507,6 +773,58 @@
   }
   document.getElementById("export-csv").addEventListener("click", function () {
     download(new Blob([csv()], { type: "text/csv" }), "decompose-evidence.csv");
+  });
+  // The current view as SVG: what is drawn (boxes, edges, nodes, labels) with its current colours,
+  // widths, dashes, highlights and fading, in the graph's coordinates (Cytoscape draws on a canvas).
+  function svg() {
+    var shown = function (x) { return x.style("display") !== "none"; };
+    var esc = function (t) { return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"); };
+    var num = function (v) { return (Math.round(v * 10) / 10).toString(); };
+    var byId = function (a, b) { return a.id() < b.id() ? -1 : a.id() > b.id() ? 1 : 0; };
+    var dash = function (style, w) { return style === "dashed" ? ' stroke-dasharray="' + num(3 * w + 3) + " " + num(2 * w + 2) + '"' : style === "dotted" ? ' stroke-dasharray="' + num(w) + " " + num(2 * w + 1) + '"' : ""; };
+    var nodes = cy.nodes().filter(shown), edges = cy.edges().filter(shown);
+    var bb = nodes.union(edges).boundingBox(), pad = 20;
+    var w = Math.max(1, bb.w) + 2 * pad, h = Math.max(1, bb.h) + 2 * pad;
+    var out = ['<svg xmlns="http://www.w3.org/2000/svg" width="' + num(w) + '" height="' + num(h) + '" viewBox="' + [bb.x1 - pad, bb.y1 - pad, w, h].map(num).join(" ") + '" font-family="Helvetica, Arial, sans-serif">',
+      "<title>" + esc(D.title) + "</title>",
+      '<rect x="' + num(bb.x1 - pad) + '" y="' + num(bb.y1 - pad) + '" width="' + num(w) + '" height="' + num(h) + '" fill="#ffffff"/>'];
+    var label = function (x, cx, y, size, weight, color) {
+      var text = x.pstyle("label").strValue;
+      if (!text) return;
+      var lines = String(text).split("\n");
+      lines.forEach(function (line, i) {
+        out.push('<text x="' + num(cx) + '" y="' + num(y + i * size * 1.2) + '" font-size="' + num(size) + '" text-anchor="middle"' + (weight ? ' font-weight="bold"' : "") + ' fill="' + color + '" opacity="' + num(x.effectiveOpacity()) + '">' + esc(line) + "</text>");
+      });
+    };
+    var z = function (a, b) { return a.pstyle("z-index").value - b.pstyle("z-index").value || byId(a, b); };
+    var frames = nodes.filter(function (n) { return n.pstyle("z-index").value < 1; }), others = nodes.not(frames);
+    var drawNode = function (n) {
+      var p = n.position(), nw = n.width(), nh = n.height(), bw = n.pstyle("border-width").pfValue;
+      var paint = ' fill="' + n.pstyle("background-color").strValue + '" fill-opacity="' + num(n.pstyle("background-opacity").value) + '" stroke="' + n.pstyle("border-color").strValue + '" stroke-width="' + num(bw) + '"' + dash(n.pstyle("border-style").value, bw) + ' opacity="' + num(n.effectiveOpacity()) + '"';
+      var kind = n.data("box") ? (collapsed[n.id()] ? "box collapsed" : "box") : "node";
+      if (n.pstyle("shape").value === "ellipse") out.push('<ellipse class="' + kind + '" data-id="' + esc(n.id()) + '" cx="' + num(p.x) + '" cy="' + num(p.y) + '" rx="' + num(nw / 2) + '" ry="' + num(nh / 2) + '"' + paint + "/>");
+      else out.push('<rect class="' + kind + '" data-id="' + esc(n.id()) + '" x="' + num(p.x - nw / 2) + '" y="' + num(p.y - nh / 2) + '" width="' + num(nw) + '" height="' + num(nh) + '" rx="6"' + paint + "/>");
+      var size = n.pstyle("font-size").pfValue, lines = String(n.pstyle("label").strValue || "").split("\n").length, valign = n.pstyle("text-valign").value;
+      var y = valign === "bottom" ? p.y + nh / 2 + size : valign === "top" ? p.y - nh / 2 - 5 : p.y - (lines - 1) * size * 0.6 + size * 0.35;
+      label(n, p.x, y, size, n.pstyle("font-weight").strValue === "bold", n.pstyle("color").strValue);
+    };
+    frames.sort(z).forEach(drawNode);  // expanded boxes, under everything
+    edges.sort(byId).forEach(function (e) {
+      var s = e.sourceEndpoint(), t = e.targetEndpoint(), m = e.midpoint();
+      var c = { x: 2 * m.x - (s.x + t.x) / 2, y: 2 * m.y - (s.y + t.y) / 2 };
+      var color = e.pstyle("line-color").strValue, lw = e.pstyle("width").pfValue, op = num(e.effectiveOpacity());
+      out.push('<path class="edge" data-id="' + esc(e.id()) + '" d="M' + num(s.x) + " " + num(s.y) + " Q" + num(c.x) + " " + num(c.y) + " " + num(t.x) + " " + num(t.y) + '" fill="none" stroke="' + color + '" stroke-width="' + num(lw) + '"' + dash(e.pstyle("line-style").value, lw) + ' opacity="' + op + '"/>');
+      var dx = t.x - c.x, dy = t.y - c.y, len = Math.sqrt(dx * dx + dy * dy) || 1, a = 4 + 1.5 * lw;
+      dx /= len; dy /= len;
+      out.push('<polygon points="' + [t.x, t.y, t.x - a * dx - a * 0.5 * dy, t.y - a * dy + a * 0.5 * dx, t.x - a * dx + a * 0.5 * dy, t.y - a * dy - a * 0.5 * dx].map(num).join(" ") + '" fill="' + color + '" opacity="' + op + '"/>');
+      label(e, m.x, m.y, 10, false, "#222");
+    });
+    others.sort(z).forEach(drawNode);
+    out.push("</svg>");
+    return out.join("\n") + "\n";
+  }
+  document.getElementById("export-svg").addEventListener("click", function () {
+    download(new Blob([svg()], { type: "image/svg+xml" }), "decompose-graph.svg");
   });
   document.getElementById("export-png").addEventListener("click", function () {
     download(cy.png({ output: "blob", full: true, bg: "#ffffff", scale: D.large ? 1 : 2, maxWidth: 8000, maxHeight: 8000 }), "decompose-graph.png");
@@ -675,13 +993,19 @@
 
   // For scripted checks (tests, benchmarks): the live graph and timings.
   window.decompose = { cy: cy, select: select, setView: setView, state: state, data: D, timings: {},
-    showCycles: showCycles, showPath: showPath, showDiff: showDiff, csv: csv, toggleBox: function (id) { toggleBox(cy.getElementById(id)); } };
+    showCycles: showCycles, showPath: showPath, showDiff: showDiff, csv: csv, svg: svg,
+    toggleBox: function (id) { toggleBox(cy.getElementById(id)); }, expandAll: function () { setAll(false); },
+    collapseAll: function () { setAll(true); }, collapsed: collapsed };
   cy.ready(function () {
     if (cy.zoom() > 1.4) { cy.zoom(1.4); cy.center(); }
     window.decompose.timings.init = performance.now() - t0;
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
+        // the first frame drawn: from the script's start, and from navigation start (performance's origin)
         window.decompose.timings.firstRender = performance.now() - t0;
+        window.decompose.timings.scriptStart = t0;
+        window.decompose.timings.firstRenderFromNavigation = performance.now();
+        performance.mark("decompose-first-render");
         window.decompose.ready = true;
         document.body.setAttribute("data-ready", "true");
       });
