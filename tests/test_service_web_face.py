@@ -117,7 +117,8 @@ PROJECT = {
         ]
     """,
     "templates/base.html": """
-        <html><title>{{ site_name }}</title>{% include "partials/nav.html" %}{% block body %}{% endblock %}</html>
+        <html><title>{{ site_name }}</title>{% include "partials/nav.html" %}{% block body %}{% endblock %}
+        <a href="{% url 'pages:home' %}">HOME</a><a href="{% url 'accounts:login' %}">LOGIN</a></html>
     """,
     "templates/partials/nav.html": "<nav>NAV-PARTIAL</nav>\n",
     "templates/plain.html": "PLAIN-STAYING-TEMPLATE\n",
@@ -202,6 +203,8 @@ PROJECT = {
         urlpatterns = [
             path("", views.home, name="home"),
             path("b/", include("blog.extra_urls")),
+            path("y/<year:y>/", views.home, name="year"),
+            path("unused/", views.home, name="unused"),
         ]
     """,
     "blog/__init__.py": "",
@@ -267,6 +270,9 @@ PROJECT = {
 
         def feed(request):
             return HttpResponse("feed", content_type="text/plain")
+
+
+        ARCHIVE_BY_YEAR = "pages:year"  # a custom converter: the service cannot mount it
 
 
         def plain(request):
@@ -475,6 +481,9 @@ def test_the_plan_records_where_the_monolith_mounts_the_moved_pages(blog: Path) 
     assert "proj.middleware.Timing" not in web["middleware"]
     assert "django.middleware.locale.LocaleMiddleware" in web["middleware"]
     assert web["login_url"] == "/accounts/login/"
+    reversible = {(":".join([m["namespace"] for m in r["parents"] if m["namespace"]] + [r["name"]]), r["path"])
+                  for r in web["reversible"]}  # fmt: skip
+    assert reversible == {("pages:home", "portal/"), ("accounts:login", "accounts/login/")}
     assert web["admin_apps"] == ["blog"]
     extraction = (blog / "EXTRACTION.md").read_text()
     assert "web route collision" in extraction and "api/v1/blog/posts/" in extraction
@@ -525,6 +534,7 @@ def test_the_service_serves_the_moved_pages_at_the_same_paths(blog: Path, tmp_pa
     # the staying base.html and its partial, vendored; the staying tag library; the context processor; {% url %}
     assert "NAV-PARTIAL" in page[2] and "HELLO!" in page[2] and "Corner Blog" in page[2]
     assert 'href="/blog/1/"' in page[2]
+    assert '<a href="/portal/">HOME</a><a href="/accounts/login/">LOGIN</a>' in page[2]  # staying names reversed
     assert answers[1][:1] == [200] and answers[1][2] == "post 5 for bob"
     assert answers[2][0] == 200 and answers[2][2] == "feed"
     assert answers[3][0] == 200 and "ARCHIVE!" in answers[3][2]  # .as_view(template_name=...) kept
@@ -538,7 +548,7 @@ def test_the_service_serves_the_moved_pages_at_the_same_paths(blog: Path, tmp_pa
     assert answers[11][0] == 302 and answers[11][1] == "/accounts/login/?next=%2Fadmin%2F"  # the monolith's login
     for rejected in answers[12:16]:  # missing, forged, other audience, lives too long
         assert rejected[0] == 401 and set(json.loads(rejected[2])) == {"error"}, rejected
-    assert answers[16][0] == 404  # staying pages are not served here
+    assert answers[16][0] == 404 and "served by the monolith" in answers[16][2]  # reversible only
     # DRF: SessionAuthentication (CSRF enforced for a session user) and the service's defaults see the user
     assert answers[17][0] == 200 and json.loads(answers[17][2]) == {"user": 7, "staff": True}, answers[17]
     assert answers[18][0] == 403  # anonymous assertion: DRF refuses, as in the monolith

@@ -524,6 +524,8 @@ class WebFace:
     """
 
     routes: tuple[WebRoute, ...] = ()
+    #: staying named routes the pages reverse (``kind="monolith"``): mounted in the service for ``reverse()`` only
+    reversible: tuple[WebRoute, ...] = ()
     collisions: tuple[str, ...] = ()
     templates: dict[str, str] = field(default_factory=dict)
     template_libraries: dict[str, str] = field(default_factory=dict)
@@ -538,6 +540,7 @@ class WebFace:
     def to_dict(self) -> dict[str, Any]:
         return {
             "routes": [r.to_dict() for r in self.routes],
+            "reversible": [r.to_dict() for r in self.reversible],
             "collisions": list(self.collisions),
             "templates": {k: self.templates[k] for k in sorted(self.templates)},
             "template_libraries": {k: self.template_libraries[k] for k in sorted(self.template_libraries)},
@@ -556,6 +559,7 @@ class WebFace:
     def from_dict(cls, d: dict[str, Any]) -> WebFace:
         return cls(
             routes=tuple(WebRoute.from_dict(r) for r in d.get("routes", ())),
+            reversible=tuple(WebRoute.from_dict(r) for r in d.get("reversible", ())),
             collisions=tuple(d.get("collisions", ())),
             templates=dict(d.get("templates", {})),
             template_libraries=dict(d.get("template_libraries", {})),

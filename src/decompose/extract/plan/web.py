@@ -56,6 +56,9 @@ _TEMPLATE_REF = re.compile(r"""\{%-?\s*(?:extends|include)\s+(['"])([^'"]+)\1"""
 _LOAD = re.compile(r"""\{%-?\s*load\s+([^%]+?)\s*-?%\}""")
 #: a quoted template name in Python code (``render(request, "web/base.html")``)
 _TEMPLATE_NAME = re.compile(r"""["']([\w./-]+\.(?:html|htm|txt|xml|email|jinja2?))["']""")
+_QUOTED = re.compile(r"""["']([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)*)["']""")
+_CONVERTER = re.compile(r"<([^<>:]+):[^<>]+>")
+BUILTIN_CONVERTERS = frozenset({"str", "int", "slug", "uuid", "path"})
 _REGEX_META = re.compile(r"[\\^$.|?*+()\[\]{}<]")
 
 
@@ -86,6 +89,19 @@ def app_name_of(m: F.Module) -> str | None:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "app_name":
             return _string(node.value)
     return None
+
+
+def _full_name(route: WebRoute) -> str:
+    """A route's name as ``reverse()`` spells it (``"ns:inner:name"``)."""
+    return ":".join([*(m.namespace for m in route.parents if m.namespace), route.name or ""])
+
+
+def _builtin_converters(route: WebRoute) -> bool:
+    """Whether every ``path()`` converter on the way is one Django registers itself."""
+    for m in (*route.parents, route.mount):
+        if m.function == "path" and any(c not in BUILTIN_CONVERTERS for c in _CONVERTER.findall(m.route)):
+            return False
+    return True
 
 
 def _tree(m: F.Module) -> ast.Module | None:
@@ -132,14 +148,20 @@ def _pattern_lists(tree: ast.Module) -> Iterator[ast.AST]:
 class WebPart(PlannerState):
     """The planner's part that finds the web face (see the module docstring)."""
 
+    #: named routes of staying views found while walking the URLconfs (the service may reverse them)
+    _staying_routes: list[WebRoute]
+
     def web_face(self, moved_files: Iterable[str]) -> WebFace:
+        moved_files = tuple(moved_files)
         routes: list[WebRoute] = []
         names: dict[str, str] = {}
+        self._staying_routes = []
         root = self.p.project.settings.get("ROOT_URLCONF")
         if isinstance(root, str) and root in self.p.modules:
             self._urlconf(root, (), routes, names, set())
         collisions = self._collisions(routes)
         templates, libraries, template_notes = self._templates(moved_files)
+        reversible = self._reversible(routes, moved_files, templates)
         vendored: set[str] = set()
         library_modules: dict[str, str] = {}
         skipped_cp: dict[str, str] = {}
@@ -172,6 +194,7 @@ class WebPart(PlannerState):
         )
         return WebFace(
             routes=tuple(routes),
+            reversible=reversible,
             collisions=tuple(collisions),
             templates=templates,
             template_libraries=library_modules,
@@ -296,6 +319,10 @@ class WebPart(PlannerState):
                 )
         dotted = self.p.resolve(m, ref)
         if dotted is None or not self.is_moved(dotted):
+            if name is not None:
+                self._staying_routes.append(
+                    WebRoute("monolith", dotted or "", parents, WebMount(function, route), ev, name)
+                )
             return
         extra = node.args[2] if len(node.args) > 2 else _kw(node, "kwargs")
         kwargs = None
@@ -308,6 +335,34 @@ class WebPart(PlannerState):
                     ManualStep(ev.path, ev.line, "web face", "the extra keyword arguments of the route are not literal")
                 )
         routes.append(WebRoute("view", dotted, parents, WebMount(function, route), ev, name, call, kwargs))
+
+    def _reversible(
+        self, routes: list[WebRoute], moved_files: tuple[str, ...], templates: dict[str, str]
+    ) -> tuple[WebRoute, ...]:
+        """The staying named routes the moved code or the pages reverse (a quoted ``"ns:name"`` in a moved
+        module, a moved template or a vendored one): the service mounts them too, so ``reverse()`` and
+        ``{% url %}`` give the monolith's paths (a request for one is the monolith's, never served here).
+        Routes with a converter Django does not register itself are left out (the service lacks it)."""
+        max_bytes = self.p.project.config.max_file_bytes
+        quoted: set[str] = set()
+        pages = [rel for rel in moved_files if "/templates/" in f"/{rel}"] + sorted(templates.values())
+        texts = [self._read_text(rel, max_bytes) for rel in pages]
+        for name in sorted(self.moved):
+            m = self.p.modules[name]
+            if not m.migration:
+                try:
+                    texts.append(m.source)
+                except F.ModuleUnreadable:
+                    continue
+        for text in texts:
+            quoted.update(_QUOTED.findall(text or ""))
+        moved_names = {_full_name(r) for r in routes if r.kind == "view" and r.name}
+        out: dict[str, WebRoute] = {}
+        for r in self._staying_routes:
+            full = _full_name(r)
+            if full in quoted and full not in moved_names and full not in out and _builtin_converters(r):
+                out[full] = r
+        return tuple(out.values())
 
     def _collisions(self, routes: list[WebRoute]) -> list[str]:
         """Mounts the service's own routes (/healthz, /api/v1/) shadow: ``"path:line message"`` each."""

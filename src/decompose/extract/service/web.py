@@ -57,22 +57,28 @@ def _include(target: str, mount: WebMount) -> str:
 
 
 def _lines(routes: list[WebRoute], depth: int, indent: str) -> list[str]:
+    """The patterns of one URLconf level: a staying level above routes becomes one nested ``include()`` holding
+    every route below it (one namespace is mounted once, else Django reverses into only one of them)."""
     out: list[str] = []
-    i = 0
-    while i < len(routes):
-        r = routes[i]
+    done: set[int] = set()
+    for i, r in enumerate(routes):
+        if i in done:
+            continue
         if len(r.parents) > depth:  # a staying level above it: gather the routes below the same level
             level = r.parents[depth]
-            group = [r]
-            while i + 1 < len(routes) and len(routes[i + 1].parents) > depth and routes[i + 1].parents[depth] == level:
-                i += 1
-                group.append(routes[i])
-            inner = _lines(group, depth + 1, indent + "        ")
-            body = "[\n" + "\n".join(inner) + f"\n{indent}    ]"
+            group = [
+                j for j in range(i, len(routes)) if len(routes[j].parents) > depth and routes[j].parents[depth] == level
+            ]
+            done.update(group)
+            inner = _lines([routes[j] for j in group], depth + 1, indent + "    ")
+            body = "[\n" + "\n".join(inner) + f"\n{indent}]"
             out.append(f"{indent}{level.function}({_q(level.route)}, {_include(body, level)}),")
         elif r.kind == "include":
             included = _include(_q(r.target), r.mount)
             out.append(f"{indent}{r.mount.function}({_q(r.mount.route)}, {included}),  # {r.evidence}")
+        elif r.kind == "monolith":  # reversible only: the monolith serves it
+            name = f", name={_q(r.name)}" if r.name is not None else ""
+            out.append(f"{indent}{r.mount.function}({_q(r.mount.route)}, identity.served_by_monolith{name}),")
         else:
             args = [_q(r.mount.route), f"{r.target}{r.call}"]
             if r.kwargs is not None:
@@ -80,15 +86,15 @@ def _lines(routes: list[WebRoute], depth: int, indent: str) -> list[str]:
             if r.name is not None:
                 args.append(f"name={_q(r.name)}")
             out.append(f"{indent}{r.mount.function}({', '.join(args)}),  # {r.evidence}")
-        i += 1
     return out
 
 
 def urls_module(plan: ExtractionPlan, admin: bool) -> str:
     """``<pkg>/web_urls.py``: the moved pages where the monolith served them, and the admin."""
     pkg = plan.package
-    routes = list(plan.web.routes)
+    routes = [*plan.web.routes, *plan.web.reversible]
     views = sorted({r.target.rsplit(".", 1)[0] for r in routes if r.kind == "view"})
+    uses_identity = admin or bool(plan.web.reversible)
     functions = sorted({m.function for r in routes for m in (*r.parents, r.mount)} | {"path"})
     lines = [
         f'"""The moved apps\' pages in the {plan.service} service, at the paths and namespaces the monolith\'s',
@@ -111,7 +117,7 @@ def urls_module(plan: ExtractionPlan, admin: bool) -> str:
     lines += [f"import {v}" for v in views]
     if views:
         lines.append("")
-    if admin:
+    if uses_identity:
         lines.append(f"from {pkg} import identity")
         lines.append("")
     lines.append("urlpatterns = [")
