@@ -324,6 +324,7 @@ def test_a_queryset_is_one_request_per_evaluation_and_caches_its_rows(run: dict[
 def test_get_raises_the_models_own_exceptions(run: dict[str, Any]) -> None:
     missing = _error(run, "get_missing", 1)
     assert missing["type"] == "DoesNotExist" and "ObjectDoesNotExist" in missing["bases"]
+    assert missing["message"] == "Payment matching query does not exist."  # Django's own words
     many = _error(run, "get_many", 1)
     assert many["type"] == "MultipleObjectsReturned" and "returned 3" in many["message"]
     duplicate = _error(run, "duplicate", 1)
