@@ -55,7 +55,9 @@ class Deployed:
 
     def __init__(self, tmp: Path) -> None:
         self.monolith = tmp / "monolith"
-        shutil.copytree(ROOT / "sample_monolith", self.monolith, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+        shutil.copytree(
+            ROOT / "sample_monolith", self.monolith, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3")
+        )
         subprocess.run(["git", "init", "-q", str(self.monolith)], check=True)
         out = tmp / "out"
         result = CliRunner().invoke(cli, ["extract", str(self.monolith), "--service", "payments", "--apps", "payments",
@@ -118,7 +120,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
 #: Run in the rewired monolith, remote mode: each case is one operation of staying code; the result
 #: records its value, the HTTP requests it made, and the exception it raised (type, message).
 SCRIPT = textwrap.dedent(
-    '''
+    """
     import datetime, decimal, json, statistics, sys, time
     import django
     import httpx
@@ -267,7 +269,7 @@ SCRIPT = textwrap.dedent(
         took.sort()
         timings[name] = {"p50": took[len(took) // 2], "p99": took[int(len(took) * 0.99) - 1]}
     json.dump({"results": results, "timings": timings}, sys.stdout)
-    '''
+    """
 )
 
 
@@ -408,16 +410,32 @@ def test_the_endpoints_need_the_service_token(deployed: Deployed) -> None:
     ("model", "body", "part"),
     [
         ("payments/Payment", {"chain": [{"filter": {"lookup": "order__total", "value": 1}}]}, "has no field 'order'"),
-        ("payments/Payment", {"chain": [{"filter": {"lookup": "status__regex", "value": "x"}}]}, "'regex' is not a lookup"),
+        (
+            "payments/Payment",
+            {"chain": [{"filter": {"lookup": "status__regex", "value": "x"}}]},
+            "'regex' is not a lookup",
+        ),
         ("payments/Payment", {"chain": [{"filter": {"lookup": "status__year", "value": 1}}]}, "is a date part"),
         ("payments/Payment", {"chain": [{"filter": {"lookup": "amount", "value": "abc"}}]}, "is not a DecimalField"),
         ("payments/Payment", {"chain": [{"filter": {"lookup": "status__isnull", "value": "yes"}}]}, "isnull takes"),
         ("payments/Payment", {"chain": [{"order_by": ["?"]}]}, "has no field '?'"),
         ("payments/Payment", {"chain": [{"values": ["refunds__payment__order__x"]}]}, "'order' is not a field"),
         ("payments/Payment", {"chain": [{"extra": {"where": ["1"]}}]}, "unknown step"),
-        ("payments/Payment", {"op": "aggregate", "aggregate": {"x": {"fn": "StdDev", "field": "amount"}}}, "not one of"),
-        ("payments/Payment", {"op": "aggregate", "aggregate": {"a__b": {"fn": "Count", "field": "id"}}}, "is not an alias"),
-        ("payments/Payment", {"chain": [{"filter": {"lookup": "amount", "expr": {"f": "order__total"}}}]}, "no field 'order'"),
+        (
+            "payments/Payment",
+            {"op": "aggregate", "aggregate": {"x": {"fn": "StdDev", "field": "amount"}}},
+            "not one of",
+        ),
+        (
+            "payments/Payment",
+            {"op": "aggregate", "aggregate": {"a__b": {"fn": "Count", "field": "id"}}},
+            "is not an alias",
+        ),
+        (
+            "payments/Payment",
+            {"chain": [{"filter": {"lookup": "amount", "expr": {"f": "order__total"}}}]},
+            "no field 'order'",
+        ),
         ("payments/Payment", {"op": "drop"}, "'drop' is not one of"),
         ("payments/Refund", {"chain": [{"select_related": ["payment__order"]}]}, "one level of relation"),
     ],
@@ -437,13 +455,18 @@ def test_models_outside_the_moved_apps_are_not_served(deployed: Deployed, model:
 
 
 def test_a_command_with_an_idempotency_key_runs_once(deployed: Deployed) -> None:
-    body = {"command": "create", "values": {"order_id": 555, "reference": "IDEM-1", "amount": "1.00", "status": "failed"}}
+    body = {
+        "command": "create",
+        "values": {"order_id": 555, "reference": "IDEM-1", "amount": "1.00", "status": "failed"},
+    }
     headers = {**AUTH, "Idempotency-Key": "orm-idem-1"}
     first = deployed.command("payments/Payment", body, headers=headers)
     again = deployed.command("payments/Payment", body, headers=headers)
     assert first.status_code == again.status_code == 200, first.text
     assert again.headers.get("Idempotent-Replayed") == "true" and again.json() == first.json()
-    count = deployed.query("payments/Payment", {"chain": [{"filter": {"lookup": "order_id", "value": 555}}], "op": "count"})
+    count = deployed.query(
+        "payments/Payment", {"chain": [{"filter": {"lookup": "order_id", "value": 555}}], "op": "count"}
+    )
     assert count.json()["result"] == 1
 
 
@@ -499,7 +522,13 @@ def test_no_query_or_command_gives_a_500(deployed: Deployed, run: dict[str, Any]
     def check(request: tuple[str, str, object]) -> None:
         kind, model, body = request
         response = (deployed.query if kind == "query" else deployed.command)(model, body)
-        assert response.status_code in (200, 400, 404, 409, 422), (kind, model, body, response.status_code, response.text[:500])
+        assert response.status_code in (200, 400, 404, 409, 422), (
+            kind,
+            model,
+            body,
+            response.status_code,
+            response.text[:500],
+        )
         payload = response.json()
         assert ("error" in payload) if response.status_code >= 400 else ("result" in payload), payload
 

@@ -36,7 +36,8 @@ PUSHED_DATE_PARTS = frozenset({"year", "iso_year", "month", "day", "week", "week
 PUSHED_FUNCTIONS = frozenset({"Count", "Sum", "Min", "Max", "Avg", "Coalesce", "Value", "F", "Q"})
 #: Django lookups the remote ORM does not push down (a query using one raises RemoteQueryError)
 UNPUSHED_LOOKUPS = frozenset({"regex", "iregex", "search", "contained_by", "overlap", "has_key", "has_keys",
-                              "has_any_keys", "trigram_similar", "trigram_word_similar", "unaccent", "isempty"})  # fmt: skip
+                              "has_any_keys", "trigram_similar", "trigram_word_similar", "unaccent",
+                              "isempty"})  # fmt: skip
 #: queryset methods the remote ORM does not push down, and why
 UNPUSHED_METHODS = {
     "extra": "extra() adds SQL",
@@ -201,6 +202,12 @@ class RemotePart(PlannerState):
         return out
 
 
+def _called_name(call: ast.Call) -> str:
+    """``Sum`` for ``Sum(...)`` and ``models.Sum(...)``; empty for anything else called."""
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
 class _Finder(ast.NodeVisitor):
     """Cross-boundary uses in one staying module that no codemod can rewrite."""
 
@@ -282,9 +289,9 @@ class _Finder(ast.NodeVisitor):
                     f"apps.get_model({', '.join(map(repr, strs))}): that model moved into the {self.service} "
                     "service and the client has no stand-in for it: when remote this raises LookupError",
                 )
-        label = self.queryset_model(func)
-        if label is not None:
-            self.unpushed(node, label, name)
+        queried = self.queryset_model(func)
+        if queried is not None:
+            self.unpushed(node, queried, name)
         if name in ("reverse", "reverse_lazy", "redirect", "resolve_url") and strs:
             if strs[0] in self.url_names or (":" in strs[0] and strs[0].split(":", 1)[0] in self.namespaces):
                 self.add(
@@ -397,7 +404,7 @@ class _Finder(ast.NodeVisitor):
             for sub in ast.walk(expr):
                 if not isinstance(sub, ast.Call):
                     continue
-                fn = sub.func.attr if isinstance(sub.func, ast.Attribute) else sub.func.id if isinstance(sub.func, ast.Name) else ""
+                fn = _called_name(sub)
                 first = sub.args[0] if sub.args else None
                 text = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
                 if fn == "F" and text:
@@ -420,8 +427,9 @@ class _Finder(ast.NodeVisitor):
                 path(kw.arg, True, "lookup")
             expression(kw.value, method in ("annotate", "aggregate"))
         for arg in node.args:
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and method in ("values", "values_list", "order_by"):
-                path(arg.value, False, method)
+            text = arg.value if isinstance(arg, ast.Constant) else None
+            if isinstance(text, str) and method in ("values", "values_list", "order_by"):
+                path(text, False, method)
             else:
                 expression(arg, method in ("annotate", "aggregate"))
         for problem in dict.fromkeys(problems):
