@@ -379,13 +379,8 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
                     )
                 )
         todos.extend(file_todos)
-        # a URLconf below the root one that includes a moved app's URLs is switched too
-        sub_urls = (
-            rel != urls_rel
-            and "urlpatterns" in source
-            and "include" in source
-            and any(mod in source for mod in switch_modules)
-        )
+        # a URLconf below the root one that includes a moved app's URLs (or mounts its views) is switched too
+        sub_urls = rel != urls_rel and "urlpatterns" in source and any(mod in source for mod in switch_modules)
         touches = (
             bool(file_todos)
             or sub_urls

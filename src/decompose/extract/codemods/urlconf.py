@@ -58,6 +58,7 @@ _URLPATTERNS_WRITE = (
     | m.AugAssign(target=m.Name("urlpatterns"))
     | m.AnnAssign(target=m.Name("urlpatterns"))
 )
+_URL_FUNCS = ("path", "re_path", "url")
 _Write = TypeVar("_Write", cst.Assign, cst.AugAssign, cst.AnnAssign)
 
 
@@ -123,6 +124,9 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
         self.package = services_package
         self.mount_inbound = mount_inbound
         self.switched: list[str] = []
+        #: local names (import heads) of moved views mounted directly, switched to the proxy in remote mode
+        self.view_names: set[str] = set()
+        self._asked: set[tuple[str, str, str | None]] = set()
         #: moved URLconfs under a switch of this service (switched now or by an earlier run): their mirrors are mounted
         self.mounted: list[str] = []
         #: ``(included module, the statement's form)`` of moved includes not switched
@@ -171,7 +175,7 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
         wrapped = cst.parse_expression(f'[x] if service_is_local("{self.service}") else []')
         assert isinstance(wrapped, cst.IfExp)
         body = cst.ensure_type(wrapped.body, cst.List).with_changes(elements=[cst.Element(value)])
-        AddImportsVisitor.add_needed_import(self.context, f"{self.package}.runtime", "is_local", "service_is_local")
+        self._need_import(f"{self.package}.runtime", "is_local", "service_is_local")
         wrapped = wrapped.with_changes(body=body, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         return self._remote_branch(wrapped)
 
@@ -201,6 +205,8 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
                 if isinstance(el, cst.Element) and self._moved(module):
                     self.switched.append(module or "")
                     elements.append(cst.StarredElement(self._wrap(el.value), comma=el.comma))
+                elif isinstance(el, cst.Element) and self.mirrors is not None and self._moved_view(el.value):
+                    elements.append(cst.StarredElement(self._wrap_view(el.value), comma=el.comma))
                 elif isinstance(el, cst.StarredElement) and self._empty_switch(el.value):
                     # switched by a run that mounted nothing in remote mode: mount the mirrors now
                     elements.append(el.with_changes(value=self._remote_branch(cst.ensure_type(el.value, cst.IfExp))))
@@ -217,6 +223,10 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
                 if self._moved(module):
                     self.switched.append(module or "")
                     args.append(arg.with_changes(value=self._wrap(arg.value), star="*"))
+                elif (
+                    not arg.star and arg.keyword is None and self.mirrors is not None and self._moved_view(arg.value)
+                ):
+                    args.append(arg.with_changes(value=self._wrap_view(arg.value), star="*"))
                 elif arg.star == "*" and self._empty_switch(arg.value):
                     args.append(arg.with_changes(value=self._remote_branch(cst.ensure_type(arg.value, cst.IfExp))))
                 else:
@@ -225,6 +235,109 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
             return expr.with_changes(left=self._switch(expr.left), right=self._switch(expr.right))
         return expr
+
+    def _need_import(self, module: str, obj: str, asname: str | None = None) -> None:
+        """Ask for an import once (AddImportsVisitor repeats an aliased one asked for twice)."""
+        if (module, obj, asname) not in self._asked:
+            self._asked.add((module, obj, asname))
+            AddImportsVisitor.add_needed_import(self.context, module, obj, asname)
+
+    def _view_arg(self, node: cst.CSTNode) -> cst.Arg | None:
+        """The view argument of ``path(route, view, ...)`` (not an include), else None."""
+        if not (isinstance(node, cst.Call) and (get_full_name_for_node(node.func) or "").rsplit(".", 1)[-1] in _URL_FUNCS):
+            return None
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        view = next((a for a in node.args if a.keyword is not None and a.keyword.value == "view"), None)
+        view = view or (positional[1] if len(positional) > 1 else None)
+        if view is None or m.findall(view, m.Call(func=_INCLUDE)):
+            return None
+        return view
+
+    def _moved_view(self, node: cst.CSTNode) -> str | None:
+        """The moved dotted name a pattern's view is (``billing_views.pay`` → ``billing.views.pay``), else None."""
+        view = self._view_arg(node)
+        if view is None:
+            return None
+        expr: cst.BaseExpression = view.value
+        while isinstance(expr, cst.Call):
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "as_view":  # Detail.as_view(...)
+                expr = expr.func.value
+            elif expr.args:  # a wrapper: login_required(views.pay), csrf_exempt(views.hook)
+                expr = expr.args[0].value
+            else:
+                return None
+        dotted = get_full_name_for_node(expr)
+        if not dotted:
+            return None
+        head, _, rest = dotted.partition(".")
+        full = (f"{self.aliases[head]}.{rest}" if rest else self.aliases[head]) if head in self.aliases else dotted
+        if not self._moved(full):
+            return None
+        self.view_names.add(head)
+        return full
+
+    def _wrap_view(self, value: cst.BaseExpression) -> cst.IfExp:
+        """``path(r, moved_view, ...)`` → ``[it] if local else [path(r, proxy_view("svc"), ...)]``."""
+        wrapped = cst.parse_expression(f'[x] if service_is_local("{self.service}") else []')
+        assert isinstance(wrapped, cst.IfExp)
+        self._need_import(f"{self.package}.runtime", "is_local", "service_is_local")
+        self._need_import(f"{self.package}.proxy", "proxy_view")
+        call = cst.ensure_type(value, cst.Call)
+        view = self._view_arg(call)
+        proxy = cst.parse_expression(f'proxy_view("{self.service}")')
+        remote = call.with_changes(args=[a.with_changes(value=proxy) if a is view else a for a in call.args])
+        return wrapped.with_changes(
+            body=cst.List([cst.Element(value)]),
+            orelse=cst.List([cst.Element(remote)]),
+            lpar=[cst.LeftParen()],
+            rpar=[cst.RightParen()],
+        )
+
+    def _guard_imports(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        """Module-level imports of moved modules used only by switched views: imported in local mode only."""
+        if not self.view_names:
+            return body
+        outside: set[str] = set()
+
+        def walk(node: cst.CSTNode) -> None:
+            if _is_switch(node) or isinstance(node, (cst.Import, cst.ImportFrom)):
+                return
+            if isinstance(node, cst.Name):
+                outside.add(node.value)
+            for child in node.children:
+                walk(child)
+
+        for stmt in body:
+            walk(stmt)
+        out: list[cst.BaseStatement] = []
+        for stmt in body:
+            imp = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
+            names = self._imported_names(imp) if isinstance(imp, (cst.Import, cst.ImportFrom)) else None
+            if names and names <= self.view_names and not names & outside:
+                guard = cst.ensure_type(cst.parse_statement(f'if service_is_local("{self.service}"):\n    pass\n'), cst.If)
+                out.append(guard.with_changes(body=guard.body.with_changes(body=[stmt.with_changes(leading_lines=[])]),
+                                              leading_lines=stmt.leading_lines))
+            else:
+                out.append(stmt)
+        return out
+
+    def _imported_names(self, imp: cst.Import | cst.ImportFrom) -> set[str] | None:
+        """The local names an import of moved code binds (None when it imports anything that stays)."""
+        if isinstance(imp, cst.ImportFrom):
+            if imp.relative or imp.module is None or isinstance(imp.names, cst.ImportStar):
+                return None
+            base = get_full_name_for_node(imp.module) or ""
+            full = [f"{base}.{get_full_name_for_node(a.name)}" for a in imp.names]
+        else:
+            full = [get_full_name_for_node(a.name) or "" for a in imp.names]
+        if not all(self._moved(f) for f in full):
+            return None
+        aliases = imp.names if not isinstance(imp.names, cst.ImportStar) else ()
+        return {
+            (get_full_name_for_node(a.asname.name) if a.asname else (get_full_name_for_node(a.name) or "").split(".")[0])
+            or ""
+            for a in aliases
+        }
 
     def _empty_switch(self, node: cst.CSTNode) -> bool:
         """A switch of this service's routes (an earlier run's): its moved URLconfs are :attr:`mounted`;
@@ -298,6 +411,7 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
                 last = writes[-1]
                 line = cst.parse_statement(f"urlpatterns = [{mount}, *urlpatterns]\n")
                 body.insert(last + 1, line)
+        body = self._guard_imports(body)
         self.unswitched = self._left(cst.Module(body=body))
         return updated_node.with_changes(body=body)
 
