@@ -80,6 +80,7 @@ PROJECT = {
                         "django.contrib.messages.context_processors.messages",
                         "sitecore.context_processors.site",
                         "pages.context_processors.menu",
+                        "proj.context_processors.version",
                     ]
                 },
             }
@@ -91,6 +92,10 @@ PROJECT = {
         CSRF_COOKIE_NAME = "shopcsrf"
         LANGUAGES = [("en", "English"), ("fr", "French")]
         DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+    """,
+    "proj/context_processors.py": """
+        def version(request):
+            return {"version": "1.0"}
     """,
     "proj/middleware.py": """
         class Timing:
@@ -473,6 +478,9 @@ def test_the_plan_records_where_the_monolith_mounts_the_moved_pages(blog: Path) 
     assert web["template_libraries"] == {"site_tags": "sitecore.templatetags.site_tags"}
     assert "sitecore.text" in web["modules"] and "sitecore.context_processors" in web["modules"]
     assert "sitecore.context_processors.site" in web["context_processors"]
+    # in the settings' package, but not the settings: copied (with its package, not the settings)
+    assert "proj.context_processors.version" in web["context_processors"]
+    assert {"proj", "proj.context_processors"} <= set(web["modules"]) and "proj.settings" not in web["modules"]
     assert web["skipped_context_processors"] == {
         "pages.context_processors.menu": "it uses staying code that cannot be copied (pages.models)"
     }

@@ -544,15 +544,13 @@ class WebPart(PlannerState):
             seen[mod] = True
             return True
         seen[mod] = True  # optimistic for import cycles
-        ok = m is not None and mod not in self.moved and not m.migration and not m.test
-        if ok and self.p.settings_module:
-            top = self.p.settings_module.split(".")[0]
-            ok = mod != top and not mod.startswith(top + ".")
+        ok = m is not None and self._why_not(mod) is None
+        if ok and m is not None:  # its packages are imported with it
+            parts = mod.split(".")
+            packages = [".".join(parts[:i]) for i in range(1, len(parts))]
+            ok = all(self._copyable(p, seen) for p in packages if p in self.p.modules and p not in self.moved)
         if ok and m is not None:
-            ok = not any(mf.module == mod and not mf.abstract for mf in self.p.models.values())
-            ok = ok and not any(s.rsplit(".", 1)[0] == mod for s in self.p.signals)
-            ok = ok and m.path.rsplit("/", 1)[-1] not in ("views.py", "urls.py", "admin.py", "apps.py")
-            for target in sorted(m.import_targets) if ok else ():
+            for target in sorted(m.import_targets):
                 dep = self.p.module_of(target)
                 if dep is not None and dep != mod and dep not in self.moved and not self._copyable(dep, seen):
                     ok = False
@@ -560,15 +558,32 @@ class WebPart(PlannerState):
         seen[mod] = ok
         return ok
 
-    def _vendorable(self, mod: str, seen: dict[str, bool]) -> str | None:
-        """None when the staying module can be copied into the service under its own name, else why not."""
+    def _why_not(self, mod: str) -> str | None:
+        """Why the module itself cannot be copied (its imports aside), or None."""
         m = self.p.modules.get(mod)
         if m is None:
             return "not a module of the project"
-        if self._copyable(mod, seen):
-            return None
+        if mod in self.moved or m.migration or m.test:
+            return "a moved module, a migration or a test"
+        settings = self.p.settings_module
+        if settings and (mod == settings or mod.startswith(settings + ".")):
+            return "it is the monolith's settings"
         if any(mf.module == mod and not mf.abstract for mf in self.p.models.values()):
             return "it defines models"
+        if any(s.rsplit(".", 1)[0] == mod for s in self.p.signals):
+            return "it defines signals"
+        if m.path.rsplit("/", 1)[-1] in ("views.py", "urls.py", "admin.py", "apps.py"):
+            return f"it is the app's {m.path.rsplit('/', 1)[-1]}"
+        return None
+
+    def _vendorable(self, mod: str, seen: dict[str, bool]) -> str | None:
+        """None when the staying module can be copied into the service under its own name, else why not."""
+        if self._copyable(mod, seen):
+            return None
+        why = self._why_not(mod)
+        if why is not None:
+            return why
+        m = self.p.modules[mod]
         staying = sorted(
             {
                 dep
