@@ -11,14 +11,19 @@ and in remote mode every one of them resolves to the proxy view.
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from textwrap import dedent
 
+import jwt
 import pytest
 
 from decompose.extract.plan import build_plan
@@ -49,6 +54,34 @@ FILES = {
         USE_I18N = True
         LANGUAGE_CODE = "en"
         LANGUAGES = [("en", "English"), ("fr", "French")]
+        MIDDLEWARE = ["django.middleware.csrf.CsrfViewMiddleware", "mini.testuser.TestUserMiddleware"]
+        """,
+    "mini/testuser.py": """
+        class TestUser:
+            pk = 42
+            is_authenticated = True
+            is_staff = True
+            is_superuser = False
+            is_active = True
+            email = "alice@example.com"
+
+            def get_username(self):
+                return "alice"
+
+            def has_perm(self, perm):
+                return perm in ("billing.view_invoice", "other.thing")
+
+
+        class TestUserMiddleware:
+            \"\"\"request.user: alice when the request says X-Test-User, else no user (as without auth).\"\"\"
+
+            def __init__(self, get_response):
+                self.get_response = get_response
+
+            def __call__(self, request):
+                if request.headers.get("X-Test-User"):
+                    request.user = TestUser()
+                return self.get_response(request)
         """,
     "mini/urls.py": """
         from django.conf.urls.i18n import i18n_patterns
@@ -283,3 +316,188 @@ def test_what_cannot_be_read_falls_to_a_catch_all_and_is_said(tmp_path: Path) ->
     assert 'path("<int:pk>/", view, name="detail"),' in mirror
     assert mirror.rstrip().endswith('re_path(r"", view),\n]'.rstrip())
     assert any(n.startswith("remote mode: billing/urls.py:7: urlpatterns written under a for") for n in r.notes), [n for n in r.notes if "remote" in n]
+
+
+# -- the proxy, against a real loopback HTTP server ------------------------------------------------------
+
+
+class _Upstream(http.server.BaseHTTPRequestHandler):
+    """The service: records what it receives and answers by path."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[dict[str, object]] = []  # noqa: RUF012 (one server per test module)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the stdlib's name)
+        pass
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
+                          "body": body.decode("latin-1")})
+        path = self.path.split("?", 1)[0]
+        if path.startswith("/billing/archive/"):
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/billing/1/?from=archive")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if path == "/billing/nested/x/stream/":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for _ in range(64):
+                chunk = b"z" * 16384
+                self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        status = 418 if path == "/billing/nested/x/teapot/" else 200
+        payload = json.dumps({"method": self.command, "path": self.path, "length": len(body)}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-Upstream", "billing")
+        self.send_header("Set-Cookie", "svc_a=1; Path=/; HttpOnly")
+        self.send_header("Set-Cookie", "svc_b=two; Max-Age=60; Path=/billing/; SameSite=Lax")
+        self.send_header("Connection", "keep-alive")
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815 (the stdlib's names)
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[tuple[str, list[dict[str, object]]]]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", _Upstream.seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+CLIENT = r"""
+import hashlib, json, os, sys, time
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mini.settings")
+django.setup()
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+
+def shape(r):
+    body = b"".join(r.streaming_content) if r.streaming else r.content
+    return {"status": r.status_code, "streaming": r.streaming, "headers": dict(r.headers.items()),
+            "cookies": {k: {"value": m.value, "path": m["path"], "httponly": bool(m["httponly"]),
+                            "max-age": str(m["max-age"]), "samesite": m["samesite"]} for k, m in r.cookies.items()},
+            "length": len(body), "sha": hashlib.sha256(body).hexdigest(), "text": body[:300].decode("latin-1")}
+
+out = {}
+c = Client(HTTP_X_TEST_USER="1")
+c.cookies["sessionid"] = "abc"
+out["get"] = shape(c.get("/billing/3/?q=1&q=2&x=%C3%A9", HTTP_ACCEPT="text/html", HTTP_X_FORWARDED_FOR="10.0.0.1"))
+out["json"] = shape(c.patch("/billing/api/invoices/INV-1/", b'{"paid": true}', content_type="application/json"))
+out["redirect"] = shape(c.get("/billing/archive/2024/"))
+out["teapot"] = shape(c.delete("/billing/nested/x/teapot/"))
+out["stream"] = shape(c.get("/billing/nested/x/stream/"))
+out["anonymous"] = shape(Client().get("/pay/5/"))
+strict = Client(enforce_csrf_checks=True, HTTP_X_TEST_USER="1")
+out["no_csrf"] = shape(strict.post("/billing/3/", {"a": "1"}))
+strict.cookies["csrftoken"] = "k" * 32
+upload = SimpleUploadedFile("report.bin", bytes(range(256)) * 40, content_type="application/octet-stream")
+out["multipart"] = shape(strict.post("/billing/3/", {"csrfmiddlewaretoken": "k" * 32, "note": "héllo", "file": upload},
+                                     HTTP_X_CSRFTOKEN=""))
+print(json.dumps(out))
+"""
+
+
+def _client_run(root: Path, url: str) -> dict[str, dict[str, object]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DECOMPOSE_"))}
+    env.update(DECOMPOSE_BILLING_MODE="remote", DECOMPOSE_BILLING_URL=url, DECOMPOSE_BILLING_TOKEN="t",
+               DECOMPOSE_BILLING_IDENTITY_KEY=KEY, DECOMPOSE_BILLING_CONNECT_TIMEOUT="1", DECOMPOSE_BILLING_RETRIES="0")
+    done = subprocess.run([sys.executable, "-c", CLIENT], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_the_proxy_forwards_requests_and_answers_as_the_service_did(
+    rewired: tuple[Path, Rewiring], upstream: tuple[str, list[dict[str, object]]],
+) -> None:
+    root, _ = rewired
+    url, seen = upstream
+    seen.clear()
+    out = _client_run(root, url)
+    got = {f"{s['method']} {s['path']}": s for s in seen}
+    # method, path and query unchanged; headers forwarded, hop-by-hop ones not, X-Forwarded-* added
+    first = got["GET /billing/3/?q=1&q=2&x=%C3%A9"]
+    headers = {k.lower(): v for k, v in first["headers"].items()}  # type: ignore[union-attr]
+    assert headers["accept"] == "text/html" and headers["cookie"] == "sessionid=abc"
+    assert headers["x-forwarded-for"] == "10.0.0.1, 127.0.0.1"
+    assert headers["x-forwarded-proto"] == "http" and headers["x-forwarded-host"] == "testserver"
+    assert headers["host"] == url.removeprefix("http://")
+    assert out["get"]["status"] == 200 and out["get"]["headers"]["X-Upstream"] == "billing"
+    assert json.loads(str(out["get"]["text"]))["path"] == "/billing/3/?q=1&q=2&x=%C3%A9"
+    # every Set-Cookie comes back, attributes kept
+    assert out["get"]["cookies"] == {
+        "svc_a": {"value": "1", "path": "/", "httponly": True, "max-age": "", "samesite": ""},
+        "svc_b": {"value": "two", "path": "/billing/", "httponly": False, "max-age": "60", "samesite": "Lax"},
+    }
+    assert "keep-alive" not in {str(v).lower() for v in out["get"]["headers"].values()}
+    # the user, signed for this service: verifiable with its key, with its permissions among those checked
+    claims = jwt.decode(str(headers["x-decompose-identity"]), KEY, algorithms=["HS256"], audience="billing",
+                        issuer="monolith")
+    assert claims["exp"] - claims["iat"] == 30 and len(claims["jti"]) == 32
+    assert (claims["sub"], claims["username"], claims["email"]) == ("42", "alice", "alice@example.com")
+    assert (claims["is_staff"], claims["is_superuser"], claims["is_active"]) == (True, False, True)
+    assert claims["perms"] == ["billing.view_invoice"]  # "other.thing" is not checked by the moved code
+    with pytest.raises(jwt.InvalidAudienceError):
+        jwt.decode(str(headers["x-decompose-identity"]), KEY, algorithms=["HS256"], audience="other")
+    anonymous = {k.lower(): v for k, v in got["GET /pay/5/"]["headers"].items()}  # type: ignore[union-attr]
+    assert "sub" not in jwt.decode(str(anonymous["x-decompose-identity"]), KEY, algorithms=["HS256"], audience="billing")
+    # a JSON body and its method
+    assert got["PATCH /billing/api/invoices/INV-1/"]["body"] == '{"paid": true}'
+    assert out["json"]["status"] == 200
+    # a redirect is not followed, and a Location on the service's address points at the monolith
+    assert out["redirect"]["status"] == 302
+    assert out["redirect"]["headers"]["Location"] == "http://testserver/billing/1/?from=archive"
+    assert "GET /billing/1/?from=archive" not in got
+    # the service's status, whatever it is
+    assert out["teapot"]["status"] == 418 and got["DELETE /billing/nested/x/teapot/"]
+    # an unsized answer is streamed, unchanged
+    assert out["stream"]["streaming"] is True and out["stream"]["length"] == 64 * 16384
+    # CSRF is checked at the monolith: without the token the request never reaches the service
+    assert out["no_csrf"]["status"] == 403 and "POST /billing/3/" in got
+    posts = [s for s in seen if s["method"] == "POST"]
+    assert len(posts) == 1  # only the multipart one, with its token
+    # a multipart upload the CSRF check parsed is sent again with its fields and the file intact
+    body = str(posts[0]["body"]).encode("latin-1")
+    assert bytes(range(256)) * 40 in body and 'filename="report.bin"'.encode() in body
+    assert "héllo".encode() in body and out["multipart"]["status"] == 200
+
+
+def test_a_service_that_is_down_gives_a_503_page(rewired: tuple[Path, Rewiring]) -> None:
+    root, _ = rewired
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends: nothing listens there
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DECOMPOSE_"))}
+    env.update(DECOMPOSE_BILLING_MODE="remote", DECOMPOSE_BILLING_URL=f"http://127.0.0.1:{port}", DECOMPOSE_BILLING_TOKEN="t",
+               DECOMPOSE_BILLING_IDENTITY_KEY=KEY, DECOMPOSE_BILLING_RETRIES="0", DECOMPOSE_BILLING_FAIL_MAX="2")
+    probe = (
+        "import os, django\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mini.settings')\n"
+        "django.setup()\n"
+        "from django.test import Client\n"
+        "for _ in range(4):\n"
+        "    r = Client().get('/billing/3/')\n"
+        "    print(r.status_code, r.headers.get('Retry-After'), r.headers.get('X-Decompose-Unavailable'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines() == ["503 30 billing"] * 4  # refused, then the breaker open: a 503 page each time
