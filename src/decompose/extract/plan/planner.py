@@ -22,6 +22,7 @@ from decompose.extract.plan.selection import validate_selection
 from decompose.extract.plan.service import ServicePart
 from decompose.extract.plan.signals import SignalsPart
 from decompose.extract.plan.tests import TestsPart
+from decompose.extract.plan.vendor import VendorPart
 from decompose.extract.plan.web import WebPart
 from decompose.extract.plan.values import ExtractionPlan, InterfaceModel, ManualStep, service_package
 from decompose.extract.service.requirements import dependency_files
@@ -29,7 +30,7 @@ from decompose.graph import Evidence
 from decompose.scan.source import walk_files
 
 
-class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart, WebPart):
+class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart, WebPart, VendorPart):
     def __init__(self, index: F.CodeIndex, service: str, apps: tuple[str, ...]) -> None:
         super().__init__(index, service, apps)
         self._find_kernel_apps()
@@ -254,6 +255,8 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
         rewrites = self.service_rewrites(
             service_package(self.service), dependencies, bridges, fk_cuts, interface_functions, kernel
         )
+        rewrites = self.vendoring(rewrites, kernel)
+        dependencies = self.reclassified(dependencies)
         web = self.web_face(moved_files)
         manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
         return ExtractionPlan(

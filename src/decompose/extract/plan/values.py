@@ -401,7 +401,12 @@ class ServiceRewrites:
     ``<pkg>.monolith``; ``callbacks``: staying functions called back; ``signal_copies``: staying signals
     the service defines a copy of; ``abstract_bases``: staying abstract models copied into
     ``<pkg>.bases``; ``module_aliases``: staying modules imported whole whose every use is a call back
-    or a reference → the module that replaces them.
+    or a reference → the module that replaces them; ``vendored``: staying modules copied whole into
+    the service at their own dotted path (pure: no models, nothing registered at import), so the
+    imports of them do not change; ``packages``: ``__init__.py`` paths of parent packages the service
+    writes empty (the monolith's is not pure, or it is a namespace package), so every copied module
+    sits in a regular package; ``stand_ins``: staying names that can be neither copied nor called
+    back → why (``<pkg>.monolith`` defines an object that raises, with that reason, when used).
     """
 
     retarget: dict[str, str] = field(default_factory=dict)
@@ -411,6 +416,9 @@ class ServiceRewrites:
     signal_copies: tuple[str, ...] = ()
     abstract_bases: tuple[str, ...] = ()
     module_aliases: dict[str, str] = field(default_factory=dict)
+    vendored: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
+    stand_ins: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -421,6 +429,9 @@ class ServiceRewrites:
             "signal_copies": list(self.signal_copies),
             "abstract_bases": list(self.abstract_bases),
             "module_aliases": dict(self.module_aliases),
+            "vendored": list(self.vendored),
+            "packages": list(self.packages),
+            "stand_ins": dict(self.stand_ins),
         }
 
     @classmethod
@@ -433,6 +444,9 @@ class ServiceRewrites:
             signal_copies=tuple(d.get("signal_copies", ())),
             abstract_bases=tuple(d.get("abstract_bases", ())),
             module_aliases=dict(d.get("module_aliases", {})),
+            vendored=tuple(d.get("vendored", ())),
+            packages=tuple(d.get("packages", ())),
+            stand_ins=dict(d.get("stand_ins", {})),
         )
 
 

@@ -56,6 +56,7 @@ from decompose.extract.service import web as web_face
 from decompose.extract.service.settings_values import SettingValue, settings_values
 from decompose.extract.service.tasks import MODULE as TASK_CALLS
 from decompose.extract.service.tasks import has_tasks, task_view
+from decompose.extract.service.vendor import stand_ins_text, vendored_files
 from decompose.scan.source import SourceError, read_source, walk_files
 
 #: Settings the generated settings module defines itself (never copied from the monolith).
@@ -194,9 +195,8 @@ class _Context:
     # -- settings the moved code reads --------------------------------------------------
     def copied_settings(self) -> tuple[str, list[str]]:
         names: set[str] = set()
-        kernel = set(self.plan.shared_kernel) | {
-            n for n, mm in self.p.modules.items() if mm.app in self.plan.kernel_apps
-        }
+        kernel = set(self.plan.shared_kernel) | set(self.plan.service_rewrites.vendored)
+        kernel |= {n for n, mm in self.p.modules.items() if mm.app in self.plan.kernel_apps}
         kernel |= set(self.plan.web.modules)  # copied for the pages (tag libraries, context processors)
         for mod in sorted(self.moved | kernel):
             m = self.p.modules.get(mod)
@@ -1063,6 +1063,7 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
         m = ctx.p.modules.get(mod)
         if m is not None:
             files[m.path] = m.source
+    files.update(vendored_files(plan, index, ctx.rewrite))
     max_bytes = index.project.config.max_file_bytes
     for app in plan.kernel_apps:
         folder = app_paths[app]
@@ -1098,7 +1099,7 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
     files[f"{pkg}/wsgi.py"] = _template("wsgi.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/rest.py"] = _template("rest.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/query.py"] = _template("query.py.tmpl", service=plan.service, package=pkg, apps=repr(tuple(plan.apps)))
-    files[f"{pkg}/monolith.py"] = monolith_module(ctx)
+    files[f"{pkg}/monolith.py"] = monolith_module(ctx) + stand_ins_text(plan)
     bases = bases_module(ctx)
     if bases is not None:
         files[f"{pkg}/bases.py"] = bases
@@ -1125,7 +1126,7 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
         files[f"{pkg}/signals.py"] = signals_module(ctx)
     files[f"{pkg}/tests/__init__.py"] = ""
     files[f"{pkg}/tests/test_api.py"] = api_tests_module(ctx, eps)
-    packages = sorted({pkg, *(plan.app_module(a) for a in plan.apps)})
+    packages = sorted({pkg, *(plan.app_module(a) for a in plan.apps), *plan.service_rewrites.vendored})
     files[f"{pkg}/tests/test_imports.py"] = _template(
         "test_imports.py.tmpl", service=plan.service, packages=repr(packages)
     )

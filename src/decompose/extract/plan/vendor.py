@@ -1,0 +1,305 @@
+"""What the service copies of the staying code, so that every import of the moved code resolves.
+
+The moved modules (models, migrations, views, tests), the shared kernel and every module copied for
+them import staying code. Each such import is followed, transitively, over the analysis's import facts:
+
+- a staying name the plan already replaces (a reference by id, a call back, a copied signal or
+  abstract base) is left to that rewrite;
+- a staying *concrete model* becomes a reference by id in ``<pkg>.monolith`` (cut);
+- a staying module that is *pure* (it defines no concrete model and no URLconf, and does nothing at
+  import that reaches staying code: no registration, no receiver of a Django or project signal, no
+  call of staying code) is vendored: copied whole at its own dotted path, so the import does not
+  change, and its own imports are followed in turn;
+- anything else becomes a stand-in in ``<pkg>.monolith`` that raises, with the reason, when it is
+  used, plus a ``# TODO(decompose)`` where it is imported and a manual step in the plan.
+
+Parent packages of every copied module are regular packages in the service: the monolith's
+``__init__.py`` when something imports a name of it (vendored like any module), else an empty one (a
+package ``__init__`` often imports its whole package, models included). A namespace parent would let an
+installed monolith's package shadow the service's copy.
+
+Nothing of the project is imported or executed: modules are judged from their scan facts and syntax tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from collections.abc import Iterable
+
+from decompose.extract.plan import index as F
+from decompose.extract.plan.state import PlannerState
+from decompose.extract.plan.values import Dependency, ManualStep, ServiceRewrites, service_package
+
+#: Django signal plumbing: a receiver connected at import of a staying module would run in the service
+_CONNECTS = ("receiver", "connect")
+
+
+class VendorPart(PlannerState):
+    """The transitive closure of the service's imports into staying code (see the module docstring)."""
+
+    def vendor_reason(self, mod: str) -> str | None:
+        """Why staying module ``mod`` cannot be copied whole into the service, or None when it can."""
+        cache: dict[str, str | None] = self.__dict__.setdefault("_vendor_reasons", {})
+        if mod not in cache:
+            cache[mod] = self._vendor_reason(mod)
+        return cache[mod]
+
+    def _vendor_reason(self, mod: str) -> str | None:
+        m = self.p.modules.get(mod)
+        if m is None:
+            return "not analysed"
+        if m.test:
+            return "a test module"
+        if m.migration:
+            return "a migration of a staying app"
+        settings = self.p.settings_module or ""
+        parent = settings.rpartition(".")[0]
+        if settings and (
+            mod == settings or (parent.rpartition(".")[2] == "settings" and (mod + ".").startswith(parent + "."))
+        ):
+            return "the monolith's settings"
+        concrete = sorted(mf.label for mf in self.p.models.values() if mf.module == mod and not mf.abstract)
+        if concrete:
+            return f"it defines models that stay ({', '.join(concrete)})"
+        if "urlpatterns" in m.defs:
+            return "a URLconf of the monolith"
+        line = self._import_time_effect(m)
+        if line is not None:
+            return f"it registers or calls staying code at import ({m.path}:{line})"
+        return None
+
+    def _import_time_effect(self, m: F.Module) -> int | None:
+        """The line of a top-level statement that reaches staying code when the module is imported."""
+        body = list(m.tree.body)
+        while body:
+            node = body.pop(0)
+            if isinstance(node, ast.If | ast.Try | ast.With):
+                for part in ("body", "orelse", "finalbody"):
+                    body[:0] = getattr(node, part, [])
+                for h in getattr(node, "handlers", []):
+                    body[:0] = h.body
+                continue
+            calls: list[ast.expr] = []
+            if isinstance(node, ast.Expr) and not isinstance(node.value, ast.Constant):
+                calls.append(node.value)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                calls += node.decorator_list
+            for call in calls:
+                if self._reaches_staying(m, call):
+                    return getattr(call, "lineno", node.lineno)
+        return None
+
+    def _reaches_staying(self, m: F.Module, expr: ast.expr) -> bool:
+        """Whether a call run at import connects a signal receiver (Django's or the project's) or names
+        staying code (a function run, a model registered)."""
+        func = expr.func if isinstance(expr, ast.Call) else expr
+        callee = self.p.resolve(m, func) or ""
+        last = callee.rpartition(".")[2] or (func.attr if isinstance(func, ast.Attribute) else "")
+        if last in _CONNECTS and (callee.startswith("django.") or self.is_internal(callee) or not callee):
+            return True
+        for n in ast.walk(expr):
+            if isinstance(n, ast.Name | ast.Attribute):
+                dotted = self.p.resolve(m, n)
+                dep = self.p.module_of(dotted) if dotted else None
+                if dep is not None and dep != m.name and dep not in self.moved:
+                    return True
+        return False
+
+    def vendoring(self, rewrites: ServiceRewrites, kernel: Iterable[str]) -> ServiceRewrites:
+        """``rewrites`` completed so that every import of the service resolves: modules to copy whole,
+        parent packages to write, staying models referenced by id, stand-ins (with manual steps)."""
+        monolith = f"{service_package(self.service)}.monolith"
+        retarget = dict(rewrites.retarget)
+        todo = dict(rewrites.todo)
+        remote_models = dict(rewrites.remote_models)
+        abstract_bases = list(rewrites.abstract_bases)
+        # an abstract base whose module can be copied whole is imported from that copy, not from bases.py
+        for dotted in list(abstract_bases):
+            mod = dotted.rpartition(".")[0]
+            if self.vendor_reason(mod) is None:
+                abstract_bases.remove(dotted)
+                retarget.pop(dotted, None)
+        service = set(self.moved) | set(kernel)
+        service |= {n for n, mm in self.p.modules.items() if mm.app in self.used_kernel_apps}
+        vendored: set[str] = set()
+        stand_ins: dict[str, str] = {}
+        sites: dict[str, tuple[str, int]] = {}
+        queue = sorted(service)
+        for dotted in abstract_bases:  # bases.py imports what the copied class uses
+            queue.append(dotted.rpartition(".")[0])
+        seen: set[str] = set()
+        while queue:
+            name = queue.pop(0)
+            if name in seen or name not in self.p.modules:
+                continue
+            seen.add(name)
+            m = self.p.modules[name]
+            copied_bases = name not in service and name not in vendored  # only bases.py's names
+            wanted = self._bases_names(name, abstract_bases) if copied_bases else None
+            for imp in m.facts.imports:
+                if "type_checking" in imp.flags or imp.name == "*":
+                    continue
+                if wanted is not None and (imp.name or imp.module.rpartition(".")[2]) not in wanted:
+                    continue
+                target = f"{imp.module}.{imp.name}" if imp.name else imp.module
+                dep = self.p.module_of(target)
+                if dep is None or dep in service or dep in vendored or dep in self.moved:
+                    continue
+                c = self.canonical(target)
+                kind, qual = (c[0], c[1]) if c is not None else ("module", target)
+                if kind != "module" and self.p.module_of(qual) in self.moved:
+                    continue  # re-exported from the moved code
+                if qual in retarget or (qual in rewrites.module_aliases and not m.migration):
+                    continue  # rewritten where it is imported (migrations keep their imports as written)
+                mf = self.p.models.get(qual) if kind == "model" else None
+                if mf is not None and not mf.abstract:
+                    local = qual.rpartition(".")[2]
+                    remote_models.setdefault(mf.label, local)
+                    retarget[qual] = monolith
+                    todo.setdefault(
+                        qual,
+                        f"{mf.label} stays in the monolith; here it is a reference by id (monolith.{local}), "
+                        "its queries must become calls to the monolith's API",
+                    )
+                    continue
+                vendor_mod = dep if kind != "module" else qual
+                reason = self.vendor_reason(vendor_mod)
+                if reason is None:
+                    vendored.add(vendor_mod)
+                    queue.append(vendor_mod)
+                    continue
+                if kind == "module":
+                    # a whole module that cannot be copied: the import stays and says so
+                    todo.setdefault(
+                        qual, f"{qual} stays in the monolith and cannot be copied into the service: {reason}"
+                    )
+                    sites.setdefault(qual, (m.path, imp.line))
+                    continue
+                stand_ins[qual] = f"{self.p.module_of(qual)} cannot be copied into the service: {reason}"
+                retarget[qual] = monolith
+                todo[qual] = (
+                    f"{qual} stays in the monolith ({reason}): the service imports a stand-in that raises when "
+                    "used; move it with the service, make its module pure, or call it back"
+                )
+                sites.setdefault(qual, (m.path, imp.line))
+        # a function called back whose module is copied anyway, and which uses no staying data, is used
+        # from the copy (a pure helper, e.g. a validator, has no business going over HTTP)
+        copied = service | vendored
+        callbacks = []
+        for cb in rewrites.callbacks:
+            if self.p.module_of(cb.qualname) in vendored and self._pure_function(cb.qualname, copied, set()):
+                retarget.pop(cb.qualname, None)
+                todo.pop(cb.qualname, None)
+                self.vendored_functions.add(cb.qualname)
+            else:
+                callbacks.append(cb)
+        # the TODO of a name whose module is now copied is gone: it imports as it did
+        for qual in list(todo):
+            if qual not in retarget and self.p.module_of(qual) in vendored:
+                del todo[qual]
+        packages = self._stub_packages(service | vendored)
+        for qual, (path, line) in sorted(sites.items()):
+            self.manual.append(ManualStep(path, line, "vendor", todo.get(qual) or f"{qual} stays in the monolith"))
+        return dataclasses.replace(
+            rewrites,
+            retarget=dict(sorted(retarget.items())),
+            todo=dict(sorted(todo.items())),
+            remote_models=dict(sorted(remote_models.items())),
+            abstract_bases=tuple(abstract_bases),
+            callbacks=tuple(callbacks),
+            vendored=tuple(sorted(vendored)),
+            packages=packages,
+            stand_ins=dict(sorted(stand_ins.items())),
+        )
+
+    def reclassified(self, dependencies: tuple[Dependency, ...]) -> tuple[Dependency, ...]:
+        """``dependencies`` with the functions :meth:`vendoring` found pure in a copied module as shared
+        kernel (no call back, no API-composition step for them)."""
+        pure = self.vendored_functions
+        if not pure:
+            return dependencies
+        self.manual[:] = [
+            s
+            for s in self.manual
+            if not (s.pattern == "API composition" and any(f"uses {q}," in s.message for q in pure))
+        ]
+        reason = "a pure function of a staying module the service copies whole: used from that copy"
+        return tuple(
+            dataclasses.replace(d, classification="shared_kernel", reason=reason)
+            if d.classification == "callback" and f"{d.module}.{d.symbol}" in pure
+            else d
+            for d in dependencies
+        )
+
+    @property
+    def vendored_functions(self) -> set[str]:
+        """Staying functions the classification called back that the service uses from its copy."""
+        found: set[str] = self.__dict__.setdefault("_vendored_functions", set())
+        return found
+
+    def _pure_function(self, qualname: str, copied: set[str], seen: set[str]) -> bool:
+        """Whether a function of a copied module names only copied, moved or third-party code (no
+        staying model, nothing that stays)."""
+        if qualname in seen:
+            return True
+        seen.add(qualname)
+        mod, _, name = qualname.rpartition(".")
+        m = self.p.modules.get(mod)
+        node = m.defs.get(name) if m is not None else None
+        if m is None or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return False
+        for n in ast.walk(node):
+            if not isinstance(n, ast.Name | ast.Attribute):
+                continue
+            dotted = self.p.resolve(m, n)
+            dep = self.p.module_of(dotted) if dotted else None
+            if dotted is None or dep is None or dep in self.moved:
+                continue
+            mf = self.p.model_by_name(dotted)
+            if mf is not None and not mf.abstract and mf.module not in self.moved:
+                return False
+            if dep not in copied:
+                return False
+            if dep == mod and isinstance(m.defs.get(dotted.rpartition(".")[2]), ast.FunctionDef | ast.AsyncFunctionDef):
+                if not self._pure_function(dotted, copied, seen):
+                    return False
+        return True
+
+    def _bases_names(self, mod: str, abstract_bases: list[str]) -> set[str]:
+        """Names the abstract bases copied from ``mod`` into bases.py use (what bases.py imports)."""
+        m = self.p.modules[mod]
+        out: set[str] = set()
+        for dotted in abstract_bases:
+            owner, _, cls = dotted.rpartition(".")
+            node = m.defs.get(cls) if owner == mod else None
+            if node is not None:
+                out |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        return out
+
+    def _stub_packages(self, copied: set[str]) -> tuple[str, ...]:
+        """``__init__.py`` paths of the parent folders of copied modules that no copied module provides."""
+        provided = {self.p.modules[n].path for n in copied if n in self.p.modules}
+        provided |= {m.path for m in self.p.modules.values() if m.name in self.moved}
+        out: set[str] = set()
+        for name in copied:
+            m = self.p.modules.get(name)
+            if m is None:
+                continue
+            parts = name.split(".")
+            dirs = m.path.split("/")[:-1]
+            is_package = m.path.endswith("/__init__.py")
+            offset = len(dirs) - (len(parts) - (0 if is_package else 1))
+            for i in range(1, len(parts)):
+                if offset + i <= 0 or offset + i > len(dirs):
+                    continue
+                init = "/".join(dirs[: offset + i]) + "/__init__.py"
+                if init not in provided:
+                    out.add(init)
+        return tuple(sorted(out))
+
+
+def _parents(name: str) -> list[str]:
+    """``a.b.c`` → ``["a.b", "a"]``."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)]

@@ -1,0 +1,91 @@
+"""The service's copies of staying code the plan vendored, its parent packages and its stand-ins.
+
+Renders :class:`decompose.extract.plan.values.ServiceRewrites`' ``vendored``, ``packages`` and
+``stand_ins`` (decided by :mod:`decompose.extract.plan.vendor`): vendored modules are copied at their own
+path and rewritten like the moved modules (staying models they import become references by id),
+parent packages get an ``__init__.py``, and each stand-in is an object of ``<pkg>.monolith`` that
+raises :class:`StaysInMonolith` with the plan's reason as soon as it is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from decompose.extract.plan import ExtractionPlan
+from decompose.extract.plan import index as F
+
+#: appended to monolith.py when the plan has stand-ins (rendered with repr'd names and reasons)
+STAND_IN_RUNTIME = '''
+
+class StaysInMonolith(RuntimeError):
+    """A name of the monolith that the service could neither copy nor call back was used."""
+
+
+class _StandIn:
+    """Stands for a name of the monolith that cannot be copied into the service (see EXTRACTION.md).
+
+    Importing it works; using it (calling, reading an attribute, subclassing it) raises
+    :class:`StaysInMonolith` with the reason, so a dangling use fails loudly where it happens.
+    """
+
+    __slots__ = ("_name", "_reason")
+
+    def __init__(self, name: str, reason: str) -> None:
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_reason", reason)
+
+    def _fail(self) -> StaysInMonolith:
+        return StaysInMonolith(f"{self._name} stays in the monolith: {self._reason}")
+
+    def __getattr__(self, attr: str) -> Any:
+        raise self._fail()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise self._fail()
+
+    def __mro_entries__(self, bases: tuple[Any, ...]) -> tuple[type, ...]:
+        raise self._fail()
+
+    def __iter__(self) -> Any:
+        raise self._fail()
+
+    def __repr__(self) -> str:
+        return f"<{self._name}: stays in the monolith>"
+'''
+
+
+def stand_ins_text(plan: ExtractionPlan) -> str:
+    """What monolith.py defines for the plan's stand-ins ("" when there are none)."""
+    stand_ins = plan.service_rewrites.stand_ins
+    if not stand_ins:
+        return ""
+    lines = [
+        STAND_IN_RUNTIME.rstrip("\n"),
+        "",
+        "",
+        "# Names of the monolith that could not be copied into the service.",
+    ]
+    done: set[str] = set()
+    for dotted, reason in sorted(stand_ins.items()):
+        name = dotted.rpartition(".")[2]
+        if name in done:
+            continue
+        done.add(name)
+        lines.append(f"{name} = _StandIn({dotted!r}, {reason!r})")
+    return "\n".join(lines) + "\n"
+
+
+def vendored_files(plan: ExtractionPlan, index: F.CodeIndex, rewrite: Callable[[str, str], str]) -> dict[str, str]:
+    """The vendored modules (rewritten by ``rewrite(path, text)``) and the parent packages' ``__init__.py``."""
+    out: dict[str, str] = {}
+    for mod in plan.service_rewrites.vendored:
+        m = index.modules.get(mod)
+        if m is not None:
+            out[m.path] = rewrite(m.path, m.source)
+    for path in plan.service_rewrites.packages:
+        dotted = path.rpartition("/")[0].replace("/", ".")
+        out.setdefault(
+            path,
+            f'"""{dotted}: a package of the monolith, here only to hold the code copied from it (decompose)."""\n',
+        )
+    return out
