@@ -106,6 +106,7 @@ PROJECT = {
                 return self.get_response(request)
     """,
     "proj/urls.py": """
+        from django.conf.urls.i18n import i18n_patterns
         from django.contrib import admin
         from django.urls import include, path
 
@@ -120,6 +121,7 @@ PROJECT = {
             path("accounts/", include(("sitecore.urls", "accounts"))),
             path("api/v1/blog/", include("blog.api_urls")),
         ]
+        urlpatterns += i18n_patterns(path("intl/", blog_views.feed, name="intl"))
     """,
     "templates/base.html": """
         <html><title>{{ site_name }}</title>{% include "partials/nav.html" %}{% block body %}{% endblock %}
@@ -462,13 +464,19 @@ def test_the_plan_records_where_the_monolith_mounts_the_moved_pages(blog: Path) 
         ("view", "feed/", "blog.views.feed"),
         ("view", "archive/", "blog.views.Archive"),
         ("include", "api/v1/blog/", "blog.api_urls"),
+        ("view", "intl/", "blog.views.feed"),
     }
     by_target = {r["target"]: r for r in web["routes"]}
     assert by_target["blog.urls"]["mount"] == {"function": "path", "route": "blog/", "namespace": "news",
                                                "app_name": "blog"}  # fmt: skip
     assert [m["namespace"] for m in by_target["blog.extra_urls"]["parents"]] == ["pages"]
     assert by_target["blog.views.Archive"]["call"] == ".as_view(template_name='blog/index.html')"
-    assert by_target["blog.views.feed"]["evidence"] == {"path": "proj/urls.py", "line": 10}
+    urls = textwrap.dedent(PROJECT["proj/urls.py"]).lstrip("\n").splitlines()
+    line = next(i for i, text in enumerate(urls, 1) if 'path("feed/"' in text)
+    feed = next(r for r in web["routes"] if r["path"] == "feed/")
+    assert feed["evidence"] == {"path": "proj/urls.py", "line": line}
+    intl = next(r for r in web["routes"] if r["path"] == "intl/")
+    assert intl["parents"] == [{"function": "i18n", "route": "", "namespace": None, "app_name": "True"}]
     assert len(web["collisions"]) == 1 and "'api/v1/blog/posts/'" in web["collisions"][0]
     assert web["templates"] == {
         "base.html": "templates/base.html",
@@ -533,6 +541,7 @@ def test_the_service_serves_the_moved_pages_at_the_same_paths(blog: Path, tmp_pa
             ["get", "/blog/drf-default/", staff],
             ["get", "/blog/drf-default/", None],
             ["get", "/blog/plain/", {}],
+            ["get", "/fr/intl/", {}],
         ],
         reverse=[["news:index", []], ["news:detail", [1]], ["pages:extra:x", []], ["feed", []], ["archive", []]],
     )
@@ -563,6 +572,7 @@ def test_the_service_serves_the_moved_pages_at_the_same_paths(blog: Path, tmp_pa
     assert answers[19][0] == 200 and json.loads(answers[19][2]) == {"user": 7}, answers[19]
     assert answers[20][0] == 401  # no assertion: the view never runs
     assert answers[21][0] == 200 and "PLAIN-STAYING-TEMPLATE" in answers[21][2]
+    assert answers[22][0] == 200 and answers[22][2] == "feed"  # under the monolith's i18n_patterns prefix
     assert out["reverse"] == {
         "news:index": "/blog/", "news:detail": "/blog/1/", "pages:extra:x": "/portal/b/x/", "feed": "/feed/",
         "archive": "/archive/",

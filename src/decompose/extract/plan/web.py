@@ -34,6 +34,9 @@ URL_FUNCTIONS = {
     "django.urls.conf.re_path": "re_path",
     "django.conf.urls.url": "re_path",
 }
+#: ``i18n_patterns(...)``: its routes get the active language's prefix (a ``WebMount("i18n", "", None,
+#: "True"|"False")`` level above them, the last its ``prefix_default_language``)
+I18N_PATTERNS = frozenset({"django.conf.urls.i18n.i18n_patterns"})
 INCLUDES = frozenset({"django.urls.include", "django.urls.conf.include", "django.conf.urls.include"})
 #: the monolith's middleware the moved views may need, carried in the monolith's order
 CARRIED_MIDDLEWARE = (
@@ -121,6 +124,8 @@ def _pattern_lists(tree: ast.Module) -> Iterator[ast.AST]:
         elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
             yield from elements(value.left)
             yield from elements(value.right)
+        elif isinstance(value, ast.Call):  # i18n_patterns(...), static(...): the caller decides
+            yield value
 
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
@@ -229,6 +234,12 @@ class WebPart(PlannerState):
             return
         for node in _pattern_lists(tree) if elements is None else elements:
             if not isinstance(node, ast.Call):
+                continue
+            if not parents and self.p.resolve(m, node.func) in I18N_PATTERNS:  # only valid in the root URLconf
+                prefix = _kw(node, "prefix_default_language")
+                default = "False" if isinstance(prefix, ast.Constant) and prefix.value is False else "True"
+                level = WebMount("i18n", "", None, default)
+                self._urlconf(m.name, (level,), routes, names, seen, node.args)
                 continue
             function = URL_FUNCTIONS.get(self.p.resolve(m, node.func) or "")
             if function is None:
@@ -370,6 +381,8 @@ class WebPart(PlannerState):
         health = HEALTH_PATH.strip("/")
         out: list[str] = []
         for r in routes:
+            if any(x.function == "i18n" for x in r.parents):
+                continue  # under a language prefix: never /api/v1/ or /healthz
             levels = (*r.parents, r.mount)
             prefix = "".join(literal_prefix(x) for x in levels)
             exact = all(x.function == "path" and "<" not in x.route for x in levels)
