@@ -332,6 +332,7 @@ def test_app_level_start_expands_an_app_into_its_modules_and_back(browser, sampl
     assert any(s == "orders.services" and t == "box:payments" for s, t in meta)
     assert page.evaluate(OVERLAPS) == []  # the other boxes made room
     assert page.inner_text("#box-toggle") == "Collapse"
+    page.evaluate(f"{CY}.fit(undefined, 20)")
     page.screenshot(path=str(shots(tmp_path) / "html-sample-expand.png"))
     page.click("#box-toggle")
     assert page.evaluate(DRAWN) == start
@@ -397,9 +398,40 @@ def test_wagtail_sized_synthetic_graph_renders_collapsed_and_stays_responsive(br
     nodes, boxes, weight = page.evaluate(DRAWN)
     assert len(nodes) == 60 and all(n.startswith("app0007.") for n in nodes) and "box:app0007" not in boxes
     assert weight == page.evaluate(EXPECTED_WEIGHT) and page.evaluate(OVERLAPS) == []
+    page.evaluate(f"{CY}.fit(undefined, 20)")
     page.screenshot(path=str(shots(tmp_path) / "html-synthetic-2500.png"))
     collapse = page.evaluate(toggle, "box:app0007")
     assert page.evaluate(DRAWN) == start
     # generous bounds for a shared 2-core machine: drawing all 2,500 modules at once takes far longer
     assert first_render < 8000 and expand < 4000 and collapse < 4000, (first_render, expand, collapse)
     assert problems == []
+
+
+@pytest.mark.parametrize("graphviz", [True, False])
+def test_large_grouped_view_is_laid_out_group_by_group_and_starts_collapsed(graphviz):
+    from decompose.render.html import SFDP_ABOVE, collapsed_layout, grouped_layout, page_data
+
+    if graphviz:
+        need_graphviz()
+    graph, _planted = synthetic_graph(n_modules=480, modules_per_app=12, seed=5)
+    view = build_view(graph, MODULE)
+    assert len(view.nodes) > SFDP_ABOVE
+    pos = grouped_layout(view, graphviz=graphviz)
+    assert set(pos) == {n.id for n in view.nodes} and grouped_layout(view, graphviz=graphviz) == pos
+    # each group's area (its nodes, labels under them) is apart from every other group's
+    spans: dict[str, list[float]] = {}
+    for n in view.nodes:
+        (x, y), half = pos[n.id], len(n.label) * 2.7
+        s = spans.setdefault(n.group, [x - half, x + half, y, y + 20])
+        s[:] = [min(s[0], x - half), max(s[1], x + half), min(s[2], y), max(s[3], y + 20)]
+    groups = sorted(spans)
+    for i, a in enumerate(groups):
+        for b in groups[i + 1 :]:
+            (ax0, ax1, ay0, ay1), (bx0, bx1, by0, by1) = spans[a], spans[b]
+            assert ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0, (a, b)
+    boxes = collapsed_layout(view, graphviz=graphviz)
+    assert set(boxes) == set(groups) and len(set(boxes.values())) == len(groups)
+    data = page_data(graph, view, MODULE, layout="auto" if graphviz else "browser", collapse=True)
+    assert data["collapsed"] and data["layout"] == "preset" and set(data["boxPos"]) == set(groups)
+    assert all(n["box"] == n["group"] for n in data["nodes"])
+    assert not page_data(graph, view, MODULE, layout="browser", collapse=False)["collapsed"]
