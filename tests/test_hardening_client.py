@@ -178,12 +178,13 @@ out["retry_after_too_long"] = run("read", [{"kind": "send", "status": 429, "body
 out["drip"] = run("read", [{"kind": "drip", "status": 200, "body": json.dumps({"result": "1" * 50}).encode(),
                             "every": 0.1}])
 out["deep"] = run("read", [ok(None) | {"body": b"[" * 100000 + b"]" * 100000}])
-out["bad_decimal"] = run("get", [ok({"id": 3, "number": "x", "amount": "not a number", "paid": False})])
-out["pages"] = run("list", [
-    ok({"count": 3, "next": "x", "results": [{"id": 1, "number": "a", "amount": "1", "paid": False}]}),
-    ok({"count": 3, "next": None, "results": [{"id": 2, "number": "b", "amount": "2", "paid": True}]}),
-    ok({"count": 3, "next": None, "results": []}),
+out["bad_decimal"] = run("get", [ok({"result": {"id": 3, "number": "x", "amount": "not a number", "paid": False}})])
+out["no_result"] = run("get", [ok({"id": 3, "number": "x", "amount": "1.00", "paid": False})])
+out["one_request"] = run("list", [
+    ok({"result": [{"id": 1, "number": "a", "amount": "1", "paid": False},
+                   {"id": 2, "number": "b", "amount": "2", "paid": True}]}),
 ])
+out["refused"] = run("list", [{"kind": "send", "status": 400, "body": b'{"error": "chain[0] filter: no"}'}])
 print(json.dumps(out))
 """
 )
@@ -303,13 +304,12 @@ def test_malformed_answers_auth_errors_retry_after_and_idempotency_keys(client_t
     assert outcome.startswith("ProtocolError") and "deeply" in outcome, outcome
     outcome, _, _ = out["bad_decimal"]
     assert outcome.startswith("ProtocolError") and "amount" in outcome, outcome
-    outcome, _, seen = out["pages"]
-    assert outcome == "ok" and len(seen) == 3, (outcome, seen)
-    assert [s["path"] for s in seen] == [
-        "/api/v1/billing/invoices/?limit=500&offset=0",
-        "/api/v1/billing/invoices/?limit=500&offset=1",
-        "/api/v1/billing/invoices/?limit=500&offset=2",
-    ]
+    outcome, _, _ = out["no_result"]  # the query endpoint answers {"result": ...}: anything else is not the protocol
+    assert outcome.startswith("ProtocolError") and "without 'result'" in outcome, outcome
+    outcome, _, seen = out["one_request"]  # a queryset is one request to the query endpoint (the remote ORM)
+    assert outcome == "ok" and [(s["method"], s["path"]) for s in seen] == [("POST", "/api/v1/query/billing/Invoice")]
+    outcome, _, seen = out["refused"]  # a query the service refuses: RemoteQueryRefused, a RemoteError, not retried
+    assert outcome.startswith("RemoteQueryRefused") and "refused this query" in outcome and len(seen) == 1, outcome
 
 
 def test_no_raw_exception_and_no_call_past_its_deadline_whatever_the_server_does(client_tree: Path) -> None:
