@@ -153,6 +153,19 @@ def command(
     from decompose.extract.changeset import Changeset, apply_changes, ensure_clean, write_tree
     from decompose.extract.service.generator import service_files
 
+    rewired_before = False
+    if not no_rewire:  # a monolith rewired before: its stored plan makes the service too (a rerun changes nothing)
+        from decompose.extract.rewire import load_stored_plan
+
+        stored = load_stored_plan(root, plan, client_package)
+        if stored is not plan and set(stored.apps) != set(plan.apps):
+            raise InputError(
+                f"the monolith was rewired for service {service!r} with apps {', '.join(stored.apps)}, "
+                f"not {', '.join(plan.apps)}",
+                hint="extract the same apps again, or restore the monolith from git to extract others",
+            )
+        rewired_before = stored is not plan
+        plan = stored
     err = Console(stderr=True)
     files = service_files(plan, index)
     rewiring = None
@@ -160,6 +173,10 @@ def command(
         from decompose.extract.report import rewire_with_report
 
         rewiring, files["MIGRATION.md"] = rewire_with_report(plan, index, client_package)
+        earlier = Path(out) / service / "MIGRATION.md"
+        if rewired_before and not rewiring.effective() and earlier.is_file() and not earlier.is_symlink():
+            # nothing left to rewire: the report of the rewiring already applied stays as it was
+            files["MIGRATION.md"] = earlier.read_text(encoding="utf-8", errors="replace")
     target = Path(out) / service
     changes = Changeset(target, files)
     if dry_run:  # the diffs on stdout; for people, every file and what the real run would refuse

@@ -202,6 +202,8 @@ def _staying_files(root: Path, plan: ExtractionPlan, location: ClientLocation) -
             continue
         if "migrations" in parts[:-1]:
             continue
+        if rel in plan.moved_files or rel in plan.staying_tests:  # tests of the moved apps kept outside them
+            continue
         out.append(rel)
     return out
 

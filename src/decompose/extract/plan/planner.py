@@ -88,13 +88,17 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
 
         # staying modules are read in detail only when the graph says they use moved code
         using_moved = {u for v in self.moved for u in p.predecessors(v) if u not in self.moved}
+        # the moved apps' tests kept outside them move with them or stay whole: never callers of an API
+        outside = self.outside_tests()
+        using_moved -= set(outside)
+        self.outside_test_modules = set(outside)
         crossing = self.boundary_signals()
         for name in sorted(p.modules):
             m = p.modules[name]
             side = "service" if name in self.moved else "monolith"
             if self.signal_module(m, side, crossing):
                 self.signals_in(m, side, sig_sends, sig_receivers)
-            if m.migration:
+            if m.migration or name in outside:
                 continue
             if side == "monolith" and name not in using_moved:
                 self.raw_sql(m)
@@ -252,6 +256,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
         dependencies, kernel = self.classify(deps, dep_kinds)
         staying_tests = self.staying_tests(dependencies)
         moved_files, skipped_files = self.moved_files()
+        moved_files = tuple(sorted({*moved_files, *self.outside_test_files(outside, staying_tests)}))
         rewrites = self.service_rewrites(
             service_package(self.service), dependencies, bridges, fk_cuts, interface_functions, kernel
         )

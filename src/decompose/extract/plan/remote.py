@@ -106,7 +106,7 @@ class RemotePart(PlannerState):
         out: list[ManualStep] = []
         for name in sorted(self.p.modules):
             m = self.p.modules[name]
-            if name in self.moved or m.migration:
+            if name in self.moved or m.migration or name in self.outside_test_modules:
                 continue
             if name not in importers:
                 text = m.source

@@ -24,6 +24,8 @@ class PlannerState:
         self.kernel_apps: set[str] = set()
         self.used_kernel_apps: set[str] = set()
         self.module_deps: dict[str, set[tuple[str, str]]] = {}
+        #: test modules outside the moved apps that test them (they move or stay whole, never use an API)
+        self.outside_test_modules: set[str] = set()
 
     def is_moved(self, dotted: str | None) -> bool:
         if not dotted:

@@ -21,6 +21,50 @@ class TestsPart(PlannerState):
 
     _WEB_FIXTURES = frozenset({"client", "admin_client", "async_client", "live_server"})
 
+    def outside_tests(self) -> dict[str, str]:
+        """Test modules outside the moved apps that test them (``tests/<app>/``, ``src/tests/<app>/``):
+        module → why. Decided by their imports: a test module that imports moved code and no staying
+        code other than test modules (helpers, factories, fixtures); or one that imports moved code and
+        sits in a ``tests/<app>/`` folder named after a moved app (its label or its module's last part)."""
+        names = set(self.apps)
+        for a in self.p.apps:
+            if a.label in self.apps:
+                names.add(a.name.rsplit(".", 1)[-1])
+        out: dict[str, str] = {}
+        for name in sorted(self.p.modules):
+            m = self.p.modules[name]
+            if not m.test or m.migration or name in self.moved:
+                continue
+            targets = {self.p.module_of(t) for t in m.import_targets} - {None, name}
+            moved = sorted(t for t in targets if t in self.moved)
+            if not moved:
+                continue
+            staying = sorted(t for t in targets if t not in self.moved and not self.p.modules[t].test)  # type: ignore[index]
+            folders = m.path.split("/")[:-1]
+            named = any(folders[i] in ("tests", "test") and folders[i + 1] in names for i in range(len(folders) - 1))
+            if not staying:
+                out[name] = f"imports {moved[0]} and no staying code but test helpers"
+            elif named:
+                out[name] = f"imports {moved[0]} and sits in a tests folder named after the app"
+        return out
+
+    def outside_test_files(self, outside: dict[str, str], staying: dict[str, str]) -> tuple[str, ...]:
+        """The files of the tests in ``outside`` that move (not in ``staying``), with the ``__init__.py`` of
+        their packages (so ``tests.mail.test_x`` imports the same in the service)."""
+        out: set[str] = set()
+        for name in outside:
+            m = self.p.modules[name]
+            if m.path in staying:
+                continue
+            out.add(m.path)
+            package = name.rpartition(".")[0]
+            while package and package in self.p.modules and package not in self.moved:
+                init = self.p.modules[package].path
+                if init.endswith("/__init__.py"):
+                    out.add(init)
+                package = package.rpartition(".")[0]
+        return tuple(sorted(out))
+
     def staying_tests(self, dependencies: tuple[Dependency, ...]) -> dict[str, str]:
         """Tests of the moved apps that need the monolith: they stay with it.
 
@@ -32,7 +76,8 @@ class TestsPart(PlannerState):
         of the module can run in the service.
         """
         cls = {(d.module, d.symbol): d.classification for d in dependencies}
-        tests = [self.p.modules[n] for n in sorted(self.moved) if self.p.modules[n].test]
+        outside = self.outside_tests()
+        tests = [self.p.modules[n] for n in sorted({*self.moved, *outside}) if self.p.modules[n].test]
         defs: dict[tuple[str, str], ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = {}
         fixture_names: set[str] = set()
         for m in tests:
@@ -71,9 +116,11 @@ class TestsPart(PlannerState):
                 used = self.p.modules.get(mod)
                 if used is not None and used.test:  # the monolith's own test helpers: the module stays whole
                     whole.setdefault(m.name, f"uses the monolith's test helper {qual}")
-                if not isinstance(t, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    continue
                 if cls.get((mod, sym)) in ("shared_kernel", "bridge"):
+                    continue
+                if not isinstance(t, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    if m.name in outside:  # module-level code of a test kept outside the app: it all stays
+                        whole.setdefault(m.name, f"uses {qual}, which stays in the monolith, at module level")
                     continue
                 reasons.setdefault((m.name, t.name), f"uses {qual}, which stays in the monolith")
             for (mod_name, name), defn in defs.items():
@@ -122,6 +169,12 @@ class TestsPart(PlannerState):
             mine = {name for (mod_name, name) in defs if mod_name == m.name}
             test_defs = {n for n in mine if n.startswith(("test", "Test"))}
             staying = {n for n in mine if (m.name, n) in reasons}
+            if m.name in outside and staying:  # a test of the app kept outside it moves whole or not at all
+                first = sorted(staying)[0]
+                out[m.path] = f"a test of the moved app kept outside it ({outside[m.name]}); {first} " + (
+                    f"{reasons[(m.name, first)]}: it stays whole with the monolith's tests"
+                )
+                continue
             if test_defs and test_defs <= staying:
                 out[m.path] = "every test needs the monolith (" + reasons[(m.name, sorted(test_defs)[0])] + ")"
                 continue
