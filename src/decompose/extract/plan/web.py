@@ -165,7 +165,8 @@ class WebPart(PlannerState):
         if isinstance(root, str) and root in self.p.modules:
             self._urlconf(root, (), routes, names, set())
         collisions = self._collisions(routes)
-        templates, libraries, template_notes = self._templates(moved_files)
+        templates, libraries = self._templates(moved_files)
+        template_notes: list[tuple[str, str, str]] = []
         reversible = self._reversible(routes, moved_files, templates)
         vendored: set[str] = set()
         library_modules: dict[str, str] = {}
@@ -190,9 +191,8 @@ class WebPart(PlannerState):
                     f"vendor: {why}; move it with the app or copy what it needs",
                 )
             )
-        for c in collisions:
-            path, _, rest = c.partition(" ")
-            self.manual.append(ManualStep(path.split(":")[0], int(path.split(":")[1]), "web route collision", rest))
+        for ev, message in collisions:
+            self.manual.append(ManualStep(ev.path, ev.line, "web route collision", message))
         installed = self.p.project.settings.get("INSTALLED_APPS")
         whitenoise = "whitenoise.middleware.WhiteNoiseMiddleware" in middleware or (
             isinstance(installed, (list, tuple)) and "whitenoise.runserver_nostatic" in installed
@@ -200,7 +200,7 @@ class WebPart(PlannerState):
         return WebFace(
             routes=tuple(routes),
             reversible=reversible,
-            collisions=tuple(collisions),
+            collisions=tuple(f"{ev} {message}" for ev, message in collisions),
             templates=templates,
             template_libraries=library_modules,
             context_processors=processors,
@@ -375,11 +375,11 @@ class WebPart(PlannerState):
                 out[full] = r
         return tuple(out.values())
 
-    def _collisions(self, routes: list[WebRoute]) -> list[str]:
-        """Mounts the service's own routes (/healthz, /api/v1/) shadow: ``"path:line message"`` each."""
+    def _collisions(self, routes: list[WebRoute]) -> list[tuple[Evidence, str]]:
+        """Mounts the service's own routes (/healthz, /api/v1/) shadow: where, and what."""
         api = API_PREFIX.strip("/") + "/"
         health = HEALTH_PATH.strip("/")
-        out: list[str] = []
+        out: list[tuple[Evidence, str]] = []
         for r in routes:
             if any(x.function == "i18n" for x in r.parents):
                 continue  # under a language prefix: never /api/v1/ or /healthz
@@ -391,10 +391,13 @@ class WebPart(PlannerState):
                 own = [prefix + literal_prefix(WebMount(f, rt)) for f, rt in self._own_routes(r.target)] or own
             for full in own:
                 if full.startswith(api) or (full == health and (exact or r.kind == "include")):
-                    where = f"{r.evidence.path}:{r.evidence.line}"
+                    own_route = "/" + api if full.startswith(api) else "/" + health
                     out.append(
-                        f"{where} the moved route {full!r} ({r.target}) is shadowed by the service's own "
-                        f"{'/' + api if full.startswith(api) else '/' + health}: move it to another path"
+                        (
+                            r.evidence,
+                            f"the moved route {full!r} ({r.target}) is shadowed by the service's own {own_route}: "
+                            "move it to another path",
+                        )
                     )
                     break
         return out
@@ -480,10 +483,8 @@ class WebPart(PlannerState):
                 out.append(f"{self.app_paths[a.label]}/templates")
         return out
 
-    def _templates(
-        self, moved_files: Iterable[str]
-    ) -> tuple[dict[str, str], dict[str, str], list[tuple[str, str, str]]]:
-        """(staying template name → file vendored, library → staying module, libraries that cannot be)."""
+    def _templates(self, moved_files: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """(staying template name → its file, to vendor; ``{% load %}`` library → the staying module defining it)."""
         max_bytes = self.p.project.config.max_file_bytes
         staying: dict[str, str] = {}
         for folder in self._template_dirs():
@@ -535,7 +536,7 @@ class WebPart(PlannerState):
             mods = sorted(n for n in self.p.modules if n.endswith(f".templatetags.{lib}"))
             if mods and not any(mod in self.moved for mod in mods):
                 libraries[lib] = mods[0]
-        return {k: vendored[k] for k in sorted(vendored)}, libraries, []
+        return {k: vendored[k] for k in sorted(vendored)}, libraries
 
     def _read_text(self, rel: str, max_bytes: int) -> str | None:
         from decompose.scan.source import SourceError, read_source
