@@ -325,9 +325,9 @@ class _Upstream(http.server.BaseHTTPRequestHandler):
     """The service: records what it receives and answers by path."""
 
     protocol_version = "HTTP/1.1"
-    seen: list[dict[str, object]] = []  # noqa: RUF012 (one server per test module)
+    seen: list[dict[str, object]] = []
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the stdlib's name)
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def _serve(self) -> None:
@@ -364,7 +364,7 @@ class _Upstream(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815 (the stdlib's names)
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
 
 @pytest.fixture(scope="module")
@@ -476,7 +476,7 @@ def test_the_proxy_forwards_requests_and_answers_as_the_service_did(
     assert len(posts) == 1  # only the multipart one, with its token
     # a multipart upload the CSRF check parsed is sent again with its fields and the file intact
     body = str(posts[0]["body"]).encode("latin-1")
-    assert bytes(range(256)) * 40 in body and 'filename="report.bin"'.encode() in body
+    assert bytes(range(256)) * 40 in body and b'filename="report.bin"' in body
     assert "héllo".encode() in body and out["multipart"]["status"] == 200
 
 

@@ -129,8 +129,10 @@ def _kw(call: ast.Call, name: str, position: int | None = None) -> ast.AST | Non
     for kw in call.keywords:
         if kw.arg == name:
             return kw.value
-    if position is not None and len(call.args) > position and not any(
-        isinstance(a, ast.Starred) for a in call.args[: position + 1]
+    if (
+        position is not None
+        and len(call.args) > position
+        and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1])
     ):
         return call.args[position]
     return None
@@ -290,13 +292,18 @@ def _router_routes(
         if basename is None and info is not None and info.model:
             basename = info.model.lower()
         if basename is None:
-            unread.append(f"{where}: router.register({prefix!r}, ...) without a literal basename (nor a queryset naming the model)")
+            unread.append(
+                f"{where}: router.register({prefix!r}, ...) without a literal basename"
+                " (nor a queryset naming the model)"
+            )
             continue
         attrs = info.attrs if info else {}
         field = attrs.get("lookup_url_kwarg") or attrs.get("lookup_field", "pk")
         lookup = f"(?P<{field}>{attrs.get('lookup_value_regex', '[^/.]+')})"
         if info is None:
-            unread.append(f"{where}: viewset {_dotted(view) or '?'} not found in the moved code: its @action routes are not known")
+            unread.append(
+                f"{where}: viewset {_dotted(view) or '?'} not found in the moved code: its @action routes are not known"
+            )
         methods = info.methods if info else frozenset(_LIST_METHODS | _DETAIL_METHODS)
         every = info is None or info.unknown_base
         actions = info.actions if info else ()
@@ -356,7 +363,11 @@ class _UrlconfReader:
                     routes = self.value(stmt.value)
                 elif stmt.target.id == "app_name":
                     app_name = _str(stmt.value)
-            elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == "urlpatterns":
+            elif (
+                isinstance(stmt, ast.AugAssign)
+                and isinstance(stmt.target, ast.Name)
+                and stmt.target.id == "urlpatterns"
+            ):
                 routes = routes + self.value(stmt.value)
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 call = stmt.value
@@ -387,7 +398,9 @@ class _UrlconfReader:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self.value(node.left) + self.value(node.right)
         if isinstance(node, ast.Call) and _last(node.func) == "format_suffix_patterns" and node.args:
-            self.notes.append(f"{self.where(node)}: format_suffix_patterns(...): the suffixed variants are not mirrored")
+            self.notes.append(
+                f"{self.where(node)}: format_suffix_patterns(...): the suffixed variants are not mirrored"
+            )
             return self.value(node.args[0])
         router = self.router_urls(node)
         if router is not None:

@@ -223,9 +223,7 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
                 if self._moved(module):
                     self.switched.append(module or "")
                     args.append(arg.with_changes(value=self._wrap(arg.value), star="*"))
-                elif (
-                    not arg.star and arg.keyword is None and self.mirrors is not None and self._moved_view(arg.value)
-                ):
+                elif not arg.star and arg.keyword is None and self.mirrors is not None and self._moved_view(arg.value):
                     args.append(arg.with_changes(value=self._wrap_view(arg.value), star="*"))
                 elif arg.star == "*" and self._empty_switch(arg.value):
                     args.append(arg.with_changes(value=self._remote_branch(cst.ensure_type(arg.value, cst.IfExp))))
@@ -244,7 +242,9 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
 
     def _view_arg(self, node: cst.CSTNode) -> cst.Arg | None:
         """The view argument of ``path(route, view, ...)`` (not an include), else None."""
-        if not (isinstance(node, cst.Call) and (get_full_name_for_node(node.func) or "").rsplit(".", 1)[-1] in _URL_FUNCS):
+        if not (
+            isinstance(node, cst.Call) and (get_full_name_for_node(node.func) or "").rsplit(".", 1)[-1] in _URL_FUNCS
+        ):
             return None
         positional = [a for a in node.args if a.keyword is None and not a.star]
         view = next((a for a in node.args if a.keyword is not None and a.keyword.value == "view"), None)
@@ -293,10 +293,12 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
             rpar=[cst.RightParen()],
         )
 
-    def _guard_imports(self, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    def _guard_imports(
+        self, body: Sequence[cst.SimpleStatementLine | cst.BaseCompoundStatement]
+    ) -> list[cst.SimpleStatementLine | cst.BaseCompoundStatement]:
         """Module-level imports of moved modules used only by switched views: imported in local mode only."""
         if not self.view_names:
-            return body
+            return list(body)
         outside: set[str] = set()
 
         def walk(node: cst.CSTNode) -> None:
@@ -309,14 +311,20 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
 
         for stmt in body:
             walk(stmt)
-        out: list[cst.BaseStatement] = []
+        out: list[cst.SimpleStatementLine | cst.BaseCompoundStatement] = []
         for stmt in body:
             imp = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
             names = self._imported_names(imp) if isinstance(imp, (cst.Import, cst.ImportFrom)) else None
-            if names and names <= self.view_names and not names & outside:
-                guard = cst.ensure_type(cst.parse_statement(f'if service_is_local("{self.service}"):\n    pass\n'), cst.If)
-                out.append(guard.with_changes(body=guard.body.with_changes(body=[stmt.with_changes(leading_lines=[])]),
-                                              leading_lines=stmt.leading_lines))
+            if isinstance(stmt, cst.SimpleStatementLine) and names and names <= self.view_names and not names & outside:
+                guard = cst.ensure_type(
+                    cst.parse_statement(f'if service_is_local("{self.service}"):\n    pass\n'), cst.If
+                )
+                out.append(
+                    guard.with_changes(
+                        body=guard.body.with_changes(body=[stmt.with_changes(leading_lines=[])]),
+                        leading_lines=stmt.leading_lines,
+                    )
+                )
             else:
                 out.append(stmt)
         return out
@@ -334,7 +342,11 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
             return None
         aliases = imp.names if not isinstance(imp.names, cst.ImportStar) else ()
         return {
-            (get_full_name_for_node(a.asname.name) if a.asname else (get_full_name_for_node(a.name) or "").split(".")[0])
+            (
+                get_full_name_for_node(a.asname.name)
+                if a.asname
+                else (get_full_name_for_node(a.name) or "").split(".")[0]
+            )
             or ""
             for a in aliases
         }
