@@ -53,6 +53,7 @@ PROJECT = {
             "django.contrib.sessions",
             "django.contrib.messages",
             "django.contrib.staticfiles",
+            "django.contrib.humanize",
             "sitecore",
             "pages",
             "blog",
@@ -358,6 +359,7 @@ PROJECT = {
         urlpatterns = [path("posts/", views.api_posts)]
     """,
     "blog/templates/blog/form.html": "<form>{% csrf_token %}</form>\n",
+    "blog/templates/blog/count.html": "{% load humanize crispy_forms_tags %}{{ 1234|intcomma }}\n",
     "blog/templates/blog/index.html": """
         {% extends "base.html" %}{% load site_tags %}
         {% block body %}<h1>{{ title|loud }}</h1><a href="{% url 'news:detail' 1 %}">one</a>{% endblock %}
@@ -501,9 +503,11 @@ def test_the_plan_records_where_the_monolith_mounts_the_moved_pages(blog: Path) 
                   for r in web["reversible"]}  # fmt: skip
     assert reversible == {("pages:home", "portal/"), ("accounts:login", "accounts/login/")}
     assert web["admin_apps"] == ["blog"]
+    assert web["apps"] == ["django.contrib.humanize"]  # {% load humanize %}
     extraction = (blog / "EXTRACTION.md").read_text()
     assert "web route collision" in extraction and "api/v1/blog/posts/" in extraction
     assert "## Pages (the moved apps' web face)" in extraction
+    assert "`blog/templates/blog/count.html:1`" in extraction and "'crispy_forms_tags'" in extraction
     assert "- `/portal/b/` — include `blog.extra_urls`, namespace `pages:extra`, mounted at `pages/urls.py:8`" in extraction
     assert "link (and its proxy forward) `/admin/blog/` to the service" in extraction
     readme = (blog / "README.md").read_text()

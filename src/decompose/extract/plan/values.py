@@ -550,6 +550,8 @@ class WebFace:
     admin_apps: tuple[str, ...] = ()
     static: str = "staticfiles"
     modules: tuple[str, ...] = ()
+    #: Django's contrib apps whose template tag libraries the pages load (``humanize``), to install
+    apps: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -567,6 +569,7 @@ class WebFace:
             "admin_apps": list(self.admin_apps),
             "static": self.static,
             "modules": list(self.modules),
+            "apps": list(self.apps),
         }
 
     @classmethod
@@ -584,6 +587,7 @@ class WebFace:
             admin_apps=tuple(d.get("admin_apps", ())),
             static=d.get("static", "staticfiles"),
             modules=tuple(d.get("modules", ())),
+            apps=tuple(d.get("apps", ())),
         )
 
 

@@ -50,6 +50,13 @@ CARRIED_MIDDLEWARE = (
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
 )
+#: Django's own template tag libraries → the contrib app that must be installed for it ("" when none)
+CONTRIB_LIBRARIES = {
+    "static": "", "i18n": "", "l10n": "", "tz": "", "cache": "",
+    "humanize": "django.contrib.humanize", "flatpages": "django.contrib.flatpages",
+    "admin_list": "django.contrib.admin", "admin_modify": "django.contrib.admin", "admin_urls": "django.contrib.admin",
+    "log": "django.contrib.admin",
+}  # fmt: skip
 #: Django's default LOGIN_URL
 DEFAULT_LOGIN_URL = "/accounts/login/"
 #: how deep staying URLconfs are followed (a loop stops at the first repeat anyway)
@@ -155,6 +162,8 @@ class WebPart(PlannerState):
 
     #: named routes of staying views found while walking the URLconfs (the service may reverse them)
     _staying_routes: list[WebRoute]
+    #: Django contrib apps the pages' tag libraries need installed
+    _contrib_apps: list[str]
 
     def web_face(self, moved_files: Iterable[str]) -> WebFace:
         moved_files = tuple(moved_files)
@@ -210,6 +219,7 @@ class WebPart(PlannerState):
             admin_apps=self._admin_apps(),
             static="whitenoise" if whitenoise else "staticfiles",
             modules=tuple(sorted(self._closure(vendored, seen))),
+            apps=tuple(self._contrib_apps),
         )
 
     # -- URLconfs ------------------------------------------------------------------------------
@@ -512,7 +522,7 @@ class WebPart(PlannerState):
                 if found in staying and found not in moved_names and found not in vendored:
                     vendored[found] = staying[found]
                     queue.append(staying[found])
-        loads: set[str] = set()
+        loads: dict[str, str] = {}  # library → the first template that loads it
         done: set[str] = set()
         while queue:
             rel = queue.pop()
@@ -530,12 +540,34 @@ class WebPart(PlannerState):
                     queue.append(staying[name])
             for spec in _LOAD.findall(text):
                 words = spec.split()
-                loads.update(words[words.index("from") + 1 :] if "from" in words else words)
+                for lib in words[words.index("from") + 1 :] if "from" in words else words:
+                    loads.setdefault(lib, rel)
         libraries: dict[str, str] = {}
+        installed = self.p.project.settings.get("INSTALLED_APPS")
+        installed = installed if isinstance(installed, (list, tuple)) else ()
+        self._contrib_apps = []
         for lib in sorted(loads):
             mods = sorted(n for n in self.p.modules if n.endswith(f".templatetags.{lib}"))
             if mods and not any(mod in self.moved for mod in mods):
                 libraries[lib] = mods[0]
+            elif not mods and lib in CONTRIB_LIBRARIES:
+                app = CONTRIB_LIBRARIES[lib]
+                if (
+                    app
+                    and app not in self._contrib_apps
+                    and any(e == app or e.startswith(app + ".") for e in installed)
+                ):
+                    self._contrib_apps.append(app)
+            elif not mods:  # a third-party app's library: the service needs that app installed
+                self.manual.append(
+                    ManualStep(
+                        loads[lib],
+                        1,
+                        "web face",
+                        f"the moved templates load the template tag library {lib!r}, which no module of the project "
+                        "defines: install the app that provides it in the service (INSTALLED_APPS, requirements.txt)",
+                    )
+                )
         return {k: vendored[k] for k in sorted(vendored)}, libraries
 
     def _read_text(self, rel: str, max_bytes: int) -> str | None:

@@ -171,7 +171,7 @@ def settings_block(plan: ExtractionPlan, copied: str, values: Mapping[str, Setti
     web = plan.web
     processors = list(web.context_processors)
     processors += [p for p in ADMIN_PROCESSORS if p not in processors]
-    apps = ["django.contrib.sessions", "django.contrib.messages", "django.contrib.staticfiles"]
+    apps = ["django.contrib.sessions", "django.contrib.messages", "django.contrib.staticfiles", *web.apps]
     lines = [
         "",
         "# The moved apps' pages (web_urls.py), served as the monolith serves them: its middleware, context",
