@@ -195,6 +195,8 @@ def test_an_imported_urls_module_passed_to_include_is_switched(mini: Path) -> No
         ''')
     urls = _rewire(mini).changes["mini/urls.py"]
     assert '*([path("billing/", include(billing_urls))] if service_is_local("billing") else [path("billing/", include("mini.services.routes.billing.billing__urls"))])' in urls
+    # remote mode does not import the moved URLconf: its mirror is named by a string
+    assert 'if service_is_local("billing"):\n    from billing import urls as billing_urls\n' in urls
 
 
 def test_an_include_in_a_form_the_switch_cannot_handle_stops_with_the_file_and_the_form(mini: Path) -> None:

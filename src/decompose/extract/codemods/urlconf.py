@@ -124,7 +124,7 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
         self.package = services_package
         self.mount_inbound = mount_inbound
         self.switched: list[str] = []
-        #: local names (import heads) of moved views mounted directly, switched to the proxy in remote mode
+        #: local names (import heads) of moved views and URLconfs the switches use: imported in local mode only
         self.view_names: set[str] = set()
         self._asked: set[tuple[str, str, str | None]] = set()
         #: moved URLconfs under a switch of this service (switched now or by an earlier run): their mirrors are mounted
@@ -184,6 +184,13 @@ class ServiceSwitchUrls(VisitorBasedCodemodCommand):
         if self.mirrors is None:
             return switch
         local = cst.ensure_type(switch.body, cst.List)
+        for call in m.findall(local, m.Call(func=_INCLUDE)):
+            # include(billing_urls): the mirror is named by a string, so the module's import can be local-only
+            first = cst.ensure_type(call, cst.Call).args[0].value if cst.ensure_type(call, cst.Call).args else None
+            if isinstance(first, cst.Tuple) and first.elements:
+                first = first.elements[0].value
+            if isinstance(first, (cst.Name, cst.Attribute)):
+                self.view_names.add((get_full_name_for_node(first) or "").split(".")[0])
         self.mounted.extend(
             module
             for el in local.elements
