@@ -701,3 +701,32 @@ def test_urlconfs_that_loop_or_name_nothing_are_read_without_error(tmp_path: Pat
     inline = next(r for r in web.routes if r.path == "inline/f/")
     assert [(m.namespace, m.app_name) for m in inline.parents] == [("inl", None)]
     assert not [r.path for r in web.routes if r.path.startswith("self/")]  # the include loop stops at the repeat
+
+
+def test_whitenoise_serves_the_static_files_when_the_monolith_uses_it() -> None:
+    from decompose.extract.plan import PLAN_SCHEMA, ExtractionPlan
+    from decompose.extract.service import web as web_face
+    from decompose.extract.service.settings_values import SettingValue
+
+    web = {"admin_apps": ["shop"], "static": "whitenoise", "middleware": [
+        "django.middleware.security.SecurityMiddleware", "whitenoise.middleware.WhiteNoiseMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware", "django.contrib.auth.middleware.AuthenticationMiddleware",
+    ]}  # fmt: skip
+    plan = ExtractionPlan.from_dict({"schema": PLAN_SCHEMA, "service": "shop", "apps": ["shop"], "web": web})
+    static = {"STATIC_URL": SettingValue("STATIC_URL", '"/s/"', "proj/settings.py:3", 'STATIC_URL = "/s/"')}
+    block = web_face.settings_block(plan, "", static)
+    middleware = block.split("MIDDLEWARE = [", 1)[1].split("]", 1)[0].split()
+    assert middleware[:2] == ['"django.middleware.security.SecurityMiddleware",',
+                              '"whitenoise.middleware.WhiteNoiseMiddleware",']  # fmt: skip
+    auth = middleware.index('"django.contrib.auth.middleware.AuthenticationMiddleware",')
+    assert middleware[auth + 1] == '"shop_service.identity.IdentityMiddleware",'
+    assert '"django.contrib.messages.middleware.MessageMiddleware",' in middleware  # the admin needs it
+    assert 'STATIC_URL = "/s/"' in block and 'STATIC_ROOT = BASE_DIR / "staticfiles"' in block
+    urls = web_face.urls_module(plan, admin=True)
+    assert "staticfiles_urlpatterns" not in urls and 'path("admin/", admin.site.urls)' in urls
+    assert web_face.requirements_lines(plan, "Django==5.2\n", {}) == (
+        "PyJWT>=2.8,<3  # the identity assertion (identity.py)\n"
+        "whitenoise>=6,<7  # serves the static files, as in the monolith\n"
+    )
+    pinned = web_face.requirements_lines(plan, "whitenoise==6.7\n", {"pyjwt": "PyJWT==2.9.0"})
+    assert pinned == "PyJWT==2.9.0  # the identity assertion (identity.py) (the monolith's pin)\n"

@@ -272,6 +272,17 @@ def readme_section(plan: ExtractionPlan, admin: bool) -> str:
         "from it (no shared session database); CSRF is checked once, at the monolith. The `jti`s are",
         "remembered in Django's cache: give all workers one shared cache (`CACHES`) in production.",
     ]
+    if web.static == "whitenoise":
+        out += [
+            "",
+            "Static files: WhiteNoise serves `STATIC_ROOT` (run `manage.py collectstatic`), as in the monolith.",
+        ]
+    else:
+        out += [
+            "",
+            "Static files: served by `django.contrib.staticfiles` with `DJANGO_DEBUG=1` only; in production run "
+            "`manage.py collectstatic` and serve `STATIC_ROOT` at `STATIC_URL` from the edge (or add WhiteNoise).",
+        ]
     if admin:
         out += [
             "",
