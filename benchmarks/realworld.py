@@ -560,6 +560,11 @@ class Chain:
         declared = self.declared()
         return {d: where for d, where in self.client_imports().items() if d not in declared}
 
+    def migration_notes(self) -> str:
+        """The service's MIGRATION.md (the manual steps the rewire could not do itself), or ""."""
+        path = self.service / "MIGRATION.md"
+        return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+
     def runtime_path(self) -> tuple[Path, Outcome | None]:
         """A folder with the client runtime's packages (as declared, else unpinned) that the project's
         cached venv lacks, with their missing dependencies: ``pip install --dry-run --report`` in the

@@ -5,7 +5,8 @@ runs others): a scratch copy of the project (``scripts/realworld.sh``, which set
 projects' venvs) → ``decompose extract … --apply --force`` → the service in its own venv (built from its
 requirements, cached by their hash): ``manage.py check``, ``migrate``, ``makemigrations --check
 --dry-run``, its own pytest (with the generated test that imports every module) → the rewired
-monolith: its dependency files declare the client runtime, ``manage.py check`` in local mode, remote
+monolith: its dependency files declare the packages its client imports (or, for a file above the
+rewired folder, MIGRATION.md says to add them), ``manage.py check`` in local mode, remote
 mode's system check passes with the service configured and fails without, and its WHOLE suite in local
 mode fails no test but the pristine suite's known flaky ones (by id).
 
@@ -181,12 +182,19 @@ def test_monolith_declares_the_client_runtime(runs: dict[str, Run], key: str) ->
     run.require_extracted()
     missing = run.chain.runtime_missing()
     files = ", ".join(str(f.relative_to(run.chain.monolith)) for f in run.chain.dependency_files()) or "none found"
-    where = "; ".join(f"{d} ({', '.join(w[:2])})" for d, w in sorted(missing.items()))
-    assert not missing, (
+    # the rewire writes only below the folder it rewires: a dependency file above it (pretalx: src/ is
+    # rewired, ../pyproject.toml declares) gets a manual step in MIGRATION.md naming each package instead
+    notes = run.chain.migration_notes().lower()
+    steps = [ln for ln in notes.splitlines() if "pyproject" in ln or "requirements" in ln]
+    unstated = {d: w for d, w in missing.items() if not any(d in ln for ln in steps)}
+    where = "; ".join(f"{d} ({', '.join(w[:2])})" for d, w in sorted(unstated.items()))
+    assert not unstated, (
         f"{key}: the rewired monolith's dependency files ({files}) do not declare what the files the rewire added "
-        f"import: {where}. A fresh install of the rewired project cannot start (issue 13: requirements). "
-        "The other tests install them into a folder on PYTHONPATH all the same."
+        f"import, and MIGRATION.md does not say to add it: {where}. A fresh install of the rewired project "
+        "cannot start (issue 13: requirements). The other tests install them into a folder on PYTHONPATH."
     )
+    if missing:
+        print(f"{key}: MIGRATION.md says to add {', '.join(sorted(missing))} to {files} (a manual step)")
 
 
 @apps
