@@ -115,6 +115,7 @@ FILES = {
             path("nested/", include("billing.nested_urls")),
             path("api/", include(router.urls)),
             path("t/<uuid:token>/", views.detail, name="by-token"),
+            path("hook/", views.hook, name="hook"),
         ]
         """,
     "billing/nested_urls.py": """
@@ -174,6 +175,7 @@ FILES = {
     "billing/views.py": """
         from django.contrib.auth.decorators import permission_required
         from django.http import JsonResponse
+        from django.views.decorators.csrf import csrf_exempt
 
         from billing.services import invoice_total
 
@@ -181,6 +183,11 @@ FILES = {
         @permission_required(("billing.view_invoice", "billing.export_invoice"))
         def detail(request, pk=None, **kwargs):
             return JsonResponse({"total": str(invoice_total(pk))})
+
+
+        @csrf_exempt
+        def hook(request):
+            return JsonResponse({})
         """,
 }
 
@@ -411,6 +418,11 @@ strict.cookies["csrftoken"] = "k" * 32
 upload = SimpleUploadedFile("report.bin", bytes(range(256)) * 40, content_type="application/octet-stream")
 out["multipart"] = shape(strict.post("/billing/3/", {"csrfmiddlewaretoken": "k" * 32, "note": "héllo", "file": upload},
                                      HTTP_X_CSRFTOKEN=""))
+# CSRF as the moved views had it: a csrf_exempt view and a DRF view called without a token by an
+# anonymous client reach the service; the DRF view refuses a user signed in (as SessionAuthentication does)
+out["exempt"] = shape(Client(enforce_csrf_checks=True).post("/billing/hook/", {"a": "1"}))
+out["drf_anonymous"] = shape(Client(enforce_csrf_checks=True).post("/billing/api/invoices/", {"a": "1"}))
+out["drf_user"] = shape(Client(enforce_csrf_checks=True, HTTP_X_TEST_USER="1").post("/billing/api/invoices/", {"a": "1"}))
 print(json.dumps(out))
 """
 
@@ -472,12 +484,17 @@ def test_the_proxy_forwards_requests_and_answers_as_the_service_did(
     assert out["stream"]["streaming"] is True and out["stream"]["length"] == 64 * 16384
     # CSRF is checked at the monolith: without the token the request never reaches the service
     assert out["no_csrf"]["status"] == 403 and "POST /billing/3/" in got
-    posts = [s for s in seen if s["method"] == "POST"]
+    posts = [s for s in seen if s["method"] == "POST" and s["path"] == "/billing/3/"]
     assert len(posts) == 1  # only the multipart one, with its token
     # a multipart upload the CSRF check parsed is sent again with its fields and the file intact
     body = str(posts[0]["body"]).encode("latin-1")
     assert bytes(range(256)) * 40 in body and b'filename="report.bin"' in body
     assert "héllo".encode() in body and out["multipart"]["status"] == 200
+    # CSRF as the moved view had it: exempt, DRF's (anonymous: no check; signed in: checked, refused here)
+    assert out["exempt"]["status"] == 200 and "POST /billing/hook/" in got
+    assert out["drf_anonymous"]["status"] == 200
+    assert out["drf_user"]["status"] == 403 and "CSRF Failed" in str(out["drf_user"]["text"])
+    assert [s["path"] for s in seen if s["method"] == "POST"].count("/billing/api/invoices/") == 1
 
 
 def test_a_service_that_is_down_gives_a_503_page(rewired: tuple[Path, Rewiring]) -> None:

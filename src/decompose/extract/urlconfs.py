@@ -69,6 +69,10 @@ class Route:
     ``include`` of another mirrored URLconf (``include``: the moved module it mirrors) or of a list
     of patterns (``children``), with the ``app_name`` of a ``(patterns, app_name)`` include and the
     ``namespace`` given to ``include()``.
+
+    ``csrf`` says how the monolith checks CSRF for a view, as the moved view did: ``check`` (Django's
+    default), ``exempt`` (``csrf_exempt``) or ``drf`` (a DRF view: checked only for a user signed in by
+    session, as DRF's SessionAuthentication does).
     """
 
     kind: str
@@ -78,6 +82,7 @@ class Route:
     children: tuple[Route, ...] | None = None
     app_name: str | None = None
     namespace: str | None = None
+    csrf: str = "check"
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,16 +322,16 @@ def _router_routes(
         for regex, name in rows:
             if not prefix and regex[:2] == "^/":
                 regex = "^" + regex[2:]
-            routes.append(Route("re_path", regex, name))
+            routes.append(Route("re_path", regex, name, csrf="drf"))
     if kind == "DefaultRouter":
         if kwargs.get("include_root_view", True) is not False:
-            routes.insert(0, Route("re_path", "^$", str(kwargs.get("root_view_name", "api-root"))))
+            routes.insert(0, Route("re_path", "^$", str(kwargs.get("root_view_name", "api-root")), csrf="drf"))
         if kwargs.get("include_format_suffixes", True) is not False:
             suffixed: list[Route] = []
             for r in routes:
                 suffixed.append(r)
                 stem = r.route.rstrip("$").rstrip("/")
-                suffixed.append(Route("re_path", stem + r"\.(?P<format>[a-z0-9]+)/?$", r.name))
+                suffixed.append(Route("re_path", stem + r"\.(?P<format>[a-z0-9]+)/?$", r.name, csrf="drf"))
             routes = suffixed
     return routes, unread
 
@@ -435,7 +440,37 @@ class _UrlconfReader:
             route = self.converters(route, node)
         if isinstance(view, ast.Call) and _last(view.func) == "include":
             return self.include(kind, route, view)
-        return [Route(kind, route, name)]
+        return [Route(kind, route, name, csrf=self.csrf_of(view))]
+
+    def csrf_of(self, view: ast.AST) -> str:
+        """How the moved view is CSRF-checked (see :class:`Route`), read from its definition."""
+        node = view
+        while isinstance(node, ast.Call):
+            if _last(node.func) == "csrf_exempt":
+                return "exempt"
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "as_view":
+                node = node.func.value
+            elif node.args:
+                node = node.args[0]
+            else:
+                return "check"
+        target = self.reader.resolve(self.mod, node)
+        module, _, name = (target or "").rpartition(".")
+        mod = self.reader.module(module) if module else None
+        for _ in range(5):  # a view re-exported by another module of the moved code
+            if mod is None or any(getattr(d, "name", None) == name for d in mod.tree.body) or name not in mod.imports:
+                break
+            module, _, name = mod.imports[name].rpartition(".")
+            mod = self.reader.module(module) if module else None
+        if mod is None:
+            return "check"
+        for stmt in mod.tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+                names = {_last(d.func if isinstance(d, ast.Call) else d) for d in stmt.decorator_list}
+                return "exempt" if "csrf_exempt" in names else "drf" if "api_view" in names else "check"
+            if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+                return _class_csrf(self.reader, mod, stmt)
+        return "check"
 
     def converters(self, route: str, node: ast.AST) -> str:
         def sub(match: re.Match[str]) -> str:
@@ -473,6 +508,27 @@ class _UrlconfReader:
             return []
         self.includes.append(module)
         return [Route(kind, route, include=module, app_name=app_name, namespace=namespace)]
+
+
+def _class_csrf(reader: _Reader, mod: _Module, cls: ast.ClassDef, depth: int = 0) -> str:
+    """``exempt`` for a class view whose dispatch is csrf_exempt, ``drf`` for a DRF view, else ``check``."""
+    decorated = [*cls.decorator_list]
+    for item in cls.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "dispatch":
+            decorated += item.decorator_list
+    if any("csrf_exempt" in ast.unparse(d) for d in decorated):
+        return "exempt"
+    for base in cls.bases:
+        name = _last(base)
+        if name.endswith(("APIView", "ViewSet", "ViewSetMixin")):
+            return "drf"
+        target = reader.resolve(mod, base)
+        found = reader.find_class(target) if target and depth < 8 else None
+        if found is not None:
+            inherited = _class_csrf(reader, found[0], found[1], depth + 1)
+            if inherited != "check":
+                return inherited
+    return "check"
 
 
 def read_urlconfs(modules: Iterable[str], source: Source, moved: Sequence[str]) -> tuple[MirroredUrlconf, ...]:

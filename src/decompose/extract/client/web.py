@@ -45,6 +45,10 @@ def _q(text: str) -> str:
     return out
 
 
+#: the mirror's view for each way the moved view checked CSRF (see Route.csrf)
+_VIEWS = {"check": "view", "exempt": "view_csrf_exempt", "drf": "view_drf"}
+
+
 def _pattern(route: Route, package: str, service: str, indent: str) -> str:
     args = [_q(route.route)]
     if route.include is not None or route.children is not None:
@@ -58,7 +62,7 @@ def _pattern(route: Route, package: str, service: str, indent: str) -> str:
         ns = f", namespace={_q(route.namespace)}" if route.namespace is not None else ""
         args.append(f"include({target}{ns})")
     else:
-        args.append("view")
+        args.append(_VIEWS[route.csrf])
     if route.name is not None:
         args.append(f"name={_q(route.name)}")
     return f"{route.kind}({', '.join(args)})"
