@@ -177,7 +177,8 @@ def dangling(root: Path, python: str) -> tuple[list[tuple[str, int, str]], list[
         for d in root.rglob("*")
         if d.is_dir()
         and not any(part.startswith(".") for part in d.relative_to(root).parts)
-        and any(d.glob("*.py"))
+        and any(d.rglob("*.py"))
+        and any(p.is_dir() and (p / "__init__.py").exists() for p in d.iterdir())
         and not (d / "__init__.py").exists()
         and d != root
     )

@@ -69,6 +69,35 @@ class VendorPart(PlannerState):
             return f"it registers or calls staying code at import ({m.path}:{line})"
         return None
 
+    def data_reason(self, mod: str) -> str | None:
+        """Why staying module ``mod`` is no pure helper: it imports models that stay, so its functions
+        read or write the monolith's data (a migration may still import it: there only names resolve)."""
+        m = self.p.modules.get(mod)
+        used = self._staying_models_used(m) if m is not None else []
+        if used:
+            return f"it uses models that stay ({', '.join(used)}): its functions read or write the monolith's data"
+        return None
+
+    def _staying_models_used(self, m: F.Module) -> list[str]:
+        """Labels of the staying concrete models ``m`` imports (a module of such models counts by its
+        models): a module that queries the monolith's data is no pure helper, whatever it defines."""
+        found: set[str] = set()
+        for imp in m.facts.imports:
+            if "type_checking" in imp.flags or imp.name == "*":
+                continue
+            target = f"{imp.module}.{imp.name}" if imp.name else imp.module
+            c = self.canonical(target)
+            if c is None:
+                continue
+            kind, qual = c[0], c[1]
+            if kind == "model":
+                mf = self.p.models.get(qual)
+                if mf is not None and not mf.abstract and mf.module not in self.moved:
+                    found.add(mf.label)
+            elif kind == "module" and qual not in self.moved:
+                found |= {mf.label for mf in self.p.models.values() if mf.module == qual and not mf.abstract}
+        return sorted(found)
+
     def _import_time_effect(self, m: F.Module) -> int | None:
         """The line of a top-level statement that reaches staying code when the module is imported."""
         body = list(m.tree.body)
@@ -129,71 +158,80 @@ class VendorPart(PlannerState):
         for dotted in abstract_bases:  # bases.py imports what the copied class uses
             queue.append(dotted.rpartition(".")[0])
         seen: set[str] = set()
-        while queue:
-            name = queue.pop(0)
-            if name in seen or name not in self.p.modules:
-                continue
-            seen.add(name)
-            m = self.p.modules[name]
-            copied_bases = name not in service and name not in vendored  # only bases.py's names
-            wanted = self._bases_names(name, abstract_bases) if copied_bases else None
-            for imp in m.facts.imports:
-                if "type_checking" in imp.flags or imp.name == "*":
+        callbacks = list(rewrites.callbacks)
+        while True:
+            while queue:
+                name = queue.pop(0)
+                if name in seen or name not in self.p.modules:
                     continue
-                if wanted is not None and (imp.name or imp.module.rpartition(".")[2]) not in wanted:
-                    continue
-                target = f"{imp.module}.{imp.name}" if imp.name else imp.module
-                dep = self.p.module_of(target)
-                if dep is None or dep in service or dep in vendored or dep in self.moved:
-                    continue
-                c = self.canonical(target)
-                kind, qual = (c[0], c[1]) if c is not None else ("module", target)
-                if kind != "module" and self.p.module_of(qual) in self.moved:
-                    continue  # re-exported from the moved code
-                if qual in retarget or (qual in rewrites.module_aliases and not m.migration):
-                    continue  # rewritten where it is imported (migrations keep their imports as written)
-                mf = self.p.models.get(qual) if kind == "model" else None
-                if mf is not None and not mf.abstract:
-                    local = qual.rpartition(".")[2]
-                    remote_models.setdefault(mf.label, local)
+                seen.add(name)
+                m = self.p.modules[name]
+                copied_bases = name not in service and name not in vendored  # only bases.py's names
+                wanted = self._bases_names(name, abstract_bases) if copied_bases else None
+                for imp in m.facts.imports:
+                    if "type_checking" in imp.flags or imp.name == "*":
+                        continue
+                    if wanted is not None and (imp.name or imp.module.rpartition(".")[2]) not in wanted:
+                        continue
+                    target = f"{imp.module}.{imp.name}" if imp.name else imp.module
+                    dep = self.p.module_of(target)
+                    if dep is None or dep in service or dep in vendored or dep in self.moved:
+                        continue
+                    c = self.canonical(target)
+                    kind, qual = (c[0], c[1]) if c is not None else ("module", target)
+                    if kind != "module" and self.p.module_of(qual) in self.moved:
+                        continue  # re-exported from the moved code
+                    if qual in retarget or (qual in rewrites.module_aliases and not m.migration):
+                        continue  # rewritten where it is imported (migrations keep their imports as written)
+                    mf = self.p.models.get(qual) if kind == "model" else None
+                    if mf is not None and not mf.abstract:
+                        local = qual.rpartition(".")[2]
+                        remote_models.setdefault(mf.label, local)
+                        retarget[qual] = monolith
+                        todo.setdefault(
+                            qual,
+                            f"{mf.label} stays in the monolith; here it is a reference by id (monolith.{local}), "
+                            "its queries must become calls to the monolith's API",
+                        )
+                        continue
+                    vendor_mod = dep if kind != "module" else qual
+                    reason = self.vendor_reason(vendor_mod) or (None if m.migration else self.data_reason(vendor_mod))
+                    if reason is None:
+                        vendored.add(vendor_mod)
+                        seen.discard(vendor_mod)  # read for bases.py only so far: now all of it
+                        queue.append(vendor_mod)
+                        continue
+                    if kind == "module":
+                        # a whole module that cannot be copied: the import stays and says so
+                        todo.setdefault(
+                            qual, f"{qual} stays in the monolith and cannot be copied into the service: {reason}"
+                        )
+                        sites.setdefault(qual, (m.path, imp.line))
+                        continue
+                    stand_ins[qual] = f"{self.p.module_of(qual)} cannot be copied into the service: {reason}"
                     retarget[qual] = monolith
-                    todo.setdefault(
-                        qual,
-                        f"{mf.label} stays in the monolith; here it is a reference by id (monolith.{local}), "
-                        "its queries must become calls to the monolith's API",
-                    )
-                    continue
-                vendor_mod = dep if kind != "module" else qual
-                reason = self.vendor_reason(vendor_mod)
-                if reason is None:
-                    vendored.add(vendor_mod)
-                    queue.append(vendor_mod)
-                    continue
-                if kind == "module":
-                    # a whole module that cannot be copied: the import stays and says so
-                    todo.setdefault(
-                        qual, f"{qual} stays in the monolith and cannot be copied into the service: {reason}"
+                    todo[qual] = (
+                        f"{qual} stays in the monolith ({reason}): the service imports a stand-in that raises when "
+                        "used; move it with the service, make its module pure, or call it back"
                     )
                     sites.setdefault(qual, (m.path, imp.line))
-                    continue
-                stand_ins[qual] = f"{self.p.module_of(qual)} cannot be copied into the service: {reason}"
-                retarget[qual] = monolith
-                todo[qual] = (
-                    f"{qual} stays in the monolith ({reason}): the service imports a stand-in that raises when "
-                    "used; move it with the service, make its module pure, or call it back"
-                )
-                sites.setdefault(qual, (m.path, imp.line))
-        # a function called back whose module is copied anyway, and which uses no staying data, is used
-        # from the copy (a pure helper, e.g. a validator, has no business going over HTTP)
-        copied = service | vendored
-        callbacks = []
-        for cb in rewrites.callbacks:
-            if self.p.module_of(cb.qualname) in vendored and self._pure_function(cb.qualname, copied, set()):
+            # a function called back whose module can be copied, and which is pure (uses no staying data)
+            # or decorated (its name binds what the decorator returns, not a function to call over
+            # HTTP), is used from the copy: a validator or a permission predicate has no business
+            # going over HTTP
+            found = [cb for cb in callbacks if self._copyable_function(cb.qualname, service | vendored)]
+            if not found:
+                break
+            for cb in found:
+                callbacks.remove(cb)
                 retarget.pop(cb.qualname, None)
                 todo.pop(cb.qualname, None)
                 self.vendored_functions.add(cb.qualname)
-            else:
-                callbacks.append(cb)
+                owner = cb.qualname.rpartition(".")[0]  # a module: _copyable_function said so
+                if owner not in service and owner not in vendored:
+                    vendored.add(owner)
+                    seen.discard(owner)
+                    queue.append(owner)
         # the TODO of a name whose module is now copied is gone: it imports as it did
         for qual in list(todo):
             if qual not in retarget and self.p.module_of(qual) in vendored:
@@ -238,6 +276,17 @@ class VendorPart(PlannerState):
         found: set[str] = self.__dict__.setdefault("_vendored_functions", set())
         return found
 
+    def _copyable_function(self, qualname: str, copied: set[str]) -> bool:
+        """Whether a staying function called back can be used from a copy of its module instead."""
+        mod, _, name = qualname.rpartition(".")
+        m = self.p.modules.get(mod)
+        node = m.defs.get(name) if m is not None else None
+        if m is None or mod in self.moved or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return False
+        if mod not in copied and self.vendor_reason(mod) is not None:
+            return False
+        return bool(node.decorator_list) or self._pure_function(qualname, copied, set())
+
     def _pure_function(self, qualname: str, copied: set[str], seen: set[str]) -> bool:
         """Whether a function of a copied module names only copied, moved or third-party code (no
         staying model, nothing that stays)."""
@@ -259,7 +308,7 @@ class VendorPart(PlannerState):
             mf = self.p.model_by_name(dotted)
             if mf is not None and not mf.abstract and mf.module not in self.moved:
                 return False
-            if dep not in copied:
+            if dep not in copied and self.vendor_reason(dep) is not None:
                 return False
             if dep == mod and isinstance(m.defs.get(dotted.rpartition(".")[2]), ast.FunctionDef | ast.AsyncFunctionDef):
                 if not self._pure_function(dotted, copied, seen):
