@@ -23,8 +23,8 @@ from decompose.extract.plan.service import ServicePart
 from decompose.extract.plan.signals import SignalsPart
 from decompose.extract.plan.tests import TestsPart
 from decompose.extract.plan.vendor import VendorPart
-from decompose.extract.plan.web import WebPart
 from decompose.extract.plan.values import ExtractionPlan, InterfaceModel, ManualStep, service_package
+from decompose.extract.plan.web import WebPart
 from decompose.extract.service.requirements import dependency_files
 from decompose.graph import Evidence
 from decompose.scan.source import walk_files

@@ -43,6 +43,7 @@ from decompose.extract.codemods.moved_imports import (
 )
 from decompose.extract.plan import ExtractionPlan
 from decompose.extract.plan import index as F
+from decompose.extract.service import web as web_face
 from decompose.extract.service.openapi import camel, document_json, dto_name
 from decompose.extract.service.pytest_config import python_file_patterns
 from decompose.extract.service.requirements import (
@@ -52,7 +53,6 @@ from decompose.extract.service.requirements import (
     is_stdlib,
     monolith_pins,
 )
-from decompose.extract.service import web as web_face
 from decompose.extract.service.settings_values import SettingValue, settings_values
 from decompose.extract.service.tasks import MODULE as TASK_CALLS
 from decompose.extract.service.tasks import has_tasks, task_view
@@ -1132,11 +1132,11 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
         "test_imports.py.tmpl", service=plan.service, packages=repr(packages)
     )
     own = {f"{pkg}/{name}" for name in web_face.OWN_FILES}  # their imports are the service's own requirements
-    files["requirements.txt"], files["requirements-dev.txt"], requirement_notes = requirements_files(
+    requirements, files["requirements-dev.txt"], requirement_notes = requirements_files(
         ctx, {k: v for k, v in files.items() if k not in own}
     )
-    files["requirements.txt"] += web_face.requirements_lines(
-        plan, files["requirements.txt"], {k: p.line for k, p in monolith_pins(index.root).items()}
+    files["requirements.txt"] = requirements + web_face.requirements_lines(
+        plan, requirements, {k: p.line for k, p in monolith_pins(index.root).items()}
     )
     files["pytest.ini"] = pytest_ini(ctx)
     files["Dockerfile"] = _template("Dockerfile.tmpl", service=plan.service, package=pkg)
