@@ -367,6 +367,7 @@ class _Upstream(http.server.BaseHTTPRequestHandler):
         self.send_header("X-Upstream", "billing")
         self.send_header("Set-Cookie", "svc_a=1; Path=/; HttpOnly")
         self.send_header("Set-Cookie", "svc_b=two; Max-Age=60; Path=/billing/; SameSite=Lax")
+        self.send_header("Set-Cookie", "sessionid=the-services-own; Path=/; HttpOnly")
         self.send_header("Connection", "keep-alive")
         self.end_headers()
         self.wfile.write(payload)
@@ -454,7 +455,7 @@ def test_the_proxy_forwards_requests_and_answers_as_the_service_did(
     assert headers["host"] == url.removeprefix("http://")
     assert out["get"]["status"] == 200 and out["get"]["headers"]["X-Upstream"] == "billing"
     assert json.loads(str(out["get"]["text"]))["path"] == "/billing/3/?q=1&q=2&x=%C3%A9"
-    # every Set-Cookie comes back, attributes kept
+    # every Set-Cookie comes back, attributes kept (but the service's session cookie: the monolith's stays)
     assert out["get"]["cookies"] == {
         "svc_a": {"value": "1", "path": "/", "httponly": True, "max-age": "", "samesite": ""},
         "svc_b": {"value": "two", "path": "/billing/", "httponly": False, "max-age": "60", "samesite": "Lax"},
