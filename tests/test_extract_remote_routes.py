@@ -29,6 +29,7 @@ import pytest
 from decompose.extract.plan import build_plan
 from decompose.extract.plan.index import index_project
 from decompose.extract.rewire import Rewiring, load_stored_plan, rewire
+from decompose.extract.urlconfs import permission_codes, read_urlconfs
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rewire" / "mini"
 KEY = "routes-test-identity-key-0123456789abcdef"
@@ -519,3 +520,66 @@ def test_a_service_that_is_down_gives_a_503_page(rewired: tuple[Path, Rewiring])
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.splitlines() == ["503 30 billing"] * 4  # refused, then the breaker open: a 503 page each time
+
+
+def test_the_reader_on_more_forms_without_django() -> None:
+    """``url()``, a SimpleRouter without trailing slashes, a custom converter, a viewset found through a
+    re-export, an include of a URLconf that stays (read as text only: nothing imported)."""
+    sources = {
+        "pay.urls": ("""
+from django.conf.urls import url
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+from pay.api import Things
+
+router = SimpleRouter(trailing_slash=False)
+router.register("things", Things, "thing")
+
+urlpatterns = [
+    url(r"^old/(?P<pk>\\d+)/$", views.old, name="old"),
+    path("y/<year:y>/", views.year, name="year"),
+    path("auth/", include("django.contrib.auth.urls")),
+] + router.urls
+""", False),
+        "pay.api": ("from pay.viewsets import Things  # re-exported\n", False),
+        "pay.viewsets": ("""
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+
+class Base(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = "[0-9]+"
+
+class Things(Base):
+    @action(detail=True, url_path="go/now")
+    def go(self, request, pk=None):
+        pass
+""", False),
+    }
+    (conf,) = read_urlconfs(["pay.urls"], sources.get, ("pay",))
+    assert [(r.kind, r.route, r.name, r.csrf) for r in conf.routes] == [
+        ("re_path", r"^old/(?P<pk>\d+)/$", "old", "check"),
+        ("path", "y/<str:y>/", "year", "check"),
+        ("re_path", "^things/(?P<pk>[0-9]+)$", "thing-detail", "drf"),  # retrieve only: no list route
+        ("re_path", "^things/(?P<pk>[0-9]+)/go/now$", "thing-go", "drf"),
+    ]
+    assert conf.notes == ("pay/urls.py:12: converter 'year' of 'y/<year:y>/' mirrored as str",)
+    assert conf.unread == ("pay/urls.py:13: include of django.contrib.auth.urls, not a URLconf of the moved apps",)
+
+
+def test_permission_codes_the_moved_code_checks() -> None:
+    code = '''
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.contrib.auth.decorators import permission_required
+
+class Refunds(PermissionRequiredMixin, View):
+    permission_required = ("pay.refund_payment", "pay.view_payment")
+
+@permission_required("pay.capture_payment", raise_exception=True)
+def capture(request):
+    if request.user.has_perms(["pay.add_payment"]) or request.user.has_perm(perm="pay.export"):
+        return None
+    return request.user.has_perm(some_variable)  # not literal: not collected
+'''
+    assert permission_codes([("pay/views.py", code)]) == (
+        "pay.add_payment", "pay.capture_payment", "pay.export", "pay.refund_payment", "pay.view_payment",
+    )
