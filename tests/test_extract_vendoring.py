@@ -61,6 +61,16 @@ PROJECT = {
 
         class Customer(models.Model):
             name = models.CharField(max_length=50)
+
+
+        class AuditMixin:
+            def audit(self) -> str:
+                return f"audit {self.pk}"
+
+
+        class Audited(AuditMixin, models.Model):
+            class Meta:
+                abstract = True
     """,
     # a pure helper chain: helpers -> text -> constants (each imports the next)
     "core/constants.py": """
@@ -175,6 +185,7 @@ PROJECT = {
         from django.db import models
 
         from core.mixins import CoreModel
+        from core.models import Audited
         from core.validators import positive
 
 
@@ -183,7 +194,7 @@ PROJECT = {
             customer = models.ForeignKey("core.Customer", on_delete=models.CASCADE)
 
 
-        class Line(models.Model):
+        class Line(Audited):
             invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE)
             amount = models.IntegerField()
     """,
@@ -356,8 +367,18 @@ def test_an_abstract_base_keeps_its_own_bases(plan, service: Path) -> None:  # t
     copied = {*rw.vendored, *plan.shared_kernel}
     assert "core.mixins" in copied and "core.logs" in copied
     assert "core.mixins.CoreModel" not in rw.abstract_bases
-    assert not (service / "billing_service/bases.py").exists()
+    assert "CoreModel" not in (service / "billing_service/bases.py").read_text()
     assert "core.mixins.CoreModel" in _imports(service / "proj/sub/billing/models.py")
+
+
+def test_an_abstract_base_of_a_models_module_is_copied_with_its_mixins(plan, service: Path) -> None:  # type: ignore[no-untyped-def]
+    """core.models defines a staying model, so it is not copied whole: its abstract base goes to bases.py,
+    with the mixin it inherits from, defined beside it."""
+    assert "core.models.Audited" in plan.service_rewrites.abstract_bases
+    bases = (service / "billing_service/bases.py").read_text()
+    assert "class AuditMixin:" in bases and "class Audited(AuditMixin, models.Model):" in bases
+    assert bases.index("class AuditMixin:") < bases.index("class Audited(")
+    assert "billing_service.bases.Audited" in _imports(service / "proj/sub/billing/models.py")
 
 
 def test_a_migration_importing_a_staying_helper_gets_it(plan, service: Path) -> None:  # type: ignore[no-untyped-def]
@@ -404,3 +425,14 @@ def test_the_generated_test_imports_passes(service: Path, tmp_path: Path) -> Non
             [sys.executable, "manage.py", *args], cwd=service, env=env, capture_output=True, text=True, timeout=120
         )
         assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_service_layer_that_reads_staying_data_is_called_back_not_copied() -> None:
+    """The sample's notifications receivers use orders.services.order_page_url: orders.services queries
+    orders' models and imports cart and pricing services, so copying it pulled three apps' business
+    logic into the service, which then failed at import (Order.Status on a reference-by-id stand-in)."""
+    root = Path(__file__).resolve().parents[1] / "sample_monolith"
+    plan = build_plan(root, "notifications", ["notifications"])
+    vendored = set(plan.service_rewrites.vendored)
+    assert not {"orders.services", "cart.services", "pricing.services"} & vendored, sorted(vendored)
+    assert "orders.services.order_page_url" in {cb.qualname for cb in plan.service_rewrites.callbacks}

@@ -283,8 +283,8 @@ class VendorPart(PlannerState):
         node = m.defs.get(name) if m is not None else None
         if m is None or mod in self.moved or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             return False
-        if mod not in copied and self.vendor_reason(mod) is not None:
-            return False
+        if mod not in copied and (self.vendor_reason(mod) is not None or self.data_reason(mod) is not None):
+            return False  # a module that reads staying data is not copied for one of its functions
         return bool(node.decorator_list) or self._pure_function(qualname, copied, set())
 
     def _pure_function(self, qualname: str, copied: set[str], seen: set[str]) -> bool:
@@ -308,7 +308,7 @@ class VendorPart(PlannerState):
             mf = self.p.model_by_name(dotted)
             if mf is not None and not mf.abstract and mf.module not in self.moved:
                 return False
-            if dep not in copied and self.vendor_reason(dep) is not None:
+            if dep not in copied and (self.vendor_reason(dep) is not None or self.data_reason(dep) is not None):
                 return False
             if dep == mod and isinstance(m.defs.get(dotted.rpartition(".")[2]), ast.FunctionDef | ast.AsyncFunctionDef):
                 if not self._pure_function(dotted, copied, seen):
@@ -323,7 +323,8 @@ class VendorPart(PlannerState):
             owner, _, cls = dotted.rpartition(".")
             node = m.defs.get(cls) if owner == mod else None
             if node is not None:
-                out |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+                for used in definitions_used(m, [cls]):
+                    out |= {n.id for n in ast.walk(m.defs[used]) if isinstance(n, ast.Name)}
         return out
 
     def _stub_packages(self, copied: set[str]) -> tuple[str, ...]:
@@ -346,6 +347,26 @@ class VendorPart(PlannerState):
                 if init not in provided:
                     out.add(init)
         return tuple(sorted(out))
+
+
+def definitions_used(m: F.Module, names: Iterable[str]) -> list[str]:
+    """``names`` and the top-level definitions of ``m`` they use, transitively, in source order: what a
+    copy of ``names`` alone needs from its module (an abstract base's mixins defined beside it).
+
+    Names bound by imports are not definitions (the copy imports them)."""
+    return list(names)  # TMP-OFF
+    order = {name: i for i, name in enumerate(m.defs)}
+    found: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name in found or name not in m.defs:
+            continue
+        found.add(name)
+        for n in ast.walk(m.defs[name]):
+            if isinstance(n, ast.Name) and n.id in m.defs and n.id not in m.imports:
+                stack.append(n.id)
+    return sorted(found, key=order.__getitem__)
 
 
 def _parents(name: str) -> list[str]:
