@@ -354,7 +354,6 @@ def definitions_used(m: F.Module, names: Iterable[str]) -> list[str]:
     copy of ``names`` alone needs from its module (an abstract base's mixins defined beside it).
 
     Names bound by imports are not definitions (the copy imports them)."""
-    return list(names)  # TMP-OFF
     order = {name: i for i, name in enumerate(m.defs)}
     found: set[str] = set()
     stack = list(names)

@@ -43,6 +43,7 @@ from decompose.extract.codemods.moved_imports import (
 )
 from decompose.extract.plan import ExtractionPlan
 from decompose.extract.plan import index as F
+from decompose.extract.plan.vendor import definitions_used
 from decompose.extract.service import web as web_face
 from decompose.extract.service.openapi import camel, document_json, dto_name
 from decompose.extract.service.pytest_config import python_file_patterns
@@ -727,21 +728,27 @@ def bases_module(ctx: _Context) -> str | None:
         return None
     imports: set[str] = set()
     bodies: list[str] = []
+    copied: set[int] = set()
     for dotted in ctx.abstract_bases:
         mod, _, name = dotted.rpartition(".")
         m = ctx.p.modules[mod]
-        node = m.defs[name]
-        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-        for local in sorted(used & set(m.imports)):
-            target = m.imports[local]
-            base, _, last = target.rpartition(".")
-            if not base:
-                imports.add(f"import {target}" + (f" as {local}" if local != target else ""))
-            else:
-                imports.add(f"from {base} import {last}" + (f" as {local}" if local != last else ""))
-        segment = ast.get_source_segment(m.source, node) or ""
-        line = getattr(node, "lineno", 0)
-        bodies.append(f"# copied from {m.path}:{line} ({dotted}), which stays in the monolith\n{segment}")
+        for used_name in definitions_used(m, [name]):  # the class and what it uses from its module (mixins)
+            node = m.defs[used_name]
+            if id(node) in copied:
+                continue
+            copied.add(id(node))
+            used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            for local in sorted(used & set(m.imports)):
+                target = m.imports[local]
+                base, _, last = target.rpartition(".")
+                if not base:
+                    imports.add(f"import {target}" + (f" as {local}" if local != target else ""))
+                else:
+                    imports.add(f"from {base} import {last}" + (f" as {local}" if local != last else ""))
+            segment = ast.get_source_segment(m.source, node) or ""
+            line = getattr(node, "lineno", 0)
+            what = dotted if used_name == name else f"{mod}.{used_name}, used by {dotted}"
+            bodies.append(f"# copied from {m.path}:{line} ({what}), which stays in the monolith\n{segment}")
     head = ['"""Abstract base models of the monolith that moved models inherit from (copied by decompose)."""', ""]
     return "\n".join(head + sorted(imports) + ["", "", ""]) + "\n\n\n".join(bodies) + "\n"
 
