@@ -70,6 +70,8 @@ FILES = {
         ]
         ROOT_URLCONF = "conf.urls"
         SECRET_KEY = "x"
+
+        from mail.settings import *  # the app's own settings
     """,
     "src/conf/urls.py": """
         from django.urls import include, path
@@ -81,11 +83,27 @@ FILES = {
     """,
     "src/event/__init__.py": "",
     "src/event/models.py": """
+        from django.contrib.contenttypes.fields import GenericRelation
         from django.db import models
 
 
         class Event(models.Model):
             name = models.CharField(max_length=20)
+            mails = GenericRelation("mail.QueuedMail")
+    """,
+    "src/event/migrations/__init__.py": "",
+    "src/event/migrations/0001_initial.py": """
+        from django.db import migrations
+
+        from mail.utils import _clean
+
+
+        class Migration(migrations.Migration):
+            operations = [migrations.RunPython(lambda apps, schema: _clean("x"))]
+    """,
+    "src/event/templates/event/page.html": """
+        {% extends "mail/base.html" %}
+        {% block body %}{% include "mail/snippet.html" %}<a href="/mail/outbox/?id=1">outbox</a>{% endblock %}
     """,
     "src/event/urls.py": """
         from django.urls import path
@@ -97,18 +115,32 @@ FILES = {
     "src/event/views.py": """
         from mail.utils import send
 
+        OUTBOX = "/mail/outbox/?id="
+
 
         def page(request):
             send("hello")
     """,
     "src/mail/__init__.py": "",
     "src/mail/models.py": """
+        from django.contrib.contenttypes.fields import GenericForeignKey
+        from django.contrib.contenttypes.models import ContentType
         from django.db import models
 
 
         class QueuedMail(models.Model):
             text = models.TextField()
+            events = models.ManyToManyField("event.Event")
+            content_type = models.ForeignKey(ContentType, null=True, on_delete=models.CASCADE)
+            object_id = models.PositiveIntegerField(null=True)
+            target = GenericForeignKey("content_type", "object_id")
     """,
+    "src/mail/settings.py": """
+        MAIL_FROM = "orga@example.com"
+        MAIL_RETRIES = [1, 5]
+    """,
+    "src/mail/templates/mail/base.html": "<body>{% block body %}{% endblock %}</body>\n",
+    "src/mail/templates/mail/snippet.html": "<p>mail</p>\n",
     "src/mail/utils.py": """
         import bleach
 
@@ -132,9 +164,11 @@ FILES = {
     "src/mail/views.py": """
         from django.http import HttpResponse
 
+        from mail.models import QueuedMail
+
 
         def outbox(request):
-            return HttpResponse("ok")
+            return HttpResponse(str(QueuedMail.objects.filter(events__in=[1]).count()))
     """,
     "src/tests/__init__.py": "",
     "src/tests/factories.py": """
@@ -359,3 +393,46 @@ def test_a_second_apply_on_the_rewired_sample_changes_nothing(tmp_path: Path) ->
     drift = {"payments_service/settings.py", "requirements.txt"}
     assert sorted(again) == sorted(service)
     assert {k: v for k, v in again.items() if k not in drift} == {k: v for k, v in service.items() if k not in drift}
+
+
+# -- 3. what staying code does with the moved app that no import-level use shows ------------------------
+
+
+def _line(root: Path, rel: str, marker: str) -> int:
+    return next(i for i, ln in enumerate((root / rel).read_text().splitlines(), 1) if marker in ln)
+
+
+def test_the_plan_lists_what_staying_code_does_with_the_moved_app(repo: Path) -> None:
+    src = repo / "src"
+    plan = build_plan(src, "mail", ["mail"])
+    steps = {(s.path, s.line, s.pattern): s.message for s in plan.manual_steps}
+
+    def step(rel: str, marker: str, pattern: str) -> str:
+        key = (rel, _line(src, rel, marker), pattern)
+        assert key in steps, (key, sorted(k for k in steps if k[0] == rel))
+        return steps[key]
+
+    assert "settings star-import mail.settings" in step("conf/settings.py", "import *", "star import")
+    assert "mail.utils._clean" in step("event/migrations/0001_initial.py", "from mail.utils", "migration")
+    assert "'mail/snippet.html'" in step("event/templates/event/page.html", "include", "web face")
+    assert "'mail/base.html'" in step("event/templates/event/page.html", "extends", "web face")
+    assert "'/mail/outbox/?id=1'" in step("event/templates/event/page.html", "href", "hard-coded URL")
+    assert "conf/urls.py:" in step("event/views.py", "OUTBOX =", "hard-coded URL")
+    assert "GenericRelation" in step("event/models.py", "GenericRelation(", "generic relation")
+    assert "GenericForeignKey" in step("mail/models.py", "GenericForeignKey(", "generic relation")
+    assert "mail.QueuedMail.events" in step("mail/views.py", "events__in", "API composition")
+    # the include is listed with the web routes of EXTRACTION.md
+    assert f"`conf/urls.py:{_line(src, 'conf/urls.py', 'mail.urls')}`" in plan_markdown(plan)
+
+
+def test_the_rewire_puts_a_moved_settings_module_in_place_of_its_star_import(repo: Path) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    src = repo / "src"
+    plan = build_plan(src, "mail", ["mail"])
+    settings = rewire(plan, src).changes["conf/settings.py"]
+    assert "from mail.settings import *" not in settings
+    assert 'MAIL_FROM = "orga@example.com"\nMAIL_RETRIES = [1, 5]\n' in settings
+    namespace: dict[str, object] = {"__name__": "settings"}
+    exec(compile(settings, "settings.py", "exec"), namespace)  # the rewired settings run without the app's code
+    assert namespace["MAIL_RETRIES"] == [1, 5] and "mail" in namespace["INSTALLED_APPS"]  # type: ignore[operator]

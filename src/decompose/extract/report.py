@@ -276,6 +276,14 @@ def plan_markdown(plan: ExtractionPlan) -> str:
         f for f in plan.moved_files if "/tests/" in f"/{f}" and f.endswith(".py") and not f.endswith("__init__.py")
     ]
     out += ["", f"Test modules that move: {', '.join(f'`{t}`' for t in moved_tests) or '(none)'}."]
+    if plan.web.routes:
+        out += ["", "## Where the monolith mounts the moved web code", ""]
+        for r in plan.web.routes:
+            what = f"include({r.target!r})" if r.kind == "include" else f"the view `{r.target}`"
+            out.append(
+                f"- `{r.evidence.path}:{r.evidence.line}` — {what} at `{r.path}`: switched by the rewire "
+                "(forwarded to the service in remote mode)"
+            )
     out += ["", "## Dependencies", ""]
     if plan.dependency_files:
         out.append(

@@ -41,6 +41,7 @@ from decompose.extract.codemods.todo_comments import AddTodoComments
 from decompose.extract.codemods.urlconf import ServiceSwitchUrls
 from decompose.extract.monolith_requirements import client_requirement_changes
 from decompose.extract.plan import ExtractionPlan
+from decompose.extract.settings_inline import inline_star_imports
 from decompose.extract.urlconfs import MirroredUrlconf, permission_codes, read_urlconfs
 from decompose.project import SettingsRead, import_root_of, read_settings
 from decompose.scan.fallback import MAX_BRACKET_DEPTH, max_bracket_depth
@@ -463,6 +464,21 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         if module.code != source:
             changes[rel] = module.code
 
+    # the settings must not need moved code: a star import of a moved module becomes that module's values
+    for rel in sorted({r for r in (settings_rel, installed_rel) if r}):
+        current = changes.get(rel) or read_text(root, rel)
+        if current is None or " import *" not in current:
+            continue
+        sources: dict[str, str] = {}
+        for mod in plan.moved_modules:
+            path = _module_path(root, mod) if f"from {mod} import *" in current else None
+            text = read_text(root, path) if path else None
+            if text is not None:
+                sources[mod] = text
+        inlined, inline_notes = inline_star_imports(current, sources, plan.service)
+        notes.extend(f"{rel}: {n}" for n in inline_notes)
+        if inlined != current:
+            changes[rel] = inlined
     for what, target in (("INSTALLED_APPS", installed_rel or installed_in), ("ROOT_URLCONF", urls_rel)):
         if target not in done:
             raise InputError(
