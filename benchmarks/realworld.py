@@ -105,6 +105,8 @@ FLAKY: dict[str, frozenset[str]] = {
             "tests.crm.utils.test_restore_imap_emails.TestRestoreImapEmails.test_restore_inquiry_email",
             "tests.common.test_reminder.TestReminder.test_task_reminder",
             "tests.tasks.test_task.TestTask.test_subtask_completion_notification",
+            # failed in the pristine suite run by this benchmark (--pristine, 2026-12-07): `0 != 1` mails
+            "tests.common.utils.test_notif_email_sender.TestNotifEmailSender.test_notification_email_sender",
         }
     ),
     # diff_match_patch's 1 s Diff_Timeout runs out on a loaded machine
