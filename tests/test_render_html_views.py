@@ -135,6 +135,7 @@ def test_sample_module_page_boxes_collapse_and_search(browser, sample, tmp_path)
     page.press("#search", "Enter")
     assert page.inner_text("#panel h2") == "orders"
     assert "orders.services" in page.inner_text("#members")
+    page.wait_for_timeout(300)  # the zoom animation
     page.screenshot(path=str(shots(tmp_path) / "html-sample-modules.png"))
     # collapse orders: its modules leave the graph, their edges to the rest summed onto its box
     before = page.evaluate(f"{CY}.getElementById('orders.services').position()")
@@ -184,6 +185,7 @@ def test_path_view_explains_a_dependency_with_evidence(browser, sample, tmp_path
     path = page.evaluate("window.decompose.showPath('web.views', 'payments.models')")
     assert path[0] == "web.views" and path[-1] == "payments.models"
     assert page.evaluate(f"{CY}.edges('.path').length") == len(path) - 1
+    page.wait_for_timeout(300)  # the zoom animation
     page.screenshot(path=str(shots(tmp_path) / "html-sample-path.png"))
     # no path: said, nothing highlighted
     assert page.evaluate("window.decompose.showPath('payments.models', 'web.views')") is None
@@ -332,7 +334,7 @@ def test_app_level_start_expands_an_app_into_its_modules_and_back(browser, sampl
     assert any(s == "orders.services" and t == "box:payments" for s, t in meta)
     assert page.evaluate(OVERLAPS) == []  # the other boxes made room
     assert page.inner_text("#box-toggle") == "Collapse"
-    page.evaluate(f"{CY}.fit(undefined, 20)")
+    page.evaluate(f"void {CY}.fit(undefined, 20)")  # (void: the chained core is no JSON)
     page.screenshot(path=str(shots(tmp_path) / "html-sample-expand.png"))
     page.click("#box-toggle")
     assert page.evaluate(DRAWN) == start
@@ -344,6 +346,16 @@ def test_app_level_start_expands_an_app_into_its_modules_and_back(browser, sampl
     assert weight2 == page.evaluate(EXPECTED_WEIGHT)
     page.click("#collapse-all")
     assert page.evaluate(DRAWN) == start
+    # search and Why? find modules inside collapsed boxes and open those boxes
+    page.fill("#search", "payments.gateway")
+    page.press("#search", "Enter")
+    assert page.inner_text("#panel h2") == "payments.gateway" and "#" not in page.inner_text("#deps")
+    assert "payments.gateway" in page.evaluate(DRAWN)[0]
+    path = page.evaluate("window.decompose.showPath('web.views', 'payments.models')")
+    assert path[0] == "web.views" and path[-1] == "payments.models"
+    assert set(path) <= set(page.evaluate(DRAWN)[0])
+    assert page.evaluate(f"{CY}.edges('.path').length") == len(path) - 1
+    assert page.evaluate(OVERLAPS) == []
     assert problems == []
 
 
@@ -398,7 +410,7 @@ def test_wagtail_sized_synthetic_graph_renders_collapsed_and_stays_responsive(br
     nodes, boxes, weight = page.evaluate(DRAWN)
     assert len(nodes) == 60 and all(n.startswith("app0007.") for n in nodes) and "box:app0007" not in boxes
     assert weight == page.evaluate(EXPECTED_WEIGHT) and page.evaluate(OVERLAPS) == []
-    page.evaluate(f"{CY}.fit(undefined, 20)")
+    page.evaluate(f"void {CY}.fit(undefined, 20)")  # (void: the chained core is no JSON)
     page.screenshot(path=str(shots(tmp_path) / "html-synthetic-2500.png"))
     collapse = page.evaluate(toggle, "box:app0007")
     assert page.evaluate(DRAWN) == start

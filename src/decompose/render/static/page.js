@@ -181,7 +181,7 @@
   var cy = cytoscape({
     container: document.getElementById("cy"),
     elements: elements,
-    minZoom: 0.02, maxZoom: 6,
+    minZoom: 0.02, maxZoom: 4,
     textureOnViewport: large, hideEdgesOnViewport: large, pixelRatio: large ? 1 : "auto",
     style: [
       { selector: "node", style: {
@@ -223,6 +223,14 @@
       : { name: "concentric", animate: false, concentric: function (n) { return n.degree(); }, levelWidth: function () { return 4; } }
   });
 
+  // Show these elements whole, zoomed in no further than FOCUS_ZOOM: a small collapsed box fitted to
+  // the window would zoom in 6 times, where the canvas takes seconds to dash edges thousands of pixels long.
+  var FOCUS_ZOOM = 1.5;
+  function focusOn(eles, padding) {
+    var bb = eles.boundingBox();
+    var z = Math.min(FOCUS_ZOOM, cy.width() / (bb.w + 2 * padding), cy.height() / (bb.h + 2 * padding));
+    cy.animate({ zoom: z, center: { eles: eles } }, { duration: 200 });
+  }
   function visibleEdges(coll) { return coll.filter(function (e) { return !e.hasClass("hidden"); }); }
   function drawn() { return cy.edges().not(".meta"); }
   // the pairs (indices in `pairs`) a drawn edge stands for: its own, or those summed onto a collapsed box
@@ -316,7 +324,7 @@
     ul = el("ul", { id: "rdeps" });
     inc.sort(sortE).forEach(function (e) { ul.appendChild(edgeItem(e, e.source().id())); });
     body.appendChild(ul);
-    if (center) cy.animate({ center: { eles: node }, zoom: Math.max(cy.zoom(), 0.8) }, { duration: 200 });
+    if (center) cy.animate({ center: { eles: node }, zoom: Math.min(FOCUS_ZOOM, Math.max(cy.zoom(), 0.8)) }, { duration: 200 });
   }
   // A box: what its nodes depend on in other boxes (and what depends on them), summed box by box.
   function boxOf(id) { return NODE[id].box ? BOX + NODE[id].box : id; }
@@ -367,7 +375,7 @@
       ul.appendChild(li);
     });
     body.appendChild(ul);
-    if (center) cy.animate({ fit: { eles: box, padding: 40 } }, { duration: 200 });
+    if (center) focusOn(box, 40);
   }
   // Expand the boxes that hide these nodes.
   function reveal(ids) {
@@ -744,7 +752,7 @@
       ol.appendChild(li);
     });
     body.appendChild(ol);
-    cy.animate({ fit: { eles: path, padding: 60 } }, { duration: 200 });
+    focusOn(path, 60);
     return ids;
   }
   document.getElementById("path-go").addEventListener("click", function () {
