@@ -290,7 +290,7 @@ def test_the_client_packages_above_the_rewired_folder_are_a_note(repo: Path) -> 
     wired = rewire(plan, repo / "src")
     assert not any(rel.endswith(("pyproject.toml", "requirements.txt")) for rel in wired.changes)
     note = next(n for n in wired.notes if "../pyproject.toml" in n)
-    assert "httpx~=" in note and "stamina~=" in note
+    assert "there: httpx~=" in note and "; stamina~=" in note and '"' not in note
 
 
 def test_requirements_txt_pinned_with_double_equals_gets_exact_pins(tmp_path: Path) -> None:

@@ -172,7 +172,7 @@ def client_requirement_changes(root: Path, wanted: Sequence[str]) -> tuple[dict[
         if folder == root:
             return {rel: new}, []
         old = set(text.splitlines())
-        added = [ln.strip() for ln in new.splitlines() if ln not in old]
+        added = [ln.strip().rstrip(",").strip("\"'") for ln in new.splitlines() if ln not in old]
         where = Path(os.path.relpath(folder / rel, root)).as_posix()
         return {}, [
             f"the monolith declares its dependencies in {where}, above the rewired folder (the rewire writes "
