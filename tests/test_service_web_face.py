@@ -679,12 +679,15 @@ def sample_services(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
 def test_urlconfs_that_loop_or_name_nothing_are_read_without_error(tmp_path: Path) -> None:
     files = dict(PROJECT)
     files["proj/urls.py"] = """
+        from django.conf import settings
         from django.conf.urls.i18n import i18n_patterns
         from django.urls import include, path, re_path
 
         from blog import views
 
         urlpatterns = [
+            path(settings.BLOG_PREFIX, include("blog.urls", namespace="pref")),
+            path(prefix(), include("blog.extra_urls")),
             path("self/", include("proj.urls")),
             path("gone/", include("nowhere.urls")),
             path(route="kw/", view=views.feed, name="kw"),
@@ -693,7 +696,12 @@ def test_urlconfs_that_loop_or_name_nothing_are_read_without_error(tmp_path: Pat
         ]
         urlpatterns += i18n_patterns(path("i18n/", views.feed))
     """
-    web = build_plan(_write(tmp_path / "mono", files), "blog", ["blog"]).web
+    files["proj/settings.py"] += '    BLOG_PREFIX = "pref/"\n'
+    plan = build_plan(_write(tmp_path / "mono", files), "blog", ["blog"])
+    web = plan.web
+    assert ("include", "pref/", "blog.urls") in {(r.kind, r.path, r.target) for r in web.routes}  # settings.NAME
+    unread = [s for s in plan.manual_steps if "a route decompose cannot read (prefix())" in s.message]
+    assert [(s.path, s.pattern) for s in unread] == [("proj/urls.py", "web face")]
     found = {(r.path, r.kind, r.name, r.kwargs) for r in web.routes}
     assert ("kw/", "view", "kw", None) in found
     assert (r"^old/(?P<pk>[0-9]+)/$", "view", "old", "{'extra': 1}") in found

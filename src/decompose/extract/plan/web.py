@@ -254,11 +254,25 @@ class WebPart(PlannerState):
             function = URL_FUNCTIONS.get(self.p.resolve(m, node.func) or "")
             if function is None:
                 continue
-            route = _string(node.args[0] if node.args else _kw(node, "route"))
+            written = node.args[0] if node.args else _kw(node, "route")
+            route = self._route(m, written)
             view = node.args[1] if len(node.args) > 1 else _kw(node, "view")
-            if route is None or view is None:
+            if view is None:
                 continue
             ev = Evidence(m.path, node.lineno)
+            if route is None:
+                if self._names_moved(m, view):
+                    shown = ast.unparse(written) if written is not None else "?"
+                    self.manual.append(
+                        ManualStep(
+                            ev.path,
+                            ev.line,
+                            "web face",
+                            f"moved code is mounted at a route decompose cannot read ({shown}): "
+                            "the service does not serve it; mount it in the service's web_urls.py at the same path",
+                        )
+                    )
+                continue
             if isinstance(view, ast.Call) and self.p.resolve(m, view.func) in INCLUDES:
                 self._include(m, function, route, view, parents, routes, names, seen, ev)
                 continue
@@ -384,6 +398,27 @@ class WebPart(PlannerState):
             if full in quoted and full not in moved_names and full not in out and _builtin_converters(r):
                 out[full] = r
         return tuple(out.values())
+
+    def _route(self, m: F.Module, node: ast.AST | None) -> str | None:
+        """A route as written: a literal, or ``settings.NAME`` when the monolith's settings set it literally."""
+        text = _string(node)
+        if text is not None or node is None:
+            return text
+        dotted = self.p.resolve(m, node) or ""
+        if dotted.startswith("django.conf.settings."):
+            value = self.p.project.settings.get(dotted.rsplit(".", 1)[1])
+            return value if isinstance(value, str) else None
+        return None
+
+    def _names_moved(self, m: F.Module, view: ast.AST) -> bool:
+        """Whether a route's view is moved code (an include of a moved URLconf, a moved view)."""
+        for node in ast.walk(view):
+            text = _string(node)
+            if text is not None and text in self.moved:
+                return True
+            if isinstance(node, (ast.Name, ast.Attribute)) and self.is_moved(self.p.resolve(m, node)):
+                return True
+        return False
 
     def _collisions(self, routes: list[WebRoute]) -> list[tuple[Evidence, str]]:
         """Mounts the service's own routes (/healthz, /api/v1/) shadow: where, and what."""
