@@ -164,10 +164,19 @@ PROJECT = {
         from django.contrib import admin
 
         from core.models import Customer
+        from core.text import label
 
 
-        class CustomerAdmin(admin.ModelAdmin):
+        class LabelMixin:
+            def label(self, obj):
+                return label(obj.pk)
+
+
+        class CustomerAdmin(LabelMixin, admin.ModelAdmin):
             list_display = ("name",)
+
+            def get_queryset(self, request):
+                return Customer.objects.all()
 
 
         admin.site.register(Customer, CustomerAdmin)
@@ -201,7 +210,7 @@ PROJECT = {
     "proj/sub/billing/admin.py": """
         from django.contrib import admin
 
-        from core.admin import CustomerAdmin
+        from core.admin import CustomerAdmin, LabelMixin
         from core.helpers import CURRENCY, invoice_label
         from core.inlines import ReadOnlyInline
         from core.lookups import customer_name
@@ -213,7 +222,7 @@ PROJECT = {
 
 
         @admin.register(Invoice)
-        class InvoiceAdmin(admin.ModelAdmin):
+        class InvoiceAdmin(LabelMixin, admin.ModelAdmin):
             inlines = [LineInline]
 
             def currency(self, obj):
@@ -343,12 +352,11 @@ def test_the_moved_admins_staying_helpers_are_vendored_transitively(plan, servic
 
 
 def test_what_cannot_be_vendored_is_a_stand_in_with_a_plan_item(plan, service: Path) -> None:  # type: ignore[no-untyped-def]
-    """core.admin registers a staying model at import: never copied; the service imports a stand-in that
-    raises when used, the import carries a TODO and the plan lists it."""
+    """core.admin registers a staying model at import and CustomerAdmin queries it: never copied; the
+    service imports a stand-in that raises when used, the import carries a TODO and the plan lists it."""
     rw = plan.service_rewrites
     assert "core.admin" not in rw.vendored
     assert "core.admin.CustomerAdmin" in rw.stand_ins
-    assert not (service / "core/admin.py").exists()
     text = (service / "proj/sub/billing/admin.py").read_text()
     assert "billing_service.monolith.CustomerAdmin" in _imports(service / "proj/sub/billing/admin.py")
     assert "core.admin.CustomerAdmin" not in _imports(service / "proj/sub/billing/admin.py")
@@ -358,6 +366,16 @@ def test_what_cannot_be_vendored_is_a_stand_in_with_a_plan_item(plan, service: P
     assert (
         "CustomerAdmin = _StandIn('core.admin.CustomerAdmin'" in (service / "billing_service/monolith.py").read_text()
     )
+
+
+def test_a_pure_definition_of_a_module_that_cannot_be_copied_is_copied_alone(plan, service: Path) -> None:  # type: ignore[no-untyped-def]
+    """core.admin registers a staying model and CustomerAdmin queries it; LabelMixin, beside them, uses
+    neither: the service gets a core/admin.py holding LabelMixin alone (and label's import)."""
+    assert plan.service_rewrites.slices == {"core.admin": ("LabelMixin",)}
+    text = (service / "core/admin.py").read_text()
+    assert "class LabelMixin:" in text and "from core.text import label" in text
+    assert "CustomerAdmin" not in text and "admin.site.register" not in text and "core.models" not in text
+    assert "core.admin.LabelMixin" in _imports(service / "proj/sub/billing/admin.py")
 
 
 def test_an_abstract_base_keeps_its_own_bases(plan, service: Path) -> None:  # type: ignore[no-untyped-def]

@@ -405,7 +405,10 @@ class ServiceRewrites:
     the service at their own dotted path (pure: no models, nothing registered at import), so the
     imports of them do not change; ``packages``: ``__init__.py`` paths of parent packages the service
     writes empty (the monolith's is not pure, or it is a namespace package), so every copied module
-    sits in a regular package; ``stand_ins``: staying names that can be neither copied nor called
+    sits in a regular package; ``slices``: staying modules that cannot be copied whole (they read
+    staying data or register something at import) → the definitions copied of them at their own path
+    (what the moved code imports and what that uses of its module; no model, no staying model used);
+    ``stand_ins``: staying names that can be neither copied nor called
     back → why (``<pkg>.monolith`` defines an object that raises, with that reason, when used).
     """
 
@@ -419,6 +422,7 @@ class ServiceRewrites:
     vendored: tuple[str, ...] = ()
     packages: tuple[str, ...] = ()
     stand_ins: dict[str, str] = field(default_factory=dict)
+    slices: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -432,6 +436,7 @@ class ServiceRewrites:
             "vendored": list(self.vendored),
             "packages": list(self.packages),
             "stand_ins": dict(self.stand_ins),
+            "slices": {k: list(v) for k, v in self.slices.items()},
         }
 
     @classmethod
@@ -447,6 +452,7 @@ class ServiceRewrites:
             vendored=tuple(d.get("vendored", ())),
             packages=tuple(d.get("packages", ())),
             stand_ins=dict(d.get("stand_ins", {})),
+            slices={k: tuple(v) for k, v in d.get("slices", {}).items()},
         )
 
 

@@ -152,6 +152,8 @@ class VendorPart(PlannerState):
         service = set(self.moved) | set(kernel)
         service |= {n for n, mm in self.p.modules.items() if mm.app in self.used_kernel_apps}
         vendored: set[str] = set()
+        #: modules that cannot be copied whole, of which only some definitions are (and what they use)
+        slices: dict[str, set[str]] = {}
         stand_ins: dict[str, str] = {}
         sites: dict[str, tuple[str, int]] = {}
         queue = sorted(service)
@@ -166,8 +168,10 @@ class VendorPart(PlannerState):
                     continue
                 seen.add(name)
                 m = self.p.modules[name]
-                copied_bases = name not in service and name not in vendored  # only bases.py's names
-                wanted = self._bases_names(name, abstract_bases) if copied_bases else None
+                partial = name not in service and name not in vendored  # only bases.py's names, or a slice's
+                wanted = None
+                if partial:
+                    wanted = self._bases_names(name, abstract_bases) | self._names_used(m, slices.get(name, set()))
                 for imp in m.facts.imports:
                     if "type_checking" in imp.flags or imp.name == "*":
                         continue
@@ -208,6 +212,12 @@ class VendorPart(PlannerState):
                         )
                         sites.setdefault(qual, (m.path, imp.line))
                         continue
+                    part = self._slice(dep, qual.rpartition(".")[2])
+                    if part is not None and dep not in vendored:
+                        slices.setdefault(dep, set()).update(part)
+                        seen.discard(dep)  # its imports are read again for the names the slice uses
+                        queue.append(dep)
+                        continue
                     stand_ins[qual] = f"{self.p.module_of(qual)} cannot be copied into the service: {reason}"
                     retarget[qual] = monolith
                     todo[qual] = (
@@ -236,7 +246,12 @@ class VendorPart(PlannerState):
         for qual in list(todo):
             if qual not in retarget and self.p.module_of(qual) in vendored:
                 del todo[qual]
-        packages = self._stub_packages(service | vendored)
+        slices = {mod: names for mod, names in slices.items() if mod not in vendored and mod not in service}
+        for qual in list(todo):  # a name copied in a slice imports as it did
+            owner, _, last = qual.rpartition(".")
+            if qual not in retarget and last in slices.get(owner, ()):
+                del todo[qual]
+        packages = self._stub_packages(service | vendored | set(slices))
         for qual, (path, line) in sorted(sites.items()):
             self.manual.append(ManualStep(path, line, "vendor", todo.get(qual) or f"{qual} stays in the monolith"))
         return dataclasses.replace(
@@ -247,6 +262,7 @@ class VendorPart(PlannerState):
             abstract_bases=tuple(abstract_bases),
             callbacks=tuple(callbacks),
             vendored=tuple(sorted(vendored)),
+            slices={mod: tuple(definitions_used(self.p.modules[mod], sorted(n))) for mod, n in sorted(slices.items())},
             packages=packages,
             stand_ins=dict(sorted(stand_ins.items())),
         )
@@ -269,6 +285,42 @@ class VendorPart(PlannerState):
             else d
             for d in dependencies
         )
+
+    def _slice(self, mod: str, name: str) -> set[str] | None:
+        """The definitions of ``mod`` a copy of ``name`` needs, when they define no model and use no staying
+        model (the module as a whole reads staying data or registers something, the definition does not);
+        else None."""
+        m = self.p.modules.get(mod)
+        if m is None or m.test or m.migration or name not in m.defs:
+            return None
+        if self.vendor_reason(mod) in ("the monolith's settings", "a test module", "a migration of a staying app"):
+            return None
+        names = definitions_used(m, [name])
+        for n in names:
+            if f"{mod}.{n}" in self.p.models or f"{mod}.{n}" in self.p.signals:
+                return None
+            node = m.defs[n]
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.decorator_list:
+                if any(self._reaches_staying(m, d) for d in node.decorator_list):
+                    return None
+        for local in self._names_used(m, set(names)):
+            target = m.imports[local]
+            c = self.canonical(target)
+            if c is None:
+                continue
+            mf = self.p.models.get(c[1]) if c[0] == "model" else None
+            if mf is not None and not mf.abstract and mf.module not in self.moved:
+                return None  # it reads staying data
+        return set(names)
+
+    def _names_used(self, m: F.Module, names: set[str]) -> set[str]:
+        """The import-bound names the definitions ``names`` of ``m`` use."""
+        out: set[str] = set()
+        for name in names:
+            node = m.defs.get(name)
+            if node is not None:
+                out |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in m.imports}
+        return out
 
     @property
     def vendored_functions(self) -> set[str]:

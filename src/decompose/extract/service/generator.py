@@ -1133,7 +1133,8 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
         files[f"{pkg}/signals.py"] = signals_module(ctx)
     files[f"{pkg}/tests/__init__.py"] = ""
     files[f"{pkg}/tests/test_api.py"] = api_tests_module(ctx, eps)
-    copied = (*plan.shared_kernel, *plan.service_rewrites.vendored)  # every module copied from the monolith
+    rw = plan.service_rewrites
+    copied = (*plan.shared_kernel, *rw.vendored, *rw.slices)  # every module copied from the monolith
     packages = sorted({pkg, *(plan.app_module(a) for a in plan.apps), *copied})
     files[f"{pkg}/tests/test_imports.py"] = _template(
         "test_imports.py.tmpl", service=plan.service, packages=repr(packages)

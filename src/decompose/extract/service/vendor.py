@@ -9,6 +9,7 @@ raises :class:`StaysInMonolith` with the plan's reason as soon as it is used.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 
 from decompose.extract.plan import ExtractionPlan
@@ -75,6 +76,33 @@ def stand_ins_text(plan: ExtractionPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
+def slice_text(m: F.Module, names: tuple[str, ...]) -> str:
+    """A module holding only the definitions ``names`` of ``m`` (in source order) and the imports they use."""
+    imports: set[str] = set()
+    bodies: list[str] = []
+    done: set[int] = set()
+    for name in names:
+        node = m.defs[name]
+        if id(node) in done:
+            continue
+        done.add(id(node))
+        for local in sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & set(m.imports)):
+            target = m.imports[local]
+            base, _, last = target.rpartition(".")
+            if not base:
+                imports.add(f"import {target}" + (f" as {local}" if local != target else ""))
+            else:
+                imports.add(f"from {base} import {last}" + (f" as {local}" if local != last else ""))
+        line = getattr(node, "lineno", 0)
+        bodies.append(f"# {m.path}:{line}\n{ast.get_source_segment(m.source, node) or ''}")
+    head = [
+        f'"""Part of {m.name} (the definitions the service uses; the rest stays in the monolith). Copied by',
+        'decompose: the module as a whole reads the monolith\'s data or registers something at import."""',
+        "",
+    ]
+    return "\n".join(head + sorted(imports) + ["", "", ""]) + "\n\n\n".join(bodies) + "\n"
+
+
 def vendored_files(plan: ExtractionPlan, index: F.CodeIndex, rewrite: Callable[[str, str], str]) -> dict[str, str]:
     """The vendored modules (rewritten by ``rewrite(path, text)``) and the parent packages' ``__init__.py``."""
     out: dict[str, str] = {}
@@ -82,6 +110,10 @@ def vendored_files(plan: ExtractionPlan, index: F.CodeIndex, rewrite: Callable[[
         m = index.modules.get(mod)
         if m is not None:
             out[m.path] = rewrite(m.path, m.source)
+    for mod, names in plan.service_rewrites.slices.items():
+        m = index.modules.get(mod)
+        if m is not None and m.path not in out:
+            out[m.path] = rewrite(m.path, slice_text(m, names))
     for path in plan.service_rewrites.packages:
         dotted = path.rpartition("/")[0].replace("/", ".")
         out.setdefault(
