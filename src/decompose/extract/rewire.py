@@ -472,9 +472,9 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         sources: dict[str, str] = {}
         for mod in plan.moved_modules:
             path = _module_path(root, mod) if f"from {mod} import *" in current else None
-            text = read_text(root, path) if path else None
-            if text is not None:
-                sources[mod] = text
+            found = read_text(root, path) if path else None
+            if found is not None:
+                sources[mod] = found
         inlined, inline_notes = inline_star_imports(current, sources, plan.service)
         notes.extend(f"{rel}: {n}" for n in inline_notes)
         if inlined != current:

@@ -35,11 +35,11 @@ class TestsPart(PlannerState):
             m = self.p.modules[name]
             if not m.test or m.migration or name in self.moved:
                 continue
-            targets = {self.p.module_of(t) for t in m.import_targets} - {None, name}
+            targets = {t for t in (self.p.module_of(x) for x in m.import_targets) if t is not None and t != name}
             moved = sorted(t for t in targets if t in self.moved)
             if not moved:
                 continue
-            staying = sorted(t for t in targets if t not in self.moved and not self.p.modules[t].test)  # type: ignore[index]
+            staying = sorted(t for t in targets if t not in self.moved and not self.p.modules[t].test)
             folders = m.path.split("/")[:-1]
             named = any(folders[i] in ("tests", "test") and folders[i + 1] in names for i in range(len(folders) - 1))
             if not staying:
