@@ -506,7 +506,7 @@ class Chain:
     def service_pytest(self, venv: Path) -> Outcome:
         return self._run(
             "service pytest",
-            [str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            [str(venv / "bin" / "python"), "-m", "pytest", "-p", "no:cacheprovider"],
             cwd=self.service,
             env=self.service_env(),
             timeout=timeout_for("pytest", 1800),
