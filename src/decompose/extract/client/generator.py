@@ -378,6 +378,14 @@ def client_files(
         f"{base}/checks.py": Template(_template("checks.py.tmpl")).substitute(subst),
         f"{base}/inbound.py": Template(_template("inbound.py.tmpl")).substitute(subst),
         f"{base}/urls.py": Template(_template("urls.py.tmpl")).substitute(subst),
+        f"{base}/models.py": _template("models.py.tmpl"),
+        f"{base}/migrations/__init__.py": "",
+        f"{base}/migrations/0001_initial.py": _template("migration_0001.py.tmpl"),
+        f"{base}/management/__init__.py": "",
+        f"{base}/management/commands/__init__.py": "",
+        f"{base}/management/commands/relay_service_events.py": Template(
+            _template("relay_service_events.py.tmpl")
+        ).substitute(subst),
         f"{base}/{_ident(plan.service)}.py": _service_module(plan, return_types, package),
     }
     return files
