@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 
+from decompose.extract.api_spec import API_PREFIX
 from decompose.extract.plan import ExtractionPlan
 from decompose.extract.plan.values import WebMount, WebRoute
 from decompose.extract.service.settings_values import SettingValue
@@ -123,11 +124,10 @@ def urls_module(plan: ExtractionPlan, admin: bool) -> str:
         lines.append("from django.contrib.staticfiles.urls import staticfiles_urlpatterns")
     lines.append(f"from django.urls import {', '.join(['include', *functions])}")
     lines.append("")
-    lines += [f"import {v}" for v in views]
-    if views:
-        lines.append("")
+    lines += [f"import {v}" for v in views]  # the project's modules: one import block with the service's
     if uses_identity:
         lines.append(f"from {pkg} import identity")
+    if views or uses_identity:
         lines.append("")
     lines.append("urlpatterns = [")
     lines += _lines(routes, 0, "    ")
@@ -140,6 +140,13 @@ def urls_module(plan: ExtractionPlan, admin: bool) -> str:
     if served:
         lines.append("if settings.DEBUG:  # in production the edge serves STATIC_ROOT (manage.py collectstatic)")
         lines.append("    urlpatterns += staticfiles_urlpatterns()")
+    lines += [
+        "",
+        "",
+        "def api_only(endpoints):",
+        '    """The drf-spectacular hook: the moved apps\' DRF views are pages, not the service\'s API."""',
+        f'    return [e for e in endpoints if e[0].startswith("{API_PREFIX}/")]',
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -231,6 +238,10 @@ def settings_block(plan: ExtractionPlan, copied: str, values: Mapping[str, Setti
     lines.append('STATIC_ROOT = BASE_DIR / "staticfiles"')
     lines.extend(
         [
+            'SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] = [',
+            '    *SPECTACULAR_SETTINGS.get("PREPROCESSING_HOOKS", []),',
+            f'    "{pkg}.web_urls.api_only",',
+            "]",
             'REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [',
             '    *REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"],',
             f'    "{pkg}.identity.IdentityAuthentication",',
