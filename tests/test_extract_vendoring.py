@@ -143,6 +143,37 @@ PROJECT = {
             def log_action(self, action: str) -> None:
                 log.info("%s %s", self, action)
     """,
+    # permission predicates (decorated functions: objects combined with & at import) beside one that
+    # reads staying data
+    "core/predicates.py": """
+        class Predicate:
+            def __init__(self, fn):
+                self.fn = fn
+
+            def __call__(self, *args):
+                return self.fn(*args)
+
+            def __and__(self, other):
+                return Predicate(lambda *args: self(*args) and other(*args))
+
+
+        def predicate(fn):
+            return Predicate(fn)
+    """,
+    "core/rules.py": """
+        from core.models import Customer
+        from core.predicates import predicate
+
+
+        @predicate
+        def is_staff(user, obj=None):
+            return bool(getattr(user, "is_staff", False))
+
+
+        @predicate
+        def owns_customer(user, obj=None):
+            return Customer.objects.filter(pk=getattr(obj, "customer_id", None)).exists()
+    """,
     # a validator module that also reads a staying model (not a shared kernel): a migration imports it
     "core/validators.py": """
         from django.core.exceptions import ValidationError
@@ -194,6 +225,7 @@ PROJECT = {
         from django.db import models
 
         from core.mixins import CoreModel
+        from core.rules import is_staff
         from core.models import Audited
         from core.validators import positive
 
@@ -201,6 +233,8 @@ PROJECT = {
         class Invoice(CoreModel):
             number = models.IntegerField(validators=[positive])
             customer = models.ForeignKey("core.Customer", on_delete=models.CASCADE)
+
+            can_send = is_staff & is_staff  # a decorated staying function used at import
 
 
         class Line(Audited):
@@ -371,11 +405,23 @@ def test_what_cannot_be_vendored_is_a_stand_in_with_a_plan_item(plan, service: P
 def test_a_pure_definition_of_a_module_that_cannot_be_copied_is_copied_alone(plan, service: Path) -> None:  # type: ignore[no-untyped-def]
     """core.admin registers a staying model and CustomerAdmin queries it; LabelMixin, beside them, uses
     neither: the service gets a core/admin.py holding LabelMixin alone (and label's import)."""
-    assert plan.service_rewrites.slices == {"core.admin": ("LabelMixin",)}
+    assert plan.service_rewrites.slices["core.admin"] == ("LabelMixin",)
     text = (service / "core/admin.py").read_text()
     assert "class LabelMixin:" in text and "from core.text import label" in text
     assert "CustomerAdmin" not in text and "admin.site.register" not in text and "core.models" not in text
     assert "core.admin.LabelMixin" in _imports(service / "proj/sub/billing/admin.py")
+
+
+def test_a_decorated_staying_function_is_copied_not_called_back(plan, service: Path) -> None:  # type: ignore[no-untyped-def]
+    """is_staff is a predicate object (the decorator's result) combined with & at import: a call back over
+    HTTP would be a plain function there. Its module reads staying data elsewhere (owns_customer), so
+    is_staff is copied alone."""
+    rw = plan.service_rewrites
+    assert rw.slices.get("core.rules") == ("is_staff",)
+    assert all(c.qualname != "core.rules.is_staff" for c in rw.callbacks)
+    assert "core.rules.is_staff" in _imports(service / "proj/sub/billing/models.py")
+    assert "owns_customer" not in (service / "core/rules.py").read_text()
+    assert "core.predicates" in {*rw.vendored, *plan.shared_kernel}
 
 
 def test_an_abstract_base_keeps_its_own_bases(plan, service: Path) -> None:  # type: ignore[no-untyped-def]

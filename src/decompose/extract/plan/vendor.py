@@ -42,6 +42,7 @@ class VendorPart(PlannerState):
         """Why staying module ``mod`` cannot be copied whole into the service, or None when it can."""
         cache: dict[str, str | None] = self.__dict__.setdefault("_vendor_reasons", {})
         if mod not in cache:
+            cache[mod] = None  # optimistic while it is being judged (import cycles)
             cache[mod] = self._vendor_reason(mod)
         return cache[mod]
 
@@ -131,7 +132,12 @@ class VendorPart(PlannerState):
             if isinstance(n, ast.Name | ast.Attribute):
                 dotted = self.p.resolve(m, n)
                 dep = self.p.module_of(dotted) if dotted else None
-                if dep is not None and dep != m.name and dep not in self.moved:
+                if (
+                    dep is not None
+                    and dep != m.name
+                    and dep not in self.moved
+                    and (self.vendor_reason(dep) is not None or self.data_reason(dep) is not None)
+                ):  # staying code that cannot come along (a model registered, a function reading data)
                     return True
         return False
 
@@ -230,6 +236,9 @@ class VendorPart(PlannerState):
             # HTTP), is used from the copy: a validator or a permission predicate has no business
             # going over HTTP
             found = [cb for cb in callbacks if self._copyable_function(cb.qualname, service | vendored)]
+            # a decorated one whose module cannot be copied whole is copied alone when it can be
+            parts = {cb.qualname: self._decorated_slice(cb.qualname) for cb in callbacks if cb not in found}
+            found += [cb for cb in callbacks if parts.get(cb.qualname)]
             if not found:
                 break
             for cb in found:
@@ -238,7 +247,12 @@ class VendorPart(PlannerState):
                 todo.pop(cb.qualname, None)
                 self.vendored_functions.add(cb.qualname)
                 owner = cb.qualname.rpartition(".")[0]  # a module: _copyable_function said so
-                if owner not in service and owner not in vendored:
+                part = parts.get(cb.qualname)
+                if part:
+                    slices.setdefault(owner, set()).update(part)
+                    seen.discard(owner)
+                    queue.append(owner)
+                elif owner not in service and owner not in vendored:
                     vendored.add(owner)
                     seen.discard(owner)
                     queue.append(owner)
@@ -312,6 +326,16 @@ class VendorPart(PlannerState):
             if mf is not None and not mf.abstract and mf.module not in self.moved:
                 return None  # it reads staying data
         return set(names)
+
+    def _decorated_slice(self, qualname: str) -> set[str] | None:
+        """The slice of a decorated staying function (its name binds what the decorator returns, e.g. a
+        permission predicate combined with ``&`` at import: no function to call over HTTP), or None."""
+        mod, _, name = qualname.rpartition(".")
+        m = self.p.modules.get(mod)
+        node = m.defs.get(name) if m is not None else None
+        if m is None or mod in self.moved or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return None
+        return self._slice(mod, name) if node.decorator_list else None
 
     def _names_used(self, m: F.Module, names: set[str]) -> set[str]:
         """The import-bound names the definitions ``names`` of ``m`` use."""

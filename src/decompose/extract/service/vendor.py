@@ -76,6 +76,14 @@ def stand_ins_text(plan: ExtractionPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
+def definition_source(m: F.Module, node: ast.AST) -> str:
+    """The source of a top-level definition as written, its decorators included."""
+    decorators = getattr(node, "decorator_list", [])
+    start = min([getattr(node, "lineno", 1), *(d.lineno for d in decorators)])
+    end = getattr(node, "end_lineno", None) or start
+    return "\n".join(m.source.splitlines()[start - 1 : end])
+
+
 def slice_text(m: F.Module, names: tuple[str, ...]) -> str:
     """A module holding only the definitions ``names`` of ``m`` (in source order) and the imports they use."""
     imports: set[str] = set()
@@ -94,7 +102,7 @@ def slice_text(m: F.Module, names: tuple[str, ...]) -> str:
             else:
                 imports.add(f"from {base} import {last}" + (f" as {local}" if local != last else ""))
         line = getattr(node, "lineno", 0)
-        bodies.append(f"# {m.path}:{line}\n{ast.get_source_segment(m.source, node) or ''}")
+        bodies.append(f"# {m.path}:{line}\n{definition_source(m, node)}")
     head = [
         f'"""Part of {m.name} (the definitions the service uses; the rest stays in the monolith). Copied by',
         'decompose: the module as a whole reads the monolith\'s data or registers something at import."""',
