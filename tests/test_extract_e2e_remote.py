@@ -4,8 +4,8 @@ monolith, their requests forwarded to the services by the generated proxy; a sto
 fails fast.
 
 Copies sample_monolith to a temporary folder, rewires it for both services
-(`decompose extract ... --apply`), starts each service it generated (the same code as
-extracted/<name>) as its own process with its own SQLite database on a free loopback port,
+(`decompose extract ... --apply`), starts each service as extracted/<name> is generated (from
+the untouched sample, generated afresh so it matches this code) as its own process with its own SQLite database on a free loopback port,
 switches the monolith to `remote` by environment, and runs the monolith's test suite (without
 the moved apps' folders: their tests moved to the services) as a pytest subprocess.
 """
@@ -58,12 +58,21 @@ def _rewire(monolith: Path, out: Path, services: tuple[str, ...]) -> None:
         assert result.exit_code == 0, result.output
 
 
+def _generate(services: tuple[str, ...], out: Path) -> None:
+    """Each service as extracted/<name> is generated (from the untouched sample: what CI regenerates and compares)."""
+    for name in services:
+        result = CliRunner().invoke(
+            cli, ["extract", str(ROOT / "sample_monolith"), "--service", name, "--apps", name, "--out", str(out), "--no-rewire"]
+        )
+        assert result.exit_code == 0, result.output
+
+
 class Service:
     def __init__(self, name: str, tmp: Path, monolith_url: str) -> None:
         self.name = name
         self.folder = tmp / f"svc-{name}"
-        # the service this run's rewire generated: the monolith's client and proxy and the service match
-        shutil.copytree(tmp / "out" / name, self.folder, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+        # extracted/<name> as `decompose extract sample_monolith --service <name>` generates it now
+        shutil.copytree(tmp / "services" / name, self.folder, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
         self.db = self.folder / "db.sqlite3"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -126,6 +135,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
     monolith = tmp / "monolith"
     shutil.copytree(ROOT / "sample_monolith", monolith, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
     _rewire(monolith, tmp / "out", SERVICES)
+    _generate(SERVICES, tmp / "services")
     live_port = _free_port()
     services = {name: Service(name, tmp, f"http://127.0.0.1:{live_port}") for name in SERVICES}
     env = {**_base_env(), "PYTHONPATH": str(PLUGIN), "DECOMPOSE_E2E_LIVESERVER": f"127.0.0.1:{live_port}",
