@@ -408,8 +408,10 @@ class ServiceRewrites:
     sits in a regular package; ``slices``: staying modules that cannot be copied whole (they read
     staying data or register something at import) → the definitions copied of them at their own path
     (what the moved code imports and what that uses of its module; no model, no staying model used);
-    ``stand_ins``: staying names that can be neither copied nor called
-    back → why (``<pkg>.monolith`` defines an object that raises, with that reason, when used).
+    ``admin_sites``: staying Django admin sites the moved admin registers with → the name of the admin
+    site the service defines in their place (in ``<pkg>.monolith``); ``stand_ins``: staying names that
+    can be neither copied nor called back → why (``<pkg>.monolith`` defines an object that raises, with
+    that reason, when used).
     """
 
     retarget: dict[str, str] = field(default_factory=dict)
@@ -423,6 +425,7 @@ class ServiceRewrites:
     packages: tuple[str, ...] = ()
     stand_ins: dict[str, str] = field(default_factory=dict)
     slices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    admin_sites: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -437,6 +440,7 @@ class ServiceRewrites:
             "packages": list(self.packages),
             "stand_ins": dict(self.stand_ins),
             "slices": {k: list(v) for k, v in self.slices.items()},
+            "admin_sites": dict(self.admin_sites),
         }
 
     @classmethod
@@ -453,6 +457,7 @@ class ServiceRewrites:
             packages=tuple(d.get("packages", ())),
             stand_ins=dict(d.get("stand_ins", {})),
             slices={k: tuple(v) for k, v in d.get("slices", {}).items()},
+            admin_sites=dict(d.get("admin_sites", {})),
         )
 
 

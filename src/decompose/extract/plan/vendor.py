@@ -31,6 +31,8 @@ from decompose.extract.plan import index as F
 from decompose.extract.plan.state import PlannerState
 from decompose.extract.plan.values import Dependency, ManualStep, ServiceRewrites, service_package
 
+#: Django's admin site class, as code names it
+_ADMIN_SITES = frozenset({"django.contrib.admin.AdminSite", "django.contrib.admin.sites.AdminSite"})
 #: Django signal plumbing: a receiver connected at import of a staying module would run in the service
 _CONNECTS = ("receiver", "connect")
 
@@ -161,6 +163,7 @@ class VendorPart(PlannerState):
         #: modules that cannot be copied whole, of which only some definitions are (and what they use)
         slices: dict[str, set[str]] = {}
         stand_ins: dict[str, str] = {}
+        admin_sites: dict[str, str] = {}
         sites: dict[str, tuple[str, int]] = {}
         queue = sorted(service)
         for dotted in abstract_bases:  # bases.py imports what the copied class uses
@@ -224,6 +227,17 @@ class VendorPart(PlannerState):
                         seen.discard(dep)  # its imports are read again for the names the slice uses
                         queue.append(dep)
                         continue
+                    site = self._admin_site(qual)
+                    if site is not None:
+                        admin_sites[qual] = site
+                        retarget[qual] = monolith
+                        todo[qual] = (
+                            f"{qual} is an admin site of the monolith ({reason}): here it is an admin site of "
+                            f"the service named {site!r}, which the moved admin registers with; the monolith's "
+                            "own admin pages stay there"
+                        )
+                        sites.setdefault(qual, (m.path, imp.line))
+                        continue
                     stand_ins[qual] = f"{self.p.module_of(qual)} cannot be copied into the service: {reason}"
                     retarget[qual] = monolith
                     todo[qual] = (
@@ -279,6 +293,7 @@ class VendorPart(PlannerState):
             slices={mod: tuple(definitions_used(self.p.modules[mod], sorted(n))) for mod, n in sorted(slices.items())},
             packages=packages,
             stand_ins=dict(sorted(stand_ins.items())),
+            admin_sites=dict(sorted(admin_sites.items())),
         )
 
     def reclassified(self, dependencies: tuple[Dependency, ...]) -> tuple[Dependency, ...]:
@@ -326,6 +341,33 @@ class VendorPart(PlannerState):
             if mf is not None and not mf.abstract and mf.module not in self.moved:
                 return None  # it reads staying data
         return set(names)
+
+    def _admin_site(self, qual: str) -> str | None:
+        """The ``name`` of the Django admin site ``qual`` is (``x = SomeAdminSite(name="x")`` with
+        ``AdminSite`` among the class's bases, followed through the project), or None."""
+        mod, _, name = qual.rpartition(".")
+        m = self.p.modules.get(mod)
+        node = m.defs.get(name) if m is not None else None
+        if m is None or not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
+            return None
+        call = node.value
+        frontier = [(m, call.func)]
+        for _ in range(8):
+            nxt = []
+            for owner, expr in frontier:
+                dotted = self.p.resolve(owner, expr) or ""
+                if dotted in _ADMIN_SITES:
+                    site = next((k.value for k in call.keywords if k.arg == "name"), None)
+                    if isinstance(site, ast.Constant) and isinstance(site.value, str):
+                        return site.value
+                    return "admin"
+                s = self.p.split_symbol(dotted)
+                cls_mod = self.p.modules.get(s[0]) if s else None
+                cls = cls_mod.defs.get(s[1]) if cls_mod is not None and s else None
+                if cls_mod is not None and isinstance(cls, ast.ClassDef):
+                    nxt += [(cls_mod, b) for b in cls.bases]
+            frontier = nxt
+        return None
 
     def _decorated_slice(self, qualname: str) -> set[str] | None:
         """The slice of a decorated staying function (its name binds what the decorator returns, e.g. a

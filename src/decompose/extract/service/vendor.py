@@ -56,7 +56,34 @@ class _StandIn:
 
 
 def stand_ins_text(plan: ExtractionPlan) -> str:
-    """What monolith.py defines for the plan's stand-ins ("" when there are none)."""
+    """What monolith.py defines for the plan's stand-ins and admin sites ("" when there are none)."""
+    return _admin_sites_text(plan) + _stand_ins_text(plan)
+
+
+def _admin_sites_text(plan: ExtractionPlan) -> str:
+    sites = plan.service_rewrites.admin_sites
+    if not sites:
+        return ""
+    lines = [
+        "",
+        "",
+        "# Admin sites of the monolith the moved admin registers with: the service's own, created on first use.",
+        "from django.utils.functional import SimpleLazyObject as _Lazy  # noqa: E402",
+        "",
+        "",
+        "def _admin_site(name: str) -> Any:",
+        "    from django.contrib.admin import AdminSite",
+        "",
+        "    return AdminSite(name=name)",
+        "",
+        "",
+    ]
+    for dotted, name in sorted(sites.items()):
+        lines.append(f"{dotted.rpartition('.')[2]} = _Lazy(lambda: _admin_site({name!r}))  # was {dotted}")
+    return "\n".join(lines) + "\n"
+
+
+def _stand_ins_text(plan: ExtractionPlan) -> str:
     stand_ins = plan.service_rewrites.stand_ins
     if not stand_ins:
         return ""
