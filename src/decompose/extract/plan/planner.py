@@ -19,6 +19,7 @@ from decompose.extract.plan.data import DataPart
 from decompose.extract.plan.kernel import KernelPart
 from decompose.extract.plan.omissions import plan_omissions
 from decompose.extract.plan.remote import RemotePart
+from decompose.extract.plan.sagas import plan_sagas
 from decompose.extract.plan.selection import validate_selection
 from decompose.extract.plan.service import ServicePart
 from decompose.extract.plan.signals import SignalsPart
@@ -265,6 +266,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
         dependencies = self.reclassified(dependencies)
         web = self.web_face(moved_files)
         self.manual.extend(plan_omissions(self, web, fk_cuts, moved_files))
+        self.manual.extend(plan_sagas(self, dependencies))
         manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
         return ExtractionPlan(
             service=self.service,
