@@ -129,6 +129,11 @@ KNOWN_DEFECTS: tuple[tuple[str, str], ...] = (
         "(issue 13: dangling / label != path; pretalx schedule)",
     ),
     (
+        r"rules/predicates\.py.*\n(?:.*\n){0,6}?AttributeError: 'function' object has no attribute 'name'",
+        "a django-rules predicate of staying code became a call back (a plain function), so combining it "
+        "(`pred & other`) fails (issue 13: classification)",
+    ),
+    (
         r"StaysInMonolith: \S+ stays in the monolith",
         "the moved code needs staying code that cannot be copied into the service (it uses the monolith's "
         "data) and the service has no call back for it (issue 13: dangling imports / classification)",
@@ -259,16 +264,20 @@ def base_env() -> dict[str, str]:
 
 
 def known_defects(text: str) -> list[str]:
-    """The known defects a failing step's output shows, each with the first line that shows it."""
+    """The known defects a failing step's output shows, each with the line that shows it (where a
+    pattern's first match ends; a pattern may span lines). A line is claimed by the first pattern."""
     found: list[str] = []
-    claimed: set[str] = set()
+    claimed: set[int] = set()
     for pattern, meaning in KNOWN_DEFECTS:
-        for line in text.splitlines():
-            m = re.search(pattern, line)
-            if m and line.strip() not in claimed:
-                claimed.add(line.strip())
-                found.append(f"{meaning}: {line.strip()[:300]}")
-                break
+        for m in re.finditer(pattern, text, re.M):
+            start = text.rfind("\n", 0, m.end() - 1) + 1
+            if start in claimed:
+                continue
+            claimed.add(start)
+            end = text.find("\n", start)
+            line = text[start : end if end >= 0 else len(text)].strip()
+            found.append(f"{meaning}: {line[:300]}")
+            break
     return found
 
 

@@ -83,3 +83,17 @@ def test_known_defects_name_the_specific_cause_once_and_say_nothing_of_unknown_o
 def test_ci_runs_one_known_app_per_project_and_every_project_has_its_flaky_list():
     assert set(CHOSEN) <= set(APPS)
     assert sorted(APPS[k].project for k in CHOSEN) == sorted(FLAKY)
+
+
+def test_a_known_defect_can_span_lines_and_is_reported_by_its_last_line():
+    text = (
+        '  File "/venv/lib/python3.13/site-packages/rules/predicates.py", line 186, in __and__\n'
+        '    return type(self)(AND, "(%s & %s)" % (self.name, other.name))\n'
+        "                                                     ^^^^^^^^^^\n"
+        "AttributeError: 'function' object has no attribute 'name'\n"
+    )
+    (found,) = known_defects(text)
+    assert found.startswith("a django-rules predicate of staying code became a call back")
+    assert found.endswith(": AttributeError: 'function' object has no attribute 'name'")
+    # the same error elsewhere is not this defect
+    assert known_defects("AttributeError: 'function' object has no attribute 'name'\n") == []
