@@ -43,6 +43,7 @@ PROJECT = {
             "proj.sub.billing",
         ]
         DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+        LABEL_PREFIX = "L-"
     """,
     "proj/urls.py": """
         urlpatterns = []
@@ -209,6 +210,7 @@ PROJECT = {
     """,
     # registers a staying model at import: cannot be copied
     "core/admin.py": """
+        from django.conf import settings
         from django.contrib import admin
 
         from core.models import Customer
@@ -217,7 +219,7 @@ PROJECT = {
 
         class LabelMixin:
             def label(self, obj):
-                return label(obj.pk)
+                return settings.LABEL_PREFIX + label(obj.pk)
 
 
         class CustomerAdmin(LabelMixin, admin.ModelAdmin):
@@ -431,6 +433,8 @@ def test_a_pure_definition_of_a_module_that_cannot_be_copied_is_copied_alone(pla
     assert "class LabelMixin:" in text and "from core.text import label" in text
     assert "CustomerAdmin" not in text and "admin.site.register" not in text and "core.models" not in text
     assert "core.admin.LabelMixin" in _imports(service / "proj/sub/billing/admin.py")
+    # the settings the copied definitions read are carried into the service's settings
+    assert 'LABEL_PREFIX = "L-"' in (service / "billing_service/settings.py").read_text()
 
 
 def test_a_decorated_staying_function_is_copied_not_called_back(plan, service: Path) -> None:  # type: ignore[no-untyped-def]

@@ -197,6 +197,7 @@ class _Context:
     def copied_settings(self) -> tuple[str, list[str]]:
         names: set[str] = set()
         kernel = set(self.plan.shared_kernel) | set(self.plan.service_rewrites.vendored)
+        kernel |= set(self.plan.service_rewrites.slices)  # the settings of the whole module: a superset
         kernel |= {n for n, mm in self.p.modules.items() if mm.app in self.plan.kernel_apps}
         kernel |= set(self.plan.web.modules)  # copied for the pages (tag libraries, context processors)
         for mod in sorted(self.moved | kernel):
