@@ -113,7 +113,7 @@ def test_events_the_monolith_forwards_go_through_its_outbox(monolith: Path) -> N
         monolith, "notifications", "test_outbox_events.py", url=f"http://127.0.0.1:{port}", FAKE_SERVICE_PORT=str(port)
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "4 passed" in result.stdout
+    assert "5 passed" in result.stdout
 
 
 def test_the_monolith_tables_match_their_migration(monolith: Path) -> None:
