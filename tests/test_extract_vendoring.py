@@ -161,6 +161,16 @@ PROJECT = {
         core_site = CoreSite(name="core")
         core_site.register(Customer)
     """,
+    # a model a third-party library builds from its own base class (not known to the analysis as a model)
+    "core/prefs.py": """
+        from hierarkey.models import GlobalSettingsBase
+
+        PAGE_SIZE = 20
+
+
+        class GlobalPrefs(GlobalSettingsBase):
+            pass
+    """,
     # permission predicates (decorated functions: objects combined with & at import) beside one that
     # reads staying data
     "core/predicates.py": """
@@ -266,6 +276,7 @@ PROJECT = {
         from core.admin import CustomerAdmin, LabelMixin
         from core.helpers import CURRENCY, invoice_label
         from core.inlines import ReadOnlyInline
+        from core.prefs import PAGE_SIZE
         from core.sites import core_site
         from core.lookups import customer_name
         from proj.sub.billing.models import Invoice, Line
@@ -278,6 +289,8 @@ PROJECT = {
         @admin.register(Invoice)
         class InvoiceAdmin(LabelMixin, admin.ModelAdmin):
             inlines = [LineInline]
+
+            list_per_page = PAGE_SIZE
 
             def currency(self, obj):
                 return CURRENCY
@@ -456,6 +469,14 @@ def test_an_admin_site_of_the_monolith_is_one_of_the_service(plan, service: Path
     assert "billing_service.monolith.core_site" in _imports(service / "proj/sub/billing/admin.py")
     assert "core_site = _Lazy(lambda: _admin_site('core'))" in (service / "billing_service/monolith.py").read_text()
     assert any(s.pattern == "vendor" and "core.sites.core_site" in s.message for s in plan.manual_steps)
+
+
+def test_a_class_of_a_third_party_model_base_is_never_copied(plan, service: Path) -> None:  # type: ignore[no-untyped-def]
+    """core.prefs defines a class of hierarkey.models.GlobalSettingsBase (a library that makes it a model
+    at import): the module is not copied whole, only the constant the moved admin uses."""
+    assert "core.prefs" not in plan.service_rewrites.vendored
+    assert plan.service_rewrites.slices["core.prefs"] == ("PAGE_SIZE",)
+    assert "GlobalPrefs" not in (service / "core/prefs.py").read_text()
 
 
 def test_an_abstract_base_keeps_its_own_bases(plan, service: Path) -> None:  # type: ignore[no-untyped-def]

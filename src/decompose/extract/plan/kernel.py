@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from decompose.extract.plan.state import PlannerState
 from decompose.extract.plan.values import Dependency, ManualStep
+from decompose.extract.plan.vendor import external_models
 from decompose.graph import Evidence
 
 
@@ -88,6 +89,8 @@ class KernelPart(PlannerState):
             ok = mod != top and not mod.startswith(top + ".")
         if ok and m is not None:
             if any(mf.module == mod and not mf.abstract for mf in self.p.models.values()):
+                ok = False
+            elif external_models(self.p, m):  # classes of a third-party app's models
                 ok = False
             elif any(s.startswith(mod + ".") and s.rsplit(".", 1)[0] == mod for s in self.p.signals):
                 ok = False

@@ -65,6 +65,9 @@ class VendorPart(PlannerState):
         concrete = sorted(mf.label for mf in self.p.models.values() if mf.module == mod and not mf.abstract)
         if concrete:
             return f"it defines models that stay ({', '.join(concrete)})"
+        external = external_models(self.p, m)
+        if external:
+            return f"it defines classes of a third-party app's models ({', '.join(external)})"
         if "urlpatterns" in m.defs:
             return "a URLconf of the monolith"
         line = self._import_time_effect(m)
@@ -325,8 +328,9 @@ class VendorPart(PlannerState):
         if self.vendor_reason(mod) in ("the monolith's settings", "a test module", "a migration of a staying app"):
             return None
         names = definitions_used(m, [name])
+        external = set(external_models(self.p, m))
         for n in names:
-            if f"{mod}.{n}" in self.p.models or f"{mod}.{n}" in self.p.signals:
+            if f"{mod}.{n}" in self.p.models or f"{mod}.{n}" in self.p.signals or n in external:
                 return None
             node = m.defs[n]
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.decorator_list:
@@ -465,6 +469,26 @@ class VendorPart(PlannerState):
                 if init not in provided:
                     out.add(init)
         return tuple(sorted(out))
+
+
+def external_models(index: F.CodeIndex, m: F.Module) -> list[str]:
+    """Classes of ``m`` built on a third-party app's model class (``<pkg>.models.<Base>``, outside
+    Django's own ``django.db.models``): the analysis does not know them as models, but they may be
+    (a settings store a library creates at import), so they are never copied."""
+    out = []
+    for c in m.facts.classes:
+        for b in c.bases:
+            base = b.lstrip("*")
+            parts = base.split(".")
+            if (
+                len(parts) >= 3
+                and parts[-2] == "models"
+                and not base.startswith("django.")
+                and index.module_of(base) is None
+            ):
+                out.append(c.name)
+                break
+    return sorted(out)
 
 
 def definitions_used(m: F.Module, names: Iterable[str]) -> list[str]:
