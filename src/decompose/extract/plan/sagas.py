@@ -137,13 +137,17 @@ def _effect(part: PlannerState, m: Module, call: ast.Call, callbacks: set[str]) 
     if not isinstance(call.func, ast.Attribute):
         return None
     method, receiver = call.func.attr, call.func.value
+    try:
+        text = ast.unparse(receiver)
+        said = ast.unparse(receiver.func if isinstance(receiver, ast.Call) else receiver).lower()
+    except (RecursionError, ValueError):  # an expression too deep to print: not read
+        return None
     if method in _TASK_METHODS:
-        return "queued task", f"{ast.unparse(receiver)}.{method}"
+        return "queued task", f"{text}.{method}"
     if method.startswith("_") or method.split("_")[0] in _READS:
         return None
-    said = ast.unparse(receiver.func if isinstance(receiver, ast.Call) else receiver).lower()
     if any(word in said for word in _OUTSIDE) and "objects" not in said:
-        return "outside system", f"{ast.unparse(receiver)}.{method}"
+        return "outside system", f"{text}.{method}"
     return None
 
 
