@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,12 +132,18 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
             if run.suite is not None:
                 run.suite.kill()
                 run.suite.wait()
-        figures = {
-            key: [{"step": o.step, "wall": o.wall, "cpu": o.cpu, "exit": o.returncode} for o in run.chain.outcomes]
-            for key, run in runs.items()
-        }
+        # each app's figures of its last run (other apps' entries are kept)
+        path = CACHE / "e2e-last-run.json"
+        try:
+            figures = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            figures = {}
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        for key, run in runs.items():
+            steps = [{"step": o.step, "wall": o.wall, "cpu": o.cpu, "exit": o.returncode} for o in run.chain.outcomes]
+            figures[key] = {"finished": when, "steps": steps}
         CACHE.mkdir(parents=True, exist_ok=True)
-        (CACHE / "e2e-last-run.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 apps = pytest.mark.parametrize("key", SELECTED)
