@@ -555,3 +555,43 @@ def test_a_service_layer_that_reads_staying_data_is_called_back_not_copied() -> 
     vendored = set(plan.service_rewrites.vendored)
     assert not {"orders.services", "cart.services", "pricing.services"} & vendored, sorted(vendored)
     assert "orders.services.order_page_url" in {cb.qualname for cb in plan.service_rewrites.callbacks}
+
+
+def test_an_abstract_model_with_a_mixin_of_a_third_party_models_module_is_copied(tmp_path: Path) -> None:
+    """rules.contrib.models.RulesModelMixin is a mixin, not a model: the abstract base built on it (pretalx's
+    PretalxModel) is copied whole with its module, not treated as a third-party model."""
+    files = {
+        "manage.py": PROJECT["manage.py"],
+        "proj/__init__.py": "",
+        "proj/settings.py": PROJECT["proj/settings.py"],
+        "core/__init__.py": "",
+        "core/models.py": PROJECT["core/models.py"],
+        "core/mixins.py": """
+            from django.db import models
+            from rules.contrib.models import RulesModelBase, RulesModelMixin
+
+
+            class Base(RulesModelMixin, models.Model, metaclass=RulesModelBase):
+                class Meta:
+                    abstract = True
+        """,
+        "proj/sub/billing/__init__.py": "",
+        "proj/sub/billing/apps.py": PROJECT["proj/sub/billing/apps.py"],
+        "proj/sub/billing/models.py": """
+            from django.db import models
+
+            from core.mixins import Base
+
+
+            class Invoice(Base):
+                number = models.IntegerField()
+                customer = models.ForeignKey("core.Customer", on_delete=models.CASCADE)  # core is no kernel app
+        """,
+    }
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip("\n"))
+    plan = build_plan(tmp_path, "billing", ["billing"])
+    assert "core.mixins" in {*plan.service_rewrites.vendored, *plan.shared_kernel}
+    assert "core.mixins.Base" not in plan.service_rewrites.abstract_bases

@@ -477,6 +477,8 @@ def external_models(index: F.CodeIndex, m: F.Module) -> list[str]:
     (a settings store a library creates at import), so they are never copied."""
     out = []
     for c in m.facts.classes:
+        if f"{m.name}.{c.name}" in index.models:
+            continue  # a model the analysis knows (abstract ones are copied; a mixin base is no model)
         for b in c.bases:
             base = b.lstrip("*")
             parts = base.split(".")
