@@ -14,7 +14,8 @@ Four operations are timed, each ``--calls`` times after 20 warm-up calls, in a c
 rewired monolith (``DJANGO_SETTINGS_MODULE=shop.settings``), once in ``local`` mode (the moved apps
 installed, called in-process: the peer) and once in ``remote`` mode (through the generated client):
 
-- **function**: ``payments_for_order(order_id)``, a service function the web layer calls (remote: one POST to its endpoint);
+- **function**: ``payments_for_order(order_id)``, a service function the web layer calls
+  (remote: one POST to its endpoint);
 - **queryset read**: ``list(Payment.objects.filter(status=..., amount__gte=...).order_by("-id")[:10])``
   (remote: one POST to the query endpoint);
 - **write**: ``Payment.objects.filter(pk=...).update(failure_reason=...)`` (remote: the command endpoint);
@@ -52,7 +53,7 @@ TOKEN = "bench-token-0123456789"
 IDENTITY_KEY = "bench-identity-key-0123456789-abcdefgh"
 PLUGIN = ROOT / "tests" / "fixtures" / "rewire"
 
-DRIVER = r'''
+DRIVER = r"""
 import json, os, sys, time
 from decimal import Decimal
 
@@ -104,7 +105,7 @@ for name, op in ops.items():
         samples.append((time.perf_counter() - t) * 1000)
     out[name] = samples
 print("BENCH " + json.dumps({"calls_per_op": calls + warm, "samples": out}))
-'''
+"""
 
 
 def _free_port() -> int:
@@ -114,7 +115,11 @@ def _free_port() -> int:
 
 
 def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "MONOLITH_", "DECOMPOSE_", "PYTEST_"))}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "MONOLITH_", "DECOMPOSE_", "PYTEST_"))
+    }
 
 
 def _run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
@@ -137,17 +142,36 @@ class Service:
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = folder / "bench.sqlite3"
         self.log = folder / "access.log"
-        self.env = {**_env(), "DATABASE_URL": f"sqlite:///{self.db}", "DECOMPOSE_SERVICE_TOKEN": TOKEN,
-                    "DJANGO_SECRET_KEY": "bench-secret-key-0123456789", "DECOMPOSE_IDENTITY_KEY": IDENTITY_KEY,
-                    "MONOLITH_URL": monolith_url, "MONOLITH_TOKEN": TOKEN, "MONOLITH_TIMEOUT": "10"}
+        self.env = {
+            **_env(),
+            "DATABASE_URL": f"sqlite:///{self.db}",
+            "DECOMPOSE_SERVICE_TOKEN": TOKEN,
+            "DJANGO_SECRET_KEY": "bench-secret-key-0123456789",
+            "DECOMPOSE_IDENTITY_KEY": IDENTITY_KEY,
+            "MONOLITH_URL": monolith_url,
+            "MONOLITH_TOKEN": TOKEN,
+            "MONOLITH_TIMEOUT": "10",
+        }
         _run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=folder, env=self.env, timeout=600)
         self.proc: subprocess.Popen[bytes] | None = None
         self.server = "gunicorn" if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) else "runserver"
 
     def start(self) -> None:
         if self.server == "gunicorn":
-            cmd = [sys.executable, "-m", "gunicorn", f"{self.name}_service.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", "2", "--access-logfile", str(self.log), "--access-logformat", '"%(r)s" %(s)s']
+            cmd = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                f"{self.name}_service.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+                "--access-logfile",
+                str(self.log),
+                "--access-logformat",
+                '"%(r)s" %(s)s',
+            ]
         else:
             cmd = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"]
         log = self.log.open("a") if self.server == "runserver" else subprocess.DEVNULL
@@ -167,7 +191,11 @@ class Service:
         """Requests the service logged, /healthz left out."""
         if not self.log.exists():
             return 0
-        return sum(1 for ln in self.log.read_text(errors="replace").splitlines() if ('"GET /' in ln or '"POST /' in ln) and "/healthz" not in ln)
+        return sum(
+            1
+            for ln in self.log.read_text(errors="replace").splitlines()
+            if ('"GET /' in ln or '"POST /' in ln) and "/healthz" not in ln
+        )
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -183,8 +211,13 @@ def _remote_env(services: dict[str, Service]) -> dict[str, str]:
     env: dict[str, str] = {}
     for name, s in services.items():
         upper = name.upper()
-        env |= {f"DECOMPOSE_{upper}_MODE": "remote", f"DECOMPOSE_{upper}_URL": s.url, f"DECOMPOSE_{upper}_TOKEN": TOKEN,
-                f"DECOMPOSE_{upper}_INBOUND_TOKEN": TOKEN, f"DECOMPOSE_{upper}_IDENTITY_KEY": IDENTITY_KEY}
+        env |= {
+            f"DECOMPOSE_{upper}_MODE": "remote",
+            f"DECOMPOSE_{upper}_URL": s.url,
+            f"DECOMPOSE_{upper}_TOKEN": TOKEN,
+            f"DECOMPOSE_{upper}_INBOUND_TOKEN": TOKEN,
+            f"DECOMPOSE_{upper}_IDENTITY_KEY": IDENTITY_KEY,
+        }
     return env
 
 
@@ -193,14 +226,35 @@ def _calls(monolith: Path, env: dict[str, str], calls: int, db: Path) -> dict[st
     _run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=monolith, env=env, timeout=600)
     result = _run([sys.executable, "-c", DRIVER, str(calls)], cwd=monolith, env=env, timeout=1800)
     line = next(ln for ln in result.stdout.splitlines() if ln.startswith("BENCH "))
-    return json.loads(line[len("BENCH "):])
+    return json.loads(line[len("BENCH ") :])
 
 
 def _suite(monolith: Path, env: dict[str, str]) -> tuple[float, str]:
     ignore = [f"--ignore={name}" for name in SERVICES]
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "-p", "e2e_plugin", "-p", "no:randomly",
-                             "-p", "no:cacheprovider", *ignore], cwd=monolith, env=env, capture_output=True, text=True, timeout=3600, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-c",
+            "pytest.ini",
+            "-q",
+            "-p",
+            "e2e_plugin",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            *ignore,
+        ],
+        cwd=monolith,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
     wall = time.perf_counter() - start
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-300:]
     if result.returncode != 0:
@@ -221,8 +275,24 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(ROOT / "sample_monolith", monolith, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
         _run(["git", "init", "-q", str(monolith)])
         for name in SERVICES:
-            _run([sys.executable, "-m", "decompose", "extract", str(monolith), "--service", name, "--apps", name,
-                  "--out", str(tmp / "out"), "--apply", "--force"], timeout=1800)
+            _run(
+                [
+                    sys.executable,
+                    "-m",
+                    "decompose",
+                    "extract",
+                    str(monolith),
+                    "--service",
+                    name,
+                    "--apps",
+                    name,
+                    "--out",
+                    str(tmp / "out"),
+                    "--apply",
+                    "--force",
+                ],
+                timeout=1800,
+            )
         live_port = _free_port()
         services = {name: Service(name, tmp / "out" / name, f"http://127.0.0.1:{live_port}") for name in SERVICES}
         for s in services.values():
@@ -236,19 +306,36 @@ def main(argv: list[str] | None = None) -> int:
         # payments: function + queryset read + write (and the set-up: create, first status);
         # notifications: the proxied page
         if served["payments"] < 3 * per_op or served["notifications"] < per_op:
-            raise SystemExit(f"remote mode did not reach the services: {served} requests for {per_op} calls per operation")
+            raise SystemExit(
+                f"remote mode did not reach the services: {served} requests for {per_op} calls per operation"
+            )
         rows = []
         for op in local["samples"]:
             lo, re_ = local["samples"][op], remote_run["samples"][op]
-            rows.append({"operation": op, "local_p50_ms": _percentile(lo, 0.5), "local_p99_ms": _percentile(lo, 0.99),
-                         "remote_p50_ms": _percentile(re_, 0.5), "remote_p99_ms": _percentile(re_, 0.99),
-                         "ratio_p50": _percentile(re_, 0.5) / _percentile(lo, 0.5)})
+            rows.append(
+                {
+                    "operation": op,
+                    "local_p50_ms": _percentile(lo, 0.5),
+                    "local_p99_ms": _percentile(lo, 0.99),
+                    "remote_p50_ms": _percentile(re_, 0.5),
+                    "remote_p99_ms": _percentile(re_, 0.99),
+                    "ratio_p50": _percentile(re_, 0.5) / _percentile(lo, 0.5),
+                }
+            )
         server = next(iter(services.values())).server
-        print(f"per-call overhead on loopback ({args.calls} calls per operation, services under {server}; requests served: {served})")
-        print(f"{'operation':<15} {'local p50':>10} {'local p99':>10} {'remote p50':>11} {'remote p99':>11} {'p50 ratio':>10}")
+        print(
+            f"per-call overhead on loopback ({args.calls} calls per operation, services under {server};"
+            f" requests served: {served})"
+        )
+        print(
+            f"{'operation':<15} {'local p50':>10} {'local p99':>10} {'remote p50':>11}"
+            f" {'remote p99':>11} {'p50 ratio':>10}"
+        )
         for r in rows:
-            print(f"{r['operation']:<15} {r['local_p50_ms']:>8.2f}ms {r['local_p99_ms']:>8.2f}ms {r['remote_p50_ms']:>9.2f}ms"
-                  f" {r['remote_p99_ms']:>9.2f}ms {r['ratio_p50']:>9.1f}x")
+            print(
+                f"{r['operation']:<15} {r['local_p50_ms']:>8.2f}ms {r['local_p99_ms']:>8.2f}ms"
+                f" {r['remote_p50_ms']:>9.2f}ms {r['remote_p99_ms']:>9.2f}ms {r['ratio_p50']:>9.1f}x"
+            )
         report: dict[str, Any] = {"server": server, "calls": args.calls, "served": served, "operations": rows}
         if not args.skip_suite:
             for s in services.values():
@@ -256,14 +343,23 @@ def main(argv: list[str] | None = None) -> int:
             services = {name: Service(name, tmp / "out" / name, f"http://127.0.0.1:{live_port}") for name in SERVICES}
             for s in services.values():
                 s.start()
-            base = {**_env(), "PYTHONPATH": str(PLUGIN), "DECOMPOSE_E2E_LIVESERVER": f"127.0.0.1:{live_port}",
-                    "DECOMPOSE_E2E_SERVICE_DBS": os.pathsep.join(str(s.db) for s in services.values())}
+            base = {
+                **_env(),
+                "PYTHONPATH": str(PLUGIN),
+                "DECOMPOSE_E2E_LIVESERVER": f"127.0.0.1:{live_port}",
+                "DECOMPOSE_E2E_SERVICE_DBS": os.pathsep.join(str(s.db) for s in services.values()),
+            }
             local_wall, local_summary = _suite(monolith, base)
             remote_wall, remote_summary = _suite(monolith, {**base, **_remote_env(services)})
             print(f"suite local  {local_wall:7.1f} s  ({local_summary})")
             print(f"suite remote {remote_wall:7.1f} s  ({remote_summary})  ratio {remote_wall / local_wall:.2f}x")
-            report["suite"] = {"local_s": local_wall, "remote_s": remote_wall, "ratio": remote_wall / local_wall,
-                               "local": local_summary, "remote": remote_summary}
+            report["suite"] = {
+                "local_s": local_wall,
+                "remote_s": remote_wall,
+                "ratio": remote_wall / local_wall,
+                "local": local_summary,
+                "remote": remote_summary,
+            }
         if args.json:
             args.json.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
         return 0

@@ -32,11 +32,19 @@ Example::
     >>> for path in sorted(client_files(plan)):
     ...     print(path)
     shop/services/__init__.py
+    shop/services/admin.py
     shop/services/apps.py
     shop/services/billing.py
     shop/services/checks.py
     shop/services/exports.py
     shop/services/inbound.py
+    shop/services/management/__init__.py
+    shop/services/management/commands/__init__.py
+    shop/services/management/commands/relay_service_events.py
+    shop/services/migrations/0001_initial.py
+    shop/services/migrations/__init__.py
+    shop/services/models.py
+    shop/services/orm.py
     shop/services/runtime.py
     shop/services/urls.py
 """
