@@ -267,7 +267,7 @@ def test_monolith_passes_its_whole_suite_in_local_mode(runs: dict[str, Run], key
         + "\n  ".join(unexpected[:40])
         + "\nknown defects in the output:\n  - "
         + ("\n  - ".join(known_defects(text)) or "(none: a new failure)")
-        + f"\nlog: {out.log}"
+        + f"\nthe first one's report:\n{_report(text, unexpected[0])}\nlog: {out.log}"
     )
     assert result.failed == result.named, explain(
         out, f"{key}: the suite reports {result.failed} failures but names {result.named}: cannot compare them"
@@ -276,3 +276,13 @@ def test_monolith_passes_its_whole_suite_in_local_mode(runs: dict[str, Run], key
     allowed = sorted(FLAKY[project] & set(result.failures))
     if allowed:
         print(f"{key}: known flaky tests failed: {', '.join(allowed)}")
+
+
+def _report(text: str, test_id: str, lines: int = 20) -> str:
+    """The first lines of a failed test's report in a suite's output (unittest's block or pytest's section)."""
+    name = test_id.split("::")[-1].split(".")[-1]
+    for marker in (f"FAIL: {name} ", f"ERROR: {name} ", f"_ {name} _", f"_ {name}["):
+        at = text.find(marker)
+        if at >= 0:
+            return "\n".join(text[at:].splitlines()[:lines])
+    return "(not found in the output)"
