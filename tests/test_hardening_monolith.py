@@ -116,6 +116,13 @@ def test_events_the_monolith_forwards_go_through_its_outbox(monolith: Path) -> N
     assert "5 passed" in result.stdout
 
 
+def test_the_clients_store_is_hidden_from_the_project(monolith: Path) -> None:
+    for addopts in ("", "--nomigrations"):
+        result = _run(monolith, "payments", "test_store_hidden.py", PYTEST_ADDOPTS=addopts)
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+        assert "2 passed" in result.stdout
+
+
 def test_the_monolith_tables_match_their_migration(monolith: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "DECOMPOSE_"))}
     check = subprocess.run(

@@ -32,7 +32,6 @@ Example::
     >>> for path in sorted(client_files(plan)):
     ...     print(path)
     shop/services/__init__.py
-    shop/services/admin.py
     shop/services/apps.py
     shop/services/billing.py
     shop/services/checks.py

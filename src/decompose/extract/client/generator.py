@@ -379,7 +379,6 @@ def client_files(
         f"{base}/inbound.py": Template(_template("inbound.py.tmpl")).substitute(subst),
         f"{base}/urls.py": Template(_template("urls.py.tmpl")).substitute(subst),
         f"{base}/models.py": _template("models.py.tmpl"),
-        f"{base}/admin.py": Template(_template("admin.py.tmpl")).substitute(subst),
         f"{base}/migrations/__init__.py": "",
         f"{base}/migrations/0001_initial.py": _template("migration_0001.py.tmpl"),
         f"{base}/management/__init__.py": "",
