@@ -90,7 +90,8 @@ def migration_markdown(
         "",
         "The moved apps' own pages (their URLconfs) stay at their paths in `remote` mode: the URLconf",
         "mounts generated mirrors (same routes, names and namespaces, so `reverse()` and `{% url %}`",
-        f"give the same paths) whose every route is forwarded to the service by `{services_package(plan, rewiring.client)}.proxy`",
+        "give the same paths) whose every route is forwarded to the service by"
+        f" `{services_package(plan, rewiring.client)}.proxy`",
         "(method, path and query, headers, cookies, body and uploads; status, headers, cookies, redirects",
         "and streamed bodies back; the client's timeouts and breaker, a 503 page when the service is down).",
         "The user travels as a signed assertion (`X-Decompose-Identity`, a 30-second JWT signed with",

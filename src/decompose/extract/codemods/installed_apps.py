@@ -172,7 +172,8 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
                     ),
                     cst.EmptyLine(
                         comment=cst.Comment(
-                            "# a cut-over is rolled back by configuration. Env: DECOMPOSE_<SERVICE>_MODE/URL/TOKEN/IDENTITY_KEY."
+                            "# a cut-over is rolled back by configuration."
+                            " Env: DECOMPOSE_<SERVICE>_MODE/URL/TOKEN/IDENTITY_KEY."
                         )
                     ),
                 ]

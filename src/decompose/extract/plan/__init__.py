@@ -48,7 +48,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "DEPENDENCY_CLASSES", "PLAN_SCHEMA", "PLAN_SCHEMA_VERSION", "CeleryTask", "CodeIndex", "Dependency", "ExtractionPlan",
-    "ForeignKeyCut", "InterfaceFunction", "InterfaceModel", "ManualStep", "Param", "SignalBridge",
+    "DEPENDENCY_CLASSES", "PLAN_SCHEMA", "PLAN_SCHEMA_VERSION", "CeleryTask", "CodeIndex", "Dependency",
+    "ExtractionPlan", "ForeignKeyCut", "InterfaceFunction", "InterfaceModel", "ManualStep", "Param", "SignalBridge",
     "apps_from_proposal", "build_plan", "validate_selection", "validate_service_name",
 ]  # fmt: skip

@@ -24,8 +24,8 @@ from decompose.extract.plan.selection import validate_selection
 from decompose.extract.plan.service import ServicePart
 from decompose.extract.plan.signals import SignalsPart
 from decompose.extract.plan.tests import TestsPart
-from decompose.extract.plan.vendor import VendorPart
 from decompose.extract.plan.values import ExtractionPlan, InterfaceModel, ManualStep, service_package
+from decompose.extract.plan.vendor import VendorPart
 from decompose.extract.plan.web import WebPart
 from decompose.extract.service.requirements import dependency_files
 from decompose.graph import Evidence
@@ -290,8 +290,8 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
             service_rewrites=rewrites,
             url_namespaces=namespaces,
             table_order=self.table_order(owned),
-            dependency_files=dependency_files(self.root),
             web=web,
+            dependency_files=dependency_files(self.root),
         )
 
 

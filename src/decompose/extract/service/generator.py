@@ -1106,7 +1106,9 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
     )
     files[f"{pkg}/wsgi.py"] = _template("wsgi.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/rest.py"] = _template("rest.py.tmpl", service=plan.service, package=pkg)
-    files[f"{pkg}/query.py"] = _template("query.py.tmpl", service=plan.service, package=pkg, apps=repr(tuple(plan.apps)))
+    files[f"{pkg}/query.py"] = _template(
+        "query.py.tmpl", service=plan.service, package=pkg, apps=repr(tuple(plan.apps))
+    )
     files[f"{pkg}/monolith.py"] = monolith_module(ctx) + stand_ins_text(plan)
     bases = bases_module(ctx)
     if bases is not None:
@@ -1135,8 +1137,8 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
     files[f"{pkg}/tests/__init__.py"] = ""
     files[f"{pkg}/tests/test_api.py"] = api_tests_module(ctx, eps)
     rw = plan.service_rewrites
-    copied = (*plan.shared_kernel, *rw.vendored, *rw.slices)  # every module copied from the monolith
-    packages = sorted({pkg, *(plan.app_module(a) for a in plan.apps), *copied})
+    from_monolith = (*plan.shared_kernel, *rw.vendored, *rw.slices)  # every module copied from the monolith
+    packages = sorted({pkg, *(plan.app_module(a) for a in plan.apps), *from_monolith})
     files[f"{pkg}/tests/test_imports.py"] = _template(
         "test_imports.py.tmpl", service=plan.service, packages=repr(packages)
     )
