@@ -3,7 +3,8 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from notifications_service import api, rest
+from notifications_service import api, query, rest
+from notifications_service import web_urls
 
 urlpatterns = [
     path("healthz", rest.healthz, name="healthz"),
@@ -19,7 +20,11 @@ urlpatterns = [
     path("api/v1/services/list_notifications", api.ServicesListNotifications.as_view(), name="services_list_notifications"),
     path("api/v1/services/mark_all_read", api.ServicesMarkAllRead.as_view(), name="services_mark_all_read"),
     path("api/v1/services/unread_count", api.ServicesUnreadCount.as_view(), name="services_unread_count"),
+    path("api/v1/query/<str:app_label>/<str:model_name>", query.Query.as_view(), name="orm_query"),
+    path("api/v1/command/<str:app_label>/<str:model_name>", query.Command.as_view(), name="orm_command"),
 ]
+
+urlpatterns += web_urls.urlpatterns  # the moved apps' pages (web_urls.py), after the API
 
 handler400 = "notifications_service.rest.bad_request"
 handler404 = "notifications_service.rest.not_found"

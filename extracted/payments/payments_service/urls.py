@@ -3,7 +3,8 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from payments_service import api, rest
+from payments_service import api, query, rest
+from payments_service import web_urls
 
 urlpatterns = [
     path("healthz", rest.healthz, name="healthz"),
@@ -21,7 +22,11 @@ urlpatterns = [
     path("api/v1/services/payments_for_order", api.ServicesPaymentsForOrder.as_view(), name="services_payments_for_order"),
     path("api/v1/services/refund_order", api.ServicesRefundOrder.as_view(), name="services_refund_order"),
     path("api/v1/services/refund_payment", api.ServicesRefundPayment.as_view(), name="services_refund_payment"),
+    path("api/v1/query/<str:app_label>/<str:model_name>", query.Query.as_view(), name="orm_query"),
+    path("api/v1/command/<str:app_label>/<str:model_name>", query.Command.as_view(), name="orm_command"),
 ]
+
+urlpatterns += web_urls.urlpatterns  # the moved apps' pages (web_urls.py), after the API
 
 handler400 = "payments_service.rest.bad_request"
 handler404 = "payments_service.rest.not_found"
