@@ -57,7 +57,7 @@ from decompose.extract.service.requirements import (
 from decompose.extract.service.settings_values import SettingValue, settings_values
 from decompose.extract.service.tasks import MODULE as TASK_CALLS
 from decompose.extract.service.tasks import has_tasks, task_view
-from decompose.extract.service.vendor import definition_source, stand_ins_text, vendored_files
+from decompose.extract.service.vendor import definition_source, imports_used, stand_ins_text, vendored_files
 from decompose.scan.source import SourceError, read_source, walk_files
 
 #: Settings the generated settings module defines itself (never copied from the monolith).
@@ -738,14 +738,7 @@ def bases_module(ctx: _Context) -> str | None:
             if id(node) in copied:
                 continue
             copied.add(id(node))
-            used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-            for local in sorted(used & set(m.imports)):
-                target = m.imports[local]
-                base, _, last = target.rpartition(".")
-                if not base:
-                    imports.add(f"import {target}" + (f" as {local}" if local != target else ""))
-                else:
-                    imports.add(f"from {base} import {last}" + (f" as {local}" if local != last else ""))
+            imports |= imports_used(m, node)
             segment = definition_source(m, node)  # decorators included
             line = getattr(node, "lineno", 0)
             what = dotted if used_name == name else f"{mod}.{used_name}, used by {dotted}"

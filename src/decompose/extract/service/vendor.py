@@ -111,6 +111,19 @@ def definition_source(m: F.Module, node: ast.AST) -> str:
     return "\n".join(m.source.splitlines()[start - 1 : end])
 
 
+def imports_used(m: F.Module, node: ast.AST) -> set[str]:
+    """The import lines of ``m`` that bind a name ``node`` uses, as ``m`` wrote them (aliases kept)."""
+    out: set[str] = set()
+    for local in sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & set(m.imports)):
+        target = m.imports[local]
+        base, _, last = target.rpartition(".")
+        if not base:
+            out.add(f"import {target}" + (f" as {local}" if local != target else ""))
+        else:
+            out.add(f"from {base} import {last}" + (f" as {local}" if local != last else ""))
+    return out
+
+
 def slice_text(m: F.Module, names: tuple[str, ...]) -> str:
     """A module holding only the definitions ``names`` of ``m`` (in source order) and the imports they use."""
     imports: set[str] = set()
@@ -121,13 +134,7 @@ def slice_text(m: F.Module, names: tuple[str, ...]) -> str:
         if id(node) in done:
             continue
         done.add(id(node))
-        for local in sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & set(m.imports)):
-            target = m.imports[local]
-            base, _, last = target.rpartition(".")
-            if not base:
-                imports.add(f"import {target}" + (f" as {local}" if local != target else ""))
-            else:
-                imports.add(f"from {base} import {last}" + (f" as {local}" if local != last else ""))
+        imports |= imports_used(m, node)
         line = getattr(node, "lineno", 0)
         bodies.append(f"# {m.path}:{line}\n{definition_source(m, node)}")
     head = [
