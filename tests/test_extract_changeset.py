@@ -159,11 +159,13 @@ def test_kill_at_every_step_of_an_apply_then_recover(
     # every phase was hit: the first journal's temporary file, staging, committed, done, after the end
     assert {"temporary", "staging", "committed", "done", None} <= set(states), states
     assert actions == {"rolled back", "completed", "none"}
-    # staging steps: journal (2), 2 folders created + mini/services, a staged file per change and a
-    # backup per existing target; commit (2); a rename per change; done (2); a backup removal each; journal
+    # staging steps: journal (2), each folder created (docs/deep and its parent, mini/services and its
+    # subpackages), a staged file per change and a backup per existing target; commit (2); a rename
+    # per change; done (2); a backup removal each; journal
     existing = [rel for rel in changes if (root / rel).is_file()]
     staged = [rel for rel, text in changes.items() if text is not None]
-    assert len(seen) == 2 + 3 + len(staged) + len(existing) + 2 + len(changes) + 2 + len(existing) + 1
+    folders = {p for rel in changes for p in Path(rel).parents if p != Path(".") and not (root / p).exists()}
+    assert len(seen) == 2 + len(folders) + len(staged) + len(existing) + 2 + len(changes) + 2 + len(existing) + 1
 
 
 def test_a_recovery_killed_at_any_of_its_steps_is_finished_by_the_next(
