@@ -253,13 +253,18 @@ def timeout_for(step: str, default: float) -> float:
 
 
 def base_env() -> dict[str, str]:
-    """The environment without what configures Django, decompose, pytest or a venv in this process."""
+    """The environment without what configures Django, decompose, pytest or a venv in this process.
+
+    ``CI`` goes too: the projects' suites run their CI-only tests when it is set, and pretalx's fetch
+    schemas from raw.githubusercontent.com, which this machine (package registries only) cannot reach;
+    the pristine suites the rewired ones are compared with ran without it.
+    """
     keep = ("DECOMPOSE_REALWORLD_CACHE", "DECOMPOSE_REALWORLD_SRC")
     drop = ("DJANGO_", "DATABASE_", "MONOLITH_", "DECOMPOSE_", "PYTEST_", "PRETALX_")
     return {
         k: v
         for k, v in os.environ.items()
-        if k in keep or not (k.startswith(drop) or k in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"))
+        if k in keep or not (k.startswith(drop) or k in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "CI"))
     }
 
 
