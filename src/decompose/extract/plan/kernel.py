@@ -106,24 +106,8 @@ class KernelPart(PlannerState):
         return ok
 
     def _kernel_closure(self, mods: Iterable[str]) -> set[str]:
-        out: set[str] = set()
         kernel_seen: dict[str, bool] = {}
-        stack = list(mods)
-        while stack:
-            mod = stack.pop()
-            if mod in out or mod in self.moved or mod not in self.p.modules:
-                continue
-            out.add(mod)
-            parts = mod.split(".")
-            for i in range(1, len(parts)):
-                pkg = ".".join(parts[:i])
-                if pkg in self.p.modules:
-                    stack.append(pkg)
-            for target in self.p.modules[mod].import_targets:
-                dep = self.p.module_of(target)
-                if dep is not None and self._kernel_ok(dep, kernel_seen):
-                    stack.append(dep)
-        return out
+        return self.import_closure(mods, lambda dep: self._kernel_ok(dep, kernel_seen))
 
     def classify(
         self, deps: dict[tuple[str, str], list[Evidence]], kinds: dict[tuple[str, str], set[str]]

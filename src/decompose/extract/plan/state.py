@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,24 @@ class PlannerState:
         def scan_uses(self, m: F.Module, want: str) -> list[tuple[str, ast.AST, int]]: ...
 
         def _kernel_ok(self, mod: str, seen: dict[str, bool]) -> bool: ...
+
+    def import_closure(self, mods: Iterable[str], follow: Callable[[str], bool]) -> set[str]:
+        """``mods`` that stay, their parent packages and, transitively, the staying modules they import
+        that ``follow`` accepts (the shared kernel, what the pages need)."""
+        out: set[str] = set()
+        stack = list(mods)
+        while stack:
+            mod = stack.pop()
+            if mod in out or mod in self.moved or mod not in self.p.modules:
+                continue
+            out.add(mod)
+            parts = mod.split(".")
+            stack += [pkg for pkg in (".".join(parts[:i]) for i in range(1, len(parts))) if pkg in self.p.modules]
+            for target in self.p.modules[mod].import_targets:
+                dep = self.p.module_of(target)
+                if dep is not None and follow(dep):
+                    stack.append(dep)
+        return out
 
     def canonical(self, dotted: str) -> tuple[str, str, str] | None:
         """(kind, qualname, rest) for a reference: kind is function|model|signal|module|other."""

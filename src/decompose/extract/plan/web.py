@@ -701,17 +701,4 @@ class WebPart(PlannerState):
 
     def _closure(self, mods: set[str], seen: dict[str, bool]) -> set[str]:
         """The vendored modules, the staying modules they import and their packages."""
-        out: set[str] = set()
-        stack = sorted(mods)
-        while stack:
-            mod = stack.pop()
-            if mod in out or mod in self.moved or mod not in self.p.modules:
-                continue
-            out.add(mod)
-            parts = mod.split(".")
-            stack += [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) in self.p.modules]
-            for target in self.p.modules[mod].import_targets:
-                dep = self.p.module_of(target)
-                if dep is not None and self._copyable(dep, seen):
-                    stack.append(dep)
-        return out
+        return self.import_closure(sorted(mods), lambda dep: self._copyable(dep, seen))
