@@ -864,6 +864,9 @@ class _Scanner:
             else:
                 if self.collectors:
                     self.touch(parts)
+                at = parts.index("settings") + 1 if "settings" in parts else 0
+                if at and at < len(parts) - 1 and parts[at].isupper():  # settings.LANGUAGES.values()
+                    self.setting_reads.append((parts[0], ".".join(parts[: at + 1]), node.lineno))
                 if parts[-1] not in _CALL_NAMES or not django.call_uses(self, node, parts):
                     rest = tuple(parts[1:])
                     kind = "orm" if rest and not _MANAGER_ATTRS.isdisjoint(rest) else "call"
@@ -909,12 +912,12 @@ class _Scanner:
                     return
             if self.collectors:
                 self.touch(parts)
-            if not _MANAGER_ATTRS.isdisjoint(parts[1:]):
+            i = parts.index("settings") + 1 if "settings" in parts else 0
+            if i and i < len(parts) and parts[i].isupper():
+                # a setting, also when a dict or list method follows (settings.LANGUAGES_INFORMATION.values())
+                self.setting_reads.append((parts[0], ".".join(parts[: i + 1]), node.lineno))
+            elif not _MANAGER_ATTRS.isdisjoint(parts[1:]):
                 self.cand("orm", parts, node.lineno)
-            elif "settings" in parts:
-                i = parts.index("settings") + 1
-                if i < len(parts) and parts[i].isupper():
-                    self.setting_reads.append((parts[0], ".".join(parts[: i + 1]), node.lineno))
 
     def v_name(self, node: ast.Name) -> None:
         if node.ctx.__class__ is _Load:

@@ -233,12 +233,18 @@ class _Context:
         done: set[str] = set()
         for n in sorted(names):
             v = values.get(n)
-            if v is not None and v.text is not None:
-                for need in v.needs:  # settings the value names (the service's own are defined above)
-                    if need not in done and need not in names and need not in OWN_SETTINGS:
+            if n in done:
+                continue  # copied already: a setting read before it names it
+            if v is not None and (v.text is not None or v.literal is not None):
+                for need in v.needs:  # settings the value names (the service's own are defined above), first
+                    if need not in done and need not in OWN_SETTINGS:
                         lines.append(f"{need} = {values[need].text}  # named by {n}")
                         done.add(need)
-                lines.append(f"{n} = {v.text}")
+                done.add(n)
+                assigned = self.setting_lines(v)
+                lines.extend(assigned)
+                if not v.carried or any(ln.startswith("# TODO(decompose)") for ln in assigned):
+                    missing.append(n)
                 for imp in v.imports:  # placed right after the header
                     if imp not in lines:
                         lines.insert(1, imp)
@@ -267,13 +273,55 @@ class _Context:
             v, mine = values.get(n), own.get(n)
             if v is None:
                 continue  # the monolith keeps Django's default; the service says what it uses
-            if v.text is None:
+            if v.text is None and v.literal is None:
                 lines.extend(_not_static(v))
+                continue
+            if v.text is None:
+                lines.extend(self.setting_lines(v))
                 continue
             if mine is not None and mine.text is not None and _same_literal(v.text, mine.text):
                 continue
             lines.append(f"{n} = {v.text}  # the monolith's ({v.where})")
         return lines
+
+    def setting_lines(self, v: SettingValue) -> list[str]:
+        """The lines that set ``v`` (static, or completed: see settings_values) in the service's settings.
+
+        A completion the service cannot run (it reads what is not static, or binds a name of the service's
+        own settings) is not run: a TODO names it, where it is and why, with the statement commented out;
+        the setting is then among the ones to set by hand (never carried half-done silently).
+        """
+        if v.text is not None:
+            return [f"{v.name} = {v.text}"]
+        assert v.literal is not None
+        own = self.template_names()
+        lines = [f"{v.name} = {v.literal}"]
+        for c in v.completions:
+            clash = sorted(set(c.binds) & own)
+            why = c.why or (f"it binds {', '.join(clash)}, a name of the service's settings" if clash else "")
+            if not why:
+                lines.append(f"# completed as in the monolith ({c.where})")
+                lines.extend(c.statement.splitlines())
+                continue
+            lines.append(
+                f"# TODO(decompose): {v.name} is changed after its value in the monolith ({c.where}) by a statement "
+                f"not run here ({why}); complete it here. There:"
+            )
+            lines.extend(f"#   {ln}" for ln in c.statement.splitlines())
+        return lines
+
+    def template_names(self) -> frozenset[str]:
+        """The names the service's settings template binds at module level (a carried completion must not
+        rebind them: ``for env in ...`` would replace the template's ``env``)."""
+        template = _template(
+            "settings.py.tmpl", service="s", package="s", installed_apps="", copied_settings="", default_auto_field=""
+        )
+        tree = ast.parse(template)
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        return frozenset(names)
 
     def settings_values(self) -> dict[str, SettingValue]:
         """The monolith's settings with their static values, following its star-import chain (cached)."""
@@ -416,8 +464,12 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
         out.append(f"class {dto_name(label)}(serializers.Serializer):")
         out.append(f'    """{label} as plain data (table {m.table}); relations travel as ids."""')
         out.append("")
+        null = nullable_fields(ctx).get(label, frozenset())
         for f in m.fields:
-            out.append(f"    {f} = {_dto_field(m.field_types.get(f, ''))}")
+            field = _dto_field(m.field_types.get(f, ""))
+            if f in null and "JSONField" not in field:
+                field = field.replace("read_only=True)", "read_only=True, allow_null=True)")
+            out.append(f"    {f} = {field}")
         out.append("")
         out.append("")
     # DTOs of monolith models sent as arguments: validated like the model's own fields
@@ -797,8 +849,33 @@ def apps_module(ctx: _Context, with_events: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def nullable_fields(ctx: _Context) -> dict[str, frozenset[str]]:
+    """The attnames of each interface model's fields that may hold null (``null=True``): their DTO says so."""
+    out = {}
+    for m in ctx.plan.interface_models:
+        mf = ctx.p.model_by_label(m.label)
+        if mf is not None:
+            out[m.label] = frozenset(f.attname for f in mf.concrete_fields if f.nullable)
+    return out
+
+
+def served_models(ctx: _Context) -> dict[str, tuple[str, ...]]:
+    """The models the remote ORM (query.py) serves: every concrete model of the moved apps, by app label."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for mf in ctx.p.models.values():
+        app, name = mf.label.split(".", 1)
+        if app in ctx.plan.apps and not mf.abstract:
+            found[app].add(name)
+    return {a: tuple(sorted(found[a])) for a in sorted(ctx.plan.apps)}
+
+
+#: the remote ORM's operations (query.py), in the document and the views beside the endpoints
+ORM_OPERATIONS = [("POST", f"{API_PREFIX}/query/{{app_label}}/{{model_name}}"),
+                  ("POST", f"{API_PREFIX}/command/{{app_label}}/{{model_name}}")]  # fmt: skip
+
+
 def api_tests_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
-    ops = [(e.method, e.path) for e in eps]
+    ops = [(e.method, e.path) for e in eps] + ORM_OPERATIONS
     posts = [e.path for e in eps if e.method == "POST"]
     retrieves = [e.path for e in eps if e.kind == "retrieve"]
     return _template(
@@ -1145,7 +1222,7 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
     files["pytest.ini"] = pytest_ini(ctx)
     files["Dockerfile"] = _template("Dockerfile.tmpl", service=plan.service, package=pkg)
     files[".dockerignore"] = _template("dockerignore.tmpl")
-    files["openapi.json"] = document_json(plan, eps)
+    files["openapi.json"] = document_json(plan, eps, nullable_fields(ctx), served_models(ctx))
     files["README.md"] = web_face.readme(plan, readme(ctx, eps, missing, requirement_notes), admin)
     from decompose.extract.report import plan_markdown
 
