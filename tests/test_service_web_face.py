@@ -509,7 +509,11 @@ def test_the_plan_records_where_the_monolith_mounts_the_moved_pages(blog: Path) 
     assert "## Pages (the moved apps' web face)" in extraction
     assert "`blog/templates/blog/count.html:1`" in extraction and "'crispy_forms_tags'" in extraction
     assert "- `/portal/b/` — include `blog.extra_urls`, namespace `pages:extra`, mounted at `pages/urls.py:8`" in extraction
-    assert "link (and its proxy forward) `/admin/blog/` to the service" in extraction
+    assert "served here at the monolith's paths (`/admin/blog/`)" in extraction
+    assert [(a["site"], a["site_name"], a["label"], a["object_name"]) for a in web["admin_models"]] == [
+        ("django.contrib.admin.sites.site", "admin", "blog", "Post")
+    ]
+    assert [(r["kind"], r["path"], r["name"]) for r in web["admin"]] == [("admin", "admin/", "admin")]
     readme = (blog / "README.md").read_text()
     assert "| `/portal/b/` | include | `blog.extra_urls` | pages:extra |" in readme
     assert "`/admin/blog/`" in readme
@@ -546,6 +550,10 @@ def test_the_service_serves_the_moved_pages_at_the_same_paths(blog: Path, tmp_pa
             ["get", "/blog/drf-default/", None],
             ["get", "/blog/plain/", {}],
             ["get", "/fr/intl/", {}],
+            ["get", "/_decompose/admin/admin/apps?language=en", {**staff, "is_superuser": True}],
+            ["get", "/_decompose/admin/admin/apps", {"sub": "3", "username": "bob"}],
+            ["get", "/_decompose/admin/nosuchsite/apps", staff],
+            ["get", "/_decompose/admin/admin/apps", None],
         ],
         reverse=[["news:index", []], ["news:detail", [1]], ["pages:extra:x", []], ["feed", []], ["archive", []]],
     )
@@ -577,6 +585,15 @@ def test_the_service_serves_the_moved_pages_at_the_same_paths(blog: Path, tmp_pa
     assert answers[20][0] == 401  # no assertion: the view never runs
     assert answers[21][0] == 200 and "PLAIN-STAYING-TEMPLATE" in answers[21][2]
     assert answers[22][0] == 200 and answers[22][2] == "feed"  # under the monolith's i18n_patterns prefix
+    # the monolith's admin index asks for the moved models' entries, as the service's admin builds them for the user
+    apps = json.loads(answers[23][2])["apps"]
+    assert answers[23][0] == 200 and [a["app_label"] for a in apps] == ["blog"], answers[23]
+    post = apps[0]["models"][0]
+    assert post["object_name"] == "Post" and post["admin_url"] == "/admin/blog/post/" and "model" not in post
+    assert post["perms"] == {"add": True, "change": True, "delete": True, "view": True}
+    assert answers[24][0] == 200 and json.loads(answers[24][2]) == {"apps": []}  # not staff: nothing listed
+    assert answers[25][0] == 404 and "nosuchsite" in answers[25][2]
+    assert answers[26][0] == 401  # only for the monolith's signed requests
     assert out["reverse"] == {
         "news:index": "/blog/", "news:detail": "/blog/1/", "pages:extra:x": "/portal/b/x/", "feed": "/feed/",
         "archive": "/archive/",

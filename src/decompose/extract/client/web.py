@@ -3,7 +3,8 @@
 In remote mode the root URLconf mounts, in place of each moved URLconf it included, a generated
 mirror (``<package>.routes.<service>.<module with __ for dots>``) with the same routes, names and
 ``app_name``, every route pointing at :func:`<package>.proxy.proxy_view`, which forwards the request
-to the service with the user as a signed assertion (``<package>.identity``).
+to the service with the user as a signed assertion (``<package>.identity``). The admin sites the moved
+models register with forward their pages too, and list them in their index (``<package>.remote_admin``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from importlib import resources
 from string import Template
 
+from decompose.extract.plan.values import WebFace
 from decompose.extract.urlconfs import MirroredUrlconf, Route
 
 
@@ -86,18 +88,48 @@ def _mirror_text(conf: MirroredUrlconf, package: str, service: str) -> str:
     )
 
 
+#: the permissions Django's admin checks on each registered model
+ADMIN_ACTIONS = ("add", "change", "delete", "view")
+
+
+def _admin_spec(web: WebFace) -> str:
+    """``ADMIN``: each admin site the moved models register with and the monolith mounts → its ``name``
+    and the moved models' ``(app_label, object_name)``."""
+    mounted = {r.target for r in web.admin}
+    sites: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for a in web.admin_models:
+        if a.site in mounted:
+            sites.setdefault(a.site, (a.site_name, []))[1].append((a.label, a.object_name))
+    if not sites:
+        return "()"
+    lines = ["("]
+    for site, (name, models) in sorted(sites.items()):
+        listed = "".join(f"({_q(label)}, {_q(obj)}), " for label, obj in sorted(models))
+        lines.append(f"    ({_q(site)}, {_q(name)}, ({listed.rstrip(' ')})),")
+    return "\n".join(lines) + "\n)"
+
+
 def web_files(
-    package: str, folder: str, service: str, mirrors: Sequence[MirroredUrlconf], permissions: Sequence[str]
+    package: str,
+    folder: str,
+    service: str,
+    mirrors: Sequence[MirroredUrlconf],
+    permissions: Sequence[str],
+    web: WebFace | None = None,
 ) -> dict[str, str]:
-    """``{path: text}`` of the proxy, the identity and ``service``'s route mirrors in the client package
-    ``package`` (at ``folder``, relative to the project root)."""
+    """``{path: text}`` of the proxy, the identity, the remote admin and ``service``'s route mirrors in the
+    client package ``package`` (at ``folder``, relative to the project root); ``web`` is the plan's web face
+    (the admin sites the moved models register with)."""
+    web = web if web is not None else WebFace()
     subst = {"package": package}
     base = f"{folder}/routes/{_ident(service)}"
-    perms = "".join(f"    {_q(p)},\n" for p in sorted(set(permissions)))
+    admin_perms = {f"{a.label}.{action}_{a.model_name}" for a in web.admin_models for action in ADMIN_ACTIONS}
+    perms = "".join(f"    {_q(p)},\n" for p in sorted(set(permissions) | admin_perms))
     mirrored = "".join(f"    {_q(m.module)}: {_q(mirror_module(package, service, m.module))},\n" for m in mirrors)
     files = {
         f"{folder}/proxy.py": Template(_template("proxy.py.tmpl")).substitute(subst),
         f"{folder}/identity.py": Template(_template("identity.py.tmpl")).substitute(subst),
+        f"{folder}/remote_admin.py": Template(_template("remote_admin.py.tmpl")).substitute(subst),
         f"{folder}/routes/__init__.py": Template(_template("routes_init.py.tmpl")).substitute(subst),
         f"{base}/__init__.py": Template(_template("routes_service.py.tmpl")).substitute(
             package=package,
@@ -105,6 +137,7 @@ def web_files(
             service_repr=_q(service),
             permissions=f"(\n{perms})" if perms else "()",
             mirrors=f"{{\n{mirrored}}}" if mirrored else "{}",
+            admin=_admin_spec(web),
         ),
     }
     for conf in mirrors:

@@ -46,6 +46,8 @@ class PlannerState:
 
         def _kernel_ok(self, mod: str, seen: dict[str, bool]) -> bool: ...
 
+        def _admin_site(self, qual: str) -> str | None: ...
+
     def import_closure(self, mods: Iterable[str], follow: Callable[[str], bool]) -> set[str]:
         """``mods`` that stay, their parent packages and, transitively, the staying modules they import
         that ``follow`` accepts (the shared kernel, what the pages need)."""

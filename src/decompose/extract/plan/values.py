@@ -481,13 +481,45 @@ class WebMount:
 
 
 @dataclass(frozen=True, slots=True)
+class AdminModel:
+    """A moved model registered with an admin site: ``site`` the site as the monolith's code names it
+    (``django.contrib.admin.sites.site`` for Django's default), ``site_name`` its ``name`` (the URL
+    namespace), ``label`` the model's app label, ``object_name`` its class name."""
+
+    site: str
+    site_name: str
+    label: str
+    object_name: str
+    evidence: Evidence
+
+    @property
+    def model_name(self) -> str:
+        return self.object_name.lower()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "site": self.site,
+            "site_name": self.site_name,
+            "label": self.label,
+            "object_name": self.object_name,
+            "evidence": self.evidence.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> AdminModel:
+        return cls(d["site"], d["site_name"], d["label"], d["object_name"], Evidence.from_dict(d["evidence"]))
+
+
+@dataclass(frozen=True, slots=True)
 class WebRoute:
     """Where the monolith's URLconfs serve moved web code: a moved URLconf included, or a moved view.
 
     ``parents`` are the staying URLconf levels above it (outermost first); ``mount`` is the ``path()`` /
     ``re_path()`` that includes the moved URLconf (``kind="include"``, ``target`` its module) or routes
     to the moved view (``kind="view"``, ``target`` its dotted name, ``name`` the URL name, ``call`` the
-    ``.as_view(...)`` suffix as written, ``kwargs`` the literal extra keyword arguments).
+    ``.as_view(...)`` suffix as written, ``kwargs`` the literal extra keyword arguments), or mounts an
+    admin site the moved models register with (``kind="admin"``, ``target`` the site as the monolith's
+    code names it, ``name`` the site's ``name``).
     """
 
     kind: str
@@ -544,6 +576,8 @@ class WebFace:
     ``middleware``: the monolith's middleware the moved views need (sessions, messages, locale...);
     ``login_url``: the monolith's LOGIN_URL as a path (reversed statically when it is a URL name);
     ``admin_apps``: moved apps that register models with the admin (the service serves ``admin/``);
+    ``admin``: where the monolith mounts the admin sites the moved models register with (``kind="admin"``
+    routes: the service serves its admin at the same paths); ``admin_models``: those registrations;
     ``static``: "whitenoise" when the monolith serves static files with it, else "staticfiles";
     ``modules``: staying modules copied under their own names for the libraries and context processors.
     """
@@ -559,6 +593,8 @@ class WebFace:
     middleware: tuple[str, ...] = ()
     login_url: str | None = None
     admin_apps: tuple[str, ...] = ()
+    admin: tuple[WebRoute, ...] = ()
+    admin_models: tuple[AdminModel, ...] = ()
     static: str = "staticfiles"
     modules: tuple[str, ...] = ()
     #: Django's contrib apps whose template tag libraries the pages load (``humanize``), to install
@@ -578,6 +614,8 @@ class WebFace:
             "middleware": list(self.middleware),
             "login_url": self.login_url,
             "admin_apps": list(self.admin_apps),
+            "admin": [r.to_dict() for r in self.admin],
+            "admin_models": [a.to_dict() for a in self.admin_models],
             "static": self.static,
             "modules": list(self.modules),
             "apps": list(self.apps),
@@ -596,6 +634,8 @@ class WebFace:
             middleware=tuple(d.get("middleware", ())),
             login_url=d.get("login_url"),
             admin_apps=tuple(d.get("admin_apps", ())),
+            admin=tuple(WebRoute.from_dict(r) for r in d.get("admin", ())),
+            admin_models=tuple(AdminModel.from_dict(a) for a in d.get("admin_models", ())),
             static=d.get("static", "staticfiles"),
             modules=tuple(d.get("modules", ())),
             apps=tuple(d.get("apps", ())),

@@ -22,7 +22,7 @@ from pathlib import PurePosixPath
 from decompose.extract.api_spec import API_PREFIX, HEALTH_PATH
 from decompose.extract.plan import index as F
 from decompose.extract.plan.state import PlannerState
-from decompose.extract.plan.values import ManualStep, WebFace, WebMount, WebRoute
+from decompose.extract.plan.values import AdminModel, ManualStep, WebFace, WebMount, WebRoute
 from decompose.graph import Evidence
 from decompose.scan.source import walk_files
 
@@ -57,6 +57,9 @@ CONTRIB_LIBRARIES = {
     "admin_list": "django.contrib.admin", "admin_modify": "django.contrib.admin", "admin_urls": "django.contrib.admin",
     "log": "django.contrib.admin",
 }  # fmt: skip
+#: Django's default admin site, as code names it (the first is how the plan spells it)
+DEFAULT_ADMIN_SITES = ("django.contrib.admin.sites.site", "django.contrib.admin.site")
+ADMIN_REGISTER = frozenset({"django.contrib.admin.register", "django.contrib.admin.decorators.register"})
 #: Django's default LOGIN_URL
 DEFAULT_LOGIN_URL = "/accounts/login/"
 #: how deep staying URLconfs are followed (a loop stops at the first repeat anyway)
@@ -164,12 +167,15 @@ class WebPart(PlannerState):
     _staying_routes: list[WebRoute]
     #: Django contrib apps the pages' tag libraries need installed
     _contrib_apps: list[str]
+    #: admin sites mounted in the monolith's URLconfs (``kind="admin"``), found while walking them
+    _admin_mounts: list[WebRoute]
 
     def web_face(self, moved_files: Iterable[str]) -> WebFace:
         moved_files = tuple(moved_files)
         routes: list[WebRoute] = []
         names: dict[str, str] = {}
         self._staying_routes = []
+        self._admin_mounts = []
         root = self.p.project.settings.get("ROOT_URLCONF")
         if isinstance(root, str) and root in self.p.modules:
             self._urlconf(root, (), routes, names, set())
@@ -206,6 +212,24 @@ class WebPart(PlannerState):
         whitenoise = "whitenoise.middleware.WhiteNoiseMiddleware" in middleware or (
             isinstance(installed, (list, tuple)) and "whitenoise.runserver_nostatic" in installed
         )
+        admin_models = self._admin_models()
+        sites = {a.site for a in admin_models}
+        admin_mounts: dict[str, WebRoute] = {}
+        for mount in self._admin_mounts:
+            if mount.target in sites:
+                admin_mounts.setdefault(mount.target, mount)  # the first mount: what reverse() gives
+        for site in sorted(sites - set(admin_mounts)):
+            first = next(a for a in admin_models if a.site == site)
+            self.manual.append(
+                ManualStep(
+                    first.evidence.path,
+                    first.evidence.line,
+                    "web face",
+                    f"the moved models register with the admin site {site}, which the monolith's URLconfs do not "
+                    "mount where decompose can read it: the service serves it at admin/ and remote mode does not "
+                    "forward its pages",
+                )
+            )
         return WebFace(
             routes=tuple(routes),
             reversible=reversible,
@@ -216,7 +240,9 @@ class WebPart(PlannerState):
             skipped_context_processors=skipped_cp,
             middleware=middleware,
             login_url=self._login_url(names),
-            admin_apps=self._admin_apps(),
+            admin_apps=tuple(sorted({*self._admin_apps(), *(a.label for a in admin_models)})),
+            admin=tuple(admin_mounts[k] for k in sorted(admin_mounts)),
+            admin_models=admin_models,
             static="whitenoise" if whitenoise else "staticfiles",
             modules=tuple(sorted(self._closure(vendored, seen))),
             apps=tuple(self._contrib_apps),
@@ -276,6 +302,12 @@ class WebPart(PlannerState):
             if isinstance(view, ast.Call) and self.p.resolve(m, view.func) in INCLUDES:
                 self._include(m, function, route, view, parents, routes, names, seen, ev)
                 continue
+            if isinstance(view, ast.Attribute) and view.attr == "urls":  # an admin site's ``site.urls``
+                site = self._site(self.p.resolve(m, view.value))
+                if site is not None:
+                    mount = WebMount(function, route)
+                    self._admin_mounts.append(WebRoute("admin", site[0], parents, mount, ev, site[1]))
+                    continue
             self._view(m, function, route, node, view, parents, routes, names, ev)
 
     def _include(
@@ -477,6 +509,64 @@ class WebPart(PlannerState):
                 if "register" in m.source:
                     out.add(m.app)
         return tuple(sorted(out))
+
+    def _site(self, dotted: str | None) -> tuple[str, str] | None:
+        """``(site, name)`` when ``dotted`` is an admin site (Django's default one, or a project's)."""
+        if not dotted:
+            return None
+        if dotted in DEFAULT_ADMIN_SITES:
+            return DEFAULT_ADMIN_SITES[0], "admin"
+        name = self._admin_site(dotted)
+        return (dotted, name) if name is not None else None
+
+    def _admin_models(self) -> tuple[AdminModel, ...]:
+        """The moved models registered with an admin site by moved code: ``site.register(Model, ...)``
+        (a model or a list of them) and ``@admin.register(Model, ..., site=site)``, read statically."""
+        out: dict[tuple[str, str], AdminModel] = {}
+        for name in sorted(self.moved):
+            m = self.p.modules[name]
+            if m.test or m.migration:
+                continue
+            try:
+                if "register" not in m.source:
+                    continue
+                tree = m.tree
+            except F.ModuleUnreadable:
+                continue
+            for node in ast.walk(tree):
+                found: list[tuple[tuple[str, str] | None, list[ast.AST]]] = []
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register":
+                    first = node.args[0] if node.args else _kw(node, "model_or_iterable")
+                    if first is not None:
+                        listed: list[ast.AST] = [first]
+                        if isinstance(first, (ast.List, ast.Tuple)):
+                            listed = list(first.elts)
+                        found.append((self._site(self.p.resolve(m, node.func.value)), listed))
+                if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+                    for deco in node.decorator_list:
+                        if isinstance(deco, ast.Call) and self.p.resolve(m, deco.func) in ADMIN_REGISTER:
+                            site_expr = _kw(deco, "site")
+                            site = (
+                                self._site(self.p.resolve(m, site_expr))
+                                if site_expr is not None
+                                else (DEFAULT_ADMIN_SITES[0], "admin")
+                            )
+                            found.append((site, list(deco.args)))
+                for site, models in found:
+                    if site is None:
+                        continue
+                    for expr in models:
+                        dotted = self.p.resolve(m, expr)
+                        c = self.canonical(dotted) if dotted else None
+                        mf = self.p.models.get(c[1]) if c is not None and c[0] == "model" else None
+                        if mf is None or mf.module not in self.moved or mf.abstract:
+                            continue
+                        label, _, obj = mf.label.partition(".")
+                        key = (site[0], mf.label)
+                        if key not in out:
+                            line = getattr(node, "lineno", 1)
+                            out[key] = AdminModel(site[0], site[1], label, obj, Evidence(m.path, line))
+        return tuple(out[k] for k in sorted(out))
 
     def _middleware(self) -> tuple[str, ...]:
         value = self.p.project.settings.get("MIDDLEWARE")

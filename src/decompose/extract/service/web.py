@@ -33,6 +33,8 @@ WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 #: the monolith's settings the pages depend on, copied when it sets them: the CSRF cookie {% csrf_token %}
 #: reads, the language cookie and languages LocaleMiddleware reads
 CARRIED_SETTINGS = ("CSRF_COOKIE_NAME", "CSRF_HEADER_NAME", "LANGUAGE_COOKIE_NAME", "LANGUAGES", "LOCALE_PATHS")
+#: where the service answers the monolith's admin index with the moved models' entries (``<site>/apps``)
+ADMIN_APPS_PATH = "_decompose/admin/"
 #: context processors the admin needs (admin.E402, E404, W411)
 ADMIN_PROCESSORS = (
     "django.template.context_processors.request",
@@ -83,6 +85,13 @@ def _lines(routes: list[WebRoute], depth: int, indent: str) -> list[str]:
         elif r.kind == "include":
             included = _include(_q(r.target), r.mount)
             out.append(f"{indent}{r.mount.function}({_q(r.mount.route)}, {included}),  # {r.evidence}")
+        elif r.kind == "admin":  # an admin site the moved models register with, where the monolith mounts it
+            default = r.name == "admin" and r.target.startswith("django.")
+            site = "admin.site" if default else f"monolith.{r.target.rpartition('.')[2]}"
+            f = r.mount.function
+            login = _q(r.mount.route + "login/")
+            out.append(f"{indent}{f}({login}, identity.monolith_login),  # its login is the monolith's")
+            out.append(f"{indent}{f}({_q(r.mount.route)}, {site}.urls),  # {r.evidence}")
         elif r.kind == "monolith":  # reversible only: the monolith serves it
             name = f", name={_q(r.name)}" if r.name is not None else ""
             out.append(f"{indent}{r.mount.function}({_q(r.mount.route)}, identity.served_by_monolith{name}),")
@@ -99,9 +108,11 @@ def _lines(routes: list[WebRoute], depth: int, indent: str) -> list[str]:
 def urls_module(plan: ExtractionPlan, admin: bool) -> str:
     """``<pkg>/web_urls.py``: the moved pages where the monolith served them, and the admin."""
     pkg = plan.package
-    routes = [*plan.web.routes, *plan.web.reversible]
+    mounted = admin and bool(plan.web.admin)  # else the admin at admin/ (the monolith's mount is unknown)
+    routes = [*plan.web.routes, *plan.web.reversible, *(plan.web.admin if mounted else ())]
     views = sorted({r.target.rsplit(".", 1)[0] for r in routes if r.kind == "view"})
     uses_identity = admin or bool(plan.web.reversible)
+    custom_site = any(not r.target.startswith("django.") for r in routes if r.kind == "admin")
     functions = sorted({m.function for r in routes for m in (*r.parents, r.mount)} - {"i18n"} | {"path"})
     i18n = any(m.function == "i18n" for r in routes for m in r.parents)
     lines = [
@@ -118,20 +129,24 @@ def urls_module(plan: ExtractionPlan, admin: bool) -> str:
         lines.append("from django.conf import settings")
     if i18n:
         lines.append("from django.conf.urls.i18n import i18n_patterns")
-    if admin:
+    if (admin and not mounted) or any(r.kind == "admin" and r.target.startswith("django.") for r in routes):
         lines.append("from django.contrib import admin")
     if served:
         lines.append("from django.contrib.staticfiles.urls import staticfiles_urlpatterns")
     lines.append(f"from django.urls import {', '.join(['include', *functions])}")
     lines.append("")
     lines += [f"import {v}" for v in views]  # the project's modules: one import block with the service's
-    if uses_identity:
-        lines.append(f"from {pkg} import identity")
-    if views or uses_identity:
+    own = [m for m, used in (("admin_apps", admin), ("identity", uses_identity), ("monolith", custom_site)) if used]
+    if own:
+        lines.append(f"from {pkg} import {', '.join(own)}")
+    if views or own:
         lines.append("")
     lines.append("urlpatterns = [")
-    lines += _lines(routes, 0, "    ")
     if admin:
+        lines.append("    # the moved models' entries of the monolith's admin index (admin_apps.py)")
+        lines.append(f'    path("{ADMIN_APPS_PATH}<str:site>/apps", admin_apps.app_list),')
+    lines += _lines(routes, 0, "    ")
+    if admin and not mounted:
         lines.append("    # the moved models' admin; its login is the monolith's (identity.monolith_login)")
         lines.append('    path("admin/login/", identity.monolith_login),')
         lines.append('    path("admin/", admin.site.urls),')
@@ -256,6 +271,31 @@ def templates_files(plan: ExtractionPlan, read: Mapping[str, str | bytes]) -> di
     return {f"{plan.package}/templates/{name}": read[rel] for name, rel in sorted(plan.web.templates.items())}
 
 
+def admin_text(plan: ExtractionPlan) -> str:
+    """What the README and EXTRACTION.md say about the moved models' admin."""
+    web = plan.web
+    if not web.admin:
+        return (
+            "**Admin**: the moved models' admin is at `/admin/` here, for staff users of the assertion; its login "
+            "is the monolith's. decompose could not read where the monolith mounts the admin site they register "
+            "with: in remote mode the monolith neither lists nor forwards "
+            + ", ".join(f"`/admin/{a}/`" for a in web.admin_apps)
+            + "; route them to this service."
+        )
+    paths = ", ".join(
+        f"`/{r.path}{label}/`"
+        + (" (under the language prefix)" if any(m.function == "i18n" for m in r.parents) else "")
+        for r in web.admin
+        for label in sorted({a.label for a in web.admin_models if a.site == r.target})
+    )
+    return (
+        f"**Admin**: the moved models' admin is served here at the monolith's paths ({paths}), for staff users "
+        "of the assertion; its login is the monolith's. In remote mode the monolith's admin forwards those "
+        "paths here (their URL names still reverse) and lists the moved models in its index as this service's "
+        f"admin builds them for the user (`GET /{ADMIN_APPS_PATH}<site>/apps`, once per admin page)."
+    )
+
+
 def readme_section(plan: ExtractionPlan, admin: bool) -> str:
     """What the README says about the pages: where they are, the identity, the admin, what is left to do."""
     web = plan.web
@@ -295,15 +335,7 @@ def readme_section(plan: ExtractionPlan, admin: bool) -> str:
             "`manage.py collectstatic` and serve `STATIC_ROOT` at `STATIC_URL` from the edge (or add WhiteNoise).",
         ]
     if admin:
-        out += [
-            "",
-            f"**Admin**: the moved models' admin is at `/admin/` here (`/admin/{web.admin_apps[0]}/`"
-            + (" and the other moved apps'" if len(web.admin_apps) > 1 else "")
-            + ") for staff users of the assertion; its login is the monolith's. The monolith's admin index "
-            "should link (and its proxy forward) "
-            + ", ".join(f"`/admin/{a}/`" for a in web.admin_apps)
-            + " to this service.",
-        ]
+        out += ["", admin_text(plan)]
     if web.templates or web.template_libraries:
         out += [
             "",
@@ -350,6 +382,11 @@ def files_for(
     out: dict[str, str | bytes] = {
         f"{pkg}/web_urls.py": urls_module(plan, admin),
         f"{pkg}/identity.py": _template("identity.py.tmpl", service=plan.service),
+        **(
+            {f"{pkg}/admin_apps.py": _template("admin_apps.py.tmpl", service=plan.service, moved_apps=repr(plan.apps))}
+            if admin
+            else {}
+        ),
         f"{pkg}/tests/test_identity.py": _template(
             "test_identity.py.tmpl", service=plan.service, package=pkg, perm_app=plan.apps[0]
         ),
@@ -421,11 +458,7 @@ def markdown(plan: ExtractionPlan) -> list[str]:
             + f", mounted at `{r.evidence}`"
         )
     if web.admin_apps:
-        out += [
-            "",
-            "Admin: the service serves the moved models' admin at `/admin/`; the monolith's admin index should "
-            "link (and its proxy forward) " + ", ".join(f"`/admin/{a}/`" for a in web.admin_apps) + " to the service.",
-        ]
+        out += ["", admin_text(plan)]
     if web.login_url:
         out += ["", f"Login: the service sends anonymous users to the monolith's `{web.login_url}`."]
     for c in web.collisions:
