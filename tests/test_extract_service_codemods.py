@@ -547,3 +547,38 @@ def test_admin_options_of_a_moved_model_follow_its_cut_relations() -> None:
     assert "raw_id_fields = ()" in out and "raw_id_fields entry 'order' dropped" in out
     assert 'ordering = ("-order_id",)' in out
     assert 'readonly_fields = ["kind"]' in out  # another model's admin: untouched
+
+
+def test_admin_options_follow_cut_relations_through_site_register_fieldsets_and_filters() -> None:
+    # django-crm's voip: `admin.site.register(Connection, ConnectionAdmin)` after the class, the cut FK in a
+    # fieldsets row and in a (field, RelatedFilter) list_filter entry: the service's changelist raised
+    # FieldDoesNotExist ("Connection has no field named 'owner'") and answered 500
+    from decompose.extract.codemods.moved_imports import CutAdminOptions
+
+    src = """
+    from django.contrib import admin
+
+    from payments.models import Payment
+
+
+    class PaymentAdmin(admin.ModelAdmin):
+        list_display = ("reference", "order", "amount")
+        list_filter = ("status", ("order", admin.RelatedOnlyFieldListFilter))
+        fieldsets = (
+            (None, {"fields": (("reference", "status"), "order", "amount")}),
+            ("More", {"classes": ("collapse",), "fields": ("note",)}),
+        )
+
+
+    class OtherAdmin(admin.ModelAdmin):
+        list_display = ("order",)
+
+
+    admin.site.register(Payment, PaymentAdmin)
+    """
+    out = run(lambda c: CutAdminOptions(c, [PAYMENT_ORDER]), src, module="payments.admin")
+    assert 'list_display = ("reference", "order_id", "amount")' in out
+    assert 'list_filter = ("status", "order_id")' in out and "list_filter entry ('order', ...)" in out
+    assert '(None, {"fields": (("reference", "status"), "order_id", "amount")}),' in out
+    assert '("More", {"classes": ("collapse",), "fields": ("note",)}),' in out
+    assert 'list_display = ("order",)' in out  # not registered for the moved model: untouched

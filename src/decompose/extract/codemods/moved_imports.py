@@ -621,11 +621,13 @@ class RenameCutLookups(_Names):
 class CutAdminOptions(_Names):
     """Admin options of moved models that name a cut relation (``raw_id_fields = ["order"]``).
 
-    A ``ModelAdmin`` / inline whose model (``@admin.register(M)``, ``admin.site.register(M, A)`` is not
-    followed; ``model = M`` on inlines) has cut relations: the field becomes its id column where a plain
-    field is allowed (``list_display``, ``readonly_fields``, ``fields``, ``ordering``...), and is dropped
-    with a comment where a relation is required (``raw_id_fields``, ``autocomplete_fields``,
-    ``list_select_related``) or a lookup would join across the boundary (``order__reference``).
+    A ``ModelAdmin`` / inline whose model has cut relations (``@admin.register(M)``, ``model = M`` on
+    inlines, or ``site.register(M, A)`` anywhere in the module): the field becomes its id column where a
+    plain field is allowed (``list_display``, ``readonly_fields``, ``fields`` and the ``fields`` of
+    ``fieldsets``, rows included, ``ordering``...; a ``list_filter`` entry ``("owner", SomeRelatedFilter)``
+    becomes the plain column's filter), and is dropped with a comment where a relation is required
+    (``raw_id_fields``, ``autocomplete_fields``, ``list_select_related``) or a lookup would join across the
+    boundary (``order__reference``).
     """
 
     DESCRIPTION = "Admin options of moved models follow their cut relations."
@@ -638,7 +640,7 @@ class CutAdminOptions(_Names):
     FIELD_OPTIONS = frozenset(
         {
             "list_display", "list_display_links", "list_filter", "readonly_fields", "fields", "exclude",
-            "search_fields", "ordering", "list_editable", "sortable_by",
+            "search_fields", "ordering", "list_editable", "sortable_by", "fieldsets",
         }
     )  # fmt: skip
 
@@ -649,9 +651,32 @@ class CutAdminOptions(_Names):
             if not c.many:
                 self.renames.setdefault(self.reexports.canonical(c.model_class), {})[c.cut.field] = c.attname
         self._table: list[dict[str, str] | None] = []
+        #: admin class name → its model's renames, from ``site.register(M, A)`` calls of the module
+        self._registered: dict[str, dict[str, str]] = {}
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "register" and len(node.args) >= 2):
+            return
+        first, second = node.args[0].value, node.args[1].value
+        models = [e.value for e in first.elements] if isinstance(first, (cst.List, cst.Tuple)) else [first]
+        if not isinstance(second, cst.Name):
+            return
+        for model in models:
+            for n in self.names(model):
+                if n in self.renames:
+                    self._registered.setdefault(second.value, {}).update(self.renames[n])
+
+    def visit_Module(self, node: cst.Module) -> None:
+        # ``site.register(M, A)`` usually comes after ``class A``: read the module's calls first
+        for stmt in node.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                        self.visit_Call(small.value)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        table: dict[str, str] | None = None
+        table: dict[str, str] | None = self._registered.get(node.name.value) if not self._table else None
         for dec in node.decorators:
             call = dec.decorator
             if isinstance(call, cst.Call) and call.args:
@@ -682,32 +707,80 @@ class CutAdminOptions(_Names):
         value = updated_node.value
         if option not in self.RELATION_ONLY | self.FIELD_OPTIONS or not isinstance(value, (cst.List, cst.Tuple)):
             return updated_node
+        new = self._fieldsets(value, table) if option == "fieldsets" else self._entries(option, value, table)
+        return updated_node if new is value else updated_node.with_changes(value=new)
+
+    def _fieldsets(self, value: cst.List | cst.Tuple, table: dict[str, str]) -> cst.List | cst.Tuple:
+        """``fieldsets``: each ``(name, {"fields": (...)})``'s fields, as the ``fields`` option."""
+        elements: list[cst.BaseElement] = []
+        for el in value.elements:
+            item = el.value
+            if isinstance(item, (cst.Tuple, cst.List)) and len(item.elements) == 2:
+                options = item.elements[1].value
+                if isinstance(options, cst.Dict):
+                    entries: list[cst.BaseDictElement] = []
+                    for entry in options.elements:
+                        key = entry.key if isinstance(entry, cst.DictElement) else None
+                        if (
+                            isinstance(entry, cst.DictElement)
+                            and isinstance(key, cst.SimpleString)
+                            and key.evaluated_value == "fields"
+                            and isinstance(entry.value, (cst.List, cst.Tuple))
+                        ):
+                            entry = entry.with_changes(value=self._entries("fields", entry.value, table))
+                        entries.append(entry)
+                    options = options.with_changes(elements=entries)
+                    item = item.with_changes(elements=[item.elements[0], item.elements[1].with_changes(value=options)])
+            elements.append(el.with_changes(value=item))
+        if all(a.deep_equals(b) for a, b in zip(elements, value.elements, strict=True)):
+            return value
+        return value.with_changes(elements=elements)
+
+    def _entries(self, option: str, value: cst.List | cst.Tuple, table: dict[str, str]) -> cst.List | cst.Tuple:
         kept: list[cst.BaseElement] = []
         for el in value.elements:
-            text = el.value.evaluated_value if isinstance(el.value, cst.SimpleString) else None
+            item = el.value
+            if isinstance(item, (cst.List, cst.Tuple)) and option == "fields":  # a row of fields
+                kept.append(el.with_changes(value=self._entries(option, item, table)))
+                continue
+            if isinstance(item, cst.Tuple) and option == "list_filter" and item.elements:  # (field, FilterClass)
+                head = item.elements[0].value
+                field = head.evaluated_value if isinstance(head, cst.SimpleString) else None
+                if isinstance(field, str) and field in table:
+                    self.note(
+                        f"# TODO(decompose): list_filter entry ({field!r}, ...) is now the plain filter of "
+                        f"{table[field]}: {field} is a reference by id to a model of another service"
+                    )
+                    quote = head.value[0] if isinstance(head, cst.SimpleString) else '"'
+                    kept.append(el.with_changes(value=cst.SimpleString(f"{quote}{table[field]}{quote}")))
+                    continue
+                kept.append(el)
+                continue
+            text = item.evaluated_value if isinstance(item, cst.SimpleString) else None
             if not isinstance(text, str):
                 kept.append(el)
                 continue
             prefix = text[: len(text) - len(text.lstrip("^=@-"))]
             path = text[len(prefix) :]
-            head, _, rest = path.partition("__")
-            if head not in table:
+            head_name, _, rest = path.partition("__")
+            if head_name not in table:
                 kept.append(el)
             elif option in self.RELATION_ONLY or rest:
                 self.note(
-                    f"# TODO(decompose): {option} entry {text!r} dropped: {head} is now a reference by id "
-                    f"({table[head]}) to a model of another service"
+                    f"# TODO(decompose): {option} entry {text!r} dropped: {head_name} is now a reference by id "
+                    f"({table[head_name]}) to a model of another service"
                 )
             else:
-                quote = el.value.value[0] if isinstance(el.value, cst.SimpleString) else '"'
-                kept.append(el.with_changes(value=cst.SimpleString(f"{quote}{prefix}{table[head]}{quote}")))
-        if len(kept) == len(value.elements) and all(a is b for a, b in zip(kept, value.elements, strict=True)):
-            return updated_node
+                quote = item.value[0] if isinstance(item, cst.SimpleString) else '"'
+                kept.append(el.with_changes(value=cst.SimpleString(f"{quote}{prefix}{table[head_name]}{quote}")))
+        same = len(kept) == len(value.elements)
+        if same and all(a.deep_equals(b) for a, b in zip(kept, value.elements, strict=True)):
+            return value
         if kept:
             kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         if isinstance(value, cst.Tuple) and len(kept) == 1:
             kept[0] = kept[0].with_changes(comma=cst.Comma())
-        return updated_node.with_changes(value=value.with_changes(elements=kept))
+        return value.with_changes(elements=kept)
 
 
 # -- signals and tests ------------------------------------------------------------------
