@@ -116,6 +116,12 @@ def test_events_the_monolith_forwards_go_through_its_outbox(monolith: Path) -> N
     assert "5 passed" in result.stdout
 
 
+def test_the_clients_store_is_pruned_after_its_retention(monolith: Path) -> None:
+    result = _run(monolith, "payments", "test_prune.py")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "2 passed" in result.stdout
+
+
 def test_the_clients_store_is_hidden_from_the_project(monolith: Path) -> None:
     for addopts in ("", "--nomigrations"):
         result = _run(monolith, "payments", "test_store_hidden.py", PYTEST_ADDOPTS=addopts)

@@ -499,3 +499,79 @@ def test_every_answer_is_what_openapi_json_says(folder: Path, base: str, monolit
         call(c, "/api/v1/command/payments/GatewayTransaction", body)
     print(contract.summary())
     assert {code for *_op, code in contract.checked} >= {200, 400, 404, 422, 503}
+
+
+def _manage(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=folder, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+_AGE = """
+import datetime
+from django.utils import timezone
+from payments_service.models import IdempotentRequest as K, OutboxEvent as E
+old = timezone.now() - datetime.timedelta(days=8)
+K.objects.filter(key="prune-old").update(created=old)
+E.objects.create(key="prune-old-delivered", name="x", payload="{}", delivered=old)
+E.objects.create(key="prune-new-delivered", name="x", payload="{}", delivered=timezone.now())
+E.objects.filter(pk=E.objects.create(key="prune-old-pending", name="x", payload="{}").pk).update(created=old)
+"""
+_LEFT = """
+from payments_service.models import IdempotentRequest as K, OutboxEvent as E
+print(sorted(K.objects.filter(key__startswith="prune-").values_list("key", flat=True)))
+print(sorted(E.objects.filter(key__startswith="prune-").values_list("key", flat=True)))
+"""
+
+
+def test_old_keys_and_delivered_events_are_pruned_never_a_pending_event(
+    folder: Path, base: str, run_env: dict[str, str]
+) -> None:
+    """Bounded storage (issue 17): ``manage.py prune_decompose`` deletes idempotency keys and delivered
+    outbox events older than DECOMPOSE_RETENTION_DAYS (7 by default), never an event not delivered
+    yet; the relay prunes too, with the same setting; a bad retention is a one-line error."""
+    for key in ("prune-old", "prune-new"):
+        r = httpx.post(
+            base + "/api/v1/services/refund_order", json={"order_id": 987654}, headers={**AUTH, "Idempotency-Key": key}
+        )
+        assert r.status_code == 200, r.text
+    aged = _manage(folder, run_env, "shell", "-c", _AGE)
+    assert aged.returncode == 0, aged.stderr[-2000:]
+
+    def left() -> list[str]:
+        proc = _manage(folder, run_env, "shell", "-c", _LEFT)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stdout.strip().splitlines()[-2:]
+
+    try:
+        pruned = _manage(folder, run_env, "prune_decompose")
+        assert pruned.returncode == 0, pruned.stderr[-2000:]
+        assert pruned.stdout.strip() == "pruned 1 idempotency keys, 1 delivered outbox events (older than 7 days)"
+        assert left() == ["['prune-new']", "['prune-new-delivered', 'prune-old-pending']"]
+        # a key past its retention is gone: the request runs again (and is stored again)
+        again = httpx.post(
+            base + "/api/v1/services/refund_order",
+            json={"order_id": 987654},
+            headers={**AUTH, "Idempotency-Key": "prune-old"},
+        )
+        assert again.status_code == 200 and "Idempotent-Replayed" not in again.headers
+        for bad, message in (("0", "more than 0"), ("soon", "a number of days")):
+            proc = _manage(folder, {**run_env, "DECOMPOSE_RETENTION_DAYS": bad}, "prune_decompose")
+            assert proc.returncode != 0 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        assert _manage(folder, run_env, "prune_decompose", "--days", "-1").returncode != 0
+        # the relay prunes by the same setting: 30 days keeps an event delivered 8 days ago, 7 does not
+        older = (
+            "import datetime; from django.utils import timezone; from payments_service.models import OutboxEvent as E; "
+            "E.objects.create(key='prune-older', name='x', payload='{}', "
+            "delivered=timezone.now() - datetime.timedelta(days=8))"
+        )
+        assert _manage(folder, run_env, "shell", "-c", older).returncode == 0
+        relay = _manage(folder, {**run_env, "DECOMPOSE_RETENTION_DAYS": "30"}, "relay_outbox")
+        assert relay.returncode == 0, relay.stderr[-2000:]
+        assert left()[1] == "['prune-new-delivered', 'prune-old-pending', 'prune-older']"
+        relay = _manage(folder, run_env, "relay_outbox")
+        assert relay.returncode == 0, relay.stderr[-2000:]
+        assert left()[1] == "['prune-new-delivered', 'prune-old-pending']"  # and the pending one is still there
+    finally:  # the pending events name no real event: not left for the other tests' relays
+        _manage(folder, run_env, "shell", "-c",
+                "from payments_service.models import OutboxEvent as E; E.objects.filter(key__startswith='prune-').delete()")  # fmt: skip

@@ -386,6 +386,9 @@ def client_files(
         f"{base}/management/commands/relay_service_events.py": Template(
             _template("relay_service_events.py.tmpl")
         ).substitute(subst),
+        f"{base}/management/commands/prune_decompose.py": Template(_template("prune_decompose.py.tmpl")).substitute(
+            subst
+        ),
         f"{base}/{_ident(plan.service)}.py": _service_module(plan, return_types, package),
     }
     return files

@@ -1196,6 +1196,9 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
     files[f"{pkg}/management/commands/relay_outbox.py"] = _template(
         "relay_outbox.py.tmpl", service=plan.service, package=pkg
     )
+    files[f"{pkg}/management/commands/prune_decompose.py"] = _template(
+        "prune_decompose.py.tmpl", service=plan.service, package=pkg
+    )
     files[f"{pkg}/api.py"] = api_module(ctx, eps)
     if has_tasks(eps):
         files[f"{pkg}/{TASK_CALLS}.py"] = _template(f"{TASK_CALLS}.py.tmpl", service=plan.service, package=pkg)
