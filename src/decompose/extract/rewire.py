@@ -32,7 +32,7 @@ from decompose.errors import DecomposeError, InputError
 from decompose.extract import migrations as mig
 from decompose.extract.client import ClientLocation, client_files, client_location, client_module
 from decompose.extract.client.web import routes_package, web_files
-from decompose.extract.codemods.call_sites import RetargetGetModel, RetargetImports
+from decompose.extract.codemods.call_sites import MovedModules, RetargetGetModel, RetargetImports
 from decompose.extract.codemods.chain import ChainCommand
 from decompose.extract.codemods.fk_to_id import ForeignKeyToIdField
 from decompose.extract.codemods.installed_apps import ServiceSwitchSettings
@@ -149,6 +149,24 @@ def _module_path(root: Path, dotted: str) -> str | None:
             if (root / cand).is_file():
                 return cand
     return None
+
+
+def _module_source(root: Path, dotted: str) -> tuple[str, bool] | None:
+    """A module's text and whether it is a package, None when it is not a readable file of the project."""
+    rel = _module_path(root, dotted)
+    text = read_text(root, rel) if rel is not None else None
+    return None if rel is None or text is None else (text, rel.endswith("/__init__.py"))
+
+
+def _module_name(root: Path, rel: str) -> tuple[str, bool]:
+    """The dotted name of the file ``rel`` (below the import root) and whether it is a package's ``__init__``."""
+    for prefix in sorted(_source_prefixes(root), key=len, reverse=True):
+        if rel.startswith(prefix):
+            rel = rel[len(prefix) :]
+            break
+    package = rel.endswith("/__init__.py") or rel == "__init__.py"
+    base = rel[: -len("/__init__.py")] if package else rel.removesuffix(".py")
+    return base.replace("/", "."), package
 
 
 def _read_monolith_settings(root: Path, module: str) -> SettingsRead:
@@ -354,6 +372,11 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         )
     done: set[str] = set()
     fk_details: dict[str, list[mig.FieldCut]] = {}
+    # how staying code may spell a moved name: the moved modules' re-exports (package __init__s)
+    moved_modules = MovedModules.read(plan.moved_modules, lambda name: _module_source(root, name))
+    exporting = RetargetImports(CodemodContext(), mapping, moved_modules).exporting
+    # a relative import of one spells its last part only (`from ..mail.models import QueuedMail`)
+    exporting_leaves = {m.rsplit(".", 1)[-1] for m in exporting}
     mirrors_package = routes_package(pkg, plan.service)
     mounted: set[str] = set()  # moved URLconfs the staying URLconfs include: mirrored for remote mode
 
@@ -388,7 +411,8 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
             bool(file_todos)
             or sub_urls
             or rel in (installed_rel, urls_rel)
-            or any(mod in source for mod in (*mapping, *signal_modules))
+            or any(mod in source for mod in (*mapping, *signal_modules, *exporting))
+            or ("from ." in source and any(leaf in source for leaf in exporting_leaves))
         )
         if not touches:
             continue  # nothing to rewrite here: skip the (slow) LibCST parse
@@ -408,7 +432,8 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
                 by_line.setdefault(t.line, []).append(text)
         context = CodemodContext(filename=rel)
         steps: list[Codemod] = [AddTodoComments(context, by_line)] if by_line else []
-        imports = RetargetImports(context, mapping)
+        dotted, is_package = _module_name(root, rel)
+        imports = RetargetImports(context, mapping, moved_modules, dotted, package=is_package)
         getmodel = RetargetGetModel(context, dict.fromkeys(plan.apps, plan.service), f"{pkg}.runtime")
         signals = BridgeSignalImports(context, plan.signal_bridges, client)
         fk = ForeignKeyToIdField(context, fk_by_file.get(rel, ()))
@@ -494,7 +519,7 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
 
     notes.extend(_history_notes(root, plan))
     routes, permissions = _web_face(root, plan, mounted, switch_modules)
-    changes.update(web_files(pkg, location.folder, plan.service, routes, permissions))
+    changes.update(web_files(pkg, location.folder, plan.service, routes, permissions, plan.web))
     for conf in routes:
         notes.extend(
             f"remote mode: {u}; {conf.module}'s mirror forwards every other path under its prefix to the service"
