@@ -21,8 +21,10 @@ import sys
 from pathlib import Path
 from textwrap import dedent
 
+import httpx
 import pytest
 from click.testing import CliRunner
+from openapi_contract import Contract
 
 from decompose.cli import cli
 from decompose.extract.api_spec import endpoints
@@ -423,6 +425,25 @@ SERVICE = """
     out["mails"] = [m.body for m in mail.outbox]
     out["bad_option"] = post("/api/v1/tasks/invoice_count", {"options": {"link": "x"}})[0]
     out["no_token"] = c.post("/api/v1/tasks/invoice_count", "{}", content_type="application/json").status_code
+
+    # fuzz: any body on every task endpoint; each answer recorded for the check against openapi.json
+    from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+    values = st.recursive(st.none() | st.booleans() | st.integers(-5, 50) | st.text(max_size=8),
+                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                          max_leaves=6)
+    options = st.dictionaries(st.sampled_from(["countdown", "eta", "expires", "queue", "task_id", "link"]), values, max_size=2)
+    bodies = st.fixed_dictionaries({}, optional={"args": st.lists(values, max_size=3) | values, "options": options | values,
+                                                 "kwargs": st.dictionaries(st.sampled_from(["subject", "x"]), values, max_size=2) | values,
+                                                 "apply": st.booleans() | values}) | values
+    answers = []
+    @hsettings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), derandomize=True, deadline=None, database=None,
+               suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(["/api/v1/tasks/send_reminder", "/api/v1/tasks/invoice_count"]), bodies)
+    def fuzz(path, body):
+        r = c.post(path, json.dumps(body), content_type="application/json", **auth)
+        answers.append([path, r.status_code, r.headers.get("Content-Type", ""), r.content.decode(), json.dumps(body)])
+    fuzz()
+    out["answers"] = answers
     print(json.dumps(out))
 """
 
@@ -465,3 +486,13 @@ def test_the_service_queues_the_task_itself(mini: Path, tmp_path: Path) -> None:
     assert out["mails"] == ["Invoice INV-5 (billing.send_reminder)"]
     assert out["bad_option"] == 400
     assert out["no_token"] == 401
+    # every answer of the fuzz is what openapi.json says the task endpoint answers (issue 17)
+    contract = Contract(doc)
+    for path, status, content_type, text, body in out["answers"]:  # type: ignore[union-attr]
+        request = httpx.Request("POST", f"http://localhost{path}", content=body.encode(),
+                                headers={"Content-Type": "application/json"})  # fmt: skip
+        contract.check(path, httpx.Response(status, content=text.encode(), headers={"Content-Type": content_type},
+                                            request=request))  # fmt: skip
+    assert not contract.violations, contract.summary() + "\n" + "\n".join(contract.violations[:10])
+    assert {p for _m, p, _s in contract.checked} == {"/api/v1/tasks/send_reminder", "/api/v1/tasks/invoice_count"}
+    print(contract.summary(), sorted(contract.checked.items()))
