@@ -172,6 +172,17 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ORDER = {"id": 7, "total": "25.00", "currency": "EUR", "reference": "ORD-7"}
 
 
+@pytest.fixture(scope="module")
+def contract(folder: Path) -> Contract:
+    """Checks answers against the service's openapi.json (tests/openapi_contract.py)."""
+    return Contract(json.loads((folder / "openapi.json").read_text()))
+
+
+def _valid(contract: Contract, template: str, r: httpx.Response) -> httpx.Response:
+    assert not contract.check(template, r), contract.violations[-1]
+    return r
+
+
 def test_no_start_without_a_secret_key_unless_debug(folder: Path, tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -207,13 +218,14 @@ def test_no_wildcard_hosts_by_default(folder: Path, base: str) -> None:
         json.dumps({"order": ORDER, "card_token": "t" * 2_000_000}).encode(),
     ],
 )
-def test_deep_or_oversized_json_is_a_400_with_a_message(base: str, body: bytes) -> None:
+def test_deep_or_oversized_json_is_a_400_with_a_message(base: str, body: bytes, contract: Contract) -> None:
     r = httpx.post(
         base + "/api/v1/services/authorize_payment",
         content=body,
         headers={**AUTH, "Content-Type": "application/json"},
         timeout=30,
     )
+    _valid(contract, "/api/v1/services/authorize_payment", r)
     assert r.status_code == 400, r.text[:500]
     assert "nested deeper" in r.json()["error"] or "larger than" in r.json()["error"], r.text[:500]
 
@@ -228,7 +240,7 @@ def test_only_the_methods_each_route_serves(base: str) -> None:
         assert httpx.request(method, base + "/api/v1/payments/payments/", headers=AUTH).status_code == 405, method
 
 
-def test_every_list_endpoint_pages_and_says_so_in_openapi(folder: Path, base: str) -> None:
+def test_every_list_endpoint_pages_and_says_so_in_openapi(folder: Path, base: str, contract: Contract) -> None:
     document = json.loads((folder / "openapi.json").read_text())
     lists = [
         p
@@ -254,9 +266,12 @@ def test_every_list_endpoint_pages_and_says_so_in_openapi(folder: Path, base: st
     for bad in ("limit=abc", "limit=-1", "limit=100000", "offset=-5"):
         r = httpx.get(base + f"/api/v1/payments/payments/?{bad}", headers=AUTH)
         assert r.status_code == 400, (bad, r.text[:300])
+        _valid(contract, "/api/v1/payments/payments/", r)
 
 
-def test_a_repeated_idempotency_key_returns_the_first_response_without_doing_it_again(base: str) -> None:
+def test_a_repeated_idempotency_key_returns_the_first_response_without_doing_it_again(
+    base: str, contract: Contract
+) -> None:
     def count() -> int:
         return int(httpx.get(base + "/api/v1/payments/payments/", headers=AUTH).json()["count"])
 
@@ -278,10 +293,13 @@ def test_a_repeated_idempotency_key_returns_the_first_response_without_doing_it_
         headers={**AUTH, "Idempotency-Key": "k-55-a"},
     )
     assert other.status_code == 422 and "Idempotency-Key" in other.json()["error"]
+    for r in (first, again, other):
+        _valid(contract, "/api/v1/services/authorize_payment", r)
     bad_key = httpx.post(
         base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "x" * 300}
     )
     assert bad_key.status_code == 400
+    _valid(contract, "/api/v1/services/authorize_payment", bad_key)
     fresh = httpx.post(
         base + "/api/v1/services/authorize_payment", json=body, headers={**AUTH, "Idempotency-Key": "k-55-b"}
     )
@@ -377,7 +395,7 @@ def _gateway_captures(folder: Path, env: dict[str, str], payment_id: int) -> int
 
 @pytest.mark.parametrize("failure", ["call back", "event"])
 def test_a_failure_after_each_external_effect_then_a_retry_repeats_no_effect_and_loses_no_row(
-    folder: Path, base: str, run_env: dict[str, str], monolith: Monolith, failure: str
+    folder: Path, base: str, run_env: dict[str, str], monolith: Monolith, failure: str, contract: Contract
 ) -> None:
     """capture_payment captures at the gateway (and keeps a GatewayTransaction row "successful or
     not"), calls the monolith back (mark_paid), then sends payment_captured. A failure after each,
@@ -404,6 +422,7 @@ def test_a_failure_after_each_external_effect_then_a_retry_repeats_no_effect_and
         monolith.callbacks_down = monolith.events_down = False
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert (again.status_code, again.json()) == (first.status_code, first.json())
+    _valid(contract, "/api/v1/services/capture_payment", first)  # a 503 (the call back failed) included
     callbacks = [p for p in monolith.paths() if p.startswith("/api/v1/callbacks/")]
     assert callbacks == ["/api/v1/callbacks/orders.services.mark_paid"]  # once, never again
     assert _gateway_captures(folder, run_env, payment["id"]) == 1  # captured once, and the record kept
