@@ -8,7 +8,8 @@ requirements, cached by their hash): ``manage.py check``, ``migrate``, ``makemig
 monolith: its dependency files declare the packages its client imports (or, for a file above the
 rewired folder, MIGRATION.md says to add them), ``manage.py check`` in local mode, remote
 mode's system check passes with the service configured and fails without, and its WHOLE suite in local
-mode fails no test but the pristine suite's known flaky ones (by id).
+mode fails no test but the pristine suite's known flaky ones (by id), and so does it in remote mode with
+the service under gunicorn on its own database, which must have answered requests (issue 14).
 
 The suites are started in the background as soon as a monolith is rewired (django-crm's beside
 pretalx's extraction and suite), so the slow parts overlap. A failing step fails its test with the
@@ -328,6 +329,47 @@ def test_monolith_passes_its_whole_suite_in_local_mode(runs: dict[str, Run], key
         allowed = sorted(FLAKY[project] & set(result.failures))
         if allowed:
             print(f"{key}: known flaky tests failed: {', '.join(allowed)}")
+
+
+@apps
+def test_monolith_passes_its_whole_suite_in_remote_mode(runs: dict[str, Run], key: str) -> None:
+    """Issue 14's proof: the whole suite again, the moved app now a separate process (gunicorn, its own database)
+    reached over HTTP only; it fails no test but the known flaky ones, and the service answered requests."""
+    with open_defect(key, "test_monolith_passes_its_whole_suite_in_remote_mode"):
+        run = runs[key]
+        runtime = run.require_runtime()
+        venv = run.venv()
+        if not SUITES:
+            pytest.fail(f"{key}: the suite was not run (DECOMPOSE_REALWORLD_SUITES=0)")
+        service, url, failed = run.chain.start_service(venv)
+        if service is None:
+            assert failed is not None
+            pytest.fail(explain(failed, f"{key}: the service does not start under gunicorn"))
+        try:
+            out = run.chain.record(run.chain.start_suite(runtime, remote=url).wait())
+        finally:
+            service.kill()
+            run.chain.record(service.wait())
+        text = out.output()
+        result = parse_suite(text)
+        answered = run.chain.service_requests()
+        project = run.chain.app.project
+        assert result.summary, explain(out, f"{key}: the suite in remote mode stopped before its summary")
+        unexpected = result.unexpected(project)
+        assert not unexpected, (
+            f"{key}: the rewired monolith's suite in remote mode ({result.summary}) failed {len(unexpected)} tests "
+            "that are not among the pristine suite's known flaky ones:\n  "
+            + "\n  ".join(unexpected[:40])
+            + "\nknown defects in the output:\n  - "
+            + ("\n  - ".join(known_defects(text)) or "(none: a new failure)")
+            + f"\nthe first one's report:\n{_report(text, unexpected[0])}\nlog: {out.log}"
+        )
+        assert result.passed > 0
+        total = sum(answered.values())
+        assert total > 0, f"{key}: remote mode passed, but the service answered no request: nothing went remote"
+        print(f"{key}: remote mode {result.summary}; the service answered {total} requests:")
+        for what, count in answered.items():
+            print(f"  {count:6d}  {what}")
 
 
 def _report(text: str, test_id: str, lines: int = 20) -> str:
