@@ -4,7 +4,12 @@ Pure data → JSON (sorted keys): it does not import or run the service, so
 extraction stays deterministic and needs no Django. The service serves this
 file at ``/api/v1/openapi.json``; drf-spectacular serves the live schema of
 the same views at ``/api/v1/schema/``, and the service's own tests check that
-both list the same operations and that this document is valid.
+both list the same operations and that this document is valid. The remote ORM's
+two operations (``/api/v1/query|command/{app_label}/{model_name}``, query.py) are
+in it too. decompose's own suite checks every answer of the live services against
+it (tests/openapi_contract.py: status code, content type, body schema), so what
+it declares is what the service answers: a null result or column is declared
+nullable, a failed call back's 503 is declared.
 """
 
 from __future__ import annotations
