@@ -265,6 +265,59 @@ def test_every_moved_url_name_reverses_to_the_same_path_in_remote_mode(
         assert done.stdout.split() == paths.split(), (mode, done.stdout)
 
 
+ADMIN_PROBE = """
+import pytest
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+def test_admin_through_the_services(admin_client):
+    index = admin_client.get("/admin/")
+    assert index.status_code == 200
+    apps = {a["app_label"]: a for a in index.context["app_list"]}
+    print("APPS", sorted(apps))
+    print("PAYMENTS", sorted((m["object_name"], m["admin_url"], m["add_url"]) for m in apps["payments"]["models"]))
+    print("NOTIFICATIONS", sorted(m["object_name"] for m in apps["notifications"]["models"]))
+    print("REVERSE", reverse("admin:payments_payment_changelist"), reverse("admin:payments_refund_change", args=[4]),
+          reverse("admin:app_list", kwargs={"app_label": "notifications"}))
+    for path in ("/admin/payments/payment/", "/admin/payments/refund/add/", "/admin/notifications/"):
+        page = admin_client.get(path)
+        print("PAGE", path, page.status_code, page.headers.get("X-Frame-Options", ""))
+"""
+
+
+def test_the_admin_lists_and_serves_the_moved_models_through_their_services(
+    deployed: tuple[Path, dict[str, str], dict[str, Service]],
+) -> None:
+    """Remote mode: the monolith's admin index lists the moved models as before (the services' admins build the
+    entries for the signed-in user), their URL names reverse to the same paths, and their pages are the
+    services' admin pages, forwarded by the monolith (issue 14, item 5)."""
+    monolith, env, services = deployed
+    probe = monolith / "test_admin_probe.py"
+    probe.write_text(ADMIN_PROBE, encoding="utf-8")
+    before = {name: len(s.proxied()) for name, s in services.items()}
+    try:
+        result = _pytest(monolith, env, "-s", "-rfE", str(probe.name), timeout=300)
+    finally:
+        probe.unlink()
+    assert result.returncode == 0, result.stdout[-4000:]
+    lines = {ln.split(" ", 1)[0]: ln.split(" ", 1)[1] for ln in result.stdout.splitlines() if ln.startswith(
+        ("APPS ", "PAYMENTS ", "NOTIFICATIONS ", "REVERSE "))}  # fmt: skip
+    assert "'payments'" in lines["APPS"] and "'notifications'" in lines["APPS"] and "'orders'" in lines["APPS"]
+    assert "('Payment', '/admin/payments/payment/', '/admin/payments/payment/add/')" in lines["PAYMENTS"]
+    assert "'Refund'" in lines["PAYMENTS"]
+    assert lines["NOTIFICATIONS"] == "['Notification', 'NotificationPreference', 'OutboxMessage']"
+    assert lines["REVERSE"] == "/admin/payments/payment/ /admin/payments/refund/4/change/ /admin/notifications/"
+    pages = [ln.split()[1:3] for ln in result.stdout.splitlines() if ln.startswith("PAGE ")]
+    assert pages == [["/admin/payments/payment/", "200"], ["/admin/payments/refund/add/", "200"],
+                     ["/admin/notifications/", "200"]], result.stdout[-3000:]  # fmt: skip
+    served = {name: [p for p in s.proxied()[before[name]:] if "/_decompose/" not in p] for name, s in services.items()}
+    assert served["payments"] == ["GET /admin/payments/payment/ 200", "GET /admin/payments/refund/add/ 200"], served
+    assert served["notifications"] == ["GET /admin/notifications/ 200"], served
+    for name, s in services.items():  # the index asked each service for its entries
+        assert '"GET /_decompose/admin/admin/apps' in s.log.read_text(errors="replace"), name
+
+
 def test_rolled_back_to_local_the_rewired_monolith_passes_its_whole_suite(
     deployed: tuple[Path, dict[str, str], dict[str, Service]],
 ) -> None:
