@@ -582,3 +582,37 @@ def test_admin_options_follow_cut_relations_through_site_register_fieldsets_and_
     assert '(None, {"fields": (("reference", "status"), "order_id", "amount")}),' in out
     assert '("More", {"classes": ("collapse",), "fields": ("note",)}),' in out
     assert 'list_display = ("order",)' in out  # not registered for the moved model: untouched
+
+
+def test_inlines_of_staying_models_leave_the_moved_admin() -> None:
+    # django-crm's chat: `inlines = [FileInline]`, FileInline a generic inline of common.File (staying): the
+    # service's `manage.py check` raised StaysInMonolith on the stand-in while checking the admin's inlines
+    from decompose.extract.codemods.moved_imports import MovedModuleEdits, moved_module_command
+
+    src = textwrap.dedent(
+        """
+        from django.contrib import admin
+
+        from common.admin import FileInline
+        from payments.models import Payment
+
+
+        class Lines(admin.TabularInline):
+            model = Payment
+
+
+        @admin.register(Payment)
+        class PaymentAdmin(admin.ModelAdmin):
+            inlines = [Lines, FileInline]
+        """
+    )
+    edits = MovedModuleEdits(
+        stand_in_names={"common.admin.FileInline": "common.admin registers staying code at import"},
+        refs_module="svc.monolith",
+    )
+    once = moved_module_command(module_context("payments.admin"), edits, src).transform_module(cst.parse_module(src)).code
+    assert "inlines = [Lines]" in once
+    assert "# TODO(decompose): inline common.admin.FileInline dropped from the service's admin" in once
+    assert "FileInline" not in once.replace("inline common.admin.FileInline", "")  # its import went with it
+    twice = moved_module_command(module_context("payments.admin"), edits, once).transform_module(cst.parse_module(once)).code
+    assert twice == once

@@ -783,6 +783,48 @@ class CutAdminOptions(_Names):
         return value.with_changes(elements=kept)
 
 
+class DropStandInInlines(_Names):
+    """Admin inlines of the monolith's models in a moved ``ModelAdmin`` (``inlines = [FileInline]`` where
+    ``FileInline`` edits a staying model): the service cannot show or save them (the name is a stand-in
+    that fails when used), so the entry is dropped with a comment saying why, and its import when unused."""
+
+    DESCRIPTION = "Inlines of staying models leave the service's admin."
+
+    def __init__(
+        self, context: CodemodContext, stand_ins: Mapping[str, str], reexports: ReExports | None = None
+    ) -> None:
+        super().__init__(context, reexports)
+        self.stand_ins = {self.reexports.canonical(k): v for k, v in stand_ins.items()}
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        target = original_node.targets[0].target if len(original_node.targets) == 1 else None
+        value = original_node.value
+        if (
+            not isinstance(target, cst.Name)
+            or target.value != "inlines"
+            or not isinstance(value, (cst.List, cst.Tuple))
+        ):
+            return updated_node
+        kept: list[cst.BaseElement] = []
+        for el in value.elements:
+            found = sorted(n for n in self.names(el.value) if n in self.stand_ins)
+            if not found:
+                kept.append(el)
+                continue
+            self.note(
+                f"# TODO(decompose): inline {found[0]} dropped from the service's admin: it edits the monolith's "
+                f"data ({self.stand_ins[found[0]]})"
+            )
+            RemoveImportsVisitor.remove_unused_import_by_node(self.context, el.value)
+        if len(kept) == len(value.elements):
+            return updated_node
+        if kept:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        if isinstance(value, cst.Tuple) and len(kept) == 1:
+            kept[0] = kept[0].with_changes(comma=cst.Comma())
+        return updated_node.with_changes(value=value.with_changes(elements=kept))
+
+
 # -- signals and tests ------------------------------------------------------------------
 
 
@@ -1039,6 +1081,8 @@ class MovedModuleEdits:
     #: top-level definitions (staying tests) to drop
     drop: frozenset[str] = frozenset()
     reexports: ReExports = field(default_factory=ReExports)
+    #: staying names the service has a failing stand-in for → why (the plan's ``service_rewrites.stand_ins``)
+    stand_in_names: Mapping[str, str] = field(default_factory=dict)
 
 
 def moved_module_command(context: CodemodContext, edits: MovedModuleEdits, source: str) -> ChainCommand:
@@ -1067,9 +1111,11 @@ def moved_module_command(context: CodemodContext, edits: MovedModuleEdits, sourc
         steps.append(RenameCutLookups(context, lookups, edits.reexports))
         if re.search(r"\bAdmin\b|admin\.|Inline\b", source):
             steps.append(CutAdminOptions(context, lookups, edits.reexports))
+    if "inlines" in source and mentions(edits.stand_in_names):
+        steps.append(DropStandInInlines(context, edits.stand_in_names, edits.reexports))
     if mentions([*(m.name for m in edits.moves), *(s.module for s in edits.stand_ins)]):
         steps.append(RetargetImports(context, edits.moves, edits.stand_ins, edits.reexports))
-    if any(isinstance(s, (DropDefinitions, RetargetImports)) for s in steps):  # the steps that remove imports
+    if any(isinstance(s, (DropDefinitions, RetargetImports, DropStandInInlines)) for s in steps):  # removing imports
         steps.append(TidyImports(context))
     return ChainCommand(context, steps)
 

@@ -174,6 +174,7 @@ class _Context:
                 refs_module=f"{self.pkg}.monolith",
                 drop=frozenset(drop),
                 reexports=self.reexports,
+                stand_in_names=dict(self.plan.service_rewrites.stand_ins),
             )
             command = moved_module_command(context, edits, text)
         try:
