@@ -616,3 +616,41 @@ def test_inlines_of_staying_models_leave_the_moved_admin() -> None:
     assert "FileInline" not in once.replace("inline common.admin.FileInline", "")  # its import went with it
     twice = moved_module_command(module_context("payments.admin"), edits, once).transform_module(cst.parse_module(once)).code
     assert twice == once
+
+
+def test_generic_relations_across_the_boundary_are_cut() -> None:
+    # django-crm's chat: ChatMessage's GenericForeignKey("content_type", "object_id") after content_type was cut
+    # to an id (contenttypes.E002), and `files = GenericRelation("common.TheFile")` to a staying model (E307):
+    # the service's `manage.py check` failed on both
+    from decompose.extract.codemods.moved_imports import MovedModuleEdits, moved_module_command
+
+    src = textwrap.dedent(
+        """
+        from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+        from django.contrib.contenttypes.models import ContentType
+        from django.db import models
+
+
+        class Message(models.Model):
+            content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+            object_id = models.PositiveIntegerField()
+            content_object = GenericForeignKey("content_type", "object_id")
+            files = GenericRelation("common.TheFile", related_query_name="message")
+            notes = GenericRelation("chat.Note")
+        """
+    )
+    ct = cut("chat.Message", "content_type", "contenttypes.ContentType", model_class="chat.models.Message")
+    edits = MovedModuleEdits(
+        cuts=(ct,), refs_module="svc.monolith", moved_labels=frozenset({"chat"}), moved_modules=frozenset({"chat.models"})
+    )
+    once = moved_module_command(module_context("chat.models"), edits, src).transform_module(cst.parse_module(src)).code
+    ast.parse(once)
+    assert "content_type_id = models.BigIntegerField(" in once
+    assert "GenericForeignKey(\"content_type\"" not in once.replace("# decompose: was GenericForeignKey", "")
+    assert "def content_object(self):\n        \"\"\"" in once and "monolith.generic_ref(self.content_type_id, self.object_id)" in once
+    assert "self.content_type_id, self.object_id = monolith.generic_ids(value)" in once
+    assert "# TODO(decompose): files was a GenericRelation to common.TheFile, which stays in the monolith" in once
+    assert "files = GenericRelation" not in once
+    assert 'notes = GenericRelation("chat.Note")' in once  # to a moved model: kept
+    twice = moved_module_command(module_context("chat.models"), edits, once).transform_module(cst.parse_module(once)).code
+    assert twice == once

@@ -515,7 +515,7 @@ class ForeignKeyToId(_Names):
         getter = (
             f"@property\n"
             f"def {name}(self):\n"
-            f'    """{cut.cut.target} stays in the monolith: a reference by id (decompose)."""\n'
+            f'    """{cut.cut.target} stays in the monolith: a reference by id (decompose)"""\n'
             f"    return {alias}.ref({target}, self.{cut.attname})\n"
         )
         setter = f"@{name}.setter\ndef {name}(self, value):\n    self.{cut.attname} = {alias}.ref_id(value)\n"
@@ -644,12 +644,20 @@ class CutAdminOptions(_Names):
         }
     )  # fmt: skip
 
-    def __init__(self, context: CodemodContext, cuts: Iterable[ModelCut], reexports: ReExports | None = None) -> None:
+    def __init__(
+        self,
+        context: CodemodContext,
+        cuts: Iterable[ModelCut],
+        reexports: ReExports | None = None,
+        admin_classes: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(context, reexports)
         self.renames: dict[str, dict[str, str]] = {}
         for c in cuts:
             if not c.many:
                 self.renames.setdefault(self.reexports.canonical(c.model_class), {})[c.cut.field] = c.attname
+        #: ModelAdmin classes (dotted) → their model (dotted), from the plan's registrations anywhere
+        self.admin_classes = dict(admin_classes or {})
         self._table: list[dict[str, str] | None] = []
         #: admin class name → its model's renames, from ``site.register(M, A)`` calls of the module
         self._registered: dict[str, dict[str, str]] = {}
@@ -676,7 +684,12 @@ class CutAdminOptions(_Names):
                         self.visit_Call(small.value)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        table: dict[str, str] | None = self._registered.get(node.name.value) if not self._table else None
+        table: dict[str, str] | None = None
+        if not self._table:  # a top-level class: registered in this module, or by the plan's registrations
+            model = self.admin_classes.get(f"{self.context.full_module_name}.{node.name.value}")
+            table = self._registered.get(node.name.value) or (
+                self.renames.get(self.reexports.canonical(model)) if model else None
+            )
         for dec in node.decorators:
             call = dec.decorator
             if isinstance(call, cst.Call) and call.args:
@@ -781,6 +794,121 @@ class CutAdminOptions(_Names):
         if isinstance(value, cst.Tuple) and len(kept) == 1:
             kept[0] = kept[0].with_changes(comma=cst.Comma())
         return value.with_changes(elements=kept)
+
+
+class CutGenericRelations(_Names):
+    """Generic relations of moved models across the boundary.
+
+    - ``files = GenericRelation("common.File")`` to a staying model: no column, and its rows are in the
+      monolith's database; the field is removed with a TODO (like a cut many-to-many).
+    - ``content_object = GenericForeignKey("content_type", "object_id")`` whose content type relation was cut
+      to an id (contenttypes stays in the monolith; the ids are the monolith's content types): a read-only
+      property giving a reference to the monolith's object (``monolith.generic_ref``), and a setter for a
+      reference or instance that knows its content type id.
+    """
+
+    DESCRIPTION = "Generic relations of moved models across the boundary."
+
+    def __init__(
+        self,
+        context: CodemodContext,
+        cut_fields: Mapping[str, frozenset[str]],
+        moved_labels: frozenset[str],
+        moved_modules: frozenset[str],
+        refs_module: str | None,
+        reexports: ReExports | None = None,
+    ) -> None:
+        super().__init__(context, reexports)
+        self.cut_fields = {self.reexports.canonical(k): v for k, v in cut_fields.items()}
+        self.moved_labels = moved_labels
+        self.moved_modules = moved_modules
+        self.refs_module = refs_module
+        self._classes: list[str] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(f"{self.context.full_module_name}.{node.name.value}")
+
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        self._classes.pop()
+        return updated_node
+
+    def _staying_target(self, arg: cst.BaseExpression) -> str | None:
+        if isinstance(arg, cst.SimpleString):
+            label = arg.evaluated_value
+            if isinstance(label, str) and "." in label and label.split(".", 1)[0] not in self.moved_labels:
+                return label
+            return None
+        for n in self.names(arg):
+            mod = n.rpartition(".")[0]
+            if mod and mod not in self.moved_modules and not n.startswith(("django.", "builtins.")):
+                return n
+        return None
+
+    @staticmethod
+    def _arg(call: cst.Call, index: int, keyword: str, default: str) -> str | None:
+        for i, a in enumerate(call.args):
+            if (a.keyword is not None and a.keyword.value == keyword) or (a.keyword is None and i == index):
+                value = a.value.evaluated_value if isinstance(a.value, cst.SimpleString) else None
+                return value if isinstance(value, str) else None
+        return default
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        if not self._classes or len(original_node.body) != 1:
+            return updated_node
+        stmt = original_node.body[0]
+        if not (
+            isinstance(stmt, cst.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0].target, cst.Name)
+            and isinstance(stmt.value, cst.Call)
+        ):
+            return updated_node
+        name = stmt.targets[0].target.value
+        kind = {n.rpartition(".")[2] for n in self.names(stmt.value.func)}
+        if "GenericRelation" in kind and stmt.value.args:
+            target = self._staying_target(stmt.value.args[0].value)
+            if target is None:
+                return updated_node
+            comment = (
+                f"{TODO}{name} was a GenericRelation to {target}, which stays in the monolith: its rows are in the "
+                "monolith's database (query them through its API)"
+            )
+            return cst.SimpleStatementLine(
+                [cst.Pass()], leading_lines=[*updated_node.leading_lines, cst.EmptyLine(comment=cst.Comment(comment))]
+            )
+        if "GenericForeignKey" not in kind or self.refs_module is None:
+            return updated_node
+        ct_field = self._arg(stmt.value, 0, "ct_field", "content_type")
+        fk_field = self._arg(stmt.value, 1, "fk_field", "object_id")
+        if ct_field is None or fk_field is None or ct_field not in self.cut_fields.get(self._classes[-1], frozenset()):
+            return updated_node
+        package, _, alias = self.refs_module.rpartition(".")
+        AddImportsVisitor.add_needed_import(self.context, package, alias)
+        code = (
+            "@property\n"
+            f"def {name}(self):\n"
+            f'    """The object in the monolith ({ct_field}_id is its content type): a reference (decompose)."""\n'
+            f"    return {alias}.generic_ref(self.{ct_field}_id, self.{fk_field})\n"
+        )
+        setter = (
+            f"@{name}.setter\n"
+            f"def {name}(self, value):\n"
+            f"    self.{ct_field}_id, self.{fk_field} = {alias}.generic_ids(value)\n"
+        )
+        comment = (
+            f"# decompose: was GenericForeignKey({ct_field!r}, {fk_field!r}); the content types are the monolith's"
+        )
+        first = cst.parse_statement(code)
+        return cst.FlattenSentinel(
+            [
+                first.with_changes(
+                    leading_lines=[*updated_node.leading_lines, cst.EmptyLine(comment=cst.Comment(comment))]
+                ),
+                cst.parse_statement(setter),
+            ]
+        )
 
 
 class DropStandInInlines(_Names):
@@ -1083,6 +1211,11 @@ class MovedModuleEdits:
     reexports: ReExports = field(default_factory=ReExports)
     #: staying names the service has a failing stand-in for → why (the plan's ``service_rewrites.stand_ins``)
     stand_in_names: Mapping[str, str] = field(default_factory=dict)
+    #: ModelAdmin classes (dotted) → the model they are registered for (the plan's admin registrations)
+    admin_classes: Mapping[str, str] = field(default_factory=dict)
+    #: the moved apps' labels and modules (what a generic relation may point at and stay in the service)
+    moved_labels: frozenset[str] = frozenset()
+    moved_modules: frozenset[str] = frozenset()
 
 
 def moved_module_command(context: CodemodContext, edits: MovedModuleEdits, source: str) -> ChainCommand:
@@ -1105,12 +1238,24 @@ def moved_module_command(context: CodemodContext, edits: MovedModuleEdits, sourc
         steps.append(DropDefinitions(context, edits.drop))
     if mentions(edits.bridged_signals):
         steps.append(DropStayingSender(context, edits.bridged_signals, edits.reexports))
+    if "GenericRelation" in source or "GenericForeignKey" in source:
+        cut_fields: dict[str, set[str]] = {}
+        for c in lookups:
+            cut_fields.setdefault(c.model_class, set()).add(c.cut.field)
+        frozen = {k: frozenset(v) for k, v in cut_fields.items()}
+        steps.append(
+            CutGenericRelations(
+                context, frozen, edits.moved_labels, edits.moved_modules, edits.refs_module, edits.reexports
+            )
+        )
     if here:
         steps.append(ForeignKeyToId(context, here, edits.refs_module, edits.reexports))
-    if mentions(c.model_class for c in lookups):
+    mentioned = mentions(c.model_class for c in lookups)
+    if mentioned:
         steps.append(RenameCutLookups(context, lookups, edits.reexports))
-        if re.search(r"\bAdmin\b|admin\.|Inline\b", source):
-            steps.append(CutAdminOptions(context, lookups, edits.reexports))
+    defines_admin = any(a.rpartition(".")[0] == context.full_module_name for a in edits.admin_classes)
+    if lookups and ((mentioned and re.search(r"\bAdmin\b|admin\.|Inline\b", source)) or defines_admin):
+        steps.append(CutAdminOptions(context, lookups, edits.reexports, edits.admin_classes))
     if "inlines" in source and mentions(edits.stand_in_names):
         steps.append(DropStandInInlines(context, edits.stand_in_names, edits.reexports))
     if mentions([*(m.name for m in edits.moves), *(s.module for s in edits.stand_ins)]):

@@ -484,13 +484,17 @@ class WebMount:
 class AdminModel:
     """A moved model registered with an admin site: ``site`` the site as the monolith's code names it
     (``django.contrib.admin.sites.site`` for Django's default), ``site_name`` its ``name`` (the URL
-    namespace), ``label`` the model's app label, ``object_name`` its class name."""
+    namespace), ``label`` the model's app label, ``object_name`` its class name, ``admin_class`` the
+    ModelAdmin registered for it (the service's codemods follow its options wherever it is defined)."""
 
     site: str
     site_name: str
     label: str
     object_name: str
     evidence: Evidence
+    #: the model class and the ModelAdmin class registered for it (dotted, as defined; "" for the default admin)
+    model: str = ""
+    admin_class: str = ""
 
     @property
     def model_name(self) -> str:
@@ -503,11 +507,21 @@ class AdminModel:
             "label": self.label,
             "object_name": self.object_name,
             "evidence": self.evidence.to_dict(),
+            "model": self.model,
+            "admin_class": self.admin_class,
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> AdminModel:
-        return cls(d["site"], d["site_name"], d["label"], d["object_name"], Evidence.from_dict(d["evidence"]))
+        return cls(
+            d["site"],
+            d["site_name"],
+            d["label"],
+            d["object_name"],
+            Evidence.from_dict(d["evidence"]),
+            d.get("model", ""),
+            d.get("admin_class", ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -534,14 +534,16 @@ class WebPart(PlannerState):
             except F.ModuleUnreadable:
                 continue
             for node in ast.walk(tree):
-                found: list[tuple[tuple[str, str] | None, list[ast.AST]]] = []
+                found: list[tuple[tuple[str, str] | None, list[ast.AST], str]] = []
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register":
                     first = node.args[0] if node.args else _kw(node, "model_or_iterable")
+                    second = node.args[1] if len(node.args) > 1 else _kw(node, "admin_class")
+                    admin_class = (self.p.resolve(m, second) or "") if second is not None else ""
                     if first is not None:
                         listed: list[ast.AST] = [first]
                         if isinstance(first, (ast.List, ast.Tuple)):
                             listed = list(first.elts)
-                        found.append((self._site(self.p.resolve(m, node.func.value)), listed))
+                        found.append((self._site(self.p.resolve(m, node.func.value)), listed, admin_class))
                 if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
                     for deco in node.decorator_list:
                         if isinstance(deco, ast.Call) and self.p.resolve(m, deco.func) in ADMIN_REGISTER:
@@ -551,8 +553,8 @@ class WebPart(PlannerState):
                                 if site_expr is not None
                                 else (DEFAULT_ADMIN_SITES[0], "admin")
                             )
-                            found.append((site, list(deco.args)))
-                for site, models in found:
+                            found.append((site, list(deco.args), f"{m.name}.{node.name}"))
+                for site, models, admin_class in found:
                     if site is None:
                         continue
                     for expr in models:
@@ -565,7 +567,8 @@ class WebPart(PlannerState):
                         key = (site[0], mf.label)
                         if key not in out:
                             line = getattr(node, "lineno", 1)
-                            out[key] = AdminModel(site[0], site[1], label, obj, Evidence(m.path, line))
+                            where = Evidence(m.path, line)
+                            out[key] = AdminModel(site[0], site[1], label, obj, where, mf.qualname, admin_class)
         return tuple(out[k] for k in sorted(out))
 
     def _middleware(self) -> tuple[str, ...]:

@@ -175,6 +175,9 @@ class _Context:
                 drop=frozenset(drop),
                 reexports=self.reexports,
                 stand_in_names=dict(self.plan.service_rewrites.stand_ins),
+                admin_classes={a.admin_class: a.model for a in self.plan.web.admin_models if a.admin_class},
+                moved_labels=frozenset(self.plan.apps),
+                moved_modules=frozenset(self.plan.moved_modules),
             )
             command = moved_module_command(context, edits, text)
         try:
