@@ -18,6 +18,7 @@ import pytest
 from libcst.codemod import CodemodContext
 
 from decompose.errors import InputError
+from decompose.extract.client.exports import MovedName
 from decompose.extract.codemods.call_sites import MovedModules, RetargetImports
 
 CLIENT = "proj.services.shop"
@@ -33,6 +34,13 @@ SOURCES = {
     "proj.shop.models.line": ("class Line:\n    pass\n", False),
     "proj.shop.tasks": ("from proj.shop.models import Order as O\n\ndef send_receipt(): ...\n", False),
     "proj.shop.enums": ("STATES = ()\n", False),
+    # loads the models through another moved module, under `try` (not under TYPE_CHECKING)
+    "proj.shop.forms": (
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from proj.shop.enums import STATES\n"
+        "try:\n    from proj.shop.tasks import send_receipt\nexcept ImportError:\n    pass\n\n"
+        "class OrderForm:\n    pass\n\ndef clean_number(n):\n    return n\n",
+        False,
+    ),
     # a package that only star-imports the models module re-exports what it exports
     "proj.shop.api": ("from proj.shop.models import *\n", True),
 }
@@ -40,24 +48,50 @@ MOVED = MovedModules.read(SOURCES, SOURCES.get)
 
 
 def run(source: str, module: str = "proj.common.log", *, filename: str = "proj/common/log.py") -> str:
-    def once(text: str) -> str:
-        ctx = CodemodContext(filename=filename)
-        return RetargetImports(ctx, MAPPING, MOVED, module).transform_module(cst.parse_module(text)).code
+    return rewired(source, module, filename=filename)[0]
 
-    out = once(textwrap.dedent(source))
-    assert once(out) == out, "a second run must change nothing"
-    return out
+
+def rewired(
+    source: str, module: str = "proj.common.log", *, filename: str = "proj/common/log.py"
+) -> tuple[str, dict[str, MovedName]]:
+    """The rewritten source and the moved-only names the client must export for it (a second run is a no-op)."""
+
+    def once(text: str) -> tuple[str, dict[str, MovedName]]:
+        cmd = RetargetImports(CodemodContext(filename=filename), MAPPING, MOVED, module)
+        return cmd.transform_module(cst.parse_module(text)).code, cmd.moved_only
+
+    out, moved_only = once(textwrap.dedent(source))
+    assert once(out)[0] == out, "a second run must change nothing"
+    return out, moved_only
 
 
 def test_a_name_re_exported_by_the_models_package_goes_through_the_client() -> None:
-    out = run("""
+    out, moved_only = rewired("""
         from proj.shop.models import Order, Line
         from proj.shop.enums import STATES
     """)
-    # Line is not exported (no staying code reads it through the API): it keeps its import, said elsewhere
-    assert out == (
-        "\nfrom proj.shop.models import Line\nfrom proj.services.shop import Order\nfrom proj.shop.enums import STATES\n"
-    )
+    # Line has no remote form, but its module loads the moved models: through the client too, as a name that
+    # remote mode refuses to be used (exports.MovedOnly); enums loads none: its import stays
+    assert out == "\nfrom proj.services.shop import Order, Line\nfrom proj.shop.enums import STATES\n"
+    assert moved_only == {"Line": MovedName("Line", "proj.shop.models", "Line")}  # star re-export: as imported
+
+
+def test_a_module_that_loads_the_models_through_its_imports_gives_moved_only_names() -> None:
+    out, moved_only = rewired("""
+        from proj.shop.forms import OrderForm as Form
+        from proj.shop.enums import STATES
+
+
+        def view():
+            from proj.shop.forms import clean_number
+            return Form, clean_number, STATES
+    """)
+    assert "from proj.services.shop import OrderForm as Form\n" in out
+    assert "    from proj.services.shop import clean_number\n" in out
+    assert moved_only == {
+        "OrderForm": MovedName("OrderForm", "proj.shop.forms", "OrderForm"),
+        "clean_number": MovedName("clean_number", "proj.shop.forms", "clean_number"),
+    }
 
 
 def test_aliases_relative_imports_and_function_local_imports() -> None:
@@ -100,7 +134,7 @@ def test_a_models_module_bound_as_a_module_binds_the_client_module() -> None:
     ("source", "form"),
     [
         (
-            "from proj.shop import models as sm\n\nX = sm.Line\n",
+            "from proj.shop import models as sm\n\nX = sm.line.Line\n",
             "proj/common/log.py:1: `from proj.shop import models as sm`",
         ),
         (
@@ -152,6 +186,9 @@ def test_the_rewire_re_points_the_import_pretalx_s_log_module_has(tmp_path: Path
             def describe(pk):
                 return Order.objects.filter(pk=pk).count()
         """),
+        # a staying view imports a form of the moved app: its module loads the moved models
+        "proj/common/views.py": "from proj.shop.forms import OrderForm\n\nFORM = OrderForm\n",
+        "proj/shop/forms.py": "from proj.shop.models import Order\n\n\nclass OrderForm:\n    model = Order\n",
         "proj/shop/__init__.py": "",
         "proj/shop/models/__init__.py": "from .order import Order\n\n__all__ = ['Order']\n",
         "proj/shop/models/order.py": textwrap.dedent("""
@@ -188,3 +225,43 @@ def test_the_rewire_re_points_the_import_pretalx_s_log_module_has(tmp_path: Path
     log = (root / "proj/common/log.py").read_text()
     assert "from proj.shop" not in log, log
     assert "import Order\n" in log and log.count("import Order") == 1
+    views = (root / "proj/common/views.py").read_text()
+    assert "from proj.shop" not in views and "import OrderForm\n" in views, views
+    client = next(p for p in root.rglob("shop.py") if "services" in p.parts).read_text()
+    assert "    'OrderForm': ('proj.shop.forms', 'OrderForm'),\n" in client
+    assert "    'OrderForm': lambda: exports.MovedOnly(SERVICE, 'proj.shop.forms.OrderForm'),\n" in client
+
+
+def test_the_remote_stand_in_of_a_moved_only_name_refuses_every_use(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Remote mode starts (importing it is fine); calling, reading or subclassing it says what and where."""
+    import importlib
+    from importlib import resources
+    from string import Template
+
+    template = resources.files("decompose.extract.client").joinpath("templates", "exports.py.tmpl").read_text()
+    pkg = tmp_path / "standin_proj" / "services"
+    pkg.mkdir(parents=True)
+    (tmp_path / "standin_proj" / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "runtime.py").write_text("")  # what exports.py imports; not used by the stand-in
+    (pkg / "exports.py").write_text(
+        Template(template).substitute(project="standin_proj", package="standin_proj.services")
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    exports = importlib.import_module("standin_proj.services.exports")
+    form = exports.MovedOnly("shop", "proj.shop.forms.OrderForm")
+    assert repr(form) == "<proj.shop.forms.OrderForm of the remote shop service>"
+    expected = "proj.shop.forms.OrderForm is code of the shop service, which is remote: the monolith cannot use it"
+    with pytest.raises(RuntimeError, match=expected):
+        form()
+    with pytest.raises(RuntimeError, match=expected):
+        form.base_fields  # noqa: B018
+    with pytest.raises(RuntimeError, match=expected):
+
+        class Mine(form):  # type: ignore[misc]
+            pass
+
+    for use in (str, bool, len, list, lambda f: f"{f}", lambda f: f["x"], lambda f: "x" in f):
+        with pytest.raises(RuntimeError, match=expected):
+            use(form)
+    assert not hasattr(form, "__wrapped__")  # introspection of dunders is an ordinary AttributeError

@@ -31,6 +31,7 @@ from decompose.config import DEFAULT_MAX_FILE_BYTES
 from decompose.errors import DecomposeError, InputError
 from decompose.extract import migrations as mig
 from decompose.extract.client import ClientLocation, client_files, client_location, client_module
+from decompose.extract.client.exports import MovedName
 from decompose.extract.client.web import routes_package, web_files
 from decompose.extract.codemods.call_sites import MovedModules, RetargetGetModel, RetargetImports
 from decompose.extract.codemods.chain import ChainCommand
@@ -377,6 +378,7 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
     exporting = RetargetImports(CodemodContext(), mapping, moved_modules).exporting
     # a relative import of one spells its last part only (`from ..mail.models import QueuedMail`)
     exporting_leaves = {m.rsplit(".", 1)[-1] for m in exporting}
+    moved_only: dict[str, tuple[MovedName, str]] = {}  # names of moved code with no remote form, by name
     mirrors_package = routes_package(pkg, plan.service)
     mounted: set[str] = set()  # moved URLconfs the staying URLconfs include: mirrored for remote mode
 
@@ -475,6 +477,13 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         if urls is not None:
             mounted.update(urls.mounted)
         rewritten.extend(f"{rel}: {n}" for n in imports.rewritten)
+        for name, moved_name in sorted(imports.moved_only.items()):
+            known = moved_only.setdefault(name, (moved_name, rel))
+            if known[0] != moved_name:
+                raise InputError(
+                    f"cannot rewire: {rel} imports {moved_name.module}.{moved_name.attribute} and {known[1]} imports "
+                    f"{known[0].module}.{known[0].attribute}: the client exports one name {name} for both; rename one"
+                )
         rewritten.extend(f"{rel}: apps.get_model({n!r}) (remote stand-in when remote)" for n in getmodel.rewritten)
         rewritten.extend(f"{rel}: {n} (bridged signal)" for n in signals.rewritten)
         for (model, fname), (kind, id_kw, fk_kw) in sorted(fk.details.items()):
@@ -528,7 +537,9 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         )
         notes.extend(f"remote mode: {n}" for n in conf.notes)
     returns = {f.qualname: f.returns_class for f in plan.interface_functions if f.returns_class}
-    changes.update(client_files(plan, return_types=returns, location=location))
+    changes.update(
+        client_files(plan, return_types=returns, location=location, moved_only=[m for m, _rel in moved_only.values()])
+    )
     notes.append(f"the client package is {pkg} ({location.folder}/: {location.reason})")
     changes[stored_plan_path(plan, location)] = plan.to_json()
     config_rel, config_text = _contract_config(root, plan, root_urlconf, pkg)

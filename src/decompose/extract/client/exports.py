@@ -18,6 +18,7 @@ Example::
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from decompose.extract.api_spec import model_endpoints, task_endpoint
@@ -55,10 +56,25 @@ class Export:
     remote: str
 
 
-def exports(plan: ExtractionPlan, signals: list[str]) -> list[Export]:
+@dataclass(frozen=True, slots=True)
+class MovedName:
+    """A name of the moved code that staying code imports from a module whose import loads the moved models
+    (a form, a helper of the moved app) and that has no remote form: exported by the client so remote mode
+    starts (its stand-in, ``exports.MovedOnly``, refuses to be used, naming it)."""
+
+    name: str
+    module: str
+    attribute: str
+
+
+def exports(plan: ExtractionPlan, signals: list[str], moved_only: Sequence[MovedName] = ()) -> list[Export]:
     """The re-exported names of ``plan``'s client: signals the service sends (``signals``: dotted, the
-    monolith's receivers connect to them), models, Celery tasks; sorted by name."""
+    monolith's receivers connect to them), models, Celery tasks, and the ``moved_only`` names staying code
+    imports (see :class:`MovedName`); sorted by name."""
     out: list[Export] = []
+    for moved in moved_only:
+        dotted = f"{moved.module}.{moved.attribute}"
+        out.append(Export(moved.name, moved.module, moved.attribute, f"lambda: exports.MovedOnly(SERVICE, {dotted!r})"))
     for dotted in signals:
         mod, name = dotted.rsplit(".", 1)
         out.append(Export(name, mod, name, "Signal"))
@@ -89,8 +105,8 @@ def exports(plan: ExtractionPlan, signals: list[str]) -> list[Export]:
 
         twice = sorted({n for n in names if names.count(n) > 1})
         raise InputError(
-            f"service {plan.service}: {', '.join(twice)} named twice among the moved models, signals and tasks "
-            "the client re-exports; the client module needs unique names"
+            f"service {plan.service}: {', '.join(twice)} named twice among the moved models, signals, tasks and "
+            "moved names staying code imports that the client re-exports; the client module needs unique names"
         )
     return sorted(out, key=lambda e: e.name)
 
@@ -99,9 +115,9 @@ def _literal(head: str, items: list[str]) -> list[str]:
     return [head + " {}"] if not items else [head + " {", *(f"    {i}," for i in items), "}"]
 
 
-def exports_block(plan: ExtractionPlan, signals: list[str]) -> list[str]:
+def exports_block(plan: ExtractionPlan, signals: list[str], moved_only: Sequence[MovedName] = ()) -> list[str]:
     """The lines of the client module that export the names lazily, and ``MODELS`` over them."""
-    found = exports(plan, signals)
+    found = exports(plan, signals, moved_only)
     models = sorted(plan.interface_models, key=lambda m: m.label)
     return [
         "# -- models, signals and Celery tasks of the service, looked up on first use (see exports.py):",

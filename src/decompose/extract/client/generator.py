@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import keyword
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -13,7 +13,7 @@ from string import Template
 
 from decompose.errors import InputError
 from decompose.extract.api_spec import Endpoint, endpoints
-from decompose.extract.client.exports import UNSET, exports_block, unset_params
+from decompose.extract.client.exports import UNSET, MovedName, exports_block, unset_params
 from decompose.extract.plan import ExtractionPlan, InterfaceFunction, Param, SignalBridge
 
 
@@ -248,7 +248,12 @@ class _Gen:
         return table
 
 
-def _service_module(plan: ExtractionPlan, return_types: dict[str, str] | None = None, pkg: str = "") -> str:
+def _service_module(
+    plan: ExtractionPlan,
+    return_types: dict[str, str] | None = None,
+    pkg: str = "",
+    moved_only: Sequence[MovedName] = (),
+) -> str:
     g = _Gen(plan, return_types)
     pkg = pkg or services_package(plan)
     out_signals, in_signals = g.bridges()
@@ -298,7 +303,7 @@ def _service_module(plan: ExtractionPlan, return_types: dict[str, str] | None = 
         "",
     ]
     # signals, models and Celery tasks: looked up on first use, never imported with the client module
-    body: list[str] = exports_block(plan, [b.signal for b in in_bridges])
+    body: list[str] = exports_block(plan, [b.signal for b in in_bridges], moved_only)
     funcs = sorted((f for f in plan.interface_functions if f.task is None), key=lambda f: f.name)
     names = [f.name for f in funcs]
     if len(set(names)) != len(names):
@@ -353,6 +358,7 @@ def client_files(
     project: str | None = None,
     return_types: dict[str, str] | None = None,
     location: ClientLocation | None = None,
+    moved_only: Sequence[MovedName] = (),
 ) -> dict[str, str]:
     """The files of ``<project>/services/`` (or ``location``'s package) for ``plan``:
     ``{path relative to the project root: text}``.
@@ -360,7 +366,8 @@ def client_files(
     The runtime, app config, start-up checks and inbound views are the same for every
     service; the client module ``<project>/services/<service>.py`` is the service's own.
     ``return_types`` maps interface functions (qualname) to the dotted class their
-    result is rebuilt into (e.g. ``core.money.Money``); see :func:`return_types`.
+    result is rebuilt into (e.g. ``core.money.Money``); see :func:`return_types`. ``moved_only``: moved
+    names staying code imports from modules that load the moved models (the rewire finds them).
     """
     if location is not None:
         package, base = location.package, location.folder
@@ -389,6 +396,6 @@ def client_files(
         f"{base}/management/commands/prune_decompose.py": Template(_template("prune_decompose.py.tmpl")).substitute(
             subst
         ),
-        f"{base}/{_ident(plan.service)}.py": _service_module(plan, return_types, package),
+        f"{base}/{_ident(plan.service)}.py": _service_module(plan, return_types, package, moved_only),
     }
     return files

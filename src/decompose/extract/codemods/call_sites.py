@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -33,7 +33,26 @@ from libcst.helpers import get_absolute_module_from_package_for_import, get_full
 from libcst.metadata import PositionProvider
 
 from decompose.errors import InputError
+from decompose.extract.client.exports import MovedName
 from decompose.scan.source import absolute_module
+
+
+def _top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements a module runs at import: its body and what ``if``/``try``/``with`` hold (not functions,
+    classes or ``if TYPE_CHECKING:``)."""
+    for st in body:
+        yield st
+        if isinstance(st, ast.If):
+            test = st.test
+            name = test.attr if isinstance(test, ast.Attribute) else test.id if isinstance(test, ast.Name) else ""
+            if name != "TYPE_CHECKING":
+                yield from _top_level(st.body)
+            yield from _top_level(st.orelse)
+        elif isinstance(st, ast.Try):
+            for part in (st.body, *(h.body for h in st.handlers), st.orelse, st.finalbody):
+                yield from _top_level(part)
+        elif isinstance(st, ast.With):
+            yield from _top_level(st.body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +68,8 @@ class MovedModules:
     table: Mapping[str, str] = field(default_factory=dict)
     stars: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     modules: frozenset[str] = frozenset()
+    #: a moved module → the modules its top-level imports load (``from x import y``: x, and x.y when a module)
+    imports: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, modules: Iterable[str], source: Callable[[str], tuple[str, bool] | None]) -> MovedModules:
@@ -56,6 +77,7 @@ class MovedModules:
         a module that does not parse re-exports nothing."""
         table: dict[str, str] = {}
         stars: dict[str, tuple[str, ...]] = {}
+        loads: dict[str, tuple[str, ...]] = {}
         names = sorted(set(modules))
         for mod in names:
             found = source(mod)
@@ -68,21 +90,52 @@ class MovedModules:
                 continue
             package = mod if is_package else mod.rpartition(".")[0]
             starred: list[str] = []
-            for st in tree.body:
+            loaded: set[str] = set()
+            for st in _top_level(tree.body):
                 if isinstance(st, ast.ImportFrom):
                     base = absolute_module(package, st.module, st.level)
                     for a in st.names if base else ():
+                        loaded |= {base, f"{base}.{a.name}"}
                         if a.name == "*":
                             starred.append(base)
                         else:
                             table[f"{mod}.{a.asname or a.name}"] = f"{base}.{a.name}"
                 elif isinstance(st, ast.Import):
                     for a in st.names:
+                        loaded.add(a.name)
                         if a.asname:
                             table[f"{mod}.{a.asname}"] = a.name
             if starred:
                 stars[mod] = tuple(starred)
-        return cls(table, stars, frozenset(names))
+            loads[mod] = tuple(sorted(loaded))
+        return cls(table, stars, frozenset(names), loads)
+
+    def loading(self, base: Iterable[str]) -> frozenset[str]:
+        """The moved modules whose import loads one of ``base`` (themselves included): through their
+        top-level imports and their packages' ``__init__`` modules, which Python runs first."""
+
+        def parents(name: str) -> list[str]:
+            parts = name.split(".")
+            return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+        out = set(base)
+        grew = True
+        while grew:
+            grew = False
+            for mod in sorted(self.modules - out):
+                reached = {p for m in (*self.imports.get(mod, ()), mod) for p in parents(m)} - {mod}
+                if reached & out:
+                    out.add(mod)
+                    grew = True
+        return frozenset(out)
+
+    def canonical(self, dotted: str) -> str:
+        """``dotted`` followed through the explicit re-exports to where it is defined (as far as they go)."""
+        seen: set[str] = set()
+        while dotted in self.table and dotted not in seen:
+            seen.add(dotted)
+            dotted = self.table[dotted]
+        return dotted
 
     def resolve(self, dotted: str, exported: Mapping[str, str]) -> str:
         """``dotted`` followed through the re-exports to a name of ``exported`` when it leads to one."""
@@ -149,6 +202,12 @@ class RetargetImports(VisitorBasedCodemodCommand):
         #: dotted name (as defined) → the client module exporting it
         self.exported = {f"{mod}.{n}": client for mod, table in self.mapping.items() for n, client in table.items()}
         self.exporting = self._exporting()
+        #: the moved modules whose import loads an exporting one (remote mode could not import them)
+        self.loading = self.moved.loading(self.exporting)
+        clients = sorted(set(self.exported.values()))
+        self.client = clients[0] if len(clients) == 1 else None
+        #: names of moved code with no remote form imported through the client (see MovedName), by name
+        self.moved_only: dict[str, MovedName] = {}
         self.rewritten: list[str] = []
         #: bound name → the moved module it binds as a module
         self._bound: dict[str, _Binding] = {}
@@ -174,6 +233,28 @@ class RetargetImports(VisitorBasedCodemodCommand):
         client = self.exported.get(full)
         return None if client is None else (client, full.rpartition(".")[2])
 
+    def moved_only_name(self, module: str, name: str) -> MovedName | None:
+        """The client's export of ``module.name`` when it is a name (not a module) of a moved module whose
+        import loads the moved models, not exported otherwise: remote mode gets a stand-in refusing use."""
+        full = f"{module}.{name}"
+        if self.client is None or full in self.moved.modules or module not in self.loading & self.moved.modules:
+            return None
+        defining, _, attr = self.moved.canonical(full).rpartition(".")
+        if defining not in self.moved.modules:
+            defining, attr = module, name
+        return MovedName(attr, defining, attr)
+
+    def _use_moved_only(self, line: int, form: str, found: MovedName) -> None:
+        known = self.moved_only.get(found.name)
+        if known is not None and known != found:
+            self.stop(
+                line,
+                form,
+                f"imports {found.module}.{found.attribute} while the file imports {known.module}.{known.attribute} "
+                "too: the client exports one name for both; rename one",
+            )
+        self.moved_only[found.name] = found
+
     def absolute(self, node: cst.ImportFrom) -> str | None:
         """The module ``node`` imports from, relative imports resolved (None above the top package)."""
         if node.relative:
@@ -196,16 +277,20 @@ class RetargetImports(VisitorBasedCodemodCommand):
         node.visit(_BindingUses(uses))
         clients = {b.client for b in self._bound.values()}
         for bound, b in self._bound.items():
-            bad = sorted(
-                n or "the module itself" for n in uses[bound] if n is None or self.client_of(f"{b.module}.{n}") is None
-            )
+            bad: list[str] = []
+            for n in sorted(uses[bound], key=lambda x: x or ""):
+                found = self.moved_only_name(b.module, n) if n is not None else None
+                if n is None or (self.client_of(f"{b.module}.{n}") is None and found is None):
+                    bad.append(n or "the module itself")
+                elif found is not None and self.client_of(f"{b.module}.{n}") is None:
+                    self._use_moved_only(b.line, b.form, found)
             if bad:
                 self.stop(
                     b.line,
                     b.form,
-                    f"binds {b.module}, a moved module that loads what the client exports, and uses "
-                    f"{', '.join(bad[:5])} through it, which the client does not export: remote mode could not "
-                    "load it; import the exported names from the client and move the rest",
+                    f"binds {b.module}, a moved module that loads the moved models, and uses {', '.join(bad[:5])} "
+                    "through it, which the client cannot give (a module, or the module as a value): remote mode "
+                    "could not load it; import the names from the client",
                 )
             top = bound.split(".", 1)[0]
             if "." in bound and any(c.split(".", 1)[0] != top for c in clients):
@@ -230,6 +315,11 @@ class RetargetImports(VisitorBasedCodemodCommand):
                 self.rewritten.append(f"{binding.module} (as the client module {binding.client})")
                 continue
             target = self.client_of(f"{module}.{name}")
+            found = self.moved_only_name(module, name) if target is None else None
+            if found is not None and self.client is not None:
+                line = self.get_metadata(PositionProvider, node, None)
+                self._use_moved_only(line.start.line if line is not None else 0, f"from {module} import {name}", found)
+                target = (self.client, found.name)
             if target is None:
                 keep.append(alias)
                 continue
@@ -348,7 +438,7 @@ class _ModuleBindings(cst.CSTVisitor):
         for alias in node.names:
             name = get_full_name_for_node(alias.name) or ""
             full = f"{module}.{name}"
-            if full in self.owner.exporting and self.owner.client_of(full) is None:
+            if full in self.owner.loading and full in self.owner.moved.modules and self.owner.client_of(full) is None:
                 bound = alias.evaluated_alias or name
                 self._bind(
                     node, bound, full, f"from {module} import {name}" + (f" as {bound}" if bound != name else "")
@@ -358,7 +448,7 @@ class _ModuleBindings(cst.CSTVisitor):
     def visit_Import(self, node: cst.Import) -> bool:
         for alias in node.names:
             dotted = get_full_name_for_node(alias.name) or ""
-            if dotted in self.owner.exporting:
+            if dotted in self.owner.loading and dotted in self.owner.moved.modules:
                 bound = alias.evaluated_alias or dotted
                 self._bind(node, bound, dotted, f"import {dotted}" + (f" as {bound}" if bound != dotted else ""))
         return False
