@@ -206,6 +206,7 @@ def test_boots_on_a_fresh_database(service: Running) -> None:
     health = service.http.get("/healthz")
     assert health.status_code == 200
     assert health.json() == {"status": "ok", "service": service.name}
+    assert not service.contract.check("/healthz", health)
 
 
 def _moved_tests(folder: Path) -> set[str]:
