@@ -39,6 +39,7 @@ Example::
     shop/services/inbound.py
     shop/services/management/__init__.py
     shop/services/management/commands/__init__.py
+    shop/services/management/commands/prune_decompose.py
     shop/services/management/commands/relay_service_events.py
     shop/services/migrations/0001_initial.py
     shop/services/migrations/__init__.py
