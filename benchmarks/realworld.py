@@ -115,6 +115,7 @@ FLAKY: dict[str, frozenset[str]] = {
             # request reads them: SQLite's shared in-memory test database answers "database table is locked:
             # crm_company" when the two overlap (2 of 3 remote-mode runs, where pages take longer, 2026-12-07)
             "tests.crm.test_import_export.TestImportExport.test_export_import_company",
+            "tests.crm.test_import_export.TestImportExport.test_export_import_contacts",  # the same view, crm_contact
         }
     ),
     # diff_match_patch's 1 s Diff_Timeout runs out on a loaded machine

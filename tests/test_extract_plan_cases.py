@@ -122,3 +122,40 @@ def test_user_app_moving_brings_its_settings(tmp_path: Path) -> None:
     plan = build_plan(index, "people", ["people"])
     settings = service_files(plan, index)["people_service/settings.py"]
     assert "AUTH_USER_MODEL = 'people.Person'" in settings
+
+
+def test_the_moved_models_permissions_are_read_as_django_creates_them(tmp_path: Path) -> None:
+    # remote mode keeps them in the monolith's database: django-crm's fixtures name chat's permissions by natural
+    # key (89 errors "ContentType matching query does not exist" before the client created them)
+    files = dict(FILES)
+    files["mail/models.py"] = """
+        from django.db import models
+        from django.utils.translation import gettext_lazy as _
+
+
+        class Message(models.Model):
+            body = models.TextField()
+
+            class Meta:
+                verbose_name = _("letter")
+                default_permissions = ("add", "view")
+                permissions = [("resend_message", _("Can resend a letter")), ("purge", "Purge")]
+
+
+        class OutboxEntry(models.Model):
+            body = models.TextField()
+    """
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    plan = build_plan(index_project(tmp_path, use_cache=False), "mail", ["mail"])
+    perms = {(m.label, m.model_name): m.permissions for m in plan.web.model_permissions}
+    assert perms == {
+        ("mail", "message"): (
+            ("add_message", "Can add letter"),
+            ("view_message", "Can view letter"),
+            ("resend_message", "Can resend a letter"),
+            ("purge", "Purge"),
+        ),
+        ("mail", "outboxentry"): tuple((f"{a}_outboxentry", f"Can {a} outbox entry") for a in ("add", "change", "delete", "view")),
+    }

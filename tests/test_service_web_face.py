@@ -514,6 +514,8 @@ def test_the_plan_records_where_the_monolith_mounts_the_moved_pages(blog: Path) 
         ("django.contrib.admin.sites.site", "admin", "blog", "Post")
     ]
     assert [(r["kind"], r["path"], r["name"]) for r in web["admin"]] == [("admin", "admin/", "admin")]
+    perms = {m["model_name"]: m["permissions"] for m in web["model_permissions"]}
+    assert perms["post"][0] == ["add_post", "Can add post"] and len(perms["post"]) == 4
     readme = (blog / "README.md").read_text()
     assert "| `/portal/b/` | include | `blog.extra_urls` | pages:extra |" in readme
     assert "`/admin/blog/`" in readme

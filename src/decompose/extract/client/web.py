@@ -109,6 +109,17 @@ def _admin_spec(web: WebFace) -> str:
     return "\n".join(lines) + "\n)"
 
 
+def _models_spec(web: WebFace) -> str:
+    """``MODELS``: each moved model's ``(app_label, model_name, ((codename, name), ...))``."""
+    if not web.model_permissions:
+        return "()"
+    lines = ["("]
+    for m in web.model_permissions:
+        perms = "".join(f"({_q(c)}, {_q(n)}), " for c, n in m.permissions).rstrip(" ")
+        lines.append(f"    ({_q(m.label)}, {_q(m.model_name)}, ({perms})),")
+    return "\n".join(lines) + "\n)"
+
+
 def web_files(
     package: str,
     folder: str,
@@ -138,6 +149,7 @@ def web_files(
             permissions=f"(\n{perms})" if perms else "()",
             mirrors=f"{{\n{mirrored}}}" if mirrored else "{}",
             admin=_admin_spec(web),
+            models=_models_spec(web),
         ),
     }
     for conf in mirrors:

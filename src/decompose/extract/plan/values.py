@@ -525,6 +525,24 @@ class AdminModel:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelPermissions:
+    """A moved model's content type and permissions, as Django creates them for an installed app: in remote
+    mode the monolith keeps them (groups and users hold them; fixtures name them by natural key) though
+    the app is no longer installed there. ``permissions``: ``(codename, name)`` pairs."""
+
+    label: str
+    model_name: str
+    permissions: tuple[tuple[str, str], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "model_name": self.model_name, "permissions": [list(p) for p in self.permissions]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModelPermissions:
+        return cls(d["label"], d["model_name"], tuple((str(a), str(b)) for a, b in d.get("permissions", ())))
+
+
+@dataclass(frozen=True, slots=True)
 class WebRoute:
     """Where the monolith's URLconfs serve moved web code: a moved URLconf included, or a moved view.
 
@@ -609,6 +627,8 @@ class WebFace:
     admin_apps: tuple[str, ...] = ()
     admin: tuple[WebRoute, ...] = ()
     admin_models: tuple[AdminModel, ...] = ()
+    #: the moved models' content types and permissions (the monolith keeps them in remote mode)
+    model_permissions: tuple[ModelPermissions, ...] = ()
     static: str = "staticfiles"
     modules: tuple[str, ...] = ()
     #: Django's contrib apps whose template tag libraries the pages load (``humanize``), to install
@@ -630,6 +650,7 @@ class WebFace:
             "admin_apps": list(self.admin_apps),
             "admin": [r.to_dict() for r in self.admin],
             "admin_models": [a.to_dict() for a in self.admin_models],
+            "model_permissions": [m.to_dict() for m in self.model_permissions],
             "static": self.static,
             "modules": list(self.modules),
             "apps": list(self.apps),
@@ -650,6 +671,7 @@ class WebFace:
             admin_apps=tuple(d.get("admin_apps", ())),
             admin=tuple(WebRoute.from_dict(r) for r in d.get("admin", ())),
             admin_models=tuple(AdminModel.from_dict(a) for a in d.get("admin_models", ())),
+            model_permissions=tuple(ModelPermissions.from_dict(m) for m in d.get("model_permissions", ())),
             static=d.get("static", "staticfiles"),
             modules=tuple(d.get("modules", ())),
             apps=tuple(d.get("apps", ())),

@@ -22,7 +22,7 @@ from pathlib import PurePosixPath
 from decompose.extract.api_spec import API_PREFIX, HEALTH_PATH
 from decompose.extract.plan import index as F
 from decompose.extract.plan.state import PlannerState
-from decompose.extract.plan.values import AdminModel, ManualStep, WebFace, WebMount, WebRoute
+from decompose.extract.plan.values import AdminModel, ManualStep, ModelPermissions, WebFace, WebMount, WebRoute
 from decompose.graph import Evidence
 from decompose.scan.source import walk_files
 
@@ -84,6 +84,11 @@ def literal_prefix(mount: WebMount) -> str:
     else:
         cut = re.search(r"<", route)
     return route[: cut.start()] if cut else route
+
+
+def _camel_to_spaces(name: str) -> str:
+    """Django's default ``verbose_name`` of a model class (``ChatMessage`` → ``chat message``)."""
+    return re.sub(r"(((?<=[a-z])[A-Z])|([A-Z](?![A-Z]|$)))", r" \1", name).strip().lower()
 
 
 def _string(node: ast.AST | None) -> str | None:
@@ -243,6 +248,7 @@ class WebPart(PlannerState):
             admin_apps=tuple(sorted({*self._admin_apps(), *(a.label for a in admin_models)})),
             admin=tuple(admin_mounts[k] for k in sorted(admin_mounts)),
             admin_models=admin_models,
+            model_permissions=self._model_permissions(),
             static="whitenoise" if whitenoise else "staticfiles",
             modules=tuple(sorted(self._closure(vendored, seen))),
             apps=tuple(self._contrib_apps),
@@ -570,6 +576,49 @@ class WebPart(PlannerState):
                             where = Evidence(m.path, line)
                             out[key] = AdminModel(site[0], site[1], label, obj, where, mf.qualname, admin_class)
         return tuple(out[k] for k in sorted(out))
+
+    def _model_permissions(self) -> tuple[ModelPermissions, ...]:
+        """Each moved model's permissions as Django creates them (``Meta.default_permissions``,
+        ``Meta.permissions``, named with ``Meta.verbose_name``, each read when literal)."""
+        out: list[ModelPermissions] = []
+        for q in sorted(self.p.models):
+            mf = self.p.models[q]
+            if mf.abstract or mf.module not in self.moved:
+                continue
+            label, _, obj = mf.label.partition(".")
+            meta: dict[str, ast.AST] = {}
+            cls = self.p.modules[mf.module].defs.get(obj)
+            for node in cls.body if isinstance(cls, ast.ClassDef) else ():
+                if isinstance(node, ast.ClassDef) and node.name == "Meta":
+                    for stmt in node.body:
+                        if (
+                            isinstance(stmt, ast.Assign)
+                            and len(stmt.targets) == 1
+                            and isinstance(stmt.targets[0], ast.Name)
+                        ):
+                            meta[stmt.targets[0].id] = stmt.value
+            verbose = meta.get("verbose_name")
+            if isinstance(verbose, ast.Call) and verbose.args:  # gettext_lazy("...")
+                verbose = verbose.args[0]
+            name = _string(verbose) or _camel_to_spaces(obj)
+            try:
+                actions = ast.literal_eval(meta["default_permissions"]) if "default_permissions" in meta else None
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                actions = None
+            if not isinstance(actions, (list, tuple)) or not all(isinstance(a, str) for a in actions):
+                actions = ("add", "change", "delete", "view")
+            perms = [(f"{a}_{obj.lower()}", f"Can {a} {name}") for a in actions]
+            listed = meta.get("permissions")
+            for pair in listed.elts if isinstance(listed, (ast.List, ast.Tuple)) else ():
+                if isinstance(pair, (ast.Tuple, ast.List)) and len(pair.elts) == 2:
+                    first, second = pair.elts
+                    if isinstance(second, ast.Call) and second.args:
+                        second = second.args[0]
+                    code, text = _string(first), _string(second)
+                    if code is not None:
+                        perms.append((code, text or code))
+            out.append(ModelPermissions(label, obj.lower(), tuple(perms)))
+        return tuple(out)
 
     def _middleware(self) -> tuple[str, ...]:
         value = self.p.project.settings.get("MIDDLEWARE")
