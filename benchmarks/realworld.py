@@ -530,21 +530,44 @@ class Chain:
     def access_log(self) -> Path:
         return self.logs / "service-access.log"
 
-    def start_service(self, venv: Path) -> tuple[Running | None, str, Outcome | None]:
+    @property
+    def workers(self) -> int:
+        """How many processes run the suite (pytest-xdist's ``-n``): one service each."""
+        args = list(self.app.suite_args)
+        return int(args[args.index("-n") + 1]) if "-n" in args and args[args.index("-n") + 1].isdigit() else 1
+
+    def client_package(self) -> str:
+        """The generated client package's dotted name (the folder the rewire added ``testing.py`` to)."""
+        listing = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all", "-z"],
+            cwd=self.monolith,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        found = sorted(e[3:] for e in listing.split("\0") if e.startswith("?? ") and e.endswith("/testing.py"))
+        rel = (self.monolith / found[0]).parent.relative_to(self.project_dir)
+        return ".".join(rel.parts)
+
+    def start_service(self, venv: Path, worker: int = 0) -> tuple[Running | None, str, Outcome | None]:
         """The service under gunicorn (two workers) on a free loopback port, on a database of its own migrated
-        first (``remote.sqlite3``), every request in :attr:`access_log`: ``(running, url, None)`` once
-        ``/healthz`` answers, else ``(None, "", the failed step)``."""
-        migrated = self.service_manage(venv, "migrate", "--noinput", database="remote.sqlite3")
+        first (``remote<worker>.sqlite3``), every request in :attr:`access_log`, its data reset after each test
+        of the monolith's suite (``DECOMPOSE_TEST_RESET=1``): ``(running, url, None)`` once ``/healthz``
+        answers, else ``(None, "", the failed step)``."""
+        database = f"remote{worker}.sqlite3"
+        migrated = self.service_manage(venv, "migrate", "--noinput", database=database)
         if not migrated.ok:
             return None, "", migrated
         package = json.loads((self.service / "extraction-plan.json").read_text(encoding="utf-8"))["package"]
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        self.access_log.unlink(missing_ok=True)
+        if worker == 0:
+            self.access_log.unlink(missing_ok=True)
         cmd = [str(venv / "bin" / "gunicorn"), f"{package}.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
         cmd += ["--timeout", "120", "--access-logfile", str(self.access_log)]
-        running = self.start("service (gunicorn)", cmd, cwd=self.service, env=self.service_env("remote.sqlite3"),
+        env = {**self.service_env(database), "DECOMPOSE_TEST_RESET": "1"}
+        running = self.start(f"service (gunicorn) {worker}", cmd, cwd=self.service, env=env,
                              timeout=timeout_for("suite", 7200))  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -559,6 +582,24 @@ class Chain:
         running.kill()
         return None, "", self.record(running.wait())
 
+    def start_services(self, venv: Path) -> tuple[list[Running], list[str], Outcome | None]:
+        """One service per process of the suite (:attr:`workers`); on a failure, those started are stopped."""
+        started: list[Running] = []
+        urls: list[str] = []
+        for worker in range(self.workers):
+            running, url, failed = self.start_service(venv, worker)
+            if running is None:
+                self.stop_services(started)
+                return [], [], failed
+            started.append(running)
+            urls.append(url)
+        return started, urls, None
+
+    def stop_services(self, services: list[Running]) -> None:
+        for running in services:
+            running.kill()
+            self.record(running.wait())
+
     def service_requests(self) -> dict[str, int]:
         """The requests the service answered (its access log, the start-up's ``/healthz`` probes left out):
         ``"METHOD path-without-query status"`` → count."""
@@ -567,7 +608,7 @@ class Chain:
             return counts
         for line in self.access_log.read_text(encoding="utf-8", errors="replace").splitlines():
             m = re.search(r'"([A-Z]+) ([^ ?"]+)[^"]*" (\d{3})', line)
-            if m is None or m.group(2) == "/healthz":
+            if m is None or m.group(2) in ("/healthz", "/api/v1/_test/reset"):
                 continue
             key = f"{m.group(1)} {m.group(2)} {m.group(3)}"
             counts[key] = counts.get(key, 0) + 1
@@ -713,14 +754,20 @@ class Chain:
             timeout=timeout_for("manage", 900),
         )
 
-    def start_suite(self, runtime: Path, remote: str | None = None) -> Running:
+    def start_suite(self, runtime: Path, remote: list[str] | None = None) -> Running:
         """The rewired monolith's whole suite in the background: in local mode, or in remote mode with the
-        service at ``remote`` (its URL)."""
+        services at ``remote`` (one URL per process of the suite), reset after each test by the client's test
+        support (``<client>.testing``: a pytest plugin, or Django's runner for ``manage.py test``)."""
         cmd = ["bash", str(SCRIPT), "test", self.app.project, "--in", str(self.monolith), *self.app.suite_args]
         if remote is None:
             env = self.monolith_env(runtime)
             return self.start("suite local", cmd, cwd=REPO, env=env, timeout=timeout_for("suite", 7200))
-        env = self.monolith_env(runtime, **self.remote_env(configured=True, url=remote))
+        support = f"{self.client_package()}.testing"
+        cmd += ["-p", support] if self.app.project == "pretalx" else [f"--testrunner={support}.DiscoverRunner"]
+        env = self.monolith_env(runtime, **self.remote_env(configured=True, url=remote[0]))
+        env[f"DECOMPOSE_{self.app.app.upper()}_URLS"] = ",".join(remote)
+        # pytest imports the plugin before it reads the project's pythonpath setting
+        env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(self.project_dir)])
         return self.start("suite remote", cmd, cwd=REPO, env=env, timeout=timeout_for("suite", 7200))
 
 
@@ -805,15 +852,13 @@ def bench_app(app: App, work: Path, pristine: Running | None = None) -> dict[str
 def remote_suite(chain: Chain, venv: Path, runtime: Path) -> dict[str, object]:
     """The whole suite in remote mode, the service under gunicorn: the figures' row, with the requests the
     service answered (``requests``: total; ``answered``: per method, path and status)."""
-    service, url, failed = chain.start_service(venv)
-    if service is None:
-        assert failed is not None
+    services, urls, failed = chain.start_services(venv)
+    if failed is not None:
         return {**_row(failed, "the service did not start: " + _why(failed)), "ok": False}
     try:
-        o = chain.record(chain.start_suite(runtime, remote=url).wait())
+        o = chain.record(chain.start_suite(runtime, remote=urls).wait())
     finally:
-        service.kill()
-        chain.record(service.wait())
+        chain.stop_services(services)
     result = parse_suite(o.output())
     unexpected = result.unexpected(chain.app.project)
     answered = chain.service_requests()

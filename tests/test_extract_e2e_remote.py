@@ -77,7 +77,8 @@ class Service:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**_base_env(), "DATABASE_URL": f"sqlite:///{self.db}", "DECOMPOSE_SERVICE_TOKEN": TOKEN,
-                    "DJANGO_SECRET_KEY": "e2e-secret-key-0123456789", "DECOMPOSE_IDENTITY_KEY": IDENTITY_KEY, "MONOLITH_URL": monolith_url, "MONOLITH_TOKEN": TOKEN, "MONOLITH_TIMEOUT": "10"}
+                    "DJANGO_SECRET_KEY": "e2e-secret-key-0123456789", "DECOMPOSE_IDENTITY_KEY": IDENTITY_KEY, "MONOLITH_URL": monolith_url, "MONOLITH_TOKEN": TOKEN, "MONOLITH_TIMEOUT": "10",
+                    "DECOMPOSE_TEST_RESET": "1"}  # the monolith's suite resets it after each test (shop.services.testing)
         migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=self.folder, env=self.env,
                                  capture_output=True, text=True, timeout=300, check=False)
         assert migrate.returncode == 0, migrate.stderr[-2000:]
@@ -89,7 +90,14 @@ class Service:
         """Requests to the service's API (not /healthz) logged so far: remote mode that calls nothing fails."""
         if not self.log.exists():
             return 0
-        return sum(1 for ln in self.log.read_text(errors="replace").splitlines() if '"GET /api/' in ln or '"POST /api/' in ln)
+        return sum(1 for ln in self.log.read_text(errors="replace").splitlines()
+                   if ('"GET /api/' in ln or '"POST /api/' in ln) and "/api/v1/_test/" not in ln)  # resets are not calls
+
+    def resets(self) -> int:
+        """Resets of the service's data logged so far (shop.services.testing, after each test of the monolith)."""
+        if not self.log.exists():
+            return 0
+        return self.log.read_text(errors="replace").count('"POST /api/v1/_test/reset HTTP/1.1" 200')
 
     def proxied(self) -> list[str]:
         """``METHOD path status`` of each request the service served for a page (not /api/v1/, not /healthz):
@@ -138,8 +146,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
     _generate(SERVICES, tmp / "services")
     live_port = _free_port()
     services = {name: Service(name, tmp, f"http://127.0.0.1:{live_port}") for name in SERVICES}
-    env = {**_base_env(), "PYTHONPATH": str(PLUGIN), "DECOMPOSE_E2E_LIVESERVER": f"127.0.0.1:{live_port}",
-           "DECOMPOSE_E2E_SERVICE_DBS": os.pathsep.join(str(s.db) for s in services.values())}
+    env = {**_base_env(), "PYTHONPATH": str(PLUGIN), "DECOMPOSE_E2E_LIVESERVER": f"127.0.0.1:{live_port}"}
     for name, s in services.items():
         env[f"DECOMPOSE_{name.upper()}_MODE"] = "remote"
         env[f"DECOMPOSE_{name.upper()}_URL"] = s.url
@@ -158,7 +165,8 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
 def _pytest(monolith: Path, env: dict[str, str], *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     ignore = [f"--ignore={name}" for name in SERVICES]
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "-p", "e2e_plugin", "-p", "no:randomly", *ignore, *args],
+        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "-p", "e2e_plugin", "-p", "shop.services.testing",
+         "-p", "no:randomly", *ignore, *args],
         cwd=monolith, env=env, capture_output=True, text=True, timeout=timeout, check=False,
     )
 
@@ -189,6 +197,7 @@ def test_the_whole_remaining_suite_passes_with_services_remote_over_http(
     monolith, env, services = deployed
     env = {**env, **{f"DECOMPOSE_{name.upper()}_MODE": "local" for name in SERVICES if name not in remote}}
     before = {name: services[name].api_requests() for name in remote}
+    resets_before = {name: services[name].resets() for name in remote}
     installed = _installed_apps(monolith, env)
     assert "'shop.services'" in installed
     for name in SERVICES:  # remote mode removed the app (its label or its AppConfig path); local mode keeps it
@@ -205,6 +214,11 @@ def test_the_whole_remaining_suite_passes_with_services_remote_over_http(
     served = {name: services[name].api_requests() - before[name] for name in remote}
     print(f"API requests served during the remote run: {served}")
     assert all(n > 0 for n in served.values()), served  # remote mode went over HTTP, for every remote service
+    resets = {name: services[name].resets() - resets_before[name] for name in remote}
+    assert all(n >= count for n in resets.values()), (resets, count)  # each test left the services empty
+    for name in remote:  # the reset needs the service token
+        refused = httpx.post(f"{services[name].url}/api/v1/_test/reset", timeout=10)
+        assert refused.status_code in (401, 403), refused.text
 
 
 def test_the_moved_apps_view_tests_pass_in_the_monolith_through_the_proxy(
@@ -218,7 +232,8 @@ def test_the_moved_apps_view_tests_pass_in_the_monolith_through_the_proxy(
     assert "payments/tests/test_views.py" in tests
     before = {name: len(s.proxied()) for name, s in services.items()}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "-rfEs", "-p", "e2e_plugin", "-p", "no:randomly", *tests],
+        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "-rfEs", "-p", "e2e_plugin", "-p",
+         "shop.services.testing", "-p", "no:randomly", *tests],
         cwd=monolith, env=env, capture_output=True, text=True, timeout=600, check=False,
     )
     assert result.returncode == 0 and not _failed(result.stdout), result.stdout[-4000:]

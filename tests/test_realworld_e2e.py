@@ -345,15 +345,13 @@ def test_monolith_passes_its_whole_suite_in_remote_mode(runs: dict[str, Run], ke
         venv = run.venv()
         if not SUITES:
             pytest.fail(f"{key}: the suite was not run (DECOMPOSE_REALWORLD_SUITES=0)")
-        service, url, failed = run.chain.start_service(venv)
-        if service is None:
-            assert failed is not None
+        services, urls, failed = run.chain.start_services(venv)
+        if failed is not None:
             pytest.fail(explain(failed, f"{key}: the service does not start under gunicorn"))
         try:
-            out = run.chain.record(run.chain.start_suite(runtime, remote=url).wait())
+            out = run.chain.record(run.chain.start_suite(runtime, remote=urls).wait())
         finally:
-            service.kill()
-            run.chain.record(service.wait())
+            run.chain.stop_services(services)
         text = out.output()
         result = parse_suite(text)
         answered = run.chain.service_requests()

@@ -141,6 +141,7 @@ def web_files(
         f"{folder}/proxy.py": Template(_template("proxy.py.tmpl")).substitute(subst),
         f"{folder}/identity.py": Template(_template("identity.py.tmpl")).substitute(subst),
         f"{folder}/remote_admin.py": Template(_template("remote_admin.py.tmpl")).substitute(subst),
+        f"{folder}/testing.py": Template(_template("testing.py.tmpl")).substitute(subst),
         f"{folder}/routes/__init__.py": Template(_template("routes_init.py.tmpl")).substitute(subst),
         f"{base}/__init__.py": Template(_template("routes_service.py.tmpl")).substitute(
             package=package,

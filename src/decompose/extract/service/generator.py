@@ -683,6 +683,7 @@ def urls_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
     lines += [  # the remote ORM of the staying code (query.py)
         f'    path("{prefix}/query/<str:app_label>/<str:model_name>", query.Query.as_view(), name="orm_query"),',
         f'    path("{prefix}/command/<str:app_label>/<str:model_name>", query.Command.as_view(), name="orm_command"),',
+        f'    path("{prefix}/_test/reset", query.Reset.as_view(), name="test_reset"),  # DECOMPOSE_TEST_RESET=1 only',
     ]
     lines += [
         "]",
