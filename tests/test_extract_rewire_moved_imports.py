@@ -151,6 +151,18 @@ def test_a_form_the_client_cannot_serve_stops_the_rewiring_naming_file_line_and_
     assert str(err.value).startswith(f"cannot rewire: {form}")
 
 
+def test_an_attribute_or_keyword_spelled_like_the_bound_module_is_not_a_use_of_it() -> None:
+    out = run("""
+        from proj.shop import models
+
+
+        def count(registry):
+            return models.Order.objects.count(), registry.models, dict(models=1)
+    """)
+    assert "from proj.services import shop as models\n" in out
+    assert "registry.models, dict(models=1)" in out
+
+
 def test_a_module_that_exports_nothing_is_left_alone() -> None:
     src = "import proj.shop.enums\nfrom proj.shop import enums\n\nX = proj.shop.enums.STATES, enums.STATES\n"
     assert run(src) == src

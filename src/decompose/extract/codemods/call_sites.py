@@ -469,16 +469,19 @@ class _BindingUses(cst.CSTVisitor):
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         dotted = get_full_name_for_node(node)
-        if dotted is None:
-            return True
-        for bound, names in self.uses.items():
+        for bound, names in self.uses.items() if dotted is not None else ():
             if dotted == bound:
                 names.add(None)  # the module itself (its chain alone, not followed by a name)
                 return False
-            if dotted.startswith(bound + "."):
+            if dotted is not None and dotted.startswith(bound + "."):
                 names.add(dotted[len(bound) + 1 :].split(".", 1)[0])
                 return False
-        return True
+        node.value.visit(self)  # `obj.models`: the attribute's own name is not the bound one
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)  # `f(models=...)`: a keyword is not a use
+        return False
 
     def visit_Name(self, node: cst.Name) -> bool:
         if node.value in self.uses:
