@@ -46,6 +46,8 @@ from django.core.exceptions import (
 )
 from django.db import DatabaseError, DataError, IntegrityError, models, transaction
 from django.db.models import Avg, Count, F, Max, Min, Q, Sum, Value
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -568,14 +570,16 @@ def _typed_error(exc: exceptions.APIException, type_name: str) -> Response:
     return Response({"error": str(exc.detail), "type": type_name}, status=exc.status_code)
 
 
-_QUERY_ERRORS = (FieldError, ValueError, TypeError, ArithmeticError, ValidationError, OverflowError, DataError)
+#: what a query or command the checks let through may still raise: a 400 naming it, never a 500
+_QUERY_ERRORS = (FieldError, FieldDoesNotExist, ValueError, TypeError, ArithmeticError, ValidationError, OverflowError,
+                 DataError)  # fmt: skip
 
 
 class Query(APIView):
     """POST /api/v1/query/<app_label>/<ModelName>: one read (see the module docstring)."""
 
-    schema = None
-
+    @extend_schema(operation_id="orm_query", request=OpenApiTypes.OBJECT,
+                   responses={200: OpenApiTypes.OBJECT, **rest.ERRORS, 503: rest.ErrorSerializer})  # fmt: skip
     def post(self, request: Request, app_label: str, model_name: str) -> Response:
         model = _model(app_label, model_name)
         try:
@@ -625,8 +629,8 @@ def _values(
 class Command(APIView):
     """POST /api/v1/command/<app_label>/<ModelName>: one write, in one transaction (see the module docstring)."""
 
-    schema = None
-
+    @extend_schema(operation_id="orm_command", request=OpenApiTypes.OBJECT, parameters=rest.IDEMPOTENCY_PARAMETERS,
+                   responses={200: OpenApiTypes.OBJECT, **rest.IDEMPOTENCY_ERRORS, 503: rest.ErrorSerializer})  # fmt: skip
     @rest.idempotent
     def post(self, request: Request, app_label: str, model_name: str) -> Response:
         model = _model(app_label, model_name)
@@ -728,3 +732,38 @@ class Command(APIView):
             except MultipleObjectsReturned as exc:
                 raise Multiple(str(exc)) from None
         return {"result": [rest.dto(obj), created]}
+
+
+class Reset(APIView):
+    """POST /api/v1/_test/reset: empty the moved apps' tables and the service's own store (idempotency keys,
+    outbox), for a monolith's test suite run against this service (``<client>.testing`` calls it after each
+    test, as the monolith's own test database is rolled back). Served only when the service was started with
+    ``DECOMPOSE_TEST_RESET=1`` (a 404 otherwise), with the service token; never turn it on in production."""
+
+    @extend_schema(exclude=True)
+    def post(self, request: Request) -> Response:
+        if not getattr(settings, "DECOMPOSE_TEST_RESET", False):
+            raise exceptions.NotFound("no such endpoint (the service runs without DECOMPOSE_TEST_RESET)")
+        return Response({"tables": reset_data()})
+
+
+def reset_data(using: str = "default") -> int:
+    """Empty the tables of the moved apps' models and of the service's own models (``flush`` restricted to
+    them: Django's own SQL for it, sequences reset); returns how many tables."""
+    from django.core.management.color import no_style
+    from django.db import connections
+
+    connection = connections[using]
+    labels = [*APPS, apps.get_containing_app_config("notifications_service.models").label]
+    tables = sorted(
+        {
+            m._meta.db_table
+            for label in dict.fromkeys(labels)
+            for m in apps.get_app_config(label).get_models(include_auto_created=True)
+            if m._meta.managed and not m._meta.proxy
+        }
+        & set(connection.introspection.table_names())
+    )
+    statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=True)
+    connection.ops.execute_sql_flush(statements)
+    return len(tables)

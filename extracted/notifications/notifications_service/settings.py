@@ -41,6 +41,10 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 #: The token callers send as "Authorization: Bearer <token>". Empty: every call is refused.
 SERVICE_TOKEN = env.str("DECOMPOSE_SERVICE_TOKEN", default="")
 
+#: DECOMPOSE_TEST_RESET=1: POST /api/v1/_test/reset empties the service's data (a monolith's test suite run
+#: against this service resets it after each test). Off by default; never on in production.
+DECOMPOSE_TEST_RESET = env.bool("DECOMPOSE_TEST_RESET", default=False)
+
 #: Request bodies larger than this are refused (400), and JSON nested deeper than JSON_MAX_DEPTH.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 JSON_MAX_DEPTH = 32
@@ -87,6 +91,14 @@ DATABASES = {
 }
 # as in the monolith (shop/settings.py:91)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+#: errors (a 500's traceback) and warnings go to stderr, where gunicorn and the orchestrator collect them
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/services/unread_count", api.ServicesUnreadCount.as_view(), name="services_unread_count"),
     path("api/v1/query/<str:app_label>/<str:model_name>", query.Query.as_view(), name="orm_query"),
     path("api/v1/command/<str:app_label>/<str:model_name>", query.Command.as_view(), name="orm_command"),
+    path("api/v1/_test/reset", query.Reset.as_view(), name="test_reset"),  # DECOMPOSE_TEST_RESET=1 only
 ]
 
 urlpatterns += web_urls.urlpatterns  # the moved apps' pages (web_urls.py), after the API

@@ -10,13 +10,14 @@ from django.contrib import admin
 from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 
-from notifications_service import identity
+from notifications_service import admin_apps, identity
 
 urlpatterns = [
+    # the moved models' entries of the monolith's admin index (admin_apps.py)
+    path("_decompose/admin/<str:site>/apps", admin_apps.app_list),
     path("api/notifications/", include(("notifications.urls", "notifications"), namespace="notifications")),  # shop/urls.py:15
-    # the moved models' admin; its login is the monolith's (identity.monolith_login)
-    path("admin/login/", identity.monolith_login),
-    path("admin/", admin.site.urls),
+    path("admin/login/", identity.monolith_login),  # its login is the monolith's
+    path("admin/", admin.site.urls),  # shop/urls.py:6
 ]
 
 if settings.DEBUG:  # in production the edge serves STATIC_ROOT (manage.py collectstatic)

@@ -33,7 +33,7 @@ class PaymentsPaymentDTO(serializers.Serializer):
     card_last4 = serializers.CharField(read_only=True)
     gateway_reference = serializers.CharField(read_only=True)
     failure_reason = serializers.CharField(read_only=True)
-    captured_at = serializers.DateTimeField(read_only=True)
+    captured_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class PaymentsRefundDTO(serializers.Serializer):

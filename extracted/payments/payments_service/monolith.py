@@ -105,6 +105,29 @@ def ref(label: str, pk: object, data: dict[str, Any] | None = None) -> RemoteRef
     return _ref_class(label)(pk, data)
 
 
+def generic_ref(content_type_id: object, object_id: object) -> RemoteRef | None:
+    """The monolith's object a moved GenericForeignKey points at: a reference labelled with the monolith's
+    content type id (the service's own content types number differently)."""
+    if content_type_id is None or object_id is None:
+        return None
+    return ref(f"monolith.content_type_{content_type_id}", object_id)
+
+
+def generic_ids(value: object) -> tuple[object, object]:
+    """``(content type id, object id)`` of what a moved GenericForeignKey is set to: a reference from
+    :func:`generic_ref`, a DTO dict with ``content_type_id`` and ``id``, or None."""
+    if value is None:
+        return None, None
+    if isinstance(value, RemoteRef) and value.label.startswith("monolith.content_type_"):
+        return int(value.label.rsplit("_", 1)[1]), value.pk
+    if isinstance(value, dict) and "content_type_id" in value:
+        return value["content_type_id"], value.get("id", value.get("pk"))
+    raise ValueError(
+        f"{value!r}: a generic relation here needs the monolith's content type id with the object "
+        "(a reference from generic_ref, or a dict with content_type_id and id)"
+    )
+
+
 def ref_id(value: object) -> object:
     """The id of a reference, a model instance, a DTO dict or an id."""
     if value is None or isinstance(value, int):
@@ -251,7 +274,18 @@ def relay(upto: int | None = None, limit: int = 500) -> tuple[int, int]:
             event.attempts += 1
             event.save(update_fields=["delivered", "attempts"])
             delivered += 1
+    _prune_now_and_then()
     return delivered, OutboxEvent.objects.filter(delivered__isnull=True).count()
+
+
+def _prune_now_and_then() -> None:
+    """Old idempotency keys and delivered events go, at most once an hour (models.prune)."""
+    from .models import prune_now_and_then
+
+    try:
+        prune_now_and_then()
+    except Exception:  # noqa: BLE001 (bookkeeping: never fails a relay; `manage.py prune_decompose` says why)
+        log.exception("pruning the idempotency keys and delivered events failed")
 
 
 # Models of the monolith the moved code refers to (references by id).

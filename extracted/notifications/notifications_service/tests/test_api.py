@@ -11,7 +11,7 @@ from django.conf import settings as django_settings
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
-OPERATIONS = [('POST', '/api/v1/events/order_cancelled'), ('POST', '/api/v1/events/order_placed'), ('POST', '/api/v1/events/payment_refunded'), ('POST', '/api/v1/events/review_submitted'), ('POST', '/api/v1/events/shipment_delivered'), ('POST', '/api/v1/events/shipment_dispatched'), ('POST', '/api/v1/events/user_registered'), ('POST', '/api/v1/services/list_notifications'), ('POST', '/api/v1/services/mark_all_read'), ('POST', '/api/v1/services/unread_count')]
+OPERATIONS = [('POST', '/api/v1/events/order_cancelled'), ('POST', '/api/v1/events/order_placed'), ('POST', '/api/v1/events/payment_refunded'), ('POST', '/api/v1/events/review_submitted'), ('POST', '/api/v1/events/shipment_delivered'), ('POST', '/api/v1/events/shipment_dispatched'), ('POST', '/api/v1/events/user_registered'), ('POST', '/api/v1/services/list_notifications'), ('POST', '/api/v1/services/mark_all_read'), ('POST', '/api/v1/services/unread_count'), ('POST', '/api/v1/query/{app_label}/{model_name}'), ('POST', '/api/v1/command/{app_label}/{model_name}')]
 POSTS = ['/api/v1/events/order_cancelled', '/api/v1/events/order_placed', '/api/v1/events/payment_refunded', '/api/v1/events/review_submitted', '/api/v1/events/shipment_delivered', '/api/v1/events/shipment_dispatched', '/api/v1/events/user_registered', '/api/v1/services/list_notifications', '/api/v1/services/mark_all_read', '/api/v1/services/unread_count']
 RETRIEVES = []
 TOKEN = "test-token-for-notifications"

@@ -11,7 +11,7 @@ from django.conf import settings as django_settings
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
-OPERATIONS = [('GET', '/api/v1/payments/payments/'), ('GET', '/api/v1/payments/payments/{id}/'), ('GET', '/api/v1/payments/refunds/'), ('GET', '/api/v1/payments/refunds/{id}/'), ('POST', '/api/v1/services/authorize_payment'), ('POST', '/api/v1/services/capture_payment'), ('POST', '/api/v1/services/captured_total'), ('POST', '/api/v1/services/latest_payment'), ('POST', '/api/v1/services/payment_status'), ('POST', '/api/v1/services/payments_for_order'), ('POST', '/api/v1/services/refund_order'), ('POST', '/api/v1/services/refund_payment')]
+OPERATIONS = [('GET', '/api/v1/payments/payments/'), ('GET', '/api/v1/payments/payments/{id}/'), ('GET', '/api/v1/payments/refunds/'), ('GET', '/api/v1/payments/refunds/{id}/'), ('POST', '/api/v1/services/authorize_payment'), ('POST', '/api/v1/services/capture_payment'), ('POST', '/api/v1/services/captured_total'), ('POST', '/api/v1/services/latest_payment'), ('POST', '/api/v1/services/payment_status'), ('POST', '/api/v1/services/payments_for_order'), ('POST', '/api/v1/services/refund_order'), ('POST', '/api/v1/services/refund_payment'), ('POST', '/api/v1/query/{app_label}/{model_name}'), ('POST', '/api/v1/command/{app_label}/{model_name}')]
 POSTS = ['/api/v1/services/authorize_payment', '/api/v1/services/capture_payment', '/api/v1/services/captured_total', '/api/v1/services/latest_payment', '/api/v1/services/payment_status', '/api/v1/services/payments_for_order', '/api/v1/services/refund_order', '/api/v1/services/refund_payment']
 RETRIEVES = ['/api/v1/payments/payments/{id}/', '/api/v1/payments/refunds/{id}/']
 TOKEN = "test-token-for-payments"

@@ -515,7 +515,7 @@ class ForeignKeyToId(_Names):
         getter = (
             f"@property\n"
             f"def {name}(self):\n"
-            f'    """{cut.cut.target} stays in the monolith: a reference by id (decompose)"""\n'
+            f'    """{cut.cut.target} stays in the monolith: a reference by id (decompose)."""\n'
             f"    return {alias}.ref({target}, self.{cut.attname})\n"
         )
         setter = f"@{name}.setter\ndef {name}(self, value):\n    self.{cut.attname} = {alias}.ref_id(value)\n"
