@@ -529,6 +529,18 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
     notes.extend(_history_notes(root, plan))
     routes, permissions = _web_face(root, plan, mounted, switch_modules)
     changes.update(web_files(pkg, location.folder, plan.service, routes, permissions, plan.web))
+    for name, rel in sorted(plan.web.shared_templates.items()):  # the monolith still renders them in remote mode
+        template = read_text(root, rel)
+        if template is None:
+            notes.append(f"remote mode: {rel} ({name}) is rendered by staying code but cannot be read: copy it by hand")
+            continue
+        changes[f"{location.folder}/templates/{name}"] = template
+    if plan.web.shared_templates:
+        notes.append(
+            f"remote mode: staying templates and code render {len(plan.web.shared_templates)} of the moved templates "
+            f"({', '.join(sorted(plan.web.shared_templates))}): {location.folder}/templates/ keeps copies for when the "
+            "moved apps are not installed; keep them in sync, or move those templates out of the moved apps"
+        )
     for conf in routes:
         notes.extend(
             f"remote mode: {u}; {conf.module}'s mirror forwards every other path under its prefix to the service"

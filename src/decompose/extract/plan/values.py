@@ -629,6 +629,9 @@ class WebFace:
     admin_models: tuple[AdminModel, ...] = ()
     #: the moved models' content types and permissions (the monolith keeps them in remote mode)
     model_permissions: tuple[ModelPermissions, ...] = ()
+    #: moved templates the monolith still renders (staying templates include them, staying code names them):
+    #: name → the moved file; the client package keeps copies for remote mode
+    shared_templates: dict[str, str] = field(default_factory=dict)
     static: str = "staticfiles"
     modules: tuple[str, ...] = ()
     #: Django's contrib apps whose template tag libraries the pages load (``humanize``), to install
@@ -651,6 +654,7 @@ class WebFace:
             "admin": [r.to_dict() for r in self.admin],
             "admin_models": [a.to_dict() for a in self.admin_models],
             "model_permissions": [m.to_dict() for m in self.model_permissions],
+            "shared_templates": {k: self.shared_templates[k] for k in sorted(self.shared_templates)},
             "static": self.static,
             "modules": list(self.modules),
             "apps": list(self.apps),
@@ -672,6 +676,7 @@ class WebFace:
             admin=tuple(WebRoute.from_dict(r) for r in d.get("admin", ())),
             admin_models=tuple(AdminModel.from_dict(a) for a in d.get("admin_models", ())),
             model_permissions=tuple(ModelPermissions.from_dict(m) for m in d.get("model_permissions", ())),
+            shared_templates=dict(d.get("shared_templates", {})),
             static=d.get("static", "staticfiles"),
             modules=tuple(d.get("modules", ())),
             apps=tuple(d.get("apps", ())),

@@ -249,6 +249,7 @@ class WebPart(PlannerState):
             admin=tuple(admin_mounts[k] for k in sorted(admin_mounts)),
             admin_models=admin_models,
             model_permissions=self._model_permissions(),
+            shared_templates=self._shared_templates(moved_files),
             static="whitenoise" if whitenoise else "staticfiles",
             modules=tuple(sorted(self._closure(vendored, seen))),
             apps=tuple(self._contrib_apps),
@@ -669,6 +670,45 @@ class WebPart(PlannerState):
             if a.label not in self.apps and a.label in self.app_paths:
                 out.append(f"{self.app_paths[a.label]}/templates")
         return out
+
+    def _shared_templates(self, moved_files: Iterable[str]) -> dict[str, str]:
+        """Moved templates the monolith still renders: a staying template extends or includes one, or staying
+        code names one (``render(request, "chat/x.html")``), and what those extend or include in turn
+        (name → the moved file). In remote mode the moved app is not installed, so the client keeps copies."""
+        max_bytes = self.p.project.config.max_file_bytes
+        moved: dict[str, str] = {}
+        for rel in moved_files:
+            if "/templates/" in f"/{rel}" and any(rel.startswith(self.app_paths[a] + "/") for a in self.apps):
+                moved.setdefault(rel.split("/templates/", 1)[1], rel)
+        if not moved:
+            return {}
+        texts: list[str] = []
+        for folder in self._template_dirs():
+            if (self.root / folder).is_dir():
+                found, _skipped = walk_files(self.root, folder, max_bytes)
+                texts += [t for rel in found if (t := self._read_text(rel, max_bytes)) is not None]
+        names: set[str] = set()
+        for text in texts:
+            names.update(name for _q, name in _TEMPLATE_REF.findall(text) if name in moved)
+        for name in sorted(self.p.modules):
+            m = self.p.modules[name]
+            if name in self.moved or m.migration:
+                continue
+            try:
+                source = m.source
+            except F.ModuleUnreadable:
+                continue
+            names.update(found for found in _TEMPLATE_NAME.findall(source) if found in moved)
+        out: dict[str, str] = {}
+        queue = sorted(names)
+        while queue:
+            name = queue.pop()
+            if name in out:
+                continue
+            out[name] = moved[name]
+            text = self._read_text(moved[name], max_bytes) or ""
+            queue += [n for _q, n in _TEMPLATE_REF.findall(text) if n in moved and n not in out]
+        return dict(sorted(out.items()))
 
     def _templates(self, moved_files: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
         """(staying template name → its file, to vendor; ``{% load %}`` library → the staying module defining it)."""
