@@ -648,8 +648,8 @@ class Chain:
 
     def client_imports(self) -> dict[str, list[str]]:
         """Third-party distributions the files the rewire ADDED (the client package, migrations) import, each
-        with its first importing file: read statically (``ast``), minus the standard library, Django and the
-        project's own top-level packages."""
+        with its first importing file: read statically (``ast``), minus the standard library, Django, the
+        project's own top-level packages and imports guarded by ``except ImportError``."""
         listing = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=all", "-z"],
             cwd=self.monolith,
@@ -662,7 +662,20 @@ class Chain:
         needed: dict[str, list[str]] = {}
         for rel in added:
             tree = ast.parse((self.monolith / rel).read_text(encoding="utf-8"))
+            optional = {  # imports under `try: ... except ImportError:` are optional (testing.py's pytest)
+                id(inner)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Try)
+                and any(
+                    isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError")
+                    for h in node.handlers
+                )
+                for stmt in node.body
+                for inner in ast.walk(stmt)
+            }
             for node in ast.walk(tree):
+                if id(node) in optional:
+                    continue
                 if isinstance(node, ast.Import):
                     names = [a.name for a in node.names]
                 elif isinstance(node, ast.ImportFrom) and not node.level and node.module:

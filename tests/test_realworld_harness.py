@@ -97,3 +97,20 @@ def test_a_known_defect_can_span_lines_and_is_reported_by_its_last_line():
     assert found.endswith(": AttributeError: 'function' object has no attribute 'name'")
     # the same error elsewhere is not this defect
     assert known_defects("AttributeError: 'function' object has no attribute 'name'\n") == []
+
+
+def test_the_client_runtime_leaves_out_imports_guarded_by_import_error(tmp_path: Path) -> None:
+    # the client's testing.py imports pytest under `except ImportError` (a test-only helper): the runtime-declared
+    # step failed for voip and mail, asking the projects to declare pytest as a runtime dependency
+    import subprocess
+
+    from realworld import Chain
+
+    monolith = tmp_path / "monolith"
+    (monolith / "proj" / "services").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(monolith)], check=True)
+    (monolith / "proj" / "services" / "testing.py").write_text(
+        "try:\n    import pytest\nexcept ImportError:\n    pass\nimport httpx\n", encoding="utf-8"
+    )
+    chain = Chain(APPS["django-crm:voip"], tmp_path)
+    assert chain.client_imports() == {"httpx": ["proj/services/testing.py:5"]}

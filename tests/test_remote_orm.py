@@ -256,6 +256,12 @@ SCRIPT = textwrap.dedent(
     case("function", lambda: ORM.annotate(s=Upper("status")))  # LINE-FUNCTION
     case("reporting_refunds_total", lambda: queries.refunds_total(TODAY, TODAY))
     case("reporting_status_counts", lambda: queries.payment_status_counts(TODAY, TODAY))
+    from orders.models import Order  # staying: its reverse accessor of Payment.order goes to the service
+
+    case("reverse_create", lambda: Order(pk=105).payments.create(reference="REV-1", amount=D("1"), status="failed").order_id)
+    case("reverse_read", lambda: [Order(pk=105).payments.filter(status="failed").count(),
+                                  [p.reference for p in Order(pk=105).payments.all()], Order(pk=106).payments.exists()])
+    case("reverse_unsaved", lambda: Order().payments.count())
 
     timings = {}
     for name, fn in {"count": lambda: ORM.filter(status="failed").count(),
@@ -370,6 +376,13 @@ def test_update_delete_get_or_create_update_or_create_and_instances(run: dict[st
     assert _ok(run, "instance_delete", requests=2) == [1, None]
     assert _ok(run, "queryset_delete") == [1, {"payments.Payment": 1}]
     assert _ok(run, "in_bulk", requests=2) == ["ORM-1", "ORM-2", "ORM-B1", "ORM-B2"]
+
+
+def test_a_staying_models_reverse_accessor_is_a_queryset_of_the_service(run: dict[str, Any]) -> None:
+    # in remote mode Payment is not installed, so Order had no `payments` accessor (AttributeError)
+    assert _ok(run, "reverse_create") == 105
+    assert _ok(run, "reverse_read", requests=3) == [1, ["REV-1"], False]
+    assert _error(run, "reverse_unsaved", requests=0)["type"] == "ValueError"
 
 
 def test_what_cannot_be_pushed_down_names_the_staying_call_site(run: dict[str, Any]) -> None:

@@ -528,7 +528,7 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
 
     notes.extend(_history_notes(root, plan))
     routes, permissions = _web_face(root, plan, mounted, switch_modules)
-    changes.update(web_files(pkg, location.folder, plan.service, routes, permissions, plan.web))
+    changes.update(web_files(pkg, location.folder, plan.service, routes, permissions, plan.web, plan.fk_cuts))
     for name, rel in sorted(plan.web.shared_templates.items()):  # the monolith still renders them in remote mode
         template = read_text(root, rel)
         if template is None:

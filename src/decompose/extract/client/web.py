@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from importlib import resources
 from string import Template
 
-from decompose.extract.plan.values import WebFace
+from decompose.extract.plan.values import ForeignKeyCut, WebFace
 from decompose.extract.urlconfs import MirroredUrlconf, Route
 
 
@@ -120,6 +120,21 @@ def _models_spec(web: WebFace) -> str:
     return "\n".join(lines) + "\n)"
 
 
+def _reverse_spec(fk_cuts: Sequence[ForeignKeyCut]) -> str:
+    """``REVERSE``: the reverse accessors staying models had for moved models' relations to them:
+    ``(staying model label, accessor, moved model label, field)``."""
+    rows = sorted(
+        {
+            (c.target, c.reverse_name, c.model, c.field)
+            for c in fk_cuts
+            if c.direction == "from_moved" and c.field_type == "ForeignKey" and c.reverse_name
+        }
+    )
+    if not rows:
+        return "()"
+    return "(\n" + "".join(f"    ({', '.join(_q(str(x)) for x in row)}),\n" for row in rows) + ")"
+
+
 def web_files(
     package: str,
     folder: str,
@@ -127,6 +142,7 @@ def web_files(
     mirrors: Sequence[MirroredUrlconf],
     permissions: Sequence[str],
     web: WebFace | None = None,
+    fk_cuts: Sequence[ForeignKeyCut] = (),
 ) -> dict[str, str]:
     """``{path: text}`` of the proxy, the identity, the remote admin and ``service``'s route mirrors in the
     client package ``package`` (at ``folder``, relative to the project root); ``web`` is the plan's web face
@@ -151,6 +167,7 @@ def web_files(
             mirrors=f"{{\n{mirrored}}}" if mirrored else "{}",
             admin=_admin_spec(web),
             models=_models_spec(web),
+            reverse=_reverse_spec(fk_cuts),
         ),
     }
     for conf in mirrors:
