@@ -536,8 +536,8 @@ class Chain:
         args = list(self.app.suite_args)
         return int(args[args.index("-n") + 1]) if "-n" in args and args[args.index("-n") + 1].isdigit() else 1
 
-    def client_package(self) -> str:
-        """The generated client package's dotted name (the folder the rewire added ``testing.py`` to)."""
+    def added_files(self) -> list[str]:
+        """The files the rewire added to the monolith's copy (untracked in its git), relative to it, sorted."""
         listing = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=all", "-z"],
             cwd=self.monolith,
@@ -545,7 +545,11 @@ class Chain:
             text=True,
             check=True,
         ).stdout
-        found = sorted(e[3:] for e in listing.split("\0") if e.startswith("?? ") and e.endswith("/testing.py"))
+        return sorted(e[3:] for e in listing.split("\0") if e.startswith("?? "))
+
+    def client_package(self) -> str:
+        """The generated client package's dotted name (the folder the rewire added ``testing.py`` to)."""
+        found = [rel for rel in self.added_files() if rel.endswith("/testing.py")]
         rel = (self.monolith / found[0]).parent.relative_to(self.project_dir)
         return ".".join(rel.parts)
 
@@ -650,14 +654,7 @@ class Chain:
         """Third-party distributions the files the rewire ADDED (the client package, migrations) import, each
         with its first importing file: read statically (``ast``), minus the standard library, Django, the
         project's own top-level packages and imports guarded by ``except ImportError``."""
-        listing = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=all", "-z"],
-            cwd=self.monolith,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        added = sorted(e[3:] for e in listing.split("\0") if e.startswith("?? ") and e.endswith(".py"))
+        added = [rel for rel in self.added_files() if rel.endswith(".py")]
         roots = {self.monolith, self.project_dir}
         needed: dict[str, list[str]] = {}
         for rel in added:
