@@ -426,6 +426,9 @@ class ServiceRewrites:
     stand_ins: dict[str, str] = field(default_factory=dict)
     slices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     admin_sites: dict[str, str] = field(default_factory=dict)
+    #: staying ``django.dispatch.Signal`` subclasses the moved code instantiates → why they cannot be copied
+    #: (the service defines a plain ``Signal`` subclass of the same name in ``<pkg>.monolith``)
+    signal_classes: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -441,6 +444,7 @@ class ServiceRewrites:
             "stand_ins": dict(self.stand_ins),
             "slices": {k: list(v) for k, v in self.slices.items()},
             "admin_sites": dict(self.admin_sites),
+            "signal_classes": dict(self.signal_classes),
         }
 
     @classmethod
@@ -458,6 +462,7 @@ class ServiceRewrites:
             stand_ins=dict(d.get("stand_ins", {})),
             slices={k: tuple(v) for k, v in d.get("slices", {}).items()},
             admin_sites=dict(d.get("admin_sites", {})),
+            signal_classes=dict(d.get("signal_classes", {})),
         )
 
 

@@ -33,6 +33,8 @@ from decompose.extract.plan.values import Dependency, ManualStep, ServiceRewrite
 
 #: Django's admin site class, as code names it
 _ADMIN_SITES = frozenset({"django.contrib.admin.AdminSite", "django.contrib.admin.sites.AdminSite"})
+#: Django's signal class, as code names it
+_SIGNALS = frozenset({"django.dispatch.Signal", "django.dispatch.dispatcher.Signal"})
 #: Django signal plumbing: a receiver connected at import of a staying module would run in the service
 _CONNECTS = ("receiver", "connect")
 
@@ -167,6 +169,7 @@ class VendorPart(PlannerState):
         slices: dict[str, set[str]] = {}
         stand_ins: dict[str, str] = {}
         admin_sites: dict[str, str] = {}
+        signal_classes: dict[str, str] = {}
         sites: dict[str, tuple[str, int]] = {}
         queue = sorted(service)
         for dotted in abstract_bases:  # bases.py imports what the copied class uses
@@ -229,6 +232,16 @@ class VendorPart(PlannerState):
                         slices.setdefault(dep, set()).update(part)
                         seen.discard(dep)  # its imports are read again for the names the slice uses
                         queue.append(dep)
+                        continue
+                    if self._derives_from(qual, _SIGNALS):
+                        signal_classes[qual] = reason
+                        retarget[qual] = monolith
+                        todo[qual] = (
+                            f"{qual} is a Signal class of the monolith ({reason}): here it is a plain "
+                            "django.dispatch.Signal subclass of the same name; what the monolith's class adds "
+                            "to sending (filtering receivers, extra methods) does not run in the service"
+                        )
+                        sites.setdefault(qual, (m.path, imp.line))
                         continue
                     site = self._admin_site(qual)
                     if site is not None:
@@ -297,6 +310,7 @@ class VendorPart(PlannerState):
             packages=packages,
             stand_ins=dict(sorted(stand_ins.items())),
             admin_sites=dict(sorted(admin_sites.items())),
+            signal_classes=dict(sorted(signal_classes.items())),
         )
 
     def reclassified(self, dependencies: tuple[Dependency, ...]) -> tuple[Dependency, ...]:
@@ -345,6 +359,27 @@ class VendorPart(PlannerState):
             if mf is not None and not mf.abstract and mf.module not in self.moved:
                 return None  # it reads staying data
         return set(names)
+
+    def _derives_from(self, qual: str, bases: frozenset[str]) -> bool:
+        """Whether ``qual`` is a project class with one of ``bases`` among its bases (followed through the
+        project's classes)."""
+        frontier = [qual]
+        seen: set[str] = set()
+        for _ in range(8):
+            nxt = []
+            for dotted in frontier:
+                if dotted in bases:
+                    return True
+                if dotted in seen:
+                    continue
+                seen.add(dotted)
+                s = self.p.split_symbol(dotted)
+                mod = self.p.modules.get(s[0]) if s else None
+                cls = mod.defs.get(s[1]) if mod is not None and s else None
+                if mod is not None and isinstance(cls, ast.ClassDef):
+                    nxt += [b for b in (self.p.resolve(mod, base) for base in cls.bases) if b]
+            frontier = nxt
+        return False
 
     def _admin_site(self, qual: str) -> str | None:
         """The ``name`` of the Django admin site ``qual`` is (``x = SomeAdminSite(name="x")`` with

@@ -56,8 +56,31 @@ class _StandIn:
 
 
 def stand_ins_text(plan: ExtractionPlan) -> str:
-    """What monolith.py defines for the plan's stand-ins and admin sites ("" when there are none)."""
-    return _admin_sites_text(plan) + _stand_ins_text(plan)
+    """What monolith.py defines for the plan's stand-ins, admin sites and signal classes ("" when none)."""
+    return _admin_sites_text(plan) + _signal_classes_text(plan) + _stand_ins_text(plan)
+
+
+def _signal_classes_text(plan: ExtractionPlan) -> str:
+    classes = plan.service_rewrites.signal_classes
+    if not classes:
+        return ""
+    lines = [
+        "",
+        "",
+        "# Signal classes of the monolith the moved code defines its signals with: plain Signal subclasses here.",
+        "from django.dispatch import Signal as _Signal  # noqa: E402",
+    ]
+    for dotted, reason in sorted(classes.items()):
+        name = dotted.rpartition(".")[2]
+        lines += [
+            "",
+            "",
+            f"class {name}(_Signal):",
+            f'    """{dotted} in the monolith ({reason.replace(chr(34), chr(39))}): a plain Signal here;',
+            "    what the monolith's class adds to sending (filtering receivers, extra methods) does not run here.",
+            '    """',
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def _admin_sites_text(plan: ExtractionPlan) -> str:
