@@ -85,11 +85,24 @@ PROJECT = {
                 if not Customer.objects.filter(pk=sender).exists():
                     return []
                 return super().send(sender, **named)
+
+
+        def at_most_every(minutes):
+            def decorate(func):
+                func.interval = minutes
+                return func
+
+            return decorate
     """,
     "proj/sub/billing/signals.py": """
-        from core.dispatch import CustomerSignal
+        from core.dispatch import CustomerSignal, at_most_every
 
         invoice_issued = CustomerSignal()
+
+
+        @at_most_every(15)
+        def remind(sender, **kwargs):
+            return sender
     """,
     # a pure helper chain: helpers -> text -> constants (each imports the next)
     "core/constants.py": """
@@ -496,6 +509,16 @@ def test_a_signal_class_of_the_monolith_is_a_plain_signal_of_the_service(plan, s
     assert "core.dispatch.CustomerSignal" not in plan.service_rewrites.stand_ins
     assert "billing_service.monolith.CustomerSignal" in _imports(service / "proj/sub/billing/signals.py")
     assert "class CustomerSignal(_Signal):" in (service / "billing_service/monolith.py").read_text()
+
+
+def test_a_staying_decorator_the_moved_code_applies_at_import_is_copied_not_called_back(plan, service: Path) -> None:  # type: ignore[no-untyped-def]
+    """pretalx's moved receivers are decorated with @minimum_interval(15) of a module that reads staying data: as
+    a call back, importing them called the monolith over HTTP (MonolithUnavailable in the service's check)."""
+    cls = {(d.module, d.symbol): d.classification for d in plan.dependencies}
+    assert cls[("core.dispatch", "at_most_every")] == "contract"
+    assert "at_most_every" in plan.service_rewrites.slices.get("core.dispatch", ())
+    assert "core.dispatch.at_most_every" in _imports(service / "proj/sub/billing/signals.py")
+    assert "def at_most_every(minutes):" in (service / "core/dispatch.py").read_text()
 
 
 def test_a_class_of_a_third_party_model_base_is_never_copied(plan, service: Path) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from decompose.extract.plan import index as F
 from decompose.extract.plan.state import PlannerState
 from decompose.extract.plan.values import Dependency, ManualStep
 from decompose.extract.plan.vendor import external_models
@@ -12,6 +13,35 @@ from decompose.graph import Evidence
 
 
 class KernelPart(PlannerState):
+    def _moved_decorators(self) -> frozenset[str]:
+        """Staying names the moved code applies as decorators (``@minimum_interval(15)``, ``@cached``):
+        read from the moved modules' trees, once."""
+        import ast
+
+        found = getattr(self, "_decorators_found", None)
+        if found is not None:
+            return found
+        out: set[str] = set()
+        for name in sorted(self.moved):
+            m = self.p.modules[name]
+            if m.migration:
+                continue
+            try:
+                if "@" not in m.source:
+                    continue
+                tree = m.tree
+            except F.ModuleUnreadable:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    for dec in node.decorator_list:
+                        target = dec.func if isinstance(dec, ast.Call) else dec
+                        dotted = self.p.resolve(m, target)
+                        if dotted and not self.is_moved(dotted):
+                            out.add(dotted)
+        self._decorators_found = frozenset(out)
+        return self._decorators_found
+
     def _is_function(self, mod: str, sym: str) -> bool:
         """Whether ``mod.sym`` is a function defined at module level (what a call back can be)."""
         import ast
@@ -164,6 +194,15 @@ class KernelPart(PlannerState):
                 cls, reason = (
                     "callback",
                     "the moved code queries a model that stays: call the monolith's API (API composition)",
+                )
+            elif sym and f"{mod}.{sym}" in self._moved_decorators() and "query" not in k:
+                cls, reason = (
+                    "contract",
+                    (
+                        "a decorator the moved code applies at import: it cannot be called over HTTP (it must "
+                        "return the decorated function); its definition is copied into the service when it "
+                        "reads no staying data, else the service gets a stand-in naming it"
+                    ),
                 )
             elif self._kernel_ok(mod, seen):
                 cls, reason = (
