@@ -87,6 +87,9 @@ PROJECT = {
                 return super().send(sender, **named)
 
 
+        customer_changed = CustomerSignal()
+
+
         def at_most_every(minutes):
             def decorate(func):
                 func.interval = minutes
@@ -95,11 +98,14 @@ PROJECT = {
             return decorate
     """,
     "proj/sub/billing/signals.py": """
-        from core.dispatch import CustomerSignal, at_most_every
+        from django.dispatch import receiver
+
+        from core.dispatch import CustomerSignal, at_most_every, customer_changed
 
         invoice_issued = CustomerSignal()
 
 
+        @receiver(customer_changed)
         @at_most_every(15)
         def remind(sender, **kwargs):
             return sender
@@ -519,6 +525,15 @@ def test_a_staying_decorator_the_moved_code_applies_at_import_is_copied_not_call
     assert "at_most_every" in plan.service_rewrites.slices.get("core.dispatch", ())
     assert "core.dispatch.at_most_every" in _imports(service / "proj/sub/billing/signals.py")
     assert "def at_most_every(minutes):" in (service / "core/dispatch.py").read_text()
+
+
+def test_a_signal_made_by_a_signal_class_of_the_monolith_is_bridged(plan, service: Path) -> None:  # type: ignore[no-untyped-def]
+    """pretalx's periodic_task = EventPluginSignal() was not known as a signal (only Signal() calls were): the moved
+    receivers connected to a stand-in, which failed at import."""
+    cls = {(d.module, d.symbol): d.classification for d in plan.dependencies}
+    assert cls[("core.dispatch", "customer_changed")] == "bridge"
+    assert "core.dispatch.customer_changed" in plan.service_rewrites.signal_copies
+    assert "core.dispatch.customer_changed" not in plan.service_rewrites.stand_ins
 
 
 def test_a_class_of_a_third_party_model_base_is_never_copied(plan, service: Path) -> None:  # type: ignore[no-untyped-def]

@@ -56,6 +56,12 @@ NOT_RELATIONS = QS_SAME | {
 }  # fmt: skip
 LOOKUP_ANY = LOOKUP_KW | LOOKUP_PATHS | LOOKUP_FIELDS
 SIGNAL_CLASSES = frozenset({"Signal", "ModelSignal"})
+
+
+def is_signal_class(name: str) -> bool:
+    """Whether a class called ``name`` makes signals: Django's, or a project's subclass named by convention
+    (``EventPluginSignal``, ``GlobalSignal``: a capitalised name ending in ``Signal``)."""
+    return name in SIGNAL_CLASSES or (name[:1].isupper() and name.endswith("Signal"))
 SIGNAL_METHODS = frozenset({"send", "send_robust", "connect", "disconnect", "asend", "asend_robust"})
 #: Bases that make a class a Django model.
 MODEL_BASES = frozenset({"django.db.models.Model", "django.db.models.base.Model"})

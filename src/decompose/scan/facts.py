@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 #: Bump when the facts a scan produces change, so cached facts are recomputed.
-ANALYSER_VERSION = "7"
+ANALYSER_VERSION = "8"
 
 
 class Import(NamedTuple):

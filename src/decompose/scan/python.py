@@ -750,7 +750,7 @@ class _Scanner:
     def module_assign(self, name: str, value: ast.AST) -> None:
         if isinstance(value, ast.Call):
             parts = _parts(value.func)
-            if parts and parts[-1] in django.SIGNAL_CLASSES:
+            if parts and django.is_signal_class(parts[-1]):
                 self.signals.add(name)
             model = django.loaded_model(value)
             if model is not None:

@@ -38,7 +38,19 @@ class ServicePart(InterfacePart):
         todo: dict[str, str] = {}
         remote_models: dict[str, str] = {}
         callbacks: list[CallBack] = []
-        signal_copies = sorted(b.signal for b in bridges if self.p.module_of(b.signal) not in self.moved)
+        # the staying signals bridged to the service, and those the moved code uses that no code sends where it
+        # can be seen (a periodic task's signal): the service defines a copy of each, its receivers connect to it
+        signal_copies = sorted(
+            {b.signal for b in bridges if self.p.module_of(b.signal) not in self.moved}
+            | {
+                f"{d.module}.{d.symbol}"
+                for d in dependencies
+                if d.classification == "bridge"
+                and d.symbol
+                and d.module not in self.moved
+                and f"{d.module}.{d.symbol}" in self.p.signals
+            }
+        )
         monolith_mod = f"{package}.monolith"
         abstract_bases: list[str] = []
         for (mod, sym), d in sorted(dep_class.items()):

@@ -708,14 +708,20 @@ def signals_module(ctx: _Context) -> str:
         "from django.dispatch import Signal",
         "",
     ]
+    bridged: set[str] = set()
     for b in ctx.plan.signal_bridges:
         if b.signal not in ctx.signal_copies:
             continue
+        bridged.add(b.signal)
         where = (
             "the monolith posts it" if b.sender_side == "monolith" else "the service sends it; events.py forwards it"
         )
         lines.append(f"#: copy of {b.signal} ({where}); arguments: {', '.join(b.arguments) or '-'}")
         lines.append(f"{b.name} = Signal()")
+        lines.append("")
+    for signal in sorted(set(ctx.signal_copies) - bridged):  # received here, sent by no code decompose can see
+        lines.append(f"#: copy of {signal}: the moved receivers connect to it; no sender of it was found to bridge")
+        lines.append(f"{signal.rpartition('.')[2]} = Signal()")
         lines.append("")
     return "\n".join(lines)
 
