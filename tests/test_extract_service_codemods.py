@@ -654,3 +654,42 @@ def test_generic_relations_across_the_boundary_are_cut() -> None:
     assert 'notes = GenericRelation("chat.Note")' in once  # to a moved model: kept
     twice = moved_module_command(module_context("chat.models"), edits, once).transform_module(cst.parse_module(once)).code
     assert twice == once
+
+
+def test_a_data_migration_reading_a_staying_apps_models_is_a_no_op_in_the_service() -> None:
+    # pretalx's mail/migrations/0006_populate_mail_users.py reads apps.get_model("person", "User"): the service's
+    # migrate failed with LookupError "No installed app with label 'person'"
+    from decompose.extract.codemods.moved_imports import migration_command
+
+    src = textwrap.dedent(
+        """
+        from django.db import migrations
+
+
+        def populate(apps, schema_editor):
+            Mail = apps.get_model("mail", "Mail")
+            User = apps.get_model("person", "User")
+            for mail in Mail.objects.all():
+                mail.save()
+
+
+        def tidy(apps, schema_editor):
+            apps.get_model("mail.Mail").objects.filter(to="").delete()
+
+
+        class Migration(migrations.Migration):
+            dependencies = [("mail", "0005_x")]
+            operations = [
+                migrations.RunPython(populate, migrations.RunPython.noop),
+                migrations.RunPython(code=tidy),
+            ]
+        """
+    )
+    ctx = module_context("mail.migrations.0006_populate")
+    once = migration_command(ctx, [], ["person"]).transform_module(cst.parse_module(src)).code
+    ast.parse(once)
+    assert "migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)," in once
+    assert "# TODO(decompose): populate read the models of 'person', which stays in the monolith" in once
+    assert "migrations.RunPython(code=tidy)" in once  # reads only moved models: runs in the service
+    twice = migration_command(ctx, [], ["person"]).transform_module(cst.parse_module(once)).code
+    assert twice == once

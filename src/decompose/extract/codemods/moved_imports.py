@@ -1033,6 +1033,21 @@ class TidyImports(VisitorBasedCodemodCommand):
 # -- migrations -------------------------------------------------------------------------
 
 
+class _GetModelReads(cst.CSTVisitor):
+    """The app labels a function reads models of through ``apps.get_model("app", ...)`` / ``("app.Model")``."""
+
+    def __init__(self) -> None:
+        self.apps: list[str] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "get_model" and node.args:
+            first = node.args[0].value
+            value = first.evaluated_value if isinstance(first, cst.SimpleString) else None
+            if isinstance(value, str):
+                self.apps.append(value.split(".", 1)[0])
+
+
 class MigrationCuts(_Names):
     """FK → id inside migrations, and no dependencies on apps that stay in the monolith.
 
@@ -1122,8 +1137,45 @@ class MigrationCuts(_Names):
             args.append(a)
         return call.with_changes(args=args)
 
+    def visit_Module(self, node: cst.Module) -> None:
+        #: module-level functions of this migration that read a staying app's models (``apps.get_model("person",
+        #: "User")``) → that app: a RunPython of theirs cannot run in the service
+        self._staying_readers: dict[str, str] = {}
+        for stmt in node.body:
+            if isinstance(stmt, cst.FunctionDef):
+                app = self._staying_app_read(stmt)
+                if app is not None:
+                    self._staying_readers[stmt.name.value] = app
+
+    def _staying_app_read(self, fn: cst.FunctionDef) -> str | None:
+        reads = _GetModelReads()
+        fn.visit(reads)
+        return next((app for app in reads.apps if app in self.staying), None)
+
+    def _run_python(self, call: cst.Call) -> cst.Call:
+        """``RunPython(f, g)`` whose code reads a staying app's models: both become ``RunPython.noop`` here."""
+        readers = getattr(self, "_staying_readers", {})
+        named = [a.value.value for a in call.args if isinstance(a.value, cst.Name) and a.value.value in readers]
+        if not named:
+            return call
+        self.note(
+            f"# TODO(decompose): {', '.join(named)} read the models of {readers[named[0]]!r}, which stays in the "
+            "monolith: this data migration ran in the monolith's history and is a no-op here (the service's rows "
+            "come with the data move)"
+        )
+        noop = cst.parse_expression("migrations.RunPython.noop")
+        args = [
+            a.with_changes(value=noop)
+            if (a.keyword is None or a.keyword.value in ("code", "reverse_code")) and isinstance(a.value, cst.Name)
+            else a
+            for a in call.args
+        ]
+        return call.with_changes(args=args)
+
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         op = self._operation(original_node)
+        if op == "RunPython":
+            return self._run_python(updated_node)
         if op == "CreateModel":
             return self._create_model(updated_node)
         if op in (
