@@ -435,7 +435,10 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         context = CodemodContext(filename=rel)
         steps: list[Codemod] = [AddTodoComments(context, by_line)] if by_line else []
         dotted, is_package = _module_name(root, rel)
-        imports = RetargetImports(context, mapping, moved_modules, dotted, package=is_package)
+        url_switched = rel == urls_rel or sub_urls  # the URL switch handles its imports of the moved apps
+        imports = RetargetImports(
+            context, mapping, moved_modules, dotted, package=is_package, leave=switch_modules if url_switched else ()
+        )
         getmodel = RetargetGetModel(context, dict.fromkeys(plan.apps, plan.service), f"{pkg}.runtime")
         signals = BridgeSignalImports(context, plan.signal_bridges, client)
         fk = ForeignKeyToIdField(context, fk_by_file.get(rel, ()))
@@ -451,7 +454,7 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
                 context, plan.service, switch_modules, pkg, entries=entries if isinstance(entries, tuple) else None
             )
             steps.append(switch)
-        if rel == urls_rel or sub_urls:
+        if url_switched:
             urls = ServiceSwitchUrls(
                 context, plan.service, switch_modules, pkg, mount_inbound=rel == urls_rel, mirrors=mirrors_package
             )

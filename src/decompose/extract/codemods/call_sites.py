@@ -193,8 +193,12 @@ class RetargetImports(VisitorBasedCodemodCommand):
         module: str = "",
         *,
         package: bool = False,
+        leave: Iterable[str] = (),
     ) -> None:
         super().__init__(context)
+        #: moved modules (and their submodules) whose imports another codemod handles here: the URL switch
+        #: wraps a URLconf's imports of the moved apps' views and URLconfs in ``if service_is_local(...)``
+        self.leave = tuple(leave)
         self.mapping = {k: dict(v) for k, v in mapping.items()}
         self.moved = moved or MovedModules()
         self.module_name = module
@@ -226,6 +230,10 @@ class RetargetImports(VisitorBasedCodemodCommand):
                     out.add(mod)
                     grew = True
         return frozenset(out)
+
+    def left(self, module: str) -> bool:
+        """Whether imports of ``module`` are left to another codemod (``leave``)."""
+        return any(module == p or module.startswith(p + ".") for p in self.leave)
 
     def client_of(self, dotted: str) -> tuple[str, str] | None:
         """(client module, exported name) for a moved name, through re-exports; None when not exported."""
@@ -301,7 +309,7 @@ class RetargetImports(VisitorBasedCodemodCommand):
 
     def _split(self, node: cst.ImportFrom) -> list[cst.ImportFrom] | None:
         module = self.absolute(node)
-        if module is None or isinstance(node.names, cst.ImportStar):
+        if module is None or isinstance(node.names, cst.ImportStar) or self.left(module):
             return None
         keep: list[cst.ImportAlias] = []
         moved: dict[str, list[cst.ImportAlias]] = {}
@@ -412,6 +420,8 @@ class _ModuleBindings(cst.CSTVisitor):
         return self.owner.get_metadata(PositionProvider, node).start.line
 
     def _bind(self, node: cst.CSTNode, bound: str, module: str, form: str) -> None:
+        if self.owner.left(module):
+            return
         clients = sorted(set(self.owner.exported.values()))
         if len(clients) != 1:
             self.owner.stop(
@@ -427,7 +437,7 @@ class _ModuleBindings(cst.CSTVisitor):
         if module is None:
             return False
         if isinstance(node.names, cst.ImportStar):
-            if module in self.owner.exporting:
+            if module in self.owner.exporting and not self.owner.left(module):
                 self.owner.stop(
                     self._line(node),
                     f"from {module} import *",
