@@ -693,3 +693,27 @@ def test_a_data_migration_reading_a_staying_apps_models_is_a_no_op_in_the_servic
     assert "migrations.RunPython(code=tidy)" in once  # reads only moved models: runs in the service
     twice = migration_command(ctx, [], ["person"]).transform_module(cst.parse_module(once)).code
     assert twice == once
+
+
+def test_a_migrations_unique_together_follows_the_cut_relation() -> None:
+    # pretalx's mail/migrations/0013_mailtemplate_role.py: AlterUniqueTogether({("event", "role")}) after event
+    # was cut to event_id; the service's migrate failed with FieldDoesNotExist (the option was not renamed)
+    from decompose.extract.codemods.moved_imports import migration_command
+
+    src = textwrap.dedent(
+        """
+        from django.db import migrations
+
+
+        class Migration(migrations.Migration):
+            dependencies = [("payments", "0001_initial")]
+            operations = [
+                migrations.AlterUniqueTogether(name="payment", unique_together={("order", "reference")}),
+                migrations.AlterIndexTogether(name="payment", index_together={("order", "status")}),
+            ]
+        """
+    )
+    ctx = module_context("payments.migrations.0002_unique")
+    once = migration_command(ctx, [PAYMENT_ORDER], ["orders"]).transform_module(cst.parse_module(src)).code
+    assert 'unique_together={("order_id", "reference")}' in once, once
+    assert 'index_together={("order_id", "status")}' in once, once

@@ -56,7 +56,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import libcst as cst
 from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
@@ -1166,7 +1166,9 @@ class MigrationCuts(_Names):
         noop = cst.parse_expression("migrations.RunPython.noop")
         args = [
             a.with_changes(value=noop)
-            if (a.keyword is None or a.keyword.value in ("code", "reverse_code")) and isinstance(a.value, cst.Name)
+            if (a.keyword is None or a.keyword.value in ("code", "reverse_code"))
+            and isinstance(a.value, cst.Name)
+            and a.value.value in readers
             else a
             for a in call.args
         ]
@@ -1194,7 +1196,7 @@ class MigrationCuts(_Names):
                     args=[
                         a
                         if a.keyword is not None and a.keyword.value in ("model_name", "name")
-                        else a.with_changes(value=a.value.visit(RenameFieldStrings(names)))
+                        else cast(cst.Arg, a.visit(RenameFieldStrings(names)))  # from the Arg: its keyword counts
                         for a in updated_node.args
                     ]
                 )
