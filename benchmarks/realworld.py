@@ -773,11 +773,17 @@ class Chain:
             env = self.monolith_env(runtime)
             return self.start("suite local", cmd, cwd=REPO, env=env, timeout=timeout_for("suite", 7200))
         support = f"{self.client_package()}.testing"
-        cmd += ["-p", support] if self.app.project == "pretalx" else [f"--testrunner={support}.DiscoverRunner"]
+        if self.app.project == "pretalx":
+            # the project's testpaths (src/tests) named, as the local run collects them: with a `-p` plugin
+            # pytest otherwise fails to import src/tests/conftest.py ("No module named 'tests.conftest'")
+            cmd += ["-p", support, "src/tests"]
+        else:
+            cmd += [f"--testrunner={support}.DiscoverRunner"]
         env = self.monolith_env(runtime, **self.remote_env(configured=True, url=remote[0]))
         env[f"DECOMPOSE_{self.app.app.upper()}_URLS"] = ",".join(remote)
-        # pytest imports the plugin before it reads the project's pythonpath setting
-        env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(self.project_dir)])
+        # pytest imports the plugin before it reads the project's pythonpath setting; the project first, so that
+        # its own packages (pretalx's src/tests) win over same-named ones of the client runtime's folder
+        env["PYTHONPATH"] = os.pathsep.join([str(self.project_dir), env["PYTHONPATH"]])
         return self.start("suite remote", cmd, cwd=REPO, env=env, timeout=timeout_for("suite", 7200))
 
 

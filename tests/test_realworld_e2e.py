@@ -154,12 +154,22 @@ apps = pytest.mark.parametrize("key", SELECTED)
 #: text its failure must show. Such a step is reported as XFAIL with the defect; a failure without that
 #: text is a FAILURE (a listed step never hides another kind), and a listed step that passes FAILS until
 #: its entry is removed (a fix cannot go unnoticed). docs/realworld-extraction.md lists them.
-_DECORATOR_CALLED_BACK = (
-    "callbacks/pretalx.common.signals.minimum_interval",
-    "issue 13, classification: pretalx.common.signals.minimum_interval, a decorator factory the moved receivers "
-    "apply at import (@minimum_interval(minutes_after_success=15) in pretalx/mail/receivers.py), is classified as a "
-    "call back, so importing the moved receivers calls the monolith over HTTP; periodic_task, the staying signal "
-    "they connect to, is a stand-in next (before: the plugin signals' EventPluginSignal stand-in, fixed)",
+_MIGRATIONS_DISAGREE = (
+    "~ Alter field updated on queuedmail",
+    "issue 13, the service's migrations: makemigrations --check lists an 'Alter field' for every field of the moved "
+    "MailTemplate and QueuedMail (id included): the copied migration state and the rewritten models differ in "
+    "something every field carries, not yet found (the service's check and migrate pass since 3b02e6a…44a3bd2)",
+)
+_CUT_MODEL_QUERIED_AT_IMPORT = (
+    "type object 'SpeakerProfile' has no attribute 'objects'",
+    "issue 13, cut relations: a moved module queries person.SpeakerProfile at import, which is a reference class "
+    "(monolith.SpeakerProfile) in the service: the generated test that imports every module fails",
+)
+_STAYING_TEST_SUPPORT_IMPORTS_MOVED_MODELS = (
+    "QueuedMail doesn't declare an explicit app_label",
+    "issue 14, remote-mode suite: the monolith's test support (src/tests/factories/mail.py, loaded by "
+    "src/tests/conftest.py) imports the moved models directly; the rewire leaves test code alone, so the suite "
+    "cannot start with the app removed",
 )
 _STAYING_CLASS_OVER_A_MOVED_MODEL = (
     "RemoteInstance.__repr__() missing 1 required positional argument",
@@ -169,13 +179,11 @@ _STAYING_CLASS_OVER_A_MOVED_MODEL = (
     "staying imports of the moved models not through the client, fixed)",
 )
 OPEN_DEFECTS: dict[tuple[str, str], tuple[str, str]] = {
-    ("pretalx:mail", "test_service_passes_check"): _DECORATOR_CALLED_BACK,
-    ("pretalx:mail", "test_service_migrates"): _DECORATOR_CALLED_BACK,
-    ("pretalx:mail", "test_service_has_no_pending_migrations"): _DECORATOR_CALLED_BACK,
-    ("pretalx:mail", "test_service_passes_its_own_tests"): _DECORATOR_CALLED_BACK,
+    ("pretalx:mail", "test_service_has_no_pending_migrations"): _MIGRATIONS_DISAGREE,
+    ("pretalx:mail", "test_service_passes_its_own_tests"): _CUT_MODEL_QUERIED_AT_IMPORT,
     ("pretalx:mail", "test_remote_check_passes_with_the_service_configured"): _STAYING_CLASS_OVER_A_MOVED_MODEL,
     ("pretalx:mail", "test_remote_check_fails_without_the_service_configured"): _STAYING_CLASS_OVER_A_MOVED_MODEL,
-    ("pretalx:mail", "test_monolith_passes_its_whole_suite_in_remote_mode"): _DECORATOR_CALLED_BACK,
+    ("pretalx:mail", "test_monolith_passes_its_whole_suite_in_remote_mode"): _STAYING_TEST_SUPPORT_IMPORTS_MOVED_MODELS,
 }
 
 
