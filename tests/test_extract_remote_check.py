@@ -94,3 +94,36 @@ def test_remote_with_its_apps_installed_again_fails_start_up(monolith: Path, tmp
     assert result.returncode != 0
     assert "(decompose.E003) service payments is remote but its apps are still in INSTALLED_APPS: payments" \
         in result.stderr
+
+
+@pytest.fixture(scope="module")
+def hyphenated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The sample with payments extracted as the service ``pay-ments`` (names allow '-', modules and
+    environment variables do not)."""
+    tmp = tmp_path_factory.mktemp("remote-check-hyphen")
+    root = tmp / "monolith"
+    shutil.copytree(ROOT / "sample_monolith", root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    result = CliRunner().invoke(
+        cli, ["extract", str(root), "--service", "pay-ments", "--apps", "payments", "--out", str(tmp / "out"),
+              "--apply", "--force"]
+    )
+    assert result.exit_code == 0, result.output
+    yield root
+
+
+def test_a_hyphenated_service_starts_remote_under_shell_safe_variables(hyphenated: Path) -> None:
+    # before: the settings read DECOMPOSE_PAY-MENTS_MODE (no shell can export it) and start-up imported
+    # the client module "shop.services.pay-ments" (ModuleNotFoundError) while it is pay_ments.py
+    result = _check(hyphenated, DECOMPOSE_PAY_MENTS_MODE="remote", DECOMPOSE_PAY_MENTS_URL="http://127.0.0.1:8001",
+                    DECOMPOSE_PAY_MENTS_TOKEN="t0ken", DECOMPOSE_PAY_MENTS_IDENTITY_KEY=KEY)
+    assert result.returncode == 0, result.stderr[-3000:]
+    migration = (hyphenated.parent / "out" / "pay-ments" / "MIGRATION.md").read_text(encoding="utf-8")
+    assert "DECOMPOSE_PAY_MENTS_MODE=remote" in migration and "PAY-MENTS" not in migration
+
+
+def test_a_hyphenated_service_names_its_variables_in_the_hints(hyphenated: Path) -> None:
+    result = _check(hyphenated, DECOMPOSE_PAY_MENTS_MODE="remote")
+    assert result.returncode != 0
+    assert "(decompose.E004) service pay-ments is remote but its URL is not set" in result.stderr
+    assert "HINT: set DECOMPOSE_PAY_MENTS_URL" in result.stderr

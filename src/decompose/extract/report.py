@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from decompose.extract.api_spec import endpoints
 from decompose.extract.client import client_module, services_package
-from decompose.extract.plan import CodeIndex, ExtractionPlan
+from decompose.extract.plan import CodeIndex, ExtractionPlan, service_env
 from decompose.extract.service import web as web_face
 from decompose.graph import DependencyGraph
 
@@ -78,7 +78,7 @@ def migration_markdown(
     plan: ExtractionPlan, rewiring: Rewiring, before: Coupling | None, after: Coupling | None
 ) -> str:
     client = client_module(plan, rewiring.client)
-    env = f"DECOMPOSE_{plan.service.upper()}"
+    env = service_env(plan.service)
     out: list[str] = [
         f"# Migration of the monolith to the `{plan.service}` service",
         "",

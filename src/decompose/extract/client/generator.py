@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import keyword
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from string import Template
 from decompose.errors import InputError
 from decompose.extract.api_spec import Endpoint, endpoints
 from decompose.extract.client.exports import UNSET, MovedName, exports_block, unset_params
-from decompose.extract.plan import ExtractionPlan, InterfaceFunction, Param, SignalBridge
+from decompose.extract.plan import ExtractionPlan, InterfaceFunction, Param, SignalBridge, service_identifier
 
 
 def project_package(plan: ExtractionPlan) -> str:
@@ -111,12 +110,7 @@ def services_package(plan: ExtractionPlan, location: ClientLocation | None = Non
 
 def client_module(plan: ExtractionPlan, location: ClientLocation | None = None) -> str:
     """Dotted name of the service's client module, e.g. ``shop.services.payments``."""
-    return f"{services_package(plan, location)}.{_ident(plan.service)}"
-
-
-def _ident(name: str) -> str:
-    out = re.sub(r"\W", "_", name)
-    return out + "_" if keyword.iskeyword(out) else out
+    return f"{services_package(plan, location)}.{service_identifier(plan.service)}"
 
 
 def _template(name: str) -> str:
@@ -396,6 +390,6 @@ def client_files(
         f"{base}/management/commands/prune_decompose.py": Template(_template("prune_decompose.py.tmpl")).substitute(
             subst
         ),
-        f"{base}/{_ident(plan.service)}.py": _service_module(plan, return_types, package, moved_only),
+        f"{base}/{service_identifier(plan.service)}.py": _service_module(plan, return_types, package, moved_only),
     }
     return files

@@ -13,21 +13,14 @@ from collections.abc import Sequence
 from importlib import resources
 from string import Template
 
+from decompose.extract.plan.selection import service_identifier
 from decompose.extract.plan.values import ForeignKeyCut, WebFace
 from decompose.extract.urlconfs import MirroredUrlconf, Route
 
 
-def _ident(name: str) -> str:
-    import keyword
-    import re
-
-    out = re.sub(r"\W", "_", name)
-    return out + "_" if keyword.iskeyword(out) else out
-
-
 def routes_package(package: str, service: str) -> str:
     """The package of ``service``'s route mirrors: ``shop.services.routes.payments``."""
-    return f"{package}.routes.{_ident(service)}"
+    return f"{package}.routes.{service_identifier(service)}"
 
 
 def mirror_module(package: str, service: str, module: str) -> str:
@@ -149,7 +142,7 @@ def web_files(
     (the admin sites the moved models register with)."""
     web = web if web is not None else WebFace()
     subst = {"package": package}
-    base = f"{folder}/routes/{_ident(service)}"
+    base = f"{folder}/routes/{service_identifier(service)}"
     admin_perms = {f"{a.label}.{action}_{a.model_name}" for a in web.admin_models for action in ADMIN_ACTIONS}
     perms = "".join(f"    {_q(p)},\n" for p in sorted(set(permissions) | admin_perms))
     mirrored = "".join(f"    {_q(m.module)}: {_q(mirror_module(package, service, m.module))},\n" for m in mirrors)

@@ -32,12 +32,14 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 
+from decompose.extract.plan.selection import service_env
+
 SWITCH = "DECOMPOSE_SERVICES"
 _LIST_METHODS = ("append", "extend", "insert", "remove")
 
 
 def _entry(service: str, apps: Sequence[str], url: str) -> str:
-    env = f"DECOMPOSE_{service.upper()}"
+    env = service_env(service)
     return (
         f'    "{service}": {{\n'
         f'        "mode": os.environ.get("{env}_MODE", "local"),\n'

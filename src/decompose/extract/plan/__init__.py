@@ -12,7 +12,13 @@ The service generator and the monolith rewiring only render the plan; ``EXTRACTI
 
 from typing import TYPE_CHECKING, Any
 
-from decompose.extract.plan.selection import apps_from_proposal, validate_selection, validate_service_name
+from decompose.extract.plan.selection import (
+    apps_from_proposal,
+    service_env,
+    service_identifier,
+    validate_selection,
+    validate_service_name,
+)
 from decompose.extract.plan.values import (
     DEPENDENCY_CLASSES,
     PLAN_SCHEMA,
@@ -50,5 +56,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEPENDENCY_CLASSES", "PLAN_SCHEMA", "PLAN_SCHEMA_VERSION", "CeleryTask", "CodeIndex", "Dependency",
     "ExtractionPlan", "ForeignKeyCut", "InterfaceFunction", "InterfaceModel", "ManualStep", "Param", "SignalBridge",
-    "apps_from_proposal", "build_plan", "validate_selection", "validate_service_name",
+    "apps_from_proposal", "build_plan", "service_env", "service_identifier", "validate_selection",
+    "validate_service_name",
 ]  # fmt: skip

@@ -3,6 +3,7 @@ every file of the moved apps (read through the analysis's filters)."""
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -13,6 +14,29 @@ from decompose.graph import AppInfo, DependencyGraph
 
 #: the rule for service names (a Python package and a DNS label are derived from it)
 SERVICE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+
+
+def service_identifier(service: str) -> str:
+    """The Python identifier of a service name, for its client module and route mirrors (``order-api`` →
+    ``order_api``; a keyword gets a trailing ``_``). The generated client's ``runtime.module_name`` is the
+    same rule.
+
+    >>> service_identifier("order-api"), service_identifier("import")
+    ('order_api', 'import_')
+    """
+    out = re.sub(r"\W", "_", service)
+    return out + "_" if keyword.iskeyword(out) else out
+
+
+def service_env(service: str) -> str:
+    """The prefix of a service's environment variables, a name every shell can export
+    (``order-api`` → ``DECOMPOSE_ORDER_API``; ``_MODE``, ``_URL``, ``_TOKEN``… follow). The generated
+    client's ``runtime.env_prefix`` is the same rule.
+
+    >>> service_env("order-api")
+    'DECOMPOSE_ORDER_API'
+    """
+    return "DECOMPOSE_" + re.sub(r"\W", "_", service).upper()
 
 
 class HasApps(Protocol):
