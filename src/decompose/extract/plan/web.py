@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 from pathlib import PurePosixPath
 
 from decompose.extract.api_spec import API_PREFIX, HEALTH_PATH
@@ -682,13 +683,9 @@ class WebPart(PlannerState):
                 moved.setdefault(rel.split("/templates/", 1)[1], rel)
         if not moved:
             return {}
-        texts: list[str] = []
-        for folder in self._template_dirs():
-            if (self.root / folder).is_dir():
-                found, _skipped = walk_files(self.root, folder, max_bytes)
-                texts += [t for rel in found if (t := self._read_text(rel, max_bytes)) is not None]
         names: set[str] = set()
-        for text in texts:
+        for _folder, rel in self._template_files:
+            text = self._read_text(rel, max_bytes) or ""
             names.update(name for _q, name in _TEMPLATE_REF.findall(text) if name in moved)
         for name in sorted(self.p.modules):
             m = self.p.modules[name]
@@ -714,12 +711,8 @@ class WebPart(PlannerState):
         """(staying template name → its file, to vendor; ``{% load %}`` library → the staying module defining it)."""
         max_bytes = self.p.project.config.max_file_bytes
         staying: dict[str, str] = {}
-        for folder in self._template_dirs():
-            if not (self.root / folder).is_dir():
-                continue
-            found, _skipped = walk_files(self.root, folder, max_bytes)
-            for rel in found:
-                staying.setdefault(rel[len(folder) + 1 :], rel)
+        for folder, rel in self._template_files:
+            staying.setdefault(rel[len(folder) + 1 :], rel)
         moved_names: set[str] = set()
         queue: list[str] = []
         for rel in moved_files:
@@ -787,13 +780,33 @@ class WebPart(PlannerState):
                 )
         return {k: vendored[k] for k in sorted(vendored)}, libraries
 
+    @cached_property
+    def _template_files(self) -> tuple[tuple[str, str], ...]:
+        """(folder, file) of every file in the template folders of the monolith (:meth:`_template_dirs`, in
+        their order), walked once per plan: both the shared templates and the vendored ones are found there."""
+        max_bytes = self.p.project.config.max_file_bytes
+        out: list[tuple[str, str]] = []
+        for folder in self._template_dirs():
+            if (self.root / folder).is_dir():
+                found, _skipped = walk_files(self.root, folder, max_bytes)
+                out += [(folder, rel) for rel in found]
+        return tuple(out)
+
+    @cached_property
+    def _texts(self) -> dict[str, str | None]:
+        """Files read by :meth:`_read_text` (each once per plan)."""
+        return {}
+
     def _read_text(self, rel: str, max_bytes: int) -> str | None:
+        """A file's text (None when unreadable or not UTF-8), read once per plan."""
         from decompose.scan.source import SourceError, read_source
 
-        try:
-            return read_source(str(self.root / rel), max_bytes).decode("utf-8")
-        except (SourceError, UnicodeDecodeError):
-            return None
+        if rel not in self._texts:
+            try:
+                self._texts[rel] = read_source(str(self.root / rel), max_bytes).decode("utf-8")
+            except (SourceError, UnicodeDecodeError):
+                self._texts[rel] = None
+        return self._texts[rel]
 
     # -- code the pages run --------------------------------------------------------------------
     def _copyable(self, mod: str, seen: dict[str, bool]) -> bool:
