@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from projects import free_port
 
 from decompose.cli import cli
 
@@ -36,12 +36,6 @@ IDENTITY_KEY = "e2e-identity-key-0123456789-abcdefghijkl"
 PLUGIN = Path(__file__).parent / "fixtures" / "rewire"
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _base_env() -> dict[str, str]:
@@ -74,7 +68,7 @@ class Service:
         # extracted/<name> as `decompose extract sample_monolith --service <name>` generates it now
         shutil.copytree(tmp / "services" / name, self.folder, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
         self.db = self.folder / "db.sqlite3"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**_base_env(), "DATABASE_URL": f"sqlite:///{self.db}", "DECOMPOSE_SERVICE_TOKEN": TOKEN,
                     "DJANGO_SECRET_KEY": "e2e-secret-key-0123456789", "DECOMPOSE_IDENTITY_KEY": IDENTITY_KEY, "MONOLITH_URL": monolith_url, "MONOLITH_TOKEN": TOKEN, "MONOLITH_TIMEOUT": "10",
@@ -144,7 +138,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
     shutil.copytree(ROOT / "sample_monolith", monolith, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
     _rewire(monolith, tmp / "out", SERVICES)
     _generate(SERVICES, tmp / "services")
-    live_port = _free_port()
+    live_port = free_port()
     services = {name: Service(name, tmp, f"http://127.0.0.1:{live_port}") for name in SERVICES}
     env = {**_base_env(), "PYTHONPATH": str(PLUGIN), "DECOMPOSE_E2E_LIVESERVER": f"127.0.0.1:{live_port}"}
     for name, s in services.items():

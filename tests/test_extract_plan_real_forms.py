@@ -5,10 +5,10 @@ moved app's URL names in Python and in templates, settings that name moved code 
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
+from projects import write_project
 
 from decompose.extract.plan import ExtractionPlan, build_plan
 from decompose.extract.plan.index import index_project
@@ -116,13 +116,7 @@ FILES = {
 
 
 def _write(root: Path) -> None:
-    for rel, text in FILES.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            p.write_bytes(text)
-        else:
-            p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    write_project(root, FILES)
 
 
 def _line(root: Path, rel: str, marker: str) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openapi_contract import Contract
+from projects import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the committed services; DECOMPOSE_E2E_EXTRACTED points the same tests at a freshly generated folder
@@ -112,12 +112,6 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 180) 
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Running:
     def __init__(self, name: str, folder: Path, base: str, check_output: str) -> None:
         self.name = name
@@ -154,7 +148,7 @@ def _start(name: str, tmp: Path, monolith_url: str) -> tuple[Running, subprocess
     assert check.returncode == 0, check.stderr
     migrate = _run([py, "manage.py", "migrate", "--noinput"], folder, env)
     assert migrate.returncode == 0, migrate.stderr
-    port = _free_port()
+    port = free_port()
     log = (tmp / "runserver.log").open("w")  # a file, not a pipe: a full pipe would block the server
     proc = subprocess.Popen(
         [py, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],

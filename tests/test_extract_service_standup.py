@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from projects import write_project
 
 from decompose.cli import cli
 from decompose.extract.changeset import FAULT_ENV, JOURNAL, Changeset, apply_changes, recover, write_tree
@@ -144,15 +145,7 @@ BASE = {
 
 
 def _project(root: Path, extra: dict[str, str] | None = None, binary: dict[str, bytes] | None = None) -> Path:
-    for rel, text in {**BASE, **(extra or {})}.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text).lstrip("\n"))
-    for rel, data in (binary or {}).items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
-    return root
+    return write_project(root, {**BASE, **(extra or {}), **(binary or {})})
 
 
 def _extract(root: Path, out: Path, *more: str) -> Path:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from projects import write_project
 
 from decompose.cli import cli
 from decompose.extract.service.settings_values import settings_values
@@ -192,11 +193,7 @@ def test_a_completion_reading_a_setting_set_again_later_is_not_carried() -> None
 
 
 def _project(root: Path) -> Path:
-    for rel, text in PROJECT.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text).lstrip("\n"))
-    return root
+    return write_project(root, PROJECT)
 
 
 def test_the_service_carries_the_completions_and_names_the_rest(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from projects import write_project
 
 from decompose.cli import cli
 from decompose.extract.plan import build_plan
@@ -404,11 +405,7 @@ PROJECT = {
 
 
 def _project(root: Path) -> Path:
-    for rel, text in PROJECT.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text).lstrip("\n"))
-    return root
+    return write_project(root, PROJECT)
 
 
 @pytest.fixture(scope="module")

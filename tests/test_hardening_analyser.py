@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from projects import write_project
 
 from decompose.scan.fallback import max_bracket_depth
 from decompose.scan.parallel import CRASHED, scan_files
@@ -47,10 +48,7 @@ def one_line_error(proc: subprocess.CompletedProcess[bytes]) -> str:
 
 
 def _project(root: Path, files: dict[str, bytes]) -> Path:
-    for rel, data in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes(data)
-    return root
+    return write_project(root, files)
 
 
 # -- deep nesting ----------------------------------------------------------------------

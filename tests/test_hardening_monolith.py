@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from projects import free_port
 
 from decompose.cli import cli
 
@@ -31,12 +31,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "monolith_once"
 TOKEN = "inbound-token-0123456789"
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +102,7 @@ def test_a_repeated_delivery_from_a_service_runs_once_in_the_monolith(monolith: 
 
 
 def test_events_the_monolith_forwards_go_through_its_outbox(monolith: Path) -> None:
-    port = _free_port()
+    port = free_port()
     result = _run(
         monolith, "notifications", "test_outbox_events.py", url=f"http://127.0.0.1:{port}", FAKE_SERVICE_PORT=str(port)
     )

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from projects import write_project
+
 from decompose.analysis import analyze
 from decompose.cluster.pipeline import propose
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
+    write_project(root, files, dedent=False)
 
 
 def _app(name: str, fk: str = "") -> dict[str, str]:

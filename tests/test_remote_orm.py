@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -28,6 +27,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from projects import free_port
 
 from decompose.cli import cli
 
@@ -37,12 +37,6 @@ KEY = "orm-identity-key-0123456789abcdef0123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _base_env() -> dict[str, str]:
@@ -64,7 +58,7 @@ class Deployed:
                                           "--out", str(out), "--apply", "--force"])  # fmt: skip
         assert result.exit_code == 0, result.output
         self.folder = out / "payments"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**_base_env(), "DATABASE_URL": f"sqlite:///{tmp / 'service.sqlite3'}", "DECOMPOSE_SERVICE_TOKEN": TOKEN,
                     "DJANGO_SECRET_KEY": "orm-secret-key-0123456789abcdef", "DECOMPOSE_IDENTITY_KEY": KEY,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from projects import write_project
 
 from decompose.cli import cli
 from decompose.extract.plan import build_plan
@@ -368,11 +369,7 @@ PROJECT = {
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return root
+    return write_project(root, files)
 
 
 def _extract(project: Path, service: str, apps: str, out: Path) -> Path:
