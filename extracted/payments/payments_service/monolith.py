@@ -41,11 +41,108 @@ class RemoteFieldMissing(ValueError):
     """A field of a monolith model was read here but nobody sent it."""
 
 
+class RemoteQueryUnsupported(RuntimeError):
+    """A query of a monolith model was evaluated here: the service does not read the monolith's tables."""
+
+
+class RemoteQuery:
+    """``<Reference>.objects...``: a query of a model that stays in the monolith, lazy as Django's.
+
+    Building it sends nothing and reads nothing, so the moved code imports (a form field's
+    ``queryset=Model.objects.none()``, a module-level queryset). A query that is empty by construction
+    (``none()``) answers here; evaluating any other raises :class:`RemoteQueryUnsupported` naming it:
+    it must become a call to the monolith's API (EXTRACTION.md lists where the moved code queries).
+    """
+
+    _CHAIN = frozenset(
+        {
+            "all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "distinct", "only",
+            "defer", "annotate", "alias", "using", "values", "values_list", "reverse", "complex_filter",
+        }
+    )  # fmt: skip
+
+    def __init__(self, model: type[RemoteRef], steps: tuple[str, ...] = (), empty: bool = False) -> None:
+        self.model = model
+        self._steps = steps
+        self._empty = empty
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in RemoteQuery._CHAIN:
+            raise AttributeError(name)
+
+        def chained(*args: object, **kwargs: object) -> RemoteQuery:
+            shown = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+            return RemoteQuery(self.model, (*self._steps, f"{name}({shown})"), self._empty)
+
+        return chained
+
+    def none(self) -> RemoteQuery:
+        return RemoteQuery(self.model, (*self._steps, "none()"), True)
+
+    def __repr__(self) -> str:
+        return f"<RemoteQuery {self._text()}>"
+
+    def _text(self) -> str:
+        return ".".join((self.model.label, "objects", *self._steps))
+
+    def _evaluate(self, how: str = "") -> list[Any]:
+        if self._empty:
+            return []
+        raise RemoteQueryUnsupported(
+            f"{'.'.join((self._text(), how)) if how else self._text()}: {self.model.label} stays in the monolith and the service does not read its "
+            "tables; make this query a call to the monolith's API"
+        )
+
+    def __iter__(self) -> Any:
+        return iter(self._evaluate())
+
+    def __len__(self) -> int:
+        return len(self._evaluate())
+
+    def __bool__(self) -> bool:
+        return bool(self._evaluate())
+
+    def __getitem__(self, key: object) -> Any:
+        return self._evaluate()[key]  # type: ignore[index]
+
+    def iterator(self, chunk_size: int | None = None) -> Any:
+        return iter(self._evaluate("iterator()"))
+
+    def count(self) -> int:
+        return len(self._evaluate("count()"))
+
+    def exists(self) -> bool:
+        return bool(self._evaluate("exists()"))
+
+    def first(self) -> Any:
+        return next(iter(self._evaluate("first()")), None)
+
+    def last(self) -> Any:
+        found = self._evaluate("last()")
+        return found[-1] if found else None
+
+    def get(self, *args: object, **kwargs: object) -> Any:
+        from django.core.exceptions import ObjectDoesNotExist
+
+        self._evaluate("get()")
+        raise ObjectDoesNotExist(f"{self._text()}.get(): the query is empty")
+
+
+class _Objects:
+    """``<Reference>.objects``: a :class:`RemoteQuery` of the class (like a manager, not on instances)."""
+
+    def __get__(self, instance: object, owner: type[RemoteRef]) -> RemoteQuery:
+        if instance is not None:
+            raise AttributeError("objects is not accessible through a reference, only through its class")
+        return RemoteQuery(owner)
+
+
 class RemoteRef:
     """A model instance that lives in the monolith: its id and the fields sent with it."""
 
     label = "monolith.Model"
     __slots__ = ("pk", "_data")
+    objects = _Objects()
 
     def __init__(self, pk: object, data: dict[str, Any] | None = None) -> None:
         object.__setattr__(self, "pk", pk)

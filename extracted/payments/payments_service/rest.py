@@ -19,6 +19,8 @@ import datetime
 import decimal
 import functools
 import hashlib
+import importlib
+import importlib.util
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -183,6 +185,24 @@ def deliver(signal: Any, data: dict[str, Any]) -> list[tuple[Any, Any]]:
             if isinstance(result, Exception):
                 raise DomainError(result)
     return responses
+
+
+def unscoped_api(get_response: Callable[[HttpRequest], Any]) -> Callable[[HttpRequest], Any]:
+    """Middleware: the API (``/api/v1/``) answers the monolith, which has already decided what its caller
+    may see, so django-scopes (when the moved code uses it) is disabled there: a query of a scoped model
+    needs no scope activated, where it raised ScopeError. Pages keep the moved code's own scoping. Without
+    django-scopes installed it is no middleware at all (an optional integration, not a requirement)."""
+    if importlib.util.find_spec("django_scopes") is None:
+        return get_response
+    scopes_disabled = importlib.import_module("django_scopes").scopes_disabled
+
+    def middleware(request: HttpRequest) -> Any:
+        if not request.path.startswith("/api/v1/"):
+            return get_response(request)
+        with scopes_disabled():
+            return get_response(request)
+
+    return middleware
 
 
 def get_or_404(model: type[models.Model], pk: object) -> models.Model:

@@ -429,6 +429,13 @@ class ServiceRewrites:
     #: staying ``django.dispatch.Signal`` subclasses the moved code instantiates → why they cannot be copied
     #: (the service defines a plain ``Signal`` subclass of the same name in ``<pkg>.monolith``)
     signal_classes: dict[str, str] = field(default_factory=dict)
+    #: Django's migration commands a staying app of the monolith overrides (pretalx's ``makemigrations``
+    #: ignores verbose names and help texts) → the staying module, copied whole: the service's own app
+    #: re-exports its ``Command``, so the service judges its copied migrations as the monolith does
+    commands: dict[str, str] = field(default_factory=dict)
+    #: staying modules a staying app's ``ready()`` imports to register into code the service copies (a
+    #: registry filled by subclassing): copied whole, imported by the service's own app when it is ready
+    startup: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -445,6 +452,8 @@ class ServiceRewrites:
             "slices": {k: list(v) for k, v in self.slices.items()},
             "admin_sites": dict(self.admin_sites),
             "signal_classes": dict(self.signal_classes),
+            "commands": dict(self.commands),
+            "startup": list(self.startup),
         }
 
     @classmethod
@@ -463,6 +472,8 @@ class ServiceRewrites:
             slices={k: tuple(v) for k, v in d.get("slices", {}).items()},
             admin_sites=dict(d.get("admin_sites", {})),
             signal_classes=dict(d.get("signal_classes", {})),
+            commands=dict(d.get("commands", {})),
+            startup=tuple(d.get("startup", ())),
         )
 
 

@@ -37,6 +37,8 @@ _ADMIN_SITES = frozenset({"django.contrib.admin.AdminSite", "django.contrib.admi
 _SIGNALS = frozenset({"django.dispatch.Signal", "django.dispatch.dispatcher.Signal"})
 #: Django signal plumbing: a receiver connected at import of a staying module would run in the service
 _CONNECTS = ("receiver", "connect")
+#: Django's management commands that judge or apply the migrations the service copies from the monolith
+MIGRATION_COMMANDS = ("makemigrations", "migrate")
 
 
 class VendorPart(PlannerState):
@@ -174,6 +176,11 @@ class VendorPart(PlannerState):
         queue = sorted(service)
         for dotted in abstract_bases:  # bases.py imports what the copied class uses
             queue.append(dotted.rpartition(".")[0])
+        commands = self._migration_commands(service)
+        startup: list[str] = []
+        for mod in commands.values():  # copied whole like any pure module, its imports followed
+            vendored.add(mod)
+            queue.append(mod)
         seen: set[str] = set()
         callbacks = list(rewrites.callbacks)
         while True:
@@ -269,7 +276,14 @@ class VendorPart(PlannerState):
             # a decorated one whose module cannot be copied whole is copied alone when it can be
             parts = {cb.qualname: self._decorated_slice(cb.qualname) for cb in callbacks if cb not in found}
             found += [cb for cb in callbacks if parts.get(cb.qualname)]
-            if not found:
+            # what the staying apps register at start-up into code the service copies comes along
+            registrations = [r for r in self._startup_registrations(service | vendored) if r not in vendored]
+            for mod in registrations:
+                startup.append(mod)
+                vendored.add(mod)
+                seen.discard(mod)
+                queue.append(mod)
+            if not found and not registrations:
                 break
             for cb in found:
                 callbacks.remove(cb)
@@ -296,6 +310,7 @@ class VendorPart(PlannerState):
             if qual not in retarget and last in slices.get(owner, ()):
                 del todo[qual]
         packages = self._stub_packages(service | vendored | set(slices))
+        self.manual.extend(self._import_time_queries(set(remote_models)))
         for qual, (path, line) in sorted(sites.items()):
             self.manual.append(ManualStep(path, line, "vendor", todo.get(qual) or f"{qual} stays in the monolith"))
         return dataclasses.replace(
@@ -311,7 +326,125 @@ class VendorPart(PlannerState):
             stand_ins=dict(sorted(stand_ins.items())),
             admin_sites=dict(sorted(admin_sites.items())),
             signal_classes=dict(sorted(signal_classes.items())),
+            commands=commands,
+            startup=tuple(sorted(startup)),
         )
+
+    def _startup_registrations(self, copied: set[str]) -> list[str]:
+        """Staying modules a staying app's ``AppConfig.ready()`` imports that subclass a class of ``copied``
+        code and can be copied whole: a registry filled by subclassing (pretalx's ``class
+        SchedulePhrases(Phrases, app="schedule")``, which its metaclass puts in the phrase book the moved
+        code reads as ``phrases.schedule``). The service's own app imports them when it is ready."""
+        out: set[str] = set()
+        for app in self.p.apps:
+            m = self.p.modules.get(f"{app.name}.apps")
+            if m is None or app.label in self.apps or m.name in copied:
+                continue
+            for cls in m.tree.body:
+                ready = next(
+                    (
+                        f
+                        for f in (cls.body if isinstance(cls, ast.ClassDef) else [])
+                        if isinstance(f, ast.FunctionDef) and f.name == "ready"
+                    ),
+                    None,
+                )
+                for node in ast.walk(ready) if ready is not None else ():
+                    if not isinstance(node, ast.ImportFrom):
+                        continue
+                    base = app.name if node.level else (node.module or "")
+                    if node.level and node.module:
+                        base = f"{base}.{node.module}"
+                    for alias in node.names:
+                        mod = self.p.module_of(f"{base}.{alias.name}")
+                        if mod is not None and mod not in copied and self._registers_into(mod, copied):
+                            out.add(mod)
+        return sorted(out)
+
+    def _registers_into(self, mod: str, copied: set[str]) -> bool:
+        """Whether staying module ``mod`` can be copied whole and defines a subclass of a class of ``copied``."""
+        m = self.p.modules[mod]
+        if mod in self.moved or self.vendor_reason(mod) is not None or self.data_reason(mod) is not None:
+            return False
+        for cls in m.tree.body:
+            for b in cls.bases if isinstance(cls, ast.ClassDef) else []:
+                dotted = self.p.resolve(m, b)
+                dep = self.p.module_of(dotted) if dotted else None
+                if dep is not None and dep != mod and dep in copied:
+                    return True
+        return False
+
+    def _import_time_queries(self, references: set[str]) -> list[ManualStep]:
+        """Where a moved module queries a staying model at import (a form field's
+        ``queryset=Model.objects.none()``, a module-level queryset): the service's reference class answers
+        with a lazy query, empty for ``none()``, that raises when anything else is evaluated."""
+        out: list[ManualStep] = []
+        for name in sorted(self.moved):
+            m = self.p.modules[name]
+            stack: list[ast.AST] = list(m.tree.body)
+            while stack:
+                node = stack.pop()
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    stack += [*node.decorator_list, *node.args.defaults]
+                    stack += [d for d in node.args.kw_defaults if d is not None]
+                    continue  # the body runs when called, not at import
+                if isinstance(node, ast.Lambda):
+                    continue
+                stack += list(ast.iter_child_nodes(node))
+                if not (isinstance(node, ast.Attribute) and node.attr == "objects"):
+                    continue
+                dotted = self.p.resolve(m, node.value)
+                mf = self.p.model_by_name(dotted) if dotted else None
+                if mf is None or mf.abstract or mf.module in self.moved or mf.label not in references:
+                    continue
+                out.append(
+                    ManualStep(
+                        m.path,
+                        node.lineno,
+                        "API composition",
+                        f"the moved code queries {mf.label}, which stays in the monolith, at import "
+                        f"({ast.unparse(node)}...): in the service it is a lazy query of the reference class "
+                        "(none() is empty; evaluating anything else raises RemoteQueryUnsupported): make it a "
+                        "call to the monolith's API",
+                    )
+                )
+        return out
+
+    def _migration_commands(self, service: set[str]) -> dict[str, str]:
+        """Django's migration commands (:data:`MIGRATION_COMMANDS`) the monolith runs from a staying app's
+        override → that module, when it can be copied whole; an override that cannot is a manual step.
+
+        The override Django runs is the first installed app's that defines it (``get_commands()``); one of a
+        moved app or of an app the service installs comes along already. The service runs the copied
+        migrations, so it must judge them as the monolith does: pretalx's ``makemigrations`` ignores
+        verbose names, help texts and choices, which its migrations therefore do not carry."""
+        out: dict[str, str] = {}
+        for command in MIGRATION_COMMANDS:
+            mod = next(
+                (
+                    f"{a.name}.management.commands.{command}"
+                    for a in self.p.apps
+                    if f"{a.name}.management.commands.{command}" in self.p.modules
+                ),
+                None,
+            )
+            if mod is None or mod in service or mod in self.moved:
+                continue
+            reason = self.vendor_reason(mod) or self.data_reason(mod)
+            if reason is None:
+                out[command] = mod
+                continue
+            self.manual.append(
+                ManualStep(
+                    self.p.modules[mod].path,
+                    1,
+                    "vendor",
+                    f"the monolith's {command} command is {mod}, which cannot be copied into the service "
+                    f"({reason}): the service runs Django's own, which may judge the copied migrations "
+                    "differently (makemigrations --check listing changes the monolith's command ignores)",
+                )
+            )
+        return out
 
     def reclassified(self, dependencies: tuple[Dependency, ...]) -> tuple[Dependency, ...]:
         """``dependencies`` with the functions :meth:`vendoring` found pure in a copied module as shared

@@ -855,8 +855,13 @@ def apps_module(ctx: _Context, with_events: bool) -> str:
         f"class {cls}(AppConfig):",
         f'    name = "{ctx.pkg}"',
     ]
+    startup = ctx.plan.service_rewrites.startup
+    if with_events or startup:
+        lines += ["", "    def ready(self) -> None:"]
     if with_events:
-        lines += ["", "    def ready(self) -> None:", f"        from {ctx.pkg} import events  # noqa: F401"]
+        lines.append(f"        from {ctx.pkg} import events  # noqa: F401")
+    if startup:  # what the monolith's staying apps register when ready, into code copied here
+        lines += [f"        import {mod}  # noqa: F401" for mod in startup]
     return "\n".join(lines) + "\n"
 
 
@@ -1210,6 +1215,10 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
     files[f"{pkg}/management/commands/prune_decompose.py"] = _template(
         "prune_decompose.py.tmpl", service=plan.service, package=pkg
     )
+    for command, module in plan.service_rewrites.commands.items():  # the monolith's override, from its copy
+        files[f"{pkg}/management/commands/{command}.py"] = _template(
+            "monolith_command.py.tmpl", command=command, module=module
+        )
     files[f"{pkg}/api.py"] = api_module(ctx, eps)
     if has_tasks(eps):
         files[f"{pkg}/{TASK_CALLS}.py"] = _template(f"{TASK_CALLS}.py.tmpl", service=plan.service, package=pkg)

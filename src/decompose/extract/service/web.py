@@ -181,6 +181,7 @@ def _merged_middleware(plan: ExtractionPlan) -> list[str]:
     if plan.web.static == "whitenoise" and WHITENOISE_MIDDLEWARE not in out:
         out.insert(out.index(SECURITY) + 1, WHITENOISE_MIDDLEWARE)
     out.insert(out.index(AUTH) + 1, f"{plan.package}.identity.IdentityMiddleware")
+    out.insert(out.index(COMMON) + 1, f"{plan.package}.rest.unscoped_api")  # the API only
     return out
 
 
