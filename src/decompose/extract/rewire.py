@@ -222,10 +222,38 @@ def _staying_files(root: Path, plan: ExtractionPlan, location: ClientLocation) -
             continue
         if "migrations" in parts[:-1]:
             continue
-        if rel in plan.moved_files or rel in plan.staying_tests:  # tests of the moved apps kept outside them
+        if rel in plan.moved_files:
             continue
+        if rel in plan.staying_tests and not is_test_support(rel, read_text(root, rel)):
+            continue  # the moved apps' tests kept with the monolith test the moved code in-process: left alone
         out.append(rel)
     return out
+
+
+_TEST_MODULE = re.compile(r"(^test_.*|.*_tests?)\.py$")
+
+
+def is_test_support(rel: str, source: str | None) -> bool:
+    """Whether a test file is test *support* (factories, fixtures, helpers, ``conftest.py``), not tests: it is not
+    named as a test module (``test_*.py``, ``*_test.py``) and defines no test at its top level (no ``test*``
+    function, no ``Test*`` class). Staying test support that imports moved models is rewired through the client like
+    other staying code: the monolith's suite loads it in remote mode too (pretalx's ``tests/factories/mail.py``).
+
+    >>> is_test_support("tests/factories/mail.py", "class MailFactory: ..."), is_test_support("tests/t.py", "def test_a(): ...")
+    (True, False)
+    """
+    name = rel.rsplit("/", 1)[-1]
+    if source is None or (name != "conftest.py" and _TEST_MODULE.match(name)):
+        return False
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return not any(
+        (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test"))
+        or (isinstance(n, ast.ClassDef) and n.name.startswith("Test"))
+        for n in tree.body
+    )
 
 
 def _history_notes(root: Path, plan: ExtractionPlan) -> list[str]:
