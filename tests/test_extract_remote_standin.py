@@ -167,7 +167,15 @@ def test_a_staying_class_over_a_moved_model_gets_a_model_class_in_remote_mode(mi
     ]
     assert out["modelbase"] is True
     assert out["repr"] == "<class 'mini.services.orm.Invoice'>"
-    assert out["names"] == ["billing", "invoice", "Invoice", "billing.Invoice", "billing.invoice", "invoice", "invoices"]
+    assert out["names"] == [
+        "billing",
+        "invoice",
+        "Invoice",
+        "billing.Invoice",
+        "billing.invoice",
+        "invoice",
+        "invoices",
+    ]
     assert out["fields"][0] == ["id", "id", "BigAutoField"]  # the primary key first, as Django orders them
     assert sorted(map(tuple, out["fields"][1:])) == [
         ("amount", "amount", "DecimalField"),
@@ -187,4 +195,7 @@ def test_a_staying_class_over_a_moved_model_gets_a_model_class_in_remote_mode(mi
     assert out["made"] == [7, "A-1", "9.50", "A-2", True, True]
     assert out["instance_meta"] is True
     commands = [(path, body["command"]) for path, body in out["bodies"]]
-    assert commands == [("/api/v1/command/billing/Invoice", "create"), ("/api/v1/command/billing/Invoice", "get_or_create")]
+    assert commands == [
+        ("/api/v1/command/billing/Invoice", "create"),
+        ("/api/v1/command/billing/Invoice", "get_or_create"),
+    ]

@@ -239,7 +239,7 @@ def is_test_support(rel: str, source: str | None) -> bool:
     function, no ``Test*`` class). Staying test support that imports moved models is rewired through the client like
     other staying code: the monolith's suite loads it in remote mode too (pretalx's ``tests/factories/mail.py``).
 
-    >>> is_test_support("tests/factories/mail.py", "class MailFactory: ..."), is_test_support("tests/t.py", "def test_a(): ...")
+    >>> is_test_support("tests/factories.py", "class F: ..."), is_test_support("tests/t.py", "def test_a(): 1")
     (True, False)
     """
     name = rel.rsplit("/", 1)[-1]
