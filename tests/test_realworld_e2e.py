@@ -154,17 +154,6 @@ apps = pytest.mark.parametrize("key", SELECTED)
 #: text its failure must show. Such a step is reported as XFAIL with the defect; a failure without that
 #: text is a FAILURE (a listed step never hides another kind), and a listed step that passes FAILS until
 #: its entry is removed (a fix cannot go unnoticed). docs/realworld-extraction.md lists them.
-_MIGRATIONS_DISAGREE = (
-    "~ Alter field updated on queuedmail",
-    "issue 13, the service's migrations: makemigrations --check lists an 'Alter field' for every field of the moved "
-    "MailTemplate and QueuedMail (id included): the copied migration state and the rewritten models differ in "
-    "something every field carries, not yet found (the service's check and migrate pass since 3b02e6a…44a3bd2)",
-)
-_CUT_MODEL_QUERIED_AT_IMPORT = (
-    "type object 'SpeakerProfile' has no attribute 'objects'",
-    "issue 13, cut relations: a moved module queries person.SpeakerProfile at import, which is a reference class "
-    "(monolith.SpeakerProfile) in the service: the generated test that imports every module fails",
-)
 _STAYING_TEST_SUPPORT_IMPORTS_MOVED_MODELS = (
     "QueuedMail doesn't declare an explicit app_label",
     "issue 14, remote-mode suite: the monolith's test support (src/tests/factories/mail.py, loaded by "
@@ -179,8 +168,6 @@ _STAYING_CLASS_OVER_A_MOVED_MODEL = (
     "staying imports of the moved models not through the client, fixed)",
 )
 OPEN_DEFECTS: dict[tuple[str, str], tuple[str, str]] = {
-    ("pretalx:mail", "test_service_has_no_pending_migrations"): _MIGRATIONS_DISAGREE,
-    ("pretalx:mail", "test_service_passes_its_own_tests"): _CUT_MODEL_QUERIED_AT_IMPORT,
     ("pretalx:mail", "test_remote_check_passes_with_the_service_configured"): _STAYING_CLASS_OVER_A_MOVED_MODEL,
     ("pretalx:mail", "test_remote_check_fails_without_the_service_configured"): _STAYING_CLASS_OVER_A_MOVED_MODEL,
     ("pretalx:mail", "test_monolith_passes_its_whole_suite_in_remote_mode"): _STAYING_TEST_SUPPORT_IMPORTS_MOVED_MODELS,
