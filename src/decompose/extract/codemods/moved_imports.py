@@ -65,6 +65,7 @@ from libcst.helpers import get_absolute_module_from_package_for_import
 from libcst.metadata import FullyQualifiedNameProvider
 
 from decompose.extract.codemods.chain import ChainCommand
+from decompose.extract.codemods.migration_code import CutLookups, models_read
 from decompose.extract.plan import ForeignKeyCut
 
 TODO = "# TODO(decompose): "
@@ -495,7 +496,12 @@ class ForeignKeyToId(_Names):
         if cut.many:
             self.note(
                 f"{TODO}{name} was a many-to-many relation to {cut.cut.target}, which stays in the monolith; "
-                "its join table stays there too (keep ids here if the service needs them)"
+                + (
+                    f"its join table {cut.cut.join_table} is the service's, with the ids of {cut.cut.target} "
+                    f"(self.{name}_join.values_list(...))"
+                    if cut.cut.join_table
+                    else "its join table stays there too (keep ids here if the service needs them)"
+                )
             )
             return cst.Pass()
         if not isinstance(updated_node.value, cst.Call):
@@ -1141,11 +1147,35 @@ class MigrationCuts(_Names):
         #: module-level functions of this migration that read a staying app's models (``apps.get_model("person",
         #: "User")``) → that app: a RunPython of theirs cannot run in the service
         self._staying_readers: dict[str, str] = {}
+        #: module-level functions whose ORM lookups follow a cut relation into the staying model → that lookup
+        self._cut_joins: dict[str, str] = {}
         for stmt in node.body:
             if isinstance(stmt, cst.FunctionDef):
                 app = self._staying_app_read(stmt)
                 if app is not None:
                     self._staying_readers[stmt.name.value] = app
+                else:
+                    lookups = CutLookups(self._cut_fields(stmt))
+                    stmt.visit(lookups)
+                    if lookups.joins:
+                        self._cut_joins[stmt.name.value] = lookups.joins[0]
+
+    def _cut_fields(self, fn: cst.FunctionDef) -> dict[str, frozenset[str]]:
+        """The cut relations (model → field names) of the moved models ``fn`` reads with ``apps.get_model``."""
+        read = {model for app, model in models_read(fn) if app not in self.staying}
+        out: dict[str, set[str]] = {}
+        for model, name in self.cuts:
+            if model in read:
+                out.setdefault(model, set()).add(name)
+        return {model: frozenset(fields) for model, fields in sorted(out.items())}
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        """A data migration's lookups over cut relations name the id column (:class:`CutLookups`)."""
+        name = original_node.name.value
+        if name in getattr(self, "_staying_readers", {}) or name in getattr(self, "_cut_joins", {}):
+            return updated_node
+        cut = self._cut_fields(original_node)
+        return cast(cst.FunctionDef, updated_node.visit(CutLookups(cut))) if cut else updated_node
 
     def _staying_app_read(self, fn: cst.FunctionDef) -> str | None:
         reads = _GetModelReads()
@@ -1155,14 +1185,24 @@ class MigrationCuts(_Names):
     def _run_python(self, call: cst.Call) -> cst.Call:
         """``RunPython(f, g)`` whose code reads a staying app's models: both become ``RunPython.noop`` here."""
         readers = getattr(self, "_staying_readers", {})
+        joins = getattr(self, "_cut_joins", {})
         named = [a.value.value for a in call.args if isinstance(a.value, cst.Name) and a.value.value in readers]
-        if not named:
+        joined = [a.value.value for a in call.args if isinstance(a.value, cst.Name) and a.value.value in joins]
+        if not named and not joined:
             return call
-        self.note(
-            f"# TODO(decompose): {', '.join(named)} read the models of {readers[named[0]]!r}, which stays in the "
-            "monolith: this data migration ran in the monolith's history and is a no-op here (the service's rows "
-            "come with the data move)"
-        )
+        if named:
+            self.note(
+                f"# TODO(decompose): {', '.join(named)} read the models of {readers[named[0]]!r}, which stays in the "
+                "monolith: this data migration ran in the monolith's history and is a no-op here (the service's "
+                "rows come with the data move)"
+            )
+        if joined:
+            self.note(
+                f"# TODO(decompose): {', '.join(joined)} look up {joins[joined[0]]!r} across a relation cut to an "
+                "id (its model stays in the monolith): this data migration ran in the monolith's history and is a "
+                "no-op here (the service's rows come with the data move)"
+            )
+        readers = {**readers, **joins}
         noop = cst.parse_expression("migrations.RunPython.noop")
         args = [
             a.with_changes(value=noop)

@@ -29,9 +29,28 @@ class DataPart(PlannerState):
                     )
                 )
 
+    def join_tables(self) -> dict[str, str]:
+        """The join tables Django made for the moved models' many-to-many fields (``<table>_<field>``, or the
+        field's ``db_table=``; none for a ``through=`` model, whose own table is a model's) → the moved model's
+        table: their rows move with the model's, to a relation between moved models or, as ids, to one that stays."""
+        out: dict[str, str] = {}
+        for mf in self.p.models.values():
+            if mf.module not in self.moved or mf.abstract:
+                continue
+            for fl in mf.fields:
+                if fl.type == "ManyToManyField":
+                    table = _join_table(self.p.modules[mf.module], mf.table, fl.name, fl.line)
+                    if table:
+                        out[table] = mf.table
+        return dict(sorted(out.items()))
+
     def table_order(self, tables: tuple[str, ...]) -> tuple[str, ...]:
-        """The moved tables in the order to copy their rows: a table after the tables its foreign keys reference."""
+        """The moved tables in the order to copy their rows: a table after the tables its foreign keys reference
+        (a join table of :meth:`join_tables` among them after its model's)."""
         refs: dict[str, set[str]] = {t: set() for t in tables}
+        for join, owner in self.join_tables().items():
+            if join in refs and owner in refs:
+                refs[join].add(owner)
         for mf in self.p.models.values():
             if mf.module not in self.moved or mf.abstract or mf.table not in refs:
                 continue
@@ -135,9 +154,12 @@ class DataPart(PlannerState):
                         field_type=fl.type,
                         on_delete=fl.on_delete,
                         related_name=fl.related_name,
+                        join_table=_join_table(m, mf.table, fl.name, fl.line)
+                        if src_moved and fl.type == "ManyToManyField"
+                        else "",
                     )
                 )
-                if fl.type == "ManyToManyField":
+                if fl.type == "ManyToManyField" and not out[-1].join_table:
                     self.manual.append(
                         ManualStep(
                             m.path,
@@ -148,6 +170,23 @@ class DataPart(PlannerState):
                         )
                     )
         return tuple(sorted(out, key=lambda c: (c.direction, c.model, c.field)))
+
+
+def _join_table(m: F.Module, table: str, field: str, line: int) -> str:
+    """The join table Django creates for the many-to-many field ``field`` (assigned at ``line`` of ``m``) of the
+    model whose table is ``table``: its ``db_table=`` or ``<table>_<field>``; "" when it names a ``through=`` model."""
+    for n in ast.walk(m.tree):
+        if not (isinstance(n, (ast.Assign, ast.AnnAssign)) and n.lineno == line and isinstance(n.value, ast.Call)):
+            continue
+        targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+        if not any(isinstance(t, ast.Name) and t.id == field for t in targets):
+            continue
+        for kw in n.value.keywords:
+            if kw.arg == "through":
+                return ""
+            if kw.arg == "db_table" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                return kw.value.value
+    return f"{table}_{field}"
 
 
 def _copy_order(refs: dict[str, set[str]]) -> tuple[str, ...]:

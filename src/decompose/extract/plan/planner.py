@@ -249,6 +249,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
         tables = {k: tuple(sorted(v)) for k, v in sorted(touched.items())}
         # the tables that move (the moved models' own): what the data plan copies, what raw SQL must not name
         owned = tuple(sorted({mf.table for mf in p.models.values() if mf.module in self.moved and not mf.abstract}))
+        joins = tuple(sorted(set(self.join_tables()) - set(owned)))  # their rows move too (the data plan)
         placed = {(s.path, s.line, s.pattern) for s in self.manual}
         for step in self.remote_breaks(
             interface_functions, tuple(interface_models), bridges, fk_cuts, owned, namespaces, using_moved
@@ -289,7 +290,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
             staying_tests=staying_tests,
             service_rewrites=rewrites,
             url_namespaces=namespaces,
-            table_order=self.table_order(owned),
+            table_order=self.table_order(owned + joins),
             web=web,
             dependency_files=dependency_files(self.root),
         )

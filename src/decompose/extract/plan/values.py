@@ -228,6 +228,9 @@ class ForeignKeyCut:
     on_delete: str | None = None
     #: the relation's ``related_name`` as written (the reverse accessor staying code may use)
     related_name: str | None = None
+    #: a many-to-many cut from a moved model: the join table Django made for it (``<table>_<field>``), which the
+    #: service carries with the staying side as an id column; "" when the relation has a ``through=`` model
+    join_table: str = ""
 
     @property
     def reverse_name(self) -> str | None:
@@ -256,7 +259,7 @@ class ForeignKeyCut:
             "on_delete": self.on_delete,
             "related_name": self.related_name,
             "evidence": self.evidence.to_dict(),
-        }
+        } | ({"join_table": self.join_table} if self.join_table else {})
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ForeignKeyCut:
@@ -271,6 +274,7 @@ class ForeignKeyCut:
             field_type=d.get("field_type", "ForeignKey"),
             on_delete=d.get("on_delete"),
             related_name=d.get("related_name"),
+            join_table=d.get("join_table", ""),
         )
 
 

@@ -45,6 +45,9 @@ from decompose.extract.plan import ExtractionPlan
 from decompose.extract.plan import index as F
 from decompose.extract.plan.vendor import definitions_used
 from decompose.extract.service import web as web_face
+from decompose.extract.service.joins import join_models, query_table
+from decompose.extract.service.joins import migration_text as joins_migration_text
+from decompose.extract.service.joins import models_text as joins_models_text
 from decompose.extract.service.openapi import camel, document_json, dto_name
 from decompose.extract.service.pytest_config import python_file_patterns
 from decompose.extract.service.requirements import (
@@ -1192,8 +1195,9 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
     )
     files[f"{pkg}/wsgi.py"] = _template("wsgi.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/rest.py"] = _template("rest.py.tmpl", service=plan.service, package=pkg)
+    joins = join_models(plan)
     files[f"{pkg}/query.py"] = _template(
-        "query.py.tmpl", service=plan.service, package=pkg, apps=repr(tuple(plan.apps))
+        "query.py.tmpl", service=plan.service, package=pkg, apps=repr(tuple(plan.apps)), joins=query_table(joins)
     )
     files[f"{pkg}/monolith.py"] = monolith_module(ctx) + stand_ins_text(plan)
     bases = bases_module(ctx)
@@ -1204,9 +1208,11 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
         files[f"{pkg}/events.py"] = events
     files[f"{pkg}/apps.py"] = apps_module(ctx, events is not None)
     files[f"{pkg}/auth.py"] = _template("auth.py.tmpl", service=plan.service)
-    files[f"{pkg}/models.py"] = _template("models.py.tmpl", service=plan.service)
+    files[f"{pkg}/models.py"] = _template("models.py.tmpl", service=plan.service) + joins_models_text(joins)
     files[f"{pkg}/migrations/__init__.py"] = ""
     files[f"{pkg}/migrations/0001_initial.py"] = _template("migration_0001.py.tmpl", service=plan.service)
+    if joins:
+        files[f"{pkg}/migrations/0002_join_tables.py"] = joins_migration_text(pkg, joins)
     files[f"{pkg}/management/__init__.py"] = ""
     files[f"{pkg}/management/commands/__init__.py"] = ""
     files[f"{pkg}/management/commands/relay_outbox.py"] = _template(
