@@ -67,6 +67,21 @@ class InterfacePart(PlannerState):
             model = self.annotation_model(m, arg.annotation, arg.arg)
         return Param(arg.arg, ann, ast.unparse(default) if default is not None else None, kind, model)
 
+    def moved_reverse_accessors(self) -> dict[str, frozenset[str]]:
+        """Staying model label → the accessors it has for the moved models' foreign keys to it (``related_name``,
+        else ``<model>_set``; ``event.mail_templates``): never fields a caller sends with the instance, since the
+        rows are the service's (its reference of the model answers them with its own table)."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for mf in self.p.models.values():
+            if mf.abstract or mf.module not in self.moved:
+                continue
+            for fl in mf.fields:
+                if fl.type == "ForeignKey" and fl.target:
+                    name = fl.related_name or f"{mf.label.split('.', 1)[1].lower()}_set"
+                    if not name.endswith("+"):
+                        out[fl.target].add(name)
+        return {label: frozenset(names) for label, names in out.items()}
+
     def function_facts(self, qual: str, sites: list[Evidence]) -> InterfaceFunction:
         mod, name = qual.rsplit(".", 1)
         m = self.p.modules[mod]
@@ -76,11 +91,13 @@ class InterfacePart(PlannerState):
         task = celery_task(self.p, m, fn)
         if task is not None and task.bound and params:
             params = params[1:]  # the task itself: bound on the side that runs it, never an argument
-        staying = {p.name for p in params if p.model and not self._label_moved(p.model)}
+        staying = {p.name: p.model for p in params if p.model and not self._label_moved(p.model)}
+        reverse = self.moved_reverse_accessors()
         reads: dict[str, set[str]] = defaultdict(set)
         for n in ast.walk(fn):
             if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in staying:
-                if n.attr not in ("id", "pk"):
+                # a moved model's relation to it (event.mail_templates) is a query of the service's own table there
+                if n.attr not in ("id", "pk") and n.attr not in reverse.get(staying[n.value.id] or "", ()):
                     reads[n.value.id].add(n.attr)
         params = tuple(
             dataclasses.replace(p, fields=tuple(sorted(reads[p.name]))) if reads.get(p.name) else p for p in params

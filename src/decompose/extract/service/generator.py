@@ -434,6 +434,11 @@ def _dto_field(field_type: str) -> str:
     return "serializers.JSONField(read_only=True)"
 
 
+def _not_required(field: str) -> str:
+    """A serializer field expression (``serializers.X(...)``) with ``required=False``."""
+    return field[:-1] + ("required=False)" if field.endswith("()") else ", required=False)")
+
+
 def _ref_field(f: F.ModelField | None) -> str:
     """A serializer field validating one field of a monolith model like the model would."""
     if f is None:
@@ -499,8 +504,8 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
         )
         out.append("")
         out.append("    id = serializers.IntegerField(min_value=1, max_value=9223372036854775807)")
-        for f in sorted(ref_fields[label]):
-            out.append(f"    {f} = {_ref_field(by_name.get(f))}")
+        for f in sorted(ref_fields[label]):  # a call sends the fields its own function reads: none is required
+            out.append(f"    {f} = {_not_required(_ref_field(by_name.get(f)))}")
         out.append("")
         out.append("")
     for e in eps:
@@ -736,6 +741,13 @@ def monolith_module(ctx: _Context) -> str:
         parts.append("# Models of the monolith the moved code refers to (references by id).")
         for label in sorted(ctx.remote_models):
             parts.append(f'{ctx.remote_models[label]} = _ref_class("{label}")')
+    reverse: dict[str, dict[str, tuple[str, str]]] = {}
+    for c in ctx.plan.fk_cuts:  # the accessors the moved models' foreign keys give the monolith's models
+        if c.direction == "from_moved" and c.field_type == "ForeignKey" and c.reverse_name:
+            reverse.setdefault(c.target, {})[c.reverse_name] = (c.model, c.field)
+    if reverse:
+        parts.append("# The monolith's models' accessors of the moved models' relations to them: rows of this service.")
+        parts.append(f"REVERSE.update({ {k: dict(sorted(v.items())) for k, v in sorted(reverse.items())}!r})")
     for cb in ctx.plan.service_rewrites.callbacks:
         sig_parts: list[str] = []
         names: list[str] = []
