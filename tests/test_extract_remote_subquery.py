@@ -24,6 +24,8 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from projects import free_port
 
 from decompose.cli import cli
@@ -148,18 +150,23 @@ class Deployed:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     pytest.importorskip("rest_framework")
     d = Deployed(tmp_path_factory.mktemp("remote-subquery"))
     try:
-        script = d.monolith / "subquery_script.py"
-        script.write_text(SCRIPT, encoding="utf-8")
-        done = subprocess.run([sys.executable, script.name], cwd=d.monolith, env=d.monolith_env(),
-                              capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
-        assert done.returncode == 0, done.stderr[-4000:] + d.log.read_text()[-2000:]
-        yield json.loads(done.stdout)
+        yield d
     finally:
         d.stop()
+
+
+@pytest.fixture(scope="module")
+def run(deployed: Deployed) -> dict[str, Any]:
+    script = deployed.monolith / "subquery_script.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    done = subprocess.run([sys.executable, script.name], cwd=deployed.monolith, env=deployed.monolith_env(),
+                          capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:] + deployed.log.read_text()[-2000:]
+    return json.loads(done.stdout)
 
 
 def _ok(run: dict[str, Any], name: str, requests: int) -> Any:
@@ -213,3 +220,58 @@ def test_the_relation_is_written_through_the_command_endpoint(run: dict[str, Any
     assert _ok(run, "remove", 2) == ["bob"]
     assert _ok(run, "set", 2) == ["bob", "cy"]
     assert _ok(run, "clear", 2) == 0
+
+
+_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False, allow_infinity=False),
+              st.text(max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=2)),
+    max_leaves=6,
+)  # fmt: skip
+_paths = st.lists(st.sampled_from(["readers", "id", "pk", "username", "in", "isnull", "exact", "year", "gt",
+                                   "text", "topic", "readers_join", "user_id", "note"]),
+                  min_size=1, max_size=3).map("__".join)  # fmt: skip
+_node = st.builds(lambda path, value: {"lookup": path, "value": value}, _paths, _json)
+_step = st.one_of(
+    st.builds(lambda n: {"filter": n}, _node),
+    st.builds(lambda n: {"exclude": n}, _node),
+    st.builds(lambda names: {"values": names}, st.lists(_paths, max_size=2)),
+    st.builds(lambda names: {"order_by": names}, st.lists(_paths, max_size=2)),
+)
+
+
+def test_no_query_or_m2m_command_across_the_join_gives_a_500(deployed: Deployed, run: dict[str, Any]) -> None:
+    """Property: a query through the join field (any path, any JSON value) or an ``m2m`` command (any pk, field,
+    action, ids) answers JSON with a 200 or a 4xx, never a 5xx."""
+    http = httpx.Client(base_url=deployed.url, timeout=30, headers={"Authorization": f"Bearer {TOKEN}"})
+    command = st.fixed_dictionaries(
+        {"command": st.just("m2m")},
+        optional={"pk": _json, "field": st.one_of(st.sampled_from(["readers", "text", "topic"]), _json),
+                  "action": st.one_of(st.sampled_from(["add", "remove", "set", "clear", "x"]), _json),
+                  "ids": st.one_of(st.lists(st.one_of(st.integers(-(2**70), 2**70), _json), max_size=3), _json),
+                  "extra": _json},
+    )  # fmt: skip
+    query = st.fixed_dictionaries(
+        {"chain": st.lists(_step, max_size=3)}, optional={"op": st.sampled_from(["rows", "count", "exists"])}
+    )
+
+    @settings(max_examples=int(os.environ.get("DECOMPOSE_E2E_EXAMPLES", "150")), deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(st.one_of(st.tuples(st.just("query"), query), st.tuples(st.just("command"), command)))
+    def check(request: tuple[str, dict[str, object]]) -> None:
+        kind, body = request
+        response = http.post(f"/api/v1/{kind}/notes/Note", json=body)
+        assert response.status_code in (200, 400, 404, 409, 422), (
+            kind,
+            body,
+            response.status_code,
+            response.text[:500],
+        )
+        payload = response.json()
+        assert ("error" in payload) if response.status_code >= 400 else ("result" in payload), payload
+
+    try:
+        check()
+        assert http.post("/api/v1/query/notes/Note", json={"chain": [{"values": ["readers"]}]}).status_code == 200
+    finally:
+        http.close()
