@@ -86,7 +86,7 @@ def exports(plan: ExtractionPlan, signals: list[str], moved_only: Sequence[Moved
                 m.module,
                 m.name,
                 f"lambda: runtime.RemoteModel(SERVICE, {m.label!r}, {path!r}, "
-                f"_TYPES.get({m.label!r}), _RELATIONS.get({m.label!r}))",
+                f"TYPES.get({m.label!r}), RELATIONS.get({m.label!r}))",
             )
         )
     for f in plan.interface_functions:

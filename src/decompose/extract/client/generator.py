@@ -199,8 +199,8 @@ class _Gen:
     def remote_expr(self, label: str | None, expr: str) -> str:
         if not label:
             return expr
-        types = f"_TYPES.get({label!r})"
-        rels = f"_RELATIONS.get({label!r})"
+        types = f"TYPES.get({label!r})"
+        rels = f"RELATIONS.get({label!r})"
         return f"runtime.remote({label!r}, {expr}, {types}, {rels})"
 
     def function(self, f: InterfaceFunction) -> str:
@@ -284,9 +284,9 @@ def _service_module(
         f"APPS = {tuple(plan.apps)!r}",
         "",
         "#: Django field types of the models the service returns, to type DTO values back.",
-        f"_TYPES: dict[str, dict[str, str]] = {_nested(g.types)}",
+        f"TYPES: dict[str, dict[str, str]] = {_nested(g.types)}",
         "#: Foreign keys of moved models to models of this monolith: readable as objects on DTOs.",
-        f"_RELATIONS: dict[str, dict[str, tuple[str, str]]] = {_nested(g.relations)}",
+        f"RELATIONS: dict[str, dict[str, tuple[str, str]]] = {_nested(g.relations)}",
         "#: Functions of this monolith the service may call back (POST /api/v1/callbacks/<name>).",
         f"CALLBACKS: tuple[str, ...] = {_tuple(callbacks)}",
         "#: Signals the service sends and this monolith receives: name → (signal, {argument: model label}).",
