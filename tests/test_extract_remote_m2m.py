@@ -142,6 +142,10 @@ PROJECT = {
             pin = models.ForeignKey(Pin, on_delete=models.CASCADE)
             user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     """,
+    "notes/helpers.py": """
+        def reader_names(note):
+            return [u.username for u in note.readers.all()]
+    """,
     "notes/migrations/__init__.py": "",
     "notes/migrations/0001_initial.py": """
         import django.db.models.deletion
@@ -241,6 +245,9 @@ def test_the_plan_names_the_join_table_of_a_relation_to_a_staying_model(service:
     messages = [s["message"] for s in plan["manual_steps"]]
     assert not any("notes.Note.readers is a many-to-many" in m for m in messages)
     assert any("notes.Pin.viewers is a many-to-many" in m for m in messages)
+    # the moved code's own uses of the relation: the service has the ids
+    use = next(s for s in plan["manual_steps"] if s["path"] == "notes/helpers.py")
+    assert "keeps its join table notes_note_readers with the ids of auth.User" in use["message"], use
 
 
 def test_the_data_plan_copies_the_join_tables_after_their_models(service: Path) -> None:

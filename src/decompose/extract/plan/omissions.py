@@ -182,7 +182,12 @@ def _m2m_queries(part: PlannerState, fk_cuts: Sequence[ForeignKeyCut]) -> list[M
                             "API composition",
                             f"the moved code still uses {c.model}.{c.field}, a many-to-many relation to "
                             f"{c.target} that stays in the monolith (the service's model does not have it): "
-                            "keep the ids on the service's side, or ask the monolith's API",
+                            + (
+                                f"the service keeps its join table {c.join_table} with the ids of {c.target} "
+                                f"(the instance's {c.field}_join rows): use them, or ask the monolith's API"
+                                if c.join_table
+                                else "keep the ids on the service's side, or ask the monolith's API"
+                            ),
                         )
                     )
                     break
