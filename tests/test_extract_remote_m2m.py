@@ -113,6 +113,10 @@ PROJECT = {
             return Note.objects.filter(topic__gt=OuterRef("pk"))
 
 
+        def unsliced():  # LINE-UNSLICED
+            return list(Topic.objects.filter(pk__in=Subquery(Note.objects.filter(text="n1").values("topic"))))
+
+
         def outside():  # LINE-OUTSIDE
             return list(Note.objects.filter(topic=OuterRef("pk")))
     """,

@@ -87,6 +87,7 @@ SCRIPT = textwrap.dedent(
     case("without_notes", lambda: queries.without_notes())
     case("or_correlated", lambda: queries.or_correlated())
     case("greater_than", lambda: queries.greater_than())
+    case("unsliced", lambda: queries.unsliced())
     case("outside", lambda: queries.outside())
     case("filter_m2m", lambda: [Note.objects.filter(readers=ann).count(),
                                 sorted(Note.objects.filter(readers__in=[bob, cy]).values_list("text", flat=True)),
@@ -195,13 +196,14 @@ def test_a_scalar_subquery_takes_each_groups_row_in_the_querysets_order(run: dic
 
 
 def test_what_cannot_be_matched_by_value_names_the_staying_line(run: dict[str, Any]) -> None:
-    for name, marker in (("or_correlated", "LINE-OR"), ("greater_than", "LINE-GT")):
+    for name, marker in (("or_correlated", "LINE-OR"), ("greater_than", "LINE-GT"), ("unsliced", "LINE-UNSLICED")):
         error = run[name]["error"]
         assert run[name]["requests"] == 0, run[name]
         assert error["type"] == "RemoteQueryError", error
         assert f"board/queries.py:{_line(marker)}:" in error["message"], (error, _line(marker))
     assert "OR" in run["or_correlated"]["error"]["message"]
     assert "only equality" in run["greater_than"]["error"]["message"]
+    assert "slice it to one row" in run["unsliced"]["error"]["message"]  # never a silent first value for __in
     outside = run["outside"]
     assert outside["requests"] == 0 and outside["error"]["type"] == "ValueError", outside
     assert "may only be used in a subquery" in outside["error"]["message"]
