@@ -23,6 +23,7 @@ from decompose.extract.plan.sagas import plan_sagas
 from decompose.extract.plan.selection import validate_selection
 from decompose.extract.plan.service import ServicePart
 from decompose.extract.plan.signals import SignalsPart
+from decompose.extract.plan.startup import StartupPart
 from decompose.extract.plan.tests import TestsPart
 from decompose.extract.plan.values import ExtractionPlan, InterfaceModel, ManualStep, service_package
 from decompose.extract.plan.vendor import VendorPart
@@ -32,7 +33,9 @@ from decompose.graph import Evidence
 from decompose.scan.source import walk_files
 
 
-class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart, WebPart, VendorPart):
+class _Planner(
+    ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart, WebPart, VendorPart, StartupPart
+):
     def __init__(self, index: F.CodeIndex, service: str, apps: tuple[str, ...]) -> None:
         super().__init__(index, service, apps)
         self._find_kernel_apps()
@@ -268,6 +271,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
         web = self.web_face(moved_files)
         self.manual.extend(plan_omissions(self, web, fk_cuts, moved_files))
         self.manual.extend(plan_sagas(self, dependencies))
+        startup = self.remote_startup()
         manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
         return ExtractionPlan(
             service=self.service,
@@ -293,6 +297,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
             table_order=self.table_order(owned + joins),
             web=web,
             dependency_files=dependency_files(self.root),
+            remote_startup=startup,
         )
 
 

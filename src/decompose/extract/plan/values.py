@@ -746,6 +746,9 @@ class ExtractionPlan:
     dependency_files: tuple[str, ...] = ()
     #: how the service serves the moved apps' web face (routes, templates, admin)
     web: WebFace = field(default_factory=WebFace)
+    #: moved modules the monolith still imports when its client is ready in remote mode: a moved app's
+    #: ``ready()`` imports them to register into staying code by subclassing (plan/startup.py)
+    remote_startup: tuple[str, ...] = ()
 
     @property
     def package(self) -> str:
@@ -783,6 +786,7 @@ class ExtractionPlan:
             "table_order": list(self.table_order),
             "dependency_files": list(self.dependency_files),
             "web": self.web.to_dict(),
+            "remote_startup": list(self.remote_startup),
             "interface_functions": [f.to_dict() for f in self.interface_functions],
             "interface_models": [m.to_dict() for m in self.interface_models],
             "dependencies": [d.to_dict() for d in self.dependencies],
@@ -823,6 +827,7 @@ class ExtractionPlan:
                 table_order=tuple(d.get("table_order", ())),
                 dependency_files=tuple(d.get("dependency_files", ())),
                 web=WebFace.from_dict(d.get("web", {})),
+                remote_startup=tuple(d.get("remote_startup", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise GraphFormatError(f"malformed extraction plan: {exc!r}") from None
