@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -291,6 +292,18 @@ def test_the_services_migrations_agree_with_its_models_and_create_the_table(serv
     ))  # fmt: skip
     assert shell.returncode == 0, shell.stderr
     assert shell.stdout.strip().splitlines()[-1] == "['id', 'note_id', 'user_id']"
+
+
+def test_the_plan_lists_the_correlations_the_remote_orm_cannot_push_down(service: Path) -> None:
+    """A staying query correlating a moved queryset by OR or by another lookup than equality is a manual step
+    at its line; the ANDed equalities (unread, with_notes_for, last_text...) are not."""
+    plan = json.loads((service / "extraction-plan.json").read_text())
+    source = textwrap.dedent(PROJECT["board/queries.py"]).lstrip("\n").splitlines()
+    steps = {s["line"]: s["message"] for s in plan["manual_steps"] if s["path"] == "board/queries.py"}
+    line = {m: next(i for i, ln in enumerate(source, 1) if m in ln) + 1 for m in ("LINE-OR", "LINE-GT")}
+    assert "OuterRef() under OR, XOR or NOT is not pushed down" in steps[line["LINE-OR"]], steps
+    assert "topic__gt=OuterRef(): only equality" in steps[line["LINE-GT"]], steps
+    assert not any("OuterRef" in m for n, m in steps.items() if n not in line.values()), steps
 
 
 def test_the_plan_is_deterministic(tmp_path: Path) -> None:

@@ -202,6 +202,38 @@ class RemotePart(PlannerState):
         return out
 
 
+def _outer_refs(expr: ast.AST) -> list[ast.Call]:
+    """The ``OuterRef(...)`` calls in ``expr``."""
+    return [n for n in ast.walk(expr) if isinstance(n, ast.Call) and _called_name(n) == "OuterRef"]
+
+
+def _outer_ref_problems(lookup: str | None, value: ast.expr, method: str) -> list[str]:
+    """Why a correlation with an outer query in ``method(lookup=value)`` (or a positional ``Q`` when ``lookup`` is
+    None) cannot be pushed down: the remote ORM matches a moved queryset's rows to the outer rows by equality
+    only, ANDed in ``filter()`` (orm.RemoteSubquery)."""
+    refs = _outer_refs(value)
+    if not refs:
+        return []
+    if method != "filter":
+        return [f"OuterRef() in {method}() is not pushed down (only filter(field=OuterRef(...)) is)"]
+    out = []
+    if any(_outer_refs(a) for r in refs for a in r.args):
+        out.append("OuterRef(OuterRef(...)) is not pushed down")
+    if lookup is not None:
+        if not (isinstance(value, ast.Call) and _called_name(value) == "OuterRef"):
+            out.append(f"{lookup}=<an expression with OuterRef()> is not pushed down (only equality with it is)")
+        elif lookup.rsplit("__", 1)[-1] in (PUSHED_LOOKUPS | PUSHED_DATE_PARTS) - {"exact"}:
+            out.append(f"{lookup}=OuterRef(): only equality with the outer query is pushed down")
+        return out
+    for n in ast.walk(value):
+        negated = isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.Invert)
+        combined = isinstance(n, ast.BinOp) and isinstance(n.op, (ast.BitOr, ast.BitXor))
+        if (negated or combined) and _outer_refs(n):
+            out.append("OuterRef() under OR, XOR or NOT is not pushed down (only ANDed equality is)")
+            break
+    return out
+
+
 def _called_name(call: ast.Call) -> str:
     """``Sum`` for ``Sum(...)`` and ``models.Sum(...)``; empty for anything else called."""
     func = call.func
@@ -425,12 +457,17 @@ class _Finder(ast.NodeVisitor):
                 continue
             if method in lookup_methods and kw.arg not in ("defaults", "create_defaults"):
                 path(kw.arg, True, "lookup")
+                problems.extend(_outer_ref_problems(kw.arg, kw.value, method))
+            elif _outer_refs(kw.value):
+                problems.append(f"OuterRef() in {method}() is not pushed down")
             expression(kw.value, method in ("annotate", "aggregate"))
         for arg in node.args:
             text = arg.value if isinstance(arg, ast.Constant) else None
             if isinstance(text, str) and method in ("values", "values_list", "order_by"):
                 path(text, False, method)
             else:
+                if _outer_refs(arg):
+                    problems.extend(_outer_ref_problems(None, arg, method))
                 expression(arg, method in ("annotate", "aggregate"))
         for problem in dict.fromkeys(problems):
             self.add(node, "API composition", f"{where}: {problem}: the remote ORM cannot push this down to the "
