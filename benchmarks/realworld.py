@@ -166,6 +166,11 @@ KNOWN_DEFECTS: tuple[tuple[str, str], ...] = (
         "needs, or staying code imports a moved model in remote mode (issue 13: dangling imports / plan)",
     ),
     (
+        r"AttributeError: [\w.]+ from the service has no field '\w+'",
+        "staying code uses a moved model's own behaviour (a property, a method) on its remote stand-in, which has "
+        "only the model's fields (issue 14: remote ORM)",
+    ),
+    (
         r"'Settings' object has no attribute '\w+'",
         "a setting the moved code reads is not carried over (issue 13: settings the moved code reads)",
     ),
