@@ -52,9 +52,9 @@ class OrdersOrderRef(serializers.Serializer):
     """orders.Order of the monolith, as the caller sends it: its id and the fields the service reads."""
 
     id = serializers.IntegerField(min_value=1, max_value=9223372036854775807)
-    currency = serializers.CharField(allow_blank=True, max_length=3)
-    reference = serializers.CharField(allow_blank=True, max_length=20)
-    total = serializers.DecimalField(max_digits=10, decimal_places=2)
+    currency = serializers.CharField(allow_blank=True, max_length=3, required=False)
+    reference = serializers.CharField(allow_blank=True, max_length=20, required=False)
+    total = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
 
 
 class PaymentsPaymentListResponse(serializers.Serializer):

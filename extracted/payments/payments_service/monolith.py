@@ -153,6 +153,9 @@ class RemoteRef:
         return self.pk
 
     def __getattr__(self, name: str) -> Any:
+        reverse = REVERSE.get(type(self).label, {}).get(name)
+        if reverse is not None:  # a moved model's relation to this one: rows of this service
+            return RelatedRows(*reverse, object.__getattribute__(self, "pk"))
         data = object.__getattribute__(self, "_data")
         if name in data:
             value = data[name]
@@ -184,6 +187,51 @@ class RemoteRef:
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.pk, **object.__getattribute__(self, "_data")}
+
+
+#: label of a monolith model → its accessors of the moved models' foreign keys to it (``event.mail_templates``)
+#: → (moved model label, field): the rows are this service's (filled in below from the plan)
+REVERSE: dict[str, dict[str, tuple[str, str]]] = {}
+
+
+class RelatedRows:
+    """``<reference>.<accessor>`` (``event.mail_templates``): the moved model's rows pointing at the reference, in
+    this service's database, like Django's related manager: ``all``, ``filter``, ``count``... (and the model's own
+    queryset methods) over them; ``create``, ``get_or_create``, ``update_or_create`` set the relation."""
+
+    def __init__(self, label: str, field: str, pk: object) -> None:
+        self.label = label
+        self.attname = f"{field}_id"
+        self.pk = pk
+
+    @property
+    def model(self) -> Any:
+        from django.apps import apps
+
+        return apps.get_model(self.label)
+
+    def get_queryset(self) -> Any:
+        return self.model._default_manager.filter(**{self.attname: self.pk})
+
+    def all(self) -> Any:
+        return self.get_queryset()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.get_queryset(), name)
+
+    def create(self, **kwargs: Any) -> Any:
+        return self.model._default_manager.create(**{**kwargs, self.attname: self.pk})
+
+    def get_or_create(self, defaults: Any = None, **kwargs: Any) -> Any:
+        return self.get_queryset().get_or_create(defaults=defaults, **{**kwargs, self.attname: self.pk})
+
+    def update_or_create(self, defaults: Any = None, **kwargs: Any) -> Any:
+        return self.get_queryset().update_or_create(defaults=defaults, **{**kwargs, self.attname: self.pk})
+
+    def __repr__(self) -> str:
+        return f"<RelatedRows {self.label} with {self.attname}={self.pk!r}>"
 
 
 _REFS: dict[str, type[RemoteRef]] = {}
@@ -387,6 +435,8 @@ def _prune_now_and_then() -> None:
 
 # Models of the monolith the moved code refers to (references by id).
 Order = _ref_class("orders.Order")
+# The monolith's models' accessors of the moved models' relations to them: rows of this service.
+REVERSE.update({'orders.Order': {'payments': ('payments.Payment', 'order')}})
 
 
 def get_order(order_id, *, user_id=None):
