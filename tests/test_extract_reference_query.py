@@ -338,3 +338,65 @@ def test_the_api_answers_a_scoped_model_without_a_scope(tmp_path: Path) -> None:
         timeout=120,
     )
     assert run.stdout == "ScopeError\n", run.stdout + run.stderr
+
+
+MODEL_FORM = """
+    from django import forms
+
+    from core.models import Customer
+
+
+    class CustomerForm(forms.ModelForm):
+        class Meta:
+            model = Customer
+            fields = ["name"]
+
+
+    class NoteForm(forms.Form):
+        text = forms.CharField()
+"""
+
+
+def test_a_moved_form_built_on_a_staying_model_is_a_stand_in(tmp_path: Path) -> None:
+    """pretalx's schedule app defines WidgetGenerationForm, a ModelForm of event.Event: its metaclass reads
+    Event._meta at import, which the reference class has not ("type object 'Event' has no attribute
+    '_meta'"), so no module of the service imported."""
+    pytest.importorskip("django")
+    pytest.importorskip("rest_framework")
+    root = _project(tmp_path / "mono")
+    _write(root, {"billing/customer_forms.py": MODEL_FORM})
+    out = tmp_path / "out"
+    args = ["extract", str(root), "--service", "billing", "--apps", "billing", "--out", str(out), "--no-rewire"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    folder = out / "billing"
+    plan = json.loads((folder / "extraction-plan.json").read_text())
+    assert list(plan["service_rewrites"]["stand_ins"]) == ["billing.customer_forms.CustomerForm"]
+    line = textwrap.dedent(MODEL_FORM).lstrip("\n").splitlines().index("class CustomerForm(forms.ModelForm):") + 1
+    steps = [
+        s for s in plan["manual_steps"] if s["path"] == "billing/customer_forms.py" and "Meta.model" in s["message"]
+    ]
+    assert [(s["line"], s["pattern"]) for s in steps] == [(line, "shared contract")]
+    assert "CustomerForm is a class built on core.Customer (Meta.model)" in steps[0]["message"]
+    text = (folder / "billing/customer_forms.py").read_text()
+    assert "class CustomerForm" not in text and "class NoteForm(forms.Form):" in text
+    assert "from billing_service.monolith import CustomerForm  # noqa: E402\n" in text
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env.update(DJANGO_SETTINGS_MODULE="billing_service.settings", DJANGO_DEBUG="1", PYTHONDONTWRITEBYTECODE="1")
+    probe = (
+        "import django; django.setup()\n"
+        "from billing import customer_forms\n"
+        "from billing_service.monolith import StaysInMonolith\n"
+        "print(customer_forms.NoteForm().fields['text'].__class__.__name__)\n"
+        "try:\n    customer_forms.CustomerForm()\nexcept StaysInMonolith as exc:\n    print(exc)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], cwd=folder, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.splitlines() == [
+        "CharField",
+        "billing.customer_forms.CustomerForm stays in the monolith: a class built on core.Customer (Meta.model), "
+        "which stays in the monolith: its metaclass reads the model's fields at import, which the service's "
+        "reference class has not; it belongs with core.Customer",
+    ]

@@ -311,6 +311,7 @@ class VendorPart(PlannerState):
                 del todo[qual]
         packages = self._stub_packages(service | vendored | set(slices))
         self.manual.extend(self._import_time_queries(set(remote_models)))
+        stand_ins.update(self._classes_of_staying_models())
         for qual, (path, line) in sorted(sites.items()):
             self.manual.append(ManualStep(path, line, "vendor", todo.get(qual) or f"{qual} stays in the monolith"))
         return dataclasses.replace(
@@ -373,6 +374,47 @@ class VendorPart(PlannerState):
                 if dep is not None and dep != mod and dep in copied:
                     return True
         return False
+
+    def _classes_of_staying_models(self) -> dict[str, str]:
+        """Moved classes built on a staying model by their ``Meta.model`` (a ``ModelForm``, a DRF
+        ``ModelSerializer``, a ``FilterSet``, a ``Table``) → why the service has a stand-in for them: their
+        metaclass reads the model's fields at import, which the service's reference class has not (pretalx's
+        ``WidgetGenerationForm`` of ``event.Event``: "type object 'Event' has no attribute '_meta'")."""
+        out: dict[str, str] = {}
+        for name in sorted(self.moved):
+            m = self.p.modules[name]
+            if m.test or m.migration:
+                continue
+            for cls in m.tree.body:
+                if not isinstance(cls, ast.ClassDef):
+                    continue
+                meta = next((n for n in cls.body if isinstance(n, ast.ClassDef) and n.name == "Meta"), None)
+                for node in meta.body if meta is not None else []:
+                    if not (
+                        isinstance(node, ast.Assign)
+                        and any(isinstance(t, ast.Name) and t.id == "model" for t in node.targets)
+                    ):
+                        continue
+                    dotted = self.p.resolve(m, node.value)
+                    mf = self.p.model_by_name(dotted) if dotted else None
+                    if mf is None or mf.abstract or mf.module in self.moved:
+                        continue
+                    reason = (
+                        f"a class built on {mf.label} (Meta.model), which stays in the monolith: its metaclass "
+                        "reads the model's fields at import, which the service's reference class has not; it "
+                        f"belongs with {mf.label}"
+                    )
+                    out[f"{name}.{cls.name}"] = reason
+                    self.manual.append(
+                        ManualStep(
+                            m.path,
+                            cls.lineno,
+                            "shared contract",
+                            f"{cls.name} is {reason}: the service has a stand-in that raises when used; move it "
+                            "to the monolith (with its uses) or make it a plain class of the service",
+                        )
+                    )
+        return out
 
     def _import_time_queries(self, references: set[str]) -> list[ManualStep]:
         """Where a moved module queries a staying model at import (a form field's

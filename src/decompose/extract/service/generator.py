@@ -31,6 +31,7 @@ from packaging.utils import canonicalize_name
 from decompose.errors import InputError
 from decompose.extract.api_spec import API_PREFIX, HEALTH_PATH, TOKEN_ENV, Endpoint, endpoints, wire_type
 from decompose.extract.codemods.chain import module_context
+from decompose.extract.codemods.stand_in_classes import StandInClasses
 from decompose.extract.codemods.moved_imports import (
     ModelCut,
     ModuleStandIn,
@@ -184,7 +185,15 @@ class _Context:
             )
             command = moved_module_command(context, edits, text)
         try:
-            return command.transform_module(cst.parse_module(text)).code
+            tree = command.transform_module(cst.parse_module(text))
+            classes = {
+                dotted.rpartition(".")[2]: reason
+                for dotted, reason in self.plan.service_rewrites.stand_ins.items()
+                if dotted.rpartition(".")[0] == m.name and m.name in self.moved
+            }
+            if classes:  # moved classes the service cannot build (built on a staying model)
+                tree = StandInClasses(context, classes, f"{self.pkg}.monolith").transform_module(tree)
+            return tree.code
         except RecursionError:  # nested deeper than LibCST's visitors go: copied as it is, and said so
             return (
                 f"# TODO(decompose): {rel} is nested too deeply to rewrite; "
