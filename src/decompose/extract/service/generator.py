@@ -31,7 +31,6 @@ from packaging.utils import canonicalize_name
 from decompose.errors import InputError
 from decompose.extract.api_spec import API_PREFIX, HEALTH_PATH, TOKEN_ENV, Endpoint, endpoints, wire_type
 from decompose.extract.codemods.chain import module_context
-from decompose.extract.codemods.stand_in_classes import StandInClasses
 from decompose.extract.codemods.moved_imports import (
     ModelCut,
     ModuleStandIn,
@@ -42,6 +41,7 @@ from decompose.extract.codemods.moved_imports import (
     moved_module_command,
     rename_lookup,
 )
+from decompose.extract.codemods.stand_in_classes import StandInClasses
 from decompose.extract.plan import ExtractionPlan
 from decompose.extract.plan import index as F
 from decompose.extract.plan.vendor import definitions_used
