@@ -70,7 +70,11 @@ def test_urlconf_switch_keeps_order_and_mounts_the_inbound_endpoints_once() -> N
     assert lines[i + 2] == '*([path("pay/", include(("pay.urls", "pay")))] if service_is_local("payments") else []),'
 
 
-def test_fk_becomes_an_id_field_on_the_same_column() -> None:
+def _fk(cuts: dict[tuple[str, str], str], ctx: CodemodContext | None = None) -> ForeignKeyToIdField:
+    return ForeignKeyToIdField(ctx or CodemodContext(), cuts, service="payments", fields_module="shop.services.fields")
+
+
+def test_fk_becomes_a_relation_to_the_service_on_the_same_column() -> None:
     src = (
         "from django.db import models\n"
         "from pay.models import Payment\n\n"
@@ -78,10 +82,21 @@ def test_fk_becomes_an_id_field_on_the_same_column() -> None:
         '    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, db_column="pay_ref")\n'
         '    tags = models.ManyToManyField("pay.Tag")\n'
     )
-    out = run(lambda: ForeignKeyToIdField(CodemodContext(), {("Order", "payment"), ("Order", "tags")}), src)
-    assert 'payment_id = models.BigIntegerField(db_column="pay_ref", unique=True)' in out
+    fk = _fk({("Order", "payment"): "pay.Payment", ("Order", "tags"): "pay.Tag"})
+    out = run(lambda: fk, src)
+    assert (
+        'payment = ServiceOneToOneField("pay.Payment", on_delete=models.PROTECT, db_column="pay_ref", '
+        'service="payments")' in out
+    )
+    assert "from shop.services.fields import ServiceOneToOneField" in out
     assert 'tags = models.ManyToManyField("pay.Tag")' in out  # a join table cannot become one column
     assert "from pay.models import Payment" not in out
+    kind, migration = fk.details[("Order", "payment")]
+    assert kind == "OneToOneField"
+    assert migration == (
+        'shop.services.fields.ServiceOneToOneField(to="pay.payment", on_delete=models.PROTECT, db_column="pay_ref", '
+        'service="payments")'
+    )
 
 
 def test_todo_goes_above_the_innermost_statement_once() -> None:
@@ -113,7 +128,7 @@ def test_a_chain_of_staying_codemods_is_one_codemod_with_one_context() -> None:
                     *([] if marked else [AddTodoComments(ctx, {10: [todo]})]),
                     RetargetImports(ctx, {"pay.services": {"charge": "shop.services.pay"}}),
                     RetargetGetModel(ctx, {"pay": "payments"}, "shop.services.runtime"),
-                    ForeignKeyToIdField(ctx, {("Order", "payment")}),
+                    _fk({("Order", "payment"): "pay.Payment"}, ctx),
                 ],
             )
             .transform_module(cst.parse_module(source))
@@ -126,9 +141,10 @@ def test_a_chain_of_staying_codemods_is_one_codemod_with_one_context() -> None:
         "from django.apps import apps\n"
         "from django.db import models\n"
         "from shop.services.pay import charge\n"
-        "from shop.services.runtime import service_model\n\n"
+        "from shop.services.runtime import service_model\n"
+        "from shop.services.fields import ServiceForeignKey\n\n"
         "class Order(models.Model):\n"
-        "    payment_id = models.BigIntegerField(db_index=True)\n\n"
+        '    payment = ServiceForeignKey("pay.Payment", on_delete=models.PROTECT, service="payments")\n\n'
         "def f():\n"
         "    # TODO(decompose): API composition: a call across\n"
         '    return charge(service_model("payments", "pay.Payment"))\n'
@@ -144,13 +160,13 @@ def test_fk_is_found_by_qualified_name_whatever_the_import() -> None:
         "class Refund(Model):\n"
         "    payment = FK(pm.Payment, on_delete=None)\n"
     )
-    out = run(lambda: ForeignKeyToIdField(CodemodContext(), {("Order", "payment")}), src)
-    assert "class Order(Model):\n    payment_id = BigIntegerField(db_index=True)\n" in out
-    assert out.startswith("from django.db.models import BigIntegerField, ForeignKey as FK, Model\n")
+    out = run(lambda: _fk({("Order", "payment"): "pay.Payment"}), src)
+    assert 'class Order(Model):\n    payment = ServiceForeignKey("pay.Payment", on_delete=None, service="payments")\n' in out
+    assert out.startswith("from django.db.models import ForeignKey as FK, Model\n")
     assert "class Refund(Model):\n    payment = FK(pm.Payment, on_delete=None)\n" in out  # another class: not cut
     assert "from pay import models as pm\n" in out  # still used by Refund
 
 
 def test_a_field_class_that_is_not_django_is_left_alone() -> None:
     src = "from mylib import ForeignKey\n\nclass Order:\n    payment = ForeignKey('pay.Payment')\n"
-    assert run(lambda: ForeignKeyToIdField(CodemodContext(), {("Order", "payment")}), src) == src
+    assert run(lambda: _fk({("Order", "payment"): "pay.Payment"}), src) == src

@@ -1,15 +1,11 @@
 """The data-safe Django migration for foreign keys cut in the monolith.
 
-A staying model's foreign key to a moved model becomes a plain id field on the same
-column (see :mod:`decompose.extract.codemods.fk_to_id`). The migration never drops a
-table or a column:
-
-1. ``AlterField`` to the same relation with ``db_constraint=False``: only the
-   database constraint goes (the moved table may leave later); on SQLite Django
-   rebuilds the table and copies every row.
-2. ``SeparateDatabaseAndState``: in Django's *state* the relation is removed and an
-   integer field ``<name>_id`` on the same column is added; the *database* is not
-   touched (``database_operations=[]``), so every value stays where it is.
+A staying model's foreign key to a moved model becomes the client package's ``ServiceForeignKey``
+(see :mod:`decompose.extract.codemods.fk_to_id`): the relation without its database constraint
+when the service is local, the id on the same column when it is remote. The migration is one
+``AlterField`` per relation: only the database constraint goes (on SQLite Django rebuilds the table
+and copies every row); no table and no column is dropped, and both modes deconstruct the field the
+same, so switching the mode never makes another migration.
 
 The moved models' own tables are not touched by the monolith at all: in ``remote``
 mode their app is simply not installed (uninstalling an app never drops its tables);
@@ -17,12 +13,10 @@ their data is copied to the service and only then dropped, by hand (MIGRATION.md
 
 Example::
 
-    >>> cut = FieldCut(
-    ...     "Line", "invoice", "billing.Invoice", "ForeignKey",
-    ...     [("null", "True"), ("db_index", "True")], [("null", "True")],
-    ... )
+    >>> cut = FieldCut("Line", "invoice", "billing.Invoice", "ForeignKey",
+    ...                'shop.services.fields.ServiceForeignKey(to="billing.invoice", service="billing")')
     >>> text = migration_source("sales", ["0001_initial"], [cut], "billing")
-    >>> "SeparateDatabaseAndState" in text and "RemoveField" in text and "RemoveModel" not in text
+    >>> "import shop.services.fields" in text and "AlterField" in text and "RemoveField" not in text
     True
 """
 
@@ -40,14 +34,14 @@ _NUMBERED = re.compile(r"^(\d{4})_\w+\.py$")
 
 @dataclass(frozen=True, slots=True)
 class FieldCut:
-    """One foreign key of a staying model turned into an id field."""
+    """One foreign key of a staying model turned into a relation to a service: ``field_source`` is the new
+    field as a migration writes it (``<client package>.fields.ServiceForeignKey(to=..., service=...)``)."""
 
     model: str
     field: str
     target: str
     field_type: str
-    id_kwargs: Sequence[tuple[str, str]]
-    fk_kwargs: Sequence[tuple[str, str]]
+    field_source: str
 
 
 def leaf_migrations(folder: Path, app_label: str) -> list[str]:
@@ -85,48 +79,29 @@ def migration_name(folder: Path, service: str) -> str:
     return f"{next_number(folder):04d}_decompose_cut_{service}"
 
 
-def _kw(pairs: Sequence[tuple[str, str]]) -> str:
-    return "".join(f", {k}={v}" for k, v in pairs)
-
-
 def migration_source(app_label: str, dependencies: Sequence[str], cuts: Sequence[FieldCut], service: str) -> str:
     """The text of the migration of ``app_label`` for its cut foreign keys."""
     deps = "".join(f'        ("{app_label}", "{d}"),\n' for d in dependencies)
+    modules = sorted({c.field_source.split("(", 1)[0].rpartition(".")[0] for c in cuts})
     ops: list[str] = []
     for c in sorted(cuts, key=lambda c: (c.model, c.field)):
-        model = c.model.lower()
-        target = c.target.lower() if "." in c.target else c.target
-        fk_kw = [(k, v) for k, v in c.fk_kwargs if k != "to_field"]
         ops.append(
-            f"        # {c.model}.{c.field} → {c.model}.{c.field}_id: "
-            f"first only the constraint goes (same column, rows copied as they are)\n"
+            f"        # {c.model}.{c.field} ({c.field_type} to {c.target}): the same column, only the constraint goes\n"
             f"        migrations.AlterField(\n"
-            f'            model_name="{model}",\n'
+            f'            model_name="{c.model.lower()}",\n'
             f'            name="{c.field}",\n'
-            f"            field=models.{c.field_type}("
-            f'on_delete=models.DO_NOTHING, db_constraint=False, to="{target}"{_kw(fk_kw)}),\n'
-            f"        ),\n"
-            f"        # then Django's state forgets the relation and knows the id column; the database is not touched\n"
-            f"        migrations.SeparateDatabaseAndState(\n"
-            f"            state_operations=[\n"
-            f'                migrations.RemoveField(model_name="{model}", name="{c.field}"),\n'
-            f"                migrations.AddField(\n"
-            f'                    model_name="{model}",\n'
-            f'                    name="{c.field}_id",\n'
-            f"                    field=models.BigIntegerField({', '.join(f'{k}={v}' for k, v in c.id_kwargs)}),\n"
-            f"                ),\n"
-            f"            ],\n"
-            f"            database_operations=[],\n"
+            f"            field={c.field_source},\n"
             f"        ),\n"
         )
     return (
         f'"""Cut the foreign keys of {app_label} to models that moved into the {service} service.\n'
         "\n"
-        "Generated by decompose. No table and no column is dropped: the relation becomes a plain\n"
-        "id field on the same column, and only the database constraint to the moved table goes.\n"
+        "Generated by decompose. No table and no column is dropped: each relation keeps its column and loses\n"
+        "only its database constraint (the id of the moved row when the service is remote).\n"
         '"""\n'
         "\n"
-        "from django.db import migrations, models\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "from django.db import migrations, models\n"
         "\n"
         "\n"
         "class Migration(migrations.Migration):\n"

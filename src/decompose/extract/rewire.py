@@ -363,9 +363,9 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         mapping.setdefault(mdl.module, {})[mdl.name] = client
     signal_modules = sorted({b.signal.rsplit(".", 1)[0] for b in plan.signal_bridges if b.sender_side == "service"})
     to_moved = [c for c in plan.fk_cuts if c.direction == "to_moved"]
-    fk_by_file: dict[str, set[tuple[str, str]]] = {}
+    fk_by_file: dict[str, dict[tuple[str, str], str]] = {}  # file → (model class, field) → the moved model
     for c in to_moved:
-        fk_by_file.setdefault(c.evidence.path, set()).add((c.model.split(".", 1)[1], c.field))
+        fk_by_file.setdefault(c.evidence.path, {})[(c.model.split(".", 1)[1], c.field)] = c.target
     manual_by_file: dict[str, list[Todo]] = {}
     # lines of a stored plan predate the first run's edits: its TODOs are already placed
     rewired_before = (root / stored_plan_path(plan, location)).is_file()
@@ -469,7 +469,7 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         )
         getmodel = RetargetGetModel(context, dict.fromkeys(plan.apps, plan.service), f"{pkg}.runtime")
         signals = BridgeSignalImports(context, plan.signal_bridges, client)
-        fk = ForeignKeyToIdField(context, fk_by_file.get(rel, ()))
+        fk = ForeignKeyToIdField(context, fk_by_file.get(rel, {}), service=plan.service, fields_module=f"{pkg}.fields")
         steps += [
             imports,
             *([getmodel] if "get_model" in source else []),
@@ -517,14 +517,16 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
                 )
         rewritten.extend(f"{rel}: apps.get_model({n!r}) (remote stand-in when remote)" for n in getmodel.rewritten)
         rewritten.extend(f"{rel}: {n} (bridged signal)" for n in signals.rewritten)
-        for (model, fname), (kind, id_kw, fk_kw) in sorted(fk.details.items()):
+        for (model, fname), (kind, field_source) in sorted(fk.details.items()):
             c = next(
                 x for x in to_moved if x.evidence.path == rel and x.field == fname and x.model.endswith("." + model)
             )
             app = c.model.split(".", 1)[0]
-            fk_details.setdefault(app, []).append(mig.FieldCut(model, fname, c.target, kind, id_kw, fk_kw))
+            fk_details.setdefault(app, []).append(mig.FieldCut(model, fname, c.target, kind, field_source))
             column_changes.append(
-                f"{c.model}.{fname} ({kind} to {c.target}) → {fname}_id, BigIntegerField on column {c.column}"
+                f"{c.model}.{fname} ({kind} to {c.target}) → {field_source.split('(', 1)[0].rpartition('.')[2]} on "
+                f"column {c.column}: the relation without its database constraint when {plan.service} is local, "
+                "the id when remote"
             )
         if module.code != source:
             changes[rel] = module.code

@@ -36,6 +36,7 @@ Example::
     shop/services/billing.py
     shop/services/checks.py
     shop/services/exports.py
+    shop/services/fields.py
     shop/services/inbound.py
     shop/services/management/__init__.py
     shop/services/management/commands/__init__.py

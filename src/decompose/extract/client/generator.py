@@ -378,6 +378,7 @@ def client_files(
         f"{base}/runtime.py": Template(_template("runtime.py.tmpl")).substitute(subst),
         f"{base}/orm.py": Template(_template("orm.py.tmpl")).substitute(subst),
         f"{base}/exports.py": Template(_template("exports.py.tmpl")).substitute(subst),
+        f"{base}/fields.py": Template(_template("fields.py.tmpl")).substitute(subst),
         f"{base}/apps.py": Template(_template("apps.py.tmpl")).substitute(subst),
         f"{base}/checks.py": Template(_template("checks.py.tmpl")).substitute(subst),
         f"{base}/inbound.py": Template(_template("inbound.py.tmpl")).substitute(subst),

@@ -1,12 +1,13 @@
-"""Codemod for STAYING models: a foreign key to a moved model becomes a plain id field.
+"""Codemod for STAYING models: a foreign key to a moved model becomes a relation to a service.
 
-``invoice = models.ForeignKey("billing.Invoice", on_delete=models.CASCADE, null=True)``
-becomes ``invoice_id = models.BigIntegerField(null=True, blank=True, db_index=True)``:
-the same database column (``invoice_id``, or the FK's ``db_column``), no relation to
-a table that leaves. ``OneToOneField`` keeps its uniqueness (``unique=True``).
-``ManyToManyField`` cannot become one column (its join table would have to move):
-it is left alone and reported. The import of the target model is removed when no
-longer used. The matching migration is written by :mod:`decompose.extract.migrations`.
+``invoice = models.ForeignKey("billing.Invoice", on_delete=models.CASCADE, null=True)`` becomes
+``invoice = ServiceForeignKey("billing.Invoice", on_delete=models.CASCADE, null=True, service="billing")``
+from the client package's ``fields`` module: in local mode the same relation without its database
+constraint (joins, ``select_related``, reverse accessors work as before), in remote mode the id on the
+same column (``invoice_id``) with ``obj.invoice`` read from the service. ``OneToOneField`` becomes
+``ServiceOneToOneField``. ``ManyToManyField`` cannot be one column (its join table would have to move):
+it is left alone and reported. The import of the target model is removed when no longer used. The
+matching migration is written by :mod:`decompose.extract.migrations`.
 
 Example::
 
@@ -17,16 +18,19 @@ Example::
     ...     "class Line(models.Model):\\n"
     ...     '    invoice = models.ForeignKey("billing.Invoice", on_delete=models.CASCADE)\\n'
     ... )
-    >>> fk = ForeignKeyToIdField(CodemodContext(), {("Line", "invoice")})
+    >>> fk = ForeignKeyToIdField(CodemodContext(), {("Line", "invoice"): "billing.Invoice"}, service="billing",
+    ...                          fields_module="shop.services.fields")
     >>> print(fk.transform_module(cst.parse_module(src)).code, end="")
     from django.db import models
+    from shop.services.fields import ServiceForeignKey
+    <BLANKLINE>
     class Line(models.Model):
-        invoice_id = models.BigIntegerField(db_index=True)
+        invoice = ServiceForeignKey("billing.Invoice", on_delete=models.CASCADE, service="billing")
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
@@ -36,40 +40,64 @@ from libcst.metadata import QualifiedNameProvider
 FK_TYPES = ("ForeignKey", "OneToOneField")
 #: where Django defines (and re-exports) its field classes
 DJANGO_MODELS = "django.db.models"
-KEPT_KWARGS = ("null", "blank", "db_column", "verbose_name", "help_text", "editable")
+#: the field each relation type becomes (the client package's ``fields`` module)
+SERVICE_FIELDS = {"ForeignKey": "ServiceForeignKey", "OneToOneField": "ServiceOneToOneField"}
+#: Django's ``on_delete`` handlers a migration can name as ``models.<name>``
+ON_DELETE = frozenset({"CASCADE", "PROTECT", "RESTRICT", "SET_NULL", "SET_DEFAULT", "DO_NOTHING"})
+#: gettext functions whose one literal argument a migration writes as the plain string (Django does too)
+_GETTEXT = frozenset({"_", "gettext", "gettext_lazy", "ugettext_lazy", "pgettext_lazy"})
 
 
-def id_field_kwargs(call: cst.Call, field_type: str) -> list[tuple[str, str]]:
-    """``(keyword, source)`` pairs of the id field replacing the FK ``call``."""
-    out: list[tuple[str, str]] = []
+def migration_value(node: cst.BaseExpression) -> str | None:
+    """The source of ``node`` as a migration can write it (literals, ``models.CASCADE``, a translated
+    literal as the literal), else None (the keyword is left out of the migration).
+
+    >>> migration_value(cst.parse_expression('_("Invoice")')), migration_value(cst.parse_expression("CASCADE"))
+    ("'Invoice'", 'models.CASCADE')
+    """
     empty = cst.Module([])
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value in KEPT_KWARGS:
-            out.append((arg.keyword.value, empty.code_for_node(arg.value)))
-    if field_type == "OneToOneField" or any(a.keyword is not None and a.keyword.value == "unique" for a in call.args):
-        out.append(("unique", "True"))
-    else:
-        out.append(("db_index", "True"))
-    return out
+    if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)):
+        return empty.code_for_node(node)
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return node.value
+    name = node.value if isinstance(node, cst.Name) else node.attr.value if isinstance(node, cst.Attribute) else None
+    if name in ON_DELETE:
+        return f"models.{name}"
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value in _GETTEXT
+        and node.args
+        and isinstance(node.args[-1].value, cst.SimpleString)
+    ):
+        value = node.args[-1].value.evaluated_value
+        return repr(value) if isinstance(value, str) else None
+    return None
 
 
 class ForeignKeyToIdField(VisitorBasedCodemodCommand):
-    """Replace ``(ModelClass, field)`` foreign keys by ``<field>_id`` integer fields.
+    """Replace the ``(ModelClass, field)`` foreign keys of ``cuts`` (→ the moved model's label) by the
+    client package's ``ServiceForeignKey`` / ``ServiceOneToOneField`` of ``service``.
 
     The field is found by its qualified name (``ModelClass.field``, from LibCST's
     ``QualifiedNameProvider``) and is converted only when its class is Django's
     ``ForeignKey``/``OneToOneField``, however it was imported.
     """
 
-    DESCRIPTION = "Foreign keys to moved models become plain id fields on the same column."
+    DESCRIPTION = "Foreign keys to moved models become relations to the service (ids when remote)."
     METADATA_DEPENDENCIES = (QualifiedNameProvider,)
 
-    def __init__(self, context: CodemodContext, cuts: Iterable[tuple[str, str]]) -> None:
+    def __init__(
+        self, context: CodemodContext, cuts: Mapping[tuple[str, str], str], *, service: str, fields_module: str
+    ) -> None:
         super().__init__(context)
+        self.targets = dict(cuts)
         self.cuts = {f"{model}.{name}": (model, name) for model, name in cuts}
+        self.service = service
+        self.fields_module = fields_module
         self.replaced: list[tuple[str, str]] = []
-        #: (class, field) → (field class, id-field kwargs, FK kwargs kept for the migration)
-        self.details: dict[tuple[str, str], tuple[str, list[tuple[str, str]], list[tuple[str, str]]]] = {}
+        #: (class, field) → (Django's field class, the field's source in a migration)
+        self.details: dict[tuple[str, str], tuple[str, str]] = {}
 
     def _kind(self, func: cst.BaseExpression) -> str | None:
         for q in sorted(self.get_metadata(QualifiedNameProvider, func, set()), key=lambda q: q.name):
@@ -90,23 +118,27 @@ class ForeignKeyToIdField(VisitorBasedCodemodCommand):
         if kind is None:
             return updated_node
         key = keys[0]
-        if isinstance(call.func, cst.Attribute):  # models.ForeignKey → models.BigIntegerField
-            prefix = f"{cst.Module([]).code_for_node(call.func.value)}."
-        else:  # ForeignKey / an alias of it → BigIntegerField, imported from Django
-            prefix = ""
-            AddImportsVisitor.add_needed_import(self.context, DJANGO_MODELS, "BigIntegerField")
-        if call.args and call.args[0].keyword is None and isinstance(call.args[0].value, (cst.Name, cst.Attribute)):
-            RemoveImportsVisitor.remove_unused_import_by_node(self.context, call.args[0].value)
-        kwargs = ", ".join(f"{k}={v}" for k, v in id_field_kwargs(call, kind))
-        new_call = cst.parse_expression(f"{prefix}BigIntegerField({kwargs})")
+        target = self.targets[key]
+        field = SERVICE_FIELDS[kind]
+        AddImportsVisitor.add_needed_import(self.context, self.fields_module, field)
+        args = list(call.args)
+        if args and args[0].keyword is None:
+            if isinstance(args[0].value, (cst.Name, cst.Attribute)):
+                RemoveImportsVisitor.remove_unused_import_by_node(self.context, args[0].value)
+            args = args[1:]
+        args = [a for a in args if a.keyword is None or a.keyword.value not in ("to", "db_constraint")]
+        empty = cst.Module([])
+        given = [empty.code_for_node(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip() for a in args]
+        text = ", ".join([f'"{target}"', *given, f'service="{self.service}"'])
+        new_call = cst.parse_expression(f"{field}({text})")
         self.replaced.append(key)
-        kept = ("null", "blank", "db_column", "related_name", "related_query_name", "to_field")
-        fk_kwargs = [
-            (a.keyword.value, cst.Module([]).code_for_node(a.value))
-            for a in call.args
-            if a.keyword is not None and a.keyword.value in kept
-        ]
-        self.details[key] = (kind, id_field_kwargs(call, kind), fk_kwargs)
-        return updated_node.with_changes(
-            targets=[updated_node.targets[0].with_changes(target=cst.Name(f"{key[1]}_id"))], value=new_call
-        )
+        migration = [f'to="{target.lower()}"']
+        positional = [a for a in args if a.keyword is None]
+        if positional and (value := migration_value(positional[0].value)) is not None:
+            migration.append(f"on_delete={value}")  # Django's second positional argument
+        for a in args:
+            if a.keyword is not None and (value := migration_value(a.value)) is not None:
+                migration.append(f"{a.keyword.value}={value}")
+        migration.append(f'service="{self.service}"')
+        self.details[key] = (kind, f"{self.fields_module}.{field}({', '.join(migration)})")
+        return updated_node.with_changes(value=new_call)
