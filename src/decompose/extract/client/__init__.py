@@ -14,6 +14,8 @@
 - ``exports.py`` — the models, signals and Celery tasks a client module re-exports, looked
   up on first use (PEP 562): the original objects when local, stand-ins when remote
   (``RemoteTask``: ``delay``/``apply_async``/``apply`` as POSTs to the service);
+- ``fields.py`` — ``ServiceForeignKey`` / ``ServiceOneToOneField``, what staying models' foreign keys to
+  moved models become: the relation (no database constraint) when local, the id when remote;
 - ``apps.py`` — connects the bridges at start-up when a service is remote;
 - ``checks.py`` — Django system checks: start-up fails when a ``remote`` service's apps are
   still installed or its URL/token are missing.
