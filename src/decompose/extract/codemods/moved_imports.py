@@ -658,10 +658,12 @@ class CutAdminOptions(_Names):
         admin_classes: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(context, reexports)
+        #: model (dotted) → its cut relation → the id column ("" for a many-to-many relation: no column)
         self.renames: dict[str, dict[str, str]] = {}
         for c in cuts:
-            if not c.many:
-                self.renames.setdefault(self.reexports.canonical(c.model_class), {})[c.cut.field] = c.attname
+            self.renames.setdefault(self.reexports.canonical(c.model_class), {})[c.cut.field] = (
+                "" if c.many else c.attname
+            )
         #: ModelAdmin classes (dotted) → their model (dotted), from the plan's registrations anywhere
         self.admin_classes = dict(admin_classes or {})
         self._table: list[dict[str, str] | None] = []
@@ -755,6 +757,13 @@ class CutAdminOptions(_Names):
             return value
         return value.with_changes(elements=elements)
 
+    @staticmethod
+    def _gone(option: str, entry: str, name: str) -> str:
+        return (
+            f"# TODO(decompose): {option} entry {entry!r} dropped: {name} was a many-to-many relation to a model of "
+            f"another service; the service keeps its join table ({name}_join, the other side's ids)"
+        )
+
     def _entries(self, option: str, value: cst.List | cst.Tuple, table: dict[str, str]) -> cst.List | cst.Tuple:
         kept: list[cst.BaseElement] = []
         for el in value.elements:
@@ -765,6 +774,9 @@ class CutAdminOptions(_Names):
             if isinstance(item, cst.Tuple) and option == "list_filter" and item.elements:  # (field, FilterClass)
                 head = item.elements[0].value
                 field = head.evaluated_value if isinstance(head, cst.SimpleString) else None
+                if isinstance(field, str) and field in table and not table[field]:
+                    self.note(self._gone(option, field, field))
+                    continue
                 if isinstance(field, str) and field in table:
                     self.note(
                         f"# TODO(decompose): list_filter entry ({field!r}, ...) is now the plain filter of "
@@ -784,6 +796,8 @@ class CutAdminOptions(_Names):
             head_name, _, rest = path.partition("__")
             if head_name not in table:
                 kept.append(el)
+            elif not table[head_name]:
+                self.note(self._gone(option, text, head_name))
             elif option in self.RELATION_ONLY or rest:
                 self.note(
                     f"# TODO(decompose): {option} entry {text!r} dropped: {head_name} is now a reference by id "
@@ -1348,8 +1362,12 @@ def moved_module_command(context: CodemodContext, edits: MovedModuleEdits, sourc
     if mentioned:
         steps.append(RenameCutLookups(context, lookups, edits.reexports))
     defines_admin = any(a.rpartition(".")[0] == context.full_module_name for a in edits.admin_classes)
-    if lookups and ((mentioned and re.search(r"\bAdmin\b|admin\.|Inline\b", source)) or defines_admin):
-        steps.append(CutAdminOptions(context, lookups, edits.reexports, edits.admin_classes))
+    admin_cuts = list(edits.cuts)  # a many-to-many relation left the model: admin options drop it
+    if admin_cuts and (
+        (mentions(c.model_class for c in admin_cuts) and re.search(r"\bAdmin\b|admin\.|Inline\b", source))
+        or defines_admin
+    ):
+        steps.append(CutAdminOptions(context, admin_cuts, edits.reexports, edits.admin_classes))
     if "inlines" in source and mentions(edits.stand_in_names):
         steps.append(DropStandInInlines(context, edits.stand_in_names, edits.reexports))
     if mentions([*(m.name for m in edits.moves), *(s.module for s in edits.stand_ins)]):
