@@ -76,6 +76,10 @@ PROJECT = {
 
         def customer_count():
             return Customer.objects.count()
+
+
+        def add_customer():
+            return Customer.objects.filter(name="a").update_or_create(name="b")
     """,
 }
 
@@ -94,10 +98,11 @@ for query in (forms.ACTIVE, forms.ACTIVE.none().filter(name="b")):
         print("rows:", len(query))
     except RemoteQueryUnsupported as exc:
         print("raised:", exc)
-try:
-    forms.customer_count()
-except RemoteQueryUnsupported as exc:
-    print("raised:", exc)
+for function in (forms.customer_count, forms.add_customer):
+    try:
+        function()
+    except RemoteQueryUnsupported as exc:
+        print("raised:", exc)
 """
 
 
@@ -236,6 +241,8 @@ def test_a_staying_model_queried_at_import_is_a_lazy_query_in_the_service(tmp_pa
         "rows: 0",
         "raised: core.Customer.objects.count(): core.Customer stays in the monolith and the service does not "
         "read its tables; make this query a call to the monolith's API",
+        "raised: core.Customer.objects.filter(name='a').update_or_create(): core.Customer stays in the monolith and "
+        "the service does not write its tables; make this write a call to the monolith's API",
     ]
     plan = json.loads((folder / "extraction-plan.json").read_text())
     steps = [

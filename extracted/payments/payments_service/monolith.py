@@ -66,7 +66,20 @@ class RemoteQuery:
         self._steps = steps
         self._empty = empty
 
+    _WRITES = frozenset(
+        {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "update", "delete"}
+    )
+
     def __getattr__(self, name: str) -> Any:
+        if name in RemoteQuery._WRITES:
+
+            def write(*args: object, **kwargs: object) -> Any:
+                raise RemoteQueryUnsupported(
+                    f"{self._text()}.{name}(): {self.model.label} stays in the monolith and the service does not "
+                    "write its tables; make this write a call to the monolith's API"
+                )
+
+            return write
         if name not in RemoteQuery._CHAIN:
             raise AttributeError(name)
 
