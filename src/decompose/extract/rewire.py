@@ -552,11 +552,16 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
                 f"cannot rewire: {target} ({what}) is not a staying, readable Python file the rewire can edit"
             )
     for app, cuts in sorted(fk_details.items()):
-        folder = root / plan.app_paths.get(app, app) / "migrations"
+        if app not in plan.app_paths:  # a plan written before it named them: never a guessed folder
+            raise InputError(
+                f"cannot rewire: the plan does not say where app {app!r} is (its models' foreign keys to "
+                f"{plan.service} are cut and need a migration there); plan the extraction again"
+            )
+        folder = root / plan.app_paths[app] / "migrations"
         if mig.existing_cut_migration(folder, plan.service):
             continue
         name = mig.migration_name(folder, plan.service)
-        rel = (Path(plan.app_paths.get(app, app)) / "migrations" / f"{name}.py").as_posix()
+        rel = (Path(plan.app_paths[app]) / "migrations" / f"{name}.py").as_posix()
         changes[rel] = mig.migration_source(app, mig.leaf_migrations(folder, app), cuts, plan.service)
 
     notes.extend(_history_notes(root, plan))

@@ -284,7 +284,12 @@ class _Planner(
             tables=tables,
             signal_bridges=bridges,
             manual_steps=manual,
-            app_paths={a: self.app_paths[a] for a in self.apps},
+            # the moved apps, and the staying apps whose models' foreign keys to them are cut (their migration)
+            app_paths={
+                a: self.app_paths[a]
+                for a in sorted({*self.apps, *(c.model.split(".", 1)[0] for c in fk_cuts if c.direction == "to_moved")})
+                if a in self.app_paths
+            },
             app_modules={a.label: a.name for a in p.apps if a.label in self.apps},
             moved_files=tuple(f for f in moved_files if f not in staying_tests),
             skipped_files=skipped_files,

@@ -718,7 +718,8 @@ class ExtractionPlan:
     tables: dict[str, tuple[str, ...]]
     signal_bridges: tuple[SignalBridge, ...]
     manual_steps: tuple[ManualStep, ...]
-    #: app label → folder (POSIX, relative to the project root).
+    #: app label → folder (POSIX, relative to the project root): the moved apps, and the staying apps whose
+    #: models' foreign keys to them are cut (the rewire writes their migration there).
     app_paths: dict[str, str] = field(default_factory=dict)
     #: app label → the app's module as INSTALLED_APPS and imports spell it (``src/`` layouts stripped)
     app_modules: dict[str, str] = field(default_factory=dict)

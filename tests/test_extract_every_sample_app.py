@@ -1,0 +1,165 @@
+"""Every app of the sample, extracted on its own (issue 13's proof: "plus every app of the sample").
+
+For each app: ``decompose extract --apply`` on a fresh copy; the service passes ``check``, ``migrate``,
+``makemigrations --check`` and its own tests (the generated test that imports every module among them);
+the rewired monolith passes ``check`` and has no pending migration in local mode; in remote mode its
+system check passes with the service configured and refuses to start without it. The monolith's whole
+suite in local mode is run for the apps other staying models hold foreign keys to (where local mode
+changes most: tests/test_extract_staying_relations.py runs it for catalog; payments and notifications run
+it in the sample's e2e).
+
+A step that fails today for a defect still open is listed in :data:`OPEN_DEFECTS` with a text its
+failure must show: XFAIL naming the defect; a failure without that text fails, and a listed step that
+passes fails until its entry is removed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from decompose.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.e2e
+
+#: app label → its folder (``reporting`` is labelled ``reports``)
+APPS = {
+    "accounts": "accounts", "cart": "cart", "catalog": "catalog", "core": "core", "inventory": "inventory",
+    "notifications": "notifications", "orders": "orders", "payments": "payments", "pricing": "pricing",
+    "reports": "reporting", "reviews": "reviews", "shipping": "shipping", "web": "web",
+}  # fmt: skip
+
+_BASES = (
+    "is code of the {app} service, which is remote: the monolith cannot use it",
+    "issue 13/14, staying code subclassing moved code: staying models inherit an abstract base of the moved app "
+    "({what}); in remote mode the client refuses moved-only code, so the monolith does not start. Needs the "
+    "abstract bases kept in the monolith (copied into the client package) like the shared templates",
+)
+_MANY_TO_MOVED = (
+    "fields.E300",
+    "issue 13/14, many-to-many relations of staying models to moved models (pricing.Discount.categories/products "
+    "to catalog): the join table stays in the monolith with a relation to a model that is not installed in remote "
+    "mode; the plan names it (API composition), the rewire does not cut it yet",
+)
+OPEN_DEFECTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("accounts", "remote_check"): (_BASES[0].format(app="accounts"), _BASES[1].format(what="accounts.BaseAddress")),
+    ("core", "remote_check"): (_BASES[0].format(app="core"), _BASES[1].format(what="core.TimeStampedModel")),
+    ("catalog", "remote_check"): _MANY_TO_MOVED,
+}
+#: apps other staying models hold foreign keys to: their monolith's whole suite runs in local mode here
+SUITE_APPS = ("accounts", "orders")
+
+
+@contextmanager
+def open_defect(app: str, step: str) -> Iterator[None]:
+    expected = OPEN_DEFECTS.get((app, step))
+    if expected is None:
+        yield
+        return
+    marker, defect = expected
+    try:
+        yield
+    except AssertionError as exc:
+        if marker not in str(exc):
+            raise
+        pytest.xfail(f"open defect: {defect}")
+    pytest.fail(f"{app} {step} passed: remove its entry from OPEN_DEFECTS ({defect})")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "DECOMPOSE_", "PYTEST_"))}
+    return {**base, "PYTHONDONTWRITEBYTECODE": "1", **extra}
+
+
+def _run(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=_env(**env), capture_output=True, text=True,
+                          timeout=900, check=False)  # fmt: skip
+
+
+def _said(out: subprocess.CompletedProcess[str]) -> str:
+    return (out.stdout + out.stderr)[-3000:]
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+    """app label → the folder holding its rewired monolith (``monolith/``) and service (``out/<app>/``)."""
+    made: dict[str, Path] = {}
+    base = tmp_path_factory.mktemp("every-app")
+
+    def make(app: str) -> Path:
+        if app not in made:
+            folder = base / app
+            root = folder / "monolith"
+            shutil.copytree(ROOT / "sample_monolith", root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+            subprocess.run(["git", "init", "-q", str(root)], check=True)
+            result = CliRunner().invoke(
+                cli, ["extract", str(root), "--service", app, "--apps", app, "--out", str(folder / "out"),
+                      "--apply", "--force"]
+            )  # fmt: skip
+            assert result.exit_code == 0, f"{app}: extract failed: {result.output[-3000:]}"
+            made[app] = folder
+        return made[app]
+
+    yield make  # type: ignore[misc]
+
+
+SERVICE_ENV = {
+    "DECOMPOSE_SERVICE_TOKEN": "every-app-token",
+    "DJANGO_SECRET_KEY": "every-app-secret-key-0123456789",
+    "DECOMPOSE_IDENTITY_KEY": "every-app-identity-key-0123456789-abcdef",
+}
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_the_service_stands_up(extracted, app: str) -> None:  # type: ignore[no-untyped-def]
+    folder = extracted(app)
+    service = folder / "out" / app
+    env = {**SERVICE_ENV, "DATABASE_URL": f"sqlite:///{folder / 'service.sqlite3'}"}
+    for step in (["manage.py", "check"], ["manage.py", "migrate", "--noinput"],
+                 ["manage.py", "makemigrations", "--check", "--dry-run"], ["-m", "pytest", "-q", "-p", "no:cacheprovider"]):  # fmt: skip
+        out = _run(service, *step, **env)
+        assert out.returncode == 0, f"{app}: the service's {' '.join(step)} failed:\n{_said(out)}"
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_the_monolith_starts_in_local_mode_without_pending_migrations(extracted, app: str) -> None:  # type: ignore[no-untyped-def]
+    root = extracted(app) / "monolith"
+    # the rewire writes only into the project's own folders (a staying app labelled otherwise than its folder,
+    # reporting → reports, got its cut migration in a new reports/migrations/ that Django never loads)
+    new = {p.name for p in root.iterdir()} - {p.name for p in (ROOT / "sample_monolith").iterdir()}
+    assert new <= {"decompose.toml", ".git", "db.sqlite3"}, f"{app}: the rewire made {sorted(new)}"
+    out = _run(root, "manage.py", "check")
+    assert out.returncode == 0, f"{app}: the rewired monolith's check (local mode) failed:\n{_said(out)}"
+    out = _run(root, "manage.py", "makemigrations", "--check", "--dry-run")
+    assert out.returncode == 0, f"{app}: the rewired monolith has pending migrations (local mode):\n{_said(out)}"
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_remote_mode_starts_configured_and_refuses_unconfigured(extracted, app: str) -> None:  # type: ignore[no-untyped-def]
+    root = extracted(app) / "monolith"
+    env = app.upper()
+    with open_defect(app, "remote_check"):
+        refused = _run(root, "manage.py", "check", **{f"DECOMPOSE_{env}_MODE": "remote"})
+        assert refused.returncode != 0 and f"set DECOMPOSE_{env}_URL" in refused.stderr, _said(refused)
+        out = _run(root, "manage.py", "check", **{
+            f"DECOMPOSE_{env}_MODE": "remote", f"DECOMPOSE_{env}_URL": "http://127.0.0.1:9",
+            f"DECOMPOSE_{env}_TOKEN": "t0ken", f"DECOMPOSE_{env}_IDENTITY_KEY": "k" * 32,
+        })  # fmt: skip
+        assert out.returncode == 0, f"{app}: remote mode's check failed with the service configured:\n{_said(out)}"
+
+
+@pytest.mark.parametrize("app", SUITE_APPS)
+def test_the_monolith_passes_its_whole_suite_in_local_mode(extracted, app: str) -> None:  # type: ignore[no-untyped-def]
+    root = extracted(app) / "monolith"
+    out = _run(root, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert out.returncode == 0, f"{app}: the rewired monolith's suite failed in local mode:\n{out.stdout[-4000:]}"
