@@ -98,6 +98,11 @@ APPS: dict[str, App] = {
 #: the apps CI runs through the whole chain, one per project (tests/test_realworld_e2e.py); chosen
 #: among APPS as those that pass at the last measured commit, see benchmarks/README.md
 CHOSEN = ("django-crm:voip", "pretalx:mail")
+#: the apps whose whole suite CI also runs in REMOTE mode: those that pass it at the last measured commit
+#: (django-crm voip 338/338). pretalx mail's remote run (about 90 %, a listed open defect) takes 15-60 minutes
+#: on this 2-core machine and is measured here instead (docs/realworld-extraction.md); any app runs it
+#: in the test with DECOMPOSE_REALWORLD_APPS
+CHOSEN_REMOTE = ("django-crm:voip",)
 
 #: tests of the PRISTINE suites that fail intermittently before any change (docs/realworld-extraction.md,
 #: "Baseline"): a rewired suite may fail these and no other
