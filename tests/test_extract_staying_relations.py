@@ -78,7 +78,7 @@ class _FakeCatalog(BaseHTTPRequestHandler):
 
     seen: list[tuple[str, dict[str, object]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         self.seen.append((self.path, body))
         data = json.dumps({"result": {"id": 7, "name": "Mug", "sku": "MUG-1"}}).encode()
