@@ -187,3 +187,32 @@ def test_the_monolith_starts_in_remote_mode_with_the_registrations(tmp_path: Pat
                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == "200 Talks"
+
+
+@pytest.mark.parametrize("form", ["import proj.venues.phrases", "from . import phrases", "from .phrases import VenuePhrases"])
+def test_the_service_imports_a_staying_apps_registrations_into_copied_code(tmp_path: Path, form: str) -> None:
+    """The other direction: a staying app's ready() imports a module subclassing a class the service copies
+    (its phrases into the phrase book the moved code reads); the service imports that module when it is ready,
+    whatever the form of the import (``import a.b`` was missed before)."""
+    files = dict(PROJECT)
+    files["proj/settings.py"] = files["proj/settings.py"].replace('"proj.talks",', '"proj.talks",\n    "proj.venues",')
+    files["proj/venues/__init__.py"] = ""
+    files["proj/venues/apps.py"] = f"""
+        from django.apps import AppConfig
+
+
+        class VenuesConfig(AppConfig):
+            name = "proj.venues"
+
+            def ready(self):
+                {form}  # noqa: F401
+    """
+    files["proj/venues/phrases.py"] = """
+        from proj.core.phrases import Phrases
+
+
+        class VenuePhrases(Phrases, app="venues"):
+            room = "Room"
+    """
+    plan = build_plan(write_project(tmp_path / "p", files), "talks", ["talks"])
+    assert plan.service_rewrites.startup == ("proj.venues.phrases",)

@@ -202,6 +202,23 @@ class Module:
     def defines(self, name: str) -> bool:
         return name in self.facts.defs
 
+    def ready_imports(self) -> list[tuple[str, int]]:
+        """(dotted name, line) of every import inside an ``AppConfig.ready()`` of this module, relative
+        imports made absolute: what an app imports when it is ready, for what importing does (signal
+        receivers connected, classes put in a registry by subclassing)."""
+        out: list[tuple[str, int]] = []
+        for cls in self.tree.body:
+            for fn in cls.body if isinstance(cls, ast.ClassDef) else ():
+                if not (isinstance(fn, ast.FunctionDef) and fn.name == "ready"):
+                    continue
+                for node in ast.walk(fn):
+                    if isinstance(node, ast.ImportFrom):
+                        base = absolute_module(self.package, node.module, node.level) or ""
+                        out.extend((f"{base}.{a.name}" if base else a.name, node.lineno) for a in node.names)
+                    elif isinstance(node, ast.Import):
+                        out.extend((a.name, node.lineno) for a in node.names)
+        return out
+
 
 class ModuleUnreadable(Exception):
     """A module the analysis read can no longer be read (changed, removed or replaced since)."""
@@ -299,6 +316,17 @@ class CodeIndex:
             base = self.resolve(m, node.value)
             return f"{base}.{node.attr}" if base else None
         return None
+
+    def base_modules(self, m: Module) -> set[str]:
+        """The project modules defining a base class of a top-level class of ``m`` (``m`` itself left out)."""
+        out: set[str] = set()
+        for cls in m.tree.body:
+            for b in cls.bases if isinstance(cls, ast.ClassDef) else ():
+                dotted = self.resolve(m, b)
+                dep = self.module_of(dotted) if dotted else None
+                if dep is not None and dep != m.name:
+                    out.add(dep)
+        return out
 
     def model_by_name(self, dotted: str) -> ModelFacts | None:
         """A model by its qualname, following re-exports."""

@@ -72,37 +72,17 @@ class StartupPart(PlannerState):
 
     def _ready_imports(self, m: F.Module) -> Iterator[tuple[str, int]]:
         """(moved module, line) that an AppConfig's ``ready()`` in ``m`` imports."""
-        for cls in m.tree.body:
-            if not isinstance(cls, ast.ClassDef):
-                continue
-            for fn in cls.body:
-                if not (isinstance(fn, ast.FunctionDef) and fn.name == "ready"):
-                    continue
-                for node in ast.walk(fn):
-                    if isinstance(node, ast.ImportFrom):
-                        base = absolute_module(m.package, node.module, node.level)
-                        names = [f"{base}.{a.name}" for a in node.names]
-                    elif isinstance(node, ast.Import):
-                        names = [a.name for a in node.names]
-                    else:
-                        continue
-                    for dotted in names:
-                        mod = self.p.module_of(dotted)
-                        if mod is not None and mod in self.moved:
-                            yield mod, node.lineno
+        for dotted, line in m.ready_imports():
+            mod = self.p.module_of(dotted)
+            if mod is not None and mod in self.moved:
+                yield mod, line
 
     def _registers_into_staying(self, mod: str) -> bool:
         """Whether moved module ``mod`` defines a class with a base class of staying code."""
         m = self.p.modules[mod]
         if m.test or m.migration or any(mf.module == mod for mf in self.p.models.values()):
             return False
-        for cls in m.tree.body:
-            for b in cls.bases if isinstance(cls, ast.ClassDef) else []:
-                dotted = self.p.resolve(m, b)
-                dep = self.p.module_of(dotted) if dotted else None
-                if dep is not None and dep not in self.moved:
-                    return True
-        return False
+        return any(dep not in self.moved for dep in self.p.base_modules(m))
 
     def _moved_import(self, mod: str) -> str | None:
         """The first moved module (other than its own packages) that importing ``mod`` imports, else None."""

@@ -341,39 +341,17 @@ class VendorPart(PlannerState):
             m = self.p.modules.get(f"{app.name}.apps")
             if m is None or app.label in self.apps or m.name in copied:
                 continue
-            for cls in m.tree.body:
-                ready = next(
-                    (
-                        f
-                        for f in (cls.body if isinstance(cls, ast.ClassDef) else [])
-                        if isinstance(f, ast.FunctionDef) and f.name == "ready"
-                    ),
-                    None,
-                )
-                for node in ast.walk(ready) if ready is not None else ():
-                    if not isinstance(node, ast.ImportFrom):
-                        continue
-                    base = app.name if node.level else (node.module or "")
-                    if node.level and node.module:
-                        base = f"{base}.{node.module}"
-                    for alias in node.names:
-                        mod = self.p.module_of(f"{base}.{alias.name}")
-                        if mod is not None and mod not in copied and self._registers_into(mod, copied):
-                            out.add(mod)
+            for dotted, _line in m.ready_imports():
+                mod = self.p.module_of(dotted)
+                if mod is not None and mod not in copied and self._registers_into(mod, copied):
+                    out.add(mod)
         return sorted(out)
 
     def _registers_into(self, mod: str, copied: set[str]) -> bool:
         """Whether staying module ``mod`` can be copied whole and defines a subclass of a class of ``copied``."""
-        m = self.p.modules[mod]
         if mod in self.moved or self.vendor_reason(mod) is not None or self.data_reason(mod) is not None:
             return False
-        for cls in m.tree.body:
-            for b in cls.bases if isinstance(cls, ast.ClassDef) else []:
-                dotted = self.p.resolve(m, b)
-                dep = self.p.module_of(dotted) if dotted else None
-                if dep is not None and dep != mod and dep in copied:
-                    return True
-        return False
+        return any(dep in copied for dep in self.p.base_modules(self.p.modules[mod]))
 
     def _classes_of_staying_models(self) -> dict[str, str]:
         """Moved classes built on a staying model by their ``Meta.model`` (a ``ModelForm``, a DRF
