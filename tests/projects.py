@@ -11,6 +11,18 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
+#: ``manage.py`` of a hand-written project whose settings module is ``proj.settings``
+MANAGE_PY = """
+    import os
+    import sys
+
+    if __name__ == "__main__":
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(sys.argv)
+"""
+
 
 def write_project(root: Path, files: Mapping[str, str | bytes], *, dedent: bool = True) -> Path:
     """Write ``files`` (path relative to ``root`` → text or bytes) under ``root`` and return it. Text is

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from projects import MANAGE_PY
 
 from decompose.cli import cli
 
@@ -45,16 +46,7 @@ OVERRIDE = """
 """
 
 PROJECT = {
-    "manage.py": """
-        import os
-        import sys
-
-        if __name__ == "__main__":
-            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
-            from django.core.management import execute_from_command_line
-
-            execute_from_command_line(sys.argv)
-    """,
+    "manage.py": MANAGE_PY,
     "proj/__init__.py": "",
     "proj/settings.py": """
         INSTALLED_APPS = [

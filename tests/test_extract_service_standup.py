@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from projects import write_project
+from projects import MANAGE_PY, write_project
 
 from decompose.cli import cli
 from decompose.extract.changeset import FAULT_ENV, JOURNAL, Changeset, apply_changes, recover, write_tree
@@ -30,16 +30,7 @@ LATIN1 = "Caf\xe9 cr\xe8me\r\n".encode("latin-1")  # text, but not UTF-8
 CRLF = b"line one\r\nline two\r\n"
 
 BASE = {
-    "manage.py": """
-        import os
-        import sys
-
-        if __name__ == "__main__":
-            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
-            from django.core.management import execute_from_command_line
-
-            execute_from_command_line(sys.argv)
-    """,
+    "manage.py": MANAGE_PY,
     "proj/__init__.py": "",
     "proj/settings/__init__.py": """
         from .base import *  # noqa

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from projects import write_project
+from projects import MANAGE_PY, write_project
 
 from decompose.cli import cli
 from decompose.extract.service.settings_values import settings_values
@@ -78,16 +78,7 @@ def currencies() -> tuple[object, ...]:
 """
 
 PROJECT = {
-    "manage.py": """
-        import os
-        import sys
-
-        if __name__ == "__main__":
-            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
-            from django.core.management import execute_from_command_line
-
-            execute_from_command_line(sys.argv)
-    """,
+    "manage.py": MANAGE_PY,
     "proj/__init__.py": "",
     "proj/settings.py": SETTINGS,
     "core/__init__.py": "",

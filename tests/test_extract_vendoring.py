@@ -16,22 +16,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from projects import write_project
+from projects import MANAGE_PY, write_project
 
 from decompose.cli import cli
 from decompose.extract.plan import build_plan
 
 PROJECT = {
-    "manage.py": """
-        import os
-        import sys
-
-        if __name__ == "__main__":
-            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
-            from django.core.management import execute_from_command_line
-
-            execute_from_command_line(sys.argv)
-    """,
+    "manage.py": MANAGE_PY,
     "proj/__init__.py": '__version__ = "1.0"\n',
     "proj/settings.py": """
         INSTALLED_APPS = [
