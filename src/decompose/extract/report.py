@@ -246,6 +246,23 @@ def plan_markdown(plan: ExtractionPlan) -> str:
         for ev in m.call_sites:
             out.append(f"- used at `{ev.path}:{ev.line}`")
         out.append("")
+    if plan.monolith_models:
+        out += [
+            "## The monolith's models the moved code queries or writes",
+            "",
+            "The service reads and writes them through the monolith (`POST /api/v1/query|command/<app_label>/<Model>`,"
+            " served by the monolith to this service's token, one request per queryset evaluation, writes with an"
+            " Idempotency-Key); these and no other.",
+            "",
+        ]
+    for m in plan.monolith_models:
+        out.append(f"### model `{m.label}` (table `{m.table}`){' — written too' if m.writes else ''}")
+        out.append("")
+        out.append(f"- fields read: {', '.join(f'`{x}`' for x in m.fields_read) or '(none seen)'}")
+        out.append(f"- lookups: {', '.join(f'`{x}`' for x in m.lookups) or '(none)'}")
+        for ev in m.call_sites:
+            out.append(f"- used at `{ev.path}:{ev.line}`")
+        out.append("")
     out += ["## The API", "", "| method | path | kind | target |", "|---|---|---|---|"]
     for e in endpoints(plan):
         out.append(f"| `{e.method}` | `{e.path}` | {e.kind} | `{e.target}` |")

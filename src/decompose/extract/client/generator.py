@@ -14,6 +14,7 @@ from decompose.errors import InputError
 from decompose.extract.api_spec import Endpoint, endpoints
 from decompose.extract.client.exports import UNSET, MovedName, exports_block, unset_params
 from decompose.extract.plan import ExtractionPlan, InterfaceFunction, Param, SignalBridge, service_identifier
+from decompose.extract.service.generator import query_core_text
 
 
 def project_package(plan: ExtractionPlan) -> str:
@@ -111,6 +112,11 @@ def services_package(plan: ExtractionPlan, location: ClientLocation | None = Non
 def client_module(plan: ExtractionPlan, location: ClientLocation | None = None) -> str:
     """Dotted name of the service's client module, e.g. ``shop.services.payments``."""
     return f"{services_package(plan, location)}.{service_identifier(plan.service)}"
+
+
+def client_template(name: str) -> str:
+    """The text of the client package's template ``name`` (the service renders runtime.py and orm.py from them too)."""
+    return _template(name)
 
 
 def _template(name: str) -> str:
@@ -292,6 +298,9 @@ def _service_module(
         f"STARTUP: tuple[str, ...] = {_tuple(list(plan.remote_startup))}",
         "#: Functions of this monolith the service may call back (POST /api/v1/callbacks/<name>).",
         f"CALLBACKS: tuple[str, ...] = {_tuple(callbacks)}",
+        "#: Models of this monolith the service's moved code queries or writes: served to it at",
+        "#: POST /api/v1/query|command/<app_label>/<Model> (inbound.py, query_core.py), these and no other.",
+        f"MONOLITH_MODELS: tuple[str, ...] = {_tuple([m.label for m in plan.monolith_models])}",
         "#: Signals the service sends and this monolith receives: name → (signal, {argument: model label}).",
         f"EVENTS_IN: dict[str, tuple[str, dict[str, str]]] = {_nested(g.events_in(in_bridges))}",
         "#: Signals this monolith sends and the service receives (forwarded when remote).",
@@ -382,6 +391,9 @@ def client_files(
         f"{base}/apps.py": Template(_template("apps.py.tmpl")).substitute(subst),
         f"{base}/checks.py": Template(_template("checks.py.tmpl")).substitute(subst),
         f"{base}/inbound.py": Template(_template("inbound.py.tmpl")).substitute(subst),
+        f"{base}/query_core.py": query_core_text(
+            apps=(), joins="{}", served_by="this monolith", jsonable_import=f"from {package}.runtime import jsonable"
+        ),
         f"{base}/urls.py": Template(_template("urls.py.tmpl")).substitute(subst),
         f"{base}/models.py": _template("models.py.tmpl"),
         f"{base}/migrations/__init__.py": "",

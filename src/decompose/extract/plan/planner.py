@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from decompose.errors import InputError
@@ -33,9 +33,7 @@ from decompose.graph import Evidence
 from decompose.scan.source import walk_files
 
 
-class _Planner(
-    ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart, WebPart, VendorPart, StartupPart
-):
+class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart, WebPart, VendorPart, StartupPart):
     def __init__(self, index: F.CodeIndex, service: str, apps: tuple[str, ...]) -> None:
         super().__init__(index, service, apps)
         self._find_kernel_apps()
@@ -76,6 +74,38 @@ class _Planner(
             skipped.update(skip)
         return tuple(sorted(set(files))), {k: skipped[k] for k in sorted(skipped)}
 
+    def used_models(
+        self,
+        sites: Mapping[str, list[Evidence]],
+        lookups: Mapping[str, set[str]],
+        fields: Mapping[str, set[str]],
+        writes: frozenset[str] | set[str] = frozenset(),
+    ) -> tuple[InterfaceModel, ...]:
+        """The models one side's code uses of the other's (by label, sorted): the fields and lookups it names."""
+        out = []
+        for label in sorted(sites):
+            mf = self.p.model_by_label(label)
+            assert mf is not None
+            attnames = [fl.attname for fl in mf.concrete_fields]
+            names = {fl.name: fl.attname for fl in mf.concrete_fields}
+            fields_read = sorted(
+                {names.get(x, x) for x in fields[label] if x in names or x in attnames or x in ("id", "pk")}
+            )
+            out.append(
+                InterfaceModel(
+                    label=label,
+                    module=mf.module,
+                    table=mf.table,
+                    fields_read=tuple(fields_read),
+                    lookups=tuple(sorted(lookups[label])),
+                    call_sites=tuple(sorted(set(sites[label]))),
+                    fields=("id", *[a for a in attnames if a != "id"]),
+                    field_types=self.service_field_types(mf),
+                    writes=label in writes,
+                )
+            )
+        return tuple(out)
+
     def build(self) -> ExtractionPlan:
         p = self.p
         fn_sites: dict[str, list[Evidence]] = defaultdict(list)
@@ -83,6 +113,11 @@ class _Planner(
         model_lookups: dict[str, set[str]] = defaultdict(set)
         model_fields: dict[str, set[str]] = defaultdict(set)
         other_sites: dict[str, list[Evidence]] = defaultdict(list)
+        # the moved code's queries of staying models (the service's through the monolith)
+        back_sites: dict[str, list[Evidence]] = defaultdict(list)
+        back_lookups: dict[str, set[str]] = defaultdict(set)
+        back_fields: dict[str, set[str]] = defaultdict(set)
+        back_writes: set[str] = set()
         sig_sends: dict[str, list[tuple[str, Evidence, tuple[str, ...]]]] = defaultdict(list)
         sig_receivers: dict[str, list[tuple[str, str, Evidence]]] = defaultdict(list)
         touched: dict[str, set[str]] = {"service": set(), "monolith": set()}
@@ -179,6 +214,13 @@ class _Planner(
                         )
                         if role == "query":
                             touched["service"].add(mf.table)
+                            if not m.test:  # read and written through the monolith (plan.monolith_models)
+                                lk, fl, writes, _top = self.model_usage(m, node, parents)
+                                back_sites[mf.label].append(ev)
+                                back_lookups[mf.label].update(lk)
+                                back_fields[mf.label].update(fl)
+                                if writes:
+                                    back_writes.add(mf.label)
                     elif kind == "signal":
                         role = "signal"
                     deps[(mod, sym)].append(ev)
@@ -209,28 +251,8 @@ class _Planner(
             if f.returns_model and self._label_moved(f.returns_model):
                 model_sites.setdefault(f.returns_model, [])
             self.param_reads(f)
-        interface_models = []
-        for label in sorted(model_sites):
-            found = p.model_by_label(label)
-            assert found is not None
-            mf = found
-            attnames = [fl.attname for fl in mf.concrete_fields]
-            names = {fl.name: fl.attname for fl in mf.concrete_fields}
-            fields_read = sorted(
-                {names.get(x, x) for x in model_fields[label] if x in names or x in attnames or x in ("id", "pk")}
-            )
-            interface_models.append(
-                InterfaceModel(
-                    label=label,
-                    module=mf.module,
-                    table=mf.table,
-                    fields_read=tuple(fields_read),
-                    lookups=tuple(sorted(model_lookups[label])),
-                    call_sites=tuple(sorted(set(model_sites[label]))),
-                    fields=("id", *[a for a in attnames if a != "id"]),
-                    field_types=self.service_field_types(mf),
-                )
-            )
+        interface_models = self.used_models(model_sites, model_lookups, model_fields)
+        monolith_models = self.used_models(back_sites, back_lookups, back_fields, back_writes)
         bridged_signals = {b.signal for b in self.bridges(sig_sends, sig_receivers)}
         for qual, sites in sorted(other_sites.items()):
             if qual in bridged_signals:
@@ -303,6 +325,7 @@ class _Planner(
             web=web,
             dependency_files=dependency_files(self.root),
             remote_startup=startup,
+            monolith_models=monolith_models,
         )
 
 

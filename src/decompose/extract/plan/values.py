@@ -173,6 +173,8 @@ class InterfaceModel:
     fields: tuple[str, ...] = ()
     #: attname → Django field class name in the service ("BigAutoField", "DecimalField", ...)
     field_types: dict[str, str] = field(default_factory=dict)
+    #: the code that uses it writes it (create, update, delete...): the other side's command endpoint serves it
+    writes: bool = False
 
     @property
     def app_label(self) -> str:
@@ -192,6 +194,7 @@ class InterfaceModel:
             "fields_read": list(self.fields_read),
             "lookups": list(self.lookups),
             "call_sites": _ev_list(self.call_sites),
+            **({"writes": True} if self.writes else {}),
         }
 
     @classmethod
@@ -205,6 +208,7 @@ class InterfaceModel:
             call_sites=_ev_tuple(d.get("call_sites")),
             fields=tuple(d.get("fields", ())),
             field_types=dict(d.get("field_types", {})),
+            writes=bool(d.get("writes", False)),
         )
 
 
@@ -750,6 +754,9 @@ class ExtractionPlan:
     #: moved modules the monolith still imports when its client is ready in remote mode: a moved app's
     #: ``ready()`` imports them to register into staying code by subclassing (plan/startup.py)
     remote_startup: tuple[str, ...] = ()
+    #: staying models the moved code queries or writes: the service reads and writes them through the monolith
+    #: (its query and command endpoints serve exactly these), by label
+    monolith_models: tuple[InterfaceModel, ...] = ()
 
     @property
     def package(self) -> str:
@@ -790,6 +797,7 @@ class ExtractionPlan:
             "remote_startup": list(self.remote_startup),
             "interface_functions": [f.to_dict() for f in self.interface_functions],
             "interface_models": [m.to_dict() for m in self.interface_models],
+            "monolith_models": [m.to_dict() for m in self.monolith_models],
             "dependencies": [d.to_dict() for d in self.dependencies],
             "fk_cuts": [c.to_dict() for c in self.fk_cuts],
             "tables": {k: list(self.tables[k]) for k in sorted(self.tables)},
@@ -829,6 +837,7 @@ class ExtractionPlan:
                 dependency_files=tuple(d.get("dependency_files", ())),
                 web=WebFace.from_dict(d.get("web", {})),
                 remote_startup=tuple(d.get("remote_startup", ())),
+                monolith_models=tuple(InterfaceModel.from_dict(x) for x in d.get("monolith_models", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise GraphFormatError(f"malformed extraction plan: {exc!r}") from None
