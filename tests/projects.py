@@ -1,4 +1,4 @@
-"""Helpers the tests share: write a small hand-written project, find a free loopback port.
+"""Helpers the tests share: write a small hand-written project, find a free loopback port, run a generated service.
 
 Tests import them by module name (``from projects import write_project``): pytest puts ``tests/`` first
 on ``sys.path`` (rootdir-relative test modules without ``__init__.py``).
@@ -6,10 +6,17 @@ on ``sys.path`` (rootdir-relative test modules without ``__init__.py``).
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import textwrap
+import time
 from collections.abc import Mapping
 from pathlib import Path
+from types import TracebackType
+
+import httpx
 
 #: ``manage.py`` of a hand-written project whose settings module is ``proj.settings``
 MANAGE_PY = """
@@ -43,3 +50,63 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without the settings of Django, decompose, a database or pytest."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "DATABASE_", "MONOLITH_", "DECOMPOSE_", "PYTEST_"))}  # fmt: skip
+
+
+class RunningService:
+    """A generated service (its folder, as ``decompose extract`` wrote it) migrated on its own SQLite database in
+    ``tmp`` and served by ``runserver`` on a free loopback port while the ``with`` block runs.
+    :meth:`monolith_env` is the environment of the rewired monolith with that service remote."""
+
+    TOKEN = "test-service-token-0123456789abcdef"
+    IDENTITY_KEY = "test-identity-key-0123456789abcdef0123"
+
+    def __init__(self, folder: Path, tmp: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tmp / f"{folder.name}-service.log"
+        self.env = {**clean_env(), "DATABASE_URL": f"sqlite:///{tmp / (folder.name + '-service.sqlite3')}",
+                    "DECOMPOSE_SERVICE_TOKEN": self.TOKEN, "DJANGO_SECRET_KEY": "test-secret-key-0123456789abcdef",
+                    "DECOMPOSE_IDENTITY_KEY": self.IDENTITY_KEY, "MONOLITH_URL": "http://127.0.0.1:9",
+                    "MONOLITH_TOKEN": self.TOKEN, "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> RunningService:
+        migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=self.folder, env=self.env,
+                                 capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+        assert migrate.returncode == 0, migrate.stderr[-2000:]
+        with self.log.open("w") as log:
+            self.proc = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
+                                         cwd=self.folder, env=self.env, stdout=log, stderr=log)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.__exit__(None, None, None)
+                raise AssertionError(self.log.read_text()[-3000:])
+            time.sleep(0.2)
+
+    def monolith_env(self, service: str) -> dict[str, str]:
+        prefix = "DECOMPOSE_" + service.upper().replace("-", "_")
+        return {**clean_env(), f"{prefix}_MODE": "remote", f"{prefix}_URL": self.url, f"{prefix}_TOKEN": self.TOKEN,
+                f"{prefix}_IDENTITY_KEY": self.IDENTITY_KEY}  # fmt: skip
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()

@@ -115,14 +115,11 @@ def _models_spec(web: WebFace) -> str:
 
 def _reverse_spec(fk_cuts: Sequence[ForeignKeyCut]) -> str:
     """``REVERSE``: the reverse accessors staying models had for moved models' relations to them:
-    ``(staying model label, accessor, moved model label, field)``."""
+    ``(staying model label, accessor, moved model label, field, field class)``."""
     rows = sorted(
-        {
-            (c.target, c.reverse_name, c.model, c.field)
-            for c in fk_cuts
-            if c.direction == "from_moved" and c.field_type == "ForeignKey" and c.reverse_name
-        }
-    )
+        {(c.target, c.reverse_name, c.model, c.field, c.field_type) for c in fk_cuts
+         if c.direction == "from_moved" and c.reverse_name}
+    )  # fmt: skip
     if not rows:
         return "()"
     return "(\n" + "".join(f"    ({', '.join(_q(str(x)) for x in row)}),\n" for row in rows) + ")"
