@@ -273,7 +273,7 @@ def test_the_service_carries_the_join_table_with_the_staying_side_as_ids(service
     assert "Pin_viewers" not in models and "Pin_tags" not in models
     moved = (service / "notes/models.py").read_text()
     assert "its join table notes_note_readers is the service's" in moved
-    query = (service / "notes_service/query.py").read_text()
+    query = (service / "notes_service/query_core.py").read_text()
     assert (
         "JOINS: dict[str, dict[str, tuple[str, str, str]]] = {'notes.Note': {'readers': ('readers_join', 'user_id', 'auth.User')}}"
         in query
