@@ -17,6 +17,7 @@ Running it again on the rewired monolith (with the plan stored in
 from __future__ import annotations
 
 import ast
+import dataclasses
 import difflib
 import json
 import os
@@ -32,6 +33,7 @@ from decompose.errors import DecomposeError, InputError
 from decompose.extract import migrations as mig
 from decompose.extract.client import ClientLocation, client_files, client_location, client_module
 from decompose.extract.client.exports import MovedName
+from decompose.extract.client.kept import KeptBase, bases_module, kept_base
 from decompose.extract.client.web import routes_package, web_files
 from decompose.extract.codemods.call_sites import MovedModules, RetargetGetModel, RetargetImports
 from decompose.extract.codemods.chain import ChainCommand
@@ -41,7 +43,7 @@ from decompose.extract.codemods.signal_bridge import BridgeSignalImports
 from decompose.extract.codemods.todo_comments import AddTodoComments
 from decompose.extract.codemods.urlconf import ServiceSwitchUrls
 from decompose.extract.monolith_requirements import client_requirement_changes
-from decompose.extract.plan import ExtractionPlan
+from decompose.extract.plan import ExtractionPlan, service_identifier
 from decompose.extract.settings_inline import inline_star_imports
 from decompose.extract.urlconfs import MirroredUrlconf, permission_codes, read_urlconfs
 from decompose.project import SettingsRead, import_root_of, read_settings
@@ -403,7 +405,8 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
     fk_details: dict[str, list[mig.FieldCut]] = {}
     # how staying code may spell a moved name: the moved modules' re-exports (package __init__s)
     moved_modules = MovedModules.read(plan.moved_modules, lambda name: _module_source(root, name))
-    exporting = RetargetImports(CodemodContext(), mapping, moved_modules).exporting
+    retarget_all = RetargetImports(CodemodContext(), mapping, moved_modules)
+    exporting = retarget_all.exporting
     # a relative import of one spells its last part only (`from ..mail.models import QueuedMail`)
     exporting_leaves = {m.rsplit(".", 1)[-1] for m in exporting}
     moved_only: dict[str, tuple[MovedName, str]] = {}  # names of moved code with no remote form, by name
@@ -587,9 +590,10 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         )
         notes.extend(f"remote mode: {n}" for n in conf.notes)
     returns = {f.qualname: f.returns_class for f in plan.interface_functions if f.returns_class}
-    changes.update(
-        client_files(plan, return_types=returns, location=location, moved_only=[m for m, _rel in moved_only.values()])
-    )
+    kept_names, kept_files, kept_notes = _kept_bases(root, plan, location, moved_only, retarget_all.loading)
+    changes.update(kept_files)
+    notes.extend(kept_notes)
+    changes.update(client_files(plan, return_types=returns, location=location, moved_only=kept_names))
     notes.append(f"the client package is {pkg} ({location.folder}/: {location.reason})")
     changes[stored_plan_path(plan, location)] = plan.to_json()
     config_rel, config_text = _contract_config(root, plan, root_urlconf, pkg)
@@ -612,6 +616,47 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         client=location,
         routes=routes,
         permissions=permissions,
+    )
+
+
+def _kept_bases(
+    root: Path,
+    plan: ExtractionPlan,
+    location: ClientLocation,
+    moved_only: dict[str, tuple[MovedName, str]],
+    loading: frozenset[str],
+) -> tuple[list[MovedName], dict[str, str], list[str]]:
+    """The moved names staying code imports through the client, with the abstract model bases among them kept
+    as copies for remote mode (``<client>/<service>_bases.py``, :mod:`decompose.extract.client.kept`), the
+    file, and a note for each base kept or not."""
+    module = f"{location.package}.{service_identifier(plan.service)}_bases"
+    names: list[MovedName] = []
+    kept: list[KeptBase] = []
+    notes: list[str] = []
+    for moved, rel in sorted(moved_only.values(), key=lambda m: m[0].name):
+        found = _module_source(root, moved.module)
+        copy = (
+            kept_base(found[0], moved.module, moved.attribute, package=found[1], loading=loading)
+            if found is not None
+            else None
+        )
+        if copy is not None and not copy.why:
+            kept.append(copy)
+            names.append(dataclasses.replace(moved, copy=module))
+            notes.append(
+                f"remote mode: {moved.module}.{moved.attribute}, an abstract model base staying models inherit "
+                f"({rel}), is kept as a copy in {module}"
+            )
+            continue
+        if copy is not None and "not an abstract model" not in copy.why:
+            notes.append(f"remote mode: {moved.module}.{moved.attribute} is not kept for staying models: {copy.why}")
+        names.append(moved)
+    if not kept:
+        return names, {}, notes
+    return (
+        names,
+        {f"{location.folder}/{service_identifier(plan.service)}_bases.py": bases_module(plan.service, kept)},
+        notes,
     )
 
 

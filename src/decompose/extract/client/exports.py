@@ -65,6 +65,9 @@ class MovedName:
     name: str
     module: str
     attribute: str
+    #: the client's module keeping a copy of it for remote mode (an abstract model base staying models inherit,
+    #: see :mod:`decompose.extract.client.kept`), or "" (remote mode refuses its use)
+    copy: str = ""
 
 
 def exports(plan: ExtractionPlan, signals: list[str], moved_only: Sequence[MovedName] = ()) -> list[Export]:
@@ -74,7 +77,12 @@ def exports(plan: ExtractionPlan, signals: list[str], moved_only: Sequence[Moved
     out: list[Export] = []
     for moved in moved_only:
         dotted = f"{moved.module}.{moved.attribute}"
-        out.append(Export(moved.name, moved.module, moved.attribute, f"lambda: exports.MovedOnly(SERVICE, {dotted!r})"))
+        remote = (
+            f"lambda: exports.copied({moved.copy!r}, {moved.attribute!r})"
+            if moved.copy
+            else f"lambda: exports.MovedOnly(SERVICE, {dotted!r})"
+        )
+        out.append(Export(moved.name, moved.module, moved.attribute, remote))
     for dotted in signals:
         mod, name = dotted.rsplit(".", 1)
         out.append(Export(name, mod, name, "Signal"))
