@@ -68,6 +68,8 @@ PROJECT = {
     """,
     "core/__init__.py": "",
     "core/models.py": """
+        from django.contrib.contenttypes.fields import GenericForeignKey
+        from django.contrib.contenttypes.models import ContentType
         from django.db import models
 
 
@@ -78,6 +80,14 @@ PROJECT = {
 
         class Secret(models.Model):
             code = models.CharField(max_length=40)
+
+
+        class Log(models.Model):
+            content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+            object_id = models.PositiveIntegerField()
+            content_object = GenericForeignKey("content_type", "object_id")
+            customer = models.ForeignKey(Customer, null=True, on_delete=models.CASCADE, related_name="logs")
+            action = models.CharField(max_length=40)
     """,
     "core/migrations/__init__.py": "",
     "core/migrations/0001_initial.py": """
@@ -86,7 +96,7 @@ PROJECT = {
 
         class Migration(migrations.Migration):
             initial = True
-            dependencies = []
+            dependencies = [("contenttypes", "0002_remove_content_type_name")]
             operations = [
                 migrations.CreateModel(
                     name="Customer",
@@ -103,14 +113,30 @@ PROJECT = {
                         ("code", models.CharField(max_length=40)),
                     ],
                 ),
+                migrations.CreateModel(
+                    name="Log",
+                    fields=[
+                        ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        ("object_id", models.PositiveIntegerField()),
+                        ("action", models.CharField(max_length=40)),
+                        ("content_type", models.ForeignKey(on_delete=models.CASCADE, to="contenttypes.contenttype")),
+                        (
+                            "customer",
+                            models.ForeignKey(
+                                null=True, on_delete=models.CASCADE, related_name="logs", to="core.customer"
+                            ),
+                        ),
+                    ],
+                ),
             ]
     """,
     "core/accounts.py": """
-        from billing.services import customer_names, open_account
+        from billing.services import customer_names, invoice_customer, open_account
 
 
         def run():
-            return open_account("alice"), open_account("bob"), customer_names("a")
+            first, second = open_account("alice"), open_account("bob")
+            return first, second, customer_names("a"), invoice_customer(first)
     """,
     "billing/__init__.py": "",
     "billing/models.py": """
@@ -147,7 +173,8 @@ PROJECT = {
             ]
     """,
     "billing/services.py": """
-        from core.models import Customer
+        from billing.models import Invoice
+        from core.models import Customer, Log
 
 
         def open_account(name: str) -> int:
@@ -158,6 +185,13 @@ PROJECT = {
 
         def customer_names(prefix: str) -> list:
             return list(Customer.objects.filter(name__startswith=prefix, vip=True).values_list("name", flat=True))
+
+
+        def invoice_customer(customer_id: int) -> list:
+            customer = Customer.objects.get(pk=customer_id)
+            invoice = Invoice.objects.create(number="A-1", customer_id=customer.pk)
+            Log.objects.create(content_object=invoice, customer=customer, action="invoiced")
+            return [log.action for log in invoice.customer.logs.all()]
     """,
 }
 
@@ -231,19 +265,22 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obj
                 proc.wait()
 
 
-def _requests(log: Path, kind: str) -> int:
-    return sum(1 for line in log.read_text(errors="replace").splitlines() if f'"POST /api/v1/{kind}/core/Customer' in line)
+def _requests(log: Path, kind: str, model: str = "Customer") -> int:
+    return sum(1 for line in log.read_text(errors="replace").splitlines() if f'"POST /api/v1/{kind}/core/{model} ' in line)
 
 
 def test_the_plan_lists_the_staying_models_the_moved_code_uses(deployed: dict[str, object]) -> None:
     service = deployed["service"]
     assert isinstance(service, Path)
     plan = json.loads((service / "extraction-plan.json").read_text())
-    assert [(m["label"], m.get("writes", False)) for m in plan["monolith_models"]] == [("core.Customer", True)]
+    assert [(m["label"], m.get("writes", False)) for m in plan["monolith_models"]] == [
+        ("core.Customer", True),
+        ("core.Log", True),
+    ]
     assert plan["monolith_models"][0]["lookups"] == ["name__startswith", "pk", "vip"]
     assert "## The monolith's models the moved code queries or writes" in (service / "EXTRACTION.md").read_text()
     client = (deployed["mono"] / "proj/services/billing.py").read_text()  # type: ignore[operator]
-    assert "MONOLITH_MODELS: tuple[str, ...] = (\n    'core.Customer',\n)" in client
+    assert "MONOLITH_MODELS: tuple[str, ...] = (\n    'core.Customer',\n    'core.Log',\n)" in client
 
 
 def test_the_moved_code_creates_and_reads_a_staying_row_in_the_monolith(deployed: dict[str, object]) -> None:
@@ -255,14 +292,23 @@ def test_the_moved_code_creates_and_reads_a_staying_row_in_the_monolith(deployed
         cwd=deployed["mono"], env=deployed["mono_env"], capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
-    first, second, names = eval(run.stdout.strip().splitlines()[-1])  # a tuple this test printed
+    first, second, names, actions = eval(run.stdout.strip().splitlines()[-1])  # a tuple this test printed
     assert names == ["alice"]
+    assert actions == ["invoiced"]  # invoice.customer (a reference) .logs: the monolith's rows, read through it
     with sqlite3.connect(str(deployed["db"])) as db:
         rows = db.execute("SELECT id, name, vip FROM core_customer ORDER BY id").fetchall()
+        logs = db.execute(
+            "SELECT t.app_label, t.model, l.object_id, l.customer_id, l.action FROM core_log l "
+            "JOIN django_content_type t ON t.id = l.content_type_id"
+        ).fetchall()
     assert rows == [(first, "alice", 1), (second, "bob", 1)]
+    # the generic relation's object travels as its content type's natural key (the service's ids are its own)
+    assert logs == [("billing", "invoice", 1, first, "invoiced")]
     time.sleep(0.5)  # runserver writes its access log line after the answer
-    # two creates and two updates (one command each), one read (one query for the one evaluation)
-    assert (_requests(log, "query") - before[0], _requests(log, "command") - before[1]) == (1, 4)
+    # customers: two creates and two updates (a command each), one read of names and one get (a query per
+    # evaluation); logs: one create, one read of the customer's logs
+    assert (_requests(log, "query") - before[0], _requests(log, "command") - before[1]) == (2, 4)
+    assert _requests(log, "command", "Log") == 1 and _requests(log, "query", "Log") == 1
 
 
 def _post(deployed: dict[str, object], path: str, body: object, token: str | None = TOKEN) -> tuple[int, dict]:

@@ -216,6 +216,8 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
                             touched["service"].add(mf.table)
                             if not m.test:  # read and written through the monolith (plan.monolith_models)
                                 lk, fl, writes, _top = self.model_usage(m, node, parents)
+                                # the reference may hold the method already (``Log.objects.create``)
+                                writes = writes or any(part in F.WRITE_METHODS for part in rest.split("."))
                                 back_sites[mf.label].append(ev)
                                 back_lookups[mf.label].update(lk)
                                 back_fields[mf.label].update(fl)
