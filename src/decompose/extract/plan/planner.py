@@ -15,6 +15,7 @@ from pathlib import Path
 
 from decompose.errors import InputError
 from decompose.extract.plan import index as F
+from decompose.extract.plan.behaviour import BehaviourPart
 from decompose.extract.plan.data import DataPart
 from decompose.extract.plan.kernel import KernelPart
 from decompose.extract.plan.omissions import plan_omissions
@@ -33,7 +34,9 @@ from decompose.graph import Evidence
 from decompose.scan.source import walk_files
 
 
-class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart, WebPart, VendorPart, StartupPart):
+class _Planner(
+    ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart, WebPart, VendorPart, StartupPart, BehaviourPart
+):
     def __init__(self, index: F.CodeIndex, service: str, apps: tuple[str, ...]) -> None:
         super().__init__(index, service, apps)
         self._find_kernel_apps()
@@ -296,6 +299,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
         self.manual.extend(plan_omissions(self, web, fk_cuts, moved_files))
         self.manual.extend(plan_sagas(self, dependencies))
         startup = self.remote_startup()
+        remote_classes = self.remote_classes(interface_functions)
         manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
         return ExtractionPlan(
             service=self.service,
@@ -327,6 +331,7 @@ class _Planner(ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, Tests
             web=web,
             dependency_files=dependency_files(self.root),
             remote_startup=startup,
+            remote_classes=remote_classes,
             monolith_models=monolith_models,
         )
 

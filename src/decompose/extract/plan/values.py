@@ -708,6 +708,125 @@ class WebFace:
 
 
 @dataclass(frozen=True, slots=True)
+class CopiedCode:
+    """A statement of the moved code (a method, property, inner class, class attribute, helper) copied into the
+    monolith's client for remote mode, as it is written there: its text at column 0, the names its function body
+    reads from imports imported at the top of that body (see plan/behaviour.py)."""
+
+    name: str
+    path: str
+    line: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "path": self.path, "line": self.line, "text": self.text}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CopiedCode:
+        return cls(d["name"], d["path"], int(d["line"]), d["text"])
+
+
+@dataclass(frozen=True, slots=True)
+class NotCopied:
+    """A member of a moved model (or of its queryset) that is not copied into its stand-in, and why: in remote
+    mode using it raises an error naming the model, the member and this reason."""
+
+    name: str
+    path: str
+    line: int
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "path": self.path, "line": self.line, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> NotCopied:
+        return cls(d["name"], d["path"], int(d["line"]), d["reason"])
+
+
+@dataclass(frozen=True, slots=True)
+class ModelBehaviour:
+    """What a moved model's stand-in carries in remote mode besides its fields (plan/behaviour.py)."""
+
+    label: str
+    #: attname → Django field class in the service (as :attr:`InterfaceModel.field_types`)
+    types: dict[str, str] = field(default_factory=dict)
+    #: names of the generated module (bound by its imports) that are base classes of the stand-in: the model's
+    #: plain mixins of staying or third-party code (``LogMixin``, ``RulesModelMixin``)
+    mixins: tuple[str, ...] = ()
+    #: names of the generated module that are metaclasses of the model or its bases (``RulesModelBase``)
+    metaclasses: tuple[str, ...] = ()
+    members: tuple[CopiedCode, ...] = ()
+    not_copied: tuple[NotCopied, ...] = ()
+    #: the methods of the model's custom default manager and its QuerySet
+    queryset: tuple[CopiedCode, ...] = ()
+    queryset_not_copied: tuple[NotCopied, ...] = ()
+    #: ``Meta`` options read as literals (ordering, unique_together, verbose names, permissions, ...)
+    meta: dict[str, Any] = field(default_factory=dict)
+    #: accessor → (moved model label, field name): the reverse side of a relation between moved models
+    reverse: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: field name → moved model label: a foreign key (or one-to-one) between moved models
+    forward: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "types": {k: self.types[k] for k in sorted(self.types)},
+            "mixins": list(self.mixins),
+            "metaclasses": list(self.metaclasses),
+            "members": [m.to_dict() for m in self.members],
+            "not_copied": [n.to_dict() for n in self.not_copied],
+            "queryset": [m.to_dict() for m in self.queryset],
+            "queryset_not_copied": [n.to_dict() for n in self.queryset_not_copied],
+            "meta": {k: self.meta[k] for k in sorted(self.meta)},
+            "reverse": {k: list(self.reverse[k]) for k in sorted(self.reverse)},
+            "forward": {k: self.forward[k] for k in sorted(self.forward)},
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModelBehaviour:
+        return cls(
+            label=d["label"],
+            types=dict(d.get("types", {})),
+            mixins=tuple(d.get("mixins", ())),
+            metaclasses=tuple(d.get("metaclasses", ())),
+            members=tuple(CopiedCode.from_dict(x) for x in d.get("members", ())),
+            not_copied=tuple(NotCopied.from_dict(x) for x in d.get("not_copied", ())),
+            queryset=tuple(CopiedCode.from_dict(x) for x in d.get("queryset", ())),
+            queryset_not_copied=tuple(NotCopied.from_dict(x) for x in d.get("queryset_not_copied", ())),
+            meta=dict(d.get("meta", {})),
+            reverse={k: (v[0], v[1]) for k, v in d.get("reverse", {}).items()},
+            forward=dict(d.get("forward", {})),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteClasses:
+    """The moved models' stand-in classes with their behaviour, for the client's ``<service>_models.py``: the
+    imports the classes need when they are made, helpers of the moved modules their code uses, one
+    :class:`ModelBehaviour` per concrete moved model (sorted by label)."""
+
+    imports: tuple[str, ...] = ()
+    helpers: tuple[CopiedCode, ...] = ()
+    models: tuple[ModelBehaviour, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "imports": list(self.imports),
+            "helpers": [h.to_dict() for h in self.helpers],
+            "models": [m.to_dict() for m in self.models],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RemoteClasses:
+        return cls(
+            imports=tuple(d.get("imports", ())),
+            helpers=tuple(CopiedCode.from_dict(x) for x in d.get("helpers", ())),
+            models=tuple(ModelBehaviour.from_dict(x) for x in d.get("models", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractionPlan:
     """Everything ``decompose extract`` needs to build a service and rewire the monolith."""
 
@@ -754,6 +873,8 @@ class ExtractionPlan:
     #: moved modules the monolith still imports when its client is ready in remote mode: a moved app's
     #: ``ready()`` imports them to register into staying code by subclassing (plan/startup.py)
     remote_startup: tuple[str, ...] = ()
+    #: the moved models' stand-ins in remote mode, with the behaviour copied from the moved code (plan/behaviour.py)
+    remote_classes: RemoteClasses = field(default_factory=RemoteClasses)
     #: staying models the moved code queries or writes: the service reads and writes them through the monolith
     #: (its query and command endpoints serve exactly these), by label
     monolith_models: tuple[InterfaceModel, ...] = ()
@@ -795,6 +916,7 @@ class ExtractionPlan:
             "dependency_files": list(self.dependency_files),
             "web": self.web.to_dict(),
             "remote_startup": list(self.remote_startup),
+            "remote_classes": self.remote_classes.to_dict(),
             "interface_functions": [f.to_dict() for f in self.interface_functions],
             "interface_models": [m.to_dict() for m in self.interface_models],
             "monolith_models": [m.to_dict() for m in self.monolith_models],
@@ -837,6 +959,7 @@ class ExtractionPlan:
                 dependency_files=tuple(d.get("dependency_files", ())),
                 web=WebFace.from_dict(d.get("web", {})),
                 remote_startup=tuple(d.get("remote_startup", ())),
+                remote_classes=RemoteClasses.from_dict(d.get("remote_classes", {})),
                 monolith_models=tuple(InterfaceModel.from_dict(x) for x in d.get("monolith_models", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
