@@ -279,6 +279,8 @@ def test_the_plan_lists_the_staying_models_the_moved_code_uses(deployed: dict[st
     ]
     assert plan["monolith_models"][0]["lookups"] == ["name__startswith", "pk", "vip"]
     assert "## The monolith's models the moved code queries or writes" in (service / "EXTRACTION.md").read_text()
+    requirements = (service / "requirements.txt").read_text()  # monolith_client/: the client runtime's packages
+    assert "httpx==" in requirements and "pybreaker==" in requirements and "stamina==" in requirements
     client = (deployed["mono"] / "proj/services/billing.py").read_text()  # type: ignore[operator]
     assert "MONOLITH_MODELS: tuple[str, ...] = (\n    'core.Customer',\n    'core.Log',\n)" in client
 

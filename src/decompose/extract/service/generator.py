@@ -42,6 +42,7 @@ from decompose.extract.codemods.moved_imports import (
     rename_lookup,
 )
 from decompose.extract.codemods.stand_in_classes import StandInClasses
+from decompose.extract.monolith_requirements import CLIENT_VERSIONS
 from decompose.extract.plan import ExtractionPlan
 from decompose.extract.plan import index as F
 from decompose.extract.plan.vendor import definitions_used
@@ -1145,6 +1146,13 @@ def requirements_files(ctx: _Context, files: Mapping[str, str | bytes]) -> tuple
     installed = installed_top_levels(index.root) if imported else {}
     # what the templates list already maps an import too (dj_database_url: dj-database-url); a pin wins
     known = {**{name: Pin(name, "the service's template") for name in sorted(listed_dev)}, **pins}
+    # monolith_client/ (the monolith's own client runtime, for the staying models the moved code uses): its packages
+    # at the versions decompose runs the client with, unless the monolith pins them
+    client = {} if not ctx.plan.monolith_models else {
+        name: Pin(f"{name}=={version}", "the client runtime's, monolith_client/")
+        for name, version in CLIENT_VERSIONS.items() if canonicalize_name(name) not in pins
+    }  # fmt: skip
+    known = {**client, **known}
     runtime: dict[str, list[str]] = defaultdict(list)
     dev: dict[str, list[str]] = defaultdict(list)
     unknown: list[str] = []
@@ -1162,7 +1170,7 @@ def requirements_files(ctx: _Context, files: Mapping[str, str | bytes]) -> tuple
             if canonicalize_name(dist) in skip:
                 continue
             imports = ", ".join(found[dist])
-            pin = pins.get(canonicalize_name(dist))
+            pin = pins.get(canonicalize_name(dist)) or client.get(dist)
             if pin is not None:
                 out.append(f"{pin.line}  # {imports} ({pin.source})")
             else:
