@@ -267,10 +267,25 @@ def wire_type(p: Param) -> tuple[str, bool]:
     return (base if base in _SCALARS else "any"), nullable or p.default == "None"
 
 
+#: how a value of no declared scalar type travels (client runtime.encode, service monolith.encode)
+TYPED_VALUES = (
+    "typed JSON: a model instance is {\"__decompose__\": \"model\", \"label\": \"app.Model\", \"pk\", \"fields\"} "
+    "(the real row on the side its model lives on, a reference elsewhere); a SafeString, Decimal, datetime, date, "
+    "time, UUID is {\"__decompose__\": \"safe\"|\"decimal\"|\"datetime\"|\"date\"|\"time\"|\"uuid\", "
+    "\"value\": <string>}, a timedelta {\"__decompose__\": \"timedelta\", \"value\": [days, seconds, "
+    "microseconds]}, a dict with the key __decompose__ {\"__decompose__\": \"dict\", \"value\": {...}}; "
+    "other values are plain JSON"
+)
+
+
 def param_schema(p: Param) -> dict[str, Any]:
     """The OpenAPI 3.0 schema of one parameter."""
     t, nullable = wire_type(p)
     schema = dict(_SCALARS.get(t, {}))
+    if t in ("any", "dict", "list", "tuple"):
+        schema["description"] = TYPED_VALUES
+    elif t == "str":
+        schema["description"] = 'a string; a SafeString may be {"__decompose__": "safe", "value": <string>}'
     if t == "ref":
         schema = {
             "type": "object",

@@ -603,7 +603,9 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
             tup = "(" + ", ".join(raises) + ",)" if raises else "()"
             out.append(f"        with rest.domain_call({tup}):")
             out.append(f"            result = {mod}.{fn}({args})")
-            out.append('        return Response({"result": rest.jsonable(result)})')
+            # a declared model is its DTO (the document's schema); anything else the typed encoding (rest.typed)
+            encoder = "rest.jsonable" if e.returns_model in models else "rest.typed"
+            out.append(f'        return Response({{"result": {encoder}(result)}})')
         elif e.kind == "list":
             q = ctx.model_qualname(e.target)
             imports.add(q.rsplit(".", 1)[0])
@@ -833,11 +835,24 @@ def query_core_text(apps: tuple[str, ...], joins: str, served_by: str, jsonable_
 
 def monolith_module(ctx: _Context) -> str:
     text = _template("monolith.py.tmpl", service=ctx.plan.service).rstrip("\n") + "\n"
-    parts: list[str] = []
+    parts: list[str] = [
+        "# The apps whose models live in this service: a tagged instance of one is loaded from its table."
+    ]
+    parts.append(f"OWN_APPS.update({sorted(ctx.plan.apps)!r})")
     if ctx.remote_models:
         parts.append("# Models of the monolith the moved code refers to (references by id).")
         for label in sorted(ctx.remote_models):
             parts.append(f'{ctx.remote_models[label]} = _ref_class("{label}")')
+        known: dict[str, list[str]] = {}
+        for label in sorted(ctx.remote_models):
+            mf = ctx.p.model_by_label(label)
+            if mf is not None:
+                known[label] = sorted({n for f in mf.fields for n in (f.name, f.attname)} | {"id", "pk"})
+        if known:
+            parts.append("# Their fields: another name read on a reference is the monolith's model's behaviour.")
+            parts.append("FIELDS.update({")
+            parts += [f"    {k!r}: frozenset({tuple(v)!r})," for k, v in known.items()]
+            parts.append("})")
     reverse: dict[str, dict[str, tuple[str, str]]] = {}
     for c in ctx.plan.fk_cuts:  # the accessors the moved models' foreign keys give the monolith's models
         if c.direction == "from_moved" and c.field_type == "ForeignKey" and c.reverse_name:

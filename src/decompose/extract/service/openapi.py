@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from decompose.extract.api_spec import API_PREFIX, HEALTH_PATH, Endpoint, param_schema
+from decompose.extract.api_spec import API_PREFIX, HEALTH_PATH, TYPED_VALUES, Endpoint, param_schema
 from decompose.extract.plan import ExtractionPlan
 from decompose.extract.service.tasks import openapi_operation
 
@@ -275,8 +275,8 @@ def document(
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
             op["parameters"] = [_IDEMPOTENCY_KEY]
             if e.kind == "function":
-                result = model_ref(e.returns_model)
-                if result and e.result_nullable:
+                result = model_ref(e.returns_model) or {"description": TYPED_VALUES}
+                if "$ref" in result and e.result_nullable:
                     result = or_null(result)
                 op["responses"] = {
                     "200": _json({"type": "object", "properties": {"result": result}, "required": ["result"]}),
