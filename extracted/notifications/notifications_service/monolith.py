@@ -141,12 +141,65 @@ class RemoteQuery:
         raise ObjectDoesNotExist(f"{self._text()}.get(): the query is empty")
 
 
-class _Objects:
-    """``<Reference>.objects``: a :class:`RemoteQuery` of the class (like a manager, not on instances)."""
+#: the staying models the moved code queries or writes (the plan's monolith_models): label → (attname → field
+#: type, relation → (moved model label, its id column), a generic relation's (name, content type column, object id
+#: column) or None). Their ``<Reference>.objects`` is a queryset of the remote ORM (``monolith_client/orm.py``, the
+#: monolith's own remote ORM rendered here) over the monolith's query and command endpoints: one request per
+#: evaluation, one command per write (filled in below from the plan)
+MONOLITH_MODELS: dict[str, tuple[dict[str, str], dict[str, tuple[str, str]], tuple[str, str, str] | None]] = {}
+_STAND_INS: dict[str, Any] = {}
 
-    def __get__(self, instance: object, owner: type[RemoteRef]) -> RemoteQuery:
+
+def stand_in(label: str) -> Any:
+    """The remote ORM's model class of staying model ``label`` (its rows read and written through the monolith).
+
+    A generic relation's object given by keyword (``ActivityLog.objects.create(content_object=schedule)``) is
+    sent as its content type's natural key (``["schedule", "schedule"]``: the monolith's content type ids are not
+    this service's) and its id."""
+    if label not in _STAND_INS:
+        from .monolith_client import orm
+
+        types, relations, generic = MONOLITH_MODELS[label]
+        model = orm.remote_model("monolith", label, types, relations)
+        if generic is not None:
+            attrs = {"__init__": _generic_init(model, generic), "__module__": model.__module__,
+                     "__qualname__": model.__qualname__}  # fmt: skip
+            model = type(model.__name__, (model,), attrs)
+        _STAND_INS[label] = model
+    return _STAND_INS[label]
+
+
+def _generic_init(base: Any, generic: tuple[str, str, str]) -> Any:
+    name, content_type, object_id = generic
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if name in kwargs:
+            value = kwargs.pop(name)
+            kwargs[content_type] = None if value is None else {"natural_key": _natural_key(value)}
+            kwargs[object_id] = None if value is None else ref_id(value)
+        base.__init__(self, *args, **kwargs)
+
+    return __init__
+
+
+def _natural_key(value: Any) -> list[str]:
+    """``[app_label, model_name]`` of a model instance, a stand-in's row or a reference."""
+    if isinstance(value, RemoteRef):
+        app_label, _, name = value.label.partition(".")
+        return [app_label, name.lower()]
+    meta = value._meta
+    return [meta.app_label, meta.model_name]
+
+
+class _Objects:
+    """``<Reference>.objects`` (like a manager, not on instances): a queryset evaluated by the monolith for a model in
+    :data:`MONOLITH_MODELS`, else a :class:`RemoteQuery` (evaluating it raises, naming the query)."""
+
+    def __get__(self, instance: object, owner: type[RemoteRef]) -> Any:
         if instance is not None:
             raise AttributeError("objects is not accessible through a reference, only through its class")
+        if owner.label in MONOLITH_MODELS:
+            return stand_in(owner.label).objects
         return RemoteQuery(owner)
 
 
@@ -208,9 +261,10 @@ REVERSE: dict[str, dict[str, tuple[str, str]]] = {}
 
 
 class RelatedRows:
-    """``<reference>.<accessor>`` (``event.mail_templates``): the moved model's rows pointing at the reference, in
-    this service's database, like Django's related manager: ``all``, ``filter``, ``count``... (and the model's own
-    queryset methods) over them; ``create``, ``get_or_create``, ``update_or_create`` set the relation."""
+    """``<reference>.<accessor>`` (``event.mail_templates``): the rows pointing at the reference, like Django's related
+    manager: ``all``, ``filter``, ``count``... (and the model's own queryset methods) over them; ``create``,
+    ``get_or_create``, ``update_or_create`` set the relation. A moved model's rows are in this service's database; a
+    staying model's (``event.submissions``, in :data:`MONOLITH_MODELS`) are the monolith's, read through it."""
 
     def __init__(self, label: str, field: str, pk: object) -> None:
         self.label = label
@@ -219,6 +273,8 @@ class RelatedRows:
 
     @property
     def model(self) -> Any:
+        if self.label in MONOLITH_MODELS:
+            return stand_in(self.label)
         from django.apps import apps
 
         return apps.get_model(self.label)
@@ -448,7 +504,7 @@ def _prune_now_and_then() -> None:
 
 # Models of the monolith the moved code refers to (references by id).
 User = _ref_class("accounts.User")
-# The monolith's models' accessors of the moved models' relations to them: rows of this service.
+# The monolith's models' accessors of the relations to them: rows of this service, or of the monolith.
 REVERSE.update({'accounts.User': {'notifications': ('notifications.Notification', 'user')}})
 
 
