@@ -39,6 +39,7 @@ from decompose.extract.codemods.call_sites import MovedModules, RetargetGetModel
 from decompose.extract.codemods.chain import ChainCommand
 from decompose.extract.codemods.fk_to_id import ForeignKeyToIdField
 from decompose.extract.codemods.installed_apps import ServiceSwitchSettings
+from decompose.extract.codemods.migration_code import MovedMigrationDependencies
 from decompose.extract.codemods.signal_bridge import BridgeSignalImports
 from decompose.extract.codemods.todo_comments import AddTodoComments
 from decompose.extract.codemods.urlconf import ServiceSwitchUrls
@@ -567,6 +568,7 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         rel = (Path(plan.app_paths[app]) / "migrations" / f"{name}.py").as_posix()
         changes[rel] = mig.migration_source(app, mig.leaf_migrations(folder, app), cuts, plan.service)
 
+    changes.update(_moved_migration_dependencies(root, plan, location, notes))
     notes.extend(_history_notes(root, plan))
     routes, permissions = _web_face(root, plan, mounted, switch_modules)
     changes.update(web_files(pkg, location.folder, plan.service, routes, permissions, plan.web, plan.fk_cuts))
@@ -617,6 +619,41 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         routes=routes,
         permissions=permissions,
     )
+
+
+def _moved_migration_dependencies(
+    root: Path, plan: ExtractionPlan, location: ClientLocation, notes: list[str]
+) -> dict[str, str]:
+    """The staying apps' migrations depending on the moved apps' migrations, their dependencies held through the
+    client (``codemods.migration_code.MovedMigrationDependencies``): remote mode's graph has no node of a moved
+    app. Operations are untouched; local mode's graph is the same."""
+    labels = dict.fromkeys(plan.apps, plan.service)
+    moved = [plan.app_paths.get(a, a.replace(".", "/")).rstrip("/") for a in plan.apps]
+    quoted = tuple(f"{q}{a}{q}" for a in plan.apps for q in "\"'")
+    out: dict[str, str] = {}
+    for rel in _python_files(root):
+        parts = rel.split("/")
+        if len(parts) < 2 or parts[-2] != "migrations" or not re.match(r"\d{4}_\w+\.py$", parts[-1]):
+            continue
+        if any(rel.startswith(m + "/") for m in moved) or rel.startswith(location.folder + "/"):
+            continue
+        source = read_text(root, rel)
+        if source is None or not any(q in source for q in quoted):
+            continue
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            notes.append(f"{rel}: not parsed by LibCST; its dependencies on {', '.join(plan.apps)} left unchanged")
+            continue
+        cm = MovedMigrationDependencies(CodemodContext(filename=rel), labels, f"{location.package}.fields")
+        new = cm.transform_module(module).code
+        if new != source:
+            out[rel] = new
+            notes.append(
+                f"{rel}: its dependencies on {', '.join(sorted(set(cm.rewritten)))} hold only when {plan.service} is "
+                "local (remote mode does not load the moved apps' migrations)"
+            )
+    return out
 
 
 def _kept_bases(

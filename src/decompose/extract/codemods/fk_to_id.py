@@ -5,9 +5,10 @@
 from the client package's ``fields`` module: in local mode the same relation without its database
 constraint (joins, ``select_related``, reverse accessors work as before), in remote mode the id on the
 same column (``invoice_id``) with ``obj.invoice`` read from the service. ``OneToOneField`` becomes
-``ServiceOneToOneField``. ``ManyToManyField`` cannot be one column (its join table would have to move):
-it is left alone and reported. The import of the target model is removed when no longer used. The
-matching migration is written by :mod:`decompose.extract.migrations`.
+``ServiceOneToOneField``, ``ManyToManyField`` ``ServiceManyToManyField`` (its join table stays in the
+monolith; one with its own ``through`` model is left alone: that model's foreign key is cut instead).
+The import of the target model is removed when no longer used. The matching migration is written by
+:mod:`decompose.extract.migrations`.
 
 Example::
 
@@ -37,11 +38,15 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import QualifiedNameProvider
 
-FK_TYPES = ("ForeignKey", "OneToOneField")
+FK_TYPES = ("ForeignKey", "OneToOneField", "ManyToManyField")
 #: where Django defines (and re-exports) its field classes
 DJANGO_MODELS = "django.db.models"
 #: the field each relation type becomes (the client package's ``fields`` module)
-SERVICE_FIELDS = {"ForeignKey": "ServiceForeignKey", "OneToOneField": "ServiceOneToOneField"}
+SERVICE_FIELDS = {
+    "ForeignKey": "ServiceForeignKey",
+    "OneToOneField": "ServiceOneToOneField",
+    "ManyToManyField": "ServiceManyToManyField",
+}
 #: Django's ``on_delete`` handlers a migration can name as ``models.<name>``
 ON_DELETE = frozenset({"CASCADE", "PROTECT", "RESTRICT", "SET_NULL", "SET_DEFAULT", "DO_NOTHING"})
 #: gettext functions whose one literal argument a migration writes as the plain string (Django does too)
@@ -115,7 +120,9 @@ class ForeignKeyToIdField(VisitorBasedCodemodCommand):
         if not keys or not isinstance(call, cst.Call):
             return updated_node
         kind = self._kind(call.func)
-        if kind is None:
+        if kind is None or (
+            kind == "ManyToManyField" and any(a.keyword and a.keyword.value == "through" for a in call.args)
+        ):
             return updated_node
         key = keys[0]
         target = self.targets[key]
@@ -134,7 +141,7 @@ class ForeignKeyToIdField(VisitorBasedCodemodCommand):
         self.replaced.append(key)
         migration = [f'to="{target.lower()}"']
         positional = [a for a in args if a.keyword is None]
-        if positional and (value := migration_value(positional[0].value)) is not None:
+        if kind != "ManyToManyField" and positional and (value := migration_value(positional[0].value)) is not None:
             migration.append(f"on_delete={value}")  # Django's second positional argument
         for a in args:
             if a.keyword is not None and (value := migration_value(a.value)) is not None:

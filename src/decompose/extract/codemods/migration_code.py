@@ -31,9 +31,12 @@ TalkSlot.objects.filter(submission_id__isnull=True).order_by('-submission_id').u
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor
 
 #: Django's lookups on a relation or a field (not a field name of the related model)
 LOOKUPS = frozenset(
@@ -112,3 +115,83 @@ class CutLookups(cst.CSTTransformer):
                     a = a.with_changes(value=cst.SimpleString(f"{value.prefix}{value.quote}{new}{value.quote}"))
             args.append(a)
         return updated_node.with_changes(args=args)
+
+
+class MovedMigrationDependencies(VisitorBasedCodemodCommand):
+    """A STAYING app's migration that depends on a migration of a moved app (``("catalog", "0001_initial")`` in
+    ``dependencies`` or ``run_before``) gets that dependency through the client:
+    ``*<client>.fields.service_migration("catalog", "catalog", "0001_initial")`` is the same dependency when the
+    service is local, and none when it is remote, where the moved app is not installed and Django's migration
+    graph has no node for it (``NodeNotFoundError`` stopped ``migrate``). Local mode's graph is unchanged, no
+    operation is touched, and running it again changes nothing.
+
+    >>> import libcst as cst
+    >>> from libcst.codemod import CodemodContext
+    >>> src = (
+    ...     "from django.db import migrations\\n"
+    ...     "class Migration(migrations.Migration):\\n"
+    ...     "    dependencies = [('catalog', '0001_initial'), ('orders', '0001_initial')]\\n"
+    ... )
+    >>> cm = MovedMigrationDependencies(CodemodContext(), {"catalog": "catalog"}, "shop.services.fields")
+    >>> out = cm.transform_module(cst.parse_module(src)).code
+    >>> print(out.splitlines()[1]); print(out.splitlines()[-1].strip()[:94])
+    import shop.services.fields
+    dependencies = [*shop.services.fields.service_migration("catalog", "catalog", "0001_initial"),
+    >>> cm.rewritten
+    ['catalog.0001_initial']
+    """
+
+    DESCRIPTION = "Dependencies on moved apps' migrations hold only when their service is local."
+
+    def __init__(self, context: CodemodContext, services: Mapping[str, str], fields_module: str) -> None:
+        super().__init__(context)
+        #: moved app label → its service
+        self.services = dict(services)
+        self.fields_module = fields_module
+        self.rewritten: list[str] = []
+        self._depth = 0
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._depth += 1
+        return self._depth == 1 and node.name.value == "Migration"
+
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        self._depth -= 1
+        return updated_node
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        if (
+            self._depth != 1
+            or len(updated_node.targets) != 1
+            or not isinstance(updated_node.targets[0].target, cst.Name)
+            or updated_node.targets[0].target.value not in ("dependencies", "run_before")
+            or not isinstance(updated_node.value, (cst.List, cst.Tuple))
+        ):
+            return updated_node
+        elements = []
+        for el in updated_node.value.elements:
+            pair = _label_and_name(el.value) if isinstance(el, cst.Element) else None
+            if pair is None or pair[0] not in self.services:
+                elements.append(el)
+                continue
+            label, name = pair
+            call = cst.parse_expression(
+                f'{self.fields_module}.service_migration("{self.services[label]}", "{label}", "{name}")'
+            )
+            elements.append(cst.StarredElement(call, comma=el.comma))
+            self.rewritten.append(f"{label}.{name}")
+            AddImportsVisitor.add_needed_import(self.context, self.fields_module)
+        return updated_node.with_changes(value=updated_node.value.with_changes(elements=elements))
+
+
+def _label_and_name(node: cst.BaseExpression) -> tuple[str, str] | None:
+    """``("app", "0001_x")`` as written in a migration's dependencies, else None."""
+    if not isinstance(node, cst.Tuple) or len(node.elements) != 2:
+        return None
+    values = [e.value.evaluated_value if isinstance(e.value, cst.SimpleString) else None for e in node.elements]
+    if not all(isinstance(v, str) and re.fullmatch(r"\w+", v) for v in values):
+        return None
+    return str(values[0]), str(values[1])
