@@ -179,7 +179,7 @@ class ServicesListNotifications(APIView):
         data = rest.validate(ServicesListNotificationsRequest, request)
         with rest.domain_call(()):
             result = notifications.services.list_notifications(**data)
-        return Response({"result": rest.jsonable(result)})
+        return Response({"result": rest.typed(result)})
 
 
 class ServicesMarkAllRead(APIView):
@@ -191,7 +191,7 @@ class ServicesMarkAllRead(APIView):
         data = rest.validate(ServicesMarkAllReadRequest, request)
         with rest.domain_call(()):
             result = notifications.services.mark_all_read(**data)
-        return Response({"result": rest.jsonable(result)})
+        return Response({"result": rest.typed(result)})
 
 
 class ServicesUnreadCount(APIView):
@@ -203,4 +203,4 @@ class ServicesUnreadCount(APIView):
         data = rest.validate(ServicesUnreadCountRequest, request)
         with rest.domain_call(()):
             result = notifications.services.unread_count(**data)
-        return Response({"result": rest.jsonable(result)})
+        return Response({"result": rest.typed(result)})

@@ -228,7 +228,7 @@ class ServicesCapturedTotal(APIView):
         data = rest.validate(ServicesCapturedTotalRequest, request)
         with rest.domain_call(()):
             result = payments.services.captured_total(**data)
-        return Response({"result": rest.jsonable(result)})
+        return Response({"result": rest.typed(result)})
 
 
 class ServicesLatestPayment(APIView):
@@ -252,7 +252,7 @@ class ServicesPaymentStatus(APIView):
         data = rest.validate(ServicesPaymentStatusRequest, request)
         with rest.domain_call(()):
             result = payments.services.payment_status(**data)
-        return Response({"result": rest.jsonable(result)})
+        return Response({"result": rest.typed(result)})
 
 
 class ServicesPaymentsForOrder(APIView):
@@ -264,7 +264,7 @@ class ServicesPaymentsForOrder(APIView):
         data = rest.validate(ServicesPaymentsForOrderRequest, request)
         with rest.domain_call(()):
             result = payments.services.payments_for_order(**data)
-        return Response({"result": rest.jsonable(result)})
+        return Response({"result": rest.typed(result)})
 
 
 class ServicesRefundOrder(APIView):

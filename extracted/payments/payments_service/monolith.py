@@ -37,8 +37,10 @@ class MonolithUnavailable(RuntimeError):
     """The monolith could not be reached (not configured, down, or timed out)."""
 
 
-class RemoteFieldMissing(ValueError):
-    """A field of a monolith model was read here but nobody sent it."""
+class RemoteFieldMissing(ValueError, AttributeError):
+    """A field of a monolith model was read here but nobody sent it, or a name that is no field of the model (a
+    property or method of the monolith's class, which the service does not have). An AttributeError too, so that
+    ``getattr(ref, name, default)``, ``hasattr`` and Django's templates treat it as a missing attribute."""
 
 
 class RemoteQueryUnsupported(RuntimeError):
@@ -155,17 +157,19 @@ def stand_in(label: str) -> Any:
 
     A generic relation's object given by keyword (``ActivityLog.objects.create(content_object=schedule)``) is
     sent as its content type's natural key (``["schedule", "schedule"]``: the monolith's content type ids are not
-    this service's) and its id."""
+    this service's) and its id. A row answers the accessors a reference answers (:data:`REVERSE`:
+    ``event.submissions``) as :class:`RelatedRows`."""
     if label not in _STAND_INS:
         from .monolith_client import orm
 
         types, relations, generic = MONOLITH_MODELS[label]
         model = orm.remote_model("monolith", label, types, relations)
+        attrs: dict[str, Any] = {"__module__": model.__module__, "__qualname__": model.__qualname__}
+        for accessor, (related, field) in REVERSE.get(label, {}).items():
+            attrs[accessor] = property(lambda self, related=related, field=field: RelatedRows(related, field, self.pk))
         if generic is not None:
-            attrs = {"__init__": _generic_init(model, generic), "__module__": model.__module__,
-                     "__qualname__": model.__qualname__}  # fmt: skip
-            model = type(model.__name__, (model,), attrs)
-        _STAND_INS[label] = model
+            attrs["__init__"] = _generic_init(model, generic)
+        _STAND_INS[label] = type(model.__name__, (model,), attrs)
     return _STAND_INS[label]
 
 
@@ -230,8 +234,21 @@ class RemoteRef:
             return value
         if name.endswith("_id") and name[:-3] in data and isinstance(data[name[:-3]], dict):
             return data[name[:-3]].get("id")
+        if name.endswith("_id") and isinstance(data.get(name[:-3]), RemoteRef):
+            return data[name[:-3]].pk
+        label = type(self).label
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)  # protocols Python asks for (__html__, __iter__...): a plain "no"
+        known = FIELDS.get(label)
+        if known is not None and name not in known:
+            raise RemoteFieldMissing(
+                f"{label}.{name} is not a field of {label} (none of its fields decompose found): a property or "
+                "method of the monolith's model, which "
+                f"the service does not have (reference {label} {self.pk}); send what it computes as an argument, "
+                "or make it a call to the monolith's API"
+            )
         raise RemoteFieldMissing(
-            f"{self.label} {self.pk}: field {name!r} stays in the monolith; send it with the id or fetch it"
+            f"{label} {self.pk}: field {name!r} stays in the monolith; send it with the id or fetch it"
         )
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -352,7 +369,7 @@ def ref_id(value: object) -> object:
 
 
 def from_dto(label: str, value: object) -> RemoteRef | None:
-    """A reference from what travels on the wire: an id or a DTO dict with an "id"."""
+    """A reference from what travels on the wire: an id or a DTO dict with an "id" (values already decoded)."""
     if isinstance(value, dict):
         data = {k: v for k, v in value.items() if k not in ("id", "pk")}
         return ref(label, value.get("id", value.get("pk")), data)
@@ -360,28 +377,180 @@ def from_dto(label: str, value: object) -> RemoteRef | None:
 
 
 def refs_in_payload(data: dict[str, Any]) -> dict[str, Any]:
-    """Event payloads: every DTO dict (it has an "id") becomes a reference."""
+    """Event payloads (decoded): a DTO dict of an older sender (it has an "id") becomes a reference."""
     return {k: (from_dto(f"monolith.{k}", v) if isinstance(v, dict) and "id" in v else v) for k, v in data.items()}
 
 
-def _jsonable(value: object) -> object:
-    if isinstance(value, RemoteRef):
-        return value.as_dict()
-    if hasattr(value, "_meta") and hasattr(value, "pk"):  # a model instance of the service
-        return {f.attname: _jsonable(getattr(value, f.attname)) for f in value._meta.concrete_fields}  # type: ignore[attr-defined]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if value is None or isinstance(value, (bool, int, float, str)):
+# -- values on the wire ---------------------------------------------------------------------
+# The same typed encoding as the monolith's client runtime (runtime.encode/decode), in both directions:
+# a model instance is a tagged reference {TAG: "model", "label", "pk", "fields"}, rebuilt on arrival as
+# the real instance when its model lives on the receiving side (here: the moved models, loaded from this
+# service's database) and as that side's reference otherwise (here: RemoteRef, its fields readable);
+# SafeString, Decimal, datetime, date, time, timedelta and UUID are {TAG: <kind>, "value"}; a dict that
+# has the tag's key itself is {TAG: "dict", "value"}. Anything else is plain JSON.
+
+#: the key of a tagged value
+TAG = "__decompose__"
+#: app labels of the models that live in this service (filled in below from the plan)
+OWN_APPS: set[str] = set()
+#: label of a monolith model → the names of its fields (filled in below from the plan): reading another
+#: name on its reference is a property or method of the monolith's model, which the service does not have
+FIELDS: dict[str, frozenset[str]] = {}
+
+
+class WireError(ValueError):
+    """A tagged value that is not the protocol (an unknown kind, a value of the wrong shape)."""
+
+
+class _Unencodable(Exception):
+    """A value that has no faithful JSON form (only raised when ``strict``)."""
+
+
+def encode(value: object, depth: int = 1, *, strict: bool = False) -> Any:
+    """The typed JSON form of ``value`` (see above); ``depth``: levels of forward relations sent with a model
+    instance. An object with no JSON form is its ``str()``, or raises :class:`_Unencodable` when ``strict``."""
+    if value is None or isinstance(value, (bool, int, float)):
         return value
+    if isinstance(value, str):
+        from django.utils.safestring import SafeData
+
+        return {TAG: "safe", "value": str.__str__(value)} if isinstance(value, SafeData) else str.__str__(value)
+    if isinstance(value, RemoteRef):
+        data = object.__getattribute__(value, "_data")
+        fields = {k: encode(v, 0) for k, v in data.items() if not isinstance(v, (RemoteRef, RelatedRows))}
+        if depth > 0:
+            fields.update({k: encode(v, 0) for k, v in data.items() if isinstance(v, RemoteRef)})
+        return {TAG: "model", "label": value.label, "pk": encode(value.pk), "fields": fields}
+    if isinstance(value, type):
+        if strict:
+            raise _Unencodable(value)
+        return str(value)
+    meta = getattr(value, "_meta", None)
+    if meta is not None and hasattr(value, "pk") and hasattr(meta, "concrete_fields"):
+        fields = {f.attname: encode(getattr(value, f.attname), 0) for f in meta.concrete_fields}
+        if depth > 0:
+            for f in meta.concrete_fields:
+                if f.is_relation and fields.get(f.attname) is not None:
+                    try:
+                        fields[f.name] = encode(getattr(value, f.name), depth - 1)
+                    except Exception:  # noqa: BLE001 (a missing row: the id only)
+                        pass
+        return {TAG: "model", "label": meta.label, "pk": encode(value.pk), "fields": fields}
+    if isinstance(value, dict):
+        out = {str(k): encode(v, depth, strict=strict) for k, v in value.items()}
+        return {TAG: "dict", "value": out} if TAG in out else out
+    from django.db.models import QuerySet
+
+    if isinstance(value, (list, tuple, QuerySet)):
+        return [encode(v, depth, strict=strict) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((encode(v, depth, strict=strict) for v in value), key=repr)
+    if isinstance(value, decimal.Decimal):
+        return {TAG: "decimal", "value": str(value)}
+    if isinstance(value, datetime.datetime):
+        return {TAG: "datetime", "value": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {TAG: "date", "value": value.isoformat()}
+    if isinstance(value, datetime.time):
+        return {TAG: "time", "value": value.isoformat()}
+    if isinstance(value, datetime.timedelta):
+        return {TAG: "timedelta", "value": [value.days, value.seconds, value.microseconds]}
+    if isinstance(value, uuid.UUID):
+        return {TAG: "uuid", "value": str(value)}
+    from django.utils.functional import Promise
+
+    if isinstance(value, Promise):
+        return str(value)  # a lazy translation: its text in the active language
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: encode(getattr(value, k), depth, strict=strict) for k in value.__dataclass_fields__}  # type: ignore[attr-defined]
+    if strict:
+        raise _Unencodable(value)
     return str(value)
+
+
+def _scalar(kind: str, raw: object) -> Any:
+    if kind == "timedelta":
+        if not (isinstance(raw, list) and len(raw) == 3 and all(isinstance(x, int) and not isinstance(x, bool) for x in raw)):
+            raise WireError("a timedelta is [days, seconds, microseconds]")
+        try:
+            return datetime.timedelta(days=raw[0], seconds=raw[1], microseconds=raw[2])
+        except OverflowError:
+            raise WireError("timedelta out of range") from None
+    if not isinstance(raw, str):
+        raise WireError(f"a tagged {kind} is a string")
+    if kind == "safe":
+        from django.utils.safestring import mark_safe
+
+        return mark_safe(raw)  # noqa: S308 (it was safe where it was sent from)
+    parse = {
+        "decimal": decimal.Decimal, "datetime": datetime.datetime.fromisoformat, "date": datetime.date.fromisoformat,
+        "time": datetime.time.fromisoformat, "uuid": uuid.UUID,
+    }.get(kind)  # fmt: skip
+    if parse is None:
+        raise WireError(f"unknown tagged kind {kind!r}")
+    try:
+        return parse(raw)
+    except (ValueError, ArithmeticError, TypeError):
+        raise WireError(f"{raw[:40]!r} is not a {kind}") from None
+
+
+#: the tagged kinds that are one scalar value
+SCALARS = frozenset({"safe", "decimal", "datetime", "date", "time", "timedelta", "uuid"})
+
+
+def _instance(label: str, pk: object, fields: dict[str, Any]) -> Any:
+    """A tagged model instance here: the real one when its model lives in this service, else a reference."""
+    if label.split(".", 1)[0] not in OWN_APPS:
+        return _ref_class(label)(pk, fields)
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        raise WireError(f"{label}: no such model in this service") from None
+    if pk is None:  # an unsaved instance: built from the fields sent
+        concrete = {f.attname: f for f in model._meta.concrete_fields}
+        try:
+            return model(**{k: concrete[k].to_python(v) for k, v in fields.items() if k in concrete})
+        except Exception as exc:  # noqa: BLE001 (a field that does not parse: the input's fault)
+            raise WireError(f"{label}: {exc}") from None
+    try:
+        return model._base_manager.get(pk=pk)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise WireError(f"{label} {pk!r}: {exc}") from None
+    except Exception as exc:
+        from django.core.exceptions import ValidationError
+
+        if isinstance(exc, ValidationError):
+            raise WireError(f"{label} {pk!r}: not an id") from None
+        raise
+
+
+def decode(value: object) -> Any:
+    """A value from the wire with its tagged values rebuilt (see above); :class:`WireError` for a malformed tag."""
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if TAG not in value:
+        return {k: decode(v) for k, v in value.items()}
+    kind = value[TAG]
+    if kind == "dict":
+        inner = value.get("value")
+        if not isinstance(inner, dict):
+            raise WireError("a tagged dict has a dict value")
+        return {k: decode(v) for k, v in inner.items()}
+    if kind == "model":
+        label, fields = value.get("label"), value.get("fields", {})
+        if not isinstance(label, str) or label.count(".") != 1 or not isinstance(fields, dict):
+            raise WireError("a tagged model has a label 'app.Model' and a dict of fields")
+        pk = decode(value.get("pk"))
+        if isinstance(pk, (dict, list)):
+            raise WireError(f"{label}: its pk is a plain value")
+        return _instance(label, pk, {k: decode(v) for k, v in fields.items()})
+    if not isinstance(kind, str) or kind not in SCALARS:
+        raise WireError(f"unknown tagged kind {kind!r}")
+    return _scalar(kind, value.get("value"))
 
 
 def _token(path: str) -> str:
@@ -392,11 +561,12 @@ def _token(path: str) -> str:
     return token
 
 
-def _post(path: str, payload: dict[str, Any], key: str | None = None) -> Any:
+def _post(path: str, payload: Any, key: str | None = None, *, encoded: bool = False) -> Any:
+    """POST ``payload`` (typed with :func:`encode`, unless ``encoded``: an outbox row's) to the monolith."""
     base = os.environ.get("MONOLITH_URL", "").rstrip("/")
     if not base:
         raise MonolithUnavailable(f"MONOLITH_URL is not set: cannot call the monolith at {path}")
-    body = json.dumps(_jsonable(payload)).encode()
+    body = json.dumps(payload if encoded else encode(payload)).encode()
     request = urllib.request.Request(
         base + path,
         data=body,
@@ -422,11 +592,15 @@ DEFAULT: Any = type("MonolithDefault", (), {"__repr__": lambda self: "DEFAULT"})
 
 
 def call(name: str, kwargs: dict[str, Any], returns: str | None = None) -> Any:
-    """Call back monolith function ``name`` with keyword arguments; a returned DTO becomes a reference."""
+    """Call back monolith function ``name`` with keyword arguments (typed, see :func:`encode`); a returned
+    instance of a monolith model becomes a reference, one of a moved model the real instance."""
     kwargs = {k: v for k, v in kwargs.items() if v is not DEFAULT}
     answer = _post(f"/api/v1/callbacks/{name}", kwargs)
-    result = answer.get("result") if isinstance(answer, dict) else answer
-    if returns and isinstance(result, dict):
+    try:
+        result = decode(answer.get("result") if isinstance(answer, dict) else answer)
+    except WireError as exc:
+        raise MonolithUnavailable(f"monolith answered {name} with a value that is not the protocol: {exc}") from exc
+    if returns and isinstance(result, dict):  # a DTO of a monolith of an older version
         return from_dto(returns, result)
     return result
 
@@ -444,7 +618,7 @@ def post_event(name: str, kwargs: dict[str, Any]) -> None:
 
     from .models import OutboxEvent
 
-    event = OutboxEvent.objects.create(key=uuid.uuid4().hex, name=name, payload=json.dumps(_jsonable(kwargs)))
+    event = OutboxEvent.objects.create(key=uuid.uuid4().hex, name=name, payload=json.dumps(encode(kwargs)))
     transaction.on_commit(lambda: _relay_after_commit(event.pk))
 
 
@@ -477,7 +651,7 @@ def relay(upto: int | None = None, limit: int = 500) -> tuple[int, int]:
             if event is None:
                 continue  # another relay delivered it
             try:
-                _post(f"/api/v1/events/{event.name}", json.loads(event.payload), key=event.key)
+                _post(f"/api/v1/events/{event.name}", json.loads(event.payload), key=event.key, encoded=True)
             except MonolithUnavailable as exc:
                 event.attempts += 1
                 event.last_error = str(exc)[:2000]
@@ -502,8 +676,14 @@ def _prune_now_and_then() -> None:
         log.exception("pruning the idempotency keys and delivered events failed")
 
 
+# The apps whose models live in this service: a tagged instance of one is loaded from its table.
+OWN_APPS.update(['payments'])
 # Models of the monolith the moved code refers to (references by id).
 Order = _ref_class("orders.Order")
+# Their fields: another name read on a reference is the monolith's model's behaviour.
+FIELDS.update({
+    'orders.Order': frozenset(('cancelled_at', 'coupon_code', 'created_at', 'currency', 'discount_total', 'id', 'paid_at', 'pk', 'placed_at', 'reference', 'shipping_address', 'shipping_address_id', 'shipping_method_code', 'shipping_total', 'status', 'subtotal', 'total', 'updated_at', 'user', 'user_id')),
+})
 # The monolith's models' accessors of the relations to them: rows of this service, or of the monolith.
 REVERSE.update({'orders.Order': {'payments': ('payments.Payment', 'order')}})
 

@@ -55,7 +55,8 @@ class MonolithDown(exceptions.APIException):
 
 
 class RefField(serializers.Field):
-    """A model of the monolith on the wire: its id, or a DTO dict with "id" and the ``fields`` the service reads."""
+    """A model of the monolith on the wire: its id, or a DTO dict with "id" and the ``fields`` the service reads
+    (each a plain value, or a tagged one for what is no field of the model: see monolith.encode)."""
 
     def __init__(self, *, fields: tuple[str, ...] = (), **kwargs: Any) -> None:
         self.ref_fields = tuple(fields)
@@ -147,11 +148,50 @@ def plain(value: object) -> object:
     return value
 
 
+#: serializer fields that take a tagged scalar of this kind (``{"__decompose__": "safe", "value": ...}`` for a
+#: ``str`` parameter keeps a SafeString safe): the tag is read before the field validates the value
+_TAGGED_SCALARS: tuple[tuple[type[serializers.Field], str], ...] = (
+    (serializers.DateTimeField, "datetime"), (serializers.DateField, "date"), (serializers.TimeField, "time"),
+    (serializers.DurationField, "timedelta"), (serializers.DecimalField, "decimal"), (serializers.UUIDField, "uuid"),
+    (serializers.CharField, "safe"),
+)  # fmt: skip
+
+
+def _tagged_scalars(serializer: serializers.Serializer, data: object) -> object:
+    """``data`` with each tagged scalar of a typed field (its kind the field's) as the Python value."""
+    if not isinstance(data, Mapping):
+        return data
+    out = dict(data)
+    for name, field in serializer.fields.items():
+        value = out.get(name)
+        if not isinstance(value, dict) or not isinstance(value.get(monolith.TAG), str):
+            continue
+        kind = next((k for cls, k in _TAGGED_SCALARS if isinstance(field, cls)), None)
+        if kind == value[monolith.TAG]:
+            try:
+                out[name] = monolith.decode(value)
+            except monolith.WireError as exc:
+                raise exceptions.ValidationError({name: [str(exc)]}) from None
+    return out
+
+
 def validate(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    s = serializer_class(data=request.data)
+    """The request's arguments, validated by ``serializer_class`` and decoded (:func:`monolith.decode`): tagged
+    instances of the moved models are the real rows (404 when gone), of the monolith's models references; a
+    malformed tagged value is a 400."""
+    s = serializer_class(data=_tagged_scalars(serializer_class(), request.data))
     if not s.is_valid():
         raise exceptions.ValidationError(s.errors)
-    return dict(s.validated_data)
+    try:
+        return {name: monolith.decode(plain(value)) for name, value in s.validated_data.items()}
+    except monolith.WireError as exc:
+        raise exceptions.ValidationError({"arguments": [str(exc)]}) from None
+
+
+def typed(value: object) -> object:
+    """JSON form of a result the API does not declare a schema for: the typed encoding (:func:`monolith.encode`),
+    so model instances, SafeString, Decimal, dates and UUIDs arrive as what they were."""
+    return monolith.encode(value)
 
 
 @contextmanager
