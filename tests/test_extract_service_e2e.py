@@ -269,8 +269,42 @@ _json = st.recursive(
 )
 
 
+#: the typed encoding's tagged values (rest.typed / monolith.encode): well-formed ones of each kind, models of this
+#: service (rows that exist and rows that do not), of the monolith, unknown; and malformed ones of every shape
+_TAG = "__decompose__"
+_LABELS = ("payments.Payment", "payments.Refund", "notifications.Notification", "orders.Order", "auth.User",
+           "nope.Nope", "payments", "a.b.c", "")  # fmt: skip
+_tagged = st.recursive(
+    st.one_of(
+        st.fixed_dictionaries({_TAG: st.just("safe"), "value": st.text(max_size=12)}),
+        st.fixed_dictionaries({_TAG: st.just("decimal"),
+                               "value": st.decimals(allow_nan=False, allow_infinity=False).map(str)}),
+        st.fixed_dictionaries({_TAG: st.just("datetime"), "value": st.datetimes().map(lambda d: d.isoformat())}),
+        st.fixed_dictionaries({_TAG: st.just("date"), "value": st.dates().map(str)}),
+        st.fixed_dictionaries({_TAG: st.just("time"), "value": st.times().map(str)}),
+        st.fixed_dictionaries({_TAG: st.just("uuid"), "value": st.uuids().map(str)}),
+        st.fixed_dictionaries({_TAG: st.just("timedelta"),
+                               "value": st.lists(st.integers(-(2**40), 2**40), min_size=3, max_size=3)}),
+        st.fixed_dictionaries({_TAG: st.sampled_from(["safe", "decimal", "datetime", "date", "time", "uuid",
+                                                      "timedelta", "dict", "nope", ""]),
+                               "value": _json}),
+        st.fixed_dictionaries({_TAG: _json}),
+        st.fixed_dictionaries({_TAG: st.just("model"), "label": st.sampled_from(_LABELS) | _json,
+                               "pk": st.integers(-1, 60) | st.none() | _json},
+                              optional={"fields": st.dictionaries(st.sampled_from(["amount", "status", "order_id",
+                                                                                   "name", "id"]), _json, max_size=3)
+                                        | _json}),
+    ),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    | st.fixed_dictionaries({_TAG: st.just("dict"), "value": st.dictionaries(st.text(max_size=6), inner, max_size=3)}),
+    max_leaves=6,
+)
+
+
 def _from_schema(schema: dict) -> st.SearchStrategy:
-    """Values shaped like the schema most of the time, anything JSON otherwise."""
+    """Values shaped like the schema most of the time, a tagged value (the typed encoding) or anything JSON
+    otherwise."""
     t = schema.get("type")
     shaped: st.SearchStrategy
     if t == "integer":
@@ -290,8 +324,8 @@ def _from_schema(schema: dict) -> st.SearchStrategy:
             optional={k: _from_schema(v) for k, v in schema["properties"].items() if k not in schema.get("required", [])},
         )
     else:
-        shaped = _json
-    return st.one_of(shaped, shaped, _json)
+        shaped = _json | _tagged
+    return st.one_of(shaped, shaped, _json, _tagged)
 
 
 #: lookups and date parts the remote ORM serves, and some it refuses
@@ -463,7 +497,9 @@ def test_payments_flow_over_http_with_call_backs_and_events(services, monolith: 
     paths = [p for p, _ in monolith.received]
     assert paths == ["/api/v1/callbacks/orders.services.mark_paid", "/api/v1/events/payment_captured"]
     assert monolith.received[0][1] == {"order_id": 7}
-    assert monolith.received[1][1]["payment"]["id"] == payment["id"]
+    sent = monolith.received[1][1]["payment"]  # the typed encoding: a tagged reference with the row's fields
+    assert (sent["__decompose__"], sent["label"], sent["pk"]) == ("model", "payments.Payment", payment["id"])
+    assert sent["fields"]["status"] == "captured" and sent["fields"]["amount"] == {"__decompose__": "decimal", "value": "25.00"}
 
     r = service.http.post("/api/v1/services/refund_payment", json={"payment_id": payment["id"], "amount": "5.00"}, headers=auth)
     assert r.status_code == 200, r.text
@@ -500,6 +536,16 @@ def test_notifications_event_bridge_notifies_through_call_backs(services, monoli
     assert any(n.get("link") == "/orders/R5/" for n in listed), listed
     r = service.http.post("/api/v1/services/list_notifications", json={"user_id": 4}, headers=auth)
     assert r.status_code == 200 and r.json()["result"] == []
+    # the typed form of the same event: the staying order as a tagged reference with its fields
+    del monolith.received[:]
+    tagged = {"__decompose__": "model", "label": "orders.Order", "pk": 6,
+              "fields": {"id": 6, "user_id": 4, "reference": "R6", "total": {"__decompose__": "decimal", "value": "3.00"},
+                         "currency": "EUR"}}  # fmt: skip
+    r = service.http.post("/api/v1/events/order_placed", json={"order": tagged}, headers=auth)
+    assert r.status_code < 300, r.text
+    assert ("/api/v1/callbacks/orders.services.order_page_url", {"reference": "R6"}) in monolith.received
+    r = service.http.post("/api/v1/events/order_placed", json={"order": {**tagged, "label": 7}}, headers=auth)
+    assert r.status_code == 400, r.text
     r = service.http.post("/api/v1/events/order_placed", json={}, headers=auth)
     assert r.status_code == 400 and "order" in r.json()["details"]
 

@@ -269,11 +269,11 @@ def wire_type(p: Param) -> tuple[str, bool]:
 
 #: how a value of no declared scalar type travels (client runtime.encode, service monolith.encode)
 TYPED_VALUES = (
-    "typed JSON: a model instance is {\"__decompose__\": \"model\", \"label\": \"app.Model\", \"pk\", \"fields\"} "
+    'typed JSON: a model instance is {"__decompose__": "model", "label": "app.Model", "pk", "fields"} '
     "(the real row on the side its model lives on, a reference elsewhere); a SafeString, Decimal, datetime, date, "
-    "time, UUID is {\"__decompose__\": \"safe\"|\"decimal\"|\"datetime\"|\"date\"|\"time\"|\"uuid\", "
-    "\"value\": <string>}, a timedelta {\"__decompose__\": \"timedelta\", \"value\": [days, seconds, "
-    "microseconds]}, a dict with the key __decompose__ {\"__decompose__\": \"dict\", \"value\": {...}}; "
+    'time, UUID is {"__decompose__": "safe"|"decimal"|"datetime"|"date"|"time"|"uuid", '
+    '"value": <string>}, a timedelta {"__decompose__": "timedelta", "value": [days, seconds, '
+    'microseconds]}, a dict with the key __decompose__ {"__decompose__": "dict", "value": {...}}; '
     "other values are plain JSON"
 )
 

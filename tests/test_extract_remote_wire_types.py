@@ -1,0 +1,501 @@
+"""Values keep their type on the wire in remote mode, both directions (issue 14).
+
+pretalx in remote mode: ``render_template_to_mail(template, ...)`` got the moved ``MailTemplate`` as a dict in
+the service (``'dict' object has no attribute '_state'``, 127 failing tests), ``mark_safe`` strings arrived as
+plain strings (``safe_extra_context[...] must be a SafeString``, ~100), and ``has_unreleased_schedule_changes
+(event)`` read ``event.cache`` on a reference whose ``cache`` the client had sent as the object's text (408). Now
+one typed encoding carries model instances as tagged references (the real row on the side its model lives on,
+that side's reference elsewhere), SafeString, Decimal, dates, times, durations and UUIDs; a name that is no field
+of a staying model, read on its reference in the service, raises an error naming the model and the name.
+
+The hand-written monolith: ``mailer`` (MailTemplate) moves into a service run as its own process; ``events``
+(Event) stays and calls it; the service calls ``events.logic.summarize`` back on the monolith, run as its own
+process too.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from projects import MANAGE_PY, RunningService, clean_env, free_port, write_project
+
+from decompose.cli import cli
+
+pytestmark = pytest.mark.e2e
+
+PROJECT = {
+    "manage.py": MANAGE_PY,
+    "proj/__init__.py": "",
+    "proj/settings.py": """
+        SECRET_KEY = "wire-types-test-key"
+        INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "events", "mailer"]
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+        DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+        ROOT_URLCONF = "proj.urls"
+        USE_TZ = True
+        ALLOWED_HOSTS = ["*"]
+    """,
+    "proj/urls.py": "urlpatterns = []\n",
+    "events/__init__.py": "",
+    "events/models.py": """
+        from functools import cached_property
+
+        from django.db import models
+
+
+        class ObjectCache:
+            def __init__(self, obj):
+                self.obj = obj
+
+            def get(self, key):
+                return None
+
+
+        class Event(models.Model):
+            name = models.CharField(max_length=40)
+            budget = models.DecimalField(max_digits=8, decimal_places=2)
+            starts = models.DateTimeField()
+
+            @cached_property
+            def cache(self):
+                return ObjectCache(self)
+    """,
+    "events/migrations/__init__.py": "",
+    "events/migrations/0001_initial.py": """
+        from django.db import migrations, models
+
+
+        class Migration(migrations.Migration):
+            initial = True
+            dependencies = []
+            operations = [
+                migrations.CreateModel(
+                    name="Event",
+                    fields=[
+                        ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        ("name", models.CharField(max_length=40)),
+                        ("budget", models.DecimalField(max_digits=8, decimal_places=2)),
+                        ("starts", models.DateTimeField()),
+                    ],
+                ),
+            ]
+    """,
+    "events/logic.py": """
+        from django.utils.safestring import mark_safe
+
+        from events.models import Event
+
+
+        def summarize(template, event, when):
+            # called back by the service: the moved template is the monolith's stand-in, the event its own row
+            Event.objects.filter(pk=event.pk).update(name=event.name)
+            return {
+                "template": [type(template).__name__, template.subject],
+                "event": [type(event).__module__, event.name, str(event.budget)],
+                "when": [type(when).__name__, when.isoformat()],
+                "safe": mark_safe("<u>ok</u>"),
+            }
+    """,
+    "events/views.py": """
+        from mailer.models import MailTemplate
+        from mailer.services import echo, has_changes, look_at, render_template, summary, templates_of
+
+
+        def new_template(event, subject):
+            return MailTemplate.objects.create(event=event, subject=subject, text="Body")
+
+
+        def render(template, context):
+            return render_template(template, safe_extra_context=context)
+
+
+        def look(thing):
+            return look_at(thing)
+
+
+        def templates(event_id):
+            return templates_of(event_id)
+
+
+        def changes(event):
+            return has_changes(event)
+
+
+        def round_trip(value):
+            return echo(value)
+
+
+        def summarised(template, thing):
+            return summary(template, thing)
+    """,
+    "mailer/__init__.py": "",
+    "mailer/models.py": """
+        from django.db import models
+
+        from events.models import Event
+
+
+        class MailTemplate(models.Model):
+            event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="mail_templates")
+            subject = models.CharField(max_length=60)
+            text = models.TextField()
+    """,
+    "mailer/migrations/__init__.py": "",
+    "mailer/migrations/0001_initial.py": """
+        import django.db.models.deletion
+        from django.db import migrations, models
+
+
+        class Migration(migrations.Migration):
+            initial = True
+            dependencies = [("events", "0001_initial")]
+            operations = [
+                migrations.CreateModel(
+                    name="MailTemplate",
+                    fields=[
+                        ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        ("subject", models.CharField(max_length=60)),
+                        ("text", models.TextField()),
+                        ("event", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE,
+                                                    related_name="mail_templates", to="events.event")),
+                    ],
+                ),
+            ]
+    """,
+    "mailer/services.py": """
+        import datetime
+
+        from django.utils.safestring import SafeString, mark_safe
+
+        from events.logic import summarize
+        from mailer.models import MailTemplate
+
+
+        def render_template(template, *, safe_extra_context=None):
+            if template._state.adding:
+                raise ValueError("render_template needs a saved MailTemplate")
+            for key, value in (safe_extra_context or {}).items():
+                if not isinstance(value, SafeString):
+                    raise ValueError(f"safe_extra_context[{key!r}] must be a SafeString")
+            extra = "".join((safe_extra_context or {}).values())
+            return mark_safe(f"<b>{template.subject}</b> {type(template).__module__} {extra}")
+
+
+        def look_at(thing):
+            return {
+                "type": type(thing).__name__,
+                "label": thing.label,
+                "pk": thing.pk,
+                "name": thing.name,
+                "budget": thing.budget,
+                "starts": thing.starts,
+            }
+
+
+        def templates_of(event_id):
+            return list(MailTemplate.objects.filter(event_id=event_id).order_by("pk"))
+
+
+        def has_changes(event):
+            if not event.name:
+                return False
+            return event.cache.get("has_changes") is not None
+
+
+        def echo(value):
+            return {"type": type(value).__name__, "value": value}
+
+
+        def summary(template, thing):
+            return summarize(template, thing, datetime.date(2026, 12, 7))
+    """,
+}
+
+SCRIPT = textwrap.dedent(
+    """
+    import datetime, json, sys, uuid
+    from decimal import Decimal
+
+    import django
+    import httpx
+
+    SENT = []
+    _send = httpx.Client.send
+
+    def send(self, request, **kwargs):
+        SENT.append(f"{request.method} {request.url.path}")
+        return _send(self, request, **kwargs)
+
+    httpx.Client.send = send
+    django.setup()
+    from django.utils.safestring import SafeString, mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from events import views
+    from events.models import Event
+    from proj.services import runtime
+
+    results = {}
+
+    def case(name, fn):
+        before = len(SENT)
+        try:
+            value, error = fn(), None
+        except Exception as exc:
+            value, error = None, {"type": type(exc).__name__, "message": str(exc)}
+        results[name] = {"value": value, "requests": SENT[before:], "error": error}
+
+    event = Event.objects.create(name="Conf", budget=Decimal("12.50"),
+                                 starts=datetime.datetime(2026, 5, 1, 9, 30, tzinfo=datetime.timezone.utc))
+    first = views.new_template(event, "Hi")
+    views.new_template(event, "Bye")
+
+    def render():
+        out = views.render(first, {"name": mark_safe("<i>Ada</i>")})
+        return [str(out), isinstance(out, SafeString)]
+
+    def look():
+        out = views.look(event)
+        return [out["type"], out["label"], out["pk"] == event.pk, out["name"], [type(out["budget"]).__name__,
+                str(out["budget"])], [type(out["starts"]).__name__, out["starts"].isoformat()]]
+
+    def templates():
+        rows = views.templates(event.pk)
+        return [[isinstance(r, runtime.RemoteInstance), type(r).__name__, r.subject, r.pk] for r in rows]
+
+    def echo(value):
+        out = views.round_trip(value)
+        return [out["type"], repr(out["value"])]
+
+    def summarised():
+        out = views.summarised(first, event)
+        return [out["template"], out["event"], out["when"], [str(out["safe"]), isinstance(out["safe"], SafeString)]]
+
+    case("moved_instance_argument", render)
+    case("staying_instance_argument", look)
+    case("list_of_moved_instances", templates)
+    case("non_field_of_a_staying_reference", lambda: views.changes(event))
+    case("decimal", lambda: echo(Decimal("1.10")))
+    case("datetime", lambda: echo(datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+    case("date_time_timedelta", lambda: [echo(datetime.date(2026, 1, 2)), echo(datetime.time(7, 8)),
+                                         echo(datetime.timedelta(days=2, seconds=3, microseconds=4))])
+    case("uuid", lambda: echo(uuid.UUID("12345678-1234-5678-1234-567812345678")))
+    case("lazy_text", lambda: echo(gettext_lazy("Hello")))
+    case("tag_lookalike", lambda: echo({"__decompose__": "model", "label": "x.Y"}))
+    case("queryset_of_staying", lambda: echo(Event.objects.filter(pk=event.pk)))
+    case("call_back", summarised)
+    json.dump(results, sys.stdout)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    pytest.importorskip("rest_framework")
+    tmp = tmp_path_factory.mktemp("wire-types")
+    mono = write_project(tmp / "mono", PROJECT)
+    subprocess.run(["git", "init", "-q", str(mono)], check=True)
+    out = tmp / "out"
+    result = CliRunner().invoke(cli, ["extract", str(mono), "--service", "mailer", "--apps", "mailer", "--out",
+                                      str(out), "--apply", "--force"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return tmp, mono, out / "mailer"
+
+
+@pytest.fixture(scope="module")
+def run(extracted: tuple[Path, Path, Path]) -> Iterator[dict[str, Any]]:
+    tmp, mono, folder = extracted
+    inbound = "test-inbound-token-0123456789abcdef"
+    port = free_port()
+    service = RunningService(folder, tmp)
+    service.env.update({"MONOLITH_URL": f"http://127.0.0.1:{port}", "MONOLITH_TOKEN": inbound})
+    with service:
+        env = {**service.monolith_env("mailer"), "PYTHONPATH": str(mono), "DJANGO_SETTINGS_MODULE": "proj.settings",
+               "DECOMPOSE_MAILER_INBOUND_TOKEN": inbound}  # fmt: skip
+        migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=mono, env=env,
+                                 capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+        assert migrate.returncode == 0, migrate.stdout[-2000:] + migrate.stderr[-2000:]
+        log = (tmp / "monolith.log").open("w")
+        server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                                  cwd=mono, env=env, stdout=log, stderr=log)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while server.poll() is None and time.monotonic() < deadline:
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            (mono / "wire_script.py").write_text(SCRIPT, encoding="utf-8")
+            done = subprocess.run([sys.executable, "wire_script.py"], cwd=mono, env=env, capture_output=True,
+                                  text=True, timeout=600, check=False)  # fmt: skip
+            assert done.returncode == 0, done.stderr[-4000:] + service.log.read_text()[-2000:]
+            yield json.loads(done.stdout)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+            log.close()
+
+
+def _ok(run: dict[str, Any], name: str, requests: int = 1) -> Any:
+    result = run[name]
+    assert result["error"] is None, result
+    assert len(result["requests"]) == requests, result
+    assert all(r.startswith("POST /api/v1/") for r in result["requests"]), result
+    return result["value"]
+
+
+def test_a_moved_model_instance_argument_arrives_as_the_real_instance_and_safe_strings_stay_safe(
+    run: dict[str, Any],
+) -> None:
+    # before: 'dict' object has no attribute '_state', then "safe_extra_context['name'] must be a SafeString"
+    assert _ok(run, "moved_instance_argument") == ["<b>Hi</b> mailer.models <i>Ada</i>", True]
+
+
+def test_a_staying_model_instance_of_an_untyped_parameter_arrives_as_a_reference_with_its_fields(
+    run: dict[str, Any],
+) -> None:
+    # before: a DTO dict (no .label, .name: AttributeError); its Decimal and datetime came back as strings
+    assert _ok(run, "staying_instance_argument") == [
+        "Event", "events.Event", True, "Conf", ["Decimal", "12.50"], ["datetime", "2026-05-01T09:30:00+00:00"],
+    ]  # fmt: skip
+
+
+def test_a_returned_list_of_moved_instances_arrives_as_stand_ins(run: dict[str, Any]) -> None:
+    value = _ok(run, "list_of_moved_instances")
+    assert [row[:3] for row in value] == [[True, "MailTemplate", "Hi"], [True, "MailTemplate", "Bye"]]
+    assert value[0][3] < value[1][3]
+
+
+def test_a_non_field_read_on_a_staying_reference_names_the_model_and_the_attribute(run: dict[str, Any]) -> None:
+    # before: the client sent event.cache as the object's text: 'str' object has no attribute 'get'
+    result = run["non_field_of_a_staying_reference"]
+    assert result["error"] is not None, result
+    assert result["error"]["type"] == "RemoteError", result
+    assert "events.Event.cache is not a field of events.Event" in result["error"]["message"], result
+    assert "RemoteFieldMissing" in result["error"]["message"], result
+
+
+def test_scalars_round_trip_with_their_types(run: dict[str, Any]) -> None:
+    assert _ok(run, "decimal") == ["Decimal", "Decimal('1.10')"]
+    assert _ok(run, "datetime") == [
+        "datetime", "datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)"
+    ]  # fmt: skip
+    assert _ok(run, "date_time_timedelta", 3) == [
+        ["date", "datetime.date(2026, 1, 2)"], ["time", "datetime.time(7, 8)"],
+        ["timedelta", "datetime.timedelta(days=2, seconds=3, microseconds=4)"],
+    ]  # fmt: skip
+    assert _ok(run, "uuid") == ["UUID", "UUID('12345678-1234-5678-1234-567812345678')"]
+    assert _ok(run, "lazy_text") == ["str", "'Hello'"]  # a lazy translation is its text
+    # a dict that looks like a tagged value is escaped, and arrives as the dict it was
+    assert _ok(run, "tag_lookalike") == ["dict", "{'__decompose__': 'model', 'label': 'x.Y'}"]
+
+
+def test_a_queryset_of_staying_rows_is_a_list_of_references_and_comes_back_as_the_rows(run: dict[str, Any]) -> None:
+    value = _ok(run, "queryset_of_staying")
+    assert value[0] == "list" and value[1].startswith("[<Event: Event object (")
+
+
+def test_a_call_back_rebuilds_each_side_own_instances(run: dict[str, Any]) -> None:
+    # service → monolith: the moved template is the monolith's stand-in, the staying event its own row again,
+    # a date a date; the monolith's SafeString result stays safe in the service and back
+    assert _ok(run, "call_back") == [
+        ["MailTemplate", "Hi"], ["events.models", "Conf", "12.50"], ["date", "2026-12-07"], ["<u>ok</u>", True],
+    ]  # fmt: skip
+
+
+PROPERTY = textwrap.dedent(
+    """
+    import datetime, decimal, importlib.util, json, sys
+
+    import django
+
+    django.setup()
+    from django.utils.safestring import SafeString, mark_safe
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    from proj.services import runtime
+
+    spec = importlib.util.spec_from_file_location("service_monolith", sys.argv[1])
+    service = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(service)
+    TAG = runtime.TAG
+    assert TAG == service.TAG
+
+    scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+               | st.text(max_size=8).map(mark_safe) | st.decimals(allow_nan=False, allow_infinity=False)
+               | st.datetimes(timezones=st.none() | st.just(datetime.timezone.utc)) | st.dates() | st.times()
+               | st.timedeltas() | st.uuids())
+    keys = st.text(max_size=6) | st.sampled_from([TAG, "value", "label", "pk", "fields"])
+    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+                          max_leaves=10)
+
+    def same(a, b):
+        if type(a) is not type(b) and not (isinstance(a, SafeString) and isinstance(b, SafeString)):
+            return False
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        if isinstance(a, list):
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        if isinstance(a, (datetime.datetime, datetime.time)):
+            return a == b and a.tzinfo == b.tzinfo
+        if isinstance(a, decimal.Decimal):
+            return str(a) == str(b)
+        return a == b or (a != a and b != b)
+
+    count = [0]
+
+    @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(values)
+    def round_trip(value):
+        count[0] += 1
+        for encode, decode in ((runtime.encode, service.decode), (service.encode, runtime.decode),
+                               (runtime.encode, runtime.decode), (service.encode, service.decode)):
+            wire = json.loads(json.dumps(encode(value)))
+            back = decode(wire)
+            assert same(value, back), (value, wire, back)
+
+    malformed = st.fixed_dictionaries({TAG: st.sampled_from(["safe", "decimal", "datetime", "date", "time", "uuid",
+                                                             "timedelta", "dict", "model", "nope"]),
+                                       "value": st.none() | st.integers() | st.text(max_size=6) | st.lists(st.integers())})
+
+    @settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(malformed)
+    def refused(value):
+        for decode, error in ((runtime.decode, ValueError), (service.decode, service.WireError)):
+            try:
+                decode(value)
+            except error:
+                pass
+
+    round_trip()
+    refused()
+    print(json.dumps({"examples": count[0]}))
+    """
+)
+
+
+def test_property_every_value_round_trips_between_the_monolith_and_the_service(
+    extracted: tuple[Path, Path, Path],
+) -> None:
+    """Hypothesis: any nesting of lists and dicts (a dict that has the tag's key itself included) of None, bools,
+    ints, floats, strings, SafeStrings, Decimals, datetimes, dates, times, timedeltas and UUIDs comes back equal
+    and of the same type, whichever side encodes and whichever decodes; a malformed tag is a ValueError
+    (WireError in the service: its views answer 400), never another exception."""
+    tmp, mono, folder = extracted
+    (mono / "wire_property.py").write_text(PROPERTY, encoding="utf-8")
+    env = {**clean_env(), "PYTHONPATH": str(mono), "DJANGO_SETTINGS_MODULE": "proj.settings"}
+    done = subprocess.run([sys.executable, "wire_property.py", str(folder / "mailer_service" / "monolith.py")],
+                          cwd=mono, env=env, capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert json.loads(done.stdout)["examples"] >= 100
