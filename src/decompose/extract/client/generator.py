@@ -11,7 +11,7 @@ from pathlib import Path
 from string import Template
 
 from decompose.errors import InputError
-from decompose.extract.api_spec import Endpoint, endpoints
+from decompose.extract.api_spec import Endpoint, endpoints, wire_type
 from decompose.extract.client.exports import UNSET, MovedName, exports_block, unset_params
 from decompose.extract.plan import ExtractionPlan, InterfaceFunction, Param, SignalBridge, service_identifier
 from decompose.extract.service.generator import query_core_text
@@ -165,6 +165,11 @@ def _call_args(params: tuple[Param, ...], unset: frozenset[str] = frozenset()) -
     return ", ".join(out)
 
 
+#: declared parameter types whose JSON form is a string the service's serializer parses (runtime.plain)
+_PLAIN_SCALARS = frozenset({"Decimal", "decimal.Decimal", "date", "datetime.date", "datetime", "datetime.datetime",
+                            "UUID", "uuid.UUID"})  # fmt: skip
+
+
 def _payload(params: tuple[Param, ...], unset: frozenset[str] = frozenset()) -> str:
     if unset:
         return f"exports.given({_payload(params)})"
@@ -179,6 +184,8 @@ def _payload(params: tuple[Param, ...], unset: frozenset[str] = frozenset()) -> 
         value = p.name
         if p.model:
             value = f"runtime.ref({p.name}, {tuple(p.fields)!r})" if p.fields else f"runtime.ref({p.name})"
+        elif wire_type(p)[0] in _PLAIN_SCALARS:
+            value = f"runtime.plain({p.name})"  # as the document declares it; the rest travels typed
         items.append(f"{p.name!r}: {value}")
     return "{" + ", ".join(items) + "}" if not extra else "{" + ", ".join(items) + extra + "}"
 
@@ -227,8 +234,10 @@ class _Gen:
             f"        idempotent={f.idempotent!r}, raises={dict(sorted(raises.items()))!r},",
             "    )",
             f"    return {self.remote_expr(f.returns_model, 'result')}"
-            if f.returns_model or f.qualname not in self.return_types
-            else f"    return runtime.rebuild({self.return_types[f.qualname]!r}, result)",
+            if f.returns_model in self.types
+            else f"    return runtime.rebuild({self.return_types[f.qualname]!r}, runtime.result(SERVICE, result))"
+            if f.qualname in self.return_types and not f.returns_model
+            else "    return runtime.result(SERVICE, result)",
         ]
         return "\n".join(lines) + "\n"
 
