@@ -159,3 +159,15 @@ def test_local_then_remote_migrate_and_the_relations_in_both_modes(project: Path
     out = _run(project, db, "shell", "-c", "from proj.shelf.models import Shelf; "
                "print('back', type(Shelf.objects.first()).__mro__[1].__module__)")  # fmt: skip
     assert "back proj.library.models" in out.stdout, out.stdout + out.stderr[-3000:]
+
+
+def test_a_second_run_keeps_the_kept_base(project: Path) -> None:
+    """A second run reads staying imports already pointing at the client: the names found by the first run
+    (the kept base) stay exported, so neither mode breaks."""
+    files = ("proj/services/library.py", "proj/services/library_bases.py", "proj/shelf/models.py",
+             "proj/shelf/migrations/0001_initial.py")  # fmt: skip
+    before = {f: (project / f).read_text() for f in files}
+    result = CliRunner().invoke(cli, ["extract", str(project), "--service", "library", "--apps", "library",
+                                      "--out", str(project.parent / "out"), "--apply", "--force"])  # fmt: skip
+    assert result.exit_code == 0, result.output[-3000:]
+    assert {f: (project / f).read_text() for f in files} == before

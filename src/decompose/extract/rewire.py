@@ -33,7 +33,7 @@ from decompose.errors import DecomposeError, InputError
 from decompose.extract import migrations as mig
 from decompose.extract.client import ClientLocation, client_files, client_location, client_module
 from decompose.extract.client.exports import MovedName
-from decompose.extract.client.kept import KeptBase, bases_module, kept_base
+from decompose.extract.client.kept import KeptBase, bases_module, kept_base, previous_moved_names
 from decompose.extract.client.web import routes_package, web_files
 from decompose.extract.codemods.call_sites import MovedModules, RetargetGetModel, RetargetImports
 from decompose.extract.codemods.chain import ChainCommand
@@ -592,6 +592,9 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         )
         notes.extend(f"remote mode: {n}" for n in conf.notes)
     returns = {f.qualname: f.returns_class for f in plan.interface_functions if f.returns_class}
+    client_rel = f"{location.folder}/{service_identifier(plan.service)}.py"
+    for name, module, attribute in previous_moved_names(read_text(root, client_rel) or ""):
+        moved_only.setdefault(name, (MovedName(name, module, attribute), client_rel))  # found by an earlier run
     kept_names, kept_files, kept_notes = _kept_bases(root, plan, location, moved_only, retarget_all.loading)
     changes.update(kept_files)
     notes.extend(kept_notes)

@@ -180,3 +180,54 @@ def bases_module(service: str, kept: Iterable[KeptBase]) -> str:
         "",
     ]
     return "\n".join([*head, *imports, "", "", "\n\n\n".join(bodies)]) + "\n"
+
+
+def previous_moved_names(client_source: str) -> list[tuple[str, str, str]]:
+    """``(name, defining module, attribute)`` of the moved names an earlier run's client module exports with a
+    stand-in or a kept copy (``exports.MovedOnly`` / ``exports.copied`` in its ``_REMOTE``): a second run reads
+    staying imports already pointing at the client, so it would not find them again, and dropping them would
+    break the imports in both modes.
+
+    >>> previous_moved_names(
+    ...     "_LOCAL = {'Stamped': ('lib.models', 'Stamped'), 'Book': ('lib.models', 'Book')}\\n"
+    ...     "_REMOTE = {'Stamped': lambda: exports.copied('p.lib_bases', 'Stamped'), 'Book': lambda: runtime.X()}\\n"
+    ... )
+    [('Stamped', 'lib.models', 'Stamped')]
+    """
+    try:
+        tree = ast.parse(client_source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return []
+    tables: dict[str, ast.Dict] = {}
+    for node in tree.body:
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        if isinstance(target, ast.Name) and target.id in ("_LOCAL", "_REMOTE") and isinstance(value, ast.Dict):
+            tables[target.id] = value
+    if len(tables) != 2:
+        return []
+    local: dict[str, tuple[str, str]] = {}
+    for k, v in zip(tables["_LOCAL"].keys, tables["_LOCAL"].values, strict=True):
+        try:
+            key, pair = ast.literal_eval(k) if k is not None else None, ast.literal_eval(v)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+        if isinstance(key, str) and isinstance(pair, tuple) and len(pair) == 2:
+            local[key] = (str(pair[0]), str(pair[1]))
+    out = []
+    for k, v in zip(tables["_REMOTE"].keys, tables["_REMOTE"].values, strict=True):
+        key = k.value if isinstance(k, ast.Constant) else None
+        body = v.body if isinstance(v, ast.Lambda) else None
+        func = body.func if isinstance(body, ast.Call) else None
+        if (
+            isinstance(key, str)
+            and key in local
+            and isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "exports"
+            and func.attr in ("MovedOnly", "copied")
+        ):
+            out.append((key, *local[key]))
+    return sorted(out)
