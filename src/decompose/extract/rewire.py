@@ -593,8 +593,8 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         notes.extend(f"remote mode: {n}" for n in conf.notes)
     returns = {f.qualname: f.returns_class for f in plan.interface_functions if f.returns_class}
     client_rel = f"{location.folder}/{service_identifier(plan.service)}.py"
-    for name, module, attribute in previous_moved_names(read_text(root, client_rel) or ""):
-        moved_only.setdefault(name, (MovedName(name, module, attribute), client_rel))  # found by an earlier run
+    for name, defining, attribute in previous_moved_names(read_text(root, client_rel) or ""):
+        moved_only.setdefault(name, (MovedName(name, defining, attribute), client_rel))  # found by an earlier run
     kept_names, kept_files, kept_notes = _kept_bases(root, plan, location, moved_only, retarget_all.loading)
     changes.update(kept_files)
     notes.extend(kept_notes)

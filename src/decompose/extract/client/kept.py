@@ -200,10 +200,12 @@ def previous_moved_names(client_source: str) -> list[tuple[str, str, str]]:
         return []
     tables: dict[str, ast.Dict] = {}
     for node in tree.body:
-        target = node.target if isinstance(node, ast.AnnAssign) else None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        target: ast.expr | None = None
+        value: ast.expr | None = None
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
         if isinstance(target, ast.Name) and target.id in ("_LOCAL", "_REMOTE") and isinstance(value, ast.Dict):
             tables[target.id] = value
     if len(tables) != 2:
