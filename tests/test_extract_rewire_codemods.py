@@ -81,15 +81,22 @@ def test_fk_becomes_a_relation_to_the_service_on_the_same_column() -> None:
         "class Order(models.Model):\n"
         '    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, db_column="pay_ref")\n'
         '    tags = models.ManyToManyField("pay.Tag")\n'
+        '    notes = models.ManyToManyField("pay.Note", through="Annotation")\n'
     )
-    fk = _fk({("Order", "payment"): "pay.Payment", ("Order", "tags"): "pay.Tag"})
+    fk = _fk({("Order", "payment"): "pay.Payment", ("Order", "tags"): "pay.Tag", ("Order", "notes"): "pay.Note"})
     out = run(lambda: fk, src)
     assert (
         'payment = ServiceOneToOneField("pay.Payment", on_delete=models.PROTECT, db_column="pay_ref", '
         'service="payments")' in out
     )
-    assert "from shop.services.fields import ServiceOneToOneField" in out
-    assert 'tags = models.ManyToManyField("pay.Tag")' in out  # a join table cannot become one column
+    assert "from shop.services.fields import ServiceManyToManyField, ServiceOneToOneField" in out
+    # the join table stays in the monolith (remote: the moved side's ids); its own through model is cut instead
+    assert 'tags = ServiceManyToManyField("pay.Tag", service="payments")' in out
+    assert 'notes = models.ManyToManyField("pay.Note", through="Annotation")' in out
+    assert fk.details[("Order", "tags")] == (
+        "ManyToManyField",
+        'shop.services.fields.ServiceManyToManyField(to="pay.tag", service="payments")',
+    )
     assert "from pay.models import Payment" not in out
     kind, migration = fk.details[("Order", "payment")]
     assert kind == "OneToOneField"
