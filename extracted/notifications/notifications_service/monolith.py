@@ -430,11 +430,13 @@ def encode(value: object, depth: int = 1, *, strict: bool = False) -> Any:
         fields = {f.attname: encode(getattr(value, f.attname), 0) for f in meta.concrete_fields}
         if depth > 0:
             for f in meta.concrete_fields:
-                if f.is_relation and fields.get(f.attname) is not None:
-                    try:
+                if not f.is_relation or fields.get(f.attname) is None:
+                    continue
+                try:  # a row of this service's tables, or one already read: never a call to the monolith for it
+                    if _cached(f, value) or getattr(f.related_model._meta, "app_label", "") in OWN_APPS:
                         fields[f.name] = encode(getattr(value, f.name), depth - 1)
-                    except Exception:  # noqa: BLE001 (a missing row: the id only)
-                        pass
+                except Exception:  # noqa: BLE001 (a missing row: the id only)
+                    pass
         return {TAG: "model", "label": meta.label, "pk": encode(value.pk), "fields": fields}
     if isinstance(value, dict):
         out = {str(k): encode(v, depth, strict=strict) for k, v in value.items()}
@@ -466,6 +468,13 @@ def encode(value: object, depth: int = 1, *, strict: bool = False) -> Any:
     if strict:
         raise _Unencodable(value)
     return str(value)
+
+
+def _cached(field: Any, instance: object) -> bool:
+    try:
+        return bool(field.is_cached(instance))
+    except Exception:  # noqa: BLE001 (a field or instance without Django's cache)
+        return False
 
 
 def _scalar(kind: str, raw: object) -> Any:
