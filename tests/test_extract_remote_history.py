@@ -129,7 +129,9 @@ def test_the_rewire_keeps_the_base_cuts_the_relations_and_holds_the_dependency_t
     )
     history = (project / "proj/shelf/migrations/0001_initial.py").read_text()
     assert '*proj.services.fields.service_migration("library", "library", "0001_initial")' in history
-    assert "migrations.CreateModel(" in history  # operations untouched
+    assert "migrations.CreateModel(" in history
+    # the relations of the history: as written when local, their cut form when remote
+    assert 'proj.services.fields.historical("library", models.ManyToManyField(' in history
     kept = (project / "proj/services/library_bases.py").read_text()
     assert "class Stamped(models.Model):" in kept and "from proj.library.labels import short" in kept
     assert "class Book" not in kept
@@ -159,6 +161,20 @@ def test_local_then_remote_migrate_and_the_relations_in_both_modes(project: Path
     out = _run(project, db, "shell", "-c", "from proj.shelf.models import Shelf; "
                "print('back', type(Shelf.objects.first()).__mro__[1].__module__)")  # fmt: skip
     assert "back proj.library.models" in out.stdout, out.stdout + out.stderr[-3000:]
+
+
+def test_a_database_built_in_remote_mode(project: Path, tmp_path: Path) -> None:
+    """A test database of remote mode is built from the staying history: its relations to the moved models are
+    what the cut makes of them there (before: "Related model 'library.book' cannot be resolved"), and the join
+    table of the many-to-many relation is made after migrate."""
+    db = tmp_path / "fresh.sqlite3"
+    for args in (("migrate", "--noinput"), ("makemigrations", "--check", "--dry-run")):
+        out = _run(project, db, *args, **REMOTE)
+        assert out.returncode == 0, f"remote {args}: {out.stdout[-2000:]}{out.stderr[-3000:]}"
+    probe = ("from proj.shelf.models import Shelf; s = Shelf.objects.create(name='s', favourite=3); s.books.add(3, 4); "
+             "print('fresh', Shelf.objects.get().favourite_id, s.books.ids(), Shelf.objects.filter(books=4).count())")  # fmt: skip
+    out = _run(project, db, "shell", "-c", probe, **REMOTE)
+    assert "fresh 3 [3, 4] 1" in out.stdout, out.stdout + out.stderr[-3000:]
 
 
 def test_a_second_run_keeps_the_kept_base(project: Path) -> None:

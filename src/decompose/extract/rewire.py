@@ -652,10 +652,17 @@ def _moved_migration_dependencies(
         new = cm.transform_module(module).code
         if new != source:
             out[rel] = new
-            notes.append(
-                f"{rel}: its dependencies on {', '.join(sorted(set(cm.rewritten)))} hold only when {plan.service} is "
-                "local (remote mode does not load the moved apps' migrations)"
-            )
+            if cm.rewritten:
+                notes.append(
+                    f"{rel}: its dependencies on {', '.join(sorted(set(cm.rewritten)))} hold only when {plan.service} "
+                    "is local (remote mode does not load the moved apps' migrations)"
+                )
+            if cm.relations:
+                notes.append(
+                    f"{rel}: its relations to moved models ({', '.join(sorted(set(cm.relations)))}) are what the cut "
+                    f"makes of them when {plan.service} is remote (fields.historical: the moved models are not in "
+                    "remote mode's migration state)"
+                )
     return out
 
 

@@ -45,6 +45,8 @@ LOOKUPS = frozenset(
         "startswith", "istartswith", "endswith", "iendswith", "regex", "iregex",
     }
 )  # fmt: skip
+#: Django's relation fields a staying migration may declare towards a moved model
+_RELATIONS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"})
 #: queryset methods whose string arguments are field paths
 _FIELD_METHODS = frozenset({"values", "values_list", "order_by", "only", "defer", "distinct"})
 
@@ -122,8 +124,14 @@ class MovedMigrationDependencies(VisitorBasedCodemodCommand):
     ``dependencies`` or ``run_before``) gets that dependency through the client:
     ``*<client>.fields.service_migration("catalog", "catalog", "0001_initial")`` is the same dependency when the
     service is local, and none when it is remote, where the moved app is not installed and Django's migration
-    graph has no node for it (``NodeNotFoundError`` stopped ``migrate``). Local mode's graph is unchanged, no
-    operation is touched, and running it again changes nothing.
+    graph has no node for it (``NodeNotFoundError`` stopped ``migrate``).
+
+    A relation of the migration's models to a moved model (``models.ForeignKey(..., to="catalog.product")``,
+    ``OneToOneField``, ``ManyToManyField``) is wrapped: ``<client>.fields.historical("catalog", <the field>)``
+    is that field when the service is local, and when it is remote the field the cut migration makes of it
+    (the id column; the join table's ids), since remote mode's migration state has no model of the moved app
+    (a database built in remote mode, a test database, stopped at "Related model 'catalog.product' cannot be
+    resolved"). Local mode's graph and operations are unchanged, and running it again changes nothing.
 
     >>> import libcst as cst
     >>> from libcst.codemod import CodemodContext
@@ -131,14 +139,18 @@ class MovedMigrationDependencies(VisitorBasedCodemodCommand):
     ...     "from django.db import migrations\\n"
     ...     "class Migration(migrations.Migration):\\n"
     ...     "    dependencies = [('catalog', '0001_initial'), ('orders', '0001_initial')]\\n"
+    ...     "    operations = [migrations.AddField('line', 'product', models.ForeignKey(on_delete=models.CASCADE,"
+    ...     " to='catalog.product'))]\\n"
     ... )
     >>> cm = MovedMigrationDependencies(CodemodContext(), {"catalog": "catalog"}, "shop.services.fields")
     >>> out = cm.transform_module(cst.parse_module(src)).code
-    >>> print(out.splitlines()[1]); print(out.splitlines()[-1].strip()[:94])
+    >>> print(out.splitlines()[1]); print(out.splitlines()[-2].strip()[:94])
     import shop.services.fields
     dependencies = [*shop.services.fields.service_migration("catalog", "catalog", "0001_initial"),
-    >>> cm.rewritten
-    ['catalog.0001_initial']
+    >>> cm.rewritten, cm.relations
+    (['catalog.0001_initial'], ['ForeignKey to catalog.product'])
+    >>> 'shop.services.fields.historical("catalog", models.ForeignKey(' in out
+    True
     """
 
     DESCRIPTION = "Dependencies on moved apps' migrations hold only when their service is local."
@@ -149,6 +161,8 @@ class MovedMigrationDependencies(VisitorBasedCodemodCommand):
         self.services = dict(services)
         self.fields_module = fields_module
         self.rewritten: list[str] = []
+        #: the relations to moved models wrapped (``"ForeignKey to catalog.product"``)
+        self.relations: list[str] = []
         self._depth = 0
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
@@ -161,6 +175,28 @@ class MovedMigrationDependencies(VisitorBasedCodemodCommand):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        func = node.func
+        return not (isinstance(func, cst.Attribute) and func.attr.value == "historical")  # wrapped by an earlier run
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        func = updated_node.func
+        kind = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if self._depth != 1 or kind not in _RELATIONS:
+            return updated_node
+        to = next((a.value for a in updated_node.args if a.keyword is not None and a.keyword.value == "to"), None)
+        if to is None and updated_node.args and updated_node.args[0].keyword is None:
+            to = updated_node.args[0].value
+        label = to.evaluated_value if isinstance(to, cst.SimpleString) else None
+        app = label.split(".", 1)[0] if isinstance(label, str) and "." in label else None
+        if app not in self.services:
+            return updated_node
+        AddImportsVisitor.add_needed_import(self.context, self.fields_module)
+        self.relations.append(f"{kind} to {label}")
+        wrapper = cst.parse_expression(f'{self.fields_module}.historical("{self.services[app]}", None)')
+        assert isinstance(wrapper, cst.Call)
+        return wrapper.with_changes(args=[wrapper.args[0], cst.Arg(updated_node)])
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
         if (
