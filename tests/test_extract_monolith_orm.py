@@ -193,6 +193,10 @@ PROJECT = {
             Log.objects.create(content_object=invoice, customer=customer, action="invoiced")
             # a reference's accessor (invoice.customer) and a row's (customer, read from the monolith)
             return [log.action for log in invoice.customer.logs.all()] + [log.action for log in customer.logs.all()]
+
+
+        def regex_names():
+            return list(Customer.objects.filter(name__regex="^a"))  # REFUSED
     """,
 }
 
@@ -255,7 +259,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obj
             procs.append(proc)
             _wait(f"http://127.0.0.1:{port}/", proc)
         yield {"mono": mono, "service": service, "mono_env": mono_env, "mono_url": f"http://127.0.0.1:{mono_port}",
-               "mono_log": mono_log, "db": tmp / "mono.sqlite3"}  # fmt: skip
+               "mono_log": mono_log, "db": tmp / "mono.sqlite3", "svc_env": svc_env}  # fmt: skip
     finally:
         for proc in procs:
             proc.terminate()
@@ -278,7 +282,7 @@ def test_the_plan_lists_the_staying_models_the_moved_code_uses(deployed: dict[st
         ("core.Customer", True),
         ("core.Log", True),
     ]
-    assert plan["monolith_models"][0]["lookups"] == ["name__startswith", "pk", "vip"]
+    assert plan["monolith_models"][0]["lookups"] == ["name__regex", "name__startswith", "pk", "vip"]
     assert "## The monolith's models the moved code queries or writes" in (service / "EXTRACTION.md").read_text()
     requirements = (service / "requirements.txt").read_text()  # monolith_client/: the client runtime's packages
     assert "httpx==" in requirements and "pybreaker==" in requirements and "stamina==" in requirements
@@ -354,3 +358,22 @@ def test_a_write_retried_with_its_idempotency_key_runs_once(deployed: dict[str, 
     assert first.json() == again.json() and again.headers.get("Idempotent-Replayed") == "true"
     with sqlite3.connect(str(deployed["db"])) as db:
         assert db.execute("SELECT COUNT(*) FROM core_customer WHERE name = 'carol'").fetchone() == (1,)
+
+
+def test_a_query_the_monolith_refuses_names_the_moved_line(deployed: dict[str, object]) -> None:
+    """What cannot be pushed down stays an error naming the call site: the moved code's line, in the service."""
+    service = deployed["service"]
+    assert isinstance(service, Path)
+    line = next(i for i, text in enumerate((service / "billing/services.py").read_text().splitlines(), 1)
+                if "# REFUSED" in text)  # fmt: skip
+    probe = (
+        "import django; django.setup()\n"
+        "from billing.services import regex_names\n"
+        "try:\n    regex_names()\nexcept Exception as exc:\n    print(type(exc).__name__, exc)"
+    )
+    env = {**deployed["svc_env"], "DJANGO_SETTINGS_MODULE": "billing_service.settings"}  # type: ignore[dict-item]
+    run = subprocess.run([sys.executable, "-c", probe], cwd=service, env=env, capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.startswith(f"RemoteQueryRefused billing/services.py:{line}: "), run.stdout
+    assert "'regex' is not a lookup served here" in run.stdout
