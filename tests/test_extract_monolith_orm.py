@@ -230,7 +230,8 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obj
     subprocess.run(["git", "init", "-q", str(mono)], check=True)
     out = tmp / "out"
     result = CliRunner().invoke(
-        cli, ["extract", str(mono), "--service", "billing", "--apps", "billing", "--out", str(out), "--apply", "--force"]
+        cli,
+        ["extract", str(mono), "--service", "billing", "--apps", "billing", "--out", str(out), "--apply", "--force"],
     )
     assert result.exit_code == 0, result.output
     service = out / "billing"
@@ -271,7 +272,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obj
 
 
 def _requests(log: Path, kind: str, model: str = "Customer") -> int:
-    return sum(1 for line in log.read_text(errors="replace").splitlines() if f'"POST /api/v1/{kind}/core/{model} ' in line)
+    return sum(
+        1 for line in log.read_text(errors="replace").splitlines() if f'"POST /api/v1/{kind}/core/{model} ' in line
+    )
 
 
 def test_the_plan_lists_the_staying_models_the_moved_code_uses(deployed: dict[str, object]) -> None:
