@@ -1332,6 +1332,7 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
             default_auto_field=ctx.default_auto_field(),
         ).rstrip("\n")
         + "\n"
+        + (MONOLITH_CLIENT_SETTINGS if plan.monolith_models else "")
     )
     if plan.monolith_models:
         files[f"{pkg}/settings.py"] += MONOLITH_CLIENT_SETTINGS
