@@ -1334,8 +1334,6 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
         + "\n"
         + (MONOLITH_CLIENT_SETTINGS if plan.monolith_models else "")
     )
-    if plan.monolith_models:
-        files[f"{pkg}/settings.py"] += MONOLITH_CLIENT_SETTINGS
     files[f"{pkg}/wsgi.py"] = _template("wsgi.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/rest.py"] = _template("rest.py.tmpl", service=plan.service, package=pkg)
     joins = join_models(plan)
