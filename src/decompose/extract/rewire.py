@@ -259,26 +259,51 @@ def is_test_support(rel: str, source: str | None) -> bool:
     )
 
 
-def _history_notes(root: Path, plan: ExtractionPlan) -> list[str]:
-    """Staying migrations that depend on a moved app: remote mode cannot load them as they are."""
+#: the client's forms of a staying migration's references to a moved app (fields.py)
+_HELD_BY_CLIENT = frozenset(
+    {"service_migration", "historical", "ServiceForeignKey", "ServiceOneToOneField", "ServiceManyToManyField"}
+)
+
+
+def _strings_left(text: str) -> set[str]:
+    """The string constants of a migration outside what the client holds (``service_migration(...)``,
+    ``historical(...)``, the cut's fields); empty when it does not parse."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return set()
+    out: set[str] = set()
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in _HELD_BY_CLIENT:
+                continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            out.add(node.value)
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _history_notes(root: Path, plan: ExtractionPlan, changes: dict[str, str]) -> list[str]:
+    """Staying migrations that still name a moved app after the rewire (its dependencies and relations are held
+    through the client, ``_moved_migration_dependencies``): a ``RunPython`` reading the moved app's models, a
+    form the rewire does not rewrite; remote mode cannot run them as they are."""
     moved_folders = [plan.app_paths.get(a, a).rstrip("/") for a in plan.apps]
     out: list[str] = []
     for rel in _python_files(root):
         parts = rel.split("/")
         if len(parts) < 2 or parts[-2] != "migrations" or any(rel.startswith(m + "/") for m in moved_folders):
             continue
-        text = read_text(root, rel)
+        text = changes.get(rel) or read_text(root, rel)
         if text is None:
             continue
+        named = _strings_left(text)
         for app in plan.apps:
-            label = app
-            if re.search(rf"\(\s*['\"]{re.escape(label)}['\"]\s*,\s*['\"]", text) or re.search(
-                rf"to=['\"]{re.escape(label)}\.", text
-            ):
+            if app in named or any(n.startswith(app + ".") for n in named):
                 out.append(
-                    f"{rel} depends on the migrations of {label}, which is not installed in remote mode: "
-                    f"before switching to remote, squash or edit this history so it no longer references {label} "
-                    "(the id column stays)"
+                    f"{rel} still names {app} (a model read in RunPython, or a form the rewire does not rewrite), "
+                    f"which is not installed in remote mode: edit it before building a database in remote mode"
                 )
                 break
     return out
@@ -569,7 +594,7 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         changes[rel] = mig.migration_source(app, mig.leaf_migrations(folder, app), cuts, plan.service)
 
     changes.update(_moved_migration_dependencies(root, plan, location, notes))
-    notes.extend(_history_notes(root, plan))
+    notes.extend(_history_notes(root, plan, changes))
     routes, permissions = _web_face(root, plan, mounted, switch_modules)
     changes.update(web_files(pkg, location.folder, plan.service, routes, permissions, plan.web, plan.fk_cuts))
     for name, rel in sorted(plan.web.shared_templates.items()):  # the monolith still renders them in remote mode
