@@ -238,6 +238,7 @@ SCRIPT = textwrap.dedent(
         Slot.objects.create(room=room, minutes=minutes, title=f"{room.name}/{minutes}")
     case("visible", lambda: views.rooms_of(t1))
     case("visible_chained", lambda: [r.name for r in Room.objects.visible().filter(topic=t2)])
+    case("visible_staying_reverse", lambda: [r.name for r in t1.rooms.visible()])
     case("fetch", lambda: Room.objects.get(pk=a.pk) and None)
     room = Room.objects.get(pk=a.pk)
     case("property", lambda: room.slug)
@@ -300,6 +301,8 @@ def test_a_custom_queryset_method_is_pushed_down_once(run: dict[str, Any]) -> No
     # before: AttributeError 'RemoteQuerySet' object has no attribute 'visible'
     assert _ok(run, "visible", 1) == ["Hall A"]
     assert _ok(run, "visible_chained", 1) == ["Attic"]
+    # a staying model's accessor of the moved relation to it is the moved model's queryset class too
+    assert _ok(run, "visible_staying_reverse", 1) == ["Hall A"]
 
 
 def test_properties_methods_inner_classes_and_mixins_run_on_the_stand_in(run: dict[str, Any]) -> None:
