@@ -417,4 +417,9 @@ def client_files(
         ),
         f"{base}/{service_identifier(plan.service)}.py": _service_module(plan, return_types, package, moved_only),
     }
+    from decompose.extract.client.classes import models_module  # the moved models' stand-ins with their behaviour
+
+    classes = models_module(plan, package, f"{package}.{service_identifier(plan.service)}")
+    if classes is not None:
+        files[f"{base}/{service_identifier(plan.service)}_models.py"] = classes
     return files
