@@ -272,6 +272,58 @@ class RemoteRef:
         return {"id": self.pk, **object.__getattribute__(self, "_data")}
 
 
+class RemoteBehaviourMissing(RuntimeError):
+    """A member of a monolith model's class that the plan could not copy into its reference here (EXTRACTION.md
+    names it and why): raised where the moved code uses it, naming the model and the member."""
+
+
+class NotCopied:
+    """A member of the monolith's model the moved code uses that its reference class does not carry: reading it on
+    a reference, or calling it, raises :class:`RemoteBehaviourMissing` naming the model, the member and why."""
+
+    def __init__(self, label: str, name: str, reason: str) -> None:
+        self.label = label
+        self.name = name
+        self.reason = reason
+
+    def _refuse(self) -> Any:
+        raise RemoteBehaviourMissing(
+            f"{self.label}.{self.name} is not in the service's reference class of {self.label}, which stays in the "
+            f"monolith: {self.reason} (EXTRACTION.md lists it)"
+        )
+
+    def __get__(self, instance: object, owner: type) -> Any:
+        if instance is None:
+            return self
+        data = object.__getattribute__(instance, "_data")
+        if self.name in data:  # its value, computed by the monolith and sent with the reference
+            return data[self.name]
+        return self._refuse()
+
+    def __call__(self, *args: object, **kwargs: object) -> Any:
+        return self._refuse()
+
+    def __repr__(self) -> str:
+        return f"<{self.label}.{self.name}: not in the service's reference>"
+
+
+class RemoteRefMembers(RemoteRef):
+    """A reference whose class carries members of the monolith model's class the moved code uses (properties,
+    cached properties, methods, inner classes: copied by the plan, filled in below). They run here, over the
+    reference's fields and the monolith's remote ORM. Its instances have a ``__dict__`` (what a cached property
+    stores into). A copied member that raises AttributeError (a field nobody sent) surfaces that error: Python
+    would otherwise ask ``__getattr__``, whose answer is that the name is no field."""
+
+    def __getattr__(self, name: str) -> Any:
+        for klass in type(self).__mro__:
+            if klass is RemoteRefMembers:
+                break
+            member = vars(klass).get(name)
+            if member is not None and hasattr(member, "__get__"):
+                return member.__get__(self, type(self))  # run again: its own AttributeError, with its message
+        return RemoteRef.__getattr__(self, name)
+
+
 #: label of a monolith model → its accessors of the moved models' foreign keys to it (``event.mail_templates``)
 #: → (moved model label, field): the rows are this service's (filled in below from the plan)
 REVERSE: dict[str, dict[str, tuple[str, str]]] = {}
@@ -687,6 +739,46 @@ def _prune_now_and_then() -> None:
 
 # The apps whose models live in this service: a tagged instance of one is loaded from its table.
 OWN_APPS.update(['payments'])
+
+
+# The monolith's models' members the moved code uses, copied from their classes into their references
+# (plan.reference_classes); what could not be copied raises RemoteBehaviourMissing naming it.
+from django.db import models
+
+
+class Order(RemoteRefMembers):
+    """orders.Order of the monolith: a reference, with the members of its class the moved code uses."""
+
+    label = 'orders.Order'
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PLACED = "placed", "Placed, awaiting payment capture"
+        PAID = "paid", "Paid"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled"
+
+
+_REFS['orders.Order'] = Order
+
+
+class Shipment(RemoteRefMembers):
+    """shipping.Shipment of the monolith: a reference, with the members of its class the moved code uses."""
+
+    label = 'shipping.Shipment'
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting dispatch"
+        DISPATCHED = "dispatched", "Dispatched"
+        IN_TRANSIT = "in_transit", "In transit"
+        DELIVERED = "delivered", "Delivered"
+        RETURNED = "returned", "Returned to sender"
+
+
+_REFS['shipping.Shipment'] = Shipment
+
+
 # Models of the monolith the moved code refers to (references by id).
 Order = _ref_class("orders.Order")
 # Their fields: another name read on a reference is the monolith's model's behaviour.

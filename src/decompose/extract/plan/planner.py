@@ -19,6 +19,7 @@ from decompose.extract.plan.behaviour import BehaviourPart
 from decompose.extract.plan.data import DataPart
 from decompose.extract.plan.kernel import KernelPart
 from decompose.extract.plan.omissions import plan_omissions
+from decompose.extract.plan.reference_behaviour import ReferenceBehaviourPart
 from decompose.extract.plan.remote import RemotePart
 from decompose.extract.plan.sagas import plan_sagas
 from decompose.extract.plan.selection import validate_selection
@@ -35,7 +36,8 @@ from decompose.scan.source import walk_files
 
 
 class _Planner(
-    ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart, WebPart, VendorPart, StartupPart, BehaviourPart
+    ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart, WebPart, VendorPart, StartupPart, BehaviourPart,
+    ReferenceBehaviourPart,
 ):
     def __init__(self, index: F.CodeIndex, service: str, apps: tuple[str, ...]) -> None:
         super().__init__(index, service, apps)
@@ -293,11 +295,19 @@ class _Planner(
         rewrites = self.service_rewrites(
             service_package(self.service), dependencies, bridges, fk_cuts, interface_functions, kernel
         )
+        before_vendoring = rewrites
         rewrites = self.vendoring(rewrites, kernel)
+        # the staying models' members the moved code uses, copied into the service's reference classes; the pure
+        # modules they import are vendored too
+        reference_classes, also_vendored = self.reference_classes(rewrites, kernel, fk_cuts, monolith_models)
+        if also_vendored:
+            rewrites = self.vendoring(before_vendoring, kernel, also_vendored)
         dependencies = self.reclassified(dependencies)
         web = self.web_face(moved_files)
         self.manual.extend(plan_omissions(self, web, fk_cuts, moved_files))
         self.manual.extend(plan_sagas(self, dependencies))
+        # a staying instance sent to the service carries the fields its copied members read, not their values
+        interface_functions = tuple(self.with_member_reads(f, reference_classes) for f in interface_functions)
         startup = self.remote_startup()
         remote_classes = self.remote_classes(interface_functions)
         manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
@@ -333,6 +343,7 @@ class _Planner(
             remote_startup=startup,
             remote_classes=remote_classes,
             monolith_models=monolith_models,
+            reference_classes=reference_classes,
         )
 
 

@@ -827,6 +827,39 @@ class RemoteClasses:
 
 
 @dataclass(frozen=True, slots=True)
+class ReferenceClasses:
+    """The staying models' reference classes in the service's ``monolith.py`` with the members of the monolith's
+    classes the moved code uses, copied (plan/reference_behaviour.py): ``classes`` as :class:`RemoteClasses` (the
+    imports the classes need when they are made, copied helpers, one :class:`ModelBehaviour` per staying model
+    with members or members that could not be copied); ``names``: label → the class's name in ``monolith.py``."""
+
+    classes: RemoteClasses = field(default_factory=RemoteClasses)
+    names: dict[str, str] = field(default_factory=dict)
+    #: label → the model's fields the copied members read on the instance (``self.slug``): what a caller sends
+    #: with an instance of it instead of the members' values
+    reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "classes": self.classes.to_dict(),
+            "names": {k: self.names[k] for k in sorted(self.names)},
+            "reads": {k: list(self.reads[k]) for k in sorted(self.reads)},
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ReferenceClasses:
+        return cls(
+            RemoteClasses.from_dict(d.get("classes", {})),
+            dict(d.get("names", {})),
+            {k: tuple(v) for k, v in d.get("reads", {}).items()},
+        )
+
+    def copied(self, label: str) -> frozenset[str]:
+        """The members copied into ``label``'s reference class."""
+        return frozenset(c.name for b in self.classes.models if b.label == label for c in b.members)
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractionPlan:
     """Everything ``decompose extract`` needs to build a service and rewire the monolith."""
 
@@ -878,6 +911,8 @@ class ExtractionPlan:
     #: staying models the moved code queries or writes: the service reads and writes them through the monolith
     #: (its query and command endpoints serve exactly these), by label
     monolith_models: tuple[InterfaceModel, ...] = ()
+    #: the staying models' members the moved code uses, copied into their reference classes in the service
+    reference_classes: ReferenceClasses = field(default_factory=ReferenceClasses)
 
     @property
     def package(self) -> str:
@@ -920,6 +955,7 @@ class ExtractionPlan:
             "interface_functions": [f.to_dict() for f in self.interface_functions],
             "interface_models": [m.to_dict() for m in self.interface_models],
             "monolith_models": [m.to_dict() for m in self.monolith_models],
+            "reference_classes": self.reference_classes.to_dict(),
             "dependencies": [d.to_dict() for d in self.dependencies],
             "fk_cuts": [c.to_dict() for c in self.fk_cuts],
             "tables": {k: list(self.tables[k]) for k in sorted(self.tables)},
@@ -961,6 +997,7 @@ class ExtractionPlan:
                 remote_startup=tuple(d.get("remote_startup", ())),
                 remote_classes=RemoteClasses.from_dict(d.get("remote_classes", {})),
                 monolith_models=tuple(InterfaceModel.from_dict(x) for x in d.get("monolith_models", ())),
+                reference_classes=ReferenceClasses.from_dict(d.get("reference_classes", {})),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise GraphFormatError(f"malformed extraction plan: {exc!r}") from None

@@ -150,9 +150,10 @@ class VendorPart(PlannerState):
                     return True
         return False
 
-    def vendoring(self, rewrites: ServiceRewrites, kernel: Iterable[str]) -> ServiceRewrites:
+    def vendoring(self, rewrites: ServiceRewrites, kernel: Iterable[str], extra: Iterable[str] = ()) -> ServiceRewrites:
         """``rewrites`` completed so that every import of the service resolves: modules to copy whole,
-        parent packages to write, staying models referenced by id, stand-ins (with manual steps)."""
+        parent packages to write, staying models referenced by id, stand-ins (with manual steps). ``extra``: pure
+        staying modules to vendor besides (what the members copied into the reference classes import)."""
         monolith = f"{service_package(self.service)}.monolith"
         retarget = dict(rewrites.retarget)
         todo = dict(rewrites.todo)
@@ -179,6 +180,9 @@ class VendorPart(PlannerState):
         commands = self._migration_commands(service)
         startup: list[str] = []
         for mod in commands.values():  # copied whole like any pure module, its imports followed
+            vendored.add(mod)
+            queue.append(mod)
+        for mod in sorted(set(extra) - service):
             vendored.add(mod)
             queue.append(mod)
         seen: set[str] = set()

@@ -52,6 +52,7 @@ from decompose.extract.service.joins import migration_text as joins_migration_te
 from decompose.extract.service.joins import models_text as joins_models_text
 from decompose.extract.service.openapi import camel, document_json, dto_name
 from decompose.extract.service.pytest_config import python_file_patterns
+from decompose.extract.service.references import reference_classes_text
 from decompose.extract.service.requirements import (
     Pin,
     distribution_for,
@@ -839,6 +840,9 @@ def monolith_module(ctx: _Context) -> str:
         "# The apps whose models live in this service: a tagged instance of one is loaded from its table."
     ]
     parts.append(f"OWN_APPS.update({sorted(ctx.plan.apps)!r})")
+    members = reference_classes_text(ctx.plan)
+    if members:
+        parts += ["", "", members.rstrip("\n"), "", ""]
     if ctx.remote_models:
         parts.append("# Models of the monolith the moved code refers to (references by id).")
         for label in sorted(ctx.remote_models):

@@ -1,0 +1,365 @@
+"""A staying model's behaviour travels with its reference class into the service (issue 14, the other direction).
+
+In the service a staying model is a reference class of ``<pkg>/monolith.py``: its fields are the ones the monolith
+sent. The moved code also reads the staying model's properties, cached properties, methods and inner classes on it
+(pretalx's ``has_unreleased_schedule_changes(event)`` reads ``event.cache`` and ``event.wip_schedule``: 408 failing
+tests of the monolith's suite in remote mode with ``schedule`` extracted). Now the plan copies the members the moved
+code uses into the reference class when every name they use resolves in the service (a pure staying module is
+vendored for it, a helper of the model's module copied, a reverse accessor read through the monolith); what cannot be
+copied raises ``RemoteBehaviourMissing`` naming model, member and reason, and is a manual step.
+
+Here the monolith and the service each run as their own process (runserver): the staying code calls the moved code
+through the client with a staying instance, the moved code reads its members on the reference.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from projects import MANAGE_PY, free_port, write_project
+
+from decompose.cli import cli
+
+TOKEN = "reference-behaviour-token-0123456789abcdef"
+IDENTITY_KEY = "reference-behaviour-identity-0123456789-abcdefghij"
+
+PROJECT = {
+    "manage.py": MANAGE_PY,
+    "proj/__init__.py": "",
+    "proj/settings.py": """
+        import os
+
+        SECRET_KEY = "reference-behaviour-secret"
+        DEBUG = False
+        ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+        INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "core", "planning"]
+        ROOT_URLCONF = "proj.urls"
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["MONOLITH_DB"]}}
+        DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+        USE_TZ = True
+    """,
+    "proj/urls.py": """
+        urlpatterns = []
+    """,
+    "core/__init__.py": "",
+    "core/cache.py": """
+        class SlugCache:
+            def __init__(self, slug):
+                self.prefix = f"event:{slug}"
+
+            def key(self, name):
+                return f"{self.prefix}:{name}"
+    """,
+    "core/constants.py": """
+        LIMIT = 3
+    """,
+    "core/models.py": """
+        from django.db import models
+        from django.utils.functional import cached_property
+
+        from core.cache import SlugCache
+        from core.constants import *  # noqa: F403
+
+
+        def shout(text):
+            return text.upper()
+
+
+        class Event(models.Model):
+            name = models.CharField(max_length=40)
+            slug = models.SlugField()
+
+            class Kinds:
+                PUBLIC = "public"
+
+            @property
+            def display(self):
+                return shout(f"{self.name} ({self.slug})")
+
+            @cached_property
+            def cache(self):
+                return SlugCache(self.slug)
+
+            @cached_property
+            def sponsor_names(self):
+                return sorted(s.name for s in self.sponsors.all())
+
+            @cached_property
+            def wip(self):
+                draft, _ = self.drafts.get_or_create(version__isnull=True)
+                return draft
+
+            def over_limit(self):
+                return len(self.name) > LIMIT  # noqa: F405 (a star import: the plan cannot resolve it)
+
+            def never_read(self):
+                return "the moved code does not read it"
+
+
+        class Sponsor(models.Model):
+            event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sponsors")
+            name = models.CharField(max_length=40)
+    """,
+    "core/migrations/__init__.py": "",
+    "core/migrations/0001_initial.py": """
+        import django.db.models.deletion
+        from django.db import migrations, models
+
+
+        class Migration(migrations.Migration):
+            initial = True
+            dependencies = []
+            operations = [
+                migrations.CreateModel(
+                    name="Event",
+                    fields=[
+                        ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        ("name", models.CharField(max_length=40)),
+                        ("slug", models.SlugField()),
+                    ],
+                ),
+                migrations.CreateModel(
+                    name="Sponsor",
+                    fields=[
+                        ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        ("name", models.CharField(max_length=40)),
+                        (
+                            "event",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE, related_name="sponsors", to="core.event"
+                            ),
+                        ),
+                    ],
+                ),
+            ]
+    """,
+    "core/run.py": """
+        from core.models import Event, Sponsor
+        from planning.services import summary
+
+
+        def run():
+            event = Event.objects.create(name="Conf", slug="conf")
+            Sponsor.objects.create(event=event, name="zeta")
+            Sponsor.objects.create(event=event, name="alpha")
+            return summary(event)
+    """,
+    "planning/__init__.py": "",
+    "planning/models.py": """
+        from django.db import models
+
+        from core.models import Event
+
+
+        class Draft(models.Model):
+            event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="drafts")
+            version = models.CharField(max_length=20, null=True)
+    """,
+    "planning/migrations/__init__.py": "",
+    "planning/migrations/0001_initial.py": """
+        import django.db.models.deletion
+        from django.db import migrations, models
+
+
+        class Migration(migrations.Migration):
+            initial = True
+            dependencies = [("core", "0001_initial")]
+            operations = [
+                migrations.CreateModel(
+                    name="Draft",
+                    fields=[
+                        ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        ("version", models.CharField(max_length=20, null=True)),
+                        (
+                            "event",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE, related_name="drafts", to="core.event"
+                            ),
+                        ),
+                    ],
+                ),
+            ]
+    """,
+    "planning/services.py": """
+        from core.models import Sponsor
+
+
+        def sponsors_of(event_id: int) -> list:
+            return list(Sponsor.objects.filter(event_id=event_id).values_list("name", flat=True))
+
+
+        def summary(event) -> dict:
+            first = event.wip
+            return {
+                "display": event.display,
+                "key": event.cache.key("talks"),
+                "wip": [first.pk, event.wip.pk],
+                "sponsors": [event.sponsor_names, event.sponsor_names],
+                "kind": event.Kinds.PUBLIC,
+            }
+
+
+        def limited(event) -> bool:
+            return event.over_limit()
+    """,
+}
+
+
+def _base_env() -> dict[str, str]:
+    drop = ("DJANGO_", "DATABASE_", "MONOLITH_", "DECOMPOSE_", "PYTEST_")
+    return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+
+
+def _wait(url: str, proc: subprocess.Popen[str]) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"{url}: the server exited with {proc.returncode}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not start")
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("reference-behaviour")
+    mono = write_project(tmp / "mono", PROJECT)
+    subprocess.run(["git", "init", "-q", str(mono)], check=True)
+    out = tmp / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["extract", str(mono), "--service", "planning", "--apps", "planning", "--out", str(out), "--apply", "--force"],
+    )
+    assert result.exit_code == 0, result.output
+    return {"tmp": tmp, "mono": mono, "service": out / "planning"}
+
+
+@pytest.fixture(scope="module")
+def deployed(extracted: dict[str, Path]) -> Iterator[dict[str, object]]:
+    pytest.importorskip("rest_framework")
+    pytest.importorskip("httpx")
+    tmp, mono, service = extracted["tmp"], extracted["mono"], extracted["service"]
+    mono_port, svc_port = free_port(), free_port()
+    mono_env = {**_base_env(), "MONOLITH_DB": str(tmp / "mono.sqlite3"), "PYTHONDONTWRITEBYTECODE": "1",
+                "DECOMPOSE_PLANNING_MODE": "remote", "DECOMPOSE_PLANNING_URL": f"http://127.0.0.1:{svc_port}",
+                "DECOMPOSE_PLANNING_TOKEN": TOKEN, "DECOMPOSE_PLANNING_INBOUND_TOKEN": TOKEN,
+                "DECOMPOSE_PLANNING_IDENTITY_KEY": IDENTITY_KEY}  # fmt: skip
+    svc_env = {**_base_env(), "DATABASE_URL": f"sqlite:///{tmp / 'svc.sqlite3'}", "DECOMPOSE_SERVICE_TOKEN": TOKEN,
+               "DJANGO_SECRET_KEY": "reference-behaviour-key-0123456789", "DECOMPOSE_IDENTITY_KEY": IDENTITY_KEY,
+               "MONOLITH_URL": f"http://127.0.0.1:{mono_port}", "MONOLITH_TOKEN": TOKEN, "PYTHONDONTWRITEBYTECODE": "1",
+               "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}  # fmt: skip
+    for folder, env in ((mono, mono_env), (service, svc_env)):
+        run = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=folder, env=env,
+                             capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    mono_log, svc_log = tmp / "mono.log", tmp / "svc.log"
+    procs = []
+    try:
+        for folder, env, port, log in ((mono, mono_env, mono_port, mono_log), (service, svc_env, svc_port, svc_log)):
+            with log.open("a") as handle:
+                proc = subprocess.Popen(
+                    [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                    cwd=folder, env=env, stdout=handle, stderr=handle, text=True,
+                )  # fmt: skip
+            procs.append(proc)
+            _wait(f"http://127.0.0.1:{port}/", proc)
+        yield {"mono": mono, "service": service, "mono_env": mono_env, "svc_env": svc_env, "mono_log": mono_log,
+               "svc_db": tmp / "svc.sqlite3"}  # fmt: skip
+    finally:
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _requests(log: Path, kind: str, model: str) -> int:
+    return sum(
+        1 for line in log.read_text(errors="replace").splitlines() if f'"POST /api/v1/{kind}/core/{model} ' in line
+    )
+
+
+def test_the_plan_copies_the_members_the_moved_code_reads(extracted: dict[str, Path]) -> None:
+    service = extracted["service"]
+    plan = json.loads((service / "extraction-plan.json").read_text())
+    (event,) = [m for m in plan["reference_classes"]["classes"]["models"] if m["label"] == "core.Event"]
+    # what the moved code reads, and nothing else (never_read stays behind)
+    assert [c["name"] for c in event["members"]] == ["Kinds", "display", "cache", "sponsor_names", "wip"]
+    assert [(n["name"], n["reason"]) for n in event["not_copied"]] == [
+        ("over_limit", "LIMIT is not defined at the top of core/models.py")
+    ]
+    assert plan["reference_classes"]["names"] == {"core.Event": "Event"}
+    monolith = (service / "planning_service/monolith.py").read_text()
+    assert "class Event(RemoteRefMembers):" in monolith and "def shout(text):" in monolith  # a helper, copied
+    assert "never_read" not in monolith
+    # the pure module the copy imports is vendored; the models' module is not
+    assert (service / "core/cache.py").is_file() and not (service / "core/models.py").exists()
+    steps = (service / "EXTRACTION.md").read_text()
+    assert "core.Event.over_limit (the moved code reads it on the service's reference of core.Event)" in steps
+
+
+def test_the_same_plan_twice_is_byte_identical(extracted: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "again"
+    result = CliRunner().invoke(
+        cli, ["extract", str(extracted["mono"]), "--service", "planning", "--apps", "planning", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    first = (extracted["service"] / "planning_service/monolith.py").read_text()
+    assert (out / "planning/planning_service/monolith.py").read_text() == first
+
+
+def test_the_moved_code_reads_the_staying_models_members_on_a_reference(deployed: dict[str, object]) -> None:
+    log = deployed["mono_log"]
+    assert isinstance(log, Path)
+    before = _requests(log, "query", "Sponsor")
+    run = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", "from core.run import run; print(repr(run()))"],
+        cwd=deployed["mono"], env=deployed["mono_env"], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    found = eval(run.stdout.strip().splitlines()[-1])  # a dict this test printed
+    assert found["display"] == "CONF (CONF)"  # a property with a helper of the model's module
+    assert found["key"] == "event:conf:talks"  # a cached property building a class of a vendored module
+    assert found["kind"] == "public"  # an inner class
+    first, again = found["wip"]
+    assert first == again  # a cached property over the service's own rows: made once
+    with sqlite3.connect(str(deployed["svc_db"])) as db:
+        assert db.execute("SELECT COUNT(*) FROM planning_draft WHERE version IS NULL").fetchone() == (1,)
+    assert found["sponsors"] == [["alpha", "zeta"], ["alpha", "zeta"]]
+    time.sleep(0.5)  # runserver writes its access log line after the answer
+    # the staying rows of a reverse accessor, read through the monolith once: the cached property keeps them
+    assert _requests(log, "query", "Sponsor") - before == 1
+
+
+def test_a_member_that_cannot_be_copied_raises_naming_model_member_and_reason(deployed: dict[str, object]) -> None:
+    code = (
+        "from planning_service.monolith import RemoteBehaviourMissing, ref\n"
+        "from planning.services import limited\n"
+        "try:\n"
+        "    limited(ref('core.Event', 1, {'name': 'Conf', 'slug': 'conf'}))\n"
+        "except RemoteBehaviourMissing as exc:\n"
+        "    print(exc)\n"
+    )
+    run = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=deployed["service"],
+                         env=deployed["svc_env"], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip().splitlines()[-1] == (
+        "core.Event.over_limit is not in the service's reference class of core.Event, which stays in the monolith: "
+        "LIMIT is not defined at the top of core/models.py (EXTRACTION.md lists it)"
+    )
