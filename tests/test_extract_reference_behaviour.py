@@ -363,3 +363,98 @@ def test_a_member_that_cannot_be_copied_raises_naming_model_member_and_reason(de
         "core.Event.over_limit is not in the service's reference class of core.Event, which stays in the monolith: "
         "LIMIT is not defined at the top of core/models.py (EXTRACTION.md lists it)"
     )
+
+
+CYCLE = {
+    "manage.py": MANAGE_PY,
+    "proj/__init__.py": "",
+    "proj/settings.py": """
+        INSTALLED_APPS = ["django.contrib.contenttypes", "core", "other", "planning"]
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+    """,
+    "core/__init__.py": "",
+    "core/links.py": """
+        from planning.models import Draft
+
+
+        class Links:
+            model = Draft
+    """,
+    "core/models.py": """
+        from django.db import models
+
+        from core.links import Links
+
+
+        class Event(models.Model):
+            slug = models.SlugField()
+
+            class urls(Links):
+                base = "/event/"
+    """,
+    "planning/__init__.py": "",
+    "other/__init__.py": "",
+    "other/models.py": """
+        from django.db import models
+
+
+        class Org(models.Model):
+            name = models.CharField(max_length=40)
+    """,
+    "planning/models.py": """
+        from django.db import models
+
+        from other.models import Org
+
+
+        class Draft(models.Model):
+            event = models.ForeignKey("core.Event", on_delete=models.CASCADE, related_name="drafts")
+            org = models.ForeignKey(Org, on_delete=models.CASCADE)
+    """,
+    "planning/services.py": """
+        def base_of(event):
+            return event.urls.base
+    """,
+}
+
+
+def test_a_member_needing_the_moved_models_when_its_class_is_made_is_not_copied(tmp_path: Path) -> None:
+    # core.links imports planning.models, which imports the reference of other.Org from monolith.py in the service:
+    # monolith.py, imported by the moved models, cannot import it back while it defines the reference classes
+    from decompose.extract.plan.planner import build_plan
+
+    plan = build_plan(write_project(tmp_path / "cycle", CYCLE), "planning", ["planning"])
+    [event] = [b for b in plan.reference_classes.classes.models if b.label == "core.Event"]
+    assert event.members == ()
+    assert [(n.name, n.reason) for n in event.not_copied] == [
+        (
+            "urls",
+            "it needs core.links.Links when the class is made, and importing it from the service's monolith.py "
+            "would import the service's own models back (an import cycle)",
+        )
+    ]
+    assert any(s.pattern == "service: monolith model behaviour" and "core.Event.urls" in s.message
+               for s in plan.manual_steps)  # fmt: skip
+
+
+def test_a_member_needing_moved_code_without_models_when_its_class_is_made_is_copied(tmp_path: Path) -> None:
+    from decompose.extract.plan.planner import build_plan
+
+    project = {
+        **CYCLE,
+        "core/links.py": """
+            from planning.constants import DRAFT
+
+
+            class Links:
+                kind = DRAFT
+        """,
+        "planning/constants.py": """
+            DRAFT = "draft"
+        """,
+    }
+    plan = build_plan(write_project(tmp_path / "no-cycle", project), "planning", ["planning"])
+    [event] = [b for b in plan.reference_classes.classes.models if b.label == "core.Event"]
+    assert [c.name for c in event.members] == ["urls"] and event.not_copied == ()
+    assert "from core.links import Links" in plan.reference_classes.classes.imports
+    assert "core.links" in plan.service_rewrites.vendored  # the pure staying module, vendored for the copy

@@ -201,14 +201,18 @@ class _ServiceSide(BehaviourPart):
         return super()._module_level(m, name, top=top)
 
     def _safe_at_import(self, mod: str) -> bool:
-        """Whether ``mod`` imports (at its top, transitively) only staying code the service can copy, no moved code."""
+        """Whether ``monolith.py`` can import ``mod`` while the moved models import it: ``mod`` and what it imports
+        at its top (transitively) are staying code the service copies, or moved code that defines no model and
+        imports none (:meth:`BehaviourPart._importable`), never a module importing references from it."""
         if mod in self._safe:
             return self._safe[mod]
         self._safe[mod] = True  # optimistic inside an import cycle
-        ok = mod not in self.moved and (
-            mod in self._service_code
-            or (self._planner.vendor_reason(mod) is None and self._planner.data_reason(mod) is None)  # type: ignore[attr-defined]
-        )
+        if mod in self.moved:
+            ok = self._importable(mod)
+        else:
+            ok = mod in self._service_code or (
+                self._planner.vendor_reason(mod) is None and self._planner.data_reason(mod) is None  # type: ignore[attr-defined]
+            )
         if ok:
             for target in sorted(self._top_imports(self.p.modules[mod]).values()):
                 dep = self.p.module_of(target)
