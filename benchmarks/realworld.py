@@ -414,6 +414,16 @@ class Chain:
     app: App
     work: Path
     outcomes: list[Outcome] = field(default_factory=list)
+    #: per process of the suite, the loopback port its test support serves the monolith on (the service's
+    #: MONOLITH_URL: its call backs, events and queries of staying models reach the running test's data)
+    live_ports: dict[int, int] = field(default_factory=dict)
+
+    def live_port(self, worker: int) -> int:
+        if worker not in self.live_ports:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                self.live_ports[worker] = sock.getsockname()[1]
+        return self.live_ports[worker]
 
     @property
     def monolith(self) -> Path:
@@ -580,7 +590,8 @@ class Chain:
             self.access_log.unlink(missing_ok=True)
         cmd = [str(venv / "bin" / "gunicorn"), f"{package}.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
         cmd += ["--timeout", "120", "--access-logfile", str(self.access_log)]
-        env = {**self.service_env(database), "DECOMPOSE_TEST_RESET": "1"}
+        env = {**self.service_env(database), "DECOMPOSE_TEST_RESET": "1",
+               "MONOLITH_URL": f"http://127.0.0.1:{self.live_port(worker)}"}  # fmt: skip
         running = self.start(f"service (gunicorn) {worker}", cmd, cwd=self.service, env=env,
                              timeout=timeout_for("suite", 7200))  # fmt: skip
         url = f"http://127.0.0.1:{port}"
@@ -791,6 +802,9 @@ class Chain:
             cmd += [f"--testrunner={support}.DiscoverRunner"]
         env = self.monolith_env(runtime, **self.remote_env(configured=True, url=remote[0]))
         env[f"DECOMPOSE_{self.app.app.upper()}_URLS"] = ",".join(remote)
+        # the test support serves the monolith to each worker's service at the port the service was started with
+        env["DECOMPOSE_MONOLITH_LIVESERVERS"] = ",".join(f"127.0.0.1:{self.live_port(w)}" for w in range(len(remote)))
+        env[f"DECOMPOSE_{self.app.app.upper()}_INBOUND_TOKEN"] = TOKEN
         # pytest imports the plugin before it reads the project's pythonpath setting; the project first, so that
         # its own packages (pretalx's src/tests) win over same-named ones of the client runtime's folder
         env["PYTHONPATH"] = os.pathsep.join([str(self.project_dir), env["PYTHONPATH"]])

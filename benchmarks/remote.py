@@ -51,7 +51,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("payments", "notifications")
 TOKEN = "bench-token-0123456789"
 IDENTITY_KEY = "bench-identity-key-0123456789-abcdefgh"
-PLUGIN = ROOT / "tests" / "fixtures" / "rewire"
 
 DRIVER = r"""
 import json, os, sys, time
@@ -241,7 +240,7 @@ def _suite(monolith: Path, env: dict[str, str]) -> tuple[float, str]:
             "pytest.ini",
             "-q",
             "-p",
-            "e2e_plugin",
+            "shop.services.testing",
             "-p",
             "no:randomly",
             "-p",
@@ -298,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         for s in services.values():
             s.start()
         remote = _remote_env(services)
-        local = _calls(monolith, {**_env(), "PYTHONPATH": str(PLUGIN)}, args.calls, tmp / "local.sqlite3")
+        local = _calls(monolith, _env(), args.calls, tmp / "local.sqlite3")
         before = {name: s.requests() for name, s in services.items()}
         remote_run = _calls(monolith, {**_env(), **remote}, args.calls, tmp / "remote.sqlite3")
         served = {name: s.requests() - before[name] for name, s in services.items()}
@@ -345,9 +344,7 @@ def main(argv: list[str] | None = None) -> int:
                 s.start()
             base = {
                 **_env(),
-                "PYTHONPATH": str(PLUGIN),
-                "DECOMPOSE_E2E_LIVESERVER": f"127.0.0.1:{live_port}",
-                "DECOMPOSE_E2E_SERVICE_DBS": os.pathsep.join(str(s.db) for s in services.values()),
+                "DECOMPOSE_MONOLITH_LIVESERVER": f"127.0.0.1:{live_port}",
             }
             local_wall, local_summary = _suite(monolith, base)
             remote_wall, remote_summary = _suite(monolith, {**base, **_remote_env(services)})

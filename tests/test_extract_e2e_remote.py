@@ -33,7 +33,6 @@ SERVICES = ("payments", "notifications")
 TOKEN = "e2e-token-7f3a"
 #: the key the monolith signs identity assertions with, shared with each service (DECOMPOSE_IDENTITY_KEY)
 IDENTITY_KEY = "e2e-identity-key-0123456789-abcdefghijkl"
-PLUGIN = Path(__file__).parent / "fixtures" / "rewire"
 
 pytestmark = pytest.mark.e2e
 
@@ -140,7 +139,8 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
     _generate(SERVICES, tmp / "services")
     live_port = free_port()
     services = {name: Service(name, tmp, f"http://127.0.0.1:{live_port}") for name in SERVICES}
-    env = {**_base_env(), "PYTHONPATH": str(PLUGIN), "DECOMPOSE_E2E_LIVESERVER": f"127.0.0.1:{live_port}"}
+    # the client's test support serves the monolith to the services there (their call backs and events)
+    env = {**_base_env(), "DECOMPOSE_MONOLITH_LIVESERVER": f"127.0.0.1:{live_port}"}
     for name, s in services.items():
         env[f"DECOMPOSE_{name.upper()}_MODE"] = "remote"
         env[f"DECOMPOSE_{name.upper()}_URL"] = s.url
@@ -159,7 +159,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
 def _pytest(monolith: Path, env: dict[str, str], *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     ignore = [f"--ignore={name}" for name in SERVICES]
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "-p", "e2e_plugin", "-p", "shop.services.testing",
+        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "-p", "shop.services.testing",
          "-p", "no:randomly", *ignore, *args],
         cwd=monolith, env=env, capture_output=True, text=True, timeout=timeout, check=False,
     )
@@ -226,14 +226,13 @@ def test_the_moved_apps_view_tests_pass_in_the_monolith_through_the_proxy(
     assert "payments/tests/test_views.py" in tests
     before = {name: len(s.proxied()) for name, s in services.items()}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "-rfEs", "-p", "e2e_plugin", "-p",
-         "shop.services.testing", "-p", "no:randomly", *tests],
+        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "-rfEs", "-p", "shop.services.testing", "-p", "no:randomly", *tests],
         cwd=monolith, env=env, capture_output=True, text=True, timeout=600, check=False,
     )
     assert result.returncode == 0 and not _failed(result.stdout), result.stdout[-4000:]
     assert " skipped" not in result.stdout[-4000:], result.stdout[-4000:]
     collected = subprocess.run(
-        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "--collect-only", "-p", "e2e_plugin", *tests],
+        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "--collect-only", *tests],
         cwd=monolith, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
     count = sum(1 for ln in collected.stdout.splitlines() if "::" in ln)
