@@ -355,3 +355,82 @@ def test_the_generated_classes_are_deterministic(extracted: tuple[Path, Path, Pa
     first = next(mono.rglob("talks_models.py")).read_bytes()
     assert next(again.rglob("talks_models.py")).read_bytes() == first
     assert b"def visible(self):" in first and b"class Room(" in first
+
+
+CLASH = {
+    "manage.py": MANAGE_PY,
+    "proj/__init__.py": "",
+    "proj/settings.py": """
+        INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "board", "talks"]
+    """,
+    "board/__init__.py": "",
+    "board/models.py": """
+        from django.db import models
+
+        from talks.models import Hall, Track
+
+
+        class Topic(models.Model):
+            title = models.CharField(max_length=40)
+
+
+        def names():
+            return [h.label for h in Hall.objects.all()] + [t.label for t in Track.objects.all()]
+    """,
+    "talks/__init__.py": "",
+    "talks/models/__init__.py": "from .hall import Hall\nfrom .track import Track\n",
+    "talks/models/hall.py": """
+        from functools import cached_property
+
+        from django.db import models
+
+
+        class Hall(models.Model):
+            name = models.CharField(max_length=40)
+
+            @cached_property
+            def label(self):
+                return self.name.upper()
+    """,
+    "talks/models/track.py": """
+        from django.db import models
+        from django.utils.functional import cached_property
+
+        from talks.models.hall import Hall
+
+
+        class Track(models.Model):
+            hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="tracks")
+
+            @cached_property
+            def label(self):
+                return Hall.objects.get(pk=self.hall_id).name
+    """,
+}
+
+
+def test_a_name_two_moved_modules_bind_differently_is_aliased_not_refused(tmp_path: Path) -> None:
+    from decompose.extract.client.classes import models_module
+    from decompose.extract.plan import build_plan
+    from decompose.extract.plan.index import index_project
+
+    root = write_project(tmp_path / "mono", CLASH)
+    plan = build_plan(index_project(root, use_cache=False), "talks", ["talks"])
+    # before: Track.label was not copied ("cached_property means 'from functools import cached_property' here and
+    # 'from django.utils.functional import cached_property' elsewhere in the generated module")
+    by_label = {m.label: m for m in plan.remote_classes.models}
+    assert [c.name for c in by_label["talks.Hall"].members] == ["label"]
+    assert [c.name for c in by_label["talks.Track"].members] == ["label"]
+    assert not by_label["talks.Hall"].not_copied and not by_label["talks.Track"].not_copied
+    assert by_label["talks.Hall"].reverse == {"tracks": ("talks.Track", "hall")}
+    assert by_label["talks.Track"].forward == {"hall": "talks.Hall"}
+    text = models_module(plan, "proj.services", "proj.services.talks")
+    assert text is not None
+    compile(text, "talks_models.py", "exec")  # the generated module is Python
+    assert "from functools import cached_property\n" in text
+    assert "from django.utils.functional import cached_property as cached_property__2\n" in text
+    assert (
+        "    @cached_property__2\n    def label(self):\n        return Hall.objects.get(pk=self.hall_id).name" in text
+    )
+    again = build_plan(index_project(root, use_cache=False), "talks", ["talks"])
+    assert again.remote_classes == plan.remote_classes  # deterministic
