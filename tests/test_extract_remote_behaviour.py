@@ -385,12 +385,26 @@ CLASH = {
         from django.db import models
 
 
+        class HallQuerySet(models.QuerySet):
+            def _clone(self):
+                return super()._clone()
+
+            def big(self):
+                return self.filter(name__startswith="Big")
+
+
         class Hall(models.Model):
             name = models.CharField(max_length=40)
+
+            objects = HallQuerySet.as_manager()
 
             @cached_property
             def label(self):
                 return self.name.upper()
+
+            def save(self, *args, **kwargs):
+                self.name = self.name.strip()
+                super().save(*args, **kwargs)
     """,
     "talks/models/track.py": """
         from django.db import models
@@ -419,7 +433,9 @@ def test_a_name_two_moved_modules_bind_differently_is_aliased_not_refused(tmp_pa
     # before: Track.label was not copied ("cached_property means 'from functools import cached_property' here and
     # 'from django.utils.functional import cached_property' elsewhere in the generated module")
     by_label = {m.label: m for m in plan.remote_classes.models}
+    # save() runs in the service with the command; the QuerySet's _clone is Django's machinery, not copied
     assert [c.name for c in by_label["talks.Hall"].members] == ["label"]
+    assert [c.name for c in by_label["talks.Hall"].queryset] == ["big"]
     assert [c.name for c in by_label["talks.Track"].members] == ["label"]
     assert not by_label["talks.Hall"].not_copied and not by_label["talks.Track"].not_copied
     assert by_label["talks.Hall"].reverse == {"tracks": ("talks.Track", "hall")}

@@ -54,12 +54,27 @@ from decompose.scan.source import absolute_module
 
 #: names any code may use without an import (``__class__`` is what zero-argument ``super()`` reads)
 BUILTINS = frozenset(dir(builtins)) | {"__class__", "__name__", "__doc__", "__file__", "__qualname__", "__module__"}
-#: a model's persistence API: the stand-in's own (a moved model's override runs in the service with the command)
+#: a model's persistence API: the stand-in's own (a moved model's override runs in the service with the command),
+#: and the names of the stand-in's own machinery
 RUNS_IN_SERVICE = frozenset({
     "save", "delete", "save_base", "__init__", "from_db", "refresh_from_db", "full_clean", "clean_fields",
     "validate_unique", "validate_constraints", "__reduce__", "__getstate__", "__setstate__", "__eq__", "__hash__",
     "get_deferred_fields", "serializable_value", "_do_insert", "_do_update", "_save_table", "_save_parents",
     "_perform_unique_checks", "_perform_date_checks", "prepare_database_save", "get_constraints",
+    # the stand-in's own machinery (orm.RemoteInstance): a member of the model by that name would break it
+    "__getattr__", "__getattribute__", "__setattr__", "__delattr__", "__new__", "__init_subclass__", "pk",
+    "objects", "_meta", "_state", "_default_manager", "_base_manager", "DoesNotExist", "MultipleObjectsReturned",
+    "_data", "_related", "_label", "_relations", "_set", "_adding", "_types", "_staying", "_service",
+    "_model_label", "_pk_name", "_many", "_queryset_class", "_forward", "_load", "_attach", "_attname",
+    "_from_row", "_write_values",
+})  # fmt: skip
+#: ``orm.RemoteQuerySet``'s own machinery: a custom QuerySet's method by that name is Django's internals, not copied
+QUERYSET_MACHINERY = frozenset({
+    "_clone", "_fetch", "_fetch_all", "_result", "_result_cache", "_query", "_send", "_body", "_steps", "_compiler",
+    "_one", "_command", "_values", "_decode_rows", "_error", "_protocol", "_lookups", "_pair", "_write_chain",
+    "_not_sliced", "_columns", "_decorrelate", "_subquery_shape", "_subquery_groups", "_set_operation",
+    "_prefetch_related_objects", "_prefetch_related_lookups", "_chain", "_filter_or_exclude",
+    "_filter_or_exclude_inplace", "_iterable_class", "_clone_for", "_next_is_sticky", "_merge_sanity_check",
 })  # fmt: skip
 #: ``Meta`` options the stand-in's ``_meta`` answers when the plan can read them as literals
 META_OPTIONS = ("ordering", "unique_together", "index_together", "verbose_name", "verbose_name_plural",
@@ -529,7 +544,7 @@ class BehaviourPart(PlannerState):
                 seen.add((cm.name, cnode.name))
                 for stmt in cnode.body:
                     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and not (
-                        stmt.name.startswith("__") or stmt.name in methods
+                        stmt.name.startswith("__") or stmt.name in methods or stmt.name in QUERYSET_MACHINERY
                     ):
                         methods[stmt.name] = (cm, stmt)
                 stack.extend((cm, b) for b in cnode.bases)
