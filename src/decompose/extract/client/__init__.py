@@ -14,6 +14,9 @@
 - ``exports.py`` — the models, signals and Celery tasks a client module re-exports, looked
   up on first use (PEP 562): the original objects when local, stand-ins when remote
   (``RemoteTask``: ``delay``/``apply_async``/``apply`` as POSTs to the service);
+- ``<service>_models.py`` — the moved models' stand-ins in remote mode with their behaviour copied from the
+  moved code (methods, properties, inner classes, custom queryset methods, mixins; see
+  :mod:`decompose.extract.plan.behaviour`), which ``orm.py`` imports on the first stand-in asked for;
 - ``fields.py`` — ``ServiceForeignKey`` / ``ServiceOneToOneField``, what staying models' foreign keys to
   moved models become: the relation (no database constraint) when local, the id when remote;
 - ``apps.py`` — connects the bridges at start-up when a service is remote;
