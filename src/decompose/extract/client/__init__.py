@@ -51,6 +51,7 @@ Example::
     shop/services/migrations/__init__.py
     shop/services/models.py
     shop/services/orm.py
+    shop/services/query_core.py
     shop/services/runtime.py
     shop/services/urls.py
 """
