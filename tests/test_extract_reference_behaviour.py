@@ -190,13 +190,6 @@ PROJECT = {
             ]
     """,
     "planning/services.py": """
-        from core.models import Sponsor
-
-
-        def sponsors_of(event_id: int) -> list:
-            return list(Sponsor.objects.filter(event_id=event_id).values_list("name", flat=True))
-
-
         def summary(event) -> dict:
             first = event.wip
             return {
@@ -305,6 +298,8 @@ def test_the_plan_copies_the_members_the_moved_code_reads(extracted: dict[str, P
         ("over_limit", "LIMIT is not defined at the top of core/models.py")
     ]
     assert plan["reference_classes"]["names"] == {"core.Event": "Event"}
+    # the moved code does not query core.Sponsor; the copied sponsor_names does (event.sponsors): it is served too
+    assert [m["label"] for m in plan["monolith_models"]] == ["core.Sponsor"]
     monolith = (service / "planning_service/monolith.py").read_text()
     assert "class Event(RemoteRefMembers):" in monolith and "def shout(text):" in monolith  # a helper, copied
     assert "never_read" not in monolith

@@ -36,9 +36,9 @@ from decompose.scan.source import walk_files
 
 
 class _Planner(
-    ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart, WebPart, VendorPart, StartupPart, BehaviourPart,
-    ReferenceBehaviourPart,
-):
+    ServicePart, RemotePart, DataPart, SignalsPart, KernelPart, TestsPart, WebPart, VendorPart, StartupPart,
+    BehaviourPart, ReferenceBehaviourPart,
+):  # fmt: skip
     def __init__(self, index: F.CodeIndex, service: str, apps: tuple[str, ...]) -> None:
         super().__init__(index, service, apps)
         self._find_kernel_apps()
@@ -299,9 +299,15 @@ class _Planner(
         rewrites = self.vendoring(rewrites, kernel)
         # the staying models' members the moved code uses, copied into the service's reference classes; the pure
         # modules they import are vendored too
-        reference_classes, also_vendored = self.reference_classes(rewrites, kernel, fk_cuts, monolith_models)
-        if also_vendored:
-            rewrites = self.vendoring(before_vendoring, kernel, also_vendored)
+        found = self.reference_classes(rewrites, kernel, fk_cuts, monolith_models)
+        reference_classes = found.classes
+        if found.vendor:
+            rewrites = self.vendoring(before_vendoring, kernel, found.vendor)
+        # the staying models the copied members query are read through the monolith too
+        extra = sorted(set(found.queried) - {m.label for m in monolith_models})
+        if extra:
+            served = self.used_models({x: [] for x in extra}, {x: set() for x in extra}, {x: set() for x in extra})
+            monolith_models = tuple(sorted((*monolith_models, *served), key=lambda m: m.label))
         dependencies = self.reclassified(dependencies)
         web = self.web_face(moved_files)
         self.manual.extend(plan_omissions(self, web, fk_cuts, moved_files))

@@ -14,7 +14,9 @@ that body. Only the name resolution is this direction's:
 - code the service vendors or copies (the shared kernel, vendored modules, slices) and any other staying module
   that is pure (no model, nothing registered at import, no staying data read): imported as it is (a pure module
   not vendored yet is vendored for it);
-- other staying models: their reference classes (``_ref_class(label)``);
+- other staying models: their reference classes (``_ref_class(label)``); a staying model the copies query (its
+  ``objects``, a reverse accessor ``self.sponsors`` of a staying foreign key) is read through the monolith (it
+  joins ``plan.monolith_models``);
 - staying functions the service calls back: the call back of ``<pkg>.monolith``;
 - a top-level helper of the staying model's module (or of another module that cannot be copied): copied too.
 
@@ -35,7 +37,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -92,6 +94,17 @@ def monolith_module_globals() -> frozenset[str]:
     return frozenset(out)
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What the part decided: the reference classes; the pure staying modules their copies import that the
+    service does not vendor yet (to vendor); the staying models the copies query (the service reads them through
+    the monolith: they join ``plan.monolith_models``)."""
+
+    classes: ReferenceClasses
+    vendor: tuple[str, ...]
+    queried: tuple[str, ...]
+
+
 def _self_reads(node: ast.stmt) -> set[str]:
     """The attribute names a member reads on its instance (``self.slug``: the first parameter of its methods)."""
     out: set[str] = set()
@@ -126,6 +139,8 @@ class _ServiceSide(BehaviourPart):
         self._vendor: set[str] = set()
         self._safe: dict[str, bool] = {}
         self._wanted: set[str] = set()
+        #: staying models the copied members query (``Model.objects``, a reverse accessor ``self.sponsors``)
+        self._queried: set[str] = set()
 
     def service_field_types(self, mf: F.ModelFacts) -> dict[str, str]:
         return {}  # a reference's fields are what the monolith sends
@@ -178,9 +193,11 @@ class _ServiceSide(BehaviourPart):
     def _model(self, name: str, mf: F.ModelFacts) -> _Binding:
         cls = self._rc_standins.get(mf.label)
         if cls is not None:
+            self._queried.add(mf.label)
             return _Binding("standin", "" if cls == name else f"{name} = {cls}")
         if mf.module in self.moved:
             return _Binding("import", import_text(name, mf.qualname))
+        self._queried.add(mf.label)  # its ``objects`` is read through the monolith
         return _Binding("standin", f"{name} = _ref_class({mf.label!r})")
 
     def _module_level(self, m: F.Module, name: str, *, top: bool = False) -> str:
@@ -250,7 +267,7 @@ class _ServiceSide(BehaviourPart):
                 out[name] = stmt
         return out
 
-    def reference_classes(self, labels: Iterable[str]) -> tuple[ReferenceClasses, tuple[str, ...]]:
+    def reference_classes(self, labels: Iterable[str]) -> _Found:
         self._rc_functions = {}
         self._rc_globals: dict[str, str] = dict.fromkeys(monolith_module_globals(), "generated")
         self._rc_globals.update(dict.fromkeys(self._callbacks.values(), "call back"))
@@ -281,6 +298,15 @@ class _ServiceSide(BehaviourPart):
                     grown = True
             if not grown:
                 break
+        accessors: dict[str, dict[str, str]] = {}  # staying label → its accessors of staying foreign keys → source
+        for mf in sorted(self.p.models.values(), key=lambda mf: mf.label):
+            if mf.abstract or mf.module in self.moved:
+                continue
+            for f in mf.fields:
+                if f.type == "ForeignKey" and f.target and not self._moved_label(f.target):
+                    accessor = f.related_name or f"{mf.label.split('.', 1)[1].lower()}_set"
+                    if not accessor.endswith("+"):
+                        accessors.setdefault(f.target, {}).setdefault(accessor, mf.label)
         out: list[ModelBehaviour] = []
         reads: dict[str, tuple[str, ...]] = {}
         for label, mf in models:
@@ -293,6 +319,7 @@ class _ServiceSide(BehaviourPart):
             read = set().union(*(_self_reads(members[label][name]) for name in sorted(copied)))
             if read & fields:
                 reads[label] = tuple(sorted(read & fields))
+            self._queried |= {accessors[label][a] for a in read & set(accessors.get(label, {}))}
             not_copied = tuple(n for n in b.not_copied if n.name in self._wanted)
             out.append(ModelBehaviour(label, members=b.members, not_copied=not_copied))
             for n in not_copied:
@@ -310,7 +337,11 @@ class _ServiceSide(BehaviourPart):
         self._wanted = set()
         classes = RemoteClasses(tuple(sorted(self._rc_imports)), tuple(self._rc_helper_code), tuple(out))
         names = {b.label: self._rc_standins[b.label] for b in out}
-        return ReferenceClasses(classes, names, reads), tuple(sorted(self._vendor - self._service_code))
+        return _Found(
+            ReferenceClasses(classes, names, reads),
+            tuple(sorted(self._vendor - self._service_code)),
+            tuple(sorted(self._queried)),
+        )
 
 
 class ReferenceBehaviourPart(PlannerState):
@@ -322,10 +353,10 @@ class ReferenceBehaviourPart(PlannerState):
         kernel: Iterable[str],
         fk_cuts: Iterable[ForeignKeyCut],
         monolith_models: Iterable[InterfaceModel],
-    ) -> tuple[ReferenceClasses, tuple[str, ...]]:
+    ) -> _Found:
         """The staying models the service holds references of (referenced by the moved code, targets of its cut
-        foreign keys, read through the monolith, returned by call backs), their members the moved code uses; and
-        the pure staying modules the copies import that the service does not vendor yet (to vendor)."""
+        foreign keys, read through the monolith, returned by call backs), their members the moved code uses (see
+        :class:`_Found`)."""
         labels = set(rewrites.remote_models)
         labels |= {c.target for c in fk_cuts if c.direction == "from_moved"}
         labels |= {m.label for m in monolith_models}

@@ -777,7 +777,10 @@ def monolith_models_table(ctx: _Context) -> tuple[_Served, dict[str, dict[str, t
                 relations[fl.name] = (fl.target, fl.attname)
             elif (
                 fl.type == "ForeignKey"
-                and fl.target in ctx.plan.service_rewrites.remote_models
+                and (
+                    fl.target in ctx.plan.service_rewrites.remote_models
+                    or fl.target in ctx.plan.reference_classes.names
+                )
                 and fl.related_name != "+"
             ):
                 accessor = fl.related_name or f"{m.name.lower()}_set"
