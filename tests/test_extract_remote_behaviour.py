@@ -405,6 +405,11 @@ CLASH = {
             def save(self, *args, **kwargs):
                 self.name = self.name.strip()
                 super().save(*args, **kwargs)
+
+            def shout(self):
+                return self.label + "!"
+
+            shout.alters_data = True
     """,
     "talks/models/track.py": """
         from django.db import models
@@ -434,7 +439,8 @@ def test_a_name_two_moved_modules_bind_differently_is_aliased_not_refused(tmp_pa
     # 'from django.utils.functional import cached_property' elsewhere in the generated module")
     by_label = {m.label: m for m in plan.remote_classes.models}
     # save() runs in the service with the command; the QuerySet's _clone is Django's machinery, not copied
-    assert [c.name for c in by_label["talks.Hall"].members] == ["label"]
+    assert [c.name for c in by_label["talks.Hall"].members] == ["label", "shout"]
+    assert by_label["talks.Hall"].members[1].text.endswith("\nshout.alters_data = True\n")  # templates never call it
     assert [c.name for c in by_label["talks.Hall"].queryset] == ["big"]
     assert [c.name for c in by_label["talks.Track"].members] == ["label"]
     assert not by_label["talks.Hall"].not_copied and not by_label["talks.Track"].not_copied

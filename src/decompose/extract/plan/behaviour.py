@@ -203,6 +203,17 @@ def _jsonable(value: object) -> object:
     raise ValueError("not a JSON literal")
 
 
+def _flag(stmt: ast.stmt) -> tuple[str, str] | None:
+    """``(member, attribute)`` of a class-level ``member.attribute = <literal>`` (Django's ``alters_data``,
+    ``short_description``, ``boolean``...), else None."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Constant)):
+        return None
+    target = stmt.targets[0]
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        return target.value.id, target.attr
+    return None
+
+
 def _is_manager_or_field(node: ast.expr | None) -> bool:
     """A class attribute that is a manager or a field (``objects = RoomManager()``, ``ScopedManager(...)``,
     ``QS.as_manager()``, ``Manager.from_queryset(QS)()``, ``GenericRelation(...)``): the stand-in has its own."""
@@ -375,6 +386,7 @@ class BehaviourPart(PlannerState):
         metaclasses: list[str] = []
         not_copied: dict[str, NotCopied] = {}
         managers: list[tuple[F.Module, ast.expr]] = []
+        flags: dict[tuple[str, str], list[str]] = {}
         fields = {f.name for f in mf.fields} | {f.attname for f in mf.fields}
         for owner, node in self._class_chain(m, cls, mixins, metaclasses, not_copied):
             for stmt in node.body:
@@ -383,6 +395,10 @@ class BehaviourPart(PlannerState):
                         meta_node = (owner, stmt)
                     elif base_meta is None:
                         base_meta = stmt
+                    continue
+                flag = _flag(stmt)
+                if flag is not None:  # ``mark_sent.alters_data = True``: kept with its member (node is one class)
+                    flags.setdefault((owner.name, flag[0]), []).append(_segment(owner.source, stmt))
                     continue
                 name = self._member_name(stmt)
                 if name is None or name in members or name in not_copied:
@@ -419,6 +435,7 @@ class BehaviourPart(PlannerState):
             except _Unresolved as exc:
                 not_copied[name] = NotCopied(name, owner.path, stmt.lineno, exc.reason)
                 continue
+            text += "".join(flags.get((owner.name, name), ()))
             copied.append(CopiedCode(name, owner.path, stmt.lineno, text))
         if meta_node is not None and metaclasses:  # the metaclass reads Meta (rules' rules_permissions)
             owner, node = meta_node
