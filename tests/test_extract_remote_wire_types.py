@@ -147,6 +147,16 @@ PROJECT = {
         def drafted(event_id, subject):
             return draft(event_id, subject)
     """,
+    "events/values.py": """
+        class Pair:
+            # a plain value class (no dataclass), as pretalx's EmailAlternativeString
+            def __init__(self, plain, html):
+                self.plain = plain
+                self.html = html
+
+            def __repr__(self):
+                return f"Pair({self.plain!r}, {self.html!r})"
+    """,
     "mailer/__init__.py": "",
     "mailer/models.py": """
         from django.db import models
@@ -187,6 +197,7 @@ PROJECT = {
         from django.utils.safestring import SafeString, mark_safe
 
         from events.logic import summarize
+        from events.values import Pair
         from mailer.models import MailTemplate
 
 
@@ -222,7 +233,7 @@ PROJECT = {
 
 
         def echo(value):
-            return {"type": type(value).__name__, "value": value}
+            return {"type": type(value).__name__, "value": value, "pair": isinstance(value, Pair)}
 
 
         def summary(template, thing):
@@ -306,6 +317,15 @@ SCRIPT = textwrap.dedent(
     case("lazy_text", lambda: echo(gettext_lazy("Hello")))
     case("tag_lookalike", lambda: echo({"__decompose__": "model", "label": "x.Y"}))
     case("queryset_of_staying", lambda: echo(Event.objects.filter(pk=event.pk)))
+
+    def value_object():
+        from events.values import Pair
+
+        out = views.round_trip(Pair("a", mark_safe("<b>")))
+        return [out["type"], out["pair"], repr(out["value"]), isinstance(out["value"], Pair),
+                isinstance(out["value"].html, SafeString)]
+
+    case("value_object", value_object)
     case("call_back", summarised)
 
     def unsaved():
@@ -487,7 +507,7 @@ PROPERTY = textwrap.dedent(
             assert same(value, back), (value, wire, back)
 
     malformed = st.fixed_dictionaries({TAG: st.sampled_from(["safe", "decimal", "datetime", "date", "time", "uuid",
-                                                             "timedelta", "dict", "model", "nope"]),
+                                                             "timedelta", "dict", "model", "object", "nope"]),
                                        "value": st.none() | st.integers() | st.text(max_size=6) | st.lists(st.integers())})
 
     @settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -528,3 +548,8 @@ def test_a_returned_unsaved_moved_instance_is_an_unsaved_stand_in_that_saves_int
     # pretalx: render_template_to_mail returns an unsaved QueuedMail the caller saves or sends
     value = _ok(run, "unsaved_moved_instance", 3)
     assert value == [["MailTemplate", None, "Draft"], True, ["Hi", "Bye", "Draft"]]
+
+
+def test_a_plain_value_object_arrives_as_its_class_with_its_state(run: dict[str, Any]) -> None:
+    # pretalx: safe_extra_context's EmailAlternativeString arrived as its str(): "must be a SafeString ... got 'str'"
+    assert _ok(run, "value_object") == ["Pair", True, "Pair('a', '<b>')", True, True]
