@@ -271,6 +271,9 @@ class _ServiceSide(BehaviourPart):
         self._rc_functions = {}
         self._rc_globals: dict[str, str] = dict.fromkeys(monolith_module_globals(), "generated")
         self._rc_globals.update(dict.fromkeys(self._callbacks.values(), "call back"))
+        rw = self._rewrites  # what monolith.py defines below the classes for staying names it cannot copy
+        for dotted in sorted({*rw.stand_ins, *rw.signal_classes, *rw.admin_sites}):
+            self._rc_globals.setdefault(dotted.rpartition(".")[2], f"stand-in {dotted}")
         self._rc_imports: set[str] = set()
         self._rc_helpers: dict[tuple[str, str], str | None] = {}
         self._rc_helper_code = []
