@@ -265,22 +265,36 @@ _HELD_BY_CLIENT = frozenset(
 )
 
 
-def _strings_left(text: str) -> set[str]:
-    """The string constants of a migration outside what the client holds (``service_migration(...)``,
-    ``historical(...)``, the cut's fields); empty when it does not parse."""
+def _labels_left(text: str) -> set[str]:
+    """The app labels a migration still names outside what the client holds (``service_migration(...)``,
+    ``historical(...)``, the cut's fields): ``apps.get_model("app", ...)`` / ``("app.Model")``, a relation's
+    ``to="app.model"``, a ``("app", "0001_x")`` pair; empty when it does not parse."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return set()
+
+    def text_of(node: ast.AST) -> str | None:
+        return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
     out: set[str] = set()
     stack: list[ast.AST] = [tree]
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in _HELD_BY_CLIENT:
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in _HELD_BY_CLIENT:
                 continue
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            out.add(node.value)
+            first = text_of(node.args[0]) if node.args else None
+            if name == "get_model" and first:
+                out.add(first.split(".", 1)[0])
+            to = next((text_of(k.value) for k in node.keywords if k.arg == "to"), None)
+            if to and "." in to:
+                out.add(to.split(".", 1)[0])
+        elif isinstance(node, ast.Tuple) and len(node.elts) == 2:
+            pair = [text_of(e) for e in node.elts]
+            if pair[0] and pair[1] and re.fullmatch(r"\d{4}_\w+|__first__|__latest__", pair[1]):
+                out.add(pair[0])
         stack.extend(ast.iter_child_nodes(node))
     return out
 
@@ -298,9 +312,9 @@ def _history_notes(root: Path, plan: ExtractionPlan, changes: dict[str, str]) ->
         text = changes.get(rel) or read_text(root, rel)
         if text is None:
             continue
-        named = _strings_left(text)
+        named = _labels_left(text)
         for app in plan.apps:
-            if app in named or any(n.startswith(app + ".") for n in named):
+            if app in named:
                 out.append(
                     f"{rel} still names {app} (a model read in RunPython, or a form the rewire does not rewrite), "
                     f"which is not installed in remote mode: edit it before building a database in remote mode"
