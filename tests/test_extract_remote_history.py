@@ -98,6 +98,24 @@ PROJECT = {
     """,
 }
 
+#: a data migration of the staying app reading the moved app's models
+DATA_MIGRATION = """
+    from django.db import migrations
+
+
+    def name_shelves(apps, schema_editor):
+        Book = apps.get_model("library", "Book")
+        Shelf = apps.get_model("shelf", "Shelf")
+        for shelf in Shelf.objects.filter(name=""):
+            shelf.name = Book.objects.first().title
+            shelf.save()
+
+
+    class Migration(migrations.Migration):
+        dependencies = [("shelf", "0001_initial"), ("library", "0001_initial")]
+        operations = [migrations.RunPython(name_shelves, migrations.RunPython.noop)]
+"""
+
 REMOTE = {"DECOMPOSE_LIBRARY_MODE": "remote", "DECOMPOSE_LIBRARY_URL": "http://127.0.0.1:9",
           "DECOMPOSE_LIBRARY_TOKEN": "t0ken", "DECOMPOSE_LIBRARY_IDENTITY_KEY": "k" * 32}  # fmt: skip
 
@@ -113,6 +131,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     made = _run(root, root.parent / "make.sqlite3", "makemigrations", "library", "shelf")
     assert made.returncode == 0, made.stdout + made.stderr
     assert "('library', '0001_initial')" in (root / "proj/shelf/migrations/0001_initial.py").read_text()
+    write_project(root, {"proj/shelf/migrations/0002_name_shelves.py": DATA_MIGRATION})
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     result = CliRunner().invoke(cli, ["extract", str(root), "--service", "library", "--apps", "library",
                                       "--out", str(root.parent / "out"), "--apply", "--force"])  # fmt: skip
@@ -132,6 +151,8 @@ def test_the_rewire_keeps_the_base_cuts_the_relations_and_holds_the_dependency_t
     assert "migrations.CreateModel(" in history
     # the relations of the history: as written when local, their cut form when remote
     assert 'proj.services.fields.historical("library", models.ManyToManyField(' in history
+    data = (project / "proj/shelf/migrations/0002_name_shelves.py").read_text()
+    assert 'migrations.RunPython(proj.services.fields.unless_remote("library", name_shelves),' in data
     kept = (project / "proj/services/library_bases.py").read_text()
     assert "class Stamped(models.Model):" in kept and "from proj.library.labels import short" in kept
     assert "class Book" not in kept
@@ -165,8 +186,9 @@ def test_local_then_remote_migrate_and_the_relations_in_both_modes(project: Path
 
 def test_a_database_built_in_remote_mode(project: Path, tmp_path: Path) -> None:
     """A test database of remote mode is built from the staying history: its relations to the moved models are
-    what the cut makes of them there (before: "Related model 'library.book' cannot be resolved"), and the join
-    table of the many-to-many relation is made after migrate."""
+    what the cut makes of them there (before: "Related model 'library.book' cannot be resolved"), its data
+    migration reading library's models is skipped (before: "No installed app with label 'library'"), and the
+    join table of the many-to-many relation is made after migrate."""
     db = tmp_path / "fresh.sqlite3"
     for args in (("migrate", "--noinput"), ("makemigrations", "--check", "--dry-run")):
         out = _run(project, db, *args, **REMOTE)
@@ -181,7 +203,7 @@ def test_a_second_run_keeps_the_kept_base(project: Path) -> None:
     """A second run reads staying imports already pointing at the client: the names found by the first run
     (the kept base) stay exported, so neither mode breaks."""
     files = ("proj/services/library.py", "proj/services/library_bases.py", "proj/shelf/models.py",
-             "proj/shelf/migrations/0001_initial.py")  # fmt: skip
+             "proj/shelf/migrations/0001_initial.py", "proj/shelf/migrations/0002_name_shelves.py")  # fmt: skip
     before = {f: (project / f).read_text() for f in files}
     result = CliRunner().invoke(cli, ["extract", str(project), "--service", "library", "--apps", "library",
                                       "--out", str(project.parent / "out"), "--apply", "--force"])  # fmt: skip

@@ -261,7 +261,14 @@ def is_test_support(rel: str, source: str | None) -> bool:
 
 #: the client's forms of a staying migration's references to a moved app (fields.py)
 _HELD_BY_CLIENT = frozenset(
-    {"service_migration", "historical", "ServiceForeignKey", "ServiceOneToOneField", "ServiceManyToManyField"}
+    {
+        "service_migration",
+        "historical",
+        "unless_remote",
+        "ServiceForeignKey",
+        "ServiceOneToOneField",
+        "ServiceManyToManyField",
+    }
 )
 
 
@@ -277,10 +284,19 @@ def _labels_left(text: str) -> set[str]:
     def text_of(node: ast.AST) -> str | None:
         return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
+    skipped = {  # RunPython code run only when local
+        a.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "unless_remote"
+        for a in n.args
+        if isinstance(a, ast.Name)
+    }
     out: set[str] = set()
     stack: list[ast.AST] = [tree]
     while stack:
         node = stack.pop()
+        if isinstance(node, ast.FunctionDef) and node.name in skipped:
+            continue
         if isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             if name in _HELD_BY_CLIENT:
@@ -695,6 +711,11 @@ def _moved_migration_dependencies(
                 notes.append(
                     f"{rel}: its dependencies on {', '.join(sorted(set(cm.rewritten)))} hold only when {plan.service} "
                     "is local (remote mode does not load the moved apps' migrations)"
+                )
+            if cm.skipped:
+                notes.append(
+                    f"{rel}: its RunPython code reading moved models ({', '.join(sorted(set(cm.skipped)))}) runs only "
+                    f"when {plan.service} is local (fields.unless_remote)"
                 )
             if cm.relations:
                 notes.append(

@@ -131,7 +131,10 @@ class MovedMigrationDependencies(VisitorBasedCodemodCommand):
     is that field when the service is local, and when it is remote the field the cut migration makes of it
     (the id column; the join table's ids), since remote mode's migration state has no model of the moved app
     (a database built in remote mode, a test database, stopped at "Related model 'catalog.product' cannot be
-    resolved"). Local mode's graph and operations are unchanged, and running it again changes nothing.
+    resolved"). A ``RunPython`` function of the file reading a moved app's models (``apps.get_model("catalog",
+    ...)``) becomes ``<client>.fields.unless_remote("catalog", <function>)``: run when local, skipped when
+    remote (a database built there has no rows to fix, one migrated in local mode applied it already). Local
+    mode's graph and operations are unchanged, and running it again changes nothing.
 
     >>> import libcst as cst
     >>> from libcst.codemod import CodemodContext
@@ -163,7 +166,22 @@ class MovedMigrationDependencies(VisitorBasedCodemodCommand):
         self.rewritten: list[str] = []
         #: the relations to moved models wrapped (``"ForeignKey to catalog.product"``)
         self.relations: list[str] = []
+        #: module-level functions reading a moved app's models → that app (RunPython code run only when local)
+        self.reading: dict[str, str] = {}
+        #: the RunPython functions wrapped
+        self.skipped: list[str] = []
         self._depth = 0
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        """The module's functions whose code reads a moved app's models (``apps.get_model("catalog", ...)``)."""
+        for stmt in node.body:
+            if isinstance(stmt, cst.FunctionDef):
+                found = _ModelsRead()
+                stmt.visit(found)
+                apps = sorted({app for app, _model in found.models if app in self.services})
+                if apps:
+                    self.reading[stmt.name.value] = apps[0]
+        return True
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self._depth += 1
@@ -177,19 +195,37 @@ class MovedMigrationDependencies(VisitorBasedCodemodCommand):
         return False
 
     def visit_Call(self, node: cst.Call) -> bool:
-        func = node.func
-        return not (isinstance(func, cst.Attribute) and func.attr.value == "historical")  # wrapped by an earlier run
+        func = node.func  # not into what an earlier run wrapped
+        return not (isinstance(func, cst.Attribute) and func.attr.value in ("historical", "unless_remote"))
+
+    def _run_python(self, call: cst.Call) -> cst.Call:
+        """``RunPython(code, reverse_code)`` with each function reading a moved app's models run only when local."""
+        args = []
+        for i, a in enumerate(call.args):
+            role = a.keyword.value if a.keyword is not None else ("code", "reverse_code")[i] if i < 2 else ""
+            name = a.value.value if isinstance(a.value, cst.Name) else None
+            if role in ("code", "reverse_code") and name in self.reading:
+                app = self.reading[name]
+                wrapped = cst.parse_expression(f'{self.fields_module}.unless_remote("{self.services[app]}", {name})')
+                a = a.with_changes(value=wrapped)
+                self.skipped.append(name)
+                AddImportsVisitor.add_needed_import(self.context, self.fields_module)
+            args.append(a)
+        return call.with_changes(args=args)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         func = updated_node.func
         kind = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if self._depth == 1 and kind == "RunPython" and self.reading:
+            return self._run_python(updated_node)
         if self._depth != 1 or kind not in _RELATIONS:
             return updated_node
         to = next((a.value for a in updated_node.args if a.keyword is not None and a.keyword.value == "to"), None)
         if to is None and updated_node.args and updated_node.args[0].keyword is None:
             to = updated_node.args[0].value
-        label = to.evaluated_value if isinstance(to, cst.SimpleString) else None
-        app = label.split(".", 1)[0] if isinstance(label, str) and "." in label else None
+        value = to.evaluated_value if isinstance(to, cst.SimpleString) else None
+        label = value if isinstance(value, str) else ""
+        app = label.split(".", 1)[0] if "." in label else None
         if app not in self.services:
             return updated_node
         AddImportsVisitor.add_needed_import(self.context, self.fields_module)
