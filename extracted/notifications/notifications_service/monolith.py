@@ -242,8 +242,8 @@ class RemoteRef:
         known = FIELDS.get(label)
         if known is not None and name not in known:
             raise RemoteFieldMissing(
-                f"{label}.{name} is not a field of {label} (none of its fields decompose found): a property or "
-                "method of the monolith's model, which "
+                f"{label}.{name} is not a field of {label} (none of its fields decompose found): a property, method "
+                "or related set of the monolith's model, which "
                 f"the service does not have (reference {label} {self.pk}); send what it computes as an argument, "
                 "or make it a call to the monolith's API"
             )
@@ -458,9 +458,11 @@ class _Unencodable(Exception):
     """A value that has no faithful JSON form (only raised when ``strict``)."""
 
 
-def encode(value: object, depth: int = 1, *, strict: bool = False) -> Any:
+def encode(value: object, depth: int = 1, *, strict: bool = False, objects: bool = True) -> Any:
     """The typed JSON form of ``value`` (see above); ``depth``: levels of forward relations sent with a model
-    instance. An object with no JSON form is its ``str()``, or raises :class:`_Unencodable` when ``strict``."""
+    instance. A plain value object is its class and state (:func:`_object`; not when ``objects`` is false: a
+    value only the sender's classes can rebuild); an object with no JSON form is its ``str()``, or raises
+    :class:`_Unencodable` when ``strict``."""
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, str):
@@ -491,14 +493,14 @@ def encode(value: object, depth: int = 1, *, strict: bool = False) -> Any:
                     pass
         return {TAG: "model", "label": meta.label, "pk": encode(value.pk), "fields": fields}
     if isinstance(value, dict):
-        out = {str(k): encode(v, depth, strict=strict) for k, v in value.items()}
+        out = {str(k): encode(v, depth, strict=strict, objects=objects) for k, v in value.items()}
         return {TAG: "dict", "value": out} if TAG in out else out
     from django.db.models import QuerySet
 
     if isinstance(value, (list, tuple, QuerySet)):
-        return [encode(v, depth, strict=strict) for v in value]
+        return [encode(v, depth, strict=strict, objects=objects) for v in value]
     if isinstance(value, (set, frozenset)):
-        return sorted((encode(v, depth, strict=strict) for v in value), key=repr)
+        return sorted((encode(v, depth, strict=strict, objects=objects) for v in value), key=repr)
     if isinstance(value, decimal.Decimal):
         return {TAG: "decimal", "value": str(value)}
     if isinstance(value, datetime.datetime):
@@ -516,10 +518,76 @@ def encode(value: object, depth: int = 1, *, strict: bool = False) -> Any:
     if isinstance(value, Promise):
         return str(value)  # a lazy translation: its text in the active language
     if hasattr(value, "__dataclass_fields__"):
-        return {k: encode(getattr(value, k), depth, strict=strict) for k in value.__dataclass_fields__}  # type: ignore[attr-defined]
+        return {k: encode(getattr(value, k), depth, strict=strict, objects=objects) for k in value.__dataclass_fields__}  # type: ignore[attr-defined]
+    tagged = _object(value, depth) if objects else None
+    if tagged is not None:
+        return tagged
     if strict:
         raise _Unencodable(value)
     return str(value)
+
+
+def _object(value: object, depth: int) -> dict[str, Any] | None:
+    """A plain value object of a class both sides have (pretalx's EmailAlternativeString, i18nfield's LazyI18nString):
+    its class and its state (``__getstate__``, as pickle takes it), each value with a faithful form; else None."""
+    cls = type(value)
+    if cls.__module__ in ("builtins", "__main__") or "<" in cls.__qualname__ or not _plain_class(cls):
+        return None
+    try:
+        state = value.__getstate__()
+        if isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict):  # __slots__
+            state = {**(state[0] or {}), **state[1]}
+        if not isinstance(state, dict) or not state:
+            return None
+        encoded = {str(k): encode(v, depth, strict=True) for k, v in state.items()}
+        text = str(value)
+    except Exception:  # noqa: BLE001 (no faithful form)
+        return None
+    return {TAG: "object", "class": f"{cls.__module__}:{cls.__qualname__}", "state": encoded, "text": text}
+
+
+class _Unloaded(str):
+    """A value object whose class this process has not loaded: its text, and an AttributeError naming the class for
+    anything else asked of it."""
+
+    def __new__(cls, text: str, dotted: str) -> _Unloaded:
+        obj = super().__new__(cls, text)
+        obj._class = dotted
+        return obj
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(
+            f"{name!r}: a {self._class} arrived here as its text only (its module is not loaded in this process)"
+        )
+
+
+def _plain_class(cls: type) -> bool:
+    """Pickled by its state alone (no ``__reduce__`` of its own): what :func:`_object` can carry."""
+    return cls.__reduce_ex__ is object.__reduce_ex__ and cls.__reduce__ is object.__reduce__
+
+
+def _rebuild_object(value: dict[str, Any]) -> Any:
+    """A tagged value object: an instance of its class when this process has loaded that class's module (nothing is
+    imported for what arrives), its state set as pickle does; else the text it was sent with."""
+    import sys
+
+    dotted, state, text = value.get("class"), value.get("state"), value.get("text")
+    if not isinstance(dotted, str) or ":" not in dotted or not isinstance(state, dict) or not isinstance(text, str):
+        raise WireError("a tagged object has a class 'module:Name', a dict state and a text")
+    module, _, qualname = dotted.partition(":")
+    cls: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        cls = getattr(cls, part, None)
+    if not isinstance(cls, type) or not _plain_class(cls):
+        return _Unloaded(text, dotted)
+    obj = cls.__new__(cls)
+    decoded = {k: decode(v) for k, v in state.items()}
+    if hasattr(obj, "__setstate__") and type(obj).__setstate__ is not getattr(object, "__setstate__", None):
+        obj.__setstate__(decoded)
+    else:
+        for key, item in decoded.items():
+            object.__setattr__(obj, key, item)
+    return obj
 
 
 def _cached(field: Any, instance: object) -> bool:
@@ -601,6 +669,8 @@ def decode(value: object) -> Any:
         if not isinstance(inner, dict):
             raise WireError("a tagged dict has a dict value")
         return {k: decode(v) for k, v in inner.items()}
+    if kind == "object":
+        return _rebuild_object(value)
     if kind == "model":
         label, fields = value.get("label"), value.get("fields", {})
         if not isinstance(label, str) or label.count(".") != 1 or not isinstance(fields, dict):
