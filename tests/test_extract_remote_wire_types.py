@@ -113,7 +113,13 @@ PROJECT = {
     """,
     "events/views.py": """
         from mailer.models import MailTemplate
-        from mailer.services import draft, echo, has_changes, look_at, render_template, summary, templates_of
+        from mailer.services import (
+            count_matching, draft, echo, has_changes, look_at, render_template, summary, templates_of,
+        )
+
+
+        def matching(prefix):
+            return count_matching(MailTemplate.objects.all(), prefix)
 
 
         def new_template(event, subject):
@@ -242,6 +248,10 @@ PROJECT = {
 
         def draft(event_id, subject):
             return MailTemplate(event_id=event_id, subject=subject, text="draft")
+
+
+        def count_matching(rows, prefix):
+            return [type(rows).__name__, rows.filter(subject__startswith=prefix).count(), [r.subject for r in rows]]
     """,
 }
 
@@ -326,6 +336,7 @@ SCRIPT = textwrap.dedent(
                 isinstance(out["value"].html, SafeString)]
 
     case("value_object", value_object)
+    case("queryset_of_moved", lambda: views.matching("H"))
     case("call_back", summarised)
 
     def unsaved():
@@ -553,3 +564,9 @@ def test_a_returned_unsaved_moved_instance_is_an_unsaved_stand_in_that_saves_int
 def test_a_plain_value_object_arrives_as_its_class_with_its_state(run: dict[str, Any]) -> None:
     # pretalx: safe_extra_context's EmailAlternativeString arrived as its str(): "must be a SafeString ... got 'str'"
     assert _ok(run, "value_object") == ["Pair", True, "Pair('a', '<b>')", True, True]
+
+
+def test_a_queryset_of_moved_rows_arrives_as_a_queryset_of_the_service(run: dict[str, Any]) -> None:
+    # pretalx schedule: annotate_room_usage(queryset, event) got the queryset as its text ('str' has no 'annotate')
+    value = _ok(run, "queryset_of_moved", 2)  # the stand-in queryset's one evaluation, then the call
+    assert value == ["QuerySet", 1, ["Hi", "Bye"]]
