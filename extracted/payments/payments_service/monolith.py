@@ -312,16 +312,36 @@ class RemoteRefMembers(RemoteRef):
     cached properties, methods, inner classes: copied by the plan, filled in below). They run here, over the
     reference's fields and the monolith's remote ORM. Its instances have a ``__dict__`` (what a cached property
     stores into). A copied member that raises AttributeError (a field nobody sent) surfaces that error: Python
-    would otherwise ask ``__getattr__``, whose answer is that the name is no field."""
+    would otherwise ask ``__getattr__``, whose answer is that the name is no field (the error is kept aside, the
+    member never runs twice)."""
+
+    def __getattribute__(self, name: str) -> Any:
+        try:
+            return object.__getattribute__(self, name)
+        except AttributeError as exc:
+            if _copied_member(type(self), name):
+                object.__getattribute__(self, "__dict__")[_MEMBER_ERROR] = (name, exc)
+            raise
 
     def __getattr__(self, name: str) -> Any:
-        for klass in type(self).__mro__:
-            if klass is RemoteRefMembers:
-                break
-            member = vars(klass).get(name)
-            if member is not None and hasattr(member, "__get__"):
-                return member.__get__(self, type(self))  # run again: its own AttributeError, with its message
+        failed = object.__getattribute__(self, "__dict__").pop(_MEMBER_ERROR, None)
+        if failed is not None and failed[0] == name:
+            raise failed[1]
         return RemoteRef.__getattr__(self, name)
+
+
+#: where a reference keeps the AttributeError a copied member raised, for ``__getattr__`` to raise it again
+_MEMBER_ERROR = "__decompose_member_error__"
+
+
+def _copied_member(cls: type, name: str) -> bool:
+    """Whether ``name`` is a member copied into reference class ``cls`` (or a class between it and RemoteRefMembers)."""
+    for klass in cls.__mro__:
+        if klass is RemoteRefMembers:
+            return False
+        if name in vars(klass):
+            return True
+    return False
 
 
 #: label of a monolith model → its accessors of the moved models' foreign keys to it (``event.mail_templates``)
