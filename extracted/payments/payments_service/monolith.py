@@ -28,6 +28,7 @@ import os
 import urllib.error
 import urllib.request
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -491,9 +492,9 @@ def encode(value: object, depth: int = 1, *, strict: bool = False, objects: bool
         return {TAG: "safe", "value": str.__str__(value)} if isinstance(value, SafeData) else str.__str__(value)
     if isinstance(value, RemoteRef):
         data = object.__getattribute__(value, "_data")
-        fields = {k: encode(v, 0) for k, v in data.items() if not isinstance(v, (RemoteRef, RelatedRows))}
+        fields = {k: encode(v, 0, objects=objects) for k, v in data.items() if not isinstance(v, (RemoteRef, RelatedRows))}
         if depth > 0:
-            fields.update({k: encode(v, 0) for k, v in data.items() if isinstance(v, RemoteRef)})
+            fields.update({k: encode(v, 0, objects=objects) for k, v in data.items() if isinstance(v, RemoteRef)})
         return {TAG: "model", "label": value.label, "pk": encode(value.pk), "fields": fields}
     if isinstance(value, type):
         if strict:
@@ -501,14 +502,14 @@ def encode(value: object, depth: int = 1, *, strict: bool = False, objects: bool
         return str(value)
     meta = getattr(value, "_meta", None)
     if meta is not None and hasattr(value, "pk") and hasattr(meta, "concrete_fields"):
-        fields = {f.attname: encode(getattr(value, f.attname), 0) for f in meta.concrete_fields}
+        fields = {f.attname: encode(getattr(value, f.attname), 0, objects=objects) for f in meta.concrete_fields}
         if depth > 0:
             for f in meta.concrete_fields:
                 if not f.is_relation or fields.get(f.attname) is None:
                     continue
                 try:  # a row of this service's tables, or one already read: never a call to the monolith for it
                     if _cached(f, value) or getattr(f.related_model._meta, "app_label", "") in OWN_APPS:
-                        fields[f.name] = encode(getattr(value, f.name), depth - 1)
+                        fields[f.name] = encode(getattr(value, f.name), depth - 1, objects=objects)
                 except Exception:  # noqa: BLE001 (a missing row: the id only)
                     pass
         return {TAG: "model", "label": meta.label, "pk": encode(value.pk), "fields": fields}
@@ -547,22 +548,37 @@ def encode(value: object, depth: int = 1, *, strict: bool = False, objects: bool
     return str(value)
 
 
+#: the value objects being encoded, outermost first (:func:`_object`): a cycle or a deeper graph is no value
+_ENCODING: ContextVar[tuple[int, ...]] = ContextVar("decompose_encoding", default=())
+#: how many value objects may nest in one another's state
+MAX_OBJECT_NESTING = 4
+
+
 def _object(value: object, depth: int) -> dict[str, Any] | None:
     """A plain value object of a class both sides have (pretalx's EmailAlternativeString, i18nfield's LazyI18nString):
-    its class and its state (``__getstate__``, as pickle takes it), each value with a faithful form; else None."""
+    its class and its state (``__getstate__``, as pickle takes it), each value with a faithful form; else None.
+    An object reached again through its own state (a cycle), or nested deeper than :data:`MAX_OBJECT_NESTING`
+    value objects, has none: its graph is no value (encoding it did not end)."""
     cls = type(value)
     if cls.__module__ in ("builtins", "__main__") or "<" in cls.__qualname__ or not _plain_class(cls):
         return None
+    within = _ENCODING.get()
+    if id(value) in within or len(within) >= MAX_OBJECT_NESTING:
+        return None
+    token = _ENCODING.set((*within, id(value)))
     try:
         state = value.__getstate__()
         if isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict):  # __slots__
             state = {**(state[0] or {}), **state[1]}
         if not isinstance(state, dict) or not state:
             return None
-        encoded = {str(k): encode(v, depth, strict=True) for k, v in state.items()}
+        # its state: plain values and model instances, no further value object (an object graph, a cycle)
+        encoded = {str(k): encode(v, 0, strict=True, objects=False) for k, v in state.items()}
         text = str(value)
     except Exception:  # noqa: BLE001 (no faithful form)
         return None
+    finally:
+        _ENCODING.reset(token)
     return {TAG: "object", "class": f"{cls.__module__}:{cls.__qualname__}", "state": encoded, "text": text}
 
 
