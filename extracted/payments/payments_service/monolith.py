@@ -609,8 +609,10 @@ def _queryset(value: Any, depth: int, strict: bool, objects: bool) -> Any:
 def _is_queryset(value: Any) -> bool:
     from django.db.models import QuerySet
 
-    return isinstance(value, QuerySet) or (type(value).__name__.endswith("QuerySet") and hasattr(value, "model")
-                                           and hasattr(value, "__iter__"))
+    if isinstance(value, QuerySet):
+        return True
+    # a remote ORM's (its generated subclasses with a model's own methods too: their names are the model's)
+    return any(c.__name__ == "RemoteQuerySet" for c in type(value).__mro__) and hasattr(value, "model")
 
 
 def _ordered(model: Any, pks: list[Any]) -> Any:
