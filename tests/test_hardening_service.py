@@ -372,7 +372,8 @@ def test_an_event_the_monolith_cannot_take_waits_in_the_outbox_and_never_rolls_b
     assert relay() == "delivered 1, pending 0"
     assert monolith.paths() == ["/api/v1/events/payment_captured"]  # the event, and no second call back
     assert monolith.received[0][2] == first_key  # the same Idempotency-Key on every delivery
-    assert monolith.received[0][3]["payment"]["id"] == payment["id"]
+    sent = monolith.received[0][3]["payment"]  # the typed encoding of values on the wire: a tagged reference
+    assert sent["__decompose__"] == "model" and sent["label"] == "payments.Payment" and sent["pk"] == payment["id"]
     assert relay() == "delivered 0, pending 0"
 
 
