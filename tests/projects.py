@@ -12,7 +12,8 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -110,3 +111,58 @@ class RunningService:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def _serve(url: str, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"{url}: the server exited with {proc.returncode}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not start")
+
+
+@contextmanager
+def monolith_and_service(mono: Path, service: Path, name: str, tmp: Path, *, token: str, identity_key: str,
+                         secret: str) -> Iterator[dict[str, object]]:  # fmt: skip
+    """A rewired hand-written monolith (its database ``MONOLITH_DB``) with ``name`` remote and its service, each
+    migrated and served by ``runserver`` on its own loopback port, each knowing the other, while the block runs:
+    ``mono_env``, ``svc_env``, ``mono_url``, ``mono_log``, ``svc_log``, ``db`` (the monolith's), ``svc_db``."""
+    mono_port, svc_port = free_port(), free_port()
+    prefix = "DECOMPOSE_" + name.upper().replace("-", "_")
+    mono_env = {**clean_env(), "MONOLITH_DB": str(tmp / "mono.sqlite3"), "PYTHONDONTWRITEBYTECODE": "1",
+                f"{prefix}_MODE": "remote", f"{prefix}_URL": f"http://127.0.0.1:{svc_port}", f"{prefix}_TOKEN": token,
+                f"{prefix}_INBOUND_TOKEN": token, f"{prefix}_IDENTITY_KEY": identity_key}  # fmt: skip
+    svc_env = {**clean_env(), "DATABASE_URL": f"sqlite:///{tmp / 'svc.sqlite3'}", "DECOMPOSE_SERVICE_TOKEN": token,
+               "DJANGO_SECRET_KEY": secret, "DECOMPOSE_IDENTITY_KEY": identity_key,
+               "MONOLITH_URL": f"http://127.0.0.1:{mono_port}", "MONOLITH_TOKEN": token, "PYTHONDONTWRITEBYTECODE": "1",
+               "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}  # fmt: skip
+    for folder, env in ((mono, mono_env), (service, svc_env)):
+        run = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=folder, env=env,
+                             capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    mono_log, svc_log = tmp / "mono.log", tmp / "svc.log"
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        for folder, env, port, log in ((mono, mono_env, mono_port, mono_log), (service, svc_env, svc_port, svc_log)):
+            with log.open("a") as handle:
+                proc = subprocess.Popen(
+                    [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                    cwd=folder, env=env, stdout=handle, stderr=handle, text=True,
+                )  # fmt: skip
+            procs.append(proc)
+            _serve(f"http://127.0.0.1:{port}/", proc)
+        yield {"mono_env": mono_env, "svc_env": svc_env, "mono_url": f"http://127.0.0.1:{mono_port}",
+               "mono_log": mono_log, "svc_log": svc_log, "db": tmp / "mono.sqlite3", "svc_db": tmp / "svc.sqlite3"}  # fmt: skip
+    finally:
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -15,7 +15,6 @@ code through the client, the moved code creates and reads a staying row in the m
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from projects import free_port, write_project
+from projects import monolith_and_service, write_project
 
 from decompose.cli import cli
 
@@ -201,24 +200,6 @@ PROJECT = {
 }
 
 
-def _base_env() -> dict[str, str]:
-    drop = ("DJANGO_", "DATABASE_", "MONOLITH_", "DECOMPOSE_", "PYTEST_")
-    return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-
-
-def _wait(url: str, proc: subprocess.Popen[str]) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"{url}: the server exited with {proc.returncode}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not start")
 
 
 @pytest.fixture(scope="module")
@@ -235,40 +216,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obj
     )
     assert result.exit_code == 0, result.output
     service = out / "billing"
-    mono_port, svc_port = free_port(), free_port()
-    mono_env = {**_base_env(), "MONOLITH_DB": str(tmp / "mono.sqlite3"), "PYTHONDONTWRITEBYTECODE": "1",
-                "DECOMPOSE_BILLING_MODE": "remote", "DECOMPOSE_BILLING_URL": f"http://127.0.0.1:{svc_port}",
-                "DECOMPOSE_BILLING_TOKEN": TOKEN, "DECOMPOSE_BILLING_INBOUND_TOKEN": TOKEN,
-                "DECOMPOSE_BILLING_IDENTITY_KEY": IDENTITY_KEY}  # fmt: skip
-    svc_env = {**_base_env(), "DATABASE_URL": f"sqlite:///{tmp / 'svc.sqlite3'}", "DECOMPOSE_SERVICE_TOKEN": TOKEN,
-               "DJANGO_SECRET_KEY": "monolith-orm-secret-key-0123456789", "DECOMPOSE_IDENTITY_KEY": IDENTITY_KEY,
-               "MONOLITH_URL": f"http://127.0.0.1:{mono_port}", "MONOLITH_TOKEN": TOKEN, "PYTHONDONTWRITEBYTECODE": "1",
-               "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}  # fmt: skip
-    for folder, env in ((mono, mono_env), (service, svc_env)):
-        run = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=folder, env=env,
-                             capture_output=True, text=True, timeout=300)  # fmt: skip
-        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
-    mono_log, svc_log = tmp / "mono.log", tmp / "svc.log"
-    procs = []
-    try:
-        for folder, env, port, log in ((mono, mono_env, mono_port, mono_log), (service, svc_env, svc_port, svc_log)):
-            with log.open("a") as handle:
-                proc = subprocess.Popen(
-                    [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                    cwd=folder, env=env, stdout=handle, stderr=handle, text=True,
-                )  # fmt: skip
-            procs.append(proc)
-            _wait(f"http://127.0.0.1:{port}/", proc)
-        yield {"mono": mono, "service": service, "mono_env": mono_env, "mono_url": f"http://127.0.0.1:{mono_port}",
-               "mono_log": mono_log, "db": tmp / "mono.sqlite3", "svc_env": svc_env}  # fmt: skip
-    finally:
-        for proc in procs:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with monolith_and_service(mono, service, "billing", tmp, token=TOKEN, identity_key=IDENTITY_KEY,
+                              secret="monolith-orm-secret-key-0123456789") as run:
+        yield {"mono": mono, "service": service, **{k: run[k] for k in ("mono_env", "mono_url", "mono_log", "db", "svc_env")}}
 
 
 def _requests(log: Path, kind: str, model: str = "Customer") -> int:

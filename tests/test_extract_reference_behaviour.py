@@ -15,7 +15,6 @@ through the client with a staying instance, the moved code reads its members on 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from projects import MANAGE_PY, free_port, write_project
+from projects import MANAGE_PY, monolith_and_service, write_project
 
 from decompose.cli import cli
 
@@ -207,24 +206,6 @@ PROJECT = {
 }
 
 
-def _base_env() -> dict[str, str]:
-    drop = ("DJANGO_", "DATABASE_", "MONOLITH_", "DECOMPOSE_", "PYTEST_")
-    return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-
-
-def _wait(url: str, proc: subprocess.Popen[str]) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"{url}: the server exited with {proc.returncode}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not start")
 
 
 @pytest.fixture(scope="module")
@@ -246,40 +227,9 @@ def deployed(extracted: dict[str, Path]) -> Iterator[dict[str, object]]:
     pytest.importorskip("rest_framework")
     pytest.importorskip("httpx")
     tmp, mono, service = extracted["tmp"], extracted["mono"], extracted["service"]
-    mono_port, svc_port = free_port(), free_port()
-    mono_env = {**_base_env(), "MONOLITH_DB": str(tmp / "mono.sqlite3"), "PYTHONDONTWRITEBYTECODE": "1",
-                "DECOMPOSE_PLANNING_MODE": "remote", "DECOMPOSE_PLANNING_URL": f"http://127.0.0.1:{svc_port}",
-                "DECOMPOSE_PLANNING_TOKEN": TOKEN, "DECOMPOSE_PLANNING_INBOUND_TOKEN": TOKEN,
-                "DECOMPOSE_PLANNING_IDENTITY_KEY": IDENTITY_KEY}  # fmt: skip
-    svc_env = {**_base_env(), "DATABASE_URL": f"sqlite:///{tmp / 'svc.sqlite3'}", "DECOMPOSE_SERVICE_TOKEN": TOKEN,
-               "DJANGO_SECRET_KEY": "reference-behaviour-key-0123456789", "DECOMPOSE_IDENTITY_KEY": IDENTITY_KEY,
-               "MONOLITH_URL": f"http://127.0.0.1:{mono_port}", "MONOLITH_TOKEN": TOKEN, "PYTHONDONTWRITEBYTECODE": "1",
-               "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}  # fmt: skip
-    for folder, env in ((mono, mono_env), (service, svc_env)):
-        run = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=folder, env=env,
-                             capture_output=True, text=True, timeout=300)  # fmt: skip
-        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
-    mono_log, svc_log = tmp / "mono.log", tmp / "svc.log"
-    procs = []
-    try:
-        for folder, env, port, log in ((mono, mono_env, mono_port, mono_log), (service, svc_env, svc_port, svc_log)):
-            with log.open("a") as handle:
-                proc = subprocess.Popen(
-                    [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                    cwd=folder, env=env, stdout=handle, stderr=handle, text=True,
-                )  # fmt: skip
-            procs.append(proc)
-            _wait(f"http://127.0.0.1:{port}/", proc)
-        yield {"mono": mono, "service": service, "mono_env": mono_env, "svc_env": svc_env, "mono_log": mono_log,
-               "svc_db": tmp / "svc.sqlite3"}  # fmt: skip
-    finally:
-        for proc in procs:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with monolith_and_service(mono, service, "planning", tmp, token=TOKEN, identity_key=IDENTITY_KEY,
+                              secret="reference-behaviour-key-0123456789") as run:
+        yield {"mono": mono, "service": service, **{k: run[k] for k in ("mono_env", "svc_env", "mono_log", "svc_db")}}
 
 
 def _requests(log: Path, kind: str, model: str) -> int:
