@@ -209,15 +209,18 @@ class _Objects:
 
 
 class RemoteRef:
-    """A model instance that lives in the monolith: its id and the fields sent with it."""
+    """A model instance that lives in the monolith: its id and the fields sent with it. A field nobody sent, of a
+    model the monolith serves to this service (:data:`MONOLITH_MODELS`), is loaded from the monolith on first read:
+    one query for all the row's fields, kept on the reference (:meth:`_load`)."""
 
     label = "monolith.Model"
-    __slots__ = ("pk", "_data")
+    __slots__ = ("pk", "_data", "_loaded")
     objects = _Objects()
 
     def __init__(self, pk: object, data: dict[str, Any] | None = None) -> None:
         object.__setattr__(self, "pk", pk)
         object.__setattr__(self, "_data", dict(data or {}))
+        object.__setattr__(self, "_loaded", False)
 
     @property
     def id(self) -> object:
@@ -240,6 +243,8 @@ class RemoteRef:
         label = type(self).label
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)  # protocols Python asks for (__html__, __iter__...): a plain "no"
+        if _loadable(label, name):
+            return self._load(name)
         known = FIELDS.get(label)
         if known is not None and name not in known:
             raise RemoteFieldMissing(
@@ -249,8 +254,45 @@ class RemoteRef:
                 "or make it a call to the monolith's API"
             )
         raise RemoteFieldMissing(
-            f"{label} {self.pk}: field {name!r} stays in the monolith; send it with the id or fetch it"
+            f"{label} {self.pk}: field {name!r} stays in the monolith; send it with the id or fetch it (the monolith "
+            f"does not serve {label} to this service: the service holds no reference of it the plan could see)"
         )
+
+    def _load(self, name: str) -> Any:
+        """Field ``name`` (a concrete field nobody sent) read from the monolith: the first such read loads all the
+        row's fields (one query through the monolith's remote ORM, the fields sent win); a foreign key to another
+        staying model is a reference, one to a moved model this service's row."""
+        label = type(self).label
+        pk = object.__getattribute__(self, "pk")
+        data = object.__getattribute__(self, "_data")
+        if not object.__getattribute__(self, "_loaded"):
+            from django.conf import settings
+
+            if not getattr(settings, "DECOMPOSE_SERVICES", {}).get("monolith", {}).get("url"):
+                raise RemoteFieldMissing(
+                    f"{label} {pk}: field {name!r} stays in the monolith and was not sent with the id; MONOLITH_URL is "
+                    "not set, so it cannot be read from the monolith: set MONOLITH_URL, or send the field"
+                )
+            row = stand_in(label)._base_manager.filter(pk=pk).first()
+            if row is None:
+                raise RemoteFieldMissing(f"{label} {pk}: no such row in the monolith (reading its field {name!r})")
+            for key, value in object.__getattribute__(row, "_data").items():
+                data.setdefault(key, value)
+            object.__setattr__(self, "_loaded", True)
+        target = RELATED.get(label, {}).get(name)
+        if target is not None and name not in data:
+            related_label, attname = target
+            related_pk = data.get(attname)
+            if related_pk is None:
+                return None
+            if related_label.split(".", 1)[0] in OWN_APPS:  # a row of this service
+                from django.apps import apps
+
+                return apps.get_model(related_label)._base_manager.filter(pk=related_pk).first()
+            data[name] = ref(related_label, related_pk)
+        if name not in data:
+            raise RemoteFieldMissing(f"{label} {pk}: the monolith did not send its field {name!r}")
+        return data[name]
 
     def __setattr__(self, name: str, value: object) -> None:
         object.__getattribute__(self, "_data")[name] = value
@@ -271,6 +313,22 @@ class RemoteRef:
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.pk, **object.__getattribute__(self, "_data")}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickle, copy and deepcopy (a model instance holding one): rebuilt by label, id and the fields it has
+        return (ref, (self.label, self.pk, dict(object.__getattribute__(self, "_data"))))
+
+
+#: label of a monolith model → its foreign keys' names → (target model label, id column) (filled in below from the
+#: plan): what a reference loaded from the monolith answers for them
+RELATED: dict[str, dict[str, tuple[str, str]]] = {}
+
+
+def _loadable(label: str, name: str) -> bool:
+    """Whether ``name`` is a concrete field (a column, or a foreign key by its name) of monolith model ``label``, which
+    the monolith serves to this service: a reference reads it from there."""
+    served = MONOLITH_MODELS.get(label)
+    return served is not None and (name in served[0] or name in RELATED.get(label, {}))
 
 
 class RemoteBehaviourMissing(RuntimeError):
@@ -407,6 +465,19 @@ def ref(label: str, pk: object, data: dict[str, Any] | None = None) -> RemoteRef
     if pk is None:
         return None
     return _ref_class(label)(pk, data)
+
+
+def held_ref(owner: Any, name: str, label: str, pk: object) -> RemoteRef | None:
+    """``owner.<name>``, a cut foreign key of a moved model's instance: the reference to monolith model ``label`` with
+    id ``pk``, kept on the instance while the id stays (as Django's descriptor caches the related row: what it
+    loaded from the monolith is loaded once)."""
+    if pk is None:
+        return None
+    held = owner.__dict__.setdefault("_decompose_refs", {})
+    found = held.get(name)
+    if found is None or found.pk != pk or found.label != label:
+        found = held[name] = ref(label, pk)
+    return found
 
 
 def generic_ref(content_type_id: object, object_id: object) -> RemoteRef | None:
@@ -946,6 +1017,11 @@ Order = _ref_class("orders.Order")
 FIELDS.update({
     'orders.Order': frozenset(('cancelled_at', 'coupon_code', 'created_at', 'currency', 'discount_total', 'id', 'paid_at', 'pk', 'placed_at', 'reference', 'shipping_address', 'shipping_address_id', 'shipping_method_code', 'shipping_total', 'status', 'subtotal', 'total', 'updated_at', 'user', 'user_id')),
 })
+# The staying models the moved code queries or writes, or holds references of (read-only): read (and written)
+# through the monolith.
+MONOLITH_MODELS.update({'orders.Order': ({'id': 'BigAutoField', 'created_at': 'DateTimeField', 'updated_at': 'DateTimeField', 'reference': 'CharField', 'user_id': 'BigIntegerField', 'status': 'CharField', 'shipping_address_id': 'BigIntegerField', 'shipping_method_code': 'CharField', 'currency': 'CharField', 'subtotal': 'DecimalField', 'discount_total': 'DecimalField', 'shipping_total': 'DecimalField', 'total': 'DecimalField', 'coupon_code': 'CharField', 'placed_at': 'DateTimeField', 'paid_at': 'DateTimeField', 'cancelled_at': 'DateTimeField'}, {}, None), 'shipping.Shipment': ({'id': 'BigAutoField', 'created_at': 'DateTimeField', 'updated_at': 'DateTimeField', 'full_name': 'CharField', 'line1': 'CharField', 'line2': 'CharField', 'city': 'CharField', 'postcode': 'CharField', 'country': 'CharField', 'order_id': 'BigIntegerField', 'method_id': 'BigIntegerField', 'status': 'CharField', 'tracking_number': 'CharField', 'weight_grams': 'PositiveIntegerField', 'dispatched_at': 'DateTimeField', 'delivered_at': 'DateTimeField'}, {}, None)})
+# Their foreign keys: what a reference loaded from the monolith answers for them.
+RELATED.update({'orders.Order': {'shipping_address': ('accounts.Address', 'shipping_address_id'), 'user': ('accounts.User', 'user_id')}, 'shipping.Shipment': {'method': ('shipping.ShippingMethod', 'method_id'), 'order': ('orders.Order', 'order_id')}})
 # The monolith's models' accessors of the relations to them: rows of this service, or of the monolith.
 REVERSE.update({'orders.Order': {'payments': ('payments.Payment', 'order')}})
 
