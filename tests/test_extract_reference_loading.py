@@ -101,6 +101,16 @@ PROJECT = {
                                          organiser=organiser)
             return template_text(make_template(event.pk))
     """,
+    "core/cache.py": """
+        from django.db.models import Model
+
+
+        class ObjectCache:
+            def __init__(self, obj):
+                if not isinstance(obj, Model):
+                    raise TypeError(f"{obj} is not a Model")
+                self.prefix = f"{obj._meta.object_name}:{obj.pk}"
+    """,
     "mail/__init__.py": "",
     "mail/models.py": """
         from django.db import models
@@ -133,6 +143,7 @@ PROJECT = {
             ]
     """,
     "mail/services.py": """
+        from core.cache import ObjectCache
         from mail.models import MailTemplate
 
 
@@ -149,6 +160,8 @@ PROJECT = {
                 template.event.organiser.name  # a staying model the service holds no reference of: not served
             except AttributeError as exc:
                 again.append(type(exc).__name__ + ": " + str(exc))
+            # a staying helper that takes model instances only (pretalx's ObjectRelatedCache(event))
+            again.append(ObjectCache(template.event).prefix)
             return "|".join(first + again)
     """,
 }
@@ -234,6 +247,7 @@ def test_a_reference_loads_its_fields_from_the_monolith_once(deployed: dict[str,
     assert parts[:5] == ["de", "PyCon", "2026-05-01", "de", "True"]
     assert parts[5].startswith("RemoteFieldMissing: core.Organiser 1: field 'name' stays in the monolith"), parts[5]
     assert "does not serve core.Organiser" in parts[5]
+    assert parts[6] == "Event:1"  # the reference is an instance of a Django model class, its _meta the monolith's
     time.sleep(0.5)  # runserver writes its access log line after the answer
     # one query for the event's row (five reads of its fields), none for the organiser, no command
     assert _requests(log, "query", "Event") == 1
