@@ -31,6 +31,9 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
+from django.db.models import Model
+from django.db.models.base import ModelBase, ModelState
+
 log = logging.getLogger(__name__)
 
 
@@ -208,10 +211,91 @@ class _Objects:
         return RemoteQuery(owner)
 
 
-class RemoteRef:
+class _RefOptions:
+    """``_meta`` of a reference class: what Django's ``Options`` says of the monolith's model that code reading a
+    model instance's ``_meta`` asks (its label and names, its primary key ``id``); it has no table here."""
+
+    abstract = False
+    proxy = False
+    swapped = None
+    managed = False
+    auto_created = False
+    parents: dict[Any, Any] = {}
+    many_to_many: tuple[Any, ...] = ()
+    private_fields: tuple[Any, ...] = ()
+    related_objects: tuple[Any, ...] = ()
+    ordering: tuple[Any, ...] = ()
+
+    def __init__(self, model: type) -> None:
+        self.model = self.concrete_model = model
+        self.label = model.label
+        self.app_label, _, self.object_name = self.label.partition(".")
+        self.model_name = self.object_name.lower()
+        self.label_lower = f"{self.app_label}.{self.model_name}"
+        self.verbose_name = self.model_name
+        self.verbose_name_plural = f"{self.model_name}s"
+        self._pk: Any = None
+
+    @property
+    def pk(self) -> Any:
+        if self._pk is None:
+            from django.db import models
+
+            self._pk = models.AutoField(primary_key=True)
+            self._pk.set_attributes_from_name("id")
+            self._pk.model = self.model
+        return self._pk
+
+    @property
+    def fields(self) -> tuple[Any, ...]:
+        return (self.pk,)
+
+    concrete_fields = local_fields = local_concrete_fields = fields
+
+    def get_field(self, field_name: str) -> Any:
+        if field_name in ("id", "pk"):
+            return self.pk
+        from django.core.exceptions import FieldDoesNotExist
+
+        raise FieldDoesNotExist(f"{self.label} stays in the monolith: its reference here has no field {field_name!r}")
+
+    def get_fields(self, include_parents: bool = True, include_hidden: bool = False) -> tuple[Any, ...]:
+        return self.fields
+
+    def __str__(self) -> str:
+        return self.label_lower
+
+    def __repr__(self) -> str:
+        return f"<Options for {self.object_name} (in the monolith)>"
+
+
+class _RefModelBase(ModelBase):
+    """The metaclass of the reference classes: a reference is an instance of a Django model class to code that checks
+    (``isinstance(obj, Model)`` and ``obj._meta``: pretalx's ``ObjectRelatedCache(event)``), made without what
+    ``ModelBase.__new__`` does for a real model (an app registry entry, fields, managers, a table): only ``_meta``."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any], **kwargs: Any) -> Any:
+        cls = type.__new__(mcs, name, bases, attrs, **kwargs)
+        cls._meta = _RefOptions(cls)
+        return cls
+
+    # ModelBase reads these from _meta: a reference's are its class's ``objects``
+    @property
+    def _default_manager(cls) -> Any:
+        return cls.objects
+
+    @property
+    def _base_manager(cls) -> Any:
+        return cls.objects
+
+
+class RemoteRef(Model, metaclass=_RefModelBase):
     """A model instance that lives in the monolith: its id and the fields sent with it. A field nobody sent, of a
     model the monolith serves to this service (:data:`MONOLITH_MODELS`), is loaded from the monolith on first read:
-    one query for all the row's fields, kept on the reference (:meth:`_load`)."""
+    one query for all the row's fields, kept on the reference (:meth:`_load`).
+
+    Its class is a Django model class without a table here (:class:`_RefModelBase`): ``isinstance(ref, Model)`` holds,
+    ``_meta`` names the monolith's model; saving or deleting it raises, naming the model."""
 
     label = "monolith.Model"
     __slots__ = ("pk", "_data", "_loaded")
@@ -221,6 +305,24 @@ class RemoteRef:
         object.__setattr__(self, "pk", pk)
         object.__setattr__(self, "_data", dict(data or {}))
         object.__setattr__(self, "_loaded", False)
+        object.__setattr__(self, "_state", ModelState())
+        self._state.adding = False
+
+    def _refuse_write(self, *args: object, **kwargs: object) -> Any:
+        raise RemoteQueryUnsupported(
+            f"{self!r}: {type(self).label} stays in the monolith and the service does not write its tables; make this "
+            "write a call to the monolith's API"
+        )
+
+    save = asave = delete = adelete = save_base = _refuse_write
+
+    def refresh_from_db(self, using: str | None = None, fields: Any = None, from_queryset: Any = None) -> None:
+        """The fields of the monolith's row again: the next read of one not sent loads them all (one query)."""
+        object.__setattr__(self, "_loaded", False)
+        object.__getattribute__(self, "_data").clear()
+
+    def __str__(self) -> str:
+        return repr(self)
 
     @property
     def id(self) -> object:
