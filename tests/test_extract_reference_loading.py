@@ -274,11 +274,15 @@ def test_without_monolith_url_the_reference_names_the_setting(deployed: dict[str
         "import django; django.setup()\n"
         "from mail.models import MailTemplate\n"
         "template = MailTemplate.objects.create(subject='x', event_id=1)\n"
+        "from mail_service.monolith import ref\n"
+        "print(ref('core.Event', 5, {'organiser_id': 7}).organiser)\n"  # its id was sent: nothing to load
         "try:\n    template.event.locale\nexcept AttributeError as exc:\n    print(type(exc).__name__, exc)"
     )
     env = {**running.env, "MONOLITH_URL": "", "DJANGO_SETTINGS_MODULE": "mail_service.settings"}
     run = subprocess.run([sys.executable, "-c", probe], cwd=service, env={**clean_env(), **env}, capture_output=True,
                          text=True, timeout=120)  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.startswith("RemoteFieldMissing core.Event 1: field 'locale' stays in the monolith"), run.stdout
+    first, error = run.stdout.strip().splitlines()[-2:]
+    assert first == "<core.Organiser 7 (in the monolith)>"
+    assert error.startswith("RemoteFieldMissing core.Event 1: field 'locale' stays in the monolith"), run.stdout
     assert "MONOLITH_URL is not set" in run.stdout
