@@ -367,7 +367,9 @@ class RemoteRef(Model, metaclass=_RefModelBase):
         label = type(self).label
         pk = object.__getattribute__(self, "pk")
         data = object.__getattribute__(self, "_data")
-        if not object.__getattribute__(self, "_loaded"):
+        target = RELATED.get(label, {}).get(name)
+        sent = target is not None and data.get(target[1]) is not None  # a foreign key whose id was sent
+        if not sent and not object.__getattribute__(self, "_loaded"):
             from django.conf import settings
 
             if not getattr(settings, "DECOMPOSE_SERVICES", {}).get("monolith", {}).get("url"):
@@ -381,7 +383,6 @@ class RemoteRef(Model, metaclass=_RefModelBase):
             for key, value in object.__getattribute__(row, "_data").items():
                 data.setdefault(key, value)
             object.__setattr__(self, "_loaded", True)
-        target = RELATED.get(label, {}).get(name)
         if target is not None and name not in data:
             related_label, attname = target
             related_pk = data.get(attname)
