@@ -248,8 +248,12 @@ def test_the_plan_copies_the_members_the_moved_code_reads(extracted: dict[str, P
         ("over_limit", "LIMIT is not defined at the top of core/models.py")
     ]
     assert plan["reference_classes"]["names"] == {"core.Event": "Event"}
-    # the moved code does not query core.Sponsor; the copied sponsor_names does (event.sponsors): it is served too
-    assert [m["label"] for m in plan["monolith_models"]] == ["core.Sponsor"]
+    # the moved code does not query core.Sponsor; the copied sponsor_names does (event.sponsors): it is served too;
+    # core.Event, whose references the service holds, read-only (a reference loads the fields nobody sent)
+    assert [(m["label"], m.get("read_only", False)) for m in plan["monolith_models"]] == [
+        ("core.Event", True),
+        ("core.Sponsor", False),
+    ]
     monolith = (service / "planning_service/monolith.py").read_text()
     assert "class Event(RemoteRefMembers):" in monolith and "def shout(text):" in monolith  # a helper, copied
     assert "never_read" not in monolith
@@ -301,7 +305,7 @@ def test_a_member_that_cannot_be_copied_raises_naming_model_member_and_reason(de
         "except RemoteBehaviourMissing as exc:\n"
         "    print(exc)\n"
         "try:\n"
-        "    ref('core.Event', 1, {'name': 'Conf'}).display\n"
+        "    ref('core.Event', 999, {'name': 'Conf'}).display\n"
         "except AttributeError as exc:\n"
         "    print(exc)\n"
     )
@@ -311,8 +315,9 @@ def test_a_member_that_cannot_be_copied_raises_naming_model_member_and_reason(de
     assert run.stdout.strip().splitlines()[-2:] == [
         "core.Event.over_limit is not in the service's reference class of core.Event, which stays in the monolith: "
         "LIMIT is not defined at the top of core/models.py (EXTRACTION.md lists it)",
-        # a copied member reading a field nobody sent: that field's error, not "display is no field of core.Event"
-        "core.Event 1: field 'slug' stays in the monolith; send it with the id or fetch it",
+        # a copied member reading a field nobody sent (loaded from the monolith, which has no such row): that field's
+        # error, not "display is no field of core.Event"
+        "core.Event 999: no such row in the monolith (reading its field 'slug')",
     ]
 
 

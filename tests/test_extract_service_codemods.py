@@ -243,7 +243,7 @@ def test_foreign_key_becomes_id_with_property_and_meta_renames() -> None:
     assert 'ordering = ["-order_id", "amount"]' in out
     assert 'models.Index(fields=["order_id", "amount"])' in out
     assert out.splitlines()[:2] == ["from django.db import models", "from svc import monolith"]  # placed by LibCST
-    assert 'return monolith.ref("orders.Order", self.order_id)' in out
+    assert 'return monolith.held_ref(self, "order", "orders.Order", self.order_id)' in out
     assert "self.order_id = monolith.ref_id(value)" in out
     assert out.count("def order(self") == 2  # getter and setter, once
 

@@ -37,7 +37,7 @@ class Notification(TimeStampedModel):
     @property
     def user(self):
         """accounts.User stays in the monolith: a reference by id (decompose)."""
-        return monolith.ref("accounts.User", self.user_id)
+        return monolith.held_ref(self, "user", "accounts.User", self.user_id)
 
     @user.setter
     def user(self, value):
@@ -57,7 +57,7 @@ class NotificationPreference(TimeStampedModel):
     @property
     def user(self):
         """accounts.User stays in the monolith: a reference by id (decompose)."""
-        return monolith.ref("accounts.User", self.user_id)
+        return monolith.held_ref(self, "user", "accounts.User", self.user_id)
 
     @user.setter
     def user(self, value):

@@ -178,3 +178,15 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     *REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"],
     "notifications_service.identity.IdentityAuthentication",
 ]
+
+#: the remote ORM of the staying models the moved code uses (monolith_client/, monolith.stand_in): the monolith's
+#: query and command endpoints, at MONOLITH_URL with this service's own MONOLITH_TOKEN; reads are retried, writes
+#: carry an Idempotency-Key
+DECOMPOSE_SERVICES = {
+    "monolith": {
+        "mode": "remote",
+        "url": env.str("MONOLITH_URL", default=""),
+        "token": env.str("MONOLITH_TOKEN", default=""),
+        "read_timeout": env.float("MONOLITH_TIMEOUT", default=5.0),
+    }
+}

@@ -47,7 +47,7 @@ class Payment(TimeStampedModel):
     @property
     def order(self):
         """orders.Order stays in the monolith: a reference by id (decompose)."""
-        return monolith.ref("orders.Order", self.order_id)
+        return monolith.held_ref(self, "order", "orders.Order", self.order_id)
 
     @order.setter
     def order(self, value):

@@ -31,6 +31,9 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
+from django.db.models import Model
+from django.db.models.base import ModelBase, ModelState
+
 log = logging.getLogger(__name__)
 
 
@@ -208,16 +211,118 @@ class _Objects:
         return RemoteQuery(owner)
 
 
-class RemoteRef:
-    """A model instance that lives in the monolith: its id and the fields sent with it."""
+class _RefOptions:
+    """``_meta`` of a reference class: what Django's ``Options`` says of the monolith's model that code reading a
+    model instance's ``_meta`` asks (its label and names, its primary key ``id``); it has no table here."""
+
+    abstract = False
+    proxy = False
+    swapped = None
+    managed = False
+    auto_created = False
+    parents: dict[Any, Any] = {}
+    many_to_many: tuple[Any, ...] = ()
+    private_fields: tuple[Any, ...] = ()
+    related_objects: tuple[Any, ...] = ()
+    ordering: tuple[Any, ...] = ()
+
+    def __init__(self, model: type) -> None:
+        self.model = self.concrete_model = model
+        self.label = model.label
+        self.app_label, _, self.object_name = self.label.partition(".")
+        self.model_name = self.object_name.lower()
+        self.label_lower = f"{self.app_label}.{self.model_name}"
+        self.verbose_name = self.model_name
+        self.verbose_name_plural = f"{self.model_name}s"
+        self._pk: Any = None
+
+    @property
+    def pk(self) -> Any:
+        if self._pk is None:
+            from django.db import models
+
+            self._pk = models.AutoField(primary_key=True)
+            self._pk.set_attributes_from_name("id")
+            self._pk.model = self.model
+        return self._pk
+
+    @property
+    def fields(self) -> tuple[Any, ...]:
+        return (self.pk,)
+
+    concrete_fields = local_fields = local_concrete_fields = fields
+
+    def get_field(self, field_name: str) -> Any:
+        if field_name in ("id", "pk"):
+            return self.pk
+        from django.core.exceptions import FieldDoesNotExist
+
+        raise FieldDoesNotExist(f"{self.label} stays in the monolith: its reference here has no field {field_name!r}")
+
+    def get_fields(self, include_parents: bool = True, include_hidden: bool = False) -> tuple[Any, ...]:
+        return self.fields
+
+    def __str__(self) -> str:
+        return self.label_lower
+
+    def __repr__(self) -> str:
+        return f"<Options for {self.object_name} (in the monolith)>"
+
+
+class _RefModelBase(ModelBase):
+    """The metaclass of the reference classes: a reference is an instance of a Django model class to code that checks
+    (``isinstance(obj, Model)`` and ``obj._meta``: pretalx's ``ObjectRelatedCache(event)``), made without what
+    ``ModelBase.__new__`` does for a real model (an app registry entry, fields, managers, a table): only ``_meta``."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any], **kwargs: Any) -> Any:
+        cls = type.__new__(mcs, name, bases, attrs, **kwargs)
+        cls._meta = _RefOptions(cls)
+        return cls
+
+    # ModelBase reads these from _meta: a reference's are its class's ``objects``
+    @property
+    def _default_manager(cls) -> Any:
+        return cls.objects
+
+    @property
+    def _base_manager(cls) -> Any:
+        return cls.objects
+
+
+class RemoteRef(Model, metaclass=_RefModelBase):
+    """A model instance that lives in the monolith: its id and the fields sent with it. A field nobody sent, of a
+    model the monolith serves to this service (:data:`MONOLITH_MODELS`), is loaded from the monolith on first read:
+    one query for all the row's fields, kept on the reference (:meth:`_load`).
+
+    Its class is a Django model class without a table here (:class:`_RefModelBase`): ``isinstance(ref, Model)`` holds,
+    ``_meta`` names the monolith's model; saving or deleting it raises, naming the model."""
 
     label = "monolith.Model"
-    __slots__ = ("pk", "_data")
+    __slots__ = ("pk", "_data", "_loaded")
     objects = _Objects()
 
     def __init__(self, pk: object, data: dict[str, Any] | None = None) -> None:
         object.__setattr__(self, "pk", pk)
         object.__setattr__(self, "_data", dict(data or {}))
+        object.__setattr__(self, "_loaded", False)
+        object.__setattr__(self, "_state", ModelState())
+        self._state.adding = False
+
+    def _refuse_write(self, *args: object, **kwargs: object) -> Any:
+        raise RemoteQueryUnsupported(
+            f"{self!r}: {type(self).label} stays in the monolith and the service does not write its tables; make this "
+            "write a call to the monolith's API"
+        )
+
+    save = asave = delete = adelete = save_base = _refuse_write
+
+    def refresh_from_db(self, using: str | None = None, fields: Any = None, from_queryset: Any = None) -> None:
+        """The fields of the monolith's row again: the next read of one not sent loads them all (one query)."""
+        object.__setattr__(self, "_loaded", False)
+        object.__getattribute__(self, "_data").clear()
+
+    def __str__(self) -> str:
+        return repr(self)
 
     @property
     def id(self) -> object:
@@ -240,6 +345,8 @@ class RemoteRef:
         label = type(self).label
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)  # protocols Python asks for (__html__, __iter__...): a plain "no"
+        if _loadable(label, name):
+            return self._load(name)
         known = FIELDS.get(label)
         if known is not None and name not in known:
             raise RemoteFieldMissing(
@@ -249,8 +356,46 @@ class RemoteRef:
                 "or make it a call to the monolith's API"
             )
         raise RemoteFieldMissing(
-            f"{label} {self.pk}: field {name!r} stays in the monolith; send it with the id or fetch it"
+            f"{label} {self.pk}: field {name!r} stays in the monolith; send it with the id or fetch it (the monolith "
+            f"does not serve {label} to this service: the service holds no reference of it the plan could see)"
         )
+
+    def _load(self, name: str) -> Any:
+        """Field ``name`` (a concrete field nobody sent) read from the monolith: the first such read loads all the
+        row's fields (one query through the monolith's remote ORM, the fields sent win); a foreign key to another
+        staying model is a reference, one to a moved model this service's row."""
+        label = type(self).label
+        pk = object.__getattribute__(self, "pk")
+        data = object.__getattribute__(self, "_data")
+        target = RELATED.get(label, {}).get(name)
+        sent = target is not None and data.get(target[1]) is not None  # a foreign key whose id was sent
+        if not sent and not object.__getattribute__(self, "_loaded"):
+            from django.conf import settings
+
+            if not getattr(settings, "DECOMPOSE_SERVICES", {}).get("monolith", {}).get("url"):
+                raise RemoteFieldMissing(
+                    f"{label} {pk}: field {name!r} stays in the monolith and was not sent with the id; MONOLITH_URL is "
+                    "not set, so it cannot be read from the monolith: set MONOLITH_URL, or send the field"
+                )
+            row = stand_in(label)._base_manager.filter(pk=pk).first()
+            if row is None:
+                raise RemoteFieldMissing(f"{label} {pk}: no such row in the monolith (reading its field {name!r})")
+            for key, value in object.__getattribute__(row, "_data").items():
+                data.setdefault(key, value)
+            object.__setattr__(self, "_loaded", True)
+        if target is not None and name not in data:
+            related_label, attname = target
+            related_pk = data.get(attname)
+            if related_pk is None:
+                return None
+            if related_label.split(".", 1)[0] in OWN_APPS:  # a row of this service
+                from django.apps import apps
+
+                return apps.get_model(related_label)._base_manager.filter(pk=related_pk).first()
+            data[name] = ref(related_label, related_pk)
+        if name not in data:
+            raise RemoteFieldMissing(f"{label} {pk}: the monolith did not send its field {name!r}")
+        return data[name]
 
     def __setattr__(self, name: str, value: object) -> None:
         object.__getattribute__(self, "_data")[name] = value
@@ -271,6 +416,22 @@ class RemoteRef:
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.pk, **object.__getattribute__(self, "_data")}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickle, copy and deepcopy (a model instance holding one): rebuilt by label, id and the fields it has
+        return (ref, (self.label, self.pk, dict(object.__getattribute__(self, "_data"))))
+
+
+#: label of a monolith model → its foreign keys' names → (target model label, id column) (filled in below from the
+#: plan): what a reference loaded from the monolith answers for them
+RELATED: dict[str, dict[str, tuple[str, str]]] = {}
+
+
+def _loadable(label: str, name: str) -> bool:
+    """Whether ``name`` is a concrete field (a column, or a foreign key by its name) of monolith model ``label``, which
+    the monolith serves to this service: a reference reads it from there."""
+    served = MONOLITH_MODELS.get(label)
+    return served is not None and (name in served[0] or name in RELATED.get(label, {}))
 
 
 class RemoteBehaviourMissing(RuntimeError):
@@ -407,6 +568,19 @@ def ref(label: str, pk: object, data: dict[str, Any] | None = None) -> RemoteRef
     if pk is None:
         return None
     return _ref_class(label)(pk, data)
+
+
+def held_ref(owner: Any, name: str, label: str, pk: object) -> RemoteRef | None:
+    """``owner.<name>``, a cut foreign key of a moved model's instance: the reference to monolith model ``label`` with
+    id ``pk``, kept on the instance while the id stays (as Django's descriptor caches the related row: what it
+    loaded from the monolith is loaded once)."""
+    if pk is None:
+        return None
+    held = owner.__dict__.setdefault("_decompose_refs", {})
+    found = held.get(name)
+    if found is None or found.pk != pk or found.label != label:
+        found = held[name] = ref(label, pk)
+    return found
 
 
 def generic_ref(content_type_id: object, object_id: object) -> RemoteRef | None:
@@ -946,6 +1120,11 @@ Order = _ref_class("orders.Order")
 FIELDS.update({
     'orders.Order': frozenset(('cancelled_at', 'coupon_code', 'created_at', 'currency', 'discount_total', 'id', 'paid_at', 'pk', 'placed_at', 'reference', 'shipping_address', 'shipping_address_id', 'shipping_method_code', 'shipping_total', 'status', 'subtotal', 'total', 'updated_at', 'user', 'user_id')),
 })
+# The staying models the moved code queries or writes, or holds references of (read-only): read (and written)
+# through the monolith.
+MONOLITH_MODELS.update({'orders.Order': ({'id': 'BigAutoField', 'created_at': 'DateTimeField', 'updated_at': 'DateTimeField', 'reference': 'CharField', 'user_id': 'BigIntegerField', 'status': 'CharField', 'shipping_address_id': 'BigIntegerField', 'shipping_method_code': 'CharField', 'currency': 'CharField', 'subtotal': 'DecimalField', 'discount_total': 'DecimalField', 'shipping_total': 'DecimalField', 'total': 'DecimalField', 'coupon_code': 'CharField', 'placed_at': 'DateTimeField', 'paid_at': 'DateTimeField', 'cancelled_at': 'DateTimeField'}, {}, None), 'shipping.Shipment': ({'id': 'BigAutoField', 'created_at': 'DateTimeField', 'updated_at': 'DateTimeField', 'full_name': 'CharField', 'line1': 'CharField', 'line2': 'CharField', 'city': 'CharField', 'postcode': 'CharField', 'country': 'CharField', 'order_id': 'BigIntegerField', 'method_id': 'BigIntegerField', 'status': 'CharField', 'tracking_number': 'CharField', 'weight_grams': 'PositiveIntegerField', 'dispatched_at': 'DateTimeField', 'delivered_at': 'DateTimeField'}, {}, None)})
+# Their foreign keys: what a reference loaded from the monolith answers for them.
+RELATED.update({'orders.Order': {'shipping_address': ('accounts.Address', 'shipping_address_id'), 'user': ('accounts.User', 'user_id')}, 'shipping.Shipment': {'method': ('shipping.ShippingMethod', 'method_id'), 'order': ('orders.Order', 'order_id')}})
 # The monolith's models' accessors of the relations to them: rows of this service, or of the monolith.
 REVERSE.update({'orders.Order': {'payments': ('payments.Payment', 'order')}})
 

@@ -252,11 +252,17 @@ def plan_markdown(plan: ExtractionPlan) -> str:
             "",
             "The service reads and writes them through the monolith (`POST /api/v1/query|command/<app_label>/<Model>`,"
             " served by the monolith to this service's token, one request per queryset evaluation, writes with an"
-            " Idempotency-Key); these and no other.",
+            " Idempotency-Key); these and no other. Those marked read-only the moved code neither queries nor writes:"
+            " the service holds references of them (cut foreign keys' targets, the interface's parameters), which"
+            " load the fields nobody sent with them from the monolith, once per reference (one query); the monolith"
+            " refuses a command on them.",
             "",
         ]
     for m in plan.monolith_models:
-        out.append(f"### model `{m.label}` (table `{m.table}`){' — written too' if m.writes else ''}")
+        how = " — written too" if m.writes else ""
+        if m.read_only:
+            how = " — read-only: the service's references of it load their fields"
+        out.append(f"### model `{m.label}` (table `{m.table}`){how}")
         out.append("")
         out.append(f"- fields read: {', '.join(f'`{x}`' for x in m.fields_read) or '(none seen)'}")
         out.append(f"- lookups: {', '.join(f'`{x}`' for x in m.lookups) or '(none)'}")

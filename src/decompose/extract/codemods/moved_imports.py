@@ -522,7 +522,7 @@ class ForeignKeyToId(_Names):
             f"@property\n"
             f"def {name}(self):\n"
             f'    """{cut.cut.target} stays in the monolith: a reference by id (decompose)."""\n'
-            f"    return {alias}.ref({target}, self.{cut.attname})\n"
+            f"    return {alias}.held_ref(self, {json.dumps(name)}, {target}, self.{cut.attname})\n"
         )
         setter = f"@{name}.setter\ndef {name}(self, value):\n    self.{cut.attname} = {alias}.ref_id(value)\n"
         return [

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from decompose.errors import InputError
@@ -27,7 +28,14 @@ from decompose.extract.plan.service import ServicePart
 from decompose.extract.plan.signals import SignalsPart
 from decompose.extract.plan.startup import StartupPart
 from decompose.extract.plan.tests import TestsPart
-from decompose.extract.plan.values import ExtractionPlan, InterfaceModel, ManualStep, service_package
+from decompose.extract.plan.values import (
+    ExtractionPlan,
+    ForeignKeyCut,
+    InterfaceModel,
+    ManualStep,
+    ServiceRewrites,
+    service_package,
+)
 from decompose.extract.plan.vendor import VendorPart
 from decompose.extract.plan.web import WebPart
 from decompose.extract.service.requirements import dependency_files
@@ -110,6 +118,29 @@ class _Planner(
                 )
             )
         return tuple(out)
+
+    def held_models(
+        self, rewrites: ServiceRewrites, fk_cuts: tuple[ForeignKeyCut, ...], served: tuple[InterfaceModel, ...]
+    ) -> tuple[InterfaceModel, ...]:
+        """``served`` (the staying models the moved code queries or writes) and, read-only, the other staying models
+        the service holds references of: the targets of the cut foreign keys, the models of the interface's
+        parameters and those the moved code names (``rewrites.remote_models``), the call backs' results. A model
+        decompose does not see (a third party's) or an abstract one is not served; sorted by label."""
+        labels = set(rewrites.remote_models)
+        labels |= {c.target for c in fk_cuts if c.direction == "from_moved"}
+        labels |= {cb.returns_model for cb in rewrites.callbacks if cb.returns_model}
+        known = {m.label for m in served}
+        held = []
+        for label in sorted(labels - known):
+            mf = self.p.model_by_label(label)
+            if mf is None or mf.abstract or self._label_moved(label):
+                continue
+            held.append(label)
+        if not held:
+            return served
+        found = self.used_models({x: [] for x in held}, {x: set() for x in held}, {x: set() for x in held})
+        found = tuple(replace(m, read_only=True) for m in found)
+        return tuple(sorted((*served, *found), key=lambda m: m.label))
 
     def build(self) -> ExtractionPlan:
         p = self.p
@@ -308,6 +339,10 @@ class _Planner(
         if extra:
             served = self.used_models({x: [] for x in extra}, {x: set() for x in extra}, {x: set() for x in extra})
             monolith_models = tuple(sorted((*monolith_models, *served), key=lambda m: m.label))
+        # the staying models the service holds references of (cut foreign keys' targets, interface parameters,
+        # references the moved code names, call backs' results) are served to it read-only: a reference loads the
+        # fields nobody sent with it from the monolith, once
+        monolith_models = self.held_models(rewrites, fk_cuts, monolith_models)
         dependencies = self.reclassified(dependencies)
         web = self.web_face(moved_files)
         self.manual.extend(plan_omissions(self, web, fk_cuts, moved_files))

@@ -175,6 +175,9 @@ class InterfaceModel:
     field_types: dict[str, str] = field(default_factory=dict)
     #: the code that uses it writes it (create, update, delete...): the other side's command endpoint serves it
     writes: bool = False
+    #: served read-only (a staying model the service holds references of, which its moved code neither queries nor
+    #: writes): its references load their fields through the query endpoint; the command endpoint refuses it
+    read_only: bool = False
 
     @property
     def app_label(self) -> str:
@@ -195,6 +198,7 @@ class InterfaceModel:
             "lookups": list(self.lookups),
             "call_sites": _ev_list(self.call_sites),
             **({"writes": True} if self.writes else {}),
+            **({"read_only": True} if self.read_only else {}),
         }
 
     @classmethod
@@ -209,6 +213,7 @@ class InterfaceModel:
             fields=tuple(d.get("fields", ())),
             field_types=dict(d.get("field_types", {})),
             writes=bool(d.get("writes", False)),
+            read_only=bool(d.get("read_only", False)),
         )
 
 

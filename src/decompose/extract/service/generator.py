@@ -793,6 +793,22 @@ def monolith_models_table(ctx: _Context) -> tuple[_Served, dict[str, dict[str, t
     return dict(sorted(served.items())), {k: dict(sorted(v.items())) for k, v in sorted(reverse.items())}
 
 
+def served_relations(ctx: _Context, served: _Served) -> dict[str, dict[str, tuple[str, str]]]:
+    """``RELATED`` of monolith.py: each served staying model's foreign keys (and one-to-ones) by name → (target label,
+    id column), sorted; a generic relation's content type is none of them."""
+    out: dict[str, dict[str, tuple[str, str]]] = {}
+    for label in served:
+        mf = ctx.p.model_by_label(label)
+        keys = {
+            fl.name: (fl.target, fl.attname)
+            for fl in (mf.concrete_fields if mf is not None else ())
+            if fl.type in ("ForeignKey", "OneToOneField") and fl.target and fl.target != "contenttypes.ContentType"
+        }
+        if keys:
+            out[label] = dict(sorted(keys.items()))
+    return out
+
+
 def monolith_client_files(plan: ExtractionPlan) -> dict[str, str]:
     """``<pkg>/monolith_client/``: the monolith's own client runtime and remote ORM (the client package's templates),
     rendered here so that the service reads and writes the staying models of ``plan.monolith_models`` through the
@@ -869,8 +885,15 @@ def monolith_module(ctx: _Context) -> str:
         for accessor, row in accessors.items():
             reverse.setdefault(target, {}).setdefault(accessor, row)
     if served:
-        parts.append("# The staying models the moved code queries or writes: read and written through the monolith.")
+        parts.append(
+            "# The staying models the moved code queries or writes, or holds references of (read-only): read (and"
+            " written)\n# through the monolith."
+        )
         parts.append(f"MONOLITH_MODELS.update({served!r})")
+        related = served_relations(ctx, served)
+        if related:
+            parts.append("# Their foreign keys: what a reference loaded from the monolith answers for them.")
+            parts.append(f"RELATED.update({related!r})")
     if reverse:
         parts.append(
             "# The monolith's models' accessors of the relations to them: rows of this service, or of the monolith."
