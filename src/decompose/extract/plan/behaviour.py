@@ -750,9 +750,10 @@ class BehaviourPart(PlannerState):
                 node = m.defs[name]
                 late = getattr(self, "_rc_late", False)  # a kept copy: after the stand-ins
                 if late and isinstance(node, (ast.Assign, ast.AnnAssign)) and self._reads_standin(m, node):
-                    self._rc_helpers[key] = f"its value {name} reads a moved model when the module is imported"
+                    why = f"its value {name} reads a moved model when the module is imported"
+                    self._rc_helpers[key] = why
                     del self._rc_globals[name]
-                    raise _Unresolved(self._rc_helpers[key])
+                    raise _Unresolved(why)
                 try:
                     text = self._copy(m, node, class_names=set(), top=not late)  # type: ignore[arg-type]
                 except _Unresolved as exc:

@@ -273,11 +273,11 @@ class _Planner(
                 continue
             for ev in sorted(set(sites))[:1]:
                 contract_steps[qual] = ManualStep(
-                        ev.path,
-                        ev.line,
-                        "shared contract",
-                        f"staying code uses {qual} of the moved code ({len(set(sites))} site(s)): "
-                        "copy it to the monolith (e.g. exception or constant) or expose it through the API",
+                    ev.path,
+                    ev.line,
+                    "shared contract",
+                    f"staying code uses {qual} of the moved code ({len(set(sites))} site(s)): "
+                    "copy it to the monolith (e.g. exception or constant) or expose it through the API",
                 )
 
         fk_cuts = self.fk_cuts()
@@ -326,6 +326,13 @@ class _Planner(
         for qual, step in sorted(contract_steps.items()):
             if qual not in remote_classes.kept_names:
                 self.manual.append(step)
+        # what the monolith keeps a copy of needs no endpoint
+        no_endpoint = tuple(
+            f"{q} moved into the {self.service} service and has no endpoint" for q in remote_classes.kept_names
+        )
+        self.manual = [
+            s for s in self.manual if not (s.pattern == "API composition" and s.message.startswith(no_endpoint))
+        ]
         manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
         return ExtractionPlan(
             service=self.service,
