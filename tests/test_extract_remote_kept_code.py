@@ -46,8 +46,17 @@ PROJECT = {
     "board/__init__.py": "",
     "board/models.py": "",
     "board/views.py": """
-        from talks.forms import ROOM_IN_USE, ROOMS_AT_START, RoomForm, labelled
+        from django.utils.decorators import method_decorator
+        from django.views import View
+
+        from talks.forms import ROOM_IN_USE, ROOMS_AT_START, RoomForm, labelled, logged
         from talks.models import Room
+
+
+        @method_decorator(logged, name="dispatch")
+        class RoomsView(View):
+            def get(self, request):
+                return room_count()
 
 
         @labelled("rooms")
@@ -84,6 +93,11 @@ PROJECT = {
 
         def _prefixed(prefix, value):
             return f"{prefix}: {value}"
+
+
+        def logged(view):
+            view.logged = True
+            return view
 
 
         def labelled(prefix):
@@ -217,7 +231,8 @@ def test_a_decorator_staying_views_apply_at_import_is_a_copy_not_an_endpoint(
     assert _ok(run, "import", 0) is None
     assert _ok(run, "decorated", 1) == "rooms: 1"  # the copy runs here; the view's own query is the one request
     plan = json.loads((extracted[2] / "extraction-plan.json").read_text(encoding="utf-8"))
-    assert "labelled" not in {f["name"] for f in plan["interface_functions"]}
+    assert not {"labelled", "logged"} & {f["name"] for f in plan["interface_functions"]}
+    assert {"talks.forms.labelled", "talks.forms.logged"} <= set(plan["remote_classes"]["kept_names"])
 
 
 def test_a_model_form_of_a_moved_model_works_against_the_service(run: dict[str, Any]) -> None:

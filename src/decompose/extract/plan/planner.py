@@ -371,12 +371,13 @@ class _Planner(
 
 
 def _decorates(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
-    """Whether the reference ``node`` is a decorator (``@login_required_json``) or a decorator factory
-    (``@cache_for(60)``) of a function or class: applied when the decorated definition is made."""
+    """Whether the reference ``node`` is a decorator (``@login_required_json``), a decorator factory
+    (``@cache_for(60)``) or what one applies (``@method_decorator(login_required_json, name="dispatch")``) of a
+    function or class: applied when the decorated definition is made."""
     target = node
     parent = parents.get(node)
-    if isinstance(parent, ast.Call) and parent.func is node:
-        target, parent = parent, parents.get(parent)
+    if isinstance(parent, ast.Call) and (parent.func is node or any(a is node for a in parent.args)):
+        target, parent = parent, parents.get(parent)  # a factory, or what one applies (``method_decorator(x)``)
     return isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and any(
         d is target for d in parent.decorator_list
     )
