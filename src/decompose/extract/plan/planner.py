@@ -118,7 +118,8 @@ class _Planner(
         model_lookups: dict[str, set[str]] = defaultdict(set)
         model_fields: dict[str, set[str]] = defaultdict(set)
         other_sites: dict[str, list[Evidence]] = defaultdict(list)
-        # moved functions staying code applies as decorators (code run at import, never an endpoint)
+        # moved functions staying code applies as decorators (code run at import, never an endpoint), and view
+        # helpers it calls with its request (``get_send_mail_exceptions(request)``): kept as copies
         decorator_sites: dict[str, list[Evidence]] = defaultdict(list)
         # the moved code's queries of staying models (the service's through the monolith)
         back_sites: dict[str, list[Evidence]] = defaultdict(list)
@@ -160,6 +161,10 @@ class _Planner(
                     ev = Evidence(m.path, line, qual)
                     if kind == "function" and self.is_web_function(qual):
                         web_sites.setdefault(qual, ev)
+                        called = parents.get(node)
+                        if isinstance(called, ast.Call) and called.func is node:
+                            # a view helper staying code calls with its request: code run here, kept as a copy
+                            decorator_sites[qual].append(ev)
                     elif kind == "function" and _decorates(node, parents):
                         decorator_sites[qual].append(ev)
                     elif kind == "function":
