@@ -258,9 +258,14 @@ def test_a_constant_is_a_copy(run: dict[str, Any]) -> None:
     assert _ok(run, "constant", 0) == "This room is in use."
 
 
-def test_a_view_helper_staying_code_calls_with_its_request_is_a_copy(run: dict[str, Any]) -> None:
+def test_a_view_helper_staying_code_calls_with_its_request_is_a_copy(
+    run: dict[str, Any], extracted: tuple[Path, Path, Path]
+) -> None:
     # before: a function taking the request is of the web face, not an interface function: MovedOnly refused it
     assert _ok(run, "view_helper", 0) == [["This room is in use."], None]
+    report = (extracted[2] / "EXTRACTION.md").read_text(encoding="utf-8")
+    assert "talks.forms.send_errors" not in report  # kept: no route to the service, no endpoint to add
+    assert "talks.forms.RoomForm moved into the talks service and has no endpoint" not in report
 
 
 def test_a_constant_querying_a_moved_model_at_import_stays_refused_with_its_reason(

@@ -331,13 +331,14 @@ class _Planner(
         for qual, step in sorted(contract_steps.items()):
             if qual not in remote_classes.kept_names:
                 self.manual.append(step)
-        # what the monolith keeps a copy of needs no endpoint
-        no_endpoint = tuple(
-            f"{q} moved into the {self.service} service and has no endpoint" for q in remote_classes.kept_names
-        )
-        self.manual = [
-            s for s in self.manual if not (s.pattern == "API composition" and s.message.startswith(no_endpoint))
-        ]
+        # what the monolith keeps a copy of needs no endpoint, nor a route to the service
+        kept_steps = {
+            "API composition": tuple(
+                f"{q} moved into the {self.service} service and has no endpoint" for q in remote_classes.kept_names
+            ),
+            "API gateway": tuple(f"staying code calls {q}, a function of" for q in remote_classes.kept_names),
+        }
+        self.manual = [s for s in self.manual if not s.message.startswith(kept_steps.get(s.pattern, ("\0",)))]
         manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
         return ExtractionPlan(
             service=self.service,
