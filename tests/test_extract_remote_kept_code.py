@@ -5,7 +5,7 @@ Staying code imports pure code of the moved apps: a decorator it applies to its 
 moved model), constants (``ROOM_IN_USE_ERROR``). Their module loads the moved models, so in remote mode the client
 gave each a refusing stand-in (``exports.MovedOnly``): ``issubclass() arg 1 must be a class``, a decorator that
 raised while the URLconf was imported, or (the decorator was an interface function) an HTTP call at import. Now
-the plan copies them into the client's ``<service>_models.py`` through the same copier as the moved models'
+the plan copies them into the client's ``<service>_kept.py`` through the same copier as the moved models'
 behaviour, after the stand-ins (a ModelForm's ``Meta.model`` is the stand-in), and the client gives the copies;
 what cannot be copied (a constant querying a moved model at import) keeps its refusing stand-in, the reason a
 manual step.
@@ -249,7 +249,7 @@ def test_a_decorator_staying_views_apply_at_import_is_a_copy_not_an_endpoint(
 
 def test_a_model_form_of_a_moved_model_works_against_the_service(run: dict[str, Any]) -> None:
     # before: TypeError issubclass() arg 1 must be a class (the client's MovedOnly stand-in)
-    assert _ok(run, "form_class", 0) == ["talks_models", "Room"]
+    assert _ok(run, "form_class", 0) == ["talks_kept", "Room"]
     assert _ok(run, "add", 2) == "Hall A"  # clean_name's exists(), then the save's command
     assert _ok(run, "add_again", 1) == {"name": ["This room is in use."]}
 
@@ -285,9 +285,13 @@ def test_the_kept_copies_are_deterministic(extracted: tuple[Path, Path, Path], t
     result = CliRunner().invoke(cli, ["extract", str(again), "--service", "talks", "--apps", "talks", "--out",
                                       str(tmp_path / "out"), "--apply", "--force"])  # fmt: skip
     assert result.exit_code == 0, result.output
-    first = next(mono.rglob("talks_models.py")).read_bytes()
-    assert next(again.rglob("talks_models.py")).read_bytes() == first
+    first = next(mono.rglob("talks_kept.py")).read_bytes()
+    assert next(again.rglob("talks_kept.py")).read_bytes() == first
     assert b"class RoomForm(forms.ModelForm):" in first and b"def labelled(prefix):" in first
+    assert b"from proj.services.talks_models import (\n    Room,\n)" in first  # the stand-in it uses
+    # the stand-ins' module imports none of the copies' imports (a form's imports made a cycle there)
+    models = next(mono.rglob("talks_models.py")).read_text(encoding="utf-8")
+    assert "RoomForm" not in models and "from django import forms" not in models
     client = next(p for p in mono.rglob("talks.py") if "services" in p.parts).read_text(encoding="utf-8")
     assert "'RoomForm': lambda: exports.copied(" in client
     assert "'ROOMS_AT_START': lambda: exports.MovedOnly(SERVICE, 'talks.forms.ROOMS_AT_START')" in client

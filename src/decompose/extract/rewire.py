@@ -737,7 +737,7 @@ def _kept_bases(
     as copies for remote mode (``<client>/<service>_bases.py``, :mod:`decompose.extract.client.kept`), the
     file, and a note for each base kept or not."""
     module = f"{location.package}.{service_identifier(plan.service)}_bases"
-    copies = f"{location.package}.{service_identifier(plan.service)}_models"
+    copies = f"{location.package}.{service_identifier(plan.service)}_kept"
     copied = plan.remote_classes.kept_names  # code the plan copied into the stand-ins' module
     names: list[MovedName] = []
     kept: list[KeptBase] = []

@@ -340,6 +340,7 @@ class BehaviourPart(PlannerState):
         they use resolves like a member's (see :meth:`_kept`)."""
         self._rc_late = False
         self._rc_kept_code: list[CopiedCode] = []
+        self._rc_kept_imports: set[str] = set()
         self._rc_functions = {f.qualname: f.name for f in functions if f.task is None}
         self._rc_globals: dict[str, str] = {}  # module-level name of the generated module → what binds it
         self._rc_imports: set[str] = set()
@@ -381,6 +382,7 @@ class BehaviourPart(PlannerState):
             tuple(models),
             tuple(self._rc_kept_code),
             kept_names,
+            tuple(sorted(self._rc_kept_imports)),
         )
 
     def _kept(self, kept: Iterable[str]) -> dict[str, str]:
@@ -799,7 +801,8 @@ class BehaviourPart(PlannerState):
             n += 1
             alias = f"{name}__{n}"
         self._rc_globals[alias] = text
-        self._rc_imports.add(text)
+        # a kept copy's imports are its own module's (imported when staying code asks for it, never with the models)
+        (self._rc_kept_imports if getattr(self, "_rc_late", False) else self._rc_imports).add(text)
         return alias
 
     def _copy(self, m: F.Module, node: ast.stmt, *, class_names: set[str], top: bool = False) -> str:

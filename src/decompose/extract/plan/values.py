@@ -815,6 +815,8 @@ class RemoteClasses:
     #: dotted name (where it is defined) of each moved name staying code imports that the generated module keeps
     #: a copy of (in ``helpers`` or ``kept``) → its name there; what remote mode's client gives for it
     kept_names: dict[str, str] = field(default_factory=dict)
+    #: the imports the kept copies need when their module is imported
+    kept_imports: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -825,6 +827,7 @@ class RemoteClasses:
         if self.kept or self.kept_names:
             out["kept"] = [k.to_dict() for k in self.kept]
             out["kept_names"] = dict(sorted(self.kept_names.items()))
+            out["kept_imports"] = list(self.kept_imports)
         return out
 
     @classmethod
@@ -835,6 +838,7 @@ class RemoteClasses:
             models=tuple(ModelBehaviour.from_dict(x) for x in d.get("models", ())),
             kept=tuple(CopiedCode.from_dict(x) for x in d.get("kept", ())),
             kept_names=dict(d.get("kept_names", {})),
+            kept_imports=tuple(d.get("kept_imports", ())),
         )
 
 
