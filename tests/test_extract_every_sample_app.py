@@ -39,13 +39,6 @@ APPS = {
     "reports": "reporting", "reviews": "reviews", "shipping": "shipping", "web": "web",
 }  # fmt: skip
 
-_DECORATORS = (
-    "calling POST /api/v1/http/login_required_json",
-    "issue 13/14, moved decorators applied at import by staying views (core.http.login_required_json, "
-    "service_errors_as_json): the plan makes them interface functions, so remote mode calls the service over HTTP "
-    "while the URLconf is imported (the abstract base TimeStampedModel is kept in the monolith now). Needs pure "
-    "helpers of the moved code that staying code applies at import kept like the abstract bases",
-)
 _USER_MODEL = (
     "AUTH_USER_MODEL refers to model 'accounts.User' that has not been installed",
     "issue 13/14, the user model moves with accounts (AUTH_USER_MODEL): remote mode removes the app that defines "
@@ -54,7 +47,6 @@ _USER_MODEL = (
 )
 OPEN_DEFECTS: dict[tuple[str, str], tuple[str, str]] = {
     ("accounts", "remote_check"): _USER_MODEL,
-    ("core", "remote_check"): _DECORATORS,
 }
 #: apps other staying models hold foreign keys to: their monolith's whole suite runs in local mode here
 SUITE_APPS = ("accounts", "orders")

@@ -241,7 +241,11 @@ def test_the_rewire_re_points_the_import_pretalx_s_log_module_has(tmp_path: Path
     assert "from proj.shop" not in views and "import OrderForm\n" in views, views
     client = next(p for p in root.rglob("shop.py") if "services" in p.parts).read_text()
     assert "    'OrderForm': ('proj.shop.forms', 'OrderForm'),\n" in client
-    assert "    'OrderForm': lambda: exports.MovedOnly(SERVICE, 'proj.shop.forms.OrderForm'),\n" in client
+    # the form is pure code over the moved model: remote mode gets its copy (after the stand-in it uses)
+    assert "    'OrderForm': lambda: exports.copied('proj.services.shop_kept', 'OrderForm'),\n" in client
+    kept = next(p for p in root.rglob("shop_kept.py") if "services" in p.parts).read_text()
+    assert "from proj.services.shop_models import (\n    Order,\n)\n" in kept
+    assert "class OrderForm:\n    model = Order\n" in kept
 
 
 def test_the_remote_stand_in_of_a_moved_only_name_refuses_every_use(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

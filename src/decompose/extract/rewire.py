@@ -737,10 +737,19 @@ def _kept_bases(
     as copies for remote mode (``<client>/<service>_bases.py``, :mod:`decompose.extract.client.kept`), the
     file, and a note for each base kept or not."""
     module = f"{location.package}.{service_identifier(plan.service)}_bases"
+    copies = f"{location.package}.{service_identifier(plan.service)}_kept"
+    copied = plan.remote_classes.kept_names  # code the plan copied into the stand-ins' module
     names: list[MovedName] = []
     kept: list[KeptBase] = []
     notes: list[str] = []
     for moved, rel in sorted(moved_only.values(), key=lambda m: m[0].name):
+        dotted = f"{moved.module}.{moved.attribute}"
+        if copied.get(dotted) == moved.attribute:
+            names.append(dataclasses.replace(moved, copy=copies))
+            notes.append(
+                f"remote mode: {dotted}, moved code staying code imports ({rel}), is kept as a copy in {copies}"
+            )
+            continue
         found = _module_source(root, moved.module)
         copy = (
             kept_base(found[0], moved.module, moved.attribute, package=found[1], loading=loading)

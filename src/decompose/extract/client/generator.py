@@ -420,9 +420,12 @@ def client_files(
         ),
         f"{base}/{service_identifier(plan.service)}.py": _service_module(plan, return_types, package, moved_only),
     }
-    from decompose.extract.client.classes import models_module  # the moved models' stand-ins with their behaviour
+    from decompose.extract.client.classes import kept_module, models_module  # stand-ins, kept copies
 
     classes = models_module(plan, package, f"{package}.{service_identifier(plan.service)}")
     if classes is not None:
         files[f"{base}/{service_identifier(plan.service)}_models.py"] = classes
+    kept = kept_module(plan, package, f"{package}.{service_identifier(plan.service)}")
+    if kept is not None:
+        files[f"{base}/{service_identifier(plan.service)}_kept.py"] = kept
     return files

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -334,7 +334,13 @@ class BehaviourPart(PlannerState):
 
         def service_field_types(self, mf: F.ModelFacts) -> dict[str, str]: ...
 
-    def remote_classes(self, functions: tuple[InterfaceFunction, ...]) -> RemoteClasses:
+    def remote_classes(self, functions: tuple[InterfaceFunction, ...], kept: Iterable[str] = ()) -> RemoteClasses:
+        """The stand-ins with their behaviour, and copies of the moved names ``kept`` (dotted, where defined:
+        what staying code imports that is code, not an endpoint: decorators, forms, constants) when every name
+        they use resolves like a member's (see :meth:`_kept`)."""
+        self._rc_late = False
+        self._rc_kept_code: list[CopiedCode] = []
+        self._rc_kept_imports: set[str] = set()
         self._rc_functions = {f.qualname: f.name for f in functions if f.task is None}
         self._rc_globals: dict[str, str] = {}  # module-level name of the generated module → what binds it
         self._rc_imports: set[str] = set()
@@ -369,7 +375,46 @@ class BehaviourPart(PlannerState):
                         "what it computes, or make it use only the model's fields, relations and staying code",
                     )
                 )
-        return RemoteClasses(tuple(sorted(self._rc_imports)), tuple(self._rc_helper_code), tuple(models))
+        kept_names = self._kept(kept)
+        return RemoteClasses(
+            tuple(sorted(self._rc_imports)),
+            tuple(self._rc_helper_code),
+            tuple(models),
+            tuple(self._rc_kept_code),
+            kept_names,
+            tuple(sorted(self._rc_kept_imports)),
+        )
+
+    def _kept(self, kept: Iterable[str]) -> dict[str, str]:
+        """Copy each moved name of ``kept`` into the generated module the way a member's helper is copied, after
+        the stand-ins (a ModelForm's ``Meta.model`` is one when its class is made): dotted → its name there. A
+        name that cannot be copied stays the client's refusing stand-in, its reason a manual step."""
+        self._rc_late = True
+        out: dict[str, str] = {}
+        try:
+            for dotted in sorted(set(kept)):
+                mod, _, name = dotted.rpartition(".")
+                m = self.p.modules.get(mod)
+                node = m.defs.get(name) if m is not None else None
+                if m is None or node is None:
+                    continue
+                try:
+                    self._helper(m, name)
+                except _Unresolved as exc:
+                    self.manual.append(
+                        ManualStep(
+                            m.path,
+                            getattr(node, "lineno", 1),
+                            "remote mode: moved code kept",
+                            f"{dotted}, which staying code imports, is not kept as a copy in the monolith: "
+                            f"{exc.reason}. In remote mode the client's stand-in for it refuses to be used",
+                        )
+                    )
+                    continue
+                out[dotted] = name
+        finally:
+            self._rc_late = False
+        return out
 
     # -- one model --------------------------------------------------------------------
 
@@ -705,17 +750,34 @@ class BehaviourPart(PlannerState):
                 self._rc_globals[name] = f"helper {m.name}"
                 self._rc_helpers[key] = None  # optimistic (recursion)
                 node = m.defs[name]
+                late = getattr(self, "_rc_late", False)  # a kept copy: after the stand-ins
+                if late and isinstance(node, (ast.Assign, ast.AnnAssign)) and self._reads_standin(m, node):
+                    why = f"its value {name} reads a moved model when the module is imported"
+                    self._rc_helpers[key] = why
+                    del self._rc_globals[name]
+                    raise _Unresolved(why)
                 try:
-                    text = self._copy(m, node, class_names=set(), top=True)  # type: ignore[arg-type]
+                    text = self._copy(m, node, class_names=set(), top=not late)  # type: ignore[arg-type]
                 except _Unresolved as exc:
                     self._rc_helpers[key] = f"it uses {name} of {m.path}, and {exc.reason}"
                     del self._rc_globals[name]
                 else:
-                    self._rc_helper_code.append(CopiedCode(name, m.path, node.lineno, text))  # type: ignore[attr-defined]
+                    code = self._rc_kept_code if late else self._rc_helper_code
+                    code.append(CopiedCode(name, m.path, node.lineno, text))  # type: ignore[attr-defined]
         reason = self._rc_helpers[key]
         if reason is not None:
             raise _Unresolved(reason)
         return _Binding("helper", "")
+
+    def _reads_standin(self, m: F.Module, node: ast.stmt) -> bool:
+        """Whether a module-level statement reads a moved model (a query run at import)."""
+        for name in _Names.of(node)[0]:
+            try:
+                if self._binding(m, name).kind == "standin":
+                    return True
+            except _Unresolved:
+                return False  # _copy says why
+        return False
 
     def _module_level(self, m: F.Module, name: str, *, top: bool = False) -> str:
         """Bind ``name`` (read by ``m``'s code when a class or the module is made) at the generated module's top;
@@ -739,7 +801,8 @@ class BehaviourPart(PlannerState):
             n += 1
             alias = f"{name}__{n}"
         self._rc_globals[alias] = text
-        self._rc_imports.add(text)
+        # a kept copy's imports are its own module's (imported when staying code asks for it, never with the models)
+        (self._rc_kept_imports if getattr(self, "_rc_late", False) else self._rc_imports).add(text)
         return alias
 
     def _copy(self, m: F.Module, node: ast.stmt, *, class_names: set[str], top: bool = False) -> str:

@@ -149,6 +149,9 @@ class _Planner(
         model_lookups: dict[str, set[str]] = defaultdict(set)
         model_fields: dict[str, set[str]] = defaultdict(set)
         other_sites: dict[str, list[Evidence]] = defaultdict(list)
+        # moved functions staying code applies as decorators (code run at import, never an endpoint), and view
+        # helpers it calls with its request (``get_send_mail_exceptions(request)``): kept as copies
+        decorator_sites: dict[str, list[Evidence]] = defaultdict(list)
         # the moved code's queries of staying models (the service's through the monolith)
         back_sites: dict[str, list[Evidence]] = defaultdict(list)
         back_lookups: dict[str, set[str]] = defaultdict(set)
@@ -189,6 +192,12 @@ class _Planner(
                     ev = Evidence(m.path, line, qual)
                     if kind == "function" and self.is_web_function(qual):
                         web_sites.setdefault(qual, ev)
+                        called = parents.get(node)
+                        if isinstance(called, ast.Call) and called.func is node:
+                            # a view helper staying code calls with its request: code run here, kept as a copy
+                            decorator_sites[qual].append(ev)
+                    elif kind == "function" and _decorates(node, parents):
+                        decorator_sites[qual].append(ev)
                     elif kind == "function":
                         fn_sites[qual].append(ev)
                         f_node = p.modules[qual.rsplit(".", 1)[0]].defs[qual.rsplit(".", 1)[1]]
@@ -284,6 +293,8 @@ class _Planner(
             if not mf.abstract:
                 touched[self.model_side(mf)].add(mf.table)
 
+        for qual in decorator_sites:  # a decorator is code: kept as a copy in remote mode, never an endpoint
+            fn_sites.pop(qual, None)
         interface_functions = tuple(self.function_facts(q, s) for q, s in sorted(fn_sites.items()))
         for f in interface_functions:
             if f.returns_model and self._label_moved(f.returns_model):
@@ -292,18 +303,17 @@ class _Planner(
         interface_models = self.used_models(model_sites, model_lookups, model_fields)
         monolith_models = self.used_models(back_sites, back_lookups, back_fields, back_writes)
         bridged_signals = {b.signal for b in self.bridges(sig_sends, sig_receivers)}
+        contract_steps: dict[str, ManualStep] = {}
         for qual, sites in sorted(other_sites.items()):
             if qual in bridged_signals:
                 continue
             for ev in sorted(set(sites))[:1]:
-                self.manual.append(
-                    ManualStep(
-                        ev.path,
-                        ev.line,
-                        "shared contract",
-                        f"staying code uses {qual} of the moved code ({len(set(sites))} site(s)): "
-                        "copy it to the monolith (e.g. exception or constant) or expose it through the API",
-                    )
+                contract_steps[qual] = ManualStep(
+                    ev.path,
+                    ev.line,
+                    "shared contract",
+                    f"staying code uses {qual} of the moved code ({len(set(sites))} site(s)): "
+                    "copy it to the monolith (e.g. exception or constant) or expose it through the API",
                 )
 
         fk_cuts = self.fk_cuts()
@@ -350,7 +360,20 @@ class _Planner(
         # a staying instance sent to the service carries the fields its copied members read, not their values
         interface_functions = tuple(self.with_member_reads(f, reference_classes) for f in interface_functions)
         startup = self.remote_startup()
-        remote_classes = self.remote_classes(interface_functions)
+        # the moved names staying code uses that are code (decorators, classes, constants): kept as copies
+        kept = sorted({*decorator_sites, *(q for q in other_sites if q not in p.models and q not in p.signals)})
+        remote_classes = self.remote_classes(interface_functions, kept)
+        for qual, step in sorted(contract_steps.items()):
+            if qual not in remote_classes.kept_names:
+                self.manual.append(step)
+        # what the monolith keeps a copy of needs no endpoint, nor a route to the service
+        kept_steps = {
+            "API composition": tuple(
+                f"{q} moved into the {self.service} service and has no endpoint" for q in remote_classes.kept_names
+            ),
+            "API gateway": tuple(f"staying code calls {q}, a function of" for q in remote_classes.kept_names),
+        }
+        self.manual = [s for s in self.manual if not s.message.startswith(kept_steps.get(s.pattern, ("\0",)))]
         manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
         return ExtractionPlan(
             service=self.service,
@@ -386,6 +409,19 @@ class _Planner(
             monolith_models=monolith_models,
             reference_classes=reference_classes,
         )
+
+
+def _decorates(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether the reference ``node`` is a decorator (``@login_required_json``), a decorator factory
+    (``@cache_for(60)``) or what one applies (``@method_decorator(login_required_json, name="dispatch")``) of a
+    function or class: applied when the decorated definition is made."""
+    target = node
+    parent = parents.get(node)
+    if isinstance(parent, ast.Call) and (parent.func is node or any(a is node for a in parent.args)):
+        target, parent = parent, parents.get(parent)  # a factory, or what one applies (``method_decorator(x)``)
+    return isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and any(
+        d is target for d in parent.decorator_list
+    )
 
 
 def build_plan(source: F.CodeIndex | str | Path, service: str, apps: Sequence[str]) -> ExtractionPlan:

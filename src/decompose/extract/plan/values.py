@@ -814,13 +814,26 @@ class RemoteClasses:
     imports: tuple[str, ...] = ()
     helpers: tuple[CopiedCode, ...] = ()
     models: tuple[ModelBehaviour, ...] = ()
+    #: copies of the moved code staying code imports (decorators, forms, constants, the helpers they use) that
+    #: need the stand-ins: after the models in the generated module
+    kept: tuple[CopiedCode, ...] = ()
+    #: dotted name (where it is defined) of each moved name staying code imports that the generated module keeps
+    #: a copy of (in ``helpers`` or ``kept``) → its name there; what remote mode's client gives for it
+    kept_names: dict[str, str] = field(default_factory=dict)
+    #: the imports the kept copies need when their module is imported
+    kept_imports: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "imports": list(self.imports),
             "helpers": [h.to_dict() for h in self.helpers],
             "models": [m.to_dict() for m in self.models],
         }
+        if self.kept or self.kept_names:
+            out["kept"] = [k.to_dict() for k in self.kept]
+            out["kept_names"] = dict(sorted(self.kept_names.items()))
+            out["kept_imports"] = list(self.kept_imports)
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RemoteClasses:
@@ -828,6 +841,9 @@ class RemoteClasses:
             imports=tuple(d.get("imports", ())),
             helpers=tuple(CopiedCode.from_dict(x) for x in d.get("helpers", ())),
             models=tuple(ModelBehaviour.from_dict(x) for x in d.get("models", ())),
+            kept=tuple(CopiedCode.from_dict(x) for x in d.get("kept", ())),
+            kept_names=dict(d.get("kept_names", {})),
+            kept_imports=tuple(d.get("kept_imports", ())),
         )
 
 
