@@ -1761,6 +1761,21 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
     def clean(self) -> None:
         """Django's ``Model.clean`` (a copied ``clean()`` calls it through ``super()``): nothing to check here."""
 
+    # what a ModelForm of the moved model (a copy the client keeps) calls while it validates: the model's own
+    # clean() runs here; its fields, uniqueness and constraints are checked by the service when the command arrives
+    def full_clean(self, exclude: Iterable[str] | None = None, validate_unique: bool = True,
+                   validate_constraints: bool = True) -> None:  # fmt: skip
+        self.clean()
+
+    def clean_fields(self, exclude: Iterable[str] | None = None) -> None:
+        return None
+
+    def validate_unique(self, exclude: Iterable[str] | None = None) -> None:
+        return None
+
+    def validate_constraints(self, exclude: Iterable[str] | None = None) -> None:
+        return None
+
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "pk":
             name = self._pk_name
