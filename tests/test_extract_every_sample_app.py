@@ -39,15 +39,10 @@ APPS = {
     "reports": "reporting", "reviews": "reviews", "shipping": "shipping", "web": "web",
 }  # fmt: skip
 
-_USER_MODEL = (
-    "AUTH_USER_MODEL refers to model 'accounts.User' that has not been installed",
-    "issue 13/14, the user model moves with accounts (AUTH_USER_MODEL): remote mode removes the app that defines "
-    "it, so Django's auth does not start (the abstract base BaseAddress is kept in the monolith now). Needs a "
-    "decision on a moved user model (keep it in the monolith, or a remote user model)",
-)
-OPEN_DEFECTS: dict[tuple[str, str], tuple[str, str]] = {
-    ("accounts", "remote_check"): _USER_MODEL,
-}
+OPEN_DEFECTS: dict[tuple[str, str], tuple[str, str]] = {}
+#: apps that define the monolith's AUTH_USER_MODEL: remote mode refuses by design, naming the user model (the user
+#: model stays where users log in; the plan's "keep the user model" step), local mode works
+USER_MODEL_APPS = {"accounts": "accounts.User"}
 #: apps other staying models hold foreign keys to: their monolith's whole suite runs in local mode here
 SUITE_APPS = ("accounts", "orders")
 
@@ -140,6 +135,16 @@ def test_the_monolith_starts_in_local_mode_without_pending_migrations(extracted,
 def test_remote_mode_starts_configured_and_refuses_unconfigured(extracted, app: str) -> None:  # type: ignore[no-untyped-def]
     root = extracted(app) / "monolith"
     env = app.upper()
+    if app in USER_MODEL_APPS:
+        full = {f"DECOMPOSE_{env}_MODE": "remote", f"DECOMPOSE_{env}_URL": "http://127.0.0.1:9",
+                f"DECOMPOSE_{env}_TOKEN": "t0ken", f"DECOMPOSE_{env}_IDENTITY_KEY": "k" * 32}  # fmt: skip
+        refused = _run(root, "manage.py", "check", **full)
+        said = f"service {app} moves {USER_MODEL_APPS[app]}, the AUTH_USER_MODEL; remote mode needs"
+        assert refused.returncode != 0 and said in refused.stderr, _said(refused)
+        assert "has not been installed" not in refused.stderr, _said(refused)  # ours, before Django's own failure
+        plan = (extracted(app) / "out" / app / "EXTRACTION.md").read_text(encoding="utf-8")
+        assert f"**keep the user model**: {USER_MODEL_APPS[app]} is AUTH_USER_MODEL" in plan
+        return
     with open_defect(app, "remote_check"):
         refused = _run(root, "manage.py", "check", **{f"DECOMPOSE_{env}_MODE": "remote"})
         assert refused.returncode != 0 and f"set DECOMPOSE_{env}_URL" in refused.stderr, _said(refused)

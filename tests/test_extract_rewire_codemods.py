@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import libcst as cst
+import pytest
+from django.core.exceptions import ImproperlyConfigured
 from libcst.codemod import CodemodContext
 
 from decompose.extract.codemods.call_sites import RetargetGetModel, RetargetImports
@@ -48,7 +52,6 @@ def test_settings_switch_for_two_services_then_nothing_more() -> None:
     scope: dict[str, object] = {}
     exec(compile(two, "settings.py", "exec"), scope)
     assert scope["INSTALLED_APPS"] == ["core", "pay", "notes.apps.NotesConfig", "shop.services"]
-    import os
 
     os.environ["DECOMPOSE_PAY_MODE"] = "remote"
     try:
@@ -56,6 +59,35 @@ def test_settings_switch_for_two_services_then_nothing_more() -> None:
     finally:
         del os.environ["DECOMPOSE_PAY_MODE"]
     assert scope["INSTALLED_APPS"] == ["core", "notes.apps.NotesConfig", "shop.services"]
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["alone", "after-another-service"])
+def test_settings_switch_of_a_service_moving_the_user_model_refuses_remote_mode(first: bool) -> None:
+    """The app that defines AUTH_USER_MODEL moves: remote mode stops at settings with the reason, before Django's
+    "AUTH_USER_MODEL refers to model ... that has not been installed"; local mode is unchanged."""
+    src = 'import os\nINSTALLED_APPS = ["core", "pay", "accounts"]\nAUTH_USER_MODEL = "accounts.User"\n'
+    if not first:
+        src = run(lambda: ServiceSwitchSettings(CodemodContext(), "pay", ("pay",), "shop.services"), src)
+    out = run(
+        lambda: ServiceSwitchSettings(
+            CodemodContext(), "accounts", ("accounts",), "shop.services", user_model="accounts.User"
+        ),
+        src,
+    )
+    assert out.count("raise ImproperlyConfigured(") == 1
+    assert "from django.core.exceptions import ImproperlyConfigured" in out
+    scope: dict[str, object] = {}
+    exec(compile(out, "settings.py", "exec"), scope)
+    assert scope["INSTALLED_APPS"] == ["core", "pay", "accounts", "shop.services"]
+    os.environ["DECOMPOSE_PAY_MODE"] = "remote"  # another service's remote mode is not refused
+    try:
+        exec(compile(out, "settings.py", "exec"), scope)
+        os.environ["DECOMPOSE_ACCOUNTS_MODE"] = "remote"
+        with pytest.raises(ImproperlyConfigured, match="moves accounts.User, the AUTH_USER_MODEL"):
+            exec(compile(out, "settings.py", "exec"), {})
+    finally:
+        os.environ.pop("DECOMPOSE_PAY_MODE")
+        os.environ.pop("DECOMPOSE_ACCOUNTS_MODE", None)
 
 
 def test_urlconf_switch_keeps_order_and_mounts_the_inbound_endpoints_once() -> None:
@@ -168,7 +200,10 @@ def test_fk_is_found_by_qualified_name_whatever_the_import() -> None:
         "    payment = FK(pm.Payment, on_delete=None)\n"
     )
     out = run(lambda: _fk({("Order", "payment"): "pay.Payment"}), src)
-    assert 'class Order(Model):\n    payment = ServiceForeignKey("pay.Payment", on_delete=None, service="payments")\n' in out
+    assert (
+        'class Order(Model):\n    payment = ServiceForeignKey("pay.Payment", on_delete=None, service="payments")\n'
+        in out
+    )
     assert out.startswith("from django.db.models import ForeignKey as FK, Model\n")
     assert "class Refund(Model):\n    payment = FK(pm.Payment, on_delete=None)\n" in out  # another class: not cut
     assert "from pay import models as pm\n" in out  # still used by Refund

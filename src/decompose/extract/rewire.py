@@ -538,7 +538,12 @@ def rewire(plan: ExtractionPlan, root: Path, client_package: str | None = None) 
         switch = urls = None
         if rel == installed_rel:
             switch = ServiceSwitchSettings(
-                context, plan.service, switch_modules, pkg, entries=entries if isinstance(entries, tuple) else None
+                context,
+                plan.service,
+                switch_modules,
+                pkg,
+                entries=entries if isinstance(entries, tuple) else None,
+                user_model=plan.user_model,
             )
             steps.append(switch)
         if url_switched:

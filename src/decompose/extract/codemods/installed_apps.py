@@ -21,10 +21,19 @@ that defines it: the settings module or one it star-imports) it inserts::
 
 ``apps`` lists the INSTALLED_APPS entries of the moved apps exactly as written. A
 second service adds its entry to the existing dict; running twice changes nothing.
+
+A service that moves the app defining ``AUTH_USER_MODEL`` gets a guard after the dict: remote mode
+raises ``ImproperlyConfigured`` naming the user model and the plan's step, before Django's app
+registry would fail with "AUTH_USER_MODEL refers to model ... that has not been installed"::
+
+    if DECOMPOSE_SERVICES["accounts"]["mode"] == "remote":
+        raise ImproperlyConfigured("decompose: service accounts moves accounts.User, the AUTH_USER_MODEL: ...")
 """
 
 from __future__ import annotations
 
+import json
+import textwrap
 from collections.abc import Sequence
 
 import libcst as cst
@@ -49,6 +58,19 @@ def _entry(service: str, apps: Sequence[str], url: str) -> str:
         f'        "apps": [{", ".join(repr(a).replace(chr(39), chr(34)) for a in apps)}],\n'
         f"    }},\n"
     )
+
+
+def _user_model_guard(service: str, user_model: str) -> str:
+    message = (
+        f"decompose: service {service} moves {user_model}, the AUTH_USER_MODEL; remote mode needs the user model "
+        f"in the monolith (logins, sessions, admin, staying foreign keys). Keep {service} local, or move the user "
+        "model to an app that stays and extract again (EXTRACTION.md, 'keep the user model')"
+    )
+    lines = "".join(
+        f"        {json.dumps(chunk, ensure_ascii=False)}\n"
+        for chunk in textwrap.wrap(message, 90, drop_whitespace=False)
+    )
+    return f'if {SWITCH}["{service}"]["mode"] == "remote":\n    raise ImproperlyConfigured(\n{lines}    )\n'
 
 
 def moved_entries(entries: Sequence[str], apps: Sequence[str], app_modules: Sequence[str]) -> list[str]:
@@ -95,8 +117,10 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
         services_package: str,
         url: str | None = None,
         entries: Sequence[str] | None = None,
+        user_model: str | None = None,
     ) -> None:
         super().__init__(context)
+        self.user_model = user_model
         self.service = service
         self.app_modules = tuple(app_modules)
         self.package = services_package
@@ -123,6 +147,17 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
                         if e.key.evaluated_value == self.service:
                             return True
         return False
+
+    def _guard(self, body: Sequence[cst.BaseStatement]) -> list[cst.SimpleStatementLine | cst.BaseCompoundStatement]:
+        """The user model guard to insert after the switch's dict (none when it is there already)."""
+        if self.user_model is None:
+            return []
+        code = _user_model_guard(self.service, self.user_model)
+        guard = cst.parse_module(code).body[0]
+        if any(stmt.deep_equals(guard) for stmt in body):
+            return []
+        AddImportsVisitor.add_needed_import(self.context, "django.core.exceptions", "ImproperlyConfigured")
+        return [guard]
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         body = list(updated_node.body)
@@ -181,6 +216,7 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
                 ]
             )
             self.switched = True
+            new[1:1] = self._guard(body)
             return updated_node.with_changes(body=[*body[: i + 1], *new, *body[i + 1 :]])
         # extend the existing switch with this service (idempotent)
         for i, stmt in enumerate(body):
@@ -197,8 +233,11 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
                 if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
             ]
             self.switched = True
+            guard = self._guard(body)
             if self.service in keys:
-                return updated_node
+                return (
+                    updated_node.with_changes(body=[*body[: i + 1], *guard, *body[i + 1 :]]) if guard else updated_node
+                )
             empty = cst.Module([])
             kept = "".join(
                 "    " + empty.code_for_node(e.with_changes(comma=cst.MaybeSentinel.DEFAULT)) + ",\n"
@@ -206,6 +245,7 @@ class ServiceSwitchSettings(VisitorBasedCodemodCommand):
             )
             new_d = cst.parse_expression("{\n" + kept + _entry(self.service, moved, self.url) + "}")
             body[i] = stmt.with_changes(body=[assign.with_changes(value=new_d)])
+            body[i + 1 : i + 1] = guard
             return updated_node.with_changes(body=body)
         self.problem = f"{SWITCH} is set here but not as a dict literal"
         return updated_node

@@ -374,6 +374,7 @@ class _Planner(
             "API gateway": tuple(f"staying code calls {q}, a function of" for q in remote_classes.kept_names),
         }
         self.manual = [s for s in self.manual if not s.message.startswith(kept_steps.get(s.pattern, ("\0",)))]
+        user_model = self.user_model()
         manual = tuple(sorted(set(self.manual), key=lambda s: (s.path, s.line, s.pattern, s.message)))
         return ExtractionPlan(
             service=self.service,
@@ -408,7 +409,34 @@ class _Planner(
             remote_classes=remote_classes,
             monolith_models=monolith_models,
             reference_classes=reference_classes,
+            user_model=user_model,
         )
+
+    def user_model(self) -> str | None:
+        """The ``AUTH_USER_MODEL`` when a moved app defines it, with its manual step: remote mode cannot start without
+        it (Django's auth, sessions and admin, and every staying foreign key to it, need the user table in the process
+        where users log in), so the rewire's switch refuses remote mode for this service until the user model is
+        kept by an app that stays."""
+        label = self.p.auth_user_model
+        if label.split(".", 1)[0] not in self.apps:
+            return None
+        mf = next((x for x in self.p.models.values() if x.label == label), None)
+        module = self.p.modules.get(mf.module) if mf is not None else None
+        path, line = (self.app_paths.get(label.split(".", 1)[0], ""), 0)
+        if module is not None and mf is not None:
+            path, line = module.path, mf.line
+        self.manual.append(
+            ManualStep(
+                path,
+                line,
+                "keep the user model",
+                f"{label} is AUTH_USER_MODEL and moves with the {self.service!r} service: remote mode refuses to "
+                "start (the monolith's logins, sessions, admin and staying foreign keys need the user table where "
+                "users log in; the service gets users from the identity assertion). Move the user model to an app "
+                "that stays (Django's custom user model migration), then extract the rest; local mode works as is",
+            )
+        )
+        return label
 
 
 def _decorates(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:

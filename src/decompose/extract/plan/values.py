@@ -934,6 +934,9 @@ class ExtractionPlan:
     monolith_models: tuple[InterfaceModel, ...] = ()
     #: the staying models' members the moved code uses, copied into their reference classes in the service
     reference_classes: ReferenceClasses = field(default_factory=ReferenceClasses)
+    #: the monolith's ``AUTH_USER_MODEL`` when a moved app defines it: remote mode refuses to start (the user model
+    #: stays where users log in), local mode is unaffected
+    user_model: str | None = None
 
     @property
     def package(self) -> str:
@@ -977,6 +980,7 @@ class ExtractionPlan:
             "interface_models": [m.to_dict() for m in self.interface_models],
             "monolith_models": [m.to_dict() for m in self.monolith_models],
             "reference_classes": self.reference_classes.to_dict(),
+            "user_model": self.user_model,
             "dependencies": [d.to_dict() for d in self.dependencies],
             "fk_cuts": [c.to_dict() for c in self.fk_cuts],
             "tables": {k: list(self.tables[k]) for k in sorted(self.tables)},
@@ -1019,6 +1023,7 @@ class ExtractionPlan:
                 remote_classes=RemoteClasses.from_dict(d.get("remote_classes", {})),
                 monolith_models=tuple(InterfaceModel.from_dict(x) for x in d.get("monolith_models", ())),
                 reference_classes=ReferenceClasses.from_dict(d.get("reference_classes", {})),
+                user_model=d.get("user_model"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise GraphFormatError(f"malformed extraction plan: {exc!r}") from None
