@@ -56,6 +56,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from decompose.extract.service import requirements
+
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "realworld.sh"
 CACHE = Path(os.environ.get("DECOMPOSE_REALWORLD_CACHE") or Path.home() / ".cache" / "decompose-realworld")
@@ -677,6 +679,7 @@ class Chain:
         project's own top-level packages and imports guarded by ``except ImportError``."""
         added = [rel for rel in self.added_files() if rel.endswith(".py")]
         roots = {self.monolith, self.project_dir}
+        pins = requirements.monolith_pins(self.project_dir)  # the monolith's own names (i18nfield: django-i18nfield)
         needed: dict[str, list[str]] = {}
         for rel in added:
             tree = ast.parse((self.monolith / rel).read_text(encoding="utf-8"))
@@ -705,7 +708,8 @@ class Chain:
                     own = any((r / top).is_dir() or (r / f"{top}.py").is_file() for r in roots)
                     if top in sys.stdlib_module_names or top in ("django", "__future__") or own:
                         continue
-                    dist = DISTRIBUTIONS.get(top, top).lower().replace("_", "-")
+                    dist = DISTRIBUTIONS.get(top) or requirements.distribution_for(top, pins, {}) or top
+                    dist = dist.lower().replace("_", "-")
                     needed.setdefault(dist, []).append(f"{rel}:{node.lineno}")
         return needed
 
