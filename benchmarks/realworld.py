@@ -346,7 +346,9 @@ class SuiteResult:
 
 _SUMMARY = re.compile(r"^realworld \S+: (\d+) passed, (\d+) failed, (\d+) skipped in \d+s$", re.M)
 _PYTEST_FAIL = re.compile(r"^(?:FAILED|ERROR) (\S+?)(?: - .*)?$", re.M)
-_UNITTEST_FAIL = re.compile(r"^(?:FAIL|ERROR): \w+ \(([\w.]+)\)", re.M)
+#: a test's name, or a module's dotted name when it failed to import (``ERROR: tests.chat.test_chat
+#: (unittest.loader._FailedTest.tests.chat.test_chat)``), then its id
+_UNITTEST_FAIL = re.compile(r"^(?:FAIL|ERROR): [\w.]+ \(([\w.]+)\)", re.M)
 
 
 def parse_suite(text: str) -> SuiteResult:
@@ -882,7 +884,7 @@ def bench_app(app: App, work: Path, pristine: Running | None = None) -> dict[str
         )
         rows[name] = {
             **_row(o, note),
-            "ok": bool(result.summary) and not unexpected,
+            "ok": bool(result.summary) and not unexpected and result.failed == result.named,
             "passed": result.passed,
             "failed": result.failed,
             "skipped": result.skipped,
@@ -911,7 +913,8 @@ def remote_suite(chain: Chain, venv: Path, runtime: Path) -> dict[str, object]:
     )
     return {
         **_row(o, note),
-        "ok": bool(result.summary) and not unexpected and sum(answered.values()) > 0,
+        # a failure the output does not name (a test module that failed to import) cannot be told from a flaky one
+        "ok": bool(result.summary) and not unexpected and result.failed == result.named and sum(answered.values()) > 0,
         "passed": result.passed,
         "failed": result.failed,
         "skipped": result.skipped,

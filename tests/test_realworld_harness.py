@@ -58,6 +58,18 @@ def test_a_unittest_run_names_failures_by_dotted_id():
     assert result.unexpected("django-crm") == ("unittest.loader._FailedTest.test_chat",)
 
 
+def test_a_unittest_module_that_failed_to_import_is_named_by_its_dotted_id():
+    # Django's runner given `tests/` names a module that does not import by its dotted name (django-crm chat's
+    # remote run at 01e208a: "1 failed" and no failure named, so the run counted as passing)
+    text = UNITTEST_RUN.replace(
+        "ERROR: test_chat (unittest.loader._FailedTest.test_chat)",
+        "ERROR: tests.chat.test_chat (unittest.loader._FailedTest.tests.chat.test_chat)",
+    )
+    result = parse_suite(text)
+    assert (result.failed, result.named) == (2, 2)
+    assert result.unexpected("django-crm") == ("unittest.loader._FailedTest.tests.chat.test_chat",)
+
+
 def test_a_run_that_stopped_before_its_summary_has_none():
     result = parse_suite("ImportError: cannot import name 'Schedule'\nrealworld pretalx: no test summary in the output")
     assert result.summary == ""
