@@ -49,8 +49,9 @@ PROJECT = {
         from django.utils.decorators import method_decorator
         from django.views import View
 
-        from talks.forms import ROOM_IN_USE, ROOMS_AT_START, RoomForm, labelled, logged, send_errors
+        from talks.forms import ROOM_IN_USE, ROOMS_AT_START, RoomForm, RoomLabelForm, labelled, logged, send_errors
         from talks.models import Room
+        from talks.naming import room_label
 
 
         @method_decorator(logged, name="dispatch")
@@ -81,6 +82,16 @@ PROJECT = {
 
         def at_start():
             return str(ROOMS_AT_START)
+
+
+        def label(name):
+            return room_label(name)
+
+
+        def form_label(name):
+            form = RoomLabelForm({"name": name})
+            form.is_valid()
+            return form.label()
     """,
     "talks/__init__.py": "",
     "talks/forms.py": """
@@ -90,6 +101,7 @@ PROJECT = {
         from django.utils.translation import gettext_lazy as _
 
         from talks.models import Room
+        from talks.naming import room_label
 
         ROOM_IN_USE = _("This room is in use.")
         ROOMS_AT_START = Room.objects.count()
@@ -131,6 +143,20 @@ PROJECT = {
                 if Room.objects.filter(name=name).exists():
                     raise forms.ValidationError(ROOM_IN_USE)
                 return name
+
+
+        class RoomLabelForm(forms.Form):
+            name = forms.CharField()
+
+            def label(self):
+                return room_label(self.cleaned_data["name"])
+    """,
+    "talks/naming.py": """
+        from talks.models import Room
+
+
+        def room_label(name):
+            return f"{name} ({Room.objects.count()} rooms)"
     """,
     "talks/models.py": """
         from django.db import models
@@ -195,6 +221,7 @@ SCRIPT = textwrap.dedent(
     from django.test import RequestFactory
     case("view_helper", lambda: [views.errors(RequestFactory().get("/?closed=1")), views.errors(RequestFactory().get("/"))])
     case("not_kept", views.at_start)
+    case("form_label", lambda: views.form_label("Hall B"))
     case("form_class", lambda: [views.RoomForm.__module__.rsplit(".", 1)[-1], views.RoomForm._meta.model.__name__])
     json.dump(results, sys.stdout)
     """
@@ -295,3 +322,9 @@ def test_the_kept_copies_are_deterministic(extracted: tuple[Path, Path, Path], t
     client = next(p for p in mono.rglob("talks.py") if "services" in p.parts).read_text(encoding="utf-8")
     assert "'RoomForm': lambda: exports.copied(" in client
     assert "'ROOMS_AT_START': lambda: exports.MovedOnly(SERVICE, 'talks.forms.ROOMS_AT_START')" in client
+
+
+def test_a_kept_copy_calling_an_interface_function_calls_the_service(run: dict[str, Any]) -> None:
+    # before: the kept module bound room_label = runtime.client(SERVICE).room_label without importing runtime
+    # nor SERVICE (pretalx mail: NameError: name 'runtime' is not defined, importing WriteSessionMailForm)
+    assert _ok(run, "form_label", 1) == "Hall B (1 rooms)"

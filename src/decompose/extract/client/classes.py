@@ -20,6 +20,15 @@ def models_module_name(service_module: str) -> str:
     return f"{service_module}_models"
 
 
+def _imports_then_bindings(lines: tuple[str, ...], generated: list[str]) -> list[str]:
+    """The import statements of ``lines``, then the ``generated`` imports, then the other lines of ``lines``: the
+    module-level bindings of interface functions (``name = runtime.client(SERVICE).name``) need ``runtime`` and
+    ``SERVICE`` bound first."""
+    imports = [ln for ln in lines if ln.startswith(("import ", "from "))]
+    bindings = [ln for ln in lines if ln not in imports]
+    return [*imports, "", *generated, *bindings]
+
+
 def _body(texts: list[str]) -> str:
     if not texts:
         return "    pass\n"
@@ -78,10 +87,10 @@ def models_module(plan: ExtractionPlan, package: str, service_module: str) -> st
         "",
         "from __future__ import annotations",
         "",
-        *rc.imports,
-        "",
-        f"from {package} import orm, runtime",
-        f"from {service_module} import RELATIONS, SERVICE, TYPES",
+        *_imports_then_bindings(
+            rc.imports,
+            [f"from {package} import orm, runtime", f"from {service_module} import RELATIONS, SERVICE, TYPES"],
+        ),
         "",
     ]
     blocks = [h.text.rstrip("\n") + "\n" for h in rc.helpers]
@@ -117,7 +126,13 @@ def kept_module(plan: ExtractionPlan, package: str, service_module: str) -> str 
         "",
         "from __future__ import annotations",
         "",
-        *rc.kept_imports,
+        *(
+            _imports_then_bindings(
+                rc.kept_imports, [f"from {package} import runtime", f"from {service_module} import SERVICE"]
+            )
+            if any(not ln.startswith(("import ", "from ")) for ln in rc.kept_imports)
+            else rc.kept_imports
+        ),
     ]
     if rc.models:
         head += ["", f"from {models_module_name(service_module)} import (", *(f"    {n}," for n in shared), ")"]
