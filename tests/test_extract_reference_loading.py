@@ -47,6 +47,7 @@ PROJECT = {
     """,
     "core/__init__.py": "",
     "core/models.py": """
+        from django.contrib.auth.base_user import AbstractBaseUser
         from django.db import models
 
 
@@ -59,6 +60,12 @@ PROJECT = {
             locale = models.CharField(max_length=8)
             date_from = models.DateField()
             organiser = models.ForeignKey(Organiser, on_delete=models.CASCADE)
+
+
+        class Person(AbstractBaseUser):
+            handle = models.CharField(max_length=40, unique=True)
+
+            USERNAME_FIELD = "handle"
     """,
     "core/migrations/__init__.py": "",
     "core/migrations/0001_initial.py": """
@@ -85,6 +92,16 @@ PROJECT = {
                         ("date_from", models.DateField()),
                         ("organiser", models.ForeignKey(on_delete=models.CASCADE, to="core.organiser")),
                     ],
+                ),
+                migrations.CreateModel(
+                    name="Person",
+                    fields=[
+                        ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False)),
+                        ("password", models.CharField(max_length=128, verbose_name="password")),
+                        ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                        ("handle", models.CharField(max_length=40, unique=True)),
+                    ],
+                    options={"abstract": False},
                 ),
             ]
     """,
@@ -115,12 +132,13 @@ PROJECT = {
     "mail/models.py": """
         from django.db import models
 
-        from core.models import Event
+        from core.models import Event, Person
 
 
         class MailTemplate(models.Model):
             subject = models.CharField(max_length=40)
             event = models.ForeignKey(Event, on_delete=models.CASCADE)
+            author = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL)
     """,
     "mail/migrations/__init__.py": "",
     "mail/migrations/0001_initial.py": """
@@ -138,6 +156,8 @@ PROJECT = {
                         ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False)),
                         ("subject", models.CharField(max_length=40)),
                         ("event", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="core.event")),
+                        ("author", models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL,
+                                                     to="core.person")),
                     ],
                 ),
             ]
@@ -185,12 +205,13 @@ def test_the_plan_serves_the_held_models_read_only(extracted: tuple[Path, Path])
     mono, service = extracted
     plan = json.loads((service / "extraction-plan.json").read_text())
     assert [(m["label"], m.get("read_only", False), m.get("writes", False)) for m in plan["monolith_models"]] == [
-        ("core.Event", True, False)
+        ("core.Event", True, False),
+        ("core.Person", True, False),
     ]
     assert "### model `core.Event` (table `core_event`) — read-only" in (service / "EXTRACTION.md").read_text()
     client = (mono / "proj/services/mail.py").read_text()
-    assert "MONOLITH_MODELS: tuple[str, ...] = (\n    'core.Event',\n)" in client
-    assert "MONOLITH_READ_ONLY: tuple[str, ...] = (\n    'core.Event',\n)" in client
+    assert "MONOLITH_MODELS: tuple[str, ...] = (\n    'core.Event',\n    'core.Person',\n)" in client
+    assert "MONOLITH_READ_ONLY: tuple[str, ...] = (\n    'core.Event',\n    'core.Person',\n)" in client
 
 
 def _requests(log: Path, kind: str, model: str) -> int:
@@ -264,6 +285,38 @@ def test_the_monolith_refuses_a_command_on_a_read_only_model(deployed: dict[str,
     assert answer.status_code == 404, answer.text
     answer = httpx.post(f"{url}/query/core/Event", json={"op": "count"}, headers=headers, timeout=10)
     assert answer.status_code == 200, answer.text
+
+
+def test_the_monolith_never_serves_a_user_models_password(deployed: dict[str, object]) -> None:
+    """A held user model (a cut foreign key to a subclass of AbstractBaseUser) is served read-only without its password hash: not in a
+    row, not in ``values()``, and not as a lookup or an ordering (probing it would leak it). Before, every concrete
+    field of a held model was served to the service's token."""
+    import httpx
+
+    made = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "from core.models import Person; p = Person(handle='ada'); p.set_password('s3cret'); p.save()"],
+        cwd=deployed["mono"], env=deployed["mono_env"], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    headers = {"Authorization": f"Bearer {RunningService.TOKEN}"}
+    url = f"{deployed['mono_url']}/api/v1/query/core/Person"
+    rows = httpx.post(url, json={"chain": [{"filter": {"lookup": "handle", "value": "ada"}}]}, headers=headers,
+                      timeout=10)  # fmt: skip
+    assert rows.status_code == 200, rows.text
+    [row] = rows.json()["result"]
+    assert row["handle"] == "ada" and "last_login" in row and "password" not in row
+    assert "password" not in rows.json()["types"]
+    values = httpx.post(url, json={"chain": [{"values": []}]}, headers=headers, timeout=10)
+    assert values.status_code == 200 and values.json()["result"], values.text
+    assert all("password" not in r and "handle" in r for r in values.json()["result"])
+    for body in (
+        {"chain": [{"filter": {"lookup": "password__startswith", "value": "pbkdf2"}}], "op": "count"},
+        {"chain": [{"order_by": ["password"]}]},
+        {"chain": [{"values": ["password"]}]},
+    ):
+        refused = httpx.post(url, json=body, headers=headers, timeout=10)
+        assert refused.status_code == 400 and "core.Person.password is not served" in refused.text, (body, refused.text)
 
 
 def test_without_monolith_url_the_reference_names_the_setting(deployed: dict[str, object]) -> None:

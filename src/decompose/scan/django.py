@@ -63,8 +63,14 @@ def is_signal_class(name: str) -> bool:
     (``EventPluginSignal``, ``GlobalSignal``: a capitalised name ending in ``Signal``)."""
     return name in SIGNAL_CLASSES or (name[:1].isupper() and name.endswith("Signal"))
 SIGNAL_METHODS = frozenset({"send", "send_robust", "connect", "disconnect", "asend", "asend_robust"})
-#: Bases that make a class a Django model.
-MODEL_BASES = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
+#: Bases that make a class a Django model: ``Model`` and Django's own abstract models a project's models
+#: subclass (a custom user model on ``AbstractBaseUser`` with no relation field was not seen as a model).
+MODEL_BASES = frozenset({
+    "django.db.models.Model", "django.db.models.base.Model", "django.contrib.gis.db.models.Model",
+    "django.contrib.auth.base_user.AbstractBaseUser", "django.contrib.auth.models.AbstractBaseUser",
+    "django.contrib.auth.models.AbstractUser", "django.contrib.auth.models.PermissionsMixin",
+    "django.contrib.sessions.base_session.AbstractBaseSession",
+})  # fmt: skip
 APPCONFIG_BASES = frozenset({"django.apps.AppConfig", "django.apps.config.AppConfig"})
 
 
