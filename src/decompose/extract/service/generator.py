@@ -46,8 +46,9 @@ from decompose.extract.monolith_requirements import CLIENT_VERSIONS
 from decompose.extract.plan import ExtractionPlan
 from decompose.extract.plan import index as F
 from decompose.extract.plan.vendor import definitions_used
-from decompose.extract.service import cut_relations
+from decompose.extract.service import celery_settings, cut_relations
 from decompose.extract.service import web as web_face
+from decompose.extract.service.celery_settings import EagerSetting
 from decompose.extract.service.joins import join_models, query_table
 from decompose.extract.service.joins import migration_text as joins_migration_text
 from decompose.extract.service.joins import models_text as joins_models_text
@@ -358,6 +359,18 @@ class _Context:
             module = self.plan.settings_module
             self._settings_values = settings_values(load, module) if module else {}
         return self._settings_values
+
+    def eager_settings(self) -> tuple[EagerSetting, ...]:
+        """The Celery eager settings the monolith's settings modules set to True (celery_settings.py)."""
+        modules = []
+        for m in self.p.modules.values():
+            if m.migration or not celery_settings.is_settings_module(m.name):
+                continue
+            try:
+                modules.append((m.name, m.path, m.source))
+            except F.ModuleUnreadable:
+                continue
+        return celery_settings.eager_settings(modules, self.plan.settings_module)
 
     def default_auto_field(self) -> str:
         """``DEFAULT_AUTO_FIELD`` as the monolith sets it (else Django's default), so no moved table gets a
@@ -1368,6 +1381,7 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
         ).rstrip("\n")
         + "\n"
         + (MONOLITH_CLIENT_SETTINGS if plan.monolith_models else "")
+        + celery_settings.settings_text(ctx.eager_settings())
     )
     files[f"{pkg}/wsgi.py"] = _template("wsgi.py.tmpl", service=plan.service, package=pkg)
     files[f"{pkg}/rest.py"] = _template("rest.py.tmpl", service=plan.service, package=pkg)
