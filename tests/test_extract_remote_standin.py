@@ -47,13 +47,18 @@ FILES = {
             paid = models.BooleanField(default=False)
             issued = models.DateTimeField(null=True)
             customer = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True)
+
+
+        class Payment(models.Model):
+            invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
+            amount = models.DecimalField(max_digits=10, decimal_places=2)
     """,
     # a staying class over the moved model, checked and read at import as django-tables2's Table metaclass does
     "sales/tables.py": """
         from django.db import models
         from django.utils.text import capfirst
 
-        from billing.models import Invoice
+        from billing.models import Invoice, Payment
 
 
         def columns(model, names):
@@ -66,6 +71,11 @@ FILES = {
         class InvoiceTable:
             model = Invoice
             columns = columns(Invoice, ("number", "amount", "issued", "customer"))
+
+
+        # a relation between moved models by its name (pretalx: TalkSlot._meta.get_field("room").verbose_name)
+        PAYMENT_INVOICE = [[f.name, f.attname, str(f.verbose_name)] for f in map(Payment._meta.get_field,
+                                                                                 ("invoice", "invoice_id"))]
     """,
 }
 
@@ -108,10 +118,10 @@ SCRIPT = r"""
     from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
     from django.db.models.base import ModelBase
     from mini.services.billing import Invoice
-    from sales.tables import InvoiceTable
+    from sales.tables import PAYMENT_INVOICE, InvoiceTable
 
     meta = Invoice._meta
-    out = {"columns": InvoiceTable.columns, "modelbase": isinstance(Invoice, ModelBase),
+    out = {"columns": InvoiceTable.columns, "payment_invoice": PAYMENT_INVOICE, "modelbase": isinstance(Invoice, ModelBase),
            "repr": repr(Invoice), "names": [meta.app_label, meta.model_name, meta.object_name, meta.label,
                                             meta.label_lower, str(meta.verbose_name), str(meta.verbose_name_plural)],
            "fields": [[f.name, f.attname, type(f).__name__] for f in meta.fields],
@@ -165,6 +175,8 @@ def test_a_staying_class_over_a_moved_model_gets_a_model_class_in_remote_mode(mi
         ["issued", "Issued", "DateTimeField"],
         ["customer", "Customer", "ForeignKey"],
     ]
+    # before: FieldDoesNotExist "Payment has no field named 'invoice'" (the field was named by its id column)
+    assert out["payment_invoice"] == [["invoice", "invoice_id", "invoice"], ["invoice", "invoice_id", "invoice"]]
     assert out["modelbase"] is True
     assert out["repr"] == "<class 'mini.services.billing_models.Invoice'>"  # the generated stand-in (its behaviour)
     assert out["names"] == [
