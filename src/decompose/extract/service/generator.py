@@ -63,6 +63,7 @@ from decompose.extract.service.requirements import (
     monolith_pins,
 )
 from decompose.extract.service.settings_values import SettingValue, settings_values
+from decompose.extract.service.suite_settings import TEST_EMAIL_BACKEND, suite_settings_module, suite_values
 from decompose.extract.service.tasks import MODULE as TASK_CALLS
 from decompose.extract.service.tasks import has_tasks, task_view
 from decompose.extract.service.vendor import definition_source, imports_used, stand_ins_text, vendored_files
@@ -241,6 +242,7 @@ class _Context:
             auth_names = {"AUTH_USER_MODEL"}
         carried = self.carried_own_settings(names)
         names -= OWN_SETTINGS
+        suite = self.suite_settings(names)
         if not names and not auth_names and not carried:
             return "", []
         values = self.settings_values()
@@ -277,7 +279,30 @@ class _Context:
                     f"# TODO(decompose): the moved code reads settings.{n}, which the monolith's settings "
                     "do not set (a Django default, or set where decompose cannot read it)"
                 )
-        return "\n".join(lines) + "\n", missing
+        return "\n".join(lines + suite) + "\n", missing
+
+    def suite_settings(self, names: set[str]) -> list[str]:
+        """The lines that give a service started for the monolith's test suite (``DECOMPOSE_TEST_RESET``) the
+        values the monolith's test settings give the settings of ``names`` (see suite_settings.py)."""
+        module = self.plan.settings_module
+        test = module and suite_settings_module(self.p.modules, module, self._load)
+        if not module or not test:
+            return []
+        values = suite_values(self._load, module, test, names)
+        if "EMAIL_BACKEND" in names:  # Django's test environment sends mail to its outbox, whatever the settings say
+            values = [v for v in values if v.name != "EMAIL_BACKEND"]
+        lines = [
+            "",
+            f"#: a service started for the monolith's test suite: the values its test settings ({test}) give",
+            "if DECOMPOSE_TEST_RESET:",
+        ]
+        lines += [f"    {v.name} = {v.text}  # {v.where}" for v in values]
+        if "EMAIL_BACKEND" in names:
+            lines.append(f"    EMAIL_BACKEND = {TEST_EMAIL_BACKEND!r}  # as Django's test environment")
+        if len(lines) == 3:
+            return []
+        imports = sorted({imp for v in values for imp in v.imports})
+        return [*lines[:3], *(f"    {imp}" for imp in imports), *lines[3:]]
 
     def carried_own_settings(self, read: set[str]) -> list[str]:
         """Lines that give the service the monolith's value of a setting its template defines too, where
@@ -343,21 +368,21 @@ class _Context:
                 names |= {(a.asname or a.name).split(".")[0] for a in node.names}
         return frozenset(names)
 
+    def _load(self, name: str) -> tuple[str, str, bool] | None:
+        """A module of the project as settings_values reads it."""
+        m = self.p.modules.get(name)
+        if m is None:
+            return None
+        try:
+            return m.path, m.source, m.package == m.name
+        except F.ModuleUnreadable:
+            return None
+
     def settings_values(self) -> dict[str, SettingValue]:
         """The monolith's settings with their static values, following its star-import chain (cached)."""
         if self._settings_values is None:
-
-            def load(name: str) -> tuple[str, str, bool] | None:
-                m = self.p.modules.get(name)
-                if m is None:
-                    return None
-                try:
-                    return m.path, m.source, m.package == m.name
-                except F.ModuleUnreadable:
-                    return None
-
             module = self.plan.settings_module
-            self._settings_values = settings_values(load, module) if module else {}
+            self._settings_values = settings_values(self._load, module) if module else {}
         return self._settings_values
 
     def eager_settings(self) -> tuple[EagerSetting, ...]:
