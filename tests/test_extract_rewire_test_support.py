@@ -14,10 +14,12 @@ test with the plan's reason (it tests the moved code in-process, which runs in t
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from textwrap import dedent
 
@@ -133,6 +135,91 @@ def test_in_remote_mode_the_suite_starts_and_the_apps_staying_tests_are_skipped(
         cwd=mini, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert "test_invoice.py::test_create_invoice" in local.stdout, local.stdout[-3000:] + local.stderr[-3000:]
+
+
+def test_under_djangos_runner_the_apps_staying_tests_are_skipped_too(mini: Path) -> None:
+    """django-crm (``manage.py test``): its ``tests/chat/test_chat.py`` imports the moved ``chat.models`` and builds
+    the moved admin at module level; in remote mode Django's runner failed to import it (one error, the tests not
+    run). Through the client's DiscoverRunner it is one skipped test with the plan's reason, as under pytest, and
+    the service is not reset after it (it ran nothing); it is after the test that ran."""
+    pytest.importorskip("django")
+    pytest.importorskip("httpx")
+    resets: list[str] = []
+
+    class Service(http.server.BaseHTTPRequestHandler):  # answers the test support's resets, counting them
+        def do_POST(self) -> None:
+            resets.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Service)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    (mini / "tests/billing/test_invoice_case.py").write_text(
+        dedent("""
+            from django.test import SimpleTestCase
+
+            from billing.models import Invoice
+            from tests.factories.billing import InvoiceFactory
+
+
+            class InvoiceTests(SimpleTestCase):
+                def test_factory(self):
+                    self.assertIs(InvoiceFactory.model, Invoice)
+        """).lstrip(),
+        encoding="utf-8",
+    )
+    (mini / "tests/sales").mkdir()
+    (mini / "tests/sales/__init__.py").write_text("", encoding="utf-8")
+    (mini / "tests/sales/test_order.py").write_text(
+        dedent("""
+            from django.test import SimpleTestCase
+
+            from sales.models import Order
+
+
+            class OrderTests(SimpleTestCase):
+                def test_label(self):
+                    self.assertEqual(Order._meta.app_label, "sales")
+        """).lstrip(),
+        encoding="utf-8",
+    )
+    plan = build_plan(index_project(mini, use_cache=False), "billing", ["billing"])
+    assert "tests/billing/test_invoice_case.py" in plan.staying_tests
+    apply_changes(mini, rewire(plan, mini).changes, force=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DECOMPOSE_", "DATABASE_", "PYTEST_"))}
+    env.update(PYTHONPATH=str(mini), PYTHONDONTWRITEBYTECODE="1", DJANGO_SETTINGS_MODULE="mini.settings",
+               DECOMPOSE_BILLING_MODE="remote", DECOMPOSE_BILLING_URL=url,
+               DECOMPOSE_BILLING_TOKEN="t", DECOMPOSE_BILLING_IDENTITY_KEY="k" * 32,
+               DATABASE_PATH=str(mini / "db.sqlite3"))  # fmt: skip
+    cmd = [sys.executable, "manage.py", "test", "--noinput", "-v", "2",
+           "--testrunner=mini.services.testing.DiscoverRunner", "tests/"]  # fmt: skip
+    try:
+        done = subprocess.run(cmd, cwd=mini, env=env, capture_output=True, text=True, timeout=300, check=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    out = done.stdout + done.stderr
+    # before: "ERROR: tests.billing.test_invoice_case (unittest.loader._FailedTest...)", "FAILED (errors=1)"
+    assert done.returncode == 0, out[-3000:]
+    assert "_FailedTest" not in out
+    assert "test_label (tests.sales.test_order.OrderTests.test_label) ... ok" in out  # the rest runs
+    assert "tests the moved code in-process, which runs in its remote service (billing service:" in out
+    # both of the app's staying test modules (test_invoice.py has pytest functions only: nothing to run here)
+    assert "OK (skipped=2)" in out
+    assert resets == ["/api/v1/_test/reset"]  # after test_label, not after the skipped module
+    # in local mode the module runs as before
+    env["DECOMPOSE_BILLING_MODE"] = "local"
+    local = subprocess.run(cmd, cwd=mini, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert "test_factory (tests.billing.test_invoice_case.InvoiceTests.test_factory) ... ok" in local.stderr, (
+        local.stdout[-3000:] + local.stderr[-3000:]
+    )
 
 
 @pytest.mark.parametrize(

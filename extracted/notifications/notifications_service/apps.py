@@ -5,3 +5,8 @@ from django.apps import AppConfig
 
 class NotificationsServiceConfig(AppConfig):
     name = "notifications_service"
+
+    def ready(self) -> None:
+        from notifications_service import cut_relations
+
+        cut_relations.install()

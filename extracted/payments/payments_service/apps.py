@@ -8,3 +8,6 @@ class PaymentsServiceConfig(AppConfig):
 
     def ready(self) -> None:
         from payments_service import events  # noqa: F401
+        from payments_service import cut_relations
+
+        cut_relations.install()

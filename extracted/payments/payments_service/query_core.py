@@ -148,9 +148,22 @@ def _served(model: type[models.Model] | None) -> bool:
     return model is not None and (model._meta.app_label in APPS or model._meta.label in SERVED.get())
 
 
+def _secret(model: type[models.Model]) -> frozenset[str]:
+    """Fields never served, nor filtered or ordered by (a lookup would leak them too): a user model's password
+    hash. A reference of the user row elsewhere loads every other field; writing one stays possible."""
+    base = any(c.__name__ == "AbstractBaseUser" and c.__module__ == "django.contrib.auth.base_user" for c in model.__mro__)
+    return frozenset({"password"}) if base else frozenset()
+
+
+def _fields(model: type[models.Model]) -> list[models.Field]:
+    """The concrete fields served of ``model``: all but :func:`_secret`'s."""
+    secret = _secret(model)
+    return [f for f in model._meta.concrete_fields if f.name not in secret]
+
+
 def dto(obj: models.Model) -> dict[str, object]:
-    """A model instance as a plain dict of its concrete fields (relations as ``<name>_id``)."""
-    return {f.attname: jsonable(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
+    """A model instance as a plain dict of its served concrete fields (relations as ``<name>_id``)."""
+    return {f.attname: jsonable(getattr(obj, f.attname)) for f in _fields(type(obj))}
 
 
 #: what a query or command the checks let through may still raise: a 400 naming it, never a 500
@@ -253,6 +266,8 @@ def _field_path(
             if i < len(parts) and parts[i] not in LOOKUPS:
                 raise _reject(where, f"{text!r} joins into {target}, outside the payments service (its ids only)")
             break
+        if name in _secret(current):
+            raise _reject(where, f"{current._meta.label}.{name} is not served")
         try:
             found = current._meta.pk if name == "pk" else current._meta.get_field(name)
         except FieldDoesNotExist:
@@ -506,10 +521,13 @@ class _Query:
                 columns = self.columns(arg, where)
                 if self.related:
                     raise _reject(where, "values after select_related")
-                self.values = [name for name, _path in columns] or [f.attname for f in self.model._meta.concrete_fields]
+                self.values = [name for name, _path in columns] or [f.attname for f in _fields(self.model)]
                 # a column through a join model (``recipients``) keeps its name: an expression under it
-                qs = qs.values(*(path for name, path in columns if name == path),
-                               **{name: F(path) for name, path in columns if name != path})  # fmt: skip
+                if not columns and _secret(self.model):  # every served column, and the annotations so far
+                    qs = qs.values(*self.values, *self.aliases)
+                else:
+                    qs = qs.values(*(path for name, path in columns if name == path),
+                                   **{name: F(path) for name, path in columns if name != path})  # fmt: skip
             elif kind == "annotate":
                 if not isinstance(arg, dict) or not arg:
                     raise _reject(where, "expected an object of aliases")
@@ -617,7 +635,7 @@ class _Query:
                 )
             return out
         out = {f.attname: (f.target_field.get_internal_type() if f.is_relation else f.get_internal_type())
-               for f in self.model._meta.concrete_fields}  # fmt: skip
+               for f in _fields(self.model)}  # fmt: skip
         out.update(self.aliases)
         return out
 
@@ -667,7 +685,7 @@ def _describe(model: type[models.Model]) -> dict[str, Any]:
         "label": model._meta.label,
         "types": {
             f.attname: (f.target_field.get_internal_type() if f.is_relation else f.get_internal_type())
-            for f in model._meta.concrete_fields
+            for f in _fields(model)
         },  # fmt: skip
     }
 

@@ -1554,6 +1554,8 @@ class RemoteOptions:
 
         model = self.model
         relations = {attname: (name, target) for name, (target, attname) in model._staying.items()}
+        # a relation between moved models is named by the relation (``room``), its id column its attname
+        forward = {f"{name}_id": name for name in getattr(model, "_forward_relations", {})}
         names = sorted(model._types, key=lambda n: (n != model._pk_name, list(model._types).index(n)))
         out = []
         for attname in names:
@@ -1562,13 +1564,15 @@ class RemoteOptions:
                 field: Any = models.ForeignKey(_model_or_label(target), on_delete=models.DO_NOTHING, null=True,
                                                related_name="+")  # fmt: skip
             else:
-                name = attname
+                name = forward.get(attname, attname)
                 kind = getattr(models, model._types[attname], None)
                 kind = kind if isinstance(kind, type) and issubclass(kind, models.Field) else models.Field
                 if issubclass(kind, models.ForeignObject):
                     kind = models.BigIntegerField  # a relation between moved models: its id column here
                 field = kind(primary_key=True) if attname == model._pk_name else kind()
             field.set_attributes_from_name(name)
+            if field.attname != attname:  # ``get_field("room")`` and ``get_field("room_id")``, as Django's
+                field.attname = field.column = attname
             field.model = model
             out.append(field)
         return tuple(out)
@@ -1926,6 +1930,7 @@ def _setup(cls: type[RemoteInstance], service: str, label: str, types: Mapping[s
     cls._types = types
     cls._staying = dict(relations or {})
     cls._pk_name = next((k for k, t in types.items() if t.endswith("AutoField")), "id")
+    cls._forward_relations = dict(forward or {})
     module = cls.__module__
     cls.DoesNotExist = type("DoesNotExist", (_NotFound,), {"__module__": module, "__qualname__": f"{name}.DoesNotExist"})
     cls.MultipleObjectsReturned = type("MultipleObjectsReturned", (_Multiple,),
