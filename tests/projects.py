@@ -6,6 +6,7 @@ on ``sys.path`` (rootdir-relative test modules without ``__init__.py``).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -16,8 +17,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
+from click.testing import CliRunner
+
+from decompose.cli import cli
 
 #: ``manage.py`` of a hand-written project whose settings module is ``proj.settings``
 MANAGE_PY = """
@@ -44,6 +49,34 @@ def write_project(root: Path, files: Mapping[str, str | bytes], *, dedent: bool 
         else:
             path.write_text(textwrap.dedent(content).lstrip("\n") if dedent else content, encoding="utf-8")
     return root
+
+
+def extract_applied(mono: Path, service: str, *, out: Path | None = None) -> Path:
+    """``decompose extract --apply --force`` of the app ``service`` of ``mono`` (made a git repository first) into
+    ``out`` (``mono``'s sibling ``out/`` by default): the service's folder."""
+    subprocess.run(["git", "init", "-q", str(mono)], check=True)
+    out = out if out is not None else mono.parent / "out"
+    args = ["extract", str(mono), "--service", service, "--apps", service, "--out", str(out), "--apply", "--force"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return out / service
+
+
+def migrate(folder: Path, env: Mapping[str, str]) -> None:
+    """``manage.py migrate`` of a project or service folder with ``env``; its output when it fails."""
+    done = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=folder, env=dict(env),
+                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+
+
+def run_json_script(folder: Path, name: str, script: str, env: Mapping[str, str], *, also: Path | None = None) -> Any:
+    """``script`` written to ``folder/name`` and run there with ``env``: what it printed, parsed as JSON. When it
+    fails, its error output and the end of the log ``also`` (the service's, say)."""
+    (folder / name).write_text(script, encoding="utf-8")
+    done = subprocess.run([sys.executable, name], cwd=folder, env=dict(env), capture_output=True, text=True,
+                          timeout=600, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:] + (also.read_text()[-2000:] if also is not None else "")
+    return json.loads(done.stdout)
 
 
 def free_port() -> int:

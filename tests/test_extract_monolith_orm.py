@@ -23,10 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from projects import monolith_and_service, write_project
-
-from decompose.cli import cli
+from projects import extract_applied, monolith_and_service, write_project
 
 TOKEN = "monolith-orm-token-0123456789abcdef"
 IDENTITY_KEY = "monolith-orm-identity-0123456789-abcdefghij"
@@ -208,14 +205,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obj
     pytest.importorskip("httpx")
     tmp = tmp_path_factory.mktemp("monolith-orm")
     mono = write_project(tmp / "mono", PROJECT)
-    subprocess.run(["git", "init", "-q", str(mono)], check=True)
-    out = tmp / "out"
-    result = CliRunner().invoke(
-        cli,
-        ["extract", str(mono), "--service", "billing", "--apps", "billing", "--out", str(out), "--apply", "--force"],
-    )
-    assert result.exit_code == 0, result.output
-    service = out / "billing"
+    service = extract_applied(mono, "billing")
     with monolith_and_service(mono, service, "billing", tmp, token=TOKEN, identity_key=IDENTITY_KEY,
                               secret="monolith-orm-secret-key-0123456789") as run:
         yield {"mono": mono, "service": service, **{k: run[k] for k in ("mono_env", "mono_url", "mono_log", "db", "svc_env")}}

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from projects import MANAGE_PY, monolith_and_service, write_project
+from projects import MANAGE_PY, extract_applied, monolith_and_service, write_project
 
 from decompose.cli import cli
 
@@ -212,14 +212,7 @@ PROJECT = {
 def extracted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("reference-behaviour")
     mono = write_project(tmp / "mono", PROJECT)
-    subprocess.run(["git", "init", "-q", str(mono)], check=True)
-    out = tmp / "out"
-    result = CliRunner().invoke(
-        cli,
-        ["extract", str(mono), "--service", "planning", "--apps", "planning", "--out", str(out), "--apply", "--force"],
-    )
-    assert result.exit_code == 0, result.output
-    return {"tmp": tmp, "mono": mono, "service": out / "planning"}
+    return {"tmp": tmp, "mono": mono, "service": extract_applied(mono, "planning")}
 
 
 @pytest.fixture(scope="module")

@@ -22,10 +22,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from projects import MANAGE_PY, RunningService, clean_env, free_port, write_project
-
-from decompose.cli import cli
+from projects import (
+    MANAGE_PY,
+    RunningService,
+    clean_env,
+    extract_applied,
+    free_port,
+    write_project,
+)
 
 PROJECT = {
     "manage.py": MANAGE_PY,
@@ -192,13 +196,7 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     pytest.importorskip("rest_framework")
     tmp = tmp_path_factory.mktemp("reference-loading")
     mono = write_project(tmp / "mono", PROJECT)
-    subprocess.run(["git", "init", "-q", str(mono)], check=True)
-    out = tmp / "out"
-    result = CliRunner().invoke(
-        cli, ["extract", str(mono), "--service", "mail", "--apps", "mail", "--out", str(out), "--apply", "--force"]
-    )
-    assert result.exit_code == 0, result.output
-    return mono, out / "mail"
+    return mono, extract_applied(mono, "mail")
 
 
 def test_the_plan_serves_the_held_models_read_only(extracted: tuple[Path, Path]) -> None:

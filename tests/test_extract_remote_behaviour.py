@@ -14,9 +14,7 @@ The hand-written monolith: ``talks`` (Room, Slot) moves; ``board`` (Topic, a pla
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +22,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from projects import MANAGE_PY, RunningService, write_project
+from projects import MANAGE_PY, RunningService, extract_applied, migrate, run_json_script, write_project
 
 from decompose.cli import cli
 
@@ -267,12 +265,7 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pat
     pytest.importorskip("rest_framework")
     tmp = tmp_path_factory.mktemp("remote-behaviour")
     mono = write_project(tmp / "mono", PROJECT)
-    subprocess.run(["git", "init", "-q", str(mono)], check=True)
-    out = tmp / "out"
-    result = CliRunner().invoke(cli, ["extract", str(mono), "--service", "talks", "--apps", "talks", "--out", str(out),
-                                      "--apply", "--force"])  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return tmp, mono, out / "talks"
+    return tmp, mono, extract_applied(mono, "talks")
 
 
 @pytest.fixture(scope="module")
@@ -280,14 +273,8 @@ def run(extracted: tuple[Path, Path, Path]) -> Iterator[dict[str, Any]]:
     tmp, mono, folder = extracted
     with RunningService(folder, tmp) as service:
         env = {**service.monolith_env("talks"), "PYTHONPATH": str(mono), "DJANGO_SETTINGS_MODULE": "proj.settings"}
-        migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=mono, env=env,
-                                 capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
-        assert migrate.returncode == 0, migrate.stdout[-2000:] + migrate.stderr[-2000:]
-        (mono / "behaviour_script.py").write_text(SCRIPT, encoding="utf-8")
-        done = subprocess.run([sys.executable, "behaviour_script.py"], cwd=mono, env=env, capture_output=True,
-                              text=True, timeout=600, check=False)  # fmt: skip
-        assert done.returncode == 0, done.stderr[-4000:] + service.log.read_text()[-2000:]
-        yield json.loads(done.stdout)
+        migrate(mono, env)
+        yield run_json_script(mono, "behaviour_script.py", SCRIPT, env, also=service.log)
 
 
 def _ok(run: dict[str, Any], name: str, requests: int) -> Any:

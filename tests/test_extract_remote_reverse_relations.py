@@ -10,20 +10,14 @@ accessor was installed on the staying model. The sample's ``pricing`` has both k
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from projects import RunningService
-
-from decompose.cli import cli
+from projects import RunningService, extract_applied, run_json_script
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.e2e
@@ -85,19 +79,9 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     tmp = tmp_path_factory.mktemp("reverse-relations")
     monolith = tmp / "monolith"
     shutil.copytree(ROOT / "sample_monolith", monolith, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
-    subprocess.run(["git", "init", "-q", str(monolith)], check=True)
-    out = tmp / "out"
-    result = CliRunner().invoke(cli, ["extract", str(monolith), "--service", "pricing", "--apps", "pricing",
-                                      "--out", str(out), "--apply", "--force"])  # fmt: skip
-    assert result.exit_code == 0, result.output
-    with RunningService(out / "pricing", tmp) as service:
-        script = monolith / "reverse_script.py"
-        script.write_text(SCRIPT, encoding="utf-8")
+    with RunningService(extract_applied(monolith, "pricing", out=tmp / "out"), tmp) as service:
         env = {**service.monolith_env("pricing"), "PYTHONPATH": str(monolith), "DJANGO_SETTINGS_MODULE": "shop.settings"}
-        done = subprocess.run([sys.executable, script.name], cwd=monolith, env=env, capture_output=True, text=True,
-                              timeout=600, check=False)  # fmt: skip
-        assert done.returncode == 0, done.stderr[-4000:]
-        yield json.loads(done.stdout)
+        yield run_json_script(monolith, "reverse_script.py", SCRIPT, env)
 
 
 def _ok(results: dict[str, Any], name: str) -> Any:

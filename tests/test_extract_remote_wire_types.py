@@ -26,10 +26,16 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
-from projects import MANAGE_PY, RunningService, clean_env, free_port, write_project
-
-from decompose.cli import cli
+from projects import (
+    MANAGE_PY,
+    RunningService,
+    clean_env,
+    extract_applied,
+    free_port,
+    migrate,
+    run_json_script,
+    write_project,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -356,12 +362,7 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pat
     pytest.importorskip("rest_framework")
     tmp = tmp_path_factory.mktemp("wire-types")
     mono = write_project(tmp / "mono", PROJECT)
-    subprocess.run(["git", "init", "-q", str(mono)], check=True)
-    out = tmp / "out"
-    result = CliRunner().invoke(cli, ["extract", str(mono), "--service", "mailer", "--apps", "mailer", "--out",
-                                      str(out), "--apply", "--force"])  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return tmp, mono, out / "mailer"
+    return tmp, mono, extract_applied(mono, "mailer")
 
 
 @pytest.fixture(scope="module")
@@ -374,9 +375,7 @@ def run(extracted: tuple[Path, Path, Path]) -> Iterator[dict[str, Any]]:
     with service:
         env = {**service.monolith_env("mailer"), "PYTHONPATH": str(mono), "DJANGO_SETTINGS_MODULE": "proj.settings",
                "DECOMPOSE_MAILER_INBOUND_TOKEN": inbound}  # fmt: skip
-        migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=mono, env=env,
-                                 capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
-        assert migrate.returncode == 0, migrate.stdout[-2000:] + migrate.stderr[-2000:]
+        migrate(mono, env)
         log = (tmp / "monolith.log").open("w")
         server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
                                   cwd=mono, env=env, stdout=log, stderr=log)  # fmt: skip
@@ -388,11 +387,7 @@ def run(extracted: tuple[Path, Path, Path]) -> Iterator[dict[str, Any]]:
                     break
                 except httpx.TransportError:
                     time.sleep(0.2)
-            (mono / "wire_script.py").write_text(SCRIPT, encoding="utf-8")
-            done = subprocess.run([sys.executable, "wire_script.py"], cwd=mono, env=env, capture_output=True,
-                                  text=True, timeout=600, check=False)  # fmt: skip
-            assert done.returncode == 0, done.stderr[-4000:] + service.log.read_text()[-2000:]
-            yield json.loads(done.stdout)
+            yield run_json_script(mono, "wire_script.py", SCRIPT, env, also=service.log)
         finally:
             server.terminate()
             server.wait(timeout=10)
