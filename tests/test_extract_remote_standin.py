@@ -73,9 +73,11 @@ FILES = {
             columns = columns(Invoice, ("number", "amount", "issued", "customer"))
 
 
-        # a relation between moved models by its name (pretalx: TalkSlot._meta.get_field("room").verbose_name)
-        PAYMENT_INVOICE = [[f.name, f.attname, str(f.verbose_name)] for f in map(Payment._meta.get_field,
-                                                                                 ("invoice", "invoice_id"))]
+        # a relation between moved models by its name (pretalx: TalkSlot._meta.get_field("room").verbose_name), a
+        # form field of it (pretalx: a staying ModelForm's field_classes = {"room": SafeModelChoiceField})
+        PAYMENT_INVOICE = [[f.name, f.attname, str(f.verbose_name), type(f).__name__, f.related_model is Invoice]
+                           for f in map(Payment._meta.get_field, ("invoice", "invoice_id"))]
+        INVOICE_CHOICES = Payment._meta.get_field("invoice").formfield().queryset.model is Invoice
     """,
 }
 
@@ -118,10 +120,10 @@ SCRIPT = r"""
     from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
     from django.db.models.base import ModelBase
     from mini.services.billing import Invoice
-    from sales.tables import PAYMENT_INVOICE, InvoiceTable
+    from sales.tables import INVOICE_CHOICES, PAYMENT_INVOICE, InvoiceTable
 
     meta = Invoice._meta
-    out = {"columns": InvoiceTable.columns, "payment_invoice": PAYMENT_INVOICE, "modelbase": isinstance(Invoice, ModelBase),
+    out = {"columns": InvoiceTable.columns, "payment_invoice": [PAYMENT_INVOICE, INVOICE_CHOICES], "modelbase": isinstance(Invoice, ModelBase),
            "repr": repr(Invoice), "names": [meta.app_label, meta.model_name, meta.object_name, meta.label,
                                             meta.label_lower, str(meta.verbose_name), str(meta.verbose_name_plural)],
            "fields": [[f.name, f.attname, type(f).__name__] for f in meta.fields],
@@ -176,7 +178,7 @@ def test_a_staying_class_over_a_moved_model_gets_a_model_class_in_remote_mode(mi
         ["customer", "Customer", "ForeignKey"],
     ]
     # before: FieldDoesNotExist "Payment has no field named 'invoice'" (the field was named by its id column)
-    assert out["payment_invoice"] == [["invoice", "invoice_id", "invoice"], ["invoice", "invoice_id", "invoice"]]
+    assert out["payment_invoice"] == [[["invoice", "invoice_id", "invoice", "ForeignKey", True]] * 2, True]
     assert out["modelbase"] is True
     assert out["repr"] == "<class 'mini.services.billing_models.Invoice'>"  # the generated stand-in (its behaviour)
     assert out["names"] == [
