@@ -254,7 +254,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obj
 
 def _queries(log: Path) -> int:
     time.sleep(0.5)  # runserver writes its access log line after the answer
-    return sum(1 for line in log.read_text(errors="replace").splitlines() if '"POST /api/v1/query/core/Customer ' in line)
+    return sum(
+        1 for line in log.read_text(errors="replace").splitlines() if '"POST /api/v1/query/core/Customer ' in line
+    )
 
 
 def _probe(deployed: dict[str, object], code: str) -> str:
@@ -298,7 +300,9 @@ def test_an_ordering_through_a_cut_foreign_key_names_the_moved_line(deployed: di
     assert isinstance(service, Path)
     line = next(i for i, text in enumerate((service / "billing/services.py").read_text().splitlines(), 1)
                 if "# REFUSED" in text)  # fmt: skip
-    out = _probe(deployed, "try:\n    services.ordered_by_name()\nexcept Exception as exc:\n    print(type(exc).__name__, exc)")
+    out = _probe(
+        deployed, "try:\n    services.ordered_by_name()\nexcept Exception as exc:\n    print(type(exc).__name__, exc)"
+    )
     assert out.startswith(f"CutRelationError billing/services.py:{line}: "), out
     assert "'customer__name' joins billing.Invoice.customer, a relation to core.Customer" in out
     assert "customer_id" in out
