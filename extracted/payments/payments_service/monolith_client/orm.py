@@ -1092,6 +1092,16 @@ class RemoteSubquery(Expression):
     def __repr__(self) -> str:
         return f"<RemoteSubquery of {self.queryset.model._model_label} ({self.queryset.model._service} service)>"
 
+    @property
+    def order_by(self) -> tuple[str, ...]:
+        """What Django's ``Query.order_by`` holds: the ordering the last ``order_by()`` asked, () when none
+        (django-tables2 reads ``qs.query.order_by`` to show a table's ordering)."""
+        asked: tuple[str, ...] = ()
+        for step, _site in self.queryset._steps:
+            if "order_by" in step:
+                asked = tuple(step["order_by"])
+        return asked
+
     __str__ = __repr__
 
     def __eq__(self, other: object) -> bool:
