@@ -407,3 +407,63 @@ def test_a_member_needing_moved_code_without_models_when_its_class_is_made_is_co
     assert [c.name for c in event.members] == ["urls"] and event.not_copied == ()
     assert "from core.links import Links" in plan.reference_classes.classes.imports
     assert "core.links" in plan.service_rewrites.vendored  # the pure staying module, vendored for the copy
+
+
+REACHED = {
+    "manage.py": MANAGE_PY,
+    "proj/__init__.py": "",
+    "proj/settings.py": """
+        INSTALLED_APPS = ["django.contrib.contenttypes", "core", "planning"]
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+    """,
+    "core/__init__.py": "",
+    "core/models.py": """
+        from django.db import models
+
+
+        class Kind(models.Model):
+            minutes = models.PositiveIntegerField()
+
+            def hours(self):
+                return self.minutes / 60
+
+
+        class Venue(models.Model):
+            name = models.CharField(max_length=40)
+
+
+        class Event(models.Model):
+            kind = models.ForeignKey(Kind, on_delete=models.CASCADE)
+            venue = models.ForeignKey(Venue, on_delete=models.CASCADE)
+
+            @property
+            def length(self):
+                return self.kind.minutes
+    """,
+    "planning/__init__.py": "",
+    "planning/models.py": """
+        from django.db import models
+
+
+        class Draft(models.Model):
+            event = models.ForeignKey("core.Event", on_delete=models.CASCADE, related_name="drafts")
+    """,
+    "planning/services.py": """
+        def plan(draft):
+            return draft.event.length, draft.event.kind.hours()
+    """,
+}
+
+
+def test_a_staying_model_reached_through_a_held_ones_foreign_key_is_served(tmp_path: Path) -> None:
+    # the service holds references of core.Event (the cut foreign key's target); the moved code and Event's copied
+    # ``length`` read its foreign key ``kind``: the loaded reference holds a reference of core.Kind, whose fields
+    # (``minutes``) and members (``hours``) the service reads too. pretalx: ``submission.submission_type
+    # .default_duration`` failed "field 'default_duration' stays in the monolith" (5 tests of its suite).
+    # core.Venue, whose foreign key nobody reads, is not served.
+    from decompose.extract.plan.planner import build_plan
+
+    plan = build_plan(write_project(tmp_path / "reached", REACHED), "planning", ["planning"])
+    assert [(m.label, m.read_only) for m in plan.monolith_models] == [("core.Event", True), ("core.Kind", True)]
+    copied = {b.label: [c.name for c in b.members] for b in plan.reference_classes.classes.models}
+    assert copied == {"core.Event": ["length"], "core.Kind": ["hours"]}

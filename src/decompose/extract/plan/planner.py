@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -120,13 +120,18 @@ class _Planner(
         return tuple(out)
 
     def held_models(
-        self, rewrites: ServiceRewrites, fk_cuts: tuple[ForeignKeyCut, ...], served: tuple[InterfaceModel, ...]
+        self,
+        rewrites: ServiceRewrites,
+        fk_cuts: tuple[ForeignKeyCut, ...],
+        served: tuple[InterfaceModel, ...],
+        reached: Iterable[str] = (),
     ) -> tuple[InterfaceModel, ...]:
         """``served`` (the staying models the moved code queries or writes) and, read-only, the other staying models
         the service holds references of: the targets of the cut foreign keys, the models of the interface's
-        parameters and those the moved code names (``rewrites.remote_models``), the call backs' results. A model
-        decompose does not see (a third party's) or an abstract one is not served; sorted by label."""
-        labels = set(rewrites.remote_models)
+        parameters and those the moved code names (``rewrites.remote_models``), the call backs' results, those
+        ``reached`` through a held one's foreign key the code reads. A model decompose does not see (a third
+        party's) or an abstract one is not served; sorted by label."""
+        labels = set(rewrites.remote_models) | set(reached)
         labels |= {c.target for c in fk_cuts if c.direction == "from_moved"}
         labels |= {cb.returns_model for cb in rewrites.callbacks if cb.returns_model}
         known = {m.label for m in served}
@@ -352,7 +357,7 @@ class _Planner(
         # the staying models the service holds references of (cut foreign keys' targets, interface parameters,
         # references the moved code names, call backs' results) are served to it read-only: a reference loads the
         # fields nobody sent with it from the monolith, once
-        monolith_models = self.held_models(rewrites, fk_cuts, monolith_models)
+        monolith_models = self.held_models(rewrites, fk_cuts, monolith_models, found.reached)
         dependencies = self.reclassified(dependencies)
         web = self.web_face(moved_files)
         self.manual.extend(plan_omissions(self, web, fk_cuts, moved_files))

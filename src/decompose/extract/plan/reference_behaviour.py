@@ -98,11 +98,14 @@ def monolith_module_globals() -> frozenset[str]:
 class _Found:
     """What the part decided: the reference classes; the pure staying modules their copies import that the
     service does not vendor yet (to vendor); the staying models the copies query (the service reads them through
-    the monolith: they join ``plan.monolith_models``)."""
+    the monolith: they join ``plan.monolith_models``); the staying models reached through held ones."""
 
     classes: ReferenceClasses
     vendor: tuple[str, ...]
     queried: tuple[str, ...]
+    #: the staying models the service reaches through a foreign key of another's reference that the code reads
+    #: (``submission.submission_type``): held too (served read-only), with their reference classes
+    reached: tuple[str, ...] = ()
 
 
 def _self_reads(node: ast.stmt) -> set[str]:
@@ -278,10 +281,39 @@ class _ServiceSide(BehaviourPart):
         self._rc_helpers: dict[tuple[str, str], str | None] = {}
         self._rc_helper_code = []
         self._rc_importable: dict[str, bool] = {}
-        models = sorted(
-            {mf.label: mf for mf in (self.p.model_by_label(label) for label in labels)
-             if mf is not None and not mf.abstract and mf.module not in self.moved}.items()
-        )  # fmt: skip
+        given = set(labels)
+        held = set(given)
+        moved_used = attribute_names(self.p.modules[n].tree for n in sorted(self.moved))
+        while True:  # the staying models reached, their members the code reads; then the models those reach
+            models = sorted(
+                {mf.label: mf for mf in (self.p.model_by_label(label) for label in held)
+                 if mf is not None and not mf.abstract and mf.module not in self.moved}.items()
+            )  # fmt: skip
+            members = {label: self._members(mf) for label, mf in models}
+            used = set(moved_used)
+            wanted: dict[str, set[str]] = {label: set() for label, _ in models}
+            while True:  # the members the moved code reads, and those the members read in turn
+                grown = False
+                for label, _ in models:
+                    for name in sorted(set(members[label]) & used - wanted[label]):
+                        wanted[label].add(name)
+                        used |= attribute_names([members[label][name]])
+                        grown = True
+                if not grown:
+                    break
+            # a foreign key of a held model to another staying model, read by name (``submission.submission_type``):
+            # the reference loaded from the monolith holds a reference of its target, which the service reads too
+            reached = {
+                f.target
+                for _label, mf in models
+                for f in mf.fields
+                if f.type in ("ForeignKey", "OneToOneField") and f.target and f.name in used
+                and not self._moved_label(f.target)
+            } - held  # fmt: skip
+            reached = {t for t in reached if (mf := self.p.model_by_label(t)) is not None and not mf.abstract}
+            if not reached:
+                break
+            held |= reached
         self._rc_standins: dict[str, str] = {}
         for label, _mf in models:
             local = self._rewrites.remote_models.get(label) or label.split(".", 1)[1]
@@ -289,18 +321,6 @@ class _ServiceSide(BehaviourPart):
                 local = f"_Ref_{label.replace('.', '_')}"
             self._rc_standins[label] = local
             self._rc_globals[local] = f"reference {label}"
-        members = {label: self._members(mf) for label, mf in models}
-        used = attribute_names(self.p.modules[n].tree for n in sorted(self.moved))
-        wanted: dict[str, set[str]] = {label: set() for label, _ in models}
-        while True:  # the members the moved code reads, and those the members read in turn
-            grown = False
-            for label, _ in models:
-                for name in sorted(set(members[label]) & used - wanted[label]):
-                    wanted[label].add(name)
-                    used |= attribute_names([members[label][name]])
-                    grown = True
-            if not grown:
-                break
         accessors: dict[str, dict[str, str]] = {}  # staying label → its accessors of staying foreign keys → source
         for mf in sorted(self.p.models.values(), key=lambda mf: mf.label):
             if mf.abstract or mf.module in self.moved:
@@ -344,6 +364,7 @@ class _ServiceSide(BehaviourPart):
             ReferenceClasses(classes, names, reads),
             tuple(sorted(self._vendor - self._service_code)),
             tuple(sorted(self._queried)),
+            tuple(sorted(held - given)),
         )
 
 
