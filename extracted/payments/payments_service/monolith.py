@@ -169,12 +169,23 @@ def stand_in(label: str) -> Any:
         types, relations, generic = MONOLITH_MODELS[label]
         model = orm.remote_model("monolith", label, types, relations)
         attrs: dict[str, Any] = {"__module__": model.__module__, "__qualname__": model.__qualname__}
+        # the members of the model's class copied into its reference class (``event.wip_schedule``): a row read
+        # here is the same model as a reference, it answers them too (never over the remote ORM's own machinery)
+        own = {name for klass in model.__mro__ for name in vars(klass)} | _REF_CLASS_OWN
+        chain = _ref_class(label).__mro__
+        copied = chain[: chain.index(RemoteRefMembers)] if RemoteRefMembers in chain else ()
+        for klass in reversed(copied):
+            attrs.update({k: v for k, v in vars(klass).items() if k not in own})
         for accessor, (related, field) in REVERSE.get(label, {}).items():
             attrs[accessor] = property(lambda self, related=related, field=field: RelatedRows(related, field, self.pk))
         if generic is not None:
             attrs["__init__"] = _generic_init(model, generic)
         _STAND_INS[label] = type(model.__name__, (model,), attrs)
     return _STAND_INS[label]
+
+
+#: what a reference class defines for itself, not a member of the model's class
+_REF_CLASS_OWN = frozenset({"label", "__slots__", "__module__", "__qualname__", "__doc__", "__dict__", "__weakref__"})
 
 
 def _generic_init(base: Any, generic: tuple[str, str, str]) -> Any:
