@@ -14,6 +14,7 @@ The monolith and the service each run as their own process (runserver); the move
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -49,11 +50,14 @@ PROJECT = {
     "core/__init__.py": "",
     "core/models.py": """
         from django.db import models
+        from django_scopes import ScopedManager
 
 
         class Customer(models.Model):
             name = models.CharField(max_length=40)
             vip = models.BooleanField(default=False)
+
+            objects = ScopedManager(event="event")
     """,
     "core/migrations/__init__.py": "",
     "core/migrations/0001_initial.py": """
@@ -189,6 +193,40 @@ PROJECT = {
 }
 
 
+#: django-scopes as pretalx uses it (its Submission.objects): a scoped manager refuses a query outside a scope. The
+#: monolith answers the service's query with scopes disabled (ScopeError, a 500, before)
+SCOPES = """
+    import contextlib
+
+    _disabled = []
+
+
+    @contextlib.contextmanager
+    def scopes_disabled():
+        _disabled.append(True)
+        try:
+            yield
+        finally:
+            _disabled.pop()
+
+
+    class ScopeError(Exception):
+        pass
+
+
+    def ScopedManager(**dimensions):
+        from django.db import models
+
+        class Manager(models.Manager):
+            def get_queryset(self):
+                if not _disabled:
+                    raise ScopeError("A scope on dimension(s) event needs to be active for this query.")
+                return super().get_queryset()
+
+        return Manager()
+"""
+
+
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     pytest.importorskip("rest_framework")
@@ -203,17 +241,22 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obj
     )
     assert result.exit_code == 0, result.output
     service = out / "billing"
-    with monolith_and_service(mono, service, "billing", tmp, token=TOKEN, identity_key=IDENTITY_KEY,
-                              secret="cut-relations-secret-key-0123456789") as run:  # fmt: skip
-        with sqlite3.connect(str(run["db"])) as db:
-            db.executemany("INSERT INTO core_customer (id, name, vip) VALUES (?, ?, ?)",
-                           [(1, "alice", 1), (2, "bob", 0), (3, "anna", 0)])  # fmt: skip
-        yield {"service": service, "svc_env": run["svc_env"], "mono_log": run["mono_log"]}
+    site = write_project(tmp / "site", {"django_scopes/__init__.py": SCOPES})
+    with pytest.MonkeyPatch.context() as patch:  # both processes import the django-scopes stand-in
+        patch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])))
+        with monolith_and_service(mono, service, "billing", tmp, token=TOKEN, identity_key=IDENTITY_KEY,
+                                  secret="cut-relations-secret-key-0123456789") as run:  # fmt: skip
+            with sqlite3.connect(str(run["db"])) as db:
+                db.executemany("INSERT INTO core_customer (id, name, vip) VALUES (?, ?, ?)",
+                               [(1, "alice", 1), (2, "bob", 0), (3, "anna", 0)])  # fmt: skip
+            yield {"service": service, "svc_env": run["svc_env"], "mono_log": run["mono_log"]}
 
 
 def _queries(log: Path) -> int:
     time.sleep(0.5)  # runserver writes its access log line after the answer
-    return sum(1 for line in log.read_text(errors="replace").splitlines() if '"POST /api/v1/query/core/Customer ' in line)
+    return sum(
+        1 for line in log.read_text(errors="replace").splitlines() if '"POST /api/v1/query/core/Customer ' in line
+    )
 
 
 def _probe(deployed: dict[str, object], code: str) -> str:
@@ -257,7 +300,9 @@ def test_an_ordering_through_a_cut_foreign_key_names_the_moved_line(deployed: di
     assert isinstance(service, Path)
     line = next(i for i, text in enumerate((service / "billing/services.py").read_text().splitlines(), 1)
                 if "# REFUSED" in text)  # fmt: skip
-    out = _probe(deployed, "try:\n    services.ordered_by_name()\nexcept Exception as exc:\n    print(type(exc).__name__, exc)")
+    out = _probe(
+        deployed, "try:\n    services.ordered_by_name()\nexcept Exception as exc:\n    print(type(exc).__name__, exc)"
+    )
     assert out.startswith(f"CutRelationError billing/services.py:{line}: "), out
     assert "'customer__name' joins billing.Invoice.customer, a relation to core.Customer" in out
     assert "customer_id" in out

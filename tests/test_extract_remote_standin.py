@@ -73,9 +73,11 @@ FILES = {
             columns = columns(Invoice, ("number", "amount", "issued", "customer"))
 
 
-        # a relation between moved models by its name (pretalx: TalkSlot._meta.get_field("room").verbose_name)
-        PAYMENT_INVOICE = [[f.name, f.attname, str(f.verbose_name)] for f in map(Payment._meta.get_field,
-                                                                                 ("invoice", "invoice_id"))]
+        # a relation between moved models by its name (pretalx: TalkSlot._meta.get_field("room").verbose_name), a
+        # form field of it (pretalx: a staying ModelForm's field_classes = {"room": SafeModelChoiceField})
+        PAYMENT_INVOICE = [[f.name, f.attname, str(f.verbose_name), type(f).__name__, f.related_model is Invoice]
+                           for f in map(Payment._meta.get_field, ("invoice", "invoice_id"))]
+        INVOICE_CHOICES = Payment._meta.get_field("invoice").formfield().queryset.model is Invoice
     """,
 }
 
@@ -117,11 +119,11 @@ SCRIPT = r"""
     from django.contrib.auth.models import User
     from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
     from django.db.models.base import ModelBase
-    from mini.services.billing import Invoice
-    from sales.tables import PAYMENT_INVOICE, InvoiceTable
+    from mini.services.billing import Invoice, Payment
+    from sales.tables import INVOICE_CHOICES, PAYMENT_INVOICE, InvoiceTable
 
     meta = Invoice._meta
-    out = {"columns": InvoiceTable.columns, "payment_invoice": PAYMENT_INVOICE, "modelbase": isinstance(Invoice, ModelBase),
+    out = {"columns": InvoiceTable.columns, "payment_invoice": [PAYMENT_INVOICE, INVOICE_CHOICES], "modelbase": isinstance(Invoice, ModelBase),
            "repr": repr(Invoice), "names": [meta.app_label, meta.model_name, meta.object_name, meta.label,
                                             meta.label_lower, str(meta.verbose_name), str(meta.verbose_name_plural)],
            "fields": [[f.name, f.attname, type(f).__name__] for f in meta.fields],
@@ -141,6 +143,11 @@ SCRIPT = r"""
     got, created = Invoice._default_manager.get_or_create(number="A-2", defaults={"paid": True})
     out["made"] = [made.pk, made.number, str(made.amount), got.number, got.paid, created]
     out["instance_meta"] = made._meta is meta
+    new = Invoice()  # what a ModelForm without an instance makes, and reads (pretalx: self.instance.event_id)
+    payment = Payment()
+    out["new"] = [new.customer_id, new.customer, new.pk, payment.invoice_id, payment.invoice]
+    # what django-tables2 reads of a table's queryset (pretalx: the mail tables), without a request
+    out["ordering"] = [Invoice.objects.all().query.order_by, Invoice.objects.order_by("-number", "paid").query.order_by]
     out["bodies"] = bodies
     print(json.dumps(out))
 """
@@ -176,7 +183,7 @@ def test_a_staying_class_over_a_moved_model_gets_a_model_class_in_remote_mode(mi
         ["customer", "Customer", "ForeignKey"],
     ]
     # before: FieldDoesNotExist "Payment has no field named 'invoice'" (the field was named by its id column)
-    assert out["payment_invoice"] == [["invoice", "invoice_id", "invoice"], ["invoice", "invoice_id", "invoice"]]
+    assert out["payment_invoice"] == [[["invoice", "invoice_id", "invoice", "ForeignKey", True]] * 2, True]
     assert out["modelbase"] is True
     assert out["repr"] == "<class 'mini.services.billing_models.Invoice'>"  # the generated stand-in (its behaviour)
     assert out["names"] == [
@@ -206,6 +213,10 @@ def test_a_staying_class_over_a_moved_model_gets_a_model_class_in_remote_mode(mi
     assert out["managers"] == ["RemoteQuerySet", "RemoteQuerySet", "RemoteQuerySet", True]
     assert out["made"] == [7, "A-1", "9.50", "A-2", True, True]
     assert out["instance_meta"] is True
+    # before: AttributeError "billing.Invoice from the service has no field 'customer_id'" (a new object's foreign key)
+    assert out["new"] == [None, None, None, None, None]
+    # before: AttributeError "'RemoteSubquery' object has no attribute 'order_by'"
+    assert out["ordering"] == [[], ["-number", "paid"]]
     commands = [(path, body["command"]) for path, body in out["bodies"]]
     assert commands == [
         ("/api/v1/command/billing/Invoice", "create"),

@@ -648,3 +648,63 @@ def test_an_abstract_model_with_a_mixin_of_a_third_party_models_module_is_copied
     plan = build_plan(tmp_path, "billing", ["billing"])
     assert "core.mixins" in {*plan.service_rewrites.vendored, *plan.shared_kernel}
     assert "core.mixins.Base" not in plan.service_rewrites.abstract_bases
+
+
+def test_a_staying_function_reading_a_staying_apps_config_is_called_back_not_copied(tmp_path: Path) -> None:
+    """django-crm chat: the moved admin sends its notification with common.utils.helpers.send_crm_email, which is
+    ``apps.get_app_config('common').nes.send_msg(...)`` (a mail sender thread common's ready() starts). Its module
+    is a pure helper module copied whole, and the function was used from that copy, where the service has no app
+    'common' (LookupError). A function that looks up a staying app's configuration is called back; its pure
+    neighbours still come from the copy, and looking up an app the service has (a contrib app) is pure."""
+    files = {
+        "manage.py": PROJECT["manage.py"],
+        "proj/__init__.py": "",
+        "proj/settings.py": PROJECT["proj/settings.py"],
+        "core/__init__.py": "",
+        "core/apps.py": PROJECT["core/apps.py"],
+        "core/models.py": PROJECT["core/models.py"],
+        # it imports moved code (as django-crm's helpers import chat.models): no shared kernel, its functions called
+        # back until the module is found pure and copied
+        "core/mail.py": """
+            from django.apps import apps
+
+            from proj.sub.billing.constants import SUBJECT
+
+
+            def send_notice(text):
+                apps.get_app_config("core").sender.send(text)
+
+
+            def subject(number):
+                return f"{SUBJECT} {number}"
+
+
+            def auth_label():
+                return apps.get_app_config("auth").label
+        """,
+        "proj/sub/billing/__init__.py": "",
+        "proj/sub/billing/apps.py": PROJECT["proj/sub/billing/apps.py"],
+        "proj/sub/billing/constants.py": """
+            SUBJECT = "Invoice"
+        """,
+        "proj/sub/billing/models.py": """
+            from django.db import models
+
+            from core.mail import auth_label, send_notice, subject
+
+
+            class Invoice(models.Model):
+                number = models.IntegerField()
+                customer = models.ForeignKey("core.Customer", on_delete=models.CASCADE)  # core is no kernel app
+
+                def notify(self):
+                    send_notice(subject(self.number) + auth_label())
+        """,
+    }
+    write_project(tmp_path, files)
+    plan = build_plan(tmp_path, "billing", ["billing"])
+    callbacks = {cb.qualname for cb in plan.service_rewrites.callbacks}
+    # before: used from the copy of core.mail ("a pure function of a staying module the service copies whole")
+    assert "core.mail.send_notice" in callbacks
+    assert not {"core.mail.subject", "core.mail.auth_label"} & callbacks
+    assert "core.mail" in {*plan.service_rewrites.vendored, *plan.shared_kernel}

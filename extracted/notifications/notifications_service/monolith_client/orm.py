@@ -1092,6 +1092,16 @@ class RemoteSubquery(Expression):
     def __repr__(self) -> str:
         return f"<RemoteSubquery of {self.queryset.model._model_label} ({self.queryset.model._service} service)>"
 
+    @property
+    def order_by(self) -> tuple[str, ...]:
+        """What Django's ``Query.order_by`` holds: the ordering the last ``order_by()`` asked, () when none
+        (django-tables2 reads ``qs.query.order_by`` to show a table's ordering)."""
+        asked: tuple[str, ...] = ()
+        for step, _site in self.queryset._steps:
+            if "order_by" in step:
+                asked = tuple(step["order_by"])
+        return asked
+
     __str__ = __repr__
 
     def __eq__(self, other: object) -> bool:
@@ -1487,7 +1497,8 @@ class RemoteOptions:
     Its label and names (``app_label``, ``model_name``, ``object_name``, ``label_lower``, the default
     ``verbose_name``), its concrete fields as Django field instances of the service's field classes (a field class
     Django does not have, as a third-party one, is a plain ``Field``; a relation to a model that stayed is a
-    ``ForeignKey`` to it; one between moved models is its id column), ``get_field`` (by name or attname),
+    ``ForeignKey`` to it, one between moved models a ``ForeignKey`` to the target's stand-in: its form field's
+    queryset is the service's), ``get_field`` (by name or attname),
     ``get_fields``, ``pk`` and the managers. Verbose names, choices and options of the fields are not in the plan:
     Django's defaults stand for them."""
 
@@ -1554,25 +1565,23 @@ class RemoteOptions:
 
         model = self.model
         relations = {attname: (name, target) for name, (target, attname) in model._staying.items()}
-        # a relation between moved models is named by the relation (``room``), its id column its attname
-        forward = {f"{name}_id": name for name in getattr(model, "_forward_relations", {})}
+        # a relation between moved models (``room``): a ForeignKey to the target's stand-in, its id column the attname
+        forward = {f"{name}_id": (name, target) for name, target in getattr(model, "_forward_relations", {}).items()}
         names = sorted(model._types, key=lambda n: (n != model._pk_name, list(model._types).index(n)))
         out = []
         for attname in names:
-            if attname in relations:
-                name, target = relations[attname]
-                field: Any = models.ForeignKey(_model_or_label(target), on_delete=models.DO_NOTHING, null=True,
-                                               related_name="+")  # fmt: skip
+            if attname in relations or attname in forward:
+                name, target = relations[attname] if attname in relations else forward[attname]
+                to = _model_or_label(target) if attname in relations else remote_model(model._service, target)
+                field: Any = models.ForeignKey(to, on_delete=models.DO_NOTHING, null=True, related_name="+")
             else:
-                name = forward.get(attname, attname)
+                name = attname
                 kind = getattr(models, model._types[attname], None)
                 kind = kind if isinstance(kind, type) and issubclass(kind, models.Field) else models.Field
                 if issubclass(kind, models.ForeignObject):
                     kind = models.BigIntegerField  # a relation between moved models: its id column here
                 field = kind(primary_key=True) if attname == model._pk_name else kind()
             field.set_attributes_from_name(name)
-            if field.attname != attname:  # ``get_field("room")`` and ``get_field("room_id")``, as Django's
-                field.attname = field.column = attname
             field.model = model
             out.append(field)
         return tuple(out)
@@ -1736,8 +1745,17 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
         except AttributeError:
             data = object.__getattribute__(self, "_data")
             if f"{name}_id" not in data and f"{name}_id" not in self._types:
+                if self._adding and self._relation_id(name):
+                    return None  # a new object's foreign key not set yet, as Django's (a ModelForm's blank instance)
                 raise
         return self._forward(name)
+
+    @classmethod
+    def _relation_id(cls, name: str) -> bool:
+        """Whether ``name`` is the id column of a foreign key (to a staying model, or between moved models)."""
+        if any(attname == name for _target, attname in cls._staying.values()):
+            return True
+        return name.endswith("_id") and name[:-3] in getattr(cls, "_forward_relations", {})
 
     def _forward(self, name: str) -> Any:
         """The moved model a foreign key between moved models points at: given by select_related/prefetch_related,

@@ -204,6 +204,14 @@ class KernelPart(PlannerState):
                         "reads no staying data, else the service gets a stand-in naming it"
                     ),
                 )
+            elif sym and (app_read := self.function_reads_staying_app(mod, sym)) is not None:
+                cls, reason = (
+                    "callback",
+                    (
+                        f"it looks up the configuration of the staying app {app_read!r} (apps.get_app_config), "
+                        "which only the monolith installs and sets up: call it back over HTTP"
+                    ),
+                )
             elif self._kernel_ok(mod, seen):
                 cls, reason = (
                     "shared_kernel",

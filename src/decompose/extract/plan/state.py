@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING
 from decompose.extract.plan import index as F
 from decompose.extract.plan.values import ManualStep
 
+#: Django's app registry lookup of an app's configuration, as code names it
+_GET_APP_CONFIG = frozenset({"django.apps.apps.get_app_config", "django.apps.registry.apps.get_app_config"})
+
 
 class PlannerState:
     """What every part of the planner reads and the manual steps they add to."""
@@ -47,6 +50,33 @@ class PlannerState:
         def _kernel_ok(self, mod: str, seen: dict[str, bool]) -> bool: ...
 
         def _admin_site(self, qual: str) -> str | None: ...
+
+    def staying_app_config(self, m: F.Module, call: ast.Call) -> str | None:
+        """The label of the staying app whose configuration ``call`` (in module ``m``) looks up:
+        ``apps.get_app_config("common")`` with the literal label of a project app that neither moves nor comes
+        along as a kernel app; else None. That ``AppConfig`` is the monolith's, with what its ``ready()`` set up
+        (django-crm's notification mail sender, ``apps.get_app_config('common').nes``): the service does not
+        install the app, so code that looks it up runs in the monolith only."""
+        if not (call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)):
+            return None
+        if (self.p.resolve(m, call.func) or "") not in _GET_APP_CONFIG:
+            return None
+        label = call.args[0].value
+        staying = {a.label for a in self.p.apps} - set(self.apps) - self.kernel_apps - self.used_kernel_apps
+        return label if label in staying else None
+
+    def function_reads_staying_app(self, mod: str, name: str) -> str | None:
+        """The label of a staying app whose configuration the module-level function ``mod.name`` looks up
+        (:meth:`staying_app_config`), else None."""
+        m = self.p.modules.get(mod)
+        node = m.defs.get(name) if m is not None else None
+        if m is None or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return None
+        for n in ast.walk(node):
+            label = self.staying_app_config(m, n) if isinstance(n, ast.Call) else None
+            if label is not None:
+                return label
+        return None
 
     def import_closure(self, mods: Iterable[str], follow: Callable[[str], bool]) -> set[str]:
         """``mods`` that stay, their parent packages and, transitively, the staying modules they import

@@ -613,6 +613,8 @@ class VendorPart(PlannerState):
         if m is None or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             return False
         for n in ast.walk(node):
+            if isinstance(n, ast.Call) and self.staying_app_config(m, n) is not None:
+                return False  # it reads what a staying app set up at start-up: only the monolith has it
             if not isinstance(n, ast.Name | ast.Attribute):
                 continue
             dotted = self.p.resolve(m, n)

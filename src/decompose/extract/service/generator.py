@@ -63,7 +63,7 @@ from decompose.extract.service.requirements import (
     monolith_pins,
 )
 from decompose.extract.service.settings_values import SettingValue, settings_values
-from decompose.extract.service.suite_settings import TEST_EMAIL_BACKEND, suite_settings_module, suite_values
+from decompose.extract.service.suite_settings import suite_settings_module, suite_values
 from decompose.extract.service.tasks import MODULE as TASK_CALLS
 from decompose.extract.service.tasks import has_tasks, task_view
 from decompose.extract.service.vendor import definition_source, imports_used, stand_ins_text, vendored_files
@@ -138,6 +138,8 @@ class _Context:
         self.abstract_bases: list[str] = list(rw.abstract_bases)
         self.module_aliases: dict[str, str] = dict(rw.module_aliases)
         self._settings_values: dict[str, SettingValue] | None = None
+        #: the moved code sends mail: a service started for the suite relays it to the suite (suite_mail.py)
+        self.suite_mail = False
         #: names modules bind by importing them (``orders.models.Order`` → ``orders.models.order.Order``)
         self.reexports = ReExports(
             {
@@ -286,23 +288,21 @@ class _Context:
         values the monolith's test settings give the settings of ``names`` (see suite_settings.py)."""
         module = self.plan.settings_module
         test = module and suite_settings_module(self.p.modules, module, self._load)
-        if not module or not test:
+        values = suite_values(self._load, module, test, names) if module and test else []
+        # Django's test environment keeps the mails in its outbox, whatever the settings say; the moved code's
+        # go to the suite's outbox too (suite_mail.py)
+        self.suite_mail = "EMAIL_BACKEND" in names
+        values = [v for v in values if v.name != "EMAIL_BACKEND"]
+        if not values and not self.suite_mail:
             return []
-        values = suite_values(self._load, module, test, names)
-        if "EMAIL_BACKEND" in names:  # Django's test environment sends mail to its outbox, whatever the settings say
-            values = [v for v in values if v.name != "EMAIL_BACKEND"]
-        lines = [
-            "",
-            f"#: a service started for the monolith's test suite: the values its test settings ({test}) give",
-            "if DECOMPOSE_TEST_RESET:",
-        ]
+        given = f"the values its test settings ({test}) give" if values else "its mails in the suite's outbox"
+        lines = ["", f"#: a service started for the monolith's test suite: {given}", "if DECOMPOSE_TEST_RESET:"]
+        lines += sorted({f"    {imp}" for v in values for imp in v.imports})
         lines += [f"    {v.name} = {v.text}  # {v.where}" for v in values]
-        if "EMAIL_BACKEND" in names:
-            lines.append(f"    EMAIL_BACKEND = {TEST_EMAIL_BACKEND!r}  # as Django's test environment")
-        if len(lines) == 3:
-            return []
-        imports = sorted({imp for v in values for imp in v.imports})
-        return [*lines[:3], *(f"    {imp}" for imp in imports), *lines[3:]]
+        if self.suite_mail:
+            relay = f"{self.pkg}.suite_mail.OutboxRelay"
+            lines.append(f"    EMAIL_BACKEND = {relay!r}  # its outbox, and the suite's (suite_mail.py)")
+        return lines
 
     def carried_own_settings(self, read: set[str]) -> list[str]:
         """Lines that give the service the monolith's value of a setting its template defines too, where
@@ -1425,6 +1425,8 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
     )  # fmt: skip
     files[f"{pkg}/monolith.py"] = monolith_module(ctx) + stand_ins_text(plan)
     files[f"{pkg}/wire.py"] = wire_text()
+    if ctx.suite_mail:
+        files[f"{pkg}/suite_mail.py"] = _template("suite_mail.py.tmpl", service=plan.service, package=pkg)
     cuts = cut_relations.module_text(pkg, plan.service, plan.fk_cuts)
     if cuts is not None:
         files[f"{pkg}/{cut_relations.MODULE}.py"] = cuts

@@ -32,10 +32,6 @@ from collections.abc import Iterable
 
 from decompose.extract.service.settings_values import Loader, SettingValue, settings_values
 
-#: what Django's test environment sets ``EMAIL_BACKEND`` to (``django.test.utils.setup_test_environment``): a
-#: service started for the suite keeps the mails it sends in its own outbox, as the monolith's test run does
-TEST_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
 
 def _is_test_settings(name: str) -> bool:
     parts = name.split(".")
