@@ -20,24 +20,20 @@ MONOLITH_TIMEOUT (seconds, default 5).
 
 from __future__ import annotations
 
-import datetime
-import decimal
 import json
 import logging
 import os
 import urllib.error
 import urllib.request
 import uuid
-from contextvars import ContextVar
 from typing import Any
 
 from django.db.models import Model
 from django.db.models.base import ModelBase, ModelState
 
 from . import wire
-from .wire import MAX_OBJECT_NESTING, SCALARS, TAG, WireError, decode, encode
-from .wire import Unencodable as _Unencodable
-from .wire import _is_queryset
+from .wire import TAG, WireError, decode, encode
+from .wire import _is_queryset  # noqa: F401 (cut_relations.py asks this module)
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,6 @@ import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextvars import ContextVar
 from importlib import import_module
 from types import ModuleType
 from typing import Any
@@ -53,8 +52,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from . import wire
-from .wire import MAX_OBJECT_NESTING, SCALARS, TAG, decode, encode
-from .wire import Unencodable as _Unencodable
+from .wire import TAG, decode, encode
 from .wire import Wire as _Wire
 
 MODES = ("local", "remote")
