@@ -463,7 +463,7 @@ def test_a_call_back_rebuilds_each_side_own_instances(run: dict[str, Any]) -> No
 
 PROPERTY = textwrap.dedent(
     """
-    import datetime, decimal, importlib.util, json, sys
+    import datetime, decimal, importlib, json, sys
 
     import django
 
@@ -473,9 +473,8 @@ PROPERTY = textwrap.dedent(
 
     from proj.services import runtime
 
-    spec = importlib.util.spec_from_file_location("service_monolith", sys.argv[1])
-    service = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(service)
+    sys.path.append(sys.argv[1])  # the service's folder, after the monolith's: its monolith.py and wire.py
+    service = importlib.import_module("mailer_service.monolith")
     TAG = runtime.TAG
     assert TAG == service.TAG
 
@@ -542,7 +541,7 @@ def test_property_every_value_round_trips_between_the_monolith_and_the_service(
     tmp, mono, folder = extracted
     (mono / "wire_property.py").write_text(PROPERTY, encoding="utf-8")
     env = {**clean_env(), "PYTHONPATH": str(mono), "DJANGO_SETTINGS_MODULE": "proj.settings"}
-    done = subprocess.run([sys.executable, "wire_property.py", str(folder / "mailer_service" / "monolith.py")],
+    done = subprocess.run([sys.executable, "wire_property.py", str(folder)],
                           cwd=mono, env=env, capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-4000:]
     assert json.loads(done.stdout)["examples"] >= 100
@@ -569,7 +568,7 @@ def test_a_queryset_of_moved_rows_arrives_as_a_queryset_of_the_service(run: dict
 
 GRAPHS = textwrap.dedent(
     """
-    import importlib.util, json, sys
+    import importlib, json, sys
 
     import django
 
@@ -577,9 +576,8 @@ GRAPHS = textwrap.dedent(
     from proj.services import runtime
     from proj.graphs import Node
 
-    spec = importlib.util.spec_from_file_location("service_monolith", sys.argv[1])
-    service = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(service)
+    sys.path.append(sys.argv[1])  # the service's folder, after the monolith's: its monolith.py and wire.py
+    service = importlib.import_module("mailer_service.monolith")
     cycle = Node("cycle")
     cycle.left = cycle.right = cycle
     chain = Node("0")
@@ -610,7 +608,7 @@ def test_an_object_graph_with_cycles_is_sent_as_its_text_and_encoding_ends(extra
     )
     (mono / "wire_graphs.py").write_text(GRAPHS, encoding="utf-8")
     env = {**clean_env(), "PYTHONPATH": str(mono), "DJANGO_SETTINGS_MODULE": "proj.settings"}
-    done = subprocess.run([sys.executable, "wire_graphs.py", str(folder / "mailer_service" / "monolith.py")],
+    done = subprocess.run([sys.executable, "wire_graphs.py", str(folder)],
                           cwd=mono, env=env, capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-4000:]
     assert json.loads(done.stdout) == [["node cycle", "node 11"], ["node cycle", "node 11"]]

@@ -20,19 +20,20 @@ MONOLITH_TIMEOUT (seconds, default 5).
 
 from __future__ import annotations
 
-import datetime
-import decimal
 import json
 import logging
 import os
 import urllib.error
 import urllib.request
 import uuid
-from contextvars import ContextVar
 from typing import Any
 
 from django.db.models import Model
 from django.db.models.base import ModelBase, ModelState
+
+from . import wire
+from .wire import TAG, WireError, decode, encode
+from .wire import _is_queryset  # noqa: F401 (cut_relations.py asks this module)
 
 log = logging.getLogger(__name__)
 
@@ -640,15 +641,10 @@ def refs_in_payload(data: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- values on the wire ---------------------------------------------------------------------
-# The same typed encoding as the monolith's client runtime (runtime.encode/decode), in both directions:
-# a model instance is a tagged reference {TAG: "model", "label", "pk", "fields"}, rebuilt on arrival as
-# the real instance when its model lives on the receiving side (here: the moved models, loaded from this
-# service's database) and as that side's reference otherwise (here: RemoteRef, its fields readable);
-# SafeString, Decimal, datetime, date, time, timedelta and UUID are {TAG: <kind>, "value"}; a dict that
-# has the tag's key itself is {TAG: "dict", "value"}. Anything else is plain JSON.
+# The same typed encoding as the monolith's client runtime, in both directions (wire.py, rendered on each
+# side): here the moved models are this side's (a tagged instance of one is the real row, loaded from this
+# service's database) and a monolith model's row is a reference (RemoteRef, its fields readable).
 
-#: the key of a tagged value
-TAG = "__decompose__"
 #: app labels of the models that live in this service (filled in below from the plan)
 OWN_APPS: set[str] = set()
 #: label of a monolith model → the names of its fields (filled in below from the plan): reading another
@@ -656,308 +652,55 @@ OWN_APPS: set[str] = set()
 FIELDS: dict[str, frozenset[str]] = {}
 
 
-class WireError(ValueError):
-    """A tagged value that is not the protocol (an unknown kind, a value of the wrong shape)."""
+class _ServiceSide(wire.Side):
+    """The service's side of the wire: the moved models' rows are here, the monolith's are references."""
 
-
-class _Unencodable(Exception):
-    """A value that has no faithful JSON form (only raised when ``strict``)."""
-
-
-def encode(value: object, depth: int = 1, *, strict: bool = False, objects: bool = True) -> Any:
-    """The typed JSON form of ``value`` (see above); ``depth``: levels of forward relations sent with a model
-    instance. A plain value object is its class and state (:func:`_object`; not when ``objects`` is false: a
-    value only the sender's classes can rebuild); an object with no JSON form is its ``str()``, or raises
-    :class:`_Unencodable` when ``strict``."""
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, str):
-        from django.utils.safestring import SafeData
-
-        return {TAG: "safe", "value": str.__str__(value)} if isinstance(value, SafeData) else str.__str__(value)
-    if isinstance(value, RemoteRef):
+    def foreign(self, value: Any, depth: int, objects: bool) -> dict[str, Any] | None:
+        if not isinstance(value, RemoteRef):
+            return None
         data = object.__getattribute__(value, "_data")
         fields = {k: encode(v, 0, objects=objects) for k, v in data.items() if not isinstance(v, (RemoteRef, RelatedRows))}
         if depth > 0:
             fields.update({k: encode(v, 0, objects=objects) for k, v in data.items() if isinstance(v, RemoteRef)})
         return {TAG: "model", "label": value.label, "pk": encode(value.pk), "fields": fields}
-    if isinstance(value, type):
-        if strict:
-            raise _Unencodable(value)
-        return str(value)
-    meta = getattr(value, "_meta", None)
-    if meta is not None and hasattr(value, "pk") and hasattr(meta, "concrete_fields"):
-        fields = {f.attname: encode(getattr(value, f.attname), 0, objects=objects) for f in meta.concrete_fields}
-        if depth > 0:
-            for f in meta.concrete_fields:
-                if not f.is_relation or fields.get(f.attname) is None:
-                    continue
-                try:  # a row of this service's tables, or one already read: never a call to the monolith for it
-                    if _cached(f, value) or getattr(f.related_model._meta, "app_label", "") in OWN_APPS:
-                        fields[f.name] = encode(getattr(value, f.name), depth - 1, objects=objects)
-                except Exception:  # noqa: BLE001 (a missing row: the id only)
-                    pass
-        return {TAG: "model", "label": meta.label, "pk": encode(value.pk), "fields": fields}
-    if isinstance(value, dict):
-        out = {str(k): encode(v, depth, strict=strict, objects=objects) for k, v in value.items()}
-        return {TAG: "dict", "value": out} if TAG in out else out
-    if _is_queryset(value):
-        return _queryset(value, depth, strict, objects)
-    if isinstance(value, (list, tuple)):
-        return [encode(v, depth, strict=strict, objects=objects) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted((encode(v, depth, strict=strict, objects=objects) for v in value), key=repr)
-    if isinstance(value, decimal.Decimal):
-        return {TAG: "decimal", "value": str(value)}
-    if isinstance(value, datetime.datetime):
-        return {TAG: "datetime", "value": value.isoformat()}
-    if isinstance(value, datetime.date):
-        return {TAG: "date", "value": value.isoformat()}
-    if isinstance(value, datetime.time):
-        return {TAG: "time", "value": value.isoformat()}
-    if isinstance(value, datetime.timedelta):
-        return {TAG: "timedelta", "value": [value.days, value.seconds, value.microseconds]}
-    if isinstance(value, uuid.UUID):
-        return {TAG: "uuid", "value": str(value)}
-    from django.utils.functional import Promise
 
-    if isinstance(value, Promise):
-        return str(value)  # a lazy translation: its text in the active language
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: encode(getattr(value, k), depth, strict=strict, objects=objects) for k in value.__dataclass_fields__}  # type: ignore[attr-defined]
-    tagged = _object(value, depth) if objects else None
-    if tagged is not None:
-        return tagged
-    if strict:
-        raise _Unencodable(value)
-    return str(value)
+    def follows(self, model: Any) -> bool:
+        return getattr(getattr(model, "_meta", None), "app_label", "") in OWN_APPS
 
-
-#: the value objects being encoded, outermost first (:func:`_object`): a cycle or a deeper graph is no value
-_ENCODING: ContextVar[tuple[int, ...]] = ContextVar("decompose_encoding", default=())
-#: how many value objects may nest in one another's state
-MAX_OBJECT_NESTING = 4
-
-
-def _object(value: object, depth: int) -> dict[str, Any] | None:
-    """A plain value object of a class both sides have (pretalx's EmailAlternativeString, i18nfield's LazyI18nString):
-    its class and its state (``__getstate__``, as pickle takes it), each value with a faithful form; else None.
-    An object reached again through its own state (a cycle), or nested deeper than :data:`MAX_OBJECT_NESTING`
-    value objects, has none: its graph is no value (encoding it did not end)."""
-    cls = type(value)
-    if cls.__module__ in ("builtins", "__main__") or "<" in cls.__qualname__ or not _plain_class(cls):
-        return None
-    within = _ENCODING.get()
-    if id(value) in within or len(within) >= MAX_OBJECT_NESTING:
-        return None
-    token = _ENCODING.set((*within, id(value)))
-    try:
-        state = value.__getstate__()
-        if isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict):  # __slots__
-            state = {**(state[0] or {}), **state[1]}
-        if not isinstance(state, dict) or not state:
-            return None
-        # its state: plain values and model instances, no further value object (an object graph, a cycle)
-        encoded = {str(k): encode(v, 0, strict=True, objects=False) for k, v in state.items()}
-        text = str(value)
-    except Exception:  # noqa: BLE001 (no faithful form)
-        return None
-    finally:
-        _ENCODING.reset(token)
-    return {TAG: "object", "class": f"{cls.__module__}:{cls.__qualname__}", "state": encoded, "text": text}
-
-
-class _Unloaded(str):
-    """A value object whose class this process has not loaded: its text, and an AttributeError naming the class for
-    anything else asked of it."""
-
-    def __new__(cls, text: str, dotted: str) -> _Unloaded:
-        obj = super().__new__(cls, text)
-        obj._class = dotted
-        return obj
-
-    def __getattr__(self, name: str) -> Any:
-        raise AttributeError(
-            f"{name!r}: a {self._class} arrived here as its text only (its module is not loaded in this process)"
-        )
-
-
-def _queryset(value: Any, depth: int, strict: bool, objects: bool) -> Any:
-    """A queryset (Django's, or a remote ORM's): its model and its rows as tagged references (one evaluation)."""
-    items = [encode(v, depth, strict=strict, objects=objects) for v in value]
-    label = getattr(getattr(value.model, "_meta", None), "label", None)
-    if not isinstance(label, str):
-        return items
-    return {TAG: "queryset", "label": label, "items": items}
-
-
-def _is_queryset(value: Any) -> bool:
-    from django.db.models import QuerySet
-
-    if isinstance(value, QuerySet):
-        return True
-    # a remote ORM's (its generated subclasses with a model's own methods too: their names are the model's)
-    return any(c.__name__ == "RemoteQuerySet" for c in type(value).__mro__) and hasattr(value, "model")
-
-
-def _ordered(model: Any, pks: list[Any]) -> Any:
-    """``model``'s rows with these pks, in this order: a queryset of the receiving side (its own methods kept)."""
-    from django.db.models import Case, IntegerField, Value, When
-
-    rows = model._default_manager.filter(pk__in=pks)
-    if len(pks) > 1:
-        rows = rows.order_by(Case(*(When(pk=pk, then=Value(i)) for i, pk in enumerate(pks)), output_field=IntegerField()))
-    return rows
-
-
-def _plain_class(cls: type) -> bool:
-    """Pickled by its state alone (no ``__reduce__`` of its own): what :func:`_object` can carry."""
-    return cls.__reduce_ex__ is object.__reduce_ex__ and cls.__reduce__ is object.__reduce__
-
-
-def _rebuild_object(value: dict[str, Any]) -> Any:
-    """A tagged value object: an instance of its class when this process has loaded that class's module (nothing is
-    imported for what arrives), its state set as pickle does; else the text it was sent with."""
-    import sys
-
-    dotted, state, text = value.get("class"), value.get("state"), value.get("text")
-    if not isinstance(dotted, str) or ":" not in dotted or not isinstance(state, dict) or not isinstance(text, str):
-        raise WireError("a tagged object has a class 'module:Name', a dict state and a text")
-    module, _, qualname = dotted.partition(":")
-    cls: Any = sys.modules.get(module)
-    for part in qualname.split("."):
-        cls = getattr(cls, part, None)
-    if not isinstance(cls, type) or not _plain_class(cls):
-        return _Unloaded(text, dotted)
-    obj = cls.__new__(cls)
-    decoded = {k: decode(v) for k, v in state.items()}
-    if hasattr(obj, "__setstate__") and type(obj).__setstate__ is not getattr(object, "__setstate__", None):
-        obj.__setstate__(decoded)
-    else:
-        for key, item in decoded.items():
-            object.__setattr__(obj, key, item)
-    return obj
-
-
-def _cached(field: Any, instance: object) -> bool:
-    try:
-        return bool(field.is_cached(instance))
-    except Exception:  # noqa: BLE001 (a field or instance without Django's cache)
-        return False
-
-
-def _scalar(kind: str, raw: object) -> Any:
-    if kind == "timedelta":
-        if not (isinstance(raw, list) and len(raw) == 3 and all(isinstance(x, int) and not isinstance(x, bool) for x in raw)):
-            raise WireError("a timedelta is [days, seconds, microseconds]")
-        try:
-            return datetime.timedelta(days=raw[0], seconds=raw[1], microseconds=raw[2])
-        except OverflowError:
-            raise WireError("timedelta out of range") from None
-    if not isinstance(raw, str):
-        raise WireError(f"a tagged {kind} is a string")
-    if kind == "safe":
-        from django.utils.safestring import mark_safe
-
-        return mark_safe(raw)  # noqa: S308 (it was safe where it was sent from)
-    parse = {
-        "decimal": decimal.Decimal, "datetime": datetime.datetime.fromisoformat, "date": datetime.date.fromisoformat,
-        "time": datetime.time.fromisoformat, "uuid": uuid.UUID,
-    }.get(kind)  # fmt: skip
-    if parse is None:
-        raise WireError(f"unknown tagged kind {kind!r}")
-    try:
-        return parse(raw)
-    except (ValueError, ArithmeticError, TypeError):
-        raise WireError(f"{raw[:40]!r} is not a {kind}") from None
-
-
-#: the tagged kinds that are one scalar value
-SCALARS = frozenset({"safe", "decimal", "datetime", "date", "time", "timedelta", "uuid"})
-
-
-def _instance(label: str, pk: object, fields: dict[str, Any]) -> Any:
-    """A tagged model instance here: the real one when its model lives in this service, else a reference."""
-    if label.split(".", 1)[0] not in OWN_APPS:
-        return _ref_class(label)(pk, fields)
-    from django.apps import apps
-
-    try:
-        model = apps.get_model(label)
-    except (LookupError, ValueError):
-        raise WireError(f"{label}: no such model in this service") from None
-    if pk is None:  # an unsaved instance: built from the fields sent
-        concrete = {f.attname: f for f in model._meta.concrete_fields}
-        try:
-            return model(**{k: concrete[k].to_python(v) for k, v in fields.items() if k in concrete})
-        except Exception as exc:  # noqa: BLE001 (a field that does not parse: the input's fault)
-            raise WireError(f"{label}: {exc}") from None
-    try:
-        return model._base_manager.get(pk=pk)
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise WireError(f"{label} {pk!r}: {exc}") from None
-    except Exception as exc:
-        from django.core.exceptions import ValidationError
-
-        if isinstance(exc, ValidationError):
-            raise WireError(f"{label} {pk!r}: not an id") from None
-        raise
-
-
-def decode(value: object) -> Any:
-    """A value from the wire with its tagged values rebuilt (see above); :class:`WireError` for a malformed tag."""
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if TAG not in value:
-        return {k: decode(v) for k, v in value.items()}
-    kind = value[TAG]
-    if kind == "dict":
-        inner = value.get("value")
-        if not isinstance(inner, dict):
-            raise WireError("a tagged dict has a dict value")
-        return {k: decode(v) for k, v in inner.items()}
-    if kind == "object":
-        return _rebuild_object(value)
-    if kind == "queryset":  # rows of this service: a queryset of them (its own methods kept); the monolith's: references
-        label, items = value.get("label"), value.get("items")
-        if not isinstance(label, str) or label.count(".") != 1 or not isinstance(items, list):
-            raise WireError("a tagged queryset has a label 'app.Model' and a list of items")
+    def model(self, label: str) -> Any:
         if label.split(".", 1)[0] not in OWN_APPS:
-            return [decode(i) for i in items]
+            return None
         from django.apps import apps
 
         try:
-            model = apps.get_model(label)
+            return apps.get_model(label)
         except (LookupError, ValueError):
             raise WireError(f"{label}: no such model in this service") from None
-        pks = [decode(i.get("pk")) if isinstance(i, dict) else decode(i) for i in items]
-        if any(isinstance(pk, (dict, list)) or pk is None for pk in pks):
-            raise WireError(f"{label}: a queryset's items are tagged rows with a pk")
+
+    def instance(self, label: str, pk: Any, fields: dict[str, Any]) -> Any:
+        """The real instance when its model lives in this service, else a reference."""
+        if label.split(".", 1)[0] not in OWN_APPS:
+            return _ref_class(label)(pk, fields)
+        model = self.model(label)
+        if pk is None:  # an unsaved instance: built from the fields sent
+            concrete = {f.attname: f for f in model._meta.concrete_fields}
+            try:
+                return model(**{k: concrete[k].to_python(v) for k, v in fields.items() if k in concrete})
+            except Exception as exc:  # noqa: BLE001 (a field that does not parse: the input's fault)
+                raise WireError(f"{label}: {exc}") from None
         try:
-            rows = _ordered(model, pks)
-            rows.exists()  # the pks parse as the model's (a 400 here, not in the moved code)
+            return model._base_manager.get(pk=pk)
         except (ValueError, TypeError, OverflowError) as exc:
-            raise WireError(f"{label}: {exc}") from None
+            raise WireError(f"{label} {pk!r}: {exc}") from None
         except Exception as exc:
             from django.core.exceptions import ValidationError
 
             if isinstance(exc, ValidationError):
-                raise WireError(f"{label}: not ids") from None
+                raise WireError(f"{label} {pk!r}: not an id") from None
             raise
-        return rows
-    if kind == "model":
-        label, fields = value.get("label"), value.get("fields", {})
-        if not isinstance(label, str) or label.count(".") != 1 or not isinstance(fields, dict):
-            raise WireError("a tagged model has a label 'app.Model' and a dict of fields")
-        pk = decode(value.get("pk"))
-        if isinstance(pk, (dict, list)):
-            raise WireError(f"{label}: its pk is a plain value")
-        return _instance(label, pk, {k: decode(v) for k, v in fields.items()})
-    if not isinstance(kind, str) or kind not in SCALARS:
-        raise WireError(f"unknown tagged kind {kind!r}")
-    return _scalar(kind, value.get("value"))
+
+
+wire.use(_ServiceSide())
 
 
 def _token(path: str) -> str:

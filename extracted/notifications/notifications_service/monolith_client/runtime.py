@@ -41,7 +41,6 @@ import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextvars import ContextVar
 from importlib import import_module
 from types import ModuleType
 from typing import Any
@@ -51,6 +50,10 @@ import pybreaker
 import stamina
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from . import wire
+from .wire import TAG, decode, encode
+from .wire import Wire as _Wire
 
 MODES = ("local", "remote")
 DEFAULTS: dict[str, Any] = {
@@ -446,36 +449,11 @@ def _prune_now_and_then() -> None:
 
 
 # -- values on the wire -------------------------------------------------------------
-# One typed encoding, the same as the services' (monolith.encode/decode there), in both directions: calls
-# and their results, call backs and theirs, events. A model instance is a tagged reference
-# {TAG: "model", "label", "pk", "fields"}: on arrival, an instance of a model of the receiving side is the
-# real instance loaded from that side's database (here: the staying models), one of the other side that
-# side's reference (here: the moved model's stand-in, orm.RemoteInstance). SafeString, Decimal, datetime,
-# date, time, timedelta and UUID are {TAG: <kind>, "value"} (a lazy translation is its text); querysets and
-# lists of instances are lists of references; a dict that has the tag's key itself is {TAG: "dict", "value"}.
-# A parameter the plan declares a scalar type (int, Decimal, date...) travels plain, as the service's
-# OpenAPI document says (:func:`plain`); one it declares a model travels as its id or DTO (:func:`ref`).
-
-#: the key of a tagged value
-TAG = "__decompose__"
-#: the tagged kinds that are one scalar value
-SCALARS = frozenset({"safe", "decimal", "datetime", "date", "time", "timedelta", "uuid"})
-
-
-class _Unencodable(Exception):
-    """A value with no faithful JSON form (raised by :func:`encode` when ``strict``)."""
-
-
-class _Wire:
-    """A value already in its wire form (:func:`ref`, :func:`plain`): :func:`encode` sends it as it is."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"<on the wire: {self.value!r}>"
+# One typed encoding for both directions, the services' too (wire.py, rendered on each side): calls and their
+# results, call backs and theirs, events. Here the staying models are this side's (a tagged instance of one is
+# the real row, loaded from this database) and a moved model's row is its stand-in (orm.RemoteInstance, or the
+# Remote DTO). A parameter the plan declares a scalar type (int, Decimal, date...) travels plain, as the
+# service's OpenAPI document says (:func:`plain`); one it declares a model travels as its id or DTO (:func:`ref`).
 
 
 def _model_instance(value: Any) -> bool:
@@ -490,212 +468,9 @@ def _is_local_model(model: Any) -> bool:
     return isinstance(model, type) and issubclass(model, models.Model)
 
 
-def encode(value: Any, depth: int = 1, *, strict: bool = False, objects: bool = True) -> Any:
-    """The typed JSON form of ``value`` (see above). ``depth``: levels of forward relations sent with a model
-    instance (read from this monolith's database; a moved model's is sent only when already loaded). An
-    object with no JSON form is its ``str()``, or raises :class:`_Unencodable` when ``strict``."""
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, str):
-        from django.utils.safestring import SafeData
-
-        return {TAG: "safe", "value": str.__str__(value)} if isinstance(value, SafeData) else str.__str__(value)
-    if isinstance(value, _Wire):
-        return value.value
-    if isinstance(value, Remote):  # a moved model's row (Remote DTO or orm.RemoteInstance)
-        data = object.__getattribute__(value, "_data")
-        fields = {k: encode(v, 0, objects=objects) for k, v in data.items() if not _model_instance(v) and not isinstance(v, Remote)}
-        return {TAG: "model", "label": object.__getattribute__(value, "_label"), "pk": encode(value.pk),
-                "fields": fields}
-    if _model_instance(value):
-        meta = value._meta
-        fields = {f.attname: encode(getattr(value, f.attname), 0, objects=objects) for f in meta.concrete_fields}
-        if depth > 0:
-            for f in meta.concrete_fields:
-                if not f.is_relation or fields.get(f.attname) is None:
-                    continue
-                if not (_is_local_model(f.related_model) or _cached(f, value)):
-                    continue  # a relation to a moved model: not read from the service for this
-                try:
-                    fields[f.name] = encode(getattr(value, f.name), depth - 1, objects=objects)
-                except Exception:  # noqa: BLE001 (a missing row: the id only)
-                    pass
-        return {TAG: "model", "label": meta.label, "pk": encode(value.pk), "fields": fields}
-    if isinstance(value, Mapping):
-        out = {str(k): encode(v, depth, strict=strict, objects=objects) for k, v in value.items()}
-        return {TAG: "dict", "value": out} if TAG in out else out
-    if isinstance(value, (list, tuple)):
-        return [encode(v, depth, strict=strict, objects=objects) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted((encode(v, depth, strict=strict, objects=objects) for v in value), key=repr)
-    if isinstance(value, decimal.Decimal):
-        return {TAG: "decimal", "value": str(value)}
-    if isinstance(value, datetime.datetime):
-        return {TAG: "datetime", "value": value.isoformat()}
-    if isinstance(value, datetime.date):
-        return {TAG: "date", "value": value.isoformat()}
-    if isinstance(value, datetime.time):
-        return {TAG: "time", "value": value.isoformat()}
-    if isinstance(value, datetime.timedelta):
-        return {TAG: "timedelta", "value": [value.days, value.seconds, value.microseconds]}
-    if isinstance(value, uuid.UUID):
-        return {TAG: "uuid", "value": str(value)}
-    from django.utils.functional import Promise
-
-    if isinstance(value, Promise):
-        return str(value)  # a lazy translation: its text in the active language
-    if _is_queryset(value):
-        return _queryset(value, depth, strict, objects)
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: encode(getattr(value, k), depth, strict=strict, objects=objects) for k in value.__dataclass_fields__}
-    tagged = _object(value, depth) if objects else None
-    if tagged is not None:
-        return tagged
-    if strict:
-        raise _Unencodable(value)
-    return str(value)
-
-
-#: the value objects being encoded, outermost first (:func:`_object`): a cycle or a deeper graph is no value
-_ENCODING: ContextVar[tuple[int, ...]] = ContextVar("decompose_encoding", default=())
-#: how many value objects may nest in one another's state
-MAX_OBJECT_NESTING = 4
-
-
-def _object(value: Any, depth: int) -> dict[str, Any] | None:
-    """A plain value object of a class both sides have (pretalx's EmailAlternativeString, i18nfield's LazyI18nString):
-    its class and its state (``__getstate__``, as pickle takes it), each value with a faithful form; else None.
-    An object reached again through its own state (a cycle), or nested deeper than :data:`MAX_OBJECT_NESTING`
-    value objects, has none: its graph is no value (encoding it did not end)."""
-    cls = type(value)
-    if cls.__module__ in ("builtins", "__main__") or "<" in cls.__qualname__ or not _plain_class(cls):
-        return None
-    within = _ENCODING.get()
-    if id(value) in within or len(within) >= MAX_OBJECT_NESTING:
-        return None
-    token = _ENCODING.set((*within, id(value)))
-    try:
-        state = value.__getstate__()
-        if isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict):  # __slots__
-            state = {**(state[0] or {}), **state[1]}
-        if not isinstance(state, dict) or not state:
-            return None
-        # its state: plain values and model instances, no further value object (an object graph, a cycle)
-        encoded = {str(k): encode(v, 0, strict=True, objects=False) for k, v in state.items()}
-        text = str(value)
-    except Exception:  # noqa: BLE001 (no faithful form)
-        return None
-    finally:
-        _ENCODING.reset(token)
-    return {TAG: "object", "class": f"{cls.__module__}:{cls.__qualname__}", "state": encoded, "text": text}
-
-
-class _Unloaded(str):
-    """A value object whose class this process has not loaded: its text, and an AttributeError naming the class for
-    anything else asked of it."""
-
-    def __new__(cls, text: str, dotted: str) -> _Unloaded:
-        obj = super().__new__(cls, text)
-        obj._class = dotted
-        return obj
-
-    def __getattr__(self, name: str) -> Any:
-        raise AttributeError(
-            f"{name!r}: a {self._class} arrived here as its text only (its module is not loaded in this process)"
-        )
-
-
-def _queryset(value: Any, depth: int, strict: bool, objects: bool) -> Any:
-    """A queryset (Django's, or a remote ORM's): its model and its rows as tagged references (one evaluation)."""
-    items = [encode(v, depth, strict=strict, objects=objects) for v in value]
-    label = getattr(getattr(value.model, "_meta", None), "label", None)
-    if not isinstance(label, str):
-        return items
-    return {TAG: "queryset", "label": label, "items": items}
-
-
-def _is_queryset(value: Any) -> bool:
-    from django.db.models import QuerySet
-
-    if isinstance(value, QuerySet):
-        return True
-    # a remote ORM's (its generated subclasses with a model's own methods too: their names are the model's)
-    return any(c.__name__ == "RemoteQuerySet" for c in type(value).__mro__) and hasattr(value, "model")
-
-
-def _ordered(model: Any, pks: list[Any]) -> Any:
-    """``model``'s rows with these pks, in this order: a queryset of the receiving side (its own methods kept)."""
-    from django.db.models import Case, IntegerField, Value, When
-
-    rows = model._default_manager.filter(pk__in=pks)
-    if len(pks) > 1:
-        rows = rows.order_by(Case(*(When(pk=pk, then=Value(i)) for i, pk in enumerate(pks)), output_field=IntegerField()))
-    return rows
-
-
-def _plain_class(cls: type) -> bool:
-    """Pickled by its state alone (no ``__reduce__`` of its own): what :func:`_object` can carry."""
-    return cls.__reduce_ex__ is object.__reduce_ex__ and cls.__reduce__ is object.__reduce__
-
-
-def _rebuild_object(value: Mapping[str, Any]) -> Any:
-    """A tagged value object: an instance of its class when this process has loaded that class's module (nothing is
-    imported for what arrives), its state set as pickle does; else the text it was sent with."""
-    import sys
-
-    dotted, state, text = value.get("class"), value.get("state"), value.get("text")
-    if not isinstance(dotted, str) or ":" not in dotted or not isinstance(state, dict) or not isinstance(text, str):
-        raise ValueError("a tagged object has a class 'module:Name', a dict state and a text")
-    module, _, qualname = dotted.partition(":")
-    cls: Any = sys.modules.get(module)
-    for part in qualname.split("."):
-        cls = getattr(cls, part, None)
-    if not isinstance(cls, type) or not _plain_class(cls):
-        return _Unloaded(text, dotted)
-    obj = cls.__new__(cls)
-    decoded = {k: decode(v) for k, v in state.items()}
-    if hasattr(obj, "__setstate__") and type(obj).__setstate__ is not getattr(object, "__setstate__", None):
-        obj.__setstate__(decoded)
-    else:
-        for key, item in decoded.items():
-            object.__setattr__(obj, key, item)
-    return obj
-
-
-def _cached(field: Any, instance: Any) -> bool:
-    try:
-        return bool(field.is_cached(instance))
-    except Exception:  # noqa: BLE001 (a field or instance without Django's cache)
-        return False
-
-
 def plain(value: Any) -> Any:
     """A parameter the plan declares a scalar type (Decimal, date, datetime, UUID): its plain JSON form."""
     return _Wire(jsonable(value))
-
-
-def _scalar(kind: str, raw: Any) -> Any:
-    if kind == "timedelta":
-        if not (isinstance(raw, list) and len(raw) == 3 and all(type(x) is int for x in raw)):
-            raise ValueError("a timedelta is [days, seconds, microseconds]")
-        try:
-            return datetime.timedelta(days=raw[0], seconds=raw[1], microseconds=raw[2])
-        except OverflowError:
-            raise ValueError("timedelta out of range") from None
-    if not isinstance(raw, str):
-        raise ValueError(f"a tagged {kind} is a string")
-    if kind == "safe":
-        from django.utils.safestring import mark_safe
-
-        return mark_safe(raw)  # noqa: S308 (it was safe where it was sent from)
-    parse = {
-        "decimal": decimal.Decimal, "datetime": datetime.datetime.fromisoformat, "date": datetime.date.fromisoformat,
-        "time": datetime.time.fromisoformat, "uuid": uuid.UUID,
-    }[kind]  # fmt: skip
-    try:
-        return parse(raw)
-    except (ArithmeticError, TypeError):
-        raise ValueError(f"{raw[:40]!r} is not a {kind}") from None
 
 
 def _moved_class(label: str) -> Any:
@@ -712,74 +487,57 @@ def _moved_class(label: str) -> Any:
     return None
 
 
-def _instance(label: str, pk: Any, fields: dict[str, Any]) -> Any:
-    """A tagged model instance here: a staying model's real row (or unsaved instance), a moved one's stand-in."""
-    from django.apps import apps
+class _MonolithSide(wire.Side):
+    """The monolith's side of the wire: the staying models' rows are here, the moved models' are stand-ins."""
 
-    standin = _moved_class(label)
-    if standin is not None and pk is None:  # an unsaved row of the service (render_to_mail's): saved by .save()
-        try:
-            return standin(**{k: v for k, v in fields.items() if k != getattr(standin, "_pk_name", "id")})
-        except TypeError:
-            pass
-    if standin is not None and hasattr(standin, "_from_row"):
-        return standin._from_row({**fields, getattr(standin, "_pk_name", "id"): pk}, {})
-    try:
-        model = apps.get_model(label)
-    except (LookupError, ValueError):
-        model = None
-    if model is not None and _is_local_model(model):
-        if pk is None:  # an unsaved instance: built from the fields sent
-            concrete = {f.attname: f for f in model._meta.concrete_fields}
-            return model(**{k: concrete[k].to_python(v) for k, v in fields.items() if k in concrete})
-        return model._base_manager.get(pk=pk)
-    if label.startswith("monolith.content_type_"):  # a service's generic reference: the monolith's content type id
-        from django.contrib.contenttypes.models import ContentType
+    def foreign(self, value: Any, depth: int, objects: bool) -> dict[str, Any] | None:
+        if not isinstance(value, Remote):  # a moved model's row (Remote DTO or orm.RemoteInstance)
+            return None
+        data = object.__getattribute__(value, "_data")
+        fields = {k: encode(v, 0, objects=objects) for k, v in data.items() if not _model_instance(v) and not isinstance(v, Remote)}
+        return {TAG: "model", "label": object.__getattribute__(value, "_label"), "pk": encode(value.pk), "fields": fields}
 
-        return ContentType.objects.get_for_id(int(label.rsplit("_", 1)[1])).get_object_for_this_type(pk=pk)
-    return Remote(label, {"id": pk, **fields})
+    def follows(self, model: Any) -> bool:
+        return _is_local_model(model)  # a relation to a moved model is not read from the service for this
 
-
-def decode(value: Any) -> Any:
-    """A value from the wire with its tagged values rebuilt (see above); ValueError for a malformed tag."""
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if TAG not in value:
-        return {k: decode(v) for k, v in value.items()}
-    kind = value[TAG]
-    if kind == "dict":
-        inner = value.get("value")
-        if not isinstance(inner, dict):
-            raise ValueError("a tagged dict has a dict value")
-        return {k: decode(v) for k, v in inner.items()}
-    if kind == "object":
-        return _rebuild_object(value)
-    if kind == "queryset":  # this monolith's rows: a queryset of them; the service's: their stand-ins
-        label, items = value.get("label"), value.get("items")
-        if not isinstance(label, str) or label.count(".") != 1 or not isinstance(items, list):
-            raise ValueError("a tagged queryset has a label 'app.Model' and a list of items")
+    def model(self, label: str) -> Any:
         from django.apps import apps
 
         try:
             model = None if _moved_class(label) is not None else apps.get_model(label)
         except (LookupError, ValueError):
+            return None
+        return model if _is_local_model(model) else None
+
+    def instance(self, label: str, pk: Any, fields: dict[str, Any]) -> Any:
+        """A staying model's real row (or unsaved instance), a moved one's stand-in."""
+        from django.apps import apps
+
+        standin = _moved_class(label)
+        if standin is not None and pk is None:  # an unsaved row of the service (render_to_mail's): saved by .save()
+            try:
+                return standin(**{k: v for k, v in fields.items() if k != getattr(standin, "_pk_name", "id")})
+            except TypeError:
+                pass
+        if standin is not None and hasattr(standin, "_from_row"):
+            return standin._from_row({**fields, getattr(standin, "_pk_name", "id"): pk}, {})
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
             model = None
         if model is not None and _is_local_model(model):
-            pks = [decode(i.get("pk")) if isinstance(i, dict) else decode(i) for i in items]
-            if any(isinstance(pk, (dict, list)) for pk in pks):
-                raise ValueError(f"{label}: a queryset's items are tagged rows")
-            return _ordered(model, pks)
-        return [decode(i) for i in items]
-    if kind == "model":
-        label, fields = value.get("label"), value.get("fields", {})
-        if not isinstance(label, str) or label.count(".") != 1 or not isinstance(fields, dict):
-            raise ValueError("a tagged model has a label 'app.Model' and a dict of fields")
-        return _instance(label, decode(value.get("pk")), {k: decode(v) for k, v in fields.items()})
-    if not isinstance(kind, str) or kind not in SCALARS:
-        raise ValueError(f"unknown tagged kind {kind!r}")
-    return _scalar(kind, value.get("value"))
+            if pk is None:  # an unsaved instance: built from the fields sent
+                concrete = {f.attname: f for f in model._meta.concrete_fields}
+                return model(**{k: concrete[k].to_python(v) for k, v in fields.items() if k in concrete})
+            return model._base_manager.get(pk=pk)
+        if label.startswith("monolith.content_type_"):  # a service's generic reference: the monolith's content type id
+            from django.contrib.contenttypes.models import ContentType
+
+            return ContentType.objects.get_for_id(int(label.rsplit("_", 1)[1])).get_object_for_this_type(pk=pk)
+        return Remote(label, {"id": pk, **fields})
+
+
+wire.use(_MonolithSide())
 
 
 def result(service: str, value: Any) -> Any:

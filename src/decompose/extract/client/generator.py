@@ -14,7 +14,7 @@ from decompose.errors import InputError
 from decompose.extract.api_spec import Endpoint, endpoints, wire_type
 from decompose.extract.client.exports import UNSET, MovedName, exports_block, unset_params
 from decompose.extract.plan import ExtractionPlan, InterfaceFunction, Param, SignalBridge, service_identifier
-from decompose.extract.service.generator import query_core_text
+from decompose.extract.service.generator import query_core_text, wire_text
 
 
 def project_package(plan: ExtractionPlan) -> str:
@@ -397,6 +397,7 @@ def client_files(
     files = {
         f"{base}/__init__.py": Template(_template("init.py.tmpl")).substitute(subst),
         f"{base}/runtime.py": Template(_template("runtime.py.tmpl")).substitute(subst),
+        f"{base}/wire.py": wire_text(),
         f"{base}/orm.py": Template(_template("orm.py.tmpl")).substitute(subst),
         f"{base}/exports.py": Template(_template("exports.py.tmpl")).substitute(subst),
         f"{base}/fields.py": Template(_template("fields.py.tmpl")).substitute(subst),

@@ -866,6 +866,7 @@ def monolith_client_files(plan: ExtractionPlan) -> dict[str, str]:
             'settings.DECOMPOSE_SERVICES["monolith"])."""\n'
         ),
         f"{base}/runtime.py": Template(client_template("runtime.py.tmpl")).substitute(subst),
+        f"{base}/wire.py": wire_text(),
         f"{base}/orm.py": Template(client_template("orm.py.tmpl")).substitute(subst),
     }
 
@@ -883,6 +884,12 @@ DECOMPOSE_SERVICES = {
     }
 }
 """
+
+
+def wire_text() -> str:
+    """wire.py: the typed values on the wire, one module for both sides (the monolith's client package, the service,
+    and the service's monolith_client/); the module importing it gives it its side (``wire.use``)."""
+    return _template("wire.py.tmpl")
 
 
 def query_core_text(apps: tuple[str, ...], joins: str, served_by: str, jsonable_import: str) -> str:
@@ -1417,6 +1424,7 @@ def service_files(plan: ExtractionPlan, index: F.CodeIndex) -> dict[str, str | b
         jsonable_import=f"from {pkg}.rest import jsonable",
     )  # fmt: skip
     files[f"{pkg}/monolith.py"] = monolith_module(ctx) + stand_ins_text(plan)
+    files[f"{pkg}/wire.py"] = wire_text()
     if ctx.suite_mail:
         files[f"{pkg}/suite_mail.py"] = _template("suite_mail.py.tmpl", service=plan.service, package=pkg)
     cuts = cut_relations.module_text(pkg, plan.service, plan.fk_cuts)
