@@ -54,6 +54,7 @@ Example::
     shop/services/query_core.py
     shop/services/runtime.py
     shop/services/urls.py
+    shop/services/wire.py
 """
 
 from __future__ import annotations
