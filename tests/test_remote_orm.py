@@ -215,6 +215,8 @@ SCRIPT = textwrap.dedent(
 
     case("refund_create", refund)
     case("select_related", lambda: Refund.objects.select_related("payment").get(reason="orm").payment.reference)
+    case("select_related_deep", lambda: Refund.objects.select_related("payment__order", "payment").get(
+        reason="orm").payment.order_id)
     case("lazy_relation", lambda: Refund.objects.get(reason="orm").payment.reference)
     case("traverse_moved_relation", lambda: Refund.objects.filter(payment__reference="ORM-1").count())
     case("update_f", lambda: ORM.filter(status="failed").update(amount=F("amount") + 1))
@@ -356,6 +358,8 @@ def test_values_annotate_and_aggregates_are_computed_by_the_service(run: dict[st
 
 def test_relations_between_moved_models(run: dict[str, Any]) -> None:
     assert _ok(run, "select_related") == "ORM-1"  # the payment came with the refund: one request
+    # a path past the first level (to the staying order) is cut to its moved first level, not refused
+    assert _ok(run, "select_related_deep") == 101
     assert _ok(run, "lazy_relation", requests=2) == "ORM-1"  # the refund, then its payment
     assert _ok(run, "traverse_moved_relation") == 1
 
