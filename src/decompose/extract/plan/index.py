@@ -79,6 +79,21 @@ class ModelFacts:
     def concrete_fields(self) -> list[ModelField]:
         return [f for f in self.fields if "ManyToMany" not in f.type]
 
+    def reverse_accessor(self, f: ModelField) -> str | None:
+        """The accessor foreign key or one-to-one ``f`` of this model gives its target (``event.cfp`` for
+        ``CfP.event``, ``event.talk_set`` for ``Talk.event``), as Django names it: the ``related_name`` (its
+        ``%(class)s`` / ``%(model_name)s`` / ``%(app_label)s`` filled in), else the model's name in lower case, with
+        ``_set`` for a foreign key; None when hidden (``+``) or ``f`` is no such relation."""
+        if f.type not in ("ForeignKey", "OneToOneField"):
+            return None
+        app_label, _, name = self.label.partition(".")
+        if f.related_name:
+            accessor = f.related_name
+            for key, value in (("class", name.lower()), ("model_name", name.lower()), ("app_label", app_label)):
+                accessor = accessor.replace(f"%({key})s", value)
+            return None if accessor.endswith("+") else accessor
+        return name.lower() if f.type == "OneToOneField" else f"{name.lower()}_set"
+
 
 class Module:
     """One module of the project: facts always, source text and tree on demand."""

@@ -148,6 +148,9 @@ class _ServiceSide(BehaviourPart):
     def service_field_types(self, mf: F.ModelFacts) -> dict[str, str]:
         return {}  # a reference's fields are what the monolith sends
 
+    def field_defaults(self, mf: F.ModelFacts, calls: dict[str, tuple[F.Module, ast.Call]]) -> dict[str, Any]:
+        return {}  # a reference is never a new instance
+
     # -- what BehaviourPart asks, answered for the service -----------------------------
 
     def _member_name(self, stmt: ast.stmt) -> str | None:  # type: ignore[override]
@@ -284,6 +287,10 @@ class _ServiceSide(BehaviourPart):
         given = set(labels)
         held = set(given)
         moved_used = attribute_names(self.p.modules[n].tree for n in sorted(self.moved))
+        staying = sorted(
+            (mf for mf in self.p.models.values() if not mf.abstract and mf.module not in self.moved),
+            key=lambda mf: mf.label,
+        )
         while True:  # the staying models reached, their members the code reads; then the models those reach
             models = sorted(
                 {mf.label: mf for mf in (self.p.model_by_label(label) for label in held)
@@ -309,6 +316,14 @@ class _ServiceSide(BehaviourPart):
                 for f in mf.fields
                 if f.type in ("ForeignKey", "OneToOneField") and f.target and f.name in used
                 and not self._moved_label(f.target)
+            } - held  # fmt: skip
+            # the accessor another staying model's foreign key or one-to-one gives a held model, read by name
+            # (``event.cfp``, CfP's one-to-one to Event): the reference loads that row (or rows) from the monolith
+            reached |= {
+                mf.label
+                for mf in staying
+                for f in mf.fields
+                if f.target in held and mf.reverse_accessor(f) in used
             } - held  # fmt: skip
             reached = {t for t in reached if (mf := self.p.model_by_label(t)) is not None and not mf.abstract}
             if not reached:

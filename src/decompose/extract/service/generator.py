@@ -814,15 +814,8 @@ def monolith_models_table(ctx: _Context) -> tuple[_Served, dict[str, dict[str, t
                 continue
             if fl.target.split(".", 1)[0] in moved:
                 relations[fl.name] = (fl.target, fl.attname)
-            elif (
-                fl.type == "ForeignKey"
-                and (
-                    fl.target in ctx.plan.service_rewrites.remote_models
-                    or fl.target in ctx.plan.reference_classes.names
-                )
-                and fl.related_name != "+"
-            ):
-                accessor = fl.related_name or f"{m.name.lower()}_set"
+            elif fl.type == "ForeignKey" and mf is not None and (accessor := mf.reverse_accessor(fl)) is not None:
+                # any staying model's reference answers it (the rows are the served model's)
                 reverse.setdefault(fl.target, {})[accessor] = (m.label, fl.name)
         served[m.label] = (
             {k: m.field_types[k] for k in m.fields if k in m.field_types and k not in names},
@@ -830,6 +823,25 @@ def monolith_models_table(ctx: _Context) -> tuple[_Served, dict[str, dict[str, t
             generic,
         )
     return dict(sorted(served.items())), {k: dict(sorted(v.items())) for k, v in sorted(reverse.items())}
+
+
+def reverse_one_to_ones(ctx: _Context) -> dict[str, dict[str, tuple[str, str]]]:
+    """``REVERSE_ONE`` of monolith.py: the accessors one-to-one relations give the staying models' references
+    (``event.cfp`` for the staying ``CfP.event``, read through the monolith; a moved model's one-to-one to a staying
+    model, this service's row): staying target label → accessor → (model label, its field), sorted."""
+    moved = set(ctx.plan.apps)
+    out: dict[str, dict[str, tuple[str, str]]] = {}
+    for m in ctx.plan.monolith_models:
+        mf = ctx.p.model_by_label(m.label)
+        for fl in mf.concrete_fields if mf is not None else ():
+            if fl.type != "OneToOneField" or not fl.target or fl.target.split(".", 1)[0] in moved:
+                continue
+            if mf is not None and (accessor := mf.reverse_accessor(fl)) is not None:
+                out.setdefault(fl.target, {})[accessor] = (m.label, fl.name)
+    for c in ctx.plan.fk_cuts:
+        if c.direction == "from_moved" and c.field_type == "OneToOneField" and c.reverse_name:
+            out.setdefault(c.target, {}).setdefault(c.reverse_name, (c.model, c.field))
+    return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
 
 def served_relations(ctx: _Context, served: _Served) -> dict[str, dict[str, tuple[str, str]]]:
@@ -945,6 +957,10 @@ def monolith_module(ctx: _Context) -> str:
             "# The monolith's models' accessors of the relations to them: rows of this service, or of the monolith."
         )
         parts.append(f"REVERSE.update({ {k: dict(sorted(v.items())) for k, v in sorted(reverse.items())}!r})")
+    ones = reverse_one_to_ones(ctx)
+    if ones:
+        parts.append("# The monolith's models' accessors of the one-to-one relations to them: one row, or none.")
+        parts.append(f"REVERSE_ONE.update({ones!r})")
     for cb in ctx.plan.service_rewrites.callbacks:
         sig_parts: list[str] = []
         names: list[str] = []
