@@ -84,6 +84,19 @@ _GETTEXT = frozenset({"_", "gettext", "gettext_lazy", "ugettext", "ugettext_lazy
                       "gettext_noop", "_lazy"})  # fmt: skip
 _MODEL_CLASSES = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
 _PATTERN = "remote mode: model behaviour"
+#: Django's field classes whose value on a new instance without a ``default=`` is "" (``empty_strings_allowed``,
+#: unless ``null=True``); a third-party field class named after one (``I18nTextField``) is taken as it
+_BLANK_STRING_FIELDS = ("CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField", "FileField",
+                        "ImageField")  # fmt: skip
+#: Django's field classes whose value on a new instance without a ``default=`` is None
+_BLANK_NONE_FIELDS = frozenset({
+    "AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
+    "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField", "BooleanField",
+    "NullBooleanField", "DateField", "DateTimeField", "TimeField", "DurationField", "DecimalField", "FloatField",
+    "UUIDField", "JSONField", "GenericIPAddressField", "IPAddressField",
+})  # fmt: skip
+#: the builtins a field's default may name (``default=dict``): called for each new instance
+_BUILTIN_DEFAULTS = frozenset({"dict", "list", "set", "tuple", "str", "int", "float", "bool", "frozenset"})
 
 
 class _Unresolved(Exception):
@@ -193,6 +206,38 @@ def _literal(node: ast.expr) -> object:
         raise ValueError("not a literal")
     value = ast.literal_eval(node)
     return _jsonable(value)
+
+
+def field_default(p: F.CodeIndex, m: F.Module, call: ast.Call) -> tuple[str, Any] | None:
+    """The ``default=`` of the field made by ``call`` (a field class called in ``m``) as the stand-in applies it:
+    ``("value", literal)`` for a constant, ``("call", dotted)`` for a builtin (``dict``) or a function of the stdlib
+    or a third-party package (``django.utils.timezone.now``), called for each new instance; None when the field has
+    no ``default=``, or one that is neither (project code, an expression): it is left unset."""
+    node = next((k.value for k in call.keywords if k.arg == "default"), None)
+    if node is None:
+        return None
+    try:
+        value = ast.literal_eval(node)
+        return ("value", {k: _jsonable(v) for k, v in value.items()} if isinstance(value, dict) else _jsonable(value))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError, AttributeError):
+        pass
+    if isinstance(node, ast.Name) and node.id in _BUILTIN_DEFAULTS and p.resolve(m, node) is None:
+        return ("call", f"builtins.{node.id}")
+    dotted = p.resolve(m, node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+    if dotted is not None and "." in dotted and p.module_of(dotted) is None:  # not the project's code
+        return ("call", dotted)
+    return None
+
+
+def blank_default(f: F.ModelField) -> tuple[str, Any] | None:
+    """What Django gives field ``f`` of a new instance without a ``default=`` (``Field.get_default``): None when it
+    is nullable or of a class that allows no empty string, "" for a string field, None for a relation's id; None
+    (left unset) for a third-party class the plan cannot tell."""
+    if f.nullable or f.type in _BLANK_NONE_FIELDS or f.type in ("ForeignKey", "OneToOneField"):
+        return ("value", None)
+    if f.type.endswith(_BLANK_STRING_FIELDS):
+        return ("value", "")
+    return None
 
 
 def _jsonable(value: object) -> object:
@@ -433,6 +478,7 @@ class BehaviourPart(PlannerState):
         managers: list[tuple[F.Module, ast.expr]] = []
         flags: dict[tuple[str, str], list[str]] = {}
         fields = {f.name for f in mf.fields} | {f.attname for f in mf.fields}
+        field_calls: dict[str, tuple[F.Module, ast.Call]] = {}
         for owner, node in self._class_chain(m, cls, mixins, metaclasses, not_copied):
             for stmt in node.body:
                 if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
@@ -452,6 +498,8 @@ class BehaviourPart(PlannerState):
                 if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and (name in fields or _is_manager_or_field(value)):
                     if _is_manager_or_field(value) and name not in fields and value is not None:
                         managers.append((owner, value))
+                    if name in fields and isinstance(value, ast.Call):  # the class nearest the model's wins
+                        field_calls.setdefault(name, (owner, value))
                     continue
                 if name in RUNS_IN_SERVICE or name in fields:
                     continue
@@ -501,7 +549,25 @@ class BehaviourPart(PlannerState):
             queryset=qs,
             queryset_not_copied=qs_not,
             meta=meta,
+            defaults=self.field_defaults(mf, field_calls),
         )
+
+    def field_defaults(self, mf: F.ModelFacts, calls: dict[str, tuple[F.Module, ast.Call]]) -> dict[str, Any]:
+        """attname → the default a new stand-in of ``mf`` holds, as Django's ``Model.__init__`` gives it (the
+        field's ``default=`` read from its ``calls``, else Django's blank value; see :func:`field_default`,
+        :func:`blank_default`); a field whose default the plan cannot tell is left out (unset, as before)."""
+        out: dict[str, Any] = {}
+        for f in mf.concrete_fields:
+            if f.type in ("ForeignKey", "OneToOneField", "ParentalKey"):
+                continue  # a new stand-in's relation id is None already (orm.RemoteInstance)
+            call = calls.get(f.name)
+            if call is not None and any(k.arg == "default" for k in call[1].keywords):
+                found = field_default(self.p, *call)
+            else:
+                found = blank_default(f)
+            if found is not None:
+                out[f.attname] = found
+        return dict(sorted(out.items()))
 
     @staticmethod
     def _member_name(stmt: ast.stmt) -> str | None:

@@ -772,6 +772,9 @@ class ModelBehaviour:
     reverse: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: field name → moved model label: a foreign key (or one-to-one) between moved models
     forward: dict[str, str] = field(default_factory=dict)
+    #: attname → what a new stand-in holds before it is set, as Django's ``Model.__init__``: ``("value", literal)``
+    #: or ``("call", dotted callable)`` (plan/behaviour.py: ``field_defaults``); a field left out stays unset
+    defaults: dict[str, tuple[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -786,6 +789,7 @@ class ModelBehaviour:
             "meta": {k: self.meta[k] for k in sorted(self.meta)},
             "reverse": {k: list(self.reverse[k]) for k in sorted(self.reverse)},
             "forward": {k: self.forward[k] for k in sorted(self.forward)},
+            **({"defaults": {k: list(self.defaults[k]) for k in sorted(self.defaults)}} if self.defaults else {}),
         }
 
     @classmethod
@@ -802,6 +806,7 @@ class ModelBehaviour:
             meta=dict(d.get("meta", {})),
             reverse={k: (v[0], v[1]) for k, v in d.get("reverse", {}).items()},
             forward=dict(d.get("forward", {})),
+            defaults={k: (v[0], v[1]) for k, v in d.get("defaults", {}).items()},
         )
 
 
