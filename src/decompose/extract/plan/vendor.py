@@ -39,6 +39,35 @@ _SIGNALS = frozenset({"django.dispatch.Signal", "django.dispatch.dispatcher.Sign
 _CONNECTS = ("receiver", "connect")
 #: Django's management commands that judge or apply the migrations the service copies from the monolith
 MIGRATION_COMMANDS = ("makemigrations", "migrate")
+#: Django's query expressions by name (``django.db.models.Q``, ``Prefetch``, ``F``...): what a query builder returns
+_EXPRESSIONS = frozenset(
+    {
+        "Prefetch", "Q", "F", "Value", "Case", "When", "Exists", "Subquery", "OuterRef", "Func", "ExpressionWrapper",
+        "Window", "RawSQL", "FilteredRelation", "Aggregate", "Count", "Sum", "Min", "Max", "Avg", "StdDev",
+        "Variance",
+    }
+)  # fmt: skip
+#: modules whose every class is a query expression (database functions, aggregates)
+_EXPRESSION_MODULES = (
+    "django.db.models.functions.", "django.db.models.aggregates.", "django.db.models.expressions.",
+    "django.contrib.postgres.aggregates.", "django.contrib.postgres.search.",
+)  # fmt: skip
+#: QuerySet methods that return a new queryset without running one
+_QUERYSET_BUILDING = frozenset(
+    {
+        "all", "filter", "exclude", "annotate", "alias", "order_by", "select_related", "prefetch_related", "distinct",
+        "only", "defer", "values", "values_list", "none", "union", "intersection", "difference", "reverse", "using",
+        "complex_filter", "extra", "select_for_update",
+    }
+)  # fmt: skip
+#: QuerySet methods that run a query or write rows: a function calling them reads data, it builds no query
+_QUERYSET_RUNNING = frozenset(
+    {
+        "get", "first", "last", "exists", "count", "aggregate", "iterator", "in_bulk", "earliest", "latest",
+        "contains", "explain", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "update",
+        "delete", "save", "raw",
+    }
+)  # fmt: skip
 
 
 class VendorPart(PlannerState):
@@ -277,8 +306,14 @@ class VendorPart(PlannerState):
             # HTTP), is used from the copy: a validator or a permission predicate has no business
             # going over HTTP
             found = [cb for cb in callbacks if self._copyable_function(cb.qualname, service | vendored)]
-            # a decorated one whose module cannot be copied whole is copied alone when it can be
+            # a decorated one whose module cannot be copied whole is copied alone when it can be, and so is a
+            # query builder (its result, a Prefetch, a Q or a queryset, has no wire form to come back in)
             parts = {cb.qualname: self._decorated_slice(cb.qualname) for cb in callbacks if cb not in found}
+            for cb in callbacks:
+                if cb not in found and not parts.get(cb.qualname):
+                    parts[cb.qualname] = self._query_builder_slice(cb.qualname)
+                    if parts[cb.qualname]:
+                        self.query_builders.add(cb.qualname)
             found += [cb for cb in callbacks if parts.get(cb.qualname)]
             # what the staying apps register at start-up into code the service copies comes along
             registrations = [r for r in self._startup_registrations(service | vendored) if r not in vendored]
@@ -482,17 +517,26 @@ class VendorPart(PlannerState):
             if not (s.pattern == "API composition" and any(f"uses {q}," in s.message for q in pure))
         ]
         reason = "a pure function of a staying module the service copies whole: used from that copy"
+        builder = (
+            "it builds a query without running it (a query expression, or the queryset it is given with more "
+            "added), which has no wire form to come back in over HTTP: copied into the service, the staying "
+            "models it names are references there"
+        )
         return tuple(
-            dataclasses.replace(d, classification="shared_kernel", reason=reason)
+            dataclasses.replace(
+                d, classification="shared_kernel", reason=builder if f"{d.module}.{d.symbol}" in self.query_builders
+                else reason
+            )
             if d.classification == "callback" and f"{d.module}.{d.symbol}" in pure
             else d
             for d in dependencies
         )
 
-    def _slice(self, mod: str, name: str) -> set[str] | None:
+    def _slice(self, mod: str, name: str, *, references: bool = False) -> set[str] | None:
         """The definitions of ``mod`` a copy of ``name`` needs, when they define no model and use no staying
         model (the module as a whole reads staying data or registers something, the definition does not);
-        else None."""
+        else None. With ``references``, the staying models they use are allowed: in the copy they are the
+        service's references (a query builder's, which runs no query of them)."""
         m = self.p.modules.get(mod)
         if m is None or m.test or m.migration or name not in m.defs:
             return None
@@ -507,7 +551,7 @@ class VendorPart(PlannerState):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.decorator_list:
                 if any(self._reaches_staying(m, d) for d in node.decorator_list):
                     return None
-        for local in self._names_used(m, set(names)):
+        for local in () if references else self._names_used(m, set(names)):
             target = m.imports[local]
             c = self.canonical(target)
             if c is None:
@@ -575,6 +619,102 @@ class VendorPart(PlannerState):
             return None
         return self._slice(mod, name) if node.decorator_list else None
 
+    def _query_builder_slice(self, qualname: str) -> set[str] | None:
+        """The slice of a staying function that builds a query without running it (it returns a Django query
+        expression: a ``Prefetch``, a ``Q``, a ``Case``..., or the queryset it was given with filters or annotations
+        added), or None. Its result has no wire form, so it cannot be called back over HTTP; a copy runs in the
+        service, where the staying models it names are the references (their ``objects`` the monolith's remote
+        ORM, evaluated only when the query is)."""
+        mod, _, name = qualname.rpartition(".")
+        m = self.p.modules.get(mod)
+        node = m.defs.get(name) if m is not None else None
+        if m is None or mod in self.moved or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return None
+        if not self._builds_query(m, node, set()):
+            return None
+        return self._slice(mod, name, references=True)
+
+    def _builds_query(self, m: F.Module, fn: ast.FunctionDef | ast.AsyncFunctionDef, seen: set[str]) -> bool:
+        """Whether every ``return`` of ``fn`` is a query it builds (a query expression, a queryset of a parameter
+        with building methods chained, the result of another such function of ``m``) or a parameter returned as
+        it came, at least one the former, and ``fn`` runs no query (no ``get``, ``exists``, ``count``, ``save``...)."""
+        if fn.name in seen:
+            return True  # optimistic inside a recursion
+        seen.add(fn.name)
+        nodes = list(_own_nodes(fn))
+        if any(isinstance(n, ast.Yield | ast.YieldFrom | ast.Await) for n in nodes):
+            return False
+        for n in nodes:
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _QUERYSET_RUNNING:
+                return False
+        returns = [n for n in nodes if isinstance(n, ast.Return)]
+        if not returns or any(r.value is None for r in returns):
+            return False
+        params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
+        kinds = [self._query_value(m, fn, nodes, params, r.value, seen, set()) for r in returns if r.value is not None]
+        return None not in kinds and "built" in kinds
+
+    def _query_value(
+        self,
+        m: F.Module,
+        fn: ast.FunctionDef | ast.AsyncFunctionDef,
+        nodes: list[ast.AST],
+        params: set[str],
+        expr: ast.expr,
+        seen: set[str],
+        names: set[str],
+    ) -> str | None:
+        """What ``expr`` in ``fn`` is: ``"built"`` (a query it builds), ``"passed"`` (a parameter as it came) or None
+        (anything else)."""
+
+        def value(e: ast.expr) -> str | None:
+            return self._query_value(m, fn, nodes, params, e, seen, names)
+
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            if isinstance(func, ast.Attribute) and func.attr in _QUERYSET_BUILDING:
+                return "built" if value(func.value) is not None else None
+            dotted = self.p.resolve(m, func) or ""
+            if dotted.startswith("django.") and (
+                dotted.rpartition(".")[2] in _EXPRESSIONS and dotted.startswith("django.db.models.")
+                or dotted.startswith(_EXPRESSION_MODULES)
+            ):
+                return "built"
+            local = m.defs.get(func.id) if isinstance(func, ast.Name) and func.id not in m.imports else None
+            if isinstance(local, ast.FunctionDef | ast.AsyncFunctionDef) and self._builds_query(m, local, seen):
+                return "built"
+            return None
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr | ast.BitAnd | ast.BitXor):
+            sides = (value(expr.left), value(expr.right))
+            return "built" if None not in sides else None
+        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Invert):
+            return "built" if value(expr.operand) == "built" else None
+        if isinstance(expr, ast.IfExp):
+            sides = (value(expr.body), value(expr.orelse))
+            return None if None in sides else "built" if "built" in sides else "passed"
+        if isinstance(expr, ast.Name):
+            if expr.id in names:
+                return "passed"  # ``qs = qs.filter(...)``: what it was before is judged by its other assignments
+            bound = [
+                n.value
+                for n in nodes
+                if isinstance(n, ast.Assign | ast.AugAssign | ast.AnnAssign)
+                and any(isinstance(t, ast.Name) and t.id == expr.id for t in _targets(n))
+            ]
+            rebound = any(
+                isinstance(n, ast.For | ast.With | ast.comprehension | ast.NamedExpr)
+                and any(isinstance(t, ast.Name) and t.id == expr.id for t in ast.walk(_bound_target(n)))
+                for n in nodes
+            )
+            if rebound or (not bound and expr.id not in params):
+                return None
+            names = names | {expr.id}
+            kinds = [self._query_value(m, fn, nodes, params, v, seen, names) for v in bound if v is not None]
+            if None in kinds:
+                return None
+            return "built" if "built" in kinds else "passed"
+        return None
+
     def _names_used(self, m: F.Module, names: set[str]) -> set[str]:
         """The import-bound names the definitions ``names`` of ``m`` use."""
         out: set[str] = set()
@@ -588,6 +728,12 @@ class VendorPart(PlannerState):
     def vendored_functions(self) -> set[str]:
         """Staying functions the classification called back that the service uses from its copy."""
         found: set[str] = self.__dict__.setdefault("_vendored_functions", set())
+        return found
+
+    @property
+    def query_builders(self) -> set[str]:
+        """Staying functions the classification called back that build a query: copied into the service."""
+        found: set[str] = self.__dict__.setdefault("_query_builders", set())
         return found
 
     def _copyable_function(self, qualname: str, copied: set[str]) -> bool:
@@ -685,6 +831,27 @@ def external_models(index: F.CodeIndex, m: F.Module) -> list[str]:
                 out.append(c.name)
                 break
     return sorted(out)
+
+
+def _own_nodes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterable[ast.AST]:
+    """The nodes of ``fn``'s body, not those of the functions, lambdas and classes it defines."""
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            stack += list(ast.iter_child_nodes(node))
+
+
+def _targets(node: ast.Assign | ast.AugAssign | ast.AnnAssign) -> list[ast.expr]:
+    return list(node.targets) if isinstance(node, ast.Assign) else [node.target]
+
+
+def _bound_target(node: ast.AST) -> ast.AST:
+    """What a ``for``, ``with``, comprehension or ``:=`` binds."""
+    if isinstance(node, ast.With):
+        return ast.Tuple(elts=[i.optional_vars for i in node.items if i.optional_vars is not None], ctx=ast.Store())
+    return node.target  # type: ignore[attr-defined, no-any-return]
 
 
 def definitions_used(m: F.Module, names: Iterable[str]) -> list[str]:
