@@ -465,8 +465,9 @@ class ForeignKeyToId(_Names):
 
     A field is the cut one when its fully qualified name is ``<model_class>.<field>``.
     With ``refs_module``, each converted field gets a property (and setter) returning a
-    reference by id from that module, whose import is asked for. A many-to-many cut is
-    removed (its join table stays in the monolith) with a TODO.
+    reference by id from that module, whose import is asked for. A many-to-many cut whose join table the
+    service carries becomes, with ``refs_module``, a ``cut_relations.ManyToManyToMonolith`` field of the same name
+    over it (the service's ``cut_relations.py``); any other is removed with a TODO.
     """
 
     DESCRIPTION = "Relations of moved models to staying ones become id columns."
@@ -493,6 +494,13 @@ class ForeignKeyToId(_Names):
             return updated_node
         cut = found[0]
         name = cut.cut.field
+        if (
+            cut.many
+            and cut.cut.join_table
+            and self.refs_module is not None
+            and isinstance(updated_node.value, cst.Call)
+        ):
+            return self._many_to_monolith(cut, updated_node)
         if cut.many:
             self.note(
                 f"{TODO}{name} was a many-to-many relation to {cut.cut.target}, which stays in the monolith; "
@@ -515,6 +523,31 @@ class ForeignKeyToId(_Names):
             targets=[updated_node.targets[0].with_changes(target=cst.Name(cut.attname))],
             value=_cut_id_field(cut, updated_node.value.func),
         )
+
+    #: the keyword arguments of a many-to-many relation its cut keeps (what a ModelForm's field of it reads)
+    MANY_KEPT = ("blank", "verbose_name", "help_text", "editable")
+
+    def _many_to_monolith(self, cut: ModelCut, node: cst.Assign) -> cst.Assign:
+        """``recipients = ManyToManyField(User, ...)`` → ``recipients = cut_relations.ManyToManyToMonolith("auth.User",
+        ...)``: the relation's name on the moved model, over the service's join table (the service's
+        ``cut_relations.py`` says how)."""
+        package = self.refs_module.rpartition(".")[0] if self.refs_module else ""
+        module = "cut_relations"
+        AddImportsVisitor.add_needed_import(self.context, package, module)
+        self.note(
+            f"# decompose: was a many-to-many relation to {cut.cut.target}, which stays in the monolith; its join "
+            f"table {cut.cut.join_table} is the service's ({cut.cut.field}_join rows, the ids of {cut.cut.target})"
+        )
+        call = node.value
+        assert isinstance(call, cst.Call)
+        kept = [a for a in call.args if a.keyword is not None and a.keyword.value in self.MANY_KEPT]
+        target = cst.Arg(cst.SimpleString(json.dumps(cut.cut.target)))
+        args = [target, *kept]
+        args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args]
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        args = [a.with_changes(comma=comma) for a in args[:-1]] + args[-1:]
+        func = cst.Attribute(value=cst.Name(module), attr=cst.Name("ManyToManyToMonolith"))
+        return node.with_changes(value=cst.Call(func=func, args=args))
 
     def _properties(self, cut: ModelCut, alias: str) -> list[cst.BaseStatement]:
         name, target = cut.cut.field, json.dumps(cut.cut.target)
@@ -642,6 +675,10 @@ class CutAdminOptions(_Names):
     RELATION_ONLY = frozenset(
         {"raw_id_fields", "autocomplete_fields", "list_select_related", "filter_horizontal", "filter_vertical"}
     )
+    #: a many-to-many relation to a staying model the service's model keeps as a field over its join table
+    #: (``cut_relations.ManyToManyToMonolith``): the options of its form keep it, the others drop it
+    MANY_FIELD = "<many-to-many field>"
+    FORM_OPTIONS = frozenset({"fields", "readonly_fields", "exclude"})
     #: options whose entries are field names (or lookups, for search_fields/list_filter)
     FIELD_OPTIONS = frozenset(
         {
@@ -656,13 +693,15 @@ class CutAdminOptions(_Names):
         cuts: Iterable[ModelCut],
         reexports: ReExports | None = None,
         admin_classes: Mapping[str, str] | None = None,
+        many_kept: bool = False,
     ) -> None:
         super().__init__(context, reexports)
-        #: model (dotted) → its cut relation → the id column ("" for a many-to-many relation: no column)
+        #: model (dotted) → its cut relation → the id column ("" for a many-to-many relation: no column;
+        #: :data:`MANY_FIELD` for one the service's model keeps as a field over its join table, ``many_kept``)
         self.renames: dict[str, dict[str, str]] = {}
         for c in cuts:
             self.renames.setdefault(self.reexports.canonical(c.model_class), {})[c.cut.field] = (
-                "" if c.many else c.attname
+                (self.MANY_FIELD if many_kept and c.cut.join_table else "") if c.many else c.attname
             )
         #: ModelAdmin classes (dotted) → their model (dotted), from the plan's registrations anywhere
         self.admin_classes = dict(admin_classes or {})
@@ -774,7 +813,7 @@ class CutAdminOptions(_Names):
             if isinstance(item, cst.Tuple) and option == "list_filter" and item.elements:  # (field, FilterClass)
                 head = item.elements[0].value
                 field = head.evaluated_value if isinstance(head, cst.SimpleString) else None
-                if isinstance(field, str) and field in table and not table[field]:
+                if isinstance(field, str) and field in table and table[field] in ("", self.MANY_FIELD):
                     self.note(self._gone(option, field, field))
                     continue
                 if isinstance(field, str) and field in table:
@@ -796,7 +835,9 @@ class CutAdminOptions(_Names):
             head_name, _, rest = path.partition("__")
             if head_name not in table:
                 kept.append(el)
-            elif not table[head_name]:
+            elif table[head_name] == self.MANY_FIELD and option in self.FORM_OPTIONS and not rest and not prefix:
+                kept.append(el)
+            elif table[head_name] in ("", self.MANY_FIELD):
                 self.note(self._gone(option, text, head_name))
             elif option in self.RELATION_ONLY or rest:
                 self.note(
@@ -1367,7 +1408,11 @@ def moved_module_command(context: CodemodContext, edits: MovedModuleEdits, sourc
         (mentions(c.model_class for c in admin_cuts) and re.search(r"\bAdmin\b|admin\.|Inline\b", source))
         or defines_admin
     ):
-        steps.append(CutAdminOptions(context, admin_cuts, edits.reexports, edits.admin_classes))
+        steps.append(
+            CutAdminOptions(
+                context, admin_cuts, edits.reexports, edits.admin_classes, many_kept=edits.refs_module is not None
+            )
+        )
     if "inlines" in source and mentions(edits.stand_in_names):
         steps.append(DropStandInInlines(context, edits.stand_in_names, edits.reexports))
     if mentions([*(m.name for m in edits.moves), *(s.module for s in edits.stand_ins)]):

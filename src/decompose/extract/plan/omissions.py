@@ -181,12 +181,15 @@ def _m2m_queries(part: PlannerState, fk_cuts: Sequence[ForeignKeyCut]) -> list[M
                             no,
                             "API composition",
                             f"the moved code still uses {c.model}.{c.field}, a many-to-many relation to "
-                            f"{c.target} that stays in the monolith (the service's model does not have it): "
+                            f"{c.target} that stays in the monolith: "
                             + (
-                                f"the service keeps its join table {c.join_table} with the ids of {c.target} "
-                                f"(the instance's {c.field}_join rows): use them, or ask the monolith's API"
+                                f"the service keeps its join table {c.join_table} with the ids of {c.target} and "
+                                f"the field over it (cut_relations.ManyToManyToMonolith): its members are "
+                                f"references of {c.target}, whose fields and lookups through them are read from "
+                                f"the monolith where it serves {c.target} to the service; check this use"
                                 if c.join_table
-                                else "keep the ids on the service's side, or ask the monolith's API"
+                                else "the service's model does not have it: keep the ids on the service's side, "
+                                "or ask the monolith's API"
                             ),
                         )
                     )

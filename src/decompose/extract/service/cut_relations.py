@@ -9,6 +9,10 @@ endpoint (the target is served to the service: the cut targets are among ``plan.
 ``select_related``/``prefetch_related`` through it, and names the call site of what cannot run
 (``order_by``, ``values``, ``F()`` through it). The app config's ``ready`` installs it.
 
+A moved model's many-to-many relation to a staying model whose join table the service carries (joins.py) is a
+``ManyToManyToMonolith`` field of the module on the service's model (``MANY``): a manager over the join rows whose
+members are references of the staying model, lookups by and through it, and a ModelForm field of it.
+
 Example::
 
     >>> from decompose.extract.plan.values import Evidence, ForeignKeyCut
@@ -25,6 +29,7 @@ from importlib import resources
 from string import Template
 
 from decompose.extract.plan.values import ForeignKeyCut
+from decompose.extract.service.joins import join_models_of
 
 #: the generated module, in the service's package
 MODULE = "cut_relations"
@@ -40,10 +45,24 @@ def cut_table(cuts: Iterable[ForeignKeyCut]) -> dict[str, dict[str, str]]:
     return {label: dict(sorted(fields.items())) for label, fields in sorted(table.items())}
 
 
+def many_table(cuts: Iterable[ForeignKeyCut]) -> dict[str, dict[str, tuple[str, str, str]]]:
+    """``MANY`` of the generated module: moved model label → many-to-many relation to a staying model whose join
+    table is the service's (joins.py) → (its join rows' accessor, the staying side's id column, the target's label).
+    """
+    table: dict[str, dict[str, tuple[str, str, str]]] = {}
+    for j in join_models_of(cuts):
+        table.setdefault(j.model, {})[j.field] = (j.related_name, j.column, j.target)
+    return {label: dict(sorted(fields.items())) for label, fields in sorted(table.items())}
+
+
 def module_text(package: str, service: str, cuts: Iterable[ForeignKeyCut]) -> str | None:
-    """The text of ``<package>/cut_relations.py``; None when no moved model has a cut foreign key."""
-    table = cut_table(cuts)
-    if not table:
+    """The text of ``<package>/cut_relations.py``; None when no moved model has a cut foreign key or a cut
+    many-to-many relation with a join table."""
+    cuts = tuple(cuts)
+    table, many = cut_table(cuts), many_table(cuts)
+    if not table and not many:
         return None
     template = resources.files("decompose.extract.service").joinpath("templates", "cut_relations.py.tmpl")
-    return Template(template.read_text("utf-8")).substitute(package=package, service=service, cuts=repr(table))
+    return Template(template.read_text("utf-8")).substitute(
+        package=package, service=service, cuts=repr(table), many=repr(many)
+    )

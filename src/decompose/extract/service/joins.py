@@ -16,11 +16,13 @@ to the staying model is cut like any other.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from string import Template
 
 from decompose.extract.plan import ExtractionPlan
+from decompose.extract.plan.values import ForeignKeyCut
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +50,13 @@ class JoinModel:
 
 def join_models(plan: ExtractionPlan) -> tuple[JoinModel, ...]:
     """The join models of ``plan``'s many-to-many cuts from moved models (those with a join table)."""
+    return join_models_of(plan.fk_cuts)
+
+
+def join_models_of(fk_cuts: Iterable[ForeignKeyCut]) -> tuple[JoinModel, ...]:
+    """The join models of the many-to-many cuts from moved models among ``fk_cuts`` (those with a join table)."""
     cuts = sorted(
-        (c for c in plan.fk_cuts if c.direction == "from_moved" and c.field_type == "ManyToManyField" and c.join_table),
+        (c for c in fk_cuts if c.direction == "from_moved" and c.field_type == "ManyToManyField" and c.join_table),
         key=lambda c: (c.model, c.field),
     )
     names = [f"{c.model.split('.', 1)[1]}_{c.field}" for c in cuts]
