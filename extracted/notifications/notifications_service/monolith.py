@@ -28,6 +28,7 @@ import urllib.request
 import uuid
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model
 from django.db.models.base import ModelBase, ModelState
 
@@ -179,6 +180,12 @@ def stand_in(label: str) -> Any:
             attrs.update({k: v for k, v in vars(klass).items() if k not in own})
         for accessor, (related, field) in REVERSE.get(label, {}).items():
             attrs[accessor] = property(lambda self, related=related, field=field: RelatedRows(related, field, self.pk))
+        for accessor, (related, field) in REVERSE_ONE.get(label, {}).items():
+            attrs[accessor] = property(
+                lambda self, accessor=accessor, related=related, field=field: related_one(
+                    object.__getattribute__(self, "_related"), label, accessor, related, field, self.pk
+                )
+            )
         if generic is not None:
             attrs["__init__"] = _generic_init(model, generic)
         _STAND_INS[label] = type(model.__name__, (model,), attrs)
@@ -310,13 +317,14 @@ class RemoteRef(Model, metaclass=_RefModelBase):
     ``_meta`` names the monolith's model; saving or deleting it raises, naming the model."""
 
     label = "monolith.Model"
-    __slots__ = ("pk", "_data", "_loaded")
+    __slots__ = ("pk", "_data", "_loaded", "_ones")
     objects = _Objects()
 
     def __init__(self, pk: object, data: dict[str, Any] | None = None) -> None:
         object.__setattr__(self, "pk", pk)
         object.__setattr__(self, "_data", dict(data or {}))
         object.__setattr__(self, "_loaded", False)
+        object.__setattr__(self, "_ones", {})
         object.__setattr__(self, "_state", ModelState())
         self._state.adding = False
 
@@ -332,6 +340,7 @@ class RemoteRef(Model, metaclass=_RefModelBase):
         """The fields of the monolith's row again: the next read of one not sent loads them all (one query)."""
         object.__setattr__(self, "_loaded", False)
         object.__getattribute__(self, "_data").clear()
+        object.__getattribute__(self, "_ones").clear()
 
     def __str__(self) -> str:
         return repr(self)
@@ -344,6 +353,9 @@ class RemoteRef(Model, metaclass=_RefModelBase):
         reverse = REVERSE.get(type(self).label, {}).get(name)
         if reverse is not None:  # a moved model's relation to this one: rows of this service
             return RelatedRows(*reverse, object.__getattribute__(self, "pk"))
+        one = REVERSE_ONE.get(type(self).label, {}).get(name)
+        if one is not None:  # a one-to-one to this model: its row, loaded once
+            return related_one(object.__getattribute__(self, "_ones"), type(self).label, name, *one, self.pk)
         data = object.__getattribute__(self, "_data")
         if name in data:
             value = data[name]
@@ -564,6 +576,35 @@ class RelatedRows:
 
     def __repr__(self) -> str:
         return f"<RelatedRows {self.label} with {self.attname}={self.pk!r}>"
+
+
+#: label of a monolith model → the accessors of the one-to-one relations to it (``event.cfp``: a staying model's,
+#: read through the monolith; a moved model's, this service's row) → (model label, field) (filled in below)
+REVERSE_ONE: dict[str, dict[str, tuple[str, str]]] = {}
+
+
+class RelatedObjectDoesNotExist(ObjectDoesNotExist, AttributeError):
+    """``<reference>.<accessor>`` of a one-to-one relation no row has for it, as Django's (``hasattr`` is False)."""
+
+
+def related_one(held: dict[str, Any], label: str, accessor: str, related: str, field: str, pk: object) -> Any:
+    """The row whose one-to-one ``field`` of model ``related`` points at ``label`` ``pk`` (``event.cfp``): this
+    service's row, or a reference of the monolith's with all its fields (one query), kept in ``held`` like Django's
+    cache of the related object; :class:`RelatedObjectDoesNotExist` when there is none."""
+    if accessor not in held:
+        if related.split(".", 1)[0] in OWN_APPS:
+            from django.apps import apps
+
+            held[accessor] = apps.get_model(related)._base_manager.filter(**{f"{field}_id": pk}).first()
+        else:
+            row = stand_in(related)._base_manager.filter(**{f"{field}_id": pk}).first()
+            found = None if row is None else ref(related, row.pk, dict(object.__getattribute__(row, "_data")))
+            if found is not None:
+                object.__setattr__(found, "_loaded", True)
+            held[accessor] = found
+    if held[accessor] is None:
+        raise RelatedObjectDoesNotExist(f"{label} {pk} has no {accessor} ({related}.{field} points at none)")
+    return held[accessor]
 
 
 _REFS: dict[str, type[RemoteRef]] = {}
@@ -881,7 +922,9 @@ MONOLITH_MODELS.update({'accounts.User': ({'id': 'BigAutoField', 'email': 'Email
 # Their foreign keys: what a reference loaded from the monolith answers for them.
 RELATED.update({'orders.Order': {'shipping_address': ('accounts.Address', 'shipping_address_id'), 'user': ('accounts.User', 'user_id')}, 'payments.Payment': {'order': ('orders.Order', 'order_id')}})
 # The monolith's models' accessors of the relations to them: rows of this service, or of the monolith.
-REVERSE.update({'accounts.User': {'notifications': ('notifications.Notification', 'user'), 'orders': ('orders.Order', 'user')}, 'orders.Order': {'payments': ('payments.Payment', 'order')}})
+REVERSE.update({'accounts.Address': {'orders': ('orders.Order', 'shipping_address')}, 'accounts.User': {'notifications': ('notifications.Notification', 'user'), 'orders': ('orders.Order', 'user')}, 'orders.Order': {'payments': ('payments.Payment', 'order')}})
+# The monolith's models' accessors of the one-to-one relations to them: one row, or none.
+REVERSE_ONE.update({'accounts.User': {'notification_preference': ('notifications.NotificationPreference', 'user')}})
 
 
 def register_user(username, email, password, **extra):

@@ -35,6 +35,7 @@ too, with the service's reason.
 from __future__ import annotations
 
 import collections
+import copy
 import datetime
 import decimal
 import enum
@@ -470,8 +471,13 @@ class RemoteQuerySet:
         return self._clone({"distinct": True})
 
     def select_related(self, *fields: str) -> RemoteQuerySet:
-        moved = [f for f in fields if f not in self.model._staying and f.split("__", 1)[0] not in self.model._staying]
-        # a relation that stayed is read from this monolith's database on access: nothing to join
+        """The first level of each path between moved models comes with the rows (the service joins one level); a
+        relation that stayed, and every level past the first, is read on access: ``select_related`` is an
+        optimisation, never a condition, so a deeper path (``schedule__event``) is cut, not refused."""
+        if fields == (None,):
+            return self._clone()
+        moved = list(dict.fromkeys(f.split("__", 1)[0] for f in fields))
+        moved = [f for f in moved if f not in self.model._staying]
         return self._clone({"select_related": moved}) if moved else self._clone()
 
     def prefetch_related(self, *lookups: Any) -> RemoteQuerySet:
@@ -1616,6 +1622,29 @@ class RemoteOptions:
         return self.label_lower
 
 
+_CALLABLES: dict[str, Any] = {}
+
+
+def _default_callable(dotted: str) -> Any:
+    """The callable a field's ``default=`` names (``django.utils.timezone.now``, ``builtins.dict``), None when it does
+    not import here (the field is left unset, as before the plan read defaults)."""
+    if dotted not in _CALLABLES:
+        import importlib
+
+        found = None
+        module, _, name = dotted.rpartition(".")
+        while module and found is None:
+            try:
+                found = importlib.import_module(module)
+            except ImportError:
+                module, _, head = module.rpartition(".")
+                name = f"{head}.{name}"
+        for part in name.split(".") if found is not None else ():
+            found = getattr(found, part, None)
+        _CALLABLES[dotted] = found if callable(found) else None
+    return _CALLABLES[dotted]
+
+
 def _together(value: Any) -> tuple[tuple[str, ...], ...]:
     """``unique_together`` as Django normalises it: ``("a", "b")`` is one set of fields."""
     if not value:
@@ -1658,6 +1687,8 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
     _many: dict[str, str] = {}
     #: the queryset class of ``objects``: the model's custom manager and QuerySet methods copied into a subclass
     _queryset_class: type[RemoteQuerySet] = RemoteQuerySet
+    #: attname → what a new object holds before it is set (``("value", literal)`` or ``("call", dotted)``, the plan's)
+    _defaults: dict[str, tuple[str, Any]] = {}
     objects = _Manager()
     _default_manager = objects
     _base_manager = objects
@@ -1671,6 +1702,14 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
         object.__setattr__(self, "_adding", True)
         object.__setattr__(self, "_set", set())
         object.__setattr__(self, "_related", {})
+        # the fields' defaults, as Django's Model.__init__ gives them (not sent on create: the service's model applies
+        # its own); then what the caller gave
+        data = object.__getattribute__(self, "_data")
+        for attname, (how, value) in self._defaults.items():
+            if how == "value":
+                data[attname] = copy.deepcopy(value)
+            elif (made := _default_callable(value)) is not None:
+                data[attname] = made()
         known = set(self._types) | set(self._staying) | {k[:-3] for k in self._types if k.endswith("_id")} | {"pk"}
         unexpected = sorted(k for k in kwargs if k not in known)
         if self._types and unexpected:
@@ -1937,7 +1976,8 @@ def _setup(cls: type[RemoteInstance], service: str, label: str, types: Mapping[s
            relations: Mapping[str, tuple[str, str]] | None = None, *, queryset: type[RemoteQuerySet] | None = None,
            meta: Mapping[str, Any] | None = None, reverse: Mapping[str, tuple[str, str]] | None = None,
            forward: Mapping[str, str] | None = None, missing: Mapping[str, str] | None = None,
-           queryset_missing: Mapping[str, str] | None = None) -> None:  # fmt: skip
+           queryset_missing: Mapping[str, str] | None = None,
+           defaults: Mapping[str, tuple[str, Any]] | None = None) -> None:  # fmt: skip
     """Make ``cls`` the stand-in of ``label``: its fields' types, relations to staying models, exceptions, ``_meta``
     (with the Meta options of the plan), queryset class, the relations between moved models (``reverse``: accessor →
     (model, field); ``forward``: field → model) and the members the plan could not copy (``missing``: name → why)."""
@@ -1949,6 +1989,7 @@ def _setup(cls: type[RemoteInstance], service: str, label: str, types: Mapping[s
     cls._staying = dict(relations or {})
     cls._pk_name = next((k for k, t in types.items() if t.endswith("AutoField")), "id")
     cls._forward_relations = dict(forward or {})
+    cls._defaults = {k: v for k, v in (defaults or {}).items() if k in types}
     module = cls.__module__
     cls.DoesNotExist = type("DoesNotExist", (_NotFound,), {"__module__": module, "__qualname__": f"{name}.DoesNotExist"})
     cls.MultipleObjectsReturned = type("MultipleObjectsReturned", (_Multiple,),
