@@ -120,12 +120,16 @@ PROJECT = {
     "events/views.py": """
         from mailer.models import MailTemplate
         from mailer.services import (
-            count_matching, draft, echo, has_changes, look_at, render_template, summary, templates_of,
+            count_matching, draft, echo, has_changes, look_at, render_template, starting_with, summary, templates_of,
         )
 
 
         def matching(prefix):
             return count_matching(MailTemplate.objects.all(), prefix)
+
+
+        def starting(prefix):
+            return starting_with(MailTemplate.objects.all(), prefix)
 
 
         def new_template(event, subject):
@@ -258,6 +262,10 @@ PROJECT = {
 
         def count_matching(rows, prefix):
             return [type(rows).__name__, rows.filter(subject__startswith=prefix).count(), [r.subject for r in rows]]
+
+
+        def starting_with(rows, prefix):
+            return rows.filter(subject__startswith=prefix)
     """,
 }
 
@@ -344,6 +352,15 @@ SCRIPT = textwrap.dedent(
     case("value_object", value_object)
     case("queryset_of_moved", lambda: views.matching("H"))
     case("call_back", summarised)
+
+    def moved_queryset_result():
+        from django.shortcuts import get_object_or_404
+
+        rows = views.starting("B")
+        listed = [r.subject for r in rows]
+        return [hasattr(rows, "filter"), listed, get_object_or_404(rows, subject="Bye").subject]
+
+    case("queryset_of_moved_returned", moved_queryset_result)
 
     def unsaved():
         row = views.drafted(event.pk, "Draft")
@@ -564,6 +581,12 @@ def test_a_queryset_of_moved_rows_arrives_as_a_queryset_of_the_service(run: dict
     # pretalx schedule: annotate_room_usage(queryset, event) got the queryset as its text ('str' has no 'annotate')
     value = _ok(run, "queryset_of_moved", 2)  # the stand-in queryset's one evaluation, then the call
     assert value == ["QuerySet", 1, ["Hi", "Bye"]]
+
+
+def test_a_returned_queryset_of_moved_rows_is_a_queryset_of_their_stand_in(run: dict[str, Any]) -> None:
+    # pretalx schedule: a staying view's get_object_or_404(annotate_room_usage(...), pk=...) got a list (13 failures)
+    value = _ok(run, "queryset_of_moved_returned", 3)  # the argument's evaluation, the call, then get()'s query
+    assert value == [True, ["Bye"], "Bye"]
 
 
 GRAPHS = textwrap.dedent(
