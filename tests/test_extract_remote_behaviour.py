@@ -160,6 +160,10 @@ PROJECT = {
             @property
             def room_name(self):
                 return self.room.name
+
+            @cached_property
+            def headline(self):
+                return self.title.titled()  # a bug of the model: str has no titled()
     """,
     "talks/migrations/__init__.py": "",
     "talks/migrations/0001_initial.py": """
@@ -255,6 +259,8 @@ SCRIPT = textwrap.dedent(
     case("meta", lambda: [Room._meta.unique_together, list(Room._meta.ordering), str(Room._meta.verbose_name_plural),
                           Slot._meta.unique_together, list(Slot._meta.ordering)])
     case("not_copied", lambda: room.plan)
+    case("member_error", lambda: slot.headline)
+    case("member_error_hasattr", lambda: [hasattr(slot, "headline"), slot.title])
     json.dump(results, sys.stdout)
     """
 )
@@ -316,6 +322,14 @@ def test_prefetch_related_is_one_request_per_level(run: dict[str, Any]) -> None:
 def test_meta_answers_the_models_options(run: dict[str, Any]) -> None:
     # before: AttributeError 'RemoteOptions' object has no attribute 'unique_together'
     assert _ok(run, "meta", 0) == [[["topic", "name"]], ["name"], "Rooms", [], ["minutes"]]
+
+
+def test_an_attribute_error_inside_a_copied_member_surfaces_as_itself(run: dict[str, Any]) -> None:
+    # pretalx schedule: Schedule.warnings (a cached property whose body raised an AttributeError) was reported as
+    # "schedule.Schedule from the service has no field 'warnings'" (Python asks __getattr__ after the member fails)
+    result = run["member_error"]
+    assert result["error"] == {"type": "AttributeError", "message": "'str' object has no attribute 'titled'"}, result
+    assert _ok(run, "member_error_hasattr", 0) == [False, "Hall A/30"]
 
 
 def test_what_cannot_be_copied_names_the_model_and_member(
