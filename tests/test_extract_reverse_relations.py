@@ -245,3 +245,47 @@ def test_the_moved_code_follows_the_reverse_relations_of_a_reference(deployed: d
     time.sleep(0.5)  # runserver writes its access log line after the answer
     # the one-to-one's row: one query per reference (four reads of it on the first), kept
     assert _requests(log, "CfP") == 2
+
+
+FORMATTED = {
+    "manage.py": MANAGE_PY,
+    "proj/__init__.py": "",
+    "proj/settings.py": """
+        INSTALLED_APPS = ["django.contrib.contenttypes", "core", "mail"]
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+    """,
+    "core/__init__.py": "",
+    "core/models.py": """
+        from django.db import models
+
+
+        class Event(models.Model):
+            slug = models.SlugField()
+
+            class orga_urls:
+                mail = "/orga/{self.slug}/mails/"
+
+            class urls:
+                base = "/{self.slug}/"
+    """,
+    "mail/__init__.py": "",
+    "mail/models.py": """
+        from django.db import models
+
+
+        class MailTemplate(models.Model):
+            event = models.ForeignKey("core.Event", on_delete=models.CASCADE)
+
+            class urls:
+                edit = "{self.event.orga_urls.mail}{self.pk}/"
+    """,
+}
+
+
+def test_a_member_read_in_a_format_template_is_copied(tmp_path: Path) -> None:
+    # urlman's URLs are str.format templates formatted with the instance: the moved MailTemplate's URL reads
+    # ``self.event.orga_urls`` on the service's reference of core.Event only inside a string (pretalx: 70 x
+    # "event.Event.orga_urls is not a field of event.Event"); Event's ``urls``, read nowhere, is not copied
+    plan = build_plan(write_project(tmp_path / "formatted", FORMATTED), "mail", ["mail"])
+    copied = {b.label: [c.name for c in b.members] for b in plan.reference_classes.classes.models}
+    assert copied == {"core.Event": ["orga_urls"]}

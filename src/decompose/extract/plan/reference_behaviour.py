@@ -36,6 +36,8 @@ Nothing of the project is imported or executed: the classes are read from their 
 from __future__ import annotations
 
 import ast
+import re
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -59,13 +61,32 @@ from decompose.extract.plan.values import (
 _PATTERN = "service: monolith model behaviour"
 
 
+def format_attributes(text: str) -> set[str]:
+    """The attribute names a ``str.format`` template reads (``"{self.event.orga_urls.mail}{self.pk}/"``: urlman's
+    URLs, formatted with the instance): ``event``, ``orga_urls``, ``mail``, ``pk``; none for text that is no such
+    template."""
+    out: set[str] = set()
+    if "{" not in text:
+        return out
+    try:
+        fields = [f for _lit, f, _spec, _conv in string.Formatter().parse(text) if f]
+    except ValueError:
+        return out
+    for name in fields:
+        out.update(p for p in re.split(r"\.|\[[^\]]*\]", name)[1:] if p.isidentifier())
+    return out
+
+
 def attribute_names(trees: Iterable[ast.AST]) -> set[str]:
-    """Every attribute name the code reads, deletes or asks for by a literal (``getattr(x, "name")``)."""
+    """Every attribute name the code reads, deletes or asks for by a literal (``getattr(x, "name")``), or formats
+    (``"{self.event.orga_urls.mail}"``: :func:`format_attributes`)."""
     out: set[str] = set()
     for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Store):
                 out.add(node.attr)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                out |= format_attributes(node.value)
             elif (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
