@@ -860,6 +860,22 @@ def served_relations(ctx: _Context, served: _Served) -> dict[str, dict[str, tupl
     return out
 
 
+def served_many(ctx: _Context, served: _Served) -> dict[str, dict[str, str]]:
+    """``MANY`` of monolith.py: each served staying model's many-to-many fields to another served staying model by
+    name → that model's label, sorted: what a reference answers with the related rows, read-only."""
+    out: dict[str, dict[str, str]] = {}
+    for label in served:
+        mf = ctx.p.model_by_label(label)
+        many = {
+            fl.name: fl.target
+            for fl in (mf.fields if mf is not None else ())
+            if "ManyToMany" in fl.type and fl.target in served
+        }
+        if many:
+            out[label] = dict(sorted(many.items()))
+    return out
+
+
 def monolith_client_files(plan: ExtractionPlan) -> dict[str, str]:
     """``<pkg>/monolith_client/``: the monolith's own client runtime and remote ORM (the client package's templates),
     rendered here so that the service reads and writes the staying models of ``plan.monolith_models`` through the
@@ -952,6 +968,10 @@ def monolith_module(ctx: _Context) -> str:
         if related:
             parts.append("# Their foreign keys: what a reference loaded from the monolith answers for them.")
             parts.append(f"RELATED.update({related!r})")
+        many = served_many(ctx, served)
+        if many:
+            parts.append("# Their many-to-many fields to one another: the related rows, read-only.")
+            parts.append(f"MANY.update({many!r})")
     if reverse:
         parts.append(
             "# The monolith's models' accessors of the relations to them: rows of this service, or of the monolith."
