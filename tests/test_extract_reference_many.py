@@ -148,7 +148,9 @@ PROJECT = {
 
 
 def _requests(log: Path, model: str) -> int:
-    return sum(1 for line in log.read_text(errors="replace").splitlines() if f'"POST /api/v1/query/core/{model} ' in line)
+    return sum(
+        1 for line in log.read_text(errors="replace").splitlines() if f'"POST /api/v1/query/core/{model} ' in line
+    )
 
 
 @pytest.fixture(scope="module")

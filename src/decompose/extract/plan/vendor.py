@@ -524,8 +524,9 @@ class VendorPart(PlannerState):
         )
         return tuple(
             dataclasses.replace(
-                d, classification="shared_kernel", reason=builder if f"{d.module}.{d.symbol}" in self.query_builders
-                else reason
+                d,
+                classification="shared_kernel",
+                reason=builder if f"{d.module}.{d.symbol}" in self.query_builders else reason,
             )
             if d.classification == "callback" and f"{d.module}.{d.symbol}" in pure
             else d
@@ -676,7 +677,8 @@ class VendorPart(PlannerState):
                 return "built" if value(func.value) is not None else None
             dotted = self.p.resolve(m, func) or ""
             if dotted.startswith("django.") and (
-                dotted.rpartition(".")[2] in _EXPRESSIONS and dotted.startswith("django.db.models.")
+                dotted.rpartition(".")[2] in _EXPRESSIONS
+                and dotted.startswith("django.db.models.")
                 or dotted.startswith(_EXPRESSION_MODULES)
             ):
                 return "built"
@@ -851,7 +853,7 @@ def _bound_target(node: ast.AST) -> ast.AST:
     """What a ``for``, ``with``, comprehension or ``:=`` binds."""
     if isinstance(node, ast.With):
         return ast.Tuple(elts=[i.optional_vars for i in node.items if i.optional_vars is not None], ctx=ast.Store())
-    return node.target  # type: ignore[attr-defined, no-any-return]
+    return node.target  # type: ignore[attr-defined]
 
 
 def definitions_used(m: F.Module, names: Iterable[str]) -> list[str]:
