@@ -180,6 +180,8 @@ def stand_in(label: str) -> Any:
             attrs.update({k: v for k, v in vars(klass).items() if k not in own})
         for accessor, (related, field) in REVERSE.get(label, {}).items():
             attrs[accessor] = property(lambda self, related=related, field=field: RelatedRows(related, field, self.pk))
+        for name, target in MANY.get(label, {}).items():
+            attrs[name] = property(lambda self, name=name, target=target: ManyRows(label, name, target, self.pk))
         for accessor, (related, field) in REVERSE_ONE.get(label, {}).items():
             attrs[accessor] = property(
                 lambda self, accessor=accessor, related=related, field=field: related_one(
@@ -356,6 +358,9 @@ class RemoteRef(Model, metaclass=_RefModelBase):
         one = REVERSE_ONE.get(type(self).label, {}).get(name)
         if one is not None:  # a one-to-one to this model: its row, loaded once
             return related_one(object.__getattribute__(self, "_ones"), type(self).label, name, *one, self.pk)
+        many = MANY.get(type(self).label, {}).get(name)
+        if many is not None:  # a many-to-many field: the related rows, read through the monolith
+            return ManyRows(type(self).label, name, many, object.__getattribute__(self, "pk"))
         data = object.__getattribute__(self, "_data")
         if name in data:
             value = data[name]
@@ -449,6 +454,51 @@ class RemoteRef(Model, metaclass=_RefModelBase):
 #: label of a monolith model → its foreign keys' names → (target model label, id column) (filled in below from the
 #: plan): what a reference loaded from the monolith answers for them
 RELATED: dict[str, dict[str, tuple[str, str]]] = {}
+
+
+#: label of a monolith model → its many-to-many fields to other models the monolith serves here → that model's label
+#: (filled in below from the plan): a reference answers them with :class:`ManyRows`
+MANY: dict[str, dict[str, str]] = {}
+
+
+class ManyRows:
+    """``<reference>.<many-to-many field>`` (``submission.speakers``) of a staying model the monolith serves: the related
+    rows, read through the monolith as Django's related manager reads them (``all``, ``filter``, ``order_by``,
+    ``count``...: the row's ids of the relation, then a queryset of those rows; nothing is read before it is used).
+    Read-only: ``add``, ``remove``, ``set``, ``clear`` and ``create`` raise, naming the relation."""
+
+    def __init__(self, owner: str, field: str, target: str, pk: object) -> None:
+        self.owner = owner
+        self.field = field
+        self.label = target
+        self.pk = pk
+
+    @property
+    def model(self) -> Any:
+        return stand_in(self.label)
+
+    def get_queryset(self) -> Any:
+        ids = stand_in(self.owner)._base_manager.filter(pk=self.pk).values_list(self.field, flat=True)
+        return self.model._default_manager.filter(pk__in=[i for i in ids if i is not None])
+
+    def all(self) -> Any:
+        return self.get_queryset()
+
+    def _refuse(self, *args: object, **kwargs: object) -> Any:
+        raise RemoteQueryUnsupported(
+            f"{self.owner}.{self.field} of {self.owner} {self.pk}: a many-to-many relation of a model that stays in the "
+            "monolith is read-only here; make this write a call to the monolith's API"
+        )
+
+    add = remove = set = clear = create = get_or_create = update_or_create = _refuse
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.get_queryset(), name)
+
+    def __repr__(self) -> str:
+        return f"<ManyRows {self.owner}.{self.field} of {self.pk!r}: {self.label}>"
 
 
 def _loadable(label: str, name: str) -> bool:

@@ -421,6 +421,14 @@ class RemoteQuerySet:
     def none(self) -> RemoteQuerySet:
         return self._clone(_empty=True)
 
+    def _holding(self, rows: list[Any]) -> RemoteQuerySet:
+        """``rows`` of this model (what a service's function returned) as a queryset: ``filter(pk__in=<their ids>)``
+        already evaluated to them, in their order and with what the service sent of each (its annotations); what
+        is chained on it (``get``, ``filter``) asks the service again, as a Django queryset queries again."""
+        held = self.filter(pk__in=[row.pk for row in rows]) if rows else self.none()
+        held._cache = list(rows)
+        return held
+
     def using(self, alias: str | None) -> RemoteQuerySet:
         return self._clone()  # the service has one database
 
@@ -1668,6 +1676,15 @@ def _model_or_label(label: str) -> Any:
 # -- instances --------------------------------------------------------------------------
 
 
+#: where a stand-in keeps the AttributeError a member of its class raised, for ``__getattr__`` to raise it again
+_MEMBER_ERROR = "__decompose_member_error__"
+
+
+def _class_member(cls: type, name: str) -> bool:
+    """Whether ``name`` is an attribute of class ``cls`` (a member whose descriptor ran), not a field of the row."""
+    return any(name in vars(klass) for klass in cls.__mro__)
+
+
 class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
     """A row of a moved model: readable, writable and savable like a model instance.
 
@@ -1772,9 +1789,22 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
     def pk(self, value: Any) -> None:
         setattr(self, self._pk_name, value)
 
+    def __getattribute__(self, name: str) -> Any:
+        try:
+            return object.__getattribute__(self, name)
+        except AttributeError as exc:
+            # a member of the class (a copied property, cached property or method's descriptor) raised it: Python
+            # asks __getattr__ next, whose answer would be that the name is no field; it raises this error instead
+            if not name.startswith("__") and _class_member(type(self), name):
+                object.__getattribute__(self, "__dict__")[_MEMBER_ERROR] = (name, exc)
+            raise
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
+        failed = object.__getattribute__(self, "__dict__").pop(_MEMBER_ERROR, None)
+        if failed is not None and failed[0] == name:
+            raise failed[1]
         if name in type(self)._many:
             return ManyRelated(self, name, type(self)._many[name])
         if name in self._staying and object.__getattribute__(self, "_data").get(self._staying[name][1]) is None:

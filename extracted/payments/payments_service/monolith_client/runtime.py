@@ -536,6 +536,15 @@ class _MonolithSide(wire.Side):
             return ContentType.objects.get_for_id(int(label.rsplit("_", 1)[1])).get_object_for_this_type(pk=pk)
         return Remote(label, {"id": pk, **fields})
 
+    def rows(self, label: str, rows: list[Any]) -> Any:
+        """A moved model's queryset a service returned: a queryset of its stand-in holding those rows (a staying
+        view's ``get_object_or_404(qs, pk=...)`` over what a moved function answered), not a list."""
+        standin = _moved_class(label)
+        holding = getattr(getattr(standin, "objects", None), "_holding", None)
+        if holding is None or not all(isinstance(r, standin) and r.pk is not None for r in rows):
+            return None
+        return holding(rows)
+
 
 wire.use(_MonolithSide())
 

@@ -8,7 +8,8 @@ A model instance is a tagged reference ``{TAG: "model", "label", "pk", "fields"}
 its forward relations ``depth`` levels deep where they cost no call to the other side), rebuilt on arrival as
 the real row when its model lives on the receiving side and as that side's stand-in or reference otherwise.
 SafeString, Decimal, datetime, date, time, timedelta and UUID are ``{TAG: <kind>, "value"}``; a queryset is
-``{TAG: "queryset", "label", "items"}`` (a queryset again where its rows live); a plain value object of a
+``{TAG: "queryset", "label", "items"}`` (a queryset again where its rows live, and where a remote ORM stands in for
+them: :meth:`Side.rows`); a plain value object of a
 class both sides have is ``{TAG: "object", "class", "state", "text"}``; a dict that has the tag's key itself
 is ``{TAG: "dict", "value"}``. Anything else is plain JSON. :func:`decode` raises :class:`WireError` (a
 ``ValueError``) for a value that is not this protocol.
@@ -70,6 +71,11 @@ class Side:
     def instance(self, label: str, pk: Any, fields: dict[str, Any]) -> Any:
         """A tagged model instance here (``fields`` decoded): the real row, or a stand-in or reference."""
         raise WireError(f"{label}: no model here")
+
+    def rows(self, label: str, rows: list[Any]) -> Any:
+        """A tagged queryset of the other side's model ``label`` (its rows decoded): a queryset of this side's stand-in
+        for that model holding them, or None (they stay a list)."""
+        return None
 
 
 _DEFAULT = Side()
@@ -321,7 +327,9 @@ def decode(value: Any) -> Any:
             raise WireError("a tagged queryset has a label 'app.Model' and a list of items")
         model = _DEFAULT.model(label)
         if model is None:
-            return [decode(i) for i in items]
+            rows = [decode(i) for i in items]
+            held = _DEFAULT.rows(label, rows)
+            return rows if held is None else held
         return ordered(model, [_pk(model, decode(i.get("pk")) if isinstance(i, dict) else decode(i), label) for i in items])
     if kind == "model":
         label, fields = value.get("label"), value.get("fields", {})
