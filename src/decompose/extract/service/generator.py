@@ -641,11 +641,13 @@ def api_module(ctx: _Context, eps: tuple[Endpoint, ...]) -> str:
             positional = [p.name for p in e.params if p.kind == "positional_only"]
             args = "".join(f'data.pop("{n}"), ' for n in positional) + "**data"
             tup = "(" + ", ".join(raises) + ",)" if raises else "()"
+            # a new instance of a moved model given as an argument and saved by the call goes back with the answer
+            out.append("        unsaved = rest.unsaved(data)")
             out.append(f"        with rest.domain_call({tup}):")
             out.append(f"            result = {mod}.{fn}({args})")
             # a declared model is its DTO (the document's schema); anything else the typed encoding (rest.typed)
             encoder = "rest.jsonable" if e.returns_model in models else "rest.typed"
-            out.append(f'        return Response({{"result": {encoder}(result)}})')
+            out.append(f'        return Response({{"result": {encoder}(result), **rest.saved(unsaved)}})')
         elif e.kind == "list":
             q = ctx.model_qualname(e.target)
             imports.add(q.rsplit(".", 1)[0])
