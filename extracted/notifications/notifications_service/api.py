@@ -177,9 +177,10 @@ class ServicesListNotifications(APIView):
     @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesListNotificationsRequest, request)
+        unsaved = rest.unsaved(data)
         with rest.domain_call(()):
             result = notifications.services.list_notifications(**data)
-        return Response({"result": rest.typed(result)})
+        return Response({"result": rest.typed(result), **rest.saved(unsaved)})
 
 
 class ServicesMarkAllRead(APIView):
@@ -189,9 +190,10 @@ class ServicesMarkAllRead(APIView):
     @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesMarkAllReadRequest, request)
+        unsaved = rest.unsaved(data)
         with rest.domain_call(()):
             result = notifications.services.mark_all_read(**data)
-        return Response({"result": rest.typed(result)})
+        return Response({"result": rest.typed(result), **rest.saved(unsaved)})
 
 
 class ServicesUnreadCount(APIView):
@@ -201,6 +203,7 @@ class ServicesUnreadCount(APIView):
     @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesUnreadCountRequest, request)
+        unsaved = rest.unsaved(data)
         with rest.domain_call(()):
             result = notifications.services.unread_count(**data)
-        return Response({"result": rest.typed(result)})
+        return Response({"result": rest.typed(result), **rest.saved(unsaved)})

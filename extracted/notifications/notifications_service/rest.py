@@ -188,6 +188,18 @@ def validate(serializer_class: type[serializers.Serializer], request: Request) -
         raise exceptions.ValidationError({"arguments": [str(exc)]}) from None
 
 
+def unsaved(data: Mapping[str, Any]) -> dict[str, models.Model]:
+    """The arguments that are new instances of this service's models (sent unsaved, built from their fields)."""
+    return {k: v for k, v in data.items() if isinstance(v, models.Model) and v.pk is None and v._state.adding}
+
+
+def saved(unsaved: Mapping[str, models.Model]) -> dict[str, Any]:
+    """``{"saved": {argument: its row}}`` for the new instances the call saved (:func:`unsaved`, taken before it):
+    the caller's object takes their pk and fields, as Django's call by reference leaves them; {} when none."""
+    done = {k: monolith.encode(v, 0) for k, v in unsaved.items() if v.pk is not None and not v._state.adding}
+    return {"saved": done} if done else {}
+
+
 def typed(value: object) -> object:
     """JSON form of a result the API does not declare a schema for: the typed encoding (:func:`monolith.encode`),
     so model instances, SafeString, Decimal, dates and UUIDs arrive as what they were."""

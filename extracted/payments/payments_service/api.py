@@ -202,9 +202,10 @@ class ServicesAuthorizePayment(APIView):
         data = rest.validate(ServicesAuthorizePaymentRequest, request)
         if "order" in data:
             data["order"] = monolith.from_dto("orders.Order", rest.plain(data["order"]))
+        unsaved = rest.unsaved(data)
         with rest.domain_call(()):
             result = payments.services.authorize_payment(**data)
-        return Response({"result": rest.jsonable(result)})
+        return Response({"result": rest.jsonable(result), **rest.saved(unsaved)})
 
 
 class ServicesCapturePayment(APIView):
@@ -214,9 +215,10 @@ class ServicesCapturePayment(APIView):
     @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesCapturePaymentRequest, request)
+        unsaved = rest.unsaved(data)
         with rest.domain_call((payments.exceptions.PaymentError, payments.exceptions.PaymentNotFound,)):
             result = payments.services.capture_payment(**data)
-        return Response({"result": rest.jsonable(result)})
+        return Response({"result": rest.jsonable(result), **rest.saved(unsaved)})
 
 
 class ServicesCapturedTotal(APIView):
@@ -226,9 +228,10 @@ class ServicesCapturedTotal(APIView):
     @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesCapturedTotalRequest, request)
+        unsaved = rest.unsaved(data)
         with rest.domain_call(()):
             result = payments.services.captured_total(**data)
-        return Response({"result": rest.typed(result)})
+        return Response({"result": rest.typed(result), **rest.saved(unsaved)})
 
 
 class ServicesLatestPayment(APIView):
@@ -238,9 +241,10 @@ class ServicesLatestPayment(APIView):
     @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesLatestPaymentRequest, request)
+        unsaved = rest.unsaved(data)
         with rest.domain_call(()):
             result = payments.services.latest_payment(**data)
-        return Response({"result": rest.jsonable(result)})
+        return Response({"result": rest.jsonable(result), **rest.saved(unsaved)})
 
 
 class ServicesPaymentStatus(APIView):
@@ -250,9 +254,10 @@ class ServicesPaymentStatus(APIView):
     @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesPaymentStatusRequest, request)
+        unsaved = rest.unsaved(data)
         with rest.domain_call(()):
             result = payments.services.payment_status(**data)
-        return Response({"result": rest.typed(result)})
+        return Response({"result": rest.typed(result), **rest.saved(unsaved)})
 
 
 class ServicesPaymentsForOrder(APIView):
@@ -262,9 +267,10 @@ class ServicesPaymentsForOrder(APIView):
     @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesPaymentsForOrderRequest, request)
+        unsaved = rest.unsaved(data)
         with rest.domain_call(()):
             result = payments.services.payments_for_order(**data)
-        return Response({"result": rest.typed(result)})
+        return Response({"result": rest.typed(result), **rest.saved(unsaved)})
 
 
 class ServicesRefundOrder(APIView):
@@ -274,9 +280,10 @@ class ServicesRefundOrder(APIView):
     @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesRefundOrderRequest, request)
+        unsaved = rest.unsaved(data)
         with rest.domain_call((payments.exceptions.PaymentError, payments.exceptions.PaymentNotFound,)):
             result = payments.services.refund_order(**data)
-        return Response({"result": rest.jsonable(result)})
+        return Response({"result": rest.jsonable(result), **rest.saved(unsaved)})
 
 
 class ServicesRefundPayment(APIView):
@@ -286,6 +293,7 @@ class ServicesRefundPayment(APIView):
     @rest.idempotent
     def post(self, request: Request) -> Response:
         data = rest.validate(ServicesRefundPaymentRequest, request)
+        unsaved = rest.unsaved(data)
         with rest.domain_call((payments.exceptions.PaymentError, payments.exceptions.PaymentNotFound,)):
             result = payments.services.refund_payment(**data)
-        return Response({"result": rest.jsonable(result)})
+        return Response({"result": rest.jsonable(result), **rest.saved(unsaved)})

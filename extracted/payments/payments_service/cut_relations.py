@@ -19,6 +19,22 @@ query building the cut, so that the moved code's querysets keep meaning what the
 - ``order_by``, ``values`` / ``values_list`` and ``F()`` through it cannot run here (the monolith's rows
   would have to be joined to this service's): :class:`CutRelationError`, a ``FieldError``, names the call
   site, the relation and what to do, instead of Django's "Cannot resolve keyword".
+
+A many-to-many relation of a moved model to a staying model (``ChatMessage.recipients`` to ``auth.User``) keeps
+its join table here, a model of this service (``recipients_join`` rows, the staying side an id column ``user_id``:
+:data:`MANY`), and the moved model keeps the relation's name as a :class:`ManyToManyToMonolith` (no column, no
+migration):
+
+- ``msg.recipients`` is a manager over the join rows whose members are references of the staying model:
+  ``all()``, ``filter``/``exclude`` by id, ``values_list("id")``, ``count()``, ``exists()`` answer from the join
+  rows (no request); iterating reads the members' rows in ONE query of the monolith when it serves the model
+  (references by id otherwise); another ``filter`` asks the monolith; ``add``, ``remove``, ``set``, ``clear``
+  write the join rows (with Django's ``m2m_changed``; ``ChatMessage.recipients.through`` is the join model);
+- a lookup by it (``recipients=user``, ``recipients__in``, ``recipients__isnull``) is the join rows' id column's,
+  one through it (``recipients__username="x"``) is ``recipients_join__user_id__in=<ids>`` from one query of the
+  monolith; ``values``/``order_by``/``Count`` of it are the id column's; ``prefetch_related`` through it is dropped;
+- a ModelForm (the moved admin's) lists it: a ``ModelMultipleChoiceField`` over the staying model's queryset
+  (the monolith's), its initial the member ids, saved into the join rows after the instance.
 """
 
 from __future__ import annotations
@@ -30,12 +46,17 @@ from typing import Any
 
 import django
 from django.core.exceptions import FieldDoesNotExist, FieldError
+from django.db import models
 
 from payments_service import monolith
 
 #: moved model label → its foreign keys (and one-to-ones) to the monolith's models, cut to an id column
 #: ``<name>_id``: name → the monolith model's label
 CUTS: dict[str, dict[str, str]] = {'payments.Payment': {'order': 'orders.Order'}}
+#: moved model label → its many-to-many relations to the monolith's models whose join table is a model of this
+#: service: name → (the moved model's accessor of its join rows, their id column of the monolith's side, the
+#: monolith model's label)
+MANY: dict[str, dict[str, tuple[str, str, str]]] = {}
 #: the lookups of the id column itself: ``submission__in`` is ``submission_id__in``
 ID_LOOKUPS = frozenset({"exact", "in", "gt", "gte", "lt", "lte", "isnull", "range"})
 #: frames in these folders are not the moved code's call site (Django, this module, the monolith's client)
@@ -71,18 +92,35 @@ def _target(model: Any, name: str) -> str | None:
     return None
 
 
+def _many(model: Any, name: str) -> tuple[str, str, str] | None:
+    """``(join rows' accessor, id column, the monolith model's label)`` when ``name`` is a cut many-to-many relation of
+    ``model`` (or of a model it inherits) whose join table is this service's."""
+    for klass in (model, *model._meta.get_parent_list()):
+        found = MANY.get(klass._meta.label, {}).get(name)
+        if found is not None:
+            return found
+    return None
+
+
 @functools.lru_cache(maxsize=4096)
 def split(model: Any, path: str) -> tuple[str, str, str, tuple[str, ...]] | None:
     """Where ``path`` of ``model`` crosses a cut foreign key, following the relations between models of this
     service: ``(the path of its id column, the model and relation, the monolith model's label, the parts after
     it)``, e.g. ``("talks__submission_id", "schedule.TalkSlot.submission", "submission.Submission",
-    ("state",))`` for ``talks__submission__state`` of a Schedule; None when it crosses none."""
+    ("state",))`` for ``talks__submission__state`` of a Schedule; None when it crosses none. A cut many-to-many
+    relation's id column is its join rows': ``("recipients_join__user_id", "chat.ChatMessage.recipients",
+    "auth.User", ("username",))`` for ``recipients__username``."""
     parts = path.split("__")
     current = model
     for i, name in enumerate(parts):
         target = _target(current, name)
         if target is not None:
             column = "__".join([*parts[:i], f"{name}_id"])
+            return column, f"{current._meta.label}.{name}", target, tuple(parts[i + 1 :])
+        many = _many(current, name)
+        if many is not None:
+            rows, id_column, target = many
+            column = "__".join([*parts[:i], rows, id_column])
             return column, f"{current._meta.label}.{name}", target, tuple(parts[i + 1 :])
         try:
             field = current._meta.get_field(name)
@@ -139,6 +177,29 @@ def _filter(query: Any, key: str, value: Any) -> tuple[str, Any] | None:
     return f"{column}__in", list(rows)
 
 
+def _many_names(model: Any, names: Any) -> Any:
+    """``names`` (a field path's parts) with a cut many-to-many relation replaced by its join rows' id column:
+    ``["recipients"]`` → ``["recipients_join", "user_id"]`` (an ``id``/``pk`` after it is that column too), for
+    ``values``, ``order_by``, ``F()`` and aggregates of it; ``names`` when the path crosses none."""
+    current = model
+    for i, name in enumerate(names):
+        many = _many(current, name)
+        if many is not None:
+            rest = list(names[i + 1 :])
+            if rest[:1] in (["id"], ["pk"]):
+                rest = rest[1:]
+            return [*names[:i], many[0], many[1], *rest]
+        try:
+            field = current._meta.get_field(name)
+        except FieldDoesNotExist:
+            return names
+        related = field.related_model if field.is_relation else None
+        if related is None or isinstance(related, str):
+            return names
+        current = related
+    return names
+
+
 def _refuse(what: str, path: str, found: tuple[str, str, str, tuple[str, ...]]) -> CutRelationError:
     column, relation, target, rest = found
     return CutRelationError(
@@ -153,7 +214,7 @@ def install() -> None:
     from django.db.models import QuerySet
     from django.db.models.sql.query import Query
 
-    if not CUTS or getattr(Query, "_decompose_cuts", False):
+    if not (CUTS or MANY) or getattr(Query, "_decompose_cuts", False):
         return
     build_filter, names_to_path = Query.build_filter, Query.names_to_path
     select_related, prefetch_related = QuerySet.select_related, QuerySet.prefetch_related
@@ -166,12 +227,15 @@ def install() -> None:
 
     @functools.wraps(names_to_path)
     def cut_names_to_path(self: Any, names: Any, opts: Any, *args: Any, **kwargs: Any) -> Any:
+        given = names
+        if MANY and opts is not None and opts.model is not None:
+            names = _many_names(opts.model, names)
         try:
             return names_to_path(self, names, opts, *args, **kwargs)
         except CutRelationError:
             raise
         except FieldError:
-            path = "__".join(names)
+            path = "__".join(given)
             found = split(opts.model, path) if opts is not None and opts.model is not None else None
             if found is None:
                 raise
@@ -203,3 +267,318 @@ def install() -> None:
     QuerySet.select_related = cut_select_related
     QuerySet.prefetch_related = cut_prefetch_related
     Query._decompose_cuts = True
+
+
+# -- many-to-many relations to the monolith's models ------------------------------------------------------------
+
+
+def _served(label: str) -> bool:
+    return label in monolith.MONOLITH_MODELS
+
+
+class MonolithRows:
+    """The members of a cut many-to-many relation (``msg.recipients.all()``): the staying model's rows with these
+    ids, in the monolith. What the ids answer is answered here (``filter``/``exclude`` by ``id``/``pk``,
+    ``values_list("id")``, ``count``, ``exists``: no request); iterating reads the rows in one query of the
+    monolith when it serves the model to this service (else references by id, whose fields nobody sent); any other
+    query is the monolith's (its queryset over these ids; a model it does not serve raises naming the query)."""
+
+    #: id lookups answered from the ids
+    _ID_KEYS = frozenset({"id", "pk", "id__exact", "pk__exact", "id__in", "pk__in"})
+
+    def __init__(self, target: str, ids: list[Any], what: str) -> None:
+        self.target = target
+        self.ids = list(dict.fromkeys(ids))
+        self.what = what
+        self._cache: list[Any] | None = None
+
+    @property
+    def model(self) -> Any:
+        return monolith._ref_class(self.target)
+
+    def _query(self) -> Any:
+        """The monolith's queryset of these rows (a :class:`monolith.RemoteQuery` naming itself when not served)."""
+        return self.model.objects.filter(pk__in=self.ids)
+
+    def _local(self, kwargs: dict[str, Any], negate: bool) -> MonolithRows | None:
+        if not kwargs or not set(kwargs) <= self._ID_KEYS:
+            return None
+        keep = set(self.ids)
+        for key, value in kwargs.items():
+            if hasattr(value, "resolve_expression") or key.endswith("__in") and isinstance(value, (str, bytes)):
+                return None
+            values = value if key.endswith("__in") else [value]
+            wanted = {str(monolith.ref_id(v)) for v in values}  # ids as the form posts them match too
+            keep &= {i for i in self.ids if str(i) in wanted}
+        ids = [i for i in self.ids if (i in keep) != negate]
+        return MonolithRows(self.target, ids, self.what)
+
+    def filter(self, *args: Any, **kwargs: Any) -> Any:
+        found = None if args else self._local(kwargs, negate=False)
+        return found if found is not None else self._query().filter(*args, **kwargs)
+
+    def exclude(self, *args: Any, **kwargs: Any) -> Any:
+        found = None if args or len(kwargs) > 1 else self._local(kwargs, negate=True)
+        return found if found is not None else self._query().exclude(*args, **kwargs)
+
+    def all(self) -> MonolithRows:
+        return MonolithRows(self.target, self.ids, self.what)
+
+    def distinct(self, *fields: Any) -> Any:
+        return self.all() if not fields else self._query().distinct(*fields)
+
+    def none(self) -> MonolithRows:
+        return MonolithRows(self.target, [], self.what)
+
+    def values_list(self, *fields: str, flat: bool = False, named: bool = False) -> Any:
+        if fields and set(fields) <= {"id", "pk"} and not named:
+            if flat:
+                return list(self.ids)
+            return [tuple(i for _ in fields) for i in self.ids]
+        return self._query().values_list(*fields, flat=flat, named=named)
+
+    def values(self, *fields: str, **expressions: Any) -> Any:
+        if fields and set(fields) <= {"id", "pk"} and not expressions:
+            return [{f: i for f in fields} for i in self.ids]
+        return self._query().values(*fields, **expressions)
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def exists(self) -> bool:
+        return bool(self.ids)
+
+    def _rows(self) -> list[Any]:
+        if self._cache is None:
+            if not self.ids:
+                self._cache = []
+            elif _served(self.target):
+                found = {r.pk: r for r in self._query()}
+                self._cache = [found[i] for i in self.ids if i in found]
+            else:
+                self._cache = [monolith.ref(self.target, i) for i in self.ids]
+        return self._cache
+
+    def __iter__(self) -> Any:
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        return len(self._rows())
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._rows()[key]
+
+    def iterator(self, chunk_size: int | None = None) -> Any:
+        return iter(self._rows())
+
+    def first(self) -> Any:
+        ordered = sorted(self.ids)
+        return MonolithRows(self.target, ordered[:1], self.what)._rows()[0] if ordered else None
+
+    def last(self) -> Any:
+        ordered = sorted(self.ids)
+        return MonolithRows(self.target, ordered[-1:], self.what)._rows()[0] if ordered else None
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        rows = self.filter(*args, **kwargs) if args or kwargs else self
+        found = list(rows)
+        if len(found) != 1:
+            from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
+
+            error = ObjectDoesNotExist if not found else MultipleObjectsReturned
+            raise error(f"{self.what}.get(): {len(found)} rows of {self.target} match")
+        return found[0]
+
+    def __getattr__(self, name: str) -> Any:  # order_by, only, annotate, aggregate...: the monolith's queryset
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._query(), name)
+
+    def __repr__(self) -> str:
+        return f"<MonolithRows {self.target} {self.ids!r} ({self.what})>"
+
+
+class ManyToMonolith:
+    """``obj.<name>`` of a cut many-to-many relation (see the module's docstring): its join rows, as Django's
+    related manager reads and writes them."""
+
+    def __init__(self, field: ManyToManyToMonolith, instance: Any) -> None:
+        self.field = field
+        self.instance = instance
+        self.rows_name, self.column, self.target = field.join
+        self.through = field.through
+        self.model = monolith._ref_class(self.target)
+
+    def _join_rows(self) -> Any:
+        if self.instance.pk is None:
+            raise ValueError(
+                f'"{self.instance!r}" needs to have a value for field "id" before this many-to-many relationship '
+                f"({self.field.name}) can be used."
+            )
+        return getattr(self.instance, self.rows_name).all()
+
+    def ids(self) -> list[Any]:
+        """The staying side's ids, in the order they were added (no request)."""
+        return list(self._join_rows().order_by("pk").values_list(self.column, flat=True))
+
+    def all(self) -> MonolithRows:
+        label = f"{self.field.model._meta.label}.{self.field.name}"
+        return MonolithRows(self.target, self.ids(), f"{label} of {self.instance.pk!r}")
+
+    get_queryset = all
+
+    def __getattr__(self, name: str) -> Any:  # filter, exclude, values_list, count, exists, first, get...
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.all(), name)
+
+    def __iter__(self) -> Any:
+        raise TypeError(f"'{type(self).__name__}' object is not iterable: use {self.field.name}.all()")
+
+    def _signal(self, action: str, pk_set: set[Any] | None) -> None:
+        from django.db.models.signals import m2m_changed
+
+        m2m_changed.send(
+            sender=self.through, action=action, instance=self.instance, reverse=False, model=self.model,
+            pk_set=pk_set, using=self.instance._state.db or "default",
+        )  # fmt: skip
+
+    def add(self, *objs: Any, through_defaults: Any = None) -> None:
+        wanted = [i for i in dict.fromkeys(monolith.ref_id(o) for o in objs) if i is not None]
+        have = set(self.ids())
+        new = {i for i in wanted if i not in have}
+        self._signal("pre_add", new)
+        owner = self.instance._meta.get_field(self.rows_name).field.name
+        self.through._default_manager.bulk_create(
+            [self.through(**{owner: self.instance, self.column: i}) for i in wanted if i in new]
+        )
+        self._signal("post_add", new)
+
+    def remove(self, *objs: Any) -> None:
+        ids = {monolith.ref_id(o) for o in objs}
+        self._signal("pre_remove", ids)
+        self._join_rows().filter(**{f"{self.column}__in": ids}).delete()
+        self._signal("post_remove", ids)
+
+    def clear(self) -> None:
+        self._signal("pre_clear", None)
+        self._join_rows().delete()
+        self._signal("post_clear", None)
+
+    def set(self, objs: Any, *, clear: bool = False, through_defaults: Any = None) -> None:
+        wanted = [monolith.ref_id(o) for o in objs]
+        if clear:
+            self.clear()
+            self.add(*wanted)
+            return
+        have = set(self.ids())
+        self.remove(*(have - set(wanted)))
+        self.add(*(i for i in wanted if i not in have))
+
+    def create(self, **kwargs: Any) -> Any:
+        raise monolith.RemoteQueryUnsupported(
+            f"{self.field.model._meta.label}.{self.field.name}.create(): {self.target} stays in the monolith and the "
+            f"{self.field.model._meta.app_label} service does not write its tables; create it through the monolith's "
+            "API, then add its id"
+        )
+
+    get_or_create = update_or_create = create
+
+    def __repr__(self) -> str:
+        return f"<ManyToMonolith {self.field.model._meta.label}.{self.field.name} of {self.instance.pk!r}>"
+
+
+class _ManyDescriptor:
+    def __init__(self, field: ManyToManyToMonolith) -> None:
+        self.field = field
+
+    @property
+    def through(self) -> Any:
+        return self.field.through
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        return self if instance is None else ManyToMonolith(self.field, instance)
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        raise TypeError(
+            f"Direct assignment to the forward side of a many-to-many set is prohibited. Use {self.field.name}.set() "
+            "instead."
+        )
+
+
+class ManyToManyToMonolith(models.Field):
+    """A moved model's many-to-many relation to a model that stays in the monolith, whose join table is a model of
+    this service (see the module's docstring). Like Django's ``GenericRelation``, a private field without a column
+    (no migration sees it): the moved code's ``obj.<name>``, its lookups and a ModelForm's field of it keep working.
+    """
+
+    # a relation without a related model here: out of ``_meta.fields`` (no column to set, nothing to save with the
+    # row), in ModelForms through ``formfield``/``save_form_data`` after the instance is saved
+    many_to_many = False
+    many_to_one = False
+    one_to_many = True
+    one_to_one = False
+
+    def __init__(self, to: str, **kwargs: Any) -> None:
+        self.to = to
+        kwargs["serialize"] = False
+        super().__init__(**kwargs)
+        self.is_relation = True
+
+    def get_attname_column(self) -> tuple[str, None]:
+        return self.get_attname(), None
+
+    def db_type(self, connection: Any) -> None:
+        return None
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        return name, path, [self.to, *args], kwargs
+
+    def contribute_to_class(self, cls: Any, name: str, private_only: bool = False) -> None:
+        super().contribute_to_class(cls, name, private_only=True)
+        setattr(cls, name, _ManyDescriptor(self))
+
+    @property
+    def join(self) -> tuple[str, str, str]:
+        """``(join rows' accessor, id column, the monolith model's label)`` of :data:`MANY`."""
+        found = _many(self.model, self.name)
+        if found is None:
+            raise FieldError(
+                f"{self.model._meta.label}.{self.name}: no join table of this service for its many-to-many relation "
+                f"to {self.to} (cut_relations.MANY)"
+            )
+        return found
+
+    @property
+    def through(self) -> Any:
+        """The join model (``ChatMessage.recipients.through``, as Django's; the sender of ``m2m_changed``)."""
+        return self.model._meta.get_field(self.join[0]).related_model
+
+    def is_cached(self, instance: Any) -> bool:
+        """Nothing is cached on the instance (Django asks its private relations before a save)."""
+        return False
+
+    def value_from_object(self, obj: Any) -> list[Any]:
+        return [] if obj.pk is None else getattr(obj, self.name).ids()
+
+    def save_form_data(self, instance: Any, data: Any) -> None:
+        getattr(instance, self.name).set([] if data is None else data)
+
+    def formfield(self, **kwargs: Any) -> Any:
+        from django import forms
+        from django.utils.text import capfirst
+
+        defaults = {
+            "queryset": monolith._ref_class(self.to).objects.all(),
+            "required": not self.blank,
+            "label": capfirst(self.verbose_name),
+            "help_text": self.help_text,
+            **kwargs,
+        }
+        form_class = defaults.pop("form_class", None) or forms.ModelMultipleChoiceField
+        defaults.pop("choices_form_class", None)
+        return form_class(**defaults)

@@ -525,9 +525,10 @@ class _Query:
                 # a column through a join model (``recipients``) keeps its name: an expression under it
                 if not columns and _secret(self.model):  # every served column, and the annotations so far
                     qs = qs.values(*self.values, *self.aliases)
-                else:
-                    qs = qs.values(*(path for name, path in columns if name == path),
-                                   **{name: F(path) for name, path in columns if name != path})  # fmt: skip
+                else:  # a name the model keeps as a field over the join rows (the service's ManyToManyToMonolith)
+                    own = [name for name, path in columns if name != path and _has_field(self.model, name)]
+                    qs = qs.values(*(path for name, path in columns if name == path), *own,
+                                   **{name: F(path) for name, path in columns if name != path and name not in own})  # fmt: skip
             elif kind == "annotate":
                 if not isinstance(arg, dict) or not arg:
                     raise _reject(where, "expected an object of aliases")
@@ -826,6 +827,16 @@ def _run(model: type[models.Model], command: str, body: dict[str, Any]) -> dict[
             raise Multiple(str(exc)) from None
     return {"result": [dto(obj), created]}
 
+
+
+def _has_field(model: type[models.Model], name: str) -> bool:
+    """Whether ``name`` is a field of ``model`` (a many-to-many relation to a staying model the service's model keeps
+    as a field over its join rows: ``values(name)`` is the join rows' id column there, cut_relations.py)."""
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
 
 
 def _with_many(model: type[models.Model], answer: dict[str, Any]) -> dict[str, Any]:

@@ -347,6 +347,13 @@ def call_function(service: str, path: str, payload: Mapping[str, Any], *, idempo
     status, data = request(service, "POST", path, body=encode(payload), idempotent=idempotent, expect="result")
     if status >= 400:
         raise _error(service, status, data, raises or {})
+    saved = data.get("saved")
+    for name, row in (saved.items() if isinstance(saved, Mapping) else ()):
+        # a new object of the service's model the call saved (``save_draft(mail)``): the caller's object takes its
+        # pk and fields, as Django's call by reference leaves them
+        keep = getattr(payload.get(name), "_saved_as", None)
+        if keep is not None:
+            keep(result(service, row))
     return data["result"]
 
 

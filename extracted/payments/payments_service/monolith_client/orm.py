@@ -1819,6 +1819,17 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
                 raise
         return self._forward(name)
 
+    def _saved_as(self, row: Any) -> None:
+        """This new object was an argument of a call that saved it in the service (``save_draft(mail)``): it takes
+        the saved row's pk and fields (runtime.call_function), as Django's call by reference leaves them."""
+        if not self._adding or self.pk is not None or not isinstance(row, RemoteInstance):
+            return
+        if row._model_label != self._model_label:
+            return
+        object.__getattribute__(self, "_data").update(object.__getattribute__(row, "_data"))
+        object.__setattr__(self, "_adding", False)
+        self._set.clear()
+
     @classmethod
     def _relation_id(cls, name: str) -> bool:
         """Whether ``name`` is the id column of a foreign key (to a staying model, or between moved models)."""
