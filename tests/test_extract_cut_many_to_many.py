@@ -189,8 +189,9 @@ PROJECT = {
             }
             m2m_changed.connect(seen, sender=Invoice.watchers.through)
             a.watchers.remove(1)
-            b.watchers.set([1, 2])
-            c.watchers.add(3)
+            b.watchers.set(["1", 2])  # ids as a form posts them too
+            c.watchers.add("3")
+            c.watchers.add()
             out["after"] = [ids(a), ids(b), ids(c)]
             out["signals"] = SEEN
             rows = Invoice.objects.prefetch_related("watchers").order_by("number")
