@@ -438,6 +438,10 @@ class ManyToMonolith:
     def __iter__(self) -> Any:
         raise TypeError(f"'{type(self).__name__}' object is not iterable: use {self.field.name}.all()")
 
+    def _id(self, value: Any) -> Any:
+        """The staying side's id of a reference, a model instance, a DTO or an id (``"3"`` from a form: ``3``)."""
+        return self.through._meta.get_field(self.column).to_python(monolith.ref_id(value))
+
     def _signal(self, action: str, pk_set: set[Any] | None) -> None:
         from django.db.models.signals import m2m_changed
 
@@ -447,7 +451,9 @@ class ManyToMonolith:
         )  # fmt: skip
 
     def add(self, *objs: Any, through_defaults: Any = None) -> None:
-        wanted = [i for i in dict.fromkeys(monolith.ref_id(o) for o in objs) if i is not None]
+        if not objs:  # as Django's: nothing given, no signal
+            return
+        wanted = [i for i in dict.fromkeys(self._id(o) for o in objs) if i is not None]
         have = set(self.ids())
         new = {i for i in wanted if i not in have}
         self._signal("pre_add", new)
@@ -458,7 +464,9 @@ class ManyToMonolith:
         self._signal("post_add", new)
 
     def remove(self, *objs: Any) -> None:
-        ids = {monolith.ref_id(o) for o in objs}
+        if not objs:
+            return
+        ids = {self._id(o) for o in objs}
         self._signal("pre_remove", ids)
         self._join_rows().filter(**{f"{self.column}__in": ids}).delete()
         self._signal("post_remove", ids)
@@ -469,13 +477,13 @@ class ManyToMonolith:
         self._signal("post_clear", None)
 
     def set(self, objs: Any, *, clear: bool = False, through_defaults: Any = None) -> None:
-        wanted = [monolith.ref_id(o) for o in objs]
+        wanted = [self._id(o) for o in objs]
         if clear:
             self.clear()
             self.add(*wanted)
             return
         have = set(self.ids())
-        self.remove(*(have - set(wanted)))
+        self.remove(*sorted(have - set(wanted)))
         self.add(*(i for i in wanted if i not in have))
 
     def create(self, **kwargs: Any) -> Any:

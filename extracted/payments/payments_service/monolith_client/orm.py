@@ -1821,8 +1821,9 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
 
     def _saved_as(self, row: Any) -> None:
         """This new object was an argument of a call that saved it in the service (``save_draft(mail)``): it takes
-        the saved row's pk and fields (runtime.call_function), as Django's call by reference leaves them."""
-        if not self._adding or self.pk is not None or not isinstance(row, RemoteInstance):
+        the saved row's pk and fields (runtime.call_function), as Django's call by reference leaves them. Without a
+        pk it is new, whether made here or returned unsaved by an earlier call (``render_template_to_mail``)."""
+        if self.pk is not None or not isinstance(row, RemoteInstance):
             return
         if row._model_label != self._model_label:
             return
