@@ -53,6 +53,36 @@ def enabled(plan: ExtractionPlan) -> bool:
     return bool(plan.web.routes or plan.web.admin_apps)
 
 
+def renders_templates(plan: ExtractionPlan) -> bool:
+    """Whether the moved templates need something of the monolith's (a staying template they extend or include,
+    a staying tag library, a contrib app's library): the service has it even without pages, since the moved
+    code renders them too (a mail body: ``render_to_string``)."""
+    return bool(plan.web.templates or plan.web.template_libraries or plan.web.apps)
+
+
+def _libraries(plan: ExtractionPlan) -> list[str]:
+    """The staying tag libraries the templates ``{% load %}``, registered by name (their modules are vendored
+    under their own names, not in an installed app)."""
+    if not plan.web.template_libraries:
+        return []
+    return [
+        'TEMPLATES[0]["OPTIONS"]["libraries"] = {',
+        *(f"    {_q(k)}: {_q(v)}," for k, v in sorted(plan.web.template_libraries.items())),
+        "}",
+    ]
+
+
+def templates_block(plan: ExtractionPlan) -> str:
+    """The settings the moved templates need when the service has no pages (:func:`renders_templates`): the
+    contrib apps of their tag libraries and the staying libraries, registered."""
+    lines = ["", "# What the moved templates load: the monolith's template tag libraries (vendored) and apps."]
+    if plan.web.apps:
+        lines += ["INSTALLED_APPS += [", *(f"    {_q(a)}," for a in plan.web.apps), "]"]
+        lines.append("INSTALLED_APPS = list(dict.fromkeys(INSTALLED_APPS))")
+    lines += _libraries(plan)
+    return "\n".join(lines) + "\n"
+
+
 def _include(target: str, mount: WebMount) -> str:
     if mount.namespace is None:
         return f"include({target})"
@@ -212,10 +242,7 @@ def settings_block(plan: ExtractionPlan, copied: str, values: Mapping[str, Setti
     ]
     for cp, why in sorted(web.skipped_context_processors.items()):
         lines.append(f"# TODO(decompose): the monolith's context processor {cp} is not run here: {why}")
-    if web.template_libraries:
-        lines.append('TEMPLATES[0]["OPTIONS"]["libraries"] = {')
-        lines += [f"    {_q(k)}: {_q(v)}," for k, v in sorted(web.template_libraries.items())]
-        lines.append("}")
+    lines += _libraries(plan)
     lines += [
         "#: The key the monolith signs identity assertions with (X-Decompose-Identity): at least 32 characters.",
         'IDENTITY_KEY = env.str("DECOMPOSE_IDENTITY_KEY", default="")',
@@ -377,9 +404,9 @@ def files_for(
 ) -> dict[str, str | bytes]:
     """The service's files for the pages: web_urls.py, identity.py and its tests, the vendored templates
     and modules. ``read`` reads a project file; ``sources`` maps a vendored module to (path, text)."""
-    if not enabled(plan):
-        return {}
     pkg = plan.package
+    if not enabled(plan):  # no pages: what the moved templates need, when they need something
+        return _vendored_files(plan, read, sources) if renders_templates(plan) else {}
     out: dict[str, str | bytes] = {
         f"{pkg}/web_urls.py": urls_module(plan, admin),
         f"{pkg}/identity.py": _template("identity.py.tmpl", service=plan.service),
@@ -392,8 +419,18 @@ def files_for(
             "test_identity.py.tmpl", service=plan.service, package=pkg, perm_app=plan.apps[0]
         ),
     }
+    out.update(_vendored_files(plan, read, sources))
+    return out
+
+
+def _vendored_files(
+    plan: ExtractionPlan, read: Callable[[str], str | bytes], sources: Mapping[str, tuple[str, str]]
+) -> dict[str, str | bytes]:
+    """The staying templates under ``<pkg>/templates/`` (same names) and the modules copied for the templates'
+    tag libraries and the context processors."""
+    out: dict[str, str | bytes] = {}
     for name, rel in sorted(plan.web.templates.items()):
-        out[f"{pkg}/templates/{name}"] = read(rel)
+        out[f"{plan.package}/templates/{name}"] = read(rel)
     for mod in plan.web.modules:
         if mod in sources:
             path, text = sources[mod]
