@@ -150,6 +150,7 @@ def test_a_service_without_pages_renders_templates_loading_staying_libraries(tmp
     assert '"footer_tags": "common.templatetags.footer_tags"' in settings  # loaded by an included staying template
     assert "IDENTITY_KEY" not in settings  # still no pages
     assert (folder / "mailer_service" / "templates" / "partials" / "footer.html").is_file()
+    assert "the tag library `rich_text` (`common.templatetags.rich_text`)" in (folder / "EXTRACTION.md").read_text()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "DECOMPOSE_"))}
     env |= {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'service.sqlite3'}",

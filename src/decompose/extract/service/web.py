@@ -483,7 +483,23 @@ def markdown(plan: ExtractionPlan) -> list[str]:
     """EXTRACTION.md's section on the pages: the mounts, the admin, what is shadowed or not carried."""
     web = plan.web
     if not enabled(plan):
-        return []
+        if not renders_templates(plan):
+            return []
+        return [
+            "",
+            "## Templates",
+            "",
+            "The service serves no pages, but the moved code renders the moved templates; vendored from the "
+            "monolith for them: "
+            + ", ".join(
+                [
+                    *(f"`{n}`" for n in web.templates),
+                    *(f"the tag library `{n}` (`{m}`)" for n, m in sorted(web.template_libraries.items())),
+                    *(f"the app `{a}` installed" for a in web.apps),
+                ]
+            )
+            + ". Keep them in sync with the monolith.",
+        ]
     out = ["", "## Pages (the moved apps' web face)", ""]
     out.append("Served by the service at the paths and namespaces the monolith's URLconfs give them:")
     out.append("")
