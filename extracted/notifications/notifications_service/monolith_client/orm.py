@@ -1502,7 +1502,16 @@ def mixins(*classes: Any) -> tuple[type, ...]:
     from django.db import models
 
     kept = [c for c in dict.fromkeys(classes) if isinstance(c, type) and not issubclass(c, models.Model)]
-    return tuple(c for c in kept if not any(o is not c and issubclass(o, c) for o in kept))
+    kept = [c for c in kept if not any(o is not c and issubclass(o, c) for o in kept)]
+    return (*kept, _Persistence) if kept else ()
+
+
+class _Persistence:
+    """The last base of a stand-in with mixins, where a mixin's ``super().delete(...)`` lands, as Django's
+    ``Model.delete`` ends a model's chain: the delete in the service (:meth:`RemoteInstance._delete`)."""
+
+    def delete(self, using: str | None = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+        return RemoteInstance._delete(self, using, keep_parents)  # type: ignore[arg-type]
 
 
 class RemoteOptions:
@@ -1924,7 +1933,16 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
             row = qs._command("save", pk=wire(self.pk), values=values, update_fields=fields)
         self._load(row, {})
 
-    def delete(self, using: str | None = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        """Django's ``delete(using=None, keep_parents=False)``; when the model's mixins override ``delete``
+        (pretalx's ``LogMixin.delete(*args, log_kwargs=None, **kwargs)``), their chain runs first, as in Django
+        (the mixins come after this class among the stand-in's bases), and ends in the delete in the service."""
+        mro = type(self).__mro__
+        if any("delete" in vars(klass) for klass in mro[mro.index(RemoteInstance) + 1 :] if klass is not _Persistence):
+            return super().delete(*args, **kwargs)  # type: ignore[misc]
+        return self._delete(*args, **kwargs)
+
+    def _delete(self, using: str | None = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
         if self.pk is None:
             raise ValueError(
                 f"{type(self).__name__} object can't be deleted because its {self._pk_name} attribute is set to None."
@@ -1946,6 +1964,27 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
 
     def serializable_value(self, field_name: str) -> Any:
         return getattr(self, self._attname(field_name))
+
+    def _get_pk_val(self, meta: Any = None) -> Any:
+        return self.pk
+
+    def _is_pk_set(self, meta: Any = None) -> bool:
+        """Django's ``Model._is_pk_set`` (5.2+): whether the row has its primary key."""
+        return self.pk is not None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The state ``copy.copy``, ``copy.deepcopy`` and pickle take, as Django's ``Model.__getstate__``: the
+        fields, what was set since the last save and the related rows cached are the copy's own (a shallow copy of
+        each), the values in them shared."""
+        own = {k: v for k, v in object.__getattribute__(self, "__dict__").items() if k != _MEMBER_ERROR}
+        slots = {name: object.__getattribute__(self, name) for name in runtime.Remote.__slots__}
+        return {"own": {**own, "_set": set(own.get("_set", ())), "_related": dict(own.get("_related", {}))},
+                "slots": {**slots, "_data": dict(slots["_data"]), "_relations": dict(slots["_relations"])}}  # fmt: skip
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        for name, value in state["slots"].items():
+            object.__setattr__(self, name, value)
+        object.__getattribute__(self, "__dict__").update(state["own"])
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, runtime.Remote):
