@@ -118,6 +118,11 @@ PROJECT = {
         GRACE = 5
 
 
+        class RoomKinds(models.TextChoices):
+            HALL = "hall", _("Lecture hall")
+            ATTIC = "attic", _("Attic room")
+
+
         class RoomQuerySet(models.QuerySet):
             def visible(self):
                 return self.filter(hidden=False)
@@ -127,6 +132,7 @@ PROJECT = {
             name = models.CharField(max_length=40)
             hidden = models.BooleanField(default=False)
             topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="rooms")
+            kind = models.CharField(max_length=10, choices=RoomKinds.choices, default=RoomKinds.HALL)
 
             objects = RoomQuerySet.as_manager()
 
@@ -191,6 +197,8 @@ PROJECT = {
                         ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                         ("name", models.CharField(max_length=40)),
                         ("hidden", models.BooleanField(default=False)),
+                        ("kind", models.CharField(choices=[("hall", "Lecture hall"), ("attic", "Attic room")],
+                                                  default="hall", max_length=10)),
                         ("topic", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE,
                                                     related_name="rooms", to="board.topic")),
                     ],
@@ -289,6 +297,9 @@ SCRIPT = textwrap.dedent(
         return [result, gone.pk, DELETED, Room.objects.filter(name="Gone").count()]
 
     case("mixin_delete", delete_logged)
+    case("display", lambda: [room.get_kind_display(), Room(name="x", topic=t2, kind="attic").get_kind_display(),
+                             Room(name="y", topic=t2, kind="odd").get_kind_display(),
+                             [[str(x) for x in c] for c in Room._meta.get_field("kind").choices]])
     json.dump(results, sys.stdout)
     """
 )
@@ -363,6 +374,13 @@ def test_a_mixins_delete_override_runs_and_ends_in_the_service(run: dict[str, An
     result, pk, deleted, left = _ok(run, "mixin_delete", requests=3)
     assert result == [1, {"talks.Room": 1}]
     assert [pk, deleted, left] == [None, [["Gone", {"user": "u1"}]], 0]
+
+
+def test_a_choices_field_has_its_display_method(run: dict[str, Any]) -> None:
+    # pretalx's MailTemplate.get_role_display(): the stand-in had no get_<field>_display; the choices are the plan's
+    assert _ok(run, "display", requests=0) == [
+        "Lecture hall", "Attic room", "odd", [["hall", "Lecture hall"], ["attic", "Attic room"]],
+    ]  # fmt: skip
 
 
 def test_meta_answers_the_models_options(run: dict[str, Any]) -> None:

@@ -57,6 +57,8 @@ def _model(b: ModelBehaviour) -> str:
         spec["forward"] = repr(dict(sorted(b.forward.items())))
     if b.defaults:
         spec["defaults"] = repr({k: tuple(v) for k, v in sorted(b.defaults.items())})
+    if b.choices:
+        spec["choices"] = "{" + ", ".join(f"{k!r}: {v}" for k, v in sorted(b.choices.items())) + "}"
     if b.not_copied:
         spec["missing"] = repr({n.name: n.reason for n in b.not_copied})
     if b.queryset_not_copied:

@@ -550,7 +550,26 @@ class BehaviourPart(PlannerState):
             queryset_not_copied=qs_not,
             meta=meta,
             defaults=self.field_defaults(mf, field_calls),
+            choices=self.field_choices(mf, field_calls),
         )
+
+    def field_choices(self, mf: F.ModelFacts, calls: dict[str, tuple[F.Module, ast.Call]]) -> dict[str, str]:
+        """field name → the source of the field's ``choices=`` (read from its ``calls``), its names bound at the
+        generated module's top; a field whose choices name what the module cannot bind as themselves is left out
+        (its stand-in has no ``get_<field>_display()``, as before)."""
+        out: dict[str, str] = {}
+        for f in mf.concrete_fields:
+            call = calls.get(f.name)
+            node = next((k.value for k in call[1].keywords if k.arg == "choices"), None) if call else None
+            if call is None or node is None or f.type in ("ForeignKey", "OneToOneField", "ParentalKey"):
+                continue
+            try:
+                if any(self._module_level(call[0], name) != name for name in sorted(_Names.of(node)[0])):
+                    continue
+            except _Unresolved:
+                continue
+            out[f.name] = ast.unparse(node)
+        return dict(sorted(out.items()))
 
     def field_defaults(self, mf: F.ModelFacts, calls: dict[str, tuple[F.Module, ast.Call]]) -> dict[str, Any]:
         """attname → the default a new stand-in of ``mf`` holds, as Django's ``Model.__init__`` gives it (the

@@ -775,6 +775,9 @@ class ModelBehaviour:
     #: attname → what a new stand-in holds before it is set, as Django's ``Model.__init__``: ``("value", literal)``
     #: or ``("call", dotted callable)`` (plan/behaviour.py: ``field_defaults``); a field left out stays unset
     defaults: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    #: field name → the source of its ``choices=`` (``MailTemplateRoles.choices``, a literal list) over names of the
+    #: generated module (plan/behaviour.py: ``field_choices``): the stand-in's ``get_<field>_display()``
+    choices: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -790,6 +793,7 @@ class ModelBehaviour:
             "reverse": {k: list(self.reverse[k]) for k in sorted(self.reverse)},
             "forward": {k: self.forward[k] for k in sorted(self.forward)},
             **({"defaults": {k: list(self.defaults[k]) for k in sorted(self.defaults)}} if self.defaults else {}),
+            **({"choices": {k: self.choices[k] for k in sorted(self.choices)}} if self.choices else {}),
         }
 
     @classmethod
@@ -807,6 +811,7 @@ class ModelBehaviour:
             reverse={k: (v[0], v[1]) for k, v in d.get("reverse", {}).items()},
             forward=dict(d.get("forward", {})),
             defaults={k: (v[0], v[1]) for k, v in d.get("defaults", {}).items()},
+            choices=dict(d.get("choices", {})),
         )
 
 
