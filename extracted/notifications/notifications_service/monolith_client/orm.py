@@ -1522,8 +1522,9 @@ class RemoteOptions:
     Django does not have, as a third-party one, is a plain ``Field``; a relation to a model that stayed is a
     ``ForeignKey`` to it, one between moved models a ``ForeignKey`` to the target's stand-in: its form field's
     queryset is the service's), ``get_field`` (by name or attname),
-    ``get_fields``, ``pk`` and the managers. Verbose names, choices and options of the fields are not in the plan:
-    Django's defaults stand for them."""
+    ``get_fields``, ``pk`` and the managers. The fields' choices are the plan's (``choices=`` of the model's
+    source); verbose names and the other options of the fields are not in the plan: Django's defaults stand for
+    them."""
 
     abstract = False
     proxy = False
@@ -1603,7 +1604,8 @@ class RemoteOptions:
                 kind = kind if isinstance(kind, type) and issubclass(kind, models.Field) else models.Field
                 if issubclass(kind, models.ForeignObject):
                     kind = models.BigIntegerField  # a relation between moved models: its id column here
-                field = kind(primary_key=True) if attname == model._pk_name else kind()
+                extra = {"choices": model._choices[name]} if name in model._choices else {}
+                field = kind(primary_key=True) if attname == model._pk_name else kind(**extra)
             field.set_attributes_from_name(name)
             field.model = model
             out.append(field)
@@ -1715,6 +1717,8 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
     _queryset_class: type[RemoteQuerySet] = RemoteQuerySet
     #: attname → what a new object holds before it is set (``("value", literal)`` or ``("call", dotted)``, the plan's)
     _defaults: dict[str, tuple[str, Any]] = {}
+    #: field name → its ``choices`` (the plan's, evaluated in the generated module): ``_meta``'s field has them
+    _choices: dict[str, Any] = {}
     objects = _Manager()
     _default_manager = objects
     _base_manager = objects
@@ -2058,7 +2062,8 @@ def _setup(cls: type[RemoteInstance], service: str, label: str, types: Mapping[s
            meta: Mapping[str, Any] | None = None, reverse: Mapping[str, tuple[str, str]] | None = None,
            forward: Mapping[str, str] | None = None, missing: Mapping[str, str] | None = None,
            queryset_missing: Mapping[str, str] | None = None,
-           defaults: Mapping[str, tuple[str, Any]] | None = None) -> None:  # fmt: skip
+           defaults: Mapping[str, tuple[str, Any]] | None = None,
+           choices: Mapping[str, Any] | None = None) -> None:  # fmt: skip
     """Make ``cls`` the stand-in of ``label``: its fields' types, relations to staying models, exceptions, ``_meta``
     (with the Meta options of the plan), queryset class, the relations between moved models (``reverse``: accessor →
     (model, field); ``forward``: field → model) and the members the plan could not copy (``missing``: name → why)."""
@@ -2071,6 +2076,7 @@ def _setup(cls: type[RemoteInstance], service: str, label: str, types: Mapping[s
     cls._pk_name = next((k for k, t in types.items() if t.endswith("AutoField")), "id")
     cls._forward_relations = dict(forward or {})
     cls._defaults = {k: v for k, v in (defaults or {}).items() if k in types}
+    cls._choices = {k: v for k, v in (choices or {}).items() if k in types}
     module = cls.__module__
     cls.DoesNotExist = type("DoesNotExist", (_NotFound,), {"__module__": module, "__qualname__": f"{name}.DoesNotExist"})
     cls.MultipleObjectsReturned = type("MultipleObjectsReturned", (_Multiple,),
@@ -2084,6 +2090,9 @@ def _setup(cls: type[RemoteInstance], service: str, label: str, types: Mapping[s
     for field, target in sorted((forward or {}).items()):
         if field not in cls.__dict__:
             setattr(cls, field, RemoteForward(field, target))
+    for field in sorted(cls._choices):
+        if f"get_{field}_display" not in cls.__dict__:
+            setattr(cls, f"get_{field}_display", _display_method(field))
     for member, why in sorted((missing or {}).items()):
         if member.isidentifier():
             setattr(cls, member, Missing(label, service, member, why))
@@ -2091,6 +2100,22 @@ def _setup(cls: type[RemoteInstance], service: str, label: str, types: Mapping[s
         if queryset is not None and member.isidentifier():
             setattr(queryset, member, Missing(f"{label}.objects", service, member, why))
     _REGISTRY[label] = cls
+
+
+def _display_method(name: str) -> Callable[[RemoteInstance], Any]:
+    """``get_<name>_display()``, as Django's ``Model._get_FIELD_display``: the label of the value among the field's
+    choices (the plan's), else the value."""
+
+    def display(self: RemoteInstance) -> Any:
+        from django.utils.encoding import force_str
+        from django.utils.hashable import make_hashable
+
+        field = self._meta.get_field(name)
+        value = getattr(self, field.attname)
+        return force_str(dict(make_hashable(field.flatchoices)).get(make_hashable(value), value), strings_only=True)
+
+    display.__name__ = display.__qualname__ = f"get_{name}_display"
+    return display
 
 
 def RemoteModel(service: str, label: str, list_path: str = "", types: Mapping[str, str] | None = None,
