@@ -10,7 +10,8 @@ the real row when its model lives on the receiving side and as that side's stand
 SafeString, Decimal, datetime, date, time, timedelta and UUID are ``{TAG: <kind>, "value"}``; a queryset is
 ``{TAG: "queryset", "label", "items"}`` (a queryset again where its rows live, and where a remote ORM stands in for
 them: :meth:`Side.rows`); a plain value object of a
-class both sides have is ``{TAG: "object", "class", "state", "text"}``; a dict that has the tag's key itself
+class both sides have is ``{TAG: "object", "class", "state", "text"}``, and a ``str`` subclass of one (urlman's
+UrlString) ``{TAG: "text", "class", "value", "state"}``; a dict that has the tag's key itself
 is ``{TAG: "dict", "value"}``. Anything else is plain JSON. :func:`decode` raises :class:`WireError` (a
 ``ValueError``) for a value that is not this protocol.
 """
@@ -102,7 +103,10 @@ def encode(value: Any, depth: int = 1, *, strict: bool = False, objects: bool = 
     if isinstance(value, str):
         from django.utils.safestring import SafeData
 
-        return {TAG: "safe", "value": str.__str__(value)} if isinstance(value, SafeData) else str.__str__(value)
+        if isinstance(value, SafeData):
+            return {TAG: "safe", "value": str.__str__(value)}
+        tagged = _text(value) if type(value) is not str else None
+        return str.__str__(value) if tagged is None else tagged
     if isinstance(value, Wire):
         return value.value
     if isinstance(value, type):
@@ -190,6 +194,41 @@ def _object(value: Any, depth: int) -> dict[str, Any] | None:
     finally:
         _ENCODING.reset(token)
     return {TAG: "object", "class": f"{cls.__module__}:{cls.__qualname__}", "state": encoded, "text": text}
+
+
+def _text(value: str) -> dict[str, Any] | None:
+    """A ``str`` subclass of a class both sides have (urlman's UrlString): its class, its text and its instance
+    state when each of its values has a faithful form; else None (it travels as its text, a plain ``str``)."""
+    cls = type(value)
+    if cls.__module__ in ("builtins", "__main__") or "<" in cls.__qualname__:
+        return None
+    own = getattr(value, "__dict__", None) or {}  # none with __slots__: the text is the whole value
+    try:
+        state = {str(k): encode(v, 0, strict=True, objects=False) for k, v in own.items()}
+    except Exception:  # noqa: BLE001 (state only the sender's objects can hold, urlman's parent: no faithful form)
+        return None
+    return {TAG: "text", "class": f"{cls.__module__}:{cls.__qualname__}", "value": str.__str__(value), "state": state}
+
+
+def _rebuild_text(value: Mapping[str, Any]) -> str:
+    """A tagged ``str`` subclass: an instance of its class when this process has loaded its module (nothing is
+    imported for what arrives), built as ``str`` builds it with its state set; else its text."""
+    dotted, text, state = value.get("class"), value.get("value"), value.get("state")
+    if not isinstance(dotted, str) or ":" not in dotted or not isinstance(text, str) or not isinstance(state, dict):
+        raise WireError("a tagged text has a class 'module:Name', a str value and a dict state")
+    module, _, qualname = dotted.partition(":")
+    cls: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        cls = getattr(cls, part, None)
+    if not isinstance(cls, type) or not issubclass(cls, str):
+        return text
+    obj = str.__new__(cls, text)
+    for key, item in state.items():
+        try:
+            object.__setattr__(obj, key, decode(item))
+        except (AttributeError, TypeError):
+            return text
+    return obj
 
 
 class Unloaded(str):
@@ -321,6 +360,8 @@ def decode(value: Any) -> Any:
         return {k: decode(v) for k, v in inner.items()}
     if kind == "object":
         return _rebuild_object(value)
+    if kind == "text":
+        return _rebuild_text(value)
     if kind == "queryset":  # rows of this side: a queryset of them (its own methods kept); the other side's: stand-ins
         label, items = value.get("label"), value.get("items")
         if not isinstance(label, str) or label.count(".") != 1 or not isinstance(items, list):
