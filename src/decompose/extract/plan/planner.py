@@ -19,6 +19,7 @@ from decompose.extract.plan import index as F
 from decompose.extract.plan.behaviour import BehaviourPart
 from decompose.extract.plan.data import DataPart
 from decompose.extract.plan.kernel import KernelPart
+from decompose.extract.plan.lookup_paths import lookup_paths, path_models, relations
 from decompose.extract.plan.omissions import plan_omissions
 from decompose.extract.plan.reference_behaviour import ReferenceBehaviourPart
 from decompose.extract.plan.remote import RemotePart
@@ -33,6 +34,7 @@ from decompose.extract.plan.values import (
     ForeignKeyCut,
     InterfaceModel,
     ManualStep,
+    ReferenceClasses,
     ServiceRewrites,
     service_package,
 )
@@ -144,6 +146,27 @@ class _Planner(
         if not held:
             return served
         found = self.used_models({x: [] for x in held}, {x: set() for x in held}, {x: set() for x in held})
+        found = tuple(replace(m, read_only=True) for m in found)
+        return tuple(sorted((*served, *found), key=lambda m: m.label))
+
+    def path_served(
+        self, served: tuple[InterfaceModel, ...], reference_classes: ReferenceClasses
+    ) -> tuple[InterfaceModel, ...]:
+        """``served`` and, read-only, the staying models the lookups of the code the service runs (the moved code,
+        the staying members copied into its reference classes) go through from a served one (see
+        :mod:`decompose.extract.plan.lookup_paths`); sorted by label."""
+        trees: list[ast.AST] = [self.p.modules[n].tree for n in sorted(self.moved) if not self.p.modules[n].test]
+        classes = reference_classes.classes
+        for code in (*classes.helpers, *(c for b in classes.models for c in (*b.members, *b.queryset))):
+            try:
+                trees.append(ast.parse(code.text))
+            except SyntaxError:
+                continue  # a copy is the project's own text; one that does not parse names no lookup
+        staying = {mf.label for mf in self.p.models.values() if not mf.abstract and not self._label_moved(mf.label)}
+        extra = path_models((m.label for m in served), lookup_paths(trees), relations(self.p.models.values()), staying)
+        if not extra:
+            return served
+        found = self.used_models({x: [] for x in extra}, {x: set() for x in extra}, {x: set() for x in extra})
         found = tuple(replace(m, read_only=True) for m in found)
         return tuple(sorted((*served, *found), key=lambda m: m.label))
 
@@ -358,6 +381,7 @@ class _Planner(
         # references the moved code names, call backs' results) are served to it read-only: a reference loads the
         # fields nobody sent with it from the monolith, once
         monolith_models = self.held_models(rewrites, fk_cuts, monolith_models, found.reached)
+        monolith_models = self.path_served(monolith_models, reference_classes)
         dependencies = self.reclassified(dependencies)
         web = self.web_face(moved_files)
         self.manual.extend(plan_omissions(self, web, fk_cuts, moved_files))
