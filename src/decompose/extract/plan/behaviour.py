@@ -229,6 +229,53 @@ def field_default(p: F.CodeIndex, m: F.Module, call: ast.Call) -> tuple[str, Any
     return None
 
 
+_EMPTY_CONTAINERS = frozenset({"dict", "list", "set", "tuple", "frozenset"})
+
+
+def init_state(p: F.CodeIndex, inits: Iterable[tuple[F.Module, ast.FunctionDef | ast.AsyncFunctionDef]],
+               skip: Iterable[str]) -> dict[str, str]:  # fmt: skip
+    """attribute → the source of what the model's ``__init__`` (``inits``: the class's own first, then its bases')
+    sets it to on each new instance (``self.speaker_cache = {}``), when the generated code can rebuild it per
+    instance: a literal (``{}``, ``[]``, ``None``, ``0``, ``"x"``) or an empty builtin container (``set()``,
+    ``dict()``). Only the assignments at the top of the body count; one to anything else (an argument, a call of
+    other code) leaves the attribute unset, as does one inside a branch or a loop; ``skip`` (the fields, the
+    copied members) is never set. The class's own ``__init__`` wins over a base's."""
+    out: dict[str, str] = {}
+    for m, fn in reversed(list(inits)):  # the furthest base first: a nearer class overrides it
+        if not fn.args.args:
+            continue
+        me = fn.args.args[0].arg
+        for stmt in fn.body:
+            if isinstance(stmt, ast.Assign):
+                targets, value = stmt.targets, stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                targets, value = [stmt.target], stmt.value
+            else:
+                continue
+            for t in targets:
+                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me:
+                    if _rebuildable(p, m, value):
+                        out[t.attr] = ast.unparse(value)
+                    else:
+                        out.pop(t.attr, None)
+    skipped = set(skip)
+    return {k: out[k] for k in sorted(out) if k not in skipped}
+
+
+def _rebuildable(p: F.CodeIndex, m: F.Module, node: ast.expr) -> bool:
+    """Whether ``node`` is a literal or an empty builtin container the generated code evaluates again per instance."""
+    if isinstance(node, ast.Call):
+        return (
+            isinstance(node.func, ast.Name) and node.func.id in _EMPTY_CONTAINERS and not node.args
+            and not node.keywords and p.resolve(m, node.func) is None
+        )  # fmt: skip
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
 def blank_default(f: F.ModelField) -> tuple[str, Any] | None:
     """What Django gives field ``f`` of a new instance without a ``default=`` (``Field.get_default``): None when it
     is nullable or of a class that allows no empty string, "" for a string field, None for a relation's id; None
@@ -479,6 +526,7 @@ class BehaviourPart(PlannerState):
         flags: dict[tuple[str, str], list[str]] = {}
         fields = {f.name for f in mf.fields} | {f.attname for f in mf.fields}
         field_calls: dict[str, tuple[F.Module, ast.Call]] = {}
+        inits: list[tuple[F.Module, ast.FunctionDef | ast.AsyncFunctionDef]] = []
         for owner, node in self._class_chain(m, cls, mixins, metaclasses, not_copied):
             for stmt in node.body:
                 if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
@@ -487,6 +535,8 @@ class BehaviourPart(PlannerState):
                     elif base_meta is None:
                         base_meta = stmt
                     continue
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__init__":
+                    inits.append((owner, stmt))  # not copied (it runs in the service); what it sets is read below
                 flag = _flag(stmt)
                 if flag is not None:  # ``mark_sent.alters_data = True``: kept with its member (node is one class)
                     flags.setdefault((owner.name, flag[0]), []).append(_segment(owner.source, stmt))
@@ -551,6 +601,7 @@ class BehaviourPart(PlannerState):
             meta=meta,
             defaults=self.field_defaults(mf, field_calls),
             choices=self.field_choices(mf, field_calls),
+            init_state=init_state(self.p, inits, fields | set(members) | set(not_copied)),
         )
 
     def field_choices(self, mf: F.ModelFacts, calls: dict[str, tuple[F.Module, ast.Call]]) -> dict[str, str]:

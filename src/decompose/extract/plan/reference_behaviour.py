@@ -380,7 +380,7 @@ class _ServiceSide(BehaviourPart):
                 reads[label] = tuple(sorted(read & fields))
             self._queried |= {accessors[label][a] for a in read & set(accessors.get(label, {}))}
             not_copied = tuple(n for n in b.not_copied if n.name in self._wanted)
-            out.append(ModelBehaviour(label, members=b.members, not_copied=not_copied))
+            out.append(ModelBehaviour(label, members=b.members, not_copied=not_copied, init_state=b.init_state))
             for n in not_copied:
                 self.manual.append(
                     ManualStep(

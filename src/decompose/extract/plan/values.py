@@ -778,6 +778,9 @@ class ModelBehaviour:
     #: field name → the source of its ``choices=`` (``MailTemplateRoles.choices``, a literal list) over names of the
     #: generated module (plan/behaviour.py: ``field_choices``): the stand-in's ``get_<field>_display()``
     choices: dict[str, str] = field(default_factory=dict)
+    #: attribute → the source of what the model's ``__init__`` sets it to on each new instance, rebuilt per instance
+    #: by the generated code (``{"speaker_cache": "{}"}``; plan/behaviour.py: ``init_state``)
+    init_state: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -794,6 +797,7 @@ class ModelBehaviour:
             "forward": {k: self.forward[k] for k in sorted(self.forward)},
             **({"defaults": {k: list(self.defaults[k]) for k in sorted(self.defaults)}} if self.defaults else {}),
             **({"choices": {k: self.choices[k] for k in sorted(self.choices)}} if self.choices else {}),
+            **({"init_state": {k: self.init_state[k] for k in sorted(self.init_state)}} if self.init_state else {}),
         }
 
     @classmethod
@@ -812,6 +816,7 @@ class ModelBehaviour:
             forward=dict(d.get("forward", {})),
             defaults={k: (v[0], v[1]) for k, v in d.get("defaults", {}).items()},
             choices=dict(d.get("choices", {})),
+            init_state=dict(d.get("init_state", {})),
         )
 
 

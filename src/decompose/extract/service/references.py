@@ -32,6 +32,9 @@ def reference_classes_text(plan: ExtractionPlan) -> str:
             f'"""{b.label} of the monolith: a reference, with the members of its class the moved code uses."""',
             f"label = {b.label!r}",
         ]
+        if b.init_state:  # what the model's __init__ sets on each new instance, rebuilt for each reference
+            state = ", ".join(f"{k!r}: {v}" for k, v in sorted(b.init_state.items()))
+            body.append(f"_decompose_init_state = staticmethod(lambda: {{{state}}})")
         body += [c.text.rstrip("\n") for c in b.members]
         body += [f"{n.name} = NotCopied({b.label!r}, {n.name!r}, {n.reason!r})" for n in b.not_copied]
         text = "\n\n".join(textwrap.indent(t + "\n", "    ").rstrip("\n") for t in body)
