@@ -549,7 +549,22 @@ class RemoteRefMembers(RemoteRef):
     reference's fields and the monolith's remote ORM. Its instances have a ``__dict__`` (what a cached property
     stores into). A copied member that raises AttributeError (a field nobody sent) surfaces that error: Python
     would otherwise ask ``__getattr__``, whose answer is that the name is no field (the error is kept aside, the
-    member never runs twice)."""
+    member never runs twice). What the model's ``__init__`` sets on each new instance (``self.speaker_cache = {}``,
+    the plan's ``_decompose_init_state``) is set on each reference, in its ``__dict__`` (never sent as a field)."""
+
+    #: attribute → a fresh value, as the model's ``__init__`` sets it (filled in per class from the plan)
+    _decompose_init_state: Any = staticmethod(dict)
+
+    def __init__(self, pk: object, data: dict[str, Any] | None = None) -> None:
+        super().__init__(pk, data)
+        for name, value in type(self)._decompose_init_state().items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in object.__getattribute__(self, "__dict__"):  # the instance's own state, not a field
+            object.__setattr__(self, name, value)
+        else:
+            RemoteRef.__setattr__(self, name, value)
 
     def __getattribute__(self, name: str) -> Any:
         try:

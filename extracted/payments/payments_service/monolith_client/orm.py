@@ -1719,6 +1719,9 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
     _defaults: dict[str, tuple[str, Any]] = {}
     #: field name → its ``choices`` (the plan's, evaluated in the generated module): ``_meta``'s field has them
     _choices: dict[str, Any] = {}
+    #: attribute → a fresh value, as the model's ``__init__`` sets it on each new instance (the plan's): set on each
+    #: stand-in, new or read from the service
+    _init_state: Callable[[], Mapping[str, Any]] = staticmethod(dict)
     objects = _Manager()
     _default_manager = objects
     _base_manager = objects
@@ -1732,6 +1735,8 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
         object.__setattr__(self, "_adding", True)
         object.__setattr__(self, "_set", set())
         object.__setattr__(self, "_related", {})
+        for name, value in self._init_state().items():
+            object.__setattr__(self, name, value)
         # the fields' defaults, as Django's Model.__init__ gives them (not sent on create: the service's model applies
         # its own); then what the caller gave
         data = object.__getattribute__(self, "_data")
@@ -1756,6 +1761,8 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
         object.__setattr__(obj, "_adding", False)
         object.__setattr__(obj, "_set", set())
         object.__setattr__(obj, "_related", {})
+        for name, value in cls._init_state().items():
+            object.__setattr__(obj, name, value)
         obj._load(row, types)
         return obj
 
@@ -2063,7 +2070,8 @@ def _setup(cls: type[RemoteInstance], service: str, label: str, types: Mapping[s
            forward: Mapping[str, str] | None = None, missing: Mapping[str, str] | None = None,
            queryset_missing: Mapping[str, str] | None = None,
            defaults: Mapping[str, tuple[str, Any]] | None = None,
-           choices: Mapping[str, Any] | None = None) -> None:  # fmt: skip
+           choices: Mapping[str, Any] | None = None,
+           init_state: Callable[[], Mapping[str, Any]] | None = None) -> None:  # fmt: skip
     """Make ``cls`` the stand-in of ``label``: its fields' types, relations to staying models, exceptions, ``_meta``
     (with the Meta options of the plan), queryset class, the relations between moved models (``reverse``: accessor →
     (model, field); ``forward``: field → model) and the members the plan could not copy (``missing``: name → why)."""
@@ -2077,6 +2085,8 @@ def _setup(cls: type[RemoteInstance], service: str, label: str, types: Mapping[s
     cls._forward_relations = dict(forward or {})
     cls._defaults = {k: v for k, v in (defaults or {}).items() if k in types}
     cls._choices = {k: v for k, v in (choices or {}).items() if k in types}
+    if init_state is not None:
+        cls._init_state = staticmethod(init_state)
     module = cls.__module__
     cls.DoesNotExist = type("DoesNotExist", (_NotFound,), {"__module__": module, "__qualname__": f"{name}.DoesNotExist"})
     cls.MultipleObjectsReturned = type("MultipleObjectsReturned", (_Multiple,),
