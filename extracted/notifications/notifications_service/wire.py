@@ -210,16 +210,23 @@ def _text(value: str) -> dict[str, Any] | None:
     return {TAG: "text", "class": f"{cls.__module__}:{cls.__qualname__}", "value": str.__str__(value), "state": state}
 
 
+def _loaded(dotted: str) -> Any:
+    """The class ``module:Qual.Name`` when this process has loaded its module (nothing is imported for what
+    arrives), else None."""
+    module, _, qualname = dotted.partition(":")
+    cls: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        cls = getattr(cls, part, None)
+    return cls
+
+
 def _rebuild_text(value: Mapping[str, Any]) -> str:
     """A tagged ``str`` subclass: an instance of its class when this process has loaded its module (nothing is
     imported for what arrives), built as ``str`` builds it with its state set; else its text."""
     dotted, text, state = value.get("class"), value.get("value"), value.get("state")
     if not isinstance(dotted, str) or ":" not in dotted or not isinstance(text, str) or not isinstance(state, dict):
         raise WireError("a tagged text has a class 'module:Name', a str value and a dict state")
-    module, _, qualname = dotted.partition(":")
-    cls: Any = sys.modules.get(module)
-    for part in qualname.split("."):
-        cls = getattr(cls, part, None)
+    cls = _loaded(dotted)
     if not isinstance(cls, type) or not issubclass(cls, str):
         return text
     obj = str.__new__(cls, text)
@@ -285,10 +292,7 @@ def _rebuild_object(value: Mapping[str, Any]) -> Any:
     dotted, state, text = value.get("class"), value.get("state"), value.get("text")
     if not isinstance(dotted, str) or ":" not in dotted or not isinstance(state, dict) or not isinstance(text, str):
         raise WireError("a tagged object has a class 'module:Name', a dict state and a text")
-    module, _, qualname = dotted.partition(":")
-    cls: Any = sys.modules.get(module)
-    for part in qualname.split("."):
-        cls = getattr(cls, part, None)
+    cls = _loaded(dotted)
     if not isinstance(cls, type) or not _plain_class(cls):
         return Unloaded(text, dotted)
     obj = cls.__new__(cls)
