@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from decompose.extract.plan import index as F
-from decompose.extract.plan.state import PlannerState
+from decompose.extract.plan.kept_calls import KeptCall, KeptCallsPart
 from decompose.extract.plan.values import (
     CopiedCode,
     InterfaceFunction,
@@ -419,7 +419,7 @@ def _rebind(b: _Binding, name: str, alias: str) -> str:
     return f"{b.text} as {alias}"
 
 
-class BehaviourPart(PlannerState):
+class BehaviourPart(KeptCallsPart):
     """The moved models' stand-in classes with the behaviour the monolith can run (see the module docstring)."""
 
     if TYPE_CHECKING:
@@ -429,11 +429,25 @@ class BehaviourPart(PlannerState):
     def remote_classes(self, functions: tuple[InterfaceFunction, ...], kept: Iterable[str] = ()) -> RemoteClasses:
         """The stand-ins with their behaviour, and copies of the moved names ``kept`` (dotted, where defined:
         what staying code imports that is code, not an endpoint: decorators, forms, constants) when every name
-        they use resolves like a member's (see :meth:`_kept`)."""
+        they use resolves like a member's (see :meth:`_kept`), and of the interface ``functions`` whose result has
+        no wire form (:mod:`decompose.extract.plan.kept_calls`): those the monolith keeps are in ``kept_reasons``
+        (the planner drops them from the interface); one that cannot be kept stays an interface function."""
+        calls = self.kept_calls(f.qualname for f in functions if f.task is None)
+        mark = len(self.manual)
+        found = self._remote_classes(functions, [*kept, *calls], calls)
+        if any(q not in found.kept_names for q in calls):  # not kept: an endpoint again, as before
+            calls = {q: c for q, c in calls.items() if q in found.kept_names}
+            del self.manual[mark:]
+            found = self._remote_classes(functions, [*kept, *calls], calls)
+        return found
+
+    def _remote_classes(
+        self, functions: tuple[InterfaceFunction, ...], kept: Iterable[str], calls: dict[str, KeptCall]
+    ) -> RemoteClasses:
         self._rc_late = False
         self._rc_kept_code: list[CopiedCode] = []
         self._rc_kept_imports: set[str] = set()
-        self._rc_functions = {f.qualname: f.name for f in functions if f.task is None}
+        self._rc_functions = {f.qualname: f.name for f in functions if f.task is None and f.qualname not in calls}
         self._rc_globals: dict[str, str] = {}  # module-level name of the generated module → what binds it
         self._rc_imports: set[str] = set()
         self._rc_helpers: dict[tuple[str, str], str | None] = {}  # (module, name) → None (copied) or why not
@@ -467,7 +481,7 @@ class BehaviourPart(PlannerState):
                         "what it computes, or make it use only the model's fields, relations and staying code",
                     )
                 )
-        kept_names = self._kept(kept)
+        kept_names = self._kept(kept, calls)
         return RemoteClasses(
             tuple(sorted(self._rc_imports)),
             tuple(self._rc_helper_code),
@@ -475,12 +489,15 @@ class BehaviourPart(PlannerState):
             tuple(self._rc_kept_code),
             kept_names,
             tuple(sorted(self._rc_kept_imports)),
+            {q: c.reason for q, c in sorted(calls.items()) if q in kept_names},
         )
 
-    def _kept(self, kept: Iterable[str]) -> dict[str, str]:
+    def _kept(self, kept: Iterable[str], calls: dict[str, KeptCall]) -> dict[str, str]:
         """Copy each moved name of ``kept`` into the generated module the way a member's helper is copied, after
         the stand-ins (a ModelForm's ``Meta.model`` is one when its class is made): dotted → its name there. A
-        name that cannot be copied stays the client's refusing stand-in, its reason a manual step."""
+        name that cannot be copied stays the client's refusing stand-in, its reason a manual step. A kept call
+        (``calls``) of a module the monolith can import is imported from it, not copied: one definition of the
+        classes it instantiates, the same objects its module's receivers make."""
         self._rc_late = True
         out: dict[str, str] = {}
         try:
@@ -489,6 +506,12 @@ class BehaviourPart(PlannerState):
                 m = self.p.modules.get(mod)
                 node = m.defs.get(name) if m is not None else None
                 if m is None or node is None:
+                    continue
+                text = import_text(name, dotted)
+                if dotted in calls and self._importable(mod) and self._rc_globals.get(name, text) == text:
+                    self._rc_globals[name] = text
+                    self._rc_kept_imports.add(text)
+                    out[dotted] = name
                     continue
                 try:
                     self._helper(m, name)
