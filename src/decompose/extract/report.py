@@ -268,6 +268,11 @@ def plan_markdown(plan: ExtractionPlan) -> str:
         out.append(f"- lookups: {', '.join(f'`{x}`' for x in m.lookups) or '(none)'}")
         for ev in m.call_sites:
             out.append(f"- used at `{ev.path}:{ev.line}`")
+        for ev in m.copied_writes:
+            out.append(
+                f"- written at `{ev.path}:{ev.line}`, staying code the service copies: the monolith's command endpoint"
+                " writes its own row, once per Idempotency-Key, as for the moved code's writes"
+            )
         out.append("")
     out += ["## The API", "", "| method | path | kind | target |", "|---|---|---|---|"]
     for e in endpoints(plan):

@@ -17,6 +17,7 @@ from pathlib import Path
 from decompose.errors import InputError
 from decompose.extract.plan import index as F
 from decompose.extract.plan.behaviour import BehaviourPart
+from decompose.extract.plan.copied_writes import copied_writes
 from decompose.extract.plan.data import DataPart
 from decompose.extract.plan.kernel import KernelPart
 from decompose.extract.plan.lookup_paths import lookup_paths, path_models, relations
@@ -148,6 +149,25 @@ class _Planner(
         found = self.used_models({x: [] for x in held}, {x: set() for x in held}, {x: set() for x in held})
         found = tuple(replace(m, read_only=True) for m in found)
         return tuple(sorted((*served, *found), key=lambda m: m.label))
+
+    def written_by_copies(
+        self, served: tuple[InterfaceModel, ...], writes: Mapping[str, tuple[Evidence, ...]]
+    ) -> tuple[InterfaceModel, ...]:
+        """``served`` with the staying models the code the service copies writes (``writes``: label → sites, see
+        :mod:`decompose.extract.plan.copied_writes`) served for writes, those sites kept as the reason; a written
+        model not served yet is added; sorted by label."""
+        if not writes:
+            return served
+        out = [
+            replace(m, writes=True, read_only=False, copied_writes=writes[m.label]) if m.label in writes else m
+            for m in served
+        ]
+        extra = sorted(label for label in writes if label not in {m.label for m in served})
+        if extra:
+            found = self.used_models({x: list(writes[x]) for x in extra}, {x: set() for x in extra},
+                                     {x: set() for x in extra}, set(extra))  # fmt: skip
+            out += [replace(m, copied_writes=writes[m.label]) for m in found]
+        return tuple(sorted(out, key=lambda m: m.label))
 
     def path_served(
         self, served: tuple[InterfaceModel, ...], reference_classes: ReferenceClasses
@@ -382,6 +402,7 @@ class _Planner(
         # fields nobody sent with it from the monolith, once
         monolith_models = self.held_models(rewrites, fk_cuts, monolith_models, found.reached)
         monolith_models = self.path_served(monolith_models, reference_classes)
+        monolith_models = self.written_by_copies(monolith_models, copied_writes(self, rewrites, reference_classes))
         dependencies = self.reclassified(dependencies)
         web = self.web_face(moved_files)
         self.manual.extend(plan_omissions(self, web, fk_cuts, moved_files))
@@ -392,9 +413,6 @@ class _Planner(
         # the moved names staying code uses that are code (decorators, classes, constants): kept as copies
         kept = sorted({*decorator_sites, *(q for q in other_sites if q not in p.models and q not in p.signals)})
         remote_classes = self.remote_classes(interface_functions, kept)
-        # a function whose result has no wire form is run by the monolith (plan/kept_calls.py): no endpoint
-        interface_functions = tuple(f for f in interface_functions if f.qualname not in remote_classes.kept_reasons)
-        startup = tuple(sorted({*startup, *self.kept_receivers(remote_classes.kept_reasons)}))
         for qual, step in sorted(contract_steps.items()):
             if qual not in remote_classes.kept_names:
                 self.manual.append(step)

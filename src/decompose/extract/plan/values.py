@@ -178,6 +178,9 @@ class InterfaceModel:
     #: served read-only (a staying model the service holds references of, which its moved code neither queries nor
     #: writes): its references load their fields through the query endpoint; the command endpoint refuses it
     read_only: bool = False
+    #: where the staying code the service copies (vendored modules, slices, members copied into reference classes)
+    #: writes it: why the command endpoint serves it (plan/copied_writes.py: the monolith writes its own rows, once)
+    copied_writes: tuple[Evidence, ...] = ()
 
     @property
     def app_label(self) -> str:
@@ -199,6 +202,7 @@ class InterfaceModel:
             "call_sites": _ev_list(self.call_sites),
             **({"writes": True} if self.writes else {}),
             **({"read_only": True} if self.read_only else {}),
+            **({"copied_writes": _ev_list(self.copied_writes)} if self.copied_writes else {}),
         }
 
     @classmethod
@@ -214,6 +218,7 @@ class InterfaceModel:
             field_types=dict(d.get("field_types", {})),
             writes=bool(d.get("writes", False)),
             read_only=bool(d.get("read_only", False)),
+            copied_writes=_ev_tuple(d.get("copied_writes")),
         )
 
 
@@ -837,9 +842,6 @@ class RemoteClasses:
     kept_names: dict[str, str] = field(default_factory=dict)
     #: the imports the kept copies need when their module is imported
     kept_imports: tuple[str, ...] = ()
-    #: dotted → why, for each kept moved function staying code calls that is no endpoint because its result has no
-    #: wire form (plan/kept_calls.py): the monolith runs it
-    kept_reasons: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -851,8 +853,6 @@ class RemoteClasses:
             out["kept"] = [k.to_dict() for k in self.kept]
             out["kept_names"] = dict(sorted(self.kept_names.items()))
             out["kept_imports"] = list(self.kept_imports)
-        if self.kept_reasons:
-            out["kept_reasons"] = dict(sorted(self.kept_reasons.items()))
         return out
 
     @classmethod
@@ -864,7 +864,6 @@ class RemoteClasses:
             kept=tuple(CopiedCode.from_dict(x) for x in d.get("kept", ())),
             kept_names=dict(d.get("kept_names", {})),
             kept_imports=tuple(d.get("kept_imports", ())),
-            kept_reasons=dict(d.get("kept_reasons", {})),
         )
 
 
