@@ -413,6 +413,9 @@ class _Planner(
         # the moved names staying code uses that are code (decorators, classes, constants): kept as copies
         kept = sorted({*decorator_sites, *(q for q in other_sites if q not in p.models and q not in p.signals)})
         remote_classes = self.remote_classes(interface_functions, kept)
+        # a function whose result has no wire form is run by the monolith (plan/kept_calls.py): no endpoint
+        interface_functions = tuple(f for f in interface_functions if f.qualname not in remote_classes.kept_reasons)
+        startup = tuple(sorted({*startup, *self.kept_receivers(remote_classes.kept_reasons)}))
         for qual, step in sorted(contract_steps.items()):
             if qual not in remote_classes.kept_names:
                 self.manual.append(step)

@@ -842,6 +842,9 @@ class RemoteClasses:
     kept_names: dict[str, str] = field(default_factory=dict)
     #: the imports the kept copies need when their module is imported
     kept_imports: tuple[str, ...] = ()
+    #: dotted → why, for each kept moved function staying code calls that is no endpoint because its result has no
+    #: wire form (plan/kept_calls.py): the monolith runs it
+    kept_reasons: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -853,6 +856,8 @@ class RemoteClasses:
             out["kept"] = [k.to_dict() for k in self.kept]
             out["kept_names"] = dict(sorted(self.kept_names.items()))
             out["kept_imports"] = list(self.kept_imports)
+        if self.kept_reasons:
+            out["kept_reasons"] = dict(sorted(self.kept_reasons.items()))
         return out
 
     @classmethod
@@ -864,6 +869,7 @@ class RemoteClasses:
             kept=tuple(CopiedCode.from_dict(x) for x in d.get("kept", ())),
             kept_names=dict(d.get("kept_names", {})),
             kept_imports=tuple(d.get("kept_imports", ())),
+            kept_reasons=dict(d.get("kept_reasons", {})),
         )
 
 
