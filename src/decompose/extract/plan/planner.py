@@ -19,6 +19,8 @@ from decompose.extract.plan import index as F
 from decompose.extract.plan.behaviour import BehaviourPart
 from decompose.extract.plan.copied_writes import copied_writes
 from decompose.extract.plan.data import DataPart
+from decompose.extract.plan.django_models import DJANGO_MODELS, DJANGO_NAMES
+from decompose.extract.plan.django_models import reached as django_reached
 from decompose.extract.plan.kernel import KernelPart
 from decompose.extract.plan.lookup_paths import lookup_paths, path_models, relations
 from decompose.extract.plan.omissions import plan_omissions
@@ -101,6 +103,22 @@ class _Planner(
         out = []
         for label in sorted(sites):
             mf = self.p.model_by_label(label)
+            if mf is None and label in DJANGO_MODELS:  # Django's own (contenttypes, auth): its schema is known
+                dm = DJANGO_MODELS[label]
+                out.append(
+                    InterfaceModel(
+                        label=label,
+                        module=dm.module,
+                        table=dm.table,
+                        fields_read=tuple(sorted(x for x in fields[label] if x in dm.field_types)),
+                        lookups=tuple(sorted(lookups[label])),
+                        call_sites=tuple(sorted(set(sites[label]))),
+                        fields=dm.fields,
+                        field_types=dict(dm.field_types),
+                        writes=label in writes,
+                    )
+                )
+                continue
             assert mf is not None
             attnames = [fl.attname for fl in mf.concrete_fields]
             names = {fl.name: fl.attname for fl in mf.concrete_fields}
@@ -137,10 +155,16 @@ class _Planner(
         labels = set(rewrites.remote_models) | set(reached)
         labels |= {c.target for c in fk_cuts if c.direction == "from_moved"}
         labels |= {cb.returns_model for cb in rewrites.callbacks if cb.returns_model}
+        # Django's own models held (a content type, the user model) and those their relations reach are the
+        # monolith's too: a content type id or a user id crossing the boundary names the monolith's row
+        labels |= set(django_reached(x for x in labels if self.p.model_by_label(x) is None))
         known = {m.label for m in served}
         held = []
         for label in sorted(labels - known):
             mf = self.p.model_by_label(label)
+            if mf is None and label in DJANGO_MODELS:
+                held.append(label)
+                continue
             if mf is None or mf.abstract or self._label_moved(label):
                 continue
             held.append(label)
@@ -149,6 +173,53 @@ class _Planner(
         found = self.used_models({x: [] for x in held}, {x: set() for x in held}, {x: set() for x in held})
         found = tuple(replace(m, read_only=True) for m in found)
         return tuple(sorted((*served, *found), key=lambda m: m.label))
+
+    def django_uses(self, rewrites: ServiceRewrites) -> dict[str, str]:
+        """Django's names of its own models the code the service runs imports (the moved modules and the staying
+        ones copied into it; tests and migrations aside): dotted name → model label. ``get_user_model`` names the
+        ``AUTH_USER_MODEL`` when an app that stays defines it (a moved one: the service has the model itself)."""
+        names = {n: label for label, dotted in DJANGO_NAMES.items() for n in dotted}
+        user = self.p.auth_user_model
+        if not self._label_moved(user):
+            names["django.contrib.auth.get_user_model"] = user
+            if user != "auth.User":
+                names.pop("django.contrib.auth.models.User")  # not the user model: a table nobody uses
+        modules = sorted({*self.moved, *rewrites.vendored, *rewrites.slices})
+        found: dict[str, str] = {}
+        for name in modules:
+            m = self.p.modules.get(name)
+            if m is None or m.test or m.migration:
+                continue
+            for n in ast.walk(m.tree):
+                if isinstance(n, ast.ImportFrom) and n.module and not n.level:
+                    for alias in n.names:
+                        dotted = f"{n.module}.{alias.name}"
+                        if dotted in names:
+                            found[dotted] = names[dotted]
+        return dict(sorted(found.items()))
+
+    def django_rewrites(
+        self, rewrites: ServiceRewrites, uses: Mapping[str, str], served: tuple[InterfaceModel, ...]
+    ) -> ServiceRewrites:
+        """``rewrites`` with Django's names of the models the monolith serves (``uses``) imported from the service's
+        ``monolith`` module: ``ContentType``, ``User`` there are the references of the monolith's models (the
+        service's own contenttypes and auth apps keep their tables for its admin, sessions and permissions, whose
+        ids mean nothing to the monolith), ``get_user_model()`` there answers the user model's."""
+        labels = {m.label for m in served}
+        uses = {d: label for d, label in uses.items() if label in labels}
+        if not uses:
+            return rewrites
+        monolith_mod = f"{service_package(self.service)}.monolith"
+        retarget = {**rewrites.retarget, **dict.fromkeys(uses, monolith_mod)}
+        remote_models = dict(rewrites.remote_models)
+        for dotted, label in uses.items():
+            if not dotted.endswith(".get_user_model"):
+                remote_models.setdefault(label, dotted.rsplit(".", 1)[1])
+            else:  # the user model's reference, which get_user_model() answers
+                remote_models.setdefault(label, label.split(".", 1)[1])
+        return replace(
+            rewrites, retarget=dict(sorted(retarget.items())), remote_models=dict(sorted(remote_models.items()))
+        )
 
     def written_by_copies(
         self, served: tuple[InterfaceModel, ...], writes: Mapping[str, tuple[Evidence, ...]]
@@ -400,9 +471,11 @@ class _Planner(
         # the staying models the service holds references of (cut foreign keys' targets, interface parameters,
         # references the moved code names, call backs' results) are served to it read-only: a reference loads the
         # fields nobody sent with it from the monolith, once
-        monolith_models = self.held_models(rewrites, fk_cuts, monolith_models, found.reached)
+        django_uses = self.django_uses(rewrites)
+        monolith_models = self.held_models(rewrites, fk_cuts, monolith_models, (*found.reached, *django_uses.values()))
         monolith_models = self.path_served(monolith_models, reference_classes)
         monolith_models = self.written_by_copies(monolith_models, copied_writes(self, rewrites, reference_classes))
+        rewrites = self.django_rewrites(rewrites, django_uses, monolith_models)
         dependencies = self.reclassified(dependencies)
         web = self.web_face(moved_files)
         self.manual.extend(plan_omissions(self, web, fk_cuts, moved_files))

@@ -45,6 +45,7 @@ from decompose.extract.codemods.stand_in_classes import StandInClasses
 from decompose.extract.monolith_requirements import CLIENT_VERSIONS
 from decompose.extract.plan import ExtractionPlan
 from decompose.extract.plan import index as F
+from decompose.extract.plan.django_models import DJANGO_MODELS
 from decompose.extract.plan.vendor import definitions_used
 from decompose.extract.service import celery_settings, cut_relations
 from decompose.extract.service import web as web_face
@@ -868,11 +869,14 @@ def served_many(ctx: _Context, served: _Served) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for label in served:
         mf = ctx.p.model_by_label(label)
-        many = {
-            fl.name: fl.target
-            for fl in (mf.fields if mf is not None else ())
-            if "ManyToMany" in fl.type and fl.target in served
-        }
+        targets = (
+            {fl.name: fl.target for fl in mf.fields if "ManyToMany" in fl.type}
+            if mf is not None
+            else dict(DJANGO_MODELS[label].many)
+            if label in DJANGO_MODELS
+            else {}
+        )
+        many = {name: target for name, target in targets.items() if target in served}
         if many:
             out[label] = dict(sorted(many.items()))
     return out
@@ -947,11 +951,27 @@ def monolith_module(ctx: _Context) -> str:
             mf = ctx.p.model_by_label(label)
             if mf is not None:
                 known[label] = sorted({n for f in mf.fields for n in (f.name, f.attname)} | {"id", "pk"})
+            elif label in DJANGO_MODELS:  # Django's own: its columns, foreign keys and many-to-many relations
+                dm = DJANGO_MODELS[label]
+                known[label] = sorted({*dm.fields, *dm.foreign_keys, *dm.many, "pk", "password"})
         if known:
             parts.append("# Their fields: another name read on a reference is the monolith's model's behaviour.")
             parts.append("FIELDS.update({")
             parts += [f"    {k!r}: frozenset({tuple(v)!r})," for k, v in known.items()]
             parts.append("})")
+    if ctx.retarget.get("django.contrib.auth.get_user_model") == f"{ctx.pkg}.monolith":
+        user = ctx.p.auth_user_model
+        parts += [
+            "",
+            "",
+            "def get_user_model() -> type[RemoteRef]:",
+            f'    """The monolith\'s user model, {user} (the user table stays where users log in): the moved',
+            "    code's ``get_user_model()`` reads its users through the monolith (read-only); ``request.user`` is the",
+            '    user of the identity assertion."""',
+            f"    return _ref_class({user!r})",
+            "",
+            "",
+        ]
     reverse: dict[str, dict[str, tuple[str, str]]] = {}
     for c in ctx.plan.fk_cuts:  # the accessors the moved models' foreign keys give the monolith's models
         if c.direction == "from_moved" and c.field_type == "ForeignKey" and c.reverse_name:
