@@ -11,8 +11,10 @@ SafeString, Decimal, datetime, date, time, timedelta and UUID are ``{TAG: <kind>
 ``{TAG: "queryset", "label", "items"}`` (a queryset again where its rows live, and where a remote ORM stands in for
 them: :meth:`Side.rows`); a plain value object of a
 class both sides have is ``{TAG: "object", "class", "state", "text"}``, and a ``str`` subclass of one (urlman's
-UrlString) ``{TAG: "text", "class", "value", "state"}``; a dict that has the tag's key itself
-is ``{TAG: "dict", "value"}``. Anything else is plain JSON. :func:`decode` raises :class:`WireError` (a
+UrlString) ``{TAG: "text", "class", "value", "state"}``; an object bound to a model instance through a class
+attribute of its model (urlman's ``Urls``, what ``profile.urls`` gives: a UrlString's ``parent``) is ``{TAG: "bound",
+"model", "name"}``, the instance and the attribute, rebuilt as ``getattr(instance, name)`` of the receiving side
+(:func:`_bound`); a dict that has the tag's key itself is ``{TAG: "dict", "value"}``. Anything else is plain JSON. :func:`decode` raises :class:`WireError` (a
 ``ValueError``) for a value that is not this protocol.
 """
 
@@ -157,6 +159,8 @@ def encode(value: Any, depth: int = 1, *, strict: bool = False, objects: bool = 
     if hasattr(value, "__dataclass_fields__"):
         return {k: encode(getattr(value, k), depth, strict=strict, objects=objects) for k in value.__dataclass_fields__}
     tagged = _object(value, depth) if objects else None
+    if tagged is None:
+        tagged = _bound(value)
     if tagged is not None:
         return tagged
     if strict:
@@ -210,6 +214,111 @@ def _text(value: str) -> dict[str, Any] | None:
     return {TAG: "text", "class": f"{cls.__module__}:{cls.__qualname__}", "value": str.__str__(value), "state": state}
 
 
+def _public(name: object) -> bool:
+    """A name a tagged value may ask of a model class: an identifier, neither private nor dunder."""
+    return isinstance(name, str) and name.isidentifier() and not name.startswith("_")
+
+
+def _binding(model: type, name: str) -> type | None:
+    """The class of the objects class attribute ``name`` of ``model`` binds to an instance, or None: a descriptor of
+    the model's class chain (urlman's ``urls``, a class whose metaclass has ``__get__``) whose class-level value is an
+    instance of a plain class (not a class, not a descriptor itself: a property, a method or a field gives none).
+    Only what such a descriptor makes is rebuilt from a name on the wire; nothing else of the model runs for it."""
+    if not _public(name) or not isinstance(model, type):
+        return None
+    static = next((vars(k)[name] for k in model.__mro__ if k is not object and name in vars(k)), None)
+    if static is None or not any("__get__" in vars(k) for k in type(static).__mro__):
+        return None
+    try:
+        unbound = getattr(model, name)
+    except Exception:  # noqa: BLE001 (a descriptor that answers only on instances)
+        return None
+    kind = type(unbound)
+    if isinstance(unbound, type) or kind.__module__ == "builtins" or any("__get__" in vars(k) for k in kind.__mro__):
+        return None
+    return kind
+
+
+#: (a model class, an object's class) → the names of the model's class attributes that bind such objects
+_BINDINGS: dict[tuple[type, type], tuple[str, ...]] = {}
+
+
+def _bindings(model: type, cls: type) -> tuple[str, ...]:
+    key = (model, cls)
+    if key not in _BINDINGS:
+        _BINDINGS[key] = tuple(n for n in sorted(dir(model)) if _binding(model, n) is cls)
+    return _BINDINGS[key]
+
+
+def _holder(value: Any) -> dict[str, Any] | None:
+    """A model instance's tagged reference (a row, a stand-in, a reference), or None for anything else."""
+    if value is None or isinstance(value, (str, int, float, type, Mapping, list, tuple, set, frozenset)):
+        return None
+    tagged = _DEFAULT.foreign(value, 0, False)
+    if tagged is None and _model_instance(value):
+        tagged = encode(value, 0, strict=True, objects=False)
+    return tagged if isinstance(tagged, dict) and tagged.get(TAG) == "model" else None
+
+
+def _bound(value: Any) -> dict[str, Any] | None:
+    """An object bound to a model instance it holds through a class attribute of that instance's model (urlman's
+    ``Urls``: ``profile.urls``, a UrlString's ``parent``, which ``full()`` reads for the scheme and host):
+    ``getattr(instance, name)`` makes it again (an object of its class with the same state), so it travels as the
+    instance's tagged reference and the name (:func:`_binding`), rebuilt by the receiving side's model class; None
+    for any other object."""
+    own = getattr(value, "__dict__", None)
+    if not isinstance(own, dict) or not own:
+        return None
+    within = _ENCODING.get()
+    if id(value) in within or len(within) >= MAX_OBJECT_NESTING:
+        return None
+    token = _ENCODING.set((*within, id(value)))
+    try:
+        for key in sorted(own, key=str):
+            holder = own[key]
+            tagged = _holder(holder)
+            if tagged is None:
+                continue
+            for name in _bindings(type(holder), type(value)):
+                again = getattr(holder, name)
+                if type(again) is type(value) and vars(again) == own:
+                    return {TAG: "bound", "model": tagged, "name": name}
+    except Exception:  # noqa: BLE001 (an instance whose attribute does not answer: no faithful form)
+        return None
+    finally:
+        _ENCODING.reset(token)
+    return None
+
+
+class Unbound(str):
+    """A bound object (:func:`_bound`) whose instance's class here has no such attribute (its model has no form on
+    this side that carries it): a text naming it, and an AttributeError naming it for anything else asked of it.
+    A value whose state holds one arrives as its text (:func:`_rebuild_text`) or as :class:`Unloaded`."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(f"{name!r}: {str.__str__(self)} arrived unbound (this side's model has no such attribute)")
+
+
+def _rebuild_bound(value: Mapping[str, Any]) -> Any:
+    """A tagged bound object: ``getattr(instance, name)`` of the instance as this side rebuilds it, when its class
+    binds such objects under that name (:func:`_binding`); else an :class:`Unbound`."""
+    model, name = value.get("model"), value.get("name")
+    if not isinstance(model, dict) or model.get(TAG) != "model" or not _public(name):
+        raise WireError("a tagged bound object has a tagged model instance and a public attribute name")
+    holder = decode(model)
+    kind = _binding(type(holder), name)
+    if kind is not None:
+        try:
+            again = getattr(holder, name)
+        except Exception:  # noqa: BLE001 (the attribute does not answer for this instance: unbound)
+            again = None
+        if type(again) is kind:
+            return again
+    return Unbound(f"{model.get('label')}.{name} of {model.get('pk')!r}")
+
+
 def _loaded(dotted: str) -> Any:
     """The class ``module:Qual.Name`` when this process has loaded its module (nothing is imported for what
     arrives), else None."""
@@ -231,8 +340,11 @@ def _rebuild_text(value: Mapping[str, Any]) -> str:
         return text
     obj = str.__new__(cls, text)
     for key, item in state.items():
+        rebuilt = decode(item)
+        if isinstance(rebuilt, Unbound):  # its state has no form here: the text, as a plain str
+            return text
         try:
-            object.__setattr__(obj, key, decode(item))
+            object.__setattr__(obj, key, rebuilt)
         except (AttributeError, TypeError):
             return text
     return obj
@@ -295,8 +407,10 @@ def _rebuild_object(value: Mapping[str, Any]) -> Any:
     cls = _loaded(dotted)
     if not isinstance(cls, type) or not _plain_class(cls):
         return Unloaded(text, dotted)
-    obj = cls.__new__(cls)
     decoded = {k: decode(v) for k, v in state.items()}
+    if any(isinstance(v, Unbound) for v in decoded.values()):
+        return Unloaded(text, dotted)
+    obj = cls.__new__(cls)
     if hasattr(obj, "__setstate__") and type(obj).__setstate__ is not getattr(object, "__setstate__", None):
         obj.__setstate__(decoded)
     else:
@@ -366,6 +480,8 @@ def decode(value: Any) -> Any:
         return _rebuild_object(value)
     if kind == "text":
         return _rebuild_text(value)
+    if kind == "bound":
+        return _rebuild_bound(value)
     if kind == "queryset":  # rows of this side: a queryset of them (its own methods kept); the other side's: stand-ins
         label, items = value.get("label"), value.get("items")
         if not isinstance(label, str) or label.count(".") != 1 or not isinstance(items, list):
