@@ -228,7 +228,8 @@ class _Objects:
         if instance is not None:
             raise AttributeError("objects is not accessible through a reference, only through its class")
         if owner.label in MONOLITH_MODELS:
-            return stand_in(owner.label).objects
+            rows = stand_in(owner.label).objects
+            return ContentTypeObjects(rows) if owner.label == "contenttypes.ContentType" else rows
         return RemoteQuery(owner)
 
 
@@ -731,6 +732,134 @@ def ref_id(value: object) -> object:
     if isinstance(value, dict):
         return value.get("id")
     return getattr(value, "pk", value)
+
+
+# -- Django's content types: the monolith's -------------------------------------------------------------------
+# A content type id that crosses the boundary (a moved model's cut content_type_id, a GenericForeignKey's, the id in
+# a page's query string) is the monolith's: its rows were copied with the moved tables, its pages link with it. The
+# moved code's ``ContentType`` is therefore the monolith's model, served read-only (the plan's monolith_models), and
+# answers Django's ContentType API over the monolith's rows; this service's own contenttypes app keeps its table
+# for its admin log and permissions, whose ids never leave it.
+
+
+def _model_for(app_label: str, model: str) -> Any:
+    """The class this service reads ``app_label.model`` (a content type's natural key) with: a moved model's own, a
+    staying model's reference class (a label the plan knows, matched as Django matches model names: without case),
+    None for a model neither side's code here knows (as ``ContentType.model_class()`` for a model not installed)."""
+    if app_label in OWN_APPS:
+        from django.apps import apps
+
+        try:
+            return apps.get_model(app_label, model)
+        except LookupError:
+            return None
+    lower = f"{app_label}.{model}".lower()
+    for label in sorted({*_REFS, *MONOLITH_MODELS}):
+        if label.lower() == lower:
+            return _ref_class(label)
+    return None
+
+
+def _natural_of(model: Any) -> tuple[str, str]:
+    """``(app_label, model_name)`` of a model class or instance, a reference class or reference."""
+    if isinstance(model, RemoteRef) or isinstance(model, type) and issubclass(model, RemoteRef):
+        app_label, _, name = model.label.partition(".")
+        return app_label, name.lower()
+    meta = model._meta
+    meta = getattr(meta.concrete_model, "_meta", meta) if getattr(meta, "proxy", False) else meta
+    return meta.app_label, meta.model_name
+
+
+class ContentTypeMembers(RemoteRefMembers):
+    """contenttypes.ContentType of the monolith: a reference (and, through :func:`stand_in`, a row read from the
+    monolith) with Django's ContentType methods, over the monolith's content types."""
+
+    label = "contenttypes.ContentType"
+
+    def model_class(self) -> Any:
+        return _model_for(self.app_label, self.model)
+
+    def get_object_for_this_type(self, using: str | None = None, **kwargs: Any) -> Any:
+        """The object of this type ``kwargs`` name: a moved model's row, or a reference of the monolith's row with
+        its fields (one query; ``DoesNotExist`` when there is none, as Django's)."""
+        cls = self.model_class()
+        if cls is None:
+            raise LookupError(f"{self.app_label}.{self.model}: no model of this service nor of the monolith it knows")
+        if not (isinstance(cls, type) and issubclass(cls, RemoteRef)):
+            manager = cls._base_manager
+            return (manager.using(using) if using else manager).get(**kwargs)
+        if cls.label not in MONOLITH_MODELS:
+            if set(kwargs) <= {"pk", "id"} and len(kwargs) == 1:
+                return ref(cls.label, next(iter(kwargs.values())))
+            raise RemoteQueryUnsupported(
+                f"{cls.label}.objects.get(**{kwargs!r}): the monolith does not serve {cls.label} to this service"
+            )
+        row = stand_in(cls.label)._base_manager.get(**kwargs)
+        found = ref(cls.label, row.pk, dict(object.__getattribute__(row, "_data")))
+        object.__setattr__(found, "_loaded", True)
+        return found
+
+    def get_all_objects_for_this_type(self, **kwargs: Any) -> Any:
+        cls = self.model_class()
+        if isinstance(cls, type) and issubclass(cls, RemoteRef):
+            return cls.objects.filter(**kwargs)
+        return cls._base_manager.filter(**kwargs)
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.app_label, self.model)
+
+    @property
+    def app_labeled_name(self) -> str:
+        return f"{self.app_label} | {self.name}"
+
+    @property
+    def name(self) -> str:
+        cls = self.model_class()
+        return str(cls._meta.verbose_name) if cls is not None else self.model
+
+    def __str__(self) -> str:
+        return self.app_labeled_name
+
+
+_REFS["contenttypes.ContentType"] = ContentTypeMembers
+
+
+class ContentTypeObjects:
+    """``ContentType.objects`` of the monolith's content types: its queryset (``get(pk=...)``, ``filter``...) with
+    the manager's ``get_for_model``, ``get_for_models``, ``get_for_id``, ``get_by_natural_key`` (each answered once
+    per process, as Django's cache; read-only: a content type the monolith lacks is ``DoesNotExist``)."""
+
+    _cache: dict[object, Any] = {}
+
+    def __init__(self, rows: Any) -> None:
+        self._rows = rows
+
+    def get_by_natural_key(self, app_label: str, model: str) -> Any:
+        key = (app_label, model)
+        if key not in self._cache:
+            found = self._rows.get(app_label=app_label, model=model)
+            self._cache[key] = self._cache[found.pk] = found
+        return self._cache[key]
+
+    def get_for_model(self, model: Any, for_concrete_model: bool = True) -> Any:
+        return self.get_by_natural_key(*_natural_of(model))
+
+    def get_for_models(self, *models: Any, for_concrete_models: bool = True) -> dict[Any, Any]:
+        return {m: self.get_for_model(m) for m in models}
+
+    def get_for_id(self, id: object) -> Any:  # noqa: A002 (Django's name)
+        if id not in self._cache:
+            found = self._rows.get(pk=id)
+            self._cache[id] = self._cache[(found.app_label, found.model)] = found
+        return self._cache[id]
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._rows, name)
 
 
 def from_dto(label: str, value: object) -> RemoteRef | None:
