@@ -33,7 +33,17 @@ PROJECT = {
         SECRET_KEY = "django-models-secret"
         DEBUG = False
         ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-        INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "core", "notes"]
+        INSTALLED_APPS = ["django.contrib.admin", "django.contrib.contenttypes", "django.contrib.auth",
+                          "django.contrib.sessions", "django.contrib.messages", "core", "notes"]
+        MIDDLEWARE = [
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+        ]
+        TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True, "OPTIONS": {
+            "context_processors": ["django.template.context_processors.request",
+                                   "django.contrib.auth.context_processors.auth",
+                                   "django.contrib.messages.context_processors.messages"]}}]
         ROOT_URLCONF = "proj.urls"
         DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("MONOLITH_DB", "x")}}
         DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
@@ -102,6 +112,16 @@ PROJECT = {
             content_object = GenericForeignKey("content_type", "object_id")
             owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
             text = models.CharField(max_length=80)
+    """,
+    "notes/admin.py": """
+        from django.contrib import admin
+
+        from notes.models import Note
+
+
+        @admin.register(Note)
+        class NoteAdmin(admin.ModelAdmin):
+            fields = ["content_type", "object_id", "owner", "text"]
     """,
     "notes/migrations/__init__.py": "",
     "notes/migrations/0001_initial.py": """
@@ -244,3 +264,26 @@ def test_a_content_type_id_and_the_users_are_the_monolith_s_in_the_service(deplo
     # the monolith's Page class with its fields; get_for_model answers the same id; the owner's email the monolith's
     assert about == "page/True/about Welcome/True/ada@example.com"
     assert readers == "ada"  # auth.User filtered through groups__name, in the monolith
+
+
+def test_the_moved_admins_add_page_takes_a_cut_foreign_key_by_its_name(deployed: dict[str, object]) -> None:
+    """django-crm's staying templates link to the moved chat admin's add page with ``?content_type=<id>&owner=<id>``;
+    in the service those foreign keys are id columns (``content_type_id``, ``owner_id``), whose form fields stayed
+    empty ("This field is required" on submit). The add page's initial data takes them by their names again."""
+    running = deployed["running"]
+    assert isinstance(running, RunningService)
+    probe = (
+        "import django; django.setup()\n"
+        "from django.contrib import admin\n"
+        "from django.test import RequestFactory\n"
+        "from notes.models import Note\n"
+        "request = RequestFactory().get('/x', {'content_type': '7', 'object_id': '4', 'owner': '3', 'text': 'hi'})\n"
+        "print(sorted(admin.site._registry[Note].get_changeform_initial_data(request).items()))\n"
+    )
+    env = {**running.env, "DJANGO_SETTINGS_MODULE": "notes_service.settings"}
+    run = subprocess.run([sys.executable, "-c", probe], cwd=running.folder, env=env, capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip().splitlines()[-1] == (
+        "[('content_type_id', '7'), ('object_id', '4'), ('owner_id', '3'), ('text', 'hi')]"
+    )
