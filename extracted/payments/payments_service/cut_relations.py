@@ -267,6 +267,42 @@ def install() -> None:
     QuerySet.select_related = cut_select_related
     QuerySet.prefetch_related = cut_prefetch_related
     Query._decompose_cuts = True
+    _install_admin_initial()
+
+
+def _install_admin_initial() -> None:
+    """The moved admin's add page takes a cut foreign key's initial value by its name in the query string, as before
+    the cut (``?content_type=7&owner=3``: the links the monolith's pages and templates build), for its id column's
+    form field (``content_type_id``); a many-to-many relation to the monolith's model by its ids, comma separated,
+    as Django's own (``?recipients=2,3``)."""
+    from django.apps import apps
+
+    if not apps.is_installed("django.contrib.admin"):
+        return
+    from django.contrib.admin import ModelAdmin
+
+    initial_data = ModelAdmin.get_changeform_initial_data
+
+    @functools.wraps(initial_data)
+    def cut_initial_data(self: Any, request: Any) -> dict[str, Any]:
+        return cut_initial(self.model, request.GET, initial_data(self, request))
+
+    ModelAdmin.get_changeform_initial_data = cut_initial_data
+
+
+def cut_initial(model: Any, given: Any, initial: dict[str, Any]) -> dict[str, Any]:
+    """``initial`` (a moved admin's add page's, from the query string ``given``) with each cut foreign key's value
+    given by its name set on its id column (``content_type`` → ``content_type_id``) unless given by that too, and a
+    cut many-to-many relation's ids split (``"2,3"`` → ``["2", "3"]``)."""
+    label = model._meta.label
+    for name in CUTS.get(label, {}):
+        if name in given and f"{name}_id" not in given:
+            initial[f"{name}_id"] = given[name]
+            initial.pop(name, None)
+    for name in MANY.get(label, {}):
+        if isinstance(initial.get(name), str):
+            initial[name] = initial[name].split(",")
+    return initial
 
 
 # -- many-to-many relations to the monolith's models ------------------------------------------------------------
