@@ -42,6 +42,7 @@ PROJECT = {
         from notes.filters import note_filters
         from notes.models import Note
         from notes.placeholders import available_placeholders, placeholders_for
+        from notes.preview import preview
         from notes.services import count_notes, make_note_placeholder
 
 
@@ -52,6 +53,10 @@ PROJECT = {
         def render(kind, value):
             found = available_placeholders(["value"])
             return {k: p.render({"value": value}) for k, p in sorted(found.items())}
+
+
+        def previewed(value):
+            return preview(placeholders_for("shout"), value)
 
 
         def filter_labels(context):
@@ -152,6 +157,16 @@ PROJECT = {
                 filters.append(NoteFilter("done", "done"))
             return filters
     """,
+    "notes/preview.py": """
+        from notes.models import Note
+
+
+        def preview(placeholders, value):
+            out = {"notes": Note.objects.count()}
+            for identifier, placeholder in sorted(placeholders.items()):
+                out[identifier] = placeholder.render({"value": value})
+            return out
+    """,
     "notes/services.py": """
         from notes.models import Note
         from notes.placeholders import Placeholder
@@ -223,6 +238,7 @@ SCRIPT = textwrap.dedent(
     case("made", lambda: views.made("First"))
     case("picker", lambda: views.picker("shout"))
     case("render", lambda: views.render("plain", "abc"))
+    case("previewed", lambda: views.previewed("abc"))
     case("filters", lambda: views.filter_labels({"all": True}))
     case("counted", views.counted)
     json.dump(results, sys.stdout)
@@ -242,19 +258,21 @@ def test_the_plan_keeps_a_function_returning_objects_and_says_why(mono: Path) ->
         "notes.placeholders.available_placeholders",
         "notes.placeholders.placeholders_for",
         "notes.filters.note_filters",
+        "notes.preview.preview",
     }
     assert set(rc.kept_reasons) == kept
     assert kept <= set(rc.kept_names)
     assert "Placeholder" in rc.kept_reasons["notes.placeholders.available_placeholders"]
     assert "connected at start-up (notes.receivers)" in rc.kept_reasons["notes.placeholders.available_placeholders"]
     assert "NoteFilter" in rc.kept_reasons["notes.filters.note_filters"]
+    assert "it takes objects of the moved code (it calls their render())" in rc.kept_reasons["notes.preview.preview"]
     # no endpoint for them; the writer and the data function stay endpoints
     names = {f.name for f in plan.interface_functions}
     assert names == {"count_notes", "make_note_placeholder"}
     # the module the monolith can import is imported, its signal's receivers connected at start-up; the other copied
     assert "from notes.placeholders import available_placeholders" in rc.kept_imports
     assert plan.remote_startup == ("notes.receivers",)
-    assert [k.name for k in rc.kept] == ["NoteFilter", "note_filters"]
+    assert [k.name for k in rc.kept] == ["NoteFilter", "note_filters", "preview"]
     assert plan.to_dict()["remote_classes"]["kept_reasons"] == dict(sorted(rc.kept_reasons.items()))
     assert build_plan(mono, "notes", ["notes"]).to_dict() == plan.to_dict()  # deterministic
 
@@ -283,6 +301,12 @@ def test_placeholders_built_by_a_signals_receivers_are_used_in_the_monolith(run:
     # before: the objects arrived as their text ('str' object has no attribute 'is_visible'), one request each
     assert _ok(run, "picker", 0) == ["length", "shout"]
     assert _ok(run, "render", 0) == {"alias": "abc", "length": 3}
+
+
+@pytest.mark.e2e
+def test_a_function_taking_those_objects_runs_in_the_monolith_too(run: dict[str, Any]) -> None:
+    # before: the placeholders went to the service as their text ('str' object has no attribute 'render')
+    assert _ok(run, "previewed", 1) == {"alias": "abc", "length": 3, "notes": 1, "shout": "ABC"}
 
 
 @pytest.mark.e2e

@@ -44,6 +44,8 @@ _EFFECTS = frozenset(
         "mail_admins", "mail_managers", "send_messages",
     }
 )  # fmt: skip
+#: builtins whose result holds their first argument's items
+_WRAPPING = frozenset({"sorted", "list", "tuple", "reversed", "enumerate", "iter", "set", "dict"})
 #: a signal's sending methods
 _SENDS = ("send", "send_robust")
 #: container methods whose result is (part of) the container: what it holds, it gives
@@ -91,16 +93,24 @@ class KeptCallsPart(PlannerState):
         out: dict[str, KeptCall] = {}
         for qual in sorted(set(quals)):
             m, fn = self._kc_function(qual)
-            if m is None or fn is None or not self._returns_objects(m, fn, set()):
+            if m is None or fn is None:
+                continue
+            returns = self._returns_objects(m, fn, set())
+            takes = None if returns else self._takes_objects(m, fn, set())
+            if not returns and takes is None:
                 continue
             effect, receivers = self._effects(m, fn)
             if effect is not None:
                 continue
-            classes = sorted(self._object_classes(m, fn))
+            if returns:
+                classes = sorted(self._object_classes(m, fn))
+                more = ", ..." if len(classes) > 3 else ""
+                what = f"it returns objects of the moved code ({', '.join(classes[:3])}{more})"
+            else:
+                what = f"it takes objects of the moved code (it calls their {takes}())"
             reason = (
-                f"it returns objects of the moved code ({', '.join(classes[:3])}{', ...' if len(classes) > 3 else ''}) "
-                "that have no wire form, and writes nothing: the monolith runs it (the moved models it reads are the "
-                "stand-ins), no endpoint"
+                f"{what} that have no wire form, and writes nothing: the monolith runs it (the moved models it reads "
+                "are the stand-ins), no endpoint"
             )
             if receivers:
                 reason += f"; the receivers of the signals it sends are connected at start-up ({', '.join(receivers)})"
@@ -225,6 +235,77 @@ class KeptCallsPart(PlannerState):
             return False
         return self._holds(m, list(m.tree.body), node.value, seen, names)
 
+    # -- what it takes -------------------------------------------------------------------
+
+    def _takes_objects(self, m: F.Module, fn: ast.FunctionDef | ast.AsyncFunctionDef, seen: set[str]) -> str | None:
+        """The method of a moved plain class ``fn`` calls on a parameter or on a value drawn from one (an item, a
+        ``for`` over it or its ``items()``/``values()``), itself or through the moved function it passes such a
+        value to (``build_preview_context(placeholders, event)`` calls ``placeholder.render_sample(event)``); None
+        when it calls none. Its argument has no wire form then, as such a result has none."""
+        key = f"{m.name}.{fn.name}"
+        if key in seen:
+            return None
+        seen.add(key)
+        nodes = list(_own_nodes(fn))
+        drawn = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)} - {"self", "cls"}
+        grew = True
+        while grew:
+            grew = False
+            for n in nodes:
+                source: ast.expr | None = None
+                targets: list[ast.expr] = []
+                if isinstance(n, ast.For | ast.AsyncFor | ast.comprehension):
+                    source, targets = n.iter, [n.target]
+                elif isinstance(n, ast.Assign):
+                    source, targets = n.value, list(n.targets)
+                elif isinstance(n, ast.AnnAssign):
+                    source, targets = n.value, [n.target]
+                if source is None or not _drawn_from(source, drawn):
+                    continue
+                for t in targets:
+                    for x in ast.walk(t):
+                        if isinstance(x, ast.Name) and x.id not in drawn:
+                            drawn.add(x.id)
+                            grew = True
+        methods = self._object_methods()
+        for n in nodes:
+            if not isinstance(n, ast.Call):
+                continue
+            func = n.func
+            if isinstance(func, ast.Attribute) and func.attr in methods and _drawn_from(func.value, drawn):
+                return func.attr
+            if not any(_drawn_from(a, drawn) for a in (*n.args, *(k.value for k in n.keywords))):
+                continue
+            dotted = self.p.resolve(m, func)
+            c = self.canonical(dotted) if dotted else None
+            if c is not None and c[0] == "function" and not c[2]:
+                cm, cfn = self._kc_function(c[1])
+                found = self._takes_objects(cm, cfn, seen) if cm is not None and cfn is not None else None
+                if found is not None:
+                    return found
+        return None
+
+    def _object_methods(self) -> frozenset[str]:
+        """The methods the moved plain classes define that no other class of the project defines (not dunders)."""
+        cache: frozenset[str] | None = self.__dict__.get("_kc_methods")
+        if cache is None:
+            own: set[str] = set()
+            other: set[str] = set()
+            for name in sorted(self.p.modules):
+                m = self.p.modules[name]
+                if m.test or m.migration:
+                    continue
+                for node in m.tree.body:
+                    if not isinstance(node, ast.ClassDef):
+                        continue
+                    plain = name in self.moved and self._object_class(m, ast.Name(id=node.name)) is not None
+                    for stmt in node.body:
+                        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and not stmt.name.startswith("__"):
+                            (own if plain else other).add(stmt.name)
+            cache = frozenset(own - other)
+            self.__dict__["_kc_methods"] = cache
+        return cache
+
     # -- what it runs -------------------------------------------------------------------
 
     def _receiver_functions(self, sig: str) -> Iterator[tuple[F.Module, ast.FunctionDef | ast.AsyncFunctionDef]]:
@@ -312,6 +393,27 @@ def _own_nodes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
         yield node
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
             stack += list(ast.iter_child_nodes(node))
+
+
+def _drawn_from(expr: ast.expr, names: set[str]) -> bool:
+    """Whether ``expr`` is one of ``names``, an item of one (``p[k]``), its ``items()``/``values()``, or one of those
+    sorted or listed (``sorted(p.items())``)."""
+    while True:
+        if isinstance(expr, ast.Name):
+            return expr.id in names
+        if isinstance(expr, ast.Subscript):
+            expr = expr.value
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in _WRAPPING and expr.args:
+            expr = expr.args[0]
+        elif (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr in ("items", "values")
+            and not expr.args
+        ):
+            expr = expr.func.value
+        else:
+            return False
 
 
 def _binds(node: ast.AST, name: str) -> bool:
