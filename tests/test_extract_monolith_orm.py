@@ -169,6 +169,8 @@ PROJECT = {
             ]
     """,
     "billing/services.py": """
+        from django.db.models import Max, Q
+
         from billing.models import Invoice
         from core.models import Customer, Log
 
@@ -189,6 +191,17 @@ PROJECT = {
             Log.objects.create(content_object=invoice, customer=customer, action="invoiced")
             # a reference's accessor (invoice.customer) and a row's (customer, read from the monolith)
             return [log.action for log in invoice.customer.logs.all()] + [log.action for log in customer.logs.all()]
+
+
+        def invoiced_customers(prefix: str) -> list:
+            dora = Customer.objects.create(name="dora", vip=True)
+            Invoice.objects.create(number=f"{prefix}9", customer_id=dora.pk)
+            # through the reverse relation back into this service's invoices: its query for the ids, then one
+            # query of the monolith; the aggregate over them is computed here per row
+            rows = Customer.objects.filter(invoice__number__startswith=prefix).annotate(
+                top=Max("invoice__number", filter=Q(invoice__number__startswith=prefix))
+            )
+            return [(c.name, c.top) for c in rows]
 
 
         def regex_names():
@@ -225,7 +238,9 @@ def test_the_plan_lists_the_staying_models_the_moved_code_uses(deployed: dict[st
         ("core.Customer", True),
         ("core.Log", True),
     ]
-    assert plan["monolith_models"][0]["lookups"] == ["name__regex", "name__startswith", "pk", "vip"]
+    assert plan["monolith_models"][0]["lookups"] == [
+        "invoice__number__startswith", "name__regex", "name__startswith", "pk", "vip"
+    ]
     assert "## The monolith's models the moved code queries or writes" in (service / "EXTRACTION.md").read_text()
     requirements = (service / "requirements.txt").read_text()  # monolith_client/: the client runtime's packages
     assert "httpx==" in requirements and "pybreaker==" in requirements and "stamina==" in requirements
@@ -259,6 +274,25 @@ def test_the_moved_code_creates_and_reads_a_staying_row_in_the_monolith(deployed
     # evaluation); logs: one create, two reads of the customer's logs
     assert (_requests(log, "query") - before[0], _requests(log, "command") - before[1]) == (2, 4)
     assert _requests(log, "command", "Log") == 1 and _requests(log, "query", "Log") == 2
+
+
+def test_a_staying_query_through_a_relation_back_into_the_service_is_split(deployed: dict[str, object]) -> None:
+    """``Customer.objects.filter(invoice__number__startswith=...)`` in the service: the monolith cannot join the
+    service's invoices (it refused: 'invoice__number__startswith' is not a lookup served here). The service reads
+    the matching customer ids from its own invoices and the monolith gets ``id__in``; ``Max("invoice__number",
+    filter=...)`` is computed in the service for each row read."""
+    log = deployed["mono_log"]
+    assert isinstance(log, Path)
+    before = _requests(log, "query")
+    run = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "from billing.services import invoiced_customers; print(invoiced_customers('Z-'))"],
+        cwd=deployed["service"], env=deployed["svc_env"], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert eval(run.stdout.strip().splitlines()[-1]) == [("dora", "Z-9")]
+    time.sleep(0.5)
+    assert _requests(log, "query") - before == 1  # one evaluation, one request
 
 
 def _post(deployed: dict[str, object], path: str, body: object, token: str | None = TOKEN) -> tuple[int, dict]:

@@ -246,7 +246,35 @@ SCRIPT = textwrap.dedent(
     case("in_bulk", lambda: sorted(p.reference for p in ORM.in_bulk(list(ORM.values_list("pk", flat=True))).values()))
     case("none", lambda: [list(ORM.none()), ORM.none().count()])
     case("duplicate", lambda: Payment.objects.create(order_id=1, reference="ORM-1", amount=1, status="failed"))
-    case("staying_join", lambda: ORM.filter(order__status="paid").count())  # LINE-STAYING-JOIN
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import models as db_models
+    from accounts.models import Address
+    from orders.models import Order
+
+    call_command("migrate", verbosity=0)  # the monolith's own tables: a lookup into them is its query
+    user = get_user_model().objects.create(username="orm", email="orm@example.com")
+    address = Address(user=user)
+    for field in Address._meta.concrete_fields:
+        if isinstance(field, db_models.CharField) and not getattr(address, field.attname):
+            setattr(address, field.attname, "x")
+    address.save()
+    for pk, status in ((101, "paid"), (102, "pending")):
+        Order.objects.create(pk=pk, reference=f"O-{pk}", user=user, status=status, shipping_address=address,
+                             shipping_method_code="std", subtotal=1, total=9)
+    case("staying_join", lambda: ORM.filter(order__status="paid").count())
+    case("staying_join_or_exclude", lambda: [
+        ORM.filter(Q(order__status="paid") | Q(order__status="pending")).count(),
+        ORM.exclude(order__status="paid").filter(order__reference__startswith="O-").count()])
+    from django.db.models import BooleanField, Case, When
+
+    def case_when():
+        qs = ORM.annotate(big=Case(When(amount__gte=5, then=Value(True)), default=Value(False),
+                                   output_field=BooleanField()))
+        return ["big" in qs.query.annotations, sorted(qs.filter(big=True).values_list("reference", flat=True))]
+
+    case("case_when", case_when)
+    case("staying_join_f", lambda: ORM.filter(amount=F("order__total")).count())  # LINE-STAYING-JOIN
     case("unserved_lookup", lambda: ORM.filter(status__regex="x").count())  # LINE-UNSERVED
     case("extra", lambda: ORM.extra(where=["1=1"]))  # LINE-EXTRA
     case("function", lambda: ORM.annotate(s=Upper("status")))  # LINE-FUNCTION
@@ -383,8 +411,20 @@ def test_a_staying_models_reverse_accessor_is_a_queryset_of_the_service(run: dic
     assert _error(run, "reverse_unsaved", requests=0)["type"] == "ValueError"
 
 
+def test_a_lookup_into_the_monolith_rows_is_its_query_for_the_ids_and_one_request(run: dict[str, Any]) -> None:
+    """``order__status="paid"`` of a moved Payment: the monolith reads the matching Order ids, the service gets
+    ``order_id__in`` (was: RemoteQueryError). ORM-1 is order 101 (paid), ORM-2 order 102 (pending)."""
+    assert _ok(run, "staying_join") == 1
+    assert _ok(run, "staying_join_or_exclude", requests=2) == [2, 1]
+
+
+def test_case_when_annotations_are_computed_by_the_service(run: dict[str, Any]) -> None:
+    # was: "Case cannot be computed"; pretalx's annotate_requires_signup also reads qs.query.annotations
+    assert _ok(run, "case_when") == [True, ["ORM-1"]]
+
+
 def test_what_cannot_be_pushed_down_names_the_staying_call_site(run: dict[str, Any]) -> None:
-    join = _error(run, "staying_join", 0)  # refused here: no request
+    join = _error(run, "staying_join_f", 0)  # refused here: no request
     assert join["type"] == "RemoteQueryError" and "NotImplementedError" in join["bases"]
     assert join["message"].startswith(f"orm_script.py:{_line('LINE-STAYING-JOIN')}: ")
     assert "orders.Order" in join["message"] and "order_id__in" in join["message"]
@@ -448,6 +488,19 @@ def test_the_endpoints_need_the_service_token(deployed: Deployed) -> None:
             "no field 'order'",
         ),
         ("payments/Payment", {"op": "drop"}, "'drop' is not one of"),
+        ("payments/Payment", {"chain": [{"annotate": {"_meta": {"fn": "Count", "field": "id"}}}]}, "is not an alias"),
+        ("payments/Payment", {"chain": [{"annotate": {"save": {"fn": "Count", "field": "id"}}}]}, "is not an alias"),
+        (
+            "payments/Payment",
+            {"chain": [{"annotate": {"x": {"expr": {"case": [{"when": {"lookup": "status", "value": "failed"},
+                                                               "then": {"value": 1}}], "default": {"value": "a"}}}}}]},
+            "one type",
+        ),
+        (
+            "payments/Payment",
+            {"op": "aggregate", "aggregate": {"x": {"expr": {"case": [], "default": {"value": 1}}}}},
+            "an aggregate is",
+        ),
         ("payments/Refund", {"chain": [{"select_related": ["payment__order"]}]}, "one level of relation"),
     ],
 )
@@ -563,7 +616,8 @@ def test_the_plan_lists_what_cannot_be_pushed_down(tmp_path: Path) -> None:
 
         def paid_refunds():
             Payment = apps.get_model("payments", "Payment")
-            joined = Payment.objects.filter(order__status="paid", status="captured").count()
+            joined = Payment.objects.filter(amount=F("order__total"), status="captured").count()
+            split = Payment.objects.filter(order__status="paid", status="captured").count()
             by_id = Payment.objects.filter(order=1, order__in=[2], order__pk=3).values("status")
             raw = Refund.objects.extra(where=["1=1"])
             regex = Refund.objects.filter(reason__regex="x")
@@ -577,8 +631,10 @@ def test_the_plan_lists_what_cannot_be_pushed_down(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     steps = [s for s in json.loads(result.stdout)["manual_steps"] if s["path"] == "reporting/queries.py"]
     found = {s["line"]: s["message"] for s in steps}
-    joined = lines['    joined = Payment.objects.filter(order__status="paid", status="captured").count()']
-    assert "'order__status' joins into orders.Order" in found[joined]
+    joined = lines['    joined = Payment.objects.filter(amount=F("order__total"), status="captured").count()']
+    assert "'order__total' joins into orders.Order" in found[joined]
+    # a condition through the relation is the monolith's query for the ids, then order_id__in: no step
+    assert lines['    split = Payment.objects.filter(order__status="paid", status="captured").count()'] not in found
     assert "RemoteQueryError" in found[joined]
     assert "extra()" in found[lines['    raw = Refund.objects.extra(where=["1=1"])']]
     assert "__regex" in found[lines['    regex = Refund.objects.filter(reason__regex="x")']]
