@@ -59,6 +59,11 @@ PROJECT = {
 
         class Page(models.Model):
             title = models.CharField(max_length=40)
+
+
+        class Profile(models.Model):
+            user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="profile")
+            language = models.CharField(max_length=8)
     """,
     "core/migrations/__init__.py": "",
     "core/migrations/0001_initial.py": """
@@ -67,7 +72,7 @@ PROJECT = {
 
         class Migration(migrations.Migration):
             initial = True
-            dependencies = []
+            dependencies = [("auth", "0012_alter_user_first_name_max_length")]
             operations = [
                 migrations.CreateModel(
                     name="Page",
@@ -76,13 +81,22 @@ PROJECT = {
                         ("title", models.CharField(max_length=40)),
                     ],
                 ),
+                migrations.CreateModel(
+                    name="Profile",
+                    fields=[
+                        ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False)),
+                        ("language", models.CharField(max_length=8)),
+                        ("user", models.OneToOneField(on_delete=models.CASCADE, related_name="profile",
+                                                      to="auth.user")),
+                    ],
+                ),
             ]
     """,
     "core/run.py": """
         from django.contrib.auth.models import Group, User
         from django.contrib.contenttypes.models import ContentType
 
-        from core.models import Page
+        from core.models import Page, Profile
         from notes.services import note_about, readers
 
 
@@ -94,6 +108,7 @@ PROJECT = {
             editors = Group.objects.create(name="editors")
             ada = User.objects.create_user("ada", "ada@example.com", "s3cret")
             ada.groups.add(editors)
+            Profile.objects.create(user=ada, language="de")
             User.objects.create_user("bob", "bob@example.com", "s3cret")
             ct = ContentType.objects.get_for_model(Page)
             return note_about(ct.pk, page.pk, ada.pk) + "|" + readers("editors")
@@ -167,12 +182,16 @@ PROJECT = {
                                        text=f"about {page.title}")
             same = ContentType.objects.get_for_model(Page).pk == note.content_type_id
             owner = USER_MODEL.objects.get(pk=note.owner_id)
-            return "/".join([content_type.model, str(page.__class__ == Page), note.text, str(same), owner.email])
+            # the moved model's GenericForeignKey: a reference of the monolith's Page, its fields read there
+            about = note.content_object
+            return "/".join([content_type.model, str(page.__class__ == Page), note.text, str(same), owner.email,
+                             f"{type(about).__name__}:{about.title}"])
 
 
         def readers(group: str) -> str:
             users = USER_MODEL.objects.filter(groups__name=group).exclude(is_active=False)
-            return ",".join(sorted(u.username for u in users))
+            # a staying one-to-one to the user model (django-crm's user.profile), read through the monolith
+            return ",".join(sorted(f"{u.username}:{u.profile.language}" for u in users))
     """,
 }
 
@@ -186,6 +205,7 @@ def test_the_plan_serves_djangos_own_models_the_service_uses_read_only(tmp_path:
         "auth.User": (True, "auth_user"),
         "contenttypes.ContentType": (True, "django_content_type"),
         "core.Page": (False, "core_page"),  # named in a query (get_for_model(Page)): served as the moved code uses it
+        "core.Profile": (True, "core_profile"),  # read through the user reference (u.profile)
     }
     user = next(m for m in plan.monolith_models if m.label == "auth.User")
     assert "password" not in user.fields and "email" in user.fields
@@ -262,8 +282,8 @@ def test_a_content_type_id_and_the_users_are_the_monolith_s_in_the_service(deplo
     about, readers = eval(run.stdout.strip().splitlines()[-1]).split("|")  # a string this test printed
     # the monolith's content type of core.Page (its id differs from any of the service's), its object a reference of
     # the monolith's Page class with its fields; get_for_model answers the same id; the owner's email the monolith's
-    assert about == "page/True/about Welcome/True/ada@example.com"
-    assert readers == "ada"  # auth.User filtered through groups__name, in the monolith
+    assert about == "page/True/about Welcome/True/ada@example.com/Page:Welcome"
+    assert readers == "ada:de"  # auth.User filtered through groups__name, its profile read, in the monolith
 
 
 def test_the_moved_admins_add_page_takes_a_cut_foreign_key_by_its_name(deployed: dict[str, object]) -> None:
