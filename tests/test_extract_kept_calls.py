@@ -269,10 +269,17 @@ def test_the_plan_keeps_a_function_returning_objects_and_says_why(mono: Path) ->
     # no endpoint for them; the writer and the data function stay endpoints
     names = {f.name for f in plan.interface_functions}
     assert names == {"count_notes", "make_note_placeholder"}
-    # the module the monolith can import is imported, its signal's receivers connected at start-up; the other copied
-    assert "from notes.placeholders import available_placeholders" in rc.kept_imports
+    # copied (the moved functions they call are the client's), the signal's receivers connected at start-up
     assert plan.remote_startup == ("notes.receivers",)
-    assert [k.name for k in rc.kept] == ["NoteFilter", "note_filters", "preview"]
+    assert [k.name for k in rc.kept] == [
+        "NoteFilter",
+        "note_filters",
+        "available_placeholders",
+        "Placeholder",
+        "EXTRA",
+        "placeholders_for",
+        "preview",
+    ]
     assert plan.to_dict()["remote_classes"]["kept_reasons"] == dict(sorted(rc.kept_reasons.items()))
     assert build_plan(mono, "notes", ["notes"]).to_dict() == plan.to_dict()  # deterministic
 

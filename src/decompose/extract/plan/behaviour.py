@@ -496,8 +496,9 @@ class BehaviourPart(KeptCallsPart):
         """Copy each moved name of ``kept`` into the generated module the way a member's helper is copied, after
         the stand-ins (a ModelForm's ``Meta.model`` is one when its class is made): dotted → its name there. A
         name that cannot be copied stays the client's refusing stand-in, its reason a manual step. A kept call
-        (``calls``) of a module the monolith can import is imported from it, not copied: one definition of the
-        classes it instantiates, the same objects its module's receivers make."""
+        (``calls``) is copied too, even from a module the monolith could import: in the copy the moved functions it
+        calls are the client's (over HTTP, as staying code calls them) and the moved models the stand-ins, where
+        the original module would run the moved code's own queries here."""
         self._rc_late = True
         out: dict[str, str] = {}
         try:
@@ -506,12 +507,6 @@ class BehaviourPart(KeptCallsPart):
                 m = self.p.modules.get(mod)
                 node = m.defs.get(name) if m is not None else None
                 if m is None or node is None:
-                    continue
-                text = import_text(name, dotted)
-                if dotted in calls and self._importable(mod) and self._rc_globals.get(name, text) == text:
-                    self._rc_globals[name] = text
-                    self._rc_kept_imports.add(text)
-                    out[dotted] = name
                     continue
                 try:
                     self._helper(m, name)
