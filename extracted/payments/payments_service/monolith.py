@@ -20,6 +20,7 @@ MONOLITH_TIMEOUT (seconds, default 5).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -190,8 +191,46 @@ def stand_in(label: str) -> Any:
             )
         if generic is not None:
             attrs["__init__"] = _generic_init(model, generic)
+        attrs["_split"] = staticmethod(functools.partial(local_split, label))
         _STAND_INS[label] = type(model.__name__, (model,), attrs)
     return _STAND_INS[label]
+
+
+def local_split(label: str, parts: list[str]) -> Any:
+    """Where lookup path ``parts`` of staying model ``label`` goes back into a model of this service
+    (``Submission``'s ``slots__schedule``, ``Event``'s ``submissions__slots__room``): the monolith cannot join the
+    service's tables, so those lookups are one query of this service's database for the ids they match, sent as
+    ``<path>__in`` (``orm.Split``). Followed through the staying models' relations the plan knows (:data:`RELATED`,
+    :data:`REVERSE`, the relations to moved models); None when the path stays in the monolith."""
+    from .monolith_client import orm
+
+    prefix: list[str] = []
+    current = label
+    for i, part in enumerate(parts):
+        # a lookup names a reverse relation by its query name: the related_name, or the model's name (``invoice``,
+        # whose accessor is ``invoice_set``)
+        reverse = REVERSE.get(current, {}).get(part) or REVERSE.get(current, {}).get(f"{part}_set")
+        if reverse is not None:
+            related, field = reverse
+            if related.split(".", 1)[0] in OWN_APPS:
+                return orm.Split(prefix, "reverse", related, field, "pk", parts[i + 1 :])
+            prefix.append(part)
+            current = related
+            continue
+        forward = RELATED.get(current, {}).get(part) or MONOLITH_MODELS.get(current, ({}, {}, None))[1].get(part)
+        if forward is None:
+            return None
+        target, column = forward
+        if target.split(".", 1)[0] in OWN_APPS:
+            rest = parts[i + 1 :]
+            if rest and rest[0] in ("pk", "id"):
+                rest = rest[1:]
+            if not rest or (len(rest) == 1 and rest[0] in orm.LOOKUPS):
+                return None  # the id column answers it
+            return orm.Split(prefix, "forward", target, part, column, rest)
+        prefix.append(part)
+        current = target
+    return None
 
 
 #: what a reference class defines for itself, not a member of the model's class
@@ -243,6 +282,7 @@ class _RefOptions:
     managed = False
     auto_created = False
     parents: dict[Any, Any] = {}
+    all_parents: tuple[Any, ...] = ()
     many_to_many: tuple[Any, ...] = ()
     private_fields: tuple[Any, ...] = ()
     related_objects: tuple[Any, ...] = ()
@@ -707,6 +747,13 @@ def generic_ref(content_type_id: object, object_id: object) -> RemoteRef | None:
     content type id (the service's own content types number differently)."""
     if content_type_id is None or object_id is None:
         return None
+    if "contenttypes.ContentType" in MONOLITH_MODELS:  # the monolith serves its content types: the model's reference
+        content_type = _ref_class("contenttypes.ContentType").objects.get_for_id(content_type_id)
+        cls = _model_for(content_type.app_label, content_type.model)
+        if isinstance(cls, type) and issubclass(cls, RemoteRef):
+            return ref(cls.label, object_id)
+        if cls is not None:  # a moved model's row, or None as Django's GenericForeignKey for a row deleted
+            return cls._base_manager.filter(pk=object_id).first()
     return ref(f"monolith.content_type_{content_type_id}", object_id)
 
 
@@ -717,6 +764,10 @@ def generic_ids(value: object) -> tuple[object, object]:
         return None, None
     if isinstance(value, RemoteRef) and value.label.startswith("monolith.content_type_"):
         return int(value.label.rsplit("_", 1)[1]), value.pk
+    if "contenttypes.ContentType" in MONOLITH_MODELS and (
+        isinstance(value, RemoteRef) or getattr(getattr(value, "_meta", None), "app_label", None) in OWN_APPS
+    ):  # a reference of the monolith's model, or a moved model's row: the monolith's content type of its model
+        return _ref_class("contenttypes.ContentType").objects.get_for_model(value).pk, value.pk
     if isinstance(value, dict) and "content_type_id" in value:
         return value["content_type_id"], value.get("id", value.get("pk"))
     raise ValueError(

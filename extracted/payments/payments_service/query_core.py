@@ -16,9 +16,10 @@ endpoints, authenticated by the side that mounts them:
 
   NODE is ``{"and": [NODE...]}``, ``{"or": [...]}``, ``{"xor": [...]}``, ``{"not": NODE}`` or
   ``{"lookup": "created_at__year__gte", "value": 2024}`` (``"expr": EXPR`` instead of a value);
-  EXPR is ``{"f": "path"}``, ``{"value": v}`` or ``{"op": "+", "lhs": EXPR, "rhs": EXPR}``; AGG is
+  EXPR is ``{"f": "path"}``, ``{"value": v}``, ``{"op": "+", "lhs": EXPR, "rhs": EXPR}`` or
+  ``{"case": [{"when": NODE, "then": EXPR}...], "default": EXPR}``; AGG is
   ``{"fn": "Count" | "Sum" | "Min" | "Max" | "Avg", "field": "path" or "*", "distinct": bool,
-  "filter": NODE}``. Answer: ``{"result": ..., "types": {column: Django field type}}`` (rows as
+  "filter": NODE}``, or ``{"expr": EXPR}`` in ``annotate`` (a value per row, Case/When). Answer: ``{"result": ..., "types": {column: Django field type}}`` (rows as
   DTOs, ``values`` rows as objects; ``"related"``: the ``select_related`` rows of each row, with
   ``"related_models"``: their labels and types).
 - ``POST /api/v1/command/<app_label>/<ModelName>``: one write, in one transaction, with the
@@ -55,7 +56,7 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.db import DatabaseError, DataError, IntegrityError, models, transaction
-from django.db.models import Avg, Count, F, Max, Min, Q, Sum, Value
+from django.db.models import Avg, Case, Count, F, Max, Min, Q, Sum, Value, When
 
 from payments_service.rest import jsonable
 
@@ -366,6 +367,8 @@ def _expr(
 ) -> tuple[Any, models.Field | None]:
     """An F() expression (``{"f"}``, ``{"value"}``, ``{"op", "lhs", "rhs"}``) and the field that types it."""
     budget.spend()
+    if isinstance(node, dict) and set(node) == {"case", "default"}:
+        return _case(model, node, where, budget, aliases)
     if not isinstance(node, dict) or len(node) not in (1, 3):
         raise _reject(where, 'an expression is {"f": path}, {"value": v} or {"op", "lhs", "rhs"}')
     if set(node) == {"f"}:
@@ -388,6 +391,31 @@ def _expr(
         combined = {"+": lhs + rhs, "-": lhs - rhs, "*": lhs * rhs, "/": lhs / rhs}[node["op"]]
         return combined, field
     raise _reject(where, 'an expression is {"f": path}, {"value": v} or {"op", "lhs", "rhs"}')
+
+
+#: the output field of a Case whose results are all of one JSON type (and None)
+_CASE_FIELDS = {bool: models.BooleanField, int: models.IntegerField, float: models.FloatField, str: models.TextField}
+
+
+def _case(
+    model: type[models.Model], node: dict[str, Any], where: str, budget: _Budget, aliases: Mapping[str, str]
+) -> tuple[Any, models.Field | None]:
+    """``Case(When(NODE, then=EXPR)..., default=EXPR)``, typed by its results' field or JSON type."""
+    cases = node["case"]
+    if not isinstance(cases, list) or not cases or not all(isinstance(c, dict) and set(c) == {"when", "then"} for c in cases):
+        raise _reject(where, 'a case is {"case": [{"when": NODE, "then": EXPR}...], "default": EXPR}')
+    results = [(_q(model, c["when"], where, budget, aliases), *_expr(model, c["then"], where, budget, aliases)) for c in cases]
+    default, default_field = (None, None) if node["default"] is None else _expr(model, node["default"], where, budget, aliases)
+    field = next((f for _q_, _v, f in results if f is not None), default_field)
+    if field is None:
+        kinds = {type(v) for _q_, v, _f in results if v is not None} | ({type(default)} if default is not None else set())
+        made = _CASE_FIELDS.get(next(iter(kinds))) if len(kinds) == 1 else None
+        if made is None:
+            raise _reject(where, "a case's results are one type: field values, or numbers, strings or booleans")
+        field = made()
+    wrap = lambda v: v if hasattr(v, "resolve_expression") else Value(v)  # noqa: E731
+    whens = [When(q, then=wrap(v)) for q, v, _f in results]
+    return Case(*whens, default=wrap(default), output_field=field.__class__() if field.is_relation is False else models.Field()), field
 
 
 def _q(model: type[models.Model], node: object, where: str, budget: _Budget, aliases: Mapping[str, str] = {}) -> Q:
@@ -426,8 +454,11 @@ def _alias_field(kind: str) -> models.Field:
             "DecimalField": models.DecimalField()}.get(kind) or models.Field()  # fmt: skip
 
 
-def _aggregate(model: type[models.Model], spec: object, where: str, budget: _Budget) -> models.Aggregate:
+def _aggregate(model: type[models.Model], spec: object, where: str, budget: _Budget, per_row: bool = False) -> Any:
+    """AGG (see the module docstring); with ``per_row`` (``annotate``) also ``{"expr": EXPR}``."""
     budget.spend()
+    if per_row and isinstance(spec, dict) and set(spec) == {"expr"}:
+        return _expr(model, spec["expr"], where, budget)[0]
     if not isinstance(spec, dict) or not set(spec) <= {"fn", "field", "distinct", "filter"} or "fn" not in spec:
         raise _reject(where, 'an aggregate is {"fn", "field", "distinct", "filter"}')
     fn = AGGREGATES.get(spec["fn"]) if isinstance(spec["fn"], str) else None
@@ -494,8 +525,9 @@ class _Query:
 
     def alias(self, alias: object, where: str) -> str:
         text = _text(alias, where)
-        if not text.isidentifier() or text.startswith("_") or "__" in text:
-            raise _reject(where, f"{text[:40]!r} is not an alias (a name without __)")
+        # a row's annotations are set on its instance: never a name of the model's class (``_meta``, ``save``) or state
+        if not text.isidentifier() or "__" in text or text == "_state" or hasattr(self.model, text):
+            raise _reject(where, f"{text[:40]!r} is not an alias (a name without __, not one of the model's class)")
         try:
             self.model._meta.get_field(text)
         except FieldDoesNotExist:
@@ -535,7 +567,7 @@ class _Query:
                 made = {}
                 for alias, spec in arg.items():
                     name = self.alias(alias, where)
-                    made[name] = _aggregate(self.model, spec, f"{where} {name}", self.budget)
+                    made[name] = _aggregate(self.model, spec, f"{where} {name}", self.budget, per_row=True)
                 qs = qs.annotate(**made)
                 for name in made:
                     self.aliases[name] = _output_type(qs, name)

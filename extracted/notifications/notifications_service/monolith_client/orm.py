@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import dataclasses
 import datetime
 import decimal
 import enum
@@ -226,6 +227,11 @@ class _Compiler:
             )
         if kind == "CombinedExpression" and getattr(expr, "connector", None) in OPERATORS:
             return {"op": expr.connector, "lhs": self.expression(expr.lhs), "rhs": self.expression(expr.rhs)}
+        if kind == "Case" and all(type(w).__name__ == "When" for w in expr.cases):
+            return {
+                "case": [{"when": self.node(w.condition), "then": self.expression(w.result)} for w in expr.cases],
+                "default": self.expression(expr.default),
+            }
         if not hasattr(expr, "resolve_expression"):
             return {"value": wire(expr)}
         raise RemoteQueryError(
@@ -235,14 +241,17 @@ class _Compiler:
 
     def node(self, q: Any) -> dict[str, Any]:
         if isinstance(q, Q):
-            children = [self.node(c) for c in q.children]
             kind = {"AND": "and", "OR": "or", "XOR": "xor"}.get(q.connector)
             if kind is None:
                 raise RemoteQueryError(f"Q connector {q.connector!r}")
+            children = self.together(list(q.children)) if kind == "and" else [self.node(c) for c in q.children]
             node = children[0] if len(children) == 1 else {kind: children}
             return {"not": node} if q.negated else node
         if isinstance(q, tuple) and len(q) == 2:
             key, value = q
+            split = self.split(str(key))
+            if split is not None:
+                return self.local([(split, value)])
             path = self.path(str(key), lookups=True)
             if type(value).__name__ in ("OuterRef", "ResolvedOuterRef"):
                 return self.outer(path, value)
@@ -278,9 +287,84 @@ class _Compiler:
         return {"lookup": "__".join(parts), "outer": name}
 
     def conditions(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        parts = [self.node(a) for a in args]
-        parts += [self.node((k, v)) for k, v in sorted(kwargs.items())]
+        parts = self.together([*args, *sorted(kwargs.items())])
         return parts[0] if len(parts) == 1 else {"and": parts}
+
+    def split(self, key: str) -> Split | None:
+        """Where lookup ``key`` goes into a model of this process (:attr:`RemoteInstance._split`), or None."""
+        return self.model._split(key.split("__"))
+
+    def together(self, items: list[Any]) -> list[dict[str, Any]]:
+        """The nodes of conditions ANDed together. The lookups through one relation into this process's rows are one
+        query here: Django joins them once, so the same related row must match them all
+        (``filter(slots__schedule=s, slots__start__isnull=False)``)."""
+        out: list[Any] = []
+        groups: dict[tuple[str, ...], list[tuple[Split, Any]]] = {}
+        for item in items:
+            split = self.split(str(item[0])) if isinstance(item, tuple) and len(item) == 2 else None
+            if split is None or split.rest == ["isnull"]:
+                out.append(self.node(item))
+                continue
+            if split.key not in groups:
+                groups[split.key] = []
+                out.append(split.key)
+            groups[split.key].append((split, item[1]))
+        return [self.local(groups[node]) if isinstance(node, tuple) else node for node in out]
+
+    def local(self, lookups: list[tuple[Split, Any]]) -> dict[str, Any]:
+        """Lookups through a relation into a model of this process (all through the same one), as one query of this
+        process's database for the ids they match: the condition sent is ``<path>__in`` those ids."""
+        from django.apps import apps
+
+        split = lookups[0][0]
+        model = apps.get_model(split.label)
+        remote = "__".join([*split.prefix, split.column, "in"]) if split.prefix else self.path(f"{split.column}__in", lookups=True)
+        if split.rest == ["isnull"]:  # a related row exists (False) or none does (True)
+            column = _column(model, split.field) if split.kind == "reverse" else "pk"
+            ids = model._base_manager.exclude(**{f"{column}__isnull": True}).values_list(column, flat=True)
+            node = {"lookup": remote, "value": _ids(ids)}
+            return {"not": node} if lookups[0][1] else node
+        conditions: dict[str, Any] = {}
+        for each, value in lookups:
+            rest = each.rest if each.rest and not (len(each.rest) == 1 and each.rest[0] in LOOKUPS) else ["pk", *each.rest]
+            conditions["__".join(rest)] = value
+        column = _column(model, split.field) if split.kind == "reverse" else "pk"
+        ids = model._base_manager.filter(**conditions).exclude(**{f"{column}__isnull": True}).values_list(column, flat=True)
+        return {"lookup": remote, "value": _ids(ids)}
+
+    def local_aggregate(self, expr: Any) -> Callable[[Mapping[str, Any]], Any] | None:
+        """An aggregate over a relation into this process's rows (``Min("slots__room__capacity",
+        filter=Q(slots__schedule=s))`` of a staying model in the service), or None: computed here for each row read,
+        one query of this process's database per row (no request); its filter must stay inside that relation."""
+        sources = list(getattr(expr, "source_expressions", ()))
+        if type(expr).__name__ not in AGGREGATES or len(sources) != 1 or type(sources[0]).__name__ != "F":
+            return None
+        split = self.split(sources[0].name)
+        if split is None or split.kind != "reverse" or split.prefix:
+            return None
+        from django.apps import apps
+
+        model = apps.get_model(split.label)
+        head = sources[0].name.split("__", 1)[0]
+        condition = getattr(expr, "filter", None)
+        inside = _within(condition, head, expr) if condition is not None else None
+        made = type(expr)(
+            "__".join(split.rest) or "pk", filter=inside, distinct=getattr(expr, "distinct", False),
+            default=getattr(expr, "default", None),
+        )
+        column = _column(model, split.field)
+        pk_name = self.model._pk_name
+
+        def value(row: Mapping[str, Any]) -> Any:
+            pk = row.get(pk_name, row.get("pk"))
+            if pk is None:
+                raise RemoteQueryError(
+                    f"{type(expr).__name__}({sources[0].name!r}) is computed here over this process's rows for each "
+                    f"row read: it needs the rows' {pk_name}"
+                )
+            return model._base_manager.filter(**{column: pk}).aggregate(value=made)["value"]
+
+        return value
 
     def aggregate(self, expr: Any) -> dict[str, Any]:
         kind = type(expr).__name__
@@ -302,6 +386,69 @@ class _Compiler:
         return spec
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Split:
+    """Where a lookup path of a model of another process goes into a model of this one (the service's moved code
+    querying a staying model through its relation back into the service's rows: ``slots__schedule=s`` of
+    ``Submission``). ``prefix`` is the path up to the relation (the other process's), ``kind`` ``"reverse"``
+    (this process's model ``label`` has the foreign key ``field`` to it: the other side's column is ``pk``) or
+    ``"forward"`` (the other side's model holds the id in ``column``), ``rest`` the lookup in this process's model."""
+
+    prefix: list[str]
+    kind: str
+    label: str
+    field: str
+    column: str
+    rest: list[str]
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return (*self.prefix, self.field if self.kind == "forward" else f"{self.label}.{self.field}")
+
+
+def _within(condition: Any, head: str, expr: Any) -> Any:
+    """``condition`` (a Q over the other process's model) as a Q over the related model of this process that
+    ``head`` leads to: each lookup must go through ``head``."""
+    if isinstance(condition, Q):
+        out = Q(*[_within(c, head, expr) for c in condition.children], _connector=condition.connector)
+        out.negated = condition.negated
+        return out
+    if isinstance(condition, tuple) and len(condition) == 2 and str(condition[0]).startswith(f"{head}__"):
+        return (str(condition[0])[len(head) + 2 :], condition[1])
+    raise RemoteQueryError(
+        f"{type(expr).__name__} over {head!r}: its filter {condition!r} leaves that relation; only conditions on "
+        f"the rows of {head!r} are computed with it here"
+    )
+
+
+#: the most ids a lookup into this process's rows sends (:meth:`_Compiler.local`); more is an error naming the call
+#: site (a query of the other side by a condition it can evaluate, or a call, is the way then)
+LOCAL_IDS_MAX = 10_000
+
+
+def _column(model: Any, field: str) -> str:
+    """The id column of ``model``'s foreign key ``field``: its attname, or the cut relation's ``<field>_id`` (a
+    relation to a model of the other process is its id column here)."""
+    try:
+        return str(model._meta.get_field(field).attname)
+    except django_exceptions.FieldDoesNotExist:
+        return f"{field}_id"
+
+
+def _ids(values: Iterable[Any]) -> Any:
+    """Distinct ids, in a stable order (the request is the same for the same rows)."""
+    found = set(values)
+    if len(found) > LOCAL_IDS_MAX:
+        raise RemoteQueryError(
+            f"a lookup through a relation into this process's rows matched {len(found)} of them here, more than "
+            f"{LOCAL_IDS_MAX} ids to send: narrow it, or make it a call"
+        )
+    try:
+        return wire(sorted(found))
+    except TypeError:
+        return wire(sorted(found, key=repr))
+
+
 class _Aggregates:
     """``alias → expression`` as aggregates the service computes, and what is finished here.
 
@@ -320,6 +467,9 @@ class _Aggregates:
         kind = type(expr).__name__
         if kind in AGGREGATES and getattr(expr, "default", None) is None:
             self.pushed[alias] = self.compiler.aggregate(expr)
+            return
+        if kind == "Case":  # a value per row from its conditions (Case/When of the model's fields and Values)
+            self.pushed[alias] = {"expr": self.compiler.expression(expr)}
             return
         self.finish[alias] = self.evaluator(expr)
 
@@ -537,7 +687,11 @@ class RemoteQuerySet:
             named[alias] = a
         aggs = _Aggregates(self._compiler, used=self._aliases)
         for alias, expr in named.items():
-            aggs.add(alias, expr)
+            here = self._compiler.local_aggregate(expr)
+            if here is not None:
+                aggs.finish[alias] = here
+            else:
+                aggs.add(alias, expr)
         clone = self._clone({"annotate": aggs.pushed} if aggs.pushed else None)
         finish = dict(self._finish)
         finish.update(aggs.finish)
@@ -1107,6 +1261,12 @@ class RemoteSubquery(Expression):
         return f"<RemoteSubquery of {self.queryset.model._model_label} ({self.queryset.model._service} service)>"
 
     @property
+    def annotations(self) -> dict[str, Any]:
+        """What Django's ``Query.annotations`` holds, by alias: the queryset's annotations so far (pretalx's
+        ``if "_annotated_requires_signup" in queryset.query.annotations``)."""
+        return dict.fromkeys(sorted(self.queryset._aliases))
+
+    @property
     def order_by(self) -> tuple[str, ...]:
         """What Django's ``Query.order_by`` holds: the ordering the last ``order_by()`` asked, () when none
         (django-tables2 reads ``qs.query.order_by`` to show a table's ordering)."""
@@ -1536,6 +1696,7 @@ class RemoteOptions:
     related_objects: tuple[Any, ...] = ()
     private_fields: tuple[Any, ...] = ()
     parents: dict[Any, Any] = {}
+    all_parents: tuple[Any, ...] = ()  # Django 5.1's, read by the deletion collector
 
     def __init__(self, model: type[RemoteInstance], meta: Mapping[str, Any] | None = None) -> None:
         from django.utils.text import camel_case_to_spaces
@@ -1727,6 +1888,22 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
     _base_manager = objects
     DoesNotExist: type[Exception] = _NotFound
     MultipleObjectsReturned: type[Exception] = _Multiple
+
+    @classmethod
+    def _split(cls, parts: list[str]) -> Split | None:
+        """Where a lookup path (its parts) goes into a model of this process (:class:`Split`), or None: such a lookup
+        is one query of this process's database for the ids it matches, sent as ``<column>__in``. Here the lookups
+        through a relation to a model of this process (``submission__state`` of a moved ``TalkSlot``); the
+        service's stand-ins of staying models follow the staying models' relations further (its ``monolith.py``)."""
+        if parts[0] not in cls._staying:
+            return None
+        target, column = cls._staying[parts[0]]
+        rest = parts[1:]
+        if rest and rest[0] in ("pk", "id"):
+            rest = rest[1:]
+        if not rest or (len(rest) == 1 and rest[0] in LOOKUPS):
+            return None  # the id column answers it
+        return Split([], "forward", target, parts[0], column, rest)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args:
