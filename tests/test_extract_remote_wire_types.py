@@ -69,8 +69,8 @@ PROJECT = {
                 self.instance = instance
 
             def __getattr__(self, name):
-                if name.startswith("_") or name not in self.paths:
-                    raise AttributeError(name)
+                if name not in self.paths:  # any name, a dunder or _meta too: not an AttributeError (as urlman)
+                    raise ValueError(f"No URL called {name!r}")
                 url = Address(self.paths[name].format(self=self.instance))
                 url.parent = self
                 return url

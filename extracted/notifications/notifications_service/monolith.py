@@ -747,13 +747,6 @@ def generic_ref(content_type_id: object, object_id: object) -> RemoteRef | None:
     content type id (the service's own content types number differently)."""
     if content_type_id is None or object_id is None:
         return None
-    if "contenttypes.ContentType" in MONOLITH_MODELS:  # the monolith serves its content types: the model's reference
-        content_type = _ref_class("contenttypes.ContentType").objects.get_for_id(content_type_id)
-        cls = _model_for(content_type.app_label, content_type.model)
-        if isinstance(cls, type) and issubclass(cls, RemoteRef):
-            return ref(cls.label, object_id)
-        if cls is not None:  # a moved model's row, or None as Django's GenericForeignKey for a row deleted
-            return cls._base_manager.filter(pk=object_id).first()
     return ref(f"monolith.content_type_{content_type_id}", object_id)
 
 
@@ -764,10 +757,6 @@ def generic_ids(value: object) -> tuple[object, object]:
         return None, None
     if isinstance(value, RemoteRef) and value.label.startswith("monolith.content_type_"):
         return int(value.label.rsplit("_", 1)[1]), value.pk
-    if "contenttypes.ContentType" in MONOLITH_MODELS and (
-        isinstance(value, RemoteRef) or getattr(getattr(value, "_meta", None), "app_label", None) in OWN_APPS
-    ):  # a reference of the monolith's model, or a moved model's row: the monolith's content type of its model
-        return _ref_class("contenttypes.ContentType").objects.get_for_model(value).pk, value.pk
     if isinstance(value, dict) and "content_type_id" in value:
         return value["content_type_id"], value.get("id", value.get("pk"))
     raise ValueError(

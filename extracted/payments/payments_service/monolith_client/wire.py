@@ -91,8 +91,13 @@ def use(side: Side) -> None:
 
 
 def _model_instance(value: Any) -> bool:
-    meta = getattr(value, "_meta", None)
-    return not isinstance(value, type) and meta is not None and hasattr(value, "pk") and hasattr(meta, "concrete_fields")
+    if isinstance(value, type):
+        return False
+    try:  # an object whose __getattr__ answers any name, or raises another error than AttributeError (urlman's Urls)
+        meta = getattr(value, "_meta", None)
+        return meta is not None and hasattr(value, "pk") and hasattr(meta, "concrete_fields")
+    except Exception:  # noqa: BLE001 (no model instance)
+        return False
 
 
 def encode(value: Any, depth: int = 1, *, strict: bool = False, objects: bool = True) -> Any:
@@ -156,7 +161,7 @@ def encode(value: Any, depth: int = 1, *, strict: bool = False, objects: bool = 
 
     if isinstance(value, Promise):
         return str(value)  # a lazy translation: its text in the active language
-    if hasattr(value, "__dataclass_fields__"):
+    if hasattr(type(value), "__dataclass_fields__"):
         return {k: encode(getattr(value, k), depth, strict=strict, objects=objects) for k in value.__dataclass_fields__}
     tagged = _object(value, depth) if objects else None
     if tagged is None:
