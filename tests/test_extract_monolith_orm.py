@@ -201,7 +201,11 @@ PROJECT = {
             rows = Customer.objects.filter(invoice__number__startswith=prefix).annotate(
                 top=Max("invoice__number", filter=Q(invoice__number__startswith=prefix))
             )
-            return [(c.name, c.top) for c in rows]
+            invoice = Invoice.objects.get(number=f"{prefix}9")
+            Log.objects.create(content_object=invoice, customer=dora, action="zed")
+            # two levels: the staying Log, its customer, that customer's invoices in this service
+            logs = Log.objects.filter(customer__invoice__number__startswith=prefix, action="zed")
+            return [(c.name, c.top) for c in rows], [log.action for log in logs]
 
 
         def regex_names():
@@ -290,7 +294,7 @@ def test_a_staying_query_through_a_relation_back_into_the_service_is_split(deplo
         cwd=deployed["service"], env=deployed["svc_env"], capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
-    assert eval(run.stdout.strip().splitlines()[-1]) == [("dora", "Z-9")]
+    assert eval(run.stdout.strip().splitlines()[-1]) == ([("dora", "Z-9")], ["zed"])
     time.sleep(0.5)
     assert _requests(log, "query") - before == 1  # one evaluation, one request
 

@@ -882,6 +882,23 @@ def served_many(ctx: _Context, served: _Served) -> dict[str, dict[str, str]]:
     return out
 
 
+def served_paths(ctx: _Context, served: _Served) -> dict[str, dict[str, str]]:
+    """``PATHS`` of monolith.py: each served staying model's relation names a lookup follows (its forward relations,
+    other models' reverse ones by their query names, many-to-many both ways) → the label each leads to, when that
+    is another served model or a model of this service, sorted: how a lookup of the service's code through them
+    reaches back into the service's rows (``local_split``)."""
+    from decompose.extract.plan.lookup_paths import relations
+
+    moved = set(ctx.plan.apps)
+    every = relations(ctx.p.models.values())
+    out: dict[str, dict[str, str]] = {}
+    for label in served:
+        names = {n: t for n, t in every.get(label, {}).items() if t in served or t.split(".", 1)[0] in moved}
+        if names:
+            out[label] = dict(sorted(names.items()))
+    return out
+
+
 def monolith_client_files(plan: ExtractionPlan) -> dict[str, str]:
     """``<pkg>/monolith_client/``: the monolith's own client runtime and remote ORM (the client package's templates),
     rendered here so that the service reads and writes the staying models of ``plan.monolith_models`` through the
@@ -990,6 +1007,10 @@ def monolith_module(ctx: _Context) -> str:
         if related:
             parts.append("# Their foreign keys: what a reference loaded from the monolith answers for them.")
             parts.append(f"RELATED.update({related!r})")
+        paths = served_paths(ctx, served)
+        if paths:
+            parts.append("# Their relations a lookup follows, to the models served here or of this service.")
+            parts.append(f"PATHS.update({paths!r})")
         many = served_many(ctx, served)
         if many:
             parts.append("# Their many-to-many fields to one another: the related rows, read-only.")
