@@ -196,41 +196,52 @@ def stand_in(label: str) -> Any:
     return _STAND_INS[label]
 
 
+#: label of a served staying model → the relation names a lookup on it follows (forward, reverse by query name,
+#: many-to-many) → the label each leads to, another served model or one of this service (filled in below from the
+#: plan): how :func:`local_split` walks a lookup path
+PATHS: dict[str, dict[str, str]] = {}
+
+
 def local_split(label: str, parts: list[str]) -> Any:
     """Where lookup path ``parts`` of staying model ``label`` goes back into a model of this service
-    (``Submission``'s ``slots__schedule``, ``Event``'s ``submissions__slots__room``): the monolith cannot join the
-    service's tables, so those lookups are one query of this service's database for the ids they match, sent as
-    ``<path>__in`` (``orm.Split``). Followed through the staying models' relations the plan knows (:data:`RELATED`,
-    :data:`REVERSE`, the relations to moved models); None when the path stays in the monolith."""
+    (``Submission``'s ``slots__schedule``, ``SpeakerProfile``'s ``submissions__slots__schedule``): the monolith
+    cannot join the service's tables, so those lookups are one query of this service's database for the ids they
+    match, sent as ``<path>__in`` (``orm.Split``). Followed through the staying models' relations (:data:`PATHS`);
+    None when the path stays in the monolith, or ends in a many-to-many of this service's model (its join rows)."""
     from .monolith_client import orm
 
     prefix: list[str] = []
     current = label
     for i, part in enumerate(parts):
-        # a lookup names a reverse relation by its query name: the related_name, or the model's name (``invoice``,
-        # whose accessor is ``invoice_set``)
-        reverse = REVERSE.get(current, {}).get(part) or REVERSE.get(current, {}).get(f"{part}_set")
-        if reverse is not None:
-            related, field = reverse
-            if related.split(".", 1)[0] in OWN_APPS:
-                return orm.Split(prefix, "reverse", related, field, "pk", parts[i + 1 :])
+        target = PATHS.get(current, {}).get(part)
+        if target is None:
+            return None
+        if target.split(".", 1)[0] not in OWN_APPS:
             prefix.append(part)
-            current = related
+            current = target
             continue
         forward = RELATED.get(current, {}).get(part) or MONOLITH_MODELS.get(current, ({}, {}, None))[1].get(part)
-        if forward is None:
-            return None
-        target, column = forward
-        if target.split(".", 1)[0] in OWN_APPS:
+        if forward is not None:
             rest = parts[i + 1 :]
             if rest and rest[0] in ("pk", "id"):
                 rest = rest[1:]
             if not rest or (len(rest) == 1 and rest[0] in orm.LOOKUPS):
                 return None  # the id column answers it
-            return orm.Split(prefix, "forward", target, part, column, rest)
-        prefix.append(part)
-        current = target
+            return orm.Split(prefix, "forward", target, part, forward[1], rest)
+        field = _reverse_field(current, part, target)
+        return None if field is None else orm.Split(prefix, "reverse", target, field, "pk", parts[i + 1 :])
     return None
+
+
+def _reverse_field(label: str, name: str, related: str) -> str | None:
+    """The foreign key of this service's model ``related`` that lookup name ``name`` of ``label`` follows back: the
+    accessor's (``name``, or ``<name>_set``), else the only one of ``related`` to ``label``."""
+    accessors = REVERSE.get(label, {})
+    for accessor in (name, f"{name}_set"):
+        if accessors.get(accessor, ("", ""))[0] == related:
+            return accessors[accessor][1]
+    fields = [field for model, field in accessors.values() if model == related]
+    return fields[0] if len(fields) == 1 else None
 
 
 #: what a reference class defines for itself, not a member of the model's class
@@ -747,6 +758,13 @@ def generic_ref(content_type_id: object, object_id: object) -> RemoteRef | None:
     content type id (the service's own content types number differently)."""
     if content_type_id is None or object_id is None:
         return None
+    if "contenttypes.ContentType" in MONOLITH_MODELS:  # the monolith serves its content types: the model's reference
+        content_type = _ref_class("contenttypes.ContentType").objects.get_for_id(content_type_id)
+        cls = _model_for(content_type.app_label, content_type.model)
+        if isinstance(cls, type) and issubclass(cls, RemoteRef):
+            return ref(cls.label, object_id)
+        if cls is not None:  # a moved model's row, or None as Django's GenericForeignKey for a row deleted
+            return cls._base_manager.filter(pk=object_id).first()
     return ref(f"monolith.content_type_{content_type_id}", object_id)
 
 
@@ -757,6 +775,10 @@ def generic_ids(value: object) -> tuple[object, object]:
         return None, None
     if isinstance(value, RemoteRef) and value.label.startswith("monolith.content_type_"):
         return int(value.label.rsplit("_", 1)[1]), value.pk
+    if "contenttypes.ContentType" in MONOLITH_MODELS and (
+        isinstance(value, RemoteRef) or getattr(getattr(value, "_meta", None), "app_label", None) in OWN_APPS
+    ):  # a reference of the monolith's model, or a moved model's row: the monolith's content type of its model
+        return _ref_class("contenttypes.ContentType").objects.get_for_model(value).pk, value.pk
     if isinstance(value, dict) and "content_type_id" in value:
         return value["content_type_id"], value.get("id", value.get("pk"))
     raise ValueError(
@@ -1155,6 +1177,8 @@ FIELDS.update({
 MONOLITH_MODELS.update({'accounts.User': ({'id': 'BigAutoField', 'email': 'EmailField', 'phone': 'CharField', 'marketing_opt_in': 'BooleanField'}, {}, None), 'orders.Order': ({'id': 'BigAutoField', 'created_at': 'DateTimeField', 'updated_at': 'DateTimeField', 'reference': 'CharField', 'user_id': 'BigIntegerField', 'status': 'CharField', 'shipping_address_id': 'BigIntegerField', 'shipping_method_code': 'CharField', 'currency': 'CharField', 'subtotal': 'DecimalField', 'discount_total': 'DecimalField', 'shipping_total': 'DecimalField', 'total': 'DecimalField', 'coupon_code': 'CharField', 'placed_at': 'DateTimeField', 'paid_at': 'DateTimeField', 'cancelled_at': 'DateTimeField'}, {}, None), 'payments.Payment': ({'id': 'BigAutoField', 'created_at': 'DateTimeField', 'updated_at': 'DateTimeField', 'order_id': 'BigIntegerField', 'reference': 'CharField', 'amount': 'DecimalField', 'currency': 'CharField', 'status': 'CharField', 'card_last4': 'CharField', 'gateway_reference': 'CharField', 'failure_reason': 'CharField', 'captured_at': 'DateTimeField'}, {}, None)})
 # Their foreign keys: what a reference loaded from the monolith answers for them.
 RELATED.update({'orders.Order': {'shipping_address': ('accounts.Address', 'shipping_address_id'), 'user': ('accounts.User', 'user_id')}, 'payments.Payment': {'order': ('orders.Order', 'order_id')}})
+# Their relations a lookup follows, to the models served here or of this service.
+PATHS.update({'accounts.User': {'notification_preference': 'notifications.NotificationPreference', 'notifications': 'notifications.Notification', 'orders': 'orders.Order'}, 'orders.Order': {'payments': 'payments.Payment', 'user': 'accounts.User'}, 'payments.Payment': {'order': 'orders.Order'}})
 # The monolith's models' accessors of the relations to them: rows of this service, or of the monolith.
 REVERSE.update({'accounts.Address': {'orders': ('orders.Order', 'shipping_address')}, 'accounts.User': {'notifications': ('notifications.Notification', 'user'), 'orders': ('orders.Order', 'user')}, 'orders.Order': {'payments': ('payments.Payment', 'order')}})
 # The monolith's models' accessors of the one-to-one relations to them: one row, or none.
