@@ -909,7 +909,7 @@ class ContentTypeObjects:
     def get_for_models(self, *models: Any, for_concrete_models: bool = True) -> dict[Any, Any]:
         return {m: self.get_for_model(m) for m in models}
 
-    def get_for_id(self, id: object) -> Any:  # noqa: A002 (Django's name)
+    def get_for_id(self, id: object) -> Any:
         if id not in self._cache:
             found = self._rows.get(pk=id)
             self._cache[id] = self._cache[(found.app_label, found.model)] = found
