@@ -14,8 +14,8 @@ class both sides have is ``{TAG: "object", "class", "state", "text"}``, and a ``
 UrlString) ``{TAG: "text", "class", "value", "state"}``; an object bound to a model instance through a class
 attribute of its model (urlman's ``Urls``, what ``profile.urls`` gives: a UrlString's ``parent``) is ``{TAG: "bound",
 "model", "name"}``, the instance and the attribute, rebuilt as ``getattr(instance, name)`` of the receiving side
-(:func:`_bound`); a dict that has the tag's key itself is ``{TAG: "dict", "value"}``. Anything else is plain JSON. :func:`decode` raises :class:`WireError` (a
-``ValueError``) for a value that is not this protocol.
+(:func:`_bound`); a dict that has the tag's key itself is ``{TAG: "dict", "value"}``. Anything else is plain JSON.
+:func:`decode` raises :class:`WireError` (a ``ValueError``) for a value that is not this protocol.
 """
 
 from __future__ import annotations
