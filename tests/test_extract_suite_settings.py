@@ -125,8 +125,10 @@ def test_a_service_started_for_the_suite_has_the_test_settings_values(service: P
     assert got["link"] == "http://testserver/talks (Links)"
     assert got["sender"] == "tests@example.com"
     # Django's test environment keeps the mails in an outbox (the test settings' "django.core.mail.outbox" is
-    # not a backend): the service does the same, and hands them to the suite (without MONOLITH_URL: not)
-    assert got["backend"] == "links_service.suite_mail.OutboxRelay"
+    # not a backend): the service does the same, and hands them to the suite (without MONOLITH_URL: not). The
+    # setting's value is the one Django's test environment gives the monolith, which code may compare (pretalx's
+    # filter_recipients keeps example.com addresses only for it); before: "links_service.suite_mail.OutboxRelay"
+    assert got["backend"] == "django.core.mail.backends.locmem.EmailBackend"
     assert got["sent"] == 1 and got["outbox"] == ["tests@example.com"]
     assert got["unread"] is False  # only the settings the moved code reads
 

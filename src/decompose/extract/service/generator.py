@@ -300,9 +300,9 @@ class _Context:
         lines = ["", f"#: a service started for the monolith's test suite: {given}", "if DECOMPOSE_TEST_RESET:"]
         lines += sorted({f"    {imp}" for v in values for imp in v.imports})
         lines += [f"    {v.name} = {v.text}  # {v.where}" for v in values]
-        if self.suite_mail:
-            relay = f"{self.pkg}.suite_mail.OutboxRelay"
-            lines.append(f"    EMAIL_BACKEND = {relay!r}  # its outbox, and the suite's (suite_mail.py)")
+        if self.suite_mail:  # the value Django's test environment sets in the monolith (the moved code may compare it)
+            backend = "django.core.mail.backends.locmem.EmailBackend"
+            lines.append(f"    EMAIL_BACKEND = {backend!r}  # its outbox, relayed to the suite's (suite_mail.py)")
         return lines
 
     def carried_own_settings(self, read: set[str]) -> list[str]:
@@ -1147,8 +1147,10 @@ def apps_module(ctx: _Context, with_events: bool, with_cuts: bool = False) -> st
         f'    name = "{ctx.pkg}"',
     ]
     startup = ctx.plan.service_rewrites.startup
-    if with_events or startup or with_cuts:
+    if with_events or startup or with_cuts or ctx.suite_mail:
         lines += ["", "    def ready(self) -> None:"]
+    if ctx.suite_mail:  # a service started for the suite: Django's test backend relays its mails (suite_mail.py)
+        lines += [f"        from {ctx.pkg} import suite_mail", "", "        suite_mail.install()"]
     if with_events:
         lines.append(f"        from {ctx.pkg} import events  # noqa: F401")
     if with_cuts:  # query paths through the cut foreign keys (cut_relations.py)
