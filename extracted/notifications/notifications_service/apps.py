@@ -7,6 +7,9 @@ class NotificationsServiceConfig(AppConfig):
     name = "notifications_service"
 
     def ready(self) -> None:
+        from notifications_service import suite_mail
+
+        suite_mail.install()
         from notifications_service import cut_relations
 
         cut_relations.install()

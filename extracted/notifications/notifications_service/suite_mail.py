@@ -2,10 +2,12 @@
 
 Django's test environment keeps every mail sent in ``django.core.mail.outbox`` and the monolith's tests read it.
 The moved code now sends its mails in this process: with ``DECOMPOSE_TEST_RESET=1`` (the service serves a test
-suite) this backend keeps them in this process's outbox as Django's test backend does, and hands each to the
-monolith running the suite (``POST ${MONOLITH_URL}/api/v1/_test/mail``), which puts it in the running test's
-outbox; a monolith that is not running its tests (404) or not reachable gets a warning in the log, the send
-succeeds. Never used in production.
+suite) ``EMAIL_BACKEND`` is Django's test backend, as Django's test environment sets it in the monolith (code that
+compares the setting, pretalx's ``filter_recipients``, keeps the factories' ``example.com`` addresses only for it),
+and :func:`install` (the service's app, when ready) makes that backend also hand each message to the monolith
+running the suite (``POST ${MONOLITH_URL}/api/v1/_test/mail``), which puts it in the running test's outbox; a
+monolith that is not running its tests (404) or not reachable gets a warning in the log, the send succeeds. Never
+used in production.
 """
 
 from __future__ import annotations
@@ -59,9 +61,32 @@ class OutboxRelay(EmailBackend):
 
     def send_messages(self, messages: Sequence[EmailMessage]) -> int:
         sent = super().send_messages(messages)
-        if messages and os.environ.get("MONOLITH_URL"):
-            try:
-                monolith._post("/api/v1/_test/mail", {"messages": [message_data(m) for m in messages]})
-            except monolith.MonolithUnavailable as exc:  # no test run there: the mails stay in this outbox only
-                log.warning("mails not handed to the monolith's test run: %s", exc)
+        relay(messages)
         return sent
+
+
+def relay(messages: Sequence[EmailMessage]) -> None:
+    """``messages`` handed to the monolith running the suite (without ``MONOLITH_URL``: kept here only)."""
+    if messages and os.environ.get("MONOLITH_URL"):
+        try:
+            monolith._post("/api/v1/_test/mail", {"messages": [message_data(m) for m in messages]})
+        except monolith.MonolithUnavailable as exc:  # no test run there: the mails stay in this outbox only
+            log.warning("mails not handed to the monolith's test run: %s", exc)
+
+
+def install() -> None:
+    """For a service started for the suite (``DECOMPOSE_TEST_RESET``): Django's test backend relays what it keeps."""
+    from django.conf import settings
+
+    if not getattr(settings, "DECOMPOSE_TEST_RESET", False) or getattr(EmailBackend, "_decompose_relay", False):
+        return
+    keep = EmailBackend.send_messages
+
+    def send_messages(self: EmailBackend, messages: Sequence[EmailMessage]) -> int:
+        sent = keep(self, messages)
+        if type(self) is EmailBackend:  # OutboxRelay relays its own
+            relay(messages)
+        return sent
+
+    EmailBackend.send_messages = send_messages  # type: ignore[method-assign]
+    EmailBackend._decompose_relay = True  # type: ignore[attr-defined]
