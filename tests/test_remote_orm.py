@@ -274,6 +274,13 @@ SCRIPT = textwrap.dedent(
         return ["big" in qs.query.annotations, sorted(qs.filter(big=True).values_list("reference", flat=True))]
 
     case("case_when", case_when)
+    # the monolith's own queryset of Order through the moved Payment's foreign key (Order.payments): one query of
+    # the service for the order ids, then the monolith's SQL
+    case("staying_queryset_through_moved", lambda: [
+        sorted(Order.objects.filter(payments__status="captured", payments__reference__startswith="ORM-")
+               .values_list("pk", flat=True)),
+        sorted(Order.objects.filter(Q(payments__reference="ORM-2") | Q(status="paid")).values_list("pk", flat=True)),
+        list(Order.objects.filter(payments__isnull=True).values_list("pk", flat=True))])
     case("staying_join_f", lambda: ORM.filter(amount=F("order__total")).count())  # LINE-STAYING-JOIN
     case("unserved_lookup", lambda: ORM.filter(status__regex="x").count())  # LINE-UNSERVED
     case("extra", lambda: ORM.extra(where=["1=1"]))  # LINE-EXTRA
@@ -416,6 +423,11 @@ def test_a_lookup_into_the_monolith_rows_is_its_query_for_the_ids_and_one_reques
     ``order_id__in`` (was: RemoteQueryError). ORM-1 is order 101 (paid), ORM-2 order 102 (pending)."""
     assert _ok(run, "staying_join") == 1
     assert _ok(run, "staying_join_or_exclude", requests=2) == [2, 1]
+
+
+def test_a_staying_querysets_lookup_through_a_moved_relation_is_one_request(run: dict[str, Any]) -> None:
+    # was: FieldError "Cannot resolve keyword 'payments'" (a RemoteReverse, not a Django relation)
+    assert _ok(run, "staying_queryset_through_moved", requests=3) == [[101], [101, 102], []]
 
 
 def test_case_when_annotations_are_computed_by_the_service(run: dict[str, Any]) -> None:
