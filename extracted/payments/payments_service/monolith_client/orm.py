@@ -436,17 +436,8 @@ def _column(model: Any, field: str) -> str:
 
 
 def _ids(values: Iterable[Any]) -> Any:
-    """Distinct ids, in a stable order (the request is the same for the same rows)."""
-    found = set(values)
-    if len(found) > LOCAL_IDS_MAX:
-        raise RemoteQueryError(
-            f"a lookup through a relation into this process's rows matched {len(found)} of them here, more than "
-            f"{LOCAL_IDS_MAX} ids to send: narrow it, or make it a call"
-        )
-    try:
-        return wire(sorted(found))
-    except TypeError:
-        return wire(sorted(found, key=repr))
+    """Distinct ids of this process's rows, in a stable order (the request is the same for the same rows)."""
+    return wire(_plain_ids(values, "this process's rows"))
 
 
 class _Aggregates:
@@ -1455,6 +1446,129 @@ def install_reverse(target: type, accessor: str, remote: Callable[[], type[Remot
         return False
     setattr(target, accessor, RemoteReverse(remote, field, accessor, kind))
     return True
+
+
+def split_staying_lookups() -> None:
+    """Staying code's own Django querysets whose lookups go through a moved model's relation to a staying model
+    (``SpeakerProfile.objects.filter(submissions__slots__schedule=s)``: ``slots`` is the moved ``TalkSlot``'s foreign
+    key to ``Submission``, a :class:`RemoteReverse` here): the condition through it is ONE query of the service for
+    the ids it matches, sent to the database as ``submissions__pk__in`` (lookups ANDed through one relation in one
+    query, as Django joins them once; under OR and NOT each alone; ``isnull`` by existence). Installed once, in
+    remote mode, around ``QuerySet._filter_or_exclude_inplace``; a lookup through no such relation is left as it
+    is, so Django's own answers and errors do not change."""
+    from django.db.models.query import QuerySet
+
+    original = QuerySet._filter_or_exclude_inplace
+    if getattr(original, "_decompose_split", False):
+        return
+
+    def _filter_or_exclude_inplace(self: Any, negate: bool, args: Any, kwargs: Any) -> Any:
+        q = Q(*args, **kwargs)
+        split = _split_q(self.model, q)
+        return original(self, negate, args, kwargs) if split is q else original(self, negate, (split,), {})
+
+    _filter_or_exclude_inplace._decompose_split = True  # type: ignore[attr-defined]
+    QuerySet._filter_or_exclude_inplace = _filter_or_exclude_inplace  # type: ignore[method-assign]
+
+
+def _remote_reverse(model: type, name: str) -> RemoteReverse | None:
+    """The :class:`RemoteReverse` a lookup name follows on staying model ``model`` (its accessor, or the accessor
+    ``<name>_set`` of a foreign key without a related name), if any."""
+    for klass in model.__mro__:
+        for accessor in (name, f"{name}_set"):
+            found = klass.__dict__.get(accessor)
+            if isinstance(found, RemoteReverse):
+                return found
+    return None
+
+
+def _staying_split(model: type, key: str) -> tuple[list[str], RemoteReverse, list[str]] | None:
+    """Lookup ``key`` of staying model ``model`` as (the path to the relation, the moved relation, the rest), when it
+    goes through a moved model's foreign key or one-to-one to a staying model; else None."""
+    parts = key.split("__")
+    opts = model._meta  # type: ignore[attr-defined]
+    for i, part in enumerate(parts):
+        try:
+            field = opts.get_field(part)
+        except django_exceptions.FieldDoesNotExist:
+            remote = _remote_reverse(opts.model, part)
+            if remote is None or remote.kind == "ManyToManyField":
+                return None
+            return parts[:i], remote, parts[i + 1 :]
+        if not field.is_relation or field.related_model is None or isinstance(field.related_model, str):
+            return None
+        opts = field.related_model._meta
+    return None
+
+
+class _Group:
+    """The place of the lookups through one moved relation among the children of an AND (:func:`_split_q`)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[tuple[list[str], RemoteReverse, list[str]], Any]] = []
+
+
+def _split_q(model: type, q: Q) -> Q:
+    """``q`` with its lookups through a moved relation as ``<path>__pk__in`` the service's ids; ``q`` itself when
+    it has none."""
+    changed = False
+    out: list[Any] = []
+    groups: dict[tuple[str, ...], _Group] = {}
+    for child in q.children:
+        if isinstance(child, Q):
+            new = _split_q(model, child)
+            changed = changed or new is not child
+            out.append(new)
+            continue
+        found = _staying_split(model, str(child[0])) if isinstance(child, tuple) and len(child) == 2 else None
+        if found is None:
+            out.append(child)
+            continue
+        changed = True
+        if q.connector == Q.AND and found[2] != ["isnull"]:
+            key = (*found[0], found[1].accessor)
+            if key not in groups:
+                groups[key] = _Group()
+                out.append(groups[key])
+            groups[key].items.append((found, child[1]))
+        else:
+            out.append(_service_ids([(found, child[1])]))
+    if not changed:
+        return q
+    children = [_service_ids(c.items) if isinstance(c, _Group) else c for c in out]
+    return Q(*children, _connector=q.connector, _negated=q.negated)
+
+
+def _service_ids(items: list[tuple[tuple[list[str], RemoteReverse, list[str]], Any]]) -> Any:
+    """Lookups through one moved relation as the staying condition ``<path>__pk__in`` the ids the service's query
+    of them answers (one request)."""
+    (prefix, remote, rest), value = items[0]
+    model = remote.remote()
+    column = f"{remote.field}_id"
+    target = "__".join([*prefix, "pk", "in"])
+    if rest == ["isnull"]:  # a moved row points at it (False), or none does (True)
+        ids = _manager(model).filter(**{f"{column}__isnull": False}).values_list(column, flat=True)
+        node = Q((target, _plain_ids(ids)))
+        return ~node if value else node
+    conditions: dict[str, Any] = {}
+    for (_prefix, _remote, each), value in items:
+        each = each if each and not (len(each) == 1 and each[0] in LOOKUPS) else ["pk", *each]
+        conditions["__".join(each)] = value
+    return Q((target, _plain_ids(_manager(model).filter(**conditions).values_list(column, flat=True))))
+
+
+def _plain_ids(values: Iterable[Any], whose: str = "the service's rows") -> list[Any]:
+    """Distinct ids, sorted; more than :data:`LOCAL_IDS_MAX` is an error naming the call site."""
+    found = {v for v in values if v is not None}
+    if len(found) > LOCAL_IDS_MAX:
+        raise RemoteQueryError(
+            f"a lookup through a relation into {whose} matched {len(found)} of them, more than {LOCAL_IDS_MAX} ids to "
+            "send: narrow it, or make it a call"
+        )
+    try:
+        return sorted(found)
+    except TypeError:
+        return sorted(found, key=repr)
 
 
 class ManyRelated:
