@@ -31,7 +31,7 @@ class H(BaseHTTPRequestHandler):
         if self.path.endswith("/create_invoice") and status == 200:
             payload = {"result": {"id": 7, "number": body["number"], "amount": "12.50", "paid": False}}
         elif self.path.endswith("/create_invoice") and status == 422:
-            payload = {"error": "amount must be positive", "type": "BillingError"}
+            payload = mode.get("payload") or {"error": "amount must be positive", "type": "BillingError"}
         elif status == 200:
             payload = {"result": "3.00"}
         else:
@@ -89,6 +89,21 @@ try:
     billing.create_invoice("A3", Decimal("-1"))
 except Exception as exc:
     out["domain_error"] = [type(exc).__module__ + "." + type(exc).__name__, str(exc)]
+# a Django ValidationError of the service: raised again as itself (field errors, codes, params typed)
+from django.core.exceptions import ValidationError
+mode["payload"] = {"error": "{'amount': ['at least 1.00']}", "type": "ValidationError", "validation": {"fields": {
+    "amount": [{"message": "at least %(min)s", "code": "min", "params": {"min": {"__decompose__": "decimal",
+                                                                             "value": "1.00"}}}]}}}
+try:
+    billing.create_invoice("A4", Decimal("0"))
+except ValidationError as exc:
+    out["validation"] = [isinstance(exc, ValueError), exc.message_dict, exc.error_dict["amount"][0].code,
+                         repr(exc.error_dict["amount"][0].params)]
+mode["payload"] = {"error": "['no']", "type": "ValidationError", "validation": {"fields": 3}}  # not the protocol
+try:
+    billing.create_invoice("A5", Decimal("0"))
+except ValidationError as exc:
+    out["validation_malformed"] = exc.messages
 # refused connection: nothing listens any more
 server.shutdown(); server.server_close()
 runtime.breaker("billing").close()
@@ -128,4 +143,7 @@ def test_client_runtime_over_http(tmp_path: Path) -> None:
     assert out["dto"] == ["Decimal", "12.50", "A2", 7, "<billing.Invoice 7 (remote)>"]
     assert out["sent"] == {"number": "A2", "amount": "1.25"}
     assert out["domain_error"] == ["billing.exceptions.BillingError", "amount must be positive"]
+    # before: a ValueError("{'amount': ...}"), no ValidationError for a form to catch
+    assert out["validation"] == [True, {"amount": ["at least 1.00"]}, "min", "{'min': Decimal('1.00')}"]
+    assert out["validation_malformed"] == ["['no']"]
     assert "ConnectError" in out["down_error"] and out["down_seconds"] < 5

@@ -219,7 +219,12 @@ def document(
     schemas: dict[str, Any] = {
         "Error": {
             "type": "object",
-            "properties": {"error": {"type": "string"}, "details": {"type": "object"}, "type": {"type": "string"}},
+            "properties": {
+                "error": {"type": "string"},
+                "details": {"type": "object"},
+                "type": {"type": "string"},
+                "validation": {"type": "object", "description": "a Django ValidationError: message, code, params | list | fields"},
+            },
             "required": ["error"],
         },
         "OrmQuery": _ORM_QUERY,
