@@ -223,7 +223,10 @@ def document(
                 "error": {"type": "string"},
                 "details": {"type": "object"},
                 "type": {"type": "string"},
-                "validation": {"type": "object", "description": "a Django ValidationError: message, code, params | list | fields"},
+                "validation": {
+                    "type": "object",
+                    "description": "a Django ValidationError: message, code, params | list | fields",
+                },
             },
             "required": ["error"],
         },
