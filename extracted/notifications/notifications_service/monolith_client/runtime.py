@@ -49,6 +49,7 @@ import httpx
 import pybreaker
 import stamina
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.module_loading import import_string
 
 from . import wire
@@ -103,6 +104,15 @@ class RemoteError(RuntimeError):
 
 class RemoteNotFound(RemoteError, LookupError):
     """The service answered 404: the object does not exist there."""
+
+
+class RemoteValidationError(ValidationError, ValueError):
+    """A Django ValidationError the moved code raised in the service: raised here as itself (its messages, codes,
+    params and field errors, :func:`_validation`), and still the ValueError the client raised for it before."""
+
+    service: str = ""
+    status: int = 422
+    type_name: str = "ValidationError"
 
 
 def module_name(service: str) -> str:
@@ -329,6 +339,8 @@ def request(service: str, method: str, path: str, *, body: Any = None, query: Ma
 def _error(service: str, status: int, data: Mapping[str, Any], raises: Mapping[str, str]) -> Exception:
     message = str(data.get("error") or f"answered {status}")
     type_name = data.get("type") if isinstance(data.get("type"), str) else None
+    if type_name == "ValidationError" and status == 422:
+        return _validation(service, message, data.get("validation"))
     if type_name and type_name in raises:
         try:
             return import_string(raises[type_name])(message)
@@ -336,9 +348,48 @@ def _error(service: str, status: int, data: Mapping[str, Any], raises: Mapping[s
             pass
     if status == 404:
         return RemoteNotFound(service, 404, message, type_name)
-    if type_name in ("ValueError", "TypeError", "ValidationError"):
+    if type_name in ("ValueError", "TypeError"):
         return ValueError(message)
     return RemoteError(service, status, message, type_name)
+
+
+def _validation(service: str, message: str, form: object) -> RemoteValidationError:
+    """The service's ValidationError again (rest.py's ``validation``: one message ``{"message", "code", "params"}``,
+    ``{"list": [...]}`` or ``{"fields": {name: [...]}}``); the answer's message alone when it carries none, or
+    none that is the protocol."""
+
+    def one(item: object) -> ValidationError:
+        if not isinstance(item, Mapping) or not isinstance(item.get("message"), str):
+            raise ValueError("a validation message is {message, code, params}")
+        code, params = item.get("code"), decode(item.get("params"))
+        if isinstance(params, list):
+            params = tuple(params)
+        if not isinstance(params, (Mapping, tuple)):
+            params = None
+        return ValidationError(item["message"], code=code if isinstance(code, str) else None, params=params)
+
+    def many(items: object) -> list[ValidationError]:
+        if not isinstance(items, list):
+            raise ValueError("validation messages are a list")
+        return [one(i) for i in items]
+
+    try:
+        if not isinstance(form, Mapping):
+            raise ValueError("no validation")
+        if "fields" in form:
+            fields = form["fields"]
+            if not isinstance(fields, Mapping):
+                raise ValueError("validation fields are a dict")
+            error = RemoteValidationError({str(k): many(v) for k, v in fields.items()})
+        elif "list" in form:
+            error = RemoteValidationError(many(form["list"]))
+        else:
+            single = one(form)
+            error = RemoteValidationError(single.message, code=single.code, params=single.params)
+    except (ValueError, TypeError):  # a WireError too
+        error = RemoteValidationError(message)
+    error.service = service
+    return error
 
 
 def call_function(service: str, path: str, payload: Mapping[str, Any], *, idempotent: bool,

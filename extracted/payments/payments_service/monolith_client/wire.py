@@ -9,7 +9,8 @@ its forward relations ``depth`` levels deep where they cost no call to the other
 the real row when its model lives on the receiving side and as that side's stand-in or reference otherwise.
 SafeString, Decimal, datetime, date, time, timedelta and UUID are ``{TAG: <kind>, "value"}``; a queryset is
 ``{TAG: "queryset", "label", "items"}`` (a queryset again where its rows live, and where a remote ORM stands in for
-them: :meth:`Side.rows`); a plain value object of a
+them: :meth:`Side.rows`); a set or frozenset is ``{TAG: "set" | "frozenset", "value"}``, its items ordered by their
+JSON (a plain list, as sets were sent before, stays a list); a plain value object of a
 class both sides have is ``{TAG: "object", "class", "state", "text"}``, and a ``str`` subclass of one (urlman's
 UrlString) ``{TAG: "text", "class", "value", "state"}``; an object bound to a model instance through a class
 attribute of its model (urlman's ``Urls``, what ``profile.urls`` gives: a UrlString's ``parent``) is ``{TAG: "bound",
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import sys
 import uuid
 from collections.abc import Mapping
@@ -144,7 +146,7 @@ def encode(value: Any, depth: int = 1, *, strict: bool = False, objects: bool = 
     if isinstance(value, (list, tuple)):
         return [encode(v, depth, strict=strict, objects=objects) for v in value]
     if isinstance(value, (set, frozenset)):
-        return sorted((encode(v, depth, strict=strict, objects=objects) for v in value), key=repr)
+        return _set(value, depth, strict, objects)
     if isinstance(value, decimal.Decimal):
         return {TAG: "decimal", "value": str(value)}
     if isinstance(value, datetime.datetime):
@@ -370,6 +372,30 @@ class Unloaded(str):
         )
 
 
+def _set(value: set[Any] | frozenset[Any], depth: int, strict: bool, objects: bool) -> dict[str, Any]:
+    """A set or frozenset: its kind and its items, ordered by their JSON (the same set, the same bytes)."""
+    items = [encode(v, depth, strict=strict, objects=objects) for v in value]
+    items.sort(key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
+    return {TAG: "frozenset" if isinstance(value, frozenset) else "set", "value": items}
+
+
+def _hashable(item: Any) -> Any:
+    """A decoded item of a set: a list is the tuple it was sent as (a set holds no list)."""
+    if isinstance(item, list):
+        return tuple(_hashable(i) for i in item)
+    return item
+
+
+def _rebuild_set(kind: str, raw: object) -> set[Any] | frozenset[Any]:
+    if not isinstance(raw, list):
+        raise WireError(f"a tagged {kind} has a list value")
+    try:
+        items = [_hashable(decode(i)) for i in raw]
+        return frozenset(items) if kind == "frozenset" else set(items)
+    except TypeError:
+        raise WireError(f"a tagged {kind} holds an item that cannot be in a set") from None
+
+
 def _queryset(value: Any, depth: int, strict: bool, objects: bool) -> Any:
     """A queryset (Django's, or a remote ORM's): its model and its rows as tagged references (one evaluation)."""
     items = [encode(v, depth, strict=strict, objects=objects) for v in value]
@@ -481,6 +507,8 @@ def decode(value: Any) -> Any:
         if not isinstance(inner, dict):
             raise WireError("a tagged dict has a dict value")
         return {k: decode(v) for k, v in inner.items()}
+    if kind in ("set", "frozenset"):
+        return _rebuild_set(kind, value.get("value"))
     if kind == "object":
         return _rebuild_object(value)
     if kind == "text":
