@@ -145,11 +145,12 @@ FIELD_OPTIONS = ("max_length", "max_digits", "decimal_places")
 
 def model_fields(
     node: ast.ClassDef,
-) -> list[tuple[str, int, str, ast.AST | None, bool, str, str, str, tuple[tuple[str, int], ...]]]:
+) -> list[tuple[str, int, str, ast.AST | None, bool, str, str, str, tuple[tuple[str, int], ...], bool]]:
     """Every field-like assignment of a class body, in order.
 
     ``(name, line, field class, relation target expression or None, null, db_column, on_delete text,
-    related_name, literal options)``; a field is a call whose name ends in ``Field`` or ``Key``.
+    related_name, literal options, primary_key=True written)``; a field is a call whose name ends in ``Field``
+    or ``Key``.
     """
     out = []
     for stmt in node.body:
@@ -187,6 +188,7 @@ def model_fields(
                 on_delete,
                 _str(_kw(v, "related_name")) or "",
                 tuple(options),
+                type(pk := _kw(v, "primary_key")) is ast.Constant and pk.value is True,
             )
         )
     return out

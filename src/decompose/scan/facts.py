@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 #: Bump when the facts a scan produces change, so cached facts are recomputed.
-ANALYSER_VERSION = "8"
+ANALYSER_VERSION = "9"
 
 
 class Import(NamedTuple):
@@ -82,6 +82,8 @@ class FieldFact(NamedTuple):
     related_name: str
     #: literal size options (max_length, max_digits, decimal_places)
     options: tuple[tuple[str, int], ...]
+    #: ``primary_key=True`` written: the model's primary key instead of the implicit ``id``
+    primary_key: bool = False
 
 
 class ClassFact(NamedTuple):

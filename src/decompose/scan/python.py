@@ -686,10 +686,10 @@ class _Scanner:
                 if spec:
                     fields.append((fname, fkind, spec, rn, rqn))
             mfields = []
-            for fname, fline, ftype, ftarget, null, db_column, on_delete, rn, options in django.model_fields(node):
+            for fname, fline, ftype, ftarget, null, db_column, on_delete, rn, options, pk in django.model_fields(node):
                 s = _const_str(ftarget) if ftarget is not None else None
                 tspec: str | list[str] | None = ("=" + s if s else _parts(ftarget)) if ftarget is not None else ""
-                mfields.append((fname, fline, ftype, tspec or "", null, db_column, on_delete, rn, options))
+                mfields.append((fname, fline, ftype, tspec or "", null, db_column, on_delete, rn, options, pk))
             self.raw_classes.append((node.name, node.lineno, bases, attrs, meta, fields, mfields))
             if django.is_model_like(node, self.model_like):
                 self.model_like.add(node.name)

@@ -51,6 +51,7 @@ class ModelField:
     #: literal size options: max_length, max_digits, decimal_places
     options: dict[str, int] = field(default_factory=dict)
     related_name: str | None = None
+    primary_key: bool = False  # ``primary_key=True`` written on it
 
     @property
     def is_relation(self) -> bool:
@@ -78,6 +79,18 @@ class ModelFacts:
     @property
     def concrete_fields(self) -> list[ModelField]:
         return [f for f in self.fields if "ManyToMany" not in f.type]
+
+    @property
+    def pk(self) -> ModelField | None:
+        """The field declared the primary key (``primary_key=True``), else None: the implicit ``id``. A one-to-one
+        primary key's column is ``<name>_id``."""
+        return next((f for f in self.concrete_fields if f.primary_key), None)
+
+    @property
+    def pk_attname(self) -> str:
+        """The primary key's column (attname): ``id``, an explicit primary key's (``code``, ``user_id``)."""
+        pk = self.pk
+        return "id" if pk is None else pk.attname
 
     def reverse_accessor(self, f: ModelField) -> str | None:
         """The accessor foreign key or one-to-one ``f`` of this model gives its target (``event.cfp`` for
@@ -415,6 +428,7 @@ class CodeIndex:
                     f.db_column or None,
                     dict(f.options),
                     f.related_name or None,
+                    f.primary_key,
                 )
             )
         return out

@@ -242,8 +242,10 @@ class InterfacePart(PlannerState):
 
     # -- the plan ------------------------------------------------------------------
     def service_field_types(self, mf: F.ModelFacts) -> dict[str, str]:
-        """attname → field class in the service (a cut relation becomes BigIntegerField)."""
-        out = {"id": "BigAutoField"}
+        """attname → field class in the service (a cut relation becomes BigIntegerField), the primary key's first:
+        the implicit ``id``, else the field declared ``primary_key=True`` (``user_id`` of a one-to-one)."""
+        pk = mf.pk
+        out = {"id": "BigAutoField"} if pk is None else {pk.attname: "BigIntegerField" if pk.is_relation else pk.type}
         for fl in mf.concrete_fields:
             if fl.is_relation:
                 out[fl.attname] = "BigIntegerField"

@@ -133,7 +133,7 @@ class _Planner(
                     fields_read=tuple(fields_read),
                     lookups=tuple(sorted(lookups[label])),
                     call_sites=tuple(sorted(set(sites[label]))),
-                    fields=("id", *[a for a in attnames if a != "id"]),
+                    fields=(mf.pk_attname, *[a for a in attnames if a != mf.pk_attname]),
                     field_types=self.service_field_types(mf),
                     writes=label in writes,
                 )

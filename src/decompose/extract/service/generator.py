@@ -789,8 +789,8 @@ def signals_module(ctx: _Context) -> str:
     return "\n".join(lines)
 
 
-#: ``MONOLITH_MODELS`` of monolith.py: label → (field types, relations to moved models → (target, id column), a
-#: generic relation's (name, content type column, object id column), else None)
+#: ``MONOLITH_MODELS`` of monolith.py: label → (field types, the primary key's first, relations to moved models →
+#: (target, id column), a generic relation's (name, content type column, object id column), else None)
 _Served = dict[str, tuple[dict[str, str], dict[str, tuple[str, str]], tuple[str, str, str] | None]]
 
 
@@ -967,7 +967,7 @@ def monolith_module(ctx: _Context) -> str:
         for label in sorted(ctx.remote_models):
             mf = ctx.p.model_by_label(label)
             if mf is not None:
-                known[label] = sorted({n for f in mf.fields for n in (f.name, f.attname)} | {"id", "pk"})
+                known[label] = sorted({n for f in mf.fields for n in (f.name, f.attname)} | {mf.pk_attname, "pk"})
             elif label in DJANGO_MODELS:  # Django's own: its columns, foreign keys and many-to-many relations
                 dm = DJANGO_MODELS[label]
                 known[label] = sorted({*dm.fields, *dm.foreign_keys, *dm.many, "pk", "password"})
