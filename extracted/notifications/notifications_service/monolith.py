@@ -29,7 +29,7 @@ import urllib.request
 import uuid
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model
 from django.db.models.base import ModelBase, ModelState
 
@@ -41,7 +41,32 @@ log = logging.getLogger(__name__)
 
 
 class MonolithUnavailable(RuntimeError):
-    """The monolith could not be reached (not configured, down, or timed out)."""
+    """The monolith could not be reached (not configured, down, timed out, or it answered 5xx), or it does not serve
+    what was asked (an unknown function or route, a token it does not accept): nothing the called code decided."""
+
+
+class MonolithRefusal(Exception):  # noqa: N818 (the family of the refusals below, each raised as its own kind)
+    """The monolith answered a call back or an event with a 4xx of the called code (or of its input): the error it
+    is, raised here as its own kind (below), never an outage. ``status``, ``type_name`` (the monolith's error
+    class, when it sent one) and ``path`` say where it came from."""
+
+    status: int = 0
+    type_name: str | None = None
+    path: str = ""
+
+
+class MonolithNotFound(MonolithRefusal, ObjectDoesNotExist):
+    """The called code raised a ``DoesNotExist`` (or another ``ObjectDoesNotExist``): 404 with its type."""
+
+
+class MonolithValidationError(MonolithRefusal, ValidationError, ValueError):
+    """The called code raised a Django ``ValidationError``: its message, and a ValueError as the other invalid
+    inputs."""
+
+
+class MonolithRefused(MonolithRefusal, ValueError):
+    """The called code refused its input (``ValueError``, ``TypeError``, its own error class: 422 with the type), or
+    the monolith could not read it (400): the monolith's message."""
 
 
 class RemoteFieldMissing(ValueError, AttributeError):
@@ -989,12 +1014,8 @@ class _ServiceSide(wire.Side):
             return model._base_manager.get(pk=pk)
         except (ValueError, TypeError, OverflowError) as exc:
             raise WireError(f"{label} {pk!r}: {exc}") from None
-        except Exception as exc:
-            from django.core.exceptions import ValidationError
-
-            if isinstance(exc, ValidationError):
-                raise WireError(f"{label} {pk!r}: not an id") from None
-            raise
+        except ValidationError:
+            raise WireError(f"{label} {pk!r}: not an id") from None
 
 
 wire.use(_ServiceSide())
@@ -1029,9 +1050,39 @@ def _post(path: str, payload: Any, key: str | None = None, *, encoded: bool = Fa
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (URL from settings)
             return json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
-        raise MonolithUnavailable(f"monolith answered {exc.code} at {path}") from exc
+        refusal = _refusal(path, exc)
+        if refusal is None:
+            raise MonolithUnavailable(f"monolith answered {exc.code} at {path}") from exc
+        raise refusal from None
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
         raise MonolithUnavailable(f"monolith unreachable at {path}: {exc}") from exc
+
+
+def _refusal(path: str, exc: urllib.error.HTTPError) -> MonolithRefusal | None:
+    """The error a 4xx answer of the monolith is (:class:`MonolithRefusal`), or None when it is no answer of the
+    called code: a 5xx, a token refused (401/403), a route or function the monolith does not serve (404 without the
+    called code's error type), a timeout or throttle (408/429), a body that is not the protocol's ``{"error",
+    "type"}``."""
+    if not 400 <= exc.code < 500 or exc.code in (401, 403, 407, 408, 429):
+        return None
+    try:
+        data = json.loads(exc.read() or b"null")
+    except (ValueError, OSError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("error"), str):
+        return None
+    message, type_name = data["error"], data.get("type") if isinstance(data.get("type"), str) else None
+    if exc.code == 404 and type_name is None:  # an unknown function or route (no test run): not served, not refused
+        return None
+    refusal: MonolithRefusal
+    if exc.code == 404:
+        refusal = MonolithNotFound(message)
+    elif type_name == "ValidationError":
+        refusal = MonolithValidationError(message)
+    else:
+        refusal = MonolithRefused(f"{message} ({type_name})" if type_name else message)
+    refusal.status, refusal.type_name, refusal.path = exc.code, type_name, path
+    return refusal
 
 
 #: A default of a monolith function that is not a literal: not sent, the monolith applies its own.
@@ -1099,7 +1150,7 @@ def relay(upto: int | None = None, limit: int = 500) -> tuple[int, int]:
                 continue  # another relay delivered it
             try:
                 _post(f"/api/v1/events/{event.name}", json.loads(event.payload), key=event.key, encoded=True)
-            except MonolithUnavailable as exc:
+            except (MonolithUnavailable, MonolithRefusal) as exc:  # a receiver's refusal waits for a fix too
                 event.attempts += 1
                 event.last_error = str(exc)[:2000]
                 event.save(update_fields=["attempts", "last_error"])

@@ -2372,7 +2372,10 @@ def _setup(cls: type[RemoteInstance], service: str, label: str, types: Mapping[s
     cls._model_label = label
     cls._types = types
     cls._staying = dict(relations or {})
-    cls._pk_name = next((k for k, t in types.items() if t.endswith("AutoField")), "id")
+    # the primary key: an auto field, else ``id``, else the first column (the plan lists a model's primary key
+    # first: ``user_id`` of a one-to-one declared ``primary_key=True``, ``code`` of a CharField)
+    cls._pk_name = next((k for k, t in types.items() if t.endswith("AutoField")), "id" if "id" in types or not types
+                        else next(iter(types)))  # fmt: skip
     cls._forward_relations = dict(forward or {})
     cls._defaults = {k: v for k, v in (defaults or {}).items() if k in types}
     cls._choices = {k: v for k, v in (choices or {}).items() if k in types}
