@@ -286,7 +286,7 @@ _tagged = st.recursive(
         st.fixed_dictionaries({_TAG: st.just("timedelta"),
                                "value": st.lists(st.integers(-(2**40), 2**40), min_size=3, max_size=3)}),
         st.fixed_dictionaries({_TAG: st.sampled_from(["safe", "decimal", "datetime", "date", "time", "uuid",
-                                                      "timedelta", "dict", "object", "nope", ""]),
+                                                      "timedelta", "dict", "object", "set", "frozenset", "nope", ""]),
                                "value": _json}),
         st.fixed_dictionaries({_TAG: _json}),
         st.fixed_dictionaries({_TAG: st.just("object"), "class": st.sampled_from(["decimal:Decimal", "os:system",
