@@ -59,6 +59,8 @@ def _model(b: ModelBehaviour) -> str:
         spec["defaults"] = repr({k: tuple(v) for k, v in sorted(b.defaults.items())})
     if b.choices:
         spec["choices"] = "{" + ", ".join(f"{k!r}: {v}" for k, v in sorted(b.choices.items())) + "}"
+    if b.fields:  # the fields' own classes and literal options, for _meta (a kept ModelForm's form fields)
+        spec["fields"] = repr({k: (v[0], dict(sorted(v[1].items()))) for k, v in sorted(b.fields.items())})
     if b.init_state:  # what the model's __init__ sets on each new instance: a fresh value for each stand-in
         spec["init_state"] = "lambda: {" + ", ".join(f"{k!r}: {v}" for k, v in sorted(b.init_state.items())) + "}"
     if b.not_copied:

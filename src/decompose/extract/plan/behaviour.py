@@ -208,6 +208,11 @@ def _literal(node: ast.expr) -> object:
     return _jsonable(value)
 
 
+#: the options of a field the stand-in's ``_meta`` builds it with (literals only): what a form field of a kept
+#: ModelForm reads (``blank``: required or not) and what sizes and validates the value
+FIELD_OPTIONS = frozenset({"blank", "null", "max_length", "unique", "editable", "max_digits", "decimal_places"})
+
+
 def field_default(p: F.CodeIndex, m: F.Module, call: ast.Call) -> tuple[str, Any] | None:
     """The ``default=`` of the field made by ``call`` (a field class called in ``m``) as the stand-in applies it:
     ``("value", literal)`` for a constant, ``("call", dotted)`` for a builtin (``dict``) or a function of the stdlib
@@ -619,6 +624,7 @@ class BehaviourPart(KeptCallsPart):
             meta=meta,
             defaults=self.field_defaults(mf, field_calls),
             choices=self.field_choices(mf, field_calls),
+            fields=self.field_classes(mf, field_calls),
             init_state=init_state(self.p, inits, fields | set(members) | set(not_copied)),
         )
 
@@ -638,6 +644,36 @@ class BehaviourPart(KeptCallsPart):
             except _Unresolved:
                 continue
             out[f.name] = ast.unparse(node)
+        return dict(sorted(out.items()))
+
+    def field_classes(
+        self, mf: F.ModelFacts, calls: dict[str, tuple[F.Module, ast.Call]]
+    ) -> dict[str, tuple[str, dict[str, Any]]]:
+        """field name → (the dotted class of the field as its module imports it, its literal options of
+        :data:`FIELD_OPTIONS`), for the stand-in's ``_meta`` to build the same field: a third-party field class
+        (i18nfield's ``I18nCharField``) makes its own form field, ``blank=True`` an optional one. Relations are
+        left out (the stand-in builds them); a class of a moved module (gone from the monolith) is ``""``."""
+        out: dict[str, tuple[str, dict[str, Any]]] = {}
+        for f in mf.concrete_fields:
+            call = calls.get(f.name)
+            if call is None or f.type in ("ForeignKey", "OneToOneField", "ParentalKey"):
+                continue
+            module, node = call
+            dotted = self._dotted(module, node.func) or ""
+            found = self.p.split_symbol(dotted) if dotted else None
+            if found is not None and found[0] in self.moved:
+                dotted = ""
+            options: dict[str, Any] = {}
+            for keyword in node.keywords:
+                if keyword.arg in FIELD_OPTIONS:
+                    try:
+                        value = ast.literal_eval(keyword.value)
+                    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                        continue
+                    if isinstance(value, (bool, int, str)) or value is None:
+                        options[keyword.arg] = value
+            if dotted or options:
+                out[f.name] = (dotted, dict(sorted(options.items())))
         return dict(sorted(out.items()))
 
     def field_defaults(self, mf: F.ModelFacts, calls: dict[str, tuple[F.Module, ast.Call]]) -> dict[str, Any]:

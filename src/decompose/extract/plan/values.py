@@ -783,6 +783,9 @@ class ModelBehaviour:
     #: field name → the source of its ``choices=`` (``MailTemplateRoles.choices``, a literal list) over names of the
     #: generated module (plan/behaviour.py: ``field_choices``): the stand-in's ``get_<field>_display()``
     choices: dict[str, str] = field(default_factory=dict)
+    #: field name → (dotted class of the field, or "" when the monolith cannot import it; its literal options such
+    #: as ``blank``, ``max_length``) (plan/behaviour.py: ``field_classes``): the stand-in's ``_meta`` field
+    fields: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     #: attribute → the source of what the model's ``__init__`` sets it to on each new instance, rebuilt per instance
     #: by the generated code (``{"speaker_cache": "{}"}``; plan/behaviour.py: ``init_state``)
     init_state: dict[str, str] = field(default_factory=dict)
@@ -802,8 +805,12 @@ class ModelBehaviour:
             "forward": {k: self.forward[k] for k in sorted(self.forward)},
             **({"defaults": {k: list(self.defaults[k]) for k in sorted(self.defaults)}} if self.defaults else {}),
             **({"choices": {k: self.choices[k] for k in sorted(self.choices)}} if self.choices else {}),
+            **({"fields": self._fields_dict()} if self.fields else {}),
             **({"init_state": {k: self.init_state[k] for k in sorted(self.init_state)}} if self.init_state else {}),
         }
+
+    def _fields_dict(self) -> dict[str, list[Any]]:
+        return {k: [self.fields[k][0], dict(sorted(self.fields[k][1].items()))] for k in sorted(self.fields)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelBehaviour:
@@ -821,6 +828,7 @@ class ModelBehaviour:
             forward=dict(d.get("forward", {})),
             defaults={k: (v[0], v[1]) for k, v in d.get("defaults", {}).items()},
             choices=dict(d.get("choices", {})),
+            fields={k: (v[0], dict(v[1])) for k, v in d.get("fields", {}).items()},
             init_state=dict(d.get("init_state", {})),
         )
 
