@@ -1875,12 +1875,13 @@ class RemoteOptions:
                 field: Any = models.ForeignKey(to, on_delete=models.DO_NOTHING, null=True, related_name="+")
             else:
                 name = attname
-                kind = getattr(models, model._types[attname], None)
+                dotted, options = model._field_specs.get(name, ("", {}))
+                kind = _field_class(dotted) or getattr(models, model._types[attname], None)
                 kind = kind if isinstance(kind, type) and issubclass(kind, models.Field) else models.Field
                 if issubclass(kind, models.ForeignObject):
-                    kind = models.BigIntegerField  # a relation between moved models: its id column here
+                    kind, options = models.BigIntegerField, {}  # a relation between moved models: its id column here
                 extra = {"choices": model._choices[name]} if name in model._choices else {}
-                field = kind(primary_key=True) if attname == model._pk_name else kind(**extra)
+                field = _field(kind, {"primary_key": True} if attname == model._pk_name else {**options, **extra})
             field.set_attributes_from_name(name)
             field.model = model
             out.append(field)
@@ -1914,6 +1915,26 @@ class RemoteOptions:
 
     def __str__(self) -> str:
         return self.label_lower
+
+
+def _field_class(dotted: str) -> Any:
+    """The field class ``dotted`` names (i18nfield's ``I18nCharField``), None when it does not import here."""
+    if not dotted:
+        return None
+    from django.utils.module_loading import import_string
+
+    try:
+        return import_string(dotted)
+    except ImportError:
+        return None
+
+
+def _field(kind: Any, options: Mapping[str, Any]) -> Any:
+    """``kind(**options)``; the class alone when it refuses those options (a third-party signature)."""
+    try:
+        return kind(**options)
+    except TypeError:
+        return kind(**{k: v for k, v in options.items() if k in ("primary_key", "choices")})
 
 
 _CALLABLES: dict[str, Any] = {}
@@ -1994,6 +2015,8 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
     _defaults: dict[str, tuple[str, Any]] = {}
     #: field name → its ``choices`` (the plan's, evaluated in the generated module): ``_meta``'s field has them
     _choices: dict[str, Any] = {}
+    #: field name → (dotted field class, literal options) of the model's source (the plan's ``fields``)
+    _field_specs: dict[str, tuple[str, dict[str, Any]]] = {}
     #: attribute → a fresh value, as the model's ``__init__`` sets it on each new instance (the plan's): set on each
     #: stand-in, new or read from the service
     _init_state: Callable[[], Mapping[str, Any]] = staticmethod(dict)
@@ -2362,6 +2385,7 @@ def _setup(cls: type[RemoteInstance], service: str, label: str, types: Mapping[s
            queryset_missing: Mapping[str, str] | None = None,
            defaults: Mapping[str, tuple[str, Any]] | None = None,
            choices: Mapping[str, Any] | None = None,
+           fields: Mapping[str, tuple[str, Mapping[str, Any]]] | None = None,
            init_state: Callable[[], Mapping[str, Any]] | None = None) -> None:  # fmt: skip
     """Make ``cls`` the stand-in of ``label``: its fields' types, relations to staying models, exceptions, ``_meta``
     (with the Meta options of the plan), queryset class, the relations between moved models (``reverse``: accessor →
@@ -2379,6 +2403,7 @@ def _setup(cls: type[RemoteInstance], service: str, label: str, types: Mapping[s
     cls._forward_relations = dict(forward or {})
     cls._defaults = {k: v for k, v in (defaults or {}).items() if k in types}
     cls._choices = {k: v for k, v in (choices or {}).items() if k in types}
+    cls._field_specs = {k: (v[0], dict(v[1])) for k, v in (fields or {}).items()}
     if init_state is not None:
         cls._init_state = staticmethod(init_state)
     module = cls.__module__
