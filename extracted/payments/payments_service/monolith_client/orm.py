@@ -151,6 +151,22 @@ def wire(value: Any) -> Any:
     raise RemoteQueryError(f"a {type(value).__name__} value cannot be sent to the service")
 
 
+def field_wire(model: Any, name: str, value: Any) -> Any:
+    """A value written to field ``name`` of ``model`` as JSON: :func:`wire`, else what the field's own class
+    stores for it (``get_prep_value``: i18nfield's ``LazyI18nString`` as its JSON text), which the service's field
+    reads back."""
+    try:
+        return wire(value)
+    except RemoteQueryError:
+        try:
+            field = model._meta.get_field(name)
+        except django_exceptions.FieldDoesNotExist:
+            raise
+        if type(field).__module__.startswith("django.db.models"):
+            raise  # Django's own field classes have nothing more to say than wire()
+        return wire(field.get_prep_value(value))
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "DecimalField": decimal.Decimal,
     "DateTimeField": datetime.datetime.fromisoformat,
@@ -346,7 +362,7 @@ class _Compiler:
 
         model = apps.get_model(split.label)
         head = sources[0].name.split("__", 1)[0]
-        condition = getattr(expr, "filter", None)
+        condition = _aggregate_filter(expr)
         inside = _within(condition, head, expr) if condition is not None else None
         made = type(expr)(
             "__".join(split.rest) or "pk", filter=inside, distinct=getattr(expr, "distinct", False),
@@ -381,8 +397,9 @@ class _Compiler:
         spec: dict[str, Any] = {"fn": kind, "field": field}
         if getattr(expr, "distinct", False):
             spec["distinct"] = True
-        if getattr(expr, "filter", None) is not None:
-            spec["filter"] = self.node(expr.filter)
+        condition = _aggregate_filter(expr)
+        if condition is not None:
+            spec["filter"] = self.node(condition)
         return spec
 
 
@@ -404,6 +421,13 @@ class Split:
     @property
     def key(self) -> tuple[str, ...]:
         return (*self.prefix, self.field if self.kind == "forward" else f"{self.label}.{self.field}")
+
+
+def _aggregate_filter(expr: Any) -> Any:
+    """An aggregate's ``filter=`` condition (a Q): Django 6 keeps it wrapped in an ``AggregateFilter`` expression,
+    whose ``condition`` it is; Django 5 keeps the Q itself."""
+    condition = getattr(expr, "filter", None)
+    return condition.condition if type(condition).__name__ == "AggregateFilter" else condition
 
 
 def _within(condition: Any, head: str, expr: Any) -> Any:
@@ -955,7 +979,7 @@ class RemoteQuerySet:
     def _values(self, values: Mapping[str, Any]) -> dict[str, Any]:
         out = {}
         for key, value in values.items():
-            out[self.model._attname(key)] = wire(value)
+            out[self.model._attname(key)] = field_wire(self.model, self.model._attname(key), value)
         return out
 
     def create(self, **kwargs: Any) -> RemoteInstance:
@@ -998,7 +1022,7 @@ class RemoteQuerySet:
             if hasattr(value, "resolve_expression") and not hasattr(value, "_meta"):
                 expressions[name] = self._compiler.expression(value)
             else:
-                values[name] = wire(value)
+                values[name] = field_wire(self.model, name, value)
         if self._empty:
             return 0
         result = self._command("update", chain=chain, values=values, expressions=expressions)
@@ -2238,7 +2262,8 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
     def _write_values(self, *, only_set: bool) -> dict[str, Any]:
         data = object.__getattribute__(self, "_data")
         names = self._set if only_set else set(self._types)
-        return {k: wire(data.get(k)) for k in sorted(names) if k in self._types and k != self._pk_name}
+        model = type(self)
+        return {k: field_wire(model, k, data.get(k)) for k in sorted(names) if k in self._types and k != self._pk_name}
 
     def save(self, force_insert: bool = False, force_update: bool = False, using: str | None = None,
              update_fields: Iterable[str] | None = None) -> None:  # fmt: skip
