@@ -280,8 +280,20 @@ class _Compiler:
 
                 if not isinstance(value, QuerySet):
                     return {"lookup": path, "expr": self.expression(value)}
-            return {"lookup": path, "value": self.value(value)}
+            return {"lookup": path, "value": self.field_value(str(key), value)}
         raise RemoteQueryError(f"{type(q).__name__} is not a condition the service understands")
+
+    def field_value(self, key: str, value: Any) -> Any:
+        """A lookup's value: :meth:`value`, else, for a field compared as itself (``subject=``, ``subject__exact=``),
+        what the field's own class stores for it (:func:`field_wire`: i18nfield's ``LazyI18nString`` in a
+        ModelForm's unique check)."""
+        try:
+            return self.value(value)
+        except RemoteQueryError:
+            parts = key.split("__")
+            if len(parts) == 1 or (len(parts) == 2 and parts[1] == "exact"):
+                return field_wire(self.model, self.model._attname(parts[0]), value)
+            raise
 
     def outer(self, path: str, ref: Any) -> dict[str, Any]:
         """``field=OuterRef("name")``: a correlation with the outer (staying) query, kept here as
