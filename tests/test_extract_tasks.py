@@ -423,6 +423,9 @@ SERVICE = """
     out["eta_type"] = [type(o.get("eta")).__name__ for _n, _a, _k, o in celery.SENT]
     out["applied"] = post("/api/v1/tasks/send_reminder", {"args": [invoice.pk], "apply": True}, key="k-2")
     out["mails"] = [m.body for m in mail.outbox]
+    # a None argument is a value (was: 400 "This field may not be null.")
+    out["none_kwarg"] = post("/api/v1/tasks/send_reminder", {"args": [invoice.pk], "kwargs": {"subject": None},
+                             "apply": True}, key="k-3")[0]
     out["bad_option"] = post("/api/v1/tasks/invoice_count", {"options": {"link": "x"}})[0]
     out["no_token"] = c.post("/api/v1/tasks/invoice_count", "{}", content_type="application/json").status_code
 
@@ -484,6 +487,7 @@ def test_the_service_queues_the_task_itself(mini: Path, tmp_path: Path) -> None:
     assert out["applied"][1]["result"]["state"] == "SUCCESS"  # type: ignore[index]
     assert out["applied"][1]["result"]["result"] == "INV-5"  # type: ignore[index]
     assert out["mails"] == ["Invoice INV-5 (billing.send_reminder)"]
+    assert out["none_kwarg"] == 202
     assert out["bad_option"] == 400
     assert out["no_token"] == 401
     # every answer of the fuzz is what openapi.json says the task endpoint answers (issue 17)
