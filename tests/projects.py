@@ -37,6 +37,31 @@ MANAGE_PY = """
 """
 
 
+def served_monolith(secret: str, apps: list[str]) -> dict[str, str]:
+    """The files a hand-written monolith run beside its service (:func:`monolith_and_service`) starts from:
+    ``manage.py``, ``proj/settings.py`` (contenttypes, auth and ``apps``; its database at ``$MONOLITH_DB``) and an
+    empty ``proj/urls.py``. A test adds its apps' files to them."""
+    installed = ", ".join(f'"{a}"' for a in ["django.contrib.contenttypes", "django.contrib.auth", *apps])
+    settings = f"""
+        import os
+
+        SECRET_KEY = "{secret}"
+        DEBUG = False
+        ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+        INSTALLED_APPS = [{installed}]
+        ROOT_URLCONF = "proj.urls"
+        DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["MONOLITH_DB"]}}}}
+        DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+        USE_TZ = True
+    """
+    return {
+        "manage.py": MANAGE_PY,
+        "proj/__init__.py": "",
+        "proj/settings.py": settings,
+        "proj/urls.py": "urlpatterns = []\n",
+    }
+
+
 def write_project(root: Path, files: Mapping[str, str | bytes], *, dedent: bool = True) -> Path:
     """Write ``files`` (path relative to ``root`` → text or bytes) under ``root`` and return it. Text is
     dedented and loses its leading newline (``dedent=False`` writes it as given) and is written as UTF-8;

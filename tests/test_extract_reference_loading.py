@@ -23,32 +23,16 @@ from pathlib import Path
 
 import pytest
 from projects import (
-    MANAGE_PY,
     RunningService,
     clean_env,
     extract_applied,
     free_port,
+    served_monolith,
     write_project,
 )
 
 PROJECT = {
-    "manage.py": MANAGE_PY,
-    "proj/__init__.py": "",
-    "proj/settings.py": """
-        import os
-
-        SECRET_KEY = "reference-loading-secret"
-        DEBUG = False
-        ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-        INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "core", "mail"]
-        ROOT_URLCONF = "proj.urls"
-        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["MONOLITH_DB"]}}
-        DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-        USE_TZ = True
-    """,
-    "proj/urls.py": """
-        urlpatterns = []
-    """,
+    **served_monolith("reference-loading-secret", ["core", "mail"]),
     "core/__init__.py": "",
     "core/models.py": """
         from django.contrib.auth.base_user import AbstractBaseUser

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from projects import MANAGE_PY, extract_applied, monolith_and_service, write_project
+from projects import extract_applied, monolith_and_service, served_monolith, write_project
 
 from decompose.extract.plan.planner import build_plan
 
@@ -26,23 +26,7 @@ TOKEN = "served-primary-key-token-0123456789abcdef"
 IDENTITY_KEY = "served-primary-key-identity-0123456789-abcdefghij"
 
 PROJECT = {
-    "manage.py": MANAGE_PY,
-    "proj/__init__.py": "",
-    "proj/settings.py": """
-        import os
-
-        SECRET_KEY = "served-primary-key-secret"
-        DEBUG = False
-        ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-        INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "core", "mail"]
-        ROOT_URLCONF = "proj.urls"
-        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["MONOLITH_DB"]}}
-        DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-        USE_TZ = True
-    """,
-    "proj/urls.py": """
-        urlpatterns = []
-    """,
+    **served_monolith("served-primary-key-secret", ["core", "mail"]),
     "core/__init__.py": "",
     "core/models.py": """
         from django.db import models
