@@ -247,12 +247,7 @@ def local_split(label: str, parts: list[str]) -> Any:
             continue
         forward = RELATED.get(current, {}).get(part) or MONOLITH_MODELS.get(current, ({}, {}, None))[1].get(part)
         if forward is not None:
-            rest = parts[i + 1 :]
-            if rest and rest[0] in ("pk", "id"):
-                rest = rest[1:]
-            if not rest or (len(rest) == 1 and rest[0] in orm.LOOKUPS):
-                return None  # the id column answers it
-            return orm.Split(prefix, "forward", target, part, forward[1], rest)
+            return orm.Split.forward(prefix, target, part, forward[1], parts[i + 1 :])
         field = _reverse_field(current, part, target)
         return None if field is None else orm.Split(prefix, "reverse", target, field, "pk", parts[i + 1 :])
     return None

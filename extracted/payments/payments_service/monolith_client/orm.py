@@ -354,8 +354,7 @@ class _Compiler:
             return {"not": node} if lookups[0][1] else node
         conditions: dict[str, Any] = {}
         for each, value in lookups:
-            rest = each.rest if each.rest and not (len(each.rest) == 1 and each.rest[0] in LOOKUPS) else ["pk", *each.rest]
-            conditions["__".join(rest)] = value
+            conditions[Split.condition(each.rest)] = value
         column = _column(model, split.field) if split.kind == "reverse" else "pk"
         ids = model._base_manager.filter(**conditions).exclude(**{f"{column}__isnull": True}).values_list(column, flat=True)
         return {"lookup": remote, "value": _ids(ids)}
@@ -433,6 +432,21 @@ class Split:
     @property
     def key(self) -> tuple[str, ...]:
         return (*self.prefix, self.field if self.kind == "forward" else f"{self.label}.{self.field}")
+
+    @staticmethod
+    def forward(prefix: list[str], label: str, field: str, column: str, rest: list[str]) -> Split | None:
+        """The split at foreign key ``field`` (id column ``column``) into ``label``, or None when its id column
+        answers the lookup itself (``submission=``, ``submission__pk__in=``)."""
+        if rest and rest[0] in ("pk", "id"):
+            rest = rest[1:]
+        if not rest or (len(rest) == 1 and rest[0] in LOOKUPS):
+            return None
+        return Split(prefix, "forward", label, field, column, rest)
+
+    @staticmethod
+    def condition(rest: list[str]) -> str:
+        """The lookup ``rest`` on this process's model: a bare lookup (``in``, ``exact``) is its pk's."""
+        return "__".join(rest if rest and not (len(rest) == 1 and rest[0] in LOOKUPS) else ["pk", *rest])
 
 
 def _aggregate_filter(expr: Any) -> Any:
@@ -1588,8 +1602,7 @@ def _service_ids(items: list[tuple[tuple[list[str], RemoteReverse, list[str]], A
         return ~node if value else node
     conditions: dict[str, Any] = {}
     for (_prefix, _remote, each), value in items:
-        each = each if each and not (len(each) == 1 and each[0] in LOOKUPS) else ["pk", *each]
-        conditions["__".join(each)] = value
+        conditions[Split.condition(each)] = value
     return Q((target, _plain_ids(_manager(model).filter(**conditions).values_list(column, flat=True))))
 
 
@@ -2071,12 +2084,7 @@ class RemoteInstance(runtime.Remote, metaclass=RemoteModelBase):
         if parts[0] not in cls._staying:
             return None
         target, column = cls._staying[parts[0]]
-        rest = parts[1:]
-        if rest and rest[0] in ("pk", "id"):
-            rest = rest[1:]
-        if not rest or (len(rest) == 1 and rest[0] in LOOKUPS):
-            return None  # the id column answers it
-        return Split([], "forward", target, parts[0], column, rest)
+        return Split.forward([], target, parts[0], column, parts[1:])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args:
